@@ -1,0 +1,57 @@
+/*
+ * cmd.h - the `cardpipe <stage>` builtins (git-builtin style): one cmd_<name>() per file
+ * in pipeline/cmd/, listed in the table in cardpipe_main.c. A builtin parses its own
+ * options (getopt_long; --help prints its usage to stdout and returns 0), does its work
+ * through the library (pipeline/stages/, formats/, personalization/, printer/), and
+ * returns an exit code.
+ */
+#ifndef CP_CMD_H
+#define CP_CMD_H
+
+#include "core/config.h"
+
+struct registry;
+
+/* Documented exit codes (README "Exit codes"). */
+enum cp_exit {
+	EXIT_DONE = 0,       /* done */
+	EXIT_REJECTS = 1,    /* done, with rejects over general.reject_threshold */
+	EXIT_USAGE = 2,      /* usage or configuration error */
+	EXIT_FAILURE_ = 3,   /* failure, nothing committed */
+};
+
+struct cp_ctx {
+	struct config *cfg;
+	char *home; /* CARDPIPE_HOME */
+	int quiet, verbose;
+};
+
+/* Map a CP_ERR code to an exit code (usage/config -> 2, other failures -> 3), printing
+ * the error detail first. Returns EXIT_DONE for r >= 0. */
+int cmd_exit(const char *cmd, int r);
+/* Open ctx->home's registry; fails with a hint to run `cardpipe init` if there is none. */
+int ctx_open_registry(struct cp_ctx *ctx, struct registry **reg);
+/* A path from the configuration, resolved against CARDPIPE_HOME. Newly allocated. */
+char *ctx_path(struct cp_ctx *ctx, const char *key);
+/* Print usage text to stdout for --help, or to stderr with "usage error" for bad options. */
+int cmd_usage(const char *usage, int is_error);
+
+int cmd_init(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_config(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_db(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_sample(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_ingest(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_prepare(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_perso(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_render(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_produce(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_dispatch(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_status(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_nightly(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_instant(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_keys(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_calendar(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_line(int argc, char **argv, struct cp_ctx *ctx);
+
+#endif

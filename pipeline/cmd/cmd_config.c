@@ -1,0 +1,35 @@
+/* cmd_config.c - `cardpipe config --show`: the effective configuration and where each value came from. */
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static const char usage[] =
+	"usage: cardpipe config --show [--describe]\n"
+	"\n"
+	"Print the effective configuration in cardpipe.conf syntax. Values that are not the\n"
+	"default say where they came from (file, environment, command line).\n"
+	"  --describe   also print each key's meaning\n";
+
+int
+cmd_config(int argc, char **argv, struct cp_ctx *ctx)
+{
+	static const struct option opts[] = { { "show", no_argument, NULL, 's' },
+					      { "describe", no_argument, NULL, 'd' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
+	int c, show = 0, describe = 0;
+
+	while ((c = getopt_long(argc, argv, "sdh", opts, NULL)) != -1) {
+		if (c == 's')
+			show = 1;
+		else if (c == 'd')
+			describe = show = 1;
+		else
+			return cmd_usage(usage, c != 'h');
+	}
+	if (!show || optind != argc)
+		return cmd_usage(usage, 1);
+	config_show(ctx->cfg, stdout, describe);
+	return EXIT_DONE;
+}

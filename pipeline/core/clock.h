@@ -1,0 +1,27 @@
+/*
+ * clock.h - the one source of "now" and of business dates.
+ *
+ * CARDPIPE_NOW (e.g. "2026-11-26T21:00:00+08:00" or "2026-11-26") pins the clock for
+ * tests, the demo and re-runs that must reproduce a night. Business dates are in the
+ * bureau's zone (Beijing, UTC+8, no DST); timestamps are stored as UTC ISO 8601.
+ */
+#ifndef CP_CLOCK_H
+#define CP_CLOCK_H
+
+#include <time.h>
+
+/* Seconds since the epoch: CARDPIPE_NOW when set, the real clock otherwise. */
+time_t cp_now(void);
+/* "2026-11-26T13:00:00Z" (UTC) of t into out (at least 21 bytes). */
+void cp_iso_utc(time_t t, char *out, size_t outsz);
+/* Beijing business date "2026-11-26" of t into out (at least 11 bytes). */
+void cp_business_date(time_t t, char *out, size_t outsz);
+/* Parse "YYYY-MM-DD" into y/m/d and check it is a real date. 0 or CP_ERR_FORMAT. */
+int cp_parse_date(const char *s, int *y, int *m, int *d);
+/* Days since 1970-01-01 for a civil date, and back. */
+long cp_days_from_civil(int y, int m, int d);
+void cp_civil_from_days(long days, int *y, int *m, int *d);
+/* Day of week, 0 = Sunday. */
+int cp_weekday(long days);
+
+#endif

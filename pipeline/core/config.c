@@ -1,0 +1,243 @@
+/* config.c - layered configuration over the one key table (see config.h). */
+#include "core/config.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+struct config {
+	char **values;               /* one per config_keys[] entry */
+	enum config_source *sources;
+	/* First problem met while parsing a file, reported after ini_parse returns. */
+	int parse_error;
+	char parse_msg[512];
+};
+
+static ptrdiff_t
+key_index(const char *name)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+struct config *
+config_new(void)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+
+	cfg->values = xcalloc(config_nkeys, sizeof(char *));
+	cfg->sources = xcalloc(config_nkeys, sizeof(enum config_source));
+	for (size_t i = 0; i < config_nkeys; i++)
+		cfg->values[i] = xstrdup(config_keys[i].def);
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < config_nkeys; i++)
+		free(cfg->values[i]);
+	free(cfg->values);
+	free(cfg->sources);
+	free(cfg);
+}
+
+static int
+check_value(const struct config_key *k, const char *value)
+{
+	char *end;
+
+	switch (k->type) {
+	case CFG_INT:
+		errno = 0;
+		(void)strtoll(value, &end, 10);
+		if (errno || end == value || *end)
+			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not a whole number", k->name, value);
+		break;
+	case CFG_DOUBLE:
+		errno = 0;
+		(void)strtod(value, &end);
+		if (errno || end == value || *end)
+			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not a number", k->name, value);
+		break;
+	case CFG_BOOL:
+		if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "yes") &&
+		    strcmp(value, "no") && strcmp(value, "1") && strcmp(value, "0"))
+			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not true or false", k->name, value);
+		break;
+	case CFG_STR:
+	case CFG_PATH:
+		break;
+	}
+	return 0;
+}
+
+int
+config_set(struct config *cfg, const char *name, const char *value, enum config_source src)
+{
+	ptrdiff_t i = key_index(name);
+	int r;
+
+	if (i < 0)
+		return cp_err(CP_ERR_CONFIG, "unknown configuration key '%s'", name);
+	if ((r = check_value(&config_keys[i], value)) < 0)
+		return r;
+	free(cfg->values[i]);
+	cfg->values[i] = xstrdup(value);
+	cfg->sources[i] = src;
+	return 0;
+}
+
+static int
+on_ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct config *cfg = user;
+	char *full = xasprintf("%s.%s", section, name);
+	int r = config_set(cfg, full, value, CFG_FILE);
+
+	free(full);
+	if (r < 0 && !cfg->parse_error) {
+		cfg->parse_error = r;
+		snprintf(cfg->parse_msg, sizeof(cfg->parse_msg), "%s", cp_errmsg());
+	}
+	return r == 0;
+}
+
+int
+config_load_file(struct config *cfg, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int line;
+
+	if (!f)
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_CONFIG,
+			      "cannot read configuration '%s': %s", path, strerror(errno));
+	cfg->parse_error = 0;
+	line = ini_parse_file(f, on_ini_entry, cfg);
+	fclose(f);
+	if (line < 0)
+		return cp_err(CP_ERR_CONFIG, "cannot read configuration '%s'", path);
+	if (line > 0)
+		return cp_err(CP_ERR_CONFIG, "%s:%d: %s", path, line,
+			      cfg->parse_error ? cfg->parse_msg : "syntax error");
+	return 0;
+}
+
+/* "photo.min_bytes" -> "CARDPIPE_PHOTO_MIN_BYTES" */
+static void
+env_name(const char *key, char *out, size_t outsz)
+{
+	size_t n = (size_t)snprintf(out, outsz, "CARDPIPE_%s", key);
+
+	for (size_t i = 9; i < n && i < outsz; i++)
+		out[i] = (out[i] == '.' || out[i] == '-') ? '_' : (char)toupper((unsigned char)out[i]);
+}
+
+int
+config_load_env(struct config *cfg)
+{
+	char name[128];
+	int r;
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const char *v;
+
+		env_name(config_keys[i].name, name, sizeof(name));
+		if ((v = getenv(name)) == NULL)
+			continue;
+		if ((r = config_set(cfg, config_keys[i].name, v, CFG_ENV)) < 0)
+			return cp_err_wrap(r, "environment %s: ", name);
+	}
+	return 0;
+}
+
+static const char *
+value_of(const struct config *cfg, const char *name)
+{
+	ptrdiff_t i = key_index(name);
+
+	if (i < 0) {
+		fprintf(stderr, "cardpipe: BUG: configuration key '%s' is not in the table\n", name);
+		abort();
+	}
+	return cfg->values[i];
+}
+
+const char *
+config_str(const struct config *cfg, const char *name)
+{
+	return value_of(cfg, name);
+}
+
+long long
+config_int(const struct config *cfg, const char *name)
+{
+	return strtoll(value_of(cfg, name), NULL, 10);
+}
+
+double
+config_double(const struct config *cfg, const char *name)
+{
+	return strtod(value_of(cfg, name), NULL);
+}
+
+int
+config_bool(const struct config *cfg, const char *name)
+{
+	const char *v = value_of(cfg, name);
+
+	return !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
+}
+
+enum config_source
+config_source_of(const struct config *cfg, const char *name)
+{
+	(void)value_of(cfg, name);
+	return cfg->sources[key_index(name)];
+}
+
+char *
+config_path(const struct config *cfg, const char *name, const char *home)
+{
+	const char *v = value_of(cfg, name);
+
+	if (v[0] == '/' || !home || !home[0] || !v[0])
+		return xstrdup(v);
+	return xasprintf("%s/%s", home, v);
+}
+
+void
+config_show(const struct config *cfg, void *file, int with_help)
+{
+	static const char *const src_names[] = { "default", "file", "environment", "command line" };
+	FILE *out = file;
+	char section[64] = "";
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const char *name = config_keys[i].name, *dot = strchr(name, '.');
+		size_t slen = (size_t)(dot - name);
+
+		if (strlen(section) != slen || strncmp(section, name, slen) != 0) {
+			snprintf(section, sizeof(section), "%.*s", (int)slen, name);
+			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		if (with_help)
+			fprintf(out, "# %s\n", config_keys[i].help);
+		fprintf(out, "%s = %s", dot + 1, cfg->values[i]);
+		if (cfg->sources[i] != CFG_DEFAULT)
+			fprintf(out, "    ; from %s", src_names[cfg->sources[i]]);
+		fputc('\n', out);
+	}
+}

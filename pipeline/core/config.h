@@ -1,0 +1,51 @@
+/*
+ * config.h - cardpipe's configuration.
+ *
+ * Every key is described once, with its type and default, in config_table.c. Effective
+ * values follow the precedence default < file (cardpipe.conf, INI syntax parsed by
+ * libinih) < environment (CARDPIPE_<SECTION>_<KEY>, upper case, dots and dashes as '_')
+ * < command line (--set section.key=value). An unknown key anywhere is an error.
+ */
+#ifndef CP_CONFIG_H
+#define CP_CONFIG_H
+
+#include <stddef.h>
+
+enum config_type { CFG_STR, CFG_INT, CFG_BOOL, CFG_DOUBLE, CFG_PATH };
+enum config_source { CFG_DEFAULT, CFG_FILE, CFG_ENV, CFG_CLI };
+
+struct config_key {
+	const char *name; /* "section.key" */
+	enum config_type type;
+	const char *def;  /* default, as text */
+	const char *help; /* one line */
+};
+
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+
+struct config;
+
+/* A configuration holding only the defaults. */
+struct config *config_new(void);
+void config_free(struct config *cfg);
+/* Layer a cardpipe.conf over what is there. A missing file is CP_ERR_NOTFOUND. */
+int config_load_file(struct config *cfg, const char *path);
+/* Layer CARDPIPE_* environment variables (environ). */
+int config_load_env(struct config *cfg);
+/* Set one "section.key=value" (source CFG_CLI or as given). */
+int config_set(struct config *cfg, const char *name, const char *value, enum config_source src);
+
+/* Typed reads; the key must be in the table (a missing key is a programming error). */
+const char *config_str(const struct config *cfg, const char *name);
+long long config_int(const struct config *cfg, const char *name);
+int config_bool(const struct config *cfg, const char *name);
+double config_double(const struct config *cfg, const char *name);
+enum config_source config_source_of(const struct config *cfg, const char *name);
+/* Path keys: a relative path is resolved against home ("" when not set). Newly allocated. */
+char *config_path(const struct config *cfg, const char *name, const char *home);
+
+/* Print "key = value  # source" for every key, grouped by section. */
+void config_show(const struct config *cfg, void *file /* FILE * */, int with_help);
+
+#endif

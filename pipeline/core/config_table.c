@@ -1,0 +1,95 @@
+/*
+ * config_table.c - every configuration key, its type, default and meaning.
+ * Keys are grouped by section; keep each section's keys together (config --show prints
+ * them in this order). Owners add their keys to their own section.
+ */
+#include "core/config.h"
+
+#include "core/mem.h"
+
+/* clang-format off */
+const struct config_key config_keys[] = {
+	/* general */
+	{ "general.bureau_name", CFG_STR, "北京市社会保障卡制卡中心", "name of the bureau, printed on reports" },
+	{ "general.region_code", CFG_STR, "110000", "GB/T 2260 code of the issuing area (Beijing)" },
+	{ "general.reject_threshold", CFG_DOUBLE, "0.05", "share of rejected records above which a run exits 1" },
+	{ "general.timezone", CFG_STR, "Asia/Shanghai", "time zone for business dates" },
+
+	/* paths (relative paths are under CARDPIPE_HOME) */
+	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file" },
+	{ "paths.inbox", CFG_PATH, "inbox", "where channels drop application files" },
+	{ "paths.quarantine", CFG_PATH, "quarantine", "malformed files, each with a report" },
+	{ "paths.archive", CFG_PATH, "archive", "ingested files, named by SHA-256" },
+	{ "paths.spool", CFG_PATH, "spool", "intermediate per-card data (photos, perso, faces)" },
+	{ "paths.out", CFG_PATH, "out", "outputs: rejects, manifests, letters, reports" },
+	{ "paths.log", CFG_PATH, "log", "log files" },
+	{ "paths.keystore", CFG_PATH, "keys/keystore.db", "wrapped key store" },
+	{ "paths.calendar", CFG_PATH, "", "working-day calendar file (empty: the one shipped in data/)" },
+
+	/* log */
+	{ "log.level", CFG_STR, "info", "error, warn, info or debug" },
+	{ "log.format", CFG_STR, "text", "text or json (stderr); the log file is always JSON lines" },
+
+	/* ingest */
+	{ "ingest.max_file_bytes", CFG_INT, "2147483648", "largest input file accepted, decompressed" },
+	{ "ingest.max_gzip_ratio", CFG_INT, "200", "largest decompression ratio before a file counts as a gzip bomb" },
+	{ "ingest.max_record_bytes", CFG_INT, "4194304", "largest single record (with its inline photo)" },
+	{ "ingest.max_xml_depth", CFG_INT, "32", "deepest XML nesting accepted" },
+
+	/* photo (domain.md section 3) */
+	{ "photo.width", CFG_INT, "358", "required photo width in pixels" },
+	{ "photo.height", CFG_INT, "441", "required photo height in pixels" },
+	{ "photo.min_bytes", CFG_INT, "9000", "smallest photo file accepted" },
+	{ "photo.max_bytes", CFG_INT, "150000", "largest photo file accepted" },
+	{ "photo.background_min", CFG_INT, "200", "lowest mean brightness of the border to count as white" },
+	{ "photo.on_failure", CFG_STR, "reject", "reject or warn when a photo breaks the standard" },
+
+	/* banks */
+	{ "banks.cooperating", CFG_STR, "ICBC,ABC,BOC,CCB,BOCOM,BOB,HXB,CITIC,CEB,CMBC,CMB,SPDB,BRCB,PSBC", "the cooperating banks (manual item 6)" },
+	{ "banks.bins", CFG_STR, "ICBC:62122600,ABC:62284800,BOC:62166100,CCB:62170000,BOCOM:62226000,BOB:62146800,HXB:62263300,CITIC:62269000,CEB:62148900,CMBC:62262200,CMB:62258800,SPDB:62215400,BRCB:62310200,PSBC:62215000", "BANK:BIN-prefix pairs for PAN allocation (8-digit prefixes; 19-digit PANs)" },
+	{ "banks.change_months", CFG_INT, "6", "a person may change bank at most once in this many months (item 27)" },
+
+	/* card */
+	{ "card.number_prefix", CFG_STR, "B", "first character of every card number this bureau allocates" },
+	{ "card.validity_years", CFG_INT, "10", "card expiry = issue date + this many years, less a day" },
+	{ "card.spec_version", CFG_STR, "3.00", "SSSE EF05 specification version" },
+	{ "card.type", CFG_STR, "3", "SSSE EF05 card category" },
+	{ "card.init_org", CFG_STR, "110000000000000000000001", "SSSE EF05 initialising-institution number (12 bytes, hex)" },
+	{ "card.font", CFG_PATH, "", "card font chain, ':'-separated (empty: the installed Noto CJK and HanaMin)" },
+
+	/* sla */
+	{ "sla.new_days", CFG_INT, "30", "calendar days for new applications and generation upgrades" },
+	{ "sla.replace_working_days", CFG_INT, "4", "working days for replacements" },
+	{ "sla.at_risk_days", CFG_INT, "3", "an application due within this many days is at risk" },
+
+	/* production */
+	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
+	{ "produce.lines", CFG_STR, "1", "production lines the nightly run drives" },
+	{ "produce.shift_hours", CFG_INT, "8", "length of a shift for the shift report" },
+
+	/* printer */
+	{ "printer.profile", CFG_STR, "evolis", "canvas profile: evolis, zebra, magicard, matica, fargo" },
+	{ "printer.transport", CFG_STR, "tcp", "tcp or usb" },
+	{ "printer.host", CFG_STR, "127.0.0.1", "printer address (tcp)" },
+	{ "printer.port", CFG_INT, "9100", "printer port (tcp); the emulator listens here" },
+	{ "printer.device", CFG_PATH, "/dev/usb/lp0", "printer device file (usb)" },
+	{ "printer.timeout_ms", CFG_INT, "30000", "how long to wait for a printer reply" },
+
+	/* encoder */
+	{ "encoder.reader", CFG_STR, "Virtual PCD", "PC/SC reader name (a prefix is enough)" },
+	{ "encoder.timeout_ms", CFG_INT, "10000", "how long to wait for a card in the reader" },
+
+	/* dispatch */
+	{ "dispatch.s10_prefix", CFG_STR, "EK", "UPU S10 service indicator for mailed cards" },
+	{ "dispatch.s10_country", CFG_STR, "CN", "UPU S10 country code" },
+	{ "dispatch.bag_size", CFG_INT, "200", "items per mail bag" },
+	{ "dispatch.csv_encoding", CFG_STR, "utf-8", "utf-8 (with BOM) or gb18030" },
+	{ "dispatch.employer_return_days", CFG_INT, "30", "days before an undelivered employer card is overdue (item 14)" },
+
+	/* reconcile */
+	{ "reconcile.signature", CFG_STR, "sm2", "signature algorithm of bank reports: sm2, ecdsa-p256 or rsa-pss" },
+	{ "reconcile.refund_days", CFG_INT, "2", "natural days to refund a damaged card's transport balance (item 46)" },
+};
+/* clang-format on */
+
+const size_t config_nkeys = ARRAY_SIZE(config_keys);

@@ -1,0 +1,205 @@
+/* fsutil.c - temp-write-fsync-rename files, mkdir -p, bounded reads (see fsutil.h). */
+#include "core/fsutil.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+fs_mkdirs(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path);
+	int r = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+				r = cp_err(CP_ERR_IO, "cannot create directory '%s': %s", p,
+					   strerror(errno));
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return r;
+}
+
+char *
+fs_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	return xasprintf("%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
+}
+
+int
+fs_sync_dir_of(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd, r = 0;
+
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		r = cp_err(CP_ERR_IO, "cannot sync directory of '%s': %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return r;
+}
+
+int
+fs_atomic_open(struct fs_atomic *f, const char *path, mode_t mode)
+{
+	f->path = xstrdup(path);
+	f->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (f->fd < 0) {
+		int r = cp_err(CP_ERR_IO, "cannot create '%s': %s", f->tmp, strerror(errno));
+
+		free(f->path);
+		free(f->tmp);
+		f->path = f->tmp = NULL;
+		return r;
+	}
+	return 0;
+}
+
+int
+fs_atomic_write(struct fs_atomic *f, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len) {
+		ssize_t n = write(f->fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return cp_err(CP_ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fs_atomic_commit(struct fs_atomic *f)
+{
+	int r = 0;
+
+	if (fsync(f->fd) < 0)
+		r = cp_err(CP_ERR_IO, "cannot sync '%s': %s", f->tmp, strerror(errno));
+	if (close(f->fd) < 0 && r == 0)
+		r = cp_err(CP_ERR_IO, "cannot close '%s': %s", f->tmp, strerror(errno));
+	f->fd = -1;
+	if (r == 0 && rename(f->tmp, f->path) < 0)
+		r = cp_err(CP_ERR_IO, "cannot rename '%s' to '%s': %s", f->tmp, f->path,
+			   strerror(errno));
+	if (r == 0)
+		r = fs_sync_dir_of(f->path);
+	if (r < 0)
+		unlink(f->tmp);
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	return r;
+}
+
+void
+fs_atomic_abort(struct fs_atomic *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp)
+		unlink(f->tmp);
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+}
+
+int
+fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct fs_atomic f;
+	int r;
+
+	if ((r = fs_atomic_open(&f, path, mode)) < 0)
+		return r;
+	if ((r = fs_atomic_write(&f, data, len)) < 0) {
+		fs_atomic_abort(&f);
+		return r;
+	}
+	return fs_atomic_commit(&f);
+}
+
+int
+fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len)
+{
+	unsigned char *p = NULL;
+	size_t cap = 0, n = 0;
+	int fd, r = 0;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
+			      path, strerror(errno));
+	for (;;) {
+		ssize_t got;
+
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			p = xrealloc(p, cap + 1);
+		}
+		got = read(fd, p + n, cap - n);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > max) {
+			r = cp_err(CP_ERR_LIMIT, "'%s' is larger than %zu bytes", path, max);
+			break;
+		}
+	}
+	close(fd);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	if (!p)
+		p = xmalloc(1);
+	p[n] = '\0';
+	*data = p;
+	*len = n;
+	return 0;
+}
+
+int
+fs_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}

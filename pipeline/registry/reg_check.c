@@ -1,0 +1,167 @@
+/*
+ * reg_check.c - `cardpipe db check` and `cardpipe db verify-audit`: SQLite's own
+ * integrity checks, then every invariant of design.md that SQL can state. Each check is
+ * a query counting offending rows; 0 means it holds. Add a row to checks[] for a new one.
+ */
+#include "registry/registry_sqlite.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void registry_audit_hash(const char *const fields[7], char out[65]);
+
+static const struct {
+	const char *name;
+	const char *sql;
+} checks[] = {
+	{ "foreign keys hold", "SELECT count(*) FROM pragma_foreign_key_check" },
+	{ "nothing lost: every ingested file's records are all recorded",
+	  "SELECT count(*) FROM input_file f WHERE f.status = 'ingested' AND f.records <> "
+	  "(SELECT count(*) FROM application a WHERE a.file_id = f.id)" },
+	{ "nothing lost: a quarantined file has no records",
+	  "SELECT count(*) FROM application a JOIN input_file f ON f.id = a.file_id "
+	  "WHERE f.status = 'quarantined'" },
+	{ "every duplicate names an application that is not itself a duplicate",
+	  "SELECT count(*) FROM application a JOIN application o ON o.id = a.duplicate_of "
+	  "WHERE a.state = 'duplicate' AND (o.state = 'duplicate' OR o.id = a.id)" },
+	{ "every accepted application has exactly one card",
+	  "SELECT count(*) FROM application a WHERE a.state = 'accepted' AND "
+	  "(SELECT count(*) FROM card c WHERE c.application_id = a.id) <> 1" },
+	{ "only accepted applications have cards",
+	  "SELECT count(*) FROM card c JOIN application a ON a.id = c.application_id "
+	  "WHERE a.state <> 'accepted'" },
+	{ "nothing doubled: card numbers are 9 characters and unique",
+	  "SELECT count(*) FROM card WHERE length(card_no) <> 9" },
+	{ "nothing doubled: the card counter is ahead of every card number it gave",
+	  "SELECT count(*) FROM card_counter k WHERE k.next_seq <= (SELECT coalesce(max("
+	  "CAST(substr(c.card_no, 2, 7) AS INTEGER)), 0) FROM card c "
+	  "WHERE substr(c.card_no, 1, 1) = k.prefix)" },
+	{ "a produced card has exactly one produced attempt",
+	  "SELECT count(*) FROM card c WHERE c.state IN ('produced','dispatched','delivered',"
+	  "'returned') AND (SELECT count(*) FROM production_attempt p WHERE p.card_id = c.id "
+	  "AND p.state = 'produced') <> 1" },
+	{ "a card not yet produced has no produced attempt",
+	  "SELECT count(*) FROM card c WHERE c.state IN ('allocated','perso_ready','rendered') "
+	  "AND EXISTS (SELECT 1 FROM production_attempt p WHERE p.card_id = c.id "
+	  "AND p.state = 'produced')" },
+	{ "every ended attempt has an end time",
+	  "SELECT count(*) FROM production_attempt WHERE state <> 'in_flight' AND ended_at IS NULL" },
+	{ "every dispatched card was produced",
+	  "SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
+	  "WHERE c.state NOT IN ('produced','dispatched','delivered','returned')" },
+	{ "a superseded card names the card that replaced it",
+	  "SELECT count(*) FROM card WHERE state = 'superseded' AND superseded_by IS NULL" },
+};
+
+int
+registry_check(struct registry *reg, FILE *out, int *problems)
+{
+	sqlite3_stmt *st;
+	long long n, rows = 0;
+	int r;
+
+	*problems = 0;
+	if ((r = reg_prepare(reg, "PRAGMA integrity_check", &st)) < 0)
+		return r;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *msg = (const char *)sqlite3_column_text(st, 0);
+
+		if (msg && strcmp(msg, "ok") != 0) {
+			fprintf(out, "FAIL  integrity_check: %s\n", msg);
+			(*problems)++;
+		}
+	}
+	sqlite3_finalize(st);
+	if (*problems == 0)
+		fprintf(out, "ok    SQLite integrity check\n");
+
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
+		if ((r = reg_query_int(reg, checks[i].sql, &n)) < 0)
+			return cp_err_wrap(r, "check '%s': ", checks[i].name);
+		fprintf(out, "%s  %s", n ? "FAIL" : "ok  ", checks[i].name);
+		if (n)
+			fprintf(out, " (%lld offending rows)", n);
+		fputc('\n', out);
+		if (n)
+			(*problems)++;
+	}
+
+	r = registry_verify_audit(reg, &rows);
+	if (r < 0) {
+		fprintf(out, "FAIL  audit chain: %s\n", cp_errmsg());
+		(*problems)++;
+	} else {
+		fprintf(out, "ok    audit chain intact (%lld rows)\n", rows);
+	}
+	return 0;
+}
+
+int
+registry_verify_audit(struct registry *reg, long long *rows)
+{
+	static const char zero[] =
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	sqlite3_stmt *st;
+	char prev[65], calc[65];
+	long long count = 0, last_id = 0, head_id;
+	char *head = NULL;
+	int r, rc;
+
+	*rows = 0;
+	memcpy(prev, zero, sizeof(prev));
+	if ((r = reg_prepare(reg, "SELECT id, at, actor, entity, entity_id, event, detail, "
+				  "prev_hash, hash FROM audit_log ORDER BY id",
+			     &st)) < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0);
+		const char *fields[7], *row_prev, *row_hash;
+
+		row_prev = (const char *)sqlite3_column_text(st, 7);
+		fields[0] = row_prev;
+		for (int i = 1; i < 7; i++)
+			fields[i] = (const char *)sqlite3_column_text(st, i);
+		row_hash = (const char *)sqlite3_column_text(st, 8);
+		if (!row_prev || strcmp(row_prev, prev) != 0) {
+			r = cp_err(CP_ERR_INTEGRITY,
+				   "audit row %lld does not follow the row before it (a row was "
+				   "deleted, inserted or reordered)",
+				   id);
+			break;
+		}
+		registry_audit_hash(fields, calc);
+		if (!row_hash || strcmp(row_hash, calc) != 0) {
+			r = cp_err(CP_ERR_INTEGRITY, "audit row %lld was edited (its hash does not "
+						     "match its contents)",
+				   id);
+			break;
+		}
+		memcpy(prev, calc, sizeof(prev));
+		last_id = id;
+		count++;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = reg_fail(reg, "read audit log");
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	/* The chain cannot show its own tail cut off: compare with the recorded head. */
+	if (registry_meta_get(reg, "audit_head", &head) == 0) {
+		char *colon = strchr(head, ':');
+
+		if (colon) {
+			head_id = strtoll(head, NULL, 10);
+			if (last_id < head_id || (last_id == head_id && strcmp(colon + 1, prev)))
+				r = cp_err(CP_ERR_INTEGRITY,
+					   "audit log ends at row %lld but its recorded head is row "
+					   "%lld (rows were removed from its end)",
+					   last_id, head_id);
+		}
+		free(head);
+	}
+	*rows = count;
+	return r;
+}

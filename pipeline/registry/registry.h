@@ -1,0 +1,49 @@
+/*
+ * registry.h - the one narrow interface to the registry (design.md "The registry").
+ *
+ * Stages never speak SQL: they call registry functions declared here and in the
+ * reg_*.h headers beside it (one per subject: files, applications, cards, production,
+ * dispatch). The SQLite backend lives in registry_sqlite.c and reg_*.c; a PostgreSQL
+ * backend will implement the same functions. Only files in pipeline/registry/ include
+ * <sqlite3.h>.
+ *
+ * Transactions: registry_begin() takes the write lock at once (BEGIN IMMEDIATE) and
+ * waits up to the busy timeout for another process to finish; every state change a
+ * stage makes is committed with the audit rows that record it, or not at all.
+ */
+#ifndef CP_REGISTRY_H
+#define CP_REGISTRY_H
+
+#include <stdio.h>
+
+struct registry;
+
+/* Open (creating if needed) and migrate to the current schema. */
+int registry_open(const char *path, struct registry **out);
+void registry_close(struct registry *reg);
+/* Who is acting, for the audit log ("ingest", "produce:line1", "operator:keys"). */
+void registry_set_actor(struct registry *reg, const char *actor);
+
+int registry_begin(struct registry *reg);
+int registry_commit(struct registry *reg);
+void registry_rollback(struct registry *reg);
+
+int registry_schema_version(struct registry *reg);
+int registry_latest_version(void);
+
+/* Append a hash-chained audit row (state changes append theirs by themselves). */
+int registry_audit(struct registry *reg, const char *entity, long long entity_id,
+		   const char *event, const char *detail);
+
+/* Integrity checks and the invariants checkable in SQL. Prints one line per check to out,
+ * sets *problems to the number that failed. Returns 0, or a CP_ERR code if it could not run. */
+int registry_check(struct registry *reg, FILE *out, int *problems);
+/* Walk the audit chain. 0 if intact (*rows = rows checked), CP_ERR_INTEGRITY naming the
+ * first bad row otherwise. */
+int registry_verify_audit(struct registry *reg, long long *rows);
+
+/* Key/value metadata (feed watermarks, counters of runs). */
+int registry_meta_get(struct registry *reg, const char *key, char **value);
+int registry_meta_set(struct registry *reg, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,349 @@
+/*
+ * registry_sqlite.c - the SQLite backend: open, pragmas, migrations, transactions,
+ * the SQL functions the schema's triggers call (cp_now, cp_actor, cp_audit_hash),
+ * metadata. Invariant checks are in reg_check.c.
+ */
+#include "registry/registry_sqlite.h"
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/mem.h"
+#include "registry/schema.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 30000
+
+int
+reg_fail(struct registry *reg, const char *what)
+{
+	int code = sqlite3_errcode(reg->db);
+
+	return cp_err(code == SQLITE_BUSY || code == SQLITE_LOCKED ? CP_ERR_BUSY : CP_ERR_DB,
+		      "registry: %s: %s", what, sqlite3_errmsg(reg->db));
+}
+
+int
+reg_prepare(struct registry *reg, const char *sql, sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v2(reg->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return reg_fail(reg, "prepare");
+	return 0;
+}
+
+int
+reg_exec(struct registry *reg, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(reg->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = cp_err(sqlite3_errcode(reg->db) == SQLITE_BUSY ? CP_ERR_BUSY : CP_ERR_DB,
+			       "registry: %s", msg ? msg : sqlite3_errmsg(reg->db));
+
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+int
+reg_step_done(struct registry *reg, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return reg_fail(reg, what);
+	return 0;
+}
+
+int
+reg_query_int(struct registry *reg, const char *sql, long long *value)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*value = 0;
+	if ((r = reg_prepare(reg, sql, &st)) < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		r = reg_fail(reg, "query");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(stmt, idx) == SQLITE_OK ? 0 : CP_ERR_DB;
+	return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : CP_ERR_DB;
+}
+
+char *
+reg_column_strdup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* SQL cp_now(): the pinned or real time, ISO 8601 UTC. */
+static void
+sql_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char ts[32];
+
+	cp_iso_utc(cp_now(), ts, sizeof(ts));
+	sqlite3_result_text(ctx, ts, -1, SQLITE_TRANSIENT);
+}
+
+static void
+sql_actor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct registry *reg = sqlite3_user_data(ctx);
+
+	sqlite3_result_text(ctx, reg->actor ? reg->actor : "cardpipe", -1, SQLITE_TRANSIENT);
+}
+
+/* The audit chain's row hash: SHA-256 over the fields, each followed by a 0x1F separator. */
+void registry_audit_hash(const char *const fields[7], char out[65]);
+
+void
+registry_audit_hash(const char *const fields[7], char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (int i = 0; i < 7; i++) {
+		const char *f = fields[i] ? fields[i] : "";
+
+		EVP_DigestUpdate(ctx, f, strlen(f));
+		EVP_DigestUpdate(ctx, "\x1f", 1);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	hex_encode(md, 32, out);
+	for (int i = 0; i < 64; i++)
+		out[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
+}
+
+static void
+sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *fields[7];
+	char out[65];
+
+	for (int i = 0; i < 7; i++)
+		fields[i] = (const char *)sqlite3_value_text(argv[i]);
+	registry_audit_hash(fields, out);
+	sqlite3_result_text(ctx, out, 64, SQLITE_TRANSIENT);
+}
+
+int
+registry_latest_version(void)
+{
+	return registry_migrations[registry_nmigrations - 1].version;
+}
+
+int
+registry_schema_version(struct registry *reg)
+{
+	long long v = 0;
+
+	if (reg_query_int(reg, "PRAGMA user_version", &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+static int
+migrate(struct registry *reg)
+{
+	int r = 0, have;
+	char *sql;
+
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	have = registry_schema_version(reg);
+	if (have > registry_latest_version()) {
+		registry_rollback(reg);
+		return cp_err(CP_ERR_DB, "registry '%s' has schema version %d, newer than this "
+					 "cardpipe knows (%d)", reg->path, have,
+			      registry_latest_version());
+	}
+	for (size_t i = 0; i < registry_nmigrations; i++) {
+		const struct migration *m = &registry_migrations[i];
+
+		if (m->version <= have)
+			continue;
+		if ((r = reg_exec(reg, m->sql)) < 0) {
+			r = cp_err_wrap(r, "migration %d (%s): ", m->version, m->name);
+			break;
+		}
+		sql = xasprintf("PRAGMA user_version = %d", m->version);
+		r = reg_exec(reg, sql);
+		free(sql);
+		if (r < 0)
+			break;
+		if ((r = registry_audit(reg, "registry", m->version, "migrated", m->name)) < 0)
+			break;
+	}
+	if (r < 0) {
+		registry_rollback(reg);
+		return r;
+	}
+	return registry_commit(reg);
+}
+
+int
+registry_open(const char *path, struct registry **out)
+{
+	struct registry *reg = xcalloc(1, sizeof(*reg));
+	int r;
+
+	*out = NULL;
+	reg->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &reg->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		r = cp_err(CP_ERR_DB, "cannot open registry '%s': %s", path,
+			   reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
+		registry_close(reg);
+		return r;
+	}
+	sqlite3_busy_timeout(reg->db, BUSY_TIMEOUT_MS);
+	sqlite3_create_function(reg->db, "cp_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
+	sqlite3_create_function(reg->db, "cp_actor", 0, SQLITE_UTF8, reg, sql_actor, NULL, NULL);
+	sqlite3_create_function(reg->db, "cp_audit_hash", 7, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				NULL, sql_audit_hash, NULL, NULL);
+	/* synchronous=FULL: a card number committed must survive a power cut (invariant 2) */
+	if ((r = reg_exec(reg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			       "PRAGMA foreign_keys=ON;")) < 0 ||
+	    (r = migrate(reg)) < 0) {
+		r = cp_err_wrap(r, "registry '%s': ", path);
+		registry_close(reg);
+		return r;
+	}
+	*out = reg;
+	return 0;
+}
+
+void
+registry_close(struct registry *reg)
+{
+	if (!reg)
+		return;
+	if (reg->db)
+		sqlite3_close(reg->db);
+	free(reg->path);
+	free(reg->actor);
+	free(reg);
+}
+
+void
+registry_set_actor(struct registry *reg, const char *actor)
+{
+	free(reg->actor);
+	reg->actor = xstrdup(actor);
+}
+
+int
+registry_begin(struct registry *reg)
+{
+	int r = reg_exec(reg, "BEGIN IMMEDIATE");
+
+	if (r == 0)
+		reg->in_tx = 1;
+	return r;
+}
+
+int
+registry_commit(struct registry *reg)
+{
+	/* Record the chain's head so that verify-audit notices rows cut from its end. */
+	int r = reg_exec(reg, "INSERT INTO meta(key, value) SELECT 'audit_head', id || ':' || hash "
+			      "FROM audit_log WHERE id = (SELECT max(id) FROM audit_log) "
+			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+
+	if (r == 0)
+		r = reg_exec(reg, "COMMIT");
+
+	if (r < 0)
+		registry_rollback(reg);
+	reg->in_tx = 0;
+	return r;
+}
+
+void
+registry_rollback(struct registry *reg)
+{
+	if (!sqlite3_get_autocommit(reg->db))
+		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+	reg->in_tx = 0;
+}
+
+int
+registry_audit(struct registry *reg, const char *entity, long long entity_id, const char *event,
+	       const char *detail)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO audit(actor, entity, entity_id, event, detail) "
+			     "VALUES(NULL, ?, ?, ?, ?)",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, entity);
+	sqlite3_bind_int64(st, 2, entity_id);
+	reg_bind_text(st, 3, event);
+	reg_bind_text(st, 4, detail ? detail : "");
+	r = reg_step_done(reg, st, "append audit row");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+registry_meta_get(struct registry *reg, const char *key, char **value)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*value = NULL;
+	if ((r = reg_prepare(reg, "SELECT value FROM meta WHERE key = ?", &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = reg_column_strdup(st, 0);
+	else if (rc == SQLITE_DONE)
+		r = CP_ERR_NOTFOUND;
+	else
+		r = reg_fail(reg, "read meta");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+registry_meta_set(struct registry *reg, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg, "INSERT INTO meta(key, value) VALUES(?, ?) "
+				  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, key);
+	reg_bind_text(st, 2, value);
+	r = reg_step_done(reg, st, "write meta");
+	sqlite3_finalize(st);
+	return r;
+}

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Run the unit tests (cmocka binaries in $BUILD/tests) and the integration tests
+# (tests/integration/t*.sh, each run in a fresh temporary CARDPIPE_HOME), then print one
+# closing line "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
+# Usage: tests/run-tests.sh [unit|integration] [NAME-PATTERN]
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+what=${1:-all}
+pattern=${2:-}
+passed=0 failed=0 skipped=0 failures=()
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+export CARDPIPE_BIN="$PWD/$BUILD/bin"
+export CARDPIPE_SRC="$PWD"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t")
+		[ -n "$pattern" ] && [[ "$n" != *$pattern* ]] && continue
+		log="$logdir/$n.log"
+		(cd tests/unit && "$OLDPWD/$t") >"$log" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		p=${p:-0} f=${f:-0} s=${s:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		if [ "$f" -ne 0 ]; then
+			failures+=("$n")
+			echo "FAIL unit $n ($f failed; log $log)"
+			grep -E '^\[  (FAILED|ERROR) |^\[ +ERROR|Error|error' "$log" | head -20
+		else
+			echo "ok   unit $n ($p passed)"
+		fi
+	done
+fi
+
+if [ "$what" = all ] || [ "$what" = integration ]; then
+	for t in tests/integration/t*.sh; do
+		[ -f "$t" ] || continue
+		n=$(basename "$t" .sh)
+		[ -n "$pattern" ] && [[ "$n" != *$pattern* ]] && continue
+		log="$logdir/$n.log"
+		tmp=$(mktemp -d "${TMPDIR:-/tmp}/cardpipe-$n.XXXXXX")
+		start=$(date +%s)
+		(cd "$tmp" && CARDPIPE_HOME="$tmp/home" PATH="$CARDPIPE_BIN:$PATH" \
+			timeout 1200 bash "$CARDPIPE_SRC/$t") >"$log" 2>&1
+		rc=$?
+		secs=$(($(date +%s) - start))
+		if [ "$rc" -eq 0 ]; then
+			passed=$((passed + 1))
+			echo "ok   $n (${secs}s)"
+			rm -rf "$tmp"
+		elif [ "$rc" -eq 77 ]; then
+			skipped=$((skipped + 1))
+			echo "skip $n: $(tail -1 "$log")"
+			rm -rf "$tmp"
+		else
+			failed=$((failed + 1))
+			failures+=("$n")
+			echo "FAIL $n (exit $rc; log $log, work dir $tmp)"
+			tail -25 "$log" | sed 's/^/     /'
+		fi
+	done
+fi
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
