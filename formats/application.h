@@ -1,0 +1,68 @@
+/*
+ * application.h - one application record as every input format yields it, before
+ * the business rules run (ingest fills it, the registry stores it, prepare judges it).
+ *
+ * Every field is a UTF-8 string or NULL when the record did not carry it; parsers copy
+ * what the file says (trimmed) and leave judging to prepare, except for what a schema
+ * forbids outright. Field names follow the formats (formats/*.xsd, formats/counter-csv.md);
+ * the HR/social-security data-dictionary code is given where one is known.
+ */
+#ifndef CP_APPLICATION_H
+#define CP_APPLICATION_H
+
+struct app_record {
+	/* where it came from */
+	long record_no;     /* 1-based position in its file */
+	char *location;     /* "line 12" or "Employee[3] (line 40)" */
+	char *channel;      /* employer, website, rs-app, jingtong, minsheng, outlet, bank */
+	char *channel_ref;  /* the channel's own reference for the record */
+	char *submitted_at; /* ISO 8601 */
+	char *app_type;     /* new, upgrade, replace-lost, replace-damaged, change-info, change-bank */
+
+	/* the person */
+	char *name;        /* AAC003 */
+	char *id_type;     /* citizen, hk, mo, tw, fpr (2023 18-digit), fpr-old (15-char) */
+	char *id_number;   /* AAC002 */
+	char *sex;         /* AAC004: 1 male, 2 female (GB/T 2261.1) */
+	char *ethnicity;   /* AAC005: GB 3304 two-digit code, 01 = Han */
+	char *birth_date;  /* AAC006: YYYY-MM-DD */
+	char *nationality; /* AAC161: ISO 3166-1 alpha-3 */
+	char *mobile;      /* AAE005 */
+	char *category;    /* insured, elderly-civil, elderly-nonlocal, assistance, veteran, other */
+
+	/* delivery and bank */
+	char *delivery;    /* mail-person, mail-employer, pickup */
+	char *address;     /* AAE006 */
+	char *postal_code; /* AAE007 */
+	char *district;    /* AAB301: 6-digit administrative code */
+	char *branch;      /* pickup branch code */
+	char *bank;        /* cooperating bank code (banks.cooperating) */
+
+	/* photo: the JPEG bytes, decoded from base64 or read from a reference */
+	unsigned char *photo;
+	unsigned long photo_len;
+	char *photo_ref; /* the reference as written, for messages */
+
+	/* employee confirmation (employer batches, manual item 12) */
+	char *confirmed_at;
+	char *confirm_channel;
+
+	/* minors (manual item 38) */
+	char *guardian_name;
+	char *guardian_id_type;
+	char *guardian_id_number;
+	char *guardian_proof;
+
+	/* employer batches */
+	char *employer_name;
+	char *employer_uscc; /* unified social credit code, GB 32100 */
+	char *batch_id;
+
+	/* replacements and changes */
+	char *old_card_no;       /* AAZ500 of the card replaced */
+	char *transport_balance; /* fen, damaged-card replacements (manual item 46) */
+};
+
+void app_record_release(struct app_record *rec);
+
+#endif
