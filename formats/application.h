@@ -4,7 +4,7 @@
  *
  * Every field is a UTF-8 string or NULL when the record did not carry it; parsers copy
  * what the file says (trimmed) and leave judging to prepare, except for what a schema
- * forbids outright. Field names follow the formats (formats/*.xsd, formats/counter-csv.md);
+ * forbids outright. Field names follow the formats (the XSDs and counter-csv.md in formats/);
  * the HR/social-security data-dictionary code is given where one is known.
  */
 #ifndef CP_APPLICATION_H
