@@ -119,11 +119,20 @@ int
 config_load_file(struct config *cfg, const char *path)
 {
 	FILE *f = fopen(path, "r");
+	char text[4096];
 	int line;
 
 	if (!f)
 		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_CONFIG,
 			      "cannot read configuration '%s': %s", path, strerror(errno));
+	/* libinih is built with 200-byte lines: say so rather than misread a longer one */
+	for (int n = 1; fgets(text, sizeof(text), f); n++) {
+		if (strlen(text) >= 199 && !strchr("#;", text[0])) {
+			fclose(f);
+			return cp_err(CP_ERR_CONFIG, "%s:%d: line longer than 198 bytes", path, n);
+		}
+	}
+	rewind(f);
 	cfg->parse_error = 0;
 	line = ini_parse_file(f, on_ini_entry, cfg);
 	fclose(f);
@@ -235,9 +244,9 @@ config_show(const struct config *cfg, void *file, int with_help)
 		}
 		if (with_help)
 			fprintf(out, "# %s\n", config_keys[i].help);
-		fprintf(out, "%s = %s", dot + 1, cfg->values[i]);
+		/* on its own line: libinih reads lines of at most 200 bytes */
 		if (cfg->sources[i] != CFG_DEFAULT)
-			fprintf(out, "    ; from %s", src_names[cfg->sources[i]]);
-		fputc('\n', out);
+			fprintf(out, "; from %s\n", src_names[cfg->sources[i]]);
+		fprintf(out, "%s = %s\n", dot + 1, cfg->values[i]);
 	}
 }

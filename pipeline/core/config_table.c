@@ -36,6 +36,10 @@ const struct config_key config_keys[] = {
 	{ "ingest.max_record_bytes", CFG_INT, "4194304", "largest single record (with its inline photo)" },
 	{ "ingest.max_xml_depth", CFG_INT, "32", "deepest XML nesting accepted" },
 
+	/* prepare */
+	{ "prepare.minor_age", CFG_INT, "18", "applicants under this age need a guardian with ID and proof (manual item 38: 18)" },
+	{ "prepare.batch_size", CFG_INT, "1000", "applications judged and allocated per registry transaction" },
+
 	/* photo (domain.md section 3) */
 	{ "photo.width", CFG_INT, "358", "required photo width in pixels" },
 	{ "photo.height", CFG_INT, "441", "required photo height in pixels" },

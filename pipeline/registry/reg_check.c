@@ -17,43 +17,43 @@ static const struct {
 	const char *name;
 	const char *sql;
 } checks[] = {
-	{ "foreign keys hold", "SELECT count(*) FROM pragma_foreign_key_check" },
-	{ "nothing lost: every ingested file's records are all recorded",
-	  "SELECT count(*) FROM input_file f WHERE f.status = 'ingested' AND f.records <> "
-	  "(SELECT count(*) FROM application a WHERE a.file_id = f.id)" },
-	{ "nothing lost: a quarantined file has no records",
-	  "SELECT count(*) FROM application a JOIN input_file f ON f.id = a.file_id "
-	  "WHERE f.status = 'quarantined'" },
-	{ "every duplicate names an application that is not itself a duplicate",
-	  "SELECT count(*) FROM application a JOIN application o ON o.id = a.duplicate_of "
-	  "WHERE a.state = 'duplicate' AND (o.state = 'duplicate' OR o.id = a.id)" },
-	{ "every accepted application has exactly one card",
-	  "SELECT count(*) FROM application a WHERE a.state = 'accepted' AND "
-	  "(SELECT count(*) FROM card c WHERE c.application_id = a.id) <> 1" },
-	{ "only accepted applications have cards",
-	  "SELECT count(*) FROM card c JOIN application a ON a.id = c.application_id "
-	  "WHERE a.state <> 'accepted'" },
-	{ "nothing doubled: card numbers are 9 characters and unique",
-	  "SELECT count(*) FROM card WHERE length(card_no) <> 9" },
-	{ "nothing doubled: the card counter is ahead of every card number it gave",
-	  "SELECT count(*) FROM card_counter k WHERE k.next_seq <= (SELECT coalesce(max("
-	  "CAST(substr(c.card_no, 2, 7) AS INTEGER)), 0) FROM card c "
-	  "WHERE substr(c.card_no, 1, 1) = k.prefix)" },
-	{ "a produced card has exactly one produced attempt",
-	  "SELECT count(*) FROM card c WHERE c.state IN ('produced','dispatched','delivered',"
-	  "'returned') AND (SELECT count(*) FROM production_attempt p WHERE p.card_id = c.id "
-	  "AND p.state = 'produced') <> 1" },
-	{ "a card not yet produced has no produced attempt",
-	  "SELECT count(*) FROM card c WHERE c.state IN ('allocated','perso_ready','rendered') "
-	  "AND EXISTS (SELECT 1 FROM production_attempt p WHERE p.card_id = c.id "
-	  "AND p.state = 'produced')" },
-	{ "every ended attempt has an end time",
-	  "SELECT count(*) FROM production_attempt WHERE state <> 'in_flight' AND ended_at IS NULL" },
-	{ "every dispatched card was produced",
-	  "SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
-	  "WHERE c.state NOT IN ('produced','dispatched','delivered','returned')" },
-	{ "a superseded card names the card that replaced it",
-	  "SELECT count(*) FROM card WHERE state = 'superseded' AND superseded_by IS NULL" },
+	{"foreign keys hold", "SELECT count(*) FROM pragma_foreign_key_check"},
+	{"nothing lost: every ingested file's records are all recorded",
+	 "SELECT count(*) FROM input_file f WHERE f.status = 'ingested' AND f.records <> "
+	 "(SELECT count(*) FROM application a WHERE a.file_id = f.id)"},
+	{"nothing lost: a quarantined file has no records",
+	 "SELECT count(*) FROM application a JOIN input_file f ON f.id = a.file_id "
+	 "WHERE f.status = 'quarantined'"},
+	{"every duplicate names an application that is not itself a duplicate",
+	 "SELECT count(*) FROM application a JOIN application o ON o.id = a.duplicate_of "
+	 "WHERE a.state = 'duplicate' AND (o.state = 'duplicate' OR o.id = a.id)"},
+	{"every accepted application has exactly one card",
+	 "SELECT count(*) FROM application a WHERE a.state = 'accepted' AND "
+	 "(SELECT count(*) FROM card c WHERE c.application_id = a.id) <> 1"},
+	{"only accepted applications have cards",
+	 "SELECT count(*) FROM card c JOIN application a ON a.id = c.application_id "
+	 "WHERE a.state <> 'accepted'"},
+	{"nothing doubled: card numbers are 9 characters and unique",
+	 "SELECT count(*) FROM card WHERE length(card_no) <> 9"},
+	{"nothing doubled: the card counter is ahead of every card number it gave",
+	 "SELECT count(*) FROM card_counter k WHERE k.next_seq <= (SELECT coalesce(max("
+	 "CAST(substr(c.card_no, 2, 7) AS INTEGER)), 0) FROM card c "
+	 "WHERE substr(c.card_no, 1, 1) = k.prefix)"},
+	{"a produced card has exactly one produced attempt",
+	 "SELECT count(*) FROM card c WHERE c.state IN ('produced','dispatched','delivered',"
+	 "'returned') AND (SELECT count(*) FROM production_attempt p WHERE p.card_id = c.id "
+	 "AND p.state = 'produced') <> 1"},
+	{"a card not yet produced has no produced attempt",
+	 "SELECT count(*) FROM card c WHERE c.state IN ('allocated','perso_ready','rendered') "
+	 "AND EXISTS (SELECT 1 FROM production_attempt p WHERE p.card_id = c.id "
+	 "AND p.state = 'produced')"},
+	{"every ended attempt has an end time",
+	 "SELECT count(*) FROM production_attempt WHERE state <> 'in_flight' AND ended_at IS NULL"},
+	{"every dispatched card was produced",
+	 "SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
+	 "WHERE c.state NOT IN ('produced','dispatched','delivered','returned')"},
+	{"a superseded card names the card that replaced it",
+	 "SELECT count(*) FROM card WHERE state = 'superseded' AND superseded_by IS NULL"},
 };
 
 int
@@ -112,8 +112,9 @@ registry_verify_audit(struct registry *reg, long long *rows)
 
 	*rows = 0;
 	memcpy(prev, zero, sizeof(prev));
-	if ((r = reg_prepare(reg, "SELECT id, at, actor, entity, entity_id, event, detail, "
-				  "prev_hash, hash FROM audit_log ORDER BY id",
+	if ((r = reg_prepare(reg,
+			     "SELECT id, at, actor, entity, entity_id, event, detail, "
+			     "prev_hash, hash FROM audit_log ORDER BY id",
 			     &st)) < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -134,8 +135,9 @@ registry_verify_audit(struct registry *reg, long long *rows)
 		}
 		registry_audit_hash(fields, calc);
 		if (!row_hash || strcmp(row_hash, calc) != 0) {
-			r = cp_err(CP_ERR_INTEGRITY, "audit row %lld was edited (its hash does not "
-						     "match its contents)",
+			r = cp_err(CP_ERR_INTEGRITY,
+				   "audit row %lld was edited (its hash does not "
+				   "match its contents)",
 				   id);
 			break;
 		}
@@ -155,10 +157,11 @@ registry_verify_audit(struct registry *reg, long long *rows)
 		if (colon) {
 			head_id = strtoll(head, NULL, 10);
 			if (last_id < head_id || (last_id == head_id && strcmp(colon + 1, prev)))
-				r = cp_err(CP_ERR_INTEGRITY,
-					   "audit log ends at row %lld but its recorded head is row "
-					   "%lld (rows were removed from its end)",
-					   last_id, head_id);
+				r = cp_err(
+					CP_ERR_INTEGRITY,
+					"audit log ends at row %lld but its recorded head is row "
+					"%lld (rows were removed from its end)",
+					last_id, head_id);
 		}
 		free(head);
 	}

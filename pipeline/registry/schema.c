@@ -58,7 +58,8 @@ static const char migration1[] =
 	"  photo_sha256 TEXT, photo_ref TEXT,\n"
 	"  confirmed_at TEXT, confirm_channel TEXT,\n"
 	"  category TEXT, insured INTEGER,\n"
-	"  guardian_name TEXT, guardian_id_type TEXT, guardian_id_number TEXT, guardian_proof TEXT,\n"
+	"  guardian_name TEXT, guardian_id_type TEXT, guardian_id_number TEXT, guardian_proof "
+	"TEXT,\n"
 	"  employer_name TEXT, employer_uscc TEXT, batch_id TEXT,\n"
 	"  old_card_no TEXT, transport_balance INTEGER,\n"
 	"  state TEXT NOT NULL DEFAULT 'received'\n"
@@ -136,7 +137,8 @@ static const char migration1[] =
 	"  bag TEXT,\n"
 	"  batch TEXT NOT NULL,\n"
 	"  destination TEXT,\n"
-	"  state TEXT NOT NULL CHECK(state IN ('manifested','dispatched','delivered','returned')),\n"
+	"  state TEXT NOT NULL CHECK(state IN "
+	"('manifested','dispatched','delivered','returned')),\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  delivered_at TEXT,\n"
 	"  returned_at TEXT\n"
@@ -180,6 +182,10 @@ static const char migration1[] =
 	"        coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1),\n"
 	"                 '0000000000000000000000000000000000000000000000000000000000000000')\n"
 	"        AS prev) AS t;\n"
+	/* the head lets verify-audit notice rows cut from the end of the chain */
+	"  INSERT INTO meta(key, value) SELECT 'audit_head', id || ':' || hash FROM audit_log\n"
+	"    WHERE id = (SELECT max(id) FROM audit_log)\n"
+	"    ON CONFLICT(key) DO UPDATE SET value = excluded.value;\n"
 	"END;\n"
 
 	"CREATE TRIGGER application_state_audit AFTER UPDATE OF state ON application\n"
@@ -212,13 +218,13 @@ extern const char migration_2_sql[], migration_3_sql[], migration_4_sql[], migra
 	migration_6_sql[], migration_7_sql[], migration_8_sql[];
 
 const struct migration registry_migrations[] = {
-	{ 1, "initial schema", migration1 },
-	{ 2, "ingest", migration_2_sql },
-	{ 3, "prepare", migration_3_sql },
-	{ 4, "perso", migration_4_sql },
-	{ 5, "render", migration_5_sql },
-	{ 6, "produce", migration_6_sql },
-	{ 7, "dispatch and reconcile", migration_7_sql },
-	{ 8, "nightly and instant", migration_8_sql },
+	{1, "initial schema", migration1},
+	{2, "ingest", migration_2_sql},
+	{3, "prepare", migration_3_sql},
+	{4, "perso", migration_4_sql},
+	{5, "render", migration_5_sql},
+	{6, "produce", migration_6_sql},
+	{7, "dispatch and reconcile", migration_7_sql},
+	{8, "nightly and instant", migration_8_sql},
 };
 const size_t registry_nmigrations = ARRAY_SIZE(registry_migrations);

@@ -1,0 +1,196 @@
+/* test_core.c - the core helpers: errors, bounded buffers, files, dates, hex, masking, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/json.h"
+#include "core/mask.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+test_err_detail_and_wrap(void **state)
+{
+	assert_int_equal(cp_err(CP_ERR_FORMAT, "line %d: bad", 3), CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "line 3: bad");
+	assert_int_equal(cp_err_wrap(CP_ERR_FORMAT, "file '%s': ", "a.xml"), CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "file 'a.xml': line 3: bad");
+	assert_string_equal(cp_strerror(CP_ERR_BUSY), "busy");
+}
+
+static void
+test_buf_grows_and_stops_at_its_limit(void **state)
+{
+	struct buf b = BUF_INIT(8);
+
+	assert_int_equal(buf_append(&b, "abcd", 4), 0);
+	assert_int_equal(buf_appendf(&b, "%d", 123), 0);
+	assert_string_equal(buf_str(&b), "abcd123");
+	assert_int_equal(buf_append(&b, "xy", 2), CP_ERR_LIMIT);
+	assert_string_equal(buf_str(&b), "abcd123"); /* kept what it had */
+	buf_reset(&b);
+	assert_int_equal(buf_append_hex(&b, "\x01\xab", 2), 0);
+	assert_string_equal(buf_str(&b), "01AB");
+	buf_release(&b);
+	assert_null(b.data);
+}
+
+static void
+test_atomic_write_replaces_whole_file(void **state)
+{
+	char path[64];
+	unsigned char *data;
+	size_t len;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/tmp/cp-test-core.%ld", (long)getpid());
+	assert_int_equal(fs_write_atomic(path, "first", 5, 0600), 0);
+	assert_int_equal(fs_write_atomic(path, "second", 6, 0600), 0);
+	assert_int_equal(fs_read_file(path, 100, &data, &len), 0);
+	assert_int_equal(len, 6);
+	assert_string_equal((char *)data, "second");
+	free(data);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(fs_read_file(path, 3, &data, &len), CP_ERR_LIMIT);
+	unlink(path);
+	assert_int_equal(fs_read_file(path, 3, &data, &len), CP_ERR_NOTFOUND);
+}
+
+static void
+test_aborted_atomic_write_leaves_old_file(void **state)
+{
+	char path[64];
+	struct fs_atomic f;
+	unsigned char *data;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/tmp/cp-test-core-abort.%ld", (long)getpid());
+	assert_int_equal(fs_write_atomic(path, "old", 3, 0600), 0);
+	assert_int_equal(fs_atomic_open(&f, path, 0600), 0);
+	assert_int_equal(fs_atomic_write(&f, "new", 3), 0);
+	fs_atomic_abort(&f);
+	assert_int_equal(fs_read_file(path, 100, &data, &len), 0);
+	assert_string_equal((char *)data, "old");
+	free(data);
+	unlink(path);
+}
+
+static void
+test_mkdirs_creates_nested_folders(void **state)
+{
+	char path[96], cmd[128];
+
+	snprintf(path, sizeof(path), "/tmp/cp-test-dirs.%ld/a/b/c", (long)getpid());
+	assert_int_equal(fs_mkdirs(path, 0700), 0);
+	assert_true(fs_exists(path));
+	assert_int_equal(fs_mkdirs(path, 0700), 0); /* again: fine */
+	snprintf(cmd, sizeof(cmd), "rm -rf /tmp/cp-test-dirs.%ld", (long)getpid());
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_civil_dates_round_trip(void **state)
+{
+	int y, m, d;
+
+	assert_int_equal(cp_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(cp_weekday(cp_days_from_civil(2026, 11, 26)), 4); /* a Thursday */
+	assert_int_equal(cp_weekday(cp_days_from_civil(2026, 10, 1)), 4);
+	assert_int_equal(cp_weekday(cp_days_from_civil(1969, 12, 21)), 0);
+	cp_civil_from_days(cp_days_from_civil(2024, 2, 29) + 1, &y, &m, &d);
+	assert_int_equal(y * 10000 + m * 100 + d, 20240301);
+	assert_int_equal(cp_parse_date("2026-02-28", &y, &m, &d), 0);
+	assert_int_equal(cp_parse_date("2026-02-29", &y, &m, &d), CP_ERR_FORMAT);
+	assert_int_equal(cp_parse_date("2026-13-01", &y, &m, &d), CP_ERR_FORMAT);
+	assert_int_equal(cp_parse_date("2026-1-01", &y, &m, &d), CP_ERR_FORMAT);
+	assert_int_equal(cp_parse_date("20260101", &y, &m, &d), CP_ERR_FORMAT);
+}
+
+static void
+test_pinned_clock_and_beijing_date(void **state)
+{
+	char s[32];
+
+	setenv("CARDPIPE_NOW", "2026-11-26T23:30:00+08:00", 1);
+	cp_iso_utc(cp_now(), s, sizeof(s));
+	assert_string_equal(s, "2026-11-26T15:30:00Z");
+	cp_business_date(cp_now(), s, sizeof(s));
+	assert_string_equal(s, "2026-11-26");
+	setenv("CARDPIPE_NOW", "2026-11-26T17:00:00Z", 1); /* 01:00 next day in Beijing */
+	cp_business_date(cp_now(), s, sizeof(s));
+	assert_string_equal(s, "2026-11-27");
+	unsetenv("CARDPIPE_NOW");
+}
+
+static void
+test_hex_round_trip_and_errors(void **state)
+{
+	unsigned char out[4];
+	char s[9];
+
+	assert_int_equal(hex_decode("0a:B1 ff", out, sizeof(out)), 3);
+	assert_string_equal(hex_encode(out, 3, s), "0AB1FF");
+	assert_int_equal(hex_decode("0g", out, sizeof(out)), CP_ERR_FORMAT);
+	assert_int_equal(hex_decode("abc", out, sizeof(out)), CP_ERR_FORMAT);
+	assert_int_equal(hex_decode("0011223344", out, sizeof(out)), CP_ERR_LIMIT);
+}
+
+static void
+test_masking(void **state)
+{
+	char out[32];
+
+	mask_id("110101199003071234", out, sizeof(out));
+	assert_string_equal(out, "110101********1234");
+	mask_id("11010119900307123X", out, sizeof(out));
+	assert_string_equal(out, "110101********123X");
+	mask_mobile("13812345678", out, sizeof(out));
+	assert_string_equal(out, "138****5678");
+	mask_id("ABC", out, sizeof(out));
+	assert_string_equal(out, "***");
+}
+
+static void
+test_json_escapes(void **state)
+{
+	char out[128];
+	struct json_writer w;
+
+	json_writer_init(&w, out, sizeof(out));
+	json_obj_begin(&w);
+	json_kv_str(&w, "msg", "a\"b\\c\n\x01张");
+	json_kv_int(&w, "n", -5);
+	json_obj_end(&w);
+	assert_string_equal(out, "{\"msg\":\"a\\\"b\\\\c\\n\\u0001张\",\"n\":-5}");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_err_detail_and_wrap),
+		cmocka_unit_test(test_buf_grows_and_stops_at_its_limit),
+		cmocka_unit_test(test_atomic_write_replaces_whole_file),
+		cmocka_unit_test(test_aborted_atomic_write_leaves_old_file),
+		cmocka_unit_test(test_mkdirs_creates_nested_folders),
+		cmocka_unit_test(test_civil_dates_round_trip),
+		cmocka_unit_test(test_pinned_clock_and_beijing_date),
+		cmocka_unit_test(test_hex_round_trip_and_errors),
+		cmocka_unit_test(test_masking),
+		cmocka_unit_test(test_json_escapes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
