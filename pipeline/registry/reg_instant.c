@@ -1,0 +1,42 @@
+/* reg_instant.c - the application of an instant-issuance file (see reg_instant.h). */
+#include "registry/reg_instant.h"
+
+#include "core/err.h"
+#include "registry/registry_sqlite.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+reg_instant_app_of_file(struct registry *reg, long long file_id, struct instant_app *app,
+			long *count)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	memset(app, 0, sizeof(*app));
+	*count = 0;
+	if ((r = reg_prepare(reg,
+			     "SELECT id, state, coalesce(reason_code, ''), "
+			     "coalesce(reason_en, ''), coalesce(id_number, ''), "
+			     "coalesce(duplicate_of, 0), (SELECT count(*) FROM application "
+			     "WHERE file_id = ?1) FROM application WHERE file_id = ?1 "
+			     "ORDER BY record_no LIMIT 1",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, file_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		app->id = sqlite3_column_int64(st, 0);
+		snprintf(app->state, sizeof(app->state), "%s", sqlite3_column_text(st, 1));
+		snprintf(app->reason, sizeof(app->reason), "%s: %s", sqlite3_column_text(st, 2),
+			 sqlite3_column_text(st, 3));
+		snprintf(app->id_number, sizeof(app->id_number), "%s", sqlite3_column_text(st, 4));
+		app->duplicate_of = sqlite3_column_int64(st, 5);
+		*count = (long)sqlite3_column_int64(st, 6);
+	} else if (rc != SQLITE_DONE) {
+		r = reg_fail(reg, "read instant application");
+	}
+	sqlite3_finalize(st);
+	return r;
+}

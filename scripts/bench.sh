@@ -1,0 +1,40 @@
+#!/bin/bash
+# make bench: run every stage's benchmark (scripts/bench/<stage>.sh) and print one table,
+# also written to bench/results.txt. Each stage script prints rows
+#   stage | n | seconds | per_second | peak_kib [| note]
+# on stdout (other output goes to stderr) and uses $CARDPIPE_BIN/cardpipe.
+# Usage: scripts/bench.sh [STAGE...]   (default: all)
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export CARDPIPE_BIN="$PWD/$BUILD/bin" CARDPIPE_SRC="$PWD"
+export PATH="$CARDPIPE_BIN:$PATH"
+mkdir -p bench
+out=bench/results.txt
+rows=$(mktemp)
+scripts=()
+if [ $# -gt 0 ]; then
+	for s in "$@"; do scripts+=("scripts/bench/$s.sh"); done
+else
+	scripts=(scripts/bench/*.sh)
+fi
+for s in "${scripts[@]}"; do
+	[ -f "$s" ] || continue
+	work=$(mktemp -d "${TMPDIR:-/tmp}/cardpipe-bench.XXXXXX")
+	echo "bench: $(basename "$s" .sh) ..." >&2
+	if ! (cd "$work" && CARDPIPE_HOME="$work/home" bash "$CARDPIPE_SRC/$s") >>"$rows" 2>"$work.err"; then
+		echo "$(basename "$s" .sh) | - | - | - | - | FAILED: $(tail -1 "$work.err")" >>"$rows"
+	fi
+	rm -rf "$work" "$work.err"
+done
+{
+	echo "cardpipe benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(git describe --always --dirty 2>/dev/null)"
+	echo
+	printf '%-22s %9s %9s %12s %10s  %s\n' stage n seconds per_second peak_kib note
+	printf '%-22s %9s %9s %12s %10s  %s\n' ----- - ------- ---------- -------- ----
+	grep '|' "$rows" | while IFS='|' read -r st n secs ps kib note; do
+		printf '%-22s %9s %9s %12s %10s  %s\n' "$(echo $st)" "$(echo $n)" "$(echo $secs)" \
+			"$(echo $ps)" "$(echo $kib)" "$(echo $note)"
+	done
+} | tee "$out"
+rm -f "$rows"
