@@ -1,10 +1,610 @@
-/* cmd_keys.c - `cardpipe keys`: not built yet (see the issue that builds it). */
+/* cmd_keys.c - `cardpipe keys`: key ceremonies, import, list, check values,
+ * diversification (docs/keys.md). Never prints a key value except with --reveal for a
+ * TEST ONLY key. */
 #include "cmd/cmd.h"
 
 #include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "personalization/crypto/cipher.h"
+#include "personalization/crypto/derive.h"
+#include "personalization/crypto/kcv.h"
+#include "personalization/crypto/secmem.h"
+#include "personalization/keys/ceremony.h"
+#include "personalization/keys/keystore.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+	"usage: cardpipe keys ceremony [--test] [--component-file FILE]... [--components N]\n"
+	"       cardpipe keys import NAME --alg AES|SM4|3DES (--file FILE | --prompt | "
+	"--generate)\n"
+	"                                 [--kcv HEX]\n"
+	"       cardpipe keys list [--missing]\n"
+	"       cardpipe keys kcv --alg AES|SM4|3DES (--hex HEX | --key NAME)\n"
+	"       cardpipe keys diversify --scheme kdf3|emv|visa2|option-a|sm4\n"
+	"                               (--key NAME | --test-key HEX)\n"
+	"                               (--data HEX | --pan PAN --psn NN) [--reveal]\n"
+	"       cardpipe keys public NAME\n"
+	"\n"
+	"The key store (paths.keystore) holds every master key wrapped (AES key wrap with\n"
+	"padding) under a local master key that exists only in memory: the XOR of two or three\n"
+	"custodians' components, each checked by its check value. At run time the components are\n"
+	"read from the files named by keys.component_files (private to the service user).\n"
+	"See docs/keys.md.\n"
+	"\n"
+	"ceremony              create the store, or re-wrap it under new components.\n"
+	"  --component-file F  a custodian's component (64 hex digits; file mode 0600); give 2 or "
+	"3\n"
+	"  --components N      prompt for N components (2 or 3) without echo instead\n"
+	"  --test              create a TEST ONLY store: random components written to the\n"
+	"                      keys.component_files paths and well-known test master keys for\n"
+	"                      every key the configuration needs (adds missing keys when the\n"
+	"                      TEST ONLY store exists). Never for production.\n"
+	"import NAME           add or replace a master key; prints its check value.\n"
+	"  --alg A             AES (16/24/32 bytes), SM4 (16) or 3DES (16/24)\n"
+	"  --file F            the value as hex in a private file\n"
+	"  --prompt            type the value (hex) without echo\n"
+	"  --generate          a random value (SM2 generates a key pair)\n"
+	"  --kcv HEX           refuse unless the value has this check value\n"
+	"list                  names, algorithms, sizes and check values; never values.\n"
+	"  --missing           also list the keys the configuration needs that are missing\n"
+	"kcv                   the check value: 3DES(key, 00*8), AES(key, 01*16), SM4(key, "
+	"00*16).\n"
+	"  --alg A, --hex HEX  a key typed on the command line, or --key NAME from the store\n"
+	"diversify             derived keys' check values, to compare with a bank or card vendor.\n"
+	"  --scheme S          kdf3 (SCP03, AES KMC), emv or visa2 (3DES KMC): ENC, MAC, DEK from\n"
+	"                      the 10-byte KDD in --data; option-a (EMV, 3DES IMK) from --pan and\n"
+	"                      --psn; sm4: SM4(master, f || ~f) for an 8-byte factor in --data,\n"
+	"                      or SM4(master, Y || ~Y) from --pan/--psn\n"
+	"  --key NAME          the master key from the store\n"
+	"  --test-key HEX      a test master key given in hex\n"
+	"  --reveal            print the derived values too: only for --test-key or a TEST ONLY\n"
+	"                      store\n"
+	"public NAME           the public key of a key pair (report.sign) in PEM, for the banks.\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Exit codes: 0 done; 2 bad usage; 3 failure (wrong component, changed store, missing "
+	"key).\n";
+
+static int
+open_store(struct cp_ctx *ctx, struct keystore **ks)
+{
+	return keystore_open_cfg(ctx->cfg, ctx->home, ks);
+}
+
+/* ---- ceremony ---- */
+
+static int
+ceremony_test(struct cp_ctx *ctx)
+{
+	char *path = ctx_path(ctx, "paths.keystore");
+	char *list = xstrdup(config_str(ctx->cfg, "keys.component_files")), *save = NULL;
+	unsigned char *comp[KEYSTORE_MAX_COMPONENTS] = {NULL};
+	struct keystore *ks = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (fs_exists(path)) {
+		if ((r = open_store(ctx, &ks)) < 0)
+			goto out;
+		if (!keystore_is_test(ks)) {
+			r = cp_err(CP_ERR_PERM,
+				   "'%s' is a production key store; --test refuses to "
+				   "touch it",
+				   path);
+			goto out;
+		}
+		fprintf(stderr, "keys: TEST ONLY store '%s' exists; adding missing keys\n", path);
+	} else {
+		for (char *t = strtok_r(list, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+			char *p = t[0] == '/' ? xstrdup(t) : fs_join(ctx->home, t);
+
+			if (n >= KEYSTORE_MAX_COMPONENTS) {
+				free(p);
+				r = cp_err(CP_ERR_CONFIG,
+					   "keys.component_files names more than 3 files");
+				goto out;
+			}
+			comp[n] = cp_secure_zalloc(LMK_LEN);
+			r = component_generate_file(p, comp[n++]);
+			free(p);
+			if (r < 0)
+				goto out;
+		}
+		if ((r = keystore_create(path, (const unsigned char *const *)comp, n, 1, &ks)) < 0)
+			goto out;
+	}
+	if ((r = test_store_populate(ks, ctx->cfg)) < 0 || (r = keystore_save(ks)) < 0)
+		goto out;
+	printf("TEST ONLY key store '%s': %zu keys (well-known test values; never use in "
+	       "production)\n",
+	       path, keystore_count(ks));
+	log_info("keys", "TEST ONLY key store ready (%zu keys)", keystore_count(ks));
+out:
+	for (size_t i = 0; i < n; i++)
+		cp_secure_free(comp[i], LMK_LEN);
+	keystore_close(ks);
+	free(list);
+	free(path);
+	return r;
+}
+
+static int
+ceremony(struct cp_ctx *ctx, const char **files, size_t nfiles, int nprompt)
+{
+	char *path = ctx_path(ctx, "paths.keystore");
+	unsigned char *comp[KEYSTORE_MAX_COMPONENTS] = {NULL};
+	struct keystore *ks = NULL;
+	size_t n = nfiles ? nfiles : (size_t)nprompt;
+	char kcv[7];
+	int r = 0;
+
+	if (n < 2 || n > 3) {
+		r = cp_err(CP_ERR_USAGE, "a ceremony takes 2 or 3 components (--component-file or "
+					 "--components N)");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		comp[i] = cp_secure_zalloc(LMK_LEN);
+		r = nfiles ? component_read_file(files[i], comp[i])
+			   : component_prompt((int)i + 1, comp[i]);
+		if (r < 0)
+			goto out;
+		if ((r = cp_kcv_hex(CP_ALG_AES, comp[i], LMK_LEN, kcv)) < 0)
+			goto out;
+		printf("component %zu: check value %s\n", i + 1, kcv);
+	}
+	if (fs_exists(path)) {
+		/* a new ceremony: the current components (configuration) open the store */
+		if ((r = open_store(ctx, &ks)) < 0 ||
+		    (r = keystore_rewrap(ks, (const unsigned char *const *)comp, n)) < 0)
+			goto out;
+		printf("re-wrapped %zu keys under the new master key\n", keystore_count(ks));
+	} else if ((r = keystore_create(path, (const unsigned char *const *)comp, n, 0, &ks)) < 0)
+		goto out;
+	if ((r = keystore_save(ks)) < 0)
+		goto out;
+	{
+		unsigned char lmk[LMK_LEN] = {0};
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < LMK_LEN; j++)
+				lmk[j] ^= comp[i][j];
+		r = cp_kcv_hex(CP_ALG_AES, lmk, LMK_LEN, kcv);
+		cp_memzero(lmk, sizeof(lmk));
+		if (r < 0)
+			goto out;
+	}
+	printf("master key check value %s; key store '%s' written.\n"
+	       "Point keys.component_files at the custodians' component files for unattended "
+	       "runs.\n",
+	       kcv, path);
+	log_info("keys", "key ceremony: %zu components, master key check value %s", n, kcv);
+out:
+	for (size_t i = 0; i < n && i < KEYSTORE_MAX_COMPONENTS; i++)
+		cp_secure_free(comp[i], LMK_LEN);
+	keystore_close(ks);
+	free(path);
+	return r;
+}
+
+/* ---- import ---- */
+
+static int
+read_hex_value(const char *file, int prompt, unsigned char *out, size_t *len)
+{
+	unsigned char *data = NULL;
+	size_t dl = 0;
+	char line[256];
+	int n, r = 0;
+
+	if (file) {
+		struct stat st;
+
+		if (stat(file, &st) != 0)
+			return cp_err(CP_ERR_NOTFOUND, "key file '%s': %s", file, strerror(errno));
+		if (st.st_mode & 077)
+			return cp_err(CP_ERR_PERM,
+				      "key file '%s' is readable by others (mode %04o)", file,
+				      (unsigned)(st.st_mode & 07777));
+		if ((r = fs_read_file(file, 4096, &data, &dl)) < 0)
+			return r;
+		for (size_t i = dl; i > 0 && (data[i - 1] == '\n' || data[i - 1] == '\r'); i--)
+			data[i - 1] = '\0';
+		n = hex_decode((const char *)data, out, 64);
+		cp_freezero(data, dl);
+	} else if (prompt) {
+		if ((r = keys_read_secret("key value in hex (no echo): ", line, sizeof(line))) < 0)
+			return r;
+		n = hex_decode(line, out, 64);
+		cp_memzero(line, sizeof(line));
+	} else
+		return cp_err(CP_ERR_USAGE, "give --file, --prompt or --generate");
+	if (n <= 0)
+		return cp_err(CP_ERR_FORMAT, "the key value is not hex");
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+import(struct cp_ctx *ctx, const char *name, const char *alg_s, const char *file, int prompt,
+       int generate, const char *want_kcv)
+{
+	struct keystore *ks = NULL;
+	unsigned char *v = cp_secure_zalloc(64);
+	size_t len = 0;
+	enum key_alg alg;
+	char kcv[7] = "";
+	int r;
+
+	if (!alg_s) {
+		r = cp_err(CP_ERR_USAGE, "import needs --alg");
+		goto out;
+	}
+	if ((r = key_alg_parse(alg_s, &alg)) < 0 || (r = open_store(ctx, &ks)) < 0)
+		goto out;
+	if (alg == KEY_SM2) {
+		if (!generate) {
+			r = cp_err(CP_ERR_USAGE, "SM2 key pairs are made with --generate");
+			goto out;
+		}
+		r = keystore_generate_sm2(ks, name);
+	} else {
+		if (generate) {
+			len = alg == KEY_AES ? 32 : 16;
+			if (RAND_priv_bytes(v, (int)len) != 1)
+				r = cp_err(CP_ERR_CRYPTO, "no random bytes");
+			if (alg == KEY_TDES)
+				cp_des_set_odd_parity(v, len);
+		} else
+			r = read_hex_value(file, prompt, v, &len);
+		if (r < 0 || (r = key_kcv_hex(alg, v, len, kcv)) < 0)
+			goto out;
+		if (want_kcv && strncasecmp(want_kcv, kcv, strlen(want_kcv)) != 0) {
+			r = cp_err(CP_ERR_CRYPTO,
+				   "key '%s' has check value %s, not %s: not imported", name, kcv,
+				   want_kcv);
+			goto out;
+		}
+		r = keystore_put(ks, name, alg, v, len);
+	}
+	if (r < 0 || (r = keystore_save(ks)) < 0)
+		goto out;
+	for (size_t i = 0; i < keystore_count(ks); i++) {
+		struct key_info ki;
+
+		keystore_info(ks, i, &ki);
+		if (!strcmp(ki.name, name))
+			printf("%s %s %zu check value %s\n", ki.name, key_alg_name(ki.alg), ki.bits,
+			       ki.kcv);
+	}
+	log_info("keys", "key '%s' imported", name);
+out:
+	cp_secure_free(v, 64);
+	keystore_close(ks);
+	return r;
+}
+
+/* ---- list ---- */
+
+struct missing_ctx {
+	struct keystore *ks;
+	int n;
+};
+
+static int
+print_missing(const char *name, int alg, size_t len, void *arg)
+{
+	struct missing_ctx *m = arg;
+
+	if (!keystore_has(m->ks, name)) {
+		printf("%-32s %-4s %4zu %s\n", name, key_alg_name((enum key_alg)alg),
+		       alg == KEY_SM2 ? (size_t)256 : len * 8, "MISSING");
+		m->n++;
+	}
+	return 0;
+}
+
+static int
+list(struct cp_ctx *ctx, int missing)
+{
+	struct keystore *ks = NULL;
+	struct missing_ctx m = {NULL, 0};
+	int r;
+
+	if ((r = open_store(ctx, &ks)) < 0)
+		return r;
+	printf("# key store %s%s\n", keystore_path(ks), keystore_is_test(ks) ? " (TEST ONLY)" : "");
+	printf("%-32s %-4s %4s %s\n", "name", "alg", "bits", "kcv");
+	for (size_t i = 0; i < keystore_count(ks); i++) {
+		struct key_info ki;
+
+		keystore_info(ks, i, &ki);
+		printf("%-32s %-4s %4zu %s\n", ki.name, key_alg_name(ki.alg), ki.bits, ki.kcv);
+	}
+	if (missing) {
+		m.ks = ks;
+		r = keys_required(ctx->cfg, print_missing, &m);
+		if (r >= 0 && m.n)
+			r = cp_err(CP_ERR_NOTFOUND, "%d keys the configuration needs are missing",
+				   m.n);
+	}
+	keystore_close(ks);
+	return r;
+}
+
+/* ---- kcv and diversify ---- */
+
+/* The master key from --key NAME or --test-key/--hex HEX into secure memory. */
+static int
+get_master(struct cp_ctx *ctx, const char *name, const char *hex, struct key **out, int *is_test)
+{
+	struct keystore *ks = NULL;
+	struct key *k;
+	int n, r;
+
+	*out = NULL;
+	if ((name != NULL) == (hex != NULL))
+		return cp_err(CP_ERR_USAGE, "give exactly one of --key NAME or --test-key HEX");
+	if (name) {
+		if ((r = open_store(ctx, &ks)) < 0)
+			return r;
+		r = keystore_get(ks, name, out);
+		*is_test = keystore_is_test(ks);
+		keystore_close(ks);
+		return r;
+	}
+	k = cp_secure_zalloc(sizeof(*k));
+	k->value = cp_secure_zalloc(64);
+	if ((n = hex_decode(hex, k->value, 64)) <= 0) {
+		k->len = 64;
+		key_free(k);
+		return cp_err(CP_ERR_USAGE, "the test key is not hex (up to 32 bytes)");
+	}
+	k->len = (size_t)n;
+	snprintf(k->name, sizeof(k->name), "test-key");
+	*is_test = 1;
+	*out = k;
+	return 0;
+}
+
+static int
+print_key(const char *label, enum cp_alg alg, const unsigned char *v, size_t len, int reveal)
+{
+	char kcv[7], hex[65];
+	int r;
+
+	if ((r = cp_kcv_hex(alg, v, len, kcv)) < 0)
+		return r;
+	if (reveal) {
+		hex_encode(v, len, hex);
+		printf("%-4s KCV=%s KEY=%s\n", label, kcv, hex);
+		cp_memzero(hex, sizeof(hex));
+	} else
+		printf("%-4s KCV=%s\n", label, kcv);
+	return 0;
+}
+
+static int
+kcv_cmd(struct cp_ctx *ctx, const char *alg_s, const char *hex, const char *name)
+{
+	struct key *k = NULL;
+	enum cp_alg alg;
+	int is_test = 0, r;
+	char kcv[7];
+
+	if ((r = get_master(ctx, name, hex, &k, &is_test)) < 0)
+		return r;
+	if (name)
+		r = key_kcv_hex(k->alg, k->value, k->len, kcv); /* the store knows the algorithm */
+	else if (!alg_s)
+		r = cp_err(CP_ERR_USAGE, "kcv needs --alg for a key given in hex");
+	else if ((r = cp_alg_parse(alg_s, &alg)) >= 0)
+		r = cp_kcv_hex(alg, k->value, k->len, kcv);
+	if (r >= 0)
+		printf("%s\n", kcv);
+	key_free(k);
+	return r;
+}
+
+static int
+diversify(struct cp_ctx *ctx, const char *scheme, const char *name, const char *hex,
+	  const char *data_hex, const char *pan, const char *psn, int reveal)
+{
+	struct key *k = NULL;
+	unsigned char data[32], *out = cp_secure_zalloc(3 * 32);
+	int is_test = 0, n = 0, r;
+	enum cp_gp_scheme gs;
+	size_t kl = 0;
+
+	if ((r = get_master(ctx, name, hex, &k, &is_test)) < 0)
+		goto out;
+	if (reveal && !is_test) {
+		r = cp_err(CP_ERR_PERM, "--reveal is refused: '%s' is a production key", k->name);
+		goto out;
+	}
+	if (data_hex && (n = hex_decode(data_hex, data, sizeof(data))) < 0) {
+		r = cp_err(CP_ERR_USAGE, "--data is not hex");
+		goto out;
+	}
+	if (!strcmp(scheme, "option-a") || (!strcmp(scheme, "sm4") && pan)) {
+		if (!pan || data_hex) {
+			r = cp_err(CP_ERR_USAGE, "%s takes --pan and --psn, not --data", scheme);
+			goto out;
+		}
+		if (!strcmp(scheme, "option-a")) {
+			if (k->len != 16) {
+				r = cp_err(CP_ERR_USAGE,
+					   "option-a needs a 16-byte 3DES master key");
+				goto out;
+			}
+			if ((r = cp_emv_option_a(k->value, pan, psn ? psn : "", out)) < 0)
+				goto out;
+			r = print_key("MK", CP_ALG_TDES, out, 16, reveal);
+		} else {
+			if (k->len != 16) {
+				r = cp_err(CP_ERR_USAGE, "sm4 needs a 16-byte SM4 master key");
+				goto out;
+			}
+			if ((r = cp_sm4_option_a(k->value, pan, psn ? psn : "", out)) < 0)
+				goto out;
+			r = print_key("MK", CP_ALG_SM4, out, 16, reveal);
+		}
+	} else if (!strcmp(scheme, "sm4")) {
+		if (n != 8 || k->len != 16) {
+			r = cp_err(CP_ERR_USAGE,
+				   "sm4 takes a 16-byte master key and an 8-byte --data "
+				   "factor (or --pan/--psn)");
+			goto out;
+		}
+		if ((r = cp_sm4_diversify(k->value, data, out)) < 0)
+			goto out;
+		r = print_key("KEY", CP_ALG_SM4, out, 16, reveal);
+	} else {
+		if ((r = cp_gp_scheme_parse(scheme, &gs)) < 0) {
+			r = cp_err(CP_ERR_USAGE,
+				   "unknown scheme '%s' (kdf3, emv, visa2, option-a, sm4)", scheme);
+			goto out;
+		}
+		if (n != 10 || pan) {
+			r = cp_err(CP_ERR_USAGE, "%s takes the card's 10-byte KDD in --data",
+				   scheme);
+			goto out;
+		}
+		if ((r = cp_gp_diversify(gs, k->value, k->len, data, out, out + 32, out + 64,
+					 &kl)) < 0)
+			goto out;
+		{
+			enum cp_alg a = gs == CP_GP_KDF3 ? CP_ALG_AES : CP_ALG_TDES;
+
+			if ((r = print_key("ENC", a, out, kl, reveal)) < 0 ||
+			    (r = print_key("MAC", a, out + 32, kl, reveal)) < 0 ||
+			    (r = print_key("DEK", a, out + 64, kl, reveal)) < 0)
+				goto out;
+		}
+	}
+out:
+	cp_secure_free(out, 3 * 32);
+	key_free(k);
+	return r;
+}
+
+static int
+public_cmd(struct cp_ctx *ctx, const char *name)
+{
+	struct keystore *ks = NULL;
+	EVP_PKEY *pk = NULL;
+	int r;
+
+	if ((r = open_store(ctx, &ks)) < 0 || (r = keystore_get_pkey(ks, name, &pk)) < 0)
+		goto out;
+	if (!PEM_write_PUBKEY(stdout, pk))
+		r = cp_err(CP_ERR_CRYPTO, "cannot write the public key");
+out:
+	EVP_PKEY_free(pk);
+	keystore_close(ks);
+	return r;
+}
 
 int
 cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 {
-	return cmd_exit("keys", cp_err(CP_ERR_UNSUPPORTED, "'cardpipe keys' is not available in this build yet"));
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"test", no_argument, NULL, 't'},
+		{"component-file", required_argument, NULL, 'f'},
+		{"components", required_argument, NULL, 'n'},
+		{"alg", required_argument, NULL, 'a'},
+		{"file", required_argument, NULL, 'F'},
+		{"prompt", no_argument, NULL, 'p'},
+		{"generate", no_argument, NULL, 'g'},
+		{"kcv", required_argument, NULL, 'K'},
+		{"missing", no_argument, NULL, 'm'},
+		{"hex", required_argument, NULL, 'x'},
+		{"key", required_argument, NULL, 'k'},
+		{"test-key", required_argument, NULL, 'x'},
+		{"scheme", required_argument, NULL, 's'},
+		{"data", required_argument, NULL, 'd'},
+		{"pan", required_argument, NULL, 'P'},
+		{"psn", required_argument, NULL, 'S'},
+		{"reveal", no_argument, NULL, 'r'},
+		{0},
+	};
+	const char *files[KEYSTORE_MAX_COMPONENTS + 1], *alg = NULL, *file = NULL, *want = NULL;
+	const char *hex = NULL, *name = NULL, *scheme = NULL, *data = NULL, *pan = NULL;
+	const char *psn = NULL, *verb;
+	size_t nfiles = 0;
+	int c, test = 0, nprompt = 0, prompt = 0, gen = 0, missing = 0, reveal = 0, r;
+
+	if (argc < 2)
+		return cmd_usage(usage, 1);
+	verb = argv[1];
+	if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
+		return cmd_usage(usage, 0);
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return cmd_usage(usage, 0);
+		case 't': test = 1; break;
+		case 'f':
+			if (nfiles >= KEYSTORE_MAX_COMPONENTS)
+				return cmd_exit("keys",
+						cp_err(CP_ERR_USAGE, "at most 3 components"));
+			files[nfiles++] = optarg;
+			break;
+		case 'n': nprompt = atoi(optarg); break;
+		case 'a': alg = optarg; break;
+		case 'F': file = optarg; break;
+		case 'p': prompt = 1; break;
+		case 'g': gen = 1; break;
+		case 'K': want = optarg; break;
+		case 'm': missing = 1; break;
+		case 'x': hex = optarg; break;
+		case 'k': name = optarg; break;
+		case 's': scheme = optarg; break;
+		case 'd': data = optarg; break;
+		case 'P': pan = optarg; break;
+		case 'S': psn = optarg; break;
+		case 'r': reveal = 1; break;
+		default: return cmd_usage(usage, 1);
+		}
+	}
+	/* key material is handled below: no core dumps, secure heap */
+	if ((r = keys_harden_process()) < 0)
+		return cmd_exit("keys", r);
+	if (!strcmp(verb, "ceremony"))
+		r = test ? ceremony_test(ctx) : ceremony(ctx, files, nfiles, nprompt);
+	else if (!strcmp(verb, "import")) {
+		if (optind + 1 >= argc)
+			return cmd_usage(usage, 1);
+		r = import(ctx, argv[optind + 1], alg, file, prompt, gen, want);
+	} else if (!strcmp(verb, "list"))
+		r = list(ctx, missing);
+	else if (!strcmp(verb, "kcv"))
+		r = kcv_cmd(ctx, alg, hex, name);
+	else if (!strcmp(verb, "diversify")) {
+		if (!scheme)
+			return cmd_exit("keys", cp_err(CP_ERR_USAGE, "diversify needs --scheme"));
+		r = diversify(ctx, scheme, name, hex, data, pan, psn, reveal);
+	} else if (!strcmp(verb, "public")) {
+		if (optind + 1 >= argc)
+			return cmd_usage(usage, 1);
+		r = public_cmd(ctx, argv[optind + 1]);
+	} else {
+		fprintf(stderr, "cardpipe keys: unknown subcommand '%s'\n\n", verb);
+		return cmd_usage(usage, 1);
+	}
+	return cmd_exit("keys", r);
 }

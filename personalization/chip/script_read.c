@@ -1,0 +1,328 @@
+/*
+ * script_read.c - parsing and checking a perso script (see script.h).
+ */
+#include "personalization/chip/script.h"
+
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/mem.h"
+#include "personalization/crypto/hash.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CMDS 4096
+#define MAX_SCRIPT_BYTES (1 << 20)
+
+struct perso_script {
+	char card_no[16];
+	int line;
+	char tk_name[64], tk_kcv[7];
+	struct perso_cmd *cmds;
+	size_t n;
+	unsigned char *apdus; /* all APDUs back to back */
+	char *labels;	      /* all labels, NUL-separated */
+};
+
+void
+perso_script_free(struct perso_script *s)
+{
+	if (!s)
+		return;
+	free(s->cmds);
+	free(s->apdus);
+	free(s->labels);
+	free(s);
+}
+
+const char *
+perso_script_card_no(const struct perso_script *s)
+{
+	return s->card_no;
+}
+
+int
+perso_script_line(const struct perso_script *s)
+{
+	return s->line;
+}
+
+const char *
+perso_script_tk_name(const struct perso_script *s)
+{
+	return s->tk_name;
+}
+
+const char *
+perso_script_tk_kcv(const struct perso_script *s)
+{
+	return s->tk_kcv;
+}
+
+size_t
+perso_script_count(const struct perso_script *s)
+{
+	return s->n;
+}
+
+const struct perso_cmd *
+perso_script_cmd(const struct perso_script *s, size_t i)
+{
+	return i < s->n ? &s->cmds[i] : NULL;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* One APDU line into cmd (apdu bytes appended at *apos, label at *lpos). */
+static int
+parse_apdu(const char *p, const char *end, const char *name, int ln, unsigned char *apdu,
+	   size_t *alen, struct perso_cmd *cmd, char *label, size_t label_size)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	memset(cmd, 0, sizeof(*cmd));
+	label[0] = '\0';
+	/* hex bytes, spaces allowed between them, up to the first word with '=' */
+	while (p < end) {
+		const char *w = p;
+
+		while (w < end && *w != ' ' && *w != '\t')
+			w++;
+		if (memchr(p, '=', (size_t)(w - p)))
+			break;
+		for (const char *q = p; q < w; q++) {
+			int v = hexval(*q);
+
+			if (v < 0)
+				return cp_err(CP_ERR_FORMAT, "%s:%d: '%c' is not hex", name, ln,
+					      *q);
+			if (hi < 0)
+				hi = v;
+			else {
+				if (n >= 261)
+					return cp_err(CP_ERR_FORMAT,
+						      "%s:%d: APDU longer than 261 bytes", name,
+						      ln);
+				apdu[n++] = (unsigned char)(hi << 4 | v);
+				hi = -1;
+			}
+		}
+		p = w;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+	}
+	if (hi >= 0)
+		return cp_err(CP_ERR_FORMAT, "%s:%d: odd number of hex digits", name, ln);
+	if (n < 4)
+		return cp_err(CP_ERR_FORMAT, "%s:%d: an APDU has at least 4 bytes", name, ln);
+	if (n > 5 && n != 5 + (size_t)apdu[4] && n != 6 + (size_t)apdu[4])
+		return cp_err(CP_ERR_FORMAT, "%s:%d: APDU of %zu bytes does not match Lc %u", name,
+			      ln, n, apdu[4]);
+	if (n > 5 && apdu[4] == 0)
+		return cp_err(CP_ERR_FORMAT, "%s:%d: Lc 00 (extended APDUs are not used)", name,
+			      ln);
+	/* key=value words */
+	while (p < end) {
+		const char *w = p, *eq;
+		char val[96];
+		size_t vl;
+
+		while (w < end && *w != ' ' && *w != '\t')
+			w++;
+		eq = memchr(p, '=', (size_t)(w - p));
+		vl = eq ? (size_t)(w - eq - 1) : 0;
+		if (!eq || vl == 0 || vl >= sizeof(val))
+			return cp_err(CP_ERR_FORMAT, "%s:%d: expected key=value after the APDU",
+				      name, ln);
+		memcpy(val, eq + 1, vl);
+		val[vl] = '\0';
+		if ((size_t)(eq - p) == 2 && !strncmp(p, "sw", 2)) {
+			char *save = NULL;
+
+			for (char *t = strtok_r(val, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
+				unsigned char sw[2];
+
+				if (cmd->n_sw >= 4 || strlen(t) != 4 || hex_decode(t, sw, 2) != 2)
+					return cp_err(CP_ERR_FORMAT, "%s:%d: bad sw= list", name,
+						      ln);
+				cmd->sw[cmd->n_sw++] = (uint16_t)(sw[0] << 8 | sw[1]);
+			}
+		} else if ((size_t)(eq - p) == 4 && !strncmp(p, "sens", 4)) {
+			char *colon = strchr(val, ':'), *e1, *e2;
+			unsigned long off, len;
+
+			if (!colon)
+				return cp_err(CP_ERR_FORMAT, "%s:%d: sens= wants OFF:LEN", name,
+					      ln);
+			*colon = '\0';
+			off = strtoul(val, &e1, 10);
+			len = strtoul(colon + 1, &e2, 10);
+			if (*e1 || *e2 || !val[0] || !colon[1] || len == 0 || len % 16 || n <= 5 ||
+			    off + len > apdu[4])
+				return cp_err(
+					CP_ERR_FORMAT,
+					"%s:%d: sens=%s:%s is not whole blocks inside the data",
+					name, ln, val, colon + 1);
+			cmd->sens_off = off;
+			cmd->sens_len = len;
+		} else if ((size_t)(eq - p) == 5 && !strncmp(p, "label", 5))
+			snprintf(label, label_size, "%s", val);
+		else
+			return cp_err(CP_ERR_FORMAT, "%s:%d: unknown word '%.*s'", name, ln,
+				      (int)(eq - p), p);
+		p = w;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+	}
+	*alen = n;
+	return 0;
+}
+
+int
+perso_script_parse(const char *text, size_t len, const char *name, struct perso_script **out)
+{
+	struct perso_script *s = xcalloc(1, sizeof(*s));
+	struct buf apdus = BUF_INIT(MAX_SCRIPT_BYTES), labels = BUF_INIT(MAX_SCRIPT_BYTES);
+	size_t *apos = NULL, *lpos = NULL, cap = 0;
+	int ln = 0, have_end = 0, have_format = 0, r = 0;
+	const char *p = text, *end = text + len;
+
+	*out = NULL;
+	if (len > MAX_SCRIPT_BYTES) {
+		r = cp_err(CP_ERR_LIMIT, "%s: script larger than %d bytes", name, MAX_SCRIPT_BYTES);
+		goto out;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le;
+
+		ln++;
+		if (!nl) {
+			r = cp_err(CP_ERR_INTEGRITY, "%s:%d: no newline at the end: truncated",
+				   name, ln);
+			goto out;
+		}
+		le = nl;
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (have_end) {
+			r = cp_err(CP_ERR_FORMAT, "%s:%d: text after the end line", name, ln);
+			goto out;
+		}
+		if (le - p >= 2 && p[0] == '#' && p[1] == '@') {
+			char d[256], a[80], b[80], c[80];
+			size_t dl = (size_t)(le - p);
+			int nf;
+
+			if (dl >= sizeof(d)) {
+				r = cp_err(CP_ERR_FORMAT, "%s:%d: directive too long", name, ln);
+				goto out;
+			}
+			memcpy(d, p, dl);
+			d[dl] = '\0';
+			nf = sscanf(d, "#@ %79s %79s %79s %79s", a, b, c, c);
+			if (nf >= 2 && !strcmp(a, "format")) {
+				if (strcmp(b, "1")) {
+					r = cp_err(CP_ERR_FORMAT,
+						   "%s:%d: script format %s is not supported", name,
+						   ln, b);
+					goto out;
+				}
+				have_format = 1;
+			} else if (nf >= 2 && !strcmp(a, "card"))
+				snprintf(s->card_no, sizeof(s->card_no), "%s", b);
+			else if (nf >= 2 && !strcmp(a, "line"))
+				s->line = atoi(b);
+			else if (!strcmp(a, "transport-key") &&
+				 sscanf(d, "#@ transport-key %63s %*s %6s", s->tk_name,
+					s->tk_kcv) == 2)
+				;
+			else if (!strcmp(a, "end")) {
+				unsigned char md[32], want[32];
+				unsigned long cnt = strtoul(b, NULL, 10);
+
+				if (nf < 3 || hex_decode(c, want, 32) != 32) {
+					r = cp_err(CP_ERR_FORMAT, "%s:%d: malformed end line", name,
+						   ln);
+					goto out;
+				}
+				if ((r = cp_sha256(text, (size_t)(p - text), md)) < 0)
+					goto out;
+				if (cnt != s->n || CRYPTO_memcmp(md, want, 32) != 0) {
+					r = cp_err(
+						CP_ERR_INTEGRITY,
+						"%s:%d: the script was changed: %zu commands and "
+						"its SHA-256 do not match the end line",
+						name, ln, s->n);
+					goto out;
+				}
+				have_end = 1;
+			} else {
+				r = cp_err(CP_ERR_FORMAT, "%s:%d: unknown directive '%s'", name, ln,
+					   a);
+				goto out;
+			}
+		} else if (le > p && p[0] != '#') {
+			unsigned char apdu[261];
+			char label[64];
+			size_t an = 0;
+
+			if (s->n >= MAX_CMDS) {
+				r = cp_err(CP_ERR_LIMIT, "%s: more than %d commands", name,
+					   MAX_CMDS);
+				goto out;
+			}
+			if (s->n == cap) {
+				cap = cap ? 2 * cap : 64;
+				s->cmds = xrealloc(s->cmds, cap * sizeof(*s->cmds));
+				apos = xrealloc(apos, cap * sizeof(*apos));
+				lpos = xrealloc(lpos, cap * sizeof(*lpos));
+			}
+			if ((r = parse_apdu(p, le, name, ln, apdu, &an, &s->cmds[s->n], label,
+					    sizeof(label))) < 0)
+				goto out;
+			apos[s->n] = apdus.len;
+			lpos[s->n] = labels.len;
+			if ((r = buf_append(&apdus, apdu, an)) < 0 ||
+			    (r = buf_append(&labels, label, strlen(label) + 1)) < 0)
+				goto out;
+			s->cmds[s->n].len = an;
+			s->n++;
+		}
+		p = nl + 1;
+	}
+	if (!have_format || !have_end || !s->card_no[0]) {
+		r = cp_err(CP_ERR_INTEGRITY, "%s: %s", name,
+			   !have_end ? "no end line: the script is truncated"
+				     : "format or card line missing");
+		goto out;
+	}
+	s->apdus = buf_detach(&apdus, &cap);
+	s->labels = (char *)buf_detach(&labels, &cap);
+	for (size_t i = 0; i < s->n; i++) {
+		s->cmds[i].apdu = s->apdus + apos[i];
+		s->cmds[i].label = s->labels[lpos[i]] ? s->labels + lpos[i] : NULL;
+	}
+	*out = s;
+	s = NULL;
+out:
+	buf_release(&apdus);
+	buf_release(&labels);
+	free(apos);
+	free(lpos);
+	perso_script_free(s);
+	return r;
+}

@@ -1,0 +1,229 @@
+/*
+ * scp02.c - GlobalPlatform SCP02, host side (see scp02.h; perso-crypto.md section 2).
+ */
+#include "personalization/crypto/scp02.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "personalization/crypto/cipher.h"
+#include "personalization/crypto/mac.h"
+#include "personalization/crypto/secmem.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+struct scp02_host {
+	struct scp02_keys keys;
+	unsigned char i_param;
+	unsigned char s_enc[16], c_mac[16], r_mac[16], s_dek[16];
+	unsigned char host_cgram[8];
+	unsigned char icv[8]; /* the last C-MAC */
+	unsigned char sl;
+	int state, first;
+};
+
+int
+scp02_session_key(const unsigned char key[16], unsigned int constant, const unsigned char seq[2],
+		  unsigned char out[16])
+{
+	unsigned char in[16] = {0};
+
+	in[0] = (unsigned char)(constant >> 8);
+	in[1] = (unsigned char)constant;
+	in[2] = seq[0];
+	in[3] = seq[1];
+	return cp_cbc_encrypt(CP_ALG_TDES, key, 16, NULL, in, 16, out);
+}
+
+int
+scp02_host_new(const struct scp02_keys *keys, unsigned char i_param, struct scp02_host **out)
+{
+	struct scp02_host *h = cp_secure_zalloc(sizeof(*h));
+
+	h->keys = *keys;
+	h->i_param = i_param;
+	*out = h;
+	return 0;
+}
+
+void
+scp02_host_free(struct scp02_host *h)
+{
+	cp_secure_free(h, sizeof(*h));
+}
+
+int
+scp02_host_begin(struct scp02_host *h, const unsigned char hc[8], const unsigned char *resp,
+		 size_t len)
+{
+	const unsigned char *seq = resp + 12, *cc = resp + 14, *cgram = resp + 20;
+	unsigned char in[24], mac[8];
+	int r;
+
+	h->state = 0;
+	if (len != 28)
+		return cp_err(CP_ERR_FORMAT,
+			      "SCP02 INITIALIZE UPDATE response has %zu bytes, not 28", len);
+	if (resp[11] != 0x02)
+		return cp_err(CP_ERR_PROTOCOL, "the card answered SCP%02X, not SCP02", resp[11]);
+	if ((r = scp02_session_key(h->keys.enc, 0x0182, seq, h->s_enc)) < 0 ||
+	    (r = scp02_session_key(h->keys.mac, 0x0101, seq, h->c_mac)) < 0 ||
+	    (r = scp02_session_key(h->keys.mac, 0x0102, seq, h->r_mac)) < 0 ||
+	    (r = scp02_session_key(h->keys.dek, 0x0181, seq, h->s_dek)) < 0)
+		return r;
+	memcpy(in, hc, 8);
+	memcpy(in + 8, seq, 2);
+	memcpy(in + 10, cc, 6);
+	if ((r = cp_cbc_mac(CP_ALG_TDES, h->s_enc, 16, NULL, in, 16, CP_PAD_80, mac)) < 0)
+		return r;
+	if (CRYPTO_memcmp(mac, cgram, 8) != 0)
+		return cp_err(CP_ERR_CRYPTO, "SCP02 card cryptogram does not verify: wrong keys");
+	memcpy(in, seq, 2);
+	memcpy(in + 2, cc, 6);
+	memcpy(in + 8, hc, 8);
+	if ((r = cp_cbc_mac(CP_ALG_TDES, h->s_enc, 16, NULL, in, 16, CP_PAD_80, h->host_cgram)) < 0)
+		return r;
+	h->state = 1;
+	return 0;
+}
+
+/* C-MAC of hdr(4) || lc || data with the session ICV; keeps it as the next ICV. */
+static int
+cmac(struct scp02_host *h, const unsigned char hdr[4], unsigned char lc, const unsigned char *data,
+     size_t len, unsigned char mac[8])
+{
+	unsigned char in[5 + 255], icv[8];
+	int r;
+
+	memcpy(in, hdr, 4);
+	in[4] = lc;
+	if (len)
+		memcpy(in + 5, data, len);
+	if (h->first)
+		memset(icv, 0, 8);
+	else if (h->i_param & SCP02_I_ICV_ENC) {
+		/* single DES under the left half of the C-MAC key */
+		if ((r = cp_ecb_encrypt(CP_ALG_TDES, h->c_mac, 8, h->icv, 8, icv)) < 0)
+			return r;
+	} else
+		memcpy(icv, h->icv, 8);
+	if ((r = cp_retail_mac(h->c_mac, icv, in, 5 + len, CP_PAD_80, mac)) < 0)
+		return r;
+	memcpy(h->icv, mac, 8);
+	h->first = 0;
+	return 0;
+}
+
+int
+scp02_host_external_auth(struct scp02_host *h, unsigned char sl, unsigned char *apdu,
+			 size_t *apdu_len)
+{
+	unsigned char hdr[4] = {0x84, 0x82, sl, 0x00}, mac[8];
+	int r;
+
+	if (h->state != 1)
+		return cp_err(CP_ERR_PROTOCOL, "EXTERNAL AUTHENTICATE before INITIALIZE UPDATE");
+	if (sl != 0x00 && sl != 0x01 && sl != 0x03)
+		return cp_err(CP_ERR_UNSUPPORTED, "SCP02 security level %02X (00, 01, 03 only)",
+			      sl);
+	h->first = 1;
+	if ((r = cmac(h, hdr, 0x10, h->host_cgram, 8, mac)) < 0)
+		return r;
+	memcpy(apdu, hdr, 4);
+	apdu[4] = 0x10;
+	memcpy(apdu + 5, h->host_cgram, 8);
+	memcpy(apdu + 13, mac, 8);
+	*apdu_len = 21;
+	h->sl = sl;
+	h->state = 2;
+	return 0;
+}
+
+int
+scp02_host_wrap(struct scp02_host *h, const unsigned char *cmd, size_t n, unsigned char *out,
+		size_t out_size, size_t *out_len)
+{
+	unsigned char hdr[4], mac[8], data[264];
+	size_t lc = 0, dlen, m;
+	int has_le = 0, r;
+	unsigned char le = 0;
+
+	if (h->state != 2)
+		return cp_err(CP_ERR_PROTOCOL, "no open SCP02 channel");
+	if (n < 4)
+		return cp_err(CP_ERR_FORMAT, "a command APDU has at least 4 bytes");
+	if (n == 5) {
+		has_le = 1;
+		le = cmd[4];
+	} else if (n > 5) {
+		lc = cmd[4];
+		if (lc == 0 || (n != 5 + lc && n != 6 + lc))
+			return cp_err(CP_ERR_FORMAT, "APDU of %zu bytes does not match its Lc", n);
+		if (n == 6 + lc) {
+			has_le = 1;
+			le = cmd[n - 1];
+		}
+	}
+	if (!(h->sl & 0x01)) {
+		if (n > out_size)
+			return cp_err(CP_ERR_LIMIT, "output buffer too small");
+		memcpy(out, cmd, n);
+		*out_len = n;
+		return 0;
+	}
+	if (lc + 8 + 8 > 255)
+		return cp_err(CP_ERR_LIMIT, "command data of %zu bytes too long for SCP02", lc);
+	memcpy(hdr, cmd, 4);
+	if (h->i_param & SCP02_I_UNMODIFIED) {
+		if ((r = cmac(h, hdr, (unsigned char)lc, cmd + 5, lc, mac)) < 0)
+			return r;
+		hdr[0] |= 0x04;
+	} else {
+		hdr[0] |= 0x04;
+		if ((r = cmac(h, hdr, (unsigned char)(lc + 8), cmd + 5, lc, mac)) < 0)
+			return r;
+	}
+	dlen = lc;
+	if (lc)
+		memcpy(data, cmd + 5, lc);
+	if ((h->sl & 0x02) && lc) {
+		dlen = cp_pad80(data, lc, 8, data);
+		if ((r = cp_cbc_encrypt(CP_ALG_TDES, h->s_enc, 16, NULL, data, dlen, data)) < 0)
+			return r;
+	}
+	m = 5 + dlen + 8 + (size_t)has_le;
+	if (m > out_size || dlen + 8 > 255)
+		return cp_err(CP_ERR_LIMIT, "wrapped command does not fit");
+	memcpy(out, hdr, 4);
+	out[4] = (unsigned char)(dlen + 8);
+	memcpy(out + 5, data, dlen);
+	memcpy(out + 5 + dlen, mac, 8);
+	if (has_le)
+		out[m - 1] = le;
+	*out_len = m;
+	cp_memzero(data, sizeof(data));
+	return 0;
+}
+
+int
+scp02_host_dek_encrypt(struct scp02_host *h, const unsigned char *in, size_t len,
+		       unsigned char *out)
+{
+	if (h->state < 1)
+		return cp_err(CP_ERR_PROTOCOL, "no SCP02 session DEK before INITIALIZE UPDATE");
+	return cp_ecb_encrypt(CP_ALG_TDES, h->s_dek, 16, in, len, out);
+}
+
+void
+scp02_host_session_keys(const struct scp02_host *h, unsigned char *s_enc, unsigned char *c_mac,
+			unsigned char *r_mac, unsigned char *s_dek)
+{
+	if (s_enc)
+		memcpy(s_enc, h->s_enc, 16);
+	if (c_mac)
+		memcpy(c_mac, h->c_mac, 16);
+	if (r_mac)
+		memcpy(r_mac, h->r_mac, 16);
+	if (s_dek)
+		memcpy(s_dek, h->s_dek, 16);
+}

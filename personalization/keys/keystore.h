@@ -1,0 +1,110 @@
+/*
+ * keystore.h - the key store: every master key wrapped at rest, unwrapped into the secure
+ * heap only while in use (docs/keys.md).
+ *
+ * At rest: one text file (paths.keystore, mode 0600, refused when group or others can read
+ * it) holding each key wrapped with AES-256 key wrap with padding (RFC 5649, EVP
+ * "AES-256-WRAP-PAD") under the local master key (LMK), together with its name and
+ * algorithm so that wrapped values cannot be swapped between names, and a CMAC over the
+ * whole file so that a removed, added or reordered line is refused.
+ * The LMK exists only in memory: the XOR of two or three custodian components, each
+ * checked against the KCV the store recorded at the ceremony (keys/ceremony.h).
+ *
+ * Names: kmc (AES, kdf3), kmc-emv (3DES, emv), ssse.ext-auth / ssse.maint / ssse.pin (SM4),
+ * bank.<BANK>.mk-ac / mk-smi / mk-smc (3DES or SM4), transport.purchase / transport.load /
+ * transport.tac (SM4), line.<N>.transport (AES-256), report.sign (SM2 key pair).
+ */
+#ifndef CP_KEYSTORE_H
+#define CP_KEYSTORE_H
+
+#include "personalization/crypto/cipher.h"
+
+#include <stddef.h>
+
+struct config;
+struct evp_pkey_st;
+
+enum key_alg { KEY_AES = 1, KEY_SM4 = 2, KEY_TDES = 3, KEY_SM2 = 4 };
+
+#define KEY_NAME_MAX 63
+#define LMK_LEN 32
+#define KEYSTORE_MAX_COMPONENTS 3
+
+/* A clear key in the secure heap; free with key_free(). For SM2 the value is the private
+ * key in DER (PKCS#8). */
+struct key {
+	char name[KEY_NAME_MAX + 1];
+	enum key_alg alg;
+	size_t len;
+	unsigned char *value;
+	char kcv[7]; /* hex; for SM2 the first 3 bytes of SM3 over the public key */
+};
+
+/* One line of `keys list`: never a value. */
+struct key_info {
+	char name[KEY_NAME_MAX + 1];
+	enum key_alg alg;
+	size_t bits;
+	char kcv[7];
+};
+
+struct keystore;
+
+const char *key_alg_name(enum key_alg a);
+int key_alg_parse(const char *s, enum key_alg *a);
+/* The cipher of a symmetric key alg (CP_ERR_INVALID for SM2). */
+int key_alg_cipher(enum key_alg a, enum cp_alg *out);
+
+/* Harden this process for key handling: no core dumps (RLIMIT_CORE 0, PR_SET_DUMPABLE 0)
+ * and the secure heap. A secure heap the system refuses is logged, not fatal. */
+int keys_harden_process(void);
+
+/* Open the store at path with the LMK components (each LMK_LEN bytes), checking each against
+ * the recorded KCVs, the LMK's KCV and the file's MAC. CP_ERR_PERM for a store others can
+ * read, CP_ERR_INTEGRITY for a changed file, CP_ERR_CRYPTO for wrong components. */
+int keystore_open(const char *path, const unsigned char *const *components, size_t ncomp,
+		  struct keystore **out);
+/* Open using the configuration: keys.component_files (':'-separated, relative to home). */
+int keystore_open_cfg(const struct config *cfg, const char *home, struct keystore **out);
+/* Create a new, empty store in memory for path under the given components (written by
+ * keystore_save). test_only marks it TEST ONLY for ever. */
+int keystore_create(const char *path, const unsigned char *const *components, size_t ncomp,
+		    int test_only, struct keystore **out);
+/* Re-wrap every key under new components (a new ceremony); written by keystore_save. */
+int keystore_rewrap(struct keystore *ks, const unsigned char *const *components, size_t ncomp);
+/* Write the store atomically (0600). */
+int keystore_save(struct keystore *ks);
+void keystore_close(struct keystore *ks);
+
+int keystore_is_test(const struct keystore *ks);
+const char *keystore_path(const struct keystore *ks);
+size_t keystore_count(const struct keystore *ks);
+/* Name, algorithm, size and KCV of entry i (0..count-1). */
+void keystore_info(const struct keystore *ks, size_t i, struct key_info *out);
+/* 1 when a key of that name exists. */
+int keystore_has(const struct keystore *ks, const char *name);
+
+/* Add or replace a symmetric key (checks the length suits alg). */
+int keystore_put(struct keystore *ks, const char *name, enum key_alg alg,
+		 const unsigned char *value, size_t len);
+/* Generate and add an SM2 key pair. */
+int keystore_generate_sm2(struct keystore *ks, const char *name);
+/* Remove a key. */
+int keystore_remove(struct keystore *ks, const char *name);
+
+/* Unwrap a key into the secure heap. CP_ERR_NOTFOUND naming the key when missing. */
+int keystore_get(const struct keystore *ks, const char *name, struct key **out);
+/* Unwrap an SM2 key pair as an EVP_PKEY (EVP_PKEY_free() it). */
+int keystore_get_pkey(const struct keystore *ks, const char *name, struct evp_pkey_st **out);
+void key_free(struct key *k);
+
+/* The card-manager master key the configuration names for chip static keys
+ * (keys.gp_scheme: kdf3 -> 'kmc', emv -> 'kmc-emv') and the scheme (enum cp_gp_scheme of
+ * personalization/crypto/derive.h) to derive a chip's SCP keys from its KDD with. */
+int keystore_get_kmc(const struct keystore *ks, const struct config *cfg, struct key **out,
+		     int *scheme);
+
+/* KCV hex of a clear symmetric key. */
+int key_kcv_hex(enum key_alg alg, const unsigned char *v, size_t len, char out[7]);
+
+#endif

@@ -1,0 +1,437 @@
+/*
+ * perso.c - the perso stage (see perso.h).
+ */
+#include "stages/perso.h"
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "personalization/chip/script.h"
+#include "personalization/crypto/secmem.h"
+#include "personalization/keys/keystore.h"
+#include "registry/reg_perso.h"
+#include "registry/registry.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_LINES 32
+#define MAX_BANKS 64
+
+struct line_out {
+	int line;
+	struct key *tk;
+	struct perso_batch_writer *w;
+	long long first_id, last_id;
+	long long *ids;
+	char (*sha)[65];
+	size_t n, cap;
+};
+
+struct bank_keys {
+	char bank[16];
+	struct key *mk[3];
+};
+
+struct run {
+	const struct config *cfg;
+	struct registry *reg;
+	struct keystore *ks;
+	char *spool;
+	struct key *ssse[3], *transport[3];
+	struct bank_keys banks[MAX_BANKS];
+	size_t nbanks;
+	struct line_out lines[MAX_LINES];
+	size_t nlines, rr;
+	struct perso_params params;
+	size_t batch_cards;
+	struct perso_counts *counts;
+};
+
+static int
+get_key(struct run *R, const char *name, enum key_alg alg, size_t len, struct key **out)
+{
+	int r;
+
+	if ((r = keystore_get(R->ks, name, out)) < 0)
+		return r;
+	if ((*out)->alg != alg || (*out)->len != len) {
+		r = cp_err(CP_ERR_CONFIG, "key '%s' is %s/%zu bits; perso needs %s/%zu", name,
+			   key_alg_name((*out)->alg), (*out)->len * 8, key_alg_name(alg), len * 8);
+		key_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+static int
+bank_masters(struct run *R, const char *bank, struct bank_keys **out)
+{
+	static const char *const mk[] = {"mk-ac", "mk-smi", "mk-smc"};
+	struct bank_keys *b;
+	char name[KEY_NAME_MAX + 1];
+	int r;
+
+	for (size_t i = 0; i < R->nbanks; i++)
+		if (!strcmp(R->banks[i].bank, bank)) {
+			*out = &R->banks[i];
+			return 0;
+		}
+	if (R->nbanks >= MAX_BANKS)
+		return cp_err(CP_ERR_LIMIT, "more than %d banks", MAX_BANKS);
+	b = &R->banks[R->nbanks];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->bank, sizeof(b->bank), "%s", bank);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "bank.%s.%s", bank, mk[i]);
+		if ((r = keystore_get(R->ks, name, &b->mk[i])) < 0)
+			return r;
+		if ((b->mk[i]->alg != KEY_TDES && b->mk[i]->alg != KEY_SM4) || b->mk[i]->len != 16)
+			return cp_err(CP_ERR_CONFIG, "key '%s' must be a 16-byte 3DES or SM4 key",
+				      name);
+		if (b->mk[i]->alg != b->mk[0]->alg)
+			return cp_err(CP_ERR_CONFIG, "bank %s's issuer master keys mix algorithms",
+				      bank);
+	}
+	R->nbanks++;
+	*out = b;
+	return 0;
+}
+
+static int
+add_line(struct run *R, int line)
+{
+	struct line_out *L;
+	char name[KEY_NAME_MAX + 1];
+	int r;
+
+	if (line <= 0 || line > 999)
+		return cp_err(CP_ERR_CONFIG, "production line '%d' is not 1..999", line);
+	for (size_t i = 0; i < R->nlines; i++)
+		if (R->lines[i].line == line)
+			return 0;
+	if (R->nlines >= MAX_LINES)
+		return cp_err(CP_ERR_CONFIG, "more than %d production lines", MAX_LINES);
+	L = &R->lines[R->nlines];
+	memset(L, 0, sizeof(*L));
+	L->line = line;
+	snprintf(name, sizeof(name), "line.%d.transport", line);
+	if ((r = get_key(R, name, KEY_AES, 32, &L->tk)) < 0)
+		return r;
+	R->nlines++;
+	return 0;
+}
+
+static struct line_out *
+line_for(struct run *R, const struct perso_card *c, int forced)
+{
+	if (forced)
+		return &R->lines[0];
+	for (size_t i = 0; i < R->nlines; i++)
+		if (c->line && R->lines[i].line == c->line)
+			return &R->lines[i];
+	return &R->lines[R->rr++ % R->nlines];
+}
+
+static int
+flush(struct run *R, struct line_out *L)
+{
+	struct reg_perso_batch b;
+	char id[64], *dir, *path, fsha[65], rel[96];
+	const char **shas;
+	int r;
+
+	if (!L->w || L->n == 0)
+		return 0;
+	snprintf(id, sizeof(id), "L%d-%09lld-%09lld", L->line, L->first_id, L->last_id);
+	snprintf(rel, sizeof(rel), "perso/line-%d", L->line);
+	dir = fs_join(R->spool, rel);
+	snprintf(rel, sizeof(rel), "%s.batch", id);
+	path = fs_join(dir, rel);
+	shas = xcalloc(L->n, sizeof(*shas));
+	for (size_t i = 0; i < L->n; i++)
+		shas[i] = L->sha[i];
+	if ((r = fs_mkdirs(dir, 0700)) < 0 ||
+	    (r = perso_batch_writer_commit(L->w, id, path, fsha)) < 0)
+		goto out;
+	b.name = id;
+	b.path = path;
+	b.sha256 = fsha;
+	b.transport_key = L->tk->name;
+	b.transport_kcv = L->tk->kcv;
+	b.line = L->line;
+	if ((r = reg_perso_commit(R->reg, &b, L->ids, shas, L->n)) < 0) {
+		unlink(path); /* nothing points at it */
+		goto out;
+	}
+	R->counts->cards += (long)L->n;
+	R->counts->batches++;
+	log_debug("perso", "batch %s: %zu cards", id, L->n);
+out:
+	perso_batch_writer_free(L->w);
+	L->w = NULL;
+	L->n = 0;
+	free(shas);
+	free(path);
+	free(dir);
+	return r;
+}
+
+static int
+one_card(struct run *R, const struct perso_card *c, int forced, struct buf *script)
+{
+	struct perso_masters m;
+	struct bank_keys *bk = NULL;
+	struct line_out *L = line_for(R, c, forced);
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	if ((r = bank_masters(R, c->bank, &bk)) < 0)
+		return r;
+	for (int i = 0; i < 3; i++) {
+		m.ssse[i] = R->ssse[i]->value;
+		m.transport[i] = R->transport[i]->value;
+		m.bank[i] = bk->mk[i]->value;
+	}
+	m.bank_alg = bk->mk[0]->alg == KEY_SM4 ? CP_ALG_SM4 : CP_ALG_TDES;
+	m.tk = L->tk->value;
+	snprintf(m.tk_name, sizeof(m.tk_name), "%s", L->tk->name);
+	memcpy(m.tk_kcv, L->tk->kcv, 7);
+	R->params.line = L->line;
+	buf_reset(script);
+	if ((r = perso_script_build(c, &m, &R->params, script)) < 0) {
+		if (r != CP_ERR_INVALID)
+			return r;
+		/* the card's data cannot go on a chip: hold it, go on with the others */
+		log_debug("perso", "card %s held: %s", c->card_no, cp_errmsg());
+		if ((r = reg_perso_hold(R->reg, c->card_id, cp_errmsg())) < 0)
+			return r;
+		R->counts->held++;
+		return 0;
+	}
+	if (!L->w) {
+		if ((r = perso_batch_writer_new(L->line, L->tk->value, L->tk->name, L->tk->kcv,
+						&L->w)) < 0)
+			return r;
+		L->first_id = c->card_id;
+	}
+	if (L->n == L->cap) {
+		L->cap = L->cap ? 2 * L->cap : 256;
+		L->ids = xrealloc(L->ids, L->cap * sizeof(*L->ids));
+		L->sha = xrealloc(L->sha, L->cap * sizeof(*L->sha));
+	}
+	if ((r = perso_batch_writer_add(L->w, c->card_no, script->data, script->len,
+					L->sha[L->n])) < 0)
+		return r;
+	L->ids[L->n++] = c->card_id;
+	L->last_id = c->card_id;
+	if (L->n >= R->batch_cards)
+		return flush(R, L);
+	return 0;
+}
+
+/* Delete batch files no registry row names (a run that died before its commit). */
+struct known {
+	char **paths;
+	size_t n;
+};
+
+static int
+collect(const char *path, void *arg)
+{
+	struct known *k = arg;
+
+	k->paths = xrealloc(k->paths, (k->n + 1) * sizeof(*k->paths));
+	k->paths[k->n++] = xstrdup(path);
+	return 0;
+}
+
+static int
+clean_orphans(struct run *R)
+{
+	struct known k = {NULL, 0};
+	char *root = fs_join(R->spool, "perso");
+	DIR *d = opendir(root), *ld;
+	struct dirent *e, *f;
+	int r;
+
+	if ((r = reg_perso_batch_paths(R->reg, collect, &k)) < 0)
+		goto out;
+	while (d && (e = readdir(d))) {
+		char *ldir;
+
+		if (strncmp(e->d_name, "line-", 5))
+			continue;
+		ldir = fs_join(root, e->d_name);
+		if ((ld = opendir(ldir))) {
+			while ((f = readdir(ld))) {
+				size_t nl = strlen(f->d_name);
+				char *p;
+				int known = 0;
+
+				if (nl < 7 || strcmp(f->d_name + nl - 6, ".batch"))
+					continue;
+				p = fs_join(ldir, f->d_name);
+				for (size_t i = 0; i < k.n && !known; i++)
+					known = !strcmp(k.paths[i], p);
+				if (!known) {
+					log_warn("perso",
+						 "removing batch '%s' of an interrupted run", p);
+					unlink(p);
+				}
+				free(p);
+			}
+			closedir(ld);
+		}
+		free(ldir);
+	}
+out:
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < k.n; i++)
+		free(k.paths[i]);
+	free(k.paths);
+	free(root);
+	return r;
+}
+
+static int
+load_params(struct run *R)
+{
+	const char *org = config_str(R->cfg, "card.init_org");
+	struct perso_params *p = &R->params;
+
+	snprintf(p->card_type, sizeof(p->card_type), "%s", config_str(R->cfg, "card.type"));
+	snprintf(p->spec_version, sizeof(p->spec_version), "%s",
+		 config_str(R->cfg, "card.spec_version"));
+	snprintf(p->transport_city, sizeof(p->transport_city), "%s",
+		 config_str(R->cfg, "perso.transport_city"));
+	p->pin_tries = (int)config_int(R->cfg, "perso.pin_tries");
+	if (strlen(p->card_type) != 1)
+		return cp_err(CP_ERR_CONFIG, "card.type must be one character, not '%s'",
+			      p->card_type);
+	if (strlen(p->spec_version) != 4)
+		return cp_err(CP_ERR_CONFIG, "card.spec_version must be 4 characters (\"3.00\")");
+	if (strlen(org) != 24 || hex_decode(org, p->init_org, 12) != 12)
+		return cp_err(CP_ERR_CONFIG, "card.init_org must be 24 hex digits (12 bytes)");
+	if (p->pin_tries < 1 || p->pin_tries > 15)
+		return cp_err(CP_ERR_CONFIG, "perso.pin_tries must be 1..15");
+	R->batch_cards = (size_t)config_int(R->cfg, "perso.batch_cards");
+	if (R->batch_cards < 1 || R->batch_cards > 100000)
+		return cp_err(CP_ERR_CONFIG, "perso.batch_cards must be 1..100000");
+	return 0;
+}
+
+int
+stage_perso_run(const struct config *cfg, const char *home, struct registry *reg,
+		const struct perso_opts *opts, struct perso_counts *counts)
+{
+	static const char *const ssse[] = {"ssse.ext-auth", "ssse.maint", "ssse.pin"};
+	static const char *const tra[] = {"transport.purchase", "transport.load", "transport.tac"};
+	struct run *R = xcalloc(1, sizeof(*R));
+	struct perso_card *cards = NULL;
+	struct buf script = BUF_INIT(1 << 20);
+	long long after = 0;
+	size_t n = 0;
+	int lock_fd = -1, r;
+
+	memset(counts, 0, sizeof(*counts));
+	R->cfg = cfg;
+	R->reg = reg;
+	R->counts = counts;
+	R->spool = config_path(cfg, "paths.spool", home);
+	if ((r = keys_harden_process()) < 0 || (r = load_params(R)) < 0 ||
+	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0)
+		goto out;
+	for (int i = 0; i < 3; i++)
+		if ((r = get_key(R, ssse[i], KEY_SM4, 16, &R->ssse[i])) < 0 ||
+		    (r = get_key(R, tra[i], KEY_SM4, 16, &R->transport[i])) < 0)
+			goto out;
+	if (opts->line)
+		r = add_line(R, opts->line);
+	else {
+		char *list = xstrdup(config_str(cfg, "produce.lines")), *save = NULL;
+
+		for (char *t = strtok_r(list, ", ", &save); t && r >= 0;
+		     t = strtok_r(NULL, ", ", &save))
+			r = add_line(R, atoi(t));
+		free(list);
+		if (r >= 0 && R->nlines == 0)
+			r = cp_err(CP_ERR_CONFIG, "produce.lines names no production line");
+	}
+	if (r < 0)
+		goto out;
+	/* one perso run at a time: orphan batches are only orphans when nobody is writing */
+	{
+		char *dir = fs_join(R->spool, "perso"), *lp = fs_join(dir, ".lock");
+
+		r = fs_mkdirs(dir, 0700);
+		if (r >= 0 && (lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			r = cp_err(CP_ERR_IO, "lock '%s': %s", lp, strerror(errno));
+		else if (r >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+			r = cp_err(CP_ERR_BUSY, "another perso run holds '%s'", lp);
+		free(lp);
+		free(dir);
+	}
+	if (r < 0 || (r = clean_orphans(R)) < 0)
+		goto out;
+	cards = xcalloc(R->batch_cards, sizeof(*cards));
+	for (;;) {
+		if ((r = reg_perso_next_cards(reg, after, R->batch_cards, cards, &n)) < 0)
+			goto out;
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			after = cards[i].card_id;
+			if (opts->card_id && cards[i].card_id != opts->card_id)
+				continue;
+			if ((r = one_card(R, &cards[i], opts->line != 0, &script)) < 0) {
+				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
+				goto out;
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			cp_memzero(&cards[i], sizeof(cards[i]));
+		if (opts->card_id && after >= opts->card_id)
+			break;
+	}
+	for (size_t i = 0; i < R->nlines; i++)
+		if ((r = flush(R, &R->lines[i])) < 0)
+			goto out;
+	log_info("perso", "%ld cards perso_ready in %ld sealed batches, %ld held", counts->cards,
+		 counts->batches, counts->held);
+out:
+	buf_release_secret(&script);
+	if (cards) {
+		cp_memzero(cards, R->batch_cards * sizeof(*cards));
+		free(cards);
+	}
+	for (size_t i = 0; i < R->nlines; i++) {
+		perso_batch_writer_free(R->lines[i].w);
+		key_free(R->lines[i].tk);
+		free(R->lines[i].ids);
+		free(R->lines[i].sha);
+	}
+	for (size_t i = 0; i < R->nbanks; i++)
+		for (int j = 0; j < 3; j++)
+			key_free(R->banks[i].mk[j]);
+	for (int i = 0; i < 3; i++) {
+		key_free(R->ssse[i]);
+		key_free(R->transport[i]);
+	}
+	keystore_close(R->ks);
+	free(R->spool);
+	free(R);
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the lock */
+	return r;
+}
