@@ -7,19 +7,32 @@
 #ifndef CP_CALENDAR_H
 #define CP_CALENDAR_H
 
+#include <stddef.h>
+
 struct calendar;
 
-/* Load a calendar file (NULL: the one shipped in data/, found next to the program or
- * through CARDPIPE_DATA). */
+/* Load a calendar file. path NULL or "" (paths.calendar unset): the shipped one, the first
+ * that exists of $CARDPIPE_DATA/calendar.txt, <program dir>/../../data/calendar.txt and
+ * /usr/share/cardpipe/calendar.txt. CP_ERR_NOTFOUND when there is none, CP_ERR_FORMAT with
+ * the file and line for a malformed file. */
 int calendar_load(const char *path, struct calendar **out);
+/* Parse a calendar from memory (name is used in messages). */
+int calendar_parse(const char *text, size_t len, const char *name, struct calendar **out);
 void calendar_free(struct calendar *cal);
 
 /* 1 working day, 0 not, CP_ERR_NOTFOUND for a year the calendar does not cover.
  * Dates are days since 1970-01-01 (cp_days_from_civil). */
 int calendar_is_working_day(const struct calendar *cal, long day);
-/* The date n working days after day (day itself not counted). 0 or CP_ERR_NOTFOUND. */
+/* The date n working days after day (day itself not counted; n < 0 counts back, n == 0
+ * gives day). 0, or CP_ERR_NOTFOUND when the count runs into a year not covered. */
 int calendar_add_working_days(const struct calendar *cal, long day, int n, long *result);
 /* A holiday's name for day ("国庆节"), or NULL. */
 const char *calendar_holiday_name(const struct calendar *cal, long day);
+/* For a make-up working day (调休上班), the holiday it belongs to ("国庆节"), or NULL. */
+const char *calendar_makeup_name(const struct calendar *cal, long day);
+/* 1 if the calendar covers year, else 0. */
+int calendar_covers_year(const struct calendar *cal, int year);
+/* The path it was loaded from ("" when parsed from memory). */
+const char *calendar_path(const struct calendar *cal);
 
 #endif
