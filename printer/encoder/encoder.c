@@ -1,0 +1,884 @@
+/*
+ * encoder.c - the chip encoder over pcsc-lite (see encoder.h): wait for the card, open
+ * SCP03 with the chip's kdf3-derived static keys, run the perso script, read back.
+ */
+#include "printer/encoder/encoder.h"
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "personalization/crypto/cipher.h"
+#include "personalization/crypto/derive.h"
+#include "personalization/crypto/scp03.h"
+#include "printer/vcard/apdu.h"
+
+#include <PCSC/winscard.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_CHECKS 96
+#define SW_ALREADY_PERSONALISED SW_CONDITIONS
+
+static const unsigned char isd_aid[8] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+static const unsigned char ssse_aid[15] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
+					   0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
+
+struct encoder {
+	SCARDCONTEXT ctx;
+	char *reader;
+	int timeout_ms;
+};
+
+/* What the script wrote, to read back: SELECT aid [fid], READ RECORD rec (by SFI if sfi). */
+struct check {
+	unsigned char aid[16];
+	size_t aid_len;
+	uint16_t fid;
+	unsigned char sfi, rec;
+	int fci; /* 1: compare the SELECT answer's FCI proprietary template (A5), from DGI 9102 */
+	unsigned char data[256];
+	size_t len;
+	char label[48];
+};
+
+/* One card's run. */
+struct run {
+	struct encoder *e;
+	struct encoder_result *res;
+	SCARDHANDLE card;
+	const SCARD_IO_REQUEST *pci;
+	int connected;
+	struct scp03_host *scp;
+	/* tracking the script for the read-back */
+	unsigned char aid[16];
+	size_t aid_len;
+	uint16_t fid;
+	unsigned char perso_aid[16];
+	size_t perso_aid_len;
+	unsigned char dgibuf[600];
+	size_t ndgibuf;
+	unsigned char store_p1;
+	struct check checks[MAX_CHECKS];
+	size_t nchecks;
+};
+
+const char *
+encoder_outcome_name(enum encoder_outcome o)
+{
+	switch (o) {
+	case ENCODER_OK: return "ok";
+	case ENCODER_NO_CARD: return "no-card";
+	case ENCODER_CHIP_FAULT: return "chip";
+	case ENCODER_PULLED: return "pulled";
+	case ENCODER_MISMATCH: return "mismatch";
+	case ENCODER_AUTH_FAILED: return "auth";
+	case ENCODER_LOCKED: return "locked";
+	case ENCODER_READER: return "reader";
+	case ENCODER_BAD_SCRIPT: return "script";
+	}
+	return "?";
+}
+
+static int
+outcome_code(enum encoder_outcome o)
+{
+	switch (o) {
+	case ENCODER_OK: return 0;
+	case ENCODER_NO_CARD: return CP_ERR_TIMEOUT;
+	case ENCODER_AUTH_FAILED: return CP_ERR_CRYPTO;
+	case ENCODER_MISMATCH: return CP_ERR_INTEGRITY;
+	case ENCODER_BAD_SCRIPT: return CP_ERR_FORMAT;
+	default: return CP_ERR_DEVICE;
+	}
+}
+
+/* Record the outcome and reason once (the first failure is the cause). */
+static int fail(struct run *rn, enum encoder_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int
+fail(struct run *rn, enum encoder_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rn->res->outcome == ENCODER_OK) {
+		rn->res->outcome = o;
+		va_start(ap, fmt);
+		vsnprintf(rn->res->reason, sizeof rn->res->reason, fmt, ap);
+		va_end(ap);
+	}
+	return cp_err(outcome_code(rn->res->outcome), "%s", rn->res->reason);
+}
+
+int
+encoder_open(const char *reader_prefix, int timeout_ms, struct encoder **out)
+{
+	struct encoder *e;
+	char *readers = NULL, *found = NULL;
+	DWORD len = SCARD_AUTOALLOCATE;
+	LONG rv;
+	struct buf names = BUF_INIT(4096);
+
+	*out = NULL;
+	if (!reader_prefix || !*reader_prefix)
+		return cp_err(CP_ERR_CONFIG, "encoder.reader is empty: name the PC/SC reader");
+	e = xcalloc(1, sizeof *e);
+	e->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
+	if ((rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &e->ctx)) !=
+	    SCARD_S_SUCCESS) {
+		free(e);
+		return cp_err(CP_ERR_DEVICE, "PC/SC: %s (0x%08lX); is pcscd running?",
+			      pcsc_stringify_error(rv), (unsigned long)rv);
+	}
+	rv = SCardListReaders(e->ctx, NULL, (LPSTR)&readers, &len);
+	if (rv == SCARD_S_SUCCESS) {
+		for (char *p = readers; *p; p += strlen(p) + 1) {
+			if (!found && strncmp(p, reader_prefix, strlen(reader_prefix)) == 0)
+				found = p;
+			(void)buf_appendf(&names, "%s'%s'", names.len ? ", " : "", p);
+		}
+	}
+	if (!found) {
+		int r = cp_err(CP_ERR_NOTFOUND, "no PC/SC reader named '%s...' (readers: %s)",
+			       reader_prefix, names.len ? buf_str(&names) : "none");
+		if (readers)
+			SCardFreeMemory(e->ctx, readers);
+		SCardReleaseContext(e->ctx);
+		buf_release(&names);
+		free(e);
+		return r;
+	}
+	e->reader = xstrdup(found);
+	SCardFreeMemory(e->ctx, readers);
+	buf_release(&names);
+	*out = e;
+	return 0;
+}
+
+int
+encoder_open_config(const struct config *cfg, struct encoder **out)
+{
+	return encoder_open(config_str(cfg, "encoder.reader"),
+			    (int)config_int(cfg, "encoder.timeout_ms"), out);
+}
+
+void
+encoder_close(struct encoder *e)
+{
+	if (!e)
+		return;
+	SCardReleaseContext(e->ctx);
+	free(e->reader);
+	free(e);
+}
+
+const char *
+encoder_reader_name(const struct encoder *e)
+{
+	return e->reader;
+}
+
+/* Wait up to ms for the reader's state to have (want_present) or lack a card. Returns 1
+ * when reached, 0 on timeout, <0 for a reader failure. *mute: the card did not answer. */
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int
+wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
+{
+	SCARD_READERSTATE st;
+	long deadline = now_ms() + ms, left = 0;
+	LONG rv;
+
+	memset(&st, 0, sizeof st);
+	st.szReader = e->reader;
+	st.dwCurrentState = SCARD_STATE_UNAWARE;
+	*mute = 0;
+	*err = 0;
+	for (;;) {
+		/* The first call reads the current state; later ones wait for a change, the
+		 * whole wait bounded by ms (events such as the reader's counter may come). */
+		rv = SCardGetStatusChange(e->ctx, (DWORD)left, &st, 1);
+		if (rv == SCARD_E_TIMEOUT)
+			return 0;
+		if (rv != SCARD_S_SUCCESS) {
+			*err = rv;
+			return -1;
+		}
+		if (st.dwEventState & SCARD_STATE_MUTE)
+			*mute = 1;
+		if (want_present ? (st.dwEventState & SCARD_STATE_PRESENT) != 0
+				 : (st.dwEventState & SCARD_STATE_EMPTY) != 0)
+			return 1;
+		if (want_present && *mute)
+			return 1;
+		st.dwCurrentState = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+		if ((left = deadline - now_ms()) <= 0)
+			return 0;
+	}
+}
+
+/* A PC/SC failure in the middle of a card: pulled when the reader is (soon) empty. */
+static int
+pcsc_fail(struct run *rn, LONG rv, const char *what)
+{
+	int mute, present;
+	LONG err;
+
+	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD)
+		return fail(rn, ENCODER_PULLED, "card removed during %s (%s)", what,
+			    pcsc_stringify_error(rv));
+	if (rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED ||
+	    rv == SCARD_E_READER_UNAVAILABLE || rv == SCARD_E_UNKNOWN_READER ||
+	    rv == SCARD_E_INVALID_HANDLE || rv == SCARD_E_NO_READERS_AVAILABLE)
+		return fail(rn, ENCODER_READER, "reader failed during %s: %s (0x%08lX)", what,
+			    pcsc_stringify_error(rv), (unsigned long)rv);
+	/* A transmission error: vpcd and real readers report the card leaving a moment later. */
+	present = wait_state(rn->e, 0, 1500, &mute, &err);
+	if (present == 1)
+		return fail(rn, ENCODER_PULLED, "card pulled during %s (%s)", what,
+			    pcsc_stringify_error(rv));
+	return fail(rn, ENCODER_CHIP_FAULT, "chip did not answer %s: %s (0x%08lX)", what,
+		    pcsc_stringify_error(rv), (unsigned long)rv);
+}
+
+/* A response without a status word: the card left (vpcd answers nothing once the card's
+ * connection is gone), or a chip that does not answer properly. */
+static int
+short_response(struct run *rn, DWORD n, const char *what)
+{
+	int mute;
+	LONG err;
+
+	if (wait_state(rn->e, 0, 1500, &mute, &err) == 1)
+		return fail(rn, ENCODER_PULLED, "card pulled during %s (no response)", what);
+	return fail(rn, ENCODER_CHIP_FAULT, "%s: response of %lu bytes (no status word)", what,
+		    (unsigned long)n);
+}
+
+/* Send one APDU as it is; resp gets data || SW. Handles 61xx and 6Cxx (T=0 style). */
+static int
+xmit(struct run *rn, const unsigned char *cmd, size_t len, unsigned char *resp, size_t *rlen,
+     const char *what)
+{
+	unsigned char buf[SCP03_APDU_MAX + 2];
+	DWORD n = SCP03_RESP_MAX + 2;
+	LONG rv;
+
+	if (len > sizeof buf)
+		return fail(rn, ENCODER_CHIP_FAULT, "%s: APDU of %zu bytes", what, len);
+	memcpy(buf, cmd, len);
+	rv = SCardTransmit(rn->card, rn->pci, buf, (DWORD)len, NULL, resp, &n);
+	if (rv != SCARD_S_SUCCESS)
+		return pcsc_fail(rn, rv, what);
+	if (n < 2)
+		return short_response(rn, n, what);
+	if (resp[n - 2] == 0x6C && len == 5) {
+		buf[4] = resp[n - 1]; /* wrong Le: the card says the right one */
+		n = SCP03_RESP_MAX + 2;
+		if ((rv = SCardTransmit(rn->card, rn->pci, buf, 5, NULL, resp, &n)) !=
+		    SCARD_S_SUCCESS)
+			return pcsc_fail(rn, rv, what);
+	}
+	if (n >= 2 && resp[n - 2] == 0x61) {
+		unsigned char gr[5] = {0x00, 0xC0, 0x00, 0x00, resp[n - 1]};
+		n = SCP03_RESP_MAX + 2;
+		if ((rv = SCardTransmit(rn->card, rn->pci, gr, 5, NULL, resp, &n)) !=
+		    SCARD_S_SUCCESS)
+			return pcsc_fail(rn, rv, what);
+	}
+	if (n < 2)
+		return short_response(rn, n, what);
+	*rlen = n;
+	return 0;
+}
+
+static void
+hexs(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+	size_t m = n * 2 + 1 <= outsz ? n : (outsz - 1) / 2;
+
+	hex_encode(p, m, out);
+}
+
+static int
+sw_failure(struct run *rn, uint16_t sw, const char *what)
+{
+	if (sw == SW_NO_DIAGNOSIS || (sw & 0xFF00) == 0x6F00 || sw == SW_MEMORY_FAILURE)
+		return fail(rn, ENCODER_CHIP_FAULT, "%s: chip fault, SW %s", what,
+			    apdu_sw_text(sw));
+	return fail(rn, ENCODER_CHIP_FAULT, "%s: SW %s", what, apdu_sw_text(sw));
+}
+
+static int
+connect_card(struct run *rn)
+{
+	struct encoder *e = rn->e;
+	unsigned char atr[MAX_ATR_SIZE];
+	DWORD proto = 0, atrlen = sizeof atr, state, rlen = 0;
+	int mute, w;
+	LONG rv, err;
+
+	w = wait_state(e, 1, e->timeout_ms, &mute, &err);
+	if (w < 0)
+		return fail(rn, ENCODER_READER, "reader '%s': %s (0x%08lX)", e->reader,
+			    pcsc_stringify_error(err), (unsigned long)err);
+	if (w == 0)
+		return fail(rn, ENCODER_NO_CARD, "no card in reader '%s' after %d ms", e->reader,
+			    e->timeout_ms);
+	rv = SCardConnect(e->ctx, e->reader, SCARD_SHARE_EXCLUSIVE,
+			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &rn->card, &proto);
+	if (rv != SCARD_S_SUCCESS) {
+		if (rv == SCARD_W_UNRESPONSIVE_CARD || rv == SCARD_W_UNPOWERED_CARD ||
+		    rv == SCARD_E_PROTO_MISMATCH || mute)
+			return fail(rn, ENCODER_CHIP_FAULT,
+				    "chip does not answer reset (no valid ATR): %s",
+				    pcsc_stringify_error(rv));
+		if (rv == SCARD_E_NO_SMARTCARD || rv == SCARD_W_REMOVED_CARD)
+			return fail(rn, ENCODER_PULLED,
+				    "card left the reader before connecting (%s)",
+				    pcsc_stringify_error(rv));
+		return fail(rn, ENCODER_READER, "connect to '%s': %s (0x%08lX)", e->reader,
+			    pcsc_stringify_error(rv), (unsigned long)rv);
+	}
+	rn->connected = 1;
+	rn->pci = proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+	rv = SCardStatus(rn->card, NULL, &rlen, &state, &proto, atr, &atrlen);
+	if (rv != SCARD_S_SUCCESS)
+		return pcsc_fail(rn, rv, "reading the ATR");
+	if (atrlen < 2 || (atr[0] != 0x3B && atr[0] != 0x3F))
+		return fail(rn, ENCODER_CHIP_FAULT, "invalid ATR (%lu bytes)",
+			    (unsigned long)atrlen);
+	hexs(atr, atrlen, rn->res->atr, sizeof rn->res->atr);
+	return 0;
+}
+
+/* SELECT by AID; fci (optional) gets the answer's data. */
+static int
+select_aid(struct run *rn, const unsigned char *aid, size_t len, const char *what,
+	   unsigned char *fci, size_t *fci_len)
+{
+	unsigned char cmd[5 + 16 + 1], resp[SCP03_RESP_MAX + 2];
+	size_t rlen;
+	uint16_t sw;
+	int r;
+
+	cmd[0] = 0x00;
+	cmd[1] = 0xA4;
+	cmd[2] = 0x04;
+	cmd[3] = 0x00;
+	cmd[4] = (unsigned char)len;
+	memcpy(cmd + 5, aid, len);
+	cmd[5 + len] = 0x00;
+	if ((r = xmit(rn, cmd, 6 + len, resp, &rlen, what)) < 0)
+		return r;
+	if ((sw = apdu_resp_sw(resp, rlen)) != SW_OK)
+		return sw_failure(rn, sw, what);
+	if (fci) {
+		memcpy(fci, resp, rlen - 2);
+		*fci_len = rlen - 2;
+	}
+	return 0;
+}
+
+/* One BER-TLV at p (n bytes): tag (1-2 bytes), value offset and length. 0, or -1 when
+ * malformed. */
+static int
+tlv_next(const unsigned char *p, size_t n, unsigned *tag, size_t *voff, size_t *vlen)
+{
+	size_t i = 0;
+
+	if (n < 2)
+		return -1;
+	*tag = p[i++];
+	if ((*tag & 0x1F) == 0x1F) {
+		*tag = *tag << 8 | p[i++];
+		if (*tag & 0x80)
+			return -1;
+	}
+	if (i >= n)
+		return -1;
+	*vlen = p[i++];
+	if (*vlen == 0x81 && i < n) {
+		*vlen = p[i++];
+	} else if (*vlen > 0x80) {
+		return -1;
+	}
+	*voff = i;
+	return *vlen <= n - i ? 0 : -1;
+}
+
+/* The A5 template inside an FCI (6F { 84 AID, A5 {...} }): its value, or -1. */
+static int
+fci_a5(const unsigned char *fci, size_t n, const unsigned char **a5, size_t *len)
+{
+	unsigned tag;
+	size_t off, vlen, i;
+
+	if (tlv_next(fci, n, &tag, &off, &vlen) < 0 || tag != 0x6F)
+		return -1;
+	fci += off;
+	n = vlen;
+	for (i = 0; i < n;) {
+		if (tlv_next(fci + i, n - i, &tag, &off, &vlen) < 0)
+			return -1;
+		if (tag == 0xA5) {
+			*a5 = fci + i + off;
+			*len = vlen;
+			return 0;
+		}
+		i += off + vlen;
+	}
+	return -1;
+}
+
+/* SELECT ISD, INITIALIZE UPDATE, kdf3, card cryptogram, EXTERNAL AUTHENTICATE C-MAC+C-DEC. */
+static int
+open_channel(struct run *rn, const struct encoder_keys *k)
+{
+	unsigned char hc[8], cmd[SCP03_APDU_MAX], resp[SCP03_RESP_MAX + 2];
+	struct scp03_init_response ir;
+	struct scp03_keys sk;
+	size_t rlen, clen;
+	uint16_t sw;
+	int r;
+
+	if ((r = select_aid(rn, isd_aid, sizeof isd_aid, "SELECT issuer security domain", NULL,
+			    NULL)) < 0)
+		return r;
+	if (RAND_bytes(hc, sizeof hc) != 1)
+		return fail(rn, ENCODER_READER, "no random host challenge (OpenSSL RAND)");
+	scp03_init_update_apdu(k->kvn, hc, cmd);
+	if ((r = xmit(rn, cmd, 14, resp, &rlen, "INITIALIZE UPDATE")) < 0)
+		return r;
+	sw = apdu_resp_sw(resp, rlen);
+	if (sw == SW_AUTH_BLOCKED)
+		return fail(rn, ENCODER_LOCKED, "INITIALIZE UPDATE: SW %s: the chip is locked",
+			    apdu_sw_text(sw));
+	if (sw == SW_DATA_NOT_FOUND)
+		return fail(rn, ENCODER_AUTH_FAILED,
+			    "INITIALIZE UPDATE: key version %02X is not on "
+			    "the chip (SW 6A88)",
+			    k->kvn);
+	if (sw != SW_OK)
+		return sw_failure(rn, sw, "INITIALIZE UPDATE");
+	if (scp03_parse_init_response(resp, rlen - 2, &ir) < 0)
+		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE response: %s", cp_errmsg());
+	memset(&sk, 0, sizeof sk);
+	if (cp_gp_diversify(CP_GP_KDF3, k->kmc, k->kmc_len, ir.kdd, sk.enc, sk.mac, sk.dek,
+			    &sk.key_len) < 0) {
+		cp_memzero(&sk, sizeof sk);
+		return fail(rn, ENCODER_READER, "kdf3 from the KMC: %s", cp_errmsg());
+	}
+	sk.kvn = ir.kvn;
+	r = scp03_host_new(&sk, &rn->scp);
+	cp_memzero(&sk, sizeof sk);
+	if (r < 0)
+		return fail(rn, ENCODER_READER, "SCP03 session: %s", cp_errmsg());
+	if ((r = scp03_host_begin(rn->scp, hc, resp, rlen - 2)) < 0) {
+		if (r == CP_ERR_CRYPTO)
+			return fail(rn, ENCODER_AUTH_FAILED,
+				    "card cryptogram does not verify: wrong KMC, or not one of our "
+				    "chips (KDD %02X%02X...)",
+				    ir.kdd[0], ir.kdd[1]);
+		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE: %s", cp_errmsg());
+	}
+	if (scp03_host_external_auth(rn->scp, SCP03_C_MAC | SCP03_C_DEC, cmd, &clen) < 0)
+		return fail(rn, ENCODER_READER, "EXTERNAL AUTHENTICATE: %s", cp_errmsg());
+	if ((r = xmit(rn, cmd, clen, resp, &rlen, "EXTERNAL AUTHENTICATE")) < 0)
+		return r;
+	sw = apdu_resp_sw(resp, rlen);
+	if (sw == SW_AUTH_FAILED || sw == SW_SECURITY_STATUS)
+		return fail(rn, ENCODER_AUTH_FAILED, "EXTERNAL AUTHENTICATE refused: SW %s",
+			    apdu_sw_text(sw));
+	if (sw != SW_OK)
+		return sw_failure(rn, sw, "EXTERNAL AUTHENTICATE");
+	return 0;
+}
+
+static void
+add_check(struct run *rn, const unsigned char *aid, size_t aid_len, uint16_t fid, unsigned char sfi,
+	  unsigned char rec, int fci, const unsigned char *data, size_t len, const char *label)
+{
+	struct check *c = NULL;
+
+	/* A later write of the same record replaces the earlier expectation. */
+	for (size_t i = 0; i < rn->nchecks; i++)
+		if (rn->checks[i].aid_len == aid_len && !memcmp(rn->checks[i].aid, aid, aid_len) &&
+		    rn->checks[i].fid == fid && rn->checks[i].sfi == sfi &&
+		    rn->checks[i].rec == rec)
+			c = &rn->checks[i];
+	if (!c) {
+		if (rn->nchecks >= MAX_CHECKS || aid_len > sizeof c->aid || len > sizeof c->data)
+			return;
+		c = &rn->checks[rn->nchecks++];
+	}
+	memcpy(c->aid, aid, aid_len);
+	c->aid_len = aid_len;
+	c->fid = fid;
+	c->sfi = sfi;
+	c->rec = rec;
+	c->fci = fci;
+	memcpy(c->data, data, len);
+	c->len = len;
+	snprintf(c->label, sizeof c->label, "%s", label);
+}
+
+/* Learn from a plain script command what the chip must hold afterwards. */
+static void
+track(struct run *rn, const unsigned char *c, size_t len)
+{
+	const unsigned char *d = c + 5;
+	size_t lc = len > 5 ? c[4] : 0;
+	char label[48];
+
+	if (len < 4 || lc + 5 > len)
+		return;
+	if (c[1] == 0xA4 && c[2] == 0x04 && lc <= 16) {
+		memcpy(rn->aid, d, lc);
+		rn->aid_len = lc;
+		rn->fid = 0;
+	} else if (c[1] == 0xA4 && (c[2] == 0x00 || c[2] == 0x02) && lc == 2) {
+		rn->fid = (uint16_t)(d[0] << 8 | d[1]);
+	} else if (c[1] == 0xDC && (c[0] & 0x80) == 0 && lc && (c[3] & 7) == 4) {
+		unsigned char sfi = c[3] >> 3;
+		snprintf(label, sizeof label, "%s%04X record %u", sfi ? "SFI " : "EF ",
+			 sfi ? sfi : rn->fid, c[2]);
+		add_check(rn, rn->aid, rn->aid_len, sfi ? 0 : rn->fid, sfi, c[2], 0, d, lc, label);
+	} else if (c[0] & 0x80 && c[1] == 0xE6 && c[2] == 0x20 && lc >= 3 && d[2] <= 16 &&
+		   (size_t)d[2] + 3 <= lc) {
+		memcpy(rn->perso_aid, d + 3, d[2]);
+		rn->perso_aid_len = d[2];
+		rn->ndgibuf = 0;
+	} else if (c[0] & 0x80 && c[1] == 0xE2 && lc && rn->perso_aid_len) {
+		/* STORE DATA: plain record DGIs (SFI 01..1E, record 01..) are read back. */
+		size_t i = 0;
+		unsigned enc = (c[2] >> 5) & 3;
+		if (rn->ndgibuf + lc > sizeof rn->dgibuf) {
+			rn->ndgibuf = 0;
+			return;
+		}
+		memcpy(rn->dgibuf + rn->ndgibuf, d, lc);
+		rn->ndgibuf += lc;
+		while (rn->ndgibuf - i >= 3) {
+			unsigned tag = (unsigned)(rn->dgibuf[i] << 8 | rn->dgibuf[i + 1]);
+			size_t l = rn->dgibuf[i + 2], h = 3;
+			if (l == 0xFF) {
+				if (rn->ndgibuf - i < 5)
+					break;
+				l = (size_t)rn->dgibuf[i + 3] << 8 | rn->dgibuf[i + 4];
+				h = 5;
+			}
+			if (rn->ndgibuf - i - h < l)
+				break;
+			/* P1 b7b6: 11 all encrypted, 01 the 8xxx DGIs (as the card decides). */
+			int secret = enc == 3 || (enc == 1 && (tag & 0xF000) == 0x8000);
+			if (!secret && (tag >> 8) >= 1 && (tag >> 8) <= 0x1E && (tag & 0xFF)) {
+				snprintf(label, sizeof label, "DGI %04X", tag);
+				add_check(rn, rn->perso_aid, rn->perso_aid_len, 0,
+					  (unsigned char)(tag >> 8), (unsigned char)tag, 0,
+					  rn->dgibuf + i + h, l, label);
+			} else if (!secret && tag == 0x9102) {
+				/* EMV CPS: DGI 9102 is the FCI proprietary template (A5). */
+				snprintf(label, sizeof label, "DGI 9102 (FCI)");
+				add_check(rn, rn->perso_aid, rn->perso_aid_len, 0, 0, 0, 1,
+					  rn->dgibuf + i + h, l, label);
+			}
+			i += h + l;
+		}
+		memmove(rn->dgibuf, rn->dgibuf + i, rn->ndgibuf - i);
+		rn->ndgibuf -= i;
+		if (c[2] & 0x80)
+			rn->ndgibuf = 0;
+	}
+}
+
+/* Re-encrypt the sensitive bytes of cmd from the transport key to the chip's DEK. */
+static int
+translate(struct run *rn, const struct encoder_keys *k, const struct encoder_cmd *ec,
+	  unsigned char *cmd, const char *what)
+{
+	unsigned char plain[256];
+	enum cp_alg alg = (enum cp_alg)k->transport_alg;
+	size_t lc = cmd[4];
+	int r;
+
+	if (ec->len < 5 || ec->sens_off + ec->sens_len > lc || ec->sens_len % 16)
+		return fail(rn, ENCODER_BAD_SCRIPT,
+			    "%s: sensitive range %zu+%zu does not fit the data "
+			    "(%zu bytes, whole AES blocks)",
+			    what, ec->sens_off, ec->sens_len, lc);
+	if (!k->transport || cp_check_key_len(alg, k->transport_len) < 0)
+		return fail(rn, ENCODER_READER, "%s: no usable line transport key", what);
+	r = cp_cbc_decrypt(alg, k->transport, k->transport_len, NULL, cmd + 5 + ec->sens_off,
+			   ec->sens_len, plain);
+	if (r == 0)
+		r = scp03_host_dek_encrypt(rn->scp, plain, ec->sens_len, cmd + 5 + ec->sens_off);
+	cp_memzero(plain, sizeof plain);
+	if (r < 0)
+		return fail(rn, ENCODER_READER, "%s: re-encrypting for the chip: %s", what,
+			    cp_errmsg());
+	return 0;
+}
+
+static int
+sw_expected(const struct encoder_cmd *ec, uint16_t sw)
+{
+	if (ec->n_sw == 0)
+		return sw == SW_OK;
+	for (size_t i = 0; i < ec->n_sw && i < 4; i++)
+		if (ec->sw[i] == sw)
+			return 1;
+	return 0;
+}
+
+static int
+run_script(struct run *rn, const struct encoder_job *job)
+{
+	unsigned char cmd[SCP03_APDU_MAX], wrapped[SCP03_APDU_MAX], resp[SCP03_RESP_MAX + 2];
+	unsigned char plain[SCP03_RESP_MAX + 2];
+	struct encoder_cmd ec;
+	size_t wlen, rlen, plen;
+	unsigned no = 0;
+	char what[96];
+	int r = 0, more;
+
+	while ((more = job->script.next(job->script.ctx, &ec)) > 0) {
+		uint16_t sw;
+		no++;
+		snprintf(what, sizeof what, "script command %u%s%s%s", no, ec.label ? " (" : "",
+			 ec.label ? ec.label : "", ec.label ? ")" : "");
+		if (ec.len < 4 || ec.len > SCP03_APDU_MAX) {
+			r = fail(rn, ENCODER_BAD_SCRIPT, "%s: APDU of %zu bytes", what, ec.len);
+			break;
+		}
+		memcpy(cmd, ec.apdu, ec.len);
+		track(rn, cmd, ec.len);
+		if (ec.sens_len && (r = translate(rn, job->keys, &ec, cmd, what)) < 0)
+			break;
+		r = scp03_host_wrap(rn->scp, cmd, ec.len, wrapped, sizeof wrapped, &wlen);
+		cp_memzero(cmd, sizeof cmd);
+		if (r < 0) {
+			r = fail(rn, ENCODER_BAD_SCRIPT, "%s: cannot be wrapped: %s", what,
+				 cp_errmsg());
+			break;
+		}
+		r = xmit(rn, wrapped, wlen, resp, &rlen, what);
+		cp_memzero(wrapped, sizeof wrapped);
+		if (r < 0)
+			break;
+		rn->res->n_apdus++;
+		if (scp03_host_unwrap(rn->scp, resp, rlen, plain, sizeof plain, &plen) < 0) {
+			r = fail(rn, ENCODER_CHIP_FAULT, "%s: response does not verify: %s", what,
+				 cp_errmsg());
+			break;
+		}
+		sw = apdu_resp_sw(plain, plen);
+		if (!sw_expected(&ec, sw)) {
+			if (sw == SW_ALREADY_PERSONALISED)
+				r = fail(rn, ENCODER_LOCKED,
+					 "%s: SW %s: the chip is already "
+					 "personalised",
+					 what, apdu_sw_text(sw));
+			else
+				r = sw_failure(rn, sw, what);
+			break;
+		}
+	}
+	if (more < 0 && r == 0)
+		r = fail(rn, ENCODER_BAD_SCRIPT, "perso script of card %s: %s",
+			 job->card_no ? job->card_no : "?", cp_errmsg());
+	return r;
+}
+
+/* SELECT aid [fid], READ RECORD: rec gets the record (no SW). */
+static int
+read_record(struct run *rn, const unsigned char *aid, size_t aid_len, uint16_t fid,
+	    unsigned char sfi, unsigned char no, unsigned char *rec, size_t *len, const char *what)
+{
+	unsigned char cmd[7], resp[SCP03_RESP_MAX + 2];
+	size_t rlen;
+	uint16_t sw;
+	int r;
+
+	if ((r = select_aid(rn, aid, aid_len, what, NULL, NULL)) < 0)
+		return r;
+	if (fid && !sfi) {
+		unsigned char sel[7] = {0x00,
+					0xA4,
+					0x00,
+					0x0C,
+					0x02,
+					(unsigned char)(fid >> 8),
+					(unsigned char)fid};
+		if ((r = xmit(rn, sel, sizeof sel, resp, &rlen, what)) < 0)
+			return r;
+		if ((sw = apdu_resp_sw(resp, rlen)) != SW_OK)
+			return fail(rn, ENCODER_MISMATCH, "%s: SELECT %04X: SW %s", what, fid,
+				    apdu_sw_text(sw));
+	}
+	cmd[0] = 0x00;
+	cmd[1] = 0xB2;
+	cmd[2] = no;
+	cmd[3] = (unsigned char)(sfi << 3 | 4);
+	cmd[4] = 0x00;
+	if ((r = xmit(rn, cmd, 5, resp, &rlen, what)) < 0)
+		return r;
+	if ((sw = apdu_resp_sw(resp, rlen)) != SW_OK)
+		return fail(rn, ENCODER_MISMATCH, "%s: READ RECORD: SW %s", what, apdu_sw_text(sw));
+	*len = rlen - 2;
+	memcpy(rec, resp, *len);
+	return 0;
+}
+
+static int
+compare(struct run *rn, const char *label, const unsigned char *got, size_t glen,
+	const unsigned char *want, size_t wlen)
+{
+	char g[41], w[41];
+
+	rn->res->n_checked++;
+	if (glen == wlen && memcmp(got, want, wlen) == 0)
+		return 0;
+	/* Show where they differ, a few bytes only (records may hold personal data). */
+	size_t i = 0;
+	while (i < glen && i < wlen && got[i] == want[i])
+		i++;
+	hexs(got + i, glen - i > 4 ? 4 : glen - i, g, sizeof g);
+	hexs(want + i, wlen - i > 4 ? 4 : wlen - i, w, sizeof w);
+	return fail(rn, ENCODER_MISMATCH,
+		    "read-back of %s differs at byte %zu (read %zu bytes ..%s.., "
+		    "expected %zu bytes ..%s..)",
+		    label, i, glen, g, wlen, w);
+}
+
+static int
+read_back(struct run *rn, const struct encoder_expect *ex, size_t nex)
+{
+	unsigned char rec[SCP03_RESP_MAX];
+	size_t len;
+	int r;
+
+	for (size_t i = 0; i < rn->nchecks; i++) {
+		const struct check *c = &rn->checks[i];
+		if (c->fci) {
+			const unsigned char *a5;
+			size_t a5len;
+			if ((r = select_aid(rn, c->aid, c->aid_len, c->label, rec, &len)) < 0)
+				return r;
+			if (fci_a5(rec, len, &a5, &a5len) < 0)
+				return fail(rn, ENCODER_MISMATCH,
+					    "read-back of %s: the SELECT answer "
+					    "has no FCI proprietary template",
+					    c->label);
+			if ((r = compare(rn, c->label, a5, a5len, c->data, c->len)) < 0)
+				return r;
+			continue;
+		}
+		if ((r = read_record(rn, c->aid, c->aid_len, c->fid, c->sfi, c->rec, rec, &len,
+				     c->label)) < 0 ||
+		    (r = compare(rn, c->label, rec, len, c->data, c->len)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < nex; i++) {
+		const char *label = ex[i].label ? ex[i].label : "expected record";
+		if ((r = read_record(rn, ex[i].aid, ex[i].aid_len, ex[i].fid, 0, ex[i].rec, rec,
+				     &len, label)) < 0 ||
+		    (r = compare(rn, label, rec, len, ex[i].expect, ex[i].len)) < 0)
+			return r;
+	}
+	/* The card identifier 卡识别码: EF05 record 1, tag 01, 16 bytes. */
+	if ((r = read_record(rn, ssse_aid, sizeof ssse_aid, 0xEF05, 0, 1, rec, &len,
+			     "EF05 record 1 (card identifier)")) < 0)
+		return r;
+	if (len != 18 || rec[0] != 0x01 || rec[1] != 16)
+		return fail(rn, ENCODER_MISMATCH,
+			    "EF05 record 1 is not a card identifier (%zu bytes, "
+			    "tag %02X)",
+			    len, len ? rec[0] : 0);
+	hex_encode(rec + 2, 16, rn->res->card_id);
+	return 0;
+}
+
+static void
+finish(struct run *rn)
+{
+	scp03_host_free(rn->scp);
+	rn->scp = NULL;
+	if (rn->connected)
+		SCardDisconnect(rn->card, SCARD_RESET_CARD);
+	rn->connected = 0;
+}
+
+static struct run *
+run_new(struct encoder *e, struct encoder_result *res)
+{
+	struct run *rn = xcalloc(1, sizeof *rn);
+
+	memset(res, 0, sizeof *res);
+	rn->e = e;
+	rn->res = res;
+	return rn;
+}
+
+static int
+run_end(struct run *rn)
+{
+	enum encoder_outcome o = rn->res->outcome;
+
+	finish(rn);
+	cp_freezero(rn, sizeof *rn);
+	return outcome_code(o);
+}
+
+int
+encoder_personalize(struct encoder *e, const struct encoder_job *job, struct encoder_result *res)
+{
+	struct run *rn = run_new(e, res);
+	int r;
+
+	if (!job->keys || !job->keys->kmc || !job->script.next) {
+		fail(rn, ENCODER_READER, "encoder job without keys or script");
+	} else if ((r = connect_card(rn)) == 0 && (r = open_channel(rn, job->keys)) == 0 &&
+		   (r = run_script(rn, job)) == 0 &&
+		   (r = read_back(rn, job->expect, job->n_expect)) == 0) {
+		log_info("encoder",
+			 "card %s personalised: chip %s, %u commands, %u read-back checks",
+			 job->card_no ? job->card_no : "?", res->card_id, res->n_apdus,
+			 res->n_checked);
+	}
+	if (res->outcome != ENCODER_OK)
+		log_warn("encoder", "card %s: %s: %s", job->card_no ? job->card_no : "?",
+			 encoder_outcome_name(res->outcome), res->reason);
+	r = run_end(rn);
+	if (r < 0)
+		cp_err(r, "%s: %s", encoder_outcome_name(res->outcome), res->reason);
+	return r;
+}
+
+int
+encoder_read(struct encoder *e, const struct encoder_expect *expect, size_t n_expect,
+	     struct encoder_result *res)
+{
+	struct run *rn = run_new(e, res);
+	int r;
+
+	if ((r = connect_card(rn)) == 0)
+		r = read_back(rn, expect, n_expect);
+	r = run_end(rn);
+	if (r < 0)
+		cp_err(r, "%s: %s", encoder_outcome_name(res->outcome), res->reason);
+	return r;
+}

@@ -1,0 +1,225 @@
+/*
+ * pcsc_encode_main.c - `pcsc-encode`: run the chip encoder by hand or from a test: a plain
+ * APDU script (apdu_script.h) through SCP03 onto the card in a PC/SC reader, then the
+ * read-back; or --read, a QC re-read of a card's identifier and records.
+ *
+ * Prints one line "OK <card identifier> apdus=N checked=N" or
+ * "FAIL <outcome> <reason>"; exit 0 ok, 1 the card failed, 2 usage, 3 reader or set-up.
+ */
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "personalization/crypto/cipher.h"
+#include "printer/encoder/apdu_script.h"
+#include "printer/encoder/encoder.h"
+#include "printer/vcard/pcscd_line.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage_text[] =
+	"usage: pcsc-encode [--pcscd-dir DIR] [--reader PREFIX] [--timeout MS]\n"
+	"                   --kmc-file FILE [--kvn N] [--transport-file FILE] --script FILE\n"
+	"       pcsc-encode [--pcscd-dir DIR] [--reader PREFIX] [--timeout MS] --read\n"
+	"\n"
+	"Personalise the card in a PC/SC reader with a plain APDU script: SCP03 (C-MAC + C-DEC)\n"
+	"opened with the chip's static keys (kdf3 from the KMC and the chip's KDD), the script "
+	"run\n"
+	"with its expected status words, then everything written read back and compared.\n"
+	"\n"
+	"Options:\n"
+	"  --pcscd-dir DIR       talk to the line pcscd under DIR (sets PCSCLITE_CSOCK_NAME)\n"
+	"  --reader PREFIX       reader name prefix (default 'Virtual PCD')\n"
+	"  --timeout MS          how long to wait for a card (default 10000)\n"
+	"  --kmc-file FILE       the KMC as hex (AES, 32/48/64 digits; mode 0600 or stricter)\n"
+	"  --kvn N               key version to ask for in INITIALIZE UPDATE (hex; default 0: "
+	"any)\n"
+	"  --transport-file FILE the line transport key as hex (AES), for sens= ranges\n"
+	"  --script FILE         the APDU script: hex APDU [sw=9000,...] [sens=OFF:LEN] [label=X]\n"
+	"  --card-no NO          the card number, for messages\n"
+	"  --read                only read the card back (ATR, card identifier)\n"
+	"  --expect AID:FID:REC:HEX also read record REC of file FID (hex; 0 = the\n"
+	"                        application's current file) under AID and compare it with HEX\n"
+	"                        (repeatable, up to 16)\n"
+	"  --help                this text\n"
+	"\n"
+	"Output: 'OK <card identifier> apdus=N checked=N atr=HEX' or 'FAIL <outcome> <reason>'\n"
+	"(outcome: no-card, chip, pulled, mismatch, auth, locked, reader).\n"
+	"Exit: 0 ok; 1 the card failed; 2 usage or a bad script; 3 reader or set-up failure.\n";
+
+static int
+load_key(const char *path, unsigned char *key, size_t *len, const char *what)
+{
+	unsigned char *data = NULL;
+	size_t n = 0;
+	struct stat st;
+	int k;
+
+	if (stat(path, &st) < 0)
+		return cp_err(CP_ERR_NOTFOUND, "%s file '%s': %s", what, path, strerror(errno));
+	if (st.st_mode & 077)
+		return cp_err(CP_ERR_PERM, "%s file '%s' is readable by others: chmod 600", what,
+			      path);
+	if ((k = fs_read_file(path, 4096, &data, &n)) < 0)
+		return k;
+	for (char *p = (char *)data; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = '\0';
+	k = hex_decode((char *)data, key, 32);
+	cp_freezero(data, n);
+	if (k != 16 && k != 24 && k != 32)
+		return cp_err(CP_ERR_FORMAT, "%s file '%s': expected 32, 48 or 64 hex digits", what,
+			      path);
+	*len = (size_t)k;
+	return 0;
+}
+
+/* AID:FID:REC:HEX into ex; buf holds the AID (16) and the expected bytes (256). */
+static int
+parse_expect(char *arg, struct encoder_expect *ex, unsigned char *buf)
+{
+	char *save = NULL, *aid = strtok_r(arg, ":", &save), *fid = strtok_r(NULL, ":", &save);
+	char *rec = strtok_r(NULL, ":", &save), *hex = strtok_r(NULL, ":", &save), *end;
+	unsigned long f, n;
+	int a, v;
+
+	if (!aid || !fid || !rec || !hex)
+		return cp_err(CP_ERR_USAGE, "expected AID:FID:REC:HEX");
+	f = strtoul(fid, &end, 16);
+	if (*end || f > 0xFFFF)
+		return cp_err(CP_ERR_USAGE, "file id '%s'", fid);
+	n = strtoul(rec, &end, 10);
+	if (*end || n < 1 || n > 254)
+		return cp_err(CP_ERR_USAGE, "record '%s'", rec);
+	if ((a = hex_decode(aid, buf, 16)) < 5)
+		return cp_err(CP_ERR_USAGE, "AID '%s': 5 to 16 bytes of hex", aid);
+	if ((v = hex_decode(hex, buf + 16, 256)) < 1)
+		return cp_err(CP_ERR_USAGE, "value '%s': hex", hex);
+	*ex = (struct encoder_expect){.aid = buf,
+				      .aid_len = (size_t)a,
+				      .fid = (uint16_t)f,
+				      .rec = (unsigned char)n,
+				      .expect = buf + 16,
+				      .len = (size_t)v,
+				      .label = NULL};
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"pcscd-dir", required_argument, NULL, 'd'},
+		{"reader", required_argument, NULL, 'r'},
+		{"timeout", required_argument, NULL, 't'},
+		{"kmc-file", required_argument, NULL, 'k'},
+		{"kvn", required_argument, NULL, 'v'},
+		{"transport-file", required_argument, NULL, 'T'},
+		{"script", required_argument, NULL, 's'},
+		{"card-no", required_argument, NULL, 'n'},
+		{"read", no_argument, NULL, 'R'},
+		{"expect", required_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL, *reader = "Virtual PCD", *kmc_file = NULL, *tk_file = NULL;
+	const char *script_file = NULL, *card_no = NULL;
+	unsigned char kmc[32], tk[32];
+	size_t kmc_len = 0, tk_len = 0;
+	struct apdu_script *script = NULL;
+	struct encoder *e = NULL;
+	struct encoder_result res;
+	struct encoder_keys keys;
+	struct encoder_expect ex[16];
+	unsigned char exbuf[16][16 + 256];
+	size_t nex = 0;
+	int c, timeout = 10000, read_only = 0, rc = 3, r;
+	unsigned kvn = 0;
+	char *end;
+
+	umask(077);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'r': reader = optarg; break;
+		case 't':
+			timeout = (int)strtol(optarg, &end, 10);
+			if (*end || timeout <= 0) {
+				fprintf(stderr, "pcsc-encode: --timeout '%s': milliseconds > 0\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'k': kmc_file = optarg; break;
+		case 'v':
+			kvn = (unsigned)strtoul(optarg, &end, 16);
+			if (*end || kvn > 0x7F) {
+				fprintf(stderr, "pcsc-encode: --kvn '%s': hex 00..7F\n", optarg);
+				return 2;
+			}
+			break;
+		case 'T': tk_file = optarg; break;
+		case 's': script_file = optarg; break;
+		case 'n': card_no = optarg; break;
+		case 'R': read_only = 1; break;
+		case 'e':
+			if (nex >= 16 || parse_expect(optarg, &ex[nex], exbuf[nex]) < 0) {
+				fprintf(stderr, "pcsc-encode: --expect '%s': %s\n", optarg,
+					nex >= 16 ? "at most 16" : cp_errmsg());
+				return 2;
+			}
+			nex++;
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind != argc || (!read_only && (!kmc_file || !script_file))) {
+		fprintf(stderr, "pcsc-encode: --kmc-file and --script are needed (or --read)\n%s",
+			usage_text);
+		return 2;
+	}
+	if ((dir && (r = pcscd_line_client_env(dir)) < 0) ||
+	    (!read_only && (r = load_key(kmc_file, kmc, &kmc_len, "KMC")) < 0) ||
+	    (tk_file && (r = load_key(tk_file, tk, &tk_len, "transport key")) < 0) ||
+	    (script_file && (r = apdu_script_load(script_file, &script)) < 0) ||
+	    (r = encoder_open(reader, timeout, &e)) < 0) {
+		fprintf(stderr, "pcsc-encode: %s\n", cp_errmsg());
+		rc = r == CP_ERR_FORMAT || r == CP_ERR_PERM || r == CP_ERR_NOTFOUND ? 2 : 3;
+		goto out;
+	}
+	if (read_only) {
+		r = encoder_read(e, ex, nex, &res);
+	} else {
+		struct encoder_job job = {
+			.card_no = card_no, .keys = &keys, .expect = ex, .n_expect = nex};
+		keys = (struct encoder_keys){.kmc = kmc,
+					     .kmc_len = kmc_len,
+					     .kvn = (unsigned char)kvn,
+					     .transport = tk_len ? tk : NULL,
+					     .transport_len = tk_len,
+					     .transport_alg = CP_ALG_AES};
+		job.script = apdu_script_iter(script);
+		r = encoder_personalize(e, &job, &res);
+	}
+	if (r == 0) {
+		printf("OK %s apdus=%u checked=%u atr=%s\n", res.card_id, res.n_apdus,
+		       res.n_checked, res.atr);
+		rc = 0;
+	} else {
+		printf("FAIL %s %s\n", encoder_outcome_name(res.outcome), res.reason);
+		rc = res.outcome == ENCODER_READER ? 3 : res.outcome == ENCODER_BAD_SCRIPT ? 2 : 1;
+	}
+out:
+	cp_memzero(kmc, sizeof kmc);
+	cp_memzero(tk, sizeof tk);
+	apdu_script_free(script);
+	encoder_close(e);
+	return rc;
+}

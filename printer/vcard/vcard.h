@@ -1,0 +1,164 @@
+/*
+ * vcard.h - the virtual card: a third-generation social security card chip for the
+ * emulated production line and the tests.
+ *
+ * The chip holds a GlobalPlatform issuer security domain (ISD, vcard_isd.c) with SCP03
+ * and three applications (vcard_fs.c): the SSSE social-security environment with its
+ * record files EF05 (issuer data) and EF06 (holder data), the PBOC debit application and
+ * the transport (T-Union) application, the last two personalised with STORE DATA DGIs.
+ * vcard_apdu() (vcard_dispatch.c) takes one command APDU and gives the response, the way a
+ * chip's operating system does; it never fails on bad input: every malformed command gets
+ * the status word a card answers. Persistence is vcard_store.c, the vpcd link vpcd.c.
+ *
+ * Identity of a chip: its serial (8 bytes, chip-unique, fixed at manufacture), from which
+ * come the card identifier 卡识别码 = 110000 D156000005 serial (16 bytes; EF05 record 1,
+ * written at chip initialisation and read-only after) and the key diversification data
+ * KDD = the identifier's last 10 bytes (00 05 serial), reported in INITIALIZE UPDATE.
+ * The ISD's static keys are kdf3(KMC, KDD) with a TEST KMC (docs/virtual-card.md).
+ */
+#ifndef CP_VCARD_H
+#define CP_VCARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "personalization/crypto/scp03.h"
+
+#define VCARD_SERIAL_LEN 8
+#define VCARD_ID_LEN 16
+#define VCARD_KDD_LEN 10
+#define VCARD_MAX_RECORD 254 /* largest record or DGI value kept */
+
+/* GlobalPlatform card life cycle (GPCS 5.1.1). */
+#define VCARD_LC_OP_READY 0x01
+#define VCARD_LC_INITIALIZED 0x07
+#define VCARD_LC_SECURED 0x0F
+#define VCARD_LC_LOCKED 0x7F
+#define VCARD_LC_TERMINATED 0xFF
+/* Application life cycle (GPCS 5.3.1; 0F is the application-specific "personalised"). */
+#define VCARD_APP_SELECTABLE 0x07
+#define VCARD_APP_PERSONALIZED 0x0F
+
+/* Consecutive failed EXTERNAL AUTHENTICATEs after which the card locks itself. */
+#define VCARD_MAX_AUTH_FAILURES 10
+
+enum vcard_app_id {
+	VCARD_APP_ISD = 0,
+	VCARD_APP_SSSE,
+	VCARD_APP_PBOC,
+	VCARD_APP_TRANSPORT,
+	VCARD_NAPPS
+};
+
+extern const unsigned char vcard_aid_isd[8];
+extern const unsigned char vcard_aid_ssse[15];
+extern const unsigned char vcard_aid_pboc[8];
+extern const unsigned char vcard_aid_transport[8];
+
+/* A record of a record file, or a stored DGI. len 0: never written. */
+struct vcard_rec {
+	unsigned char data[VCARD_MAX_RECORD];
+	size_t len;
+};
+
+#define VCARD_EF05_RECORDS 7
+#define VCARD_EF06_RECORDS 7
+#define VCARD_MAX_DGIS 64
+
+/* A DGI kept by an application. Secret DGIs (keys, PINs) are never readable, and are
+ * persisted only encrypted under the test KMC. */
+struct vcard_dgi {
+	uint16_t tag;
+	int secret;
+	struct vcard_rec v;
+};
+
+struct vcard_app {
+	unsigned char lc; /* application life cycle */
+	size_t ndgis;
+	struct vcard_dgi dgis[VCARD_MAX_DGIS];
+};
+
+/* Everything that survives a power cycle. */
+struct vcard_chip {
+	unsigned char serial[VCARD_SERIAL_LEN];
+	unsigned char card_id[VCARD_ID_LEN];
+	unsigned char kdd[VCARD_KDD_LEN];
+	unsigned char card_lc;
+	uint32_t seq;		/* SCP03 sequence counter (24 bits) */
+	unsigned auth_failures; /* consecutive failed EXTERNAL AUTHENTICATEs */
+	struct scp03_keys keys; /* the ISD's static keys (derived, or replaced by PUT KEY) */
+	int keys_replaced;	/* 1 after PUT KEY: keys are not kdf3(KMC, KDD) any more */
+	struct vcard_rec ef05[VCARD_EF05_RECORDS], ef06[VCARD_EF06_RECORDS];
+	struct vcard_app apps[VCARD_NAPPS];
+};
+
+/* Per-session (volatile) state: selection, secure channel, STORE DATA sequence. */
+struct vcard_session {
+	int app;	 /* selected application (enum vcard_app_id), -1 none */
+	uint16_t cur_ef; /* current EF under SSSE (0xEF05/0xEF06), 0 none */
+	struct scp03_card *scp;
+	int perso_app;	/* target of INSTALL [for personalization], -1 none */
+	int store_next; /* next STORE DATA block number expected */
+	unsigned char pending[2 * VCARD_MAX_RECORD + 8]; /* a DGI split over blocks */
+	size_t npending;
+	unsigned char pending_p1;
+	const unsigned char *fixed_challenge; /* tests: the next card challenge, or NULL */
+};
+
+struct vcard {
+	struct vcard_chip chip;
+	struct vcard_session s;
+	int dirty;	   /* chip state changed since the last save */
+	uint16_t fault_sw; /* a defective chip answers every command with this (0: none) */
+	int corrupt;	   /* a failing memory: every record or plain DGI stored has a bit
+			    * flipped, and the chip still answers 9000 */
+};
+
+/* A fresh blank chip with this serial: static keys kdf3(kmc, KDD), life cycle
+ * OP_READY, EF05 record 1 holding the card identifier, applications selectable. */
+int vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
+		     const unsigned char *kmc, size_t kmc_len);
+/* Derive the ISD's static keys from the KMC and the KDD (GP kdf3, AES, key length of the
+ * KMC), key version 0x30. */
+int vcard_derive_keys(const unsigned char *kmc, size_t kmc_len,
+		      const unsigned char kdd[VCARD_KDD_LEN], struct scp03_keys *out);
+/* Power-on / reset: the session is cleared (channel closed, nothing selected). */
+void vcard_reset(struct vcard *vc);
+/* Release the session and wipe the keys. */
+void vcard_release(struct vcard *vc);
+
+/* The ATR of a chip (T=1, historical bytes carry the serial), into atr (33 bytes max). */
+size_t vcard_atr(const struct vcard *vc, unsigned char *atr, size_t size);
+
+/* Process one command APDU: resp gets data || SW1 SW2 (resp_size >= 258). Never fails. */
+size_t vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char *resp,
+		  size_t resp_size);
+
+/* ---- internal interfaces between the card's modules ---- */
+
+/* A response under construction. */
+struct vcard_resp {
+	unsigned char data[256];
+	size_t len;
+};
+
+struct apdu;
+/* ISD commands (vcard_isd.c): INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, INSTALL, STORE
+ * DATA, PUT KEY, SET STATUS, GET DATA on the ISD. wrapped: the command came through the
+ * secure channel. Returns the SW. */
+uint16_t vcard_isd_command(struct vcard *vc, const struct apdu *a, int wrapped,
+			   struct vcard_resp *out);
+/* SELECT, READ RECORD, UPDATE RECORD, GET DATA of the applications (vcard_fs.c). */
+uint16_t vcard_fs_command(struct vcard *vc, const struct apdu *a, int wrapped,
+			  struct vcard_resp *out);
+/* Store one DGI for an application (vcard_fs.c); SW. */
+uint16_t vcard_fs_store_dgi(struct vcard *vc, int app, uint16_t tag, const unsigned char *v,
+			    size_t len, int secret);
+/* Check one EF05/EF06 record's content against the SSSE layout (tag and length). */
+uint16_t vcard_fs_check_record(uint16_t ef, unsigned rec, const unsigned char *v, size_t len);
+/* The application of an AID, or -1. */
+int vcard_app_by_aid(const unsigned char *aid, size_t len);
+const char *vcard_app_name(int app);
+
+#endif

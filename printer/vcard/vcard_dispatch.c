@@ -1,0 +1,183 @@
+/*
+ * vcard_dispatch.c - the virtual card's operating system: a blank chip's identity and
+ * keys, the ATR, and the dispatch of one command APDU (class checks, SCP03 secure
+ * messaging unwrap and response wrap, routing to the ISD or the applications).
+ *
+ * The secure channel belongs to the card session (basic logical channel): it survives
+ * SELECTs of the applications, so that a perso script can SELECT SSSE and UPDATE RECORD
+ * under the ISD's C-MAC. Commands with the secure-messaging class bit are unwrapped by
+ * the channel (a MAC that does not verify closes it: 6982); plain commands may read but
+ * never write.
+ */
+#include "printer/vcard/vcard.h"
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "personalization/crypto/derive.h"
+#include "printer/vcard/apdu.h"
+
+#include <string.h>
+
+/* Key version of the derived key set. */
+#define VCARD_KVN 0x30
+
+int
+vcard_derive_keys(const unsigned char *kmc, size_t kmc_len, const unsigned char kdd[VCARD_KDD_LEN],
+		  struct scp03_keys *out)
+{
+	size_t key_len = 0;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if ((r = cp_gp_diversify(CP_GP_KDF3, kmc, kmc_len, kdd, out->enc, out->mac, out->dek,
+				 &key_len)) < 0)
+		return cp_err_wrap(r, "virtual card keys (kdf3): ");
+	out->key_len = key_len;
+	out->kvn = VCARD_KVN;
+	return 0;
+}
+
+int
+vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
+		 const unsigned char *kmc, size_t kmc_len)
+{
+	/* 110000 = Beijing, D156000005 = the MOHRSS RID (domain.md 1.2). */
+	static const unsigned char prefix[8] = {0x11, 0x00, 0x00, 0xD1, 0x56, 0x00, 0x00, 0x05};
+	struct vcard_chip *c = &vc->chip;
+	int r;
+
+	memset(vc, 0, sizeof *vc);
+	vc->s.app = -1;
+	vc->s.perso_app = -1;
+	memcpy(c->serial, serial, VCARD_SERIAL_LEN);
+	memcpy(c->card_id, prefix, sizeof prefix);
+	memcpy(c->card_id + 8, serial, VCARD_SERIAL_LEN);
+	memcpy(c->kdd, c->card_id + VCARD_ID_LEN - VCARD_KDD_LEN, VCARD_KDD_LEN);
+	if ((r = vcard_derive_keys(kmc, kmc_len, c->kdd, &c->keys)) < 0)
+		return r;
+	c->card_lc = VCARD_LC_OP_READY;
+	for (int i = 0; i < VCARD_NAPPS; i++)
+		c->apps[i].lc = VCARD_APP_SELECTABLE;
+	/* EF05 record 1: tag 01, 16 bytes, written at chip initialisation. */
+	c->ef05[0].data[0] = 0x01;
+	c->ef05[0].data[1] = VCARD_ID_LEN;
+	memcpy(c->ef05[0].data + 2, c->card_id, VCARD_ID_LEN);
+	c->ef05[0].len = 2 + VCARD_ID_LEN;
+	vc->dirty = 1;
+	return 0;
+}
+
+void
+vcard_reset(struct vcard *vc)
+{
+	scp03_card_free(vc->s.scp);
+	memset(&vc->s, 0, sizeof vc->s);
+	vc->s.app = -1;
+	vc->s.perso_app = -1;
+}
+
+void
+vcard_release(struct vcard *vc)
+{
+	vcard_reset(vc);
+	cp_memzero(&vc->chip.keys, sizeof vc->chip.keys);
+	for (int i = 0; i < VCARD_NAPPS; i++)
+		cp_memzero(vc->chip.apps[i].dgis, sizeof vc->chip.apps[i].dgis);
+}
+
+size_t
+vcard_atr(const struct vcard *vc, unsigned char *atr, size_t size)
+{
+	/* TS 3B (direct); T0 8C: TD1 follows, 12 historical bytes; TD1 80: TD2 follows, T=0;
+	 * TD2 01: T=1. Historical bytes "CPVC" and the chip serial; TCK since T=1 is offered. */
+	unsigned char a[4 + 12 + 1] = {0x3B, 0x8C, 0x80, 0x01, 'C', 'P', 'V', 'C'};
+	unsigned char tck = 0;
+
+	memcpy(a + 8, vc->chip.serial, VCARD_SERIAL_LEN);
+	for (size_t i = 1; i < sizeof a - 1; i++)
+		tck ^= a[i];
+	a[sizeof a - 1] = tck;
+	if (size < sizeof a)
+		return 0;
+	memcpy(atr, a, sizeof a);
+	return sizeof a;
+}
+
+static size_t
+put_sw(unsigned char *resp, size_t n, uint16_t sw)
+{
+	resp[n] = (unsigned char)(sw >> 8);
+	resp[n + 1] = (unsigned char)sw;
+	return n + 2;
+}
+
+/* Route a parsed (plain) command. */
+static uint16_t
+route(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *out)
+{
+	if (a->ins == 0xA4 || a->ins == 0xB2 || a->ins == 0xDC)
+		return (a->cla & 0x80) ? SW_INS_NOT_SUPPORTED
+				       : vcard_fs_command(vc, a, wrapped, out);
+	if (vc->s.app == VCARD_APP_ISD && ((a->cla & 0x80) || a->ins == 0xCA))
+		return vcard_isd_command(vc, a, wrapped, out);
+	if ((a->cla & 0x80) && (a->ins == 0x50 || a->ins == 0xE6 || a->ins == 0xE2 ||
+				a->ins == 0xD8 || a->ins == 0xF0))
+		return SW_CONDITIONS; /* GP commands go to the selected ISD */
+	return vcard_fs_command(vc, a, wrapped, out);
+}
+
+size_t
+vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char *resp,
+	   size_t resp_size)
+{
+	unsigned char plain[SCP03_APDU_MAX];
+	struct vcard_resp out = {.len = 0};
+	struct apdu a;
+	uint16_t sw;
+	size_t n = 0;
+	int wrapped = 0;
+
+	if (resp_size < SCP03_RESP_MAX)
+		return 0;
+	if (vc->fault_sw)
+		return put_sw(resp, 0, vc->fault_sw);
+	if (apdu_parse(cmd, len, &a, &sw) < 0)
+		return put_sw(resp, 0, sw);
+	/* Interindustry 0x (7816-4 first class) and proprietary 8x only; channel 0 only. */
+	if ((a.cla & 0x70) != 0)
+		return put_sw(resp, 0, SW_CLA_NOT_SUPPORTED);
+	if (a.cla & 0x03)
+		return put_sw(resp, 0, SW_LOGICAL_CHANNEL);
+	if ((a.cla & 0x04) && !(a.ins == 0x82 && (a.cla & 0x80))) {
+		/* Secure messaging: only through the open SCP03 channel. */
+		if (!vc->s.scp || !scp03_card_is_open(vc->s.scp))
+			return put_sw(resp, 0, SW_SECURITY_STATUS);
+		if (scp03_card_unwrap(vc->s.scp, cmd, len, plain, sizeof plain, &n) < 0) {
+			log_warn("vcard", "secure messaging refused: %s", cp_errmsg());
+			scp03_card_close(vc->s.scp);
+			return put_sw(resp, 0, SW_SECURITY_STATUS);
+		}
+		if (apdu_parse(plain, n, &a, &sw) < 0)
+			return put_sw(resp, 0, sw);
+		wrapped = 1;
+	}
+	sw = route(vc, &a, wrapped, &out);
+	if (wrapped && vc->s.scp && scp03_card_is_open(vc->s.scp)) {
+		if (scp03_card_wrap_response(vc->s.scp, out.data, sw == SW_OK ? out.len : 0, sw,
+					     resp, resp_size, &n) == 0) {
+			cp_memzero(plain, sizeof plain);
+			return n;
+		}
+		log_error("vcard", "response wrap: %s", cp_errmsg());
+		sw = SW_NO_DIAGNOSIS;
+		out.len = 0;
+	}
+	cp_memzero(plain, sizeof plain);
+	n = 0;
+	if (sw == SW_OK || (sw & 0xFF00) == 0x6200 || (sw & 0xFF00) == 0x6300) {
+		memcpy(resp, out.data, out.len);
+		n = out.len;
+	}
+	return put_sw(resp, n, sw);
+}

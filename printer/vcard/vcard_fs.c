@@ -1,0 +1,442 @@
+/*
+ * vcard_fs.c - the virtual card's file system and applications: SELECT, READ RECORD,
+ * UPDATE RECORD and GET DATA for the SSSE environment (record files EF05, EF06), the PBOC
+ * debit and the transport applications (records and data objects from their DGIs).
+ *
+ * Anyone may select and read (a bank branch or a PC/SC tool reads a card back); writing
+ * needs the ISD's SCP03 channel and a chip not yet personalised.
+ */
+#include "printer/vcard/vcard.h"
+
+#include "printer/vcard/apdu.h"
+
+#include <string.h>
+
+const unsigned char vcard_aid_isd[8] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+/* "sx1.sh." + GBK 社会保障 (domain.md 1.1) */
+const unsigned char vcard_aid_ssse[15] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
+					  0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
+const unsigned char vcard_aid_pboc[8] = {0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01};
+const unsigned char vcard_aid_transport[8] = {0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05};
+
+static const struct {
+	const unsigned char *aid;
+	size_t len;
+	const char *name;
+} apps[VCARD_NAPPS] = {
+	{vcard_aid_isd, sizeof vcard_aid_isd, "ISD"},
+	{vcard_aid_ssse, sizeof vcard_aid_ssse, "SSSE"},
+	{vcard_aid_pboc, sizeof vcard_aid_pboc, "PBOC"},
+	{vcard_aid_transport, sizeof vcard_aid_transport, "transport"},
+};
+
+/* SSSE record layout (domain.md 1.2): tag and value length of each record; a length of 0
+ * means variable (1..max). */
+static const struct {
+	unsigned char tag, len, max;
+} ef05_layout[VCARD_EF05_RECORDS] =
+	{
+		{0x01, 16, 16}, /* 卡识别码 card identifier */
+		{0x02, 1, 1},	/* 卡类别 card category */
+		{0x03, 4, 4},	/* 规范版本 spec version "3.00" */
+		{0x04, 12, 12}, /* 初始化机构编号 initialising institution */
+		{0x05, 4, 4},	/* 发卡日期 issue date, BCD */
+		{0x06, 4, 4},	/* 卡有效期 expiry, BCD */
+		{0x07, 9, 9},	/* 卡号 card number, an9 */
+},
+  ef06_layout[VCARD_EF06_RECORDS] = {
+	  {0x08, 18, 18}, /* 社会保障号码 */
+	  {0x09, 30, 30}, /* 姓名, GBK padded with 00 */
+	  {0x4E, 0, 60},  /* 姓名扩展 name extension */
+	  {0x0A, 1, 1},	  /* 性别 */
+	  {0x0B, 1, 1},	  /* 民族 */
+	  {0x0C, 3, 3},	  /* 出生地 */
+	  {0x0D, 4, 4},	  /* 出生日期 */
+};
+
+int
+vcard_app_by_aid(const unsigned char *aid, size_t len)
+{
+	for (int i = 0; i < VCARD_NAPPS; i++)
+		if (len == apps[i].len && memcmp(aid, apps[i].aid, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+vcard_app_name(int app)
+{
+	return app >= 0 && app < VCARD_NAPPS ? apps[app].name : "MF";
+}
+
+/* Selection by DF name: exact, or a partial name of at least 5 bytes (7816-4 5.3.1). */
+static int
+app_by_name(const unsigned char *name, size_t len)
+{
+	int app = vcard_app_by_aid(name, len);
+
+	if (app >= 0 || len < 5)
+		return app;
+	for (int i = 0; i < VCARD_NAPPS; i++)
+		if (len < apps[i].len && memcmp(name, apps[i].aid, len) == 0)
+			return i;
+	return -1;
+}
+
+uint16_t
+vcard_fs_check_record(uint16_t ef, unsigned rec, const unsigned char *v, size_t len)
+{
+	unsigned n = ef == 0xEF05 ? VCARD_EF05_RECORDS : VCARD_EF06_RECORDS;
+	unsigned char tag, want, max;
+
+	if (rec < 1 || rec > n)
+		return SW_RECORD_NOT_FOUND;
+	tag = ef == 0xEF05 ? ef05_layout[rec - 1].tag : ef06_layout[rec - 1].tag;
+	want = ef == 0xEF05 ? ef05_layout[rec - 1].len : ef06_layout[rec - 1].len;
+	max = ef == 0xEF05 ? ef05_layout[rec - 1].max : ef06_layout[rec - 1].max;
+	/* A record is one TLV: tag(1) len(1) value. */
+	if (len < 2 || v[0] != tag || (size_t)v[1] != len - 2)
+		return SW_WRONG_DATA;
+	if (want ? v[1] != want : (v[1] < 1 || v[1] > max))
+		return SW_WRONG_DATA;
+	return SW_OK;
+}
+
+static void
+put_fci(struct vcard *vc, int app, struct vcard_resp *out)
+{
+	unsigned char a5[128];
+	size_t a5len = 0, n = 0;
+
+	if (app == VCARD_APP_ISD) {
+		/* 9F6E absent; 9F65: largest command data field (GPCS 11.9.3.3). */
+		static const unsigned char isd_a5[] = {0x9F, 0x65, 0x01, 0xFF};
+		memcpy(a5, isd_a5, sizeof isd_a5);
+		a5len = sizeof isd_a5;
+	} else {
+		/* DGI 9102 of EMV CPS holds the FCI proprietary template's contents. */
+		const struct vcard_app *ap = &vc->chip.apps[app];
+		for (size_t i = 0; i < ap->ndgis; i++)
+			if (ap->dgis[i].tag == 0x9102 && ap->dgis[i].v.len <= sizeof a5) {
+				memcpy(a5, ap->dgis[i].v.data, ap->dgis[i].v.len);
+				a5len = ap->dgis[i].v.len;
+			}
+	}
+	out->data[n++] = 0x6F;
+	out->data[n++] = (unsigned char)(2 + apps[app].len + 2 + a5len);
+	out->data[n++] = 0x84;
+	out->data[n++] = (unsigned char)apps[app].len;
+	memcpy(out->data + n, apps[app].aid, apps[app].len);
+	n += apps[app].len;
+	out->data[n++] = 0xA5;
+	out->data[n++] = (unsigned char)a5len;
+	memcpy(out->data + n, a5, a5len);
+	n += a5len;
+	out->len = n;
+}
+
+static void
+end_perso_sequence(struct vcard *vc)
+{
+	vc->s.perso_app = -1;
+	vc->s.store_next = 0;
+	vc->s.npending = 0;
+}
+
+static uint16_t
+cmd_select(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
+{
+	if (a->p2 != 0x00 && a->p2 != 0x0C && a->p2 != 0x04)
+		return SW_WRONG_P1P2;
+	if (a->p1 == 0x04) {
+		int app = a->lc == 0 ? VCARD_APP_ISD : app_by_name(a->data, a->lc);
+		if (app < 0)
+			return SW_FILE_NOT_FOUND;
+		if (app != vc->s.app)
+			end_perso_sequence(vc);
+		vc->s.app = app;
+		vc->s.cur_ef = 0;
+		if (a->p2 != 0x0C)
+			put_fci(vc, app, out);
+		return SW_OK;
+	}
+	if (a->p1 == 0x00 || a->p1 == 0x02) {
+		uint16_t fid;
+		if (a->lc == 0 && a->p1 == 0x00) {
+			vc->s.app = -1; /* the MF */
+			vc->s.cur_ef = 0;
+			return SW_OK;
+		}
+		if (a->lc != 2)
+			return SW_WRONG_LENGTH;
+		fid = (uint16_t)(a->data[0] << 8 | a->data[1]);
+		if (fid == 0x3F00 && a->p1 == 0x00) {
+			vc->s.app = -1;
+			vc->s.cur_ef = 0;
+			return SW_OK;
+		}
+		if (vc->s.app != VCARD_APP_SSSE || (fid != 0xEF05 && fid != 0xEF06))
+			return SW_FILE_NOT_FOUND;
+		vc->s.cur_ef = fid;
+		if (a->p2 != 0x0C) {
+			/* FCP: linear fixed records, its file id and SFI. */
+			const unsigned char fcp[] = {0x62,
+						     0x0B,
+						     0x82,
+						     0x02,
+						     0x02,
+						     0x21,
+						     0x83,
+						     0x02,
+						     a->data[0],
+						     a->data[1],
+						     0x88,
+						     0x01,
+						     (unsigned char)(fid & 0x0F)};
+			memcpy(out->data, fcp, sizeof fcp);
+			out->len = sizeof fcp;
+		}
+		return SW_OK;
+	}
+	return SW_WRONG_P1P2;
+}
+
+/* Find the EF a record command addresses: SFI in P2 b8..b4, or the current EF. */
+static uint16_t
+record_target(struct vcard *vc, const struct apdu *a, uint16_t *ef, int *sfi)
+{
+	*sfi = a->p2 >> 3;
+	if ((a->p2 & 0x07) != 0x04)
+		return SW_WRONG_P1P2; /* only "record number in P1" */
+	if (a->p1 == 0)
+		return SW_WRONG_P1P2; /* record 0 = current record: no record pointer kept */
+	if (vc->s.app == VCARD_APP_SSSE) {
+		if (*sfi == 0) {
+			if (!vc->s.cur_ef)
+				return SW_NO_CURRENT_EF;
+			*ef = vc->s.cur_ef;
+		} else if (*sfi == 5 || *sfi == 6) {
+			*ef = (uint16_t)(0xEF00 | *sfi);
+		} else {
+			return SW_FILE_NOT_FOUND;
+		}
+		return SW_OK;
+	}
+	if (vc->s.app == VCARD_APP_PBOC || vc->s.app == VCARD_APP_TRANSPORT) {
+		if (*sfi == 0)
+			return SW_NO_CURRENT_EF;
+		*ef = 0;
+		return SW_OK;
+	}
+	return SW_NO_CURRENT_EF;
+}
+
+static struct vcard_rec *
+ssse_record(struct vcard *vc, uint16_t ef, unsigned rec)
+{
+	if (ef == 0xEF05 && rec >= 1 && rec <= VCARD_EF05_RECORDS)
+		return &vc->chip.ef05[rec - 1];
+	if (ef == 0xEF06 && rec >= 1 && rec <= VCARD_EF06_RECORDS)
+		return &vc->chip.ef06[rec - 1];
+	return NULL;
+}
+
+static struct vcard_dgi *
+find_dgi(struct vcard_app *ap, uint16_t tag)
+{
+	for (size_t i = 0; i < ap->ndgis; i++)
+		if (ap->dgis[i].tag == tag)
+			return &ap->dgis[i];
+	return NULL;
+}
+
+static uint16_t
+cmd_read_record(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
+{
+	const struct vcard_rec *r = NULL;
+	uint16_t ef, sw;
+	int sfi;
+
+	if ((sw = record_target(vc, a, &ef, &sfi)) != SW_OK)
+		return sw;
+	if (ef) {
+		r = ssse_record(vc, ef, a->p1);
+	} else {
+		struct vcard_dgi *d =
+			find_dgi(&vc->chip.apps[vc->s.app], (uint16_t)(sfi << 8 | a->p1));
+		if (d && !d->secret)
+			r = &d->v;
+	}
+	if (!r || r->len == 0)
+		return SW_RECORD_NOT_FOUND;
+	if (a->has_le && a->le < r->len)
+		return (uint16_t)(0x6C00 | r->len); /* wrong Le: the exact length */
+	memcpy(out->data, r->data, r->len);
+	out->len = r->len;
+	return SW_OK;
+}
+
+/* Record writes need the SCP03 channel and a card not yet SECURED. The SSSE's own life
+ * cycle does not matter: its keys are stored (STORE DATA, which completes the application)
+ * before its records are written (docs/perso-script-format.md). */
+static uint16_t
+write_allowed(struct vcard *vc, int wrapped)
+{
+	if (!wrapped || !vc->s.scp || !scp03_card_is_open(vc->s.scp))
+		return SW_SECURITY_STATUS;
+	if (vc->chip.card_lc >= VCARD_LC_SECURED)
+		return SW_CONDITIONS;
+	return SW_OK;
+}
+
+static uint16_t
+cmd_update_record(struct vcard *vc, const struct apdu *a, int wrapped)
+{
+	struct vcard_rec *r;
+	uint16_t ef, sw;
+	int sfi;
+
+	if (vc->s.app != VCARD_APP_SSSE)
+		return vc->s.app < 0 ? SW_NO_CURRENT_EF : SW_FILE_INCOMPATIBLE;
+	if ((sw = record_target(vc, a, &ef, &sfi)) != SW_OK)
+		return sw;
+	if ((sw = write_allowed(vc, wrapped)) != SW_OK)
+		return sw;
+	if (!(r = ssse_record(vc, ef, a->p1)))
+		return SW_RECORD_NOT_FOUND;
+	if (a->lc == 0)
+		return SW_WRONG_LENGTH;
+	if ((sw = vcard_fs_check_record(ef, a->p1, a->data, a->lc)) != SW_OK)
+		return sw;
+	/* EF05 record 1, the card identifier, is written at chip initialisation: the issuer
+	 * may rewrite the same value, never another one. */
+	if (ef == 0xEF05 && a->p1 == 1) {
+		if (a->lc != r->len || memcmp(a->data, r->data, r->len) != 0)
+			return SW_CONDITIONS;
+		return SW_OK;
+	}
+	memcpy(r->data, a->data, a->lc);
+	r->len = a->lc;
+	if (vc->corrupt)
+		r->data[r->len - 1] ^= 0x01;
+	if (sfi)
+		vc->s.cur_ef = ef;
+	vc->dirty = 1;
+	return SW_OK;
+}
+
+/* Depth-first search of BER-TLV data for tag; the whole TLV is copied to out. */
+static int
+tlv_find(const unsigned char *p, size_t len, unsigned tag, struct vcard_resp *out, int depth)
+{
+	size_t i = 0;
+
+	while (i < len && depth < 4) {
+		size_t start = i, l, hdr;
+		unsigned t = p[i++];
+		int constructed = (t & 0x20) != 0;
+
+		if (t == 0x00 || t == 0xFF)
+			continue; /* padding between objects */
+		if ((t & 0x1F) == 0x1F) {
+			if (i >= len)
+				return 0;
+			t = t << 8 | p[i++];
+			if (t & 0x80)
+				return 0; /* tags longer than 2 bytes: not ours */
+		}
+		if (i >= len)
+			return 0;
+		l = p[i++];
+		if (l == 0x81 && i < len) {
+			l = p[i++];
+		} else if (l == 0x82 && i + 1 < len) {
+			l = (size_t)p[i] << 8 | p[i + 1];
+			i += 2;
+		} else if (l > 0x80) {
+			return 0;
+		}
+		hdr = i - start;
+		if (l > len - i)
+			return 0;
+		if (t == tag) {
+			if (hdr + l > sizeof out->data)
+				return 0;
+			memcpy(out->data, p + start, hdr + l);
+			out->len = hdr + l;
+			return 1;
+		}
+		if (constructed && tlv_find(p + i, l, tag, out, depth + 1))
+			return 1;
+		i += l;
+	}
+	return 0;
+}
+
+static int
+is_record_dgi(uint16_t tag)
+{
+	return (tag >> 8) >= 0x01 && (tag >> 8) <= 0x1E && (tag & 0xFF) != 0;
+}
+
+static uint16_t
+cmd_get_data(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
+{
+	unsigned tag = (unsigned)(a->p1 << 8 | a->p2);
+	struct vcard_app *ap;
+
+	if (vc->s.app != VCARD_APP_PBOC && vc->s.app != VCARD_APP_TRANSPORT)
+		return SW_DATA_NOT_FOUND;
+	if (a->p1 == 0)
+		tag = a->p2;
+	ap = &vc->chip.apps[vc->s.app];
+	for (size_t i = 0; i < ap->ndgis; i++) {
+		struct vcard_dgi *d = &ap->dgis[i];
+		if (d->secret || is_record_dgi(d->tag))
+			continue;
+		if (tlv_find(d->v.data, d->v.len, tag, out, 0))
+			return SW_OK;
+	}
+	return SW_DATA_NOT_FOUND;
+}
+
+uint16_t
+vcard_fs_store_dgi(struct vcard *vc, int app, uint16_t tag, const unsigned char *v, size_t len,
+		   int secret)
+{
+	struct vcard_app *ap = &vc->chip.apps[app];
+	struct vcard_dgi *d;
+
+	if (len > VCARD_MAX_RECORD)
+		return SW_NOT_ENOUGH_MEMORY;
+	if (!(d = find_dgi(ap, tag))) {
+		if (ap->ndgis >= VCARD_MAX_DGIS)
+			return SW_NOT_ENOUGH_MEMORY;
+		d = &ap->dgis[ap->ndgis++];
+		d->tag = tag;
+	}
+	d->secret = secret;
+	memcpy(d->v.data, v, len);
+	d->v.len = len;
+	if (vc->corrupt && len && !secret)
+		d->v.data[len - 1] ^= 0x01;
+	vc->dirty = 1;
+	return SW_OK;
+}
+
+uint16_t
+vcard_fs_command(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *out)
+{
+	if (a->cla & 0x80) {
+		if (a->ins == 0xCA && vc->s.app >= VCARD_APP_PBOC)
+			return cmd_get_data(vc, a, out); /* 80 CA: proprietary GET DATA */
+		return SW_INS_NOT_SUPPORTED;
+	}
+	switch (a->ins) {
+	case 0xA4: return cmd_select(vc, a, out);
+	case 0xB2: return cmd_read_record(vc, a, out);
+	case 0xDC: return cmd_update_record(vc, a, wrapped);
+	case 0xCA: return cmd_get_data(vc, a, out);
+	}
+	return SW_INS_NOT_SUPPORTED;
+}

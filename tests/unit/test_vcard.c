@@ -1,0 +1,811 @@
+/*
+ * test_vcard.c - the virtual card's chip: the SCP03 card side run through the card with the
+ * published TV-03-A sequences (perso-crypto.md 1.7), the ISD state machine (channel,
+ * failed-authentication counter, life cycle, INSTALL, STORE DATA, PUT KEY, SET STATUS), the
+ * file system (SELECT, READ/UPDATE RECORD, GET DATA) and the chip state file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/mem.h"
+#include "personalization/crypto/cipher.h"
+#include "personalization/crypto/gp.h"
+#include "personalization/crypto/scp03.h"
+#include "printer/vcard/apdu.h"
+#include "printer/vcard/pcscd_line.h"
+#include "printer/vcard/vcard.h"
+#include "printer/vcard/vcard_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const unsigned char kmc[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+				      0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
+static const unsigned char serial[8] = {0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0};
+
+static size_t
+hx(const char *h, unsigned char *out)
+{
+	int n = hex_decode(h, out, 512);
+
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+/* Send a command (hex) to the card; the SW, and the response data into out. */
+static uint16_t
+send_raw(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char *out, size_t *olen)
+{
+	unsigned char resp[SCP03_RESP_MAX + 16];
+	size_t n = vcard_apdu(vc, cmd, len, resp, sizeof resp);
+
+	assert_true(n >= 2);
+	if (out)
+		memcpy(out, resp, n - 2);
+	if (olen)
+		*olen = n - 2;
+	return apdu_resp_sw(resp, n);
+}
+
+static uint16_t
+send_hex(struct vcard *vc, const char *hex, unsigned char *out, size_t *olen)
+{
+	unsigned char cmd[300];
+	size_t n = hx(hex, cmd);
+
+	return send_raw(vc, cmd, n, out, olen);
+}
+
+/* ---------------- TV-03-A through the card ---------------- */
+
+struct tv {
+	size_t key_len;
+	const char *init_cmd, *init_rsp, *ext_auth, *get_eid, *get_eid_rsp, *c[4];
+};
+
+static const char *plain[5] = {"80E2910006BF3E035C015A00", "80F22002", "80ca006600",
+			       "80F220020a4f0212345c054f9f70c5", "80f28002024f0000"};
+static const char *eid_plain = "bf3e125a1089882119900000000000000000000005";
+
+static const struct tv tvs[] = {
+	{16,
+	 "8050300008b13e5f938fc108c400",
+	 "000000000000000000003003703eb51047495b249f66c484c1d2ef1948000002",
+	 "84821100107d5f5826a993ebc89eea24957fa0b3ce",
+	 "84e291000ebf3e035c015a558d036518a2829700",
+	 "bf3e125a1089882119900000000000000000000005971be68992dbbdfa",
+	 {"84f220020863a63f8959827fb2", "84ca006608a0c6a4a74166f7ce00",
+	  "84f22002124f0212345c054f9f70c52249b50272656536", "84f280020a4f00e91443f6dce6b8ed00"}},
+	{16,
+	 "80503000088e1552d0513c60f300",
+	 "0000000000000000000030037030760cd2c47c1dd395065fe5ead8a9d7000001",
+	 "8482030010fd4721a14d9b07003c451d2f8ae6bb21",
+	 "84e2910018ca9c00f6713d79bc8baa642bdff51c3f6a4082d3bd9ad26c00",
+	 "bf3e125a1089882119900000000000000000000005",
+	 {"84f2200208c9811b11f1264cf1", "84ca006608e10ab60b3054798800",
+	  "84f22002184e2908bdb48b2315a55482e9e936ca122d6ecfae7d17416e",
+	  "84f28002180dd10a6b6193e5340b9e77d32d5a179cd710ac2773aefb2800"}},
+	{16,
+	 "8050300008fdf38259a1e0de4400",
+	 "000000000000000000003003703b1aca81e821f219081cdc01c26b372d000003",
+	 "84823300108c36f96bcc00724a4e13ad591d7da3f0",
+	 "84e2910018267a85dfe4a98fca6fb0527e0dfecce4914e40401433c87f00",
+	 "f3ba2b1013aa6224f5e1c138d71805c569e5439b47576260b75fc021b25097cb2e68f8a0144975b9",
+	 {"84f2200208ac6a59024bed84cc", "84ca006608409912ad8fb7aed000",
+	  "84f22002185f3dafc3ac14c381536a488bf44e06d056df9d74dbd21e5a",
+	  "84f280021865165105be3373347d0424d4400af2ac393f569ec779389e00"}},
+	{24,
+	 "80503100087396430b768b085b00",
+	 "000000000000000000003103708cfc23522ffdbf1e5df5542cac8fd866000003",
+	 "84821100102145ed30b146f5db252fb7e624cec244",
+	 "84e291000ebf3e035c015aff42cf801d14394400",
+	 "bf3e125a1089882119900000000000000000000005162fbd33e04940a9",
+	 {"84f22002084584e4f6784811ee", "84ca006608937776ebe190fa3000",
+	  "84f22002124f0212345c054f9f70c59a52bddf3040368c", "84f280020a4f009804b11411f7393d00"}},
+	{24,
+	 "805031000869c65da8202bf19f00",
+	 "00000000000000000000310370b570a67be38446717729d6dd3d2ec5b1000001",
+	 "848203001065df4f1a356a887905466516d9e5b7c1",
+	 "84e2910018d2c6fb477c5d4afe4fd4d21f17eff10d3578ec1774a12a2d00",
+	 "bf3e125a1089882119900000000000000000000005",
+	 {"84f2200208964e188f0b1bb697", "84ca006608f0820035a41d3e1800",
+	  "84f220021806b076ed452cd1fa84f77f5c08a146aa77a9286757dea791",
+	  "84f2800218d06527e39222dce091fabdb8e9b898417a67a6852d3577db00"}},
+	{24,
+	 "80503100089b3f2eef0e8c937400",
+	 "00000000000000000000310370f6bb305a15bae1a68f79fb08212fbed7000002",
+	 "84823300109100bc22d58b45b86a26365ce39ff3cf",
+	 "84e29100188f7f946c84f70d17994bc6e8791251bb1bb1bf02cf8de58900",
+	 "c05176c1b6f72aae50c32cbee63b0e95998928fd4dfb2be9f27ffde8c8476f5909b4805cc4039599",
+	 {"84f2200208d5d97754b6b3d2ba", "84ca006608516c82b8e30adbeb00",
+	  "84f2200218cc247f4761e6944277a4e0d6e32e44025b1e31537e2fc668",
+	  "84f2800218ba22b63d509bef5d093b43e5eaed03ed23144ab2d9cb51de00"}},
+	{32,
+	 "805032000811666d57866c6f5400",
+	 "0000000000000000000032037053ea8847efa7674e41498a4d66cf0dee000003",
+	 "84821100102f2ad190eff2fafc4908996d1cebd310",
+	 "84e291000ebf3e035c015af4b680372542b59d00",
+	 "bf3e125a10898821199000000000000000000000058012dd7f01f1c4c1",
+	 {"84f2200208d618b7da68d5fe52", "84ca0066088f3e055db23ad5e500",
+	  "84f22002124f0212345c054f9f70c5b6e15cc42404915e", "84f280020a4f00aa124aa74afe7f7500"}},
+	{32,
+	 "8050320008c6066990fc426e1d00",
+	 "000000000000000000003203708682cd81bbd8919f2de3f2664581f118000001",
+	 "848203001077c493b632edadaf865a1e64acc07ce9",
+	 "84e29100183ddaa60594963befaada3525b492ede23c2ab2c1ce3afe4400",
+	 "bf3e125a1089882119900000000000000000000005",
+	 {"84f2200208480ddc8e419da38d", "84ca0066083e9d6a6c0b2d732000",
+	  "84f22002183ebfef2da8b04af2a85f491f299b76973df76ff08a4031be",
+	  "84f2800218783fff80990f5585b1055010ea95094a26e4a8f1ef4b18e100"}},
+	{32,
+	 "805032000897b2055fe58599fd00",
+	 "00000000000000000000320370a8439a22cedf045fa9f1903b2834f26e000002",
+	 "8482330010508a0fd959d2e547c6b33154a6be2057",
+	 "84e29100187a5ef717eaf1e135ae92fe54429d0e465decda65f5fe5aea00",
+	 "ea90dbfa648a67c5eb6abc57f8530b97d0cd5647c5e8732016b55203b078dd2ace7f8bc5d1c1cd99",
+	 {"84f2200208bcc5c17275545d93", "84ca00660804806aba9d543bb600",
+	  "84f2200218717222491556ec81a45f49ce48be33320024801a1c4cb0e0",
+	  "84f2800218561f105bccd3a1642904b251ccc1228beb80a82370a8637000"}},
+};
+
+/* A card holding the vector's static keys, KDD 00*10, and its challenge and counter. */
+static void
+tv_card(struct vcard *vc, const struct tv *t, unsigned char *challenge)
+{
+	unsigned char rsp[64];
+	size_t n = hx(t->init_rsp, rsp);
+
+	assert_int_equal(vcard_init_blank(vc, serial, kmc, sizeof kmc), 0);
+	for (size_t i = 0; i < t->key_len; i++) {
+		vc->chip.keys.enc[i] = (unsigned char)(i % 16);
+		vc->chip.keys.mac[i] = (unsigned char)(0x10 + i % 16);
+		vc->chip.keys.dek[i] = (unsigned char)(0x20 + i % 16);
+	}
+	vc->chip.keys.key_len = t->key_len;
+	vc->chip.keys.kvn = rsp[10];
+	memset(vc->chip.kdd, 0, sizeof vc->chip.kdd);
+	vc->chip.seq = (uint32_t)(rsp[n - 3] << 16 | rsp[n - 2] << 8 | rsp[n - 1]);
+	memcpy(challenge, rsp + 13, 8);
+	vc->s.fixed_challenge = challenge;
+}
+
+static void
+open_tv(struct vcard *vc, const struct tv *t, unsigned char *challenge)
+{
+	unsigned char out[300], want[64];
+	size_t n, wn;
+
+	tv_card(vc, t, challenge);
+	assert_int_equal(send_hex(vc, "00A4040000", NULL, NULL), SW_OK);
+	/* The card's answer is exactly the published response: cryptogram, counter. */
+	assert_int_equal(send_hex(vc, t->init_cmd, out, &n), SW_OK);
+	wn = hx(t->init_rsp, want);
+	assert_int_equal(n, wn);
+	assert_memory_equal(out, want, wn);
+	assert_int_equal(send_hex(vc, t->ext_auth, NULL, NULL), SW_OK);
+	assert_true(scp03_card_is_open(vc->s.scp));
+}
+
+/* The card side accepts exactly the published wrapped commands and gives the plain ones,
+ * and wraps the published GET EID response. */
+static void
+test_tv03a_secure_messaging(void **state)
+{
+	(void)state;
+	for (size_t v = 0; v < ARRAY_SIZE(tvs); v++) {
+		const struct tv *t = &tvs[v];
+		const char *wrapped[5] = {t->get_eid, t->c[0], t->c[1], t->c[2], t->c[3]};
+		unsigned char challenge[8], cmd[300], out[300], want[300];
+		struct vcard vc;
+		size_t n, on, wn;
+
+		open_tv(&vc, t, challenge);
+		for (int i = 0; i < 5; i++) {
+			n = hx(wrapped[i], cmd);
+			assert_int_equal(scp03_card_unwrap(vc.s.scp, cmd, n, out, sizeof out, &on),
+					 0);
+			wn = hx(plain[i], want);
+			assert_int_equal(on, wn);
+			assert_memory_equal(out, want, wn);
+			if (i == 0) {
+				unsigned char data[64], rsp[300];
+				size_t dn = hx(eid_plain, data), rn;
+				assert_int_equal(scp03_card_wrap_response(vc.s.scp, data, dn, SW_OK,
+									  rsp, sizeof rsp, &rn),
+						 0);
+				wn = hx(t->get_eid_rsp, want);
+				assert_int_equal(rn, wn + 2);
+				assert_memory_equal(rsp, want, wn);
+				assert_int_equal(apdu_resp_sw(rsp, rn), SW_OK);
+			}
+		}
+		vcard_release(&vc);
+	}
+}
+
+/* The same wrapped commands through the card's dispatcher: every MAC is accepted (no
+ * 6982) and the channel stays open; one changed MAC byte closes it. */
+static void
+test_tv03a_through_dispatcher(void **state)
+{
+	(void)state;
+	for (size_t v = 0; v < ARRAY_SIZE(tvs); v++) {
+		const struct tv *t = &tvs[v];
+		const char *wrapped[5] = {t->get_eid, t->c[0], t->c[1], t->c[2], t->c[3]};
+		unsigned char challenge[8], cmd[300];
+		struct vcard vc;
+		size_t n;
+
+		open_tv(&vc, t, challenge);
+		for (int i = 0; i < 5; i++) {
+			uint16_t sw = send_hex(&vc, wrapped[i], NULL, NULL);
+			assert_int_not_equal(sw, SW_SECURITY_STATUS);
+			assert_true(scp03_card_is_open(vc.s.scp));
+		}
+		vcard_release(&vc);
+
+		open_tv(&vc, t, challenge);
+		n = hx(t->c[0], cmd);
+		cmd[n - 1] ^= 0x01;
+		assert_int_equal(send_raw(&vc, cmd, n, NULL, NULL), SW_SECURITY_STATUS);
+		assert_false(scp03_card_is_open(vc.s.scp));
+		assert_int_equal(send_hex(&vc, t->c[1], NULL, NULL), SW_SECURITY_STATUS);
+		vcard_release(&vc);
+	}
+}
+
+/* ---------------- a host to talk to the card ---------------- */
+
+struct host {
+	struct scp03_host *h;
+	struct scp03_keys keys;
+};
+
+static uint16_t
+open_channel(struct vcard *vc, struct host *ho, unsigned char sl)
+{
+	unsigned char hc[8] = {1, 2, 3, 4, 5, 6, 7, 8}, cmd[64], out[64];
+	size_t n, cl;
+	uint16_t sw;
+
+	assert_int_equal(vcard_derive_keys(kmc, sizeof kmc, vc->chip.kdd, &ho->keys), 0);
+	assert_int_equal(send_hex(vc, "00A4040008A000000151000000", NULL, NULL), SW_OK);
+	scp03_init_update_apdu(0, hc, cmd);
+	if ((sw = send_raw(vc, cmd, 14, out, &n)) != SW_OK)
+		return sw;
+	assert_int_equal(scp03_host_new(&ho->keys, &ho->h), 0);
+	assert_int_equal(scp03_host_begin(ho->h, hc, out, n), 0);
+	assert_int_equal(scp03_host_external_auth(ho->h, sl, cmd, &cl), 0);
+	return send_raw(vc, cmd, cl, NULL, NULL);
+}
+
+/* Wrap, send, unwrap. */
+static uint16_t
+wsend(struct vcard *vc, struct host *ho, const char *hex, unsigned char *out, size_t *olen)
+{
+	unsigned char cmd[300], w[300], resp[300], plainr[300];
+	size_t n = hx(hex, cmd), wn, rn, pn;
+
+	assert_int_equal(scp03_host_wrap(ho->h, cmd, n, w, sizeof w, &wn), 0);
+	rn = vcard_apdu(vc, w, wn, resp, sizeof resp);
+	assert_int_equal(scp03_host_unwrap(ho->h, resp, rn, plainr, sizeof plainr, &pn), 0);
+	if (out)
+		memcpy(out, plainr, pn - 2);
+	if (olen)
+		*olen = pn - 2;
+	return apdu_resp_sw(plainr, pn);
+}
+
+static void
+host_free(struct host *ho)
+{
+	scp03_host_free(ho->h);
+	ho->h = NULL;
+}
+
+static void
+new_card(struct vcard *vc)
+{
+	assert_int_equal(vcard_init_blank(vc, serial, kmc, sizeof kmc), 0);
+}
+
+static void
+test_auth_failures_lock(void **state)
+{
+	unsigned char hc[8] = {9, 9, 9, 9, 9, 9, 9, 9}, cmd[64], out[64];
+	struct scp03_keys keys;
+	struct scp03_host *h;
+	struct vcard vc;
+	size_t n, cl;
+
+	(void)state;
+	new_card(&vc);
+	assert_int_equal(vcard_derive_keys(kmc, sizeof kmc, vc.chip.kdd, &keys), 0);
+	assert_int_equal(vc.chip.keys.key_len, 16);
+	assert_memory_equal(vc.chip.keys.enc, keys.enc, 16);
+	assert_int_equal(send_hex(&vc, "00A4040000", NULL, NULL), SW_OK);
+	/* EXTERNAL AUTHENTICATE without INITIALIZE UPDATE. */
+	assert_int_equal(send_hex(&vc, "848203001000000000000000000000000000000000", NULL, NULL),
+			 SW_CONDITIONS);
+	/* An unknown key version. */
+	assert_int_equal(send_hex(&vc, "8050310008010203040506070800", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	for (unsigned i = 1; i <= VCARD_MAX_AUTH_FAILURES; i++) {
+		scp03_init_update_apdu(0, hc, cmd);
+		assert_int_equal(send_raw(&vc, cmd, 14, out, &n), SW_OK);
+		assert_int_equal(n, 32); /* pseudo-random challenge: the counter is included */
+		assert_int_equal(scp03_host_new(&keys, &h), 0);
+		assert_int_equal(scp03_host_begin(h, hc, out, n), 0);
+		assert_int_equal(scp03_host_external_auth(h, 0x03, cmd, &cl), 0);
+		cmd[6] ^= 0xFF; /* a wrong host cryptogram */
+		assert_int_equal(send_raw(&vc, cmd, cl, NULL, NULL), SW_AUTH_FAILED);
+		assert_int_equal(vc.chip.auth_failures, i);
+		scp03_host_free(h);
+	}
+	assert_int_equal(vc.chip.card_lc, VCARD_LC_LOCKED);
+	scp03_init_update_apdu(0, hc, cmd);
+	assert_int_equal(send_raw(&vc, cmd, 14, NULL, NULL), SW_AUTH_BLOCKED);
+	vcard_release(&vc);
+
+	/* A success resets the counter. */
+	struct host ho = {0};
+	new_card(&vc);
+	vc.chip.auth_failures = 3;
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	assert_int_equal(vc.chip.auth_failures, 0);
+	host_free(&ho);
+	vcard_release(&vc);
+}
+
+static void
+test_writes_need_channel(void **state)
+{
+	struct vcard vc;
+
+	(void)state;
+	new_card(&vc);
+	assert_int_equal(send_hex(&vc, "00A404000F7378312E73682EC9E7BBE1B1A3D5CF", NULL, NULL),
+			 SW_OK);
+	assert_int_equal(send_hex(&vc, "00A4020C02EF05", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "00DC02040302013300", NULL, NULL), SW_SECURITY_STATUS);
+	assert_int_equal(send_hex(&vc, "00DC020403020133", NULL, NULL), SW_SECURITY_STATUS);
+	assert_int_equal(send_hex(&vc, "00A4040000", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "80E620000E000008A000000333010101000000", NULL, NULL),
+			 SW_SECURITY_STATUS);
+	assert_int_equal(send_hex(&vc, "80E2880005010102AABB", NULL, NULL), SW_SECURITY_STATUS);
+	assert_int_equal(send_hex(&vc, "80F0800F", NULL, NULL), SW_SECURITY_STATUS);
+	/* Secure messaging with no channel. */
+	assert_int_equal(send_hex(&vc, "84F2200208C9811B11F1264CF1", NULL, NULL),
+			 SW_SECURITY_STATUS);
+	/* GP commands to an application that is not the ISD. */
+	assert_int_equal(send_hex(&vc, "00A4040008A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "8050000008010203040506070800", NULL, NULL), SW_CONDITIONS);
+	vcard_release(&vc);
+}
+
+static const char *ssse_records[] = {
+	"00A404000F7378312E73682EC9E7BBE1B1A3D5CF",
+	"00A4020C02EF05",
+	"00DC020403020133",
+	"00DC0304060304332E3030",
+	"00DC04040E040C110000000000000000000001",
+	"00DC050406050420261126",
+	"00DC060406060420361125",
+	"00DC07040B0709423030303030303031",
+	"00A4020C02EF06",
+	"00DC0104140812313130313031313939303033303731323334",
+};
+
+static void
+test_perso_flow(void **state)
+{
+	unsigned char out[300], key[48], enc[48];
+	char cmd[400], hex[200];
+	struct host ho = {0};
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	/* PBOC: INSTALL, a record DGI, a key DGI under the DEK, its KCVs (last block). */
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000333010101000000", NULL, NULL),
+			 SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E2280009010106700457021234", NULL, NULL), SW_OK);
+	for (int i = 0; i < 48; i++)
+		key[i] = (unsigned char)(0xA0 + i);
+	assert_int_equal(scp03_dek_encrypt(&ho.keys, key, 48, enc), 0);
+	snprintf(cmd, sizeof cmd, "80E22801338000 30%s", hex_encode(enc, 48, (char[97]){0}));
+	assert_int_equal(wsend(&vc, &ho, cmd, NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E2A8020C900009010203040506070809", NULL, NULL), SW_OK);
+	assert_int_equal(vc.chip.apps[VCARD_APP_PBOC].lc, VCARD_APP_PERSONALIZED);
+	assert_true(vc.chip.apps[VCARD_APP_PBOC].dgis[1].secret);
+	assert_memory_equal(vc.chip.apps[VCARD_APP_PBOC].dgis[1].v.data, key, 48);
+	/* Personalised: the application refuses a second personalisation. */
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000333010101000000", NULL, NULL),
+			 SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000999010101000000", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	/* A shorter trailer of empty fields is accepted. */
+	assert_int_equal(wsend(&vc, &ho, "80E6200014 0000 0F 7378312E73682EC9E7BBE1B1A3D5CF 0000",
+			       NULL, NULL),
+			 SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E6200015 0000 0F 7378312E73682EC9E7BBE1B1A3D5CF 000001",
+			       NULL, NULL),
+			 SW_WRONG_DATA);
+	/* SSSE records under the channel. */
+	for (size_t i = 0; i < ARRAY_SIZE(ssse_records); i++)
+		assert_int_equal(wsend(&vc, &ho, ssse_records[i], NULL, NULL), SW_OK);
+	/* Wrong tag, wrong length, the card identifier record. */
+	assert_int_equal(wsend(&vc, &ho, "00DC0234030A0131", NULL, NULL), SW_WRONG_DATA);
+	assert_int_equal(wsend(&vc, &ho, "00DC043404 0A023131", NULL, NULL), SW_WRONG_DATA);
+	assert_int_equal(wsend(&vc, &ho, "00DC0804030A0131", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(
+		wsend(&vc, &ho, "00DC015412 0110 00000000000000000000000000000000", NULL, NULL),
+		SW_FILE_NOT_FOUND);
+	snprintf(cmd, sizeof cmd, "00DC012C12 0110 %s", hex_encode(vc.chip.card_id, 16, hex));
+	assert_int_equal(wsend(&vc, &ho, cmd, NULL, NULL), SW_OK);
+	cmd[strlen(cmd) - 1] ^= 0x01;
+	assert_int_equal(wsend(&vc, &ho, cmd, NULL, NULL), SW_CONDITIONS);
+	/* Anyone reads back, without the channel. */
+	assert_int_equal(send_hex(&vc, "00A404000F7378312E73682EC9E7BBE1B1A3D5CF", NULL, NULL),
+			 SW_OK);
+	assert_int_equal(send_hex(&vc, "00B2032C00", out, &n), SW_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out,
+			    "\x03\x04"
+			    "3.00",
+			    6);
+	assert_int_equal(send_hex(&vc, "00B2013400", out, &n), SW_OK);
+	assert_int_equal(n, 20);
+	assert_int_equal(send_hex(&vc, "00B2013403", NULL, NULL), 0x6C14);
+	assert_int_equal(send_hex(&vc, "00A4040008A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
+	assert_int_equal(n, 6);
+	assert_int_equal(send_hex(&vc, "80CA005700", out, &n), SW_DATA_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "80CA800000", out, &n), SW_DATA_NOT_FOUND);
+	/* SET STATUS: SECURED ends record writes; the life cycle never goes back. */
+	assert_int_equal(wsend(&vc, &ho, "00A4040000", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F0800F", NULL, NULL), SW_OK);
+	assert_int_equal(vc.chip.card_lc, VCARD_LC_SECURED);
+	assert_int_equal(wsend(&vc, &ho, "80F08007", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F08033", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(wsend(&vc, &ho, ssse_records[0], NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, ssse_records[1], NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, ssse_records[2], NULL, NULL), SW_CONDITIONS);
+	host_free(&ho);
+	vcard_release(&vc);
+}
+
+static void
+test_store_data_sequence(void **state)
+{
+	unsigned char out[300];
+	struct host ho = {0};
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	assert_int_equal(open_channel(&vc, &ho, 0x01), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000632010105000000", NULL, NULL),
+			 SW_OK);
+	/* Block numbers must follow 00, 01, ... */
+	assert_int_equal(wsend(&vc, &ho, "80E2080105010102AABB", NULL, NULL), SW_WRONG_P1P2);
+	/* BER-TLV structure is not accepted. */
+	assert_int_equal(wsend(&vc, &ho, "80E2100005010102AABB", NULL, NULL), SW_WRONG_P1P2);
+	/* A DGI split over two blocks. */
+	assert_int_equal(wsend(&vc, &ho, "80E208000601010670049F", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E20801030C0133", NULL, NULL), SW_OK);
+	/* An encrypted DGI that is not whole blocks. */
+	assert_int_equal(wsend(&vc, &ho, "80E2680206800003010203", NULL, NULL), SW_WRONG_DATA);
+	/* The last block ending inside a DGI. */
+	assert_int_equal(wsend(&vc, &ho, "80E288000491020501", NULL, NULL), SW_WRONG_DATA);
+	assert_int_equal(vc.chip.apps[VCARD_APP_TRANSPORT].lc, VCARD_APP_SELECTABLE);
+	assert_int_equal(wsend(&vc, &ho, "80E2880008910205 9F0C021000", NULL, NULL), SW_OK);
+	assert_int_equal(vc.chip.apps[VCARD_APP_TRANSPORT].lc, VCARD_APP_PERSONALIZED);
+	/* STORE DATA after the last block needs a new INSTALL. */
+	assert_int_equal(wsend(&vc, &ho, "80E2880005010102AABB", NULL, NULL), SW_OK);
+	assert_int_equal(vc.chip.apps[VCARD_APP_ISD].ndgis, 1);
+	host_free(&ho);
+	/* Read back: the split record, FCI from DGI 9102, GET DATA 9F0C. */
+	assert_int_equal(send_hex(&vc, "00A4040008A000000632010105", out, &n), SW_OK);
+	assert_memory_equal(out + n - 7, "\xA5\x05\x9F\x0C\x02\x10\x00", 7);
+	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "\x70\x04\x9F\x0C\x01\x33", 6);
+	assert_int_equal(send_hex(&vc, "80CA9F0C00", out, &n), SW_OK);
+	assert_memory_equal(out, "\x9F\x0C\x02\x10\x00", 5);
+	vcard_release(&vc);
+}
+
+static void
+test_put_key(void **state)
+{
+	unsigned char newk[3][16], hc[8] = {0}, cmd[64], out[64];
+	struct gp_key keys[3];
+	struct buf b = BUF_INIT(1024);
+	struct host ho = {0};
+	struct scp03_keys nk;
+	struct scp03_host *h;
+	struct vcard vc;
+	char hex[600];
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	for (int k = 0; k < 3; k++) {
+		memset(newk[k], 0x51 + k, 16);
+		keys[k] = (struct gp_key){CP_ALG_AES, newk[k], 16};
+	}
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	assert_int_equal(gp_put_key_apdu(ho.keys.dek, 16, 0x30, 0x81, 0x31, keys, 3, &b), 0);
+	hex_encode(b.data, b.len, hex);
+	/* A garbled KCV is refused. */
+	hex[2 * 26] = hex[2 * 26] == '0' ? '1' : '0';
+	assert_int_equal(wsend(&vc, &ho, hex, NULL, NULL), SW_WRONG_DATA);
+	hex_encode(b.data, b.len, hex);
+	assert_int_equal(wsend(&vc, &ho, hex, out, &n), SW_OK);
+	assert_int_equal(n, 10);
+	assert_int_equal(out[0], 0x31);
+	assert_int_equal(vc.chip.keys.kvn, 0x31);
+	assert_true(vc.chip.keys_replaced);
+	assert_memory_equal(vc.chip.keys.mac, newk[1], 16);
+	host_free(&ho);
+	/* The new key set opens the channel; the derived one no longer does. */
+	memset(&nk, 0, sizeof nk);
+	memcpy(nk.enc, newk[0], 16);
+	memcpy(nk.mac, newk[1], 16);
+	memcpy(nk.dek, newk[2], 16);
+	nk.key_len = 16;
+	nk.kvn = 0x31;
+	scp03_init_update_apdu(0x31, hc, cmd);
+	assert_int_equal(send_raw(&vc, cmd, 14, out, &n), SW_OK);
+	assert_int_equal(scp03_host_new(&nk, &h), 0);
+	assert_int_equal(scp03_host_begin(h, hc, out, n), 0);
+	scp03_host_free(h);
+	/* The keys derived from the KMC no longer open it. */
+	assert_int_equal(vcard_derive_keys(kmc, sizeof kmc, vc.chip.kdd, &nk), 0);
+	nk.kvn = 0x31;
+	assert_int_equal(send_raw(&vc, cmd, 14, out, &n), SW_OK);
+	assert_int_equal(scp03_host_new(&nk, &h), 0);
+	assert_int_equal(scp03_host_begin(h, hc, out, n), CP_ERR_CRYPTO);
+	scp03_host_free(h);
+	buf_release(&b);
+	vcard_release(&vc);
+}
+
+static void
+test_select_and_read_errors(void **state)
+{
+	unsigned char out[300], atr[40];
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	n = vcard_atr(&vc, atr, sizeof atr);
+	assert_int_equal(n, 17);
+	{
+		unsigned char x = 0;
+		for (size_t i = 1; i < n; i++)
+			x ^= atr[i];
+		assert_int_equal(x, 0); /* TCK */
+	}
+	assert_int_equal(send_hex(&vc, "00A4040007A0000009999999", NULL, NULL), SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4020C02EF05", NULL, NULL), SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B2010400", NULL, NULL), SW_NO_CURRENT_EF);
+	/* Partial DF name. */
+	assert_int_equal(send_hex(&vc, "00A40400077378312E73682E00", out, &n), SW_OK);
+	assert_int_equal(out[0], 0x6F);
+	assert_int_equal(send_hex(&vc, "00B2010400", NULL, NULL), SW_NO_CURRENT_EF);
+	assert_int_equal(send_hex(&vc, "00B2012C00", out, &n), SW_OK);
+	assert_int_equal(n, 18);
+	assert_memory_equal(out + 2, vc.chip.card_id, 16);
+	assert_int_equal(send_hex(&vc, "00B2022C00", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B2092C00", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B2000400", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(send_hex(&vc, "00B2012500", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(send_hex(&vc, "00B2013C00", NULL, NULL), SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4000002EF07", NULL, NULL), SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A40000013F", NULL, NULL), SW_WRONG_LENGTH);
+	assert_int_equal(send_hex(&vc, "00A4080002EF05", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(send_hex(&vc, "00A4000002EF06", out, &n), SW_OK);
+	assert_int_equal(out[0], 0x62);
+	assert_int_equal(send_hex(&vc, "00A40000023F00", NULL, NULL), SW_OK);
+	/* The ISD's data. */
+	assert_int_equal(send_hex(&vc, "00A4040000", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "80CA00CF00", out, &n), SW_OK);
+	assert_int_equal(n, 12);
+	assert_memory_equal(out + 2, vc.chip.kdd, 10);
+	assert_int_equal(send_hex(&vc, "80CA9F7F00", out, &n), SW_OK);
+	assert_int_equal(n, 45);
+	assert_int_equal(send_hex(&vc, "80CA00E000", out, &n), SW_OK);
+	assert_int_equal(send_hex(&vc, "80CA006600", NULL, NULL), SW_DATA_NOT_FOUND);
+	/* Malformed commands. */
+	assert_int_equal(send_hex(&vc, "00A404", NULL, NULL), SW_WRONG_LENGTH);
+	assert_int_equal(send_hex(&vc, "00A4040005A000", NULL, NULL), SW_WRONG_LENGTH);
+	assert_int_equal(send_hex(&vc, "00B20104000100", NULL, NULL), SW_WRONG_LENGTH);
+	assert_int_equal(send_hex(&vc, "FFA4040000", NULL, NULL), SW_CLA_NOT_SUPPORTED);
+	assert_int_equal(send_hex(&vc, "40A4040000", NULL, NULL), SW_CLA_NOT_SUPPORTED);
+	assert_int_equal(send_hex(&vc, "01A4040000", NULL, NULL), SW_LOGICAL_CHANNEL);
+	assert_int_equal(send_hex(&vc, "0070000000", NULL, NULL), SW_INS_NOT_SUPPORTED);
+	/* A defective chip answers everything with 6F00. */
+	vc.fault_sw = SW_NO_DIAGNOSIS;
+	assert_int_equal(send_hex(&vc, "00A4040000", NULL, NULL), SW_NO_DIAGNOSIS);
+	vcard_release(&vc);
+}
+
+static void
+test_store_roundtrip(void **state)
+{
+	char dir[] = "/tmp/test_vcard.XXXXXX", *path;
+	unsigned char wrong[16], *data = NULL;
+	struct host ho = {0};
+	struct vcard vc, back;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	new_card(&vc);
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000333010101000000", NULL, NULL),
+			 SW_OK);
+	assert_int_equal(
+		wsend(&vc, &ho, "80E2A80013 9010 10 00112233445566778899AABBCCDDEEFF", NULL, NULL),
+		SW_OK); /* a 9xxx DGI, plain */
+	assert_int_equal(vcard_fs_store_dgi(&vc, VCARD_APP_PBOC, 0x8010,
+					    (const unsigned char *)"SECRETSECRET0123", 16, 1),
+			 SW_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(ssse_records); i++)
+		assert_int_equal(wsend(&vc, &ho, ssse_records[i], NULL, NULL), SW_OK);
+	host_free(&ho);
+	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
+	path = vcard_store_path(dir, serial);
+	assert_int_equal(fs_read_file(path, 1 << 20, &data, &len), 0);
+	assert_null(strstr((char *)data, "SECRET"));
+	assert_null(strstr((char *)data, "534543524554")); /* "SECRET" in hex */
+	assert_non_null(strstr((char *)data, "dgi PBOC 8010 secret "));
+	free(data);
+	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), 0);
+	assert_int_equal(back.chip.card_lc, vc.chip.card_lc);
+	assert_int_equal(back.chip.seq, vc.chip.seq);
+	assert_memory_equal(back.chip.ef05, vc.chip.ef05, sizeof vc.chip.ef05);
+	assert_memory_equal(back.chip.ef06, vc.chip.ef06, sizeof vc.chip.ef06);
+	assert_int_equal(back.chip.apps[VCARD_APP_PBOC].ndgis, 2);
+	assert_memory_equal(back.chip.apps[VCARD_APP_PBOC].dgis[1].v.data, "SECRETSECRET0123", 16);
+	assert_int_equal(back.chip.apps[VCARD_APP_PBOC].lc, VCARD_APP_PERSONALIZED);
+	assert_memory_equal(back.chip.keys.enc, vc.chip.keys.enc, 16);
+	vcard_release(&back);
+	/* Another KMC cannot open the secrets. */
+	memset(wrong, 0x77, sizeof wrong);
+	assert_true(vcard_store_load(&back, dir, serial, wrong, sizeof wrong) < 0);
+	vcard_release(&back);
+	/* A chip never made; a damaged file. */
+	unsigned char other[8] = {0};
+	assert_int_equal(vcard_store_load(&back, dir, other, kmc, sizeof kmc), CP_ERR_NOTFOUND);
+	assert_int_equal(fs_write_atomic(path, "version 1\nrec EF05 2 0A\n", 24, 0600), 0);
+	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), ":2: rec EF05 2"));
+	vcard_release(&back);
+	assert_int_equal(fs_write_atomic(path, "serial 0000000000000000\n", 24, 0600), 0);
+	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), CP_ERR_INTEGRITY);
+	vcard_release(&back);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	vcard_release(&vc);
+	assert_int_equal(vcard_parse_serial("0123456789ABCDEF", other), 0);
+	assert_int_equal(vcard_parse_serial("0123456789ABCDE", other), CP_ERR_FORMAT);
+	assert_int_equal(vcard_parse_serial("0123456789ABCDEG", other), CP_ERR_FORMAT);
+}
+
+/* Bad input is data: random and mutated commands, with and without an open channel, never
+ * crash the card and always get a status word. */
+static void
+test_random_commands(void **state)
+{
+	static const char *seeds[] = {
+		"00A404000F7378312E73682EC9E7BBE1B1A3D5CF",
+		"00A4020C02EF05",
+		"00B2012C00",
+		"00DC020403020133",
+		"80E620000E000008A000000333010101000000",
+		"80E2280009010106700457021234",
+		"80D8308146",
+		"80F0800F",
+		"80CA00CF00",
+		"8050000008010203040506070800",
+	};
+	unsigned char cmd[300], resp[SCP03_RESP_MAX + 16];
+	unsigned seed = 12345;
+	struct host ho = {0};
+	struct vcard vc;
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		new_card(&vc);
+		if (round == 1)
+			assert_int_equal(open_channel(&vc, &ho, 0x33), SW_OK);
+		for (int i = 0; i < 20000; i++) {
+			size_t n;
+			seed = seed * 1103515245u + 12345u;
+			if (i % 2) {
+				n = (seed >> 8) % 262;
+				for (size_t k = 0; k < n; k++) {
+					seed = seed * 1103515245u + 12345u;
+					cmd[k] = (unsigned char)(seed >> 16);
+				}
+			} else {
+				n = hx(seeds[(seed >> 4) % ARRAY_SIZE(seeds)], cmd);
+				seed = seed * 1103515245u + 12345u;
+				cmd[(seed >> 8) % n] ^= (unsigned char)(1u << ((seed >> 20) % 8));
+				if (seed & 0x10000)
+					cmd[0] |= 0x04; /* as if wrapped */
+			}
+			size_t rn = vcard_apdu(&vc, cmd, n, resp, sizeof resp);
+			assert_true(rn >= 2 && rn <= SCP03_RESP_MAX);
+		}
+		host_free(&ho);
+		vcard_release(&vc);
+	}
+}
+
+/* The line pcscd's argument checks and its pid-file handling (starting one for real is
+ * tests/integration/t41xx). */
+static void
+test_pcscd_line_args(void **state)
+{
+	char dir[] = "/tmp/test_pcscd_line.XXXXXX", *sock, *pidf;
+	struct pcscd_line l;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pcscd_line_start(dir, 0, 100, &l), CP_ERR_INVALID);
+	assert_int_equal(pcscd_line_start(dir, 65535, 100, &l), CP_ERR_INVALID);
+	assert_int_equal(l.pid, -1);
+	sock = pcscd_line_socket_path(dir);
+	assert_non_null(strstr(sock, "/run/pcscd.comm"));
+	/* No pid file, or a pid that is not a pcscd: nothing is signalled. */
+	assert_int_equal(pcscd_line_stop_dir(dir, 100), 0);
+	pidf = fs_join(dir, "pcscd.pid");
+	char mine[32];
+	snprintf(mine, sizeof mine, "%d\n", (int)getpid());
+	assert_int_equal(fs_write_atomic(pidf, mine, strlen(mine), 0600), 0);
+	assert_int_equal(pcscd_line_stop_dir(dir, 100), 0); /* we are alive and not pcscd */
+	assert_int_equal(pcscd_line_client_env(dir), 0);
+	assert_string_equal(getenv("PCSCLITE_CSOCK_NAME"), sock);
+	unlink(pidf);
+	rmdir(dir);
+	free(sock);
+	free(pidf);
+	pcscd_line_release(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tv03a_secure_messaging),
+		cmocka_unit_test(test_tv03a_through_dispatcher),
+		cmocka_unit_test(test_auth_failures_lock),
+		cmocka_unit_test(test_writes_need_channel),
+		cmocka_unit_test(test_perso_flow),
+		cmocka_unit_test(test_store_data_sequence),
+		cmocka_unit_test(test_put_key),
+		cmocka_unit_test(test_select_and_read_errors),
+		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_random_commands),
+		cmocka_unit_test(test_pcscd_line_args),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
