@@ -1,10 +1,69 @@
-/* cmd_ingest.c - `cardpipe ingest`: not built yet (see the issue that builds it). */
+/* cmd_ingest.c - `cardpipe ingest`: read application files from the inbox into the registry. */
 #include "cmd/cmd.h"
 
 #include "core/err.h"
+#include "core/log.h"
+#include "registry/registry.h"
+#include "stages/ingest.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static const char usage[] =
+	"usage: cardpipe ingest [--inbox DIR]\n"
+	"\n"
+	"Read every application file in the inbox (employer batch XML, online-channel XML,\n"
+	"counter CSV; any of them gzip-compressed; UTF-8 or GB18030) into the registry, one\n"
+	"application per record in state 'received', or 'rejected' with a reason when ingest\n"
+	"can already see the record is unusable (photo reference outside the file's folder or\n"
+	"missing, corrupt base64 photo, CSV quoting or field count, record too large).\n"
+	"\n"
+	"A file is known by the SHA-256 of its bytes: a file seen before changes nothing and is\n"
+	"only taken out of the inbox. An ingested file moves to archive/<sha256>; a file that\n"
+	"cannot be read as a whole (not well-formed, schema violation, bad encoding, truncated\n"
+	"gzip, gzip bomb, DTD or entities, too deep, too large, unknown format, unparseable\n"
+	"CSV) moves to quarantine/<name> with <name>.report.txt beside it, and no record of it\n"
+	"is kept. Photos are stored once each in spool/photos/<sha256>.jpg. Files ending in\n"
+	".jpg/.jpeg/.tmp/.part/.partial, hidden files, folders and symbolic links in the inbox\n"
+	"are not application files and are left where they are.\n"
+	"\n"
+	"Options:\n"
+	"  --inbox DIR   read this folder instead of paths.inbox\n"
+	"  -h, --help    show this help\n"
+	"\n"
+	"Limits: ingest.max_file_bytes, ingest.max_gzip_ratio, ingest.max_record_bytes,\n"
+	"ingest.max_xml_depth. Exit codes: 0 done; 1 done, but a file was quarantined or the\n"
+	"share of rejected records is over general.reject_threshold; 2 usage or configuration\n"
+	"error; 3 failure (what was committed stays; a rerun finishes the interrupted file).\n";
 
 int
 cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 {
-	return cmd_exit("ingest", cp_err(CP_ERR_UNSUPPORTED, "'cardpipe ingest' is not available in this build yet"));
+	static const struct option opts[] = {
+		{"inbox", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
+	struct registry *reg = NULL;
+	struct ingest_counts counts;
+	const char *inbox = NULL;
+	double threshold;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "hi:", opts, NULL)) != -1) {
+		if (c == 'i')
+			inbox = optarg;
+		else
+			return cmd_usage(usage, c != 'h');
+	}
+	if (optind != argc)
+		return cmd_usage(usage, 1);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+		return cmd_exit("ingest", r);
+	r = stage_ingest_run(ctx->cfg, ctx->home, reg, inbox, &counts);
+	registry_close(reg);
+	if (r < 0)
+		return cmd_exit("ingest", r);
+	threshold = config_double(ctx->cfg, "general.reject_threshold");
+	if (counts.files_quarantined > 0 ||
+	    (counts.records > 0 && (double)counts.rejected / (double)counts.records > threshold))
+		return EXIT_REJECTS;
+	return EXIT_DONE;
 }

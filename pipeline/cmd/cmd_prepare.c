@@ -1,10 +1,117 @@
-/* cmd_prepare.c - `cardpipe prepare`: not built yet (see the issue that builds it). */
+/* cmd_prepare.c - `cardpipe prepare`: run the prepare stage and print its summary. */
 #include "cmd/cmd.h"
 
+#include "core/config.h"
 #include "core/err.h"
+#include "registry/registry.h"
+#include "stages/prepare.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: cardpipe prepare [--application ID | --file ID] [--instant]\n"
+	"\n"
+	"Judge every received application against the business rules (ID number, eligibility,\n"
+	"minors' guardians, employee confirmation, bank and the 6-month bank-change limit,\n"
+	"delivery address, postal code and mobile, name encoding and card font, photo),\n"
+	"deduplicate (the same person twice in a run, or while a card of theirs is in\n"
+	"production), compute each SLA due date, and allocate card numbers and PANs. Every\n"
+	"record ends accepted, rejected (with a reason code), duplicate (of a named\n"
+	"application) or held. Then writes out/rejects/<channel>/<file>.rejects.csv for each\n"
+	"input file judged (formats/rejects-csv.md). Running it again changes nothing.\n"
+	"\n"
+	"Options:\n"
+	"  --application ID  judge only this application (registry id)\n"
+	"  --file ID         judge only the records of this input file (registry id)\n"
+	"  --instant         instant issuance: due date is the application date, cards are\n"
+	"                    marked instant\n"
+	"  --help            this text\n"
+	"\n"
+	"Configuration: prepare.*, photo.*, banks.*, card.number_prefix, card.validity_years,\n"
+	"card.font, sla.*, general.reject_threshold.\n"
+	"Exit codes: 0 done; 1 done, but the share of rejected records exceeds\n"
+	"general.reject_threshold; 2 usage or configuration error; 3 failure (the chunk in\n"
+	"flight is rolled back; run again).\n";
+
+static int
+parse_id(const char *s, long long *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (!*s || *end || v <= 0)
+		return cp_err(CP_ERR_USAGE, "'%s' is not a positive registry id", s);
+	*out = v;
+	return 0;
+}
 
 int
 cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 {
-	return cmd_exit("prepare", cp_err(CP_ERR_UNSUPPORTED, "'cardpipe prepare' is not available in this build yet"));
+	static const struct option opts[] = {
+		{"application", required_argument, NULL, 'a'},
+		{"file", required_argument, NULL, 'f'},
+		{"instant", no_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct prepare_opts po = {0};
+	struct prepare_counts counts;
+	struct registry *reg = NULL;
+	double threshold, share;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if ((r = parse_id(optarg, &po.app_id)) < 0)
+				return cmd_exit("prepare", r);
+			break;
+		case 'f':
+			if ((r = parse_id(optarg, &po.file_id)) < 0)
+				return cmd_exit("prepare", r);
+			break;
+		case 'i': po.instant = 1; break;
+		case 'h': return cmd_usage(usage, 0);
+		default: return cmd_usage(usage, 1);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(usage, 1);
+
+	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+		return cmd_exit("prepare", r);
+	registry_set_actor(reg, "prepare");
+	r = stage_prepare_run(ctx->cfg, ctx->home, reg, &po, &counts);
+	registry_close(reg);
+	if (r < 0)
+		return cmd_exit("prepare", r);
+
+	if (!ctx->quiet) {
+		printf("prepare: %ld read\n", counts.read);
+		printf("  accepted   %ld\n", counts.accepted);
+		printf("  rejected   %ld\n", counts.rejected);
+		printf("  duplicate  %ld\n", counts.duplicate);
+		printf("  held       %ld\n", counts.held);
+		if (counts.photo_warnings)
+			printf("  photo warnings %ld (accepted under photo.on_failure = warn)\n",
+			       counts.photo_warnings);
+		if (counts.superseded)
+			printf("  cards superseded %ld\n", counts.superseded);
+		printf("  rejects files written %ld\n", counts.rejects_files);
+	}
+	threshold = config_double(ctx->cfg, "general.reject_threshold");
+	share = counts.read ? (double)counts.rejected / (double)counts.read : 0.0;
+	if (share > threshold) {
+		fprintf(stderr,
+			"prepare: %.1f%% of the records were rejected, above "
+			"general.reject_threshold (%.1f%%)\n",
+			share * 100.0, threshold * 100.0);
+		return EXIT_REJECTS;
+	}
+	return EXIT_DONE;
 }

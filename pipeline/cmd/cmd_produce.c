@@ -1,10 +1,109 @@
-/* cmd_produce.c - `cardpipe produce`: not built yet (see the issue that builds it). */
+/* cmd_produce.c - `cardpipe produce`: drive one production line (pipeline/stages/produce.h). */
 #include "cmd/cmd.h"
 
 #include "core/err.h"
+#include "core/log.h"
+#include "registry/registry.h"
+#include "stages/produce.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: cardpipe produce [--line N] [--max-cards K] [--card CARD_NO]\n"
+	"\n"
+	"Drive production line N: for every card rendered and waiting (oldest first, instant\n"
+	"cards before batch cards), feed a blank card, move it to the contact station,\n"
+	"personalise its chip from its perso script and read it back, print its front panels,\n"
+	"eject it, and record it produced with its chip's card identifier. A card that fails\n"
+	"anywhere is rejected, recorded spoiled with its reason (chip, print, qc, jam, feeder,\n"
+	"ribbon, cover, connection, interrupted) and remade, up to produce.max_attempts, then\n"
+	"held for a person. Printer faults pause the line until they clear (produce.poll_ms,\n"
+	"produce.fault_wait_s); SIGINT or SIGTERM stops it after the card in hand, or at once\n"
+	"while paused. A run killed mid-card resolves that card's attempt when it starts again.\n"
+	"Two lines may run at once on one registry; one line runs once at a time.\n"
+	"\n"
+	"  --line N         the line (default 1): printer at printer.port + N - 1; its encoder\n"
+	"                   through the line's pcscd when the emulated line runs (cardpipe line)\n"
+	"  --max-cards K    stop after K cards produced (default: until none is waiting)\n"
+	"  --card CARD_NO   produce this one card only (instant issuance)\n"
+	"  --help           this text\n"
+	"\n"
+	"Writes the shift report out/shift/line<N>-<date>-s<shift>.txt (counts that add up).\n"
+	"Exit: 0 done (also when stopped by the operator), 2 usage, 3 failure (the line\n"
+	"stopped: printer fault not cleared in time, encoder failure, registry error).\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_stop(int sig)
+{
+	stop_flag = sig;
+}
 
 int
 cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 {
-	return cmd_exit("produce", cp_err(CP_ERR_UNSUPPORTED, "'cardpipe produce' is not available in this build yet"));
+	static const struct option opts[] = {
+		{"line", required_argument, NULL, 'l'},
+		{"max-cards", required_argument, NULL, 'm'},
+		{"card", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct produce_opts o = {.line = 1, .stop = &stop_flag};
+	struct produce_result res;
+	struct registry *reg = NULL;
+	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
+	char *end;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o.line = (int)strtol(optarg, &end, 10);
+			if (*end || o.line < 1 || o.line > 99)
+				return cmd_exit("produce",
+						cp_err(CP_ERR_USAGE, "--line takes 1..99, not '%s'",
+						       optarg));
+			break;
+		case 'm':
+			o.max_cards = strtol(optarg, &end, 10);
+			if (*end || o.max_cards < 1)
+				return cmd_exit(
+					"produce",
+					cp_err(CP_ERR_USAGE,
+					       "--max-cards takes a positive count, not '%s'",
+					       optarg));
+			break;
+		case 'c': o.card_no = optarg; break;
+		case 'h': return cmd_usage(usage, 0);
+		default: return cmd_usage(usage, 1);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(usage, 1);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+		return cmd_exit("produce", r);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	r = stage_produce_run(ctx->cfg, ctx->home, reg, &o, &res);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (r >= 0 || res.shift[0]) {
+		if (!ctx->quiet)
+			printf("line %d shift %s: %ld produced, %ld spoiled, %ld held, %ld "
+			       "pauses%s\n"
+			       "shift report: %s\n",
+			       o.line, res.shift, res.produced, res.spoiled, res.held, res.pauses,
+			       res.stopped ? " (stopped by the operator)" : "",
+			       res.report[0] ? res.report : "(not written)");
+	}
+	registry_close(reg);
+	return cmd_exit("produce", r);
 }

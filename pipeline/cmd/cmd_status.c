@@ -1,10 +1,80 @@
-/* cmd_status.c - `cardpipe status`: not built yet (see the issue that builds it). */
+/*
+ * cmd_status.c - `cardpipe status`: where a person's applications stand (manual item 37),
+ * and the status feed for the channels.
+ */
 #include "cmd/cmd.h"
 
 #include "core/err.h"
+#include "core/mem.h"
+#include "registry/registry.h"
+#include "stages/status.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: cardpipe status [--json] ID_NUMBER\n"
+	"       cardpipe status --feed [--out FILE]\n"
+	"\n"
+	"ID_NUMBER     every application of the person with this ID number, oldest first, and\n"
+	"              where each stands: received; rejected with its reason; duplicate of\n"
+	"              another application; held; card allocated, chip data prepared, face\n"
+	"              rendered, produced, dispatched (with the tracking number of a mailed\n"
+	"              card), delivered or returned. The ID number is masked in all output and\n"
+	"              logs. Exits 3 when there is no application.\n"
+	"--feed        write the changes since the last feed as JSON lines\n"
+	"              (formats/status-feed.md) and move the watermark; without --out, to\n"
+	"              out/status/status-feed-<first>-<last>.jsonl, and nothing when there is\n"
+	"              no change\n"
+	"\n"
+	"Options:\n"
+	"  --json      one JSON object per application instead of text\n"
+	"  --out FILE  the feed file to write (0600; written even when empty)\n"
+	"  -h, --help  this text\n";
 
 int
 cmd_status(int argc, char **argv, struct cp_ctx *ctx)
 {
-	return cmd_exit("status", cp_err(CP_ERR_UNSUPPORTED, "'cardpipe status' is not available in this build yet"));
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"feed", no_argument, NULL, 'f'},
+		{"out", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *out = NULL;
+	struct registry *reg = NULL;
+	int c, r, json = 0, feed = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'f': feed = 1; break;
+		case 'o': out = optarg; break;
+		case 'h': return cmd_usage(usage, 0);
+		default: return cmd_usage(usage, 1);
+		}
+	}
+	if (feed ? (optind != argc || json) : (optind + 1 != argc || out))
+		return cmd_usage(usage, 1);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+		return cmd_exit("status", r);
+	registry_set_actor(reg, "status");
+	if (feed) {
+		long long n = 0;
+		char *written = NULL;
+
+		r = status_feed(ctx->cfg, ctx->home, reg, out, &n, &written);
+		if (r == 0 && !ctx->quiet)
+			printf("%lld change(s)%s%s\n", n, written ? ": " : "",
+			       written ? written : "");
+		free(written);
+	} else {
+		r = status_person(reg, argv[optind], json, stdout);
+	}
+	registry_close(reg);
+	return cmd_exit("status", r);
 }

@@ -61,6 +61,16 @@ const struct config_key config_keys[] = {
 	{ "card.init_org", CFG_STR, "110000000000000000000001", "SSSE EF05 initialising-institution number (12 bytes, hex)" },
 	{ "card.font", CFG_PATH, "", "card font chain, ':'-separated (empty: the installed Noto CJK and HanaMin)" },
 
+	/* keys (docs/keys.md) */
+	{ "keys.component_files", CFG_STR, "keys/component-1.key:keys/component-2.key", "':'-separated files holding the custodians' LMK components (0600, service user only)" },
+	{ "keys.bank_sm4", CFG_STR, "", "banks whose issuer master keys MK-AC/SMI/SMC are SM4 (the others are 3DES)" },
+	{ "keys.gp_scheme", CFG_STR, "kdf3", "chip static SCP03 keys from the KMC: kdf3 (AES key 'kmc') or emv (3DES key 'kmc-emv')" },
+
+	/* perso (docs/perso-script-format.md) */
+	{ "perso.batch_cards", CFG_INT, "1000", "most cards in one sealed batch file (memory stays flat)" },
+	{ "perso.transport_city", CFG_STR, "1000", "T-Union city code written to the transport application (Beijing)" },
+	{ "perso.pin_tries", CFG_INT, "6", "tries of the social-security service password before it blocks" },
+
 	/* sla */
 	{ "sla.new_days", CFG_INT, "30", "calendar days for new applications and generation upgrades" },
 	{ "sla.replace_working_days", CFG_INT, "4", "working days for replacements" },
@@ -70,6 +80,19 @@ const struct config_key config_keys[] = {
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
 	{ "produce.lines", CFG_STR, "1", "production lines the nightly run drives" },
 	{ "produce.shift_hours", CFG_INT, "8", "length of a shift for the shift report" },
+	{ "produce.fault_wait_s", CFG_INT, "1800", "how long a paused line waits for a printer fault to clear before it stops" },
+	{ "produce.poll_ms", CFG_INT, "500", "how often a paused line asks the printer whether the fault cleared" },
+
+	/* render (card faces; docs/layout-format.md, docs/panel-format.md) */
+	{ "render.layout", CFG_PATH, "", "card-face layout file (empty: the shipped data/layout/default.layout)" },
+	{ "render.threads", CFG_INT, "0", "render worker threads (0: one per online CPU)" },
+	{ "render.batch", CFG_INT, "256", "cards rendered per registry transaction" },
+	{ "render.from_allocated", CFG_BOOL, "false", "also render cards still in state allocated (not waiting for perso)" },
+	{ "render.print_pan", CFG_BOOL, "false", "print the bank card number (PAN) on the face (bank variant)" },
+	{ "render.png_level", CFG_INT, "1", "zlib level of the PNG files (0..9)" },
+	{ "render.png_filter", CFG_STR, "sub", "PNG row filter: none, sub, up, avg, paeth or all" },
+	{ "render.sync", CFG_STR, "batch", "fsync each output file (each) or sync once per batch before it is recorded (batch)" },
+	{ "render.proof", CFG_BOOL, "true", "write proof sheets (3 x 4 card previews per A4 page) for each run" },
 
 	/* printer */
 	{ "printer.profile", CFG_STR, "evolis", "canvas profile: evolis, zebra, magicard, matica, fargo" },
@@ -78,6 +101,10 @@ const struct config_key config_keys[] = {
 	{ "printer.port", CFG_INT, "9100", "printer port (tcp); the emulator listens here" },
 	{ "printer.device", CFG_PATH, "/dev/usb/lp0", "printer device file (usb)" },
 	{ "printer.timeout_ms", CFG_INT, "30000", "how long to wait for a printer reply" },
+	{ "printer.ribbon", CFG_STR, "ymcko", "ribbon loaded: ymcko, ko or k" },
+	{ "printer.levels", CFG_INT, "128", "colour levels of the Db downloads: 32, 64 or 128" },
+	{ "printer.k_contrast", CFG_INT, "10", "resin black contrast (Pc;k), 0..20" },
+	{ "printer.vpcd_port", CFG_INT, "40000", "emulated line 1's vpcd port (line N: + 2(N-1)); printer.port + N-1 is line N's printer" },
 
 	/* encoder */
 	{ "encoder.reader", CFG_STR, "Virtual PCD", "PC/SC reader name (a prefix is enough)" },
@@ -89,10 +116,13 @@ const struct config_key config_keys[] = {
 	{ "dispatch.bag_size", CFG_INT, "200", "items per mail bag" },
 	{ "dispatch.csv_encoding", CFG_STR, "utf-8", "utf-8 (with BOM) or gb18030" },
 	{ "dispatch.employer_return_days", CFG_INT, "30", "days before an undelivered employer card is overdue (item 14)" },
+	{ "dispatch.manifest_mobile", CFG_STR, "full", "mobile numbers in the post's manifest: full (the post phones recipients) or masked" },
+	{ "dispatch.letter_font", CFG_STR, "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf:/usr/share/fonts/truetype/hanazono/HanaMinB.ttf", "carrier letter fonts, ':'-separated, first with the glyph draws it (relative: under CARDPIPE_HOME)" },
 
 	/* reconcile */
 	{ "reconcile.signature", CFG_STR, "sm2", "signature algorithm of bank reports: sm2, ecdsa-p256 or rsa-pss" },
 	{ "reconcile.refund_days", CFG_INT, "2", "natural days to refund a damaged card's transport balance (item 46)" },
+	{ "reconcile.signing_key", CFG_STR, "keystore:report.sign", "key that signs bank reports: keystore:NAME (an SM2 key of the key store) or a PEM private key file (SM2, EC P-256 or RSA to match reconcile.signature; relative: under CARDPIPE_HOME)" },
 };
 /* clang-format on */
 

@@ -4,7 +4,9 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -202,4 +204,52 @@ fs_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+/* "name.tmp.1234" -> 1234, or 0 if name is not one of our temporary files. */
+static long
+tmp_writer_pid(const char *name)
+{
+	const char *t = strstr(name, ".tmp."), *p;
+	char *end;
+	long pid;
+
+	if (!t)
+		return 0;
+	for (p = t; (p = strstr(p + 1, ".tmp.")) != NULL;)
+		t = p;
+	pid = strtol(t + 5, &end, 10);
+	return (*end == '\0' && pid > 0) ? pid : 0;
+}
+
+int
+fs_clean_stale_tmp(const char *dir, long *removed)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT
+			       ? 0
+			       : cp_err(CP_ERR_IO, "cannot read '%s': %s", dir, strerror(errno));
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		char *path;
+		long pid;
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		path = fs_join(dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			r = fs_clean_stale_tmp(path, removed);
+		} else if ((pid = tmp_writer_pid(e->d_name)) != 0 &&
+			   !(kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			if (unlink(path) == 0)
+				(*removed)++;
+		}
+		free(path);
+	}
+	closedir(d);
+	return r;
 }

@@ -31,6 +31,9 @@ int fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len
 int fs_exists(const char *path);
 /* fsync the directory that holds path. */
 int fs_sync_dir_of(const char *path);
+/* Remove the temporary files (NAME.tmp.PID) that a killed writer left below dir, whose
+ * writer is gone; *removed counts them. A live writer's file is left alone. */
+int fs_clean_stale_tmp(const char *dir, long *removed);
 /* path joined: "a" + "/" + "b", newly allocated. */
 char *fs_join(const char *a, const char *b);
 

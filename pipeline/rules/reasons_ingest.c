@@ -24,6 +24,7 @@ const struct reason reasons_ingest[] = {
 	{ "record-too-large", "记录超过大小上限", "record larger than the size limit" },
 	{ "csv-field-count", "CSV字段数错误", "CSV row has the wrong number of fields" },
 	{ "csv-bad-quoting", "CSV引号错误", "CSV row has a stray or unbalanced quote" },
+	{ "field-invalid", "字段值不符合文件格式", "a field value does not follow the file format (e.g. CSV channel not outlet or bank)" },
 	{ NULL, NULL, NULL },
 };
 /* clang-format on */

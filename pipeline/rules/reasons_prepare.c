@@ -34,6 +34,13 @@ const struct reason reasons_prepare[] = {
 	{ "name-encoding", "姓名无法用GB18030编码", "name cannot be encoded in GB18030" },
 	{ "name-font", "姓名含字库无法显示的字符", "name has a character the card font cannot draw (held for manual handling)" },
 	{ "old-card-unknown", "原卡号不存在", "the card to replace or change is not in the registry" },
+	/* added with the prepare stage; codes above and below are stable */
+	{ "field-invalid", "字段值无效", "a field has an invalid value" },
+	{ "delivery-unknown", "领取方式无效", "delivery is not mail-person, mail-employer or pickup" },
+	{ "old-card-superseded", "原卡已补换或注销", "the card to replace was already replaced or cancelled (item 22)" },
+	{ "calendar-missing", "工作日历缺少该年份", "the working-day calendar does not cover the year of the due date (held)" },
+	{ "duplicate-in-run", "重复申请", "the same person applied more than once in this run" },
+	{ "duplicate-in-production", "已有卡片在制作中", "a card of this person is already in production" },
 	{ NULL, NULL, NULL },
 };
 /* clang-format on */

@@ -292,6 +292,23 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 		goto out;
 	if (stale)
 		log_warn("nightly", "%lld earlier nightly run(s) had been interrupted", stale);
+	/* what a killed run was writing when it died is garbage: its stage redoes it */
+	{
+		static const char *const dirs[] = {"out", "spool", "quarantine", "archive"};
+		long removed = 0;
+
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++) {
+			char *d = fs_join(home, dirs[i]);
+
+			r = fs_clean_stale_tmp(d, &removed);
+			free(d);
+		}
+		if (r < 0)
+			goto out;
+		if (removed)
+			log_info("nightly",
+				 "removed %ld partial file(s) left by an interrupted run", removed);
+	}
 	if ((r = reg_run_start(reg, "nightly", &res->run_id)) < 0)
 		goto out;
 	rr.started = cp_now();

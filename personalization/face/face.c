@@ -1,0 +1,394 @@
+/*
+ * face.c - one card's faces, end to end: photo, composition, panel split, PNG encoding,
+ * crash-safe files, and the manifest written last (its presence with matching file sizes
+ * is what "this card's outputs are complete" means to a resumed run). A side that is the
+ * same on every card is encoded once per renderer and its bytes reused.
+ */
+#include "personalization/face/face.h"
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "personalization/face/panels.h"
+#include "personalization/face/photo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MAX_PHOTO_BYTES (4u << 20)
+#define MANIFEST "faces.txt"
+#define NFILES 4 /* per side: preview, ymc, k, o */
+
+static const char *const suffix[NFILES] = {"", "-ymc", "-k", "-o"};
+
+struct face_renderer {
+	struct composer *comp;
+	struct png_opts png;
+	const struct layout *lo;
+	struct buf cached[SIDE_COUNT][NFILES]; /* encoded files of sides without personal data */
+	int have_cached[SIDE_COUNT];
+	struct side_image si[SIDE_COUNT];
+	enum face_sync sync;
+};
+
+int
+face_renderer_new(const struct layout *lo, const struct canvas_profile *prof, const char *card_font,
+		  const struct png_opts *png, struct face_renderer **out)
+{
+	struct face_renderer *fr = xcalloc(1, sizeof(*fr));
+	int r;
+
+	*out = NULL;
+	if ((r = composer_new(lo, prof, card_font, &fr->comp)) < 0) {
+		free(fr);
+		return r;
+	}
+	fr->png = *png;
+	fr->lo = lo;
+	for (int s = 0; s < SIDE_COUNT; s++)
+		for (int i = 0; i < NFILES; i++)
+			buf_init(&fr->cached[s][i], BUF_UNLIMITED);
+	*out = fr;
+	return 0;
+}
+
+void
+face_renderer_free(struct face_renderer *fr)
+{
+	if (!fr)
+		return;
+	composer_free(fr->comp);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		for (int i = 0; i < NFILES; i++)
+			buf_release(&fr->cached[s][i]);
+		side_image_release(&fr->si[s]);
+	}
+	free(fr);
+}
+
+struct composer *
+face_renderer_composer(struct face_renderer *fr)
+{
+	return fr->comp;
+}
+
+int
+face_format_date(const char *iso, char *out, size_t outsz)
+{
+	int y, m, d;
+
+	if (!iso || cp_parse_date(iso, &y, &m, &d) < 0)
+		return cp_err(CP_ERR_FORMAT, "issue date '%s' is not YYYY-MM-DD", iso ? iso : "");
+	snprintf(out, outsz, "%d年%d月%d日", y, m, d);
+	return 0;
+}
+
+void
+face_format_pan(const char *pan, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; pan[i] && o + 2 < outsz; i++) {
+		if (i && i % 4 == 0)
+			out[o++] = ' ';
+		out[o++] = pan[i];
+	}
+	out[o] = '\0';
+}
+
+static int
+compose_one(struct face_renderer *fr, int s, const struct face_card *card,
+	    const struct rgb_image *photo, struct side_image *out)
+{
+	return composer_side(fr->comp, (enum layout_side_id)s, &card->fields, photo, out);
+}
+
+int
+face_compose(struct face_renderer *fr, const struct face_card *card, const struct rgb_image *photo,
+	     struct side_image out[SIDE_COUNT])
+{
+	int r;
+
+	for (int s = 0; s < SIDE_COUNT; s++)
+		if ((r = compose_one(fr, s, card, photo, &out[s])) < 0)
+			return r;
+	return 0;
+}
+
+static void
+preview_row(void *ctx, int y, unsigned char *buf)
+{
+	composer_preview_row(ctx, y, buf);
+}
+
+/* Encode one side's four files into bufs. */
+static int
+encode_side(struct face_renderer *fr, struct side_image *si, struct buf bufs[NFILES])
+{
+	struct panel_set ps = {0};
+	int r;
+
+	/* the preview is produced row by row into the encoder: no second full image */
+	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &fr->png,
+				     &bufs[0])) < 0)
+		return r;
+	panels_from_side(si, fr->png.dpi, &ps);
+	r = panels_encode(&ps, &fr->png, &bufs[1]);
+	panel_set_release(&ps);
+	return r;
+}
+
+/*
+ * FACE_SYNC_EACH: every file fsynced as it is renamed (fs_write_atomic). FACE_SYNC_BATCH:
+ * temp name, write, close, rename, no fsync: the caller runs face_sync_batch() once for
+ * many cards before it records them as rendered. At ~3 ms per fsync and 9 files per card,
+ * per-file fsyncs alone would cap render far below 150 cards/s; the manifest's CRC-32s
+ * catch any file a crash left torn before the batch sync, and such a card is redone.
+ */
+/* The manifest's first lines: what drew these files (a change of any redraws the card). */
+static void
+manifest_head(struct face_renderer *fr, const char *card_no, struct buf *b)
+{
+	const struct canvas_profile *p = composer_profile(fr->comp);
+
+	buf_appendf(b, "cardpipe-faces 1\ncard %s\nprofile %s %d %d %d\nlayout %08lx\n", card_no,
+		    p->name, p->w, p->h, fr->png.dpi, fr->lo->crc);
+}
+
+static int
+write_file(struct face_renderer *fr, const char *dir, const char *name, const struct buf *b)
+{
+	char *path = fs_join(dir, name);
+	const void *data = b->data ? (const void *)b->data : "";
+	struct fs_atomic f;
+	int r;
+
+	if (fr->sync == FACE_SYNC_EACH) {
+		r = fs_write_atomic(path, data, b->len, 0600);
+		free(path);
+		return r;
+	}
+	if ((r = fs_atomic_open(&f, path, 0600)) < 0)
+		goto out;
+	if ((r = fs_atomic_write(&f, data, b->len)) < 0) {
+		fs_atomic_abort(&f);
+		goto out;
+	}
+	if (close(f.fd) < 0)
+		r = cp_err(CP_ERR_IO, "cannot close '%s': %s", f.tmp, strerror(errno));
+	f.fd = -1;
+	if (r == 0 && rename(f.tmp, f.path) < 0)
+		r = cp_err(CP_ERR_IO, "cannot rename '%s' to '%s': %s", f.tmp, f.path,
+			   strerror(errno));
+	fs_atomic_abort(&f); /* unlinks the temp name if the rename did not happen */
+out:
+	free(path);
+	return r;
+}
+
+int
+face_sync_batch(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return cp_err(CP_ERR_IO, "cannot open '%s': %s", dir, strerror(errno));
+	if (syncfs(fd) < 0)
+		r = cp_err(CP_ERR_IO, "cannot sync the file system of '%s': %s", dir,
+			   strerror(errno));
+	close(fd);
+	return r;
+}
+
+void
+face_renderer_set_sync(struct face_renderer *fr, enum face_sync sync)
+{
+	fr->sync = sync;
+}
+
+int
+face_render_card(struct face_renderer *fr, const struct face_card *card, const char *outdir,
+		 char **reason)
+{
+	struct rgb_image photo = {0};
+	struct buf own[NFILES], manifest = BUF_INIT(BUF_UNLIMITED);
+	unsigned char *jpeg = NULL;
+	size_t jlen = 0;
+	int r, bw, bh;
+
+	*reason = NULL;
+	for (int i = 0; i < NFILES; i++)
+		buf_init(&own[i], BUF_UNLIMITED);
+	if (composer_photo_box(fr->comp, &bw, &bh)) {
+		if (!card->photo_path) {
+			*reason = xstrdup("no photo on record");
+			r = 1;
+			goto out;
+		}
+		if ((r = fs_read_file(card->photo_path, MAX_PHOTO_BYTES, &jpeg, &jlen)) < 0 ||
+		    (r = photo_decode_for_box(jpeg, jlen, bw, bh, &photo)) < 0) {
+			if (r == CP_ERR_IO || r == CP_ERR_NOMEM)
+				goto out;
+			*reason = xasprintf("photo: %s", cp_errmsg());
+			r = 1;
+			goto out;
+		}
+	}
+	/* a side the same on every card is composed once, when its files are first encoded */
+	r = 0;
+	for (int s = 0; s < SIDE_COUNT && r == 0; s++)
+		if (fr->lo->side[s].personal || !fr->have_cached[s])
+			r = compose_one(fr, s, card, photo.px ? &photo : NULL, &fr->si[s]);
+	if (r < 0) {
+		if (r != CP_ERR_INVALID && r != CP_ERR_FORMAT)
+			goto out;
+		*reason = xstrdup(cp_errmsg());
+		r = 1;
+		goto out;
+	}
+	if ((r = fs_mkdirs(outdir, 0700)) < 0)
+		goto out;
+	manifest_head(fr, card->card_no, &manifest);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		struct buf *bufs = own;
+
+		if (!fr->lo->side[s].personal) {
+			bufs = fr->cached[s];
+			if (!fr->have_cached[s]) {
+				if ((r = encode_side(fr, &fr->si[s], bufs)) < 0)
+					goto out;
+				fr->have_cached[s] = 1;
+			}
+		} else {
+			for (int i = 0; i < NFILES; i++)
+				buf_reset(&own[i]);
+			if ((r = encode_side(fr, &fr->si[s], own)) < 0)
+				goto out;
+		}
+		for (int i = 0; i < NFILES; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s%s.png",
+				 layout_side_name((enum layout_side_id)s), suffix[i]);
+			if ((r = write_file(fr, outdir, name, &bufs[i])) < 0)
+				goto out;
+			buf_appendf(&manifest, "file %s %zu %08lx\n", name, bufs[i].len,
+				    crc32(0L, bufs[i].data, (uInt)bufs[i].len));
+		}
+	}
+	/* last: its presence says the card is complete */
+	r = write_file(fr, outdir, MANIFEST, &manifest);
+out:
+	free(jpeg);
+	rgb_release(&photo);
+	for (int i = 0; i < NFILES; i++)
+		buf_release(&own[i]);
+	buf_release(&manifest);
+	return r;
+}
+
+static int
+outputs_check(const char *outdir, const char *head)
+{
+	char *path = fs_join(outdir, MANIFEST);
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int ok = 0, files = 0;
+
+	if (fs_read_file(path, 1 << 16, &data, &len) < 0) {
+		cp_err_clear();
+		goto out;
+	}
+	if (strncmp((char *)data, "cardpipe-faces 1\n", 17) != 0 ||
+	    (head && strncmp((char *)data, head, strlen(head)) != 0))
+		goto out;
+	ok = 1;
+	for (char *save = NULL, *line = strtok_r((char *)data, "\n", &save); line && ok;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		size_t size, flen = 0;
+		unsigned long crc;
+		unsigned char *fdata = NULL;
+
+		if (strncmp(line, "file ", 5) != 0)
+			continue;
+		if (sscanf(line, "file %63s %zu %lx", name, &size, &crc) != 3 ||
+		    strchr(name, '/')) {
+			ok = 0;
+			break;
+		}
+		char *fp = fs_join(outdir, name);
+
+		/* size and CRC-32: a file torn by a crash before the batch sync fails here */
+		ok = fs_read_file(fp, size + 1, &fdata, &flen) == 0 && flen == size &&
+		     crc32(0L, fdata, (uInt)flen) == crc;
+		cp_err_clear();
+		free(fdata);
+		free(fp);
+		files++;
+	}
+	if (files != SIDE_COUNT * NFILES)
+		ok = 0;
+out:
+	free(data);
+	free(path);
+	return ok;
+}
+
+int
+face_clean_stale(const char *outdir)
+{
+	DIR *d = opendir(outdir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		/* fs_atomic temp names end in ".tmp.<pid>" */
+		const char *t = strstr(e->d_name, ".tmp.");
+		char *end;
+		long pid;
+
+		if (!t)
+			continue;
+		pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() ||
+		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue; /* not a temp name, or its writer may still be running */
+		char *p = fs_join(outdir, e->d_name);
+
+		if (unlink(p) == 0)
+			n++;
+		free(p);
+	}
+	closedir(d);
+	return n;
+}
+
+int
+face_outputs_complete(const char *outdir)
+{
+	return outputs_check(outdir, NULL);
+}
+
+int
+face_outputs_current(struct face_renderer *fr, const char *card_no, const char *outdir)
+{
+	struct buf head = BUF_INIT(BUF_UNLIMITED);
+	int ok;
+
+	manifest_head(fr, card_no, &head);
+	ok = outputs_check(outdir, buf_str(&head));
+	buf_release(&head);
+	return ok;
+}

@@ -1,0 +1,295 @@
+/*
+ * photo.c - JPEG decoding with libjpeg-turbo (errors come back through longjmp, never
+ * exit()) and separable resampling in 16.16 fixed point: an exact area average when
+ * shrinking (every source pixel weighted by how much of it an output pixel covers), and
+ * bilinear interpolation when enlarging. No nearest-neighbour anywhere.
+ */
+#include "personalization/face/photo.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <stdio.h> /* before jpeglib.h, which uses FILE */
+
+#include <jpeglib.h>
+#include <jerror.h> /* the JWRN_* warning codes */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PHOTO_MIN_PX 16
+#define PHOTO_MAX_PX 4000
+
+struct jerr {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jb;
+	char msg[JMSG_LENGTH_MAX];
+};
+
+static void
+jerr_exit(j_common_ptr cinfo)
+{
+	struct jerr *e = (struct jerr *)cinfo->err;
+
+	(*cinfo->err->format_message)(cinfo, e->msg);
+	longjmp(e->jb, 1);
+}
+
+/* libjpeg "recovers" from corrupt or truncated scan data with a warning and grey fill; a
+ * card must not be printed with half a face, so those warnings fail the decode. Harmless
+ * ones (extraneous bytes before a marker, an unknown JFIF version) do not. */
+static void
+jerr_warn(j_common_ptr cinfo, int level)
+{
+	struct jerr *e = (struct jerr *)cinfo->err;
+
+	if (level >= 0)
+		return; /* trace messages */
+	switch (cinfo->err->msg_code) {
+	case JWRN_JPEG_EOF:
+	case JWRN_HIT_MARKER:
+	case JWRN_MUST_RESYNC:
+	case JWRN_HUFF_BAD_CODE:
+	case JWRN_ARITH_BAD_CODE:
+	case JWRN_NOT_SEQUENTIAL:
+	case JWRN_BOGUS_PROGRESSION:
+		if (cinfo->err->num_warnings++ == 0)
+			(*cinfo->err->format_message)(cinfo, e->msg);
+		break;
+	default: break;
+	}
+}
+
+static void fit_size(int sw, int sh, int bw, int bh, int *w, int *h);
+
+static int
+decode(const unsigned char *jpeg, size_t len, int bw, int bh, struct rgb_image *out)
+{
+	struct jpeg_decompress_struct cinfo;
+	struct jerr err;
+	unsigned char *volatile px = NULL;
+	volatile int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len < 4 || jpeg[0] != 0xff || jpeg[1] != 0xd8)
+		return cp_err(CP_ERR_FORMAT, "photo is not a JPEG file (no SOI marker)");
+	cinfo.err = jpeg_std_error(&err.mgr);
+	err.mgr.error_exit = jerr_exit;
+	err.mgr.emit_message = jerr_warn;
+	err.msg[0] = '\0';
+	if (setjmp(err.jb)) {
+		jpeg_destroy_decompress(&cinfo);
+		free(px);
+		return cp_err(CP_ERR_FORMAT, "photo JPEG: %s", err.msg);
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, jpeg, (unsigned long)len);
+	jpeg_read_header(&cinfo, TRUE);
+	if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+		r = cp_err(CP_ERR_FORMAT, "photo JPEG is CMYK; the standard asks for 24-bit RGB");
+		goto done;
+	}
+	if (cinfo.image_width < PHOTO_MIN_PX || cinfo.image_height < PHOTO_MIN_PX ||
+	    cinfo.image_width > PHOTO_MAX_PX || cinfo.image_height > PHOTO_MAX_PX) {
+		r = cp_err(CP_ERR_FORMAT, "photo JPEG is %ux%u px; expected %d..%d px a side",
+			   cinfo.image_width, cinfo.image_height, PHOTO_MIN_PX, PHOTO_MAX_PX);
+		goto done;
+	}
+	cinfo.out_color_space = JCS_RGB;
+	/* exact DCT: the same pixels on every machine and libjpeg-turbo SIMD path */
+	cinfo.dct_method = JDCT_ISLOW;
+	if (bw > 0 && bh > 0) {
+		int fw, fh;
+
+		fit_size((int)cinfo.image_width, (int)cinfo.image_height, bw, bh, &fw, &fh);
+		cinfo.scale_denom = 8;
+		for (unsigned n = 1; n <= 8; n++) {
+			cinfo.scale_num = n;
+			jpeg_calc_output_dimensions(&cinfo);
+			if ((int)cinfo.output_width >= fw && (int)cinfo.output_height >= fh)
+				break;
+		}
+	}
+	jpeg_start_decompress(&cinfo);
+	px = xmalloc((size_t)cinfo.output_width * cinfo.output_height * 3 + 1);
+	while (cinfo.output_scanline < cinfo.output_height) {
+		JSAMPROW row = px + (size_t)cinfo.output_scanline * cinfo.output_width * 3;
+
+		jpeg_read_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_decompress(&cinfo);
+	if (err.mgr.num_warnings > 0) {
+		r = cp_err(CP_ERR_FORMAT, "photo JPEG is corrupt or truncated: %s", err.msg);
+		goto done;
+	}
+	out->w = (int)cinfo.output_width;
+	out->h = (int)cinfo.output_height;
+	out->px = px;
+	px = NULL;
+done:
+	jpeg_destroy_decompress(&cinfo);
+	free(px);
+	return r;
+}
+
+int
+photo_decode(const unsigned char *jpeg, size_t len, struct rgb_image *out)
+{
+	return decode(jpeg, len, 0, 0, out);
+}
+
+int
+photo_decode_for_box(const unsigned char *jpeg, size_t len, int bw, int bh, struct rgb_image *out)
+{
+	return decode(jpeg, len, bw, bh, out);
+}
+
+/* Weights of one output pixel over the source: first index and 16.16 weights summing to
+ * 65536. */
+struct span {
+	int first, n;
+	uint32_t *w;
+};
+
+static struct span *
+make_spans(int src, int dst)
+{
+	struct span *sp = xcalloc((size_t)dst, sizeof(*sp));
+
+	if (dst <= src) {
+		/* area average: output pixel i covers [i*src/dst, (i+1)*src/dst) of the source,
+		 * in units of 1/dst source pixels so that everything stays integer */
+		for (int i = 0; i < dst; i++) {
+			long long a = (long long)i * src, b = (long long)(i + 1) * src; /* /dst */
+			int f = (int)(a / dst), l = (int)((b - 1) / dst);
+			uint32_t sum = 0;
+
+			sp[i].first = f;
+			sp[i].n = l - f + 1;
+			sp[i].w = xmalloc((size_t)sp[i].n * sizeof(uint32_t));
+			for (int j = 0; j < sp[i].n; j++) {
+				long long lo = (long long)(f + j) * dst, hi = lo + dst;
+				long long ov = (hi < b ? hi : b) - (lo > a ? lo : a);
+
+				sp[i].w[j] = (uint32_t)(ov * 65536 / src);
+				sum += sp[i].w[j];
+			}
+			sp[i].w[sp[i].n - 1] += 65536 - sum; /* rounding remainder */
+		}
+	} else {
+		/* bilinear, pixel centres aligned */
+		for (int i = 0; i < dst; i++) {
+			long long c = ((2LL * i + 1) * src * 65536 / (2LL * dst)) - 32768;
+			int f;
+			uint32_t t;
+
+			if (c < 0)
+				c = 0;
+			f = (int)(c >> 16);
+			t = (uint32_t)(c & 0xffff);
+			if (f >= src - 1) {
+				f = src - 1;
+				t = 0;
+			}
+			sp[i].first = f;
+			sp[i].n = t ? 2 : 1;
+			sp[i].w = xmalloc(2 * sizeof(uint32_t));
+			sp[i].w[0] = 65536 - t;
+			sp[i].w[1] = t;
+		}
+	}
+	return sp;
+}
+
+static void
+free_spans(struct span *sp, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(sp[i].w);
+	free(sp);
+}
+
+void
+image_resample(const struct rgb_image *src, int w, int h, struct rgb_image *out)
+{
+	struct span *hs = make_spans(src->w, w), *vs = make_spans(src->h, h);
+	/* horizontal pass into 16-bit-scaled intermediates, then vertical */
+	uint32_t *tmp = xmalloc((size_t)w * (size_t)src->h * 3 * sizeof(uint32_t));
+
+	for (int y = 0; y < src->h; y++) {
+		const unsigned char *row = src->px + (size_t)y * (size_t)src->w * 3;
+		uint32_t *t = tmp + (size_t)y * (size_t)w * 3;
+
+		for (int x = 0; x < w; x++) {
+			/* 8-bit values times 16.16 weights that sum to 65536: fits 32 bits */
+			uint32_t a0 = 0, a1 = 0, a2 = 0;
+			const unsigned char *p = row + (size_t)hs[x].first * 3;
+
+			for (int j = 0; j < hs[x].n; j++, p += 3) {
+				uint32_t wt = hs[x].w[j];
+
+				a0 += p[0] * wt;
+				a1 += p[1] * wt;
+				a2 += p[2] * wt;
+			}
+			t[x * 3] = a0; /* value * 65536 */
+			t[x * 3 + 1] = a1;
+			t[x * 3 + 2] = a2;
+		}
+	}
+	out->w = w;
+	out->h = h;
+	out->px = xmalloc((size_t)w * (size_t)h * 3 + 1);
+	/* vertical: whole rows at a time, so the intermediate is read in order */
+	uint64_t *acc = xmalloc((size_t)w * 3 * sizeof(uint64_t));
+
+	for (int y = 0; y < h; y++) {
+		unsigned char *o = out->px + (size_t)y * (size_t)w * 3;
+
+		memset(acc, 0, (size_t)w * 3 * sizeof(uint64_t));
+		for (int j = 0; j < vs[y].n; j++) {
+			const uint32_t *t = tmp + (size_t)(vs[y].first + j) * (size_t)w * 3;
+			uint64_t wt = vs[y].w[j];
+
+			for (int x = 0; x < w * 3; x++)
+				acc[x] += (uint64_t)t[x] * wt;
+		}
+		for (int x = 0; x < w * 3; x++) {
+			/* value * 2^32, rounded */
+			uint64_t v = (acc[x] + (1ULL << 31)) >> 32;
+
+			o[x] = (unsigned char)(v > 255 ? 255 : v);
+		}
+	}
+	free(acc);
+	free(tmp);
+	free_spans(hs, w);
+	free_spans(vs, h);
+}
+
+/* The size of an sw x sh image fitted into bw x bh, aspect kept. */
+static void
+fit_size(int sw, int sh, int bw, int bh, int *w, int *h)
+{
+	*w = bw;
+	*h = bh;
+	/* the larger scale that still fits: compare sw/bw against sh/bh */
+	if ((long long)sw * bh > (long long)sh * bw)
+		*h = (int)(((long long)sh * bw + sw / 2) / sw);
+	else
+		*w = (int)(((long long)sw * bh + sh / 2) / sh);
+	if (*w < 1)
+		*w = 1;
+	if (*h < 1)
+		*h = 1;
+}
+
+void
+photo_fit(const struct rgb_image *src, int bw, int bh, struct rgb_image *out)
+{
+	int w, h;
+
+	fit_size(src->w, src->h, bw, bh, &w, &h);
+	image_resample(src, w, h, out);
+}

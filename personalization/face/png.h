@@ -1,0 +1,42 @@
+/*
+ * png.h - PNG encoding and decoding for faces and panels (libpng). Encoding goes to
+ * memory so the caller writes the file crash-safely; the filter and zlib level are
+ * parameters because they decide most of the render stage's time.
+ */
+#ifndef CP_FACE_PNG_H
+#define CP_FACE_PNG_H
+
+#include "core/buf.h"
+
+#include <stddef.h>
+
+struct png_opts {
+	int level;  /* zlib level 0..9 */
+	int filter; /* 0 none, 1 sub, 2 up, 3 avg, 4 paeth, 5 adaptive (libpng's choice) */
+	int dpi;    /* pHYs resolution; 0 = no pHYs chunk */
+	int rle;    /* zlib strategy Z_RLE (fast on flat artwork) instead of the default */
+};
+
+/* Parse "none|sub|up|avg|paeth|all" into opts->filter. CP_ERR_CONFIG if unknown. */
+int png_filter_parse(const char *s, int *filter);
+
+/* 8-bit RGB, w x h, rows top to bottom. */
+int png_encode_rgb(const unsigned char *px, int w, int h, const struct png_opts *o,
+		   struct buf *out);
+/* 8-bit RGB produced a row at a time: row(ctx, y, buf) fills 3*w bytes (no full image). */
+int png_encode_rgb_rows(int w, int h, void (*row)(void *ctx, int y, unsigned char *buf), void *ctx,
+			const struct png_opts *o, struct buf *out);
+/* 1 bit per pixel, rows of (w+7)/8 bytes MSB first; bit 1 = palette entry 1 (ink). */
+int png_encode_bits(const unsigned char *bits, int w, int h, unsigned ink_rgb,
+		    const struct png_opts *o, struct buf *out);
+
+/* Decoded PNG: channels 3 (RGB, 8-bit) or 1 with bits 1 (packed, palette index). */
+struct png_image {
+	int w, h, channels, bits, dpi;
+	size_t stride;
+	unsigned char *data;
+};
+int png_decode(const unsigned char *data, size_t len, struct png_image *out);
+void png_image_release(struct png_image *im);
+
+#endif

@@ -1,0 +1,360 @@
+/* reg_cards.c - allocating and reading cards (see reg_cards.h). */
+#include "registry/reg_cards.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "registry/registry_sqlite.h"
+#include "rules/cardno.h"
+#include "rules/luhn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CARD_COLUMNS                                                                               \
+	"id, card_no, application_id, person_id, bank, pan, psn, issue_date, expiry_date, "        \
+	"instant, state, held_reason, line, claimed_by, chip_id, superseded_by, created_at, "      \
+	"updated_at"
+
+#define PAN_LEN 19
+
+static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+}
+
+static void
+read_row(sqlite3_stmt *st, struct card_row *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	copy_col(st, 1, c->card_no, sizeof(c->card_no));
+	c->application_id = sqlite3_column_int64(st, 2);
+	c->person_id = sqlite3_column_int64(st, 3);
+	copy_col(st, 4, c->bank, sizeof(c->bank));
+	copy_col(st, 5, c->pan, sizeof(c->pan));
+	copy_col(st, 6, c->psn, sizeof(c->psn));
+	copy_col(st, 7, c->issue_date, sizeof(c->issue_date));
+	copy_col(st, 8, c->expiry_date, sizeof(c->expiry_date));
+	c->instant = sqlite3_column_int(st, 9);
+	copy_col(st, 10, c->state, sizeof(c->state));
+	copy_col(st, 11, c->held_reason, sizeof(c->held_reason));
+	c->line = sqlite3_column_int(st, 12);
+	copy_col(st, 13, c->claimed_by, sizeof(c->claimed_by));
+	copy_col(st, 14, c->chip_id, sizeof(c->chip_id));
+	c->superseded_by = sqlite3_column_int64(st, 15);
+	copy_col(st, 16, c->created_at, sizeof(c->created_at));
+	copy_col(st, 17, c->updated_at, sizeof(c->updated_at));
+}
+
+/* Run a one-row card query whose only parameter is bound by the caller. */
+static int
+one_card(struct registry *reg, sqlite3_stmt *st, struct card_row *out, const char *what)
+{
+	int rc = sqlite3_step(st), r = 0;
+
+	if (rc == SQLITE_ROW)
+		read_row(st, out);
+	else if (rc == SQLITE_DONE)
+		r = cp_err(CP_ERR_NOTFOUND, "no card with that %s", what);
+	else
+		r = reg_fail(reg, "read card");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_card_by_id(struct registry *reg, long long id, struct card_row *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg, "SELECT " CARD_COLUMNS " FROM card WHERE id = ?", &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	return one_card(reg, st, out, "id");
+}
+
+int
+reg_card_by_no(struct registry *reg, const char *card_no, struct card_row *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg, "SELECT " CARD_COLUMNS " FROM card WHERE card_no = ?", &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, card_no);
+	return one_card(reg, st, out, "card number");
+}
+
+int
+reg_card_by_application(struct registry *reg, long long application_id, struct card_row *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg, "SELECT " CARD_COLUMNS " FROM card WHERE application_id = ?",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, application_id);
+	return one_card(reg, st, out, "application");
+}
+
+int
+reg_card_in_production(struct registry *reg, long long person_id, struct card_row *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "SELECT " CARD_COLUMNS " FROM card WHERE person_id = ? AND state IN "
+			     "('allocated','perso_ready','rendered','held')",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, person_id);
+	return one_card(reg, st, out, "person in production");
+}
+
+int
+reg_cards_by_state(struct registry *reg, const char *state, long limit,
+		   int (*fn)(const struct card_row *card, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	struct card_row c;
+	int r, rc;
+
+	if ((r = reg_prepare(reg,
+			     "SELECT " CARD_COLUMNS " FROM card WHERE state = ? ORDER BY id "
+			     "LIMIT ?",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, state);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &c);
+		if ((r = fn(&c, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = reg_fail(reg, "list cards");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_cards_count_person(struct registry *reg, long long person_id, long *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*n = 0;
+	if ((r = reg_prepare(reg, "SELECT count(*) FROM card WHERE person_id = ?", &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, person_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = (long)sqlite3_column_int64(st, 0);
+	else
+		r = reg_fail(reg, "count cards");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The statements of allocation, prepared once for a run of many allocations. */
+struct card_allocator {
+	struct registry *reg;
+	sqlite3_stmt *card_counter, *pan_counter, *insert, *supersede, *supersede_no;
+};
+
+int
+reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
+{
+	struct card_allocator *ca = xcalloc(1, sizeof(*ca));
+	int r;
+
+	*out = NULL;
+	ca->reg = reg;
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO card_counter(prefix, next_seq) VALUES(?, 2) ON "
+			     "CONFLICT(prefix) DO UPDATE SET next_seq = next_seq + 1 RETURNING "
+			     "next_seq - 1",
+			     &ca->card_counter)) < 0 ||
+	    (r = reg_prepare(reg,
+			     "INSERT INTO pan_counter(bank, next_seq) VALUES(?, 2) ON "
+			     "CONFLICT(bank) DO UPDATE SET next_seq = next_seq + 1 RETURNING "
+			     "next_seq - 1",
+			     &ca->pan_counter)) < 0 ||
+	    (r = reg_prepare(
+		     reg,
+		     "INSERT INTO card(card_no, application_id, person_id, bank, pan, psn, "
+		     "issue_date, expiry_date, instant, state, created_at, updated_at) "
+		     "VALUES(?, ?, ?, ?, ?, '00', ?, ?, ?, 'allocated', cp_now(), cp_now()) "
+		     "RETURNING " CARD_COLUMNS,
+		     &ca->insert)) < 0 ||
+	    (r = reg_prepare(reg,
+			     "UPDATE card SET state = 'superseded', superseded_by = ?, "
+			     "updated_at = cp_now() WHERE person_id = ? AND id <> ? AND state IN "
+			     "('produced','dispatched','delivered','returned')",
+			     &ca->supersede)) < 0 ||
+	    (r = reg_prepare(reg,
+			     "UPDATE card SET state = 'superseded', superseded_by = ?, "
+			     "updated_at = cp_now() WHERE card_no = ? AND id <> ? AND state IN "
+			     "('produced','dispatched','delivered','returned')",
+			     &ca->supersede_no)) < 0) {
+		reg_card_allocator_close(ca);
+		return r;
+	}
+	*out = ca;
+	return 0;
+}
+
+void
+reg_card_allocator_close(struct card_allocator *ca)
+{
+	if (!ca)
+		return;
+	sqlite3_finalize(ca->card_counter);
+	sqlite3_finalize(ca->pan_counter);
+	sqlite3_finalize(ca->insert);
+	sqlite3_finalize(ca->supersede);
+	sqlite3_finalize(ca->supersede_no);
+	free(ca);
+}
+
+/* Take the next value of a counter row (created at 1 on first use). */
+static int
+counter_take(struct registry *reg, sqlite3_stmt *st, const char *key, long long *value)
+{
+	int r = 0, rc;
+
+	sqlite3_reset(st);
+	reg_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int64(st, 0);
+	else
+		r = reg_fail(reg, "take counter");
+	/* a RETURNING statement finishes its write when stepped to the end */
+	if (rc == SQLITE_ROW && sqlite3_step(st) != SQLITE_DONE)
+		r = reg_fail(reg, "take counter");
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, struct card_row *out)
+{
+	struct registry *reg = ca->reg;
+	char card_no[CARDNO_LEN + 1], pan[PAN_LEN + 1];
+	long long seq, pseq, limit = 1;
+	size_t binlen = a->bin ? strlen(a->bin) : 0, seqlen;
+	sqlite3_stmt *st = ca->insert;
+	int r = 0;
+
+	if (!reg->in_tx)
+		return cp_err(CP_ERR_INVALID, "card allocation outside a transaction");
+	if (binlen < 6 || binlen > 12 || strspn(a->bin, "0123456789") != binlen)
+		return cp_err(CP_ERR_CONFIG, "bank %s: BIN '%s' is not 6 to 12 digits", a->bank,
+			      a->bin ? a->bin : "");
+	if ((r = counter_take(reg, ca->card_counter, a->prefix, &seq)) < 0)
+		return r;
+	if ((r = cardno_format(a->prefix, (long)seq, card_no)) < 0)
+		return cp_err_wrap(r, "card counter '%s': ", a->prefix);
+	if ((r = counter_take(reg, ca->pan_counter, a->bank, &pseq)) < 0)
+		return r;
+	seqlen = PAN_LEN - 1 - binlen;
+	for (size_t i = 0; i < seqlen; i++)
+		limit *= 10;
+	if (pseq < 1 || pseq >= limit)
+		return cp_err(CP_ERR_LIMIT,
+			      "bank %s: PAN sequence %lld does not fit the %zu digits "
+			      "after BIN %s",
+			      a->bank, pseq, seqlen, a->bin);
+	snprintf(pan, sizeof(pan), "%s%0*lld", a->bin, (int)seqlen, pseq);
+	pan[PAN_LEN - 1] = luhn_check_digit(pan);
+	pan[PAN_LEN] = '\0';
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	reg_bind_text(st, 1, card_no);
+	sqlite3_bind_int64(st, 2, a->application_id);
+	sqlite3_bind_int64(st, 3, a->person_id);
+	reg_bind_text(st, 4, a->bank);
+	reg_bind_text(st, 5, pan);
+	reg_bind_text(st, 6, a->issue_date);
+	reg_bind_text(st, 7, a->expiry_date);
+	sqlite3_bind_int(st, 8, a->instant ? 1 : 0);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		read_row(st, out);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = reg_fail(reg, "insert card");
+	} else {
+		r = reg_fail(reg, "insert card");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+reg_card_supersede_with(struct card_allocator *ca, long long person_id, long long new_id, long *n)
+{
+	sqlite3_stmt *st = ca->supersede;
+	int r;
+
+	*n = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, new_id);
+	sqlite3_bind_int64(st, 2, person_id);
+	sqlite3_bind_int64(st, 3, new_id);
+	if ((r = reg_step_done(ca->reg, st, "supersede cards")) == 0)
+		*n = (long)sqlite3_changes(ca->reg->db);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+reg_card_supersede_no_with(struct card_allocator *ca, const char *card_no, long long new_id,
+			   long *n)
+{
+	sqlite3_stmt *st = ca->supersede_no;
+	int r;
+
+	*n = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, new_id);
+	reg_bind_text(st, 2, card_no);
+	sqlite3_bind_int64(st, 3, new_id);
+	if ((r = reg_step_done(ca->reg, st, "supersede card")) == 0)
+		*n = (long)sqlite3_changes(ca->reg->db);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+reg_card_allocate(struct registry *reg, const struct card_alloc *a, struct card_row *out)
+{
+	struct card_allocator *ca;
+	int r;
+
+	if ((r = reg_card_allocator_open(reg, &ca)) < 0)
+		return r;
+	r = reg_card_allocate_with(ca, a, out);
+	reg_card_allocator_close(ca);
+	return r;
+}
+
+int
+reg_card_supersede_previous(struct registry *reg, long long person_id, long long new_id, long *n)
+{
+	struct card_allocator *ca;
+	int r;
+
+	*n = 0;
+	if ((r = reg_card_allocator_open(reg, &ca)) < 0)
+		return r;
+	r = reg_card_supersede_with(ca, person_id, new_id, n);
+	reg_card_allocator_close(ca);
+	return r;
+}

@@ -1,0 +1,77 @@
+/*
+ * reg_cards.h - cards in the registry: allocation (card number, PAN, dates) and the
+ * lookups every later stage uses (by id, by card number, by application, by state).
+ *
+ * A card number (docs/card-number.md) and a PAN are allocated once, ever: the counters
+ * move in the same transaction as the card row and the application's state, so a crash
+ * rolls all of it back together and the next run allocates the same numbers again.
+ */
+#ifndef CP_REG_CARDS_H
+#define CP_REG_CARDS_H
+
+struct registry;
+
+struct card_row {
+	long long id;
+	char card_no[10];
+	long long application_id;
+	long long person_id;
+	char bank[16];
+	char pan[20];
+	char psn[3];
+	char issue_date[11], expiry_date[11]; /* YYYY-MM-DD, "" when not set */
+	int instant;
+	char state[16];
+	char held_reason[64];
+	int line; /* 0 when not set */
+	char claimed_by[64];
+	char chip_id[64];
+	long long superseded_by; /* 0 when not set */
+	char created_at[32], updated_at[32];
+};
+
+/* What allocation needs; the caller holds a transaction (registry_begin). */
+struct card_alloc {
+	long long application_id, person_id;
+	const char *bank;
+	const char *bin;    /* the bank's BIN prefix (banks.bins), 6..12 digits */
+	const char *prefix; /* card.number_prefix */
+	const char *issue_date, *expiry_date;
+	int instant;
+};
+
+/* Allocate the next card number and PAN and insert the card (state 'allocated').
+ * CP_ERR_LIMIT when a counter is exhausted; must run inside a transaction. */
+int reg_card_allocate(struct registry *reg, const struct card_alloc *a, struct card_row *out);
+/* Mark the person's earlier cards that are out of production (produced, dispatched,
+ * delivered, returned) superseded by card new_id; *n = how many. Inside a transaction. */
+int reg_card_supersede_previous(struct registry *reg, long long person_id, long long new_id,
+				long *n);
+
+/* The same for a run of many allocations: the statements prepared once. */
+struct card_allocator;
+int reg_card_allocator_open(struct registry *reg, struct card_allocator **out);
+void reg_card_allocator_close(struct card_allocator *ca);
+int reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a,
+			   struct card_row *out);
+int reg_card_supersede_with(struct card_allocator *ca, long long person_id, long long new_id,
+			    long *n);
+/* Supersede the one card card_no (out of production) by new_id: a change of ID number
+ * (manual item 24) replaces a card registered under the person's former number. */
+int reg_card_supersede_no_with(struct card_allocator *ca, const char *card_no, long long new_id,
+			       long *n);
+
+/* Lookups: 0 and *out filled, CP_ERR_NOTFOUND, or CP_ERR_DB. */
+int reg_card_by_id(struct registry *reg, long long id, struct card_row *out);
+int reg_card_by_no(struct registry *reg, const char *card_no, struct card_row *out);
+int reg_card_by_application(struct registry *reg, long long application_id, struct card_row *out);
+/* The person's card in production (allocated, perso_ready, rendered, held), if any. */
+int reg_card_in_production(struct registry *reg, long long person_id, struct card_row *out);
+/* Call fn for every card in state, in id order; stops early when fn returns non-zero
+ * (returned). limit 0 = no limit. */
+int reg_cards_by_state(struct registry *reg, const char *state, long limit,
+		       int (*fn)(const struct card_row *card, void *arg), void *arg);
+/* Number of cards of a person. */
+int reg_cards_count_person(struct registry *reg, long long person_id, long *n);
+
+#endif

@@ -1,0 +1,644 @@
+/* reg_production.c - claims, production attempts, holds, pauses and counts (see
+ * reg_production.h). Each change is one transaction; the schema's triggers audit it. */
+#include "registry/reg_production.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "registry/registry_sqlite.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
+
+static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+}
+
+/* Run fn inside BEGIN IMMEDIATE ... COMMIT; roll back on failure. */
+static int
+in_tx(struct registry *reg, int (*fn)(struct registry *, void *), void *arg)
+{
+	int r;
+
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	if ((r = fn(reg, arg)) < 0) {
+		int keep = r;
+
+		registry_rollback(reg);
+		return keep;
+	}
+	return registry_commit(reg);
+}
+
+/* The single id a query with an int and up to two text parameters finds (0: none). */
+static int
+query_id3(struct registry *reg, const char *sql, long long p1, const char *p2, const char *p3,
+	  long long *id)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*id = 0;
+	if ((r = reg_prepare(reg, sql, &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, p1);
+	if (p2)
+		reg_bind_text(st, 2, p2);
+	if (p3)
+		reg_bind_text(st, 3, p3);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		r = reg_fail(reg, "find card to claim");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+query_id(struct registry *reg, const char *sql, long long p1, const char *p2, long long *id)
+{
+	return query_id3(reg, sql, p1, p2, NULL, id);
+}
+
+struct claim {
+	int line;
+	const char *card_no, *exclude;
+	long long id;
+};
+
+static int
+set_claim(struct registry *reg, struct claim *c)
+{
+	sqlite3_stmt *st;
+	char who[32];
+	int r;
+
+	snprintf(who, sizeof(who), "line%d", c->line);
+	if ((r = reg_prepare(reg,
+			     "UPDATE card SET claimed_by = ?, line = ?, updated_at = cp_now() "
+			     "WHERE id = ? AND state = 'rendered' "
+			     "AND (claimed_by IS NULL OR claimed_by = ?1)",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, who);
+	sqlite3_bind_int(st, 2, c->line);
+	sqlite3_bind_int64(st, 3, c->id);
+	if ((r = reg_step_done(reg, st, "claim card")) == 0 && sqlite3_changes(reg->db) != 1)
+		r = cp_err(CP_ERR_BUSY, "card %lld was claimed by someone else", c->id);
+	sqlite3_finalize(st);
+	if (r == 0) {
+		char detail[48];
+
+		snprintf(detail, sizeof(detail), "claimed by %s", who);
+		r = registry_audit(reg, "card", c->id, "claimed", detail);
+	}
+	return r;
+}
+
+static int
+claim_next_tx(struct registry *reg, void *arg)
+{
+	struct claim *c = arg;
+	char who[32];
+	int r;
+
+	snprintf(who, sizeof(who), "line%d", c->line);
+	/* a card this line already holds comes first (remakes, an interrupted run) */
+	if ((r = query_id3(reg,
+			   "SELECT id FROM card WHERE state = 'rendered' AND claimed_by = ?2 "
+			   "AND ?1 = ?1 AND id NOT IN (SELECT value FROM json_each(?3)) "
+			   "ORDER BY id LIMIT 1",
+			   c->line, who, c->exclude, &c->id)) < 0)
+		return r;
+	if (c->id)
+		return 0;
+	if ((r = query_id3(reg,
+			   "SELECT id FROM card WHERE state = 'rendered' AND claimed_by IS NULL "
+			   "AND ?1 = ?1 AND id NOT IN (SELECT value FROM json_each(?3)) "
+			   "ORDER BY instant DESC, id LIMIT 1",
+			   c->line, "", c->exclude, &c->id)) < 0)
+		return r;
+	if (!c->id)
+		return cp_err(CP_ERR_NOTFOUND, "no rendered card waiting");
+	return set_claim(reg, c);
+}
+
+int
+reg_prod_claim_next(struct registry *reg, int line, const char *exclude, struct card_row *out)
+{
+	struct claim c = {.line = line, .exclude = exclude ? exclude : "[]"};
+	int r;
+
+	if ((r = in_tx(reg, claim_next_tx, &c)) < 0)
+		return r;
+	return reg_card_by_id(reg, c.id, out);
+}
+
+static int
+claim_card_tx(struct registry *reg, void *arg)
+{
+	struct claim *c = arg;
+	struct card_row row;
+	char who[32];
+	int r;
+
+	snprintf(who, sizeof(who), "line%d", c->line);
+	if ((r = reg_card_by_no(reg, c->card_no, &row)) < 0)
+		return r == CP_ERR_NOTFOUND ? cp_err(r, "no card '%s'", c->card_no) : r;
+	c->id = row.id;
+	if (strcmp(row.state, "rendered"))
+		return cp_err(CP_ERR_INVALID, "card %s is '%s', not 'rendered'", c->card_no,
+			      row.state);
+	if (row.claimed_by[0] && strcmp(row.claimed_by, who))
+		return cp_err(CP_ERR_BUSY, "card %s is claimed by %s", c->card_no, row.claimed_by);
+	if (!strcmp(row.claimed_by, who))
+		return 0;
+	return set_claim(reg, c);
+}
+
+int
+reg_prod_claim_card(struct registry *reg, int line, const char *card_no, struct card_row *out)
+{
+	struct claim c = {.line = line, .card_no = card_no};
+	int r;
+
+	if ((r = in_tx(reg, claim_card_tx, &c)) < 0)
+		return r;
+	return reg_card_by_id(reg, c.id, out);
+}
+
+struct release {
+	int line;
+	long long card_id;
+};
+
+static int
+release_tx(struct registry *reg, void *arg)
+{
+	struct release *rl = arg;
+	sqlite3_stmt *st;
+	char who[32];
+	int r;
+
+	snprintf(who, sizeof(who), "line%d", rl->line);
+	if ((r = reg_prepare(reg,
+			     "UPDATE card SET claimed_by = NULL, updated_at = cp_now() "
+			     "WHERE id = ? AND claimed_by = ? AND NOT EXISTS (SELECT 1 FROM "
+			     "production_attempt p WHERE p.card_id = card.id AND "
+			     "p.state = 'in_flight')",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, rl->card_id);
+	reg_bind_text(st, 2, who);
+	r = reg_step_done(reg, st, "release card");
+	sqlite3_finalize(st);
+	if (r == 0 && sqlite3_changes(reg->db) == 1)
+		r = registry_audit(reg, "card", rl->card_id, "released", who);
+	return r;
+}
+
+int
+reg_prod_release(struct registry *reg, int line, long long card_id)
+{
+	struct release rl = {line, card_id};
+
+	return in_tx(reg, release_tx, &rl);
+}
+
+int
+reg_prod_card_attempts(struct registry *reg, long long card_id, int *fed, int *card_faults)
+{
+	long long n;
+	int r;
+
+	if ((r = query_id(reg,
+			  "SELECT count(*) FROM production_attempt WHERE card_id = ? AND fed = 1",
+			  card_id, NULL, &n)) < 0)
+		return r;
+	*fed = (int)n;
+	r = query_id(reg,
+		     "SELECT count(*) FROM production_attempt WHERE card_id = ? AND "
+		     "state = 'spoiled' AND spoil_reason IN ('chip', 'qc', 'print')",
+		     card_id, NULL, &n);
+	*card_faults = (int)n;
+	return r;
+}
+
+struct begin {
+	long long card_id;
+	int line;
+	const char *shift;
+	struct prod_attempt *a;
+};
+
+static int
+begin_tx(struct registry *reg, void *arg)
+{
+	struct begin *b = arg;
+	long long next;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = query_id(reg,
+			  "SELECT coalesce(max(attempt_no), 0) + 1 FROM production_attempt "
+			  "WHERE card_id = ?",
+			  b->card_id, NULL, &next)) < 0)
+		return r;
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO production_attempt(card_id, attempt_no, line, shift, "
+			     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight')",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, b->card_id);
+	sqlite3_bind_int64(st, 2, next);
+	sqlite3_bind_int(st, 3, b->line);
+	reg_bind_text(st, 4, b->shift);
+	r = reg_step_done(reg, st, "record attempt");
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	b->a->id = sqlite3_last_insert_rowid(reg->db);
+	b->a->attempt_no = (int)next;
+	return 0;
+}
+
+int
+reg_prod_attempt_begin(struct registry *reg, long long card_id, int line, const char *shift,
+		       struct prod_attempt *out)
+{
+	struct begin b = {card_id, line, shift, out};
+
+	memset(out, 0, sizeof(*out));
+	out->card_id = card_id;
+	out->line = line;
+	snprintf(out->shift, sizeof(out->shift), "%s", shift);
+	snprintf(out->state, sizeof(out->state), "in_flight");
+	snprintf(out->step, sizeof(out->step), "started");
+	return in_tx(reg, begin_tx, &b);
+}
+
+struct step {
+	struct prod_attempt *a;
+	const char *step, *chip_id;
+};
+
+static int
+step_tx(struct registry *reg, void *arg)
+{
+	struct step *s = arg;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "UPDATE production_attempt SET step = ?, "
+			     "fed = CASE WHEN ? = 'started' THEN fed ELSE 1 END, "
+			     "chip_id = coalesce(?, chip_id) WHERE id = ? AND state = 'in_flight'",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, s->step);
+	reg_bind_text(st, 2, s->step);
+	reg_bind_text(st, 3, s->chip_id);
+	sqlite3_bind_int64(st, 4, s->a->id);
+	r = reg_step_done(reg, st, "record attempt step");
+	if (r == 0 && sqlite3_changes(reg->db) != 1)
+		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", s->a->id);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_attempt_step(struct registry *reg, struct prod_attempt *a, const char *step,
+		      const char *chip_id)
+{
+	struct step s = {a, step, chip_id};
+	int r = in_tx(reg, step_tx, &s);
+
+	if (r == 0) {
+		snprintf(a->step, sizeof(a->step), "%s", step);
+		if (strcmp(step, "started"))
+			a->fed = 1;
+		if (chip_id)
+			snprintf(a->chip_id, sizeof(a->chip_id), "%s", chip_id);
+	}
+	return r;
+}
+
+struct end {
+	struct prod_attempt *a;
+	const char *reason, *detail;
+};
+
+static int
+end_attempt(struct registry *reg, struct end *e, const char *state)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "UPDATE production_attempt SET state = ?, spoil_reason = ?, "
+			     "detail = ?, ended_at = cp_now() WHERE id = ? AND "
+			     "state = 'in_flight'",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, state);
+	reg_bind_text(st, 2, e->reason);
+	reg_bind_text(st, 3, e->detail);
+	sqlite3_bind_int64(st, 4, e->a->id);
+	r = reg_step_done(reg, st, "end attempt");
+	if (r == 0 && sqlite3_changes(reg->db) != 1)
+		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", e->a->id);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+produced_tx(struct registry *reg, void *arg)
+{
+	struct end *e = arg;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = end_attempt(reg, e, "produced")) < 0)
+		return r;
+	if ((r = reg_prepare(reg,
+			     "UPDATE card SET state = 'produced', chip_id = ?, "
+			     "claimed_by = NULL, updated_at = cp_now() WHERE id = ? AND "
+			     "state = 'rendered'",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, e->a->chip_id[0] ? e->a->chip_id : NULL);
+	sqlite3_bind_int64(st, 2, e->a->card_id);
+	r = reg_step_done(reg, st, "mark card produced");
+	if (r == 0 && sqlite3_changes(reg->db) != 1)
+		r = cp_err(CP_ERR_INTEGRITY, "card %lld is no longer 'rendered'", e->a->card_id);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_attempt_produced(struct registry *reg, struct prod_attempt *a)
+{
+	struct end e = {a, NULL, NULL};
+	int r = in_tx(reg, produced_tx, &e);
+
+	if (r == 0)
+		snprintf(a->state, sizeof(a->state), "produced");
+	return r;
+}
+
+static int
+spoiled_tx(struct registry *reg, void *arg)
+{
+	return end_attempt(reg, arg, "spoiled");
+}
+
+int
+reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const char *reason,
+			 const char *detail)
+{
+	struct end e = {a, reason, detail};
+	int ok = 0, r;
+
+	for (size_t i = 0; i < PROD_NREASONS; i++)
+		ok |= !strcmp(reason, prod_reasons[i]);
+	if (!ok)
+		return cp_err(CP_ERR_INVALID, "'%s' is not a spoil reason", reason);
+	if ((r = in_tx(reg, spoiled_tx, &e)) == 0) {
+		snprintf(a->state, sizeof(a->state), "spoiled");
+		snprintf(a->spoil_reason, sizeof(a->spoil_reason), "%s", reason);
+	}
+	return r;
+}
+
+struct hold {
+	long long card_id;
+	const char *reason;
+};
+
+static int
+hold_tx(struct registry *reg, void *arg)
+{
+	struct hold *h = arg;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "UPDATE card SET state = 'held', held_reason = ?, "
+			     "claimed_by = NULL, updated_at = cp_now() WHERE id = ? AND "
+			     "state = 'rendered'",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, h->reason);
+	sqlite3_bind_int64(st, 2, h->card_id);
+	r = reg_step_done(reg, st, "hold card");
+	if (r == 0 && sqlite3_changes(reg->db) != 1)
+		r = cp_err(CP_ERR_INTEGRITY, "card %lld is no longer 'rendered'", h->card_id);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_hold(struct registry *reg, long long card_id, const char *reason)
+{
+	struct hold h = {card_id, reason};
+
+	return in_tx(reg, hold_tx, &h);
+}
+
+int
+reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct prod_attempt *v = NULL;
+	size_t cnt = 0;
+	int r, rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = reg_prepare(reg,
+			     "SELECT p.id, p.card_id, p.attempt_no, p.line, p.fed, c.card_no, "
+			     "p.shift, p.state, p.step, coalesce(p.chip_id, '') FROM "
+			     "production_attempt p JOIN card c ON c.id = p.card_id WHERE "
+			     "p.line = ? AND p.state = 'in_flight' ORDER BY p.id",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int(st, 1, line);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct prod_attempt *a;
+
+		v = xrealloc(v, (cnt + 1) * sizeof(*v));
+		a = &v[cnt++];
+		memset(a, 0, sizeof(*a));
+		a->id = sqlite3_column_int64(st, 0);
+		a->card_id = sqlite3_column_int64(st, 1);
+		a->attempt_no = sqlite3_column_int(st, 2);
+		a->line = sqlite3_column_int(st, 3);
+		a->fed = sqlite3_column_int(st, 4);
+		copy_col(st, 5, a->card_no, sizeof(a->card_no));
+		copy_col(st, 6, a->shift, sizeof(a->shift));
+		copy_col(st, 7, a->state, sizeof(a->state));
+		copy_col(st, 8, a->step, sizeof(a->step));
+		copy_col(st, 9, a->chip_id, sizeof(a->chip_id));
+	}
+	if (rc != SQLITE_DONE) {
+		r = reg_fail(reg, "list attempts in flight");
+		free(v);
+		v = NULL;
+		cnt = 0;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = cnt;
+	return r;
+}
+
+struct pause {
+	int line;
+	const char *shift, *cause, *outcome;
+	long long id;
+};
+
+static int
+pause_begin_tx(struct registry *reg, void *arg)
+{
+	struct pause *p = arg;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO production_pause(line, shift, cause, started_at) "
+			     "VALUES(?, ?, ?, cp_now())",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int(st, 1, p->line);
+	reg_bind_text(st, 2, p->shift);
+	reg_bind_text(st, 3, p->cause);
+	r = reg_step_done(reg, st, "record pause");
+	sqlite3_finalize(st);
+	p->id = sqlite3_last_insert_rowid(reg->db);
+	return r;
+}
+
+int
+reg_prod_pause_begin(struct registry *reg, int line, const char *shift, const char *cause,
+		     long long *pause_id)
+{
+	struct pause p = {.line = line, .shift = shift, .cause = cause};
+	int r = in_tx(reg, pause_begin_tx, &p);
+
+	*pause_id = r == 0 ? p.id : 0;
+	return r;
+}
+
+static int
+pause_end_tx(struct registry *reg, void *arg)
+{
+	struct pause *p = arg;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "UPDATE production_pause SET ended_at = cp_now(), outcome = ? "
+			     "WHERE id = ? AND outcome IS NULL",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, p->outcome);
+	sqlite3_bind_int64(st, 2, p->id);
+	r = reg_step_done(reg, st, "end pause");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_pause_end(struct registry *reg, long long pause_id, const char *outcome)
+{
+	struct pause p = {.id = pause_id, .outcome = outcome};
+
+	return in_tx(reg, pause_end_tx, &p);
+}
+
+int
+reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_counts *c)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = reg_prepare(reg,
+			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*) FROM "
+			     "production_attempt WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) "
+			     "GROUP BY 1, 2, 3",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int(st, 1, line);
+	reg_bind_text(st, 2, shift);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(st, 0);
+		const char *reason = (const char *)sqlite3_column_text(st, 1);
+		int fed = sqlite3_column_int(st, 2);
+		long n = (long)sqlite3_column_int64(st, 3);
+
+		c->attempts += n;
+		if (fed)
+			c->fed += n;
+		if (!strcmp(state, "produced")) {
+			c->produced += n;
+		} else if (!strcmp(state, "spoiled")) {
+			c->spoiled += n;
+			if (fed)
+				c->spoiled_fed += n;
+			else
+				c->not_fed += n;
+			for (size_t i = 0; i < PROD_NREASONS; i++)
+				if (!strcmp(reason, prod_reasons[i]))
+					c->by_reason[i] += n;
+		} else {
+			c->in_flight += n;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = reg_fail(reg, "count attempts");
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	if ((r = reg_prepare(reg,
+			     "SELECT (SELECT count(*) FROM production_pause WHERE line = ?1 "
+			     "AND (?2 IS NULL OR shift = ?2)), (SELECT count(DISTINCT c.id) "
+			     "FROM card c JOIN production_attempt p ON p.card_id = c.id WHERE "
+			     "c.state = 'held' AND p.line = ?1 AND (?2 IS NULL OR p.shift = ?2))",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int(st, 1, line);
+	reg_bind_text(st, 2, shift);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->pauses = (long)sqlite3_column_int64(st, 0);
+		c->held = (long)sqlite3_column_int64(st, 1);
+	} else {
+		r = reg_fail(reg, "count pauses");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_chip_of(struct registry *reg, const char *card_no, char *chip_id, size_t sz)
+{
+	struct card_row row;
+	int r;
+
+	if ((r = reg_card_by_no(reg, card_no, &row)) < 0)
+		return r == CP_ERR_NOTFOUND ? cp_err(r, "no card '%s'", card_no) : r;
+	if (!row.chip_id[0])
+		return cp_err(CP_ERR_NOTFOUND, "card %s has no chip yet (state '%s')", card_no,
+			      row.state);
+	snprintf(chip_id, sz, "%s", row.chip_id);
+	return 0;
+}

@@ -1,0 +1,482 @@
+/* reg_status.c - SQLite side of the reports (reg_status.h). */
+#include "registry/reg_status.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "registry/registry_sqlite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Beijing date of a stored UTC timestamp */
+#define BJ(col) "date(" col ", '+8 hours')"
+
+typedef void (*row_fn)(sqlite3_stmt *st, void *elem);
+
+/* Step st to the end, growing *v by elem_size per row and filling it with load(). */
+static int
+collect(struct registry *reg, sqlite3_stmt *st, size_t elem_size, row_fn load, void **v, size_t *n)
+{
+	unsigned char *arr = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 32;
+			arr = xrealloc(arr, cap * elem_size);
+		}
+		memset(arr + cnt * elem_size, 0, elem_size);
+		load(st, arr + cnt * elem_size);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE)
+		r = reg_fail(reg, "report query");
+	sqlite3_finalize(st);
+	*v = arr;
+	*n = cnt;
+	return r;
+}
+
+/* Load consecutive text columns from col into an array of char * fields. */
+static void
+texts(sqlite3_stmt *st, int col, char **const *fields, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		*fields[i] = reg_column_strdup(st, col + (int)i);
+}
+
+static void
+free_texts(char **const *fields, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		free(*fields[i]);
+}
+
+int
+reg_snapshot_begin(struct registry *reg)
+{
+	long long v;
+	int r;
+
+	if ((r = reg_exec(reg, "BEGIN DEFERRED")) < 0)
+		return r;
+	reg->in_tx = 1;
+	/* the snapshot starts at the first read */
+	if ((r = reg_query_int(reg, "SELECT count(*) FROM meta", &v)) < 0)
+		registry_rollback(reg);
+	return r;
+}
+
+/* ---- status ---- */
+
+#define STATUS_TEXTS(a)                                                                            \
+	{                                                                                          \
+		&(a)->channel, &(a)->channel_ref, &(a)->app_type, &(a)->submitted_at,              \
+			&(a)->created_at, &(a)->state, &(a)->reason_code, &(a)->reason_zh,         \
+			&(a)->reason_en, &(a)->due_date, &(a)->delivery, &(a)->branch,             \
+			&(a)->card_no, &(a)->card_state, &(a)->held_reason, &(a)->produced_at,     \
+			&(a)->method, &(a)->tracking_no, &(a)->item_state, &(a)->dispatched_at,    \
+			&(a)->delivered_at, &(a)->returned_at, &(a)->event_detail,                 \
+			&(a)->handed_out_at                                                        \
+	}
+
+static void
+load_status(sqlite3_stmt *st, void *elem)
+{
+	struct status_app *a = elem;
+	char **const f[] = STATUS_TEXTS(a);
+
+	a->app_id = sqlite3_column_int64(st, 0);
+	a->duplicate_of = sqlite3_column_int64(st, 1);
+	a->card_id = sqlite3_column_int64(st, 2);
+	texts(st, 3, f, ARRAY_SIZE(f));
+}
+
+void
+status_apps_free(struct status_app *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct status_app *a = &v[i];
+		char **const f[] = STATUS_TEXTS(a);
+
+		free_texts(f, ARRAY_SIZE(f));
+	}
+	free(v);
+}
+
+int
+reg_status_person(struct registry *reg, const char *id_number, struct status_app **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT a.id, coalesce(a.duplicate_of, 0), coalesce(c.id, 0), a.channel, "
+		     "a.channel_ref, a.app_type, a.submitted_at, a.created_at, a.state, "
+		     "a.reason_code, a.reason_zh, a.reason_en, a.due_date, a.delivery, a.branch, "
+		     "c.card_no, c.state, c.held_reason, (SELECT max(p.ended_at) FROM "
+		     "production_attempt p WHERE p.card_id = c.id AND p.state = 'produced'), "
+		     "d.method, d.tracking_no, d.state, d.dispatched_at, d.delivered_at, "
+		     "d.returned_at, d.event_detail, d.handed_out_at FROM application a "
+		     "LEFT JOIN card c ON c.application_id = a.id "
+		     "LEFT JOIN dispatch_item d ON d.card_id = c.id "
+		     "WHERE a.id_number = ?1 OR upper(a.id_number) = upper(?1) "
+		     "ORDER BY a.created_at, a.id",
+		     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, id_number);
+	return collect(reg, st, sizeof(**v), load_status, (void **)v, n);
+}
+
+#define FEED_TEXTS(e)                                                                              \
+	{                                                                                          \
+		&(e)->at, &(e)->entity, &(e)->event, &(e)->detail, &(e)->channel,                  \
+			&(e)->channel_ref, &(e)->id_number, &(e)->card_no, &(e)->tracking_no       \
+	}
+
+static void
+load_feed(sqlite3_stmt *st, void *elem)
+{
+	struct feed_event *e = elem;
+	char **const f[] = FEED_TEXTS(e);
+
+	e->seq = sqlite3_column_int64(st, 0);
+	e->app_id = sqlite3_column_int64(st, 1);
+	texts(st, 2, f, ARRAY_SIZE(f));
+}
+
+void
+feed_events_free(struct feed_event *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct feed_event *e = &v[i];
+		char **const f[] = FEED_TEXTS(e);
+
+		free_texts(f, ARRAY_SIZE(f));
+	}
+	free(v);
+}
+
+int
+reg_status_feed(struct registry *reg, long long after, long long limit, struct feed_event **v,
+		size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT l.id, coalesce(a.id, 0), l.at, l.entity, l.event, l.detail, "
+		     "a.channel, "
+		     "a.channel_ref, a.id_number, c.card_no, d.tracking_no FROM audit_log l "
+		     "LEFT JOIN dispatch_item d ON l.entity = 'dispatch' AND d.id = l.entity_id "
+		     "LEFT JOIN card c ON c.id = CASE l.entity WHEN 'card' THEN l.entity_id "
+		     "  WHEN 'dispatch' THEN d.card_id END "
+		     "LEFT JOIN application a ON a.id = CASE l.entity WHEN 'application' THEN "
+		     "  l.entity_id ELSE c.application_id END "
+		     "WHERE l.id > ?1 AND l.entity IN ('application', 'card', 'dispatch') "
+		     "ORDER BY l.id LIMIT ?2",
+		     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit);
+	return collect(reg, st, sizeof(**v), load_feed, (void **)v, n);
+}
+
+/* ---- reconciliation ---- */
+
+static void
+load_str(sqlite3_stmt *st, void *elem)
+{
+	*(char **)elem = reg_column_strdup(st, 0);
+}
+
+int
+reg_recon_banks(struct registry *reg, const char *day, char ***v, size_t *n)
+{
+	static const char sql[] =
+		"SELECT bank FROM card WHERE date(created_at, '+8 hours') = ?1 "
+		"UNION SELECT c.bank FROM production_attempt p JOIN card c ON c.id = p.card_id "
+		"WHERE p.state <> 'in_flight' AND date(p.ended_at, '+8 hours') = ?1 "
+		"UNION SELECT c.bank FROM dispatch_item d JOIN card c ON c.id = d.card_id "
+		"WHERE date(d.dispatched_at, '+8 hours') = ?1 OR date(d.returned_at, '+8 hours') = "
+		"?1 "
+		"ORDER BY 1";
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(reg, sql, &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, day);
+	return collect(reg, st, sizeof(char *), load_str, (void **)v, n);
+}
+
+static int
+count1(struct registry *reg, const char *sql, const char *bank, const char *day, long long *out)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*out = 0;
+	if ((r = reg_prepare(reg, sql, &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, bank);
+	reg_bind_text(st, 2, day);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		r = reg_fail(reg, "reconciliation count");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_recon_counts(struct registry *reg, const char *bank, const char *day, struct recon_counts *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = count1(reg,
+			"SELECT count(*) FROM card WHERE bank = ?1 AND " BJ("created_at") " = ?2",
+			bank, day, &out->ordered)) < 0 ||
+	    (r = count1(reg,
+			"SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id "
+			"WHERE c.bank = ?1 AND p.state = 'produced' AND " BJ("p.ended_at") " = ?2",
+			bank, day, &out->produced)) < 0 ||
+	    (r = count1(reg,
+			"SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id "
+			"WHERE c.bank = ?1 AND p.state = 'spoiled' AND " BJ("p.ended_at") " = ?2",
+			bank, day, &out->spoiled)) < 0 ||
+	    (r = count1(reg,
+			"SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
+			"WHERE c.bank = ?1 AND " BJ("d.dispatched_at") " = ?2",
+			bank, day, &out->dispatched)) < 0 ||
+	    (r = count1(reg,
+			"SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
+			"WHERE c.bank = ?1 AND " BJ("d.returned_at") " = ?2",
+			bank, day, &out->returned)) < 0)
+		return r;
+	return 0;
+}
+
+static void
+load_named(sqlite3_stmt *st, void *elem)
+{
+	struct named_count *c = elem;
+
+	c->name = reg_column_strdup(st, 0);
+	if (!c->name)
+		c->name = xstrdup("");
+	c->n = sqlite3_column_int64(st, 1);
+}
+
+void
+named_counts_free(struct named_count *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+int
+reg_recon_spoiled(struct registry *reg, const char *bank, const char *day, struct named_count **v,
+		  size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT p.spoil_reason, count(*) FROM production_attempt p JOIN card c "
+		     "ON c.id = p.card_id WHERE c.bank = ?1 AND p.state = 'spoiled' AND "
+		     "" BJ("p.ended_at") " = ?2 GROUP BY 1 ORDER BY 1",
+		     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, bank);
+	reg_bind_text(st, 2, day);
+	return collect(reg, st, sizeof(**v), load_named, (void **)v, n);
+}
+
+static void
+load_card(sqlite3_stmt *st, void *elem)
+{
+	struct recon_card *c = elem;
+	char **const f[] = {&c->pan, &c->card_no, &c->produced_at};
+
+	texts(st, 0, f, ARRAY_SIZE(f));
+}
+
+void
+recon_cards_free(struct recon_card *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].pan);
+		free(v[i].card_no);
+		free(v[i].produced_at);
+	}
+	free(v);
+}
+
+int
+reg_recon_cards(struct registry *reg, const char *bank, const char *day, struct recon_card **v,
+		size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT c.pan, c.card_no, p.ended_at FROM production_attempt p JOIN "
+		     "card c ON c.id = p.card_id WHERE c.bank = ?1 AND p.state = 'produced' "
+		     "AND " BJ("p.ended_at") " = ?2 ORDER BY c.card_no",
+		     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, bank);
+	reg_bind_text(st, 2, day);
+	return collect(reg, st, sizeof(**v), load_card, (void **)v, n);
+}
+
+static void
+load_refund(sqlite3_stmt *st, void *elem)
+{
+	struct recon_refund *f = elem;
+	char **const t[] = {&f->channel_ref, &f->old_card_no, &f->new_card_no,
+			    &f->bank,	     &f->requested,   &f->id_number};
+
+	f->app_id = sqlite3_column_int64(st, 0);
+	f->amount_fen = sqlite3_column_int64(st, 1);
+	texts(st, 2, t, ARRAY_SIZE(t));
+}
+
+void
+recon_refunds_free(struct recon_refund *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].channel_ref);
+		free(v[i].old_card_no);
+		free(v[i].new_card_no);
+		free(v[i].bank);
+		free(v[i].requested);
+		free(v[i].id_number);
+	}
+	free(v);
+}
+
+int
+reg_recon_refunds(struct registry *reg, const char *bank, const char *day, struct recon_refund **v,
+		  size_t *n)
+{
+	/* the refund goes through the bank of the replacement card, else the application's */
+	static const char sql[] =
+		"SELECT a.id, a.transport_balance, a.channel_ref, a.old_card_no, c.card_no, "
+		"coalesce(c.bank, a.bank), date(coalesce(a.submitted_at, a.created_at), "
+		"'+8 hours'), a.id_number FROM application a LEFT JOIN card c ON "
+		"c.application_id = a.id WHERE a.app_type = 'replace-damaged' AND a.state IN "
+		"('accepted', 'held') AND a.transport_balance > 0 AND (?1 IS NULL OR "
+		"coalesce(c.bank, a.bank) = ?1) AND date(a.created_at, '+8 hours') = ?2 "
+		"ORDER BY a.id";
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(reg, sql, &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, bank);
+	reg_bind_text(st, 2, day);
+	return collect(reg, st, sizeof(**v), load_refund, (void **)v, n);
+}
+
+/* ---- SLA ---- */
+
+static void
+load_sla(sqlite3_stmt *st, void *elem)
+{
+	struct sla_item *s = elem;
+	char **const f[] = {&s->app_type, &s->due_date, &s->done_date};
+
+	texts(st, 0, f, ARRAY_SIZE(f));
+}
+
+void
+sla_items_free(struct sla_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].app_type);
+		free(v[i].due_date);
+		free(v[i].done_date);
+	}
+	free(v);
+}
+
+int
+reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT * FROM (SELECT coalesce(a.app_type, 'unknown'), a.due_date, "
+		     "(SELECT " BJ("min(p.ended_at)") " FROM card c JOIN production_attempt p ON "
+						      "p.card_id = c.id WHERE c.application_id = "
+						      "a.id AND p.state = 'produced') "
+						      "AS done FROM application a WHERE a.state IN "
+						      "('accepted', 'held') AND "
+						      "a.due_date IS NOT NULL) WHERE done IS NULL "
+						      "OR done = ?1 ORDER BY 1, 2",
+		     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, day);
+	return collect(reg, st, sizeof(**v), load_sla, (void **)v, n);
+}
+
+/* ---- run report ---- */
+
+int
+reg_counts(struct registry *reg, enum reg_count_kind kind, const char *since, const char *until,
+	   struct named_count **v, size_t *n)
+{
+	static const char *const sql[] = {
+		[COUNT_CARD_STATES] = "SELECT state, count(*) FROM card GROUP BY 1 ORDER BY 2 DESC",
+		[COUNT_APP_STATES] = "SELECT state, count(*) FROM application WHERE created_at >= "
+				     "?1 AND created_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1",
+		[COUNT_REJECTS] = "SELECT coalesce(reason_code, 'unknown'), count(*) FROM "
+				  "application WHERE state = 'rejected' AND created_at >= ?1 AND "
+				  "created_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1",
+		[COUNT_SPOILAGE] = "SELECT spoil_reason, count(*) FROM production_attempt WHERE "
+				   "state = 'spoiled' AND ended_at >= ?1 AND ended_at < ?2 "
+				   "GROUP BY 1 ORDER BY 2 DESC, 1",
+		[COUNT_DISPATCH] = "SELECT method, count(*) FROM dispatch_item WHERE dispatched_at "
+				   ">= ?1 AND dispatched_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1",
+	};
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((unsigned)kind >= ARRAY_SIZE(sql))
+		return cp_err(CP_ERR_INVALID, "unknown count kind %d", (int)kind);
+	if ((r = reg_prepare(reg, sql[kind], &st)) < 0)
+		return r;
+	if (kind != COUNT_CARD_STATES) {
+		reg_bind_text(st, 1, since);
+		reg_bind_text(st, 2, until);
+	}
+	return collect(reg, st, sizeof(**v), load_named, (void **)v, n);
+}

@@ -1,0 +1,28 @@
+/*
+ * cardno.h - the social security card number (卡号, AAZ500; EF05 record 7, an9), as this
+ * bureau allocates it (docs/card-number.md):
+ *
+ *   P SSSSSSS C      9 characters
+ *   P  card.number_prefix: one character A-Z or 0-9
+ *   S  the 7-digit sequence from card_counter (0000001..9999999), zero-padded
+ *   C  ISO/IEC 7064 MOD 37-36 check character ('0'..'9', 'A'..'Z') over P and S
+ *
+ * Pure functions.
+ */
+#ifndef CP_CARDNO_H
+#define CP_CARDNO_H
+
+#define CARDNO_LEN 9
+#define CARDNO_SEQ_MAX 9999999L
+
+/* ISO/IEC 7064 MOD 37-36 check character of s (characters 0-9, A-Z), or 0 if s is empty
+ * or holds any other character. */
+char cardno_check_char(const char *s);
+/* Format prefix + seq + check into out (at least 10 bytes). CP_ERR_INVALID for a prefix
+ * that is not one character A-Z/0-9 or a seq outside 1..CARDNO_SEQ_MAX. */
+int cardno_format(const char *prefix, long seq, char out[CARDNO_LEN + 1]);
+/* 0 if s is a well-formed card number (length, characters, check character); otherwise
+ * CP_ERR_INVALID with cp_errmsg() saying what is wrong. */
+int cardno_validate(const char *s);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * photo_check.c - the photo standard check with libjpeg(-turbo) (see photo_check.h).
+ *
+ * libjpeg reports fatal errors through error_exit, which must not return: ours longjmps
+ * back to photo_check(). Warnings (a truncated or corrupt entropy stream, which libjpeg
+ * would otherwise paper over with grey) count as a corrupt photo too.
+ */
+#include "rules/photo_check.h"
+
+#include "core/config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h> /* before jpeglib.h, which uses FILE */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+struct photo_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+	int warnings;
+	char msg[JMSG_LENGTH_MAX];
+};
+
+static void
+on_error_exit(j_common_ptr cinfo)
+{
+	struct photo_err *e = (struct photo_err *)cinfo->err;
+
+	(*cinfo->err->format_message)(cinfo, e->msg);
+	longjmp(e->jump, 1);
+}
+
+static void
+on_emit_message(j_common_ptr cinfo, int level)
+{
+	struct photo_err *e = (struct photo_err *)cinfo->err;
+
+	if (level < 0 && e->warnings++ == 0)
+		(*cinfo->err->format_message)(cinfo, e->msg);
+}
+
+static void
+on_output_message(j_common_ptr cinfo)
+{
+	/* never print: messages are returned to the caller */
+}
+
+void
+photo_limits_from_config(const struct config *cfg, struct photo_limits *lim)
+{
+	lim->width = (int)config_int(cfg, "photo.width");
+	lim->height = (int)config_int(cfg, "photo.height");
+	lim->min_bytes = (long)config_int(cfg, "photo.min_bytes");
+	lim->max_bytes = (long)config_int(cfg, "photo.max_bytes");
+	lim->background_min = (int)config_int(cfg, "photo.background_min");
+}
+
+static void set_result(struct photo_result *res, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_result(struct photo_result *res, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* Mean luminance of the border band of a scaled RGB image: the top tenth of the rows, and
+ * the left and right tenth of the columns down to two thirds of the height (at least one
+ * pixel each); below that the shoulders reach the edges. */
+static int
+border_brightness(const unsigned char *rgb, int w, int h)
+{
+	int bw = w / 10 > 0 ? w / 10 : 1, bh = h / 10 > 0 ? h / 10 : 1;
+	unsigned long sum = 0, n = 0;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			const unsigned char *p;
+
+			if (!(y < bh || ((x < bw || x >= w - bw) && y < h * 2 / 3)))
+				continue;
+			p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+			/* ITU-R BT.601 luma, integer */
+			sum += (299UL * p[0] + 587UL * p[1] + 114UL * p[2]) / 1000UL;
+			n++;
+		}
+	return n ? (int)(sum / n) : 0;
+}
+
+int
+photo_check(const unsigned char *data, size_t len, const struct photo_limits *lim,
+	    struct photo_result *res)
+{
+	struct jpeg_decompress_struct cinfo;
+	struct photo_err err;
+	/* volatile: written between setjmp and a possible longjmp */
+	unsigned char *volatile rgb = NULL;
+	volatile int started = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->background = -1;
+	if (!data || len == 0) {
+		set_result(res, "photo-missing", "the photo is empty (0 bytes)");
+		return 0;
+	}
+	if (len < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
+		set_result(res, "photo-not-jpeg",
+			   "the photo does not start with a JPEG SOI marker (FF D8 FF)");
+		return 0;
+	}
+
+	memset(&err, 0, sizeof(err));
+	cinfo.err = jpeg_std_error(&err.mgr);
+	err.mgr.error_exit = on_error_exit;
+	err.mgr.emit_message = on_emit_message;
+	err.mgr.output_message = on_output_message;
+	if (setjmp(err.jump)) {
+		set_result(res, "photo-corrupt", "the JPEG cannot be decoded: %s", err.msg);
+		jpeg_destroy_decompress(&cinfo);
+		free(rgb);
+		return 0;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, data, (unsigned long)len);
+	if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK) {
+		set_result(res, "photo-corrupt", "the JPEG has no image");
+		goto out;
+	}
+	res->width = (int)cinfo.image_width;
+	res->height = (int)cinfo.image_height;
+	res->components = cinfo.num_components;
+	if (cinfo.num_components != 3 ||
+	    (cinfo.jpeg_color_space != JCS_YCbCr && cinfo.jpeg_color_space != JCS_RGB)) {
+		set_result(res, "photo-not-rgb",
+			   "the JPEG has %d colour component(s) (colour space %d), a photo is "
+			   "24-bit colour: 3 components, YCbCr or RGB",
+			   cinfo.num_components, (int)cinfo.jpeg_color_space);
+		goto out;
+	}
+	if (res->width != lim->width || res->height != lim->height) {
+		set_result(res, "photo-dimensions", "the photo is %dx%d pixels, expected %dx%d",
+			   res->width, res->height, lim->width, lim->height);
+		goto out;
+	}
+
+	/* decode at 1/8 scale: every block's DC value, enough for a border mean and it still
+	 * runs the whole entropy stream, so corruption anywhere shows */
+	cinfo.out_color_space = JCS_RGB;
+	cinfo.scale_num = 1;
+	cinfo.scale_denom = 8;
+	cinfo.dct_method = JDCT_IFAST;
+	jpeg_start_decompress(&cinfo);
+	started = 1;
+	{
+		int w = (int)cinfo.output_width, h = (int)cinfo.output_height;
+		size_t stride = (size_t)w * 3;
+
+		rgb = malloc(stride * (size_t)h + 1);
+		if (!rgb) {
+			set_result(res, "photo-corrupt", "out of memory decoding the photo");
+			goto out;
+		}
+		while (cinfo.output_scanline < cinfo.output_height) {
+			JSAMPROW row = rgb + stride * cinfo.output_scanline;
+
+			jpeg_read_scanlines(&cinfo, &row, 1);
+		}
+		jpeg_finish_decompress(&cinfo);
+		started = 0;
+		if (err.warnings) {
+			set_result(res, "photo-corrupt", "the JPEG data is corrupt: %s", err.msg);
+			goto out;
+		}
+		res->background = border_brightness(rgb, w, h);
+	}
+	/* file size after the decode: a corrupt file says so rather than "too small" */
+	if ((long)len < lim->min_bytes || (long)len > lim->max_bytes) {
+		set_result(res, "photo-file-size", "the photo file is %zu bytes, allowed %ld..%ld",
+			   len, lim->min_bytes, lim->max_bytes);
+		goto out;
+	}
+	if (res->background < lim->background_min) {
+		set_result(res, "photo-background",
+			   "the photo's border has mean brightness %d, white needs at least %d",
+			   res->background, lim->background_min);
+		goto out;
+	}
+out:
+	if (started)
+		jpeg_abort_decompress(&cinfo);
+	jpeg_destroy_decompress(&cinfo);
+	free(rgb);
+	return 0;
+}

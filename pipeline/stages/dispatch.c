@@ -1,0 +1,514 @@
+/*
+ * dispatch.c - the dispatch stage (dispatch.h): produced cards -> dispatch items -> batch
+ * outputs -> dispatched; delivery and return events; employer cards overdue (item 14).
+ */
+#include "stages/dispatch.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/mem.h"
+#include "registry/reg_dispatch.h"
+#include "registry/registry.h"
+#include "rules/s10.h"
+#include "stages/letters.h"
+#include "stages/manifest.h"
+
+#include <ctype.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+dispatch_result_release(struct dispatch_result *res)
+{
+	free(res->last_batch);
+	res->last_batch = NULL;
+}
+
+/* The dispatch method of a card, or NULL (with *why) when it cannot be dispatched. */
+static const char *
+method_of(const struct dispatch_card *c, const char **why)
+{
+	const char *d = c->delivery ? c->delivery : "";
+
+	*why = NULL;
+	if (c->instant)
+		return "pickup"; /* made at the branch counter, handed over there */
+	/* both kinds of mail go by post (prepare checked address, postal code and mobile);
+	 * mail to the employer is also an employer delivery (manual item 14) */
+	if (!strcmp(d, "mail-person") || !strcmp(d, "mail-employer")) {
+		size_t n = c->postal_code ? strlen(c->postal_code) : 0;
+		int digits = n == 6;
+
+		for (size_t i = 0; digits && i < n; i++)
+			digits = isdigit((unsigned char)c->postal_code[i]) != 0;
+		if (!c->address || !c->address[0])
+			*why = "no address for a mailed card";
+		else if (!digits)
+			*why = "postal code is not 6 digits";
+		return *why ? NULL : !strcmp(d, "mail-person") ? "mail" : "employer";
+	}
+	if (!strcmp(d, "pickup")) {
+		if (!c->branch || !c->branch[0])
+			*why = "pickup without a branch";
+		return *why ? NULL : "pickup";
+	}
+	*why = "unknown delivery method";
+	return NULL;
+}
+
+/* An activation reference: 80 random bits in Crockford base32, "XXXX-XXXX-XXXX-XXXX".
+ * It identifies the letter, never the person. */
+static int
+new_activation_ref(char out[20])
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	unsigned char rnd[10];
+	unsigned long long acc = 0;
+	int bits = 0, k = 0, j = 0;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return cp_err(CP_ERR_CRYPTO, "no random bytes for an activation reference");
+	for (size_t i = 0; i < sizeof(rnd); i++) {
+		acc = (acc << 8) | rnd[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			if (k && k % 4 == 0)
+				out[j++] = '-';
+			out[j++] = alphabet[(acc >> bits) & 31];
+			k++;
+		}
+	}
+	out[j] = '\0';
+	return 0;
+}
+
+static int
+cmp_mail(const void *a, const void *b)
+{
+	const struct dispatch_card *x = *(struct dispatch_card *const *)a,
+				   *y = *(struct dispatch_card *const *)b;
+	int c = strcmp(x->postal_code, y->postal_code);
+
+	return c ? c : strcmp(x->card_no, y->card_no);
+}
+
+/* Turn the pending cards into one new batch of dispatch items, committed together. */
+static int
+create_batch(struct config *cfg, struct registry *reg, struct dispatch_result *res)
+{
+	struct dispatch_list pend = {0};
+	struct dispatch_card **mail = NULL;
+	const char *prefix = config_str(cfg, "dispatch.s10_prefix");
+	const char *country = config_str(cfg, "dispatch.s10_country");
+	long long bag_size = config_int(cfg, "dispatch.bag_size");
+	char today[16], *batch = NULL, tn[S10_LEN + 1];
+	size_t nmail = 0, added = 0;
+	int r;
+
+	if (bag_size < 1)
+		return cp_err(CP_ERR_CONFIG, "dispatch.bag_size must be at least 1, not %lld",
+			      bag_size);
+	/* check the S10 settings before touching anything */
+	if ((r = s10_format(prefix, 1, country, tn, sizeof(tn))) < 0)
+		return r;
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	if ((r = reg_dispatch_pending(reg, &pend)) < 0 || pend.n == 0)
+		goto out;
+	cp_business_date(cp_now(), today, sizeof(today));
+	if ((r = reg_dispatch_new_batch(reg, today, &batch)) < 0)
+		goto out;
+	mail = xcalloc(pend.n, sizeof(*mail));
+	for (size_t i = 0; i < pend.n; i++) {
+		struct dispatch_card *c = &pend.v[i];
+		const char *why, *m = method_of(c, &why);
+
+		if (!m) {
+			log_warn("dispatch", "card %s not dispatched: %s (delivery '%s')",
+				 c->card_no, why, c->delivery ? c->delivery : "");
+			res->skipped++;
+			continue;
+		}
+		c->method = xstrdup(m);
+		c->batch = xstrdup(batch);
+		if (strcmp(m, "pickup")) {
+			mail[nmail++] = c; /* bags and numbers are given in postal order below */
+			continue;
+		}
+		c->destination = xstrdup(c->instant && !c->branch ? "instant" : c->branch);
+		if ((r = reg_dispatch_add(reg, c)) < 0)
+			goto out;
+		added++;
+	}
+	qsort(mail, nmail, sizeof(*mail), cmp_mail);
+	for (size_t i = 0, in_bag = 0, bagno = 0; i < nmail; i++) {
+		struct dispatch_card *c = mail[i];
+		long serial;
+		char ref[20];
+
+		if (i == 0 || strcmp(mail[i - 1]->postal_code, c->postal_code)) {
+			bagno = 1;
+			in_bag = 0;
+		} else if (in_bag == (size_t)bag_size) {
+			bagno++;
+			in_bag = 0;
+		}
+		in_bag++;
+		if ((r = reg_s10_next(reg, prefix, &serial)) < 0 ||
+		    (r = s10_format(prefix, serial, country, tn, sizeof(tn))) < 0 ||
+		    (r = new_activation_ref(ref)) < 0)
+			goto out;
+		c->tracking_no = xstrdup(tn);
+		c->bag = xasprintf("%s-%02zu", c->postal_code, bagno);
+		/* an employer's cards are listed per employer (by credit code, else by name) */
+		c->destination =
+			xstrdup(strcmp(c->method, "employer")		  ? c->postal_code
+				: c->employer_uscc && c->employer_uscc[0] ? c->employer_uscc
+				: c->employer_name && c->employer_name[0] ? c->employer_name
+									  : c->postal_code);
+		c->activation_ref = xstrdup(ref);
+		if ((r = reg_dispatch_add(reg, c)) < 0)
+			goto out;
+		added++;
+	}
+	if (added)
+		log_info("dispatch", "batch %s: %zu card(s) manifested", batch, added);
+out:
+	if (r < 0)
+		registry_rollback(reg);
+	else
+		r = registry_commit(reg);
+	free(mail);
+	free(batch);
+	dispatch_list_release(&pend);
+	return r;
+}
+
+/* Write a batch's outputs from the registry and mark it dispatched. */
+static int
+finish_batch(struct config *cfg, const char *home, struct registry *reg, const char *batch,
+	     struct dispatch_result *res)
+{
+	struct dispatch_list items = {0};
+	char *outdir = config_path(cfg, "paths.out", home), *sub = NULL, *dir = NULL, *pdf = NULL,
+	     ts[32];
+	long long n = 0;
+	int r;
+
+	sub = fs_join(outdir, "dispatch");
+	dir = fs_join(sub, batch);
+	pdf = fs_join(dir, "letters.pdf");
+	if ((r = reg_dispatch_batch_items(reg, batch, &items)) < 0)
+		goto out;
+	if ((r = manifest_write_batch(cfg, dir, batch, &items)) < 0 ||
+	    (r = letters_write_batch(cfg, home, pdf, batch, &items)) < 0)
+		goto out;
+	cp_iso_utc(cp_now(), ts, sizeof(ts));
+	if ((r = registry_begin(reg)) < 0)
+		goto out;
+	if ((r = reg_dispatch_mark_dispatched(reg, batch, ts, &n)) < 0) {
+		registry_rollback(reg);
+		goto out;
+	}
+	if ((r = registry_commit(reg)) < 0)
+		goto out;
+	for (size_t i = 0; i < items.n; i++) {
+		const char *m = items.v[i].method;
+
+		if (strcmp(items.v[i].item_state, "manifested"))
+			continue;
+		res->cards++;
+		res->mail += !strcmp(m, "mail");
+		res->employer += !strcmp(m, "employer");
+		res->pickup += !strcmp(m, "pickup");
+	}
+	res->batches++;
+	free(res->last_batch);
+	res->last_batch = xstrdup(batch);
+	log_info("dispatch", "batch %s dispatched: %lld card(s); outputs in %s", batch, n, dir);
+out:
+	if (r < 0)
+		r = cp_err_wrap(r, "batch %s: ", batch);
+	dispatch_list_release(&items);
+	free(outdir);
+	free(sub);
+	free(dir);
+	free(pdf);
+	return r;
+}
+
+int
+stage_dispatch_run(struct config *cfg, const char *home, struct registry *reg,
+		   struct dispatch_result *res)
+{
+	char **batches = NULL;
+	size_t n = 0;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	/* settings the batch's files need are checked before a batch is made */
+	{
+		const char *enc = config_str(cfg, "dispatch.csv_encoding");
+		const char *mm = config_str(cfg, "dispatch.manifest_mobile");
+
+		if (strcmp(enc, "utf-8") && strcmp(enc, "gb18030"))
+			return cp_err(CP_ERR_CONFIG,
+				      "dispatch.csv_encoding must be utf-8 or gb18030, not '%s'",
+				      enc);
+		if (strcmp(mm, "full") && strcmp(mm, "masked"))
+			return cp_err(CP_ERR_CONFIG,
+				      "dispatch.manifest_mobile must be full or masked, not '%s'",
+				      mm);
+	}
+	if ((r = create_batch(cfg, reg, res)) < 0)
+		return r;
+	if ((r = reg_dispatch_open_batches(reg, &batches, &n)) < 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = finish_batch(cfg, home, reg, batches[i], res);
+	reg_strv_free(batches, n);
+	if (r == 0 && res->skipped)
+		log_warn("dispatch", "%lld produced card(s) could not be dispatched (see above)",
+			 res->skipped);
+	return r;
+}
+
+/* "YYYY-MM-DD" (Beijing) -> an ISO UTC timestamp at Beijing noon of that day; NULL: now. */
+static int
+event_time(const char *date, char *out, size_t sz)
+{
+	int y, m, d;
+
+	if (!date) {
+		cp_iso_utc(cp_now(), out, sz);
+		return 0;
+	}
+	if (cp_parse_date(date, &y, &m, &d) < 0)
+		return cp_err(CP_ERR_FORMAT, "date '%s' is not YYYY-MM-DD", date);
+	snprintf(out, sz, "%04d-%02d-%02dT04:00:00Z", y, m, d);
+	return 0;
+}
+
+static int
+one_event(struct registry *reg, const char *key, const char *event, const char *at,
+	  const char *detail)
+{
+	struct dispatch_card c;
+	int r;
+
+	if ((r = reg_dispatch_find(reg, key, &c)) < 0)
+		return r;
+	if (!strcmp(event, "delivered"))
+		r = reg_dispatch_delivered(reg, c.item_id, at, detail);
+	else if (!strcmp(event, "handed-out"))
+		r = reg_dispatch_handed_out(reg, c.item_id, at);
+	else
+		r = reg_dispatch_returned(reg, c.item_id, at, detail);
+	if (r == CP_ERR_INVALID)
+		r = cp_err_wrap(r, "card %s: ", c.card_no);
+	dispatch_card_release(&c);
+	return r;
+}
+
+static int
+single(struct registry *reg, const char *key, const char *event, const char *at, const char *detail)
+{
+	int r;
+
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	r = one_event(reg, key, event, at, detail);
+	if (r == CP_ERR_EXISTS) {
+		registry_rollback(reg);
+		log_info("dispatch", "%s: already recorded as %s", key, event);
+		return 0;
+	}
+	if (r < 0) {
+		registry_rollback(reg);
+		return r;
+	}
+	if ((r = registry_commit(reg)) == 0)
+		log_info("dispatch", "%s: %s", key, event);
+	return r;
+}
+
+int
+stage_dispatch_return(struct config *cfg, struct registry *reg, const char *key, const char *reason)
+{
+	char at[32];
+
+	event_time(NULL, at, sizeof(at));
+	return single(reg, key, "returned", at, reason && reason[0] ? reason : "returned");
+}
+
+int
+stage_dispatch_handed_out(struct config *cfg, struct registry *reg, const char *key,
+			  const char *date)
+{
+	char at[32];
+	int r;
+
+	if ((r = event_time(date, at, sizeof(at))) < 0)
+		return r;
+	return single(reg, key, "handed-out", at, NULL);
+}
+
+int
+stage_dispatch_delivered(struct config *cfg, struct registry *reg, const char *key,
+			 const char *date, const char *detail)
+{
+	char at[32];
+	int r;
+
+	if ((r = event_time(date, at, sizeof(at))) < 0)
+		return r;
+	return single(reg, key, "delivered", at, detail && detail[0] ? detail : "delivered");
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int
+stage_dispatch_delivery_file(struct config *cfg, struct registry *reg, const char *path, FILE *err,
+			     struct delivery_file_result *res)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char *p, *line, *save = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = fs_read_file(path, 64u << 20, &data, &len)) < 0)
+		return cp_err_wrap(r, "delivery file '%s': ", path);
+	if (strlen((char *)data) != len) {
+		free(data);
+		return cp_err(CP_ERR_FORMAT, "delivery file '%s' holds a NUL byte: not a text file",
+			      path);
+	}
+	if ((r = registry_begin(reg)) < 0) {
+		free(data);
+		return r;
+	}
+	p = (char *)data;
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = {0}, *s = trim(line), at[32];
+		int nf = 0;
+
+		res->lines++;
+		if (!*s || *s == '#')
+			continue;
+		for (char *tok = s; tok && nf < 4;) {
+			char *comma = strchr(tok, ',');
+
+			if (comma)
+				*comma = '\0';
+			f[nf++] = trim(tok);
+			tok = comma ? comma + 1 : NULL;
+		}
+		if (nf < 2 || (strcmp(f[1], "delivered") && strcmp(f[1], "returned") &&
+			       strcmp(f[1], "handed-out"))) {
+			if (res->lines == 1 && !strcmp(f[0], "key"))
+				continue; /* header line */
+			fprintf(err,
+				"%s:%lld: expected "
+				"KEY,delivered|returned|handed-out[,DATE[,NOTE]]\n",
+				path, res->lines);
+			res->bad++;
+			continue;
+		}
+		if ((r = event_time(nf > 2 && f[2][0] ? f[2] : NULL, at, sizeof(at))) < 0) {
+			fprintf(err, "%s:%lld: %s\n", path, res->lines, cp_errmsg());
+			res->bad++;
+			continue;
+		}
+		r = one_event(reg, f[0], f[1], at, nf > 3 && f[3][0] ? f[3] : f[1]);
+		if (r == CP_ERR_EXISTS) {
+			res->already++;
+		} else if (r == CP_ERR_NOTFOUND || r == CP_ERR_INVALID) {
+			fprintf(err, "%s:%lld: %s\n", path, res->lines, cp_errmsg());
+			res->bad++;
+		} else if (r < 0) {
+			registry_rollback(reg);
+			free(data);
+			return cp_err_wrap(r, "%s:%lld: ", path, res->lines);
+		} else if (!strcmp(f[1], "delivered")) {
+			res->delivered++;
+		} else if (!strcmp(f[1], "handed-out")) {
+			res->handed_out++;
+		} else {
+			res->returned++;
+		}
+	}
+	free(data);
+	if ((r = registry_commit(reg)) < 0)
+		return r;
+	log_info("dispatch",
+		 "delivery file %s: %lld delivered, %lld handed out, %lld returned, %lld already "
+		 "recorded, %lld bad line(s)",
+		 path, res->delivered, res->handed_out, res->returned, res->already, res->bad);
+	return 0;
+}
+
+int
+stage_dispatch_overdue(struct config *cfg, struct registry *reg, FILE *out, long long *count)
+{
+	struct dispatch_list l = {0};
+	long long days = config_int(cfg, "dispatch.employer_return_days");
+	char cutoff[32];
+	int r;
+
+	*count = 0;
+	if (days < 0)
+		return cp_err(CP_ERR_CONFIG, "dispatch.employer_return_days must not be negative");
+	cp_iso_utc(cp_now() - (time_t)days * 86400, cutoff, sizeof(cutoff));
+	if ((r = reg_dispatch_employer_overdue(reg, cutoff, &l)) < 0)
+		return r;
+	struct buf b = BUF_INIT(BUF_UNLIMITED);
+
+	buf_appendf(&b, "employer_uscc,employer_name,card_no,name,id_number_masked,"
+			"dispatched_at,days_out\r\n");
+	for (size_t i = 0; i < l.n; i++) {
+		const struct dispatch_card *c = &l.v[i];
+		char idm[64], d[16], ds[24];
+		int y, m, dd;
+		long since = 0;
+
+		mask_id(c->id_number ? c->id_number : "", idm, sizeof(idm));
+		if (c->dispatched_at && strlen(c->dispatched_at) >= 10) {
+			snprintf(d, sizeof(d), "%.10s", c->dispatched_at);
+			if (cp_parse_date(d, &y, &m, &dd) == 0)
+				since = (long)(cp_now() / 86400) - cp_days_from_civil(y, m, dd);
+		}
+		snprintf(ds, sizeof(ds), "%ld", since);
+		csv_field(&b, c->employer_uscc, 0);
+		csv_field(&b, c->employer_name, 0);
+		csv_field(&b, c->card_no, 0);
+		csv_field(&b, c->name, 0);
+		csv_field(&b, idm, 0);
+		csv_field(&b, c->dispatched_at, 0);
+		csv_field(&b, ds, 1);
+	}
+	fwrite(buf_str(&b), 1, b.len, out);
+	buf_release(&b);
+	*count = (long long)l.n;
+	dispatch_list_release(&l);
+	return 0;
+}

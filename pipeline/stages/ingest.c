@@ -1,0 +1,655 @@
+/*
+ * ingest.c - the ingest stage (docs/ingest.md).
+ *
+ * For each file in the inbox: SHA-256 of its raw bytes; a known hash changes nothing (the
+ * file is only moved out of the inbox again); otherwise the file is recorded 'ingesting',
+ * its records stream into the registry in batches (photos stored once each under
+ * spool/photos/<sha256>.jpg), and it ends 'ingested' and moves to archive/<sha256>, or,
+ * if the file itself is bad, 'quarantined' with no rows and moves to quarantine/ with a
+ * report beside it. A crash leaves at worst a file 'ingesting', which the next run redoes
+ * from scratch.
+ */
+#include "stages/ingest.h"
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/progress.h"
+#include "formats/app_parse.h"
+#include "registry/reg_ingest.h"
+#include "rules/reasons.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 2000 /* records per transaction */
+
+struct ingest {
+	struct config *cfg;
+	struct registry *reg;
+	char *inbox, *inbox_real, *archive, *quarantine, *photos;
+	struct parse_limits lim;
+	struct instream_limits slim;
+	struct ingest_counts *counts;
+	int photos_fd;
+};
+
+/* One file being read. */
+struct file_run {
+	struct ingest *ig;
+	const char *name;
+	enum app_format fmt;
+	char *dir; /* the file's folder, for photo references */
+	struct reg_ingest_writer *w;
+	long long file_id, records, rejected, photos;
+	int in_batch, photos_dirty;
+	char *channel;
+};
+
+static char *
+sha256_hex(const void *data, size_t len)
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	char hex[65];
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	hex_encode(md, 32, hex);
+	for (int i = 0; i < 64; i++)
+		hex[i] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] + 32 : hex[i]);
+	return xstrdup(hex);
+}
+
+static int
+sha256_file(const char *path, char **hex, off_t *size)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[65536], md[32];
+	unsigned int n = 0;
+	char out[65];
+	ssize_t got;
+	int fd, r = 0;
+
+	*hex = NULL;
+	*size = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		EVP_MD_CTX_free(ctx);
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
+			      path, strerror(errno));
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		*size += got;
+	}
+	close(fd);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	if (r == 0) {
+		hex_encode(md, 32, out);
+		for (int i = 0; i < 64; i++)
+			out[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
+		*hex = xstrdup(out);
+	}
+	return r;
+}
+
+/* Mask what may be an ID number or a mobile in a message (libxml2 echoes values). */
+static void
+scrub(char *s)
+{
+	for (char *p = s; *p;) {
+		size_t n = 0, digits = 0;
+
+		while ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'A' && p[n] <= 'Z') ||
+		       (p[n] >= 'a' && p[n] <= 'z')) {
+			digits += p[n] >= '0' && p[n] <= '9';
+			n++;
+		}
+		if (n >= 11 && digits >= 8) {
+			size_t head = n >= 15 ? 6 : 3, tail = 4;
+
+			for (size_t i = head; i < n - tail; i++)
+				p[i] = '*';
+		}
+		p += n ? n : 1;
+	}
+}
+
+/* ---- photos ---- */
+
+/* Store the record's photo once under spool/photos/<sha256>.jpg. Written to a temporary
+ * name and renamed; made durable by one syncfs() before the batch that names it commits
+ * (an fsync per photo would cost more than everything else ingest does). */
+static int
+store_photo(struct file_run *fr, struct app_record *rec)
+{
+	struct ingest *ig = fr->ig;
+	char *hex = sha256_hex(rec->photo, rec->photo_len), *name, *tmp;
+	struct stat st;
+	int fd, r = 0;
+
+	name = xasprintf("%s.jpg", hex);
+	if (fstatat(ig->photos_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long)st.st_size == rec->photo_len)
+		goto done; /* stored before (the same bytes: same name) */
+	tmp = xasprintf("%s.tmp.%ld", name, (long)getpid());
+	fd = openat(ig->photos_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+	if (fd < 0) {
+		r = cp_err(CP_ERR_IO, "cannot create photo '%s/%s': %s", ig->photos, tmp,
+			   strerror(errno));
+	} else {
+		const unsigned char *p = rec->photo;
+		size_t left = rec->photo_len;
+
+		while (left && r == 0) {
+			ssize_t n = write(fd, p, left);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", ig->photos,
+					   tmp, strerror(errno));
+			else
+				p += n, left -= (size_t)n;
+		}
+		if (close(fd) < 0 && r == 0)
+			r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", ig->photos, tmp,
+				   strerror(errno));
+		if (r == 0 && renameat(ig->photos_fd, tmp, ig->photos_fd, name) < 0)
+			r = cp_err(CP_ERR_IO, "cannot rename photo '%s/%s': %s", ig->photos, tmp,
+				   strerror(errno));
+		if (r < 0)
+			unlinkat(ig->photos_fd, tmp, 0);
+	}
+	free(tmp);
+	if (r == 0) {
+		fr->photos_dirty = 1;
+		fr->photos++;
+	}
+done:
+	if (r == 0) {
+		free(rec->photo_sha256);
+		rec->photo_sha256 = hex;
+		hex = NULL;
+	}
+	free(hex);
+	free(name);
+	return r;
+}
+
+/* A photo reference: below the file's folder (also after symlinks), an existing file. */
+static void
+load_photo_ref(struct file_run *fr, struct app_record *rec)
+{
+	struct ingest *ig = fr->ig;
+	char *path = fs_join(fr->dir, rec->photo_ref), *real = NULL;
+	/* the field as the format names it: CSV column or XML element */
+	const char *field = fr->fmt == APP_FORMAT_COUNTER_CSV ? "photo" : "Photo";
+	unsigned char *data = NULL;
+	size_t len = 0, il = strlen(ig->inbox_real);
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) < 0) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo file '%s' does not exist next to the file",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	real = realpath(path, NULL);
+	if (!real || strncmp(real, ig->inbox_real, il) != 0 || real[il] != '/') {
+		app_record_reject(rec, "photo-ref-outside", field,
+				  "%s, field '%s': photo reference '%s' leads outside the file's "
+				  "folder (through a symbolic link)",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo reference '%s' is not a regular file",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	r = fs_read_file(real, ig->lim.max_record_bytes, &data, &len);
+	if (r == CP_ERR_LIMIT) {
+		app_record_reject(rec, "record-too-large", field,
+				  "%s, field '%s': photo file '%s' is larger than the limit of %zu "
+				  "bytes (ingest.max_record_bytes)",
+				  rec->location, field, rec->photo_ref, ig->lim.max_record_bytes);
+	} else if (r < 0) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo file '%s' cannot be read", rec->location,
+				  field, rec->photo_ref);
+	} else {
+		rec->photo = data;
+		rec->photo_len = len;
+		data = NULL;
+	}
+out:
+	free(data);
+	free(real);
+	free(path);
+}
+
+/* ---- records ---- */
+
+static int
+batch_commit(struct file_run *fr)
+{
+	if (fr->photos_dirty && syncfs(fr->ig->photos_fd) < 0)
+		return cp_err(CP_ERR_IO, "cannot sync the photo spool '%s': %s", fr->ig->photos,
+			      strerror(errno));
+	fr->photos_dirty = 0;
+	fr->in_batch = 0;
+	return registry_commit(fr->ig->reg);
+}
+
+static int
+on_record(void *arg, struct app_record *rec)
+{
+	struct file_run *fr = arg;
+	int r;
+
+	if (!rec->reject_code && rec->photo_ref && !rec->photo)
+		load_photo_ref(fr, rec);
+	if (!rec->reject_code && rec->photo && (r = store_photo(fr, rec)) < 0)
+		return r;
+	if (!fr->channel && rec->channel && strcmp(rec->channel, "unknown"))
+		fr->channel = xstrdup(rec->channel);
+	if (!fr->in_batch) {
+		if ((r = registry_begin(fr->ig->reg)) < 0)
+			return r;
+		fr->in_batch = 1;
+	}
+	if ((r = reg_ingest_add(fr->w, rec)) < 0)
+		return r;
+	fr->records++;
+	fr->rejected += rec->reject_code != NULL;
+	if (fr->records % BATCH == 0)
+		return batch_commit(fr);
+	return 0;
+}
+
+/* ---- moving files ---- */
+
+/* quarantine/<name>, or <stem>.N<ext> if taken ("a.xml.gz" -> "a.1.xml.gz"). */
+static char *
+unique_quarantine(struct ingest *ig, const char *name)
+{
+	const char *dot = strchr(name + 1, '.');
+	char *path = fs_join(ig->quarantine, name);
+
+	for (int n = 1; fs_exists(path); n++) {
+		char *alt = dot ? xasprintf("%.*s.%d%s", (int)(dot - name), name, n, dot)
+				: xasprintf("%s.%d", name, n);
+
+		free(path);
+		path = fs_join(ig->quarantine, alt);
+		free(alt);
+	}
+	return path;
+}
+
+static int
+move_file(const char *from, const char *to)
+{
+	if (rename(from, to) < 0)
+		return cp_err(CP_ERR_IO, "cannot move '%s' to '%s': %s", from, to, strerror(errno));
+	if (fs_sync_dir_of(to) < 0 || fs_sync_dir_of(from) < 0)
+		return CP_ERR_IO;
+	return 0;
+}
+
+static int
+archive_file(struct ingest *ig, const char *path, const char *sha)
+{
+	char *to = fs_join(ig->archive, sha);
+	int r = 0;
+
+	if (fs_exists(to)) {
+		/* archived before: the inbox copy is the same bytes */
+		if (unlink(path) < 0 && errno != ENOENT)
+			r = cp_err(CP_ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
+	} else {
+		r = move_file(path, to);
+	}
+	free(to);
+	return r;
+}
+
+/* Write the report, then move the file beside it; returns where the file went. */
+static int
+quarantine_file(struct ingest *ig, const char *path, const char *name, const char *report,
+		char **where)
+{
+	char *to = unique_quarantine(ig, name), *rep = xasprintf("%s.report.txt", to);
+	int r;
+
+	*where = NULL;
+	if ((r = fs_write_atomic(rep, report, strlen(report), 0600)) == 0 &&
+	    (r = move_file(path, to)) == 0)
+		*where = xasprintf("quarantine/%s", strrchr(to, '/') + 1);
+	free(rep);
+	free(to);
+	return r;
+}
+
+static char *
+make_report(const char *name, const char *sha, const char *format, const struct parse_fail *f)
+{
+	const struct reason *why = reason_find(f->code);
+	char ts[32], *detail = xstrdup(f->detail), *text;
+
+	scrub(detail);
+	cp_iso_utc(cp_now(), ts, sizeof(ts));
+	text = xasprintf(
+		"cardpipe ingest: file quarantined\n"
+		"file:     %s\n"
+		"sha256:   %s\n"
+		"format:   %s\n"
+		"checked:  %s\n"
+		"reason:   %s\n"
+		"          %s / %s\n"
+		"line:     %ld\n"
+		"detail:   %s\n"
+		"No record of this file was recorded. Correct the file and send it again.\n",
+		name, sha, format, ts, f->code, why ? why->en : "", why ? why->zh : "", f->line,
+		detail);
+	free(detail);
+	return text;
+}
+
+/* ---- one file ---- */
+
+static int
+quarantine_new(struct ingest *ig, struct file_run *fr, const char *path, const char *sha,
+	       enum app_format fmt, struct parse_fail *f)
+{
+	char *report = make_report(fr->name, sha, app_format_name(fmt), f), *where = NULL;
+	char *to = unique_quarantine(ig, fr->name);
+	char *rel = xasprintf("quarantine/%s", strrchr(to, '/') + 1), msg[600];
+	int r;
+
+	if ((r = registry_begin(ig->reg)) < 0 ||
+	    (r = reg_ingest_file_quarantine(ig->reg, fr->file_id, app_format_name(fmt),
+					    fr->channel ? fr->channel : "unknown", f->code, report,
+					    rel)) < 0 ||
+	    (r = registry_commit(ig->reg)) < 0)
+		goto out;
+	if ((r = quarantine_file(ig, path, fr->name, report, &where)) < 0)
+		goto out;
+	if (strcmp(where, rel) && (r = reg_ingest_file_moved(ig->reg, fr->file_id, where)) < 0)
+		goto out;
+	snprintf(msg, sizeof(msg), "%s", f->detail);
+	scrub(msg);
+	log_warn("ingest", "file '%s': quarantined as %s: %s (line %ld): %s", fr->name, where,
+		 f->code, f->line, msg);
+	ig->counts->files_quarantined++;
+out:
+	if (r < 0)
+		registry_rollback(ig->reg);
+	free(where);
+	free(rel);
+	free(to);
+	free(report);
+	return r;
+}
+
+static int
+ingest_file(struct ingest *ig, const char *name)
+{
+	struct file_run fr = {.ig = ig, .name = name};
+	struct reg_input_file known = {0};
+	struct parse_fail f = {0};
+	struct instream s;
+	enum app_format fmt = APP_FORMAT_UNKNOWN;
+	char *path = fs_join(ig->inbox, name), *sha = NULL, *where = NULL, *arch = NULL;
+	off_t size = 0;
+	int r, pr;
+
+	fr.dir = xstrdup(ig->inbox);
+	if ((r = sha256_file(path, &sha, &size)) == CP_ERR_NOTFOUND) {
+		/* taken away by its channel since the inbox was listed: nothing to do */
+		log_warn("ingest", "file '%s' vanished from the inbox before it was read", name);
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	ig->counts->files++;
+	r = reg_ingest_find_file(ig->reg, sha, &known);
+	if (r == 0 && strcmp(known.status, "ingesting") != 0) {
+		/* seen before: nothing new, only take it out of the inbox again */
+		ig->counts->files_known++;
+		if (!strcmp(known.status, "ingested")) {
+			if ((r = archive_file(ig, path, sha)) == 0)
+				log_info("ingest",
+					 "file '%s': already ingested (as '%s', %lld "
+					 "records); removed from the inbox",
+					 name, known.name, known.records);
+		} else if ((r = quarantine_file(ig, path, name,
+						known.report ? known.report : "quarantined\n",
+						&where)) == 0 &&
+			   (r = reg_ingest_file_moved(ig->reg, known.id, where)) == 0) {
+			log_warn("ingest",
+				 "file '%s': already quarantined before (%s); moved to %s", name,
+				 known.reason ? known.reason : "?", where);
+		}
+		goto out;
+	}
+	if (r < 0 && r != CP_ERR_NOTFOUND)
+		goto out;
+	if ((r = registry_begin(ig->reg)) < 0)
+		goto out;
+	if (known.id) {
+		fr.file_id = known.id;
+		r = reg_ingest_file_reset(ig->reg, known.id, name);
+	} else {
+		r = reg_ingest_file_start(ig->reg, sha, name, &fr.file_id);
+	}
+	if (r < 0 || (r = registry_commit(ig->reg)) < 0) {
+		registry_rollback(ig->reg);
+		goto out;
+	}
+
+	if ((unsigned long long)size > ig->slim.max_bytes) {
+		/* plain or compressed, a raw file this large is refused unread */
+		parse_failf(&f, "file-too-large", 0,
+			    "the file is %lld bytes, larger than the limit of %llu "
+			    "(ingest.max_file_bytes)",
+			    (long long)size, ig->slim.max_bytes);
+		r = quarantine_new(ig, &fr, path, sha, fmt, &f);
+		goto out;
+	}
+	if ((r = instream_open_file(&s, path, &ig->slim)) < 0)
+		goto out;
+	if ((r = reg_ingest_writer_open(ig->reg, fr.file_id, &fr.w)) < 0) {
+		instream_close(&s);
+		goto out;
+	}
+	pr = app_format_detect(&s, &fmt, &f);
+	fr.fmt = fmt;
+	if (pr == 0)
+		pr = app_parse(&s, fmt, &ig->lim, on_record, &fr, &f);
+	instream_close(&s);
+	if (pr == CP_ERR_FORMAT && f.code && !strcmp(f.code, INSTREAM_IO_ERROR)) {
+		pr = cp_err(CP_ERR_IO, "file '%s': %s", name, f.detail);
+	}
+	if (pr < 0 && pr != CP_ERR_FORMAT) {
+		/* not the file's fault: leave it 'ingesting' for the next run */
+		if (fr.in_batch)
+			registry_rollback(ig->reg);
+		r = cp_err_wrap(pr, "file '%s': ", name);
+		goto out;
+	}
+	if (pr == CP_ERR_FORMAT) {
+		if (fr.in_batch)
+			registry_rollback(ig->reg);
+		fr.in_batch = 0;
+		r = quarantine_new(ig, &fr, path, sha, fmt, &f);
+		goto out;
+	}
+	if (!fr.in_batch && (r = registry_begin(ig->reg)) < 0)
+		goto out;
+	fr.in_batch = 1;
+	arch = xasprintf("archive/%s", sha);
+	if ((r = reg_ingest_file_done(ig->reg, fr.file_id, app_format_name(fmt),
+				      fr.channel ? fr.channel : "unknown", fr.records, arch)) < 0 ||
+	    (r = batch_commit(&fr)) < 0) {
+		registry_rollback(ig->reg);
+		goto out;
+	}
+	if ((r = archive_file(ig, path, sha)) < 0)
+		goto out;
+	ig->counts->files_ingested++;
+	ig->counts->records += fr.records;
+	ig->counts->rejected += fr.rejected;
+	ig->counts->photos += fr.photos;
+	log_info("ingest", "file '%s': %s, %lld records (%lld rejected by ingest), archived as %s",
+		 name, app_format_name(fmt), fr.records, fr.rejected, arch);
+out:
+	reg_ingest_writer_free(fr.w);
+	reg_input_file_release(&known);
+	free(fr.channel);
+	free(fr.dir);
+	free(arch);
+	free(where);
+	free(sha);
+	free(path);
+	return r;
+}
+
+/* ---- the inbox ---- */
+
+/* Application files only: photos, partial uploads, hidden files and folders stay. */
+static int
+is_candidate(const char *inbox, const char *name)
+{
+	static const char *const skip_ext[] = {".jpg", ".jpeg", ".JPG",	    ".JPEG",
+					       ".tmp", ".part", ".partial", ".report.txt"};
+	size_t n = strlen(name);
+	struct stat st;
+	char *path;
+	int ok;
+
+	if (name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(skip_ext); i++) {
+		size_t e = strlen(skip_ext[i]);
+
+		if (n > e && !strcmp(name + n - e, skip_ext[i]))
+			return 0;
+	}
+	path = fs_join(inbox, name);
+	ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		log_warn("ingest", "'%s' in the inbox is a symbolic link: not read", name);
+	free(path);
+	return ok;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
+		 struct ingest_counts *counts)
+{
+	struct ingest ig = {.cfg = cfg, .reg = reg, .counts = counts, .photos_fd = -1};
+	struct progress prog;
+	char **names = NULL, *spool = NULL;
+	size_t nnames = 0, cap = 0;
+	struct dirent *de;
+	DIR *d = NULL;
+	int r = 0;
+
+	memset(counts, 0, sizeof(*counts));
+	ig.inbox = inbox ? xstrdup(inbox) : config_path(cfg, "paths.inbox", home);
+	ig.archive = config_path(cfg, "paths.archive", home);
+	ig.quarantine = config_path(cfg, "paths.quarantine", home);
+	spool = config_path(cfg, "paths.spool", home);
+	ig.photos = fs_join(spool, "photos");
+	ig.slim.max_bytes = (unsigned long long)config_int(cfg, "ingest.max_file_bytes");
+	ig.slim.max_ratio = (unsigned long)config_int(cfg, "ingest.max_gzip_ratio");
+	ig.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
+	ig.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
+	registry_set_actor(reg, "ingest");
+
+	if ((r = fs_mkdirs(ig.archive, 0700)) < 0 || (r = fs_mkdirs(ig.quarantine, 0700)) < 0 ||
+	    (r = fs_mkdirs(ig.photos, 0700)) < 0)
+		goto out;
+	if (!(ig.inbox_real = realpath(ig.inbox, NULL))) {
+		r = cp_err(CP_ERR_CONFIG, "inbox '%s': %s", ig.inbox, strerror(errno));
+		goto out;
+	}
+	ig.photos_fd = open(ig.photos, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ig.photos_fd < 0) {
+		r = cp_err(CP_ERR_IO, "cannot open '%s': %s", ig.photos, strerror(errno));
+		goto out;
+	}
+	if (!(d = opendir(ig.inbox))) {
+		r = cp_err(CP_ERR_IO, "cannot read inbox '%s': %s", ig.inbox, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		if (!is_candidate(ig.inbox, de->d_name))
+			continue;
+		if (nnames == cap) {
+			cap = cap ? cap * 2 : 32;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[nnames++] = xstrdup(de->d_name);
+	}
+	qsort(names, nnames, sizeof(*names), cmp_names);
+
+	progress_start(&prog, "ingest files", (long long)nnames);
+	for (size_t i = 0; i < nnames && r == 0; i++) {
+		r = ingest_file(&ig, names[i]);
+		progress_update(&prog, (long long)i + 1);
+	}
+	progress_end(&prog);
+	log_info("ingest",
+		 "%ld file(s): %ld ingested, %ld seen before, %ld quarantined; %lld "
+		 "records, %lld rejected by ingest; %lld photos stored",
+		 counts->files, counts->files_ingested, counts->files_known,
+		 counts->files_quarantined, counts->records, counts->rejected, counts->photos);
+out:
+	if (d)
+		closedir(d);
+	if (ig.photos_fd >= 0)
+		close(ig.photos_fd);
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(ig.inbox);
+	free(ig.inbox_real);
+	free(ig.archive);
+	free(ig.quarantine);
+	free(ig.photos);
+	free(spool);
+	return r;
+}

@@ -1,0 +1,28 @@
+/*
+ * ingest.h - the ingest stage: every application file in the inbox into the registry
+ * (docs/ingest.md). `cardpipe ingest` and `cardpipe nightly` call stage_ingest_run().
+ */
+#ifndef CP_STAGE_INGEST_H
+#define CP_STAGE_INGEST_H
+
+#include "core/config.h"
+#include "registry/registry.h"
+
+struct ingest_counts {
+	long files;		/* application files looked at */
+	long files_ingested;	/* read into the registry this run */
+	long files_known;	/* seen before (same SHA-256): nothing new */
+	long files_quarantined; /* refused this run (or again) */
+	long long records;	/* records recorded this run */
+	long long rejected;	/* of which rejected by ingest */
+	long long photos;	/* photos newly stored in spool/photos */
+};
+
+/* Ingest every file in inbox (NULL: paths.inbox of cfg). Files are taken in name order;
+ * a bad file is quarantined and the rest go on. Returns 0, or a negative CP_ERR code for a
+ * failure that is not a file's fault (registry, disk): the file being read is then left
+ * for the next run, which redoes it. */
+int stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
+		     struct ingest_counts *counts);
+
+#endif

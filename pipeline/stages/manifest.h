@@ -1,0 +1,24 @@
+/*
+ * manifest.h - dispatch's list files for one batch: the mail manifest for the post (CSV and
+ * XML, formats/mail-manifest.xsd), its summary per district, the pickup list of each
+ * branch and the delivery list of each employer. Formats are described in docs/dispatch.md.
+ */
+#ifndef CP_MANIFEST_H
+#define CP_MANIFEST_H
+
+#include "core/buf.h"
+#include "registry/reg_dispatch.h"
+
+struct config;
+
+/* Write every list file of the batch into dir (created 0700); items as from
+ * reg_dispatch_batch_items(). Files are 0600 and written atomically. */
+int manifest_write_batch(const struct config *cfg, const char *dir, const char *batch,
+			 const struct dispatch_list *items);
+
+/* CSV helpers shared with the reconcile reports: append one field (quoted when needed)
+ * and the encoding step (UTF-8 with BOM, or GB18030). */
+int csv_field(struct buf *b, const char *s, int last);
+int csv_encode(const struct buf *utf8, const char *encoding, struct buf *out);
+
+#endif

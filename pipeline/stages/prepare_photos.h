@@ -1,0 +1,45 @@
+/*
+ * prepare_photos.h - prepare's photo checks for a chunk of records: each record's stored
+ * photo (spool/photos/<sha256>.jpg, as ingest stored it) read and checked against the
+ * standard (rules/photo_check.h) on the machine's cores, with the verdicts remembered by
+ * SHA-256 for the rest of the run (the same bytes always get the same verdict).
+ */
+#ifndef CP_PREPARE_PHOTOS_H
+#define CP_PREPARE_PHOTOS_H
+
+#include "rules/photo_check.h"
+
+#include <stddef.h>
+
+/* far past any photo.max_bytes: a stored photo this large is judged too large unread */
+#define PHOTO_READ_MAX (64u << 20)
+
+enum photo_state {
+	PHOTO_PENDING,
+	PHOTO_NONE,    /* the record has no stored photo */
+	PHOTO_CHECKED, /* res holds the verdict */
+	PHOTO_NOFILE,  /* the stored photo is not in the spool */
+	PHOTO_BADREF,  /* the registry's reference is not a SHA-256 */
+	PHOTO_TOOBIG,  /* larger than PHOTO_READ_MAX */
+	PHOTO_ERROR    /* the spool could not be read: err, errmsg */
+};
+
+struct photo_job {
+	const char *sha; /* in: the record's photo_sha256, NULL when none */
+	enum photo_state state;
+	struct photo_result res;
+	int err;
+	char errmsg[256];
+};
+
+struct photo_checker;
+
+struct photo_checker *photo_checker_new(const char *photo_dir, const struct photo_limits *lim);
+void photo_checker_free(struct photo_checker *pc);
+/* Fill every job's state (and verdict). Never fails: a record's problem is its state, a
+ * spool problem is PHOTO_ERROR for the caller to stop on. */
+void photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n);
+/* 1 if s is 64 hex digits. */
+int photo_sha_valid(const char *s);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * prepare_rejects.c - the rejects file of an input file (formats/rejects-csv.md):
+ * out/rejects/<channel>/<original-name>.rejects.csv, RFC 4180, UTF-8, written atomically
+ * from the registry once every record of the file is judged.
+ */
+#include "stages/prepare.h"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "registry/reg_prepare.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REJECTS_HEADER "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
+
+/* A field quoted when it holds a comma, quote, CR or LF (RFC 4180). */
+static int
+csv_field(struct buf *b, const char *s, int last)
+{
+	int r;
+
+	s = s ? s : "";
+	if (strpbrk(s, ",\"\r\n")) {
+		if ((r = buf_putc(b, '"')) < 0)
+			return r;
+		for (; *s; s++)
+			if ((*s == '"' && (r = buf_putc(b, '"')) < 0) ||
+			    (r = buf_putc(b, (unsigned char)*s)) < 0)
+				return r;
+		if ((r = buf_putc(b, '"')) < 0)
+			return r;
+	} else if ((r = buf_append(b, s, strlen(s))) < 0) {
+		return r;
+	}
+	return buf_putc(b, last ? '\n' : ',');
+}
+
+static int
+add_row(const struct reject_row *row, void *arg)
+{
+	struct buf *b = arg;
+	char no[24];
+	int r;
+
+	snprintf(no, sizeof(no), "%ld", row->record_no);
+	if ((r = csv_field(b, no, 0)) < 0 || (r = csv_field(b, row->channel_ref, 0)) < 0 ||
+	    (r = csv_field(b, row->location, 0)) < 0 ||
+	    (r = csv_field(b, row->reason_code, 0)) < 0 ||
+	    (r = csv_field(b, row->reason_field, 0)) < 0 ||
+	    (r = csv_field(b, row->reason_zh, 0)) < 0 || (r = csv_field(b, row->reason_en, 1)) < 0)
+		return r;
+	return 0;
+}
+
+/* A name safe as one path component: its last component, no leading dot, no control
+ * characters ("_" for each). */
+static char *
+safe_component(const char *s, const char *fallback)
+{
+	const char *slash = s ? strrchr(s, '/') : NULL;
+	char *out;
+
+	if (slash)
+		s = slash + 1;
+	if (!s || !*s)
+		s = fallback;
+	out = xstrdup(s);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '\\' || *p == 0x7f)
+			*p = '_';
+	if (out[0] == '.')
+		out[0] = '_';
+	return out;
+}
+
+int
+prepare_rejects_path(struct reg_prep *rp, const char *out_dir, long long file_id, char **path)
+{
+	char *channel = NULL, *name = NULL, *ch, *nm, *leaf;
+	int reused = 0, r;
+
+	*path = NULL;
+	if ((r = reg_prep_file_info(rp, file_id, &channel, &name, &reused)) < 0)
+		return r;
+	ch = safe_component(channel, "unknown");
+	nm = safe_component(name, "unnamed");
+	/* a later file with the same name keeps the earlier one's rejects file */
+	leaf = reused ? xasprintf("%s.%lld.rejects.csv", nm, file_id)
+		      : xasprintf("%s.rejects.csv", nm);
+	*path = xasprintf("%s/rejects/%s/%s", out_dir, ch, leaf);
+	free(channel);
+	free(name);
+	free(ch);
+	free(nm);
+	free(leaf);
+	return 0;
+}
+
+int
+prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_id, char **path)
+{
+	struct buf b = BUF_INIT(BUF_UNLIMITED);
+	char *file = NULL, *slash;
+	int r;
+
+	if (path)
+		*path = NULL;
+	if ((r = prepare_rejects_path(rp, out_dir, file_id, &file)) < 0)
+		goto out;
+	slash = strrchr(file, '/');
+	*slash = '\0';
+	r = fs_mkdirs(file, 0700);
+	*slash = '/';
+	if (r < 0)
+		goto out;
+	if ((r = buf_append(&b, REJECTS_HEADER, strlen(REJECTS_HEADER))) < 0 ||
+	    (r = reg_prep_rejects_each(rp, file_id, add_row, &b)) < 0)
+		goto out;
+	if ((r = fs_write_atomic(file, b.data, b.len, 0600)) < 0)
+		goto out;
+	if (path) {
+		*path = file;
+		file = NULL;
+	}
+out:
+	buf_release(&b);
+	free(file);
+	return r;
+}

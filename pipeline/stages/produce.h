@@ -1,0 +1,67 @@
+/*
+ * produce.h - `cardpipe produce`: drive one production line (docs/production-line.md).
+ *
+ * Per card: claim it (state 'rendered'; lines claim disjoint cards), record an attempt in
+ * flight (committed before anything physical), feed, move to the contact station,
+ * personalise and read back the chip, print the front panels, eject, and mark it produced
+ * with the chip's card identifier. Any failure rejects the physical card, records the
+ * attempt spoiled with its reason, and remakes the card until produce.max_attempts cards
+ * were spoiled, then holds it for a person. Printer faults (ribbon, feeder, cover,
+ * connection...) pause the line until the printer reports them cleared. A restarted run
+ * first resolves the attempts a killed run left in flight.
+ */
+#ifndef CP_STAGE_PRODUCE_H
+#define CP_STAGE_PRODUCE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <time.h>
+
+struct config;
+struct registry;
+struct printer;
+struct card_row;
+struct encoder_result;
+
+struct produce_opts {
+	int line;		     /* 1..99 */
+	long max_cards;		     /* stop after this many produced (0: no limit) */
+	const char *card_no;	     /* only this card (instant issuance); NULL: any */
+	volatile sig_atomic_t *stop; /* set by a signal: stop between cards, or while paused */
+};
+
+struct produce_result {
+	long produced, spoiled, held, pauses;
+	int stopped; /* stopped by the operator */
+	char shift[32];
+	char report[512]; /* the shift report written */
+};
+
+/* The devices of a line, as the stage uses them; stage_produce_run() builds the real ones
+ * (Evolis printer, PC/SC encoder with the card's perso script); tests pass their own. */
+struct produce_devices {
+	void *ctx;
+	/* (Re)connect the printer. */
+	int (*open_printer)(void *ctx, struct printer **out);
+	/* Personalise and read back the chip of the card at the contact station. res is always
+	 * filled; 0 only for ENCODER_OK. */
+	int (*encode)(void *ctx, const struct card_row *card, struct encoder_result *res);
+	/* Before any attempt: 0 when this line can make the card; CP_ERR_NOTFOUND when it is
+	 * not this line's (no perso script for it here: left for another line); another
+	 * negative code stops the line. NULL: every card is this line's. */
+	int (*prepare)(void *ctx, const struct card_row *card);
+};
+
+int stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
+		      const struct produce_opts *opts, struct produce_result *res);
+int stage_produce_run_with(struct config *cfg, const char *home, struct registry *reg,
+			   const struct produce_devices *dev, const struct produce_opts *opts,
+			   struct produce_result *res);
+
+/* The shift of time t: "YYYY-MM-DD/S", the Beijing date and S = 1 + hour / shift_hours. */
+void produce_shift_of(time_t t, int shift_hours, char *out, size_t outsz);
+/* Write out/shift/line<N>-<date>-s<S>.txt for a line and shift from the registry. */
+int produce_write_shift_report(struct config *cfg, const char *home, struct registry *reg, int line,
+			       const char *shift, char *path, size_t pathsz);
+
+#endif

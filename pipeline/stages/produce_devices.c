@@ -1,0 +1,287 @@
+/*
+ * produce_devices.c - the real devices of a production line for stage_produce_run(): the
+ * configured printer (printer.h) and the PC/SC encoder (printer/encoder/encoder.h) fed
+ * with each card's perso script from the sealed batches of this line
+ * (spool/perso/line-<N>/, docs/perso-script-format.md), with the KMC and the line's
+ * transport key from the key store.
+ *
+ * When the emulated line of this CARDPIPE_HOME runs (cardpipe line start), its pcscd is
+ * used (PCSCLITE_CSOCK_NAME); otherwise the system's.
+ */
+#include "stages/produce.h"
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "personalization/chip/script.h"
+#include "personalization/crypto/cipher.h"
+#include "personalization/keys/keystore.h"
+#include "printer/encoder/encoder.h"
+#include "printer/line.h"
+#include "printer/printer.h"
+#include "registry/reg_cards.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define COMP "produce"
+
+struct batch_entry {
+	struct perso_batch *b;
+	struct key *tk;
+};
+
+struct real_dev {
+	struct config *cfg;
+	const char *home;
+	int line, loaded;
+	struct encoder *enc;
+	struct keystore *ks;
+	struct key *kmc;
+	struct batch_entry *batches;
+	size_t nbatches;
+};
+
+static int
+real_open_printer(void *ctx, struct printer **out)
+{
+	struct real_dev *d = ctx;
+
+	return printer_open_line(d->cfg, d->line, out);
+}
+
+/* Load this line's sealed batches (once). Batches for other lines are left alone. */
+static int
+load_batches(struct real_dev *d)
+{
+	char *spool = config_path(d->cfg, "paths.spool", d->home);
+	char *dir = xasprintf("%s/perso/line-%d", spool, d->line);
+	struct dirent **names = NULL;
+	int n = 0, r = 0;
+
+	if (d->loaded)
+		goto out;
+	if ((r = keystore_open_cfg(d->cfg, d->home, &d->ks)) < 0 ||
+	    (r = keystore_get(d->ks, "kmc", &d->kmc)) < 0) {
+		r = cp_err_wrap(r, "key store: ");
+		goto out;
+	}
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		r = cp_err(CP_ERR_NOTFOUND, "no perso scripts: cannot read '%s'", dir);
+		n = 0;
+		goto out;
+	}
+	for (int i = 0; i < n && r == 0; i++) {
+		char tk_name[64], tk_kcv[7], *path;
+		struct batch_entry be = {0};
+		int line;
+
+		if (names[i]->d_name[0] == '.')
+			continue;
+		path = fs_join(dir, names[i]->d_name);
+		if (perso_batch_peek(path, &line, tk_name, tk_kcv) < 0 || line != d->line) {
+			log_debug(COMP, "'%s' skipped: %s", path,
+				  line != d->line ? "another line's batch" : cp_errmsg());
+			free(path);
+			continue; /* not a batch, or another line's */
+		}
+		if ((r = keystore_get(d->ks, tk_name, &be.tk)) == 0 &&
+		    strcasecmp(be.tk->kcv, tk_kcv) != 0)
+			r = cp_err(CP_ERR_CRYPTO,
+				   "batch '%s' is sealed under %s KCV %s, the key "
+				   "store holds KCV %s",
+				   path, tk_name, tk_kcv, be.tk->kcv);
+		if (r == 0)
+			r = perso_batch_open(path, be.tk->value, &be.b);
+		if (r < 0) {
+			r = cp_err_wrap(r, "batch '%s': ", path);
+			key_free(be.tk);
+		} else {
+			d->batches = xrealloc(d->batches, (d->nbatches + 1) * sizeof(be));
+			d->batches[d->nbatches++] = be;
+		}
+		free(path);
+	}
+	if (r == 0) {
+		d->loaded = 1;
+		log_info(COMP, "line %d: %zu sealed perso batch(es) for this line", d->line,
+			 d->nbatches);
+	}
+out:
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(dir);
+	free(spool);
+	return r;
+}
+
+static int
+find_script(struct real_dev *d, const char *card_no, const struct perso_script **s,
+	    const struct key **tk)
+{
+	for (size_t i = 0; i < d->nbatches; i++)
+		if (perso_batch_find(d->batches[i].b, card_no, s) == 0) {
+			*tk = d->batches[i].tk;
+			return 0;
+		}
+	return cp_err(CP_ERR_NOTFOUND, "card %s has no perso script in a batch for line %d",
+		      card_no, d->line);
+}
+
+/* Open the encoder (once): through the emulated line's pcscd when it runs. */
+static int
+ensure_encoder(struct real_dev *d)
+{
+	int r;
+
+	if (d->enc)
+		return 0;
+	if ((r = line_client_env(d->home, d->line)) < 0 ||
+	    (r = encoder_open_config(d->cfg, &d->enc)) < 0)
+		return cp_err_wrap(r, "line %d encoder: ", d->line);
+	log_info(COMP, "line %d: encoder on reader '%s'", d->line, encoder_reader_name(d->enc));
+	return 0;
+}
+
+static int
+real_prepare(void *ctx, const struct card_row *card)
+{
+	struct real_dev *d = ctx;
+	const struct perso_script *s;
+	const struct key *tk;
+	int r;
+
+	if ((r = load_batches(d)) < 0)
+		return r == CP_ERR_NOTFOUND ? CP_ERR_CONFIG : r;
+	if ((r = find_script(d, card->card_no, &s, &tk)) < 0)
+		return r;
+	/* a reader that is not there stops the line before a blank card is fed (and is
+	 * not "another line's card": NOTFOUND means that to the caller) */
+	if ((r = ensure_encoder(d)) == CP_ERR_NOTFOUND)
+		r = cp_err_wrap(CP_ERR_DEVICE, "%s", "");
+	return r;
+}
+
+struct iter {
+	const struct perso_script *s;
+	size_t i;
+};
+
+static int
+iter_next(void *ctx, struct encoder_cmd *cmd)
+{
+	struct iter *it = ctx;
+	const struct perso_cmd *pc;
+
+	if (it->i >= perso_script_count(it->s))
+		return 0;
+	pc = perso_script_cmd(it->s, it->i++);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->apdu = pc->apdu;
+	cmd->len = pc->len;
+	cmd->n_sw = pc->n_sw > 4 ? 4 : pc->n_sw;
+	memcpy(cmd->sw, pc->sw, cmd->n_sw * sizeof(cmd->sw[0]));
+	cmd->sens_off = pc->sens_off;
+	cmd->sens_len = pc->sens_len;
+	cmd->label = pc->label;
+	return 1;
+}
+
+static int
+real_encode(void *ctx, const struct card_row *card, struct encoder_result *res)
+{
+	struct real_dev *d = ctx;
+	const struct perso_script *s;
+	const struct key *tk;
+	struct iter it;
+	struct encoder_keys keys = {0};
+	struct encoder_job job = {0};
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = ENCODER_READER;
+	if ((r = load_batches(d)) < 0 || (r = find_script(d, card->card_no, &s, &tk)) < 0) {
+		snprintf(res->reason, sizeof(res->reason), "%s", cp_errmsg());
+		return r;
+	}
+	if ((r = ensure_encoder(d)) < 0) {
+		snprintf(res->reason, sizeof(res->reason), "%s", cp_errmsg());
+		return r;
+	}
+	keys.kmc = d->kmc->value;
+	keys.kmc_len = d->kmc->len;
+	keys.transport = tk->value;
+	keys.transport_len = tk->len;
+	keys.transport_alg = CP_ALG_AES;
+	it.s = s;
+	it.i = 0;
+	job.card_no = card->card_no;
+	job.keys = &keys;
+	job.script.ctx = &it;
+	job.script.next = iter_next;
+	r = encoder_personalize(d->enc, &job, res);
+	if (res->outcome == ENCODER_READER) {
+		/* the reader or pcscd failed: reconnect for the next card */
+		encoder_close(d->enc);
+		d->enc = NULL;
+	}
+	return r;
+}
+
+static void
+real_release(struct real_dev *d)
+{
+	encoder_close(d->enc);
+	for (size_t i = 0; i < d->nbatches; i++) {
+		perso_batch_free(d->batches[i].b);
+		key_free(d->batches[i].tk);
+	}
+	free(d->batches);
+	key_free(d->kmc);
+	keystore_close(d->ks);
+}
+
+int
+stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
+		  const struct produce_opts *opts, struct produce_result *res)
+{
+	struct real_dev d = {.cfg = cfg, .home = home, .line = opts->line};
+	struct produce_devices dev = {&d, real_open_printer, real_encode, real_prepare};
+	char *dir = line_dir(home, opts->line), *lock = fs_join(dir, "produce.lock");
+	int fd = -1, r;
+
+	memset(res, 0, sizeof(*res));
+	/* one produce per line at a time (two lines may run at once) */
+	if ((r = fs_mkdirs(dir, 0700)) < 0)
+		goto out;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = cp_err(CP_ERR_IO, "cannot open '%s'", lock);
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = cp_err(CP_ERR_BUSY,
+			   "line %d is already being driven by another 'cardpipe "
+			   "produce' (%s)",
+			   opts->line, lock);
+		goto out;
+	}
+	keys_harden_process();
+	r = stage_produce_run_with(cfg, home, reg, &dev, opts, res);
+out:
+	real_release(&d);
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	free(dir);
+	return r;
+}

@@ -1,0 +1,97 @@
+/*
+ * reconcile.h - the reconcile stage (design.md "reconcile"): per bank per day a report
+ * of cards ordered, produced, spoiled by reason, dispatched and returned, with the PAN list
+ * and the transport refunds the bank pays (manual item 46), as XML
+ * (formats/bank-reconciliation.xsd) and CSV, each with a detached signature (SM2/SM3 by
+ * default) that the openssl command line verifies; the refunds list and the SLA report of
+ * the day. `verify` checks a report's signature and recounts it against the registry.
+ *
+ * Outputs go to out/reconcile/<day>/: <BANK>-<day>.xml(.sig), <BANK>-<day>.csv(.sig),
+ * refunds-<day>.csv, sla-<day>.csv and signing-key.pub.pem (the public key to verify with).
+ */
+#ifndef CP_STAGE_RECONCILE_H
+#define CP_STAGE_RECONCILE_H
+
+#include "core/buf.h"
+#include "registry/reg_status.h"
+
+#include <stdio.h>
+
+struct config;
+struct registry;
+
+/* One bank's report for one day. */
+struct recon_report {
+	char *bank, *day;
+	struct recon_counts c;
+	struct named_count *spoiled; /* by reason */
+	size_t nspoiled;
+	struct recon_card *cards; /* the PAN list: cards produced that day */
+	size_t ncards;
+	struct recon_refund *refunds;
+	size_t nrefunds;
+	int refund_days;
+};
+void recon_report_release(struct recon_report *rep);
+
+/* Count bank's day from the registry. */
+int recon_build(struct registry *reg, const struct config *cfg, const char *bank, const char *day,
+		struct recon_report *rep);
+int recon_write_xml(const struct config *cfg, const struct recon_report *rep, struct buf *out);
+int recon_write_csv(const struct recon_report *rep, struct buf *out);
+/* Read a report back (what verify recounts). CP_ERR_FORMAT naming the element or line. */
+int recon_parse_xml(const unsigned char *data, size_t len, struct recon_report *rep);
+int recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *rep);
+/* Print every difference between a report and the registry's count to out; returns the
+ * number of differences. */
+int recon_compare(const struct recon_report *file, const struct recon_report *registry, FILE *out);
+
+/* Signatures (reconcile_sign.c). alg is reconcile.signature: sm2, ecdsa-p256, rsa-pss. */
+int recon_key_load(const char *path, void **key /* EVP_PKEY */);
+int recon_pubkey_load(const char *path, void **key);
+void recon_key_free(void *key);
+int recon_sign(const char *alg, void *key, const void *data, size_t len, struct buf *sig);
+int recon_verify(const char *alg, void *key, const void *data, size_t len, const unsigned char *sig,
+		 size_t siglen);
+int recon_pubkey_pem(void *key, struct buf *pem);
+/* The configured signing key (reconcile.signing_key): "keystore:NAME" takes an SM2 key
+ * pair from the key store (personalization/keys/keystore.h), anything else is a PEM file.
+ * A missing key is CP_ERR_CONFIG with a hint. */
+int recon_signing_key(const struct config *cfg, const char *home, void **key);
+/* The PEM file of reconcile.signing_key (newly allocated), or NULL when it names a key
+ * store entry. */
+char *recon_signing_key_path(const struct config *cfg, const char *home);
+/* Make a new signing key of the configured kind at path (0600); never overwrites. */
+int recon_keygen(const char *alg, const char *path);
+/* The openssl command that verifies file with the public key pub. */
+char *recon_openssl_command(const char *alg, const char *pub, const char *file);
+
+/* SLA report (manual items 13 and 30): per application type. */
+struct sla_counts {
+	char *app_type;
+	long long on_time;   /* completed on the day, on or before the due date */
+	long long breached;  /* completed late on the day, or open past the due date */
+	long long due_today; /* open, due on the day */
+	long long at_risk;   /* open, due within sla.at_risk_days */
+	long long on_track;  /* open, due later */
+};
+int sla_compute(struct registry *reg, const struct config *cfg, const char *day,
+		struct sla_counts **v, size_t *n);
+void sla_counts_free(struct sla_counts *v, size_t n);
+
+struct reconcile_result {
+	long long banks, cards, refunds;
+	char *dir; /* out/reconcile/<day> */
+};
+void reconcile_result_release(struct reconcile_result *res);
+
+/* day NULL: today's business date. */
+int stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, const char *day,
+			struct reconcile_result *res);
+/* Check file (a report's .xml or .csv) against file.sig with the public key at pubkey
+ * (NULL: the configured signing key's), then recount it against the registry. 0 when
+ * both hold; CP_ERR_INTEGRITY (with the differences printed on out) when not. */
+int stage_reconcile_verify(struct config *cfg, const char *home, struct registry *reg,
+			   const char *file, const char *pubkey, FILE *out);
+
+#endif

@@ -1,0 +1,515 @@
+/*
+ * reconcile_report.c - one bank's day: counted from the registry, written as XML and CSV,
+ * read back from either, and compared (reconcile.h). The XML and CSV carry the same
+ * figures; their formats are in formats/bank-reconciliation.xsd and docs/dispatch.md.
+ */
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "stages/manifest.h"
+#include "stages/reconcile.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RECON_NS "urn:cardpipe:bank-reconciliation:1"
+
+void
+recon_report_release(struct recon_report *rep)
+{
+	free(rep->bank);
+	free(rep->day);
+	named_counts_free(rep->spoiled, rep->nspoiled);
+	recon_cards_free(rep->cards, rep->ncards);
+	recon_refunds_free(rep->refunds, rep->nrefunds);
+	memset(rep, 0, sizeof(*rep));
+}
+
+int
+recon_build(struct registry *reg, const struct config *cfg, const char *bank, const char *day,
+	    struct recon_report *rep)
+{
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->bank = xstrdup(bank);
+	rep->day = xstrdup(day);
+	rep->refund_days = (int)config_int(cfg, "reconcile.refund_days");
+	if ((r = reg_recon_counts(reg, bank, day, &rep->c)) < 0 ||
+	    (r = reg_recon_spoiled(reg, bank, day, &rep->spoiled, &rep->nspoiled)) < 0 ||
+	    (r = reg_recon_cards(reg, bank, day, &rep->cards, &rep->ncards)) < 0 ||
+	    (r = reg_recon_refunds(reg, bank, day, &rep->refunds, &rep->nrefunds)) < 0)
+		recon_report_release(rep);
+	return r;
+}
+
+/* requested + days as "YYYY-MM-DD" */
+static void
+add_days(const char *date, int days, char out[16])
+{
+	int y, m, d;
+
+	if (!date || cp_parse_date(date, &y, &m, &d) < 0) {
+		snprintf(out, 16, "%s", date ? date : "");
+		return;
+	}
+	cp_civil_from_days(cp_days_from_civil(y, m, d) + days, &y, &m, &d);
+	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+}
+
+static int
+attr_ll(xmlTextWriterPtr w, const char *name, long long v)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%lld", v);
+	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST s);
+}
+
+static int
+attr(xmlTextWriterPtr w, const char *name, const char *v)
+{
+	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST(v ? v : ""));
+}
+
+int
+recon_write_xml(const struct config *cfg, const struct recon_report *rep, struct buf *out)
+{
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xmlNewTextWriterMemory(xb, 0);
+	long long total = 0;
+	int ok, r = 0;
+
+	buf_init(out, BUF_UNLIMITED);
+	for (size_t i = 0; i < rep->nrefunds; i++)
+		total += rep->refunds[i].amount_fen;
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+	ok = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) >= 0 &&
+	     xmlTextWriterStartElementNS(w, NULL, BAD_CAST "BankReconciliation",
+					 BAD_CAST RECON_NS) >= 0 &&
+	     attr(w, "version", "1") >= 0 && attr(w, "bank", rep->bank) >= 0 &&
+	     attr(w, "date", rep->day) >= 0 &&
+	     attr(w, "issuer", config_str(cfg, "general.bureau_name")) >= 0 &&
+	     xmlTextWriterStartElement(w, BAD_CAST "Counts") >= 0 &&
+	     attr_ll(w, "ordered", rep->c.ordered) >= 0 &&
+	     attr_ll(w, "produced", rep->c.produced) >= 0 &&
+	     attr_ll(w, "spoiled", rep->c.spoiled) >= 0 &&
+	     attr_ll(w, "dispatched", rep->c.dispatched) >= 0 &&
+	     attr_ll(w, "returned", rep->c.returned) >= 0 && xmlTextWriterEndElement(w) >= 0 &&
+	     xmlTextWriterStartElement(w, BAD_CAST "Spoiled") >= 0;
+	for (size_t i = 0; ok && i < rep->nspoiled; i++)
+		ok = xmlTextWriterStartElement(w, BAD_CAST "Reason") >= 0 &&
+		     attr(w, "code", rep->spoiled[i].name) >= 0 &&
+		     attr_ll(w, "count", rep->spoiled[i].n) >= 0 && xmlTextWriterEndElement(w) >= 0;
+	ok = ok && xmlTextWriterEndElement(w) >= 0 &&
+	     xmlTextWriterStartElement(w, BAD_CAST "Cards") >= 0 &&
+	     attr_ll(w, "count", (long long)rep->ncards) >= 0;
+	for (size_t i = 0; ok && i < rep->ncards; i++)
+		ok = xmlTextWriterStartElement(w, BAD_CAST "Card") >= 0 &&
+		     attr(w, "pan", rep->cards[i].pan) >= 0 &&
+		     attr(w, "cardNo", rep->cards[i].card_no) >= 0 &&
+		     attr(w, "producedAt", rep->cards[i].produced_at) >= 0 &&
+		     xmlTextWriterEndElement(w) >= 0;
+	ok = ok && xmlTextWriterEndElement(w) >= 0 &&
+	     xmlTextWriterStartElement(w, BAD_CAST "TransportRefunds") >= 0 &&
+	     attr_ll(w, "count", (long long)rep->nrefunds) >= 0 &&
+	     attr_ll(w, "totalFen", total) >= 0 && attr_ll(w, "dueDays", rep->refund_days) >= 0;
+	for (size_t i = 0; ok && i < rep->nrefunds; i++) {
+		const struct recon_refund *f = &rep->refunds[i];
+		char due[16];
+
+		add_days(f->requested, rep->refund_days, due);
+		ok = xmlTextWriterStartElement(w, BAD_CAST "Refund") >= 0 &&
+		     attr_ll(w, "application", f->app_id) >= 0 &&
+		     attr(w, "channelRef", f->channel_ref) >= 0 &&
+		     attr(w, "oldCardNo", f->old_card_no) >= 0 &&
+		     attr(w, "newCardNo", f->new_card_no) >= 0 &&
+		     attr_ll(w, "amountFen", f->amount_fen) >= 0 &&
+		     attr(w, "requested", f->requested) >= 0 && attr(w, "due", due) >= 0 &&
+		     xmlTextWriterEndElement(w) >= 0;
+	}
+	ok = ok && xmlTextWriterEndDocument(w) >= 0;
+	xmlFreeTextWriter(w);
+	if (!ok)
+		r = cp_err(CP_ERR_FORMAT, "bank %s %s: cannot write the reconciliation XML",
+			   rep->bank, rep->day);
+	else
+		r = buf_append(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+	xmlBufferFree(xb);
+	return r;
+}
+
+int
+recon_write_csv(const struct recon_report *rep, struct buf *out)
+{
+	int r;
+
+	buf_init(out, BUF_UNLIMITED);
+	r = buf_appendf(out,
+			"record,a,b,c,d,e,f\r\n"
+			"header,%s,%s,1,,,\r\n"
+			"count,ordered,%lld,,,,\r\n"
+			"count,produced,%lld,,,,\r\n"
+			"count,spoiled,%lld,,,,\r\n"
+			"count,dispatched,%lld,,,,\r\n"
+			"count,returned,%lld,,,,\r\n",
+			rep->bank, rep->day, rep->c.ordered, rep->c.produced, rep->c.spoiled,
+			rep->c.dispatched, rep->c.returned);
+	for (size_t i = 0; r == 0 && i < rep->nspoiled; i++)
+		r = buf_appendf(out, "spoiled,%s,%lld,,,,\r\n", rep->spoiled[i].name,
+				rep->spoiled[i].n);
+	for (size_t i = 0; r == 0 && i < rep->ncards; i++)
+		r = buf_appendf(out, "card,%s,%s,%s,,,\r\n", rep->cards[i].pan,
+				rep->cards[i].card_no, rep->cards[i].produced_at);
+	for (size_t i = 0; r == 0 && i < rep->nrefunds; i++) {
+		const struct recon_refund *f = &rep->refunds[i];
+		char app[24], amount[24], due[16];
+
+		add_days(f->requested, rep->refund_days, due);
+		snprintf(app, sizeof(app), "%lld", f->app_id);
+		snprintf(amount, sizeof(amount), "%lld", f->amount_fen);
+		r = csv_field(out, "refund", 0) ?: csv_field(out, app, 0)
+			?: csv_field(out, f->channel_ref, 0) ?: csv_field(out, f->old_card_no, 0)
+			?: csv_field(out, f->new_card_no, 0) ?: csv_field(out, amount, 0)
+			?: csv_field(out, due, 1);
+	}
+	return r;
+}
+
+/* ---- reading reports back ---- */
+
+static char *
+xattr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST name);
+	char *s = v ? xstrdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+static int
+xattr_ll(xmlNodePtr n, const char *name, long long *out)
+{
+	char *s = xattr(n, name), *end;
+	int r = 0;
+
+	if (!s || !*s)
+		r = cp_err(CP_ERR_FORMAT, "line %ld: element <%s> has no attribute '%s'",
+			   (long)xmlGetLineNo(n), (const char *)n->name, name);
+	else {
+		*out = strtoll(s, &end, 10);
+		if (*end || *out < 0)
+			r = cp_err(CP_ERR_FORMAT, "line %ld: <%s %s='%s'> is not a count",
+				   (long)xmlGetLineNo(n), (const char *)n->name, name, s);
+	}
+	free(s);
+	return r;
+}
+
+static int
+is_el(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+int
+recon_parse_xml(const unsigned char *data, size_t len, struct recon_report *rep)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	size_t cap;
+	int r = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	if (len > INT32_MAX)
+		return cp_err(CP_ERR_LIMIT, "report too large");
+	doc = xmlReadMemory((const char *)data, (int)len, "report.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return cp_err(CP_ERR_FORMAT, "not well-formed XML: %s",
+			      xmlGetLastError() ? xmlGetLastError()->message : "?");
+	root = xmlDocGetRootElement(doc);
+	if (!root || !is_el(root, "BankReconciliation") || !root->ns ||
+	    strcmp((const char *)root->ns->href, RECON_NS)) {
+		xmlFreeDoc(doc);
+		return cp_err(CP_ERR_FORMAT, "root element is not <BankReconciliation xmlns='%s'>",
+			      RECON_NS);
+	}
+	rep->bank = xattr(root, "bank");
+	rep->day = xattr(root, "date");
+	if (!rep->bank || !rep->day)
+		r = cp_err(CP_ERR_FORMAT, "<BankReconciliation> needs 'bank' and 'date'");
+	for (xmlNodePtr n = root->children; r == 0 && n; n = n->next) {
+		if (is_el(n, "Counts")) {
+			if ((r = xattr_ll(n, "ordered", &rep->c.ordered)) < 0 ||
+			    (r = xattr_ll(n, "produced", &rep->c.produced)) < 0 ||
+			    (r = xattr_ll(n, "spoiled", &rep->c.spoiled)) < 0 ||
+			    (r = xattr_ll(n, "dispatched", &rep->c.dispatched)) < 0 ||
+			    (r = xattr_ll(n, "returned", &rep->c.returned)) < 0)
+				break;
+		} else if (is_el(n, "Spoiled")) {
+			cap = 0;
+			for (xmlNodePtr k = n->children; r == 0 && k; k = k->next) {
+				if (!is_el(k, "Reason"))
+					continue;
+				if (rep->nspoiled == cap) {
+					cap = cap ? cap * 2 : 8;
+					rep->spoiled =
+						xrealloc(rep->spoiled, cap * sizeof(*rep->spoiled));
+				}
+				rep->spoiled[rep->nspoiled].name = xattr(k, "code");
+				rep->spoiled[rep->nspoiled].n = 0;
+				if (!rep->spoiled[rep->nspoiled].name)
+					rep->spoiled[rep->nspoiled].name = xstrdup("");
+				r = xattr_ll(k, "count", &rep->spoiled[rep->nspoiled].n);
+				rep->nspoiled++;
+			}
+		} else if (is_el(n, "Cards")) {
+			cap = 0;
+			for (xmlNodePtr k = n->children; r == 0 && k; k = k->next) {
+				struct recon_card *c;
+
+				if (!is_el(k, "Card"))
+					continue;
+				if (rep->ncards == cap) {
+					cap = cap ? cap * 2 : 64;
+					rep->cards =
+						xrealloc(rep->cards, cap * sizeof(*rep->cards));
+				}
+				c = &rep->cards[rep->ncards++];
+				c->pan = xattr(k, "pan");
+				c->card_no = xattr(k, "cardNo");
+				c->produced_at = xattr(k, "producedAt");
+			}
+		} else if (is_el(n, "TransportRefunds")) {
+			cap = 0;
+			for (xmlNodePtr k = n->children; r == 0 && k; k = k->next) {
+				struct recon_refund *f;
+
+				if (!is_el(k, "Refund"))
+					continue;
+				if (rep->nrefunds == cap) {
+					cap = cap ? cap * 2 : 8;
+					rep->refunds =
+						xrealloc(rep->refunds, cap * sizeof(*rep->refunds));
+				}
+				f = &rep->refunds[rep->nrefunds++];
+				memset(f, 0, sizeof(*f));
+				f->channel_ref = xattr(k, "channelRef");
+				f->old_card_no = xattr(k, "oldCardNo");
+				f->new_card_no = xattr(k, "newCardNo");
+				f->requested = xattr(k, "requested");
+				if ((r = xattr_ll(k, "application", &f->app_id)) == 0)
+					r = xattr_ll(k, "amountFen", &f->amount_fen);
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	if (r < 0)
+		recon_report_release(rep);
+	return r;
+}
+
+/* Split a CSV line (this format never quotes except in refund references) into fields. */
+static int
+split_csv(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	while (n < max) {
+		if (*p == '"') {
+			char *w = ++p;
+
+			f[n++] = w;
+			while (*p && !(*p == '"' && p[1] != '"')) {
+				if (*p == '"')
+					p++;
+				*w++ = *p++;
+			}
+			if (*p == '"')
+				p++;
+			*w = '\0';
+			if (*p == ',')
+				p++;
+			else
+				break;
+		} else {
+			char *comma = strchr(p, ',');
+
+			f[n++] = p;
+			if (!comma)
+				break;
+			*comma = '\0';
+			p = comma + 1;
+		}
+	}
+	return n;
+}
+
+static int
+parse_count(const char *s, long long *out, long line)
+{
+	char *end;
+
+	*out = strtoll(s, &end, 10);
+	if (!*s || *end || *out < 0)
+		return cp_err(CP_ERR_FORMAT, "line %ld: '%s' is not a count", line, s);
+	return 0;
+}
+
+int
+recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *rep)
+{
+	char *text = xstrndup((const char *)data, len), *save = NULL, *line;
+	size_t cs = 0, cc = 0, cr = 0;
+	long ln = 0;
+	int r = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	for (line = strtok_r(text, "\n", &save); r == 0 && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[8] = {0};
+		int n;
+		size_t l = strlen(line);
+
+		ln++;
+		if (l && line[l - 1] == '\r')
+			line[l - 1] = '\0';
+		n = split_csv(line, f, 8);
+		if (ln == 1 || !*line)
+			continue;
+		if (n < 3) {
+			r = cp_err(CP_ERR_FORMAT, "line %ld: too few fields", ln);
+		} else if (!strcmp(f[0], "header")) {
+			free(rep->bank);
+			free(rep->day);
+			rep->bank = xstrdup(f[1]);
+			rep->day = xstrdup(f[2]);
+		} else if (!strcmp(f[0], "count")) {
+			long long *dst = !strcmp(f[1], "ordered")      ? &rep->c.ordered
+					 : !strcmp(f[1], "produced")   ? &rep->c.produced
+					 : !strcmp(f[1], "spoiled")    ? &rep->c.spoiled
+					 : !strcmp(f[1], "dispatched") ? &rep->c.dispatched
+					 : !strcmp(f[1], "returned")   ? &rep->c.returned
+								       : NULL;
+
+			r = dst ? parse_count(f[2], dst, ln)
+				: cp_err(CP_ERR_FORMAT, "line %ld: unknown count '%s'", ln, f[1]);
+		} else if (!strcmp(f[0], "spoiled")) {
+			if (rep->nspoiled == cs) {
+				cs = cs ? cs * 2 : 8;
+				rep->spoiled = xrealloc(rep->spoiled, cs * sizeof(*rep->spoiled));
+			}
+			rep->spoiled[rep->nspoiled].name = xstrdup(f[1]);
+			r = parse_count(f[2], &rep->spoiled[rep->nspoiled++].n, ln);
+		} else if (!strcmp(f[0], "card") && n >= 4) {
+			if (rep->ncards == cc) {
+				cc = cc ? cc * 2 : 64;
+				rep->cards = xrealloc(rep->cards, cc * sizeof(*rep->cards));
+			}
+			rep->cards[rep->ncards].pan = xstrdup(f[1]);
+			rep->cards[rep->ncards].card_no = xstrdup(f[2]);
+			rep->cards[rep->ncards++].produced_at = xstrdup(f[3]);
+		} else if (!strcmp(f[0], "refund") && n >= 7) {
+			struct recon_refund *x;
+
+			if (rep->nrefunds == cr) {
+				cr = cr ? cr * 2 : 8;
+				rep->refunds = xrealloc(rep->refunds, cr * sizeof(*rep->refunds));
+			}
+			x = &rep->refunds[rep->nrefunds++];
+			memset(x, 0, sizeof(*x));
+			x->channel_ref = xstrdup(f[2]);
+			x->old_card_no = xstrdup(f[3]);
+			x->new_card_no = xstrdup(f[4]);
+			if ((r = parse_count(f[1], &x->app_id, ln)) == 0)
+				r = parse_count(f[5], &x->amount_fen, ln);
+		} else {
+			r = cp_err(CP_ERR_FORMAT, "line %ld: unknown record '%s'", ln, f[0]);
+		}
+	}
+	free(text);
+	if (r == 0 && (!rep->bank || !rep->day))
+		r = cp_err(CP_ERR_FORMAT, "no header record (bank and date)");
+	if (r < 0)
+		recon_report_release(rep);
+	return r;
+}
+
+static int
+diff_ll(FILE *out, const char *what, long long file, long long reg)
+{
+	if (file == reg)
+		return 0;
+	fprintf(out, "MISMATCH %s: report says %lld, registry has %lld\n", what, file, reg);
+	return 1;
+}
+
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+int
+recon_compare(const struct recon_report *f, const struct recon_report *g, FILE *out)
+{
+	int d = 0;
+
+	d += diff_ll(out, "ordered", f->c.ordered, g->c.ordered);
+	d += diff_ll(out, "produced", f->c.produced, g->c.produced);
+	d += diff_ll(out, "spoiled", f->c.spoiled, g->c.spoiled);
+	d += diff_ll(out, "dispatched", f->c.dispatched, g->c.dispatched);
+	d += diff_ll(out, "returned", f->c.returned, g->c.returned);
+	/* the report's own sums must hold too */
+	{
+		long long s = 0;
+
+		for (size_t i = 0; i < f->nspoiled; i++)
+			s += f->spoiled[i].n;
+		d += diff_ll(out, "spoiled by reason, summed", s, f->c.spoiled);
+		d += diff_ll(out, "PAN list length vs produced", (long long)f->ncards,
+			     f->c.produced);
+	}
+	d += diff_ll(out, "spoilage reasons", (long long)f->nspoiled, (long long)g->nspoiled);
+	for (size_t i = 0; i < f->nspoiled && i < g->nspoiled; i++) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "spoiled '%s'", f->spoiled[i].name);
+		if (strcmp(f->spoiled[i].name, g->spoiled[i].name)) {
+			fprintf(out, "MISMATCH spoilage reason %zu: report '%s', registry '%s'\n",
+				i + 1, f->spoiled[i].name, g->spoiled[i].name);
+			d++;
+		} else {
+			d += diff_ll(out, what, f->spoiled[i].n, g->spoiled[i].n);
+		}
+	}
+	d += diff_ll(out, "PAN list length", (long long)f->ncards, (long long)g->ncards);
+	for (size_t i = 0; i < f->ncards && i < g->ncards; i++)
+		if (strcmp(nz(f->cards[i].pan), nz(g->cards[i].pan)) ||
+		    strcmp(nz(f->cards[i].card_no), nz(g->cards[i].card_no))) {
+			fprintf(out, "MISMATCH PAN list entry %zu: report %s/%s, registry %s/%s\n",
+				i + 1, nz(f->cards[i].card_no), nz(f->cards[i].pan),
+				nz(g->cards[i].card_no), nz(g->cards[i].pan));
+			d++;
+		}
+	d += diff_ll(out, "transport refunds", (long long)f->nrefunds, (long long)g->nrefunds);
+	for (size_t i = 0; i < f->nrefunds && i < g->nrefunds; i++)
+		if (f->refunds[i].app_id != g->refunds[i].app_id ||
+		    f->refunds[i].amount_fen != g->refunds[i].amount_fen) {
+			fprintf(out,
+				"MISMATCH refund %zu: report application %lld %lld fen, registry "
+				"application %lld %lld fen\n",
+				i + 1, f->refunds[i].app_id, f->refunds[i].amount_fen,
+				g->refunds[i].app_id, g->refunds[i].amount_fen);
+			d++;
+		}
+	return d;
+}

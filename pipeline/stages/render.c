@@ -1,0 +1,511 @@
+/*
+ * render.c - the render stage (see render.h). The main thread lists a batch of cards,
+ * worker threads draw them (each with its own renderer: FreeType faces are per thread),
+ * then the main thread makes the batch durable and records it in one transaction.
+ * A crash loses at most the batch in flight; its complete outputs are reused next time.
+ */
+#include "stages/render.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/progress.h"
+#include "personalization/face/face.h"
+#include "personalization/face/fonts.h"
+#include "personalization/face/layout.h"
+#include "personalization/face/proof.h"
+#include "registry/reg_render.h"
+#include "registry/registry.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_THREADS 64
+
+enum job_status { JOB_RENDERED, JOB_COMPLETE, JOB_HELD, JOB_FAILED, JOB_GONE };
+
+struct job {
+	const struct render_card *card;
+	char *outdir;
+	char *photo_path;
+	char date[40], pan[40];
+	struct face_card fc;
+	enum job_status status;
+	int err;
+	char *msg; /* held reason or failure detail */
+};
+
+struct pool {
+	struct job *jobs;
+	size_t njobs;
+	atomic_size_t next;
+	atomic_int failed; /* stop taking work after a failure of the run */
+	int force;
+};
+
+struct worker {
+	pthread_t tid;
+	struct pool *pool;
+	struct face_renderer *fr;
+};
+
+static int
+safe_card_no(const char *s)
+{
+	if (!s || !s[0] || strlen(s) > 15)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static void
+run_job(struct worker *w, struct job *j)
+{
+	char *reason = NULL;
+	int r;
+
+	if (j->msg) /* refused while preparing the job */
+		return;
+	face_clean_stale(j->outdir);
+	if (!w->pool->force && face_outputs_current(w->fr, j->card->card_no, j->outdir)) {
+		j->status = JOB_COMPLETE;
+		return;
+	}
+	r = face_render_card(w->fr, &j->fc, j->outdir, &reason);
+	if (r == 1) {
+		j->status = JOB_HELD;
+		j->msg = reason;
+	} else if (r < 0) {
+		j->status = JOB_FAILED;
+		j->err = r;
+		j->msg = xasprintf("card %s: %s", j->card->card_no, cp_errmsg());
+		atomic_store(&w->pool->failed, 1);
+	} else
+		j->status = JOB_RENDERED;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	size_t i;
+
+	while (!atomic_load(&w->pool->failed) &&
+	       (i = atomic_fetch_add(&w->pool->next, 1)) < w->pool->njobs)
+		run_job(w, &w->pool->jobs[i]);
+	return NULL;
+}
+
+/* The fields as printed, or a hold reason in j->msg. */
+static void
+prepare_job(struct job *j, const struct render_card *c, const struct layout *lo, const char *faces,
+	    const char *photos, const char *today, int print_pan)
+{
+	memset(j, 0, sizeof(*j));
+	j->card = c;
+	j->status = JOB_HELD;
+	if (!safe_card_no(c->card_no)) {
+		j->msg = xasprintf("card number '%s' is not 1..15 letters and digits",
+				   c->card_no ? c->card_no : "");
+		return;
+	}
+	j->outdir = fs_join(faces, c->card_no);
+	if (!c->name || !c->name[0]) {
+		j->msg = xstrdup("no name on record");
+		return;
+	}
+	if (!c->id_number || !c->id_number[0]) {
+		j->msg = xstrdup("no social security number on record");
+		return;
+	}
+	if (face_format_date(c->issue_date && c->issue_date[0] ? c->issue_date : today, j->date,
+			     sizeof(j->date)) < 0) {
+		j->msg = xasprintf("issue date: %s", cp_errmsg());
+		cp_err_clear();
+		return;
+	}
+	if (c->photo_sha256 && c->photo_sha256[0]) {
+		char *name = xasprintf("%s.jpg", c->photo_sha256);
+
+		if (strlen(c->photo_sha256) != 64 ||
+		    strspn(c->photo_sha256, "0123456789abcdefABCDEF") != 64) {
+			free(name);
+			j->msg = xstrdup("photo reference is not a SHA-256");
+			return;
+		}
+		j->photo_path = fs_join(photos, name);
+		free(name);
+	}
+	if (print_pan && c->pan)
+		face_format_pan(c->pan, j->pan, sizeof(j->pan));
+	j->fc.card_no = c->card_no;
+	j->fc.photo_path = j->photo_path;
+	j->fc.fields.v[F_NAME] = c->name;
+	j->fc.fields.v[F_SSN] = c->id_number;
+	j->fc.fields.v[F_CARD_NO] = c->card_no;
+	j->fc.fields.v[F_ISSUE_DATE] = j->date;
+	j->fc.fields.v[F_PAN] = j->pan[0] ? j->pan : NULL;
+	j->fc.fields.v[F_BANK] = c->bank ? layout_bank_name(lo, c->bank) : NULL;
+	j->status = JOB_RENDERED;
+}
+
+static void
+release_job(struct job *j)
+{
+	free(j->outdir);
+	free(j->photo_path);
+	free(j->msg);
+}
+
+struct proof_state {
+	int enabled;
+	char *prefix, *title;
+	char *dirs[PROOF_PER_PAGE], *nos[PROOF_PER_PAGE];
+	int n, pages;
+	struct fontset *fs;
+	const char *side;
+};
+
+static int
+proof_flush(struct proof_state *ps)
+{
+	int pages = 0, r;
+
+	if (!ps->enabled || ps->n == 0)
+		return 0;
+	r = proof_write((const char *const *)ps->dirs, (const char *const *)ps->nos, (size_t)ps->n,
+			ps->side, ps->fs, ps->title, ps->prefix, ps->pages + 1,
+			&(struct png_opts){.level = 6, .filter = 1, .dpi = 150}, &pages);
+	for (int i = 0; i < ps->n; i++) {
+		free(ps->dirs[i]);
+		free(ps->nos[i]);
+	}
+	ps->n = 0;
+	ps->pages += pages;
+	return r;
+}
+
+static int
+proof_add(struct proof_state *ps, const char *dir, const char *card_no)
+{
+	if (!ps->enabled)
+		return 0;
+	ps->dirs[ps->n] = xstrdup(dir);
+	ps->nos[ps->n] = xstrdup(card_no);
+	if (++ps->n == PROOF_PER_PAGE)
+		return proof_flush(ps);
+	return 0;
+}
+
+static int
+load_layout(const struct config *cfg, const char *home, struct layout **lo)
+{
+	char *path = config_path(cfg, "render.layout", home);
+	int r;
+
+	if (!path[0]) {
+		free(path);
+		if ((r = layout_find_shipped(&path)) < 0)
+			return r;
+	}
+	r = layout_load(path, lo);
+	free(path);
+	return r;
+}
+
+static int
+png_settings(const struct config *cfg, struct png_opts *o)
+{
+	long long level = config_int(cfg, "render.png_level");
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if (level < 0 || level > 9)
+		return cp_err(CP_ERR_CONFIG, "render.png_level %lld: expected 0..9", level);
+	o->level = (int)level;
+	if ((r = png_filter_parse(config_str(cfg, "render.png_filter"), &o->filter)) < 0)
+		return cp_err_wrap(r, "render.png_filter: ");
+	return 0;
+}
+
+/* Record one batch: sync the outputs, then one transaction. */
+static int
+record_batch(struct registry *reg, struct job *jobs, size_t n, const char *faces,
+	     enum face_sync sync, struct render_counts *counts, struct proof_state *ps)
+{
+	int r;
+
+	if (sync == FACE_SYNC_BATCH && (r = face_sync_batch(faces)) < 0)
+		return r;
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->status == JOB_HELD)
+			r = reg_render_mark_held(reg, j->card->card_id, j->card->state, j->msg);
+		else
+			r = reg_render_mark_rendered(reg, j->card->card_id, j->card->state);
+		if (r == 1) { /* another run was first: its to count */
+			log_debug("render", "card %s was recorded by another run",
+				  j->card->card_no);
+			j->status = JOB_GONE;
+		}
+	}
+	if (r < 0 || (r = registry_commit(reg)) < 0) {
+		registry_rollback(reg);
+		return r;
+	}
+	r = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->status == JOB_HELD) {
+			counts->held++;
+			log_debug("render", "card %s held: %s", j->card->card_no, j->msg);
+			if (counts->nreported < RENDER_MAX_REPORTED) {
+				snprintf(counts->held_cards[counts->nreported].card_no,
+					 sizeof(counts->held_cards[0].card_no), "%s",
+					 j->card->card_no);
+				snprintf(counts->held_cards[counts->nreported].reason,
+					 sizeof(counts->held_cards[0].reason), "%s", j->msg);
+				counts->nreported++;
+			}
+			continue;
+		}
+		if (j->status == JOB_GONE)
+			continue;
+		if (j->status == JOB_COMPLETE)
+			counts->complete++;
+		else
+			counts->rendered++;
+		if ((r = proof_add(ps, j->outdir, j->card->card_no)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Proof sheets of every rendered card, a page of cards at a time (flat memory). */
+static int
+proof_all_rendered(struct registry *reg, const char *faces, struct proof_state *ps)
+{
+	struct render_card *cards = NULL;
+	long long after = 0;
+	size_t n = 0;
+	int r;
+
+	for (;;) {
+		if ((r = reg_render_list_rendered(reg, after, PROOF_PER_PAGE, &cards, &n)) < 0)
+			return r;
+		for (size_t i = 0; i < n && r == 0; i++) {
+			char *dir = fs_join(faces, cards[i].card_no);
+
+			r = proof_add(ps, dir, cards[i].card_no);
+			free(dir);
+		}
+		if (n)
+			after = cards[n - 1].card_id;
+		render_cards_free(cards, n);
+		if (r < 0 || n < PROOF_PER_PAGE)
+			break;
+	}
+	return r < 0 ? r : proof_flush(ps);
+}
+
+int
+stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
+		 const struct render_opts *opts, struct render_counts *counts)
+{
+	struct layout *lo = NULL;
+	const struct canvas_profile *prof;
+	struct png_opts png;
+	struct worker workers[MAX_THREADS];
+	struct proof_state ps = {0};
+	struct progress prog = {0};
+	char *spool = config_path(cfg, "paths.spool", home), *faces = fs_join(spool, "faces");
+	char *photos = fs_join(spool, "photos"), today[16];
+	const char *card_font = config_str(cfg, "card.font"),
+		   *sync_s = config_str(cfg, "render.sync");
+	long long threads = opts->threads ? opts->threads : config_int(cfg, "render.threads");
+	long long batch = config_int(cfg, "render.batch");
+	int with_alloc = config_bool(cfg, "render.from_allocated");
+	int print_pan = config_bool(cfg, "render.print_pan");
+	enum face_sync sync;
+	long long after = 0;
+	int nworkers = 0, r;
+
+	memset(counts, 0, sizeof(*counts));
+	cp_business_date(cp_now(), today, sizeof(today));
+	if (strcmp(sync_s, "each") && strcmp(sync_s, "batch")) {
+		r = cp_err(CP_ERR_CONFIG, "render.sync '%s': expected each or batch", sync_s);
+		goto out;
+	}
+	sync = !strcmp(sync_s, "batch") ? FACE_SYNC_BATCH : FACE_SYNC_EACH;
+	if (batch < 1 || batch > 100000) {
+		r = cp_err(CP_ERR_CONFIG, "render.batch %lld: expected 1..100000", batch);
+		goto out;
+	}
+	if (threads < 0 || threads > MAX_THREADS) {
+		r = cp_err(CP_ERR_CONFIG, "render.threads %lld: expected 0..%d", threads,
+			   MAX_THREADS);
+		goto out;
+	}
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
+	}
+	if (opts->card_no)
+		threads = 1; /* one card: no pool to fill */
+	if ((r = png_settings(cfg, &png)) < 0 ||
+	    (r = canvas_profile_lookup(config_str(cfg, "printer.profile"), &prof)) < 0 ||
+	    (r = load_layout(cfg, home, &lo)) < 0)
+		goto out;
+	png.dpi = prof->dpi;
+	for (; nworkers < threads; nworkers++) {
+		if ((r = face_renderer_new(lo, prof, card_font, &png, &workers[nworkers].fr)) < 0)
+			goto out;
+		face_renderer_set_sync(workers[nworkers].fr, sync);
+	}
+	if ((r = fs_mkdirs(faces, 0700)) < 0)
+		goto out;
+	ps.enabled = opts->proof_only ||
+		     (!opts->no_proof && !opts->card_no && config_bool(cfg, "render.proof"));
+	if (ps.enabled) {
+		char *out = config_path(cfg, "paths.out", home), *dir = fs_join(out, "proof"),
+		     stamp[32];
+
+		cp_iso_utc(cp_now(), stamp, sizeof(stamp));
+		for (char *p = stamp; *p; p++)
+			if (*p == ':')
+				*p = '-';
+		if ((r = fs_mkdirs(dir, 0700)) == 0) {
+			ps.prefix = fs_join(dir, stamp);
+			ps.title = xasprintf("cardpipe proof sheet  %s  (%s)", today, prof->name);
+			ps.fs = composer_font(face_renderer_composer(workers[0].fr), 0);
+			ps.side = lo->side[SIDE_BACK].personal || !lo->side[SIDE_FRONT].personal
+					  ? "back"
+					  : "front";
+		}
+		free(out);
+		free(dir);
+		if (r < 0)
+			goto out;
+	}
+
+	if (opts->proof_only) {
+		if ((r = proof_all_rendered(reg, faces, &ps)) < 0)
+			goto out;
+		counts->proof_pages = ps.pages;
+		log_info("render", "%d proof pages%s%s", ps.pages, ps.pages ? ": " : "",
+			 ps.pages ? ps.prefix : "");
+		goto out;
+	}
+	if (!opts->card_no) {
+		long long waiting = 0;
+
+		if ((r = reg_render_count(reg, with_alloc, &waiting)) < 0)
+			goto out;
+		progress_start(&prog, "render", waiting);
+	}
+	for (;;) {
+		struct render_card *cards = NULL;
+		struct job *jobs;
+		size_t n = 0;
+		struct pool pool;
+
+		if ((r = reg_render_list(reg, with_alloc, opts->card_no, after, (size_t)batch,
+					 &cards, &n)) < 0)
+			goto out;
+		if (n == 0) {
+			free(cards);
+			break;
+		}
+		after = cards[n - 1].card_id;
+		jobs = xcalloc(n, sizeof(*jobs));
+		for (size_t i = 0; i < n; i++)
+			prepare_job(&jobs[i], &cards[i], lo, faces, photos, today, print_pan);
+		memset(&pool, 0, sizeof(pool));
+		pool.jobs = jobs;
+		pool.njobs = n;
+		pool.force = opts->force;
+		atomic_init(&pool.next, 0);
+		atomic_init(&pool.failed, 0);
+		int started = 0;
+
+		for (int t = 0; t < nworkers && (size_t)t < n; t++) {
+			workers[t].pool = &pool;
+			if (pthread_create(&workers[t].tid, NULL, worker_main, &workers[t]) != 0)
+				break;
+			started++;
+		}
+		if (started == 0) /* no thread could start: render on this one */
+			worker_main(&(struct worker){.pool = &pool, .fr = workers[0].fr});
+		for (int t = 0; t < started; t++)
+			pthread_join(workers[t].tid, NULL);
+		r = 0;
+		for (size_t i = 0; i < n && r == 0; i++)
+			if (jobs[i].status == JOB_FAILED)
+				r = cp_err(jobs[i].err, "%s", jobs[i].msg);
+		if (r == 0)
+			r = record_batch(reg, jobs, n, faces, sync, counts, &ps);
+		for (size_t i = 0; i < n; i++)
+			release_job(&jobs[i]);
+		free(jobs);
+		render_cards_free(cards, n);
+		if (r < 0)
+			goto out;
+		progress_update(&prog, counts->rendered + counts->complete + counts->held);
+		if (opts->card_no)
+			break;
+	}
+	progress_end(&prog);
+	if (opts->card_no && counts->rendered + counts->complete + counts->held == 0) {
+		char *state = NULL;
+
+		if ((r = reg_render_card_state(reg, opts->card_no, &state)) == 0) {
+			if (!strcmp(state, "rendered"))
+				log_info("render", "card %s is already rendered", opts->card_no);
+			else
+				r = cp_err(CP_ERR_INVALID,
+					   "card %s is in state '%s'; render takes perso_ready%s "
+					   "cards",
+					   opts->card_no, state,
+					   with_alloc ? " and allocated" : "");
+			free(state);
+		}
+		if (r < 0)
+			goto out;
+	}
+	if ((r = proof_flush(&ps)) < 0)
+		goto out;
+	counts->proof_pages = ps.pages;
+	log_info("render", "%ld cards rendered, %ld already complete, %ld held%s%s",
+		 counts->rendered, counts->complete, counts->held,
+		 ps.pages ? "; proof sheets " : "", ps.pages ? ps.prefix : "");
+	r = 0;
+out:
+	for (int i = 0; i < ps.n; i++) {
+		free(ps.dirs[i]);
+		free(ps.nos[i]);
+	}
+	free(ps.prefix);
+	free(ps.title);
+	for (int i = 0; i < nworkers; i++)
+		face_renderer_free(workers[i].fr);
+	layout_free(lo);
+	free(spool);
+	free(faces);
+	free(photos);
+	return r;
+}

@@ -1,0 +1,44 @@
+/*
+ * render.h - the render stage: card faces and printer panels for every card waiting for
+ * them (state perso_ready; also allocated with render.from_allocated), written to
+ * spool/faces/<card_no>/ (docs/panel-format.md), then the card moves to rendered. A card
+ * whose text no font can draw, whose name does not fit, or whose photo cannot be read is
+ * held with the reason. Resumable and idempotent: a card whose outputs are complete is
+ * recorded without being drawn again. Worker threads render; the registry stays on the
+ * calling thread. `cardpipe render`, `nightly` and `instant` call it.
+ */
+#ifndef CP_STAGE_RENDER_H
+#define CP_STAGE_RENDER_H
+
+#include <stddef.h>
+
+struct config;
+struct registry;
+
+struct render_opts {
+	const char *card_no; /* only this card (instant issuance); NULL = every waiting card */
+	int threads;	     /* 0 = render.threads */
+	int force;	     /* draw again even when the outputs are complete */
+	int no_proof;	     /* no proof sheets, whatever render.proof says */
+	int proof_only;	     /* render nothing: proof sheets of every card in state rendered */
+};
+
+#define RENDER_MAX_REPORTED 50
+
+struct render_counts {
+	long rendered; /* drawn and recorded */
+	long complete; /* outputs were already complete: recorded without drawing */
+	long held;     /* held with a reason */
+	int proof_pages;
+	/* the first RENDER_MAX_REPORTED held cards, for the operator */
+	int nreported;
+	struct {
+		char card_no[16];
+		char reason[240];
+	} held_cards[RENDER_MAX_REPORTED];
+};
+
+int stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
+		     const struct render_opts *opts, struct render_counts *counts);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * status.h - where a person's applications stand (manual item 37: the 96066 hotline and
+ * the channels answer from this) and the status feed: the changes since the last feed,
+ * as JSON lines (formats/status-feed.md), with the watermark kept in the registry.
+ */
+#ifndef CP_STATUS_H
+#define CP_STATUS_H
+
+#include <stdio.h>
+
+struct config;
+struct registry;
+struct status_app;
+
+/* One line saying where an application stands ("dispatched 2026-11-26 by mail, tracking
+ * EK000000014CN"), newly allocated. */
+char *status_describe(const struct status_app *a);
+
+/* Print every application of the person with id_number to out: text, or JSON lines when
+ * json is set. CP_ERR_NOTFOUND when the registry has none. */
+int status_person(struct registry *reg, const char *id_number, int json, FILE *out);
+
+/* Write the changes since the last feed to path (NULL: out/status/status-feed-<from>-<to>.jsonl,
+ * written only when there are changes), then move the watermark. *count = records written;
+ * *written = the path (newly allocated, NULL when nothing was written). */
+int status_feed(struct config *cfg, const char *home, struct registry *reg, const char *path,
+		long long *count, char **written);
+
+#endif

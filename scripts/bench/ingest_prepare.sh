@@ -1,0 +1,49 @@
+#!/bin/bash
+# Benchmark ingest + prepare (issue 3): generated applications with photos, 10,000 and
+# 100,000 (BENCH_SIZES to change), each in a fresh CARDPIPE_HOME. Prints table rows
+#   stage | n | seconds | per_second | peak_kib
+# for ingest, prepare and both together; peak_kib is the peak RSS (/usr/bin/time %M), which
+# should not grow with n, and a note with the CPU seconds (user+sys) and the load average,
+# since wall time on a shared machine says little alone. Target: ingest+prepare >= 5,000
+# applications/s on 2 cores.
+# Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
+set -eu
+command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is needed for peak memory" >&2; exit 1; }
+SIZES=${BENCH_SIZES:-10000 100000}
+base=${CARDPIPE_HOME:-$PWD/home}
+export CARDPIPE_NOW=${CARDPIPE_NOW:-2026-11-26T20:00:00+08:00}
+
+measure() { # LOG cmd... : runs cmd, appends "seconds kib" to LOG
+	local log=$1
+	shift
+	/usr/bin/time -f '%e %M %U %S' -o "$log.time" "$@" >"$log.out" 2>"$log.err" || {
+		local rc=$?
+		# prepare exits 1 when the rejects pass the threshold: that is a result, not a failure
+		[ "$rc" -eq 1 ] || { tail -5 "$log.err" >&2; return "$rc"; }
+	}
+	tail -1 "$log.time"
+}
+
+for n in $SIZES; do
+	export CARDPIPE_HOME="$base-$n"
+	rm -rf "$CARDPIPE_HOME" gen-$n
+	cardpipe init >/dev/null 2>&1
+	cardpipe sample --out "gen-$n" --count "$n" --seed 42 --bad-share 0.05 >/dev/null 2>&1
+	find "gen-$n" -maxdepth 1 -type f ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	# photos referenced by path live in sub-folders next to the files
+	find "gen-$n" -mindepth 1 -maxdepth 1 -type d -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	sync
+	read -r is ik iu isy < <(measure "ingest-$n" cardpipe --quiet ingest)
+	read -r ps pk pu psy < <(measure "prepare-$n" cardpipe --quiet prepare)
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	read_n=$(sqlite3 "$CARDPIPE_HOME/registry.db" "SELECT count(*) FROM application" 2>/dev/null || echo "$n")
+	rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+	cpu() { awk -v u="$1" -v s="$2" 'BEGIN { printf "%.2f", u + s }'; }
+	echo "ingest | $read_n | $is | $(rate "$read_n" "$is") | $ik | cpu $(cpu "$iu" "$isy") s, load $load"
+	echo "prepare | $read_n | $ps | $(rate "$read_n" "$ps") | $pk | cpu $(cpu "$pu" "$psy") s, load $load"
+	tot=$(awk -v a="$is" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
+	peak=$(( ik > pk ? ik : pk ))
+	echo "ingest+prepare | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | $(tr -d ' ' <<<"$(find "$CARDPIPE_HOME/spool/photos" -type f | wc -l)") distinct photos"
+	rm -rf "$CARDPIPE_HOME" "gen-$n"
+done

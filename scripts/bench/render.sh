@@ -1,0 +1,36 @@
+#!/bin/bash
+# Benchmark render (issue 5): cards from generated applications (cardpipe sample, ingest,
+# prepare; render.from_allocated so that perso is not needed), rendered in full: both
+# faces, all panels, preview PNGs written, manifests, registry updates; no proof sheets
+# (they are QC pages, not per-card work). Two batch sizes (BENCH_SIZES, default 500 and
+# 2000), each in a fresh CARDPIPE_HOME. Prints table rows
+#   stage | n | seconds | per_second | peak_kib
+# peak_kib is the peak RSS (/usr/bin/time %M): it must not grow with n (render works in
+# batches of render.batch cards). Target: >= 150 cards/s on 2 cores.
+# Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
+set -eu
+command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is needed for peak memory" >&2; exit 1; }
+SIZES=${BENCH_SIZES:-500 2000}
+base=${CARDPIPE_HOME:-$PWD/home}
+export CARDPIPE_NOW=${CARDPIPE_NOW:-2026-11-26T20:00:00+08:00}
+
+for n in $SIZES; do
+	export CARDPIPE_HOME="$base-$n"
+	rm -rf "$CARDPIPE_HOME" "gen-$n"
+	cardpipe init >/dev/null 2>&1
+	cardpipe sample --out "gen-$n" --count "$n" --seed 7 --bad-share 0 >/dev/null 2>&1
+	find "gen-$n" -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	cardpipe --quiet ingest >/dev/null 2>&1 || true
+	cardpipe --quiet prepare >/dev/null 2>&1 || true
+	sync
+	/usr/bin/time -f '%e %M' -o "render-$n.time" \
+		cardpipe --set render.from_allocated=true render --no-proof >"render-$n.out" 2>"render-$n.err" ||
+		{ tail -5 "render-$n.err" >&2; exit 1; }
+	read -r secs kib < <(tail -1 "render-$n.time")
+	cards=$(sed -n 's/^rendered \([0-9]*\),.*/\1/p' "render-$n.out")
+	[ -n "$cards" ] && [ "$cards" -gt 0 ] || { echo "no cards rendered" >&2; cat "render-$n.err" >&2; exit 1; }
+	rate=$(awk -v n="$cards" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+	echo "render | $cards | $secs | $rate | $kib"
+	rm -rf "$CARDPIPE_HOME" "gen-$n" "render-$n".*
+done

@@ -1,0 +1,16 @@
+/*
+ * fuzz_csv.c - libFuzzer target: the counter CSV (formats/counter-csv.md)
+ * parser on arbitrary bytes, plain or gzip, through format detection as ingest does it
+ * (no registry, no file system). Invariants checked on every record handed out; crashes,
+ * leaks and sanitizer reports are findings. Seeds: tests/fuzz/corpus/csv/.
+ */
+#include "fuzz_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_parse(data, size, APP_FORMAT_COUNTER_CSV);
+	return 0;
+}

@@ -1,0 +1,35 @@
+#!/bin/bash
+# t5030: the run report is one self-contained HTML page that headless Chromium renders from
+# a file, without a server, without console errors or failed loads; a screenshot is taken.
+source "$CARDPIPE_SRC/tests/integration/lib.sh"
+fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
+[ -x "$fixture_tool" ] || skip "fixture tool not built"
+chrome=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chrome" ] || skip "chromium not installed"
+export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
+cardpipe init >/dev/null 2>&1
+"$fixture_tool" --fixture "$CARDPIPE_HOME/registry.db" 10
+cardpipe dispatch >/dev/null
+cardpipe reconcile report --date 2026-11-26 --id t5030 >r.txt
+html="$CARDPIPE_HOME/out/reports/run-t5030.html"
+[ -f "$html" ] || fail "no run report"
+assert_eq "$(stat -c %a "$html")" 600 "report mode"
+assert_not_contains "$html" "<script"
+assert_not_contains "$html" "src="
+assert_contains "$html" "Spoiled cards by reason"
+
+opts=(--headless --no-sandbox --disable-gpu --disable-background-networking
+	--disable-component-update --disable-sync --no-first-run
+	--user-data-dir="$PWD/chrome-profile" --enable-logging=stderr --v=0)
+timeout 120 "$chrome" "${opts[@]}" --window-size=1100,2000 --screenshot="$PWD/report.png" \
+	"file://$html" >chrome.out 2>chrome.err || fail "chromium failed: $(tail -5 chrome.err)"
+[ -s report.png ] || fail "no screenshot"
+[ "$(stat -c %s report.png)" -gt 20000 ] || fail "screenshot too small to show the report"
+if grep -E 'CONSOLE|Uncaught|ERR_FILE_NOT_FOUND|Failed to load|net::ERR' chrome.err; then
+	fail "chromium reported errors rendering the report"
+fi
+# the DOM as Chromium built it holds the charts
+timeout 120 "$chrome" "${opts[@]}" --dump-dom "file://$html" >dom.html 2>/dev/null || fail "dump-dom"
+[ "$(grep -o '<svg' dom.html | wc -l)" -ge 6 ] || fail "charts missing from the DOM"
+grep -q '北京市社会保障卡制卡中心' dom.html || fail "title text missing"
+echo ok

@@ -1,0 +1,280 @@
+/*
+ * test_alloc.c - card number and PAN allocation (reg_cards.h): every number well-formed
+ * and unique, every PAN passes Luhn, and a crash (a transaction aborted, or a process
+ * killed mid-transaction) leaves no gap and no duplicate.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "registry/reg_cards.h"
+#include "registry/registry.h"
+#include "rules/cardno.h"
+#include "rules/luhn.h"
+
+#define NAPPS 3000
+
+static char dir[64], path[128];
+static struct registry *reg;
+static sqlite3 *raw; /* a second connection to seed rows, as ingest would */
+
+static void
+sql(const char *s)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(raw, s, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("seed SQL failed: %s", msg);
+}
+
+static int
+setup(void **state)
+{
+	char buf[512];
+
+	snprintf(dir, sizeof(dir), "/tmp/test_alloc.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/registry.db", dir);
+	if (registry_open(path, &reg) < 0)
+		return -1;
+	if (sqlite3_open(path, &raw) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(raw, 10000);
+	sql("BEGIN; INSERT INTO input_file(id, sha256, name, channel, format, received_at, status) "
+	    "VALUES(1, 'x', 'f.xml', 'employer', 'x', 'x', 'ingested');");
+	for (int i = 1; i <= NAPPS; i++) {
+		snprintf(buf, sizeof(buf),
+			 "INSERT INTO application(id, file_id, record_no, location, channel, "
+			 "created_at, updated_at) VALUES(%d, 1, %d, 'r', 'employer', 'x', 'x');"
+			 "INSERT INTO person(id, id_type, id_number, name, created_at) VALUES(%d, "
+			 "'citizen', 'P%d', 'n', 'x');",
+			 i, i, i, i);
+		sql(buf);
+	}
+	sql("COMMIT;");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	sqlite3_close(raw);
+	registry_close(reg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int next_app = 1;
+
+static int
+alloc_one(const char *bank, const char *bin, struct card_row *card)
+{
+	struct card_alloc a = {0};
+
+	a.application_id = next_app;
+	a.person_id = next_app;
+	a.bank = bank;
+	a.bin = bin;
+	a.prefix = "B";
+	a.issue_date = "2026-11-26";
+	a.expiry_date = "2036-11-25";
+	next_app++;
+	return reg_card_allocate(reg, &a, card);
+}
+
+static long long
+count(const char *q)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	sqlite3_prepare_v2(raw, q, -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+test_allocation_outside_a_transaction_refused(void **state)
+{
+	struct card_row c;
+
+	assert_int_equal(alloc_one("ICBC", "62122600", &c), CP_ERR_INVALID);
+	next_app--;
+}
+
+static void
+test_first_card_number_and_pan(void **state)
+{
+	struct card_row c;
+
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(alloc_one("ICBC", "62122600", &c), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_memory_equal(c.card_no, "B0000001", 8);
+	assert_int_equal(cardno_validate(c.card_no), 0);
+	assert_string_equal(c.pan, "6212260000000000018");
+	assert_string_equal(c.psn, "00");
+	assert_string_equal(c.state, "allocated");
+	assert_string_equal(c.expiry_date, "2036-11-25");
+}
+
+static void
+test_numbers_unique_well_formed_and_luhn_valid(void **state)
+{
+	struct card_row c;
+	const char *banks[][2] = {{"ICBC", "62122600"}, {"CCB", "62170000"}, {"BOB", "621468"}};
+
+	assert_int_equal(registry_begin(reg), 0);
+	for (int i = 0; i < 1500; i++) {
+		assert_int_equal(alloc_one(banks[i % 3][0], banks[i % 3][1], &c), 0);
+		assert_int_equal(cardno_validate(c.card_no), 0);
+		assert_int_equal(strlen(c.pan), 19);
+		assert_true(luhn_valid(c.pan));
+		assert_memory_equal(c.pan, banks[i % 3][1], strlen(banks[i % 3][1]));
+		if (i % 500 == 499) {
+			assert_int_equal(registry_commit(reg), 0);
+			assert_int_equal(registry_begin(reg), 0);
+		}
+	}
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(count("SELECT count(DISTINCT card_no) - count(*) FROM card"), 0);
+	assert_int_equal(count("SELECT count(DISTINCT pan) - count(*) FROM card"), 0);
+	/* no gap: the sequences are exactly 1..n */
+	assert_int_equal(
+		count("SELECT max(CAST(substr(card_no, 2, 7) AS INTEGER)) - count(*) FROM card"),
+		0);
+}
+
+static void
+test_aborted_transaction_leaves_no_gap(void **state)
+{
+	struct card_row c, after;
+	long long before = count("SELECT count(*) FROM card");
+	char expect[CARDNO_LEN + 1];
+
+	assert_int_equal(registry_begin(reg), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(alloc_one("ICBC", "62122600", &c), 0);
+	registry_rollback(reg); /* the crash */
+	assert_int_equal(count("SELECT count(*) FROM card"), before);
+
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(alloc_one("ICBC", "62122600", &after), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	cardno_format("B", (long)before + 1, expect);
+	assert_string_equal(after.card_no, expect);
+	/* the same card number the aborted run had handed out first is given again */
+	assert_int_equal(
+		count("SELECT count(*) FROM card WHERE card_no = (SELECT max(card_no) FROM card)"),
+		1);
+}
+
+static void
+test_killed_process_leaves_no_gap(void **state)
+{
+	long long before = count("SELECT count(*) FROM card"), seq_before;
+	struct card_row c;
+	int status;
+	pid_t pid;
+
+	seq_before = count("SELECT next_seq FROM card_counter WHERE prefix = 'B'");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct registry *r2;
+
+		if (registry_open(path, &r2) < 0 || registry_begin(r2) < 0)
+			_exit(2);
+		reg = r2;
+		for (int i = 0; i < 10; i++)
+			if (alloc_one("ICBC", "62122600", &c) < 0)
+				_exit(3);
+		_exit(9); /* killed before the commit */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 9);
+	assert_int_equal(count("SELECT count(*) FROM card"), before);
+	assert_int_equal(count("SELECT next_seq FROM card_counter WHERE prefix = 'B'"), seq_before);
+}
+
+static void
+test_counter_exhausted_is_an_error(void **state)
+{
+	struct card_row c;
+
+	sql("UPDATE card_counter SET next_seq = 9999999 WHERE prefix = 'B'");
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(alloc_one("ICBC", "62122600", &c), 0);
+	assert_memory_equal(c.card_no, "B9999999", 8);
+	assert_int_equal(alloc_one("ICBC", "62122600", &c), CP_ERR_LIMIT);
+	registry_rollback(reg);
+	next_app -= 2;
+}
+
+static void
+test_bad_bin_refused(void **state)
+{
+	struct card_row c;
+
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(alloc_one("ICBC", "6212", &c), CP_ERR_CONFIG);
+	assert_int_equal(alloc_one("ICBC", "62122A00", &c), CP_ERR_CONFIG);
+	registry_rollback(reg);
+	next_app -= 2;
+}
+
+static int
+count_cb(const struct card_row *c, void *arg)
+{
+	(*(long *)arg)++;
+	return strcmp(c->state, "allocated") != 0;
+}
+
+static void
+test_lookups(void **state)
+{
+	struct card_row a, b;
+	long n = 0;
+
+	assert_int_equal(reg_card_by_id(reg, 1, &a), 0);
+	assert_int_equal(reg_card_by_no(reg, a.card_no, &b), 0);
+	assert_int_equal(b.id, 1);
+	assert_int_equal(reg_card_by_application(reg, a.application_id, &b), 0);
+	assert_string_equal(b.pan, a.pan);
+	assert_int_equal(reg_card_in_production(reg, a.person_id, &b), 0);
+	assert_int_equal(reg_card_by_no(reg, "Z0000000Z", &b), CP_ERR_NOTFOUND);
+	assert_int_equal(reg_cards_by_state(reg, "allocated", 10, count_cb, &n), 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(reg_cards_count_person(reg, a.person_id, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allocation_outside_a_transaction_refused),
+		cmocka_unit_test(test_first_card_number_and_pan),
+		cmocka_unit_test(test_numbers_unique_well_formed_and_luhn_valid),
+		cmocka_unit_test(test_aborted_transaction_leaves_no_gap),
+		cmocka_unit_test(test_killed_process_leaves_no_gap),
+		cmocka_unit_test(test_counter_exhausted_is_an_error),
+		cmocka_unit_test(test_bad_bin_refused),
+		cmocka_unit_test(test_lookups),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

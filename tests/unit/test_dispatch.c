@@ -1,0 +1,507 @@
+/*
+ * test_dispatch.c - the dispatch stage against a registry built by dispatch_fixture.h:
+ * items and states, S10 numbers, bags, list files, letters, idempotence, a stopped run
+ * converging, delivery and return events, the employer overdue list.
+ *
+ * Also a fixture tool for the integration tests:
+ *   test_dispatch --fixture REGISTRY N [DAY [FIRST [BANKS]]]
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "dispatch_fixture.h"
+#include "registry/reg_dispatch.h"
+#include "rules/s10.h"
+#include "stages/dispatch.h"
+#include "stages/manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct env {
+	char home[64];
+	char *dbpath;
+	struct registry *reg;
+	struct config *cfg;
+};
+
+static int
+setup(void **state)
+{
+	struct env *e = xcalloc(1, sizeof(*e));
+	struct fixture_spec spec = {.n = 12};
+
+	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+	snprintf(e->home, sizeof(e->home), "/tmp/test_dispatch.XXXXXX");
+	assert_non_null(mkdtemp(e->home));
+	e->dbpath = fs_join(e->home, "registry.db");
+	assert_int_equal(registry_open(e->dbpath, &e->reg), 0);
+	e->cfg = config_new();
+	assert_int_equal(config_set(e->cfg, "dispatch.bag_size", "2", CFG_CLI), 0);
+	assert_int_equal(fixture_build(e->reg, &spec), 0);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+	char *cmd = xasprintf("rm -rf '%s'", e->home);
+
+	registry_close(e->reg);
+	config_free(e->cfg);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", e->home);
+	free(cmd);
+	free(e->dbpath);
+	free(e);
+	return 0;
+}
+
+static long long
+q(struct registry *reg, const char *sql)
+{
+	long long v = -1;
+
+	assert_int_equal(reg_query_int(reg, sql, &v), 0);
+	return v;
+}
+
+static char *
+outfile(struct env *e, const char *batch, const char *name)
+{
+	return xasprintf("%s/out/dispatch/%s/%s", e->home, batch, name);
+}
+
+static void
+test_run_dispatches_every_card(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+	struct dispatch_list items = {0};
+	char *p;
+
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(res.cards, 12);
+	assert_int_equal(res.mail, 6);
+	assert_int_equal(res.pickup, 3);
+	assert_int_equal(res.employer, 3);
+	assert_int_equal(res.batches, 1);
+	assert_string_equal(res.last_batch, "20261126-01");
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'dispatched'"), 12);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+				   "'dispatched' AND dispatched_at IS NOT NULL"),
+			 12);
+
+	/* S10: one valid, unique number per mailed item and none for the others */
+	assert_int_equal(reg_dispatch_batch_items(e->reg, "20261126-01", &items), 0);
+	assert_int_equal(items.n, 12);
+	for (size_t i = 0; i < items.n; i++) {
+		const struct dispatch_card *c = &items.v[i];
+
+		if (strcmp(c->method, "pickup")) {
+			assert_non_null(c->tracking_no);
+			assert_int_equal(s10_validate(c->tracking_no), 0);
+			assert_memory_equal(c->tracking_no, "EK", 2);
+			assert_string_equal(c->tracking_no + 11, "CN");
+			/* a bag holds one postal code */
+			assert_memory_equal(c->bag, c->postal_code, 6);
+			assert_non_null(c->activation_ref);
+		} else {
+			assert_null(c->tracking_no);
+		}
+		if (!strcmp(c->method, "pickup"))
+			assert_null(c->activation_ref); /* activated at the branch (item 15) */
+	}
+	dispatch_list_release(&items);
+	/* mailed to the person (6) or to the employer (3) */
+	assert_int_equal(q(e->reg, "SELECT count(DISTINCT tracking_no) FROM dispatch_item"), 9);
+	/* bags of at most dispatch.bag_size = 2 */
+	assert_int_equal(q(e->reg, "SELECT max(n) FROM (SELECT count(*) n FROM dispatch_item "
+				   "WHERE tracking_no IS NOT NULL GROUP BY bag)"),
+			 2);
+	assert_int_equal(q(e->reg, "SELECT next_serial FROM s10_counter WHERE prefix = 'EK'"), 10);
+
+	const char *files[] = {"mail-manifest.csv", "mail-manifest.xml", "mail-districts.csv",
+			       "letters.pdf",	    "pickup-BR00.csv",	 "pickup-BR01.csv",
+			       "pickup-BR02.csv"};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		struct stat st;
+
+		p = outfile(e, "20261126-01", files[i]);
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		free(p);
+	}
+	dispatch_result_release(&res);
+
+	/* idempotent: a second run finds nothing */
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(res.cards, 0);
+	assert_int_equal(res.batches, 0);
+	dispatch_result_release(&res);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item"), 12);
+}
+
+static void
+test_manifest_contents(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+	unsigned char *data;
+	size_t len;
+	char *p;
+
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	p = outfile(e, "20261126-01", "mail-manifest.csv");
+	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
+	free(p);
+	assert_memory_equal(data,
+			    "\xef\xbb\xbf"
+			    "seq,bag,tracking_no,",
+			    23);
+	/* masked ID only; the address with a comma is quoted; full mobile for the post */
+	assert_null(strstr((char *)data, "110101199003"
+					 "01000"));
+	assert_non_null(strstr((char *)data, "110101********"));
+	assert_non_null(strstr((char *)data, "\"北京市东城区测试街0号, 3单元\""));
+	assert_non_null(strstr((char *)data, "13800130000"));
+	free(data);
+
+	p = outfile(e, "20261126-01", "mail-districts.csv");
+	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
+	free(p);
+	/* postals 100010 (cards 0,3,6,9: mail 0,9... ) - just check the sum of items */
+	{
+		long long sum = 0;
+		char *line = strchr((char *)data, '\n');
+
+		while (line && line[1]) {
+			char *c1 = strchr(line + 1, ',');
+
+			sum += strtoll(c1 + 1, NULL, 10);
+			line = strchr(line + 1, '\n');
+		}
+		assert_int_equal(sum, 9);
+	}
+	free(data);
+}
+
+static void
+test_gb18030_and_masked_mobile(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+	unsigned char *data;
+	size_t len;
+	char *p;
+
+	assert_int_equal(config_set(e->cfg, "dispatch.csv_encoding", "gb18030", CFG_CLI), 0);
+	assert_int_equal(config_set(e->cfg, "dispatch.manifest_mobile", "masked", CFG_CLI), 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	p = outfile(e, "20261126-01", "mail-manifest.csv");
+	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
+	free(p);
+	assert_memory_equal(data, "seq,bag,", 8); /* no BOM */
+	/* 测试 in GB18030 is B2 E2 CA D4 */
+	assert_non_null(memmem(data, len, "\xb2\xe2\xca\xd4", 4));
+	assert_null(memmem(data, len, "\xe6\xb5\x8b", 3));
+	assert_non_null(strstr((char *)data, "138****0000"));
+	free(data);
+
+	assert_int_equal(config_set(e->cfg, "dispatch.csv_encoding", "latin1", CFG_CLI), 0);
+	{
+		struct fixture_spec more = {.n = 2, .first = 100};
+
+		assert_int_equal(fixture_build(e->reg, &more), 0);
+	}
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
+	dispatch_result_release(&res);
+	/* refused before a batch was made: nothing waits half-done */
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+				   "'manifested'"),
+			 0);
+	assert_int_equal(config_set(e->cfg, "dispatch.csv_encoding", "utf-8", CFG_CLI), 0);
+	assert_int_equal(config_set(e->cfg, "dispatch.manifest_mobile", "half", CFG_CLI), 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
+	dispatch_result_release(&res);
+}
+
+static void
+test_stopped_run_converges(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+	char *out = fs_join(e->home, "out"), *blocker;
+	unsigned char *first, *second;
+	size_t l1, l2;
+	char *p;
+
+	/* a file where the output folder should be: the batch is committed, outputs fail */
+	assert_int_equal(fs_mkdirs(out, 0700), 0);
+	blocker = fs_join(out, "dispatch");
+	assert_int_equal(fs_write_atomic(blocker, "x", 1, 0600), 0);
+	assert_true(stage_dispatch_run(e->cfg, e->home, e->reg, &res) < 0);
+	dispatch_result_release(&res);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+				   "'manifested'"),
+			 12);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'produced'"), 12);
+
+	unlink(blocker);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(res.cards, 12);
+	assert_string_equal(res.last_batch, "20261126-01");
+	dispatch_result_release(&res);
+	assert_int_equal(q(e->reg, "SELECT count(DISTINCT batch) FROM dispatch_item"), 1);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'dispatched'"), 12);
+	p = outfile(e, "20261126-01", "mail-manifest.csv");
+	assert_int_equal(fs_read_file(p, 1 << 20, &first, &l1), 0);
+	free(p);
+	/* the same registry gives the same manifest */
+	{
+		struct dispatch_list items = {0};
+		char *dir = xasprintf("%s/out/again", e->home);
+
+		assert_int_equal(reg_dispatch_batch_items(e->reg, "20261126-01", &items), 0);
+		assert_int_equal(manifest_write_batch(e->cfg, dir, "20261126-01", &items), 0);
+		dispatch_list_release(&items);
+		p = fs_join(dir, "mail-manifest.csv");
+		assert_int_equal(fs_read_file(p, 1 << 20, &second, &l2), 0);
+		assert_int_equal(l1, l2);
+		assert_memory_equal(first, second, l1);
+		free(p);
+		free(dir);
+		free(second);
+	}
+	free(first);
+	free(blocker);
+	free(out);
+}
+
+static void
+test_events(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+	char *tn = NULL, *emp = NULL, *file;
+	struct delivery_file_result dr;
+	FILE *devnull = fopen("/dev/null", "w");
+	char c0[10], c1[10], c2[10], c3[10], c4[10], c5[10];
+
+	fixture_card_no(0, c0);
+	fixture_card_no(1, c1);
+	fixture_card_no(2, c2);
+	fixture_card_no(3, c3);
+	fixture_card_no(4, c4);
+	fixture_card_no(5, c5);
+
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	{
+		struct dispatch_card c;
+
+		assert_int_equal(reg_dispatch_find(e->reg, c0, &c), 0);
+		assert_string_equal(c.method, "mail");
+		tn = xstrdup(c.tracking_no);
+		dispatch_card_release(&c);
+		assert_int_equal(reg_dispatch_find(e->reg, c3, &c), 0);
+		assert_string_equal(c.method, "employer");
+		emp = xstrdup(c.card_no);
+		dispatch_card_release(&c);
+	}
+	/* delivered by tracking number, twice (the second is a no-op) */
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, tn, "2026-11-28", NULL), 0);
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, tn, NULL, NULL), 0);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
+				   "state = 'delivered'"),
+			 1);
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, "2026-02-30", NULL),
+			 CP_ERR_FORMAT);
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, "NOPE", NULL, NULL),
+			 CP_ERR_NOTFOUND);
+
+	/* the employer returns a card: returned, then it cannot be delivered */
+	assert_int_equal(stage_dispatch_return(e->cfg, e->reg, emp, "employee left"), 0);
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, emp, NULL, NULL), CP_ERR_INVALID);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = 'returned' "
+				   "AND event_detail = 'employee left'"),
+			 1);
+
+	/* overdue: 31 days later, the two other employer cards are listed */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		long long n = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		setenv("CARDPIPE_NOW", "2026-12-27T20:00:00+08:00", 1);
+		assert_int_equal(stage_dispatch_overdue(e->cfg, e->reg, f, &n), 0);
+		fclose(f);
+		assert_int_equal(n, 2);
+		assert_null(strstr(text, emp));
+		assert_non_null(strstr(text, "110101********"));
+		free(text);
+		setenv("CARDPIPE_NOW", "2026-12-20T20:00:00+08:00", 1);
+		f = open_memstream(&text, &len);
+		assert_int_equal(stage_dispatch_overdue(e->cfg, e->reg, f, &n), 0);
+		fclose(f);
+		assert_int_equal(n, 0);
+		free(text);
+		setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+	}
+
+	/* a carrier file: good lines apply together, bad ones are reported */
+	file = fs_join(e->home, "delivery.csv");
+	{
+		char *text = xasprintf("key,event,date,note\n"
+				       "# EMS delivery file\n"
+				       "%s,delivered,2026-11-29,signed by neighbour\n"
+				       "%s,delivered\n"
+				       "%s,returned,2026-11-29,address unknown\n"
+				       "%s,lost\n"
+				       "B00000999,delivered\n"
+				       "%s,delivered,29/11/2026\n",
+				       c1, c0, c5, c2, c4);
+
+		assert_int_equal(fs_write_atomic(file, text, strlen(text), 0600), 0);
+		free(text);
+	}
+	assert_int_equal(stage_dispatch_delivery_file(e->cfg, e->reg, file, devnull, &dr), 0);
+	assert_int_equal(dr.delivered, 1);
+	assert_int_equal(dr.returned, 1);
+	assert_int_equal(dr.already, 1);
+	assert_int_equal(dr.bad, 3);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'delivered'"), 2);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'returned'"), 2);
+	assert_int_equal(stage_dispatch_delivery_file(e->cfg, e->reg, "/nonexistent", devnull, &dr),
+			 CP_ERR_NOTFOUND);
+	fclose(devnull);
+	free(file);
+	free(tn);
+	free(emp);
+}
+
+static void
+test_undispatchable_cards_are_skipped(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+
+	assert_int_equal(reg_exec(e->reg,
+				  "UPDATE application SET postal_code = '1000' WHERE "
+				  "id = (SELECT application_id FROM card WHERE card_no LIKE "
+				  "'B0000001_')"),
+			 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(res.cards, 11);
+	assert_int_equal(res.skipped, 1);
+	dispatch_result_release(&res);
+	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
+				   "state = 'produced'"),
+			 1);
+	/* bad S10 configuration is refused before anything is written */
+	assert_int_equal(config_set(e->cfg, "dispatch.s10_prefix", "E1", CFG_CLI), 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
+	dispatch_result_release(&res);
+}
+
+static void
+test_instant_and_counter(void **state)
+{
+	struct env *e = *state;
+	struct dispatch_result res;
+	long serial;
+
+	/* an instant-issue card was handed over at the counter: delivered at dispatch */
+	assert_int_equal(reg_exec(e->reg, "UPDATE card SET instant = 1 WHERE card_no LIKE "
+					  "'B0000001_'"),
+			 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(res.pickup, 4);
+	dispatch_result_release(&res);
+	assert_int_equal(q(e->reg,
+			   "SELECT count(*) FROM card c JOIN dispatch_item d ON "
+			   "d.card_id = c.id WHERE c.card_no LIKE 'B0000001_' AND c.state = "
+			   "'delivered' AND d.state = 'delivered' AND d.method = 'pickup' AND "
+			   "d.tracking_no IS NULL"),
+			 1);
+
+	/* the S10 counter gives each serial once and stops at the last */
+	assert_int_equal(reg_exec(e->reg, "UPDATE s10_counter SET next_serial = 99999999"), 0);
+	assert_int_equal(registry_begin(e->reg), 0);
+	assert_int_equal(reg_s10_next(e->reg, "EK", &serial), 0);
+	assert_int_equal(serial, 99999999);
+	assert_int_equal(reg_s10_next(e->reg, "EK", &serial), CP_ERR_LIMIT);
+	assert_int_equal(reg_s10_next(e->reg, "RR", &serial), 0);
+	assert_int_equal(serial, 1);
+	registry_rollback(e->reg);
+}
+
+static int
+fixture_main(int argc, char **argv)
+{
+	const char *banks[8];
+	char *list = NULL;
+	struct fixture_spec spec = {0};
+	struct registry *reg;
+	int r;
+
+	if (argc < 4)
+		return 2;
+	spec.n = atoi(argv[3]);
+	spec.day = argc > 4 ? argv[4] : NULL;
+	spec.first = argc > 5 ? atoi(argv[5]) : 0;
+	if (argc > 6) {
+		char *save = NULL;
+
+		list = xstrdup(argv[6]);
+
+		for (char *t = strtok_r(list, ",", &save); t && spec.nbanks < 8;
+		     t = strtok_r(NULL, ",", &save))
+			banks[spec.nbanks++] = t;
+		spec.banks = banks;
+	}
+	if ((r = registry_open(argv[2], &reg)) == 0) {
+		r = fixture_build(reg, &spec);
+		registry_close(reg);
+	}
+	free(list);
+	if (r < 0) {
+		fprintf(stderr, "fixture: %s\n", cp_errmsg());
+		return 1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_run_dispatches_every_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_contents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gb18030_and_masked_mobile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stopped_run_converges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_instant_and_counter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undispatchable_cards_are_skipped, setup,
+						teardown),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "--fixture"))
+		return fixture_main(argc, argv);
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,200 @@
+/*
+ * test_photo_check.c - the photo standard (domain.md section 3): JPEG, 358x441, 24-bit
+ * colour, file size range, white background; photos are made here with libjpeg.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+#include "rules/photo_check.h"
+
+static const struct photo_limits lim = {358, 441, 9000, 150000, 200};
+
+/* A head-and-shoulders photo: background bg with noise, a noisy darker ellipse and
+ * shoulders. components 3 (RGB) or 1 (greyscale). Returns malloc'd JPEG bytes. */
+static unsigned char *
+make_photo(int w, int h, int bg, int components, int quality, unsigned long *len)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr err;
+	unsigned char *out = NULL, *row = malloc((size_t)w * 3);
+	unsigned int seed = 12345;
+
+	c.err = jpeg_std_error(&err);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &out, len);
+	c.image_width = (JDIMENSION)w;
+	c.image_height = (JDIMENSION)h;
+	c.input_components = components;
+	c.in_color_space = components == 3 ? JCS_RGB : JCS_GRAYSCALE;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, quality, TRUE);
+	jpeg_start_compress(&c, TRUE);
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			double dx = (x - w / 2.0) / (w * 0.28), dy = (y - h * 0.55) / (h * 0.32);
+			int v, noise, head = dx * dx + dy * dy < 1 || y > h * 0.85;
+
+			seed = seed * 1103515245u + 12345u;
+			noise = (int)((seed >> 16) % 9) - 4;
+			if (head)
+				v = 60 + (int)((seed >> 8) % 140);
+			else
+				v = bg + noise;
+			v = v < 0 ? 0 : v > 255 ? 255 : v;
+			if (components == 3) {
+				row[x * 3] = (unsigned char)v;
+				/* skin and clothes tinted, the background neutral */
+				row[x * 3 + 1] = (unsigned char)(head && v > 30 ? v - 30 : v);
+				row[x * 3 + 2] = (unsigned char)(head && v > 50 ? v - 50 : v);
+			} else {
+				row[x] = (unsigned char)v;
+			}
+		}
+		jpeg_write_scanlines(&c, &row, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	free(row);
+	return out;
+}
+
+static void
+check(const unsigned char *p, size_t n, const struct photo_limits *l, const char *want)
+{
+	struct photo_result res;
+
+	assert_int_equal(photo_check(p, n, l, &res), 0);
+	if (!want) {
+		if (res.reason)
+			fail_msg("unexpected %s: %s", res.reason, res.detail);
+	} else {
+		assert_non_null(res.reason);
+		assert_string_equal(res.reason, want);
+		assert_true(res.detail[0] != '\0');
+	}
+}
+
+static void
+test_standard_photo_accepted(void **state)
+{
+	unsigned long n = 0;
+	unsigned char *p = make_photo(358, 441, 250, 3, 70, &n);
+	struct photo_result res;
+
+	assert_true(n >= 9000 && n <= 150000);
+	check(p, n, &lim, NULL);
+	photo_check(p, n, &lim, &res);
+	assert_int_equal(res.width, 358);
+	assert_int_equal(res.height, 441);
+	assert_int_equal(res.components, 3);
+	if (res.background < 240)
+		fail_msg("background %d", res.background);
+	free(p);
+}
+
+static void
+test_grey_background_rejected(void **state)
+{
+	unsigned long n = 0;
+	unsigned char *p = make_photo(358, 441, 150, 3, 70, &n);
+
+	check(p, n, &lim, "photo-background");
+	free(p);
+}
+
+static void
+test_wrong_dimensions_rejected(void **state)
+{
+	unsigned long n = 0;
+	unsigned char *p = make_photo(441, 358, 250, 3, 70, &n);
+
+	check(p, n, &lim, "photo-dimensions");
+	free(p);
+}
+
+static void
+test_greyscale_photo_is_not_24_bit(void **state)
+{
+	unsigned long n = 0;
+	unsigned char *p = make_photo(358, 441, 250, 1, 70, &n);
+
+	check(p, n, &lim, "photo-not-rgb");
+	free(p);
+}
+
+static void
+test_file_size_range_from_config(void **state)
+{
+	struct photo_limits tight = lim;
+	unsigned long n = 0;
+	unsigned char *p = make_photo(358, 441, 250, 3, 70, &n);
+
+	tight.max_bytes = (long)n - 1;
+	check(p, n, &tight, "photo-file-size");
+	tight = lim;
+	tight.min_bytes = (long)n + 1;
+	check(p, n, &tight, "photo-file-size");
+	free(p);
+}
+
+static void
+test_truncated_jpeg_is_corrupt(void **state)
+{
+	unsigned long n = 0;
+	unsigned char *p = make_photo(358, 441, 250, 3, 70, &n);
+
+	check(p, n / 2, &lim, "photo-corrupt");
+	check(p, 200, &lim, "photo-corrupt");
+	free(p);
+}
+
+static void
+test_flipped_bytes_never_crash(void **state)
+{
+	unsigned long n = 0;
+	unsigned char *p = make_photo(358, 441, 250, 3, 70, &n);
+	struct photo_result res;
+
+	for (unsigned long i = 2; i < n; i += 97) {
+		unsigned char save = p[i];
+
+		p[i] ^= 0xA5;
+		assert_int_equal(photo_check(p, n, &lim, &res), 0);
+		p[i] = save;
+	}
+	free(p);
+}
+
+static void
+test_not_a_jpeg_rejected(void **state)
+{
+	static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+	check(png, sizeof(png), &lim, "photo-not-jpeg");
+	check((const unsigned char *)"\xff\xd8", 2, &lim, "photo-not-jpeg");
+	check(NULL, 0, &lim, "photo-missing");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_standard_photo_accepted),
+		cmocka_unit_test(test_grey_background_rejected),
+		cmocka_unit_test(test_wrong_dimensions_rejected),
+		cmocka_unit_test(test_greyscale_photo_is_not_24_bit),
+		cmocka_unit_test(test_file_size_range_from_config),
+		cmocka_unit_test(test_truncated_jpeg_is_corrupt),
+		cmocka_unit_test(test_flipped_bytes_never_crash),
+		cmocka_unit_test(test_not_a_jpeg_rejected),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

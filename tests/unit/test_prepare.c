@@ -1,0 +1,455 @@
+/*
+ * test_prepare.c - the prepare stage end to end on a seeded registry: the rejects file
+ * (RFC 4180 quoting, one per input file, a resent name kept apart, a header-only file for
+ * a clean file), a stage failure in the middle of a run (the spool unreadable) rolls back
+ * the chunk in flight and a rerun converges, and --file / --application restrict the run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jpeglib.h>
+
+#include "core/config.h"
+#include "core/fsutil.h"
+#include "registry/registry.h"
+#include "rules/idnumber.h"
+#include "stages/prepare.h"
+
+static char home[64], dbpath[128];
+static struct config *cfg;
+static struct registry *reg;
+static sqlite3 *raw;
+static char photo_sha[65], grey_sha[65];
+static int nfile, nrec;
+
+static void
+sql(const char *fmt, ...)
+{
+	char *msg = NULL, *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	if (sqlite3_exec(raw, s, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("SQL failed: %s: %s", msg, s);
+	sqlite3_free(s);
+}
+
+static long long
+q(const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	sqlite3_prepare_v2(raw, s, -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_free(s);
+	return n;
+}
+
+static const char *
+qs(const char *fmt, ...)
+{
+	static char out[512];
+	sqlite3_stmt *st;
+	va_list ap;
+	char *s;
+
+	out[0] = '\0';
+	va_start(ap, fmt);
+	s = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	sqlite3_prepare_v2(raw, s, -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, sizeof(out), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_free(s);
+	return out;
+}
+
+static void
+write_photo_bg(int bg, char sha_out[65])
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr err;
+	unsigned char *out = NULL, row[358 * 3];
+	unsigned long len = 0;
+	unsigned int seed = 5;
+	char cmd[256], *p;
+	FILE *f;
+
+	c.err = jpeg_std_error(&err);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &out, &len);
+	c.image_width = 358;
+	c.image_height = 441;
+	c.input_components = 3;
+	c.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, 70, TRUE);
+	jpeg_start_compress(&c, TRUE);
+	for (int y = 0; y < 441; y++) {
+		JSAMPROW r = row;
+
+		for (int x = 0; x < 358; x++) {
+			double dx = (x - 179) / 100.0, dy = (y - 243) / 141.0;
+			int head = dx * dx + dy * dy < 1 || y > 375;
+
+			seed = seed * 1103515245u + 12345u;
+			row[x * 3] = row[x * 3 + 1] = row[x * 3 + 2] =
+				(unsigned char)(head ? 60 + (seed >> 8) % 140
+						     : bg + (seed >> 16) % 9);
+		}
+		jpeg_write_scanlines(&c, &r, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	snprintf(cmd, sizeof(cmd), "%s/p.jpg", home);
+	f = fopen(cmd, "wb");
+	fwrite(out, 1, len, f);
+	fclose(f);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "sha256sum %s/p.jpg", home);
+	f = popen(cmd, "r");
+	assert_non_null(fgets(sha_out, 65, f));
+	pclose(f);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/spool/photos && mv %s/p.jpg %s/spool/photos/%s.jpg",
+		 home, home, home, sha_out);
+	assert_int_equal(system(cmd), 0);
+	(void)p;
+}
+
+static int
+setup(void **state)
+{
+	snprintf(home, sizeof(home), "/tmp/test_prepare.XXXXXX");
+	if (!mkdtemp(home))
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/registry.db", home);
+	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+	setenv("CARDPIPE_DATA", "../../data", 0);
+	cfg = config_new();
+	if (registry_open(dbpath, &reg) < 0 || sqlite3_open(dbpath, &raw) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(raw, 10000);
+	write_photo_bg(246, photo_sha);
+	write_photo_bg(120, grey_sha);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	sqlite3_close(raw);
+	registry_close(reg);
+	config_free(cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+newfile(const char *name, const char *channel)
+{
+	nfile++;
+	nrec = 0;
+	sql("INSERT INTO input_file(id, sha256, name, channel, format, received_at, status, "
+	    "records) "
+	    "VALUES(%d, 'sha%d', %Q, %Q, 'x', 'x', 'ingested', 0)",
+	    nfile, nfile, name, channel);
+}
+
+/* A good application of person `who` (1..99) in the current file; returns its id. */
+static long long
+app(int who, const char *app_type, const char *submitted, const char *name)
+{
+	char first17[18], id[19];
+
+	snprintf(first17, sizeof(first17), "110101198001%02d%03d", who % 28 + 1, who * 2 + 1);
+	memcpy(id, first17, 17);
+	id[17] = id_check_char(first17);
+	id[18] = '\0';
+	nrec++;
+	sql("INSERT INTO application(file_id, record_no, location, channel, app_type, "
+	    "submitted_at, "
+	    "name, id_type, id_number, sex, mobile, delivery, branch, bank, photo_sha256, "
+	    "category, "
+	    "confirmed_at, created_at, updated_at) SELECT %d, %d, 'line %d', channel, %Q, %Q, %Q, "
+	    "'citizen', %Q, '1', '13912345678', 'pickup', 'B01', 'ICBC', %Q, 'insured', "
+	    "'2026-11-01', 'x', 'x' FROM input_file WHERE id = %d;"
+	    "UPDATE input_file SET records = records + 1 WHERE id = %d",
+	    nfile, nrec, nrec + 1, app_type, submitted, name ? name : "张三", id, photo_sha, nfile,
+	    nfile);
+	return q("SELECT max(id) FROM application");
+}
+
+static struct prepare_counts
+run(void)
+{
+	struct prepare_counts c;
+
+	if (stage_prepare_run(cfg, home, reg, NULL, &c) < 0)
+		fail_msg("prepare failed");
+	return c;
+}
+
+static const char *
+state(long long id)
+{
+	return qs(
+		"SELECT state || coalesce(':' || reason_code, '') FROM application WHERE id = %lld",
+		id);
+}
+
+static const char *
+default_of(const char *key)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (!strcmp(config_keys[i].name, key))
+			return config_keys[i].def;
+	return "";
+}
+
+static char *
+slurp(const char *rel)
+{
+	char path[256];
+	unsigned char *data = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", home, rel);
+	if (fs_read_file(path, 1 << 20, &data, &len) < 0)
+		return NULL;
+	return (char *)data;
+}
+
+static void
+test_rejects_file_lists_rejected_records_with_csv_quoting(void **s)
+{
+	long long a, b, c;
+	char *text;
+
+	newfile("batch \"A\".xml", "employer");
+	a = app(11, "new", "2026-11-20T09:00:00+08:00", NULL);
+	b = app(12, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET bank = 'HS,BC', channel_ref = 'R\"1' WHERE id = %lld", b);
+	c = app(13, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET postal_code = '1000', delivery = 'mail-person', "
+	    "address = 'x' WHERE id = %lld",
+	    c);
+	run();
+	assert_string_equal(state(a), "accepted");
+	text = slurp("out/rejects/employer/batch \"A\".xml.rejects.csv");
+	assert_non_null(text);
+	assert_string_equal(
+		text, "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
+		      "2,\"R\"\"1\",line 3,bank-unknown,bank,银行不是合作银行（字段 bank）,"
+		      "\"bank 'HS,BC' is not in banks.cooperating\"\n"
+		      "3,,line 4,postal-code-invalid,postal_code,邮政编码无效（字段 postal_code）,"
+		      "postal code '1000' is not 6 digits\n");
+	free(text);
+}
+
+static void
+test_clean_file_gets_a_header_only_rejects_file(void **s)
+{
+	char *text;
+
+	newfile("clean.csv", "outlet");
+	app(14, "new", "2026-11-20T09:00:00+08:00", NULL);
+	run();
+	text = slurp("out/rejects/outlet/clean.csv.rejects.csv");
+	assert_non_null(text);
+	assert_string_equal(
+		text, "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n");
+	free(text);
+}
+
+static void
+test_resent_file_name_keeps_its_own_rejects_file(void **s)
+{
+	char *first, *second, rel[128];
+	long long b;
+
+	newfile("clean.csv", "outlet"); /* the same name as before, other content */
+	b = app(15, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET bank = 'HSBC' WHERE id = %lld", b);
+	run();
+	first = slurp("out/rejects/outlet/clean.csv.rejects.csv");
+	snprintf(rel, sizeof(rel), "out/rejects/outlet/clean.csv.%d.rejects.csv", nfile);
+	second = slurp(rel);
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_null(strstr(first, "bank-unknown"));
+	assert_non_null(strstr(second, "bank-unknown"));
+	free(first);
+	free(second);
+}
+
+static void
+test_file_name_cannot_escape_the_rejects_folder(void **s)
+{
+	char *text;
+
+	newfile("../../../etc/evil.xml", "../website");
+	app(16, "new", "2026-11-20T09:00:00+08:00", NULL);
+	run();
+	text = slurp("out/rejects/website/evil.xml.rejects.csv");
+	assert_non_null(text);
+	free(text);
+}
+
+static void
+test_unreadable_spool_fails_the_run_and_rolls_back(void **s)
+{
+	char cmd[512];
+	long long a;
+	struct prepare_counts c;
+	long long cards = q("SELECT count(*) FROM card");
+
+	newfile("spool.xml", "website");
+	a = app(17, "new", "2026-11-20T09:00:00+08:00", NULL);
+	/* the stored photo becomes something that opens but cannot be read (a folder; a
+	 * chmod would not stop root): a fault of the spool, not of the record */
+	snprintf(cmd, sizeof(cmd), "cd %s/spool/photos && mv %s.jpg keep && mkdir %s.jpg", home,
+		 photo_sha, photo_sha);
+	assert_int_equal(system(cmd), 0);
+	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	snprintf(cmd, sizeof(cmd), "cd %s/spool/photos && rmdir %s.jpg && mv keep %s.jpg", home,
+		 photo_sha, photo_sha);
+	assert_int_equal(system(cmd), 0);
+	assert_string_equal(state(a), "received");
+	assert_int_equal(q("SELECT count(*) FROM card"), cards);
+	run();
+	assert_string_equal(state(a), "accepted");
+}
+
+static void
+test_missing_photo_file_is_the_records_fault(void **s)
+{
+	long long a;
+
+	newfile("nophoto.xml", "website");
+	a = app(18, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = '%s' WHERE id = %lld",
+	    "0000000000000000000000000000000000000000000000000000000000000000", a);
+	run();
+	assert_string_equal(state(a), "rejected:photo-missing");
+	assert_non_null(
+		strstr(qs("SELECT reason_en FROM application WHERE id = %lld", a), "missing"));
+}
+
+static void
+test_photo_warn_mode_accepts_and_audits(void **s)
+{
+	long long a, b;
+	struct prepare_counts c;
+
+	newfile("grey.xml", "website");
+	a = app(23, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = %Q WHERE id = %lld", grey_sha, a);
+	b = app(24, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = %Q WHERE id = %lld", grey_sha, b);
+	config_set(cfg, "photo.on_failure", "warn", CFG_CLI);
+	assert_int_equal(stage_prepare_run(cfg, home, reg, &(struct prepare_opts){.app_id = a}, &c),
+			 0);
+	config_set(cfg, "photo.on_failure", "reject", CFG_CLI);
+	assert_int_equal(c.photo_warnings, 1);
+	assert_string_equal(state(a), "accepted");
+	assert_int_equal(q("SELECT count(*) FROM audit_log WHERE entity = 'application' AND "
+			   "entity_id = %lld AND event = 'photo-warning' AND detail LIKE "
+			   "'photo-background:%%'",
+			   a),
+			 1);
+	run();
+	assert_string_equal(state(b), "rejected:photo-background");
+}
+
+static void
+test_file_and_application_filters(void **s)
+{
+	struct prepare_opts o = {0};
+	struct prepare_counts c;
+	long long a, b, d;
+	int f1;
+
+	newfile("f1.xml", "website");
+	f1 = nfile;
+	a = app(19, "new", "2026-11-20T09:00:00+08:00", NULL);
+	newfile("f2.xml", "website");
+	b = app(20, "new", "2026-11-20T09:00:00+08:00", NULL);
+	d = app(21, "new", "2026-11-20T09:00:00+08:00", NULL);
+	o.file_id = f1;
+	assert_int_equal(stage_prepare_run(cfg, home, reg, &o, &c), 0);
+	assert_int_equal(c.read, 1);
+	assert_string_equal(state(a), "accepted");
+	assert_string_equal(state(b), "received");
+	memset(&o, 0, sizeof(o));
+	o.app_id = d;
+	o.instant = 1;
+	assert_int_equal(stage_prepare_run(cfg, home, reg, &o, &c), 0);
+	assert_int_equal(c.read, 1);
+	assert_string_equal(state(d), "accepted");
+	assert_string_equal(qs("SELECT due_date FROM application WHERE id = %lld", d),
+			    "2026-11-20");
+	assert_int_equal(q("SELECT instant FROM card WHERE application_id = %lld", d), 1);
+	assert_string_equal(state(b), "received");
+	run();
+	assert_string_equal(state(b), "accepted");
+}
+
+static void
+test_bad_configuration_stops_before_any_work(void **s)
+{
+	struct prepare_counts c;
+	long long a;
+
+	newfile("cfg.xml", "website");
+	a = app(22, "new", "2026-11-20T09:00:00+08:00", NULL);
+	config_set(cfg, "banks.bins", "ICBC:6212", CFG_CLI);
+	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	config_set(cfg, "banks.bins", default_of("banks.bins"), CFG_CLI);
+	config_set(cfg, "card.number_prefix", "BB", CFG_CLI);
+	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	config_set(cfg, "card.number_prefix", "B", CFG_CLI);
+	config_set(cfg, "photo.on_failure", "ignore", CFG_CLI);
+	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	config_set(cfg, "photo.on_failure", "reject", CFG_CLI);
+	assert_string_equal(state(a), "received");
+	run();
+	assert_string_equal(state(a), "accepted");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rejects_file_lists_rejected_records_with_csv_quoting),
+		cmocka_unit_test(test_clean_file_gets_a_header_only_rejects_file),
+		cmocka_unit_test(test_resent_file_name_keeps_its_own_rejects_file),
+		cmocka_unit_test(test_file_name_cannot_escape_the_rejects_folder),
+		cmocka_unit_test(test_unreadable_spool_fails_the_run_and_rolls_back),
+		cmocka_unit_test(test_missing_photo_file_is_the_records_fault),
+		cmocka_unit_test(test_photo_warn_mode_accepts_and_audits),
+		cmocka_unit_test(test_file_and_application_filters),
+		cmocka_unit_test(test_bad_configuration_stops_before_any_work),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

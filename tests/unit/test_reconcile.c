@@ -1,0 +1,422 @@
+/*
+ * test_reconcile.c - bank reconciliation against a fixture registry: totals equal the
+ * registry's, reports survive a round trip through XML and CSV, signatures verify for
+ * every algorithm and fail for a changed report, a re-signed report with wrong figures
+ * fails the recount; transport refunds and the SLA classes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/hex.h"
+#include "dispatch_fixture.h"
+#include "personalization/keys/keystore.h"
+#include "stages/dispatch.h"
+#include "stages/reconcile.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct env {
+	char home[64];
+	char *key;
+	struct registry *reg;
+	struct config *cfg;
+};
+
+static int
+setup(void **state)
+{
+	struct env *e = xcalloc(1, sizeof(*e));
+	struct fixture_spec spec = {.n = 10};
+	struct dispatch_result dr;
+	char *db;
+
+	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+	snprintf(e->home, sizeof(e->home), "/tmp/test_reconcile.XXXXXX");
+	assert_non_null(mkdtemp(e->home));
+	db = fs_join(e->home, "registry.db");
+	assert_int_equal(registry_open(db, &e->reg), 0);
+	free(db);
+	e->cfg = config_new();
+	e->key = fs_join(e->home, "sign.pem");
+	assert_int_equal(config_set(e->cfg, "reconcile.signing_key", e->key, CFG_CLI), 0);
+	assert_int_equal(recon_keygen("sm2", e->key), 0);
+	assert_int_equal(fixture_build(e->reg, &spec), 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	dispatch_result_release(&dr);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+	char *cmd = xasprintf("rm -rf '%s'", e->home);
+
+	registry_close(e->reg);
+	config_free(e->cfg);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", e->home);
+	free(cmd);
+	free(e->key);
+	free(e);
+	return 0;
+}
+
+static long long
+q(struct registry *reg, const char *sql)
+{
+	long long v = -1;
+
+	assert_int_equal(reg_query_int(reg, sql, &v), 0);
+	return v;
+}
+
+static char *
+report_path(struct env *e, const char *name)
+{
+	return xasprintf("%s/out/reconcile/2026-11-26/%s", e->home, name);
+}
+
+static void
+test_totals_equal_registry(void **state)
+{
+	struct env *e = *state;
+	struct reconcile_result res;
+	const char *banks[] = {"ICBC", "CCB", "ABC"};
+	long long sum[5] = {0};
+
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	assert_int_equal(res.banks, 14); /* every cooperating bank gets its file */
+	assert_int_equal(res.refunds, 2);
+	reconcile_result_release(&res);
+	for (size_t i = 0; i < ARRAY_SIZE(banks); i++) {
+		char *name = xasprintf("%s-2026-11-26.xml", banks[i]), *p = report_path(e, name);
+		unsigned char *data;
+		size_t len;
+		struct recon_report rep;
+
+		assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
+		assert_int_equal(recon_parse_xml(data, len, &rep), 0);
+		assert_string_equal(rep.bank, banks[i]);
+		sum[0] += rep.c.ordered;
+		sum[1] += rep.c.produced;
+		sum[2] += rep.c.spoiled;
+		sum[3] += rep.c.dispatched;
+		assert_int_equal((long long)rep.ncards, rep.c.produced);
+		recon_report_release(&rep);
+		free(data);
+		free(p);
+		free(name);
+	}
+	/* independent counts straight from the registry */
+	assert_int_equal(sum[0], q(e->reg, "SELECT count(*) FROM card"));
+	assert_int_equal(sum[1], q(e->reg, "SELECT count(*) FROM production_attempt WHERE state "
+					   "= 'produced'"));
+	assert_int_equal(sum[2], q(e->reg, "SELECT count(*) FROM production_attempt WHERE state "
+					   "= 'spoiled'"));
+	assert_int_equal(sum[3], q(e->reg, "SELECT count(*) FROM dispatch_item"));
+	assert_int_equal(sum[0], 10);
+	assert_int_equal(sum[2], 3);
+}
+
+static void
+test_roundtrip_and_verify(void **state)
+{
+	struct env *e = *state;
+	struct reconcile_result res;
+	char *xml = report_path(e, "ICBC-2026-11-26.xml"),
+	     *csv = report_path(e, "ICBC-2026-11-26.csv");
+	FILE *devnull = fopen("/dev/null", "w");
+	struct recon_report a, b;
+	unsigned char *data;
+	size_t len;
+
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	reconcile_result_release(&res);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull), 0);
+
+	/* the CSV says what the XML says */
+	assert_int_equal(fs_read_file(xml, 1 << 20, &data, &len), 0);
+	assert_int_equal(recon_parse_xml(data, len, &a), 0);
+	free(data);
+	assert_int_equal(fs_read_file(csv, 1 << 20, &data, &len), 0);
+	assert_int_equal(recon_parse_csv(data, len, &b), 0);
+	assert_int_equal(recon_compare(&a, &b, devnull), 0);
+	assert_int_equal(a.nrefunds, 1);
+	assert_int_equal(a.refunds[0].amount_fen, 1234);
+	recon_report_release(&b);
+
+	/* a changed byte: the signature fails */
+	{
+		char *p = strstr((char *)data, "count,produced,");
+
+		assert_non_null(p);
+		p[15] = p[15] == '9' ? '8' : p[15] + 1;
+		assert_int_equal(fs_write_atomic(csv, data, len, 0600), 0);
+	}
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull),
+			 CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "signature"));
+
+	/* re-signed with the right key but wrong figures: the recount fails */
+	{
+		void *key;
+		struct buf sig;
+		char *sigpath = xasprintf("%s.sig", csv);
+
+		assert_int_equal(recon_key_load(e->key, &key), 0);
+		assert_int_equal(recon_sign("sm2", key, data, len, &sig), 0);
+		assert_int_equal(fs_write_atomic(sigpath, sig.data, sig.len, 0600), 0);
+		assert_int_equal(recon_verify("sm2", key, data, len, sig.data, sig.len), 0);
+		buf_release(&sig);
+		recon_key_free(key);
+		free(sigpath);
+	}
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull),
+			 CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "difference"));
+	free(data);
+
+	/* the registry moves on (a return): yesterday's report no longer recounts */
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
+	recon_report_release(&a);
+	fclose(devnull);
+	free(xml);
+	free(csv);
+}
+
+static void
+test_algorithms(void **state)
+{
+	struct env *e = *state;
+	const char *algs[] = {"sm2", "ecdsa-p256", "rsa-pss"};
+	const char msg[] = "BankReconciliation";
+
+	for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
+		char *path = xasprintf("%s/k-%s.pem", e->home, algs[i]);
+		void *key;
+		struct buf sig, pem;
+
+		assert_int_equal(recon_keygen(algs[i], path), 0);
+		assert_int_equal(recon_keygen(algs[i], path), CP_ERR_EXISTS);
+		assert_int_equal(recon_key_load(path, &key), 0);
+		assert_int_equal(recon_sign(algs[i], key, msg, sizeof(msg), &sig), 0);
+		assert_int_equal(recon_verify(algs[i], key, msg, sizeof(msg), sig.data, sig.len),
+				 0);
+		assert_int_equal(
+			recon_verify(algs[i], key, msg, sizeof(msg) - 1, sig.data, sig.len),
+			CP_ERR_INTEGRITY);
+		/* the public key alone verifies */
+		assert_int_equal(recon_pubkey_pem(key, &pem), 0);
+		{
+			char *pub = xasprintf("%s.pub", path);
+			void *pk;
+
+			assert_int_equal(fs_write_atomic(pub, pem.data, pem.len, 0644), 0);
+			assert_int_equal(recon_pubkey_load(pub, &pk), 0);
+			assert_int_equal(
+				recon_verify(algs[i], pk, msg, sizeof(msg), sig.data, sig.len), 0);
+			recon_key_free(pk);
+			free(pub);
+		}
+		/* a key of another kind is a configuration error */
+		buf_release(&sig);
+		assert_int_equal(recon_sign(algs[(i + 1) % 3], key, msg, sizeof(msg), &sig),
+				 CP_ERR_CONFIG);
+		buf_release(&sig);
+		buf_release(&pem);
+		recon_key_free(key);
+		free(path);
+	}
+	{
+		void *key;
+
+		assert_int_equal(recon_sign("md5", NULL, msg, 1, &(struct buf){0}), CP_ERR_CONFIG);
+		chmod(e->key, 0644);
+		assert_int_equal(recon_key_load(e->key, &key), CP_ERR_PERM);
+		assert_int_equal(recon_key_load("/nonexistent.pem", &key), CP_ERR_NOTFOUND);
+		assert_int_equal(fs_write_atomic(e->key, "not a key", 9, 0600), 0);
+		assert_int_equal(recon_key_load(e->key, &key), CP_ERR_FORMAT);
+	}
+}
+
+/* The default signing key: the key store's SM2 key pair, unwrapped only to sign. */
+static void
+test_keystore_key(void **state)
+{
+	struct env *e = *state;
+	unsigned char c1[LMK_LEN], c2[LMK_LEN];
+	const unsigned char *comps[2] = {c1, c2};
+	char *f1 = fs_join(e->home, "c1.key"), *f2 = fs_join(e->home, "c2.key"),
+	     hex[2 * LMK_LEN + 2];
+	char *list = xasprintf("%s:%s", f1, f2), *store = fs_join(e->home, "keystore.db");
+	struct keystore *ks;
+	struct reconcile_result res;
+	FILE *devnull = fopen("/dev/null", "w");
+	char *xml = report_path(e, "ICBC-2026-11-26.xml");
+	void *key;
+
+	for (int i = 0; i < LMK_LEN; i++) {
+		c1[i] = (unsigned char)(i * 7 + 1);
+		c2[i] = (unsigned char)(i * 13 + 5);
+	}
+	hex_encode(c1, LMK_LEN, hex);
+	strcat(hex, "\n");
+	assert_int_equal(fs_write_atomic(f1, hex, strlen(hex), 0600), 0);
+	hex_encode(c2, LMK_LEN, hex);
+	strcat(hex, "\n");
+	assert_int_equal(fs_write_atomic(f2, hex, strlen(hex), 0600), 0);
+	assert_int_equal(keystore_create(store, comps, 2, 1, &ks), 0);
+	assert_int_equal(keystore_generate_sm2(ks, "report.sign"), 0);
+	assert_int_equal(keystore_save(ks), 0);
+	keystore_close(ks);
+	assert_int_equal(config_set(e->cfg, "paths.keystore", store, CFG_CLI), 0);
+	assert_int_equal(config_set(e->cfg, "keys.component_files", list, CFG_CLI), 0);
+	assert_int_equal(
+		config_set(e->cfg, "reconcile.signing_key", "keystore:report.sign", CFG_CLI), 0);
+	assert_null(recon_signing_key_path(e->cfg, e->home));
+	assert_int_equal(recon_signing_key(e->cfg, e->home, &key), 0);
+	recon_key_free(key);
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	reconcile_result_release(&res);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
+	/* a name the store does not hold is a configuration error */
+	assert_int_equal(config_set(e->cfg, "reconcile.signing_key", "keystore:nope", CFG_CLI), 0);
+	assert_int_equal(recon_signing_key(e->cfg, e->home, &key), CP_ERR_CONFIG);
+	fclose(devnull);
+	free(xml);
+	free(f1);
+	free(f2);
+	free(list);
+	free(store);
+}
+
+static void
+test_parse_errors(void **state)
+{
+	struct recon_report rep;
+	const char *bad_xml[] = {
+		"<x/>",
+		"<BankReconciliation xmlns='urn:cardpipe:bank-reconciliation:1' bank='A' "
+		"date='2026-11-26'><Counts ordered='x' produced='1' spoiled='0' dispatched='0' "
+		"returned='0'/></BankReconciliation>",
+		"<BankReconciliation xmlns='urn:other' bank='A' date='2026-11-26'/>",
+		"not xml at all <",
+	};
+	const char *bad_csv[] = {
+		"record\r\ncount,ordered,-1\r\nheader,A,2026-11-26\r\n",
+		"record\r\nheader,A,2026-11-26\r\nbogus,1,2\r\n",
+		"record\r\ncount,ordered,1\r\n",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_xml); i++)
+		assert_int_equal(recon_parse_xml((const unsigned char *)bad_xml[i],
+						 strlen(bad_xml[i]), &rep),
+				 CP_ERR_FORMAT);
+	for (size_t i = 0; i < ARRAY_SIZE(bad_csv); i++)
+		assert_int_equal(recon_parse_csv((const unsigned char *)bad_csv[i],
+						 strlen(bad_csv[i]), &rep),
+				 CP_ERR_FORMAT);
+}
+
+static void
+test_sla_classes(void **state)
+{
+	struct env *e = *state;
+	struct sla_counts *v;
+	size_t n;
+	char *sql;
+
+	/* one produced application due yesterday (late), and four open ones */
+	assert_int_equal(reg_exec(e->reg, "UPDATE application SET due_date = '2026-11-25' WHERE "
+					  "id = 1"),
+			 0);
+	sql = xasprintf(
+		"INSERT INTO application(file_id, record_no, location, channel, app_type, state, "
+		"due_date, created_at, updated_at, reason_code) VALUES "
+		"(1, 101, 'x', 'website', 'replace-lost', 'accepted', '2026-11-26', 'x', 'x', 'x'),"
+		"(1, 102, 'x', 'website', 'replace-lost', 'accepted', '2026-11-29', 'x', 'x', 'x'),"
+		"(1, 103, 'x', 'website', 'replace-lost', 'accepted', '2026-11-30', 'x', 'x', 'x'),"
+		"(1, 104, 'x', 'website', 'replace-lost', 'held', '2026-12-20', 'x', 'x', 'x'),"
+		"(1, 105, 'x', 'website', 'replace-lost', 'accepted', '2026-11-20', 'x', 'x', 'x'),"
+		"(1, 106, 'x', 'website', 'replace-lost', 'received', '2026-11-20', 'x', 'x', "
+		"'x')");
+	if (reg_exec(e->reg, sql) < 0)
+		fail_msg("%s", cp_errmsg());
+	free(sql);
+	assert_int_equal(sla_compute(e->reg, e->cfg, "2026-11-26", &v, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].app_type, "new")) {
+			assert_int_equal(v[i].on_time, 7);
+			assert_int_equal(v[i].breached, 1);
+		} else if (!strcmp(v[i].app_type, "replace-lost")) {
+			assert_int_equal(v[i].due_today, 1);
+			assert_int_equal(v[i].at_risk, 1);  /* 3 days out (sla.at_risk_days 3) */
+			assert_int_equal(v[i].on_track, 2); /* 4 and 24 days out */
+			assert_int_equal(v[i].breached, 1);
+			assert_int_equal(v[i].on_time, 0);
+		} else {
+			assert_string_equal(v[i].app_type, "replace-damaged");
+			assert_int_equal(v[i].on_time, 2);
+		}
+	}
+	sla_counts_free(v, n);
+	/* the day after, nothing completed that day: only the open ones are counted */
+	assert_int_equal(sla_compute(e->reg, e->cfg, "2026-11-27", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].breached, 2);
+	assert_int_equal(v[0].at_risk, 2);
+	sla_counts_free(v, n);
+	assert_int_equal(sla_compute(e->reg, e->cfg, "2026-13-01", &v, &n), CP_ERR_FORMAT);
+}
+
+static void
+test_refund_file(void **state)
+{
+	struct env *e = *state;
+	struct reconcile_result res;
+	char *p = report_path(e, "refunds-2026-11-26.csv");
+	unsigned char *data;
+	size_t len;
+
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, NULL, &res), 0);
+	reconcile_result_release(&res);
+	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
+	/* two replacements (persons 4 and 9), 12.34 yuan each, due in 2 natural days */
+	assert_non_null(strstr((char *)data, ",1234,12.34,2026-11-26,2026-11-28,due\r\n"));
+	assert_null(strstr((char *)data, "1101011990030"));
+	free(data);
+	free(p);
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "26-11-2026", &res),
+			 CP_ERR_USAGE);
+	reconcile_result_release(&res);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_totals_equal_registry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_and_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_algorithms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keystore_key, setup, teardown),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test_setup_teardown(test_sla_classes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_file, setup, teardown),
+	};
+
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,171 @@
+/*
+ * test_runreport.c - the run report page: every section present, figures from the
+ * registry's window, charts as inline SVG, text escaped, no script and no external
+ * resource, written 0600 under out/reports/ (t5030 renders it in a browser).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "dispatch_fixture.h"
+#include "stages/dispatch.h"
+#include "stages/runreport.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct env {
+	char home[64];
+	struct registry *reg;
+	struct config *cfg;
+};
+
+static int
+setup(void **state)
+{
+	struct env *e = xcalloc(1, sizeof(*e));
+	struct fixture_spec spec = {.n = 9};
+	struct dispatch_result dr;
+	char *db;
+
+	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+	snprintf(e->home, sizeof(e->home), "/tmp/test_runreport.XXXXXX");
+	assert_non_null(mkdtemp(e->home));
+	db = fs_join(e->home, "registry.db");
+	assert_int_equal(registry_open(db, &e->reg), 0);
+	free(db);
+	e->cfg = config_new();
+	assert_int_equal(fixture_build(e->reg, &spec), 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	dispatch_result_release(&dr);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+	char *cmd = xasprintf("rm -rf '%s'", e->home);
+
+	registry_close(e->reg);
+	config_free(e->cfg);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", e->home);
+	free(cmd);
+	free(e);
+	return 0;
+}
+
+static const struct runreport_stage stages[] = {
+	{"ingest", "ok", 11, 10, 1, 0, 0.25, "2 files"},
+	{"prepare", "ok", 10, 9, 1, 0, 0.5, NULL},
+	{"produce", "failed", 9, 9, 3, 1, 12.0, "line 2: <printer> \"cover\" open & jam"},
+};
+
+static void
+fill(struct runreport *rr)
+{
+	memset(rr, 0, sizeof(*rr));
+	rr->run_id = "20261126-1";
+	rr->kind = "nightly";
+	rr->status = "done with rejects";
+	/* the fixture's events are on 2026-11-26 between 00:30 and 12:00 UTC */
+	rr->started = (time_t)cp_days_from_civil(2026, 11, 26) * 86400;
+	rr->ended = rr->started + 13 * 3600;
+	rr->stages = stages;
+	rr->nstages = ARRAY_SIZE(stages);
+}
+
+static void
+test_render(void **state)
+{
+	struct env *e = *state;
+	struct runreport rr;
+	struct buf html;
+	const char *h;
+
+	fill(&rr);
+	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
+	h = buf_str(&html);
+	assert_non_null(strstr(h, "<!DOCTYPE html>"));
+	assert_non_null(strstr(h, "<meta charset=\"utf-8\">"));
+	assert_non_null(strstr(h, "cardpipe run 20261126-1"));
+	assert_non_null(strstr(h, "Rejects by reason"));
+	assert_non_null(strstr(h, ">photo-size</text>"));
+	assert_non_null(strstr(h, "Spoiled cards by reason"));
+	assert_non_null(strstr(h, ">chip</text>"));
+	assert_non_null(strstr(h, ">3</text>")); /* 3 spoiled attempts in 9 cards */
+	assert_non_null(strstr(h, "Cards dispatched by method"));
+	assert_non_null(strstr(h, "SLA on 2026-11-26"));
+	assert_non_null(strstr(h, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+	/* escaped, and self-contained */
+	assert_non_null(strstr(h, "&lt;printer&gt; &quot;cover&quot; open &amp; jam"));
+	assert_null(strstr(h, "<script"));
+	assert_null(strstr(h, "src="));
+	assert_null(strstr(h, "<link"));
+	assert_null(strstr(h, "url("));
+	assert_non_null(strstr(h, "class=\"failed\">failed"));
+
+	/* every SVG opened is closed (the browser test renders it: t5030) */
+	{
+		size_t open = 0, close = 0;
+
+		for (const char *p = h; (p = strstr(p, "<svg ")); p++)
+			open++;
+		for (const char *p = h; (p = strstr(p, "</svg>")); p++)
+			close++;
+		assert_int_equal(open, close);
+		assert_true(open >= 6);
+	}
+	buf_release(&html);
+
+	/* a window before the fixture's events: no rejects, no spoilage */
+	rr.started -= 10 * 86400;
+	rr.ended = rr.started + 3600;
+	rr.nstages = 0;
+	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
+	assert_null(strstr(buf_str(&html), ">photo-size</text>"));
+	assert_non_null(strstr(buf_str(&html), "no per-stage figures"));
+	buf_release(&html);
+}
+
+static void
+test_write(void **state)
+{
+	struct env *e = *state;
+	struct runreport rr;
+	struct stat st;
+	char *path = NULL;
+
+	fill(&rr);
+	assert_int_equal(runreport_write(e->cfg, e->home, e->reg, &rr, &path), 0);
+	assert_non_null(strstr(path, "/out/reports/run-20261126-1.html"));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(path);
+	rr.run_id = "../../etc/passwd";
+	assert_int_equal(runreport_write(e->cfg, e->home, e->reg, &rr, &path), CP_ERR_INVALID);
+	rr.run_id = "";
+	assert_int_equal(runreport_write(e->cfg, e->home, e->reg, &rr, NULL), CP_ERR_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_render, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write, setup, teardown),
+	};
+
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
