@@ -68,7 +68,8 @@ RANDOM=42
 while [ "$kills" -lt "$KILLS" ]; do
 	cardpipe --quiet nightly --no-produce >/dev/null 2>&1 &
 	pid=$!
-	delay=$((RANDOM % (took_ms + 50)))
+	# about a thirtieth of a run between kills, so that the kills spread over the whole run
+	delay=$((20 + RANDOM % (2 * took_ms / KILLS + 1)))
 	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 	if kill -9 "$pid" 2>/dev/null; then
 		kills=$((kills + 1))
