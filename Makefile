@@ -161,4 +161,7 @@ clean:
 	rm -rf build build-asan build-cov build-fuzz
 distclean: clean
 
+# the XSDs are built into the program (formats/schemas.c)
+$(BUILD)/obj/formats/schemas.o: formats/employer-batch.xsd formats/online-applications.xsd
+
 -include $(LIB_OBJS:.o=.d) $(MAIN_SRCS:%.c=$(BUILD)/obj/%.d)

@@ -11,7 +11,7 @@ libclang-rt-14-dev
 pcscd vsmartcard-vpcd python3 python3-pyscard
 fonts-noto-cjk fonts-hanazono
 zbar-tools poppler-utils sqlite3 chromium
-libjpeg-turbo-progs
+libjpeg-turbo-progs xxd time iproute2
 "
 
 missing=""

@@ -149,7 +149,7 @@ encode_side(struct face_renderer *fr, struct side_image *si, struct buf bufs[NFI
 
 /*
  * FACE_SYNC_EACH: every file fsynced as it is renamed (fs_write_atomic). FACE_SYNC_BATCH:
- * temp name, write, close, rename, no fsync: the caller runs face_sync_batch() once for
+ * temp name, write, close, rename, no fsync: the caller runs fs_sync_fs() once for
  * many cards before it records them as rendered. At ~3 ms per fsync and 9 files per card,
  * per-file fsyncs alone would cap render far below 150 cards/s; the manifest's CRC-32s
  * catch any file a crash left torn before the batch sync, and such a card is redone.
@@ -169,43 +169,13 @@ write_file(struct face_renderer *fr, const char *dir, const char *name, const st
 {
 	char *path = fs_join(dir, name);
 	const void *data = b->data ? (const void *)b->data : "";
-	struct fs_atomic f;
 	int r;
 
-	if (fr->sync == FACE_SYNC_EACH) {
+	if (fr->sync == FACE_SYNC_EACH)
 		r = fs_write_atomic(path, data, b->len, 0600);
-		free(path);
-		return r;
-	}
-	if ((r = fs_atomic_open(&f, path, 0600)) < 0)
-		goto out;
-	if ((r = fs_atomic_write(&f, data, b->len)) < 0) {
-		fs_atomic_abort(&f);
-		goto out;
-	}
-	if (close(f.fd) < 0)
-		r = cp_err(CP_ERR_IO, "cannot close '%s': %s", f.tmp, strerror(errno));
-	f.fd = -1;
-	if (r == 0 && rename(f.tmp, f.path) < 0)
-		r = cp_err(CP_ERR_IO, "cannot rename '%s' to '%s': %s", f.tmp, f.path,
-			   strerror(errno));
-	fs_atomic_abort(&f); /* unlinks the temp name if the rename did not happen */
-out:
+	else
+		r = fs_write_atomic_nosync(path, data, b->len, 0600);
 	free(path);
-	return r;
-}
-
-int
-face_sync_batch(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return cp_err(CP_ERR_IO, "cannot open '%s': %s", dir, strerror(errno));
-	if (syncfs(fd) < 0)
-		r = cp_err(CP_ERR_IO, "cannot sync the file system of '%s': %s", dir,
-			   strerror(errno));
-	close(fd);
 	return r;
 }
 

@@ -18,7 +18,7 @@ struct face_card {
 struct face_renderer;
 
 /* How output files reach the disk (see face.c): each file fsynced, or the batch synced by
- * the caller with face_sync_batch() before it records the cards. Default FACE_SYNC_EACH. */
+ * the caller with fs_sync_fs() before it records the cards. Default FACE_SYNC_EACH. */
 enum face_sync { FACE_SYNC_EACH, FACE_SYNC_BATCH };
 
 /* One renderer per worker thread. */
@@ -28,8 +28,6 @@ int face_renderer_new(const struct layout *lo, const struct canvas_profile *prof
 void face_renderer_free(struct face_renderer *fr);
 struct composer *face_renderer_composer(struct face_renderer *fr);
 void face_renderer_set_sync(struct face_renderer *fr, enum face_sync sync);
-/* Make everything written under dir durable (syncfs of its file system). */
-int face_sync_batch(const char *dir);
 
 /* Compose both sides in memory (no files). photo may be NULL. */
 int face_compose(struct face_renderer *fr, const struct face_card *card,

@@ -576,41 +576,17 @@ layout_bank_name(const struct layout *lo, const char *code)
 	return code;
 }
 
-/* The shipped layout, the same places the calendar is looked for. */
+/* The shipped layout, found where every shipped data file is (fs_find_data). */
 int
 layout_find_shipped(char **path)
 {
-	char exe[PATH_MAX], *cand[3] = {NULL, NULL, NULL};
-	const char *env = getenv("CARDPIPE_DATA");
-	ssize_t n;
-	int r = CP_ERR_NOTFOUND;
+	char tried[3 * 4096 + 16];
 
-	*path = NULL;
-	if (env && env[0])
-		cand[0] = fs_join(env, "layout/default.layout");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')))
-			*slash = '\0';
-		cand[1] = fs_join(exe, "../../data/layout/default.layout");
-	}
-	cand[2] = xstrdup("/usr/share/cardpipe/layout/default.layout");
-	for (int i = 0; i < 3; i++) {
-		if (r == CP_ERR_NOTFOUND && cand[i] && fs_exists(cand[i])) {
-			*path = realpath(cand[i], NULL);
-			if (!*path)
-				*path = xstrdup(cand[i]);
-			r = 0;
-		}
-		free(cand[i]);
-	}
-	if (r < 0)
+	*path = fs_find_data("layout/default.layout", tried, sizeof(tried));
+	if (!*path)
 		return cp_err(CP_ERR_NOTFOUND,
-			      "no card-face layout found ($CARDPIPE_DATA/layout/default.layout, "
-			      "data/layout/ beside the program, /usr/share/cardpipe/layout/); set "
-			      "render.layout");
+			      "no card-face layout found (tried %s); set "
+			      "render.layout",
+			      tried);
 	return 0;
 }

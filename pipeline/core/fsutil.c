@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +100,12 @@ fs_atomic_write(struct fs_atomic *f, const void *data, size_t len)
 	return 0;
 }
 
-int
-fs_atomic_commit(struct fs_atomic *f)
+static int
+commit(struct fs_atomic *f, int sync)
 {
 	int r = 0;
 
-	if (fsync(f->fd) < 0)
+	if (sync && fsync(f->fd) < 0)
 		r = cp_err(CP_ERR_IO, "cannot sync '%s': %s", f->tmp, strerror(errno));
 	if (close(f->fd) < 0 && r == 0)
 		r = cp_err(CP_ERR_IO, "cannot close '%s': %s", f->tmp, strerror(errno));
@@ -112,7 +113,7 @@ fs_atomic_commit(struct fs_atomic *f)
 	if (r == 0 && rename(f->tmp, f->path) < 0)
 		r = cp_err(CP_ERR_IO, "cannot rename '%s' to '%s': %s", f->tmp, f->path,
 			   strerror(errno));
-	if (r == 0)
+	if (r == 0 && sync)
 		r = fs_sync_dir_of(f->path);
 	if (r < 0)
 		unlink(f->tmp);
@@ -120,6 +121,18 @@ fs_atomic_commit(struct fs_atomic *f)
 	free(f->tmp);
 	f->path = f->tmp = NULL;
 	return r;
+}
+
+int
+fs_atomic_commit(struct fs_atomic *f)
+{
+	return commit(f, 1);
+}
+
+int
+fs_atomic_commit_nosync(struct fs_atomic *f)
+{
+	return commit(f, 0);
 }
 
 void
@@ -135,8 +148,8 @@ fs_atomic_abort(struct fs_atomic *f)
 	f->path = f->tmp = NULL;
 }
 
-int
-fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+static int
+write_atomic(const char *path, const void *data, size_t len, mode_t mode, int sync)
 {
 	struct fs_atomic f;
 	int r;
@@ -147,7 +160,33 @@ fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		fs_atomic_abort(&f);
 		return r;
 	}
-	return fs_atomic_commit(&f);
+	return commit(&f, sync);
+}
+
+int
+fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 1);
+}
+
+int
+fs_write_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 0);
+}
+
+int
+fs_sync_fs(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return cp_err(CP_ERR_IO, "cannot open '%s': %s", dir, strerror(errno));
+	if (syncfs(fd) < 0)
+		r = cp_err(CP_ERR_IO, "cannot sync the file system of '%s': %s", dir,
+			   strerror(errno));
+	close(fd);
+	return r;
 }
 
 int
@@ -252,4 +291,43 @@ fs_clean_stale_tmp(const char *dir, long *removed)
 	}
 	closedir(d);
 	return r;
+}
+
+char *
+fs_find_data(const char *rel, char *tried, size_t triedsz)
+{
+	char exe[PATH_MAX], *cand[3] = {NULL, NULL, NULL}, *found = NULL;
+	const char *env = getenv("CARDPIPE_DATA");
+	ssize_t n;
+
+	if (env && env[0])
+		cand[0] = fs_join(env, rel);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		cand[1] = xasprintf("%s/../../data/%s", exe, rel);
+	}
+	cand[2] = xasprintf("/usr/share/cardpipe/%s", rel);
+	if (triedsz)
+		tried[0] = '\0';
+	for (size_t i = 0; i < 3; i++) {
+		if (!cand[i])
+			continue;
+		if (!found && fs_exists(cand[i])) {
+			/* canonical, so messages name the file plainly */
+			found = realpath(cand[i], NULL);
+			if (!found)
+				found = xstrdup(cand[i]);
+		} else if (!found && triedsz) {
+			size_t l = strlen(tried);
+
+			snprintf(tried + l, triedsz - l, "%s'%s'", l ? ", " : "", cand[i]);
+		}
+		free(cand[i]);
+	}
+	return found;
 }

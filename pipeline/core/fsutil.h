@@ -24,7 +24,15 @@ struct fs_atomic {
 int fs_atomic_open(struct fs_atomic *f, const char *path, mode_t mode);
 int fs_atomic_write(struct fs_atomic *f, const void *data, size_t len);
 int fs_atomic_commit(struct fs_atomic *f);
+/* Rename into place without fsync: for many small files made durable together by one
+ * fs_sync_fs() before the registry commit that names them (a torn file must then be
+ * detectable by its reader, e.g. through a hash or a manifest written last). */
+int fs_atomic_commit_nosync(struct fs_atomic *f);
 void fs_atomic_abort(struct fs_atomic *f);
+
+int fs_write_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode);
+/* syncfs() of the file system holding dir: makes every nosync write durable at once. */
+int fs_sync_fs(const char *dir);
 
 /* Read a whole file, at most max bytes (CP_ERR_LIMIT past that). NUL-terminated. */
 int fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len);
@@ -34,6 +42,11 @@ int fs_sync_dir_of(const char *path);
 /* Remove the temporary files (NAME.tmp.PID) that a killed writer left below dir, whose
  * writer is gone; *removed counts them. A live writer's file is left alone. */
 int fs_clean_stale_tmp(const char *dir, long *removed);
+/* A shipped data file (rel, e.g. "calendar.txt"): the first that exists of
+ * $CARDPIPE_DATA/rel, <program dir>/../../data/rel (the build tree) and
+ * /usr/share/cardpipe/rel. Newly allocated canonical path, or NULL with the places tried
+ * written to tried. */
+char *fs_find_data(const char *rel, char *tried, size_t triedsz);
 /* path joined: "a" + "/" + "b", newly allocated. */
 char *fs_join(const char *a, const char *b);
 

@@ -54,6 +54,35 @@ static const struct {
 	 "WHERE c.state NOT IN ('produced','dispatched','delivered','returned')"},
 	{"a superseded card names the card that replaced it",
 	 "SELECT count(*) FROM card WHERE state = 'superseded' AND superseded_by IS NULL"},
+	{"a duplicate names its application and its rule",
+	 "SELECT count(*) FROM application WHERE state = 'duplicate' AND "
+	 "(dedup_rule IS NULL OR duplicate_of IS NULL)"},
+	{"no duplicate of a rejected application",
+	 "SELECT count(*) FROM application a JOIN application o ON o.id = a.duplicate_of "
+	 "WHERE a.state = 'duplicate' AND o.state = 'rejected'"},
+	{"every accepted application has a due date and a person",
+	 "SELECT count(*) FROM application WHERE state = 'accepted' AND "
+	 "(due_date IS NULL OR person_id IS NULL)"},
+	{"a card belongs to its application's person",
+	 "SELECT count(*) FROM card c JOIN application a ON a.id = c.application_id "
+	 "WHERE a.person_id IS NOT c.person_id"},
+	{"card numbers are an9 and PANs 19 digits",
+	 "SELECT count(*) FROM card WHERE card_no NOT GLOB "
+	 "'[0-9A-Z][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9A-Z]' OR length(pan) <> 19 "
+	 "OR pan GLOB '*[^0-9]*'"},
+	{"the PAN counter is ahead of every PAN it gave",
+	 "SELECT count(*) FROM pan_counter k WHERE k.next_seq - 1 < "
+	 "(SELECT count(*) FROM card c WHERE c.bank = k.bank)"},
+	{"a person's bank is their last bank history row",
+	 "SELECT count(*) FROM person p WHERE EXISTS (SELECT 1 FROM bank_history h "
+	 "WHERE h.person_id = p.id) AND p.bank IS NOT (SELECT bank FROM bank_history h "
+	 "WHERE h.person_id = p.id ORDER BY h.id DESC LIMIT 1)"},
+	{"a produced card carries the chip of its produced attempt",
+	 "SELECT count(*) FROM card c JOIN production_attempt p ON p.card_id = c.id "
+	 "WHERE p.state = 'produced' AND c.chip_id IS NOT p.chip_id"},
+	{"a chip is used by one production attempt only",
+	 "SELECT count(*) FROM (SELECT chip_id FROM production_attempt WHERE chip_id IS NOT "
+	 "NULL GROUP BY chip_id HAVING count(*) > 1)"},
 };
 
 int

@@ -316,50 +316,6 @@ out:
 	return r;
 }
 
-/* The shipped file, next to the build tree or installed (see calendar.h). */
-static char *
-find_shipped(char *tried, size_t triedsz)
-{
-	char exe[PATH_MAX], *cand[3] = {NULL, NULL, NULL}, *found = NULL;
-	const char *env = getenv("CARDPIPE_DATA");
-	ssize_t n;
-
-	if (env && env[0])
-		cand[0] = fs_join(env, "calendar.txt");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')))
-			*slash = '\0';
-		cand[1] = fs_join(exe, "../../data/calendar.txt");
-	}
-	cand[2] = xstrdup("/usr/share/cardpipe/calendar.txt");
-	tried[0] = '\0';
-	for (size_t i = 0; i < 3; i++) {
-		if (!cand[i])
-			continue;
-		if (!found && fs_exists(cand[i])) {
-			/* canonical, so messages name the file plainly */
-			found = realpath(cand[i], NULL);
-			if (!found) {
-				found = cand[i];
-				cand[i] = NULL;
-			}
-			free(cand[i]);
-			continue;
-		}
-		if (!found) {
-			size_t l = strlen(tried);
-
-			snprintf(tried + l, triedsz - l, "%s'%s'", l ? ", " : "", cand[i]);
-		}
-		free(cand[i]);
-	}
-	return found;
-}
-
 int
 calendar_load(const char *path, struct calendar **out)
 {
@@ -371,7 +327,7 @@ calendar_load(const char *path, struct calendar **out)
 	*out = NULL;
 	if (path && path[0]) {
 		where = xstrdup(path);
-	} else if (!(where = find_shipped(tried, sizeof(tried)))) {
+	} else if (!(where = fs_find_data("calendar.txt", tried, sizeof(tried)))) {
 		return cp_err(CP_ERR_NOTFOUND,
 			      "no working-day calendar found (tried %s); set paths.calendar or "
 			      "CARDPIPE_DATA",

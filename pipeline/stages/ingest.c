@@ -257,9 +257,10 @@ out:
 static int
 batch_commit(struct file_run *fr)
 {
-	if (fr->photos_dirty && syncfs(fr->ig->photos_fd) < 0)
-		return cp_err(CP_ERR_IO, "cannot sync the photo spool '%s': %s", fr->ig->photos,
-			      strerror(errno));
+	int r;
+
+	if (fr->photos_dirty && (r = fs_sync_fs(fr->ig->photos)) < 0)
+		return r;
 	fr->photos_dirty = 0;
 	fr->in_batch = 0;
 	return registry_commit(fr->ig->reg);

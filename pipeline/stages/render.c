@@ -245,7 +245,7 @@ record_batch(struct registry *reg, struct job *jobs, size_t n, const char *faces
 {
 	int r;
 
-	if (sync == FACE_SYNC_BATCH && (r = face_sync_batch(faces)) < 0)
+	if (sync == FACE_SYNC_BATCH && (r = fs_sync_fs(faces)) < 0)
 		return r;
 	if ((r = registry_begin(reg)) < 0)
 		return r;

@@ -105,53 +105,9 @@ pick_bad(struct run *run, const char *channel)
 	return best;
 }
 
-/* A photo file, written to a temporary name and renamed, but not fsynced one by one: a
- * run writes hundreds of thousands of them and an fsync each costs milliseconds. One
- * syncfs() makes them all durable before expected.tsv is committed (fsync, rename), so
- * a run is complete exactly when DIR/expected.tsv exists. */
-static int
-write_photo_file(const char *path, const unsigned char *data, size_t len)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), r = 0;
-
-	if (fd < 0) {
-		r = cp_err(CP_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return r;
-	}
-	while (len > 0 && r == 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = cp_err(CP_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-		else
-			data += n, len -= (size_t)n;
-	}
-	if (close(fd) < 0 && r == 0)
-		r = cp_err(CP_ERR_IO, "cannot close '%s': %s", tmp, strerror(errno));
-	if (r == 0 && rename(tmp, path) < 0)
-		r = cp_err(CP_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-	if (r < 0)
-		unlink(tmp);
-	free(tmp);
-	return r;
-}
-
-/* Make everything written below dir durable. */
-static int
-sync_tree(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0 || syncfs(fd) < 0 || fsync(fd) < 0)
-		r = cp_err(CP_ERR_IO, "cannot sync '%s': %s", dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
+/* Photo files are renamed into place without an fsync each (fs_write_atomic_nosync): a run
+ * writes hundreds of thousands of them. One fs_sync_fs() makes them all durable before
+ * expected.tsv is committed, so a run is complete exactly when DIR/expected.tsv exists. */
 
 /* The photo of record a: inline bytes, or a file in photos/ referenced by a relative path. */
 static int
@@ -174,7 +130,7 @@ record_photo(struct run *run, const struct sample_app *a, char *href, size_t hre
 	snprintf(href, hrefsz, "photos/%s-s%llu-%s.jpg", a->channel,
 		 (unsigned long long)run->o->seed, a->ref);
 	path = fs_join(run->o->out, href);
-	r = write_photo_file(path, ph->data, ph->len);
+	r = fs_write_atomic_nosync(path, ph->data, ph->len, 0600);
 	free(path);
 	if (r < 0)
 		return r;
@@ -346,7 +302,7 @@ stage_sample_run(const struct sample_opts *o, struct sample_stats *st)
 	if (o->bad_files && (rc = sample_write_bad_files(o->out, o->seed, &run.sp, &run.pool[1],
 							 run.expected, st)) < 0)
 		goto out;
-	if ((rc = sync_tree(run.photo_dir)) < 0)
+	if ((rc = fs_sync_fs(run.photo_dir)) < 0)
 		goto out;
 	rc = sink_commit(run.expected);
 	run.expected = NULL;

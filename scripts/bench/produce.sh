@@ -11,32 +11,13 @@
 #                 note: milliseconds per card (target: under 50)
 # Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
 set -eu
+# free_ports
+source "${CARDPIPE_SRC:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is needed" >&2; exit 1; }
 SIZES=${BENCH_SIZES:-20}
 base=${CARDPIPE_HOME:-$PWD/home}
-# a base port with N free consecutive loopback ports (other tests run lines too)
-free_ports() {
-	/usr/bin/python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(500):
-    base = random.randrange(20000, 60000 - n)
-    for p in range(base, base + n):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            break
-        finally:
-            s.close()
-    else:
-        print(base)
-        sys.exit(0)
-sys.exit(1)
-PY
-}
 port=$(free_ports 4) || { echo "no free loopback ports" >&2; exit 1; }
 export CARDPIPE_PRINTER_PORT=$port CARDPIPE_PRINTER_VPCD_PORT=$((port + 2))
 

@@ -12,3 +12,24 @@ expect_exit() {
 	set +e; "$@"; local got=$?; set -e
 	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want"
 }
+# free_ports N: a base port with N free consecutive loopback ports (tests run lines side by side)
+free_ports() {
+	/usr/bin/python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(500):
+    base = random.randrange(20000, 60000 - n)
+    for p in range(base, base + n):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            break
+        finally:
+            s.close()
+    else:
+        print(base)
+        sys.exit(0)
+sys.exit(1)
+PY
+}

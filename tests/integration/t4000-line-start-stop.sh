@@ -9,28 +9,6 @@ source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v pcscd >/dev/null || skip "pcscd not installed"
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
 
-# ports of our own (other tests and engineers run lines too)
-# a base port with N free consecutive loopback ports (other tests run lines too)
-free_ports() {
-	/usr/bin/python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(500):
-    base = random.randrange(20000, 60000 - n)
-    for p in range(base, base + n):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            break
-        finally:
-            s.close()
-    else:
-        print(base)
-        sys.exit(0)
-sys.exit(1)
-PY
-}
 base=$(free_ports 4) || skip "no free loopback ports"
 export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
 cardpipe init >/dev/null 2>&1

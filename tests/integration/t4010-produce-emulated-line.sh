@@ -13,27 +13,6 @@ command -v pcscd >/dev/null || skip "pcscd not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 /usr/bin/python3 -c 'import smartcard' 2>/dev/null || skip "python3-pyscard not installed"
 
-# a base port with N free consecutive loopback ports (other tests run lines too)
-free_ports() {
-	/usr/bin/python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(500):
-    base = random.randrange(20000, 60000 - n)
-    for p in range(base, base + n):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            break
-        finally:
-            s.close()
-    else:
-        print(base)
-        sys.exit(0)
-sys.exit(1)
-PY
-}
 base=$(free_ports 4) || skip "no free loopback ports"
 export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
 export CARDPIPE_PRODUCE_POLL_MS=100 CARDPIPE_PRODUCE_FAULT_WAIT_S=120

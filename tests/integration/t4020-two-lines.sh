@@ -10,27 +10,6 @@ command -v pcscd >/dev/null || skip "pcscd not installed"
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 
-# a base port with N free consecutive loopback ports (other tests run lines too)
-free_ports() {
-	/usr/bin/python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(500):
-    base = random.randrange(20000, 60000 - n)
-    for p in range(base, base + n):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            break
-        finally:
-            s.close()
-    else:
-        print(base)
-        sys.exit(0)
-sys.exit(1)
-PY
-}
 base=$(free_ports 8) || skip "no free loopback ports"
 export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 4))
 export CARDPIPE_PRODUCE_LINES=1,2
