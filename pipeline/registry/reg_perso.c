@@ -16,8 +16,8 @@ col(sqlite3_stmt *st, int i, char *dst, size_t size)
 }
 
 int
-reg_perso_next_cards(struct registry *reg, long long after_id, size_t limit, struct perso_card *out,
-		     size_t *n)
+reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id, size_t limit,
+		     struct perso_card *out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
@@ -32,11 +32,14 @@ reg_perso_next_cards(struct registry *reg, long long after_id, size_t limit, str
 		     "''),\n"
 		     "  coalesce(c.line, 0)\n"
 		     "FROM card c JOIN application a ON a.id = c.application_id\n"
-		     "WHERE c.state = 'allocated' AND c.id > ? ORDER BY c.id LIMIT ?",
+		     "WHERE c.state = 'allocated' AND c.id > ?1 AND\n"
+		     "  (CASE WHEN ?3 = 0 THEN c.instant = 0 ELSE c.id = ?3 END)\n"
+		     "ORDER BY c.id LIMIT ?2",
 		     &st)) < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	sqlite3_bind_int64(st, 3, only_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
 		struct perso_card *c = &out[(*n)++];
 

@@ -11,7 +11,9 @@ struct registry;
 
 /* Up to limit cards in state 'allocated' with id > after_id, in id order, joined with their
  * applications (name, ID, sex, ethnicity, birth date). *n gets how many were filled. */
-int reg_perso_next_cards(struct registry *reg, long long after_id, size_t limit,
+/* only_id 0: every allocated card but those of instant issuance (the instant run takes
+ * its own); otherwise only that card. */
+int reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id, size_t limit,
 			 struct perso_card *out, size_t *n);
 
 /* A sealed batch to record. */

@@ -370,23 +370,32 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	}
 	if (r < 0)
 		goto out;
-	/* one perso run at a time: orphan batches are only orphans when nobody is writing */
+	/* Every perso run writes under a shared lock; a batch file nobody recorded is an orphan
+	 * of a killed run only when nobody else is writing, so the cleanup needs the lock alone
+	 * and is simply left for the next run when another one (an instant issuance beside the
+	 * nightly) is busy. Nobody waits longer than a cleanup. */
 	{
 		char *dir = fs_join(R->spool, "perso"), *lp = fs_join(dir, ".lock");
+		int alone = 0;
 
 		r = fs_mkdirs(dir, 0700);
 		if (r >= 0 && (lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 			r = cp_err(CP_ERR_IO, "lock '%s': %s", lp, strerror(errno));
-		else if (r >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-			r = cp_err(CP_ERR_BUSY, "another perso run holds '%s'", lp);
+		if (r >= 0)
+			alone = flock(lock_fd, LOCK_EX | LOCK_NB) == 0;
+		if (r >= 0 && alone)
+			r = clean_orphans(R);
+		if (r >= 0 && flock(lock_fd, LOCK_SH) != 0)
+			r = cp_err(CP_ERR_IO, "lock '%s': %s", lp, strerror(errno));
 		free(lp);
 		free(dir);
 	}
-	if (r < 0 || (r = clean_orphans(R)) < 0)
+	if (r < 0)
 		goto out;
 	cards = xcalloc(R->batch_cards, sizeof(*cards));
 	for (;;) {
-		if ((r = reg_perso_next_cards(reg, after, R->batch_cards, cards, &n)) < 0)
+		if ((r = reg_perso_next_cards(reg, after, opts->card_id, R->batch_cards, cards,
+					      &n)) < 0)
 			goto out;
 		if (n == 0)
 			break;
