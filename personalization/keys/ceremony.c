@@ -251,7 +251,8 @@ keys_required(const struct config *cfg, int (*fn)(const char *, int, size_t, voi
 				goto out;
 		}
 	}
-	if ((r = each_line(config_str(cfg, "produce.lines"), KEY_AES, 32, fn, arg)) < 0)
+	if ((r = each_line(config_str(cfg, "produce.lines"), KEY_AES, 32, fn, arg)) < 0 ||
+	    (r = each_line(config_str(cfg, "produce.branch_lines"), KEY_AES, 32, fn, arg)) < 0)
 		goto out;
 	r = fn("report.sign", KEY_SM2, 0, arg);
 out:

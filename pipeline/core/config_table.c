@@ -79,6 +79,7 @@ const struct config_key config_keys[] = {
 	/* production */
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
 	{ "produce.lines", CFG_STR, "1", "production lines the nightly run drives" },
+	{ "produce.branch_lines", CFG_STR, "", "branch lines for instant issuance (cardpipe instant --line N); each needs its line transport key like produce.lines" },
 	{ "produce.shift_hours", CFG_INT, "8", "length of a shift for the shift report" },
 	{ "produce.fault_wait_s", CFG_INT, "1800", "how long a paused line waits for a printer fault to clear before it stops" },
 	{ "produce.poll_ms", CFG_INT, "500", "how often a paused line asks the printer whether the fault cleared" },
