@@ -150,10 +150,10 @@ coverage:
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null) $(shell git ls-files --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRCS)
-check-format:
+check-format: deps
 	@clang-format --dry-run -Werror $(FORMAT_SRCS) && echo "clang-format: clean"
 
-lint:
+lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -I. -Ipipeline $(SRC_DIRS)
 

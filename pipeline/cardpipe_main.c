@@ -22,23 +22,23 @@ static const struct builtin {
 	int (*fn)(int, char **, struct cp_ctx *);
 	const char *summary;
 } builtins[] = {
-	{ "init", cmd_init, "create CARDPIPE_HOME: registry, spool folders, configuration" },
-	{ "config", cmd_config, "show the effective configuration (--show)" },
-	{ "db", cmd_db, "registry checks: check, verify-audit" },
-	{ "sample", cmd_sample, "write synthetic application files for every channel" },
-	{ "ingest", cmd_ingest, "read application files from the inbox into the registry" },
-	{ "prepare", cmd_prepare, "validate, deduplicate, compute due dates, allocate card numbers" },
-	{ "perso", cmd_perso, "derive card keys and write perso scripts; perso verify FILE" },
-	{ "render", cmd_render, "draw card faces and printer panels; proof sheets" },
-	{ "produce", cmd_produce, "drive a production line: print, encode, read back, account" },
-	{ "dispatch", cmd_dispatch, "mail manifests, carrier letters, pickup lists, returns" },
-	{ "reconcile", cmd_reconcile, "bank reconciliation, refunds, SLA report; verify FILE" },
-	{ "status", cmd_status, "where a person's application stands; the status feed" },
-	{ "nightly", cmd_nightly, "run every stage in order under a lock, with a run report" },
-	{ "instant", cmd_instant, "one application through every stage onto a branch's line" },
-	{ "keys", cmd_keys, "key store, ceremonies, check values, diversification" },
-	{ "calendar", cmd_calendar, "working days: add-working-days, is-working-day" },
-	{ "line", cmd_line, "start, stop or use the emulated production line" },
+	{"init", cmd_init, "create CARDPIPE_HOME: registry, spool folders, configuration"},
+	{"config", cmd_config, "show the effective configuration (--show)"},
+	{"db", cmd_db, "registry checks: check, verify-audit"},
+	{"sample", cmd_sample, "write synthetic application files for every channel"},
+	{"ingest", cmd_ingest, "read application files from the inbox into the registry"},
+	{"prepare", cmd_prepare, "validate, deduplicate, compute due dates, allocate card numbers"},
+	{"perso", cmd_perso, "derive card keys and write perso scripts; perso verify FILE"},
+	{"render", cmd_render, "draw card faces and printer panels; proof sheets"},
+	{"produce", cmd_produce, "drive a production line: print, encode, read back, account"},
+	{"dispatch", cmd_dispatch, "mail manifests, carrier letters, pickup lists, returns"},
+	{"reconcile", cmd_reconcile, "bank reconciliation, refunds, SLA report; verify FILE"},
+	{"status", cmd_status, "where a person's application stands; the status feed"},
+	{"nightly", cmd_nightly, "run every stage in order under a lock, with a run report"},
+	{"instant", cmd_instant, "one application through every stage onto a branch's line"},
+	{"keys", cmd_keys, "key store, ceremonies, check values, diversification"},
+	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day"},
+	{"line", cmd_line, "start, stop or use the emulated production line"},
 };
 
 static const char usage_text[] =
@@ -59,7 +59,8 @@ print_usage(FILE *out)
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		fprintf(out, "  %-10s %s\n", builtins[i].name, builtins[i].summary);
 	fputs("\nGlobal options (also accepted after the command):\n"
-	      "  --home DIR          CARDPIPE_HOME (default: $CARDPIPE_HOME, else /var/lib/cardpipe)\n"
+	      "  --home DIR          CARDPIPE_HOME (default: $CARDPIPE_HOME, else "
+	      "/var/lib/cardpipe)\n"
 	      "  --config FILE       configuration file (default: $CARDPIPE_HOME/cardpipe.conf)\n"
 	      "  --set KEY=VALUE     override one configuration key (section.key)\n"
 	      "  --quiet, --verbose  fewer or more messages on stderr\n"
@@ -82,9 +83,9 @@ take_global(struct globals *g, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
 
-#define VALUE_OF(opt)                                                                       \
-	(strncmp(a, opt "=", sizeof(opt)) == 0 ? a + sizeof(opt)                           \
-	 : (strcmp(a, opt) == 0 && *i + 1 < argc) ? argv[++*i]                             \
+#define VALUE_OF(opt)                                                                              \
+	(strncmp(a, opt "=", sizeof(opt)) == 0	  ? a + sizeof(opt)                                \
+	 : (strcmp(a, opt) == 0 && *i + 1 < argc) ? argv[++*i]                                     \
 						  : NULL)
 	if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
 		g->quiet = 1;
@@ -147,8 +148,8 @@ setup(struct cp_ctx *ctx, struct globals *g)
 	}
 
 	level = config_str(ctx->cfg, "log.level");
-	log_set_level(!strcmp(level, "error") ? LOG_ERROR
-		      : !strcmp(level, "warn") ? LOG_WARN
+	log_set_level(!strcmp(level, "error")	? LOG_ERROR
+		      : !strcmp(level, "warn")	? LOG_WARN
 		      : !strcmp(level, "debug") ? LOG_DEBUG
 						: LOG_INFO);
 	if (g->quiet)
@@ -177,8 +178,8 @@ setup(struct cp_ctx *ctx, struct globals *g)
 int
 main(int argc, char **argv)
 {
-	struct globals g = { 0 };
-	struct cp_ctx ctx = { 0 };
+	struct globals g = {0};
+	struct cp_ctx ctx = {0};
 	const struct builtin *b = NULL;
 	char **args;
 	int nargs = 0, i, r, rc;
@@ -224,7 +225,8 @@ main(int argc, char **argv)
 			break;
 		}
 		if ((r = take_global(&g, argc, argv, &k)) < 0) {
-			fprintf(stderr, "cardpipe %s: option '%s' needs a value\n", b->name, argv[k]);
+			fprintf(stderr, "cardpipe %s: option '%s' needs a value\n", b->name,
+				argv[k]);
 			free(args);
 			return EXIT_USAGE;
 		}

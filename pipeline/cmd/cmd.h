@@ -14,10 +14,10 @@ struct registry;
 
 /* Documented exit codes (README "Exit codes"). */
 enum cp_exit {
-	EXIT_DONE = 0,       /* done */
-	EXIT_REJECTS = 1,    /* done, with rejects over general.reject_threshold */
-	EXIT_USAGE = 2,      /* usage or configuration error */
-	EXIT_FAILURE_ = 3,   /* failure, nothing committed */
+	EXIT_DONE = 0,	   /* done */
+	EXIT_REJECTS = 1,  /* done, with rejects over general.reject_threshold */
+	EXIT_USAGE = 2,	   /* usage or configuration error */
+	EXIT_FAILURE_ = 3, /* failure, nothing committed */
 };
 
 struct cp_ctx {

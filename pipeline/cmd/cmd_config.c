@@ -14,10 +14,10 @@ static const char usage[] =
 int
 cmd_config(int argc, char **argv, struct cp_ctx *ctx)
 {
-	static const struct option opts[] = { { "show", no_argument, NULL, 's' },
-					      { "describe", no_argument, NULL, 'd' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
+	static const struct option opts[] = {{"show", no_argument, NULL, 's'},
+					     {"describe", no_argument, NULL, 'd'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	int c, show = 0, describe = 0;
 
 	while ((c = getopt_long(argc, argv, "sdh", opts, NULL)) != -1) {

@@ -16,15 +16,16 @@ static const char usage[] =
 	"\n"
 	"Create CARDPIPE_HOME (mode 0700) with inbox/, quarantine/, archive/, spool/, out/,\n"
 	"log/ and keys/, a registry at the current schema version, and a cardpipe.conf listing\n"
-	"every key at its default. Safe to run again: what exists is kept, a registry is migrated.\n";
+	"every key at its default. Safe to run again: what exists is kept, a registry is "
+	"migrated.\n";
 
-static const char *const dir_keys[] = { "paths.inbox", "paths.quarantine", "paths.archive",
-					"paths.spool", "paths.out", "paths.log" };
+static const char *const dir_keys[] = {"paths.inbox", "paths.quarantine", "paths.archive",
+				       "paths.spool", "paths.out",	  "paths.log"};
 
 int
 cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	struct registry *reg = NULL;
 	char *path = NULL, *conf = NULL;
 	int c, r;

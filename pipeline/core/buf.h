@@ -16,7 +16,10 @@ struct buf {
 	size_t len, cap, max;
 };
 
-#define BUF_INIT(maxbytes) { NULL, 0, 0, (maxbytes) }
+#define BUF_INIT(maxbytes)                                                                         \
+	{                                                                                          \
+		NULL, 0, 0, (maxbytes)                                                             \
+	}
 #define BUF_UNLIMITED ((size_t)-1 / 2)
 
 void buf_init(struct buf *b, size_t max);

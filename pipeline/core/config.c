@@ -14,7 +14,7 @@
 extern char **environ;
 
 struct config {
-	char **values;               /* one per config_keys[] entry */
+	char **values; /* one per config_keys[] entry */
 	enum config_source *sources;
 	/* First problem met while parsing a file, reported after ini_parse returns. */
 	int parse_error;
@@ -64,7 +64,8 @@ check_value(const struct config_key *k, const char *value)
 		errno = 0;
 		(void)strtoll(value, &end, 10);
 		if (errno || end == value || *end)
-			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not a whole number", k->name, value);
+			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not a whole number", k->name,
+				      value);
 		break;
 	case CFG_DOUBLE:
 		errno = 0;
@@ -75,11 +76,11 @@ check_value(const struct config_key *k, const char *value)
 	case CFG_BOOL:
 		if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "yes") &&
 		    strcmp(value, "no") && strcmp(value, "1") && strcmp(value, "0"))
-			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not true or false", k->name, value);
+			return cp_err(CP_ERR_CONFIG, "%s: '%s' is not true or false", k->name,
+				      value);
 		break;
 	case CFG_STR:
-	case CFG_PATH:
-		break;
+	case CFG_PATH: break;
 	}
 	return 0;
 }
@@ -151,7 +152,8 @@ env_name(const char *key, char *out, size_t outsz)
 	size_t n = (size_t)snprintf(out, outsz, "CARDPIPE_%s", key);
 
 	for (size_t i = 9; i < n && i < outsz; i++)
-		out[i] = (out[i] == '.' || out[i] == '-') ? '_' : (char)toupper((unsigned char)out[i]);
+		out[i] = (out[i] == '.' || out[i] == '-') ? '_'
+							  : (char)toupper((unsigned char)out[i]);
 }
 
 int
@@ -178,7 +180,8 @@ value_of(const struct config *cfg, const char *name)
 	ptrdiff_t i = key_index(name);
 
 	if (i < 0) {
-		fprintf(stderr, "cardpipe: BUG: configuration key '%s' is not in the table\n", name);
+		fprintf(stderr, "cardpipe: BUG: configuration key '%s' is not in the table\n",
+			name);
 		abort();
 	}
 	return cfg->values[i];
@@ -230,7 +233,7 @@ config_path(const struct config *cfg, const char *name, const char *home)
 void
 config_show(const struct config *cfg, void *file, int with_help)
 {
-	static const char *const src_names[] = { "default", "file", "environment", "command line" };
+	static const char *const src_names[] = {"default", "file", "environment", "command line"};
 	FILE *out = file;
 	char section[64] = "";
 

@@ -14,25 +14,25 @@
 
 enum cp_err {
 	CP_OK = 0,
-	CP_ERR_NOMEM = -1,       /* allocation failed */
-	CP_ERR_IO = -2,          /* read, write, open, rename, fsync */
-	CP_ERR_FORMAT = -3,      /* malformed input: bad syntax, bad encoding */
-	CP_ERR_INVALID = -4,     /* well-formed but breaks a rule or a precondition */
-	CP_ERR_CRYPTO = -5,      /* OpenSSL failure or a cryptogram/MAC mismatch */
-	CP_ERR_DB = -6,          /* registry failure */
-	CP_ERR_DEVICE = -7,      /* printer, encoder or card reported a fault */
-	CP_ERR_NOTFOUND = -8,    /* no such file, key, record */
-	CP_ERR_EXISTS = -9,      /* already there (not always an error to callers) */
-	CP_ERR_BUSY = -10,       /* lock held by another run */
-	CP_ERR_CONFIG = -11,     /* configuration error */
-	CP_ERR_USAGE = -12,      /* bad command-line usage */
-	CP_ERR_LIMIT = -13,      /* a size, depth or count limit was hit */
-	CP_ERR_TIMEOUT = -14,    /* a device or peer did not answer in time */
-	CP_ERR_PERM = -15,       /* permissions too open, or not allowed */
-	CP_ERR_INTEGRITY = -16,  /* a seal, hash chain or invariant check failed */
+	CP_ERR_NOMEM = -1,	  /* allocation failed */
+	CP_ERR_IO = -2,		  /* read, write, open, rename, fsync */
+	CP_ERR_FORMAT = -3,	  /* malformed input: bad syntax, bad encoding */
+	CP_ERR_INVALID = -4,	  /* well-formed but breaks a rule or a precondition */
+	CP_ERR_CRYPTO = -5,	  /* OpenSSL failure or a cryptogram/MAC mismatch */
+	CP_ERR_DB = -6,		  /* registry failure */
+	CP_ERR_DEVICE = -7,	  /* printer, encoder or card reported a fault */
+	CP_ERR_NOTFOUND = -8,	  /* no such file, key, record */
+	CP_ERR_EXISTS = -9,	  /* already there (not always an error to callers) */
+	CP_ERR_BUSY = -10,	  /* lock held by another run */
+	CP_ERR_CONFIG = -11,	  /* configuration error */
+	CP_ERR_USAGE = -12,	  /* bad command-line usage */
+	CP_ERR_LIMIT = -13,	  /* a size, depth or count limit was hit */
+	CP_ERR_TIMEOUT = -14,	  /* a device or peer did not answer in time */
+	CP_ERR_PERM = -15,	  /* permissions too open, or not allowed */
+	CP_ERR_INTEGRITY = -16,	  /* a seal, hash chain or invariant check failed */
 	CP_ERR_UNSUPPORTED = -17, /* not available in this build or configuration */
 	CP_ERR_INTERRUPTED = -18, /* stopped by a signal or an operator */
-	CP_ERR_PROTOCOL = -19,   /* a peer broke its protocol */
+	CP_ERR_PROTOCOL = -19,	  /* a peer broke its protocol */
 };
 
 /* Record a detail message for code and return code, so that `return cp_err(...)` works. */

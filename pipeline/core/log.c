@@ -18,7 +18,7 @@ static enum log_format cur_format = LOG_TEXT;
 static FILE *log_file;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void
 log_set_level(enum log_level level)
@@ -93,7 +93,8 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 now.tv_nsec / 1000000);
 	json_line(line, sizeof(line), ts, level, component, msg);
 
 	pthread_mutex_lock(&log_lock);
@@ -102,7 +103,9 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 			fprintf(stderr, "%s\n", line);
 		else
 			fprintf(stderr, "cardpipe %s: %s%s%s\n", component,
-				level == LOG_ERROR ? "error: " : level == LOG_WARN ? "warning: " : "",
+				level == LOG_ERROR  ? "error: "
+				: level == LOG_WARN ? "warning: "
+						    : "",
 				msg, "");
 	}
 	if (log_file && level <= LOG_INFO) {

@@ -32,8 +32,8 @@ int registry_schema_version(struct registry *reg);
 int registry_latest_version(void);
 
 /* Append a hash-chained audit row (state changes append theirs by themselves). */
-int registry_audit(struct registry *reg, const char *entity, long long entity_id,
-		   const char *event, const char *detail);
+int registry_audit(struct registry *reg, const char *entity, long long entity_id, const char *event,
+		   const char *detail);
 
 /* Integrity checks and the invariants checkable in SQL. Prints one line per check to out,
  * sets *problems to the number that failed. Returns 0, or a CP_ERR code if it could not run. */

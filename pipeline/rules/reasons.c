@@ -6,7 +6,7 @@
 const struct reason *
 reason_find(const char *code)
 {
-	const struct reason *const tables[] = { reasons_ingest, reasons_prepare };
+	const struct reason *const tables[] = {reasons_ingest, reasons_prepare};
 
 	for (size_t t = 0; t < 2; t++)
 		for (const struct reason *r = tables[t]; r->code; r++)

@@ -9,8 +9,8 @@
 
 struct reason {
 	const char *code; /* "id-check-digit" */
-	const char *zh;   /* "身份证号码校验位错误" */
-	const char *en;   /* "ID number check character is wrong" */
+	const char *zh;	  /* "身份证号码校验位错误" */
+	const char *en;	  /* "ID number check character is wrong" */
 };
 
 extern const struct reason reasons_ingest[];

@@ -241,7 +241,7 @@ static int
 attempt(struct run *run, const struct card_row *card, const struct panel_set *front,
 	const struct panel_set *back, int *produced)
 {
-	struct prod_attempt a;
+	struct prod_attempt a = {0};
 	struct printer_status st;
 	struct encoder_result er;
 	char detail[400];
