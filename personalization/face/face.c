@@ -36,6 +36,10 @@ struct face_renderer {
 	const struct layout *lo;
 	struct buf cached[SIDE_COUNT][NFILES]; /* encoded files of sides without personal data */
 	int have_cached[SIDE_COUNT];
+	struct png_band_cache bands[SIDE_COUNT][NFILES]; /* of personal sides */
+	char *link_src[SIDE_COUNT][NFILES];		 /* last file written from cached[][] */
+	unsigned long cached_crc[SIDE_COUNT][NFILES];
+	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
 	enum face_sync sync;
 };
@@ -68,8 +72,11 @@ face_renderer_free(struct face_renderer *fr)
 		return;
 	composer_free(fr->comp);
 	for (int s = 0; s < SIDE_COUNT; s++) {
-		for (int i = 0; i < NFILES; i++)
+		for (int i = 0; i < NFILES; i++) {
 			buf_release(&fr->cached[s][i]);
+			png_band_cache_release(&fr->bands[s][i]);
+			free(fr->link_src[s][i]);
+		}
 		side_image_release(&fr->si[s]);
 	}
 	free(fr);
@@ -132,17 +139,18 @@ preview_row(void *ctx, int y, unsigned char *buf)
 
 /* Encode one side's four files into bufs. */
 static int
-encode_side(struct face_renderer *fr, struct side_image *si, struct buf bufs[NFILES])
+encode_side(struct face_renderer *fr, struct side_image *si, struct png_band_cache *bc,
+	    struct buf bufs[NFILES])
 {
 	struct panel_set ps = {0};
 	int r;
 
-	/* the preview is produced row by row into the encoder: no second full image */
+	/* bands unchanged since the renderer's first card are copied, not compressed */
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &fr->png,
-				     &bufs[0])) < 0)
+				     bc ? &bc[0] : NULL, &bufs[0])) < 0)
 		return r;
 	panels_from_side(si, fr->png.dpi, &ps);
-	r = panels_encode(&ps, &fr->png, &bufs[1]);
+	r = panels_encode_cached(&ps, &fr->png, bc ? &bc[1] : NULL, &bufs[1]);
 	panel_set_release(&ps);
 	return r;
 }
@@ -177,6 +185,38 @@ write_file(struct face_renderer *fr, const char *dir, const char *name, const st
 		r = fs_write_atomic_nosync(path, data, b->len, 0600);
 	free(path);
 	return r;
+}
+
+/*
+ * A file of a side that is the same on every card, as a hard link to the copy written
+ * for an earlier card of this run: no inode, no data written. Only with FACE_SYNC_BATCH
+ * (the batch sync makes the links durable before the cards are recorded); a copy torn by
+ * a crash fails the manifest CRC of every card linked to it, and each is redrawn. Files
+ * are only ever replaced by rename, never rewritten in place, so a shared inode stays
+ * as written. 0 = linked, 1 = not possible (write a copy instead).
+ */
+static int
+link_file(const char *src, const char *dir, const char *name)
+{
+	char *path = fs_join(dir, name), *tmp = NULL;
+	int ok = 0;
+
+	if (link(src, path) == 0)
+		ok = 1;
+	else if (errno == EEXIST) {
+		/* redrawn: replace atomically, under a temp name face_clean_stale knows */
+		tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+		(void)unlink(tmp);
+		if (link(src, tmp) == 0) {
+			if (rename(tmp, path) == 0)
+				ok = 1;
+			else
+				(void)unlink(tmp);
+		}
+	}
+	free(tmp);
+	free(path);
+	return ok ? 0 : 1;
 }
 
 void
@@ -234,25 +274,38 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 		if (!fr->lo->side[s].personal) {
 			bufs = fr->cached[s];
 			if (!fr->have_cached[s]) {
-				if ((r = encode_side(fr, &fr->si[s], bufs)) < 0)
+				if ((r = encode_side(fr, &fr->si[s], NULL, bufs)) < 0)
 					goto out;
 				fr->have_cached[s] = 1;
 			}
 		} else {
 			for (int i = 0; i < NFILES; i++)
 				buf_reset(&own[i]);
-			if ((r = encode_side(fr, &fr->si[s], own)) < 0)
+			if ((r = encode_side(fr, &fr->si[s], fr->bands[s], own)) < 0)
 				goto out;
 		}
 		for (int i = 0; i < NFILES; i++) {
 			char name[32];
+			int shared = !fr->lo->side[s].personal;
 
 			snprintf(name, sizeof(name), "%s%s.png",
 				 layout_side_name((enum layout_side_id)s), suffix[i]);
-			if ((r = write_file(fr, outdir, name, &bufs[i])) < 0)
+			if (shared && fr->sync == FACE_SYNC_BATCH && fr->link_src[s][i] &&
+			    link_file(fr->link_src[s][i], outdir, name) == 0)
+				; /* linked */
+			else if ((r = write_file(fr, outdir, name, &bufs[i])) < 0)
 				goto out;
+			else if (shared) {
+				free(fr->link_src[s][i]);
+				fr->link_src[s][i] = fs_join(outdir, name);
+			}
+			if (shared && !fr->cached_crc_ok[s][i]) {
+				fr->cached_crc[s][i] = crc32(0L, bufs[i].data, (uInt)bufs[i].len);
+				fr->cached_crc_ok[s][i] = 1;
+			}
 			buf_appendf(&manifest, "file %s %zu %08lx\n", name, bufs[i].len,
-				    crc32(0L, bufs[i].data, (uInt)bufs[i].len));
+				    shared ? fr->cached_crc[s][i]
+					   : crc32(0L, bufs[i].data, (uInt)bufs[i].len));
 		}
 	}
 	/* last: its presence says the card is complete */

@@ -29,21 +29,32 @@ panels_from_side(const struct side_image *si, int dpi, struct panel_set *out)
 	out->ymc = xmalloc((size_t)W * (size_t)H * 3 + 1);
 	out->k = xcalloc((size_t)W, out->stride);
 	out->o = xcalloc((size_t)W, out->stride);
-	/* colour: blocks of 16 lines, so that each source row is read in runs, not by column */
-	for (int jb = 0; jb < W; jb += 16) {
-		int je = jb + 16 < W ? jb + 16 : W;
+	/* colour: transposed in 32 x 32 tiles, so that source and destination both stay in
+	 * the L1 cache */
+	{
+		const unsigned char *restrict src = si->color.px;
+		unsigned char *restrict ymc = out->ymc;
+		const size_t sstride = (size_t)W * 3;
 
-		for (int i = 0; i < H; i++) {
-			const unsigned char *p =
-				si->color.px + ((size_t)(H - 1 - i) * (size_t)W + (size_t)jb) * 3;
+		for (int ib = 0; ib < H; ib += 32) {
+			int ie = ib + 32 < H ? ib + 32 : H;
 
-			for (int j = jb; j < je; j++, p += 3) {
-				unsigned char *d =
-					out->ymc + ((size_t)j * (size_t)H + (size_t)i) * 3;
+			for (int jb = 0; jb < W; jb += 32) {
+				int je = jb + 32 < W ? jb + 32 : W;
 
-				d[0] = (unsigned char)(255 - p[2]);
-				d[1] = (unsigned char)(255 - p[1]);
-				d[2] = (unsigned char)(255 - p[0]);
+				for (int j = jb; j < je; j++) {
+					unsigned char *restrict d =
+						ymc + ((size_t)j * (size_t)H + (size_t)ib) * 3;
+					const unsigned char *restrict p =
+						src + (size_t)(H - 1 - ib) * sstride +
+						(size_t)j * 3;
+
+					for (int i = ib; i < ie; i++, d += 3, p -= sstride) {
+						d[0] = (unsigned char)(255 - p[2]);
+						d[1] = (unsigned char)(255 - p[1]);
+						d[2] = (unsigned char)(255 - p[0]);
+					}
+				}
 			}
 		}
 	}
@@ -92,16 +103,26 @@ panel_set_release(struct panel_set *ps)
 }
 
 int
-panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3])
+panels_encode_cached(const struct panel_set *ps, const struct png_opts *o,
+		     struct png_band_cache *bc, struct buf bufs[3])
 {
 	int r;
 
 	/* the YMC "image" is stored in the RGB channels as Y, M, C: a machine file */
-	if ((r = png_encode_rgb(ps->ymc, ps->dots, ps->lines, o, &bufs[0])) < 0 ||
-	    (r = png_encode_bits(ps->k, ps->dots, ps->lines, 0x000000, o, &bufs[1])) < 0 ||
-	    (r = png_encode_bits(ps->o, ps->dots, ps->lines, 0x3399ff, o, &bufs[2])) < 0)
+	if ((r = png_encode_rgb_cached(ps->ymc, ps->dots, ps->lines, o, bc ? &bc[0] : NULL,
+				       &bufs[0])) < 0 ||
+	    (r = png_encode_bits_cached(ps->k, ps->dots, ps->lines, 0x000000, o, bc ? &bc[1] : NULL,
+					&bufs[1])) < 0 ||
+	    (r = png_encode_bits_cached(ps->o, ps->dots, ps->lines, 0x3399ff, o, bc ? &bc[2] : NULL,
+					&bufs[2])) < 0)
 		return r;
 	return 0;
+}
+
+int
+panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3])
+{
+	return panels_encode_cached(ps, o, NULL, bufs);
 }
 
 static int

@@ -50,7 +50,8 @@ cp_parse_date(const char *s, int *y, int *m, int *d)
 	int yy, mm, dd, n = 0, cy, cm, cd;
 
 	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &yy, &mm, &dd, &n) != 3 || n != 10)
-		return cp_err(CP_ERR_FORMAT, "'%s' is not a date of the form YYYY-MM-DD", s ? s : "");
+		return cp_err(CP_ERR_FORMAT, "'%s' is not a date of the form YYYY-MM-DD",
+			      s ? s : "");
 	cp_civil_from_days(cp_days_from_civil(yy, mm, dd), &cy, &cm, &cd);
 	if (mm < 1 || mm > 12 || cy != yy || cm != mm || cd != dd)
 		return cp_err(CP_ERR_FORMAT, "'%s' is not a real date", s);
@@ -60,22 +61,20 @@ cp_parse_date(const char *s, int *y, int *m, int *d)
 	return 0;
 }
 
-time_t
-cp_now(void)
+/* CARDPIPE_NOW's value as a time; -1 when it cannot be read. */
+static int
+parse_pin(const char *pin, time_t *out)
 {
-	const char *pin = getenv("CARDPIPE_NOW");
 	int y, m, d, hh = 0, mi = 0, ss = 0, oh = 8, om = 0, n = 0;
 	char sign = '+';
 	char date[11];
 
-	if (!pin || !pin[0])
-		return time(NULL);
 	snprintf(date, sizeof(date), "%s", pin);
 	if (cp_parse_date(date, &y, &m, &d) < 0)
-		return time(NULL);
+		return -1;
 	if (pin[10] == 'T') {
 		if (sscanf(pin + 11, "%2d:%2d:%2d%n", &hh, &mi, &ss, &n) < 3)
-			return time(NULL);
+			return -1;
 		if (pin[11 + n] == 'Z')
 			oh = 0;
 		else if (pin[11 + n] == '+' || pin[11 + n] == '-')
@@ -83,8 +82,32 @@ cp_now(void)
 	} else {
 		hh = 12; /* a bare date pins noon, Beijing time */
 	}
-	return (time_t)cp_days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss -
+	*out = (time_t)cp_days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss -
 	       (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	return 0;
+}
+
+time_t
+cp_now(void)
+{
+	const char *pin = getenv("CARDPIPE_NOW");
+
+	/* the registry asks for every row it writes: parse a pinned time once */
+	static __thread char last_pin[64];
+	static __thread time_t last_value;
+	time_t value;
+
+	if (!pin || !pin[0])
+		return time(NULL);
+	if (last_pin[0] && !strcmp(pin, last_pin))
+		return last_value;
+	if (parse_pin(pin, &value) < 0)
+		return time(NULL);
+	if (strlen(pin) < sizeof(last_pin)) {
+		snprintf(last_pin, sizeof(last_pin), "%s", pin);
+		last_value = value;
+	}
+	return value;
 }
 
 void

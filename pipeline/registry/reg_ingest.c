@@ -270,7 +270,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 	sqlite3_bind_int64(st, 1, w->file_id);
 	sqlite3_bind_int64(st, 2, rec->record_no);
 	for (int i = 0; i < REC_NTEXT; i++)
-		reg_bind_text(st, i + 3, text[i]);
+		reg_bind_text_static(st, i + 3, text[i]); /* rec outlives the step */
 	if ((r = reg_step_done(w->reg, st, "insert application")) < 0)
 		return r;
 	sqlite3_reset(st);

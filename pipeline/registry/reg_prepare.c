@@ -25,6 +25,7 @@ enum stmt_id {
 	S_FILE_INFO,
 	S_JUDGED_FILES,
 	S_REJECTS,
+	S_NEXT_PHOTOS,
 	S_COUNT
 };
 
@@ -74,6 +75,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_JUDGED_FILES] = "SELECT f.id FROM input_file f WHERE f.status = 'ingested' AND NOT "
 			   "EXISTS (SELECT 1 FROM application a WHERE a.file_id = f.id AND "
 			   "a.state = 'received') ORDER BY f.id",
+	[S_NEXT_PHOTOS] = "SELECT photo_sha256 FROM application INDEXED BY "
+			  "application_received_person WHERE " RECEIVED_OF_INGESTED
+			  "AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "
+			  "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6",
 	[S_REJECTS] = "SELECT record_no, channel_ref, location, reason_code, reason_field, "
 		      "reason_zh, reason_en FROM application WHERE file_id = ? AND state = "
 		      "'rejected' ORDER BY record_no",
@@ -257,6 +262,47 @@ fail:
 	return r;
 }
 
+int
+reg_prep_next_photos(struct reg_prep *p, const struct prep_filter *f, const struct prep_app *after,
+		     size_t max, char ***shas, size_t *n)
+{
+	sqlite3_stmt *st = use(p, S_NEXT_PHOTOS);
+	size_t cap = 0;
+	int rc, r = 0;
+
+	*shas = NULL;
+	*n = 0;
+	sqlite3_bind_int64(st, 1, f ? f->app_id : 0);
+	sqlite3_bind_int64(st, 2, f ? f->file_id : 0);
+	reg_bind_text(st, 3, str0(after->rec.id_type));
+	reg_bind_text(st, 4, str0(after->rec.id_number));
+	sqlite3_bind_int64(st, 5, after->id);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*shas = xrealloc(*shas, cap * sizeof(**shas));
+		}
+		(*shas)[(*n)++] = reg_column_strdup(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		r = reg_fail(p->reg, "read the next received applications");
+		reg_prep_shas_free(*shas, *n);
+		*shas = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+void
+reg_prep_shas_free(char **shas, size_t n)
+{
+	for (size_t i = 0; shas && i < n; i++)
+		free(shas[i]);
+	free(shas);
+}
+
 static int
 date_days(const char *s, long *day)
 {
@@ -357,18 +403,19 @@ reg_prep_set_outcome(struct reg_prep *p, long long app_id, const struct prep_out
 	sqlite3_stmt *st = use(p, S_OUTCOME);
 	int r;
 
+	/* o's strings outlive the step: no copies */
 	sqlite3_bind_int64(st, 1, app_id);
-	reg_bind_text(st, 2, o->state);
-	reg_bind_text(st, 3, o->reason_code);
-	reg_bind_text(st, 4, o->reason_field);
-	reg_bind_text(st, 5, o->reason_zh);
-	reg_bind_text(st, 6, o->reason_en);
+	reg_bind_text_static(st, 2, o->state);
+	reg_bind_text_static(st, 3, o->reason_code);
+	reg_bind_text_static(st, 4, o->reason_field);
+	reg_bind_text_static(st, 5, o->reason_zh);
+	reg_bind_text_static(st, 6, o->reason_en);
 	if (o->duplicate_of)
 		sqlite3_bind_int64(st, 7, o->duplicate_of);
-	reg_bind_text(st, 8, o->dedup_rule);
+	reg_bind_text_static(st, 8, o->dedup_rule);
 	if (o->person_id)
 		sqlite3_bind_int64(st, 9, o->person_id);
-	reg_bind_text(st, 10, o->due_date);
+	reg_bind_text_static(st, 10, o->due_date);
 	if ((r = reg_step_done(p->reg, st, "record application outcome")) < 0)
 		return r;
 	sqlite3_reset(st);

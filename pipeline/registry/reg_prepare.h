@@ -39,6 +39,14 @@ void reg_prep_close(struct reg_prep *p);
 int reg_prep_next_chunk(struct reg_prep *p, const struct prep_filter *f, size_t max,
 			struct prep_app **apps, size_t *n);
 
+/* The photo_sha256 of up to max received applications that come after `after` in the same
+ * order (the chunk after this one, as far as it is known now), for checking their photos
+ * ahead; NULL entries for records without one. *shas is freed with
+ * reg_prep_shas_free(*shas, *n). */
+int reg_prep_next_photos(struct reg_prep *p, const struct prep_filter *f,
+			 const struct prep_app *after, size_t max, char ***shas, size_t *n);
+void reg_prep_shas_free(char **shas, size_t n);
+
 /* The registry's facts on a person and on old_card_no (may be NULL); *person_id = 0 when
  * the person is new. */
 int reg_prep_person_facts(struct reg_prep *p, const char *id_type, const char *id_number,

@@ -12,6 +12,7 @@
 #include "registry/schema.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,14 @@ reg_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
 										     : CP_ERR_DB;
 }
 
+int
+reg_bind_text_static(sqlite3_stmt *stmt, int idx, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(stmt, idx) == SQLITE_OK ? 0 : CP_ERR_DB;
+	return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : CP_ERR_DB;
+}
+
 char *
 reg_column_strdup(sqlite3_stmt *stmt, int col)
 {
@@ -94,14 +103,33 @@ reg_column_strdup(sqlite3_stmt *stmt, int col)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-/* SQL cp_now(): the pinned or real time, ISO 8601 UTC. */
+/* SQL cp_now(): the pinned or real time, ISO 8601 UTC. Called for every row written, so
+ * the text of the last second is kept. */
 static void
 sql_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	char ts[32];
+	struct registry *reg = sqlite3_user_data(ctx);
+	time_t now = cp_now();
 
-	cp_iso_utc(cp_now(), ts, sizeof(ts));
-	sqlite3_result_text(ctx, ts, -1, SQLITE_TRANSIENT);
+	if (now != reg->now_cached || !reg->now_text[0]) {
+		cp_iso_utc(now, reg->now_text, sizeof(reg->now_text));
+		reg->now_cached = now;
+	}
+	sqlite3_result_text(ctx, reg->now_text, -1, SQLITE_TRANSIENT);
+}
+
+/* SQL cp_audit_head_deferred(): 1 inside registry_begin() ... registry_commit(), where the
+ * commit records the audit head once (audit_head_commit()) instead of the trigger for every
+ * row; 0 elsewhere, and the trigger records it itself. */
+static void
+sql_audit_head_deferred(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct registry *reg = sqlite3_user_data(ctx);
+	int deferred = reg->in_tx && !sqlite3_get_autocommit(reg->db);
+
+	if (deferred)
+		reg->audit_pending = 1;
+	sqlite3_result_int(ctx, deferred);
 }
 
 static void
@@ -204,13 +232,23 @@ migrate(struct registry *reg)
 	return registry_commit(reg);
 }
 
+/* Before SQLite's first use: no allocation statistics, which take a global mutex on every
+ * malloc and free. */
+static void
+sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 registry_open(const char *path, struct registry **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct registry *reg = xcalloc(1, sizeof(*reg));
 	int r;
 
 	*out = NULL;
+	pthread_once(&once, sqlite_setup);
 	reg->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &reg->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -221,7 +259,9 @@ registry_open(const char *path, struct registry **out)
 		return r;
 	}
 	sqlite3_busy_timeout(reg->db, BUSY_TIMEOUT_MS);
-	sqlite3_create_function(reg->db, "cp_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
+	sqlite3_create_function(reg->db, "cp_now", 0, SQLITE_UTF8, reg, sql_now, NULL, NULL);
+	sqlite3_create_function(reg->db, "cp_audit_head_deferred", 0, SQLITE_UTF8, reg,
+				sql_audit_head_deferred, NULL, NULL);
 	sqlite3_create_function(reg->db, "cp_actor", 0, SQLITE_UTF8, reg, sql_actor, NULL, NULL);
 	sqlite3_create_function(reg->db, "cp_audit_hash", 7, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				NULL, sql_audit_hash, NULL, NULL);
@@ -261,19 +301,37 @@ registry_begin(struct registry *reg)
 {
 	int r = reg_exec(reg, "BEGIN IMMEDIATE");
 
+	reg->audit_pending = 0;
 	if (r == 0)
 		reg->in_tx = 1;
 	return r;
 }
 
+/* Record the audit chain's last row as its head (meta.audit_head), in the transaction that
+ * appended it. The head only moves forward: a chain found shorter than its head stays so,
+ * for verify-audit to report. */
+static int
+audit_head_commit(struct registry *reg)
+{
+	return reg_exec(reg, "INSERT INTO meta(key, value) SELECT 'audit_head', id || ':' || hash "
+			     "FROM audit_log WHERE id = (SELECT max(id) FROM audit_log) "
+			     "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
+			     "WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+}
+
 int
 registry_commit(struct registry *reg)
 {
-	int r = reg_exec(reg, "COMMIT");
+	int r = 0;
 
+	if (reg->audit_pending && !sqlite3_get_autocommit(reg->db))
+		r = audit_head_commit(reg);
+	if (r == 0)
+		r = reg_exec(reg, "COMMIT");
 	if (r < 0)
 		registry_rollback(reg);
 	reg->in_tx = 0;
+	reg->audit_pending = 0;
 	return r;
 }
 
@@ -283,6 +341,7 @@ registry_rollback(struct registry *reg)
 	if (!sqlite3_get_autocommit(reg->db))
 		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 	reg->in_tx = 0;
+	reg->audit_pending = 0;
 }
 
 int

@@ -182,9 +182,11 @@ static const char migration1[] =
 	"        coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1),\n"
 	"                 '0000000000000000000000000000000000000000000000000000000000000000')\n"
 	"        AS prev) AS t;\n"
-	/* the head lets verify-audit notice rows cut from the end of the chain */
+	/* the head lets verify-audit notice rows cut from the end of the chain; inside
+	 * registry_begin() ... registry_commit() it is written once, by the commit
+	 * (cp_audit_head_deferred()), not for every row */
 	"  INSERT INTO meta(key, value) SELECT 'audit_head', id || ':' || hash FROM audit_log\n"
-	"    WHERE id = (SELECT max(id) FROM audit_log)\n"
+	"    WHERE NOT cp_audit_head_deferred() AND id = (SELECT max(id) FROM audit_log)\n"
 	"    ON CONFLICT(key) DO UPDATE SET value = excluded.value;\n"
 	"END;\n"
 

@@ -379,7 +379,7 @@ same_person(const struct prep_app *a, const struct prep_app *b)
 }
 
 static int
-run_chunk(struct run *run, struct prep_app *apps, size_t n)
+run_chunk(struct run *run, struct prep_app *apps, size_t n, char **next_shas, size_t nnext)
 {
 	struct judged *js = xcalloc(n, sizeof(*js));
 	struct photo_job *jobs = xcalloc(n, sizeof(*jobs));
@@ -392,6 +392,8 @@ run_chunk(struct run *run, struct prep_app *apps, size_t n)
 		jobs[i].sha = apps[i].rec.photo_sha256;
 	}
 	photo_checker_run(run->photos, jobs, n); /* the photos first, on every core */
+	/* and the next chunk's on the other cores while this one's registry work goes on */
+	photo_checker_prefetch(run->photos, next_shas, nnext);
 	for (size_t i = 0; i < n; i++) {
 		touch_file(run, apps[i].file_id);
 		run->counts->read++;
@@ -529,7 +531,8 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 	struct run run = {0};
 	struct prep_app *apps = NULL;
 	long long batch = config_int(cfg, "prepare.batch_size");
-	size_t n = 0;
+	char **next_shas = NULL; /* the next chunk's photos, to check ahead */
+	size_t n = 0, nnext = 0;
 	time_t t0 = time(NULL);
 	int r;
 
@@ -552,10 +555,16 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 		if ((r = registry_begin(reg)) < 0)
 			goto out;
 		if ((r = reg_prep_next_chunk(run.rp, &filter, (size_t)batch, &apps, &n)) < 0 ||
-		    n == 0 || (r = run_chunk(&run, apps, n)) < 0) {
+		    n == 0 ||
+		    (r = reg_prep_next_photos(run.rp, &filter, &apps[n - 1], (size_t)batch,
+					      &next_shas, &nnext)) < 0 ||
+		    (r = run_chunk(&run, apps, n, next_shas, nnext)) < 0) {
 			registry_rollback(reg);
 			goto out;
 		}
+		reg_prep_shas_free(next_shas, nnext);
+		next_shas = NULL;
+		nnext = 0;
 		if ((r = registry_commit(reg)) < 0)
 			goto out;
 		prep_apps_free(apps, n);
@@ -564,6 +573,7 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 	}
 out:
 	prep_apps_free(apps, n);
+	reg_prep_shas_free(next_shas, nnext);
 	if (r == 0 && !run.opts->no_rejects) {
 		struct rejects_walk w = {&run, config_path(cfg, "paths.out", home)};
 

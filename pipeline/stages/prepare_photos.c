@@ -27,12 +27,29 @@ struct cache_slot {
 	struct photo_result res;
 };
 
+struct pool {
+	const struct photo_checker *pc;
+	struct photo_job *jobs;
+	size_t n, next;
+};
+
+/* Checks running in the background (photo_checker_prefetch) until the next run. */
+struct prefetch {
+	struct pool pool;
+	char *shas; /* n strings of 65 bytes, the jobs' sha */
+	pthread_t tids[PHOTO_THREADS_MAX];
+	int started;
+};
+
 struct photo_checker {
 	char *dir;
 	struct photo_limits lim;
 	struct cache_slot *cache;
 	size_t used;
+	struct prefetch *ahead;
 };
+
+static void prefetch_finish(struct photo_checker *pc);
 
 struct photo_checker *
 photo_checker_new(const char *photo_dir, const struct photo_limits *lim)
@@ -50,6 +67,7 @@ photo_checker_free(struct photo_checker *pc)
 {
 	if (!pc)
 		return;
+	prefetch_finish(pc);
 	free(pc->dir);
 	free(pc->cache);
 	free(pc);
@@ -133,12 +151,6 @@ check_one(const struct photo_checker *pc, struct photo_job *job)
 	free(path);
 }
 
-struct pool {
-	const struct photo_checker *pc;
-	struct photo_job *jobs;
-	size_t n, next;
-};
-
 static void *
 worker(void *arg)
 {
@@ -151,15 +163,11 @@ worker(void *arg)
 	return NULL;
 }
 
-void
-photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
+/* Each job's state from its sha alone or the cache: PHOTO_PENDING is left to check. */
+static void
+jobs_classify(const struct photo_checker *pc, struct photo_job *jobs, size_t n)
 {
-	struct pool pool = {pc, jobs, n, 0};
 	const struct photo_result *hit;
-	pthread_t tids[PHOTO_THREADS_MAX];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int nthreads = cpus > 1 ? (int)(cpus < PHOTO_THREADS_MAX ? cpus : PHOTO_THREADS_MAX) : 1;
-	int started = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct photo_job *job = &jobs[i];
@@ -174,8 +182,81 @@ photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 			job->state = PHOTO_CHECKED;
 		}
 	}
+}
+
+static int
+threads_for(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
 	if (n < 32)
-		nthreads = 1; /* not worth a thread */
+		return 1; /* not worth a thread */
+	return cpus > 1 ? (int)(cpus < PHOTO_THREADS_MAX ? cpus : PHOTO_THREADS_MAX) : 1;
+}
+
+/* Wait for the background checks and keep their verdicts. */
+static void
+prefetch_finish(struct photo_checker *pc)
+{
+	struct prefetch *pf = pc->ahead;
+
+	if (!pf)
+		return;
+	for (int t = 0; t < pf->started; t++)
+		pthread_join(pf->tids[t], NULL);
+	/* room for all of them at once, so the table is not emptied while they go in */
+	if (pc->used + pf->pool.n >= PHOTO_CACHE_SLOTS / 2) {
+		memset(pc->cache, 0, PHOTO_CACHE_SLOTS * sizeof(*pc->cache));
+		pc->used = 0;
+	}
+	for (size_t i = 0; i < pf->pool.n && pf->started; i++)
+		if (pf->pool.jobs[i].state == PHOTO_CHECKED)
+			cache_add(pc, pf->pool.jobs[i].sha, &pf->pool.jobs[i].res);
+	free(pf->pool.jobs);
+	free(pf->shas);
+	free(pf);
+	pc->ahead = NULL;
+}
+
+void
+photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n)
+{
+	struct prefetch *pf;
+	/* the caller's thread has the registry work: leave it one core */
+	int nthreads = threads_for(n) - 1;
+
+	prefetch_finish(pc);
+	if (n == 0 || nthreads < 1)
+		return;
+	pf = xcalloc(1, sizeof(*pf));
+	pf->shas = xcalloc(n, 65);
+	pf->pool.pc = pc;
+	pf->pool.jobs = xcalloc(n, sizeof(*pf->pool.jobs));
+	pf->pool.n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (shas[i])
+			snprintf(pf->shas + i * 65, 65, "%s", shas[i]);
+		pf->pool.jobs[i].sha = pf->shas + i * 65;
+	}
+	jobs_classify(pc, pf->pool.jobs, n);
+	for (int t = 0; t < nthreads; t++) {
+		if (pthread_create(&pf->tids[pf->started], NULL, worker, &pf->pool) != 0)
+			break;
+		pf->started++;
+	}
+	pc->ahead = pf; /* with no thread started, finishing it adds nothing */
+}
+
+void
+photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
+{
+	struct pool pool = {pc, jobs, n, 0};
+	pthread_t tids[PHOTO_THREADS_MAX];
+	int nthreads = threads_for(n);
+	int started = 0;
+
+	prefetch_finish(pc);
+	jobs_classify(pc, jobs, n);
 	for (int t = 1; t < nthreads; t++) {
 		if (pthread_create(&tids[started], NULL, worker, &pool) != 0)
 			break; /* fewer helpers: this thread does the rest */

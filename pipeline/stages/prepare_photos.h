@@ -39,6 +39,11 @@ void photo_checker_free(struct photo_checker *pc);
 /* Fill every job's state (and verdict). Never fails: a record's problem is its state, a
  * spool problem is PHOTO_ERROR for the caller to stop on. */
 void photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n);
+/* Start checking the photos of shas[0..n) (the next chunk's, as far as known) in the
+ * background while the caller does the registry work of this chunk: their verdicts join
+ * the cache at the next photo_checker_run(), which waits for them. Only a hint: photos
+ * not in it are checked then, as before. The strings are copied. */
+void photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n);
 /* 1 if s is 64 hex digits. */
 int photo_sha_valid(const char *s);
 

@@ -322,6 +322,36 @@ proof_all_rendered(struct registry *reg, const char *faces, struct proof_state *
 	return r < 0 ? r : proof_flush(ps);
 }
 
+struct done_batch {
+	struct render_card *cards;
+	struct job *jobs;
+	size_t n;
+};
+
+static void
+release_batch(struct done_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		release_job(&b->jobs[i]);
+	free(b->jobs);
+	if (b->cards)
+		render_cards_free(b->cards, b->n);
+	memset(b, 0, sizeof(*b));
+}
+
+/* A drawn batch: made durable, recorded, counted; then released. */
+static int
+finish_batch(struct registry *reg, struct done_batch *b, const char *faces, enum face_sync sync,
+	     struct render_counts *counts, struct proof_state *ps, struct progress *prog)
+{
+	int r = record_batch(reg, b->jobs, b->n, faces, sync, counts, ps);
+
+	release_batch(b);
+	if (r == 0)
+		progress_update(prog, counts->rendered + counts->complete + counts->held);
+	return r;
+}
+
 int
 stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
 		 const struct render_opts *opts, struct render_counts *counts)
@@ -341,6 +371,8 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 	int with_alloc = config_bool(cfg, "render.from_allocated");
 	int print_pan = config_bool(cfg, "render.print_pan");
 	enum face_sync sync;
+	struct done_batch prev = {0};
+	struct face_renderer *proof_fr = NULL;
 	long long after = 0;
 	int nworkers = 0, r;
 
@@ -392,7 +424,9 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 		if ((r = fs_mkdirs(dir, 0700)) == 0) {
 			ps.prefix = fs_join(dir, stamp);
 			ps.title = xasprintf("cardpipe proof sheet  %s  (%s)", today, prof->name);
-			ps.fs = composer_font(face_renderer_composer(workers[0].fr), 0);
+			/* its own fonts: proof pages are drawn while the workers draw cards */
+			if ((r = face_renderer_new(lo, prof, card_font, &png, &proof_fr)) == 0)
+				ps.fs = composer_font(face_renderer_composer(proof_fr), 0);
 			ps.side = lo->side[SIDE_BACK].personal || !lo->side[SIDE_FRONT].personal
 					  ? "back"
 					  : "front";
@@ -418,11 +452,16 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 			goto out;
 		progress_start(&prog, "render", waiting);
 	}
+	/*
+	 * Pipelined: while the workers draw batch k+1, this thread syncs and records batch k
+	 * (the registry stays on this thread), so the workers do not wait for either.
+	 */
 	for (;;) {
 		struct render_card *cards = NULL;
-		struct job *jobs;
+		struct job *jobs = NULL;
 		size_t n = 0;
 		struct pool pool;
+		int started = 0, rr = 0;
 
 		if ((r = reg_render_list(reg, with_alloc, opts->card_no, after, (size_t)batch,
 					 &cards, &n)) < 0)
@@ -441,34 +480,35 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 		pool.force = opts->force;
 		atomic_init(&pool.next, 0);
 		atomic_init(&pool.failed, 0);
-		int started = 0;
-
 		for (int t = 0; t < nworkers && (size_t)t < n; t++) {
 			workers[t].pool = &pool;
 			if (pthread_create(&workers[t].tid, NULL, worker_main, &workers[t]) != 0)
 				break;
 			started++;
 		}
+		if (prev.jobs) { /* the previous batch, while this one is drawn */
+			rr = finish_batch(reg, &prev, faces, sync, counts, &ps, &prog);
+			if (rr < 0)
+				atomic_store(&pool.failed, 1);
+		}
 		if (started == 0) /* no thread could start: render on this one */
 			worker_main(&(struct worker){.pool = &pool, .fr = workers[0].fr});
 		for (int t = 0; t < started; t++)
 			pthread_join(workers[t].tid, NULL);
-		r = 0;
+		prev.jobs = jobs;
+		prev.cards = cards;
+		prev.n = n;
+		r = rr;
 		for (size_t i = 0; i < n && r == 0; i++)
 			if (jobs[i].status == JOB_FAILED)
 				r = cp_err(jobs[i].err, "%s", jobs[i].msg);
-		if (r == 0)
-			r = record_batch(reg, jobs, n, faces, sync, counts, &ps);
-		for (size_t i = 0; i < n; i++)
-			release_job(&jobs[i]);
-		free(jobs);
-		render_cards_free(cards, n);
 		if (r < 0)
 			goto out;
-		progress_update(&prog, counts->rendered + counts->complete + counts->held);
 		if (opts->card_no)
 			break;
 	}
+	if (prev.jobs && (r = finish_batch(reg, &prev, faces, sync, counts, &ps, &prog)) < 0)
+		goto out;
 	progress_end(&prog);
 	if (opts->card_no && counts->rendered + counts->complete + counts->held == 0) {
 		char *state = NULL;
@@ -495,6 +535,8 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 		 ps.pages ? "; proof sheets " : "", ps.pages ? ps.prefix : "");
 	r = 0;
 out:
+	release_batch(&prev);
+	face_renderer_free(proof_fr);
 	for (int i = 0; i < ps.n; i++) {
 		free(ps.dirs[i]);
 		free(ps.nos[i]);
