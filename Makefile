@@ -128,19 +128,31 @@ bench: deps
 	@$(MAKE) --no-print-directory all CFLAGS="-O2 -g -DNDEBUG"
 	@BUILD=$(BUILD) scripts/bench.sh
 
-# libFuzzer targets: clang, ASan+UBSan, each its own tree.
+# libFuzzer targets: clang, ASan+UBSan. The library is built once with fuzzer coverage
+# (-fsanitize=fuzzer-no-link) into build-fuzz/, each target links it with libFuzzer's main.
 FUZZ_BUILD := build-fuzz
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -g -O1 -I. -Ipipeline $(PKG_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined -DCARDPIPE_VERSION='"fuzz"'
-FUZZ_LIB_SRCS := $(LIB_SRCS)
-fuzz-build:
-	@mkdir -p $(FUZZ_BUILD)
-	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-		echo "  FUZZ $$n"; \
-		clang $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/$$n $$f $(FUZZ_LIB_SRCS) $(PKG_LIBS) -lm || exit 1; \
-	done
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread -g -O1 -I. -Ipipeline $(PKG_CFLAGS) \
+	$(FUZZ_SAN) -DCARDPIPE_VERSION='"fuzz"'
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BUILD)/obj/formats/schemas.o: formats/employer-batch.xsd formats/online-applications.xsd
+$(FUZZ_BUILD)/libcardpipe.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libcardpipe.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libcardpipe.a $(PKG_LIBS) -lm
+fuzz-build: $(FUZZ_BINS)
+
 FUZZ_SECONDS ?= 60
-fuzz: deps fuzz-build
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 coverage:
