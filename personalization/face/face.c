@@ -2,7 +2,9 @@
  * face.c - one card's faces, end to end: photo, composition, panel split, PNG encoding,
  * crash-safe files, and the manifest written last (its presence with matching file sizes
  * is what "this card's outputs are complete" means to a resumed run). A side that is the
- * same on every card is encoded once per renderer and its bytes reused.
+ * same on every card is encoded once per renderer and its files hard-linked to the first
+ * copy (FACE_SYNC_BATCH); a personal side is encoded through band caches (png.h), so
+ * only the bands that differ from the renderer's first card are compressed.
  */
 #include "personalization/face/face.h"
 
@@ -36,8 +38,7 @@ struct face_renderer {
 	const struct layout *lo;
 	struct buf cached[SIDE_COUNT][NFILES]; /* encoded files of sides without personal data */
 	int have_cached[SIDE_COUNT];
-	struct png_band_cache bands[SIDE_COUNT][NFILES]; /* of personal sides */
-	char *link_src[SIDE_COUNT][NFILES];		 /* last file written from cached[][] */
+	char *link_src[SIDE_COUNT][NFILES]; /* last file written from cached[][] */
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
@@ -74,7 +75,6 @@ face_renderer_free(struct face_renderer *fr)
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		for (int i = 0; i < NFILES; i++) {
 			buf_release(&fr->cached[s][i]);
-			png_band_cache_release(&fr->bands[s][i]);
 			free(fr->link_src[s][i]);
 		}
 		side_image_release(&fr->si[s]);
@@ -139,18 +139,16 @@ preview_row(void *ctx, int y, unsigned char *buf)
 
 /* Encode one side's four files into bufs. */
 static int
-encode_side(struct face_renderer *fr, struct side_image *si, struct png_band_cache *bc,
-	    struct buf bufs[NFILES])
+encode_side(struct face_renderer *fr, struct side_image *si, struct buf bufs[NFILES])
 {
 	struct panel_set ps = {0};
 	int r;
 
-	/* bands unchanged since the renderer's first card are copied, not compressed */
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &fr->png,
-				     bc ? &bc[0] : NULL, &bufs[0])) < 0)
+				     &bufs[0])) < 0)
 		return r;
 	panels_from_side(si, fr->png.dpi, &ps);
-	r = panels_encode_cached(&ps, &fr->png, bc ? &bc[1] : NULL, &bufs[1]);
+	r = panels_encode(&ps, &fr->png, &bufs[1]);
 	panel_set_release(&ps);
 	return r;
 }
@@ -274,14 +272,14 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 		if (!fr->lo->side[s].personal) {
 			bufs = fr->cached[s];
 			if (!fr->have_cached[s]) {
-				if ((r = encode_side(fr, &fr->si[s], NULL, bufs)) < 0)
+				if ((r = encode_side(fr, &fr->si[s], bufs)) < 0)
 					goto out;
 				fr->have_cached[s] = 1;
 			}
 		} else {
 			for (int i = 0; i < NFILES; i++)
 				buf_reset(&own[i]);
-			if ((r = encode_side(fr, &fr->si[s], fr->bands[s], own)) < 0)
+			if ((r = encode_side(fr, &fr->si[s], own)) < 0)
 				goto out;
 		}
 		for (int i = 0; i < NFILES; i++) {

@@ -103,26 +103,16 @@ panel_set_release(struct panel_set *ps)
 }
 
 int
-panels_encode_cached(const struct panel_set *ps, const struct png_opts *o,
-		     struct png_band_cache *bc, struct buf bufs[3])
+panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3])
 {
 	int r;
 
 	/* the YMC "image" is stored in the RGB channels as Y, M, C: a machine file */
-	if ((r = png_encode_rgb_cached(ps->ymc, ps->dots, ps->lines, o, bc ? &bc[0] : NULL,
-				       &bufs[0])) < 0 ||
-	    (r = png_encode_bits_cached(ps->k, ps->dots, ps->lines, 0x000000, o, bc ? &bc[1] : NULL,
-					&bufs[1])) < 0 ||
-	    (r = png_encode_bits_cached(ps->o, ps->dots, ps->lines, 0x3399ff, o, bc ? &bc[2] : NULL,
-					&bufs[2])) < 0)
+	if ((r = png_encode_rgb(ps->ymc, ps->dots, ps->lines, o, &bufs[0])) < 0 ||
+	    (r = png_encode_bits(ps->k, ps->dots, ps->lines, 0x000000, o, &bufs[1])) < 0 ||
+	    (r = png_encode_bits(ps->o, ps->dots, ps->lines, 0x3399ff, o, &bufs[2])) < 0)
 		return r;
 	return 0;
-}
-
-int
-panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3])
-{
-	return panels_encode_cached(ps, o, NULL, bufs);
 }
 
 static int

@@ -17,7 +17,6 @@
 
 struct side_image;
 struct png_opts;
-struct png_band_cache;
 
 struct panel_set {
 	int lines, dots, dpi;
@@ -36,8 +35,6 @@ void panel_set_release(struct panel_set *ps);
  * Encoded to memory (bufs[0..2]) so that the caller writes them crash-safely. */
 int panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3]);
 /* The same through band caches bc[0..2] (see png.h), or NULL. */
-int panels_encode_cached(const struct panel_set *ps, const struct png_opts *o,
-			 struct png_band_cache *bc, struct buf bufs[3]);
 /* Load SIDE ("front" or "back") of the card whose faces are in dir. */
 int panels_load(const char *dir, const char *side, struct panel_set *out);
 

@@ -20,42 +20,15 @@ struct png_opts {
 /* Parse "none|sub|up|avg|paeth|all" into opts->filter. CP_ERR_CONFIG if unknown. */
 int png_filter_parse(const char *s, int *filter);
 
-/* Rows per independently deflated band (see png_band_cache). */
-#define PNG_BAND_ROWS 16
-
-/*
- * The compressed bands of a reference image (the first encoded through it). Encoding a
- * later image of the same size and settings copies the compressed bytes of every band
- * whose rows (and, for filters that read it, the row above) are unchanged. One per
- * file kind and thread; the output bytes do not depend on the cache's contents.
- */
-struct png_band_cache {
-	int w, h, color_type, level, filter, nbands;
-	size_t stride, cur_size;
-	unsigned char *ref, *cur;
-	struct png_band {
-		struct buf z;
-		unsigned long adler;
-	} * band;
-};
-void png_band_cache_release(struct png_band_cache *bc);
-
-typedef void (*png_row_fn)(void *ctx, int y, unsigned char *buf);
-
 /* 8-bit RGB, w x h, rows top to bottom. */
 int png_encode_rgb(const unsigned char *px, int w, int h, const struct png_opts *o,
 		   struct buf *out);
-/* The same through a band cache (bc may be NULL). */
-int png_encode_rgb_cached(const unsigned char *px, int w, int h, const struct png_opts *o,
-			  struct png_band_cache *bc, struct buf *out);
-/* 8-bit RGB produced a row at a time: row(ctx, y, buf) fills 3*w bytes; bc may be NULL. */
-int png_encode_rgb_rows(int w, int h, png_row_fn row, void *ctx, const struct png_opts *o,
-			struct png_band_cache *bc, struct buf *out);
+/* 8-bit RGB produced a row at a time: row(ctx, y, buf) fills 3*w bytes (no full image). */
+int png_encode_rgb_rows(int w, int h, void (*row)(void *ctx, int y, unsigned char *buf), void *ctx,
+			const struct png_opts *o, struct buf *out);
 /* 1 bit per pixel, rows of (w+7)/8 bytes MSB first; bit 1 = palette entry 1 (ink). */
 int png_encode_bits(const unsigned char *bits, int w, int h, unsigned ink_rgb,
 		    const struct png_opts *o, struct buf *out);
-int png_encode_bits_cached(const unsigned char *bits, int w, int h, unsigned ink_rgb,
-			   const struct png_opts *o, struct png_band_cache *bc, struct buf *out);
 
 /* Decoded PNG: channels 3 (RGB, 8-bit) or 1 with bits 1 (packed, palette index). */
 struct png_image {

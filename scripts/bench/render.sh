@@ -4,9 +4,11 @@
 # faces, all panels, preview PNGs written, manifests, registry updates; no proof sheets
 # (they are QC pages, not per-card work). Two batch sizes (BENCH_SIZES, default 500 and
 # 2000), each in a fresh CARDPIPE_HOME. Prints table rows
-#   stage | n | seconds | per_second | peak_kib
+#   stage | n | seconds | per_second | peak_kib | note
 # peak_kib is the peak RSS (/usr/bin/time %M): it must not grow with n (render works in
-# batches of render.batch cards). Target: >= 150 cards/s on 2 cores.
+# batches of render.batch cards). The note gives the CPU time (user + system) per card,
+# which a loaded machine does not inflate the way it does the wall clock.
+# Target: >= 150 cards/s on 2 cores.
 # Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
 set -eu
 command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
@@ -24,13 +26,14 @@ for n in $SIZES; do
 	cardpipe --quiet ingest >/dev/null 2>&1 || true
 	cardpipe --quiet prepare >/dev/null 2>&1 || true
 	sync
-	/usr/bin/time -f '%e %M' -o "render-$n.time" \
+	/usr/bin/time -f '%e %M %U %S' -o "render-$n.time" \
 		cardpipe --set render.from_allocated=true render --no-proof >"render-$n.out" 2>"render-$n.err" ||
 		{ tail -5 "render-$n.err" >&2; exit 1; }
-	read -r secs kib < <(tail -1 "render-$n.time")
+	read -r secs kib usr sys < <(tail -1 "render-$n.time")
 	cards=$(sed -n 's/^rendered \([0-9]*\),.*/\1/p' "render-$n.out")
 	[ -n "$cards" ] && [ "$cards" -gt 0 ] || { echo "no cards rendered" >&2; cat "render-$n.err" >&2; exit 1; }
 	rate=$(awk -v n="$cards" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
-	echo "render | $cards | $secs | $rate | $kib"
+	cpu=$(awk -v n="$cards" -v u="$usr" -v s="$sys" 'BEGIN { printf "%.1f", (u + s) * 1000 / n }')
+	echo "render | $cards | $secs | $rate | $kib | cpu $cpu ms/card ($usr s user, $sys s sys)"
 	rm -rf "$CARDPIPE_HOME" "gen-$n" "render-$n".*
 done

@@ -109,74 +109,6 @@ test_db_color_packing(void **state)
 /* Bands reused from a cache give the same bytes as a fresh encoding, for every filter,
  * and decode to the new image (not the cached one). */
 static void
-test_png_band_cache(void **state)
-{
-	const int w = 37, h = 3 * PNG_BAND_ROWS + 5;
-	unsigned char *a = xmalloc((size_t)w * h * 3), *b = xmalloc((size_t)w * h * 3);
-	unsigned char bits[5 * (3 * PNG_BAND_ROWS + 5)]; /* 40 dots: no padding bits */
-
-	(void)state;
-	for (int i = 0; i < w * h * 3; i++)
-		a[i] = b[i] = (unsigned char)(i * 7 / 5);
-	b[(size_t)(PNG_BAND_ROWS + 2) * w * 3 + 4] ^= 0x55; /* one pixel of the second band */
-	b[(size_t)(3 * PNG_BAND_ROWS) * w * 3] ^= 0x11;	    /* first row of the last band */
-	for (int f = 0; f <= 5; f++) {
-		struct png_opts o = {1, f, 300, 0};
-		struct png_band_cache bc = {0};
-		struct buf ca = BUF_INIT(BUF_UNLIMITED), cb = BUF_INIT(BUF_UNLIMITED),
-			   fresh = BUF_INIT(BUF_UNLIMITED);
-		struct png_image im;
-
-		assert_int_equal(png_encode_rgb_cached(a, w, h, &o, &bc, &ca), 0);
-		assert_int_equal(png_encode_rgb_cached(b, w, h, &o, &bc, &cb), 0);
-		assert_int_equal(png_encode_rgb(b, w, h, &o, &fresh), 0);
-		assert_int_equal(cb.len, fresh.len);
-		assert_memory_equal(cb.data, fresh.data, cb.len);
-		assert_int_equal(png_decode(cb.data, cb.len, &im), 0);
-		assert_int_equal(im.w, w);
-		assert_int_equal(im.h, h);
-		assert_int_equal(im.dpi, 300);
-		assert_memory_equal(im.data, b, (size_t)w * h * 3);
-		png_image_release(&im);
-		buf_reset(&cb);
-		/* the same image again: every band from the cache */
-		assert_int_equal(png_encode_rgb_cached(a, w, h, &o, &bc, &cb), 0);
-		assert_int_equal(cb.len, ca.len);
-		assert_memory_equal(cb.data, ca.data, ca.len);
-		buf_release(&ca);
-		buf_release(&cb);
-		buf_release(&fresh);
-		png_band_cache_release(&bc);
-	}
-	/* 1-bit panels */
-	for (size_t i = 0; i < sizeof(bits); i++)
-		bits[i] = (unsigned char)(i % 3 ? 0 : 0xa5);
-	{
-		struct png_opts o = {1, 1, 300, 0};
-		struct png_band_cache bc = {0};
-		struct buf x = BUF_INIT(BUF_UNLIMITED), y = BUF_INIT(BUF_UNLIMITED);
-		struct png_image im;
-
-		assert_int_equal(png_encode_bits_cached(bits, 40, h, 0x3399ff, &o, &bc, &x), 0);
-		bits[5] ^= 0xf0;
-		buf_reset(&x);
-		assert_int_equal(png_encode_bits_cached(bits, 40, h, 0x3399ff, &o, &bc, &x), 0);
-		assert_int_equal(png_encode_bits(bits, 40, h, 0x3399ff, &o, &y), 0);
-		assert_int_equal(x.len, y.len);
-		assert_memory_equal(x.data, y.data, y.len);
-		assert_int_equal(png_decode(y.data, y.len, &im), 0);
-		assert_int_equal(im.channels, 1);
-		assert_memory_equal(im.data, bits, sizeof(bits));
-		png_image_release(&im);
-		buf_release(&x);
-		buf_release(&y);
-		png_band_cache_release(&bc);
-	}
-	free(a);
-	free(b);
-}
-
-static void
 render_sample(const char *profile, const char *dir, const char *layout)
 {
 	struct layout *lo = NULL;
@@ -286,7 +218,6 @@ main(void)
 		cmocka_unit_test(test_db_color_packing),
 		cmocka_unit_test(test_files_round_trip_and_chip_window),
 		cmocka_unit_test(test_profiles),
-		cmocka_unit_test(test_png_band_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
