@@ -292,7 +292,8 @@ calendar_parse(const char *text, size_t len, const char *name, struct calendar *
 		r = cp_err(CP_ERR_FORMAT, "%s: no 'year' line: the calendar covers no year", name);
 		goto out;
 	}
-	qsort(cal->days, cal->ndays, sizeof(*cal->days), cmp_day);
+	if (cal->ndays)
+		qsort(cal->days, cal->ndays, sizeof(*cal->days), cmp_day);
 	for (size_t i = 1; i < cal->ndays; i++) {
 		const struct cal_day *a = &cal->days[i - 1], *b = &cal->days[i];
 		char date[11];

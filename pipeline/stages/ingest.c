@@ -625,7 +625,8 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 		}
 		names[nnames++] = xstrdup(de->d_name);
 	}
-	qsort(names, nnames, sizeof(*names), cmp_names);
+	if (nnames)
+		qsort(names, nnames, sizeof(*names), cmp_names);
 
 	progress_start(&prog, "ingest files", (long long)nnames);
 	for (size_t i = 0; i < nnames && r == 0; i++) {

@@ -87,6 +87,8 @@ rc=$?
 set -e
 [ "$rc" -le 1 ] || fail "the final rerun exited $rc"
 cardpipe --quiet db check >/dev/null || fail "db check after the final rerun"
+# and a run with nothing left to do does nothing, successfully
+cardpipe --quiet nightly --no-produce || fail "a run with an empty inbox failed"
 cardpipe --quiet db verify-audit >/dev/null || fail "audit chain after the crashes"
 
 # 3. the same registry and the same outputs
