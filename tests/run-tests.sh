@@ -13,8 +13,9 @@ logdir=$BUILD/test-logs
 mkdir -p "$logdir"
 export CARDPIPE_BIN="$PWD/$BUILD/bin"
 export CARDPIPE_SRC="$PWD"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# a sanitizer report exits 86, which no cardpipe exit code can be mistaken for
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$BUILD"/tests/test_*; do
