@@ -301,9 +301,10 @@ registry_begin(struct registry *reg)
 {
 	int r = reg_exec(reg, "BEGIN IMMEDIATE");
 
-	reg->audit_pending = 0;
-	if (r == 0)
+	if (r == 0) {
 		reg->in_tx = 1;
+		reg->audit_pending = 0;
+	}
 	return r;
 }
 

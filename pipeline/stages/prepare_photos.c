@@ -11,6 +11,7 @@
 #include "core/mem.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,53 @@ jobs_classify(const struct photo_checker *pc, struct photo_job *jobs, size_t n)
 	}
 }
 
+/* The jobs left to check whose photo an earlier job of the same batch has too: they are
+ * parked (state PHOTO_NONE, which the workers skip) and same[i] names the job whose verdict
+ * they take afterwards (jobs_take_same()); SIZE_MAX for the others. A chunk often holds
+ * the same photo more than once (a record resent, duplicates): it is decoded once. */
+static size_t *
+jobs_park_same(struct photo_job *jobs, size_t n)
+{
+	size_t slots = 64, *same, *first;
+
+	while (slots < 2 * n)
+		slots *= 2;
+	same = xmalloc((n ? n : 1) * sizeof(*same));
+	first = xmalloc(slots * sizeof(*first)); /* job index by sha, SIZE_MAX: free */
+	memset(first, 0xff, slots * sizeof(*first));
+	for (size_t i = 0; i < n; i++) {
+		size_t h;
+
+		same[i] = SIZE_MAX;
+		if (jobs[i].state != PHOTO_PENDING)
+			continue;
+		for (h = cache_index(jobs[i].sha) & (slots - 1); first[h] != SIZE_MAX;
+		     h = (h + 1) & (slots - 1))
+			if (!strcasecmp(jobs[first[h]].sha, jobs[i].sha))
+				break;
+		if (first[h] == SIZE_MAX) {
+			first[h] = i;
+		} else {
+			same[i] = first[h];
+			jobs[i].state = PHOTO_NONE;
+		}
+	}
+	free(first);
+	return same;
+}
+
+static void
+jobs_take_same(struct photo_job *jobs, size_t n, const size_t *same)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same[i] != SIZE_MAX) {
+			const char *sha = jobs[i].sha;
+
+			jobs[i] = jobs[same[i]];
+			jobs[i].sha = sha;
+		}
+}
+
 static int
 threads_for(size_t n)
 {
@@ -239,6 +287,7 @@ photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n)
 		pf->pool.jobs[i].sha = pf->shas + i * 65;
 	}
 	jobs_classify(pc, pf->pool.jobs, n);
+	free(jobs_park_same(pf->pool.jobs, n)); /* only the first of each goes to the cache */
 	for (int t = 0; t < nthreads; t++) {
 		if (pthread_create(&pf->tids[pf->started], NULL, worker, &pf->pool) != 0)
 			break;
@@ -255,8 +304,11 @@ photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 	int nthreads = threads_for(n);
 	int started = 0;
 
+	size_t *same;
+
 	prefetch_finish(pc);
 	jobs_classify(pc, jobs, n);
+	same = jobs_park_same(jobs, n);
 	for (int t = 1; t < nthreads; t++) {
 		if (pthread_create(&tids[started], NULL, worker, &pool) != 0)
 			break; /* fewer helpers: this thread does the rest */
@@ -265,6 +317,8 @@ photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 	worker(&pool);
 	for (int t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
+	jobs_take_same(jobs, n, same);
+	free(same);
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].state == PHOTO_CHECKED)
 			cache_add(pc, jobs[i].sha, &jobs[i].res);

@@ -182,6 +182,13 @@ sql_actor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, "test", -1, SQLITE_STATIC);
 }
 
+/* outside registry_begin(): the trigger records the audit head for every row */
+static void
+sql_head_deferred(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3_result_int(ctx, 0);
+}
+
 static void
 sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -206,6 +213,8 @@ exec_sql(struct fx *f, const char *sql)
 	sqlite3_create_function(db, "cp_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
 	sqlite3_create_function(db, "cp_actor", 0, SQLITE_UTF8, NULL, sql_actor, NULL, NULL);
 	sqlite3_create_function(db, "cp_audit_hash", 7, SQLITE_UTF8, NULL, sql_hash, NULL, NULL);
+	sqlite3_create_function(db, "cp_audit_head_deferred", 0, SQLITE_UTF8, NULL,
+				sql_head_deferred, NULL, NULL);
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
 		fail_msg("sql: %s", err);
 	sqlite3_close(db);

@@ -52,6 +52,25 @@ tamper(const char *sql)
 	sqlite3_close(db);
 }
 
+/* The audit log's last row id, read by a connection of its own. */
+static long long
+last_row_of(struct registry *reg)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	(void)reg;
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(id) FROM audit_log", -1, &st, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
 static struct registry *
 open_with_rows(int n)
 {
@@ -186,6 +205,53 @@ test_cut_tail_is_detected(void **state)
 	registry_close(reg);
 }
 
+/* The head is written once per transaction, by the commit: it names the transaction's
+ * last row, also when the rows were appended outside registry_begin() (per row then). */
+static void
+test_head_follows_each_commit(void **state)
+{
+	struct registry *reg = open_with_rows(3);
+	long long rows;
+	char *head = NULL;
+
+	assert_int_equal(registry_meta_get(reg, "audit_head", &head), 0);
+	assert_int_equal(strtoll(head, NULL, 10), last_row_of(reg));
+	free(head);
+	assert_int_equal(registry_audit(reg, "test", 99, "outside a transaction", ""), 0);
+	assert_int_equal(registry_meta_get(reg, "audit_head", &head), 0);
+	assert_int_equal(strtoll(head, NULL, 10), last_row_of(reg));
+	free(head);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(registry_audit(reg, "test", 1, "a", ""), 0);
+	assert_int_equal(registry_audit(reg, "test", 2, "b", ""), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(registry_meta_get(reg, "audit_head", &head), 0);
+	assert_int_equal(strtoll(head, NULL, 10), last_row_of(reg));
+	free(head);
+	assert_int_equal(registry_verify_audit(reg, &rows), 0);
+	registry_close(reg);
+}
+
+/* Rows cut from the end and new ones appended in their place: the head, which only moves
+ * forward, still names the row that was cut. */
+static void
+test_cut_tail_then_append_is_detected(void **state)
+{
+	struct registry *reg = open_with_rows(10);
+	long long rows;
+
+	registry_close(reg);
+	tamper("DROP TRIGGER audit_no_delete;"
+	       "DELETE FROM audit_log WHERE id >= (SELECT max(id) - 2 FROM audit_log);");
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(registry_audit(reg, "test", 1, "after the cut", ""), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "removed from its end"));
+	registry_close(reg);
+}
+
 static void
 test_rehashed_forgery_without_chain_is_detected(void **state)
 {
@@ -261,6 +327,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_deleted_middle_row_is_detected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cut_tail_is_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_follows_each_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_tail_then_append_is_detected, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rehashed_forgery_without_chain_is_detected,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_check_finds_a_lost_record, setup, teardown),
