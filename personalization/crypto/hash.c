@@ -44,3 +44,20 @@ cp_sha256(const void *data, size_t len, unsigned char out[32])
 	pthread_once(&md_once, fetch_md);
 	return digest(md_sha256, "SHA-256", data, len, out);
 }
+
+int
+cp_sha256_hex(const void *data, size_t len, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[32];
+	int r;
+
+	if ((r = cp_sha256(data, len, md)) < 0)
+		return r;
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = '\0';
+	return 0;
+}

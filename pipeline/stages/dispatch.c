@@ -4,6 +4,7 @@
  */
 #include "stages/dispatch.h"
 
+#include "core/csv.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -498,13 +499,13 @@ stage_dispatch_overdue(struct config *cfg, struct registry *reg, FILE *out, long
 				since = (long)(cp_now() / 86400) - cp_days_from_civil(y, m, dd);
 		}
 		snprintf(ds, sizeof(ds), "%ld", since);
-		csv_field(&b, c->employer_uscc, 0);
-		csv_field(&b, c->employer_name, 0);
-		csv_field(&b, c->card_no, 0);
-		csv_field(&b, c->name, 0);
-		csv_field(&b, idm, 0);
-		csv_field(&b, c->dispatched_at, 0);
-		csv_field(&b, ds, 1);
+		csv_field(&b, c->employer_uscc, CSV_NEXT);
+		csv_field(&b, c->employer_name, CSV_NEXT);
+		csv_field(&b, c->card_no, CSV_NEXT);
+		csv_field(&b, c->name, CSV_NEXT);
+		csv_field(&b, idm, CSV_NEXT);
+		csv_field(&b, c->dispatched_at, CSV_NEXT);
+		csv_field(&b, ds, CSV_CRLF);
 	}
 	fwrite(buf_str(&b), 1, b.len, out);
 	buf_release(&b);

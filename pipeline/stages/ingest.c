@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
+#include "personalization/crypto/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
@@ -57,20 +58,6 @@ struct file_run {
 	int in_batch, photos_dirty;
 	char *channel;
 };
-
-static char *
-sha256_hex(const void *data, size_t len)
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	char hex[65];
-
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	hex_encode(md, 32, hex);
-	for (int i = 0; i < 64; i++)
-		hex[i] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] + 32 : hex[i]);
-	return xstrdup(hex);
-}
 
 static int
 sha256_file(const char *path, char **hex, off_t *size)
@@ -144,10 +131,12 @@ static int
 store_photo(struct file_run *fr, struct app_record *rec)
 {
 	struct ingest *ig = fr->ig;
-	char *hex = sha256_hex(rec->photo, rec->photo_len), *name, *tmp;
+	char hex[65], *name = NULL, *tmp;
 	struct stat st;
-	int fd, r = 0;
+	int fd, r;
 
+	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
+		return r;
 	name = xasprintf("%s.jpg", hex);
 	if (fstatat(ig->photos_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	    (unsigned long)st.st_size == rec->photo_len)
@@ -190,10 +179,8 @@ store_photo(struct file_run *fr, struct app_record *rec)
 done:
 	if (r == 0) {
 		free(rec->photo_sha256);
-		rec->photo_sha256 = hex;
-		hex = NULL;
+		rec->photo_sha256 = xstrdup(hex);
 	}
-	free(hex);
 	free(name);
 	return r;
 }

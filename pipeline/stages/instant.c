@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/mask.h"
 #include "core/mem.h"
+#include "personalization/crypto/hash.h"
 #include "registry/reg_cards.h"
 #include "registry/reg_ingest.h"
 #include "registry/reg_instant.h"
@@ -24,7 +25,6 @@
 
 #include <dirent.h>
 #include <libgen.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,19 +91,6 @@ out:
 	return r;
 }
 
-static int
-sha256_hex(const unsigned char *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-		return cp_err(CP_ERR_CRYPTO, "SHA-256 failed");
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
 int
 stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 		  const struct instant_opts *opts, struct instant_result *res)
@@ -129,7 +116,7 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 
 	memset(res, 0, sizeof(*res));
 	if ((r = fs_read_file(opts->file, INSTANT_MAX_FILE, &data, &len)) < 0 ||
-	    (r = sha256_hex(data, len, sha)) < 0)
+	    (r = cp_sha256_hex(data, len, sha)) < 0)
 		goto out;
 
 	/* 1. ingest, from a private inbox holding only this file */

@@ -11,6 +11,7 @@
  */
 #include "stages/manifest.h"
 
+#include "core/csv.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -25,26 +26,6 @@
 #include <string.h>
 
 #define MANIFEST_NS "urn:cardpipe:mail-manifest:1"
-
-int
-csv_field(struct buf *b, const char *s, int last)
-{
-	int r = 0;
-
-	s = s ? s : "";
-	if (strpbrk(s, ",\"\r\n")) {
-		r = buf_putc(b, '"');
-		for (; r == 0 && *s; s++)
-			r = *s == '"' ? buf_append(b, "\"\"", 2) : buf_putc(b, (unsigned char)*s);
-		if (r == 0)
-			r = buf_putc(b, '"');
-	} else {
-		r = buf_append(b, s, strlen(s));
-	}
-	if (r == 0)
-		r = last ? buf_append(b, "\r\n", 2) : buf_putc(b, ',');
-	return r;
-}
 
 int
 csv_encode(const struct buf *utf8, const char *encoding, struct buf *out)
@@ -188,16 +169,19 @@ mail_csv(const struct config *cfg, const char *dir, const struct dispatch_list *
 			continue;
 		snprintf(s, sizeof(s), "%lld", ++seq);
 		mask_id(c->id_number ? c->id_number : "", idm, sizeof(idm));
-		if ((r = csv_field(&b, s, 0)) < 0 || (r = csv_field(&b, c->bag, 0)) < 0 ||
-		    (r = csv_field(&b, c->tracking_no, 0)) < 0 ||
-		    (r = csv_field(&b, c->postal_code, 0)) < 0 ||
-		    (r = csv_field(&b, c->district, 0)) < 0 ||
-		    (r = csv_field(&b, c->name, 0)) < 0 ||
-		    (r = csv_field(&b, organisation(c), 0)) < 0 ||
-		    (r = csv_field(&b, c->address, 0)) < 0 ||
-		    (r = csv_field(&b, mobile_for_post(cfg, c->mobile, mob, sizeof(mob)), 0)) < 0 ||
-		    (r = csv_field(&b, c->card_no, 0)) < 0 || (r = csv_field(&b, idm, 0)) < 0 ||
-		    (r = csv_field(&b, c->due_date, 1)) < 0)
+		if ((r = csv_field(&b, s, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->bag, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->tracking_no, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->postal_code, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->district, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->name, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, organisation(c), CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->address, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, mobile_for_post(cfg, c->mobile, mob, sizeof(mob)),
+				   CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->card_no, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, idm, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->due_date, CSV_CRLF)) < 0)
 			break;
 	}
 	if (r == 0)
@@ -353,12 +337,12 @@ dest_line(struct buf *b, const struct dispatch_card *c, const char *method, int 
 	mask_mobile(nz(c->mobile), mob, sizeof(mob));
 	snprintf(days, sizeof(days), "%d", return_days);
 	if (!strcmp(method, "pickup"))
-		return csv_field(b, c->destination, 0) ?: csv_field(b, c->card_no, 0)
-			?: csv_field(b, c->name, 0) ?: csv_field(b, idm, 0) ?: csv_field(b, mob, 0)
-			?: csv_field(b, c->bank, 0) ?: csv_field(b, c->due_date, 1);
-	return csv_field(b, c->destination, 0) ?: csv_field(b, c->employer_name, 0)
-		?: csv_field(b, c->card_no, 0) ?: csv_field(b, c->name, 0)
-		?: csv_field(b, idm, 0) ?: csv_field(b, days, 1);
+		return csv_field(b, c->destination, CSV_NEXT) ?: csv_field(b, c->card_no, CSV_NEXT)
+			?: csv_field(b, c->name, CSV_NEXT) ?: csv_field(b, idm, CSV_NEXT) ?: csv_field(b, mob, CSV_NEXT)
+			?: csv_field(b, c->bank, CSV_NEXT) ?: csv_field(b, c->due_date, CSV_CRLF);
+	return csv_field(b, c->destination, CSV_NEXT) ?: csv_field(b, c->employer_name, CSV_NEXT)
+		?: csv_field(b, c->card_no, CSV_NEXT) ?: csv_field(b, c->name, CSV_NEXT)
+		?: csv_field(b, idm, CSV_NEXT) ?: csv_field(b, days, CSV_CRLF);
 }
 
 /* One CSV per destination (branch or employer) of the given method. */

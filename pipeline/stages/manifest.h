@@ -16,9 +16,7 @@ struct config;
 int manifest_write_batch(const struct config *cfg, const char *dir, const char *batch,
 			 const struct dispatch_list *items);
 
-/* CSV helpers shared with the reconcile reports: append one field (quoted when needed)
- * and the encoding step (UTF-8 with BOM, or GB18030). */
-int csv_field(struct buf *b, const char *s, int last);
+/* CSV text (UTF-8) as the post wants it: "utf-8" with a BOM, or "gb18030". */
 int csv_encode(const struct buf *utf8, const char *encoding, struct buf *out);
 
 #endif

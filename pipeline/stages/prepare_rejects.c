@@ -6,6 +6,7 @@
 #include "stages/prepare.h"
 
 #include "core/buf.h"
+#include "core/csv.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -17,28 +18,6 @@
 
 #define REJECTS_HEADER "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
 
-/* A field quoted when it holds a comma, quote, CR or LF (RFC 4180). */
-static int
-csv_field(struct buf *b, const char *s, int last)
-{
-	int r;
-
-	s = s ? s : "";
-	if (strpbrk(s, ",\"\r\n")) {
-		if ((r = buf_putc(b, '"')) < 0)
-			return r;
-		for (; *s; s++)
-			if ((*s == '"' && (r = buf_putc(b, '"')) < 0) ||
-			    (r = buf_putc(b, (unsigned char)*s)) < 0)
-				return r;
-		if ((r = buf_putc(b, '"')) < 0)
-			return r;
-	} else if ((r = buf_append(b, s, strlen(s))) < 0) {
-		return r;
-	}
-	return buf_putc(b, last ? '\n' : ',');
-}
-
 static int
 add_row(const struct reject_row *row, void *arg)
 {
@@ -47,11 +26,13 @@ add_row(const struct reject_row *row, void *arg)
 	int r;
 
 	snprintf(no, sizeof(no), "%ld", row->record_no);
-	if ((r = csv_field(b, no, 0)) < 0 || (r = csv_field(b, row->channel_ref, 0)) < 0 ||
-	    (r = csv_field(b, row->location, 0)) < 0 ||
-	    (r = csv_field(b, row->reason_code, 0)) < 0 ||
-	    (r = csv_field(b, row->reason_field, 0)) < 0 ||
-	    (r = csv_field(b, row->reason_zh, 0)) < 0 || (r = csv_field(b, row->reason_en, 1)) < 0)
+	if ((r = csv_field(b, no, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, row->channel_ref, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, row->location, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, row->reason_code, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, row->reason_field, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, row->reason_zh, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, row->reason_en, "\n")) < 0)
 		return r;
 	return 0;
 }

@@ -4,6 +4,7 @@
  */
 #include "stages/reconcile.h"
 
+#include "core/csv.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -159,14 +160,14 @@ refunds_file(struct registry *reg, const struct config *cfg, const char *dir, co
 		snprintf(yuan, sizeof(yuan), "%lld.%02lld", v[i].amount_fen / 100,
 			 v[i].amount_fen % 100);
 		snprintf(num, sizeof(num), "%lld", v[i].app_id);
-		r = csv_field(&b, num, 0) ?: csv_field(&b, v[i].channel_ref, 0)
-			?: csv_field(&b, v[i].bank, 0) ?: csv_field(&b, v[i].old_card_no, 0)
-			?: csv_field(&b, v[i].new_card_no, 0) ?: csv_field(&b, idm, 0);
+		r = csv_field(&b, num, CSV_NEXT) ?: csv_field(&b, v[i].channel_ref, CSV_NEXT)
+			?: csv_field(&b, v[i].bank, CSV_NEXT) ?: csv_field(&b, v[i].old_card_no, CSV_NEXT)
+			?: csv_field(&b, v[i].new_card_no, CSV_NEXT) ?: csv_field(&b, idm, CSV_NEXT);
 		snprintf(num, sizeof(num), "%lld", v[i].amount_fen);
 		if (r == 0)
-			r = csv_field(&b, num, 0) ?: csv_field(&b, yuan, 0)
-				?: csv_field(&b, v[i].requested, 0) ?: csv_field(&b, due, 0)
-				?: csv_field(&b, dn + days < today ? "overdue" : "due", 1);
+			r = csv_field(&b, num, CSV_NEXT) ?: csv_field(&b, yuan, CSV_NEXT)
+				?: csv_field(&b, v[i].requested, CSV_NEXT) ?: csv_field(&b, due, CSV_NEXT)
+				?: csv_field(&b, dn + days < today ? "overdue" : "due", CSV_CRLF);
 	}
 	name = xasprintf("refunds-%s.csv", day);
 	if (r == 0)

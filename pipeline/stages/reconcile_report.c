@@ -3,6 +3,7 @@
  * read back from either, and compared (reconcile.h). The XML and CSV carry the same
  * figures; their formats are in formats/bank-reconciliation.xsd and docs/dispatch.md.
  */
+#include "core/csv.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -173,10 +174,10 @@ recon_write_csv(const struct recon_report *rep, struct buf *out)
 		add_days(f->requested, rep->refund_days, due);
 		snprintf(app, sizeof(app), "%lld", f->app_id);
 		snprintf(amount, sizeof(amount), "%lld", f->amount_fen);
-		r = csv_field(out, "refund", 0) ?: csv_field(out, app, 0)
-			?: csv_field(out, f->channel_ref, 0) ?: csv_field(out, f->old_card_no, 0)
-			?: csv_field(out, f->new_card_no, 0) ?: csv_field(out, amount, 0)
-			?: csv_field(out, due, 1);
+		r = csv_field(out, "refund", CSV_NEXT) ?: csv_field(out, app, CSV_NEXT)
+			?: csv_field(out, f->channel_ref, CSV_NEXT) ?: csv_field(out, f->old_card_no, CSV_NEXT)
+			?: csv_field(out, f->new_card_no, CSV_NEXT) ?: csv_field(out, amount, CSV_NEXT)
+			?: csv_field(out, due, CSV_CRLF);
 	}
 	return r;
 }

@@ -7,6 +7,7 @@
 #include "stages/sample_write.h"
 
 #include "core/buf.h"
+#include "core/csv.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -370,27 +371,6 @@ static const char csv_header[] =
 	"bank,photo,old_card_no,transport_balance,guardian_name,guardian_id_type,"
 	"guardian_id_number,guardian_proof\r\n";
 
-/* One field, quoted per RFC 4180 when it holds a comma, quote, CR or LF. */
-static void
-csv_field(struct buf *b, const char *v, int last)
-{
-	if (v && strpbrk(v, ",\"\r\n")) {
-		buf_putc(b, '"');
-		for (; *v; v++) {
-			if (*v == '"')
-				buf_putc(b, '"');
-			buf_putc(b, (unsigned char)*v);
-		}
-		buf_putc(b, '"');
-	} else if (v) {
-		buf_append(b, v, strlen(v));
-	}
-	if (last)
-		buf_append(b, "\r\n", 2);
-	else
-		buf_putc(b, ',');
-}
-
 int
 sample_csv_begin(struct sample_sink *s, int gb18030, int bom)
 {
@@ -410,26 +390,26 @@ sample_csv_row(struct sample_sink *s, const struct sample_app *a,
 	struct buf b = BUF_INIT(RECORD_MAX);
 	char sex[2] = {(char)('0' + a->p.sex), '\0'};
 
-	csv_field(&b, a->ref, 0);
-	csv_field(&b, a->channel, 0);
-	csv_field(&b, a->outlet, 0);
-	csv_field(&b, a->submitted_at, 0);
-	csv_field(&b, a->app_type, 0);
-	csv_field(&b, a->p.name, 0);
-	csv_field(&b, id_kind_name(a->p.kind), 0);
-	csv_field(&b, a->p.id_number, 0);
-	csv_field(&b, sex, 0);
-	csv_field(&b, a->p.ethnicity, 0);
-	csv_field(&b, a->p.birth_date, 0);
-	csv_field(&b, a->p.nationality, 0);
-	csv_field(&b, a->p.mobile, 0);
-	csv_field(&b, a->category, 0);
-	csv_field(&b, a->delivery, 0);
-	csv_field(&b, a->address, 0);
-	csv_field(&b, a->postal_code, 0);
-	csv_field(&b, a->district, 0);
-	csv_field(&b, a->branch, 0);
-	csv_field(&b, a->bank, 0);
+	csv_field(&b, a->ref, CSV_NEXT);
+	csv_field(&b, a->channel, CSV_NEXT);
+	csv_field(&b, a->outlet, CSV_NEXT);
+	csv_field(&b, a->submitted_at, CSV_NEXT);
+	csv_field(&b, a->app_type, CSV_NEXT);
+	csv_field(&b, a->p.name, CSV_NEXT);
+	csv_field(&b, id_kind_name(a->p.kind), CSV_NEXT);
+	csv_field(&b, a->p.id_number, CSV_NEXT);
+	csv_field(&b, sex, CSV_NEXT);
+	csv_field(&b, a->p.ethnicity, CSV_NEXT);
+	csv_field(&b, a->p.birth_date, CSV_NEXT);
+	csv_field(&b, a->p.nationality, CSV_NEXT);
+	csv_field(&b, a->p.mobile, CSV_NEXT);
+	csv_field(&b, a->category, CSV_NEXT);
+	csv_field(&b, a->delivery, CSV_NEXT);
+	csv_field(&b, a->address, CSV_NEXT);
+	csv_field(&b, a->postal_code, CSV_NEXT);
+	csv_field(&b, a->district, CSV_NEXT);
+	csv_field(&b, a->branch, CSV_NEXT);
+	csv_field(&b, a->bank, CSV_NEXT);
 	if (photo && photo->jpeg) {
 		unsigned char *tmp = xmalloc((photo->len + 2) / 3 * 4 + 1);
 		int k = EVP_EncodeBlock(tmp, photo->jpeg, (int)photo->len);
@@ -439,14 +419,14 @@ sample_csv_row(struct sample_sink *s, const struct sample_app *a,
 		free(tmp);
 		buf_putc(&b, ',');
 	} else {
-		csv_field(&b, photo ? photo->href : "", 0);
+		csv_field(&b, photo ? photo->href : "", CSV_NEXT);
 	}
-	csv_field(&b, a->old_card_no, 0);
-	csv_field(&b, a->transport_balance, 0);
-	csv_field(&b, a->has_guardian ? a->guardian.name : "", 0);
-	csv_field(&b, a->has_guardian ? id_kind_name(a->guardian.kind) : "", 0);
-	csv_field(&b, a->has_guardian ? a->guardian.id_number : "", 0);
-	csv_field(&b, a->has_guardian ? a->guardian_proof : "", 1);
+	csv_field(&b, a->old_card_no, CSV_NEXT);
+	csv_field(&b, a->transport_balance, CSV_NEXT);
+	csv_field(&b, a->has_guardian ? a->guardian.name : "", CSV_NEXT);
+	csv_field(&b, a->has_guardian ? id_kind_name(a->guardian.kind) : "", CSV_NEXT);
+	csv_field(&b, a->has_guardian ? a->guardian.id_number : "", CSV_NEXT);
+	csv_field(&b, a->has_guardian ? a->guardian_proof : "", CSV_CRLF);
 	return flush_buf(s, &b);
 }
 
