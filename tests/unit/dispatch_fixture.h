@@ -12,15 +12,29 @@
  *   app_type   i % 5 == 4: replace-damaged with transport balance 1234 fen, else new
  *   attempts   i % 3 == 1: one spoiled ('chip') attempt before the produced one
  * plus one rejected and one duplicate application for person 0.
+ *
+ * fixture_env_new(name, n) is the tests' setup: a home /tmp/NAME.XXXXXX with the clock at
+ * 2026-11-26 20:00 Beijing, registry.db in it holding fixture_build() of n cards, and a
+ * default configuration; fixture_env_teardown() is the matching cmocka teardown.
+ * fixture_env_dispatch() runs the dispatch stage over it; fixture_int() is a query's integer.
  */
 #ifndef DISPATCH_FIXTURE_H
 #define DISPATCH_FIXTURE_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/config.h"
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "registry/registry.h"
 #include "registry/registry_sqlite.h"
 #include "rules/cardno.h"
+#include "stages/dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +203,67 @@ fixture_build(struct registry *reg, const struct fixture_spec *s)
 fail:
 	registry_rollback(reg);
 	return r;
+}
+
+struct fixture_env {
+	char home[64];
+	char *dbpath; /* home/registry.db */
+	char *key;    /* the path of a file a test keeps there, or NULL */
+	struct registry *reg;
+	struct config *cfg;
+};
+
+static inline struct fixture_env *
+fixture_env_new(const char *name, int ncards)
+{
+	struct fixture_env *e = xcalloc(1, sizeof(*e));
+	struct fixture_spec spec = {.n = ncards};
+
+	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+	snprintf(e->home, sizeof(e->home), "/tmp/%s.XXXXXX", name);
+	assert_non_null(mkdtemp(e->home));
+	e->dbpath = fs_join(e->home, "registry.db");
+	assert_int_equal(registry_open(e->dbpath, &e->reg), 0);
+	e->cfg = config_new();
+	assert_int_equal(fixture_build(e->reg, &spec), 0);
+	return e;
+}
+
+static inline int
+fixture_env_teardown(void **state)
+{
+	struct fixture_env *e = *state;
+	char *cmd = xasprintf("rm -rf '%s'", e->home);
+
+	registry_close(e->reg);
+	config_free(e->cfg);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", e->home);
+	free(cmd);
+	free(e->key);
+	free(e->dbpath);
+	free(e);
+	return 0;
+}
+
+/* The dispatch stage run over the fixture, as the later stages find it. */
+static inline void
+fixture_env_dispatch(struct fixture_env *e)
+{
+	struct dispatch_result dr;
+
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	dispatch_result_release(&dr);
+}
+
+/* The one integer a query gives. */
+static inline long long
+fixture_int(struct registry *reg, const char *sql)
+{
+	long long v = -1;
+
+	assert_int_equal(reg_query_int(reg, sql, &v), 0);
+	return v;
 }
 
 #endif

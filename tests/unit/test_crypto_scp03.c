@@ -15,6 +15,7 @@
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/mac.h"
 #include "personalization/crypto/scp03.h"
+#include "vectors_scp03.h"
 
 #include <string.h>
 
@@ -37,98 +38,6 @@ assert_hex(const unsigned char *got, size_t n, const char *want)
 	assert_memory_equal(got, w, n);
 }
 
-struct vec {
-	const char *name;
-	const char *iu_cmd, *iu_rsp, *ext_auth, *get_eid, *get_eid_rsp;
-	const char *c[4];
-};
-
-static const char *const plain[4] = {"80F22002", "80ca006600", "80F220020a4f0212345c054f9f70c5",
-				     "80f28002024f0000"};
-static const char get_eid_plain[] = "80E2910006BF3E035C015A00";
-static const char eid_rsp_plain[] = "bf3e125a1089882119900000000000000000000005";
-
-static const struct vec vecs[] = {
-	{"AES128_11",
-	 "8050300008b13e5f938fc108c400",
-	 "000000000000000000003003703eb51047495b249f66c484c1d2ef1948000002",
-	 "84821100107d5f5826a993ebc89eea24957fa0b3ce",
-	 "84e291000ebf3e035c015a558d036518a2829700",
-	 "bf3e125a1089882119900000000000000000000005971be68992dbbdfa",
-	 {"84f220020863a63f8959827fb2", "84ca006608a0c6a4a74166f7ce00",
-	  "84f22002124f0212345c054f9f70c52249b50272656536", "84f280020a4f00e91443f6dce6b8ed00"}},
-	{"AES128_03",
-	 "80503000088e1552d0513c60f300",
-	 "0000000000000000000030037030760cd2c47c1dd395065fe5ead8a9d7000001",
-	 "8482030010fd4721a14d9b07003c451d2f8ae6bb21",
-	 "84e2910018ca9c00f6713d79bc8baa642bdff51c3f6a4082d3bd9ad26c00",
-	 "bf3e125a1089882119900000000000000000000005",
-	 {"84f2200208c9811b11f1264cf1", "84ca006608e10ab60b3054798800",
-	  "84f22002184e2908bdb48b2315a55482e9e936ca122d6ecfae7d17416e",
-	  "84f28002180dd10a6b6193e5340b9e77d32d5a179cd710ac2773aefb2800"}},
-	{"AES128_33",
-	 "8050300008fdf38259a1e0de4400",
-	 "000000000000000000003003703b1aca81e821f219081cdc01c26b372d000003",
-	 "84823300108c36f96bcc00724a4e13ad591d7da3f0",
-	 "84e2910018267a85dfe4a98fca6fb0527e0dfecce4914e40401433c87f00",
-	 "f3ba2b1013aa6224f5e1c138d71805c569e5439b47576260b75fc021b25097cb2e68f8a0144975b9",
-	 {"84f2200208ac6a59024bed84cc", "84ca006608409912ad8fb7aed000",
-	  "84f22002185f3dafc3ac14c381536a488bf44e06d056df9d74dbd21e5a",
-	  "84f280021865165105be3373347d0424d4400af2ac393f569ec779389e00"}},
-	{"AES192_11",
-	 "80503100087396430b768b085b00",
-	 "000000000000000000003103708cfc23522ffdbf1e5df5542cac8fd866000003",
-	 "84821100102145ed30b146f5db252fb7e624cec244",
-	 "84e291000ebf3e035c015aff42cf801d14394400",
-	 "bf3e125a1089882119900000000000000000000005162fbd33e04940a9",
-	 {"84f22002084584e4f6784811ee", "84ca006608937776ebe190fa3000",
-	  "84f22002124f0212345c054f9f70c59a52bddf3040368c", "84f280020a4f009804b11411f7393d00"}},
-	{"AES192_03",
-	 "805031000869c65da8202bf19f00",
-	 "00000000000000000000310370b570a67be38446717729d6dd3d2ec5b1000001",
-	 "848203001065df4f1a356a887905466516d9e5b7c1",
-	 "84e2910018d2c6fb477c5d4afe4fd4d21f17eff10d3578ec1774a12a2d00",
-	 "bf3e125a1089882119900000000000000000000005",
-	 {"84f2200208964e188f0b1bb697", "84ca006608f0820035a41d3e1800",
-	  "84f220021806b076ed452cd1fa84f77f5c08a146aa77a9286757dea791",
-	  "84f2800218d06527e39222dce091fabdb8e9b898417a67a6852d3577db00"}},
-	{"AES192_33",
-	 "80503100089b3f2eef0e8c937400",
-	 "00000000000000000000310370f6bb305a15bae1a68f79fb08212fbed7000002",
-	 "84823300109100bc22d58b45b86a26365ce39ff3cf",
-	 "84e29100188f7f946c84f70d17994bc6e8791251bb1bb1bf02cf8de58900",
-	 "c05176c1b6f72aae50c32cbee63b0e95998928fd4dfb2be9f27ffde8c8476f5909b4805cc4039599",
-	 {"84f2200208d5d97754b6b3d2ba", "84ca006608516c82b8e30adbeb00",
-	  "84f2200218cc247f4761e6944277a4e0d6e32e44025b1e31537e2fc668",
-	  "84f2800218ba22b63d509bef5d093b43e5eaed03ed23144ab2d9cb51de00"}},
-	{"AES256_11",
-	 "805032000811666d57866c6f5400",
-	 "0000000000000000000032037053ea8847efa7674e41498a4d66cf0dee000003",
-	 "84821100102f2ad190eff2fafc4908996d1cebd310",
-	 "84e291000ebf3e035c015af4b680372542b59d00",
-	 "bf3e125a10898821199000000000000000000000058012dd7f01f1c4c1",
-	 {"84f2200208d618b7da68d5fe52", "84ca0066088f3e055db23ad5e500",
-	  "84f22002124f0212345c054f9f70c5b6e15cc42404915e", "84f280020a4f00aa124aa74afe7f7500"}},
-	{"AES256_03",
-	 "8050320008c6066990fc426e1d00",
-	 "000000000000000000003203708682cd81bbd8919f2de3f2664581f118000001",
-	 "848203001077c493b632edadaf865a1e64acc07ce9",
-	 "84e29100183ddaa60594963befaada3525b492ede23c2ab2c1ce3afe4400",
-	 "bf3e125a1089882119900000000000000000000005",
-	 {"84f2200208480ddc8e419da38d", "84ca0066083e9d6a6c0b2d732000",
-	  "84f22002183ebfef2da8b04af2a85f491f299b76973df76ff08a4031be",
-	  "84f2800218783fff80990f5585b1055010ea95094a26e4a8f1ef4b18e100"}},
-	{"AES256_33",
-	 "805032000897b2055fe58599fd00",
-	 "00000000000000000000320370a8439a22cedf045fa9f1903b2834f26e000002",
-	 "8482330010508a0fd959d2e547c6b33154a6be2057",
-	 "84e29100187a5ef717eaf1e135ae92fe54429d0e465decda65f5fe5aea00",
-	 "ea90dbfa648a67c5eb6abc57f8530b97d0cd5647c5e8732016b55203b078dd2ace7f8bc5d1c1cd99",
-	 {"84f2200208bcc5c17275545d93", "84ca00660804806aba9d543bb600",
-	  "84f2200218717222491556ec81a45f49ce48be33320024801a1c4cb0e0",
-	  "84f2800218561f105bccd3a1642904b251ccc1228beb80a82370a8637000"}},
-};
-
 static void
 keys_for(unsigned char kvn, struct scp03_keys *k)
 {
@@ -145,25 +54,25 @@ keys_for(unsigned char kvn, struct scp03_keys *k)
 }
 
 static void
-run_host(const struct vec *v)
+run_host(const struct tv03a *v)
 {
 	unsigned char iu[32], rsp[64], apdu[SCP03_APDU_MAX], buf[512], p[300];
 	struct scp03_keys k;
 	struct scp03_host *h = NULL;
 	size_t rn, n, pn;
 
-	hx(v->iu_cmd, iu);
+	hx(v->init_cmd, iu);
 	keys_for(iu[2], &k);
 	scp03_init_update_apdu(iu[2], iu + 5, apdu);
-	assert_hex(apdu, 14, v->iu_cmd);
-	rn = hx(v->iu_rsp, rsp);
+	assert_hex(apdu, 14, v->init_cmd);
+	rn = hx(v->init_rsp, rsp);
 	assert_int_equal(scp03_host_new(&k, &h), 0);
 	assert_int_equal(scp03_host_begin(h, iu + 5, rsp, rn), 0);
 	hx(v->ext_auth, buf);
 	assert_int_equal(scp03_host_external_auth(h, buf[2], apdu, &n), 0);
 	assert_hex(apdu, n, v->ext_auth);
 
-	pn = hx(get_eid_plain, p);
+	pn = hx(tv03a_get_eid_plain, p);
 	assert_int_equal(scp03_host_wrap(h, p, pn, apdu, sizeof(apdu), &n), 0);
 	assert_hex(apdu, n, v->get_eid);
 	rn = hx(v->get_eid_rsp, rsp);
@@ -171,11 +80,11 @@ run_host(const struct vec *v)
 	rsp[rn++] = 0x00;
 	assert_int_equal(scp03_host_unwrap(h, rsp, rn, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, 23);
-	assert_hex(buf, n - 2, eid_rsp_plain);
+	assert_hex(buf, n - 2, tv03a_eid_rsp_plain);
 	assert_int_equal(buf[n - 2], 0x90);
 
 	for (int i = 0; i < 4; i++) {
-		pn = hx(plain[i], p);
+		pn = hx(tv03a_plain[i], p);
 		assert_int_equal(scp03_host_wrap(h, p, pn, apdu, sizeof(apdu), &n), 0);
 		assert_hex(apdu, n, v->c[i]);
 	}
@@ -183,7 +92,7 @@ run_host(const struct vec *v)
 }
 
 static void
-run_card(const struct vec *v)
+run_card(const struct tv03a *v)
 {
 	static const unsigned char isd[] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
 	unsigned char iu[32], rsp[64], apdu[SCP03_APDU_MAX], buf[512], p[300];
@@ -193,15 +102,15 @@ run_card(const struct vec *v)
 	size_t rn, n, pn, an;
 	uint32_t seq;
 
-	an = hx(v->iu_cmd, iu);
+	an = hx(v->init_cmd, iu);
 	keys_for(iu[2], &k);
-	rn = hx(v->iu_rsp, rsp);
+	rn = hx(v->init_rsp, rsp);
 	assert_int_equal(scp03_parse_init_response(rsp, rn, &ir), 0);
 	seq = (uint32_t)ir.seq[0] << 16 | (uint32_t)ir.seq[1] << 8 | ir.seq[2];
 	assert_int_equal(scp03_card_new(&k, ir.kdd, ir.i_param, isd, sizeof(isd), &c), 0);
 	assert_int_equal(
 		scp03_card_init_update(c, iu, an, ir.card_challenge, seq, buf, sizeof(buf), &n), 0);
-	assert_hex(buf, n, v->iu_rsp);
+	assert_hex(buf, n, v->init_rsp);
 	an = hx(v->ext_auth, apdu);
 	assert_int_equal(scp03_card_external_auth(c, apdu, an), 0);
 	assert_true(scp03_card_is_open(c));
@@ -209,15 +118,15 @@ run_card(const struct vec *v)
 
 	an = hx(v->get_eid, apdu);
 	assert_int_equal(scp03_card_unwrap(c, apdu, an, buf, sizeof(buf), &n), 0);
-	assert_hex(buf, n, get_eid_plain);
-	pn = hx(eid_rsp_plain, p);
+	assert_hex(buf, n, tv03a_get_eid_plain);
+	pn = hx(tv03a_eid_rsp_plain, p);
 	assert_int_equal(scp03_card_wrap_response(c, p, pn, 0x9000, buf, sizeof(buf), &n), 0);
 	assert_hex(buf, n - 2, v->get_eid_rsp);
 
 	for (int i = 0; i < 4; i++) {
 		an = hx(v->c[i], apdu);
 		assert_int_equal(scp03_card_unwrap(c, apdu, an, buf, sizeof(buf), &n), 0);
-		assert_hex(buf, n, plain[i]);
+		assert_hex(buf, n, tv03a_plain[i]);
 	}
 	scp03_card_free(c);
 }
@@ -225,18 +134,18 @@ run_card(const struct vec *v)
 static void
 test_tv03a_host(void **state)
 {
-	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
-		print_message("host %s\n", vecs[i].name);
-		run_host(&vecs[i]);
+	for (size_t i = 0; i < sizeof(tv03a_vectors) / sizeof(tv03a_vectors[0]); i++) {
+		print_message("host %s\n", tv03a_vectors[i].name);
+		run_host(&tv03a_vectors[i]);
 	}
 }
 
 static void
 test_tv03a_card(void **state)
 {
-	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
-		print_message("card %s\n", vecs[i].name);
-		run_card(&vecs[i]);
+	for (size_t i = 0; i < sizeof(tv03a_vectors) / sizeof(tv03a_vectors[0]); i++) {
+		print_message("card %s\n", tv03a_vectors[i].name);
+		run_card(&tv03a_vectors[i]);
 	}
 }
 
@@ -350,7 +259,7 @@ test_chaining_and_icv(void **state)
 static void
 test_negative(void **state)
 {
-	const struct vec *v = &vecs[0];
+	const struct tv03a *v = &tv03a_vectors[0];
 	unsigned char iu[32], rsp[64], apdu[SCP03_APDU_MAX], buf[512];
 	struct scp03_init_response ir;
 	struct scp03_keys k;
@@ -358,8 +267,8 @@ test_negative(void **state)
 	struct scp03_card *c = NULL;
 	size_t rn, an, n;
 
-	hx(v->iu_cmd, iu);
-	rn = hx(v->iu_rsp, rsp);
+	hx(v->init_cmd, iu);
+	rn = hx(v->init_rsp, rsp);
 	/* wrong keys: the card cryptogram does not verify */
 	keys_for(0x30, &k);
 	k.mac[0] ^= 1;

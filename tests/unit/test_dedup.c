@@ -15,206 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jpeglib.h>
-
 #include "core/config.h"
 #include "core/fsutil.h"
 #include "registry/registry.h"
 #include "rules/idnumber.h"
 #include "stages/prepare.h"
 
-static char home[64], dbpath[128];
-static struct config *cfg;
-static struct registry *reg;
-static sqlite3 *raw;
-static char photo_sha[65];
-static int nfile, nrec;
-
-static void
-sql(const char *fmt, ...)
-{
-	char *msg = NULL, *s;
-	va_list ap;
-
-	va_start(ap, fmt);
-	s = sqlite3_vmprintf(fmt, ap);
-	va_end(ap);
-	if (sqlite3_exec(raw, s, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("SQL failed: %s: %s", msg, s);
-	sqlite3_free(s);
-}
-
-static long long
-q(const char *fmt, ...)
-{
-	sqlite3_stmt *st;
-	long long n = -1;
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = sqlite3_vmprintf(fmt, ap);
-	va_end(ap);
-	sqlite3_prepare_v2(raw, s, -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_free(s);
-	return n;
-}
-
-static const char *
-qs(const char *fmt, ...)
-{
-	static char out[512];
-	sqlite3_stmt *st;
-	va_list ap;
-	char *s;
-
-	out[0] = '\0';
-	va_start(ap, fmt);
-	s = sqlite3_vmprintf(fmt, ap);
-	va_end(ap);
-	sqlite3_prepare_v2(raw, s, -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, sizeof(out), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_free(s);
-	return out;
-}
-
-static void
-write_photo(void)
-{
-	struct jpeg_compress_struct c;
-	struct jpeg_error_mgr err;
-	unsigned char *out = NULL, row[358 * 3];
-	unsigned long len = 0;
-	unsigned int seed = 5;
-	char cmd[256], *p;
-	FILE *f;
-
-	c.err = jpeg_std_error(&err);
-	jpeg_create_compress(&c);
-	jpeg_mem_dest(&c, &out, &len);
-	c.image_width = 358;
-	c.image_height = 441;
-	c.input_components = 3;
-	c.in_color_space = JCS_RGB;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, 70, TRUE);
-	jpeg_start_compress(&c, TRUE);
-	for (int y = 0; y < 441; y++) {
-		JSAMPROW r = row;
-
-		for (int x = 0; x < 358; x++) {
-			double dx = (x - 179) / 100.0, dy = (y - 243) / 141.0;
-			int head = dx * dx + dy * dy < 1 || y > 375;
-
-			seed = seed * 1103515245u + 12345u;
-			row[x * 3] = row[x * 3 + 1] = row[x * 3 + 2] =
-				(unsigned char)(head ? 60 + (seed >> 8) % 140
-						     : 246 + (seed >> 16) % 9);
-		}
-		jpeg_write_scanlines(&c, &r, 1);
-	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
-	snprintf(cmd, sizeof(cmd), "%s/p.jpg", home);
-	f = fopen(cmd, "wb");
-	fwrite(out, 1, len, f);
-	fclose(f);
-	free(out);
-	snprintf(cmd, sizeof(cmd), "sha256sum %s/p.jpg", home);
-	f = popen(cmd, "r");
-	assert_non_null(fgets(photo_sha, sizeof(photo_sha), f));
-	pclose(f);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/spool/photos && mv %s/p.jpg %s/spool/photos/%s.jpg",
-		 home, home, home, photo_sha);
-	assert_int_equal(system(cmd), 0);
-	(void)p;
-}
+#include "prepare_fixture.h"
 
 static int
 setup(void **state)
 {
-	snprintf(home, sizeof(home), "/tmp/test_dedup.XXXXXX");
-	if (!mkdtemp(home))
+	if (prepare_fixture_setup("test_dedup") < 0)
 		return -1;
-	snprintf(dbpath, sizeof(dbpath), "%s/registry.db", home);
-	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
-	setenv("CARDPIPE_DATA", "../../data", 0);
-	cfg = config_new();
-	if (registry_open(dbpath, &reg) < 0 || sqlite3_open(dbpath, &raw) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(raw, 10000);
-	write_photo();
+	prepare_fixture_photo(246, photo_sha);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	sqlite3_close(raw);
-	registry_close(reg);
-	config_free(cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void
-newfile(const char *name, const char *channel)
-{
-	nfile++;
-	nrec = 0;
-	sql("INSERT INTO input_file(id, sha256, name, channel, format, received_at, status, "
-	    "records) "
-	    "VALUES(%d, 'sha%d', %Q, %Q, 'x', 'x', 'ingested', 0)",
-	    nfile, nfile, name, channel);
-}
-
-/* A good application of person `who` (1..99) in the current file; returns its id. */
-static long long
-app(int who, const char *app_type, const char *submitted, const char *name)
-{
-	char first17[18], id[19];
-
-	snprintf(first17, sizeof(first17), "110101198001%02d%03d", who % 28 + 1, who * 2 + 1);
-	memcpy(id, first17, 17);
-	id[17] = id_check_char(first17);
-	id[18] = '\0';
-	nrec++;
-	sql("INSERT INTO application(file_id, record_no, location, channel, app_type, "
-	    "submitted_at, "
-	    "name, id_type, id_number, sex, mobile, delivery, branch, bank, photo_sha256, "
-	    "category, "
-	    "confirmed_at, created_at, updated_at) SELECT %d, %d, 'line %d', channel, %Q, %Q, %Q, "
-	    "'citizen', %Q, '1', '13912345678', 'pickup', 'B01', 'ICBC', %Q, 'insured', "
-	    "'2026-11-01', 'x', 'x' FROM input_file WHERE id = %d;"
-	    "UPDATE input_file SET records = records + 1 WHERE id = %d",
-	    nfile, nrec, nrec + 1, app_type, submitted, name ? name : "张三", id, photo_sha, nfile,
-	    nfile);
-	return q("SELECT max(id) FROM application");
-}
-
-static struct prepare_counts
-run(void)
-{
-	struct prepare_counts c;
-
-	if (stage_prepare_run(cfg, home, reg, NULL, &c) < 0)
-		fail_msg("prepare failed");
-	return c;
-}
-
-static const char *
-state(long long id)
-{
-	return qs(
-		"SELECT state || coalesce(':' || reason_code, '') FROM application WHERE id = %lld",
-		id);
 }
 
 static void
@@ -371,5 +186,5 @@ main(void)
 		cmocka_unit_test(test_every_record_ends_in_one_state_per_file),
 		cmocka_unit_test(test_rerun_changes_nothing),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, prepare_fixture_teardown);
 }

@@ -27,58 +27,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct env {
-	char home[64];
-	char *dbpath;
-	struct registry *reg;
-	struct config *cfg;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof(*e));
-	struct fixture_spec spec = {.n = 12};
+	struct fixture_env *e = fixture_env_new("test_dispatch", 12);
 
-	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
-	snprintf(e->home, sizeof(e->home), "/tmp/test_dispatch.XXXXXX");
-	assert_non_null(mkdtemp(e->home));
-	e->dbpath = fs_join(e->home, "registry.db");
-	assert_int_equal(registry_open(e->dbpath, &e->reg), 0);
-	e->cfg = config_new();
 	assert_int_equal(config_set(e->cfg, "dispatch.bag_size", "2", CFG_CLI), 0);
-	assert_int_equal(fixture_build(e->reg, &spec), 0);
 	*state = e;
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-	char *cmd = xasprintf("rm -rf '%s'", e->home);
-
-	registry_close(e->reg);
-	config_free(e->cfg);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", e->home);
-	free(cmd);
-	free(e->dbpath);
-	free(e);
-	return 0;
-}
-
-static long long
-q(struct registry *reg, const char *sql)
-{
-	long long v = -1;
-
-	assert_int_equal(reg_query_int(reg, sql, &v), 0);
-	return v;
-}
-
 static char *
-outfile(struct env *e, const char *batch, const char *name)
+outfile(struct fixture_env *e, const char *batch, const char *name)
 {
 	return xasprintf("%s/out/dispatch/%s/%s", e->home, batch, name);
 }
@@ -86,7 +46,7 @@ outfile(struct env *e, const char *batch, const char *name)
 static void
 test_run_dispatches_every_card(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 	struct dispatch_list items = {0};
 	char *p;
@@ -98,9 +58,10 @@ test_run_dispatches_every_card(void **state)
 	assert_int_equal(res.employer, 3);
 	assert_int_equal(res.batches, 1);
 	assert_string_equal(res.last_batch, "20261126-01");
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'dispatched'"), 12);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
-				   "'dispatched' AND dispatched_at IS NOT NULL"),
+	assert_int_equal(
+		fixture_int(e->reg, "SELECT count(*) FROM card WHERE state = 'dispatched'"), 12);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+					     "'dispatched' AND dispatched_at IS NOT NULL"),
 			 12);
 
 	/* S10: one valid, unique number per mailed item and none for the others */
@@ -125,12 +86,15 @@ test_run_dispatches_every_card(void **state)
 	}
 	dispatch_list_release(&items);
 	/* mailed to the person (6) or to the employer (3) */
-	assert_int_equal(q(e->reg, "SELECT count(DISTINCT tracking_no) FROM dispatch_item"), 9);
+	assert_int_equal(
+		fixture_int(e->reg, "SELECT count(DISTINCT tracking_no) FROM dispatch_item"), 9);
 	/* bags of at most dispatch.bag_size = 2 */
-	assert_int_equal(q(e->reg, "SELECT max(n) FROM (SELECT count(*) n FROM dispatch_item "
-				   "WHERE tracking_no IS NOT NULL GROUP BY bag)"),
+	assert_int_equal(fixture_int(e->reg,
+				     "SELECT max(n) FROM (SELECT count(*) n FROM dispatch_item "
+				     "WHERE tracking_no IS NOT NULL GROUP BY bag)"),
 			 2);
-	assert_int_equal(q(e->reg, "SELECT next_serial FROM s10_counter WHERE prefix = 'EK'"), 10);
+	assert_int_equal(
+		fixture_int(e->reg, "SELECT next_serial FROM s10_counter WHERE prefix = 'EK'"), 10);
 
 	const char *files[] = {"mail-manifest.csv", "mail-manifest.xml", "mail-districts.csv",
 			       "letters.pdf",	    "pickup-BR00.csv",	 "pickup-BR01.csv",
@@ -150,13 +114,13 @@ test_run_dispatches_every_card(void **state)
 	assert_int_equal(res.cards, 0);
 	assert_int_equal(res.batches, 0);
 	dispatch_result_release(&res);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item"), 12);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item"), 12);
 }
 
 static void
 test_manifest_contents(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 	unsigned char *data;
 	size_t len;
@@ -201,7 +165,7 @@ test_manifest_contents(void **state)
 static void
 test_gb18030_and_masked_mobile(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 	unsigned char *data;
 	size_t len;
@@ -230,8 +194,8 @@ test_gb18030_and_masked_mobile(void **state)
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
 	dispatch_result_release(&res);
 	/* refused before a batch was made: nothing waits half-done */
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
-				   "'manifested'"),
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+					     "'manifested'"),
 			 0);
 	assert_int_equal(config_set(e->cfg, "dispatch.csv_encoding", "utf-8", CFG_CLI), 0);
 	assert_int_equal(config_set(e->cfg, "dispatch.manifest_mobile", "half", CFG_CLI), 0);
@@ -242,7 +206,7 @@ test_gb18030_and_masked_mobile(void **state)
 static void
 test_stopped_run_converges(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 	char *out = fs_join(e->home, "out"), *blocker;
 	unsigned char *first, *second;
@@ -255,18 +219,20 @@ test_stopped_run_converges(void **state)
 	assert_int_equal(fs_write_atomic(blocker, "x", 1, 0600), 0);
 	assert_true(stage_dispatch_run(e->cfg, e->home, e->reg, &res) < 0);
 	dispatch_result_release(&res);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
-				   "'manifested'"),
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+					     "'manifested'"),
 			 12);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'produced'"), 12);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM card WHERE state = 'produced'"),
+			 12);
 
 	unlink(blocker);
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
 	assert_int_equal(res.cards, 12);
 	assert_string_equal(res.last_batch, "20261126-01");
 	dispatch_result_release(&res);
-	assert_int_equal(q(e->reg, "SELECT count(DISTINCT batch) FROM dispatch_item"), 1);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'dispatched'"), 12);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(DISTINCT batch) FROM dispatch_item"), 1);
+	assert_int_equal(
+		fixture_int(e->reg, "SELECT count(*) FROM card WHERE state = 'dispatched'"), 12);
 	p = outfile(e, "20261126-01", "mail-manifest.csv");
 	assert_int_equal(fs_read_file(p, 1 << 20, &first, &l1), 0);
 	free(p);
@@ -294,7 +260,7 @@ test_stopped_run_converges(void **state)
 static void
 test_events(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 	char *tn = NULL, *emp = NULL, *file;
 	struct delivery_file_result dr;
@@ -325,8 +291,9 @@ test_events(void **state)
 	/* delivered by tracking number, twice (the second is a no-op) */
 	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, tn, "2026-11-28", NULL), 0);
 	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, tn, NULL, NULL), 0);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
-				   "state = 'delivered'"),
+	assert_int_equal(fixture_int(e->reg,
+				     "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
+				     "state = 'delivered'"),
 			 1);
 	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, "2026-02-30", NULL),
 			 CP_ERR_FORMAT);
@@ -336,8 +303,9 @@ test_events(void **state)
 	/* the employer returns a card: returned, then it cannot be delivered */
 	assert_int_equal(stage_dispatch_return(e->cfg, e->reg, emp, "employee left"), 0);
 	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, emp, NULL, NULL), CP_ERR_INVALID);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = 'returned' "
-				   "AND event_detail = 'employee left'"),
+	assert_int_equal(fixture_int(e->reg,
+				     "SELECT count(*) FROM dispatch_item WHERE state = 'returned' "
+				     "AND event_detail = 'employee left'"),
 			 1);
 
 	/* overdue: 31 days later, the two other employer cards are listed */
@@ -384,8 +352,10 @@ test_events(void **state)
 	assert_int_equal(dr.returned, 1);
 	assert_int_equal(dr.already, 1);
 	assert_int_equal(dr.bad, 3);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'delivered'"), 2);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE state = 'returned'"), 2);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM card WHERE state = 'delivered'"),
+			 2);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM card WHERE state = 'returned'"),
+			 2);
 	assert_int_equal(stage_dispatch_delivery_file(e->cfg, e->reg, "/nonexistent", devnull, &dr),
 			 CP_ERR_NOTFOUND);
 	fclose(devnull);
@@ -397,7 +367,7 @@ test_events(void **state)
 static void
 test_undispatchable_cards_are_skipped(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 
 	assert_int_equal(reg_exec(e->reg,
@@ -409,8 +379,9 @@ test_undispatchable_cards_are_skipped(void **state)
 	assert_int_equal(res.cards, 11);
 	assert_int_equal(res.skipped, 1);
 	dispatch_result_release(&res);
-	assert_int_equal(q(e->reg, "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
-				   "state = 'produced'"),
+	assert_int_equal(fixture_int(e->reg,
+				     "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
+				     "state = 'produced'"),
 			 1);
 	/* bad S10 configuration is refused before anything is written */
 	assert_int_equal(config_set(e->cfg, "dispatch.s10_prefix", "E1", CFG_CLI), 0);
@@ -421,7 +392,7 @@ test_undispatchable_cards_are_skipped(void **state)
 static void
 test_instant_and_counter(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result res;
 	long serial;
 
@@ -432,12 +403,13 @@ test_instant_and_counter(void **state)
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
 	assert_int_equal(res.pickup, 4);
 	dispatch_result_release(&res);
-	assert_int_equal(q(e->reg,
-			   "SELECT count(*) FROM card c JOIN dispatch_item d ON "
-			   "d.card_id = c.id WHERE c.card_no LIKE 'B0000001_' AND c.state = "
-			   "'delivered' AND d.state = 'delivered' AND d.method = 'pickup' AND "
-			   "d.tracking_no IS NULL"),
-			 1);
+	assert_int_equal(
+		fixture_int(e->reg,
+			    "SELECT count(*) FROM card c JOIN dispatch_item d ON "
+			    "d.card_id = c.id WHERE c.card_no LIKE 'B0000001_' AND c.state = "
+			    "'delivered' AND d.state = 'delivered' AND d.method = 'pickup' AND "
+			    "d.tracking_no IS NULL"),
+		1);
 
 	/* the S10 counter gives each serial once and stops at the last */
 	assert_int_equal(reg_exec(e->reg, "UPDATE s10_counter SET next_serial = 99999999"), 0);
@@ -490,14 +462,19 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_run_dispatches_every_card, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_manifest_contents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gb18030_and_masked_mobile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stopped_run_converges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_instant_and_counter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_dispatches_every_card, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_contents, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_gb18030_and_masked_mobile, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_stopped_run_converges, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_instant_and_counter, setup,
+						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_undispatchable_cards_are_skipped, setup,
-						teardown),
+						fixture_env_teardown),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fixture"))

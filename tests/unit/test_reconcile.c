@@ -24,65 +24,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct env {
-	char home[64];
-	char *key;
-	struct registry *reg;
-	struct config *cfg;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof(*e));
-	struct fixture_spec spec = {.n = 10};
-	struct dispatch_result dr;
-	char *db;
+	struct fixture_env *e = fixture_env_new("test_reconcile", 10);
 
-	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
-	snprintf(e->home, sizeof(e->home), "/tmp/test_reconcile.XXXXXX");
-	assert_non_null(mkdtemp(e->home));
-	db = fs_join(e->home, "registry.db");
-	assert_int_equal(registry_open(db, &e->reg), 0);
-	free(db);
-	e->cfg = config_new();
 	e->key = fs_join(e->home, "sign.pem");
 	assert_int_equal(config_set(e->cfg, "reconcile.signing_key", e->key, CFG_CLI), 0);
 	assert_int_equal(recon_keygen("sm2", e->key), 0);
-	assert_int_equal(fixture_build(e->reg, &spec), 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
-	dispatch_result_release(&dr);
+	fixture_env_dispatch(e);
 	*state = e;
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-	char *cmd = xasprintf("rm -rf '%s'", e->home);
-
-	registry_close(e->reg);
-	config_free(e->cfg);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", e->home);
-	free(cmd);
-	free(e->key);
-	free(e);
-	return 0;
-}
-
-static long long
-q(struct registry *reg, const char *sql)
-{
-	long long v = -1;
-
-	assert_int_equal(reg_query_int(reg, sql, &v), 0);
-	return v;
-}
-
 static char *
-report_path(struct env *e, const char *name)
+report_path(struct fixture_env *e, const char *name)
 {
 	return xasprintf("%s/out/reconcile/2026-11-26/%s", e->home, name);
 }
@@ -90,7 +46,7 @@ report_path(struct env *e, const char *name)
 static void
 test_totals_equal_registry(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct reconcile_result res;
 	const char *banks[] = {"ICBC", "CCB", "ABC"};
 	long long sum[5] = {0};
@@ -119,12 +75,14 @@ test_totals_equal_registry(void **state)
 		free(name);
 	}
 	/* independent counts straight from the registry */
-	assert_int_equal(sum[0], q(e->reg, "SELECT count(*) FROM card"));
-	assert_int_equal(sum[1], q(e->reg, "SELECT count(*) FROM production_attempt WHERE state "
-					   "= 'produced'"));
-	assert_int_equal(sum[2], q(e->reg, "SELECT count(*) FROM production_attempt WHERE state "
-					   "= 'spoiled'"));
-	assert_int_equal(sum[3], q(e->reg, "SELECT count(*) FROM dispatch_item"));
+	assert_int_equal(sum[0], fixture_int(e->reg, "SELECT count(*) FROM card"));
+	assert_int_equal(sum[1],
+			 fixture_int(e->reg, "SELECT count(*) FROM production_attempt WHERE state "
+					     "= 'produced'"));
+	assert_int_equal(sum[2],
+			 fixture_int(e->reg, "SELECT count(*) FROM production_attempt WHERE state "
+					     "= 'spoiled'"));
+	assert_int_equal(sum[3], fixture_int(e->reg, "SELECT count(*) FROM dispatch_item"));
 	assert_int_equal(sum[0], 10);
 	assert_int_equal(sum[2], 3);
 }
@@ -132,7 +90,7 @@ test_totals_equal_registry(void **state)
 static void
 test_roundtrip_and_verify(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct reconcile_result res;
 	char *xml = report_path(e, "ICBC-2026-11-26.xml"),
 	     *csv = report_path(e, "ICBC-2026-11-26.csv");
@@ -199,7 +157,7 @@ test_roundtrip_and_verify(void **state)
 static void
 test_algorithms(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	const char *algs[] = {"sm2", "ecdsa-p256", "rsa-pss"};
 	const char msg[] = "BankReconciliation";
 
@@ -255,7 +213,7 @@ test_algorithms(void **state)
 static void
 test_keystore_key(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	unsigned char c1[LMK_LEN], c2[LMK_LEN];
 	const unsigned char *comps[2] = {c1, c2};
 	char *f1 = fs_join(e->home, "c1.key"), *f2 = fs_join(e->home, "c2.key"),
@@ -333,7 +291,7 @@ test_parse_errors(void **state)
 static void
 test_sla_classes(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct sla_counts *v;
 	size_t n;
 	char *sql;
@@ -385,7 +343,7 @@ test_sla_classes(void **state)
 static void
 test_refund_file(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct reconcile_result res;
 	char *p = report_path(e, "refunds-2026-11-26.csv");
 	unsigned char *data;
@@ -408,13 +366,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_totals_equal_registry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip_and_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_algorithms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keystore_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_totals_equal_registry, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_and_verify, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_algorithms, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_keystore_key, setup, fixture_env_teardown),
 		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test_setup_teardown(test_sla_classes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refund_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sla_classes, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_refund_file, setup, fixture_env_teardown),
 	};
 
 	log_set_level(LOG_ERROR);

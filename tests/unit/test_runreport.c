@@ -22,46 +22,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct env {
-	char home[64];
-	struct registry *reg;
-	struct config *cfg;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof(*e));
-	struct fixture_spec spec = {.n = 9};
-	struct dispatch_result dr;
-	char *db;
+	struct fixture_env *e = fixture_env_new("test_runreport", 9);
 
-	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
-	snprintf(e->home, sizeof(e->home), "/tmp/test_runreport.XXXXXX");
-	assert_non_null(mkdtemp(e->home));
-	db = fs_join(e->home, "registry.db");
-	assert_int_equal(registry_open(db, &e->reg), 0);
-	free(db);
-	e->cfg = config_new();
-	assert_int_equal(fixture_build(e->reg, &spec), 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
-	dispatch_result_release(&dr);
+	fixture_env_dispatch(e);
 	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-	char *cmd = xasprintf("rm -rf '%s'", e->home);
-
-	registry_close(e->reg);
-	config_free(e->cfg);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", e->home);
-	free(cmd);
-	free(e);
 	return 0;
 }
 
@@ -88,7 +55,7 @@ fill(struct runreport *rr)
 static void
 test_render(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct runreport rr;
 	struct buf html;
 	const char *h;
@@ -141,7 +108,7 @@ test_render(void **state)
 static void
 test_write(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct runreport rr;
 	struct stat st;
 	char *path = NULL;
@@ -162,8 +129,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_render, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_write, setup, fixture_env_teardown),
 	};
 
 	log_set_level(LOG_ERROR);

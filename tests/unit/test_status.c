@@ -21,48 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct env {
-	char home[64];
-	struct registry *reg;
-	struct config *cfg;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof(*e));
-	struct fixture_spec spec = {.n = 8};
-	char *db;
-
-	setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
-	snprintf(e->home, sizeof(e->home), "/tmp/test_status.XXXXXX");
-	assert_non_null(mkdtemp(e->home));
-	db = fs_join(e->home, "registry.db");
-	assert_int_equal(registry_open(db, &e->reg), 0);
-	free(db);
-	e->cfg = config_new();
-	assert_int_equal(fixture_build(e->reg, &spec), 0);
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-	char *cmd = xasprintf("rm -rf '%s'", e->home);
-
-	registry_close(e->reg);
-	config_free(e->cfg);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", e->home);
-	free(cmd);
-	free(e);
+	*state = fixture_env_new("test_status", 8);
 	return 0;
 }
 
 static char *
-status_text(struct env *e, const char *id, int json, int *rc)
+status_text(struct fixture_env *e, const char *id, int json, int *rc)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -76,7 +43,7 @@ status_text(struct env *e, const char *id, int json, int *rc)
 static void
 test_person(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result dr;
 	char id[19], *t;
 	int rc;
@@ -173,7 +140,7 @@ count_lines(const char *path)
 static void
 test_feed_watermark(void **state)
 {
-	struct env *e = *state;
+	struct fixture_env *e = *state;
 	struct dispatch_result dr;
 	char *p1 = fs_join(e->home, "feed1.jsonl"), *p2 = fs_join(e->home, "feed2.jsonl"),
 	     *p3 = fs_join(e->home, "feed3.jsonl"), *w = NULL, id[19];
@@ -228,9 +195,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_person, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_person, setup, fixture_env_teardown),
 		cmocka_unit_test(test_describe),
-		cmocka_unit_test_setup_teardown(test_feed_watermark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feed_watermark, setup, fixture_env_teardown),
 	};
 
 	log_set_level(LOG_ERROR);
