@@ -7,12 +7,24 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "formats/base64.h"
+#include "formats/schemas.h"
+
+#include <libxml/parser.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+int
+app_parse_init(void)
+{
+	xmlInitParser();
+	if (!schema_get(APP_FORMAT_EMPLOYER_XML) || !schema_get(APP_FORMAT_ONLINE_XML))
+		return CP_ERR_INVALID;
+	return 0;
+}
 
 const char *
 app_format_name(enum app_format fmt)

@@ -43,6 +43,10 @@ struct parse_fail {
  * stops the parse and is returned as is (registry failure: not the file's fault). */
 typedef int (*app_record_fn)(void *arg, struct app_record *rec);
 
+/* Once, before parsing on several threads: initialises libxml2 and compiles the built-in
+ * schemas (both are lazy otherwise, and not safe to race). */
+int app_parse_init(void);
+
 /* "employer-xml", "online-xml", "counter-csv", "unknown". */
 const char *app_format_name(enum app_format fmt);
 

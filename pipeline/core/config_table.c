@@ -31,6 +31,7 @@ const struct config_key config_keys[] = {
 	{ "log.format", CFG_STR, "text", "text or json (stderr); the log file is always JSON lines" },
 
 	/* ingest */
+	{ "ingest.threads", CFG_INT, "0", "ingest reader threads: hashing, parsing, photos (0: one per online CPU)" },
 	{ "ingest.max_file_bytes", CFG_INT, "2147483648", "largest input file accepted, decompressed" },
 	{ "ingest.max_gzip_ratio", CFG_INT, "200", "largest decompression ratio before a file counts as a gzip bomb" },
 	{ "ingest.max_record_bytes", CFG_INT, "4194304", "largest single record (with its inline photo)" },

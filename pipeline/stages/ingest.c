@@ -8,26 +8,27 @@
  * if the file itself is bad, 'quarantined' with no rows and moves to quarantine/ with a
  * report beside it. A crash leaves at worst a file 'ingesting', which the next run redoes
  * from scratch.
+ *
+ * Reading (hash, parse, photos) runs ahead on reader threads (ingest_read.c); this file
+ * takes their files and records in order and is the only one that touches the registry.
  */
 #include "stages/ingest.h"
 
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
-#include "core/hex.h"
-#include "personalization/crypto/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
 #include "formats/app_parse.h"
 #include "registry/reg_ingest.h"
 #include "rules/reasons.h"
+#include "stages/ingest_read.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,64 +42,21 @@ struct ingest {
 	struct config *cfg;
 	struct registry *reg;
 	char *inbox, *inbox_real, *archive, *quarantine, *photos;
-	struct parse_limits lim;
-	struct instream_limits slim;
+	struct ingest_env env; /* what the readers see */
+	struct reader_pool *readers;
 	struct ingest_counts *counts;
 	int photos_fd;
 };
 
-/* One file being read. */
+/* One file being recorded. */
 struct file_run {
 	struct ingest *ig;
 	const char *name;
-	enum app_format fmt;
-	char *dir; /* the file's folder, for photo references */
 	struct reg_ingest_writer *w;
-	long long file_id, records, rejected, photos;
+	long long file_id, records, rejected;
 	int in_batch, photos_dirty;
 	char *channel;
 };
-
-static int
-sha256_file(const char *path, char **hex, off_t *size)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char buf[65536], md[32];
-	unsigned int n = 0;
-	char out[65];
-	ssize_t got;
-	int fd, r = 0;
-
-	*hex = NULL;
-	*size = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		EVP_MD_CTX_free(ctx);
-		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
-			      path, strerror(errno));
-	}
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while ((got = read(fd, buf, sizeof(buf))) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
-		*size += got;
-	}
-	close(fd);
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	if (r == 0) {
-		hex_encode(md, 32, out);
-		for (int i = 0; i < 64; i++)
-			out[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
-		*hex = xstrdup(out);
-	}
-	return r;
-}
 
 /* Mask what may be an ID number or a mobile in a message (libxml2 echoes values). */
 static void
@@ -122,123 +80,6 @@ scrub(char *s)
 	}
 }
 
-/* ---- photos ---- */
-
-/* Store the record's photo once under spool/photos/<sha256>.jpg. Written to a temporary
- * name and renamed; made durable by one syncfs() before the batch that names it commits
- * (an fsync per photo would cost more than everything else ingest does). */
-static int
-store_photo(struct file_run *fr, struct app_record *rec)
-{
-	struct ingest *ig = fr->ig;
-	char hex[65], *name = NULL, *tmp;
-	struct stat st;
-	int fd, r;
-
-	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
-		return r;
-	name = xasprintf("%s.jpg", hex);
-	if (fstatat(ig->photos_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    (unsigned long)st.st_size == rec->photo_len)
-		goto done; /* stored before (the same bytes: same name) */
-	tmp = xasprintf("%s.tmp.%ld", name, (long)getpid());
-	fd = openat(ig->photos_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		    0600);
-	if (fd < 0) {
-		r = cp_err(CP_ERR_IO, "cannot create photo '%s/%s': %s", ig->photos, tmp,
-			   strerror(errno));
-	} else {
-		const unsigned char *p = rec->photo;
-		size_t left = rec->photo_len;
-
-		while (left && r == 0) {
-			ssize_t n = write(fd, p, left);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", ig->photos,
-					   tmp, strerror(errno));
-			else
-				p += n, left -= (size_t)n;
-		}
-		if (close(fd) < 0 && r == 0)
-			r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", ig->photos, tmp,
-				   strerror(errno));
-		if (r == 0 && renameat(ig->photos_fd, tmp, ig->photos_fd, name) < 0)
-			r = cp_err(CP_ERR_IO, "cannot rename photo '%s/%s': %s", ig->photos, tmp,
-				   strerror(errno));
-		if (r < 0)
-			unlinkat(ig->photos_fd, tmp, 0);
-	}
-	free(tmp);
-	if (r == 0) {
-		fr->photos_dirty = 1;
-		fr->photos++;
-	}
-done:
-	if (r == 0) {
-		free(rec->photo_sha256);
-		rec->photo_sha256 = xstrdup(hex);
-	}
-	free(name);
-	return r;
-}
-
-/* A photo reference: below the file's folder (also after symlinks), an existing file. */
-static void
-load_photo_ref(struct file_run *fr, struct app_record *rec)
-{
-	struct ingest *ig = fr->ig;
-	char *path = fs_join(fr->dir, rec->photo_ref), *real = NULL;
-	/* the field as the format names it: CSV column or XML element */
-	const char *field = fr->fmt == APP_FORMAT_COUNTER_CSV ? "photo" : "Photo";
-	unsigned char *data = NULL;
-	size_t len = 0, il = strlen(ig->inbox_real);
-	struct stat st;
-	int r;
-
-	if (stat(path, &st) < 0) {
-		app_record_reject(rec, "photo-ref-missing", field,
-				  "%s, field '%s': photo file '%s' does not exist next to the file",
-				  rec->location, field, rec->photo_ref);
-		goto out;
-	}
-	real = realpath(path, NULL);
-	if (!real || strncmp(real, ig->inbox_real, il) != 0 || real[il] != '/') {
-		app_record_reject(rec, "photo-ref-outside", field,
-				  "%s, field '%s': photo reference '%s' leads outside the file's "
-				  "folder (through a symbolic link)",
-				  rec->location, field, rec->photo_ref);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		app_record_reject(rec, "photo-ref-missing", field,
-				  "%s, field '%s': photo reference '%s' is not a regular file",
-				  rec->location, field, rec->photo_ref);
-		goto out;
-	}
-	r = fs_read_file(real, ig->lim.max_record_bytes, &data, &len);
-	if (r == CP_ERR_LIMIT) {
-		app_record_reject(rec, "record-too-large", field,
-				  "%s, field '%s': photo file '%s' is larger than the limit of %zu "
-				  "bytes (ingest.max_record_bytes)",
-				  rec->location, field, rec->photo_ref, ig->lim.max_record_bytes);
-	} else if (r < 0) {
-		app_record_reject(rec, "photo-ref-missing", field,
-				  "%s, field '%s': photo file '%s' cannot be read", rec->location,
-				  field, rec->photo_ref);
-	} else {
-		rec->photo = data;
-		rec->photo_len = len;
-		data = NULL;
-	}
-out:
-	free(data);
-	free(real);
-	free(path);
-}
-
 /* ---- records ---- */
 
 static int
@@ -253,16 +94,15 @@ batch_commit(struct file_run *fr)
 	return registry_commit(fr->ig->reg);
 }
 
+/* One record from the file's reader: its photo (if any) is stored already. */
 static int
-on_record(void *arg, struct app_record *rec)
+add_record(struct file_run *fr, struct app_record *rec)
 {
-	struct file_run *fr = arg;
 	int r;
 
-	if (!rec->reject_code && rec->photo_ref && !rec->photo)
-		load_photo_ref(fr, rec);
-	if (!rec->reject_code && rec->photo && (r = store_photo(fr, rec)) < 0)
-		return r;
+	/* a photo the reader wrote is made durable before the batch naming it commits */
+	if (rec->photo_sha256)
+		fr->photos_dirty = 1;
 	if (!fr->channel && rec->channel && strcmp(rec->channel, "unknown"))
 		fr->channel = xstrdup(rec->channel);
 	if (!fr->in_batch) {
@@ -404,27 +244,44 @@ out:
 	return r;
 }
 
+/* The records of file i as its reader hands them over, in order, into the registry. */
 static int
-ingest_file(struct ingest *ig, const char *name)
+record_file(struct ingest *ig, size_t i, struct file_run *fr)
 {
-	struct file_run fr = {.ig = ig, .name = name};
-	struct reg_input_file known = {0};
-	struct parse_fail f = {0};
-	struct instream s;
-	enum app_format fmt = APP_FORMAT_UNKNOWN;
-	char *path = fs_join(ig->inbox, name), *sha = NULL, *where = NULL, *arch = NULL;
-	off_t size = 0;
-	int r, pr;
+	struct app_record *rec;
+	int r = 0;
 
-	fr.dir = xstrdup(ig->inbox);
-	if ((r = sha256_file(path, &sha, &size)) == CP_ERR_NOTFOUND) {
+	while (reader_next(ig->readers, i, &rec) == 1) {
+		if (r == 0)
+			r = add_record(fr, rec);
+		app_record_release(rec);
+		free(rec);
+		if (r < 0)
+			break; /* reader_done() stops the reader and drops the rest */
+	}
+	return r;
+}
+
+static int
+ingest_file(struct ingest *ig, size_t i)
+{
+	struct read_file *rf = reader_hash(ig->readers, i);
+	struct file_run fr = {.ig = ig, .name = rf->name};
+	struct reg_input_file known = {0};
+	const char *name = rf->name, *sha = rf->sha;
+	char *path = fs_join(ig->inbox, name), *where = NULL, *arch = NULL;
+	int r;
+
+	if (rf->hash_rc == CP_ERR_NOTFOUND) {
 		/* taken away by its channel since the inbox was listed: nothing to do */
 		log_warn("ingest", "file '%s' vanished from the inbox before it was read", name);
 		r = 0;
 		goto out;
 	}
-	if (r < 0)
+	if (rf->hash_rc < 0) {
+		r = cp_err(rf->hash_rc, "%s", rf->err ? rf->err : "cannot read the file");
 		goto out;
+	}
 	ig->counts->files++;
 	r = reg_ingest_find_file(ig->reg, sha, &known);
 	if (r == 0 && strcmp(known.status, "ingesting") != 0) {
@@ -461,48 +318,47 @@ ingest_file(struct ingest *ig, const char *name)
 		goto out;
 	}
 
-	if ((unsigned long long)size > ig->slim.max_bytes) {
+	if (rf->too_large) {
 		/* plain or compressed, a raw file this large is refused unread */
+		struct parse_fail f = {0};
+
 		parse_failf(&f, "file-too-large", 0,
 			    "the file is %lld bytes, larger than the limit of %llu "
 			    "(ingest.max_file_bytes)",
-			    (long long)size, ig->slim.max_bytes);
-		r = quarantine_new(ig, &fr, path, sha, fmt, &f);
+			    (long long)rf->size, ig->env.slim.max_bytes);
+		r = quarantine_new(ig, &fr, path, sha, APP_FORMAT_UNKNOWN, &f);
 		goto out;
 	}
-	if ((r = instream_open_file(&s, path, &ig->slim)) < 0)
+	if ((r = reg_ingest_writer_open(ig->reg, fr.file_id, &fr.w)) < 0)
 		goto out;
-	if ((r = reg_ingest_writer_open(ig->reg, fr.file_id, &fr.w)) < 0) {
-		instream_close(&s);
-		goto out;
-	}
-	pr = app_format_detect(&s, &fmt, &f);
-	fr.fmt = fmt;
-	if (pr == 0)
-		pr = app_parse(&s, fmt, &ig->lim, on_record, &fr, &f);
-	instream_close(&s);
-	if (pr == CP_ERR_FORMAT && f.code && !strcmp(f.code, INSTREAM_IO_ERROR)) {
-		pr = cp_err(CP_ERR_IO, "file '%s': %s", name, f.detail);
-	}
-	if (pr < 0 && pr != CP_ERR_FORMAT) {
-		/* not the file's fault: leave it 'ingesting' for the next run */
+	if ((r = record_file(ig, i, &fr)) < 0) {
+		/* the registry failed: not the file's fault, it stays 'ingesting' for the next
+		 * run */
 		if (fr.in_batch)
 			registry_rollback(ig->reg);
-		r = cp_err_wrap(pr, "file '%s': ", name);
+		r = cp_err_wrap(r, "file '%s': ", name);
 		goto out;
 	}
-	if (pr == CP_ERR_FORMAT) {
+	/* the reader is at the end of the file: its verdict on the file is final */
+	if (rf->parse_rc < 0 && rf->parse_rc != CP_ERR_FORMAT) {
+		/* not the file's fault (disk, memory): leave it 'ingesting' for the next run */
+		if (fr.in_batch)
+			registry_rollback(ig->reg);
+		r = cp_err(rf->parse_rc, "file '%s': %s", name, rf->err ? rf->err : "read failed");
+		goto out;
+	}
+	if (rf->parse_rc == CP_ERR_FORMAT) {
 		if (fr.in_batch)
 			registry_rollback(ig->reg);
 		fr.in_batch = 0;
-		r = quarantine_new(ig, &fr, path, sha, fmt, &f);
+		r = quarantine_new(ig, &fr, path, sha, rf->fmt, &rf->fail);
 		goto out;
 	}
 	if (!fr.in_batch && (r = registry_begin(ig->reg)) < 0)
 		goto out;
 	fr.in_batch = 1;
 	arch = xasprintf("archive/%s", sha);
-	if ((r = reg_ingest_file_done(ig->reg, fr.file_id, app_format_name(fmt),
+	if ((r = reg_ingest_file_done(ig->reg, fr.file_id, app_format_name(rf->fmt),
 				      fr.channel ? fr.channel : "unknown", fr.records, arch)) < 0 ||
 	    (r = batch_commit(&fr)) < 0) {
 		registry_rollback(ig->reg);
@@ -513,17 +369,16 @@ ingest_file(struct ingest *ig, const char *name)
 	ig->counts->files_ingested++;
 	ig->counts->records += fr.records;
 	ig->counts->rejected += fr.rejected;
-	ig->counts->photos += fr.photos;
+	ig->counts->photos += rf->photos_stored;
 	log_info("ingest", "file '%s': %s, %lld records (%lld rejected by ingest), archived as %s",
-		 name, app_format_name(fmt), fr.records, fr.rejected, arch);
+		 name, app_format_name(rf->fmt), fr.records, fr.rejected, arch);
 out:
+	reader_done(ig->readers, i);
 	reg_ingest_writer_free(fr.w);
 	reg_input_file_release(&known);
 	free(fr.channel);
-	free(fr.dir);
 	free(arch);
 	free(where);
-	free(sha);
 	free(path);
 	return r;
 }
@@ -571,6 +426,7 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 	struct progress prog;
 	char **names = NULL, *spool = NULL;
 	size_t nnames = 0, cap = 0;
+	long long threads;
 	struct dirent *de;
 	DIR *d = NULL;
 	int r = 0;
@@ -581,10 +437,20 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 	ig.quarantine = config_path(cfg, "paths.quarantine", home);
 	spool = config_path(cfg, "paths.spool", home);
 	ig.photos = fs_join(spool, "photos");
-	ig.slim.max_bytes = (unsigned long long)config_int(cfg, "ingest.max_file_bytes");
-	ig.slim.max_ratio = (unsigned long)config_int(cfg, "ingest.max_gzip_ratio");
-	ig.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
-	ig.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
+	ig.env.slim.max_bytes = (unsigned long long)config_int(cfg, "ingest.max_file_bytes");
+	ig.env.slim.max_ratio = (unsigned long)config_int(cfg, "ingest.max_gzip_ratio");
+	ig.env.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
+	ig.env.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
+	threads = config_int(cfg, "ingest.threads");
+	if (threads < 0 || threads > 16) {
+		r = cp_err(CP_ERR_CONFIG, "ingest.threads %lld: expected 0..16", threads);
+		goto out;
+	}
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = cpus < 1 ? 1 : cpus > 16 ? 16 : cpus;
+	}
 	registry_set_actor(reg, "ingest");
 
 	if ((r = fs_mkdirs(ig.archive, 0700)) < 0 || (r = fs_mkdirs(ig.quarantine, 0700)) < 0 ||
@@ -615,9 +481,16 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 	if (nnames)
 		qsort(names, nnames, sizeof(*names), cmp_names);
 
+	ig.env.inbox = ig.inbox;
+	ig.env.inbox_real = ig.inbox_real;
+	ig.env.photos = ig.photos;
+	ig.env.photos_fd = ig.photos_fd;
+	if ((r = app_parse_init()) < 0 ||
+	    (r = reader_pool_start(&ig.env, names, nnames, (int)threads, &ig.readers)) < 0)
+		goto out;
 	progress_start(&prog, "ingest files", (long long)nnames);
 	for (size_t i = 0; i < nnames && r == 0; i++) {
-		r = ingest_file(&ig, names[i]);
+		r = ingest_file(&ig, i);
 		progress_update(&prog, (long long)i + 1);
 	}
 	progress_end(&prog);
@@ -627,6 +500,7 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 		 counts->files, counts->files_ingested, counts->files_known,
 		 counts->files_quarantined, counts->records, counts->rejected, counts->photos);
 out:
+	reader_pool_free(ig.readers); /* first: the readers use names and photos_fd */
 	if (d)
 		closedir(d);
 	if (ig.photos_fd >= 0)

@@ -5,6 +5,7 @@
  * touches the registry stays on the caller's thread, in order.
  */
 #include "stages/prepare_photos.h"
+#include "stages/photo_store.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -133,7 +134,7 @@ check_one(const struct photo_checker *pc, struct photo_job *job)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
-	char *path = xasprintf("%s/%s.jpg", pc->dir, job->sha);
+	char *path = photo_store_find(pc->dir, job->sha);
 	int r = fs_read_file(path, PHOTO_READ_MAX, &data, &len);
 
 	if (r == CP_ERR_NOTFOUND) {

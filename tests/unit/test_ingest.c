@@ -142,7 +142,7 @@ test_good_bad_and_rerun(void **state)
 	assert_true(exists("quarantine/b.xml") && exists("quarantine/b.xml.report.txt"));
 	assert_true(exists("quarantine/c.csv") && exists("quarantine/c.csv.report.txt"));
 	assert_true(exists("inbox/photo.jpg"));
-	assert_true(exists("spool/photos/"
+	assert_true(exists("spool/photos/c3/"
 			   "c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2.jpg"));
 	assert_int_equal(q("SELECT count(*) FROM application WHERE photo_sha256 = "
 			   "'c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2'"),

@@ -1,0 +1,445 @@
+/*
+ * ingest_read.c - the inbox's files read ahead on reader threads (see ingest_read.h).
+ *
+ * One mutex and one condition variable cover the pool: a reader waits for a window slot
+ * or queue space, the caller for a hash or a record. Waits are rare and short (the queue
+ * holds QUEUE_LEN records), so one of each is simpler than per-file ones and costs nothing.
+ */
+#include "stages/ingest_read.h"
+
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hex.h"
+#include "core/mem.h"
+#include "personalization/crypto/hash.h"
+#include "stages/photo_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define QUEUE_LEN 256 /* records waiting per file */
+#define MAX_READERS 16
+
+struct job {
+	struct reader_pool *pool;
+	struct read_file rf;
+	char *path;
+	struct app_record **q; /* ring of QUEUE_LEN */
+	size_t head, count;
+	int hashed, parsed, cancel, taken;
+};
+
+struct reader_pool {
+	const struct ingest_env *env;
+	struct job *jobs;
+	size_t n, next, consumer; /* next file to take; the file the caller is on */
+	size_t window;		  /* files a reader may be ahead of the caller */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t tids[MAX_READERS];
+	int nthreads, stop;
+};
+
+/* ---- one file's bytes ---- */
+
+static int
+sha256_file(const char *path, char **hex, off_t *size)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[65536], md[32];
+	unsigned int n = 0;
+	char out[65];
+	ssize_t got;
+	int fd, r = 0;
+
+	*hex = NULL;
+	*size = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		EVP_MD_CTX_free(ctx);
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
+			      path, strerror(errno));
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		*size += got;
+	}
+	close(fd);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	if (r == 0) {
+		hex_encode(md, 32, out);
+		for (int i = 0; i < 64; i++)
+			out[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
+		*hex = xstrdup(out);
+	}
+	return r;
+}
+
+/* ---- photos ---- */
+
+/* Store the record's photo once under spool/photos (photo_store.h): written to a temporary
+ * name of this thread's (two readers may store the same photo at once) and renamed. */
+static int
+store_photo(struct job *j, struct app_record *rec)
+{
+	const struct ingest_env *env = j->pool->env;
+	char hex[65], *name = NULL, *tmp;
+	struct stat st;
+	int fd, r;
+
+	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
+		return r;
+	name = photo_store_rel(hex);
+	if (fstatat(env->photos_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long)st.st_size == rec->photo_len)
+		goto done; /* stored before (the same bytes: same name) */
+	name[2] = '\0';	   /* its sub-folder, made durable by the batch's fs_sync_fs() too */
+	if (mkdirat(env->photos_fd, name, 0700) < 0 && errno != EEXIST) {
+		r = cp_err(CP_ERR_IO, "cannot create '%s/%s': %s", env->photos, name,
+			   strerror(errno));
+		free(name);
+		return r;
+	}
+	name[2] = '/';
+	/* "<name>.<tid>.tmp.<pid>": fs_clean_stale_tmp() knows it by its pid */
+	tmp = xasprintf("%s.%ld.tmp.%ld", name, (long)gettid(), (long)getpid());
+	fd = openat(env->photos_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+	if (fd < 0) {
+		r = cp_err(CP_ERR_IO, "cannot create photo '%s/%s': %s", env->photos, tmp,
+			   strerror(errno));
+	} else {
+		const unsigned char *p = rec->photo;
+		size_t left = rec->photo_len;
+
+		while (left && r == 0) {
+			ssize_t n = write(fd, p, left);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos,
+					   tmp, strerror(errno));
+			else
+				p += n, left -= (size_t)n;
+		}
+		if (close(fd) < 0 && r == 0)
+			r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
+				   strerror(errno));
+		if (r == 0 && renameat(env->photos_fd, tmp, env->photos_fd, name) < 0)
+			r = cp_err(CP_ERR_IO, "cannot rename photo '%s/%s': %s", env->photos, tmp,
+				   strerror(errno));
+		if (r < 0)
+			unlinkat(env->photos_fd, tmp, 0);
+	}
+	free(tmp);
+	if (r == 0)
+		j->rf.photos_stored++;
+done:
+	if (r == 0) {
+		free(rec->photo_sha256);
+		rec->photo_sha256 = xstrdup(hex);
+	}
+	free(name);
+	return r;
+}
+
+/* A photo reference: below the inbox (also after symlinks), an existing regular file. */
+static void
+load_photo_ref(struct job *j, struct app_record *rec)
+{
+	const struct ingest_env *env = j->pool->env;
+	char *path = fs_join(env->inbox, rec->photo_ref), *real = NULL;
+	/* the field as the format names it: CSV column or XML element */
+	const char *field = j->rf.fmt == APP_FORMAT_COUNTER_CSV ? "photo" : "Photo";
+	unsigned char *data = NULL;
+	size_t len = 0, il = strlen(env->inbox_real);
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) < 0) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo file '%s' does not exist next to the file",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	real = realpath(path, NULL);
+	if (!real || strncmp(real, env->inbox_real, il) != 0 || real[il] != '/') {
+		app_record_reject(rec, "photo-ref-outside", field,
+				  "%s, field '%s': photo reference '%s' leads outside the file's "
+				  "folder (through a symbolic link)",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo reference '%s' is not a regular file",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	r = fs_read_file(real, env->lim.max_record_bytes, &data, &len);
+	if (r == CP_ERR_LIMIT) {
+		app_record_reject(rec, "record-too-large", field,
+				  "%s, field '%s': photo file '%s' is larger than the limit of %zu "
+				  "bytes (ingest.max_record_bytes)",
+				  rec->location, field, rec->photo_ref, env->lim.max_record_bytes);
+	} else if (r < 0) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo file '%s' cannot be read", rec->location,
+				  field, rec->photo_ref);
+	} else {
+		rec->photo = data;
+		rec->photo_len = len;
+		data = NULL;
+	}
+out:
+	free(data);
+	free(real);
+	free(path);
+}
+
+/* ---- the reader threads ---- */
+
+/* The parser's callback: finish the record's photo, then queue it for the caller. */
+static int
+on_record(void *arg, struct app_record *rec)
+{
+	struct job *j = arg;
+	struct reader_pool *p = j->pool;
+	struct app_record *own;
+	int r;
+
+	if (!rec->reject_code && rec->photo_ref && !rec->photo)
+		load_photo_ref(j, rec);
+	if (!rec->reject_code && rec->photo && (r = store_photo(j, rec)) < 0)
+		return r;
+	/* the registry keeps the hash, not the bytes */
+	free(rec->photo);
+	rec->photo = NULL;
+	rec->photo_len = 0;
+	own = xmalloc(sizeof(*own));
+	*own = *rec;
+	memset(rec, 0, sizeof(*rec)); /* the parser's release now frees nothing */
+
+	pthread_mutex_lock(&p->mu);
+	while (j->count == QUEUE_LEN && !j->cancel)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (j->cancel) {
+		pthread_mutex_unlock(&p->mu);
+		app_record_release(own);
+		free(own);
+		return CP_ERR_INVALID; /* the caller is done with this file */
+	}
+	j->q[(j->head + j->count) % QUEUE_LEN] = own;
+	if (j->count++ == 0)
+		pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+static void
+read_one(struct job *j)
+{
+	struct reader_pool *p = j->pool;
+	const struct ingest_env *env = p->env;
+	struct read_file *rf = &j->rf;
+	struct instream s;
+	int hr, r;
+
+	hr = sha256_file(j->path, &rf->sha, &rf->size);
+	pthread_mutex_lock(&p->mu);
+	rf->hash_rc = hr;
+	if (hr < 0)
+		rf->err = xstrdup(cp_errmsg());
+	rf->too_large = hr == 0 && (unsigned long long)rf->size > env->slim.max_bytes;
+	j->hashed = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+
+	/* a file too large is refused unread; one that vanished or failed has nothing */
+	r = 0;
+	if (hr == 0 && !rf->too_large) {
+		if ((r = instream_open_file(&s, j->path, &env->slim)) == 0) {
+			r = app_format_detect(&s, &rf->fmt, &rf->fail);
+			if (r == 0)
+				r = app_parse(&s, rf->fmt, &env->lim, on_record, j, &rf->fail);
+			instream_close(&s);
+			if (r == CP_ERR_FORMAT && rf->fail.code &&
+			    !strcmp(rf->fail.code, INSTREAM_IO_ERROR))
+				r = cp_err(CP_ERR_IO, "%s", rf->fail.detail);
+		}
+		if (r < 0 && r != CP_ERR_FORMAT)
+			rf->err = xstrdup(cp_errmsg());
+	}
+	pthread_mutex_lock(&p->mu);
+	rf->parse_rc = r;
+	j->parsed = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader_pool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!p->stop && p->next < p->n && p->next >= p->consumer + p->window)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->next >= p->n)
+			break;
+		j = &p->jobs[p->next++];
+		j->taken = 1;
+		j->q = xcalloc(QUEUE_LEN, sizeof(*j->q));
+		pthread_mutex_unlock(&p->mu);
+		read_one(j);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* ---- the caller's side ---- */
+
+int
+reader_pool_start(const struct ingest_env *env, char *const *names, size_t n, int threads,
+		  struct reader_pool **out)
+{
+	struct reader_pool *p = xcalloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (threads < 1)
+		threads = 1;
+	if (threads > MAX_READERS)
+		threads = MAX_READERS;
+	p->env = env;
+	p->n = n;
+	p->jobs = xcalloc(n ? n : 1, sizeof(*p->jobs));
+	/* each reader one file ahead of the one the caller is on, and one more to start */
+	p->window = (size_t)threads + 1;
+	for (size_t i = 0; i < n; i++) {
+		p->jobs[i].pool = p;
+		p->jobs[i].rf.name = names[i];
+		p->jobs[i].path = fs_join(env->inbox, names[i]);
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (int t = 0; t < threads; t++) {
+		if (pthread_create(&p->tids[t], NULL, reader_main, p) != 0)
+			break;
+		p->nthreads++;
+	}
+	if (p->nthreads == 0) {
+		reader_pool_free(p);
+		return cp_err(CP_ERR_NOMEM, "cannot start an ingest reader thread");
+	}
+	*out = p;
+	return 0;
+}
+
+struct read_file *
+reader_hash(struct reader_pool *p, size_t i)
+{
+	struct job *j = &p->jobs[i];
+
+	pthread_mutex_lock(&p->mu);
+	while (!j->hashed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return &j->rf;
+}
+
+int
+reader_next(struct reader_pool *p, size_t i, struct app_record **rec)
+{
+	struct job *j = &p->jobs[i];
+	int got = 0;
+
+	*rec = NULL;
+	pthread_mutex_lock(&p->mu);
+	while (j->count == 0 && !j->parsed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (j->count) {
+		*rec = j->q[j->head];
+		j->head = (j->head + 1) % QUEUE_LEN;
+		if (j->count-- == QUEUE_LEN)
+			pthread_cond_broadcast(&p->cv);
+		got = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return got;
+}
+
+void
+reader_done(struct reader_pool *p, size_t i)
+{
+	struct job *j = &p->jobs[i];
+
+	pthread_mutex_lock(&p->mu);
+	j->cancel = 1;
+	pthread_cond_broadcast(&p->cv);
+	while (j->taken && !j->parsed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	while (j->count) {
+		struct app_record *rec = j->q[j->head];
+
+		j->head = (j->head + 1) % QUEUE_LEN;
+		j->count--;
+		app_record_release(rec);
+		free(rec);
+	}
+	p->consumer = i + 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+reader_pool_free(struct reader_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	for (size_t i = 0; i < p->n; i++)
+		p->jobs[i].cancel = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int t = 0; t < p->nthreads; t++)
+		pthread_join(p->tids[t], NULL);
+	for (size_t i = 0; i < p->n; i++) {
+		struct job *j = &p->jobs[i];
+
+		while (j->count) {
+			app_record_release(j->q[j->head]);
+			free(j->q[j->head]);
+			j->head = (j->head + 1) % QUEUE_LEN;
+			j->count--;
+		}
+		free(j->q);
+		free(j->path);
+		free(j->rf.sha);
+		free(j->rf.err);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->jobs);
+	free(p);
+}

@@ -1,0 +1,68 @@
+/*
+ * ingest_read.h - reading the inbox's files ahead of the registry, on reader threads.
+ *
+ * Everything ingest does to a file that needs only its bytes runs here, for several files
+ * at once: the SHA-256 of the raw file, format detection, the streamed parse, photo
+ * references resolved and every photo stored once under spool/photos/<sha256>.jpg. The
+ * caller (ingest.c, the only registry user) takes the files in order and each file's
+ * records in order, so what reaches the registry does not depend on the threads.
+ *
+ * Memory stays bounded: a reader works at most a few files ahead of the caller, and a
+ * file's records wait in a queue of fixed length (a full queue stops its reader). Photo
+ * bytes are dropped once stored; a queued record keeps only its fields and photo hash.
+ *
+ * Photos are written without an fsync each: the caller makes them durable with one
+ * fs_sync_fs() before it commits a batch that names them.
+ */
+#ifndef CP_STAGE_INGEST_READ_H
+#define CP_STAGE_INGEST_READ_H
+
+#include "formats/app_parse.h"
+#include "formats/instream.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* What the readers need: read-only for them while they run. */
+struct ingest_env {
+	const char *inbox;	/* paths.inbox as configured */
+	const char *inbox_real; /* the same after realpath(): photo references stay below it */
+	const char *photos;	/* spool/photos */
+	int photos_fd;		/* open on photos */
+	struct parse_limits lim;
+	struct instream_limits slim;
+};
+
+/* One inbox file as its reader left it. Fields are valid once reader_hash() (hash_rc,
+ * sha, size, err) or reader_next() returning 0 (the rest) says so. */
+struct read_file {
+	char *name;
+	int hash_rc; /* 0, CP_ERR_NOTFOUND (vanished), or another failure (err says) */
+	char *sha;   /* lower-case hex */
+	off_t size;
+	enum app_format fmt;
+	int parse_rc; /* 0; CP_ERR_FORMAT (fail says why); another failure (err says) */
+	struct parse_fail fail;
+	char *err;		 /* the reader's message for a failure that is not the file's */
+	long long photos_stored; /* photos new to spool/photos */
+	int too_large;		 /* larger than slim.max_bytes: not parsed */
+};
+
+struct reader_pool;
+
+/* Start threads (>= 1) readers over names[0..n) (borrowed until reader_pool_free). */
+int reader_pool_start(const struct ingest_env *env, char *const *names, size_t n, int threads,
+		      struct reader_pool **out);
+/* File i's hash, once known. Files are taken in order: i is the file after the last one
+ * given to reader_done (0 at first). */
+struct read_file *reader_hash(struct reader_pool *p, size_t i);
+/* The next record of file i into *rec (the caller releases it with app_record_release and
+ * free): 1; 0 at the end of the file, when parse_rc, fail and fmt are final. */
+int reader_next(struct reader_pool *p, size_t i, struct app_record **rec);
+/* Done with file i: its reader stops (if it is still reading), queued records are
+ * dropped, and the readers may start on later files. */
+void reader_done(struct reader_pool *p, size_t i);
+/* Stop every reader and free the pool. */
+void reader_pool_free(struct reader_pool *p);
+
+#endif

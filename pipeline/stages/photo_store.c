@@ -1,0 +1,32 @@
+/* photo_store.c - the stored photos' layout (see photo_store.h). */
+#include "stages/photo_store.h"
+
+#include "core/fsutil.h"
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+char *
+photo_store_rel(const char *sha)
+{
+	return xasprintf("%.2s/%s.jpg", sha, sha);
+}
+
+char *
+photo_store_find(const char *dir, const char *sha)
+{
+	char *rel = photo_store_rel(sha), *path = fs_join(dir, rel), *flat;
+	struct stat st;
+
+	free(rel);
+	if (lstat(path, &st) == 0)
+		return path;
+	flat = xasprintf("%s/%s.jpg", dir, sha);
+	if (lstat(flat, &st) == 0) {
+		free(path);
+		return flat;
+	}
+	free(flat);
+	return path;
+}
