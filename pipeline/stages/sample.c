@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define POOL_SIZE 24 /* distinct good photos per run */
+#define POOL_SIZE 24 /* faces drawn per run; each applicant gets own bytes (personal_photo) */
 
 /* PRNG stream numbers: record i uses stream i; the rest live far above any count. */
 #define STREAM_FILE (1ULL << 40)
@@ -109,28 +109,59 @@ pick_bad(struct run *run, const char *channel)
  * writes hundreds of thousands of them. One fs_sync_fs() makes them all durable before
  * expected.tsv is committed, so a run is complete exactly when DIR/expected.tsv exists. */
 
-/* The photo of record a: inline bytes, or a file in photos/ referenced by a relative path. */
+/*
+ * A pool photo made this applicant's own: a JPEG comment segment (COM, FF FE) naming the
+ * record goes in right after SOI. The pixels are the pool's, the bytes (and so the SHA-256
+ * under which ingest stores the photo and prepare caches its check) are the person's, as
+ * with real applicants, whose photos are never byte-identical. Without this a run would
+ * hold a few dozen distinct photos and prepare would decode only those.
+ */
+static unsigned char *
+personal_photo(const struct sample_photo *ph, const char *ref, size_t *len)
+{
+	char text[64];
+	size_t tl = (size_t)snprintf(text, sizeof(text), "cardpipe sample photo %s", ref);
+	unsigned char *out = xmalloc(ph->len + tl + 4);
+
+	memcpy(out, ph->data, 2); /* SOI */
+	out[2] = 0xff;
+	out[3] = 0xfe;
+	out[4] = (unsigned char)((tl + 2) >> 8); /* the length counts itself */
+	out[5] = (unsigned char)(tl + 2);
+	memcpy(out + 6, text, tl);
+	memcpy(out + 6 + tl, ph->data + 2, ph->len - 2);
+	*len = ph->len + tl + 4;
+	return out;
+}
+
+/* The photo of record a: inline bytes, or a file in photos/ referenced by a relative path.
+ * *own is what the caller frees once the record is written. */
 static int
 record_photo(struct run *run, const struct sample_app *a, char *href, size_t hrefsz,
-	     struct sample_photo_ref *ref)
+	     struct sample_photo_ref *ref, unsigned char **own)
 {
 	const struct sample_photo *ph = a->photo_index == SAMPLE_PHOTO_WRONG_SIZE ? &run->wrong
 					: a->photo_index == SAMPLE_PHOTO_CORRUPT
 						? &run->corrupt
 						: &run->pool[a->photo_index];
+	const unsigned char *data = ph->data;
+	size_t len = ph->len;
 	char *path;
 	int r;
 
 	memset(ref, 0, sizeof(*ref));
+	*own = NULL;
+	if (a->photo_index >= 0 && ph->len > 2)
+		data = *own = personal_photo(ph, a->ref, &len);
 	if (a->photo_inline) {
-		ref->jpeg = ph->data;
-		ref->len = ph->len;
+		ref->jpeg = data;
+		ref->len = len;
 		return 0;
 	}
 	snprintf(href, hrefsz, "photos/%s-s%llu-%s.jpg", a->channel,
 		 (unsigned long long)run->o->seed, a->ref);
 	path = fs_join(run->o->out, href);
-	r = fs_write_atomic_nosync(path, ph->data, ph->len, 0600);
+	r = fs_write_atomic_nosync(path, data, len, 0600);
 	free(path);
 	if (r < 0)
 		return r;
@@ -146,6 +177,7 @@ write_record(struct run *run, struct sample_sink *s, const struct channel *ch, i
 	struct sample_app a;
 	struct sample_photo_ref photo;
 	struct rng r;
+	unsigned char *own = NULL;
 	char ref[24], href[128];
 	long i = run->next++;
 	int rc;
@@ -164,14 +196,17 @@ write_record(struct run *run, struct sample_sink *s, const struct channel *ch, i
 	}
 	if (a.bad == BAD_NONE)
 		sample_app_remember(&run->sp, &a);
-	if ((rc = record_photo(run, &a, href, sizeof(href), &photo)) < 0)
+	if ((rc = record_photo(run, &a, href, sizeof(href), &photo, &own)) < 0) {
+		free(own);
 		return rc;
+	}
 	if (ch->fmt == FMT_EMPLOYER)
 		rc = sample_xml_employee(s, &a, &photo, with_dd);
 	else if (ch->fmt == FMT_ONLINE)
 		rc = sample_xml_application(s, &a, &photo, with_dd);
 	else
 		rc = sample_csv_row(s, &a, &photo);
+	free(own);
 	if (rc < 0)
 		return rc;
 	run->st->records++;
