@@ -51,7 +51,7 @@ struct photo_checker {
 	struct prefetch *ahead;
 };
 
-static void prefetch_finish(struct photo_checker *pc);
+static void prefetch_finish(struct photo_checker *pc, int help);
 
 struct photo_checker *
 photo_checker_new(const char *photo_dir, const struct photo_limits *lim)
@@ -69,7 +69,7 @@ photo_checker_free(struct photo_checker *pc)
 {
 	if (!pc)
 		return;
-	prefetch_finish(pc);
+	prefetch_finish(pc, 0);
 	free(pc->dir);
 	free(pc->cache);
 	free(pc);
@@ -243,14 +243,18 @@ threads_for(size_t n)
 	return cpus > 1 ? (int)(cpus < PHOTO_THREADS_MAX ? cpus : PHOTO_THREADS_MAX) : 1;
 }
 
-/* Wait for the background checks and keep their verdicts. */
+/* Wait for the background checks and keep their verdicts. With help, this thread checks
+ * what is left of them too instead of waiting idle: the background threads are one fewer
+ * than the cores, and a chunk's photos usually take longer than its registry work. */
 static void
-prefetch_finish(struct photo_checker *pc)
+prefetch_finish(struct photo_checker *pc, int help)
 {
 	struct prefetch *pf = pc->ahead;
 
 	if (!pf)
 		return;
+	if (help && pf->started)
+		worker(&pf->pool);
 	for (int t = 0; t < pf->started; t++)
 		pthread_join(pf->tids[t], NULL);
 	/* room for all of them at once, so the table is not emptied while they go in */
@@ -274,7 +278,7 @@ photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n)
 	/* the caller's thread has the registry work: leave it one core */
 	int nthreads = threads_for(n) - 1;
 
-	prefetch_finish(pc);
+	prefetch_finish(pc, 0);
 	if (n == 0 || nthreads < 1)
 		return;
 	pf = xcalloc(1, sizeof(*pf));
@@ -307,7 +311,7 @@ photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 
 	size_t *same;
 
-	prefetch_finish(pc);
+	prefetch_finish(pc, 1);
 	jobs_classify(pc, jobs, n);
 	same = jobs_park_same(jobs, n);
 	for (int t = 1; t < nthreads; t++) {
