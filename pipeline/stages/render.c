@@ -19,6 +19,7 @@
 #include "personalization/face/proof.h"
 #include "registry/reg_render.h"
 #include "registry/registry.h"
+#include "stages/photo_store.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -135,16 +136,12 @@ prepare_job(struct job *j, const struct render_card *c, const struct layout *lo,
 		return;
 	}
 	if (c->photo_sha256 && c->photo_sha256[0]) {
-		char *name = xasprintf("%s.jpg", c->photo_sha256);
-
 		if (strlen(c->photo_sha256) != 64 ||
 		    strspn(c->photo_sha256, "0123456789abcdefABCDEF") != 64) {
-			free(name);
 			j->msg = xstrdup("photo reference is not a SHA-256");
 			return;
 		}
-		j->photo_path = fs_join(photos, name);
-		free(name);
+		j->photo_path = photo_store_find(photos, c->photo_sha256);
 	}
 	if (print_pan && c->pan)
 		face_format_pan(c->pan, j->pan, sizeof(j->pan));
