@@ -3,8 +3,8 @@
  * crash-safe files, and the manifest written last (its presence with matching file sizes
  * is what "this card's outputs are complete" means to a resumed run). A side that is the
  * same on every card is encoded once per renderer and its files hard-linked to the first
- * copy (FACE_SYNC_BATCH); a personal side is encoded through band caches (png.h), so
- * only the bands that differ from the renderer's first card are compressed.
+ * copy (FACE_SYNC_BATCH). Per personal side one full-colour image is compressed (the
+ * preview); the YMC panel file is a patch over it (docs/panel-format.md).
  */
 #include "personalization/face/face.h"
 
@@ -137,20 +137,24 @@ preview_row(void *ctx, int y, unsigned char *buf)
 	composer_preview_row(ctx, y, buf);
 }
 
-/* Encode one side's four files into bufs. */
+/*
+ * Encode one side's four files into bufs. The preview is the one full-colour image; the
+ * YMC panel file is a patch over it (panels_encode_side), since outside the K text and
+ * the chip window the preview *is* the colour image: a second full deflate of the same
+ * pixels would double the cost of a card for no information.
+ */
 static int
-encode_side(struct face_renderer *fr, struct side_image *si, struct buf bufs[NFILES])
+encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf bufs[NFILES])
 {
-	struct panel_set ps = {0};
+	char base[32];
 	int r;
 
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &fr->png,
 				     &bufs[0])) < 0)
 		return r;
-	panels_from_side(si, fr->png.dpi, &ps);
-	r = panels_encode(&ps, &fr->png, &bufs[1]);
-	panel_set_release(&ps);
-	return r;
+	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
+	return panels_encode_side(si, base, crc32(0L, bufs[0].data, (uInt)bufs[0].len), &fr->png,
+				  &bufs[1]);
 }
 
 /*
@@ -272,14 +276,14 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 		if (!fr->lo->side[s].personal) {
 			bufs = fr->cached[s];
 			if (!fr->have_cached[s]) {
-				if ((r = encode_side(fr, &fr->si[s], bufs)) < 0)
+				if ((r = encode_side(fr, s, &fr->si[s], bufs)) < 0)
 					goto out;
 				fr->have_cached[s] = 1;
 			}
 		} else {
 			for (int i = 0; i < NFILES; i++)
 				buf_reset(&own[i]);
-			if ((r = encode_side(fr, &fr->si[s], own)) < 0)
+			if ((r = encode_side(fr, s, &fr->si[s], own)) < 0)
 				goto out;
 		}
 		for (int i = 0; i < NFILES; i++) {

@@ -12,52 +12,56 @@
 #include "personalization/face/png.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define MAX_PANEL_FILE (64u << 20)
 
-void
-panels_from_side(const struct side_image *si, int dpi, struct panel_set *out)
+/*
+ * The YMC values of the canvas rectangle [x0, x1) x [y0, y1) of an RGB image W x H, in
+ * panel order: dst row r is printer line x0 + r (canvas column), holding dots H - y1 ...
+ * H - 1 - y0 (canvas rows y1 - 1 down to y0). Transposed in 32 x 32 tiles, so that source
+ * and destination both stay in the L1 cache.
+ */
+static void
+ymc_rect(const unsigned char *restrict src, int W, int x0, int x1, int y0, int y1,
+	 unsigned char *restrict dst)
 {
-	int W = si->color.w, H = si->color.h;
+	const size_t sstride = (size_t)W * 3;
+	const int nd = y1 - y0;
 
-	out->lines = W;
-	out->dots = H;
-	out->dpi = dpi;
-	out->stride = ((size_t)H + 7) / 8;
-	out->ymc = xmalloc((size_t)W * (size_t)H * 3 + 1);
-	out->k = xcalloc((size_t)W, out->stride);
-	out->o = xcalloc((size_t)W, out->stride);
-	/* colour: transposed in 32 x 32 tiles, so that source and destination both stay in
-	 * the L1 cache */
-	{
-		const unsigned char *restrict src = si->color.px;
-		unsigned char *restrict ymc = out->ymc;
-		const size_t sstride = (size_t)W * 3;
+	for (int cb = 0; cb < nd; cb += 32) {
+		int ce = cb + 32 < nd ? cb + 32 : nd;
 
-		for (int ib = 0; ib < H; ib += 32) {
-			int ie = ib + 32 < H ? ib + 32 : H;
+		for (int jb = x0; jb < x1; jb += 32) {
+			int je = jb + 32 < x1 ? jb + 32 : x1;
 
-			for (int jb = 0; jb < W; jb += 32) {
-				int je = jb + 32 < W ? jb + 32 : W;
+			for (int j = jb; j < je; j++) {
+				unsigned char *restrict d =
+					dst + ((size_t)(j - x0) * (size_t)nd + (size_t)cb) * 3;
+				const unsigned char *restrict p =
+					src + (size_t)(y1 - 1 - cb) * sstride + (size_t)j * 3;
 
-				for (int j = jb; j < je; j++) {
-					unsigned char *restrict d =
-						ymc + ((size_t)j * (size_t)H + (size_t)ib) * 3;
-					const unsigned char *restrict p =
-						src + (size_t)(H - 1 - ib) * sstride +
-						(size_t)j * 3;
-
-					for (int i = ib; i < ie; i++, d += 3, p -= sstride) {
-						d[0] = (unsigned char)(255 - p[2]);
-						d[1] = (unsigned char)(255 - p[1]);
-						d[2] = (unsigned char)(255 - p[0]);
-					}
+				for (int c = cb; c < ce; c++, d += 3, p -= sstride) {
+					d[0] = (unsigned char)(255 - p[2]);
+					d[1] = (unsigned char)(255 - p[1]);
+					d[2] = (unsigned char)(255 - p[0]);
 				}
 			}
 		}
 	}
+}
+
+/* K and overlay bit planes of a side, in panel order (out->lines, dots, stride set). */
+static void
+bits_from_side(const struct side_image *si, struct panel_set *out)
+{
+	int W = si->color.w, H = si->color.h;
+
+	out->k = xcalloc((size_t)W, out->stride);
+	out->o = xmalloc((size_t)W * out->stride + 1);
 	/* K is sparse (text) and the overlay nearly full: set or clear only the exceptions,
 	 * reading the masks in row order */
 	memset(out->o, 0xff, (size_t)W * out->stride);
@@ -91,6 +95,94 @@ panels_from_side(const struct side_image *si, int dpi, struct panel_set *out)
 				out->o[at] &= (unsigned char)~bit;
 		}
 	}
+}
+
+static void
+panel_dims(const struct side_image *si, int dpi, struct panel_set *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->lines = si->color.w;
+	out->dots = si->color.h;
+	out->dpi = dpi;
+	out->stride = ((size_t)si->color.h + 7) / 8;
+}
+
+void
+panels_from_side(const struct side_image *si, int dpi, struct panel_set *out)
+{
+	int W = si->color.w, H = si->color.h;
+
+	panel_dims(si, dpi, out);
+	out->ymc = xmalloc((size_t)W * (size_t)H * 3 + 1);
+	ymc_rect(si->color.px, W, 0, W, 0, H, out->ymc);
+	bits_from_side(si, out);
+}
+
+/* Grow bb (x0, y0, x1, y1; empty when x0 >= x1) by the non-zero pixels of m. */
+static void
+mask_bbox(const struct mask *m, int bb[4])
+{
+	for (int y = 0; y < m->h; y++) {
+		const unsigned char *row = m->v + (size_t)y * (size_t)m->w;
+		int x = 0, e = m->w;
+
+		/* rows are nearly all zero: 8 pixels at a time */
+		while (x + 8 <= e) {
+			uint64_t v;
+
+			memcpy(&v, row + x, 8);
+			if (v)
+				break;
+			x += 8;
+		}
+		while (x < e && !row[x])
+			x++;
+		if (x == e)
+			continue;
+		while (e > x && !row[e - 1])
+			e--;
+		if (bb[0] >= bb[2]) {
+			bb[0] = x, bb[1] = y, bb[2] = e, bb[3] = y + 1;
+			continue;
+		}
+		bb[0] = x < bb[0] ? x : bb[0];
+		bb[1] = y < bb[1] ? y : bb[1];
+		bb[2] = e > bb[2] ? e : bb[2];
+		bb[3] = y + 1 > bb[3] ? y + 1 : bb[3];
+	}
+}
+
+int
+panels_encode_side(const struct side_image *si, const char *base, unsigned long base_crc,
+		   const struct png_opts *o, struct buf bufs[3])
+{
+	struct panel_set ps;
+	int W = si->color.w, H = si->color.h, bb[4] = {0, 0, 0, 0}, r;
+	unsigned char *patch;
+	char note[128];
+
+	/* the preview is the colour image except where K is blended in or the chip is drawn
+	 * (composer_preview_row): only that rectangle is stored */
+	mask_bbox(&si->k, bb);
+	mask_bbox(&si->chip, bb);
+	if (bb[0] >= bb[2]) { /* nothing: a PNG has at least one pixel */
+		bb[0] = 0, bb[1] = H - 1, bb[2] = 1, bb[3] = H;
+	}
+	patch = xmalloc((size_t)(bb[2] - bb[0]) * (size_t)(bb[3] - bb[1]) * 3 + 1);
+	ymc_rect(si->color.px, W, bb[0], bb[2], bb[1], bb[3], patch);
+	snprintf(note, sizeof(note), "ymc-patch panel=%dx%d base=%s crc32=%08lx", H, W, base,
+		 base_crc);
+	r = png_encode_rgb_ex(patch, bb[3] - bb[1], bb[2] - bb[0], o,
+			      &(struct png_extra){1, H - bb[3], bb[0], note}, &bufs[0]);
+	free(patch);
+	if (r < 0)
+		return r;
+	panel_dims(si, o->dpi, &ps);
+	bits_from_side(si, &ps);
+	if ((r = png_encode_bits(ps.k, ps.dots, ps.lines, 0x000000, o, &bufs[1])) == 0)
+		r = png_encode_bits(ps.o, ps.dots, ps.lines, 0x3399ff, o, &bufs[2]);
+	panel_set_release(&ps);
+	return r;
 }
 
 void
@@ -133,6 +225,70 @@ load_png(const char *dir, const char *side, const char *suffix, struct png_image
 	return r;
 }
 
+/*
+ * A YMC patch (its note "ymc-patch panel=DOTSxLINES base=FILE crc32=HEX") made whole: the
+ * base file (the side's preview, in dir) inverted and turned into panel order, with the
+ * patch at its oFFs position on top. The base's CRC-32 must be the one the patch was
+ * made against, so that a patch is never completed from some other preview.
+ */
+static int
+complete_patch(const char *dir, const char *path, struct png_image *ymc, int dots, int lines)
+{
+	char base[64], *bpath = NULL;
+	unsigned long crc;
+	int pd, pl, n, r;
+	unsigned char *data = NULL, *full = NULL;
+	size_t len = 0;
+	struct png_image b = {0};
+
+	n = sscanf(ymc->note, "ymc-patch panel=%dx%d base=%63s crc32=%lx", &pd, &pl, base, &crc);
+	if (n != 4 || strchr(base, '/') || base[0] == '.')
+		return cp_err(CP_ERR_FORMAT, "panel file '%s': unknown note '%s'", path, ymc->note);
+	if (pd != dots || pl != lines || !ymc->has_offset || ymc->channels != 3 || ymc->off_x < 0 ||
+	    ymc->off_y < 0 || ymc->off_x > dots - ymc->w || ymc->off_y > lines - ymc->h)
+		return cp_err(CP_ERR_FORMAT,
+			      "panel file '%s': a %dx%d patch at (%d, %d) of a %dx%d panel does "
+			      "not fit the %dx%d K and overlay panels",
+			      path, ymc->w, ymc->h, ymc->off_x, ymc->off_y, pd, pl, dots, lines);
+	bpath = fs_join(dir, base);
+	if ((r = fs_read_file(bpath, MAX_PANEL_FILE, &data, &len)) < 0) {
+		r = cp_err_wrap(r, "panel file '%s': its base: ", path);
+		goto out;
+	}
+	if (crc32(0L, data, (uInt)len) != crc) {
+		r = cp_err(CP_ERR_FORMAT,
+			   "panel file '%s': base '%s' is not the one it was made "
+			   "over (CRC-32 %08lx, want %08lx)",
+			   path, bpath, crc32(0L, data, (uInt)len), crc);
+		goto out;
+	}
+	if ((r = png_decode(data, len, &b)) < 0) {
+		r = cp_err_wrap(r, "panel file '%s': base '%s': ", path, bpath);
+		goto out;
+	}
+	if (b.channels != 3 || b.w != lines || b.h != dots) {
+		r = cp_err(CP_ERR_FORMAT, "panel file '%s': base '%s' is %dx%d, want %dx%d RGB",
+			   path, bpath, b.w, b.h, lines, dots);
+		goto out;
+	}
+	full = xmalloc((size_t)lines * (size_t)dots * 3 + 1);
+	ymc_rect(b.data, lines, 0, lines, 0, dots, full);
+	for (int l = 0; l < ymc->h; l++)
+		memcpy(full + ((size_t)(ymc->off_y + l) * (size_t)dots + (size_t)ymc->off_x) * 3,
+		       ymc->data + (size_t)l * ymc->stride, (size_t)ymc->w * 3);
+	free(ymc->data);
+	ymc->data = full;
+	ymc->w = dots;
+	ymc->h = lines;
+	ymc->stride = (size_t)dots * 3;
+	r = 0;
+out:
+	png_image_release(&b);
+	free(data);
+	free(bpath);
+	return r;
+}
+
 int
 panels_load(const char *dir, const char *side, struct panel_set *out)
 {
@@ -143,6 +299,15 @@ panels_load(const char *dir, const char *side, struct panel_set *out)
 	if ((r = load_png(dir, side, "ymc", &ymc)) < 0 || (r = load_png(dir, side, "k", &k)) < 0 ||
 	    (r = load_png(dir, side, "o", &o)) < 0)
 		goto out;
+	if (ymc.note[0] && k.channels == 1 && o.channels == 1 && k.w == o.w && k.h == o.h) {
+		char *name = xasprintf("%s-ymc.png", side), *path = fs_join(dir, name);
+
+		r = complete_patch(dir, path, &ymc, k.w, k.h);
+		free(name);
+		free(path);
+		if (r < 0)
+			goto out;
+	}
 	if (ymc.channels != 3 || k.channels != 1 || o.channels != 1 || k.w != ymc.w ||
 	    o.w != ymc.w || k.h != ymc.h || o.h != ymc.h) {
 		r = cp_err(CP_ERR_FORMAT,

@@ -55,8 +55,8 @@ typedef void (*row_fn)(void *ctx, int y, unsigned char *buf);
 /* rows: the image (stride bytes a row), or NULL with fn filling a row buffer per row. */
 static int
 encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, int depth,
-       const png_color *palette, int npal, const struct png_opts *o, struct buf *out, row_fn fn,
-       void *ctx)
+       const png_color *palette, int npal, const struct png_opts *o, const struct png_extra *x,
+       struct buf *out, row_fn fn, void *ctx)
 {
 	unsigned char *volatile rowbuf = NULL;
 
@@ -93,6 +93,16 @@ encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, i
 
 		png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
 	}
+	if (x && x->has_offset)
+		png_set_oFFs(png, info, x->off_x, x->off_y, PNG_OFFSET_PIXEL);
+	if (x && x->note) {
+		png_text t = {.compression = PNG_TEXT_COMPRESSION_NONE,
+			      .key = (png_charp)PNG_NOTE_KEY,
+			      .text = (png_charp)x->note,
+			      .text_length = strlen(x->note)};
+
+		png_set_text(png, info, &t, 1);
+	}
 	png_write_info(png, info);
 	if (fn) {
 		rowbuf = xmalloc(stride + 1);
@@ -112,14 +122,24 @@ encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, i
 int
 png_encode_rgb(const unsigned char *px, int w, int h, const struct png_opts *o, struct buf *out)
 {
-	return encode(px, (size_t)w * 3, w, h, PNG_COLOR_TYPE_RGB, 8, NULL, 0, o, out, NULL, NULL);
+	return encode(px, (size_t)w * 3, w, h, PNG_COLOR_TYPE_RGB, 8, NULL, 0, o, NULL, out, NULL,
+		      NULL);
+}
+
+int
+png_encode_rgb_ex(const unsigned char *px, int w, int h, const struct png_opts *o,
+		  const struct png_extra *x, struct buf *out)
+{
+	return encode(px, (size_t)w * 3, w, h, PNG_COLOR_TYPE_RGB, 8, NULL, 0, o, x, out, NULL,
+		      NULL);
 }
 
 int
 png_encode_rgb_rows(int w, int h, void (*row)(void *ctx, int y, unsigned char *buf), void *ctx,
 		    const struct png_opts *o, struct buf *out)
 {
-	return encode(NULL, (size_t)w * 3, w, h, PNG_COLOR_TYPE_RGB, 8, NULL, 0, o, out, row, ctx);
+	return encode(NULL, (size_t)w * 3, w, h, PNG_COLOR_TYPE_RGB, 8, NULL, 0, o, NULL, out, row,
+		      ctx);
 }
 
 int
@@ -130,8 +150,8 @@ png_encode_bits(const unsigned char *bits, int w, int h, unsigned ink_rgb, const
 		{255, 255, 255},
 		{(png_byte)(ink_rgb >> 16), (png_byte)(ink_rgb >> 8), (png_byte)ink_rgb}};
 
-	return encode(bits, ((size_t)w + 7) / 8, w, h, PNG_COLOR_TYPE_PALETTE, 1, pal, 2, o, out,
-		      NULL, NULL);
+	return encode(bits, ((size_t)w + 7) / 8, w, h, PNG_COLOR_TYPE_PALETTE, 1, pal, 2, o, NULL,
+		      out, NULL, NULL);
 }
 
 struct rd {
@@ -158,7 +178,9 @@ png_decode(const unsigned char *data, size_t len, struct png_image *out)
 	struct rd rd = {data, len, 0};
 	unsigned char *volatile buf = NULL;
 	png_uint_32 w, h, resx, resy;
-	int depth, ctype, unit;
+	png_int_32 offx, offy;
+	png_textp text = NULL;
+	int depth, ctype, unit, ntext = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (len < 8 || png_sig_cmp(data, 0, 8) != 0)
@@ -195,6 +217,22 @@ png_decode(const unsigned char *data, size_t len, struct png_image *out)
 	out->stride = png_get_rowbytes(png, info);
 	if (png_get_pHYs(png, info, &resx, &resy, &unit) && unit == PNG_RESOLUTION_METER)
 		out->dpi = (int)((resx * 254 + 5000) / 10000);
+	if (png_get_oFFs(png, info, &offx, &offy, &unit) && unit == PNG_OFFSET_PIXEL) {
+		out->has_offset = 1;
+		out->off_x = offx;
+		out->off_y = offy;
+	}
+	png_get_text(png, info, &text, &ntext);
+	for (int i = 0; i < ntext; i++)
+		if (!strcmp(text[i].key, PNG_NOTE_KEY)) {
+			if (text[i].text_length >= sizeof(out->note)) {
+				png_destroy_read_struct(&png, &info, NULL);
+				return cp_err(CP_ERR_FORMAT, "PNG note '%s' is too long",
+					      PNG_NOTE_KEY);
+			}
+			memcpy(out->note, text[i].text, text[i].text_length);
+			out->note[text[i].text_length] = '\0';
+		}
 	buf = xmalloc(out->stride * h + 1);
 	for (png_uint_32 y = 0; y < h; y++)
 		png_read_row(png, buf + out->stride * y, NULL);

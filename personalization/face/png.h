@@ -23,6 +23,16 @@ int png_filter_parse(const char *s, int *filter);
 /* 8-bit RGB, w x h, rows top to bottom. */
 int png_encode_rgb(const unsigned char *px, int w, int h, const struct png_opts *o,
 		   struct buf *out);
+/* What some files carry besides pixels: an oFFs chunk (position in pixels of this image
+ * within a larger one) and a tEXt chunk with keyword PNG_NOTE_KEY. */
+#define PNG_NOTE_KEY "cardpipe"
+struct png_extra {
+	int has_offset;
+	int off_x, off_y;
+	const char *note; /* NULL: no note; under 128 bytes of ASCII */
+};
+int png_encode_rgb_ex(const unsigned char *px, int w, int h, const struct png_opts *o,
+		      const struct png_extra *x, struct buf *out);
 /* 8-bit RGB produced a row at a time: row(ctx, y, buf) fills 3*w bytes (no full image). */
 int png_encode_rgb_rows(int w, int h, void (*row)(void *ctx, int y, unsigned char *buf), void *ctx,
 			const struct png_opts *o, struct buf *out);
@@ -35,6 +45,8 @@ struct png_image {
 	int w, h, channels, bits, dpi;
 	size_t stride;
 	unsigned char *data;
+	int has_offset, off_x, off_y; /* oFFs in pixels */
+	char note[128];		      /* tEXt PNG_NOTE_KEY, or "" */
 };
 int png_decode(const unsigned char *data, size_t len, struct png_image *out);
 void png_image_release(struct png_image *im);

@@ -8,8 +8,14 @@ source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v zbarimg >/dev/null || skip "zbarimg (zbar-tools) not installed"
 export CARDPIPE_NOW=2026-11-26T10:00:00+08:00
 
+crc32() { # FILE -> its CRC-32 in hex (the gzip trailer's, little-endian)
+	gzip -1c "$1" | tail -c8 | od -An -tx4 -N4 | tr -d ' '
+}
 png_size() { # FILE -> "W H" from the IHDR chunk
 	od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%d %d\n", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }'
+}
+ymc_note() { # FILE -> the "ymc-patch ..." note of a YMC panel patch (docs/panel-format.md)
+	grep -aoE 'ymc-patch panel=[0-9]+x[0-9]+ base=[a-z]+\.png crc32=[0-9a-f]{8}' "$1" | head -1
 }
 png_phys() { # FILE -> "X Y UNIT" of the pHYs chunk (pixels per metre), or nothing
 	local off
@@ -38,7 +44,10 @@ for d in "$faces"/*/; do
 			[ -s "$d/$f$s.png" ] || fail "$d/$f$s.png missing"
 		done
 		assert_eq "$(png_size "$d/$f.png")" "1016 648" "$d/$f.png preview canvas"
-		assert_eq "$(png_size "$d/$f-ymc.png")" "648 1016" "$d/$f-ymc.png is in 648-dot lines"
+		# the YMC panel: a patch over the preview, for a panel of 648-dot lines
+		assert_eq "$(ymc_note "$d/$f-ymc.png")" \
+			"ymc-patch panel=648x1016 base=$f.png crc32=$(crc32 "$d/$f.png")" \
+			"$d/$f-ymc.png is a patch over $f.png for 1016 lines of 648 dots"
 		assert_eq "$(png_size "$d/$f-k.png")" "648 1016" "$d/$f-k.png"
 		assert_eq "$(png_phys "$d/$f.png")" "11811 11811 1" "$d/$f.png pHYs 300 dpi"
 	done

@@ -106,8 +106,6 @@ test_db_color_packing(void **state)
 	free(ps.ymc);
 }
 
-/* Bands reused from a cache give the same bytes as a fresh encoding, for every filter,
- * and decode to the new image (not the cached one). */
 static void
 render_sample(const char *profile, const char *dir, const char *layout)
 {
@@ -176,6 +174,140 @@ test_files_round_trip_and_chip_window(void **state)
 }
 
 static void
+write_buf(const char *dir, const char *name, const struct buf *b)
+{
+	char *p = fs_join(dir, name);
+
+	assert_int_equal(fs_write_atomic(p, b->data, b->len, 0600), 0);
+	free(p);
+}
+
+/* The YMC file render writes is a patch over the preview: loaded, it is exactly the full
+ * panel of the composed side, for both sides and every filter. */
+static void
+test_patch_is_the_full_panel(void **state)
+{
+	struct layout *lo = NULL;
+	const struct canvas_profile *p;
+	struct face_card c = {
+		"B00000032",
+		{{"李四", "110101199003071234", "B00000032", "2026年11月26日", NULL, NULL}},
+		NULL};
+
+	(void)state;
+	assert_int_equal(layout_parse(chip_layout, strlen(chip_layout), "t.layout", &lo), 0);
+	assert_int_equal(canvas_profile_lookup("evolis", &p), 0);
+	for (int filter = 0; filter <= 5; filter++) {
+		char dir[] = "/tmp/test_panels.XXXXXX", cmd[64], *reason = NULL;
+		struct png_opts o = {1, filter, 300, 0};
+		struct face_renderer *fr = NULL;
+		struct side_image si[SIDE_COUNT] = {0};
+
+		assert_non_null(mkdtemp(dir));
+		assert_int_equal(face_renderer_new(lo, p, "", &o, &fr), 0);
+		assert_int_equal(face_render_card(fr, &c, dir, &reason), 0);
+		assert_int_equal(face_compose(fr, &c, NULL, si), 0);
+		for (int s = 0; s < SIDE_COUNT; s++) {
+			struct panel_set want, got;
+
+			panels_from_side(&si[s], 300, &want);
+			assert_int_equal(panels_load(dir, s ? "back" : "front", &got), 0);
+			assert_int_equal(got.lines, want.lines);
+			assert_int_equal(got.dots, want.dots);
+			assert_int_equal(got.stride, want.stride);
+			assert_memory_equal(got.ymc, want.ymc, (size_t)want.lines * want.dots * 3);
+			assert_memory_equal(got.k, want.k, (size_t)want.lines * want.stride);
+			assert_memory_equal(got.o, want.o, (size_t)want.lines * want.stride);
+			panel_set_release(&want);
+			panel_set_release(&got);
+			side_image_release(&si[s]);
+		}
+		face_renderer_free(fr);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	layout_free(lo);
+}
+
+/* A patch is never completed from a preview other than its own, nor placed outside the
+ * panel; full-panel YMC files (panels_encode, earlier renders) still load. */
+static void
+test_patch_refused_when_wrong(void **state)
+{
+	char dir[] = "/tmp/test_panels.XXXXXX", cmd[64];
+	struct png_opts o = {1, 0, 300, 0};
+	struct buf b = BUF_INIT(BUF_UNLIMITED),
+		   full[3] = {BUF_INIT(BUF_UNLIMITED), BUF_INIT(BUF_UNLIMITED),
+			      BUF_INIT(BUF_UNLIMITED)};
+	struct panel_set ps;
+	unsigned char px[3 * 4] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	char *path;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	render_sample("evolis", dir, chip_layout);
+	/* another preview in place of back.png: same size, other pixels */
+	path = fs_join(dir, "back.png");
+	{
+		unsigned char *rgb = xcalloc((size_t)1016 * 648, 3);
+
+		assert_int_equal(png_encode_rgb(rgb, 1016, 648, &o, &b), 0);
+		free(rgb);
+	}
+	assert_int_equal(fs_write_atomic(path, b.data, b.len, 0600), 0);
+	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "not the one it was made over"));
+	unlink(path);
+	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_NOTFOUND);
+	/* a patch that does not fit the panel */
+	buf_reset(&b);
+	assert_int_equal(png_encode_rgb_ex(px, 2, 2, &o,
+					   &(struct png_extra){1, 647, 0,
+							       "ymc-patch panel=648x1016 "
+							       "base=front.png crc32=00000000"},
+					   &b),
+			 0);
+	write_buf(dir, "back-ymc.png", &b);
+	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "does not fit"));
+	/* a base outside the card's folder, or an unknown note */
+	buf_reset(&b);
+	assert_int_equal(png_encode_rgb_ex(px, 2, 2, &o,
+					   &(struct png_extra){1, 0, 0,
+							       "ymc-patch panel=648x1016 "
+							       "base=../x.png crc32=00000000"},
+					   &b),
+			 0);
+	write_buf(dir, "back-ymc.png", &b);
+	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
+	buf_reset(&b);
+	assert_int_equal(png_encode_rgb_ex(px, 2, 2, &o, &(struct png_extra){0, 0, 0, "other"}, &b),
+			 0);
+	write_buf(dir, "back-ymc.png", &b);
+	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
+	/* a full panel as before */
+	ps.lines = 1016, ps.dots = 648, ps.stride = 81;
+	ps.ymc = xcalloc((size_t)1016 * 648, 3);
+	ps.k = xcalloc(1016, 81);
+	ps.o = xcalloc(1016, 81);
+	ps.ymc[((size_t)5 * 648 + 7) * 3 + 1] = 99;
+	assert_int_equal(panels_encode(&ps, &o, full), 0);
+	panel_set_release(&ps);
+	write_buf(dir, "back-ymc.png", &full[0]);
+	write_buf(dir, "back-k.png", &full[1]);
+	write_buf(dir, "back-o.png", &full[2]);
+	assert_int_equal(panels_load(dir, "back", &ps), 0);
+	assert_int_equal(ps.ymc[((size_t)5 * 648 + 7) * 3 + 1], 99);
+	panel_set_release(&ps);
+	for (int i = 0; i < 3; i++)
+		buf_release(&full[i]);
+	buf_release(&b);
+	free(path);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
 test_profiles(void **state)
 {
 	static const struct {
@@ -217,6 +349,8 @@ main(void)
 		cmocka_unit_test(test_orientation_and_conversion),
 		cmocka_unit_test(test_db_color_packing),
 		cmocka_unit_test(test_files_round_trip_and_chip_window),
+		cmocka_unit_test(test_patch_is_the_full_panel),
+		cmocka_unit_test(test_patch_refused_when_wrong),
 		cmocka_unit_test(test_profiles),
 	};
 
