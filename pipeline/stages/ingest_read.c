@@ -45,6 +45,7 @@ struct reader_pool {
 	pthread_cond_t cv;
 	pthread_t tids[MAX_READERS];
 	int nthreads, stop;
+	unsigned char shard_made[256]; /* photo sub-folders known to exist */
 };
 
 /* ---- one file's bytes ---- */
@@ -92,71 +93,134 @@ sha256_file(const char *path, char **hex, off_t *size)
 
 /* ---- photos ---- */
 
-/* Store the record's photo once under spool/photos (photo_store.h): written to a temporary
- * name of this thread's (two readers may store the same photo at once) and renamed. */
 static int
-store_photo(struct job *j, struct app_record *rec)
+write_all(int fd, const unsigned char *p, size_t left)
 {
-	const struct ingest_env *env = j->pool->env;
-	char hex[65], *name = NULL, *tmp;
-	struct stat st;
-	int fd, r;
+	while (left) {
+		ssize_t n = write(fd, p, left);
 
-	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
-		return r;
-	name = photo_store_rel(hex);
-	if (fstatat(env->photos_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    (unsigned long)st.st_size == rec->photo_len)
-		goto done; /* stored before (the same bytes: same name) */
-	name[2] = '\0';	   /* its sub-folder, made durable by the batch's fs_sync_fs() too */
-	if (mkdirat(env->photos_fd, name, 0700) < 0 && errno != EEXIST) {
-		r = cp_err(CP_ERR_IO, "cannot create '%s/%s': %s", env->photos, name,
-			   strerror(errno));
-		free(name);
-		return r;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n, left -= (size_t)n;
 	}
-	name[2] = '/';
-	/* "<name>.<tid>.tmp.<pid>": fs_clean_stale_tmp() knows it by its pid */
-	tmp = xasprintf("%s.%ld.tmp.%ld", name, (long)gettid(), (long)getpid());
+	return 0;
+}
+
+/* The photo's sub-folder "ab" (rel is "ab/<sha>.jpg"), made once per run: a lookup per
+ * photo saved. Made durable by the batch's fs_sync_fs() with the photos in it. */
+static int
+shard_ready(struct reader_pool *p, const char *rel)
+{
+	char dir[3] = {rel[0], rel[1], '\0'};
+	unsigned i = (unsigned)strtoul(dir, NULL, 16) & 0xff;
+
+	if (__atomic_load_n(&p->shard_made[i], __ATOMIC_ACQUIRE))
+		return 0;
+	if (mkdirat(p->env->photos_fd, dir, 0700) < 0 && errno != EEXIST)
+		return cp_err(CP_ERR_IO, "cannot create '%s/%s': %s", p->env->photos, dir,
+			      strerror(errno));
+	__atomic_store_n(&p->shard_made[i], 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Under a temporary name of this thread's (two readers may store the same photo at once),
+ * then renamed over rel: 1 stored. Where O_TMPFILE is not available, or an earlier copy
+ * under rel is not the right size (a torn file) and is replaced. */
+static int
+store_renamed(const struct ingest_env *env, const char *rel, const struct app_record *rec)
+{
+	/* "<rel>.<tid>.tmp.<pid>": fs_clean_stale_tmp() knows it by its pid */
+	char *tmp = xasprintf("%s.%ld.tmp.%ld", rel, (long)gettid(), (long)getpid());
+	int fd, r = 1;
+
 	fd = openat(env->photos_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 		    0600);
 	if (fd < 0) {
 		r = cp_err(CP_ERR_IO, "cannot create photo '%s/%s': %s", env->photos, tmp,
 			   strerror(errno));
-	} else {
-		const unsigned char *p = rec->photo;
-		size_t left = rec->photo_len;
-
-		while (left && r == 0) {
-			ssize_t n = write(fd, p, left);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos,
-					   tmp, strerror(errno));
-			else
-				p += n, left -= (size_t)n;
-		}
-		if (close(fd) < 0 && r == 0)
-			r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
-				   strerror(errno));
-		if (r == 0 && renameat(env->photos_fd, tmp, env->photos_fd, name) < 0)
-			r = cp_err(CP_ERR_IO, "cannot rename photo '%s/%s': %s", env->photos, tmp,
-				   strerror(errno));
-		if (r < 0)
-			unlinkat(env->photos_fd, tmp, 0);
+		goto out;
 	}
+	if (write_all(fd, rec->photo, rec->photo_len) < 0)
+		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
+			   strerror(errno));
+	if (close(fd) < 0 && r == 1)
+		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
+			   strerror(errno));
+	if (r == 1 && renameat(env->photos_fd, tmp, env->photos_fd, rel) < 0)
+		r = cp_err(CP_ERR_IO, "cannot rename photo '%s/%s': %s", env->photos, tmp,
+			   strerror(errno));
+	if (r < 0)
+		unlinkat(env->photos_fd, tmp, 0);
+out:
 	free(tmp);
-	if (r == 0)
-		j->rf.photos_stored++;
-done:
-	if (r == 0) {
-		free(rec->photo_sha256);
-		rec->photo_sha256 = xstrdup(hex);
-	}
-	free(name);
 	return r;
+}
+
+/* Already under rel with the right size: 1. */
+static int
+stored_before(const struct ingest_env *env, const char *rel, const struct app_record *rec)
+{
+	struct stat st;
+
+	return fstatat(env->photos_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	       (unsigned long)st.st_size == rec->photo_len;
+}
+
+/*
+ * Store the record's photo once under spool/photos (photo_store.h). The bytes go to an
+ * unnamed file (O_TMPFILE) that gets its name only once complete (linkat): no temporary
+ * name to create, rename or clean up after a crash, and a name that exists already
+ * (EEXIST) is the same photo stored before (the name is the hash of the bytes).
+ * Returns 1 stored now, 0 stored before, or a CP_ERR.
+ */
+static int
+store_bytes(struct reader_pool *p, const char *rel, const struct app_record *rec)
+{
+	const struct ingest_env *env = p->env;
+	char dir[3] = {rel[0], rel[1], '\0'}, proc[40];
+	int fd, r;
+
+	if ((r = shard_ready(p, rel)) < 0)
+		return r;
+	fd = openat(env->photos_fd, dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0) /* a file system without O_TMPFILE */
+		return stored_before(env, rel, rec) ? 0 : store_renamed(env, rel, rec);
+	if (write_all(fd, rec->photo, rec->photo_len) < 0) {
+		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, rel,
+			   strerror(errno));
+		close(fd);
+		return r;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, env->photos_fd, rel, AT_SYMLINK_FOLLOW) == 0)
+		r = 1;
+	else if (errno == EEXIST && stored_before(env, rel, rec))
+		r = 0;
+	else /* no /proc, or a torn copy under the name: the renaming way */
+		r = store_renamed(env, rel, rec);
+	close(fd);
+	return r;
+}
+
+static int
+store_photo(struct job *j, struct app_record *rec)
+{
+	char hex[65], *rel;
+	int r;
+
+	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
+		return r;
+	rel = photo_store_rel(hex);
+	r = store_bytes(j->pool, rel, rec);
+	free(rel);
+	if (r < 0)
+		return r;
+	j->rf.photos_stored += r;
+	free(rec->photo_sha256);
+	rec->photo_sha256 = xstrdup(hex);
+	return 0;
 }
 
 /* A photo reference: below the inbox (also after symlinks), an existing regular file. */

@@ -3,7 +3,8 @@
  * at once on reader threads must reach the caller file by file and record by record in
  * order, whatever the threads do; a file the caller is done with early (seen before) stops
  * its reader even when that reader waits on a full queue; a vanished or malformed file is
- * reported, not lost; two readers storing the same photo at once store it once.
+ * reported, not lost; two readers storing the same photo at once store it once; a torn
+ * copy of a photo under its name (a crash) is replaced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -252,6 +253,42 @@ test_same_photo_on_two_readers_is_stored_once(void **state)
 		free(names[f]);
 }
 
+static void
+test_torn_photo_is_replaced(void **state)
+{
+	char name[] = "t.csv", *names[] = {name};
+	unsigned char md[32];
+	char hex[65], *dir, *path;
+	struct reader_pool *p;
+	struct read_file *rf;
+	unsigned char got[16];
+	FILE *f;
+
+	/* the photo of row 1 of put_csv("t.csv", 1, "t", 0) is the bytes "t-1" */
+	EVP_Digest("t-1", 3, md, NULL, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	dir = xasprintf("%s/%.2s", photos, hex);
+	path = xasprintf("%s/%s.jpg", dir, hex);
+	assert_int_equal(fs_mkdirs(dir, 0700), 0);
+	assert_int_equal(fs_write_atomic(path, "t", 1, 0600), 0); /* cut short by a crash */
+	put_csv(name, 1, "t", 0);
+	assert_int_equal(reader_pool_start(&env, names, 1, 1, &p), 0);
+	rf = reader_hash(p, 0);
+	assert_int_equal(drain_in_order(p, 0), 1);
+	assert_int_equal(rf->parse_rc, 0);
+	assert_int_equal(rf->photos_stored, 1);
+	reader_done(p, 0);
+	reader_pool_free(p);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(got, 1, sizeof(got), f), 3);
+	assert_memory_equal(got, "t-1", 3);
+	fclose(f);
+	free(dir);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -264,6 +301,7 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_photo_on_two_readers_is_stored_once,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_photo_is_replaced, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
