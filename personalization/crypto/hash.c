@@ -5,8 +5,12 @@
 
 #include "core/err.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 
 static EVP_MD *md_sm3, *md_sha256;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
@@ -45,19 +49,65 @@ cp_sha256(const void *data, size_t len, unsigned char out[32])
 	return digest(md_sha256, "SHA-256", data, len, out);
 }
 
-int
-cp_sha256_hex(const void *data, size_t len, char out[65])
+static void
+to_hex(const unsigned char md[32], char out[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[32];
-	int r;
 
-	if ((r = cp_sha256(data, len, md)) < 0)
-		return r;
 	for (int i = 0; i < 32; i++) {
 		out[2 * i] = digits[md[i] >> 4];
 		out[2 * i + 1] = digits[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+int
+cp_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	int r;
+
+	if ((r = cp_sha256(data, len, md)) < 0)
+		return r;
+	to_hex(md, out);
 	return 0;
+}
+
+int
+cp_sha256_file_hex(const char *path, char out[65], off_t *size)
+{
+	unsigned char buf[65536], md[32];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx;
+	ssize_t got;
+	int fd, r = 0;
+
+	*size = 0;
+	pthread_once(&md_once, fetch_md);
+	if (!md_sha256)
+		return cp_err(CP_ERR_UNSUPPORTED, "SHA-256 is not available in this OpenSSL build");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
+			      path, strerror(errno));
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, md_sha256, NULL))
+		r = cp_err(CP_ERR_CRYPTO, "SHA-256 failed");
+	while (r == 0 && (got = read(fd, buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		else if (!EVP_DigestUpdate(ctx, buf, (size_t)got))
+			r = cp_err(CP_ERR_CRYPTO, "SHA-256 failed");
+		else
+			*size += got;
+	}
+	close(fd);
+	if (r == 0 && (!EVP_DigestFinal_ex(ctx, md, &n) || n != 32))
+		r = cp_err(CP_ERR_CRYPTO, "SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	if (r == 0)
+		to_hex(md, out);
+	return r;
 }

@@ -9,14 +9,12 @@
 
 #include "core/err.h"
 #include "core/fsutil.h"
-#include "core/hex.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
 #include "stages/photo_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +23,6 @@
 #include <unistd.h>
 
 #define QUEUE_LEN 256 /* records waiting per file */
-#define MAX_READERS 16
 
 struct job {
 	struct reader_pool *pool;
@@ -43,53 +40,10 @@ struct reader_pool {
 	size_t window;		  /* files a reader may be ahead of the caller */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t tids[MAX_READERS];
+	pthread_t tids[INGEST_MAX_READERS];
 	int nthreads, stop;
 	unsigned char shard_made[256]; /* photo sub-folders known to exist */
 };
-
-/* ---- one file's bytes ---- */
-
-static int
-sha256_file(const char *path, char **hex, off_t *size)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char buf[65536], md[32];
-	unsigned int n = 0;
-	char out[65];
-	ssize_t got;
-	int fd, r = 0;
-
-	*hex = NULL;
-	*size = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		EVP_MD_CTX_free(ctx);
-		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
-			      path, strerror(errno));
-	}
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while ((got = read(fd, buf, sizeof(buf))) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
-		*size += got;
-	}
-	close(fd);
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	if (r == 0) {
-		hex_encode(md, 32, out);
-		for (int i = 0; i < 64; i++)
-			out[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
-		*hex = xstrdup(out);
-	}
-	return r;
-}
 
 /* ---- photos ---- */
 
@@ -323,9 +277,12 @@ read_one(struct job *j)
 	const struct ingest_env *env = p->env;
 	struct read_file *rf = &j->rf;
 	struct instream s;
+	char sha[65];
 	int hr, r;
 
-	hr = sha256_file(j->path, &rf->sha, &rf->size);
+	hr = cp_sha256_file_hex(j->path, sha, &rf->size);
+	if (hr == 0)
+		rf->sha = xstrdup(sha);
 	pthread_mutex_lock(&p->mu);
 	rf->hash_rc = hr;
 	if (hr < 0)
@@ -392,8 +349,8 @@ reader_pool_start(const struct ingest_env *env, char *const *names, size_t n, in
 	*out = NULL;
 	if (threads < 1)
 		threads = 1;
-	if (threads > MAX_READERS)
-		threads = MAX_READERS;
+	if (threads > INGEST_MAX_READERS)
+		threads = INGEST_MAX_READERS;
 	p->env = env;
 	p->n = n;
 	p->jobs = xcalloc(n ? n : 1, sizeof(*p->jobs));

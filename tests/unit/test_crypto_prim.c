@@ -16,7 +16,9 @@
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/mac.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static size_t
 hx(const char *h, unsigned char *out)
@@ -91,6 +93,32 @@ cmac_case(const char *key, const char *msg, const char *tag)
 
 	assert_int_equal(cp_cmac(CP_ALG_AES, k, kn, m, mn, t), 0);
 	assert_hex(t, 16, tag);
+}
+
+/* FIPS 180-2 "abc" and the 1,000,000 x 'a' vector (B.3), in memory and from a file read in
+ * blocks; a missing file is CP_ERR_NOTFOUND. */
+static void
+test_sha256_hex(void **state)
+{
+	char hex[65], path[] = "/tmp/test_sha256.XXXXXX";
+	static char a[1000000];
+	off_t size = -1;
+	int fd;
+
+	assert_int_equal(cp_sha256_hex("abc", 3, hex), 0);
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	memset(a, 'a', sizeof(a));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, a, sizeof(a)), (ssize_t)sizeof(a));
+	close(fd);
+	assert_int_equal(cp_sha256_file_hex(path, hex, &size), 0);
+	assert_string_equal(hex,
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_int_equal(size, 1000000);
+	unlink(path);
+	assert_int_equal(cp_sha256_file_hex(path, hex, &size), CP_ERR_NOTFOUND);
 }
 
 static void
@@ -204,13 +232,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sm4),
-		cmocka_unit_test(test_sm4_million),
-		cmocka_unit_test(test_sm3),
-		cmocka_unit_test(test_aes_cmac),
-		cmocka_unit_test(test_retail_mac),
-		cmocka_unit_test(test_kcv_and_des),
-		cmocka_unit_test(test_pad_and_errors),
+		cmocka_unit_test(test_sm4),	    cmocka_unit_test(test_sm4_million),
+		cmocka_unit_test(test_sm3),	    cmocka_unit_test(test_sha256_hex),
+		cmocka_unit_test(test_aes_cmac),    cmocka_unit_test(test_retail_mac),
+		cmocka_unit_test(test_kcv_and_des), cmocka_unit_test(test_pad_and_errors),
 		cmocka_unit_test(test_sm4_cbc_mac),
 	};
 
