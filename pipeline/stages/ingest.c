@@ -442,14 +442,15 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 	ig.env.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
 	ig.env.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
 	threads = config_int(cfg, "ingest.threads");
-	if (threads < 0 || threads > 16) {
-		r = cp_err(CP_ERR_CONFIG, "ingest.threads %lld: expected 0..16", threads);
+	if (threads < 0 || threads > INGEST_MAX_READERS) {
+		r = cp_err(CP_ERR_CONFIG, "ingest.threads %lld: expected 0..%d", threads,
+			   INGEST_MAX_READERS);
 		goto out;
 	}
 	if (threads == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-		threads = cpus < 1 ? 1 : cpus > 16 ? 16 : cpus;
+		threads = cpus < 1 ? 1 : cpus > INGEST_MAX_READERS ? INGEST_MAX_READERS : cpus;
 	}
 	registry_set_actor(reg, "ingest");
 

@@ -50,6 +50,8 @@ struct read_file {
 
 struct reader_pool;
 
+#define INGEST_MAX_READERS 16 /* the most ingest.threads may ask for */
+
 /* Start threads (>= 1) readers over names[0..n) (borrowed until reader_pool_free). */
 int reader_pool_start(const struct ingest_env *env, char *const *names, size_t n, int threads,
 		      struct reader_pool **out);
