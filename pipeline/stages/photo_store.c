@@ -1,6 +1,7 @@
 /* photo_store.c - the stored photos' layout (see photo_store.h). */
 #include "stages/photo_store.h"
 
+#include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 
@@ -29,4 +30,21 @@ photo_store_find(const char *dir, const char *sha)
 	}
 	free(flat);
 	return path;
+}
+
+int
+photo_store_read(const char *dir, const char *sha, size_t max, unsigned char **data, size_t *len)
+{
+	char *rel = photo_store_rel(sha), *path = fs_join(dir, rel);
+	int r = fs_read_file(path, max, data, len);
+
+	if (r == CP_ERR_NOTFOUND) {
+		char *flat = xasprintf("%s/%s.jpg", dir, sha);
+
+		r = fs_read_file(flat, max, data, len);
+		free(flat);
+	}
+	free(path);
+	free(rel);
+	return r;
 }

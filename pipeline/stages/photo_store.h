@@ -10,10 +10,17 @@
 #ifndef CP_STAGE_PHOTO_STORE_H
 #define CP_STAGE_PHOTO_STORE_H
 
+#include <stddef.h>
+
 /* "<ab>/<sha>.jpg", relative to the photo folder. Newly allocated. */
 char *photo_store_rel(const char *sha);
 /* The path of the photo with this hash under dir: the split layout, or the flat one of
  * older releases when only that exists. Newly allocated; the file may not exist. */
 char *photo_store_find(const char *dir, const char *sha);
+/* Read the photo with this hash (at most max bytes) as fs_read_file() does: the split
+ * layout first, the flat one only when that is missing, so the common case costs one open.
+ * CP_ERR_NOTFOUND when neither exists. */
+int photo_store_read(const char *dir, const char *sha, size_t max, unsigned char **data,
+		     size_t *len);
 
 #endif

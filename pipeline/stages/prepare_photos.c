@@ -134,8 +134,7 @@ check_one(const struct photo_checker *pc, struct photo_job *job)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
-	char *path = photo_store_find(pc->dir, job->sha);
-	int r = fs_read_file(path, PHOTO_READ_MAX, &data, &len);
+	int r = photo_store_read(pc->dir, job->sha, PHOTO_READ_MAX, &data, &len);
 
 	if (r == CP_ERR_NOTFOUND) {
 		job->state = PHOTO_NOFILE;
@@ -150,7 +149,6 @@ check_one(const struct photo_checker *pc, struct photo_job *job)
 		job->state = PHOTO_CHECKED;
 	}
 	free(data);
-	free(path);
 }
 
 static void *
