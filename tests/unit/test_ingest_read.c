@@ -247,7 +247,8 @@ test_same_photo_on_two_readers_is_stored_once(void **state)
 	}
 	reader_pool_free(p);
 	assert_int_equal(count_photos(), 1);
-	/* a race between two readers may write it twice (same bytes, same name): never 0 */
+	/* one reader links it in, the others find the name taken (linkat EEXIST); only without
+	 * O_TMPFILE may two racing readers both rename theirs in (same bytes): never 0 */
 	assert_true(stored >= 1 && stored <= 8);
 	for (int f = 0; f < 8; f++)
 		free(names[f]);
