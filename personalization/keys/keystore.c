@@ -607,8 +607,11 @@ parse_line(struct keystore *ks, char *line, int lineno, unsigned char *mac_seen,
 		ks->e = xrealloc(ks->e, (ks->n + 1) * sizeof(*ks->e));
 		ks->e[ks->n++] = e;
 	} else if (!strcmp(f[0], "mac") && nf == 2 && strlen(f[1]) == 32) {
-		if (hex_decode(f[1], mac_seen, 16) != 16)
-			return cp_err(CP_ERR_FORMAT, "line %d: mac is not hex", lineno);
+		/* only the upper-case form that save writes: the mac line is not under the MAC,
+		 * so another spelling of the same value would be a change that goes unseen */
+		if (strspn(f[1], "0123456789ABCDEF") != 32 || hex_decode(f[1], mac_seen, 16) != 16)
+			return cp_err(CP_ERR_FORMAT, "line %d: mac is not 32 upper-case hex digits",
+				      lineno);
 		*have_mac = 1;
 	} else
 		return cp_err(CP_ERR_FORMAT, "line %d: unknown record '%s'", lineno, f[0]);

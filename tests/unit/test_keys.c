@@ -18,6 +18,7 @@
 #include "personalization/keys/ceremony.h"
 #include "personalization/keys/keystore.h"
 
+#include <ctype.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,15 @@ test_store_mutations(void **state)
 			keystore_close(ks);
 			ks = NULL;
 		}
+	}
+	/* every byte, with its letter case changed: no spelling of the same store opens */
+	for (size_t at = 0; at < len; at++) {
+		memcpy(copy, data, len);
+		if (!isalpha(copy[at]))
+			continue;
+		copy[at] ^= 0x20;
+		assert_int_equal(fs_write_atomic(p, copy, len, 0600), 0);
+		assert_int_not_equal(keystore_open(p, comp, 2, &ks), 0);
 	}
 	free(copy);
 	free(data);
