@@ -42,6 +42,7 @@ struct face_renderer {
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
+	struct buf own[NFILES]; /* a personal side's files, reused card after card */
 	enum face_sync sync;
 };
 
@@ -58,10 +59,13 @@ face_renderer_new(const struct layout *lo, const struct canvas_profile *prof, co
 		return r;
 	}
 	fr->png = *png;
+	fr->png.scratch = png_scratch_new();
 	fr->lo = lo;
 	for (int s = 0; s < SIDE_COUNT; s++)
 		for (int i = 0; i < NFILES; i++)
 			buf_init(&fr->cached[s][i], BUF_UNLIMITED);
+	for (int i = 0; i < NFILES; i++)
+		buf_init(&fr->own[i], BUF_UNLIMITED);
 	*out = fr;
 	return 0;
 }
@@ -79,6 +83,9 @@ face_renderer_free(struct face_renderer *fr)
 		}
 		side_image_release(&fr->si[s]);
 	}
+	for (int i = 0; i < NFILES; i++)
+		buf_release(&fr->own[i]);
+	png_scratch_free(fr->png.scratch);
 	free(fr);
 }
 
@@ -232,14 +239,12 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 		 char **reason)
 {
 	struct rgb_image photo = {0};
-	struct buf own[NFILES], manifest = BUF_INIT(BUF_UNLIMITED);
+	struct buf *own = fr->own, manifest = BUF_INIT(BUF_UNLIMITED);
 	unsigned char *jpeg = NULL;
 	size_t jlen = 0;
 	int r, bw, bh;
 
 	*reason = NULL;
-	for (int i = 0; i < NFILES; i++)
-		buf_init(&own[i], BUF_UNLIMITED);
 	if (composer_photo_box(fr->comp, &bw, &bh)) {
 		if (!card->photo_path) {
 			*reason = xstrdup("no photo on record");
@@ -315,8 +320,6 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 out:
 	free(jpeg);
 	rgb_release(&photo);
-	for (int i = 0; i < NFILES; i++)
-		buf_release(&own[i]);
 	buf_release(&manifest);
 	return r;
 }

@@ -1,7 +1,8 @@
 /*
  * png.h - PNG encoding and decoding for faces and panels (libpng). Encoding goes to
  * memory so the caller writes the file crash-safely; the filter and zlib level are
- * parameters because they decide most of the render stage's time.
+ * parameters because they decide most of the render stage's time. With filter "none" the
+ * data is deflated by libdeflate (see png.c).
  */
 #ifndef CP_FACE_PNG_H
 #define CP_FACE_PNG_H
@@ -10,11 +11,18 @@
 
 #include <stddef.h>
 
+/* Working memory that encoding with filter "none" reuses from one image to the next (the
+ * compressor, the filtered rows, the compressed data), so that a renderer does not fault
+ * megabytes of fresh pages in per card. One per thread: it is not shared. */
+struct png_scratch;
+struct png_scratch *png_scratch_new(void);
+void png_scratch_free(struct png_scratch *s);
+
 struct png_opts {
 	int level;  /* zlib level 0..9 */
 	int filter; /* 0 none, 1 sub, 2 up, 3 avg, 4 paeth, 5 adaptive (libpng's choice) */
 	int dpi;    /* pHYs resolution; 0 = no pHYs chunk */
-	int rle;    /* zlib strategy Z_RLE (fast on flat artwork) instead of the default */
+	struct png_scratch *scratch; /* NULL: allocated and freed per image; not owned */
 };
 
 /* Parse "none|sub|up|avg|paeth|all" into opts->filter. CP_ERR_CONFIG if unknown. */

@@ -91,7 +91,7 @@ const struct config_key config_keys[] = {
 	{ "render.batch", CFG_INT, "256", "cards rendered per registry transaction" },
 	{ "render.from_allocated", CFG_BOOL, "false", "also render cards still in state allocated (not waiting for perso)" },
 	{ "render.print_pan", CFG_BOOL, "false", "print the bank card number (PAN) on the face (bank variant)" },
-	{ "render.png_level", CFG_INT, "1", "zlib level of the PNG files (0..9)" },
+	{ "render.png_level", CFG_INT, "1", "deflate level of the PNG files (0..9)" },
 	{ "render.png_filter", CFG_STR, "none", "PNG row filter: none (fastest, and smallest on card faces at level 1), sub, up, avg, paeth or all" },
 	{ "render.sync", CFG_STR, "batch", "fsync each output file (each) or sync once per batch before it is recorded (batch)" },
 	{ "render.proof", CFG_BOOL, "true", "write proof sheets (3 x 4 card previews per A4 page) for each run" },

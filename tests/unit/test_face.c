@@ -56,7 +56,7 @@ setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
 	const struct canvas_profile *p;
-	struct png_opts o = {1, 1, 300, 0};
+	struct png_opts o = {.level = 1, .filter = 1, .dpi = 300};
 	unsigned char *jpeg;
 	size_t len;
 

@@ -112,7 +112,7 @@ render_sample(const char *profile, const char *dir, const char *layout)
 	struct layout *lo = NULL;
 	const struct canvas_profile *p;
 	struct face_renderer *fr = NULL;
-	struct png_opts o = {1, 1, 300, 0};
+	struct png_opts o = {.level = 1, .filter = 1, .dpi = 300};
 	struct face_card c = {
 		"B00000031",
 		{{"张三", "110101199003071234", "B00000031", "2026年11月26日", NULL, NULL}},
@@ -199,7 +199,7 @@ test_patch_is_the_full_panel(void **state)
 	assert_int_equal(canvas_profile_lookup("evolis", &p), 0);
 	for (int filter = 0; filter <= 5; filter++) {
 		char dir[] = "/tmp/test_panels.XXXXXX", cmd[64], *reason = NULL;
-		struct png_opts o = {1, filter, 300, 0};
+		struct png_opts o = {.level = 1, .filter = filter, .dpi = 300};
 		struct face_renderer *fr = NULL;
 		struct side_image si[SIDE_COUNT] = {0};
 
@@ -235,7 +235,7 @@ static void
 test_patch_refused_when_wrong(void **state)
 {
 	char dir[] = "/tmp/test_panels.XXXXXX", cmd[64];
-	struct png_opts o = {1, 0, 300, 0};
+	struct png_opts o = {.level = 1, .filter = 0, .dpi = 300};
 	struct buf b = BUF_INIT(BUF_UNLIMITED),
 		   full[3] = {BUF_INIT(BUF_UNLIMITED), BUF_INIT(BUF_UNLIMITED),
 			      BUF_INIT(BUF_UNLIMITED)};
