@@ -1,7 +1,9 @@
 /*
  * compose.c - a card side from its layout. Artwork (every element that is the same on
- * every card) is drawn once per composer into a base image; per card only the base is
- * copied and the fields and photo drawn on top, which is what makes 150 cards/s.
+ * every card) is drawn once per composer into a base image; per card the fields and
+ * photo are drawn on top of a copy of it, which is what makes 150 cards/s. An image that
+ * the composer drew before is not copied again: only the boxes the last card drew in are
+ * restored from the base.
  * Coordinates: millimetres from the card's top-left corner, the card centred on the
  * printer canvas (a canvas larger than the card is bleed for edge-to-edge printing).
  */
@@ -14,6 +16,7 @@
 #include "personalization/face/text.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,13 +40,20 @@ canvas_profile_lookup(const char *name, const struct canvas_profile **out)
 }
 
 struct composer {
+	unsigned long id; /* unique: what side_image.drawn_by names */
 	const struct layout *lo;
 	const struct canvas_profile *prof;
 	double scale, offx, offy; /* px per mm, card origin on the canvas */
 	struct fontset *fonts[LAYOUT_MAX_FONTS];
 	struct side_image base[SIDE_COUNT];
 	int chip_bbox[SIDE_COUNT][4]; /* x0, y0, x1, y1 (exclusive) of the chip window */
+	/* no K artwork and no personal chip: a card's ink box is the chip's and the K drawn,
+	 * its bare box the artwork's (bare_bbox, with the chip) and the overlay drawn */
+	int boxes_tracked[SIDE_COUNT];
+	int bare_bbox[SIDE_COUNT][4];
 };
+
+static atomic_ulong composer_ids;
 
 void
 side_image_release(struct side_image *si)
@@ -80,7 +90,8 @@ pt_to_px26(const struct composer *c, double pt)
 }
 
 static int
-draw_text_el(struct composer *c, const struct layout_el *e, const char *s, struct side_image *si)
+draw_text_el(struct composer *c, const struct layout_el *e, const char *s, struct side_image *si,
+	     int bb[4])
 {
 	struct fontset *fs = c->fonts[e->font];
 	long px26 = pt_to_px26(c, e->size), w26 = 0, box26, x26;
@@ -106,7 +117,7 @@ draw_text_el(struct composer *c, const struct layout_el *e, const char *s, struc
 	else if (e->align == ALIGN_RIGHT)
 		x26 += box26 - w26;
 	return text_draw(fs, s, px26, x26, lround(px_y(c, e->y) * 64.0),
-			 e->ink_k ? NULL : &si->color, e->fill, e->ink_k ? &si->k : NULL);
+			 e->ink_k ? NULL : &si->color, e->fill, e->ink_k ? &si->k : NULL, bb);
 }
 
 static void
@@ -138,20 +149,40 @@ draw_shape(struct composer *c, const struct layout_el *e, struct side_image *si)
 	}
 }
 
+/* The photo box in whole canvas pixels. */
+static void
+photo_box(const struct composer *c, const struct layout_el *e, int *x, int *y, int *w, int *h)
+{
+	*x = (int)lround(px_x(c, e->x));
+	*y = (int)lround(px_y(c, e->y));
+	*w = (int)lround(e->w * c->scale);
+	*h = (int)lround(e->h * c->scale);
+}
+
 static void
 draw_photo(struct composer *c, const struct layout_el *e, const struct rgb_image *photo,
 	   struct side_image *si)
 {
-	int bx = (int)lround(px_x(c, e->x)), by = (int)lround(px_y(c, e->y));
-	int bw = (int)lround(e->w * c->scale), bh = (int)lround(e->h * c->scale);
+	int bx, by, bw, bh;
 	struct rgb_image fit = {0};
 
+	photo_box(c, e, &bx, &by, &bw, &bh);
+
 	/* the box is white (the photo standard's background) around an aspect-kept photo */
-	draw_rect(&si->color, bx, by, bw, bh, 0, 0xffffff);
-	if (!photo || !photo->px || photo->w <= 0 || photo->h <= 0 || bw <= 0 || bh <= 0)
+	if (!photo || !photo->px || photo->w <= 0 || photo->h <= 0 || bw <= 0 || bh <= 0) {
+		draw_rect(&si->color, bx, by, bw, bh, 0, 0xffffff);
 		return;
+	}
 	photo_fit(photo, bw, bh, &fit);
 	int ox = bx + (bw - fit.w) / 2, oy = by + (bh - fit.h) / 2;
+	/* white only where the photo leaves the box uncovered: the bands around it */
+	int px0 = ox > bx ? ox : bx, px1 = ox + fit.w < bx + bw ? ox + fit.w : bx + bw;
+	int py0 = oy > by ? oy : by, py1 = oy + fit.h < by + bh ? oy + fit.h : by + bh;
+
+	draw_rect(&si->color, bx, by, bw, py0 - by, 0, 0xffffff);
+	draw_rect(&si->color, bx, py1, bw, by + bh - py1, 0, 0xffffff);
+	draw_rect(&si->color, bx, py0, px0 - bx, py1 - py0, 0, 0xffffff);
+	draw_rect(&si->color, px1, py0, bx + bw - px1, py1 - py0, 0, 0xffffff);
 
 	/* one row copy per line, clipped to the canvas */
 	int x0 = ox < 0 ? -ox : 0, x1 = ox + fit.w > si->color.w ? si->color.w - ox : fit.w;
@@ -209,6 +240,7 @@ composer_new(const struct layout *lo, const struct canvas_profile *prof, const c
 	int r = 0;
 
 	*out = NULL;
+	c->id = atomic_fetch_add(&composer_ids, 1) + 1;
 	c->lo = lo;
 	c->prof = prof;
 	c->scale = prof->dpi / 25.4;
@@ -222,6 +254,7 @@ composer_new(const struct layout *lo, const struct canvas_profile *prof, const c
 	}
 	for (int s = 0; s < SIDE_COUNT && r == 0; s++) {
 		struct side_image *b = &c->base[s];
+		int kbox[4] = {0, 0, 0, 0};
 
 		rgb_init(&b->color, prof->w, prof->h, 0xffffff);
 		mask_init(&b->k, prof->w, prof->h, 0);
@@ -233,12 +266,19 @@ composer_new(const struct layout *lo, const struct canvas_profile *prof, const c
 			if (is_personal(e))
 				continue;
 			if (e->kind == EL_TEXT) {
-				if ((r = draw_text_el(c, e, e->text, b)) < 0)
+				if ((r = draw_text_el(c, e, e->text, b, NULL)) < 0)
 					r = cp_err_wrap(r, "%s:%d: text: ", lo->path, e->line);
 			} else
 				draw_shape(c, e, b);
 		}
 		find_chip_bbox(&b->chip, c->chip_bbox[s]);
+		mask_bbox(&b->k, (int[4]){0, 0, prof->w, prof->h}, kbox);
+		c->boxes_tracked[s] = kbox[0] >= kbox[2];
+		memcpy(c->bare_bbox[s], c->chip_bbox[s], sizeof(c->bare_bbox[s]));
+		for (int y = 0; y < prof->h; y++)
+			for (int x = 0; x < prof->w; x++)
+				if (!b->o.v[(size_t)y * (size_t)prof->w + (size_t)x])
+					box_grow(c->bare_bbox[s], x, y, x + 1, y + 1);
 		/* a chip window drawn only on some cards can be anywhere */
 		for (size_t i = 0; i < lo->side[s].n; i++)
 			if (lo->side[s].els[i].kind == EL_CHIP &&
@@ -246,6 +286,7 @@ composer_new(const struct layout *lo, const struct canvas_profile *prof, const c
 				c->chip_bbox[s][0] = c->chip_bbox[s][1] = 0;
 				c->chip_bbox[s][2] = prof->w;
 				c->chip_bbox[s][3] = prof->h;
+				c->boxes_tracked[s] = 0;
 			}
 	}
 	if (r < 0) {
@@ -274,6 +315,111 @@ present(const struct face_fields *f, int id)
 	return f && f->v[id] && f->v[id][0];
 }
 
+/* Note that planes of si are about to be drawn in box x0, y0, x1, y1 (clipped to the
+ * canvas). Past SIDE_DIRTY_MAX boxes the last one grows. */
+static void
+mark_dirty(struct side_image *si, unsigned planes, int x0, int y0, int x1, int y1)
+{
+	int n = si->ndirty < SIDE_DIRTY_MAX ? si->ndirty : SIDE_DIRTY_MAX - 1;
+
+	x0 = x0 < 0 ? 0 : x0;
+	y0 = y0 < 0 ? 0 : y0;
+	x1 = x1 > si->color.w ? si->color.w : x1;
+	y1 = y1 > si->color.h ? si->color.h : y1;
+	if (!planes || x0 >= x1 || y0 >= y1)
+		return;
+	if (n == si->ndirty) {
+		si->ndirty++;
+		si->dirty[n][0] = si->dirty[n][2] = 0; /* empty */
+		si->dirty_planes[n] = 0;
+	}
+	box_grow(si->dirty[n], x0, y0, x1, y1);
+	si->dirty_planes[n] |= planes;
+}
+
+/* v in pixels, floor (up = 0) or ceiling (up = 1), within -1 .. lim before the int */
+static int
+px_bound(double v, int up, int lim)
+{
+	v = up ? ceil(v) : floor(v);
+	return (int)(!(v > -1) ? -1 : v > lim ? lim : v);
+}
+
+/* The pixels a shape element may touch: its box, a pixel wider for anti-aliasing. */
+static void
+mark_shape(const struct composer *c, const struct layout_el *e, struct side_image *si)
+{
+	double x = px_x(c, e->x), y = px_y(c, e->y), w = e->w * c->scale, h = e->h * c->scale;
+	int W = si->color.w, H = si->color.h;
+	unsigned planes = e->kind == EL_CHIP	    ? PLANE_CHIP
+			  : e->kind == EL_NOOVERLAY ? PLANE_O
+						    : PLANE_COLOR;
+
+	if (e->kind == EL_BACKGROUND) {
+		mark_dirty(si, planes, 0, 0, W, H);
+		return;
+	}
+	if (e->kind == EL_STAR) { /* x, y is the centre */
+		double r = e->radius * c->scale;
+
+		x -= r, y -= r, w = h = 2 * r;
+	}
+	mark_dirty(si, planes, px_bound(fmin(x, x + w), 0, W) - 1,
+		   px_bound(fmin(y, y + h), 0, H) - 1, px_bound(fmax(x, x + w), 1, W) + 1,
+		   px_bound(fmax(y, y + h), 1, H) + 1);
+}
+
+static int
+same_size(const struct side_image *a, const struct side_image *b)
+{
+	return a->color.px && a->k.v && a->o.v && a->chip.v && a->color.w == b->color.w &&
+	       a->color.h == b->color.h;
+}
+
+static void
+copy_box(unsigned char *dst, const unsigned char *src, const int *d, size_t w, size_t bpp)
+{
+	for (int y = d[1]; y < d[3]; y++) {
+		size_t at = ((size_t)y * w + (size_t)d[0]) * bpp;
+
+		memcpy(dst + at, src + at, (size_t)(d[2] - d[0]) * bpp);
+	}
+}
+
+/* Make si the side's artwork again: only where the last card drew if this composer drew
+ * it (the rest still is), else all of it. */
+static void
+restore_base(const struct composer *c, int side, struct side_image *si)
+{
+	const struct side_image *b = &c->base[side];
+	size_t w = (size_t)b->color.w;
+
+	if (si->drawn_by != c->id || si->drawn_side != side || !same_size(si, b)) {
+		rgb_copy(&si->color, &b->color);
+		mask_copy(&si->k, &b->k);
+		mask_copy(&si->o, &b->o);
+		mask_copy(&si->chip, &b->chip);
+		si->ndirty = 0;
+	}
+	for (int i = 0; i < si->ndirty; i++) {
+		const int *d = si->dirty[i];
+		unsigned pl = si->dirty_planes[i];
+
+		if (pl & PLANE_COLOR)
+			copy_box(si->color.px, b->color.px, d, w, 3);
+		if (pl & PLANE_K)
+			copy_box(si->k.v, b->k.v, d, w, 1);
+		if (pl & PLANE_O)
+			copy_box(si->o.v, b->o.v, d, w, 1);
+		if (pl & PLANE_CHIP)
+			copy_box(si->chip.v, b->chip.v, d, w, 1);
+	}
+	si->drawn_by = c->id;
+	si->drawn_side = side;
+	si->ndirty = 0;
+	si->has_boxes = 0;
+}
+
 int
 composer_side(struct composer *c, enum layout_side_id side, const struct face_fields *f,
 	      const struct rgb_image *photo, struct side_image *out)
@@ -281,12 +427,13 @@ composer_side(struct composer *c, enum layout_side_id side, const struct face_fi
 	const struct layout_side *sd = &c->lo->side[side];
 	int r = 0;
 
-	rgb_copy(&out->color, &c->base[side].color);
-	mask_copy(&out->k, &c->base[side].k);
-	mask_copy(&out->o, &c->base[side].o);
-	mask_copy(&out->chip, &c->base[side].chip);
+	restore_base(c, side, out);
+	/* every box drawn in is recorded, also when drawing fails: a held card's is undone
+	 * by the next card like any other */
 	for (size_t i = 0; i < sd->n && r == 0; i++) {
 		const struct layout_el *e = &sd->els[i];
+		unsigned ink = e->ink_k ? PLANE_K : PLANE_COLOR;
+		int bb[4] = {0, 0, 0, 0};
 
 		if (!is_personal(e) || (e->only_if >= 0 && !present(f, e->only_if)))
 			continue;
@@ -294,33 +441,71 @@ composer_side(struct composer *c, enum layout_side_id side, const struct face_fi
 		case EL_FIELD:
 			if (!present(f, e->field))
 				break; /* an absent optional field prints nothing */
-			if ((r = draw_text_el(c, e, f->v[e->field], out)) < 0)
+			r = draw_text_el(c, e, f->v[e->field], out, bb);
+			mark_dirty(out, ink, bb[0], bb[1], bb[2], bb[3]);
+			if (r < 0)
 				r = cp_err_wrap(r, "field '%s': ", layout_field_name(e->field));
 			break;
 		case EL_TEXT:
-			if ((r = draw_text_el(c, e, e->text, out)) < 0)
+			r = draw_text_el(c, e, e->text, out, bb);
+			mark_dirty(out, ink, bb[0], bb[1], bb[2], bb[3]);
+			if (r < 0)
 				r = cp_err_wrap(r, "%s:%d: text: ", c->lo->path, e->line);
 			break;
-		case EL_PHOTO: draw_photo(c, e, photo, out); break;
-		default: draw_shape(c, e, out); break;
+		case EL_PHOTO: {
+			int x, y, w, h;
+
+			/* draw_photo paints every pixel of the box (photo or white), and every
+			 * card that is not held does so: an unconditional box needs no restoring */
+			photo_box(c, e, &x, &y, &w, &h);
+			mark_dirty(out, e->only_if >= 0 ? PLANE_COLOR : 0, x, y, x + w, y + h);
+			draw_photo(c, e, photo, out);
+			break;
+		}
+		default:
+			mark_shape(c, e, out);
+			draw_shape(c, e, out);
+			break;
 		}
 	}
-	if (r == 0)
-		clear_chip(c, side, out);
-	return r;
+	if (r < 0)
+		return r;
+	clear_chip(c, side, out);
+	/* the boxes without scanning the side: outside the boxes drawn in, K and the overlay
+	 * are the artwork's (no K), and the chip window is the artwork's */
+	if (c->boxes_tracked[side]) {
+		memcpy(out->ink_box, c->chip_bbox[side], sizeof(out->ink_box));
+		memcpy(out->bare_box, c->bare_bbox[side], sizeof(out->bare_box));
+		for (int i = 0; i < out->ndirty; i++) {
+			const int *d = out->dirty[i];
+
+			if (out->dirty_planes[i] & PLANE_K)
+				mask_bbox(&out->k, d, out->ink_box);
+			if (out->dirty_planes[i] & PLANE_O)
+				box_grow(out->bare_box, d[0], d[1], d[2], d[3]);
+		}
+		out->has_boxes = 1;
+	}
+	return 0;
 }
 
 void
 composer_preview_row(const struct side_image *si, int y, unsigned char *buf)
 {
-	size_t w = (size_t)si->color.w, o = (size_t)y * w;
+	size_t w = (size_t)si->color.w, o = (size_t)y * w, x = 0, e = w;
 
 	memcpy(buf, si->color.px + o * 3, w * 3);
-	for (size_t x = 0; x < w; x++) {
+	/* outside the ink box the preview is the colour image */
+	if (si->has_boxes) {
+		if (y < si->ink_box[1] || y >= si->ink_box[3])
+			return;
+		x = (size_t)si->ink_box[0], e = (size_t)si->ink_box[2];
+	}
+	for (; x < e; x++) {
 		unsigned char *p = buf + x * 3;
 
 		/* most of a row is neither chip nor K: skip 8 pixels at a time */
-		if (x + 8 <= w) {
+		if (x + 8 <= e) {
 			uint64_t cw, kw;
 
 			memcpy(&cw, si->chip.v + o + x, 8);
@@ -371,8 +556,9 @@ composer_photo_box(const struct composer *c, int *w, int *h)
 			const struct layout_el *e = &c->lo->side[s].els[i];
 
 			if (e->kind == EL_PHOTO) {
-				*w = (int)lround(e->w * c->scale);
-				*h = (int)lround(e->h * c->scale);
+				int x, y;
+
+				photo_box(c, e, &x, &y, w, h);
 				return 1;
 			}
 		}

@@ -24,11 +24,26 @@ struct face_fields {
 	const char *v[F_COUNT];
 };
 
+#define SIDE_DIRTY_MAX 16
+
+/* The planes of a side image, as flags. */
+enum { PLANE_COLOR = 1, PLANE_K = 2, PLANE_O = 4, PLANE_CHIP = 8 };
+
 struct side_image {
 	struct rgb_image color;
 	struct mask k;	  /* coverage 0..255 of resin-black ink */
 	struct mask o;	  /* 1 = overlay varnish */
 	struct mask chip; /* 1 = chip window (for the preview) */
+	/* The rest is kept by composer_side, which is why only it may change the pixels of
+	 * an image it drew (start from a zeroed one). Which composer (its id; 0 = none) and
+	 * side drew the image, and the boxes (image.h) and planes outside which it is that
+	 * side's artwork, so that the next card drawn into it restores only those. */
+	unsigned long drawn_by;
+	int drawn_side, ndirty, dirty[SIDE_DIRTY_MAX][4];
+	unsigned dirty_planes[SIDE_DIRTY_MAX];
+	/* If has_boxes: the bounding box of the non-zero K and chip pixels, and a box holding
+	 * every pixel without varnish (o == 0), so that the panels need not scan for them. */
+	int has_boxes, ink_box[4], bare_box[4];
 };
 void side_image_release(struct side_image *si);
 

@@ -79,6 +79,47 @@ mask_copy(struct mask *dst, const struct mask *src)
 }
 
 void
+box_grow(int bb[4], int x0, int y0, int x1, int y1)
+{
+	if (x0 >= x1 || y0 >= y1)
+		return;
+	if (bb[0] >= bb[2] || bb[1] >= bb[3]) {
+		bb[0] = x0, bb[1] = y0, bb[2] = x1, bb[3] = y1;
+		return;
+	}
+	bb[0] = x0 < bb[0] ? x0 : bb[0];
+	bb[1] = y0 < bb[1] ? y0 : bb[1];
+	bb[2] = x1 > bb[2] ? x1 : bb[2];
+	bb[3] = y1 > bb[3] ? y1 : bb[3];
+}
+
+void
+mask_bbox(const struct mask *m, const int r[4], int bb[4])
+{
+	for (int y = r[1]; y < r[3]; y++) {
+		const unsigned char *row = m->v + (size_t)y * (size_t)m->w;
+		int x = r[0], e = r[2];
+
+		/* rows are nearly all zero: 8 pixels at a time */
+		while (x + 8 <= e) {
+			uint64_t v;
+
+			memcpy(&v, row + x, 8);
+			if (v)
+				break;
+			x += 8;
+		}
+		while (x < e && !row[x])
+			x++;
+		if (x == e)
+			continue;
+		while (e > x && !row[e - 1])
+			e--;
+		box_grow(bb, x, y, e, y + 1);
+	}
+}
+
+void
 rgb_blend(struct rgb_image *im, int x, int y, uint32_t c, unsigned a)
 {
 	unsigned char *p;

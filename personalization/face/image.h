@@ -27,6 +27,12 @@ void mask_init(struct mask *m, int w, int h, unsigned char fill);
 void mask_release(struct mask *m);
 void mask_copy(struct mask *dst, const struct mask *src);
 
+/* Boxes are int[4]: x0, y0, x1, y1 (exclusive), empty when x0 >= x1 or y0 >= y1.
+ * box_grow: grow bb to include the box x0, y0, x1, y1 (nothing if that is empty). */
+void box_grow(int bb[4], int x0, int y0, int x1, int y1);
+/* Grow bb by the non-zero pixels of m inside the box r (within m). */
+void mask_bbox(const struct mask *m, const int r[4], int bb[4]);
+
 /* Blend colour c over pixel (x, y) with coverage a (0..255); out-of-range is ignored. */
 void rgb_blend(struct rgb_image *im, int x, int y, uint32_t c, unsigned a);
 

@@ -54,45 +54,86 @@ ymc_rect(const unsigned char *restrict src, int W, int x0, int x1, int y0, int y
 	}
 }
 
-/* K and overlay bit planes of a side, in panel order (out->lines, dots, stride set). */
-static void
-bits_from_side(const struct side_image *si, struct panel_set *out)
+/* The top bit of each byte of w that is non-zero. */
+static uint64_t
+nonzero_bits(uint64_t w)
 {
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
+
+	return (((w & lo7) + lo7) | w) & ~lo7;
+}
+
+/* 8 pixels of a row from x, zero past its end w */
+static uint64_t
+load8(const unsigned char *row, int x, int w)
+{
+	uint64_t v = 0;
+
+	if (x + 8 <= w)
+		memcpy(&v, row + x, 8);
+	else
+		memcpy(&v, row + x, (size_t)(w - x));
+	return v;
+}
+
+/* 1 if the 8 rows from y0 down and 8 columns from x touch box b */
+static int
+block_in(const int *b, int x, int y0)
+{
+	return x < b[2] && x + 8 > b[0] && y0 - 7 < b[3] && y0 >= b[1];
+}
+
+/*
+ * K and overlay bit planes of a side, in panel order (out->lines, dots, stride set). Byte
+ * g of line x holds canvas rows H - 1 - 8g down to H - 8 - 8g of column x (0 past row 0).
+ * Blocks of 8 rows by 8 columns are read a word per row, each row's bits shifted into
+ * place in all 8 bytes at once, instead of a read-modify-write per pixel. K is nearly
+ * empty and the overlay nearly full: only blocks that are not are written, and only
+ * blocks that touch kb (K may be non-zero) or ob (the overlay may be zero) are read.
+ */
+static void
+bits_from_side(const struct side_image *si, const int kb[4], const int ob[4], struct panel_set *out)
+{
+	const uint64_t top = 0x8080808080808080ULL;
 	int W = si->color.w, H = si->color.h;
+	size_t st = out->stride;
+	unsigned char *ko = xcalloc((size_t)W, st), *oo = xmalloc((size_t)W * st + 1);
 
-	out->k = xcalloc((size_t)W, out->stride);
-	out->o = xmalloc((size_t)W * out->stride + 1);
-	/* K is sparse (text) and the overlay nearly full: set or clear only the exceptions,
-	 * reading the masks in row order */
-	memset(out->o, 0xff, (size_t)W * out->stride);
-	if (H % 8)
-		for (int j = 0; j < W; j++)
-			out->o[(size_t)j * out->stride + out->stride - 1] &=
-				(unsigned char)(0xff << (8 - H % 8));
-	for (int y = 0; y < H; y++) {
-		int i = H - 1 - y;
-		unsigned char bit = (unsigned char)(0x80 >> (i & 7));
-		const unsigned char *kr = si->k.v + (size_t)y * (size_t)W;
-		const unsigned char *orow = si->o.v + (size_t)y * (size_t)W;
+	memset(oo, 0xff, (size_t)W * st);
+	out->k = ko;
+	out->o = oo;
+	for (size_t g = 0; g < st; g++) {
+		const unsigned char *kr[8], *orow[8];
+		int nr = 0;
 
-		for (int x = 0; x < W; x++) {
-			/* skip 8 pixels at a time where K is empty and the overlay full */
-			if (x + 8 <= W) {
-				uint64_t kw, ow;
+		for (; nr < 8 && (int)(8 * g) + nr < H; nr++) {
+			size_t y = (size_t)H - 1 - 8 * g - (size_t)nr;
 
-				memcpy(&kw, kr + x, 8);
-				memcpy(&ow, orow + x, 8);
-				if (kw == 0 && ow == 0x0101010101010101ULL) {
-					x += 7;
-					continue;
-				}
+			kr[nr] = si->k.v + y * (size_t)W;
+			orow[nr] = si->o.v + y * (size_t)W;
+		}
+		for (int x = 0; x < W; x += 8) {
+			int y0 = H - 1 - (int)(8 * g);
+			/* the last group's padding bits are 0: always computed */
+			int dok = block_in(kb, x, y0), doo = nr < 8 || block_in(ob, x, y0);
+			uint64_t k = 0, o = doo ? 0 : ~0ULL;
+			unsigned char kbits[8], obits[8];
+
+			for (int j = 0; j < nr && (dok || doo); j++) {
+				/* K where coverage >= 128, overlay where non-zero */
+				if (dok)
+					k |= (load8(kr[j], x, W) & top) >> j;
+				if (doo)
+					o |= nonzero_bits(load8(orow[j], x, W)) >> j;
 			}
-			size_t at = (size_t)x * out->stride + (size_t)(i >> 3);
-
-			if (kr[x] >= 128)
-				out->k[at] |= bit;
-			if (!orow[x])
-				out->o[at] &= (unsigned char)~bit;
+			if (k == 0 && o == ~0ULL)
+				continue;
+			memcpy(kbits, &k, 8);
+			memcpy(obits, &o, 8);
+			for (int i = 0; i < 8 && x + i < W; i++) {
+				ko[(size_t)(x + i) * st + g] = kbits[i];
+				oo[(size_t)(x + i) * st + g] = obits[i];
+			}
 		}
 	}
 }
@@ -115,41 +156,7 @@ panels_from_side(const struct side_image *si, int dpi, struct panel_set *out)
 	panel_dims(si, dpi, out);
 	out->ymc = xmalloc((size_t)W * (size_t)H * 3 + 1);
 	ymc_rect(si->color.px, W, 0, W, 0, H, out->ymc);
-	bits_from_side(si, out);
-}
-
-/* Grow bb (x0, y0, x1, y1; empty when x0 >= x1) by the non-zero pixels of m. */
-static void
-mask_bbox(const struct mask *m, int bb[4])
-{
-	for (int y = 0; y < m->h; y++) {
-		const unsigned char *row = m->v + (size_t)y * (size_t)m->w;
-		int x = 0, e = m->w;
-
-		/* rows are nearly all zero: 8 pixels at a time */
-		while (x + 8 <= e) {
-			uint64_t v;
-
-			memcpy(&v, row + x, 8);
-			if (v)
-				break;
-			x += 8;
-		}
-		while (x < e && !row[x])
-			x++;
-		if (x == e)
-			continue;
-		while (e > x && !row[e - 1])
-			e--;
-		if (bb[0] >= bb[2]) {
-			bb[0] = x, bb[1] = y, bb[2] = e, bb[3] = y + 1;
-			continue;
-		}
-		bb[0] = x < bb[0] ? x : bb[0];
-		bb[1] = y < bb[1] ? y : bb[1];
-		bb[2] = e > bb[2] ? e : bb[2];
-		bb[3] = y + 1 > bb[3] ? y + 1 : bb[3];
-	}
+	bits_from_side(si, (int[4]){0, 0, W, H}, (int[4]){0, 0, W, H}, out);
 }
 
 int
@@ -163,8 +170,14 @@ panels_encode_side(const struct side_image *si, const char *base, unsigned long 
 
 	/* the preview is the colour image except where K is blended in or the chip is drawn
 	 * (composer_preview_row): only that rectangle is stored */
-	mask_bbox(&si->k, bb);
-	mask_bbox(&si->chip, bb);
+	if (si->has_boxes)
+		memcpy(bb, si->ink_box, sizeof(bb));
+	else {
+		const int all[4] = {0, 0, W, H};
+
+		mask_bbox(&si->k, all, bb);
+		mask_bbox(&si->chip, all, bb);
+	}
 	if (bb[0] >= bb[2]) { /* nothing: a PNG has at least one pixel */
 		bb[0] = 0, bb[1] = H - 1, bb[2] = 1, bb[3] = H;
 	}
@@ -178,7 +191,10 @@ panels_encode_side(const struct side_image *si, const char *base, unsigned long 
 	if (r < 0)
 		return r;
 	panel_dims(si, o->dpi, &ps);
-	bits_from_side(si, &ps);
+	if (si->has_boxes)
+		bits_from_side(si, si->ink_box, si->bare_box, &ps);
+	else
+		bits_from_side(si, (int[4]){0, 0, W, H}, (int[4]){0, 0, W, H}, &ps);
 	if ((r = png_encode_bits(ps.k, ps.dots, ps.lines, 0x000000, o, &bufs[1])) == 0)
 		r = png_encode_bits(ps.o, ps.dots, ps.lines, 0x3399ff, o, &bufs[2]);
 	panel_set_release(&ps);

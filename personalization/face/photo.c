@@ -145,41 +145,45 @@ photo_decode_for_box(const unsigned char *jpeg, size_t len, int bw, int bh, stru
 	return decode(jpeg, len, bw, bh, out);
 }
 
-/* Weights of one output pixel over the source: first index and 16.16 weights summing to
- * 65536. */
-struct span {
-	int first, n;
+/* Weights of every output pixel over the source, in three flat arrays: output pixel i is
+ * the sum over j < n[i] of source pixel first[i] + j times w[i * max + j] (16.16 weights
+ * summing to 65536). */
+struct spans {
+	int *first, *n, max;
 	uint32_t *w;
 };
 
-static struct span *
-make_spans(int src, int dst)
+static void
+make_spans(int src, int dst, struct spans *sp)
 {
-	struct span *sp = xcalloc((size_t)dst, sizeof(*sp));
+	/* an output pixel covers at most src / dst + 2 source pixels when shrinking */
+	sp->max = dst <= src ? src / dst + 2 : 2;
+	sp->first = xmalloc((size_t)dst * sizeof(int));
+	sp->n = xmalloc((size_t)dst * sizeof(int));
+	sp->w = xcalloc((size_t)dst * (size_t)sp->max, sizeof(uint32_t));
+	for (int i = 0; i < dst; i++) {
+		uint32_t *w = sp->w + (size_t)i * (size_t)sp->max;
 
-	if (dst <= src) {
-		/* area average: output pixel i covers [i*src/dst, (i+1)*src/dst) of the source,
-		 * in units of 1/dst source pixels so that everything stays integer */
-		for (int i = 0; i < dst; i++) {
+		if (dst <= src) {
+			/* area average: output pixel i covers [i*src/dst, (i+1)*src/dst) of the
+			 * source, in units of 1/dst source pixels so that everything stays
+			 * integer */
 			long long a = (long long)i * src, b = (long long)(i + 1) * src; /* /dst */
 			int f = (int)(a / dst), l = (int)((b - 1) / dst);
 			uint32_t sum = 0;
 
-			sp[i].first = f;
-			sp[i].n = l - f + 1;
-			sp[i].w = xmalloc((size_t)sp[i].n * sizeof(uint32_t));
-			for (int j = 0; j < sp[i].n; j++) {
+			sp->first[i] = f;
+			sp->n[i] = l - f + 1;
+			for (int j = 0; j < sp->n[i]; j++) {
 				long long lo = (long long)(f + j) * dst, hi = lo + dst;
 				long long ov = (hi < b ? hi : b) - (lo > a ? lo : a);
 
-				sp[i].w[j] = (uint32_t)(ov * 65536 / src);
-				sum += sp[i].w[j];
+				w[j] = (uint32_t)(ov * 65536 / src);
+				sum += w[j];
 			}
-			sp[i].w[sp[i].n - 1] += 65536 - sum; /* rounding remainder */
-		}
-	} else {
-		/* bilinear, pixel centres aligned */
-		for (int i = 0; i < dst; i++) {
+			w[sp->n[i] - 1] += 65536 - sum; /* rounding remainder */
+		} else {
+			/* bilinear, pixel centres aligned */
 			long long c = ((2LL * i + 1) * src * 65536 / (2LL * dst)) - 32768;
 			int f;
 			uint32_t t;
@@ -192,80 +196,88 @@ make_spans(int src, int dst)
 				f = src - 1;
 				t = 0;
 			}
-			sp[i].first = f;
-			sp[i].n = t ? 2 : 1;
-			sp[i].w = xmalloc(2 * sizeof(uint32_t));
-			sp[i].w[0] = 65536 - t;
-			sp[i].w[1] = t;
+			sp->first[i] = f;
+			sp->n[i] = t ? 2 : 1;
+			w[0] = 65536 - t;
+			w[1] = t;
 		}
 	}
-	return sp;
 }
 
 static void
-free_spans(struct span *sp, int n)
+free_spans(struct spans *sp)
 {
-	for (int i = 0; i < n; i++)
-		free(sp[i].w);
-	free(sp);
+	free(sp->first);
+	free(sp->n);
+	free(sp->w);
 }
 
+/* t += row * wt: one source row's share of an output row. In blocks of 16, since -O2
+ * vectorises only loops of a known count. */
+static void
+row_madd(uint32_t *restrict t, const unsigned char *restrict row, uint32_t wt, size_t n)
+{
+	size_t x = 0;
+
+	for (; x + 16 <= n; x += 16)
+		for (int k = 0; k < 16; k++)
+			t[x + k] += row[x + k] * wt;
+	for (; x < n; x++)
+		t[x] += row[x] * wt;
+}
+
+/*
+ * Separable, in exact integer maths: each output row first blends its source rows
+ * (8-bit values times 16.16 weights summing to 65536: fits 32 bits), then each output
+ * pixel blends that row's columns into value * 2^32 (64 bits), rounded. The sum is the
+ * same integer whichever pass runs first; running the vertical pass first keeps one row
+ * of intermediates in the cache instead of a whole image.
+ */
 void
 image_resample(const struct rgb_image *src, int w, int h, struct rgb_image *out)
 {
-	struct span *hs = make_spans(src->w, w), *vs = make_spans(src->h, h);
-	/* horizontal pass into 16-bit-scaled intermediates, then vertical */
-	uint32_t *tmp = xmalloc((size_t)w * (size_t)src->h * 3 * sizeof(uint32_t));
+	struct spans hs, vs;
+	size_t sw3 = (size_t)src->w * 3;
+	uint32_t *t = xmalloc(sw3 * sizeof(uint32_t));
 
-	for (int y = 0; y < src->h; y++) {
-		const unsigned char *row = src->px + (size_t)y * (size_t)src->w * 3;
-		uint32_t *t = tmp + (size_t)y * (size_t)w * 3;
-
-		for (int x = 0; x < w; x++) {
-			/* 8-bit values times 16.16 weights that sum to 65536: fits 32 bits */
-			uint32_t a0 = 0, a1 = 0, a2 = 0;
-			const unsigned char *p = row + (size_t)hs[x].first * 3;
-
-			for (int j = 0; j < hs[x].n; j++, p += 3) {
-				uint32_t wt = hs[x].w[j];
-
-				a0 += p[0] * wt;
-				a1 += p[1] * wt;
-				a2 += p[2] * wt;
-			}
-			t[x * 3] = a0; /* value * 65536 */
-			t[x * 3 + 1] = a1;
-			t[x * 3 + 2] = a2;
-		}
-	}
+	make_spans(src->w, w, &hs);
+	make_spans(src->h, h, &vs);
 	out->w = w;
 	out->h = h;
 	out->px = xmalloc((size_t)w * (size_t)h * 3 + 1);
-	/* vertical: whole rows at a time, so the intermediate is read in order */
-	uint64_t *acc = xmalloc((size_t)w * 3 * sizeof(uint64_t));
-
 	for (int y = 0; y < h; y++) {
+		const uint32_t *wv = vs.w + (size_t)y * (size_t)vs.max;
+		const unsigned char *row = src->px + (size_t)vs.first[y] * sw3;
 		unsigned char *o = out->px + (size_t)y * (size_t)w * 3;
 
-		memset(acc, 0, (size_t)w * 3 * sizeof(uint64_t));
-		for (int j = 0; j < vs[y].n; j++) {
-			const uint32_t *t = tmp + (size_t)(vs[y].first + j) * (size_t)w * 3;
-			uint64_t wt = vs[y].w[j];
+		memset(t, 0, sw3 * sizeof(*t));
+		for (int j = 0; j < vs.n[y]; j++)
+			row_madd(t, row + (size_t)j * sw3, wv[j], sw3);
+		for (int x = 0; x < w; x++, o += 3) {
+			const uint32_t *wh = hs.w + (size_t)x * (size_t)hs.max;
+			const uint32_t *p = t + (size_t)hs.first[x] * 3;
+			uint64_t a0 = 0, a1 = 0, a2 = 0;
 
-			for (int x = 0; x < w * 3; x++)
-				acc[x] += (uint64_t)t[x] * wt;
-		}
-		for (int x = 0; x < w * 3; x++) {
-			/* value * 2^32, rounded */
-			uint64_t v = (acc[x] + (1ULL << 31)) >> 32;
-
-			o[x] = (unsigned char)(v > 255 ? 255 : v);
+			if (hs.n[x] == 2) { /* the common case: no loop */
+				a0 = (uint64_t)p[0] * wh[0] + (uint64_t)p[3] * wh[1];
+				a1 = (uint64_t)p[1] * wh[0] + (uint64_t)p[4] * wh[1];
+				a2 = (uint64_t)p[2] * wh[0] + (uint64_t)p[5] * wh[1];
+			} else
+				for (int j = 0; j < hs.n[x]; j++, p += 3) {
+					a0 += (uint64_t)p[0] * wh[j];
+					a1 += (uint64_t)p[1] * wh[j];
+					a2 += (uint64_t)p[2] * wh[j];
+				}
+			/* value * 2^32, rounded; at most 255, as both passes' weights sum to
+			 * 65536 */
+			o[0] = (unsigned char)((a0 + (1ULL << 31)) >> 32);
+			o[1] = (unsigned char)((a1 + (1ULL << 31)) >> 32);
+			o[2] = (unsigned char)((a2 + (1ULL << 31)) >> 32);
 		}
 	}
-	free(acc);
-	free(tmp);
-	free_spans(hs, w);
-	free_spans(vs, h);
+	free(t);
+	free_spans(&hs);
+	free_spans(&vs);
 }
 
 /* The size of an sw x sh image fitted into bw x bh, aspect kept. */

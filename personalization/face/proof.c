@@ -64,8 +64,8 @@ static void
 caption(struct fontset *fs, struct rgb_image *page, const char *text, int x, int y, int px)
 {
 	/* a caption that cannot be drawn is left out: the page is still useful */
-	if (text_draw(fs, text, (long)px * 64, (long)x * 64, (long)y * 64, page, 0x000000, NULL) <
-	    0)
+	if (text_draw(fs, text, (long)px * 64, (long)x * 64, (long)y * 64, page, 0x000000, NULL,
+		      NULL) < 0)
 		cp_err_clear();
 }
 

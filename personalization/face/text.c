@@ -40,7 +40,7 @@ text_measure(struct fontset *fs, const char *utf8, long px26, long *width26)
 
 int
 text_draw(struct fontset *fs, const char *utf8, long px26, long x26, long y26, struct rgb_image *im,
-	  uint32_t c, struct mask *k)
+	  uint32_t c, struct mask *k, int bb[4])
 {
 	const char *p = utf8;
 	const struct glyph *g;
@@ -56,6 +56,8 @@ text_draw(struct fontset *fs, const char *utf8, long px26, long x26, long y26, s
 		if ((r = glyph_or_fail(fs, cp, px26, &g)) < 0)
 			return r;
 		bx = (int)((pen + 32) >> 6) + g->left;
+		if (bb && g->width > 0 && g->rows > 0)
+			box_grow(bb, bx, by - g->top, bx + g->width, by - g->top + g->rows);
 		for (int y = 0; y < g->rows; y++) {
 			int py = by - g->top + y;
 			const unsigned char *row = g->coverage + (size_t)y * (size_t)g->width;

@@ -323,6 +323,74 @@ test_deterministic_and_complete(void **state)
 	free(b);
 }
 
+/* A card drawn after others, held ones included, is the same as that card drawn alone: a
+ * composer restores only what the cards before drew, and must restore all of it. */
+static void
+test_card_after_card(void **state)
+{
+	struct fx *f = *state;
+	const struct canvas_profile *p;
+	struct png_opts o = {.level = 1, .filter = 1, .dpi = 300};
+	struct face_renderer *alone = NULL;
+	struct face_card a = card(f, "B00000041", "欧阳娜娜娜娜", "110108198512300045",
+				  "6212 2600 0000 0000 123", "中国邮政储蓄银行"),
+			 held = card(f, "B00000042", "张\xee\x80\x80", "110101199003071234", NULL,
+				     "中国工商银行"),
+			 b = card(f, "B00000043", "李四", "110101199003071234", NULL, NULL);
+	static const char *const names[] = {"front.png",   "front-ymc.png", "front-k.png",
+					    "front-o.png", "back.png",	    "back-ymc.png",
+					    "back-k.png",  "back-o.png",    "faces.txt"};
+	char *reason = NULL, *da = fs_join(f->dir, "after"), *db = fs_join(f->dir, "alone");
+	struct side_image si[SIDE_COUNT] = {0}, fresh[SIDE_COUNT] = {0};
+	struct rgb_image photo = {0};
+	unsigned char *jpeg = NULL;
+	size_t len = 0;
+
+	/* files: A, a held card, then B, against B from a renderer that drew nothing else */
+	assert_int_equal(canvas_profile_lookup("evolis", &p), 0);
+	assert_int_equal(face_renderer_new(f->lo, p, "", &o, &alone), 0);
+	assert_int_equal(face_render_card(f->fr, &a, da, &reason), 0);
+	assert_int_equal(face_render_card(f->fr, &held, da, &reason), 1);
+	free(reason);
+	assert_int_equal(face_render_card(f->fr, &b, da, &reason), 0);
+	assert_int_equal(face_render_card(alone, &b, db, &reason), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *pa = fs_join(da, names[i]), *pb = fs_join(db, names[i]);
+		unsigned char *ba = NULL, *bb = NULL;
+		size_t la = 0, lb = 0;
+
+		assert_int_equal(fs_read_file(pa, 64u << 20, &ba, &la), 0);
+		assert_int_equal(fs_read_file(pb, 64u << 20, &bb, &lb), 0);
+		assert_int_equal(la, lb);
+		assert_memory_equal(ba, bb, la);
+		free(ba);
+		free(bb);
+		free(pa);
+		free(pb);
+	}
+	/* every plane: A with its photo, then B without one, into the same images */
+	assert_int_equal(fs_read_file(f->photo, 1 << 22, &jpeg, &len), 0);
+	assert_int_equal(photo_decode(jpeg, len, &photo), 0);
+	assert_int_equal(face_compose(f->fr, &a, &photo, si), 0);
+	assert_int_equal(face_compose(f->fr, &b, NULL, si), 0);
+	assert_int_equal(face_compose(alone, &b, NULL, fresh), 0);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		size_t n = (size_t)fresh[s].color.w * (size_t)fresh[s].color.h;
+
+		assert_memory_equal(si[s].color.px, fresh[s].color.px, n * 3);
+		assert_memory_equal(si[s].k.v, fresh[s].k.v, n);
+		assert_memory_equal(si[s].o.v, fresh[s].o.v, n);
+		assert_memory_equal(si[s].chip.v, fresh[s].chip.v, n);
+		side_image_release(&si[s]);
+		side_image_release(&fresh[s]);
+	}
+	rgb_release(&photo);
+	free(jpeg);
+	face_renderer_free(alone);
+	free(da);
+	free(db);
+}
+
 static void
 test_clean_stale(void **state)
 {
@@ -434,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_missing_glyph_holds),
 		cmocka_unit_test(test_golden_kinds),
 		cmocka_unit_test(test_deterministic_and_complete),
+		cmocka_unit_test(test_card_after_card),
 		cmocka_unit_test(test_clean_stale),
 		cmocka_unit_test(test_photo_scaling),
 		cmocka_unit_test(test_photo_decode_errors),
