@@ -151,7 +151,8 @@ preview_row(void *ctx, int y, unsigned char *buf)
  * pixels would double the cost of a card for no information.
  */
 static int
-encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf bufs[NFILES])
+encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf bufs[NFILES],
+	    unsigned long *preview_crc)
 {
 	char base[32];
 	int r;
@@ -160,8 +161,8 @@ encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf b
 				     &bufs[0])) < 0)
 		return r;
 	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
-	return panels_encode_side(si, base, crc32(0L, bufs[0].data, (uInt)bufs[0].len), &fr->png,
-				  &bufs[1]);
+	*preview_crc = crc32(0L, bufs[0].data, (uInt)bufs[0].len);
+	return panels_encode_side(si, base, *preview_crc, &fr->png, &bufs[1]);
 }
 
 /*
@@ -277,18 +278,19 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 	manifest_head(fr, card->card_no, &manifest);
 	for (int s = 0; s < SIDE_COUNT; s++) {
 		struct buf *bufs = own;
+		unsigned long preview_crc = 0;
 
 		if (!fr->lo->side[s].personal) {
 			bufs = fr->cached[s];
 			if (!fr->have_cached[s]) {
-				if ((r = encode_side(fr, s, &fr->si[s], bufs)) < 0)
+				if ((r = encode_side(fr, s, &fr->si[s], bufs, &preview_crc)) < 0)
 					goto out;
 				fr->have_cached[s] = 1;
 			}
 		} else {
 			for (int i = 0; i < NFILES; i++)
 				buf_reset(&own[i]);
-			if ((r = encode_side(fr, s, &fr->si[s], own)) < 0)
+			if ((r = encode_side(fr, s, &fr->si[s], own, &preview_crc)) < 0)
 				goto out;
 		}
 		for (int i = 0; i < NFILES; i++) {
@@ -311,8 +313,9 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 				fr->cached_crc_ok[s][i] = 1;
 			}
 			buf_appendf(&manifest, "file %s %zu %08lx\n", name, bufs[i].len,
-				    shared ? fr->cached_crc[s][i]
-					   : crc32(0L, bufs[i].data, (uInt)bufs[i].len));
+				    shared   ? fr->cached_crc[s][i]
+				    : i == 0 ? preview_crc /* computed for the YMC patch's note */
+					     : crc32(0L, bufs[i].data, (uInt)bufs[i].len));
 		}
 	}
 	/* last: its presence says the card is complete */
