@@ -147,8 +147,14 @@ store_bytes(struct reader_pool *p, const char *rel, const struct app_record *rec
 		close(fd);
 		return r;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, env->photos_fd, rel, AT_SYMLINK_FOLLOW) == 0)
+	/* the descriptor itself where allowed (CAP_DAC_READ_SEARCH), else its /proc name,
+	 * which costs a path walk through /proc per photo */
+	r = linkat(fd, "", env->photos_fd, rel, AT_EMPTY_PATH);
+	if (r < 0 && errno != EEXIST) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		r = linkat(AT_FDCWD, proc, env->photos_fd, rel, AT_SYMLINK_FOLLOW);
+	}
+	if (r == 0)
 		r = 1;
 	else if (errno == EEXIST && stored_before(env, rel, rec))
 		r = 0;
