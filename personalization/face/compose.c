@@ -351,7 +351,8 @@ mark_shape(const struct composer *c, const struct layout_el *e, struct side_imag
 {
 	double x = px_x(c, e->x), y = px_y(c, e->y), w = e->w * c->scale, h = e->h * c->scale;
 	int W = si->color.w, H = si->color.h;
-	unsigned planes = e->kind == EL_CHIP	    ? PLANE_CHIP
+	/* a chip window also clears colour, K and overlay under it (clear_chip) */
+	unsigned planes = e->kind == EL_CHIP	    ? PLANE_CHIP | PLANE_COLOR | PLANE_K | PLANE_O
 			  : e->kind == EL_NOOVERLAY ? PLANE_O
 						    : PLANE_COLOR;
 
