@@ -278,6 +278,24 @@ test_golden_kinds(void **state)
 	free(want);
 }
 
+/* The file name in directory a has the same bytes as in directory b. */
+static void
+assert_same_file(const char *a, const char *b, const char *name)
+{
+	char *pa = fs_join(a, name), *pb = fs_join(b, name);
+	unsigned char *da = NULL, *db = NULL;
+	size_t la = 0, lb = 0;
+
+	assert_int_equal(fs_read_file(pa, 64u << 20, &da, &la), 0);
+	assert_int_equal(fs_read_file(pb, 64u << 20, &db, &lb), 0);
+	assert_int_equal(la, lb);
+	assert_memory_equal(da, db, la);
+	free(da);
+	free(db);
+	free(pa);
+	free(pb);
+}
+
 static void
 test_deterministic_and_complete(void **state)
 {
@@ -289,20 +307,8 @@ test_deterministic_and_complete(void **state)
 
 	assert_int_equal(face_render_card(f->fr, &c, a, &reason), 0);
 	assert_int_equal(face_render_card(f->fr, &c, b, &reason), 0);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char *pa = fs_join(a, names[i]), *pb = fs_join(b, names[i]);
-		unsigned char *da = NULL, *db = NULL;
-		size_t la = 0, lb = 0;
-
-		assert_int_equal(fs_read_file(pa, 64u << 20, &da, &la), 0);
-		assert_int_equal(fs_read_file(pb, 64u << 20, &db, &lb), 0);
-		assert_int_equal(la, lb);
-		assert_memory_equal(da, db, la);
-		free(da);
-		free(db);
-		free(pa);
-		free(pb);
-	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_same_file(a, b, names[i]);
 	assert_true(face_outputs_complete(a));
 	/* a torn file (same size, other bytes) or a missing one makes the set incomplete */
 	{
@@ -354,20 +360,8 @@ test_card_after_card(void **state)
 	free(reason);
 	assert_int_equal(face_render_card(f->fr, &b, da, &reason), 0);
 	assert_int_equal(face_render_card(alone, &b, db, &reason), 0);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char *pa = fs_join(da, names[i]), *pb = fs_join(db, names[i]);
-		unsigned char *ba = NULL, *bb = NULL;
-		size_t la = 0, lb = 0;
-
-		assert_int_equal(fs_read_file(pa, 64u << 20, &ba, &la), 0);
-		assert_int_equal(fs_read_file(pb, 64u << 20, &bb, &lb), 0);
-		assert_int_equal(la, lb);
-		assert_memory_equal(ba, bb, la);
-		free(ba);
-		free(bb);
-		free(pa);
-		free(pb);
-	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_same_file(da, db, names[i]);
 	/* every plane: A with its photo, then B without one, into the same images */
 	assert_int_equal(fs_read_file(f->photo, 1 << 22, &jpeg, &len), 0);
 	assert_int_equal(photo_decode(jpeg, len, &photo), 0);
