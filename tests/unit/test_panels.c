@@ -182,6 +182,26 @@ write_buf(const char *dir, const char *name, const struct buf *b)
 	free(p);
 }
 
+/* Write a 2x2 back-ymc.png (at x, y if has_offset) with the note; what loading it gives. */
+static int
+load_2x2_patch(const char *dir, int has_offset, int x, const char *note)
+{
+	static const unsigned char px[3 * 4] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	struct png_opts o = {.level = 1, .filter = 0, .dpi = 300};
+	struct buf b = BUF_INIT(BUF_UNLIMITED);
+	struct panel_set ps;
+	int r;
+
+	assert_int_equal(
+		png_encode_rgb_ex(px, 2, 2, &o, &(struct png_extra){has_offset, x, 0, note}, &b),
+		0);
+	write_buf(dir, "back-ymc.png", &b);
+	buf_release(&b);
+	if ((r = panels_load(dir, "back", &ps)) == 0)
+		panel_set_release(&ps);
+	return r;
+}
+
 /* The YMC file render writes is a patch over the preview: loaded, it is exactly the full
  * panel of the composed side, for both sides and every filter. */
 static void
@@ -240,7 +260,6 @@ test_patch_refused_when_wrong(void **state)
 		   full[3] = {BUF_INIT(BUF_UNLIMITED), BUF_INIT(BUF_UNLIMITED),
 			      BUF_INIT(BUF_UNLIMITED)};
 	struct panel_set ps;
-	unsigned char px[3 * 4] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 	char *path;
 
 	(void)state;
@@ -260,31 +279,17 @@ test_patch_refused_when_wrong(void **state)
 	unlink(path);
 	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_NOTFOUND);
 	/* a patch that does not fit the panel */
-	buf_reset(&b);
-	assert_int_equal(png_encode_rgb_ex(px, 2, 2, &o,
-					   &(struct png_extra){1, 647, 0,
-							       "ymc-patch panel=648x1016 "
-							       "base=front.png crc32=00000000"},
-					   &b),
-			 0);
-	write_buf(dir, "back-ymc.png", &b);
-	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
+	assert_int_equal(load_2x2_patch(dir, 1, 647,
+					"ymc-patch panel=648x1016 "
+					"base=front.png crc32=00000000"),
+			 CP_ERR_FORMAT);
 	assert_non_null(strstr(cp_errmsg(), "does not fit"));
 	/* a base outside the card's folder, or an unknown note */
-	buf_reset(&b);
-	assert_int_equal(png_encode_rgb_ex(px, 2, 2, &o,
-					   &(struct png_extra){1, 0, 0,
-							       "ymc-patch panel=648x1016 "
-							       "base=../x.png crc32=00000000"},
-					   &b),
-			 0);
-	write_buf(dir, "back-ymc.png", &b);
-	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
-	buf_reset(&b);
-	assert_int_equal(png_encode_rgb_ex(px, 2, 2, &o, &(struct png_extra){0, 0, 0, "other"}, &b),
-			 0);
-	write_buf(dir, "back-ymc.png", &b);
-	assert_int_equal(panels_load(dir, "back", &ps), CP_ERR_FORMAT);
+	assert_int_equal(load_2x2_patch(dir, 1, 0,
+					"ymc-patch panel=648x1016 "
+					"base=../x.png crc32=00000000"),
+			 CP_ERR_FORMAT);
+	assert_int_equal(load_2x2_patch(dir, 0, 0, "other"), CP_ERR_FORMAT);
 	/* a full panel as before */
 	ps.lines = 1016, ps.dots = 648, ps.stride = 81;
 	ps.ymc = xcalloc((size_t)1016 * 648, 3);
