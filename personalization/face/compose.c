@@ -47,8 +47,8 @@ struct composer {
 	struct fontset *fonts[LAYOUT_MAX_FONTS];
 	struct side_image base[SIDE_COUNT];
 	int chip_bbox[SIDE_COUNT][4]; /* x0, y0, x1, y1 (exclusive) of the chip window */
-	/* no K artwork and no personal chip: a card's ink box is the chip's and the K drawn,
-	 * its bare box the artwork's (bare_bbox, with the chip) and the overlay drawn */
+	/* no K artwork: a card's ink box is the chip's and the K drawn,
+	 * its bare box the artwork's (bare_bbox, with the chip) */
 	int boxes_tracked[SIDE_COUNT];
 	int bare_bbox[SIDE_COUNT][4];
 };
@@ -279,15 +279,6 @@ composer_new(const struct layout *lo, const struct canvas_profile *prof, const c
 			for (int x = 0; x < prof->w; x++)
 				if (!b->o.v[(size_t)y * (size_t)prof->w + (size_t)x])
 					box_grow(c->bare_bbox[s], x, y, x + 1, y + 1);
-		/* a chip window drawn only on some cards can be anywhere */
-		for (size_t i = 0; i < lo->side[s].n; i++)
-			if (lo->side[s].els[i].kind == EL_CHIP &&
-			    is_personal(&lo->side[s].els[i])) {
-				c->chip_bbox[s][0] = c->chip_bbox[s][1] = 0;
-				c->chip_bbox[s][2] = prof->w;
-				c->chip_bbox[s][3] = prof->h;
-				c->boxes_tracked[s] = 0;
-			}
 	}
 	if (r < 0) {
 		composer_free(c);
@@ -351,13 +342,11 @@ mark_shape(const struct composer *c, const struct layout_el *e, struct side_imag
 {
 	double x = px_x(c, e->x), y = px_y(c, e->y), w = e->w * c->scale, h = e->h * c->scale;
 	int W = si->color.w, H = si->color.h;
-	/* a chip window also clears colour, K and overlay under it (clear_chip) */
-	unsigned planes = e->kind == EL_CHIP	    ? PLANE_CHIP | PLANE_COLOR | PLANE_K | PLANE_O
-			  : e->kind == EL_NOOVERLAY ? PLANE_O
-						    : PLANE_COLOR;
 
+	/* colour only: chip and no-overlay take no if= (layout.c), so they are never drawn
+	 * per card; the chip window and the overlay are always the artwork's */
 	if (e->kind == EL_BACKGROUND) {
-		mark_dirty(si, planes, 0, 0, W, H);
+		mark_dirty(si, PLANE_COLOR, 0, 0, W, H);
 		return;
 	}
 	if (e->kind == EL_STAR) { /* x, y is the centre */
@@ -365,7 +354,7 @@ mark_shape(const struct composer *c, const struct layout_el *e, struct side_imag
 
 		x -= r, y -= r, w = h = 2 * r;
 	}
-	mark_dirty(si, planes, px_bound(fmin(x, x + w), 0, W) - 1,
+	mark_dirty(si, PLANE_COLOR, px_bound(fmin(x, x + w), 0, W) - 1,
 		   px_bound(fmin(y, y + h), 0, H) - 1, px_bound(fmax(x, x + w), 1, W) + 1,
 		   px_bound(fmax(y, y + h), 1, H) + 1);
 }
@@ -410,10 +399,6 @@ restore_base(const struct composer *c, int side, struct side_image *si)
 			copy_box(si->color.px, b->color.px, d, w, 3);
 		if (pl & PLANE_K)
 			copy_box(si->k.v, b->k.v, d, w, 1);
-		if (pl & PLANE_O)
-			copy_box(si->o.v, b->o.v, d, w, 1);
-		if (pl & PLANE_CHIP)
-			copy_box(si->chip.v, b->chip.v, d, w, 1);
 	}
 	si->drawn_by = c->id;
 	si->drawn_side = side;
@@ -472,8 +457,8 @@ composer_side(struct composer *c, enum layout_side_id side, const struct face_fi
 	if (r < 0)
 		return r;
 	clear_chip(c, side, out);
-	/* the boxes without scanning the side: outside the boxes drawn in, K and the overlay
-	 * are the artwork's (no K), and the chip window is the artwork's */
+	/* the boxes without scanning the side: outside the boxes drawn in, K is the
+	 * artwork's (none); the chip window and the overlay are the artwork's everywhere */
 	if (c->boxes_tracked[side]) {
 		memcpy(out->ink_box, c->chip_bbox[side], sizeof(out->ink_box));
 		memcpy(out->bare_box, c->bare_bbox[side], sizeof(out->bare_box));
@@ -482,8 +467,6 @@ composer_side(struct composer *c, enum layout_side_id side, const struct face_fi
 
 			if (out->dirty_planes[i] & PLANE_K)
 				mask_bbox(&out->k, d, out->ink_box);
-			if (out->dirty_planes[i] & PLANE_O)
-				box_grow(out->bare_box, d[0], d[1], d[2], d[3]);
 		}
 		out->has_boxes = 1;
 	}

@@ -26,8 +26,8 @@ struct face_fields {
 
 #define SIDE_DIRTY_MAX 16
 
-/* The planes of a side image, as flags. */
-enum { PLANE_COLOR = 1, PLANE_K = 2, PLANE_O = 4, PLANE_CHIP = 8 };
+/* The planes of a side image a card draws in, as flags (chip and overlay: never). */
+enum { PLANE_COLOR = 1, PLANE_K = 2 };
 
 struct side_image {
 	struct rgb_image color;

@@ -206,6 +206,7 @@ static const struct {
 	 O_X | O_Y | O_W | O_SIZE | O_MINSIZE | O_FONT | O_ALIGN | O_INK | O_IF | O_COLOR,
 	 O_X | O_Y | O_SIZE, 2},
 	{"photo", EL_PHOTO, O_X | O_Y | O_W | O_H | O_IF, O_X | O_Y | O_W | O_H, 0},
+	/* no if=: the composer draws the printer's windows once, into the artwork */
 	{"chip", EL_CHIP, O_X | O_Y | O_W | O_H | O_R, O_X | O_Y | O_W | O_H, 0},
 	{"no-overlay", EL_NOOVERLAY, O_X | O_Y | O_W | O_H | O_R, O_X | O_Y | O_W | O_H, 0},
 };
