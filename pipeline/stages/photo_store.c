@@ -14,16 +14,32 @@ photo_store_rel(const char *sha)
 	return xasprintf("%.2s/%s.jpg", sha, sha);
 }
 
+/* Where a photo stored by the sub-folder layout lives. */
+static char *
+sharded_path(const char *dir, const char *sha)
+{
+	char *rel = photo_store_rel(sha), *path = fs_join(dir, rel);
+
+	free(rel);
+	return path;
+}
+
+/* Where an earlier version stored it: one flat folder. */
+static char *
+flat_path(const char *dir, const char *sha)
+{
+	return xasprintf("%s/%s.jpg", dir, sha);
+}
+
 char *
 photo_store_find(const char *dir, const char *sha)
 {
-	char *rel = photo_store_rel(sha), *path = fs_join(dir, rel), *flat;
+	char *path = sharded_path(dir, sha), *flat;
 	struct stat st;
 
-	free(rel);
 	if (lstat(path, &st) == 0)
 		return path;
-	flat = xasprintf("%s/%s.jpg", dir, sha);
+	flat = flat_path(dir, sha);
 	if (lstat(flat, &st) == 0) {
 		free(path);
 		return flat;
@@ -35,16 +51,15 @@ photo_store_find(const char *dir, const char *sha)
 int
 photo_store_read(const char *dir, const char *sha, size_t max, unsigned char **data, size_t *len)
 {
-	char *rel = photo_store_rel(sha), *path = fs_join(dir, rel);
+	char *path = sharded_path(dir, sha);
 	int r = fs_read_file(path, max, data, len);
 
 	if (r == CP_ERR_NOTFOUND) {
-		char *flat = xasprintf("%s/%s.jpg", dir, sha);
+		char *flat = flat_path(dir, sha);
 
 		r = fs_read_file(flat, max, data, len);
 		free(flat);
 	}
 	free(path);
-	free(rel);
 	return r;
 }
