@@ -82,21 +82,29 @@ fs_atomic_open(struct fs_atomic *f, const char *path, mode_t mode)
 }
 
 int
-fs_atomic_write(struct fs_atomic *f, const void *data, size_t len)
+fs_write_fd(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
 	while (len) {
-		ssize_t n = write(f->fd, p, len);
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return cp_err(CP_ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int
+fs_atomic_write(struct fs_atomic *f, const void *data, size_t len)
+{
+	if (fs_write_fd(f->fd, data, len) < 0)
+		return cp_err(CP_ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
 	return 0;
 }
 

@@ -16,6 +16,10 @@ int fs_mkdirs(const char *path, mode_t mode);
 /* Atomically replace path with len bytes of data (mode for the new file). */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Write all len bytes to fd, retrying short writes and EINTR: 0, or -1 with errno set
+ * (the caller names the file in its message). */
+int fs_write_fd(int fd, const void *data, size_t len);
+
 /* An output file being written: open, write, then commit (rename) or abort (unlink). */
 struct fs_atomic {
 	int fd;

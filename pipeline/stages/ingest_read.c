@@ -47,21 +47,6 @@ struct reader_pool {
 
 /* ---- photos ---- */
 
-static int
-write_all(int fd, const unsigned char *p, size_t left)
-{
-	while (left) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n, left -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The photo's sub-folder "ab" (rel is "ab/<sha>.jpg"), made once per run: a lookup per
  * photo saved. Made durable by the batch's fs_sync_fs() with the photos in it. */
 static int
@@ -96,7 +81,7 @@ store_renamed(const struct ingest_env *env, const char *rel, const struct app_re
 			   strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, rec->photo, rec->photo_len) < 0)
+	if (fs_write_fd(fd, rec->photo, rec->photo_len) < 0)
 		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
 			   strerror(errno));
 	if (close(fd) < 0 && r == 1)
@@ -141,7 +126,7 @@ store_bytes(struct reader_pool *p, const char *rel, const struct app_record *rec
 	fd = openat(env->photos_fd, dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0) /* a file system without O_TMPFILE */
 		return stored_before(env, rel, rec) ? 0 : store_renamed(env, rel, rec);
-	if (write_all(fd, rec->photo, rec->photo_len) < 0) {
+	if (fs_write_fd(fd, rec->photo, rec->photo_len) < 0) {
 		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, rel,
 			   strerror(errno));
 		close(fd);
