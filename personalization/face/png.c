@@ -15,6 +15,7 @@
 
 #include <libdeflate.h>
 #include <png.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,28 @@ png_filter_parse(const char *s, int *filter)
 		}
 	return cp_err(CP_ERR_CONFIG, "PNG filter '%s': expected none, sub, up, avg, paeth or all",
 		      s);
+}
+
+/* libpng's reason for an error (it then longjmps to the caller's setjmp); warnings are
+ * not errors here and are dropped rather than printed to stderr. */
+struct png_msg {
+	char text[160];
+};
+
+static void
+on_error(png_structp png, png_const_charp msg)
+{
+	struct png_msg *m = png_get_error_ptr(png);
+
+	snprintf(m->text, sizeof(m->text), "%s", msg);
+	png_longjmp(png, 1);
+}
+
+static void
+on_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
 }
 
 static void
@@ -136,10 +159,11 @@ encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, i
 {
 	unsigned char *volatile rowbuf = NULL;
 	struct png_scratch *volatile own = NULL;
+	struct png_msg msg = {""};
 	png_structp png;
 	png_infop info;
 
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &msg, on_error, on_warning);
 	if (!png)
 		return cp_err(CP_ERR_NOMEM, "libpng: cannot create a writer");
 	info = png_create_info_struct(png);
@@ -151,7 +175,7 @@ encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, i
 		png_destroy_write_struct(&png, &info);
 		free(rowbuf);
 		png_scratch_free(own);
-		return cp_err(CP_ERR_IO, "PNG encoding failed");
+		return cp_err(CP_ERR_IO, "PNG encoding failed: %s", msg.text);
 	}
 	png_set_write_fn(png, out, write_cb, flush_cb);
 	png_set_compression_level(png, o->level);
@@ -268,6 +292,7 @@ png_decode(const unsigned char *data, size_t len, struct png_image *out)
 	png_structp png;
 	png_infop info;
 	struct rd rd = {data, len, 0};
+	struct png_msg msg = {""};
 	unsigned char *volatile buf = NULL;
 	png_uint_32 w, h, resx, resy;
 	png_int_32 offx, offy;
@@ -277,7 +302,7 @@ png_decode(const unsigned char *data, size_t len, struct png_image *out)
 	memset(out, 0, sizeof(*out));
 	if (len < 8 || png_sig_cmp(data, 0, 8) != 0)
 		return cp_err(CP_ERR_FORMAT, "not a PNG file");
-	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &msg, on_error, on_warning);
 	if (!png)
 		return cp_err(CP_ERR_NOMEM, "libpng: cannot create a reader");
 	info = png_create_info_struct(png);
@@ -288,7 +313,7 @@ png_decode(const unsigned char *data, size_t len, struct png_image *out)
 	if (setjmp(png_jmpbuf(png))) {
 		png_destroy_read_struct(&png, &info, NULL);
 		free(buf);
-		return cp_err(CP_ERR_FORMAT, "corrupt PNG");
+		return cp_err(CP_ERR_FORMAT, "corrupt PNG: %s", msg.text);
 	}
 	png_set_read_fn(png, &rd, read_cb);
 	png_read_info(png, info);

@@ -222,8 +222,34 @@ test_output_limit(void **state)
 		struct buf b = BUF_INIT(4096);
 
 		assert_int_equal(png_encode_rgb(px, W, H, &o, &b), CP_ERR_IO);
+		assert_non_null(strstr(cp_errmsg(), "output too large"));
 		buf_release(&b);
 	}
+	free(px);
+}
+
+/* A damaged file is refused with libpng's reason, not a bare "corrupt". */
+static void
+test_damage_is_named(void **state)
+{
+	unsigned char *px = card_pixels();
+	struct png_opts o = {.level = 1, .filter = 0, .dpi = 300};
+	struct buf b = BUF_INIT(1 << 24);
+	struct png_image im;
+
+	(void)state;
+	assert_int_equal(png_encode_rgb(px, W, H, &o, &b), 0);
+	b.data[29] ^= 0x55; /* IHDR's CRC: 8 signature + 8 chunk head + 13 data bytes before it */
+	assert_int_equal(png_decode(b.data, b.len, &im), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "CRC error"));
+	assert_null(im.data);
+	b.data[29] ^= 0x55;
+	b.data[b.len / 2] ^= 0x55; /* inside the image data */
+	assert_int_equal(png_decode(b.data, b.len, &im), CP_ERR_FORMAT);
+	assert_true(strlen(cp_errmsg()) > strlen("corrupt PNG: "));
+	assert_int_equal(png_decode(b.data, 40, &im), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "truncated PNG"));
+	buf_release(&b);
 	free(px);
 }
 
@@ -236,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_offset_and_note_survive),
 		cmocka_unit_test(test_unfiltered_file_structure),
 		cmocka_unit_test(test_output_limit),
+		cmocka_unit_test(test_damage_is_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
