@@ -16,7 +16,8 @@ static const char usage[] =
 	"\n"
 	"Create CARDPIPE_HOME (mode 0700) with inbox/, quarantine/, archive/, spool/, out/,\n"
 	"log/ and keys/, a registry at the current schema version, and a cardpipe.conf listing\n"
-	"every key at its default. Safe to run again: what exists is kept, a registry is "
+	"every key at its default; before the first key ceremony, also the audit key file\n"
+	"(keys.audit_key_file, docs/audit.md). Safe to run again: what exists is kept, a registry is "
 	"migrated.\n";
 
 static const char *const dir_keys[] = {"paths.inbox", "paths.quarantine", "paths.archive",
@@ -68,7 +69,7 @@ cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 	}
 
 	path = ctx_path(ctx, "paths.registry");
-	if ((r = registry_open(path, &reg)) < 0)
+	if ((r = ctx_audit_key(ctx)) < 0 || (r = registry_open(path, &reg)) < 0)
 		goto out;
 	log_info("init", "CARDPIPE_HOME '%s' ready (registry schema version %d)", ctx->home,
 		 registry_schema_version(reg));

@@ -65,6 +65,7 @@ const struct config_key config_keys[] = {
 	/* keys (docs/keys.md) */
 	{ "keys.component_files", CFG_STR, "keys/component-1.key:keys/component-2.key", "':'-separated files holding the custodians' LMK components (0600, service user only)" },
 	{ "keys.bank_sm4", CFG_STR, "", "banks whose issuer master keys MK-AC/SMI/SMC are SM4 (the others are 3DES)" },
+	{ "keys.audit_key_file", CFG_PATH, "keys/audit.key", "the audit key until the first key ceremony seals it into the key store as 'audit.chain' (0600; docs/audit.md)" },
 	{ "keys.gp_scheme", CFG_STR, "kdf3", "chip static SCP03 keys from the KMC: kdf3 (AES key 'kmc') or emv (3DES key 'kmc-emv')" },
 
 	/* perso (docs/perso-script-format.md) */
