@@ -50,6 +50,10 @@ int registry_check(struct registry *reg, FILE *out, int *problems);
  * first bad row otherwise. */
 int registry_verify_audit(struct registry *reg, long long *rows);
 
+/* Give every row whose seal does not match a new one, with an audit row each (an
+ * operator's accepted repair); *resealed = how many. */
+int registry_reseal(struct registry *reg, long long *resealed);
+
 /* Key/value metadata (feed watermarks, counters of runs). */
 int registry_meta_get(struct registry *reg, const char *key, char **value);
 int registry_meta_set(struct registry *reg, const char *key, const char *value);
