@@ -37,7 +37,8 @@ file_create(const char *path)
 	hex_encode(v, sizeof(v), hex);
 	snprintf(text, sizeof(text),
 		 "# cardpipe audit key (HMAC-SHA-256 of the registry's audit chain). The first\n"
-		 "# command after a key ceremony moves it into the key store and deletes this file.\n"
+		 "# command after a key ceremony moves it into the key store and deletes this "
+		 "file.\n"
 		 "%s\n",
 		 hex);
 	r = fs_write_atomic(tmp, text, strlen(text), 0600);

@@ -17,7 +17,8 @@ static const char usage[] =
 	"Create CARDPIPE_HOME (mode 0700) with inbox/, quarantine/, archive/, spool/, out/,\n"
 	"log/ and keys/, a registry at the current schema version, and a cardpipe.conf listing\n"
 	"every key at its default; before the first key ceremony, also the audit key file\n"
-	"(keys.audit_key_file, docs/audit.md). Safe to run again: what exists is kept, a registry is "
+	"(keys.audit_key_file, docs/audit.md). Safe to run again: what exists is kept, a registry "
+	"is "
 	"migrated.\n";
 
 static const char *const dir_keys[] = {"paths.inbox", "paths.quarantine", "paths.archive",

@@ -27,8 +27,8 @@
 #include <string.h>
 
 const char *const reg_sealed_tables[] = {
-	"input_file", "person",	       "application", "card", "production_attempt",
-	"dispatch_item", "perso_batch", "card_perso",	NULL,
+	"input_file",	 "person",	"application", "card", "production_attempt",
+	"dispatch_item", "perso_batch", "card_perso",  NULL,
 };
 
 struct reg_seal_row {
@@ -47,8 +47,9 @@ registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
 	if (len < 16 || len > 64)
 		return cp_err(CP_ERR_INVALID, "an audit key has 16 to 64 bytes, not %zu", len);
 	if (!key_id || !*key_id || strlen(key_id) >= sizeof(audit_key_id))
-		return cp_err(CP_ERR_INVALID, "an audit key needs a check value of 1 to %zu "
-					      "characters",
+		return cp_err(CP_ERR_INVALID,
+			      "an audit key needs a check value of 1 to %zu "
+			      "characters",
 			      sizeof(audit_key_id) - 1);
 	registry_clear_audit_key();
 	audit_key = OPENSSL_secure_malloc(len);
@@ -499,14 +500,16 @@ registry_reseal(struct registry *reg, long long *resealed)
 	if ((r = registry_begin(reg)) < 0)
 		return r;
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql = xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", reg_sealed_tables[t]);
+		char *sql =
+			xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", reg_sealed_tables[t]);
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);
 		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
 
-			if ((r = row_seal_holds(reg, reg_sealed_tables[t], st, &holds)) < 0 || holds)
+			if ((r = row_seal_holds(reg, reg_sealed_tables[t], st, &holds)) < 0 ||
+			    holds)
 				continue;
 			update_hook(reg, SQLITE_UPDATE, "main", reg_sealed_tables[t], rowid);
 			r = registry_audit(reg, reg_sealed_tables[t], rowid, "resealed",

@@ -33,8 +33,7 @@ home_key(const char *home)
 	return r;
 }
 
-static void __attribute__((constructor))
-audit_key_fixture(void)
+static void __attribute__((constructor)) audit_key_fixture(void)
 {
 	static const unsigned char key[32] = "cardpipe unit-test audit key 32";
 	const char *home = getenv("CARDPIPE_HOME");
