@@ -65,6 +65,7 @@ print_usage(FILE *out)
 	      "  --set KEY=VALUE     override one configuration key (section.key)\n"
 	      "  --quiet, --verbose  fewer or more messages on stderr\n"
 	      "  --log-format=FMT    text (default) or json lines on stderr\n"
+	      "  --commands          list the command names, one a line\n"
 	      "\nExit codes: 0 done; 1 done with rejects over general.reject_threshold;\n"
 	      "2 usage or configuration error; 3 failure, nothing committed.\n",
 	      out);
@@ -190,6 +191,11 @@ main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			print_usage(stdout);
+			return EXIT_DONE;
+		}
+		if (!strcmp(argv[i], "--commands")) { /* for shell completion and the Makefile */
+			for (size_t k = 0; k < ARRAY_SIZE(builtins); k++)
+				puts(builtins[k].name);
 			return EXIT_DONE;
 		}
 		if (!strcmp(argv[i], "--version")) {

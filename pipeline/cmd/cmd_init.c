@@ -16,7 +16,8 @@ static const char usage[] =
 	"\n"
 	"Create CARDPIPE_HOME (mode 0700) with inbox/, quarantine/, archive/, spool/, out/,\n"
 	"log/ and keys/, a registry at the current schema version, and a cardpipe.conf listing\n"
-	"every key at its default; before the first key ceremony, also the audit key file\n"
+	"every key commented out at its default; before the first key ceremony, also the audit key "
+	"file\n"
 	"(keys.audit_key_file, docs/audit.md). Safe to run again: what exists is kept, a registry "
 	"is "
 	"migrated.\n";
@@ -58,10 +59,7 @@ cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 		size_t len = 0;
 		FILE *mem = open_memstream(&text, &len);
 
-		fputs("; cardpipe configuration. Every key is shown at its default; precedence is\n"
-		      "; default < this file < CARDPIPE_<SECTION>_<KEY> environment < --set.\n\n",
-		      mem);
-		config_show(ctx->cfg, mem, 1);
+		config_write_template(mem); /* commented out: config --show tells what changed */
 		fclose(mem);
 		r = fs_write_atomic(conf, text, len, 0600);
 		free(text);
