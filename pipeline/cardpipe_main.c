@@ -42,8 +42,7 @@ static const struct builtin {
 };
 
 static const char usage_text[] =
-	"usage: cardpipe [--home DIR] [--config FILE] [--set KEY=VALUE]... [--quiet|--verbose]\n"
-	"                [--log-format=text|json] <command> [options]\n"
+	"usage: cardpipe [global options] <command> [options]\n"
 	"       cardpipe <command> --help\n"
 	"       cardpipe --version\n"
 	"\n"
