@@ -4,6 +4,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -147,6 +148,8 @@ setup(struct cp_ctx *ctx, struct globals *g)
 			return r;
 	}
 
+	if ((r = cp_set_timezone(config_str(ctx->cfg, "general.timezone"))) < 0)
+		return r;
 	level = config_str(ctx->cfg, "log.level");
 	log_set_level(!strcmp(level, "error")	? LOG_ERROR
 		      : !strcmp(level, "warn")	? LOG_WARN

@@ -98,9 +98,10 @@ do_report(struct cp_ctx *ctx, struct registry *reg, const char *day, const char 
 	rr.run_id = id ? id : defid;
 	rr.kind = "day report";
 	rr.status = "done";
-	/* Beijing midnight is 16:00 UTC the day before */
-	rr.started = (time_t)cp_days_from_civil(y, m, d) * 86400 - 8 * 3600;
-	rr.ended = rr.started + 86400 - 1;
+	/* midnight to midnight in the bureau's zone (Beijing: 16:00 UTC the day before) */
+	rr.started = cp_local_to_utc(y, m, d, 0, 0, 0);
+	cp_civil_from_days(cp_days_from_civil(y, m, d) + 1, &y, &m, &d);
+	rr.ended = cp_local_to_utc(y, m, d, 0, 0, 0) - 1;
 	if ((r = runreport_write(ctx->cfg, ctx->home, reg, &rr, &path)) == 0 && !ctx->quiet)
 		printf("run report: %s\n", path);
 	free(path);

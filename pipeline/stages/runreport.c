@@ -217,8 +217,9 @@ runreport_render(const struct config *cfg, struct registry *reg, const struct ru
 	{
 		char a[32], e[32];
 
-		cp_iso_utc(rr->started, a, sizeof(a));
-		cp_iso_utc(rr->ended, e, sizeof(e));
+		/* for people: the bureau's wall clock */
+		cp_local_time(rr->started, a, sizeof(a));
+		cp_local_time(rr->ended, e, sizeof(e));
 		r = r
 			    ?: buf_appendf(
 				       b,

@@ -176,6 +176,51 @@ test_json_escapes(void **state)
 	assert_string_equal(out, "{\"msg\":\"a\\\"b\\\\c\\n\\u0001张\",\"n\":-5}");
 }
 
+/* The zone comes from the system database, whatever the machine's own zone (TZ=UTC here). */
+static void
+test_timezone_from_the_database(void **state)
+{
+	char s[40];
+	time_t t = cp_local_to_utc(2026, 11, 26, 21, 0, 0); /* before: Asia/Shanghai's UTC+8 */
+
+	cp_iso_utc(t, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26T13:00:00Z");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(cp_set_timezone("Asia/Shanghai"), 0);
+	cp_local_time(t, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26 21:00:00 +08:00");
+	cp_business_date(t + 3 * 3600, s, sizeof(s)); /* 00:00 in Beijing */
+	assert_string_equal(s, "2026-11-27");
+	assert_int_equal(cp_local_to_utc(2026, 11, 26, 21, 0, 0), t);
+
+	/* a zone with daylight saving: the offset of the day, not a constant */
+	assert_int_equal(cp_set_timezone("Europe/Berlin"), 0);
+	cp_iso_utc(cp_local_to_utc(2026, 7, 1, 0, 0, 0), s, sizeof(s));
+	assert_string_equal(s, "2026-06-30T22:00:00Z");
+	cp_local_time(t, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26 14:00:00 +01:00");
+	setenv("CARDPIPE_NOW", "2026-07-01", 1); /* a bare date: noon in the zone */
+	cp_iso_utc(cp_now(), s, sizeof(s));
+	assert_string_equal(s, "2026-07-01T10:00:00Z");
+	unsetenv("CARDPIPE_NOW");
+	assert_int_equal(cp_set_timezone("Asia/Shanghai"), 0);
+}
+
+static void
+test_bad_timezone_is_a_config_error(void **state)
+{
+	static const char *const bad[] = {"Mars/Olympus_Mons",	     "",	 "../../etc/passwd",
+					  "/usr/share/zoneinfo/UTC", "zone.tab", "Asia/Shang hai"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cp_set_timezone(bad[i]), CP_ERR_CONFIG);
+		assert_non_null(strstr(cp_errmsg(), "general.timezone"));
+	}
+	assert_non_null(strstr(cp_errmsg(), "Asia/Shang hai"));
+	assert_int_equal(cp_set_timezone("Asia/Shanghai"), 0);
+}
+
 int
 main(void)
 {
@@ -190,6 +235,8 @@ main(void)
 		cmocka_unit_test(test_hex_round_trip_and_errors),
 		cmocka_unit_test(test_masking),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_timezone_from_the_database),
+		cmocka_unit_test(test_bad_timezone_is_a_config_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
