@@ -12,6 +12,7 @@ pcscd vsmartcard-vpcd python3 python3-pyscard
 fonts-noto-cjk fonts-hanazono
 zbar-tools poppler-utils sqlite3 chromium
 libjpeg-turbo-progs xxd time iproute2
+tzdata help2man pandoc man-db groff-base bash-completion logrotate
 "
 
 missing=""

@@ -13,7 +13,7 @@ const struct config_key config_keys[] = {
 	{ "general.bureau_name", CFG_STR, "北京市社会保障卡制卡中心", "name of the bureau, printed on reports" },
 	{ "general.region_code", CFG_STR, "110000", "GB/T 2260 code of the issuing area (Beijing)" },
 	{ "general.reject_threshold", CFG_DOUBLE, "0.05", "share of rejected records above which a run exits 1" },
-	{ "general.timezone", CFG_STR, "Asia/Shanghai", "time zone for business dates" },
+	{ "general.timezone", CFG_STR, "Asia/Shanghai", "the bureau's time zone, from the system time zone database: business dates and the times in reports" },
 
 	/* paths (relative paths are under CARDPIPE_HOME) */
 	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file" },

@@ -112,7 +112,7 @@ assert_eq "$n" $(($(run cardpipe --commands | wc -l) + 2)) "manual pages install
 MANPAGER=cat man -l "$R/usr/share/man/man1/cardpipe-init.1" >init.txt
 assert_contains init.txt "Safe to run again"
 MANPAGER=cat MANWIDTH=200 man -l "$R/usr/share/man/man5/cardpipe.conf.5" >conf.txt
-assert_contains conf.txt "time zone for business dates"
+assert_contains conf.txt "from the system time zone database"
 assert_contains conf.txt "reject_threshold (number, default 0.05)"
 MANPATH="$R/usr/share/man" MANPAGER=cat man 5 cardpipe.conf | grep -q CARDPIPE.CONF ||
 	fail "man 5 cardpipe.conf does not find the installed page"
