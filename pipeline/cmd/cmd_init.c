@@ -16,11 +16,9 @@ static const char usage[] =
 	"\n"
 	"Create CARDPIPE_HOME (mode 0700) with inbox/, quarantine/, archive/, spool/, out/,\n"
 	"log/ and keys/, a registry at the current schema version, and a cardpipe.conf listing\n"
-	"every key commented out at its default; before the first key ceremony, also the audit key "
-	"file\n"
-	"(keys.audit_key_file, docs/audit.md). Safe to run again: what exists is kept, a registry "
-	"is "
-	"migrated.\n";
+	"every key commented out at its default; before the first key ceremony, also the\n"
+	"audit key file (keys.audit_key_file, docs/audit.md). Safe to run again: what exists\n"
+	"is kept, a registry is migrated.\n";
 
 static const char *const dir_keys[] = {"paths.inbox", "paths.quarantine", "paths.archive",
 				       "paths.spool", "paths.out",	  "paths.log"};

@@ -11,6 +11,7 @@ for tool in help2man pandoc man groff logrotate; do
 done
 [ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 W=$PWD
+export MANPAGER=cat
 
 # ---- make install into a staging root, from a copy of the build tree ----
 # (a copy: PREFIX=/usr recompiles the data folder into fsutil.o; the tree the other tests
@@ -20,7 +21,7 @@ mkdir -p "$W/build"
 cp -a "$build/obj" "$build/bin" "$build/libcardpipe.a" "$W/build/"
 san=()
 case $(basename "$build") in
-build-asan) san=(SANITIZE=address,undefined) ;;
+build-asan) san=("SANITIZE=address,undefined") ;;
 build-cov) san=(COVERAGE=1) ;;
 esac
 make -s -C "$CARDPIPE_SRC" "${san[@]}" BUILD="$W/build" PREFIX=/usr DESTDIR="$W/root" install \
@@ -100,7 +101,7 @@ done
 # ---- manual pages: one per command, cardpipe(1), cardpipe.conf(5); no warning ----
 n=0
 for page in "$R"/usr/share/man/man1/*.1 "$R"/usr/share/man/man5/*.5; do
-	MANPAGER=cat MANWIDTH=80 man --warnings -l "$page" >page.txt 2>page.err
+	MANWIDTH=80 man --warnings -l "$page" >page.txt 2>page.err
 	[ ! -s page.err ] || fail "man -l $page: $(cat page.err)"
 	groff -ww -z -k -man -Tutf8 "$page" 2>page.err
 	[ ! -s page.err ] || fail "groff -ww $page: $(cat page.err)"
@@ -109,12 +110,12 @@ for page in "$R"/usr/share/man/man1/*.1 "$R"/usr/share/man/man5/*.5; do
 done
 assert_eq "$n" $(($(run cardpipe --commands | wc -l) + 2)) "manual pages installed"
 # the pages say what --help says
-MANPAGER=cat man -l "$R/usr/share/man/man1/cardpipe-init.1" >init.txt
+man -l "$R/usr/share/man/man1/cardpipe-init.1" >init.txt
 assert_contains init.txt "Safe to run again"
-MANPAGER=cat MANWIDTH=200 man -l "$R/usr/share/man/man5/cardpipe.conf.5" >conf.txt
+MANWIDTH=200 man -l "$R/usr/share/man/man5/cardpipe.conf.5" >conf.txt
 assert_contains conf.txt "from the system time zone database"
 assert_contains conf.txt "reject_threshold (number, default 0.05)"
-MANPATH="$R/usr/share/man" MANPAGER=cat man 5 cardpipe.conf | grep -q CARDPIPE.CONF ||
+MANPATH="$R/usr/share/man" man 5 cardpipe.conf | grep -q CARDPIPE.CONF ||
 	fail "man 5 cardpipe.conf does not find the installed page"
 
 # ---- bash completion, loaded the way bash-completion loads it (from XDG_DATA_DIRS) ----
@@ -152,7 +153,8 @@ assert_contains complete.out "^cardpipe --log-format : text json$"
 sed -e "s|/var/lib/cardpipe/log|$W/home/log|" -e "s/cardpipe cardpipe/$(id -un) $(id -gn)/" \
 	"$R/etc/logrotate.d/cardpipe" >logrotate.conf
 logrotate -f -s logrotate.state logrotate.conf 2>lr.err || fail "logrotate: $(cat lr.err)"
-ls "$W/home/log/" | grep -q '^cardpipe.log-[0-9]\{8\}$' || fail "the log was not rotated: $(ls "$W/home/log")"
+compgen -G "$W/home/log/cardpipe.log-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]" >/dev/null ||
+	fail "the log was not rotated: $(ls "$W/home/log")"
 run cardpipe ingest >/dev/null 2>&1
 grep -q '"component":"ingest"' "$W/home/log/cardpipe.log" || fail "no new log after rotation"
 echo "install: $n manual pages, completion and logrotate ok"
