@@ -46,6 +46,16 @@ grep -q '^ExecStart=/usr/bin/cardpipe ' "$R/usr/lib/systemd/system/cardpipe-nigh
 ! grep -rl '@[A-Z]*DIR@' "$R" || fail "a placeholder is left in an installed file"
 [ ! -e "$R/usr/bin/vcard" ] || fail "the emulated line's programs belong in /usr/lib/cardpipe"
 
+# the units as systemd reads them (ExecStart pointed at the staged program, the staged pages)
+if command -v systemd-analyze >/dev/null; then
+	mkdir units
+	sed "s|^ExecStart=/usr/bin/|ExecStart=$R/usr/bin/|" \
+		"$R/usr/lib/systemd/system/cardpipe-nightly.service" >units/cardpipe-nightly.service
+	cp "$R/usr/lib/systemd/system/cardpipe-nightly.timer" units/
+	(cd units && MANPATH="$R/usr/share/man" systemd-analyze verify ./cardpipe-nightly.timer \
+		./cardpipe-nightly.service) >units.out 2>&1 || fail "systemd-analyze verify: $(cat units.out)"
+fi
+
 # ---- the installed program, from another folder, without the source tree ----
 mkdir elsewhere
 run() { (cd "$W/elsewhere" && env -u CARDPIPE_SRC -u CARDPIPE_DATA -u CARDPIPE_BIN \
