@@ -100,6 +100,43 @@ test_mkdirs_creates_nested_folders(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The data folders in order: $CARDPIPE_DATA, ../share/cardpipe beside the program, the source
+ * tree's data/ (this test runs from build/tests/), the compiled-in folder. */
+static void
+test_data_files_are_found_in_order(void **state)
+{
+	char dir[96], file[128], tried[4 * 4096 + 32], *found;
+	FILE *f;
+
+	unsetenv("CARDPIPE_DATA");
+	found = fs_find_data("calendar.txt", tried, sizeof(tried));
+	assert_non_null(found); /* the source tree's data/ */
+	assert_non_null(strstr(found, "/data/calendar.txt"));
+	free(found);
+
+	snprintf(dir, sizeof(dir), "/tmp/cp-test-data.%ld", (long)getpid());
+	snprintf(file, sizeof(file), "%s/calendar.txt", dir);
+	assert_int_equal(fs_mkdirs(dir, 0700), 0);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	setenv("CARDPIPE_DATA", dir, 1);
+	found = fs_find_data("calendar.txt", tried, sizeof(tried));
+	assert_string_equal(found, file); /* before the source tree */
+	free(found);
+
+	assert_null(fs_find_data("no-such-file", tried, sizeof(tried)));
+	assert_non_null(strstr(tried, "/cp-test-data."));
+	assert_non_null(strstr(tried, "/../share/cardpipe/no-such-file'"));
+	assert_non_null(strstr(tried, "/../../data/no-such-file'"));
+	assert_non_null(strstr(tried, "/share/cardpipe/no-such-file'")); /* the compiled-in one */
+	assert_true(strstr(tried, "/cp-test-data.") < strstr(tried, "/../share/cardpipe/"));
+	assert_true(strstr(tried, "/../share/cardpipe/") < strstr(tried, "/../../data/"));
+	unsetenv("CARDPIPE_DATA");
+	unlink(file);
+	rmdir(dir);
+}
+
 static void
 test_civil_dates_round_trip(void **state)
 {
@@ -230,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_atomic_write_replaces_whole_file),
 		cmocka_unit_test(test_aborted_atomic_write_leaves_old_file),
 		cmocka_unit_test(test_mkdirs_creates_nested_folders),
+		cmocka_unit_test(test_data_files_are_found_in_order),
 		cmocka_unit_test(test_civil_dates_round_trip),
 		cmocka_unit_test(test_pinned_clock_and_beijing_date),
 		cmocka_unit_test(test_hex_round_trip_and_errors),
