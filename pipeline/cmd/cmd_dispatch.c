@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "registry/registry.h"
 #include "stages/dispatch.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -58,7 +59,13 @@ static int
 do_run(struct cp_ctx *ctx, struct registry *reg)
 {
 	struct dispatch_result res;
-	int r = stage_dispatch_run(ctx->cfg, ctx->home, reg, &res);
+	struct run_lock lk = {-1};
+	int r;
+
+	if ((r = stage_lock_take(ctx->cfg, ctx->home, "dispatch", NULL, &lk)) < 0)
+		return r;
+	r = stage_dispatch_run(ctx->cfg, ctx->home, reg, &res);
+	run_lock_release(&lk);
 
 	if (r == 0 && !ctx->quiet)
 		printf("dispatched %lld card(s): %lld mail, %lld employer, %lld pickup; "

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "registry/registry.h"
 #include "stages/ingest.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	static const struct option opts[] = {
 		{"inbox", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
 	struct registry *reg = NULL;
+	struct run_lock lk = {-1};
 	struct ingest_counts counts;
 	const char *inbox = NULL;
 	double threshold;
@@ -57,10 +59,16 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage(usage, 1);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	/* two ingests of one inbox would race for the same files: one at a time */
+	if ((r = stage_lock_take(ctx->cfg, ctx->home, "ingest", NULL, &lk)) < 0)
 		return cmd_exit("ingest", r);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+		run_lock_release(&lk);
+		return cmd_exit("ingest", r);
+	}
 	r = stage_ingest_run(ctx->cfg, ctx->home, reg, inbox, &counts);
 	registry_close(reg);
+	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("ingest", r);
 	threshold = config_double(ctx->cfg, "general.reject_threshold");

@@ -10,6 +10,7 @@
 #include "personalization/keys/keystore.h"
 #include "registry/registry.h"
 #include "stages/perso.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -137,6 +138,7 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 		{0},
 	};
 	struct perso_opts po = {0, 0};
+	struct run_lock lk = {-1};
 	struct perso_counts pc;
 	struct registry *reg = NULL;
 	char *end;
@@ -171,10 +173,13 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 		fprintf(stderr, "cardpipe perso: unexpected '%s'\n\n", argv[optind]);
 		return cmd_usage(usage, 1);
 	}
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = stage_lock_take(ctx->cfg, ctx->home, "perso", NULL, &lk)) < 0)
 		return cmd_exit("perso", r);
-	registry_set_actor(reg, "perso");
-	r = stage_perso_run(ctx->cfg, ctx->home, reg, &po, &pc);
-	registry_close(reg);
+	if ((r = ctx_open_registry(ctx, &reg)) == 0) {
+		registry_set_actor(reg, "perso");
+		r = stage_perso_run(ctx->cfg, ctx->home, reg, &po, &pc);
+		registry_close(reg);
+	}
+	run_lock_release(&lk);
 	return cmd_exit("perso", r);
 }

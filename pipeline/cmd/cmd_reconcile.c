@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "registry/registry.h"
 #include "stages/reconcile.h"
+#include "stages/stagelock.h"
 #include "stages/runreport.h"
 
 #include <getopt.h>
@@ -174,9 +175,12 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("reconcile", r);
 	registry_set_actor(reg, "reconcile");
 	if (!strcmp(sub, "run")) {
-		struct reconcile_result res;
+		struct reconcile_result res = {0};
+		struct run_lock lk = {-1};
 
-		r = stage_reconcile_run(ctx->cfg, ctx->home, reg, date, &res);
+		if ((r = stage_lock_take(ctx->cfg, ctx->home, "reconcile", NULL, &lk)) == 0)
+			r = stage_reconcile_run(ctx->cfg, ctx->home, reg, date, &res);
+		run_lock_release(&lk);
 		if (r == 0 && !ctx->quiet)
 			printf("%lld bank report(s), %lld card(s) produced, %lld transport "
 			       "refund(s): %s\n",

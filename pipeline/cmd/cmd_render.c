@@ -7,6 +7,7 @@
 #include "personalization/face/layout.h"
 #include "registry/registry.h"
 #include "stages/render.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	struct render_opts ro = {0};
 	struct render_counts *counts = NULL;
 	struct registry *reg = NULL;
+	struct run_lock lk = {-1};
 	const char *check = NULL;
 	int c, r;
 
@@ -90,8 +92,14 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 		printf("ok\n");
 		return EXIT_DONE;
 	}
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	/* every waiting card (and the proof sheets) belongs to one run at a time; one card
+	 * (instant issuance) is drawn beside it */
+	if (!ro.card_no && (r = stage_lock_take(ctx->cfg, ctx->home, "render", NULL, &lk)) < 0)
 		return cmd_exit("render", r);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+		run_lock_release(&lk);
+		return cmd_exit("render", r);
+	}
 	registry_set_actor(reg, "render");
 	counts = xcalloc(1, sizeof(*counts));
 	r = stage_render_run(ctx->cfg, ctx->home, reg, &ro, counts);
@@ -110,5 +118,6 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	free(counts);
 	registry_close(reg);
+	run_lock_release(&lk);
 	return cmd_exit("render", r);
 }
