@@ -53,7 +53,9 @@ static const char usage[] =
 	"\n"
 	"Configuration: dispatch.s10_prefix, dispatch.s10_country, dispatch.bag_size,\n"
 	"dispatch.csv_encoding, dispatch.manifest_mobile, dispatch.letter_font,\n"
-	"dispatch.employer_return_days. Formats: docs/dispatch.md, formats/mail-manifest.xsd.\n";
+	"dispatch.employer_return_days. Formats: docs/dispatch.md, formats/mail-manifest.xsd.\n"
+	"'run' holds the dispatch stage lock (docs/locks.md): another waits for it up to\n"
+	"general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
 do_run(struct cp_ctx *ctx, struct registry *reg)

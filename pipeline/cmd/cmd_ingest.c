@@ -37,7 +37,9 @@ static const char usage[] =
 	"Limits: ingest.max_file_bytes, ingest.max_gzip_ratio, ingest.max_record_bytes,\n"
 	"ingest.max_xml_depth. Exit codes: 0 done; 1 done, but a file was quarantined or the\n"
 	"share of rejected records is over general.reject_threshold; 2 usage or configuration\n"
-	"error; 3 failure (what was committed stays; a rerun finishes the interrupted file).\n";
+	"error; 3 failure (what was committed stays; a rerun finishes the interrupted file),\n"
+	"or the ingest stage lock still busy after general.lock_wait seconds (docs/locks.md;\n"
+	"the message names the holder).\n";
 
 int
 cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)

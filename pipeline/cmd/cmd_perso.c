@@ -42,7 +42,8 @@ static const char usage[] =
 	"  -h, --help       this text\n"
 	"\n"
 	"Exit codes: 0 done (or verified); 2 bad usage or configuration; 3 failure: a missing\n"
-	"key, a changed or truncated file.\n";
+	"key, a changed or truncated file, or the perso stage lock still busy after\n"
+	"general.lock_wait seconds (docs/locks.md; the message names the holder).\n";
 
 static int
 open_batch(struct cp_ctx *ctx, const char *path, struct perso_batch **out)

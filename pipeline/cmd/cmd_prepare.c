@@ -35,7 +35,9 @@ static const char usage[] =
 	"card.font, sla.*, general.reject_threshold.\n"
 	"Exit codes: 0 done; 1 done, but the share of rejected records exceeds\n"
 	"general.reject_threshold; 2 usage or configuration error; 3 failure (the chunk in\n"
-	"flight is rolled back; run again).\n";
+	"flight is rolled back; run again).\n"
+	"A run over everything waiting holds the prepare stage lock (docs/locks.md): another\n"
+	"waits for it up to general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
 parse_id(const char *s, long long *out)

@@ -5,7 +5,6 @@
 #include "core/log.h"
 #include "registry/registry.h"
 #include "stages/produce.h"
-#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -58,8 +57,6 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	struct produce_opts o = {.line = 1, .stop = &stop_flag};
 	struct produce_result res;
 	struct registry *reg = NULL;
-	struct run_lock lk = {-1};
-	char lockname[16];
 	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
 	char *end;
 	int c, r;
@@ -90,15 +87,8 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage(usage, 1);
-	/* one producer per line: the line's devices take one card at a time */
-	if ((r = stage_lock_take(ctx->cfg, ctx->home,
-				 stage_lock_line_name(o.line, lockname, sizeof(lockname)), NULL,
-				 &lk)) < 0)
+	if ((r = ctx_open_registry(ctx, &reg)) < 0)
 		return cmd_exit("produce", r);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
-		run_lock_release(&lk);
-		return cmd_exit("produce", r);
-	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
@@ -115,6 +105,5 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 			       res.report[0] ? res.report : "(not written)");
 	}
 	registry_close(reg);
-	run_lock_release(&lk);
 	return cmd_exit("produce", r);
 }

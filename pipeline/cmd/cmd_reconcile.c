@@ -56,7 +56,9 @@ static const char usage[] =
 	"  openssl dgst -sm3 -verify signing-key.pub.pem -signature ICBC-2026-11-26.xml.sig \\\n"
 	"      ICBC-2026-11-26.xml\n"
 	"Configuration: reconcile.signature (sm2, ecdsa-p256, rsa-pss), reconcile.signing_key,\n"
-	"reconcile.refund_days, sla.at_risk_days, banks.cooperating.\n";
+	"reconcile.refund_days, sla.at_risk_days, banks.cooperating.\n"
+	"'run' holds the reconcile stage lock (docs/locks.md): another waits for it up to\n"
+	"general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
 do_sla(struct cp_ctx *ctx, struct registry *reg, const char *day)

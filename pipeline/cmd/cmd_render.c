@@ -35,7 +35,11 @@ static const char usage[] =
 	"  --no-proof          write no proof sheets (render.proof)\n"
 	"  --proof-only        draw nothing; proof sheets of every card in state rendered\n"
 	"  --check-layout FILE parse a layout file, print 'ok' or its errors with line numbers\n"
-	"  -h, --help          this text\n";
+	"  -h, --help          this text\n"
+	"\n"
+	"A run without --card holds the render stage lock (docs/locks.md): another waits for it\n"
+	"up to general.lock_wait seconds, naming it, then exits 3. Proof pages a killed run owed\n"
+	"are drawn by the next run.\n";
 
 int
 cmd_render(int argc, char **argv, struct cp_ctx *ctx)

@@ -22,7 +22,6 @@
 #include "stages/prepare.h"
 #include "stages/produce.h"
 #include "stages/render.h"
-#include "stages/stagelock.h"
 
 #include <dirent.h>
 #include <libgen.h>
@@ -184,18 +183,7 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 		pro.line = opts->line;
 		pro.card_no = card.card_no;
 		pro.max_cards = 1;
-		/* the branch's line is one device: a `produce --line N` there goes first */
-		{
-			struct run_lock lk = {-1};
-			char name[16];
-
-			if ((r = stage_lock_take(
-				     cfg, home,
-				     stage_lock_line_name(opts->line, name, sizeof(name)), NULL,
-				     &lk)) == 0)
-				r = stage_produce_run(cfg, home, reg, &pro, &prr);
-			run_lock_release(&lk);
-		}
+		r = stage_produce_run(cfg, home, reg, &pro, &prr);
 	}
 	res->produce_seconds = now_s() - tp;
 	if (r < 0)

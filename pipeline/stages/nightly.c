@@ -223,17 +223,14 @@ do_produce(struct run *run, int line)
 	struct timespec t0;
 	char *name = run->names[run->nstages < NIGHTLY_MAX_LINES ? run->nstages : 0];
 	struct runreport_stage *s;
-	struct run_lock lk = {-1};
-	char lockname[16];
 	int r;
 
 	snprintf(name, 24, "produce line %d", line);
 	s = stage_begin(run, name, &t0);
 	o.line = line;
 	o.stop = run->opts->stop;
-	if ((r = take_stage(run, stage_lock_line_name(line, lockname, sizeof(lockname)), &lk)) == 0)
-		r = stage_produce_run(run->cfg, run->home, run->reg, &o, &c);
-	run_lock_release(&lk);
+	/* the produce stage locks its line itself (run/line<N>/produce.lock) */
+	r = stage_produce_run(run->cfg, run->home, run->reg, &o, &c);
 	s->in = c.produced + c.spoiled;
 	s->done = c.produced;
 	s->rejected = c.spoiled;

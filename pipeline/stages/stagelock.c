@@ -22,13 +22,6 @@ static const struct {
 	{"reconcile", "paths.out", "reconcile"},
 };
 
-const char *
-stage_lock_line_name(int line, char *buf, size_t size)
-{
-	snprintf(buf, size, "line-%d", line);
-	return buf;
-}
-
 int
 stage_clean_tmp(const struct config *cfg, const char *home, const char *name, long *removed)
 {

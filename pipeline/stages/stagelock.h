@@ -1,10 +1,10 @@
 /*
  * stagelock.h - the lock discipline of the stages (docs/locks.md): one lock file per stage
- * under CARDPIPE_HOME/run/lock/ (ingest, prepare, perso, render, dispatch, reconcile, and
- * line-N for each production line). `cardpipe <stage>` takes its stage's lock for the whole
- * command and `nightly` takes each stage's lock while it runs that stage, so two runs of the
- * same stage never overlap, while different stages (and instant issuance, which works on its
- * own card only, and a branch line) run side by side as before. A second run waits for the
+ * under CARDPIPE_HOME/run/lock/ (ingest, prepare, perso, render, dispatch, reconcile; a
+ * production line has its own, taken by the produce stage itself). `cardpipe <stage>` takes
+ * its stage's lock for the whole command and `nightly` takes each stage's lock while it runs
+ * that stage, so two runs of the same stage never overlap, while different stages (and
+ * instant issuance, which works on its own card only, on a branch line) run side by side. A second run waits for the
  * holder up to general.lock_wait seconds, naming it, then gives up with CP_ERR_BUSY (exit 3).
  *
  * Once it holds the lock, a stage removes the partial NAME.tmp.PID files that a killed
@@ -19,13 +19,10 @@
 
 struct config;
 
-/* Take the lock of stage `name` ("render", "line-2", ...) and clean the stage's folders.
+/* Take the lock of stage `name` ("render", ...) and clean the stage's folders.
  * stop (may be NULL) ends a wait early. Release with run_lock_release(). */
 int stage_lock_take(const struct config *cfg, const char *home, const char *name,
 		    volatile sig_atomic_t *stop, struct run_lock *lk);
-
-/* The lock name of production line n ("line-2"), in buf. */
-const char *stage_lock_line_name(int line, char *buf, size_t size);
 
 /* Remove the dead writers' NAME.tmp.PID files from stage `name`'s output folders;
  * *removed counts them. Safe while others write: a live writer's file is left alone. */
