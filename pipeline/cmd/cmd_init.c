@@ -114,6 +114,19 @@ check_home(struct cp_ctx *ctx)
 	}
 	if (r == 0)
 		r = make_private(conf, "configuration", 0, 0600, FOLLOW);
+	if (r == 0) { /* run/ holds the locks and instant issuance's copies of applications */
+		char *run = fs_join(ctx->home, "run");
+
+		r = make_private(run, "run folder", 1, 0700, FOLLOW);
+		free(run);
+	}
+	if (r == 0) {
+		char *logdir = ctx_path(ctx, "paths.log"), *log = fs_join(logdir, "cardpipe.log");
+
+		r = make_private(log, "log file", 0, 0600, FOLLOW);
+		free(log);
+		free(logdir);
+	}
 	if (r == 0)
 		r = check_secrets(ctx);
 	free(conf);

@@ -12,11 +12,14 @@ cardpipe --quiet init # a sound home: nothing to say, nothing changed
 assert_eq "$(mode "$H")" 700 "home"
 
 # loose permissions everywhere init looks
-chmod 755 "$H" "$H/keys" "$H/spool" "$H/out"
+mkdir -p "$H/run"
+chmod 755 "$H" "$H/keys" "$H/spool" "$H/out" "$H/run" "$H/log"
+[ -e "$H/log/cardpipe.log" ] && chmod 644 "$H/log/cardpipe.log"
 chmod 644 "$H/registry.db" "$H/cardpipe.conf" "$H/keys/keystore.db" "$H/keys/component-1.key"
 chmod 660 "$H/keys/component-2.key"
 cardpipe init 2>init.err || { cat init.err; fail "init did not repair the home"; }
-for d in "$H" "$H/keys" "$H/spool" "$H/out"; do assert_eq "$(mode "$d")" 700 "$d"; done
+for d in "$H" "$H/keys" "$H/spool" "$H/out" "$H/run" "$H/log"; do assert_eq "$(mode "$d")" 700 "$d"; done
+[ ! -e "$H/log/cardpipe.log" ] || assert_eq "$(mode "$H/log/cardpipe.log")" 600 "log file"
 for f in registry.db cardpipe.conf keys/keystore.db keys/component-1.key keys/component-2.key; do
 	assert_eq "$(mode "$H/$f")" 600 "$f"
 done
