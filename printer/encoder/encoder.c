@@ -894,14 +894,15 @@ check_states(struct run *rn, const struct lc_transition *t, size_t nt)
 	if ((r = get_status(rn, LC_P1_ISD, isd, 2, &ni)) < 0)
 		return r;
 	if (ni != 1)
-		return fail(rn, ENCODER_LOCK_FAILED, "GET STATUS P1 80 gave %zu entries, not 1", ni);
+		return fail(rn, ENCODER_LOCK_FAILED, "GET STATUS P1 80 gave %zu entries, not 1",
+			    ni);
 	rn->res->card_state = isd[0].state;
 	for (i = 0; i < nt; i++)
 		if (t[i].p1 == LC_P1_ISD)
 			card_set = t[i].p2;
 	if (card_set >= 0 && isd[0].state != card_set)
-		return fail(rn, ENCODER_LOCK_FAILED, "after the lock the card is %02X (%s), not %02X",
-			    isd[0].state,
+		return fail(rn, ENCODER_LOCK_FAILED,
+			    "after the lock the card is %02X (%s), not %02X", isd[0].state,
 			    lc_card_state_name(isd[0].state) ? lc_card_state_name(isd[0].state)
 							     : "?",
 			    (unsigned)card_set);

@@ -115,12 +115,12 @@ struct encoder_job {
 
 struct encoder_result {
 	enum encoder_outcome outcome;
-	char card_id[33];   /* 卡识别码, 32 upper-case hex, "" when not read */
-	char atr[67];	    /* ATR in hex */
-	unsigned n_apdus;   /* script commands sent */
-	unsigned n_checked; /* records / DGIs compared in the read-back */
-	char reason[256];   /* one line: what failed, for the spoil record */
-	char locked_at[21]; /* ISO 8601 UTC when the lock was verified, "" when not locked */
+	char card_id[33];	  /* 卡识别码, 32 upper-case hex, "" when not read */
+	char atr[67];		  /* ATR in hex */
+	unsigned n_apdus;	  /* script commands sent */
+	unsigned n_checked;	  /* records / DGIs compared in the read-back */
+	char reason[256];	  /* one line: what failed, for the spoil record */
+	char locked_at[21];	  /* ISO 8601 UTC when the lock was verified, "" when not locked */
 	unsigned char card_state; /* the card life cycle GET STATUS showed (0: not read) */
 	unsigned n_transitions;	  /* SET STATUS commands that succeeded */
 };
