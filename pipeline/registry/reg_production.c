@@ -12,6 +12,15 @@
 
 const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
 
+const char *
+prod_reason_fault(const char *reason)
+{
+	for (size_t i = 0; i < PROD_NREASONS; i++)
+		if (!strcmp(reason, prod_reasons[i]))
+			return i < 3 ? "card" : "line";
+	return NULL;
+}
+
 static void
 copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 {
@@ -226,7 +235,7 @@ reg_prod_card_attempts(struct registry *reg, long long card_id, int *fed, int *c
 	*fed = (int)n;
 	r = query_id(reg,
 		     "SELECT count(*) FROM production_attempt WHERE card_id = ? AND "
-		     "state = 'spoiled' AND spoil_reason IN ('chip', 'qc', 'print')",
+		     "state = 'spoiled' AND fault = 'card'",
 		     card_id, NULL, &n);
 	*card_faults = (int)n;
 	return r;
@@ -405,11 +414,9 @@ reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const cha
 			 const char *detail)
 {
 	struct end e = {a, reason, detail};
-	int ok = 0, r;
+	int r;
 
-	for (size_t i = 0; i < PROD_NREASONS; i++)
-		ok |= !strcmp(reason, prod_reasons[i]);
-	if (!ok)
+	if (!prod_reason_fault(reason))
 		return cp_err(CP_ERR_INVALID, "'%s' is not a spoil reason", reason);
 	if ((r = in_tx(reg, spoiled_tx, &e)) == 0) {
 		snprintf(a->state, sizeof(a->state), "spoiled");
@@ -573,9 +580,9 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 
 	memset(c, 0, sizeof(*c));
 	if ((r = reg_prepare(reg,
-			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*) FROM "
-			     "production_attempt WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) "
-			     "GROUP BY 1, 2, 3",
+			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
+			     "coalesce(fault, '') FROM production_attempt WHERE line = ?1 AND "
+			     "(?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
 			     &st)) < 0)
 		return r;
 	sqlite3_bind_int(st, 1, line);
@@ -585,6 +592,7 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 		const char *reason = (const char *)sqlite3_column_text(st, 1);
 		int fed = sqlite3_column_int(st, 2);
 		long n = (long)sqlite3_column_int64(st, 3);
+		const char *fault = (const char *)sqlite3_column_text(st, 4);
 
 		c->attempts += n;
 		if (fed)
@@ -600,6 +608,10 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 			for (size_t i = 0; i < PROD_NREASONS; i++)
 				if (!strcmp(reason, prod_reasons[i]))
 					c->by_reason[i] += n;
+			if (!strcmp(fault, "card"))
+				c->spoiled_card += n;
+			else
+				c->spoiled_line += n;
 		} else {
 			c->in_flight += n;
 		}

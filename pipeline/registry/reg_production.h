@@ -17,11 +17,15 @@
 
 struct registry;
 
-/* Spoil reasons, as the schema's CHECK names them. */
+/* Spoil reasons, as the schema's CHECK names them: the card's own (chip, print, qc) first,
+ * then the line's (docs/production-line.md). */
 #define PROD_REASONS                                                                               \
-	"chip", "print", "qc", "jam", "feeder", "ribbon", "cover", "connection", "interrupted"
-#define PROD_NREASONS 9
+	"chip", "print", "qc", "jam", "feeder", "ribbon", "cover", "connection", "interrupted",    \
+		"reader", "printer", "script"
+#define PROD_NREASONS 12
 extern const char *const prod_reasons[PROD_NREASONS];
+/* Whose fault a spoil reason is: "card" or "line"; NULL for a word that is no reason. */
+const char *prod_reason_fault(const char *reason);
 
 struct prod_attempt {
 	long long id, card_id;
@@ -44,7 +48,7 @@ int reg_prod_claim_card(struct registry *reg, int line, const char *card_no, str
 int reg_prod_release(struct registry *reg, int line, long long card_id);
 
 /* Attempts of a card so far that took a physical card (fed = 1), and of those the ones
- * spoiled for a reason that may lie with the card itself (chip, qc, print). */
+ * spoiled for the card's own fault (chip, qc, print). */
 int reg_prod_card_attempts(struct registry *reg, long long card_id, int *fed, int *card_faults);
 /* Record a new attempt in flight (committed). */
 int reg_prod_attempt_begin(struct registry *reg, long long card_id, int line, const char *shift,
@@ -53,7 +57,8 @@ int reg_prod_attempt_begin(struct registry *reg, long long card_id, int line, co
 int reg_prod_attempt_step(struct registry *reg, struct prod_attempt *a, const char *step,
 			  const char *chip_id);
 /* End an attempt: produced (the card becomes 'produced' with a's chip id bound, its claim
- * released) or spoiled with a reason and a one-line detail. */
+ * released) or spoiled with a reason and a one-line detail; the attempt's fault (card or
+ * line) is the reason's. */
 int reg_prod_attempt_produced(struct registry *reg, struct prod_attempt *a);
 int reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const char *reason,
 			     const char *detail);
@@ -71,6 +76,7 @@ int reg_prod_pause_end(struct registry *reg, long long pause_id, const char *out
 
 struct prod_counts {
 	long attempts, fed, produced, spoiled, spoiled_fed, not_fed, in_flight, pauses;
+	long spoiled_card, spoiled_line; /* spoiled by fault: = spoiled */
 	long by_reason[PROD_NREASONS];
 	long held; /* cards held by this line in this shift */
 };

@@ -242,16 +242,16 @@ wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
 }
 
 int
-encoder_card_present(struct encoder *e)
+encoder_card_present(struct encoder *e, int settle_ms)
 {
 	int mute, w;
 	LONG err;
 
-	w = wait_state(e, 1, 0, &mute, &err);
+	w = wait_state(e, 0, settle_ms > 0 ? settle_ms : 0, &mute, &err);
 	if (w < 0)
 		return cp_err(CP_ERR_DEVICE, "reader '%s': %s (0x%08lX)", e->reader,
 			      pcsc_stringify_error(err), (unsigned long)err);
-	return w;
+	return !w;
 }
 
 /* A PC/SC failure in the middle of a card: pulled when the reader is (soon) empty. */

@@ -131,10 +131,12 @@ int encoder_open_config(const struct config *cfg, struct encoder **out);
 void encoder_close(struct encoder *e);
 /* The reader's full name. */
 const char *encoder_reader_name(const struct encoder *e);
-/* Is a card in the reader now (without waiting)? 1: a card (answering or mute), 0: empty,
- * negative: the reader or pcscd failed (CP_ERR_DEVICE, cp_errmsg() says how). Before a
- * blank is fed the reader must be empty: a card there is someone else's. */
-int encoder_card_present(struct encoder *e);
+/* Is a card in the reader? 1: a card (answering or mute) is still there after waiting up
+ * to settle_ms for the reader to be empty (a card that just left may take pcscd a moment
+ * to notice), 0: empty, negative: the reader or pcscd failed (CP_ERR_DEVICE, cp_errmsg()
+ * says how). Before a blank is fed the reader must be empty: a card there is someone
+ * else's. */
+int encoder_card_present(struct encoder *e, int settle_ms);
 
 /* Personalise the card in the reader: everything described at the top. res is always
  * filled (outcome, reason); returns 0 for ENCODER_OK, else a negative CP_ERR_*:
