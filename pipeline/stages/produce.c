@@ -38,8 +38,10 @@ struct run {
 	struct printer_job job;
 	char shift[32];
 	int max_attempts, poll_ms, fault_wait_s, max_consecutive;
-	int reached;	 /* the printer answered once in this run */
-	int consecutive; /* blanks spoiled in a row since the last card produced */
+	int reached; /* the printer answered once in this run */
+	/* blanks spoiled in a row (card or line fault) since the last card produced or the
+	 * last printer fault an operator cleared: the circuit breaker's count */
+	int consecutive;
 	char last_spoil[200];
 };
 
@@ -197,6 +199,11 @@ wait_printer(struct run *run, int need_clear, const char *why, struct printer_st
 					 run->o->line);
 				if ((r = reg_prod_pause_end(run->reg, pause_id, "cleared")) < 0)
 					return r;
+				/* someone saw to the printer: the blanks lost to that fault
+				 * are not part of a storm (a connection that comes back by
+				 * itself is no one's attention) */
+				if (strcmp(current, "connection"))
+					run->consecutive = 0;
 			}
 			return 0;
 		}
