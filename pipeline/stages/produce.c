@@ -317,6 +317,21 @@ check_reader(struct run *run)
 			 cp_errmsg());
 }
 
+/* The spoil reason of an encoder failure, and whether it is the line's (the reader, the
+ * script; a failure the encoder did not classify is taken for the reader's). */
+static const char *
+encoder_reason(const struct encoder_result *er, int *line)
+{
+	*line = encoder_outcome_fault(er->outcome) != ENCODER_FAULT_CARD;
+	switch (er->outcome) {
+	case ENCODER_MISMATCH: return "qc";
+	case ENCODER_BAD_SCRIPT: return "script";
+	case ENCODER_OK:
+	case ENCODER_READER: return "reader";
+	default: return "chip";
+	}
+}
+
 /* One attempt at one card. Returns 0 when the attempt ended (produced or spoiled), a
  * negative code when the line must stop. */
 static int
@@ -359,14 +374,9 @@ attempt(struct run *run, const struct card_row *card, const struct panel_set *fr
 
 	memset(&er, 0, sizeof(er));
 	if ((r = run->dev->encode(run->dev->ctx, card, &er)) < 0 || er.outcome != ENCODER_OK) {
-		int line = encoder_outcome_fault(er.outcome) == ENCODER_FAULT_LINE;
-		const char *reason = er.outcome == ENCODER_MISMATCH	? "qc"
-				     : er.outcome == ENCODER_READER	? "reader"
-				     : er.outcome == ENCODER_BAD_SCRIPT ? "script"
-									: "chip";
+		int line;
+		const char *reason = encoder_reason(&er, &line);
 
-		if (er.outcome == ENCODER_OK) /* a failure the encoder did not classify */
-			line = 1, reason = "reader";
 		snprintf(detail, sizeof(detail), "%s: %s", encoder_outcome_name(er.outcome),
 			 er.reason[0] ? er.reason : cp_errmsg());
 		if ((r = spoil(run, &a, reason, PRN_OK, detail)) < 0)
