@@ -874,6 +874,51 @@ test_breaker_stops_a_storm(void **state)
 	assert_counts_add_up(f);
 }
 
+static void
+test_printer_error_stops_the_line(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_config ec = {.line = 1, .feeder_cards = 100, .ribbon_cards = 100};
+	struct emu *old, *broken = NULL;
+	char out[128], st[128], sock[128];
+
+	/* a printer whose contact station answers ERROR (the chip cannot get into the reader:
+	 * the emulator's vcard is not there, as when a card already sits in the reader). Once
+	 * the card's fault, spoiling blank after blank; now the line's: one blank lost, stop */
+	make_cards(f, 3);
+	snprintf(out, sizeof(out), "%s/emu-out", f->dir);
+	snprintf(st, sizeof(st), "%s/emu-state", f->dir);
+	snprintf(sock, sizeof(sock), "%s/no-vcard.sock", f->dir);
+	ec.out_dir = out;
+	ec.state_dir = st;
+	ec.vcard_control = sock;
+	assert_int_equal(emu_new(&ec, &broken), 0);
+	pthread_mutex_lock(&f->s.mu);
+	old = f->s.emu;
+	f->s.emu = broken;
+	pthread_mutex_unlock(&f->s.mu);
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "printer");
+	assert_non_null(strstr(cp_errmsg(), "the printer failed at 'contact'"));
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND spoil_reason = 'printer' AND fault = 'line'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 3);
+	/* the printer mended: every card made, none held */
+	pthread_mutex_lock(&f->s.mu);
+	f->s.emu = old;
+	pthread_mutex_unlock(&f->s.mu);
+	emu_free(broken);
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 3);
+	assert_int_equal(res.held, 0);
+	assert_counts_add_up(f);
+}
+
 static int
 open_nothing(void *ctx, struct printer **out)
 {
@@ -1046,6 +1091,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reader_faults_are_the_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_breaker_stops_a_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_printer_error_stops_the_line, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
