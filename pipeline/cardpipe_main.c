@@ -7,9 +7,11 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/lock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
+#include "personalization/keys/keystore.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,20 @@ static const struct builtin {
 	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day"},
 	{"line", cmd_line, "start, stop or use the emulated production line"},
 };
+
+/* Commands that may open the key store: their process is hardened (no core dump) before
+ * the command starts, not only when the store is opened (keystore_open does it too). */
+static const char *const key_commands[] = {"perso",   "produce", "reconcile",
+					   "nightly", "instant", "keys"};
+
+static int
+harden_if_keys(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_commands); i++)
+		if (!strcmp(key_commands[i], name))
+			return keys_harden_process();
+	return 0;
+}
 
 static const char usage_text[] =
 	"usage: cardpipe [--home DIR] [--config FILE] [--set KEY=VALUE]... [--quiet|--verbose]\n"
@@ -235,7 +251,13 @@ main(int argc, char **argv)
 	}
 	args[nargs] = NULL;
 
-	if ((r = setup(&ctx, &g)) < 0) {
+	{
+		char owner[64];
+
+		snprintf(owner, sizeof(owner), "cardpipe %s", b->name);
+		run_lock_set_owner(owner);
+	}
+	if ((r = setup(&ctx, &g)) < 0 || (r = harden_if_keys(b->name)) < 0) {
 		rc = cmd_exit(b->name, r);
 	} else {
 		rc = b->fn(nargs, args, &ctx);

@@ -32,6 +32,9 @@ struct cp_ctx {
 int cmd_exit(const char *cmd, int r);
 /* Open ctx->home's registry; fails with a hint to run `cardpipe init` if there is none. */
 int ctx_open_registry(struct cp_ctx *ctx, struct registry **reg);
+/* Load the home's audit key (key store or audit key file) for the registries this process
+ * opens (docs/audit.md); ctx_open_registry() calls it. */
+int ctx_audit_key(struct cp_ctx *ctx);
 /* A path from the configuration, resolved against CARDPIPE_HOME. Newly allocated. */
 char *ctx_path(struct cp_ctx *ctx, const char *key);
 /* Print usage text to stdout for --help, or to stderr with "usage error" for bad options. */

@@ -1,4 +1,4 @@
-/* cmd_db.c - `cardpipe db check | verify-audit`: registry integrity and invariants. */
+/* cmd_db.c - `cardpipe db check | verify-audit | reseal`: registry integrity and invariants. */
 #include "cmd/cmd.h"
 
 #include "core/err.h"
@@ -10,12 +10,23 @@
 static const char usage[] =
 	"usage: cardpipe db check\n"
 	"       cardpipe db verify-audit\n"
+	"       cardpipe db reseal\n"
 	"\n"
-	"check          SQLite's integrity check, then every invariant of design.md that the\n"
-	"               registry can show (nothing lost, nothing doubled, attempts ended, the\n"
-	"               audit chain); exits 0 when all hold, 3 otherwise\n"
-	"verify-audit   walk the hash-chained audit log; exits 3 naming the first edited,\n"
-	"               inserted or deleted row\n";
+	"check          SQLite's integrity check, then every invariant the registry can show\n"
+	"               (nothing lost, nothing doubled, attempts ended), the row seals (a row\n"
+	"               of input_file, person, application, card, production_attempt,\n"
+	"               dispatch_item, perso_batch or card_perso changed without cardpipe's\n"
+	"               audit key is named, table and row) and the audit chain; exits 0 when\n"
+	"               all hold, 3 otherwise\n"
+	"verify-audit   walk the audit chain, keyed with HMAC-SHA-256 under the audit key (the\n"
+	"               key store's 'audit.chain'); exits 3 naming the first row that was\n"
+	"               edited, inserted, deleted or written without the key, or when rows were\n"
+	"               cut from its end. It proves every row up to the last one is as a holder\n"
+	"               of the key wrote it; it cannot show rows cut from the end together with\n"
+	"               the recorded head, nor a whole registry put back from a backup\n"
+	"               (docs/audit.md)\n"
+	"reseal         after a repair made by hand and approved: give the rows check names a\n"
+	"               new seal, each with an audit row saying so\n";
 
 int
 cmd_db(int argc, char **argv, struct cp_ctx *ctx)
@@ -26,7 +37,8 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return cmd_usage(usage, 0);
-	if (argc != 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "verify-audit")))
+	if (argc != 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "verify-audit") &&
+			  strcmp(argv[1], "reseal")))
 		return cmd_usage(usage, 1);
 	if ((r = ctx_open_registry(ctx, &reg)) < 0)
 		return cmd_exit("db", r);
@@ -38,6 +50,10 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 		} else if (r == 0) {
 			printf("all checks passed\n");
 		}
+	} else if (!strcmp(argv[1], "reseal")) {
+		registry_set_actor(reg, "operator:db-reseal");
+		if ((r = registry_reseal(reg, &rows)) == 0)
+			printf("resealed %lld row(s)\n", rows);
 	} else {
 		r = registry_verify_audit(reg, &rows);
 		if (r == 0)

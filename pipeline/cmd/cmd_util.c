@@ -5,6 +5,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/keys/audit_key.h"
 #include "registry/registry.h"
 
 #include <stdio.h>
@@ -26,6 +27,19 @@ ctx_path(struct cp_ctx *ctx, const char *key)
 }
 
 int
+ctx_audit_key(struct cp_ctx *ctx)
+{
+	unsigned char key[AUDIT_KEY_LEN];
+	char kcv[7];
+	int r;
+
+	if ((r = audit_key_load(ctx->cfg, ctx->home, key, kcv)) == 0)
+		r = registry_set_audit_key(key, sizeof(key), kcv);
+	cp_memzero(key, sizeof(key));
+	return r;
+}
+
+int
 ctx_open_registry(struct cp_ctx *ctx, struct registry **reg)
 {
 	char *path = ctx_path(ctx, "paths.registry");
@@ -38,7 +52,8 @@ ctx_open_registry(struct cp_ctx *ctx, struct registry **reg)
 		free(path);
 		return r;
 	}
-	r = registry_open(path, reg);
+	if ((r = ctx_audit_key(ctx)) == 0)
+		r = registry_open(path, reg);
 	free(path);
 	return r;
 }

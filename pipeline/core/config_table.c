@@ -14,6 +14,7 @@ const struct config_key config_keys[] = {
 	{ "general.region_code", CFG_STR, "110000", "GB/T 2260 code of the issuing area (Beijing)" },
 	{ "general.reject_threshold", CFG_DOUBLE, "0.05", "share of rejected records above which a run exits 1" },
 	{ "general.timezone", CFG_STR, "Asia/Shanghai", "time zone for business dates" },
+	{ "general.lock_wait", CFG_INT, "1800", "seconds a stage command waits for another run of the same stage (its lock) before it gives up with exit 3; 0: give up at once" },
 
 	/* paths (relative paths are under CARDPIPE_HOME) */
 	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file" },
@@ -65,6 +66,7 @@ const struct config_key config_keys[] = {
 	/* keys (docs/keys.md) */
 	{ "keys.component_files", CFG_STR, "keys/component-1.key:keys/component-2.key", "':'-separated files holding the custodians' LMK components (0600, service user only)" },
 	{ "keys.bank_sm4", CFG_STR, "", "banks whose issuer master keys MK-AC/SMI/SMC are SM4 (the others are 3DES)" },
+	{ "keys.audit_key_file", CFG_PATH, "keys/audit.key", "the audit key until the first key ceremony seals it into the key store as 'audit.chain' (0600; docs/audit.md)" },
 	{ "keys.gp_scheme", CFG_STR, "kdf3", "chip static SCP03 keys from the KMC: kdf3 (AES key 'kmc') or emv (3DES key 'kmc-emv')" },
 
 	/* perso (docs/perso-script-format.md) */

@@ -3,17 +3,26 @@
  *   production_attempt.fault  whose fault a spoiled attempt was: 'card' (chip, qc, print:
  *                  the card is remade and held after produce.max_attempts of them) or
  *                  'line' (the printer, the reader, the script, an interruption: never
- *                  charged to the card); a generated column, so it is the reason's class
- *                  by construction. New line reasons: 'reader' (the encoder's reader or
- *                  pcscd failed), 'printer' (a printer error that is no print defect and
- *                  does not clear by itself), 'script' (the line's perso script is bad).
- *                  SQLite cannot change a CHECK, so the table is rebuilt with its indexes
- *                  and triggers; the rows keep their ids.
+ *                  charged to the card). Set from the reason by a trigger and checked
+ *                  against it, so it cannot disagree with it (a stored column: row seals
+ *                  cover every stored column). New line reasons: 'reader' (the encoder's
+ *                  reader or pcscd failed), 'printer' (a printer error that is no print
+ *                  defect and does not clear by itself), 'script' (the line's perso script
+ *                  is bad). SQLite cannot change a CHECK, so the table is rebuilt with its
+ *                  indexes and triggers; the rows keep their ids and their row seals
+ *                  (row_mac, migration 9: resealed after the migration).
  *   card.transport_no  the transport (T-Union) application's card number, allocated once
  *                  ever from transport_counter (one row per city code), UNIQUE
  *                  (docs/card-number.md "Transport card number").
  */
 #include "registry/schema.h"
+
+/* The fault class of a spoil reason r (NULL when there is none). */
+#define FAULT_OF(r)                                                                                \
+	"(CASE WHEN " r " IS NULL THEN NULL WHEN " r " IN ('chip','qc','print') THEN 'card' "      \
+	"ELSE 'line' END)"
+#define FAULT_OF_REASON FAULT_OF("spoil_reason")
+#define FAULT_OF_NEW FAULT_OF("NEW.spoil_reason")
 
 const char migration_10_sql[] =
 	"CREATE TABLE production_attempt_v10(\n"
@@ -33,15 +42,16 @@ const char migration_10_sql[] =
 	"  step TEXT NOT NULL DEFAULT 'started'\n"
 	"    CHECK(step IN ('started','fed','contact','encoded','printed','ejected')),\n"
 	"  fed INTEGER NOT NULL DEFAULT 0 CHECK(fed IN (0, 1)),\n"
-	"  fault TEXT GENERATED ALWAYS AS (CASE WHEN spoil_reason IS NULL THEN NULL\n"
-	"    WHEN spoil_reason IN ('chip','qc','print') THEN 'card' ELSE 'line' END) VIRTUAL,\n"
+	"  row_mac TEXT,\n"
+	"  fault TEXT CHECK(fault IS NULL OR fault = " FAULT_OF_REASON "),\n"
 	"  UNIQUE(card_id, attempt_no),\n"
 	"  CHECK((state = 'spoiled') = (spoil_reason IS NOT NULL))\n"
 	");\n"
 	"INSERT INTO production_attempt_v10(id, card_id, attempt_no, line, shift, started_at,\n"
-	"  ended_at, state, spoil_reason, detail, chip_id, step, fed)\n"
+	"  ended_at, state, spoil_reason, detail, chip_id, step, fed, row_mac, fault)\n"
 	"  SELECT id, card_id, attempt_no, line, shift, started_at, ended_at, state,\n"
-	"    spoil_reason, detail, chip_id, step, fed FROM production_attempt;\n"
+	"    spoil_reason, detail, chip_id, step, fed, row_mac, " FAULT_OF_REASON "\n"
+	"  FROM production_attempt;\n"
 	"DROP TABLE production_attempt;\n"
 	"ALTER TABLE production_attempt_v10 RENAME TO production_attempt;\n"
 	"CREATE UNIQUE INDEX attempt_one_in_flight ON production_attempt(card_id)\n"
@@ -53,7 +63,16 @@ const char migration_10_sql[] =
 	"  WHEN OLD.state IS NOT NEW.state BEGIN\n"
 	"  INSERT INTO audit(entity, entity_id, event, detail) VALUES('attempt', NEW.id,\n"
 	"    OLD.state || '->' || NEW.state,\n"
-	"    coalesce(NEW.fault || ' fault: ' || NEW.spoil_reason, ''));\n"
+	"    coalesce(" FAULT_OF_NEW " || ' fault: ' || NEW.spoil_reason, ''));\n"
+	"END;\n"
+	/* the fault follows the reason, however the row was written */
+	"CREATE TRIGGER attempt_fault_insert AFTER INSERT ON production_attempt\n"
+	"  WHEN NEW.spoil_reason IS NOT NULL AND NEW.fault IS NULL BEGIN\n"
+	"  UPDATE production_attempt SET fault = " FAULT_OF_REASON " WHERE id = NEW.id;\n"
+	"END;\n"
+	"CREATE TRIGGER attempt_fault_update AFTER UPDATE OF spoil_reason ON production_attempt\n"
+	"  WHEN NEW.fault IS NOT " FAULT_OF_NEW " BEGIN\n"
+	"  UPDATE production_attempt SET fault = " FAULT_OF_REASON " WHERE id = NEW.id;\n"
 	"END;\n"
 	"CREATE TRIGGER attempt_insert_audit AFTER INSERT ON production_attempt BEGIN\n"
 	"  INSERT INTO audit(entity, entity_id, event, detail)\n"

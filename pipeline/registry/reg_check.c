@@ -1,7 +1,8 @@
 /*
  * reg_check.c - `cardpipe db check` and `cardpipe db verify-audit`: SQLite's own
- * integrity checks, then every invariant of design.md that SQL can state. Each check is
- * a query counting offending rows; 0 means it holds. Add a row to checks[] for a new one.
+ * integrity checks, then every invariant of the registry that SQL can state, the row seals
+ * and the keyed audit chain (docs/audit.md). Each check is a query counting offending rows;
+ * 0 means it holds. Add a row to checks[] for a new one.
  */
 #include "registry/registry_sqlite.h"
 
@@ -80,6 +81,10 @@ static const struct {
 	{"a produced card carries the chip of its produced attempt",
 	 "SELECT count(*) FROM card c JOIN production_attempt p ON p.card_id = c.id "
 	 "WHERE p.state = 'produced' AND c.chip_id IS NOT p.chip_id"},
+	{"a spoiled attempt says whose fault it was, card or line, as its reason does",
+	 "SELECT count(*) FROM production_attempt WHERE (state = 'spoiled') <> (fault IS NOT "
+	 "NULL) OR fault IS NOT (CASE WHEN spoil_reason IN ('chip','qc','print') THEN 'card' "
+	 "WHEN spoil_reason IS NOT NULL THEN 'line' END)"},
 	{"nothing doubled: transport card numbers are unique",
 	 "SELECT count(*) FROM (SELECT transport_no FROM card WHERE transport_no IS NOT NULL "
 	 "GROUP BY transport_no HAVING count(*) > 1)"},
@@ -128,6 +133,8 @@ registry_check(struct registry *reg, FILE *out, int *problems)
 			(*problems)++;
 	}
 
+	if ((r = registry_check_seals(reg, out, problems)) < 0)
+		return cp_err_wrap(r, "row seals: ");
 	r = registry_verify_audit(reg, &rows);
 	if (r < 0) {
 		fprintf(out, "FAIL  audit chain: %s\n", cp_errmsg());
@@ -138,6 +145,52 @@ registry_check(struct registry *reg, FILE *out, int *problems)
 	return 0;
 }
 
+/* The hash a row must have: plain SHA-256 for the rows written before the chain was keyed
+ * (key_id NULL), HMAC-SHA-256 under the audit key for the others. */
+static int
+expected_hash(struct registry *reg, long long id, const char *key_id, int *keyed,
+	      const char *const fields[7], char calc[65])
+{
+	if (!key_id) {
+		if (*keyed)
+			return cp_err(CP_ERR_INTEGRITY,
+				      "audit row %lld was not written by cardpipe: it has no audit "
+				      "key but follows keyed rows",
+				      id);
+		registry_audit_hash(fields, calc);
+		return 0;
+	}
+	if (strcmp(key_id, reg->key_id) != 0)
+		return cp_err(CP_ERR_INTEGRITY,
+			      "audit row %lld is keyed with the audit key of check value '%s', "
+			      "not this home's (%s)",
+			      id, key_id, reg->key_id);
+	*keyed = 1;
+	return reg_audit_mac(reg, fields, calc);
+}
+
+/* The chain cannot show its own tail cut off: compare with the recorded head. */
+static int
+check_head(struct registry *reg, long long last_id, const char *last_hash)
+{
+	char *head = NULL, *colon;
+	long long head_id;
+	int r = 0;
+
+	if (registry_meta_get(reg, "audit_head", &head) < 0)
+		return 0;
+	if ((colon = strchr(head, ':'))) {
+		head_id = strtoll(head, NULL, 10);
+		if (last_id < head_id || (last_id == head_id && strcmp(colon + 1, last_hash)))
+			r = cp_err(CP_ERR_INTEGRITY,
+				   "audit log ends at row %lld but its recorded head is row "
+				   "%lld (rows were removed from its end)",
+				   last_id, head_id);
+	}
+	free(head);
+	return r;
+}
+
 int
 registry_verify_audit(struct registry *reg, long long *rows)
 {
@@ -145,15 +198,14 @@ registry_verify_audit(struct registry *reg, long long *rows)
 		"0000000000000000000000000000000000000000000000000000000000000000";
 	sqlite3_stmt *st;
 	char prev[65], calc[65];
-	long long count = 0, last_id = 0, head_id;
-	char *head = NULL;
-	int r, rc;
+	long long count = 0, last_id = 0;
+	int r, rc, keyed = 0;
 
 	*rows = 0;
 	memcpy(prev, zero, sizeof(prev));
 	if ((r = reg_prepare(reg,
 			     "SELECT id, at, actor, entity, entity_id, event, detail, "
-			     "prev_hash, hash FROM audit_log ORDER BY id",
+			     "prev_hash, hash, key_id FROM audit_log ORDER BY id",
 			     &st)) < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -172,11 +224,13 @@ registry_verify_audit(struct registry *reg, long long *rows)
 				   id);
 			break;
 		}
-		registry_audit_hash(fields, calc);
+		if ((r = expected_hash(reg, id, (const char *)sqlite3_column_text(st, 9), &keyed,
+				       fields, calc)) < 0)
+			break;
 		if (!row_hash || strcmp(row_hash, calc) != 0) {
 			r = cp_err(CP_ERR_INTEGRITY,
 				   "audit row %lld was edited (its hash does not "
-				   "match its contents)",
+				   "match its contents and the audit key)",
 				   id);
 			break;
 		}
@@ -187,23 +241,13 @@ registry_verify_audit(struct registry *reg, long long *rows)
 	if (r == 0 && rc != SQLITE_DONE)
 		r = reg_fail(reg, "read audit log");
 	sqlite3_finalize(st);
-	if (r < 0)
-		return r;
-	/* The chain cannot show its own tail cut off: compare with the recorded head. */
-	if (registry_meta_get(reg, "audit_head", &head) == 0) {
-		char *colon = strchr(head, ':');
-
-		if (colon) {
-			head_id = strtoll(head, NULL, 10);
-			if (last_id < head_id || (last_id == head_id && strcmp(colon + 1, prev)))
-				r = cp_err(
-					CP_ERR_INTEGRITY,
-					"audit log ends at row %lld but its recorded head is row "
-					"%lld (rows were removed from its end)",
-					last_id, head_id);
-		}
-		free(head);
-	}
+	/* the migration that keyed the chain appended a keyed row: a chain without one was
+	 * rewritten by someone who had no key */
+	if (r == 0)
+		r = check_head(reg, last_id, prev);
+	if (r == 0 && count > 0 && !keyed)
+		r = cp_err(CP_ERR_INTEGRITY, "the audit log has no row keyed with the audit key "
+					     "(it was rewritten without the key)");
 	*rows = count;
 	return r;
 }

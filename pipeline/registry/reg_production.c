@@ -353,14 +353,15 @@ end_attempt(struct registry *reg, struct end *e, const char *state)
 
 	if ((r = reg_prepare(reg,
 			     "UPDATE production_attempt SET state = ?, spoil_reason = ?, "
-			     "detail = ?, ended_at = cp_now() WHERE id = ? AND "
+			     "detail = ?, fault = ?, ended_at = cp_now() WHERE id = ? AND "
 			     "state = 'in_flight'",
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, state);
 	reg_bind_text(st, 2, e->reason);
 	reg_bind_text(st, 3, e->detail);
-	sqlite3_bind_int64(st, 4, e->a->id);
+	reg_bind_text(st, 4, e->reason ? prod_reason_fault(e->reason) : NULL);
+	sqlite3_bind_int64(st, 5, e->a->id);
 	r = reg_step_done(reg, st, "end attempt");
 	if (r == 0 && sqlite3_changes(reg->db) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", e->a->id);

@@ -14,11 +14,19 @@
 #ifndef CP_REGISTRY_H
 #define CP_REGISTRY_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct registry;
 
-/* Open (creating if needed) and migrate to the current schema. */
+/* The audit key (16 to 64 bytes) that keys the audit chain and the row seals of every
+ * registry this process opens, and its check value (recorded in each audit row). Set it
+ * before registry_open(); the copy is kept in the secure heap (docs/audit.md). */
+int registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id);
+void registry_clear_audit_key(void);
+
+/* Open (creating if needed) and migrate to the current schema. CP_ERR_CONFIG without an
+ * audit key. */
 int registry_open(const char *path, struct registry **out);
 void registry_close(struct registry *reg);
 /* Who is acting, for the audit log ("ingest", "produce:line1", "operator:keys"). */
@@ -41,6 +49,10 @@ int registry_check(struct registry *reg, FILE *out, int *problems);
 /* Walk the audit chain. 0 if intact (*rows = rows checked), CP_ERR_INTEGRITY naming the
  * first bad row otherwise. */
 int registry_verify_audit(struct registry *reg, long long *rows);
+
+/* Give every row whose seal does not match a new one, with an audit row each (an
+ * operator's accepted repair); *resealed = how many. */
+int registry_reseal(struct registry *reg, long long *resealed);
 
 /* Key/value metadata (feed watermarks, counters of runs). */
 int registry_meta_get(struct registry *reg, const char *key, char **value);

@@ -1,7 +1,7 @@
 /*
  * registry_sqlite.c - the SQLite backend: open, pragmas, migrations, transactions,
- * the SQL functions the schema's triggers call (cp_now, cp_actor, cp_audit_hash),
- * metadata. Invariant checks are in reg_check.c.
+ * the SQL functions the schema's triggers call (cp_now, cp_actor, cp_audit_hash; the keyed
+ * cp_audit_mac is in reg_seal.c), metadata. Invariant checks are in reg_check.c.
  */
 #include "registry/registry_sqlite.h"
 
@@ -35,6 +35,26 @@ reg_prepare(struct registry *reg, const char *sql, sqlite3_stmt **stmt)
 	return 0;
 }
 
+/* Rows a statement outside registry_begin() ... registry_commit() changed are sealed at
+ * once, in their own transaction. */
+static int
+seal_autocommit(struct registry *reg)
+{
+	int r;
+
+	if (reg->sealing || (reg->npending == 0 && !reg->tampered) ||
+	    !sqlite3_get_autocommit(reg->db))
+		return 0;
+	if (sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return reg_fail(reg, "seal rows");
+	if ((r = reg_seal_pending(reg)) == 0 &&
+	    sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		r = reg_fail(reg, "seal rows");
+	if (r < 0)
+		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
 int
 reg_exec(struct registry *reg, const char *sql)
 {
@@ -47,7 +67,7 @@ reg_exec(struct registry *reg, const char *sql)
 		sqlite3_free(msg);
 		return r;
 	}
-	return 0;
+	return seal_autocommit(reg);
 }
 
 int
@@ -57,7 +77,7 @@ reg_step_done(struct registry *reg, sqlite3_stmt *stmt, const char *what)
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return reg_fail(reg, what);
-	return 0;
+	return seal_autocommit(reg);
 }
 
 int
@@ -213,6 +233,10 @@ migrate(struct registry *reg)
 
 		if (m->version <= have)
 			continue;
+		/* rows sealed before a migration are sealed again after it (it may add a
+		 * column), except those whose seal was already broken */
+		if (m->version > REG_SEAL_MIGRATION && (r = reg_seal_all(reg, 1)) < 0)
+			break;
 		if ((r = reg_exec(reg, m->sql)) < 0) {
 			r = cp_err_wrap(r, "migration %d (%s): ", m->version, m->name);
 			break;
@@ -221,6 +245,8 @@ migrate(struct registry *reg)
 		r = reg_exec(reg, sql);
 		free(sql);
 		if (r < 0)
+			break;
+		if (m->version == REG_SEAL_MIGRATION && (r = reg_seal_all(reg, 0)) < 0)
 			break;
 		if ((r = registry_audit(reg, "registry", m->version, "migrated", m->name)) < 0)
 			break;
@@ -266,9 +292,12 @@ registry_open(const char *path, struct registry **out)
 	sqlite3_create_function(reg->db, "cp_audit_hash", 7, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				NULL, sql_audit_hash, NULL, NULL);
 	/* synchronous=FULL: a card number committed must survive a power cut (invariant 2) */
-	if ((r = reg_exec(reg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	if ((r = reg_seal_attach(reg)) < 0 ||
+	    (r = reg_exec(reg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			       "PRAGMA foreign_keys=ON;")) < 0 ||
-	    (r = migrate(reg)) < 0) {
+	    (registry_schema_version(reg) >= REG_SEAL_MIGRATION &&
+	     (r = reg_seal_check_key(reg)) < 0) ||
+	    (r = migrate(reg)) < 0 || (r = reg_seal_guard(reg)) < 0) {
 		r = cp_err_wrap(r, "registry '%s': ", path);
 		registry_close(reg);
 		return r;
@@ -282,8 +311,17 @@ registry_close(struct registry *reg)
 {
 	if (!reg)
 		return;
-	if (reg->db)
+	if (reg->db) {
+		if (reg->npending && sqlite3_get_autocommit(reg->db) &&
+		    sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+			if (reg_seal_pending(reg) == 0)
+				sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL);
+			else
+				sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+		reg_seal_detach(reg);
 		sqlite3_close(reg->db);
+	}
 	free(reg->path);
 	free(reg->actor);
 	free(reg);
@@ -304,6 +342,8 @@ registry_begin(struct registry *reg)
 	if (r == 0) {
 		reg->in_tx = 1;
 		reg->audit_pending = 0;
+		if ((r = reg_seal_pending(reg)) < 0)
+			registry_rollback(reg);
 	}
 	return r;
 }
@@ -325,7 +365,9 @@ registry_commit(struct registry *reg)
 {
 	int r = 0;
 
-	if (reg->audit_pending && !sqlite3_get_autocommit(reg->db))
+	if (!sqlite3_get_autocommit(reg->db))
+		r = reg_seal_pending(reg);
+	if (r == 0 && reg->audit_pending && !sqlite3_get_autocommit(reg->db))
 		r = audit_head_commit(reg);
 	if (r == 0)
 		r = reg_exec(reg, "COMMIT");
@@ -343,6 +385,7 @@ registry_rollback(struct registry *reg)
 		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 	reg->in_tx = 0;
 	reg->audit_pending = 0;
+	reg_seal_forget(reg); /* rolled back with the rows */
 }
 
 int

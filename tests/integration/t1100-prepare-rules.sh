@@ -132,6 +132,7 @@ A held:name-font name=王$'\xee\x80\x80'   # U+E000, private use: no font draws 
 
 TOTAL=$N
 sqlite3 "$DB" "UPDATE input_file SET records = $TOTAL WHERE id = 1;"
+cardpipe db reseal >/dev/null   # rows seeded by hand get cardpipe's seals (docs/audit.md)
 
 expect_exit 1 cardpipe prepare >prepare.out   # far more than 5 % rejected: exit 1
 cat prepare.out

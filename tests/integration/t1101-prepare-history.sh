@@ -37,6 +37,7 @@ newfile() { # NAME CHANNEL
 	FILE=$((FILE + 1))
 	sqlite3 "$DB" "INSERT INTO input_file(id, sha256, name, channel, format, received_at, status, records)
 	  VALUES($FILE, 'sha$FILE', '$1', '$2', 'x', '2026-01-01T00:00:00Z', 'ingested', 0);"
+	cardpipe db reseal >/dev/null # rows seeded by hand get cardpipe's seals (docs/audit.md)
 }
 app() { # ID_NUMBER APP_TYPE SUBMITTED BANK [OLD_CARD] -> prints the application id
 	sqlite3 "$DB" "INSERT INTO application(file_id, record_no, location, channel, app_type, submitted_at,
@@ -47,6 +48,7 @@ app() { # ID_NUMBER APP_TYPE SUBMITTED BANK [OLD_CARD] -> prints the application
 	  FROM input_file WHERE id = $FILE;
 	  UPDATE input_file SET records = records + 1 WHERE id = $FILE;
 	  SELECT max(id) FROM application;"
+	cardpipe db reseal >/dev/null
 }
 q() { sqlite3 "$DB" "$1"; }
 state() { q "SELECT state || coalesce(':' || reason_code, '') FROM application WHERE id = $1"; }
@@ -60,7 +62,8 @@ card_set() { # WHERE-CLAUSE STATE
 	  INSERT INTO production_attempt(card_id, attempt_no, line, shift, started_at, ended_at, state)
 	    SELECT id, 1, 1, 'A', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'produced'
 	    FROM card WHERE ($1) AND state = 'allocated';
-	  UPDATE card SET state = '$2' WHERE $1; $restore; COMMIT;"
+	  UPDATE card SET state = '$2' WHERE $1; $restore; COMMIT;" || return 1
+	cardpipe db reseal >/dev/null
 }
 
 # --- run 1: one person twice across files and channels ----------------------------------

@@ -27,6 +27,7 @@
 #include "printer/printer.h"
 #include "registry/reg_production.h"
 #include "registry/registry.h"
+#include "registry/registry_sqlite.h"
 #include "stages/produce.h"
 
 #include <arpa/inet.h>
@@ -184,56 +185,21 @@ clearer(void *arg)
 
 /* The SQL functions the schema's triggers call, as registry_sqlite.c defines them, so that
  * fixtures written with plain SQL keep the audit chain intact. */
-void registry_audit_hash(const char *const fields[7], char out[65]);
 
-static void
-sql_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	sqlite3_result_text(ctx, "2026-11-26T02:00:00Z", -1, SQLITE_STATIC);
-}
-
-static void
-sql_actor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	sqlite3_result_text(ctx, "test", -1, SQLITE_STATIC);
-}
-
-/* outside registry_begin(): the trigger records the audit head for every row */
-static void
-sql_head_deferred(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	sqlite3_result_int(ctx, 0);
-}
-
-static void
-sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char *fields[7];
-	char out[65];
-
-	for (int i = 0; i < 7; i++)
-		fields[i] = (const char *)sqlite3_value_text(argv[i]);
-	registry_audit_hash(fields, out);
-	sqlite3_result_text(ctx, out, 64, SQLITE_TRANSIENT);
-}
-
+/* Fixture rows go through a registry connection, which keys their audit rows and seals
+ * them as cardpipe does (a raw connection would leave rows that db check rejects). */
 static void
 exec_sql(struct fx *f, const char *sql)
 {
-	sqlite3 *db;
-	char *err = NULL, path[160];
+	struct registry *reg = NULL;
+	char path[160];
 
 	snprintf(path, sizeof(path), "%s/registry.db", f->home);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_create_function(db, "cp_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
-	sqlite3_create_function(db, "cp_actor", 0, SQLITE_UTF8, NULL, sql_actor, NULL, NULL);
-	sqlite3_create_function(db, "cp_audit_hash", 7, SQLITE_UTF8, NULL, sql_hash, NULL, NULL);
-	sqlite3_create_function(db, "cp_audit_head_deferred", 0, SQLITE_UTF8, NULL,
-				sql_head_deferred, NULL, NULL);
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("sql: %s", err);
-	sqlite3_close(db);
+	assert_int_equal(registry_open(path, &reg), 0);
+	registry_set_actor(reg, "test");
+	if (reg_exec(reg, sql) < 0)
+		fail_msg("sql: %s", cp_errmsg());
+	registry_close(reg);
 }
 
 /* n rendered cards B0000001.. with panels on disk. */

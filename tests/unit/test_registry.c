@@ -6,7 +6,9 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "core/mem.h"
 #include "registry/registry.h"
+#include "registry/registry_sqlite.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -285,7 +287,8 @@ test_db_check_finds_a_lost_record(void **state)
 	       " VALUES(1, 1, 'line 3', 'employer', 'now', 'now');");
 	assert_int_equal(registry_open(db_path, &reg), 0);
 	assert_int_equal(registry_check(reg, devnull, &problems), 0);
-	assert_int_equal(problems, 1);
+	/* and the rows written without cardpipe carry no seal */
+	assert_int_equal(problems, 2);
 	registry_close(reg);
 	fclose(devnull);
 }
@@ -312,6 +315,219 @@ test_state_change_outside_cardpipe_is_refused(void **state)
 	sqlite3_close(db);
 }
 
+void registry_audit_hash(const char *const fields[7], char out[65]);
+
+/* Rechain audit rows from `from` on with plain SHA-256, as a forger without the key can,
+ * keeping (or dropping) their key_id, and move the head to the last row. */
+static void
+rechain_plain(long long from, int drop_key_id)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st, *up;
+	char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+	char hash[65], *sql;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_exec(db, "DROP TRIGGER IF EXISTS audit_no_update", NULL, NULL, NULL);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT id, at, actor, entity, entity_id, event, "
+					    "detail, hash FROM audit_log ORDER BY id",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "UPDATE audit_log SET prev_hash = ?, hash = ?, "
+					    "key_id = CASE WHEN ? THEN NULL ELSE key_id END "
+					    "WHERE id = ?",
+					    -1, &up, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0);
+		const char *f[7] = {prev};
+
+		if (id < from) {
+			snprintf(prev, sizeof(prev), "%s", sqlite3_column_text(st, 7));
+			continue;
+		}
+		for (int i = 1; i < 7; i++)
+			f[i] = (const char *)sqlite3_column_text(st, i);
+		registry_audit_hash(f, hash);
+		sqlite3_bind_text(up, 1, prev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(up, 2, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(up, 3, drop_key_id);
+		sqlite3_bind_int64(up, 4, id);
+		assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+		sqlite3_reset(up);
+		memcpy(prev, hash, sizeof(prev));
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sql = sqlite3_mprintf("UPDATE meta SET value = (SELECT max(id) FROM audit_log) || ':' || "
+			      "'%q' WHERE key = 'audit_head'",
+			      prev);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+}
+
+static void
+test_plain_hash_append_is_detected(void **state)
+{
+	struct registry *reg = open_with_rows(5);
+	long long rows, last = last_row_of(reg);
+	char *sql;
+
+	registry_close(reg);
+	/* a row appended with a correctly computed plain SHA-256 hash */
+	tamper("INSERT INTO audit_log(at, actor, entity, entity_id, event, detail, prev_hash, hash)"
+	       " SELECT 'x', 'prepare', 'card', 1, 'rendered->dispatched', '', hash, hash "
+	       "FROM audit_log ORDER BY id DESC LIMIT 1");
+	rechain_plain(last + 1, 1);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	sql = xasprintf("audit row %lld was not written by cardpipe", last + 1);
+	assert_non_null(strstr(cp_errmsg(), sql));
+	free(sql);
+	registry_close(reg);
+}
+
+static void
+test_rechained_rewrite_is_detected(void **state)
+{
+	struct registry *reg = open_with_rows(30);
+	long long rows;
+
+	registry_close(reg);
+	tamper("DROP TRIGGER audit_no_update; UPDATE audit_log SET detail = 'forged' WHERE id = "
+	       "20");
+	rechain_plain(20, 0);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "audit row 20 was edited"));
+	registry_close(reg);
+	/* the same with the key ids dropped, and the whole chain rewritten as plain hashes */
+	rechain_plain(20, 1);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "audit row 20 was not written by cardpipe"));
+	registry_close(reg);
+	rechain_plain(1, 1);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "no row keyed with the audit key"));
+	registry_close(reg);
+}
+
+static void
+test_raw_update_breaks_the_row_seal(void **state)
+{
+	struct registry *reg = open_with_rows(0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int problems = -1;
+
+	assert_int_equal(reg_exec(reg, "INSERT INTO input_file(id, sha256, name, channel, format, "
+				       "received_at, status, records) VALUES(1, 'aa', 'f.xml', "
+				       "'employer', 'employer-xml', 'now', 'ingested', 1);"
+				       "INSERT INTO application(id, file_id, record_no, location, "
+				       "channel, name, created_at, updated_at) VALUES(7, 1, 1, "
+				       "'line 3', 'employer', 'A', 'now', 'now');"),
+			 0);
+	out = open_memstream(&text, &len);
+	assert_int_equal(registry_check(reg, out, &problems), 0);
+	fclose(out);
+	assert_int_equal(problems, 0);
+	free(text);
+	registry_close(reg);
+	/* no trigger fires for a name: the CLI's UPDATE leaves no audit row */
+	tamper("UPDATE application SET name = 'B' WHERE id = 7");
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	out = open_memstream(&text, &len);
+	assert_int_equal(registry_check(reg, out, &problems), 0);
+	fclose(out);
+	assert_int_equal(problems, 1);
+	assert_non_null(strstr(text, "FAIL  application row 7 was changed"));
+	assert_null(strstr(text, "input_file row"));
+	free(text);
+	/* db reseal accepts it, on the record */
+	long long n = 0;
+	assert_int_equal(registry_reseal(reg, &n), 0);
+	assert_int_equal(n, 1);
+	out = open_memstream(&text, &len);
+	assert_int_equal(registry_check(reg, out, &problems), 0);
+	fclose(out);
+	assert_int_equal(problems, 0);
+	free(text);
+	registry_close(reg);
+}
+
+/* A row changed behind cardpipe's back is not resealed when cardpipe changes it next: the
+ * commit is refused, and the broken seal stays for db check to report. */
+static void
+test_cardpipe_does_not_launder_a_raw_update(void **state)
+{
+	struct registry *reg = open_with_rows(0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int problems = -1;
+
+	assert_int_equal(reg_exec(reg, "INSERT INTO input_file(id, sha256, name, channel, format, "
+				       "received_at, status, records) VALUES(1, 'aa', 'f.xml', "
+				       "'employer', 'employer-xml', 'now', 'ingested', 2);"
+				       "INSERT INTO application(id, file_id, record_no, location, "
+				       "channel, name, created_at, updated_at) VALUES(7, 1, 1, "
+				       "'line 3', 'employer', 'A', 'now', 'now'), (8, 1, 2, "
+				       "'line 4', 'employer', 'C', 'now', 'now');"),
+			 0);
+	registry_close(reg);
+	tamper("UPDATE application SET name = 'B' WHERE id = 7");
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	/* an intact row changes as before */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "UPDATE application SET updated_at = 'later' WHERE id = 8"),
+			 0);
+	assert_int_equal(registry_commit(reg), 0);
+	/* the tampered one does not */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "UPDATE application SET updated_at = 'later' WHERE id = 7"),
+			 0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "application row 7 was changed without"));
+	/* nor deleted */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "DELETE FROM application WHERE id = 7"), 0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	registry_close(reg);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	out = open_memstream(&text, &len);
+	assert_int_equal(registry_check(reg, out, &problems), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "FAIL  application row 7 was changed"));
+	assert_null(strstr(text, "application row 8"));
+	free(text);
+	registry_close(reg);
+}
+
+static void
+test_another_key_cannot_write(void **state)
+{
+	static const unsigned char other[32] = "another audit key, not the one.";
+	static const unsigned char fixture[32] = "cardpipe unit-test audit key 32";
+	struct registry *reg = open_with_rows(3);
+	long long rows;
+
+	registry_close(reg);
+	assert_int_equal(registry_set_audit_key(other, sizeof(other), "OTHER1"), 0);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_not_equal(registry_audit(reg, "test", 1, "event", ""), 0);
+	registry_rollback(reg);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	registry_close(reg);
+	assert_int_equal(registry_set_audit_key(fixture, sizeof(fixture), "TEST01"), 0);
+}
+
 int
 main(void)
 {
@@ -335,6 +551,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_db_check_finds_a_lost_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change_outside_cardpipe_is_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plain_hash_append_is_detected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rechained_rewrite_is_detected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_raw_update_breaks_the_row_seal, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cardpipe_does_not_launder_a_raw_update, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_another_key_cannot_write, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,703 @@
+/*
+ * reg_seal.c - what makes the registry's audit need a key (docs/audit.md):
+ *
+ *   - the audit chain: each audit_log row's hash is HMAC-SHA-256 under the audit key over
+ *     the previous row's hash and the row's fields (SQL cp_audit_mac(), called by the
+ *     audit view's trigger), and the row records the key's check value (cp_audit_key_id());
+ *   - row seals: every row of a sealed table carries row_mac, HMAC-SHA-256 under the same
+ *     key over the table, the rowid and every non-NULL column. cardpipe reseals the rows it
+ *     changed (SQLite's update hook lists them) before each commit, so a change made on a
+ *     connection without the key (the sqlite3 CLI) leaves a row whose seal does not match.
+ *
+ * The key is set once per process (registry_set_audit_key()); the MACs are computed here,
+ * in C, so that another backend computes the same values.
+ */
+#include "registry/registry_sqlite.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const reg_sealed_tables[] = {
+	"input_file",	 "person",	"application", "card", "production_attempt",
+	"dispatch_item", "perso_batch", "card_perso",  NULL,
+};
+
+struct reg_seal_row {
+	int table;
+	sqlite3_int64 rowid;
+};
+
+/* The process's audit key, in the secure heap when there is one. */
+static unsigned char *audit_key;
+static size_t audit_key_len;
+static char audit_key_id[8];
+
+int
+registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
+{
+	if (len < 16 || len > 64)
+		return cp_err(CP_ERR_INVALID, "an audit key has 16 to 64 bytes, not %zu", len);
+	if (!key_id || !*key_id || strlen(key_id) >= sizeof(audit_key_id))
+		return cp_err(CP_ERR_INVALID,
+			      "an audit key needs a check value of 1 to %zu "
+			      "characters",
+			      sizeof(audit_key_id) - 1);
+	registry_clear_audit_key();
+	audit_key = OPENSSL_secure_malloc(len);
+	if (!audit_key)
+		abort();
+	memcpy(audit_key, key, len);
+	audit_key_len = len;
+	snprintf(audit_key_id, sizeof(audit_key_id), "%s", key_id);
+	return 0;
+}
+
+void
+registry_clear_audit_key(void)
+{
+	if (audit_key)
+		OPENSSL_secure_clear_free(audit_key, audit_key_len);
+	audit_key = NULL;
+	audit_key_len = 0;
+	audit_key_id[0] = '\0';
+}
+
+static int
+table_index(const char *table)
+{
+	for (int i = 0; reg_sealed_tables[i]; i++)
+		if (!strcmp(reg_sealed_tables[i], table))
+			return i;
+	return -1;
+}
+
+/* ---- the MAC ---- */
+
+static int
+mac_begin(struct registry *reg, EVP_MAC_CTX **ctx, const char *label)
+{
+	*ctx = EVP_MAC_CTX_dup(reg->mac);
+	if (!*ctx || !EVP_MAC_update(*ctx, (const unsigned char *)label, strlen(label) + 1)) {
+		EVP_MAC_CTX_free(*ctx);
+		*ctx = NULL;
+		return cp_err(CP_ERR_CRYPTO, "registry: cannot start the audit MAC");
+	}
+	return 0;
+}
+
+/* One field: its length (4 bytes, big-endian), then its bytes; no separator can be forged
+ * by a value that contains it. */
+static int
+mac_field(EVP_MAC_CTX *ctx, const void *data, size_t len)
+{
+	unsigned char n[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+			      (unsigned char)(len >> 8), (unsigned char)len};
+
+	return EVP_MAC_update(ctx, n, 4) && (len == 0 || EVP_MAC_update(ctx, data, len));
+}
+
+static int
+mac_end(EVP_MAC_CTX *ctx, int ok, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[32];
+	size_t mdlen = 0;
+
+	ok = ok && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == sizeof(md);
+	EVP_MAC_CTX_free(ctx);
+	if (!ok)
+		return cp_err(CP_ERR_CRYPTO, "registry: the audit MAC failed");
+	for (size_t i = 0; i < sizeof(md); i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = '\0';
+	return 0;
+}
+
+int
+reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65])
+{
+	EVP_MAC_CTX *ctx;
+	int r, ok = 1;
+
+	if ((r = mac_begin(reg, &ctx, "cardpipe audit 1")) < 0)
+		return r;
+	for (int i = 0; i < 7; i++) {
+		const char *f = fields[i] ? fields[i] : "";
+
+		ok = ok && mac_field(ctx, f, strlen(f));
+	}
+	return mac_end(ctx, ok, out);
+}
+
+/* A column's value with its type, so that 1, '1' and x'31' seal differently. */
+static int
+mac_value(EVP_MAC_CTX *ctx, sqlite3_value *v)
+{
+	unsigned char tag;
+	char num[32];
+	const void *p;
+	size_t n;
+
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_INTEGER:
+		tag = 'i';
+		n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(v));
+		p = num;
+		break;
+	case SQLITE_FLOAT:
+		tag = 'r';
+		n = (size_t)snprintf(num, sizeof(num), "%.17g", sqlite3_value_double(v));
+		p = num;
+		break;
+	case SQLITE_BLOB:
+		tag = 'b';
+		p = sqlite3_value_blob(v);
+		n = (size_t)sqlite3_value_bytes(v);
+		break;
+	default:
+		tag = 't';
+		p = sqlite3_value_text(v);
+		n = (size_t)sqlite3_value_bytes(v);
+		break;
+	}
+	return EVP_MAC_update(ctx, &tag, 1) && mac_field(ctx, p, n);
+}
+
+/* The seal over a row's table, rowid and named non-NULL columns; value(i) is column i's
+ * value. NULL columns are left out: a migration adding a column that defaults to NULL keeps
+ * every seal valid. *mac_col is set to the index of row_mac (-1 without). */
+static int
+row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
+	const char *(*name)(void *, int), sqlite3_value *(*value)(void *, int), void *src,
+	char out[65], int *mac_col)
+{
+	EVP_MAC_CTX *ctx;
+	char id[32];
+	int r, ok;
+
+	*mac_col = -1;
+	if ((r = mac_begin(reg, &ctx, "cardpipe row 1")) < 0)
+		return r;
+	snprintf(id, sizeof(id), "%lld", rowid);
+	ok = mac_field(ctx, table, strlen(table)) && mac_field(ctx, id, strlen(id));
+	for (int c = 0; ok && c < ncol; c++) {
+		const char *n = name(src, c);
+		sqlite3_value *v = value(src, c);
+
+		if (!strcmp(n, "row_mac")) {
+			*mac_col = c;
+			continue;
+		}
+		if (!v || sqlite3_value_type(v) == SQLITE_NULL)
+			continue;
+		ok = mac_field(ctx, n, strlen(n)) && mac_value(ctx, v);
+	}
+	return mac_end(ctx, ok, out);
+}
+
+/* Columns of "SELECT rowid, * FROM table" after the rowid. */
+static const char *
+stmt_name(void *st, int c)
+{
+	return sqlite3_column_name(st, c + 1);
+}
+
+static sqlite3_value *
+stmt_value(void *st, int c)
+{
+	return sqlite3_column_value(st, c + 1);
+}
+
+int
+reg_row_mac(struct registry *reg, const char *table, sqlite3_stmt *st, char out[65], int *mac_col)
+{
+	int r = row_mac(reg, table, sqlite3_column_int64(st, 0), sqlite3_column_count(st) - 1,
+			stmt_name, stmt_value, st, out, mac_col);
+
+	if (*mac_col >= 0)
+		(*mac_col)++;
+	return r;
+}
+
+/* ---- SQL functions and the update hook ---- */
+
+static void
+sql_audit_mac(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct registry *reg = sqlite3_user_data(ctx);
+	const char *fields[7];
+	char out[65];
+
+	if (reg->key_mismatch) {
+		sqlite3_result_error(ctx, reg->key_mismatch, -1);
+		return;
+	}
+	for (int i = 0; i < 7; i++)
+		fields[i] = (const char *)sqlite3_value_text(argv[i]);
+	if (reg_audit_mac(reg, fields, out) < 0) {
+		sqlite3_result_error(ctx, cp_errmsg(), -1);
+		return;
+	}
+	sqlite3_result_text(ctx, out, 64, SQLITE_TRANSIENT);
+}
+
+static void
+sql_audit_key_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct registry *reg = sqlite3_user_data(ctx);
+
+	sqlite3_result_text(ctx, reg->key_id, -1, SQLITE_TRANSIENT);
+}
+
+/* ---- the rows changed since the last seal ---- */
+
+/* Add (table, rowid) to the set of rows changed or checked since the last seal; 0 if it was
+ * there already. */
+static int
+touched_add(struct registry *reg, int t, sqlite3_int64 rowid)
+{
+	unsigned long long key =
+		((unsigned long long)t << 56 | ((unsigned long long)rowid & ((1ULL << 56) - 1))) +
+		1;
+	size_t i;
+
+	if (2 * (reg->ntouched + 1) > reg->cap_touched) {
+		unsigned long long *old = reg->touched;
+		size_t oldcap = reg->cap_touched;
+
+		reg->cap_touched = oldcap ? 2 * oldcap : 256;
+		reg->touched = xcalloc(reg->cap_touched, sizeof(*reg->touched));
+		reg->ntouched = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i]) {
+				size_t j = (size_t)(old[i] * 0x9E3779B97F4A7C15ULL) &
+					   (reg->cap_touched - 1);
+
+				while (reg->touched[j])
+					j = (j + 1) & (reg->cap_touched - 1);
+				reg->touched[j] = old[i];
+				reg->ntouched++;
+			}
+		free(old);
+	}
+	for (i = (size_t)(key * 0x9E3779B97F4A7C15ULL) & (reg->cap_touched - 1); reg->touched[i];
+	     i = (i + 1) & (reg->cap_touched - 1))
+		if (reg->touched[i] == key)
+			return 0;
+	reg->touched[i] = key;
+	reg->ntouched++;
+	return 1;
+}
+
+static void
+touched_clear(struct registry *reg)
+{
+	if (reg->ntouched)
+		memset(reg->touched, 0, reg->cap_touched * sizeof(*reg->touched));
+	reg->ntouched = 0;
+}
+
+/* Remember every row written to a sealed table; its seal is computed before the commit,
+ * once the row has its final content. Runs inside SQLite: no SQL here. */
+static void
+update_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
+{
+	struct registry *reg = arg;
+	int t;
+
+	if (reg->sealing || op == SQLITE_DELETE || (t = table_index(table)) < 0)
+		return;
+	touched_add(reg, t, rowid);
+	if (reg->npending == reg->cap_pending) {
+		reg->cap_pending = reg->cap_pending ? 2 * reg->cap_pending : 64;
+		reg->pending = xrealloc(reg->pending, reg->cap_pending * sizeof(*reg->pending));
+	}
+	reg->pending[reg->npending++] = (struct reg_seal_row){t, rowid};
+}
+
+int
+reg_seal_attach(struct registry *reg)
+{
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+			       OSSL_PARAM_END};
+	EVP_MAC *hmac;
+
+	if (!audit_key)
+		return cp_err(CP_ERR_CONFIG, "registry: no audit key (registry_set_audit_key() "
+					     "was not called)");
+	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	reg->mac = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac);
+	if (!reg->mac || !EVP_MAC_init(reg->mac, audit_key, audit_key_len, params))
+		return cp_err(CP_ERR_CRYPTO, "registry: cannot key HMAC-SHA-256");
+	snprintf(reg->key_id, sizeof(reg->key_id), "%s", audit_key_id);
+	sqlite3_create_function(reg->db, "cp_audit_mac", 7, SQLITE_UTF8, reg, sql_audit_mac, NULL,
+				NULL);
+	sqlite3_create_function(reg->db, "cp_audit_key_id", 0, SQLITE_UTF8, reg, sql_audit_key_id,
+				NULL, NULL);
+	sqlite3_update_hook(reg->db, update_hook, reg);
+	return 0;
+}
+
+struct old_row {
+	sqlite3 *db;
+	char **names;
+};
+
+static const char *
+old_name(void *src, int c)
+{
+	return ((struct old_row *)src)->names[c];
+}
+
+static sqlite3_value *
+old_value(void *src, int c)
+{
+	sqlite3_value *v = NULL;
+
+	return sqlite3_preupdate_old(((struct old_row *)src)->db, c, &v) == SQLITE_OK ? v : NULL;
+}
+
+/* Before cardpipe first changes or deletes a sealed row since the last seal: does the row
+ * still carry its seal? If not, it was changed without the key, and resealing it at the
+ * commit would launder that change: the commit is refused instead (reg_seal_pending()).
+ * Runs inside SQLite: no SQL here. */
+static void
+preupdate_hook(void *arg, sqlite3 *db, int op, const char *dbname, const char *table,
+	       sqlite3_int64 rowid, sqlite3_int64 newrowid)
+{
+	struct registry *reg = arg;
+	struct old_row old = {db, NULL};
+	char mac[65];
+	const char *have = NULL;
+	sqlite3_value *v;
+	int t, col;
+
+	if (reg->sealing || reg->tampered || op == SQLITE_INSERT || (t = table_index(table)) < 0 ||
+	    sqlite3_preupdate_count(db) != reg->ncolumns[t] || !touched_add(reg, t, rowid))
+		return;
+	old.names = reg->columns[t];
+	if (row_mac(reg, table, rowid, reg->ncolumns[t], old_name, old_value, &old, mac, &col) < 0)
+		return; /* a MAC failure fails the seal at commit too */
+	if (col >= 0 && (v = old_value(&old, col)) && sqlite3_value_type(v) == SQLITE_TEXT)
+		have = (const char *)sqlite3_value_text(v);
+	if (!have || strcmp(have, mac) != 0)
+		reg->tampered = xasprintf("%s row %lld was changed without cardpipe's audit key "
+					  "(its row seal does not match), so cardpipe does not "
+					  "change it further: see `cardpipe db check` and "
+					  "docs/audit.md",
+					  table, (long long)rowid);
+}
+
+int
+reg_seal_guard(struct registry *reg)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	for (int t = 0; reg_sealed_tables[t]; t++) {
+		char *sql = xasprintf("SELECT * FROM %s LIMIT 0", reg_sealed_tables[t]);
+
+		r = reg_prepare(reg, sql, &st);
+		free(sql);
+		if (r < 0)
+			return r;
+		reg->ncolumns[t] = sqlite3_column_count(st);
+		reg->columns[t] = xcalloc((size_t)reg->ncolumns[t], sizeof(char *));
+		for (int c = 0; c < reg->ncolumns[t]; c++)
+			reg->columns[t][c] = xstrdup(sqlite3_column_name(st, c));
+		sqlite3_finalize(st);
+	}
+	sqlite3_preupdate_hook(reg->db, preupdate_hook, reg);
+	return 0;
+}
+
+void
+reg_seal_forget(struct registry *reg)
+{
+	reg->npending = 0;
+	touched_clear(reg);
+	free(reg->tampered);
+	reg->tampered = NULL;
+}
+
+int
+reg_seal_check_key(struct registry *reg)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "SELECT id, key_id FROM audit_log WHERE key_id IS NOT NULL "
+			     "ORDER BY id DESC LIMIT 1",
+			     &st)) < 0)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kid = (const char *)sqlite3_column_text(st, 1);
+
+		if (strcmp(kid, reg->key_id) != 0)
+			reg->key_mismatch = xasprintf(
+				"the audit chain (row %lld) is keyed with the audit key of check "
+				"value %s, but this process has the key %s: nothing may be written "
+				"until the right key is back (docs/audit.md)",
+				(long long)sqlite3_column_int64(st, 0), kid, reg->key_id);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void
+reg_seal_detach(struct registry *reg)
+{
+	for (int i = 0; i < REG_SEALED_MAX; i++) {
+		sqlite3_finalize(reg->seal_get[i]);
+		sqlite3_finalize(reg->seal_put[i]);
+		reg->seal_get[i] = reg->seal_put[i] = NULL;
+	}
+	EVP_MAC_CTX_free(reg->mac);
+	reg->mac = NULL;
+	for (int t = 0; t < REG_SEALED_MAX; t++) {
+		for (int c = 0; c < reg->ncolumns[t]; c++)
+			free(reg->columns[t][c]);
+		free(reg->columns[t]);
+		reg->columns[t] = NULL;
+		reg->ncolumns[t] = 0;
+	}
+	free(reg->touched);
+	reg->touched = NULL;
+	reg->ntouched = reg->cap_touched = 0;
+	free(reg->tampered);
+	reg->tampered = NULL;
+	free(reg->pending);
+	reg->pending = NULL;
+	reg->npending = reg->cap_pending = 0;
+	free(reg->key_mismatch);
+	reg->key_mismatch = NULL;
+}
+
+/* ---- sealing ---- */
+
+static int
+seal_statements(struct registry *reg, int t)
+{
+	char *sql;
+	int r = 0;
+
+	if (!reg->seal_get[t]) {
+		sql = xasprintf("SELECT rowid, * FROM %s WHERE rowid = ?", reg_sealed_tables[t]);
+		r = reg_prepare(reg, sql, &reg->seal_get[t]);
+		free(sql);
+	}
+	if (r == 0 && !reg->seal_put[t]) {
+		sql = xasprintf("UPDATE %s SET row_mac = ? WHERE rowid = ?", reg_sealed_tables[t]);
+		r = reg_prepare(reg, sql, &reg->seal_put[t]);
+		free(sql);
+	}
+	return r;
+}
+
+static int
+seal_row(struct registry *reg, int t, sqlite3_int64 rowid)
+{
+	sqlite3_stmt *get, *put;
+	char mac[65];
+	int r, rc, col;
+
+	if ((r = seal_statements(reg, t)) < 0)
+		return r;
+	get = reg->seal_get[t];
+	put = reg->seal_put[t];
+	sqlite3_bind_int64(get, 1, rowid);
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW)
+		r = reg_row_mac(reg, reg_sealed_tables[t], get, mac, &col);
+	else if (rc != SQLITE_DONE)
+		r = reg_fail(reg, "read a row to seal");
+	sqlite3_reset(get);
+	if (r < 0 || rc != SQLITE_ROW) /* deleted again in the same transaction */
+		return r;
+	sqlite3_bind_text(put, 1, mac, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(put, 2, rowid);
+	r = reg_step_done(reg, put, "seal a row");
+	sqlite3_reset(put);
+	return r;
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct reg_seal_row *x = a, *y = b;
+
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+int
+reg_seal_pending(struct registry *reg)
+{
+	int r = 0;
+
+	if (reg->tampered)
+		return cp_err(CP_ERR_INTEGRITY, "registry: %s", reg->tampered);
+	if (reg->npending == 0) {
+		touched_clear(reg);
+		return 0;
+	}
+	if (reg->key_mismatch)
+		return cp_err(CP_ERR_INTEGRITY, "registry: %s", reg->key_mismatch);
+	qsort(reg->pending, reg->npending, sizeof(*reg->pending), cmp_row);
+	reg->sealing = 1;
+	for (size_t i = 0; i < reg->npending && r == 0; i++) {
+		if (i > 0 && !cmp_row(&reg->pending[i], &reg->pending[i - 1]))
+			continue;
+		r = seal_row(reg, reg->pending[i].table, reg->pending[i].rowid);
+	}
+	reg->sealing = 0;
+	reg->npending = 0;
+	if (r == 0)
+		touched_clear(reg);
+	return r;
+}
+
+/* The seal of the row st is on, and whether its row_mac matches it. */
+static int
+row_seal_holds(struct registry *reg, const char *table, sqlite3_stmt *st, int *holds)
+{
+	char mac[65];
+	const char *have;
+	int r, col;
+
+	if ((r = reg_row_mac(reg, table, st, mac, &col)) < 0)
+		return r;
+	have = col >= 0 ? (const char *)sqlite3_column_text(st, col) : NULL;
+	*holds = have && !strcmp(have, mac);
+	return 0;
+}
+
+int
+reg_seal_all(struct registry *reg, int keep_broken)
+{
+	sqlite3_stmt *st;
+	int r = 0, holds, rc = SQLITE_DONE;
+
+	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
+		char *sql = xasprintf("SELECT rowid, * FROM %s", reg_sealed_tables[t]);
+
+		r = reg_prepare(reg, sql, &st);
+		free(sql);
+		if (r < 0)
+			return r;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (keep_broken) {
+				if ((r = row_seal_holds(reg, reg_sealed_tables[t], st, &holds)) < 0)
+					break;
+				if (!holds)
+					continue;
+			}
+			update_hook(reg, SQLITE_UPDATE, "main", reg_sealed_tables[t],
+				    sqlite3_column_int64(st, 0));
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = reg_fail(reg, "read rows to seal");
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
+/* ---- db check ---- */
+
+int
+registry_check_seals(struct registry *reg, FILE *out, int *problems)
+{
+	sqlite3_stmt *st;
+	long long bad_total = 0;
+	int r = 0, holds, rc;
+
+	for (int t = 0; reg_sealed_tables[t]; t++) {
+		const char *table = reg_sealed_tables[t];
+		char *sql = xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", table);
+		long long bad = 0;
+
+		r = reg_prepare(reg, sql, &st);
+		free(sql);
+		if (r < 0)
+			return r;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if ((r = row_seal_holds(reg, table, st, &holds)) < 0)
+				break;
+			if (holds)
+				continue;
+			if (bad++ < 10)
+				fprintf(out,
+					"FAIL  %s row %lld was changed without cardpipe's audit "
+					"key (its row seal does not match)\n",
+					table, (long long)sqlite3_column_int64(st, 0));
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = reg_fail(reg, "read rows to check their seals");
+		sqlite3_finalize(st);
+		if (r < 0)
+			return r;
+		if (bad > 10)
+			fprintf(out, "FAIL  %s: %lld more rows whose seal does not match\n", table,
+				bad - 10);
+		bad_total += bad;
+	}
+	if (bad_total)
+		(*problems)++;
+	else
+		fprintf(out, "ok    every row of the sealed tables carries its seal\n");
+	return 0;
+}
+
+/* `db reseal`: the rows whose seal does not match get a new one, each with an audit row
+ * saying so, so that the repair itself stays on the record. */
+int
+registry_reseal(struct registry *reg, long long *resealed)
+{
+	sqlite3_stmt *st;
+	int r, rc = SQLITE_DONE, holds;
+
+	*resealed = 0;
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
+		char *sql =
+			xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", reg_sealed_tables[t]);
+
+		r = reg_prepare(reg, sql, &st);
+		free(sql);
+		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
+
+			if ((r = row_seal_holds(reg, reg_sealed_tables[t], st, &holds)) < 0 ||
+			    holds)
+				continue;
+			update_hook(reg, SQLITE_UPDATE, "main", reg_sealed_tables[t], rowid);
+			r = registry_audit(reg, reg_sealed_tables[t], rowid, "resealed",
+					   "db reseal: changed without the audit key, accepted");
+			(*resealed)++;
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = reg_fail(reg, "read rows to reseal");
+		sqlite3_finalize(st);
+	}
+	if (r < 0) {
+		registry_rollback(reg);
+		return r;
+	}
+	return registry_commit(reg);
+}
