@@ -81,6 +81,7 @@ const struct config_key config_keys[] = {
 
 	/* production */
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
+	{ "produce.max_consecutive_spoils", CFG_INT, "3", "blanks spoiled in a row after which the line stops (circuit breaker)" },
 	{ "produce.lines", CFG_STR, "1", "production lines the nightly run drives" },
 	{ "produce.branch_lines", CFG_STR, "", "branch lines for instant issuance (cardpipe instant --line N); each needs its line transport key like produce.lines" },
 	{ "produce.shift_hours", CFG_INT, "8", "length of a shift for the shift report" },

@@ -235,8 +235,9 @@ do_produce(struct run *run, int line)
 	s->done = c.produced;
 	s->rejected = c.spoiled;
 	snprintf(run->notes[s - run->stages], 256,
-		 "%ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)", c.produced,
-		 c.spoiled, c.held, c.pauses, c.shift);
+		 "%ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)%s%s", c.produced,
+		 c.spoiled, c.held, c.pauses, c.shift,
+		 c.line_fault[0] ? "; stopped on line fault " : "", c.line_fault);
 	stage_end(run, s, &t0, r);
 }
 

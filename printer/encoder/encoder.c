@@ -93,6 +93,17 @@ encoder_outcome_name(enum encoder_outcome o)
 	return "?";
 }
 
+enum encoder_fault
+encoder_outcome_fault(enum encoder_outcome o)
+{
+	switch (o) {
+	case ENCODER_OK: return ENCODER_FAULT_NONE;
+	case ENCODER_READER:
+	case ENCODER_BAD_SCRIPT: return ENCODER_FAULT_LINE;
+	default: return ENCODER_FAULT_CARD;
+	}
+}
+
 static int
 outcome_code(enum encoder_outcome o)
 {
@@ -235,6 +246,19 @@ wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
 		if ((left = deadline - now_ms()) <= 0)
 			return 0;
 	}
+}
+
+int
+encoder_card_present(struct encoder *e, int settle_ms)
+{
+	int mute, w;
+	LONG err;
+
+	w = wait_state(e, 0, settle_ms > 0 ? settle_ms : 0, &mute, &err);
+	if (w < 0)
+		return cp_err(CP_ERR_DEVICE, "reader '%s': %s (0x%08lX)", e->reader,
+			      pcsc_stringify_error(err), (unsigned long)err);
+	return !w;
 }
 
 /* A PC/SC failure in the middle of a card: pulled when the reader is (soon) empty. */

@@ -53,6 +53,17 @@ enum encoder_outcome {
  * "script", "lock-failed". */
 const char *encoder_outcome_name(enum encoder_outcome o);
 
+/* Whose fault an outcome is. CARD: this physical card (its chip is defective, refuses a
+ * command or the keys, reads back wrong, left the reader, never showed up): spoil it and
+ * make the card again on a new blank. LINE: the reader, pcscd or the script the line was
+ * given, which the next blank would meet just the same: stop the line, spoil nothing. */
+enum encoder_fault {
+	ENCODER_FAULT_NONE = 0, /* ENCODER_OK */
+	ENCODER_FAULT_CARD,
+	ENCODER_FAULT_LINE,
+};
+enum encoder_fault encoder_outcome_fault(enum encoder_outcome o);
+
 /* One command of a card's perso script, as the encoder runs it. */
 struct encoder_cmd {
 	const unsigned char *apdu; /* plain command APDU (short, ISO 7816-4) */
@@ -136,6 +147,12 @@ int encoder_open_config(const struct config *cfg, struct encoder **out);
 void encoder_close(struct encoder *e);
 /* The reader's full name. */
 const char *encoder_reader_name(const struct encoder *e);
+/* Is a card in the reader? 1: a card (answering or mute) is still there after waiting up
+ * to settle_ms for the reader to be empty (a card that just left may take pcscd a moment
+ * to notice), 0: empty, negative: the reader or pcscd failed (CP_ERR_DEVICE, cp_errmsg()
+ * says how). Before a blank is fed the reader must be empty: a card there is someone
+ * else's. */
+int encoder_card_present(struct encoder *e, int settle_ms);
 
 /* Personalise the card in the reader: everything described at the top. res is always
  * filled (outcome, reason); returns 0 for ENCODER_OK, else a negative CP_ERR_*:
