@@ -261,6 +261,15 @@ on_record(void *arg, struct app_record *rec)
 	return 0;
 }
 
+/* Same inode, size and times: the file was not touched between the two looks. */
+static int
+same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 static void
 read_one(struct job *j)
 {
@@ -268,9 +277,13 @@ read_one(struct job *j)
 	const struct ingest_env *env = p->env;
 	struct read_file *rf = &j->rf;
 	struct instream s;
+	struct stat before, after;
 	char sha[65];
-	int hr, r;
+	int hr, r, seen;
 
+	/* the arrival check found the file complete; a writer that comes back while it is read
+	 * is caught by comparing the file before the hash with the file after the parse */
+	seen = lstat(j->path, &before) == 0;
 	hr = cp_sha256_file_hex(j->path, sha, &rf->size);
 	if (hr == 0)
 		rf->sha = xstrdup(sha);
@@ -298,6 +311,8 @@ read_one(struct job *j)
 		if (r < 0 && r != CP_ERR_FORMAT)
 			rf->err = xstrdup(cp_errmsg());
 	}
+	if (hr == 0 && (!seen || lstat(j->path, &after) < 0 || !same_version(&before, &after)))
+		rf->changed = 1;
 	pthread_mutex_lock(&p->mu);
 	rf->parse_rc = r;
 	j->parsed = 1;

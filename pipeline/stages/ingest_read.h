@@ -46,6 +46,8 @@ struct read_file {
 	char *err;		 /* the reader's message for a failure that is not the file's */
 	long long photos_stored; /* photos new to spool/photos */
 	int too_large;		 /* larger than slim.max_bytes: not parsed */
+	int changed; /* written to, replaced or removed while it was read: its hash and records
+		      * are of no one version of the file */
 };
 
 struct reader_pool;
