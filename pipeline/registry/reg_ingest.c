@@ -30,7 +30,7 @@ find_by(struct registry *reg, const char *where, const char *value, struct reg_i
 
 	memset(out, 0, sizeof(*out));
 	sql = xasprintf("SELECT id, status, name, reason, report, archived_as, records "
-			      "FROM input_file WHERE %s ORDER BY id DESC LIMIT 1",
+			"FROM input_file WHERE %s ORDER BY id DESC LIMIT 1",
 			where);
 
 	r = reg_prepare(reg, sql, &st);

@@ -462,8 +462,8 @@ static int
 is_candidate(const char *inbox, const char *name)
 {
 	static const char *const skip_ext[] = {
-		".jpg",	    ".jpeg",	 ".JPG", ".JPEG", ".tmp", ".part", ".partial",
-		".filepart", ".crdownload", DONE_SUFFIX, ".report.txt"};
+		".jpg",	    ".jpeg",	 ".JPG",	".JPEG",     ".tmp",	   ".part",
+		".partial", ".filepart", ".crdownload", DONE_SUFFIX, ".report.txt"};
 	size_t n = strlen(name);
 	struct stat st;
 	char *path;
@@ -501,9 +501,8 @@ retake_one(struct ingest *ig, const char *q)
 	int r = 0;
 
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || lstat(rep, &rst) < 0 ||
-	    (st.st_ctim.tv_sec < rst.st_mtim.tv_sec ||
-	     (st.st_ctim.tv_sec == rst.st_mtim.tv_sec &&
-	      st.st_ctim.tv_nsec <= rst.st_mtim.tv_nsec)))
+	    (st.st_ctim.tv_sec < rst.st_mtim.tv_sec || (st.st_ctim.tv_sec == rst.st_mtim.tv_sec &&
+							st.st_ctim.tv_nsec <= rst.st_mtim.tv_nsec)))
 		goto out; /* unchanged since its report */
 	if (arrival_open_for_write(ig->arrival, path) > 0)
 		goto out; /* still being written there: next run */
@@ -614,8 +613,8 @@ list_inbox(struct ingest *ig, char ***out, size_t *nout)
 }
 
 static int
-ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
-	   int own, struct ingest_counts *counts)
+ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox, int own,
+	   struct ingest_counts *counts)
 {
 	struct ingest ig = {.cfg = cfg, .reg = reg, .counts = counts, .photos_fd = -1};
 	struct progress prog;
@@ -716,8 +715,8 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 }
 
 int
-stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg,
-		     const char *inbox, struct ingest_counts *counts)
+stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
+		     struct ingest_counts *counts)
 {
 	return ingest_run(cfg, home, reg, inbox, 1, counts);
 }

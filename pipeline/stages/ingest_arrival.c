@@ -138,8 +138,8 @@ scan_proc(struct arrival *a)
 	closedir(d);
 }
 
-static int
-proc_says_writing(struct arrival *a, const char *name)
+int
+arrival_proc_writing(struct arrival *a, const char *name)
 {
 	char *path;
 	int found = 0;
@@ -193,15 +193,14 @@ arrival_open_for_write(struct arrival *a, const char *path)
 	r = lease_says_writing(fd);
 	close(fd);
 	if (r < 0)
-		r = proc_says_writing(a, slash ? slash + 1 : path);
+		r = arrival_proc_writing(a, slash ? slash + 1 : path);
 	return r;
 }
 
 /* ---- the checks ---- */
 
 int
-arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz,
-	      const char **why)
+arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz, const char **why)
 {
 	char *path = fs_join(a->inbox, name), *marker = NULL;
 	struct timespec now;

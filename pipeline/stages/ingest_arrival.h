@@ -32,4 +32,8 @@ int arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why
  * be told (no lease for this file and /proc not readable). Exposed for the tests. */
 int arrival_open_for_write(struct arrival *a, const char *path);
 
+/* The /proc scan alone (done once per arrival, then looked up): 1 some process has
+ * inbox/name open for writing, 0 none seen, -1 /proc not readable. Exposed for the tests. */
+int arrival_proc_writing(struct arrival *a, const char *name);
+
 #endif
