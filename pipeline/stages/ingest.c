@@ -280,7 +280,7 @@ drop_marker(struct ingest *ig, const char *name)
 /* The file changed while it was read (a writer came back, or it was replaced): nothing of
  * it is kept, and it stays in the inbox for the next run to read whole. */
 static int
-abandon_file(struct ingest *ig, struct file_run *fr)
+abandon_file(struct ingest *ig, struct file_run *fr, const char *photo)
 {
 	int r;
 
@@ -295,10 +295,16 @@ abandon_file(struct ingest *ig, struct file_run *fr)
 		registry_rollback(ig->reg);
 		return r;
 	}
-	log_warn("ingest",
-		 "file '%s': changed while it was read (still being written?): nothing of it "
-		 "kept; left in the inbox for the next run",
-		 fr->name);
+	if (photo)
+		log_info("ingest",
+			 "file '%s': its photo '%s' is still arriving: nothing of the file kept; "
+			 "left in the inbox for the next run",
+			 fr->name, photo);
+	else
+		log_warn("ingest",
+			 "file '%s': changed while it was read (still being written?): nothing "
+			 "of it kept; left in the inbox for the next run",
+			 fr->name);
 	ig->counts->files--;
 	ig->counts->files_waiting++;
 	return 0;
@@ -404,8 +410,8 @@ ingest_file(struct ingest *ig, size_t i)
 	}
 	/* the reader is at the end of the file: its verdict on the file is final, unless the
 	 * file changed under it */
-	if (rf->changed) {
-		r = abandon_file(ig, &fr);
+	if (rf->changed || rf->photo_arriving) {
+		r = abandon_file(ig, &fr, rf->changed ? NULL : rf->photo_arriving);
 		goto out;
 	}
 	if (rf->parse_rc < 0 && rf->parse_rc != CP_ERR_FORMAT) {
@@ -633,6 +639,7 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 	ig.env.slim.max_ratio = (unsigned long)config_int(cfg, "ingest.max_gzip_ratio");
 	ig.env.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
 	ig.env.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
+	ig.env.check_arrival = !own;
 	threads = config_int(cfg, "ingest.threads");
 	settle = config_int(cfg, "ingest.settle_seconds");
 	if (settle < 0) {
@@ -663,6 +670,7 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 		r = cp_err(CP_ERR_IO, "cannot open '%s': %s", ig.photos, strerror(errno));
 		goto out;
 	}
+	ig.env.settle_seconds = settle;
 	if (!own)
 		ig.arrival = arrival_new(ig.inbox, ig.inbox_real, settle,
 					 config_bool(cfg, "ingest.require_done_marker"));

@@ -199,11 +199,37 @@ arrival_open_for_write(struct arrival *a, const char *path)
 
 /* ---- the checks ---- */
 
+/* Seconds since the file's last change (ctime), by the kernel's clock, not cp_now(): file
+ * times are the kernel's. ctime moves with every write, truncation, rename or utime, and
+ * no client can set it. A time ahead of the clock counts as now. */
+static long long
+age_of(const struct stat *st)
+{
+	struct timespec now;
+	long long age;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	age = (long long)now.tv_sec - (long long)st->st_ctim.tv_sec;
+	return age < 0 ? 0 : age;
+}
+
+int
+arrival_settled(const char *path, long long settle_seconds)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), ok;
+	struct stat st;
+
+	if (fd < 0)
+		return 1; /* missing or unreadable: the caller's own checks say so */
+	ok = lease_says_writing(fd) <= 0 && fstat(fd, &st) == 0 && age_of(&st) >= settle_seconds;
+	close(fd);
+	return ok;
+}
+
 int
 arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz, const char **why)
 {
 	char *path = fs_join(a->inbox, name), *marker = NULL;
-	struct timespec now;
 	struct stat st;
 	long long age;
 	int ready = 0, w;
@@ -227,15 +253,12 @@ arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz,
 		*why = "gone from the inbox";
 		goto out;
 	}
-	/* the kernel's clock, not cp_now(): file times are the kernel's. ctime moves with
-	 * every write, truncation, rename or utime, and no client can set it */
-	clock_gettime(CLOCK_REALTIME, &now);
-	age = (long long)now.tv_sec - (long long)st.st_ctim.tv_sec;
+	age = age_of(&st);
 	if (age < a->settle) {
 		snprintf(why_buf, why_sz,
 			 "still arriving: changed %lld s ago, less than ingest.settle_seconds "
 			 "(%lld)",
-			 age < 0 ? 0 : age, a->settle);
+			 age, a->settle);
 		*why = why_buf;
 		goto out;
 	}

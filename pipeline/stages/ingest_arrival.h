@@ -32,6 +32,11 @@ int arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why
  * be told (no lease for this file and /proc not readable). Exposed for the tests. */
 int arrival_open_for_write(struct arrival *a, const char *path);
 
+/* For a file a record refers to (a photo beside the application file), on any thread: 1 if
+ * it looks complete (no writer, where a lease can tell; unchanged for settle_seconds), 0 if
+ * it is still arriving. */
+int arrival_settled(const char *path, long long settle_seconds);
+
 /* The /proc scan alone (done once per arrival, then looked up): 1 some process has
  * inbox/name open for writing, 0 none seen, -1 /proc not readable. Exposed for the tests. */
 int arrival_proc_writing(struct arrival *a, const char *name);

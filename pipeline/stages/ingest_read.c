@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "stages/ingest_arrival.h"
 #include "stages/photo_store.h"
 
 #include <errno.h>
@@ -199,6 +200,12 @@ load_photo_ref(struct job *j, struct app_record *rec)
 		app_record_reject(rec, "photo-ref-missing", field,
 				  "%s, field '%s': photo reference '%s' is not a regular file",
 				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
+	if (env->check_arrival && !j->rf.photo_arriving &&
+	    !arrival_settled(real, env->settle_seconds)) {
+		/* a photo uploaded after its application file: the file waits for it */
+		j->rf.photo_arriving = xstrdup(rec->photo_ref);
 		goto out;
 	}
 	r = fs_read_file(real, env->lim.max_record_bytes, &data, &len);
@@ -464,6 +471,7 @@ reader_pool_free(struct reader_pool *p)
 		free(j->path);
 		free(j->rf.sha);
 		free(j->rf.err);
+		free(j->rf.photo_arriving);
 	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);

@@ -31,6 +31,8 @@ struct ingest_env {
 	int photos_fd;		/* open on photos */
 	struct parse_limits lim;
 	struct instream_limits slim;
+	int check_arrival;	  /* photo references must have finished arriving too */
+	long long settle_seconds; /* ingest.settle_seconds */
 };
 
 /* One inbox file as its reader left it. Fields are valid once reader_hash() (hash_rc,
@@ -48,6 +50,7 @@ struct read_file {
 	int too_large;		 /* larger than slim.max_bytes: not parsed */
 	int changed; /* written to, replaced or removed while it was read: its hash and records
 		      * are of no one version of the file */
+	char *photo_arriving; /* a photo it refers to is still arriving: read it next run */
 };
 
 struct reader_pool;

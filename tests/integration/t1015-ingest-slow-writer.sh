@@ -42,6 +42,23 @@ assert_ingested emp.xml 30
 assert_ingested g.csv.gz 40
 cardpipe db check >/dev/null
 
+# a photo still being written when its application file is complete: the file waits for it
+mkjpg $W/late.jpg 9
+(head -c 100 $W/late.jpg; sleep 4; tail -c +101 $W/late.jpg) >$I/late.jpg &
+p4=$!
+sleep 1
+{ echo "$CSV_HEADER"; csv_row 150 p.jpg; csv_row 151 late.jpg; } >$I/late.csv
+cardpipe ingest 2>$W/err4 || true
+cat $W/err4
+[ -f $I/late.csv ] || fail "late.csv taken while its photo was being written"
+grep -q "file 'late.csv': its photo 'late.jpg' is still arriving" $W/err4 || fail "no log line for the photo"
+assert_eq "$(reg "select count(*) from input_file where name = 'late.csv'")" 0 "registry rows of late.csv"
+wait $p4
+cardpipe ingest
+assert_ingested late.csv 2
+assert_eq "$(reg "select count(*) from application where channel_ref = 'C0151' and photo_sha256 = '$(sha256sum $W/late.jpg | cut -d' ' -f1)'")" 1 \
+	"the whole photo stored"
+
 # a writer that closes between chunks: the file must be unchanged for settle_seconds
 export CARDPIPE_INGEST_SETTLE_SECONDS=3
 { echo "$CSV_HEADER"; for k in $(seq 201 210); do csv_row $k p.jpg; done; } >$I/chunks.csv
