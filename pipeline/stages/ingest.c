@@ -345,7 +345,11 @@ ingest_file(struct ingest *ig, size_t i)
 		goto out;
 	}
 	if (rf->hash_rc < 0) {
-		r = cp_err(rf->hash_rc, "%s", rf->err ? rf->err : "cannot read the file");
+		/* this file's trouble (permissions, a bad sector) must not stop the others */
+		log_error("ingest", "file '%s': cannot be read: %s; left in the inbox", name,
+			  rf->err ? rf->err : "read failed");
+		ig->counts->files_unreadable++;
+		r = 0;
 		goto out;
 	}
 	ig->counts->files++;
@@ -693,11 +697,11 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 	progress_end(&prog);
 	log_info("ingest",
 		 "%ld file(s): %ld ingested, %ld seen before, %ld quarantined; %lld "
-		 "records, %lld rejected by ingest; %lld photos stored; %ld file(s) still "
-		 "arriving, left for the next run",
+		 "records, %lld rejected by ingest; %lld photos stored; left in the inbox: "
+		 "%ld still arriving, %ld unreadable",
 		 counts->files, counts->files_ingested, counts->files_known,
 		 counts->files_quarantined, counts->records, counts->rejected, counts->photos,
-		 counts->files_waiting);
+		 counts->files_waiting, counts->files_unreadable);
 out:
 	reader_pool_free(ig.readers); /* first: the readers use names and photos_fd */
 	arrival_free(ig.arrival);

@@ -14,6 +14,7 @@ struct ingest_counts {
 	long files_known;	/* seen before (same SHA-256): nothing new */
 	long files_quarantined; /* refused this run (or again) */
 	long files_waiting;	/* still arriving: left in the inbox for the next run */
+	long files_unreadable;	/* could not be read at all: left in the inbox */
 	long long records;	/* records recorded this run */
 	long long rejected;	/* of which rejected by ingest */
 	long long photos;	/* photos newly stored in spool/photos */
