@@ -477,7 +477,7 @@ is_candidate(const char *inbox, const char *name)
 	size_t n = strlen(name);
 	struct stat st;
 	char *path;
-	int ok;
+	int ok, got;
 
 	if (name[0] == '.')
 		return 0;
@@ -488,8 +488,9 @@ is_candidate(const char *inbox, const char *name)
 			return 0;
 	}
 	path = fs_join(inbox, name);
-	ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
-	if (!ok && S_ISLNK(st.st_mode))
+	got = lstat(path, &st) == 0;
+	ok = got && S_ISREG(st.st_mode);
+	if (got && S_ISLNK(st.st_mode))
 		log_warn("ingest", "'%s' in the inbox is a symbolic link: not read", name);
 	free(path);
 	return ok;

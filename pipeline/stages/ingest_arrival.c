@@ -186,14 +186,15 @@ int
 arrival_open_for_write(struct arrival *a, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), r;
-	const char *slash = strrchr(path, '/');
+	size_t il = strlen(a->inbox);
 
 	if (fd < 0)
 		return -1;
 	r = lease_says_writing(fd);
 	close(fd);
-	if (r < 0)
-		r = arrival_proc_writing(a, slash ? slash + 1 : path);
+	/* the /proc scan knows the inbox's files only */
+	if (r < 0 && !strncmp(path, a->inbox, il) && path[il] == '/' && !strchr(path + il + 1, '/'))
+		r = arrival_proc_writing(a, path + il + 1);
 	return r;
 }
 
