@@ -44,6 +44,17 @@ add_row(const struct reject_row *row, void *arg)
  * ".rejects.csv" and the ".tmp.<pid>" of its atomic write. */
 #define REJECTS_NAME_MAX (NAME_MAX - 21 - 12 - 12)
 
+/* Its last path component: a name from the registry never leads out of its folder. */
+static const char *
+last_component(const char *s, const char *fallback)
+{
+	const char *slash = s ? strrchr(s, '/') : NULL;
+
+	if (slash)
+		s = slash + 1;
+	return s && *s ? s : fallback;
+}
+
 int
 prepare_rejects_path(struct reg_prep *rp, const char *out_dir, long long file_id, char **path)
 {
@@ -54,8 +65,8 @@ prepare_rejects_path(struct reg_prep *rp, const char *out_dir, long long file_id
 	if ((r = reg_prep_file_info(rp, file_id, &channel, &name, &reused)) < 0)
 		return r;
 	/* any bytes and up to NAME_MAX of them: a name that fits (fname.h) */
-	ch = fname_fit(channel && *channel ? channel : "unknown", 64);
-	nm = fname_fit(name, REJECTS_NAME_MAX);
+	ch = fname_fit(last_component(channel, "unknown"), 64);
+	nm = fname_fit(last_component(name, "unnamed"), REJECTS_NAME_MAX);
 	/* a later file with the same name keeps the earlier one's rejects file */
 	leaf = reused ? xasprintf("%s.%lld.rejects.csv", nm, file_id)
 		      : xasprintf("%s.rejects.csv", nm);
