@@ -414,8 +414,9 @@ ingest_file(struct ingest *ig, size_t i)
 	}
 	/* the reader is at the end of the file: its verdict on the file is final, unless the
 	 * file changed under it */
-	if (rf->changed || rf->photo_arriving) {
-		r = abandon_file(ig, &fr, rf->changed ? NULL : rf->photo_arriving);
+	/* and once more now that its records are in: a writer may have come back since */
+	if (rf->photo_arriving || rf->changed || reader_file_changed(rf, path)) {
+		r = abandon_file(ig, &fr, rf->photo_arriving);
 		goto out;
 	}
 	if (rf->parse_rc < 0 && rf->parse_rc != CP_ERR_FORMAT) {

@@ -320,6 +320,8 @@ read_one(struct job *j)
 	}
 	if (hr == 0 && (!seen || lstat(j->path, &after) < 0 || !same_version(&before, &after)))
 		rf->changed = 1;
+	else if (hr == 0)
+		rf->read_as = after;
 	pthread_mutex_lock(&p->mu);
 	rf->parse_rc = r;
 	j->parsed = 1;
@@ -443,6 +445,14 @@ reader_done(struct reader_pool *p, size_t i)
 	p->consumer = i + 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+int
+reader_file_changed(const struct read_file *rf, const char *path)
+{
+	struct stat now;
+
+	return lstat(path, &now) < 0 || !same_version(&rf->read_as, &now);
 }
 
 void
