@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define HASH_TAG 17 /* "~" and 16 hex digits */
+#define EXT_MAX 8   /* the longest extension kept after the tag, with its dot */
 
 /* The kept bytes of one character, or 0 if it becomes '_'. */
 static size_t
@@ -26,13 +27,13 @@ keep_len(const char *s)
 char *
 fname_fit(const char *name, size_t max)
 {
-	size_t len = name ? strlen(name) : 0, o = 0, room;
-	char *out, hex[65];
+	size_t len = name ? strlen(name) : 0, o = 0, room, elen;
+	char *out, hex[65], tail[EXT_MAX + 1], *ext;
 	int changed = 0;
 
 	if (!len)
 		return xstrdup("unnamed");
-	out = xmalloc(len + HASH_TAG + 1);
+	out = xmalloc(len + HASH_TAG + EXT_MAX + 1);
 	for (const char *s = name; *s;) {
 		size_t n = keep_len(s);
 
@@ -49,8 +50,13 @@ fname_fit(const char *name, size_t max)
 	out[o] = '\0';
 	if (!changed && o <= max)
 		return out;
-	/* cut at a character boundary, leaving room for the tag */
-	room = max - HASH_TAG;
+	/* keep a short extension last ("….xml"), so the file still shows what it is */
+	ext = strrchr(out, '.');
+	elen = ext && ext != out && strlen(ext) <= EXT_MAX ? strlen(ext) : 0;
+	memcpy(tail, out + o - elen, elen);
+	o -= elen;
+	/* cut at a character boundary, leaving room for the tag and the extension */
+	room = max - HASH_TAG - elen;
 	if (o > room) {
 		o = room;
 		while (o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
@@ -60,6 +66,7 @@ fname_fit(const char *name, size_t max)
 		memset(hex, '0', 16); /* cannot happen short of a broken OpenSSL */
 	out[o] = '~';
 	memcpy(out + o + 1, hex, 16);
-	out[o + HASH_TAG] = '\0';
+	memcpy(out + o + HASH_TAG, tail, elen);
+	out[o + HASH_TAG + elen] = '\0';
 	return out;
 }

@@ -14,7 +14,8 @@
  * valid UTF-8 without control characters, '/', '\', layout characters (U+2028/2029,
  * bidirectional controls) or a leading '.' or '-', and fits; otherwise the name with each
  * such character or byte as '_', cut at a character boundary, then '~' and the first 16 hex
- * digits of the SHA-256 of the original bytes, so two names never end as the same one.
+ * digits of the SHA-256 of the original bytes, so two names never end as the same one, then
+ * its extension if short ("…~1a2b3c4d5e6f7a8b.xml").
  * NULL or empty gives "unnamed". The caller frees it.
  */
 char *fname_fit(const char *name, size_t max);

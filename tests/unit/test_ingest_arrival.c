@@ -153,8 +153,9 @@ test_names_that_fit(void **state)
 
 	/* unsafe: '_' in place, and a hash of the original, so "a\nb" and "a_b" differ */
 	n = fname_fit("-a\nb\xff.csv", 200);
-	assert_int_equal(strncmp(n, "_a_b_.csv~", 10), 0);
-	assert_int_equal(strlen(n), 10 + 16);
+	assert_int_equal(strncmp(n, "_a_b_~", 6), 0);
+	assert_int_equal(strlen(n), 6 + 16 + 4);
+	assert_string_equal(n + 22, ".csv"); /* the extension kept last */
 	m = fname_fit("-a\rb\xfe.csv", 200);
 	assert_string_not_equal(n, m);
 	free(m);
@@ -169,6 +170,12 @@ test_names_that_fit(void **state)
 	n = fname_fit(longname, 200);
 	assert_int_equal(strlen(n), 200);
 	assert_int_equal(n[183], '~');
+	memcpy(longname + NAME_MAX - 4, ".xml", 4);
+	free(n);
+	n = fname_fit(longname, 200);
+	assert_int_equal(strlen(n), 200);
+	assert_int_equal(n[179], '~');
+	assert_string_equal(n + 196, ".xml");
 	longname[0] = 'b';
 	m = fname_fit(longname, 200);
 	assert_string_not_equal(n, m);
