@@ -588,12 +588,60 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void
+add_name(char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*names = xrealloc(*names, *cap * sizeof(**names));
+	}
+	(*names)[(*n)++] = xstrdup(name);
+}
+
+static void
+sleep_ms(long long ms)
+{
+	struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+/* Files complete but for the settle time are waited for in this run (at most
+ * ingest.settle_seconds, once for all), then looked at again: unchanged, they are read now;
+ * changed meanwhile, they are left for the next run. */
+static void
+settle_wait(struct ingest *ig, char **settling, size_t nsettling, char ***names, size_t *n,
+	    size_t *cap)
+{
+	long long ms = arrival_wait_ms(ig->arrival) + 20; /* and the clock's granularity */
+	char why_buf[160];
+	const char *why;
+
+	log_info("ingest",
+		 "%zu file(s) changed less than ingest.settle_seconds ago: waiting %lld.%03lld s "
+		 "for them to settle",
+		 nsettling, ms / 1000, ms % 1000);
+	sleep_ms(ms);
+	arrival_again(ig->arrival);
+	for (size_t i = 0; i < nsettling; i++) {
+		if (arrival_ready(ig->arrival, settling[i], why_buf, sizeof(why_buf), &why) ==
+		    ARRIVAL_READY) {
+			add_name(names, n, cap, settling[i]);
+		} else {
+			log_info("ingest", "file '%s': %s; left in the inbox for the next run",
+				 settling[i], why);
+			ig->counts->files_waiting++;
+		}
+	}
+}
+
 /* The inbox's application files that have finished arriving, in name order. */
 static int
 list_inbox(struct ingest *ig, char ***out, size_t *nout)
 {
-	char **names = NULL, why_buf[160];
-	size_t nnames = 0, cap = 0;
+	char **names = NULL, **settling = NULL, why_buf[160];
+	size_t nnames = 0, cap = 0, nsettling = 0, scap = 0;
 	struct dirent *de;
 	const char *why;
 	DIR *d;
@@ -601,22 +649,29 @@ list_inbox(struct ingest *ig, char ***out, size_t *nout)
 	if (!(d = opendir(ig->inbox)))
 		return cp_err(CP_ERR_IO, "cannot read inbox '%s': %s", ig->inbox, strerror(errno));
 	while ((de = readdir(d))) {
+		int st;
+
 		if (!is_candidate(ig->inbox, de->d_name))
 			continue;
-		if (ig->arrival &&
-		    !arrival_ready(ig->arrival, de->d_name, why_buf, sizeof(why_buf), &why)) {
+		st = ig->arrival ? arrival_ready(ig->arrival, de->d_name, why_buf, sizeof(why_buf),
+						 &why)
+				 : ARRIVAL_READY;
+		if (st == ARRIVAL_READY) {
+			add_name(&names, &nnames, &cap, de->d_name);
+		} else if (st == ARRIVAL_SETTLING) {
+			add_name(&settling, &nsettling, &scap, de->d_name);
+		} else {
 			log_info("ingest", "file '%s': %s; left in the inbox for the next run",
 				 de->d_name, why);
 			ig->counts->files_waiting++;
-			continue;
 		}
-		if (nnames == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[nnames++] = xstrdup(de->d_name);
 	}
 	closedir(d);
+	if (nsettling)
+		settle_wait(ig, settling, nsettling, &names, &nnames, &cap);
+	for (size_t i = 0; i < nsettling; i++)
+		free(settling[i]);
+	free(settling);
 	if (nnames)
 		qsort(names, nnames, sizeof(*names), cmp_names);
 	*out = names;

@@ -32,7 +32,8 @@ struct arrival {
 	long long settle;
 	int require_done;
 	int scanned, scan_partial, warned;
-	char **writing; /* inbox paths open for writing, from /proc */
+	long long wait_ms; /* the longest a settling file still needs */
+	char **writing;	   /* inbox paths open for writing, from /proc */
 	size_t nwriting;
 };
 
@@ -200,17 +201,36 @@ arrival_open_for_write(struct arrival *a, const char *path)
 
 /* ---- the checks ---- */
 
+long long
+arrival_wait_ms(const struct arrival *a)
+{
+	return a->wait_ms;
+}
+
+void
+arrival_again(struct arrival *a)
+{
+	for (size_t i = 0; i < a->nwriting; i++)
+		free(a->writing[i]);
+	free(a->writing);
+	a->writing = NULL;
+	a->nwriting = 0;
+	a->scanned = a->scan_partial = 0;
+	a->wait_ms = 0;
+}
+
 /* Seconds since the file's last change (ctime), by the kernel's clock, not cp_now(): file
  * times are the kernel's. ctime moves with every write, truncation, rename or utime, and
  * no client can set it. A time ahead of the clock counts as now. */
 static long long
-age_of(const struct stat *st)
+age_ms(const struct stat *st)
 {
 	struct timespec now;
 	long long age;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	age = (long long)now.tv_sec - (long long)st->st_ctim.tv_sec;
+	age = ((long long)now.tv_sec - (long long)st->st_ctim.tv_sec) * 1000 +
+	      ((long long)now.tv_nsec - (long long)st->st_ctim.tv_nsec) / 1000000;
 	return age < 0 ? 0 : age;
 }
 
@@ -222,7 +242,8 @@ arrival_settled(const char *path, long long settle_seconds)
 
 	if (fd < 0)
 		return 1; /* missing or unreadable: the caller's own checks say so */
-	ok = lease_says_writing(fd) <= 0 && fstat(fd, &st) == 0 && age_of(&st) >= settle_seconds;
+	ok = lease_says_writing(fd) <= 0 && fstat(fd, &st) == 0 &&
+	     age_ms(&st) >= settle_seconds * 1000;
 	close(fd);
 	return ok;
 }
@@ -233,7 +254,7 @@ arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz,
 	char *path = fs_join(a->inbox, name), *marker = NULL;
 	struct stat st;
 	long long age;
-	int ready = 0, w;
+	int ready = ARRIVAL_NOT_YET, w;
 
 	*why = "";
 	if (a->require_done) {
@@ -254,16 +275,19 @@ arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz,
 		*why = "gone from the inbox";
 		goto out;
 	}
-	age = age_of(&st);
-	if (age < a->settle) {
+	age = age_ms(&st);
+	if (age < a->settle * 1000) {
 		snprintf(why_buf, why_sz,
 			 "still arriving: changed %lld s ago, less than ingest.settle_seconds "
 			 "(%lld)",
-			 age, a->settle);
+			 age / 1000, a->settle);
 		*why = why_buf;
+		if (a->settle * 1000 - age > a->wait_ms)
+			a->wait_ms = a->settle * 1000 - age;
+		ready = ARRIVAL_SETTLING;
 		goto out;
 	}
-	ready = 1;
+	ready = ARRIVAL_READY;
 out:
 	free(marker);
 	free(path);

@@ -23,10 +23,19 @@ struct arrival *arrival_new(const char *inbox, const char *inbox_real, long long
 			    int require_done);
 void arrival_free(struct arrival *a);
 
-/* 1: name is complete and may be read; 0: not yet, *why says why (a phrase for the log,
- * static or in why_buf). */
+enum {
+	ARRIVAL_NOT_YET = 0,  /* open for writing, no done marker, gone */
+	ARRIVAL_READY = 1,    /* complete: may be read */
+	ARRIVAL_SETTLING = 2, /* complete but for the settle time: arrival_wait_ms() more */
+};
+/* Whether name is complete; when it is not, *why says why (a phrase for the log, static or
+ * in why_buf). */
 int arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz,
 		  const char **why);
+/* The longest any file arrival_ready() found settling still needs (ms). */
+long long arrival_wait_ms(const struct arrival *a);
+/* Forget what was seen (the /proc scan, the wait), to look at the inbox again. */
+void arrival_again(struct arrival *a);
 
 /* 1 if a process (this one included) has path open for writing, 0 if none, -1 if it cannot
  * be told (no lease for this file and /proc not readable). Exposed for the tests. */

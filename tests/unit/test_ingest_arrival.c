@@ -63,7 +63,7 @@ test_open_for_writing_is_seen(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(arrival_open_for_write(a, path), 1);
 	assert_int_equal(arrival_proc_writing(a, "w.csv"), 1);
-	assert_int_equal(arrival_ready(a, "w.csv", buf, sizeof(buf), &why), 0);
+	assert_int_equal(arrival_ready(a, "w.csv", buf, sizeof(buf), &why), ARRIVAL_NOT_YET);
 	assert_non_null(strstr(why, "open for writing"));
 	close(fd);
 	assert_int_equal(arrival_open_for_write(a, path), 0);
@@ -72,7 +72,7 @@ test_open_for_writing_is_seen(void **state)
 	a = arrival_new(dir, real, 0, 0);
 	fd = open(path, O_RDONLY);
 	assert_int_equal(arrival_proc_writing(a, "w.csv"), 0);
-	assert_int_equal(arrival_ready(a, "w.csv", buf, sizeof(buf), &why), 1);
+	assert_int_equal(arrival_ready(a, "w.csv", buf, sizeof(buf), &why), ARRIVAL_READY);
 	close(fd);
 	arrival_free(a);
 	free(path);
@@ -122,15 +122,18 @@ test_settle_time_and_done_marker(void **state)
 	const char *why;
 	char buf[160];
 
-	assert_int_equal(arrival_ready(a, "s.csv", buf, sizeof(buf), &why), 0);
+	assert_int_equal(arrival_ready(a, "s.csv", buf, sizeof(buf), &why), ARRIVAL_SETTLING);
 	assert_non_null(strstr(why, "changed 0 s ago"));
+	assert_true(arrival_wait_ms(a) > 3590 * 1000 && arrival_wait_ms(a) <= 3600 * 1000);
+	arrival_again(a);
+	assert_int_equal(arrival_wait_ms(a), 0);
 	arrival_free(a);
 
 	a = arrival_new(dir, real, 0, 1);
-	assert_int_equal(arrival_ready(a, "s.csv", buf, sizeof(buf), &why), 0);
+	assert_int_equal(arrival_ready(a, "s.csv", buf, sizeof(buf), &why), ARRIVAL_NOT_YET);
 	assert_string_equal(why, "waiting for its done marker 's.csv.done'");
 	marker = put("s.csv.done", "");
-	assert_int_equal(arrival_ready(a, "s.csv", buf, sizeof(buf), &why), 1);
+	assert_int_equal(arrival_ready(a, "s.csv", buf, sizeof(buf), &why), ARRIVAL_READY);
 	arrival_free(a);
 	free(marker);
 	free(path);
