@@ -37,6 +37,8 @@ const struct config_key config_keys[] = {
 	{ "ingest.max_gzip_ratio", CFG_INT, "200", "largest decompression ratio before a file counts as a gzip bomb" },
 	{ "ingest.max_record_bytes", CFG_INT, "4194304", "largest single record (with its inline photo)" },
 	{ "ingest.max_xml_depth", CFG_INT, "32", "deepest XML nesting accepted" },
+	{ "ingest.settle_seconds", CFG_INT, "30", "a file is read only once unchanged this long (and not open for writing); ingest waits for one that just changed" },
+	{ "ingest.require_done_marker", CFG_BOOL, "false", "read a file only once its channel wrote NAME.done beside it" },
 
 	/* prepare */
 	{ "prepare.minor_age", CFG_INT, "18", "applicants under this age need a guardian with ID and proof (manual item 38: 18)" },

@@ -140,8 +140,10 @@ do_ingest(struct run *run)
 	s->done = c.records - c.rejected;
 	s->rejected = c.rejected;
 	snprintf(run->notes[s - run->stages], 256,
-		 "%ld files (%ld new, %ld already known, %ld quarantined), %lld records", c.files,
-		 c.files_ingested, c.files_known, c.files_quarantined, c.records);
+		 "%ld files (%ld new, %ld already known, %ld quarantined), %lld records; %ld "
+		 "still arriving",
+		 c.files, c.files_ingested, c.files_known, c.files_quarantined, c.records,
+		 c.files_waiting);
 	stage_end(run, s, &t0, r);
 }
 
