@@ -111,6 +111,8 @@ const struct config_key config_keys[] = {
 	/* encoder */
 	{ "encoder.reader", CFG_STR, "Virtual PCD", "PC/SC reader name (a prefix is enough)" },
 	{ "encoder.timeout_ms", CFG_INT, "10000", "how long to wait for a card in the reader" },
+	{ "encoder.chip_profiles", CFG_PATH, "", "folder of chip profiles, one *.ini per card stock (empty: the shipped data/chip-profiles; docs/chip-profiles.md)" },
+	{ "encoder.card_stocks", CFG_STR, "cpvc-s03", "the stocks the emulated line's feeder holds, ':'-separated chip profile names; the virtual card takes them in turn" },
 
 	/* dispatch */
 	{ "dispatch.s10_prefix", CFG_STR, "EK", "UPU S10 service indicator for mailed cards" },
