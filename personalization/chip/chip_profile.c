@@ -30,7 +30,7 @@ struct parse {
 	int err;	  /* the first error */
 	char msg[400];
 	unsigned seen; /* bit per key of the table */
-	int mask_len;	/* -1: no atr_mask */
+	int mask_len;  /* -1: no atr_mask */
 	int mask_line;
 };
 
@@ -59,8 +59,7 @@ chip_scp_name(enum chip_scp s)
 }
 
 int
-chip_atr_check(const unsigned char *atr, size_t len, unsigned *protocols, char *why,
-	       size_t whysz)
+chip_atr_check(const unsigned char *atr, size_t len, unsigned *protocols, char *why, size_t whysz)
 {
 	size_t i = 2, k;
 	unsigned y, prot = 0, first_t = 0x100;
@@ -157,8 +156,7 @@ byte_field(const char *v, unsigned char *out)
 	return 0;
 }
 
-static int
-perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
+static int perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int
 perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
@@ -173,8 +171,8 @@ perr(struct parse *ps, const char *section, const char *key, const char *fmt, ..
 	va_end(ap);
 	ps->err = CP_ERR_FORMAT;
 	if (ps->line > 0)
-		snprintf(ps->msg, sizeof ps->msg, "%s:%d: [%s] %s: %s", ps->path, ps->line,
-			 section, key, reason);
+		snprintf(ps->msg, sizeof ps->msg, "%s:%d: [%s] %s: %s", ps->path, ps->line, section,
+			 key, reason);
 	else
 		snprintf(ps->msg, sizeof ps->msg, "%s: [%s] %s: %s", ps->path, section, key,
 			 reason);
@@ -241,9 +239,10 @@ set_kmc_key(struct parse *ps, const char *v)
 {
 	size_t n = strlen(v);
 
-	if (n == 0 || n >= sizeof ps->p->kmc_key || strspn(v, "abcdefghijklmnopqrstuvwxyz"
-							       "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							       "0123456789.-_") != n)
+	if (n == 0 || n >= sizeof ps->p->kmc_key ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789.-_") != n)
 		return perr(ps, "isd", "kmc_key", "'%.80s' is not a key store name", v);
 	memcpy(ps->p->kmc_key, v, n + 1);
 	return 0;
@@ -300,8 +299,8 @@ set_store_enc(struct parse *ps, const char *v)
 	else if (strcmp(v, "explicit") == 0)
 		ps->p->store_enc = CHIP_STORE_ENC_EXPLICIT;
 	else
-		return perr(ps, "store_data", "encryption", "'%.80s' is not application or explicit",
-			    v);
+		return perr(ps, "store_data", "encryption",
+			    "'%.80s' is not application or explicit", v);
 	return 0;
 }
 
@@ -382,8 +381,7 @@ add_app(struct parse *ps, const char *name, const char *v)
 		if (strcmp(p->apps[i].name, name) == 0)
 			return perr(ps, "applications", name, "given twice");
 	if (p->napps >= CHIP_MAX_APPS)
-		return perr(ps, "applications", name, "more than %d applications",
-			    CHIP_MAX_APPS);
+		return perr(ps, "applications", name, "more than %d applications", CHIP_MAX_APPS);
 	a = &p->apps[p->napps];
 	if ((n = hex_field(v, a->aid, CHIP_AID_MAX)) < 5)
 		return perr(ps, "applications", name,
@@ -479,7 +477,8 @@ check_whole(struct parse *ps)
 	if (p->scp == CHIP_SCP03) {
 		if (p->div != CHIP_DIV_KDF3 && p->div != CHIP_DIV_NONE)
 			perr(ps, "isd", "diversification",
-			     "%s gives 3DES keys; SCP03 needs AES (kdf3 or none)", div_names(p->div));
+			     "%s gives 3DES keys; SCP03 needs AES (kdf3 or none)",
+			     div_names(p->div));
 		if (p->i_param & ~0x70)
 			perr(ps, "secure_channel", "i",
 			     "%02X: SCP03 \"i\" bits other than 10, 20, 40 are not supported",
@@ -526,7 +525,8 @@ chip_profile_parse(const char *path, const char *text, struct chip_profile **out
 	n = strlen(base);
 	if (n > 4 && strcmp(base + n - 4, ".ini") == 0)
 		n -= 4;
-	if (n == 0 || n >= sizeof p->name || strspn(base, "abcdefghijklmnopqrstuvwxyz0123456789-_") < n) {
+	if (n == 0 || n >= sizeof p->name ||
+	    strspn(base, "abcdefghijklmnopqrstuvwxyz0123456789-_") < n) {
 		free(p);
 		return cp_err(CP_ERR_FORMAT,
 			      "%s: a profile's file name is its stock's name: lower-case letters, "
@@ -539,8 +539,8 @@ chip_profile_parse(const char *path, const char *text, struct chip_profile **out
 	if (!ps.err && r > 0) {
 		ps.line = r;
 		ps.err = CP_ERR_FORMAT;
-		snprintf(ps.msg, sizeof ps.msg, "%s:%d: syntax error (expected [section] or key = value)",
-			 path, r);
+		snprintf(ps.msg, sizeof ps.msg,
+			 "%s:%d: syntax error (expected [section] or key = value)", path, r);
 	}
 	if (!ps.err)
 		check_whole(&ps);
@@ -629,10 +629,11 @@ chip_profiles_load_dir(const char *dir, struct chip_profiles *out)
 		if (r == 0 && (r = chip_profile_load(path, &p)) == 0) {
 			for (size_t j = 0; j < out->n && r == 0; j++)
 				if (overlap(out->p[j], p))
-					r = cp_err(CP_ERR_INVALID,
-						   "%s: [stock] atr: one card's ATR could match both "
-						   "'%s' and '%s': a card must name its stock",
-						   path, out->p[j]->name, p->name);
+					r = cp_err(
+						CP_ERR_INVALID,
+						"%s: [stock] atr: one card's ATR could match both "
+						"'%s' and '%s': a card must name its stock",
+						path, out->p[j]->name, p->name);
 			if (r == 0) {
 				out->p = xrealloc(out->p, (out->n + 1) * sizeof *out->p);
 				out->p[out->n++] = p;

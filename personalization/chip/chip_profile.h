@@ -47,8 +47,8 @@ struct chip_profile {
 	size_t atr_len;
 	unsigned char isd_aid[CHIP_AID_MAX];
 	size_t isd_aid_len;
-	unsigned char kvn;    /* key version number of the card's key set */
-	char kmc_key[64];     /* the key store's name of the KMC for this stock */
+	unsigned char kvn; /* key version number of the card's key set */
+	char kmc_key[64];  /* the key store's name of the KMC for this stock */
 	enum chip_div div;
 	enum chip_scp scp;
 	unsigned char i_param;	      /* the SCP's "i" */

@@ -78,9 +78,13 @@ test_shipped(void **state)
 	/* the two are told apart by their ATRs, both valid EMV contact ATRs */
 	n = hx("3BE800008131FE45435056432D53303398", atr);
 	assert_ptr_equal(chip_profiles_match(&set, atr, n), a);
-	n = hx("3B6800004350564" "32D533032", atr);
+	n = hx("3B6800004350564"
+	       "32D533032",
+	       atr);
 	assert_ptr_equal(chip_profiles_match(&set, atr, n), b);
-	n = hx("3B6800004350564" "32D533033", atr);
+	n = hx("3B6800004350564"
+	       "32D533033",
+	       atr);
 	assert_null(chip_profiles_match(&set, atr, n));
 	assert_null(chip_profiles_find(&set, "nope"));
 	chip_profiles_release(&set);
@@ -97,7 +101,9 @@ test_atr_check(void **state)
 		unsigned prot;
 	} cases[] = {
 		{"3BE800008131FE45435056432D53303398", NULL, 2},
-		{"3B6800004350564" "32D533032", NULL, 1},
+		{"3B6800004350564"
+		 "32D533032",
+		 NULL, 1},
 		{"3B00", NULL, 1},
 		{"3BE800008131FE45435056432D53303399", "TCK 99 is wrong (expected 98)", 0},
 		{"3BE800008131FE45435056432D533033", "make 17", 0},
@@ -172,11 +178,13 @@ test_malformed(void **state)
 		{"atr = ", "atr = 3B6G\n", "p.ini:3: [stock] atr: '3B6G' is not 2 to 33 bytes"},
 		{"atr = ", "", "p.ini: [stock] atr: missing"},
 		{"atr = ", "atr = 3B00\natr = 3B00\n", "p.ini:4: [stock] atr: given twice"},
-		{"atr = ", "atr = 3B00\natr_mask = FF\n", "p.ini:4: [stock] atr_mask: 1 bytes, the ATR has 2"},
+		{"atr = ", "atr = 3B00\natr_mask = FF\n",
+		 "p.ini:4: [stock] atr_mask: 1 bytes, the ATR has 2"},
 		{"aid = ", "aid = A000\n", "p.ini:5: [isd] aid: 'A000' is not an AID"},
 		{"kvn = ", "kvn = 80\n", "p.ini:6: [isd] kvn: '80' is not a key version"},
 		{"kvn = ", "kvn = 2\n", "[isd] kvn: '2'"},
-		{"kmc_key = ", "kmc_key = a b\n", "p.ini:7: [isd] kmc_key: 'a b' is not a key store name"},
+		{"kmc_key = ", "kmc_key = a b\n",
+		 "p.ini:7: [isd] kmc_key: 'a b' is not a key store name"},
 		{"diversification = ", "diversification = visa3\n",
 		 "p.ini:8: [isd] diversification: 'visa3' is not none, emv, visa2 or kdf3"},
 		{"diversification = ", "diversification = kdf3\n",
@@ -186,7 +194,8 @@ test_malformed(void **state)
 		{"i = ", "i = 55\n", "[secure_channel] i: 55: supported SCP02"},
 		{"security_level = ", "security_level = 33\n",
 		 "[secure_channel] security_level: 33: SCP02 personalisation needs 01 or 03"},
-		{"scp = ", "scp = 03\n", "[isd] diversification: emv gives 3DES keys; SCP03 needs AES"},
+		{"scp = ", "scp = 03\n",
+		 "[isd] diversification: emv gives 3DES keys; SCP03 needs AES"},
 		{"encryption = ", "encryption = all\n",
 		 "p.ini:14: [store_data] encryption: 'all' is not application or explicit"},
 		{"block_numbering = ", "block_numbering = 1\n",
@@ -201,7 +210,8 @@ test_malformed(void **state)
 		 "p.ini:19: [lifecycle] applications: 'done' is not personalized or none"},
 		{"card = ", "card = locked\n", "p.ini:20: [lifecycle] card: 'locked'"},
 		{"card = ", "", "p.ini: [lifecycle] card: missing"},
-		{"card = ", "card = secured\ncolour = red\n", "p.ini:21: [lifecycle] colour: unknown key"},
+		{"card = ", "card = secured\ncolour = red\n",
+		 "p.ini:21: [lifecycle] colour: unknown key"},
 		{NULL, "[extra]\nx = 1\n", "p.ini:22: [extra] x: unknown section [extra]"},
 		{NULL, "just words\n", "p.ini:21: syntax error"},
 		{"description = ", "description = x\n[stock\n", "p.ini:3: syntax error"},
@@ -260,8 +270,9 @@ test_dir(void **state)
 	assert_non_null(strstr(cp_errmsg(), "could match both 'a' and 'b'"));
 	assert_int_equal(set.n, 0);
 	/* a mask that ignores the last byte overlaps another stock's ATR too */
-	write_file(dir, "b.ini", edit("atr = ", "atr = 3B 68 00 00 43 50 56 43 2D 53 30 33\n"
-						"atr_mask = FFFFFFFFFFFFFFFFFFFFFF00\n"));
+	write_file(dir, "b.ini",
+		   edit("atr = ", "atr = 3B 68 00 00 43 50 56 43 2D 53 30 33\n"
+				  "atr_mask = FFFFFFFFFFFFFFFFFFFFFF00\n"));
 	assert_int_equal(chip_profiles_load_dir(dir, &set), CP_ERR_INVALID);
 	write_file(dir, "b.ini", edit("atr = ", "atr = 3B 68 00 00 43 50 56 43 2D 53 30 33\n"));
 	assert_int_equal(chip_profiles_load_dir(dir, &set), 0);

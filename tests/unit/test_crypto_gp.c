@@ -280,10 +280,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scp02),
-		cmocka_unit_test(test_scp02_card),
-		cmocka_unit_test(test_put_key),
-		cmocka_unit_test(test_key_dgis),
+		cmocka_unit_test(test_scp02),	   cmocka_unit_test(test_scp02_card),
+		cmocka_unit_test(test_put_key),	   cmocka_unit_test(test_key_dgis),
 		cmocka_unit_test(test_dgi_coding),
 	};
 
