@@ -92,10 +92,11 @@ hex_spaced(const unsigned char *p, size_t n, char *out)
 /* One APDU line: CLA INS P1 P2 [Lc data] [sens=OFF:LEN] label=NAME. Built by hand: this
  * runs some 30 times per card, and printf would be most of perso's time. */
 static int
-emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, unsigned char p2,
-     const unsigned char *data, size_t len, size_t sens_off, size_t sens_len, const char *label)
+emit_apdu(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1,
+	  unsigned char p2, const unsigned char *data, size_t len, int le, size_t sens_off,
+	  size_t sens_len, const char *label)
 {
-	unsigned char apdu[5 + 239];
+	unsigned char apdu[5 + 239 + 1];
 	char line[3 * sizeof(apdu) + 96];
 	size_t n = 4, o, ll = strlen(label);
 	int r;
@@ -114,6 +115,8 @@ emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, 
 		memcpy(apdu + 5, data, len);
 		n = 5 + len;
 	}
+	if (le)
+		apdu[n++] = 0x00; /* Le: the command answers data (case 4) */
 	o = hex_spaced(apdu, n, line);
 	if (sens_len) {
 		memcpy(line + o, "  sens=", 7);
@@ -136,6 +139,14 @@ emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, 
 }
 
 static int
+emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, unsigned char p2,
+     const unsigned char *data, size_t len, size_t sens_off, size_t sens_len, const char *label)
+{
+	return emit_apdu(e, cla, ins, p1, p2, data, len, 0, sens_off, sens_len, label);
+}
+
+/* INSTALL [for personalization] answers one byte 00 (GPCS 11.5.3): sent with Le. */
+static int
 install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_len, const char *label)
 {
 	unsigned char d[3 + 16 + 3] = {0x00, 0x00, (unsigned char)aid_len};
@@ -143,7 +154,7 @@ install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_len, c
 	memcpy(d + 3, aid, aid_len);
 	memset(d + 3 + aid_len, 0, 3);
 	e->store_block = 0;
-	return emit(e, 0x80, 0xE6, 0x20, 0x00, d, 6 + aid_len, 0, 0, label);
+	return emit_apdu(e, 0x80, 0xE6, 0x20, 0x00, d, 6 + aid_len, 1, 0, 0, label);
 }
 
 /* STORE DATA with one DGI; a secret value (whole blocks) goes under the transport key. */
@@ -402,7 +413,8 @@ ssse_records(struct emitter *e, const struct perso_card *c, const struct perso_p
 			     "# --- SSSE 社保环境: EF05 issuer data, EF06 holder data ---\n"
 			     "# EF05 record 1 (卡识别码) is the chip's own, written at chip "
 			     "initialisation; the encoder reads it back.\n")) < 0 ||
-	    (r = emit(e, 0x00, 0xA4, 0x04, 0x00, aid_ssse, sizeof(aid_ssse), 0, 0, "SSSE_SELECT")) <
+	    (r = emit_apdu(e, 0x00, 0xA4, 0x04, 0x00, aid_ssse, sizeof(aid_ssse), 1, 0, 0,
+			    "SSSE_SELECT")) <
 		    0 ||
 	    (r = emit(e, 0x00, 0xA4, 0x02, 0x0C, (const unsigned char *)"\xEF\x05", 2, 0, 0,
 		      "EF05_SELECT")) < 0)

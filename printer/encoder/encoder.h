@@ -9,8 +9,12 @@
  * status words (sensitive values are re-encrypted in memory from the line transport key
  * to the chip's static DEK and wiped after), then reads back what was written (every
  * SSSE EF05/EF06 record the script updated, every plain record DGI of the PBOC and
- * transport applications, plus the caller's own expectations) and compares. It returns
- * the chip's card identifier (卡识别码, EF05 record 1).
+ * transport applications, plus the caller's own expectations) and compares. Then it ends
+ * the personalisation the GlobalPlatform way (personalization/chip/lifecycle.h): over a
+ * fresh SCP03 channel, SET STATUS moves every application the script personalised to
+ * PERSONALIZED and the card to SECURED (or the job's own transitions), and GET STATUS must
+ * show exactly those states. It returns the chip's card identifier (卡识别码, EF05
+ * record 1) and the time the card was locked.
  *
  * Failures are classified (enum encoder_outcome) so that `produce` can spoil the card
  * with the right reason: a chip fault, a read-back mismatch, no card, a card pulled, keys
@@ -22,6 +26,8 @@
  */
 #ifndef CP_ENCODER_H
 #define CP_ENCODER_H
+
+#include "personalization/chip/lifecycle.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,10 +45,12 @@ enum encoder_outcome {
 	ENCODER_LOCKED,	     /* the chip is already personalised and refuses it (6985) */
 	ENCODER_READER,	     /* the reader or pcscd failed: not the card's fault, stop the line */
 	ENCODER_BAD_SCRIPT,  /* the perso script itself is malformed (not the card's fault) */
+	ENCODER_LOCK_FAILED, /* SET STATUS refused, or GET STATUS afterwards does not show the
+			      * states set: the card is not issuable */
 };
 
 /* "ok", "no-card", "chip", "pulled", "mismatch", "auth", "locked", "reader",
- * "script". */
+ * "script", "lock-failed". */
 const char *encoder_outcome_name(enum encoder_outcome o);
 
 /* One command of a card's perso script, as the encoder runs it. */
@@ -98,6 +106,11 @@ struct encoder_job {
 	struct encoder_script script;
 	const struct encoder_expect *expect; /* extra checks; may be NULL */
 	size_t n_expect;
+	/* The SET STATUS transitions that end personalisation, in order (a chip profile's);
+	 * none (n_transitions 0): lc_default_transitions() of the AIDs the script named in
+	 * INSTALL [for personalization], i.e. each to PERSONALIZED, then the card SECURED. */
+	const struct lc_transition *transitions;
+	size_t n_transitions;
 };
 
 struct encoder_result {
@@ -107,6 +120,9 @@ struct encoder_result {
 	unsigned n_apdus;   /* script commands sent */
 	unsigned n_checked; /* records / DGIs compared in the read-back */
 	char reason[256];   /* one line: what failed, for the spoil record */
+	char locked_at[21]; /* ISO 8601 UTC when the lock was verified, "" when not locked */
+	unsigned char card_state; /* the card life cycle GET STATUS showed (0: not read) */
+	unsigned n_transitions;	  /* SET STATUS commands that succeeded */
 };
 
 struct encoder;
