@@ -580,6 +580,52 @@ chip_profile_free(struct chip_profile *p)
 	free(p);
 }
 
+void
+chip_profile_default(struct chip_profile *out)
+{
+	static const unsigned char atr[] = {0x3B, 0xE8, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 'C',
+					    'P',  'V',	'C',  '-',  'S',  '0',	'3',  0x98};
+	static const unsigned char gp_isd_aid[8] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+	static const struct {
+		const char *name;
+		unsigned char aid[16];
+		size_t len;
+	} apps[] = {
+		{"ssse",
+		 {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3,
+		  0xD5, 0xCF},
+		 15},
+		{"pboc", {0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01}, 8},
+		{"transport", {0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05}, 8},
+	};
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "cpvc-s03");
+	snprintf(out->description, sizeof out->description,
+		 "CPVC test chip, SCP03 (i=70), kdf3 keys, T=1");
+	memcpy(out->atr, atr, sizeof atr);
+	memset(out->atr_mask, 0xFF, sizeof out->atr_mask);
+	out->atr_len = sizeof atr;
+	memcpy(out->isd_aid, gp_isd_aid, sizeof gp_isd_aid);
+	out->isd_aid_len = sizeof gp_isd_aid;
+	out->kvn = 0x30;
+	snprintf(out->kmc_key, sizeof out->kmc_key, "kmc");
+	out->div = CHIP_DIV_KDF3;
+	out->scp = CHIP_SCP03;
+	out->i_param = 0x70;	    /* pseudo-random challenge, R-MAC, R-ENC */
+	out->security_level = 0x03; /* C-MAC, C-DEC */
+	out->store_enc = CHIP_STORE_ENC_APPLICATION;
+	out->store_blocks = CHIP_BLOCKS_PER_SEQUENCE;
+	for (size_t i = 0; i < sizeof apps / sizeof apps[0]; i++) {
+		struct chip_app *a = &out->apps[out->napps++];
+		snprintf(a->name, sizeof a->name, "%s", apps[i].name);
+		memcpy(a->aid, apps[i].aid, apps[i].len);
+		a->aid_len = apps[i].len;
+	}
+	out->end_app_lc = 0x0F;	 /* PERSONALIZED */
+	out->end_card_lc = 0x0F; /* SECURED */
+}
+
 int
 chip_profile_matches(const struct chip_profile *p, const unsigned char *atr, size_t len)
 {

@@ -73,6 +73,9 @@ int chip_profile_load(const char *path, struct chip_profile **out);
 /* Parse a profile from text (for tests and diagnostics); path names it in messages. */
 int chip_profile_parse(const char *path, const char *text, struct chip_profile **out);
 void chip_profile_free(struct chip_profile *p);
+/* The built-in stock cpvc-s03 (SCP03 i=70, kdf3, the shipped cpvc-s03.ini): what the line
+ * assumes for a job that names no profile. */
+void chip_profile_default(struct chip_profile *out);
 
 /* Every *.ini of dir, sorted by name. A bad file is an error (a line must not run with
  * half its stocks); two profiles whose ATRs can match one card are refused too.

@@ -215,13 +215,12 @@ main(int argc, char **argv)
 	if (read_only) {
 		r = encoder_read(e, ex, nex, &res);
 	} else {
-		struct encoder_job job = {
-			.card_no = card_no,
-			.keys = &keys,
-			.expect = ex,
-			.n_expect = nex,
-			.transitions = lock,
-			.n_transitions = nlock};
+		struct encoder_job job = {.card_no = card_no,
+					  .keys = &keys,
+					  .expect = ex,
+					  .n_expect = nex,
+					  .transitions = lock,
+					  .n_transitions = nlock};
 		keys = (struct encoder_keys){.kmc = kmc,
 					     .kmc_len = kmc_len,
 					     .kvn = (unsigned char)kvn,
@@ -232,12 +231,13 @@ main(int argc, char **argv)
 		r = encoder_personalize(e, &job, &res);
 	}
 	if (r == 0) {
-		printf("OK %s apdus=%u checked=%u atr=%s", res.card_id, res.n_apdus,
-		       res.n_checked, res.atr);
+		printf("OK %s apdus=%u checked=%u atr=%s", res.card_id, res.n_apdus, res.n_checked,
+		       res.atr);
 		if (res.locked_at[0])
 			printf(" locked=%s card=%s transitions=%u", res.locked_at,
-			       lc_card_state_name(res.card_state) ? lc_card_state_name(res.card_state)
-								  : "?",
+			       lc_card_state_name(res.card_state)
+				       ? lc_card_state_name(res.card_state)
+				       : "?",
 			       res.n_transitions);
 		putchar('\n');
 		rc = 0;

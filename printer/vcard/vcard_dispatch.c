@@ -24,37 +24,7 @@
 void
 vcard_default_stock(struct chip_profile *out)
 {
-	static const unsigned char atr[] = {0x3B, 0xE8, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 'C',
-					    'P',  'V',	'C',  '-',  'S',  '0',	'3',  0x98};
-
-	memset(out, 0, sizeof *out);
-	snprintf(out->name, sizeof out->name, "cpvc-s03");
-	snprintf(out->description, sizeof out->description,
-		 "CPVC test chip, SCP03 (i=70), kdf3 keys, T=1");
-	memcpy(out->atr, atr, sizeof atr);
-	memset(out->atr_mask, 0xFF, sizeof out->atr_mask);
-	out->atr_len = sizeof atr;
-	memcpy(out->isd_aid, vcard_aid_isd, sizeof vcard_aid_isd);
-	out->isd_aid_len = sizeof vcard_aid_isd;
-	out->kvn = 0x30;
-	snprintf(out->kmc_key, sizeof out->kmc_key, "kmc");
-	out->div = CHIP_DIV_KDF3;
-	out->scp = CHIP_SCP03;
-	out->i_param = SCP03_I_PSEUDO_RANDOM | SCP03_I_RMAC | SCP03_I_RENC;
-	out->security_level = SCP03_C_MAC | SCP03_C_DEC;
-	out->store_enc = CHIP_STORE_ENC_APPLICATION;
-	out->store_blocks = CHIP_BLOCKS_PER_SEQUENCE;
-	for (int i = VCARD_APP_SSSE; i < VCARD_NAPPS; i++) {
-		struct chip_app *a = &out->apps[out->napps++];
-		const unsigned char *aid = vcard_app_aid(i, &a->aid_len);
-		memcpy(a->aid, aid, a->aid_len);
-		snprintf(a->name, sizeof a->name, "%s",
-			 i == VCARD_APP_SSSE   ? "ssse"
-			 : i == VCARD_APP_PBOC ? "pboc"
-					       : "transport");
-	}
-	out->end_app_lc = VCARD_APP_PERSONALIZED;
-	out->end_card_lc = VCARD_LC_SECURED;
+	chip_profile_default(out);
 }
 
 int
