@@ -44,13 +44,15 @@ lc_transition_check(const struct lc_transition *t)
 				      t->p2);
 		if (t->aid_len && (t->aid_len != sizeof lc_isd_aid ||
 				   memcmp(t->aid, lc_isd_aid, sizeof lc_isd_aid) != 0))
-			return cp_err(CP_ERR_FORMAT, "P1 80 (the card) takes the ISD's AID or none");
+			return cp_err(CP_ERR_FORMAT,
+				      "P1 80 (the card) takes the ISD's AID or none");
 		return 0;
 	case LC_P1_APP:
 	case LC_P1_SD_APPS:
 		if (t->aid_len < 5 || t->aid_len > LC_AID_MAX)
-			return cp_err(CP_ERR_FORMAT, "P1 %02X needs an AID of 5 to 16 bytes, not %zu",
-				      t->p1, t->aid_len);
+			return cp_err(CP_ERR_FORMAT,
+				      "P1 %02X needs an AID of 5 to 16 bytes, not %zu", t->p1,
+				      t->aid_len);
 		if (!app_specific(t->p2) && !(t->p2 & LC_APP_LOCKED_BIT))
 			return cp_err(CP_ERR_FORMAT,
 				      "application state %02X is no application-specific state "
@@ -58,8 +60,9 @@ lc_transition_check(const struct lc_transition *t)
 				      t->p2);
 		return 0;
 	}
-	return cp_err(CP_ERR_FORMAT, "SET STATUS P1 %02X is none of 80 (card), 40 (application), "
-				     "60 (security domain and its applications)",
+	return cp_err(CP_ERR_FORMAT,
+		      "SET STATUS P1 %02X is none of 80 (card), 40 (application), "
+		      "60 (security domain and its applications)",
 		      t->p1);
 }
 
@@ -208,8 +211,9 @@ parse_entry(const unsigned char *p, size_t n, struct lc_entry *e)
 		unsigned tag;
 		size_t off, len;
 		if (tlv(p + i, n - i, &tag, &off, &len) < 0)
-			return cp_err(CP_ERR_FORMAT, "GET STATUS: malformed TLV at byte %zu of an "
-						     "E3 template",
+			return cp_err(CP_ERR_FORMAT,
+				      "GET STATUS: malformed TLV at byte %zu of an "
+				      "E3 template",
 				      i);
 		if (tag == 0x4F) {
 			if (len < 1 || len > LC_AID_MAX)
@@ -234,8 +238,7 @@ parse_entry(const unsigned char *p, size_t n, struct lc_entry *e)
 }
 
 int
-lc_parse_status(const unsigned char *data, size_t len, struct lc_entry *out, size_t max,
-		size_t *n)
+lc_parse_status(const unsigned char *data, size_t len, struct lc_entry *out, size_t max, size_t *n)
 {
 	size_t i = 0;
 	int r;

@@ -30,7 +30,7 @@
 
 /* SET STATUS P1 (GPCS Table 11-86) and GET STATUS P1 (Table 11-33). */
 #define LC_P1_ISD 0x80
-#define LC_P1_APP 0x40	  /* an application or supplementary security domain */
+#define LC_P1_APP 0x40	   /* an application or supplementary security domain */
 #define LC_P1_SD_APPS 0x60 /* a security domain and its applications */
 
 #define LC_AID_MAX 16

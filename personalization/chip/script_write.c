@@ -414,8 +414,7 @@ ssse_records(struct emitter *e, const struct perso_card *c, const struct perso_p
 			     "# EF05 record 1 (卡识别码) is the chip's own, written at chip "
 			     "initialisation; the encoder reads it back.\n")) < 0 ||
 	    (r = emit_apdu(e, 0x00, 0xA4, 0x04, 0x00, aid_ssse, sizeof(aid_ssse), 1, 0, 0,
-			    "SSSE_SELECT")) <
-		    0 ||
+			   "SSSE_SELECT")) < 0 ||
 	    (r = emit(e, 0x00, 0xA4, 0x02, 0x0C, (const unsigned char *)"\xEF\x05", 2, 0, 0,
 		      "EF05_SELECT")) < 0)
 		return r;

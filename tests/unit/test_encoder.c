@@ -95,6 +95,7 @@ test_outcome_names(void **state)
 	assert_string_equal(encoder_outcome_name(ENCODER_LOCKED), "locked");
 	assert_string_equal(encoder_outcome_name(ENCODER_READER), "reader");
 	assert_string_equal(encoder_outcome_name(ENCODER_BAD_SCRIPT), "script");
+	assert_string_equal(encoder_outcome_name(ENCODER_LOCK_FAILED), "lock-failed");
 }
 
 static void
