@@ -95,8 +95,8 @@ struct fault {
 struct daemon {
 	const char *dir;
 	int port;
-	struct chip_profiles set;	 /* the profiles loaded (--profiles, or shipped) */
-	struct chip_profile def;	 /* the built-in default stock */
+	struct chip_profiles set;	       /* the profiles loaded (--profiles, or shipped) */
+	struct chip_profile def;	       /* the built-in default stock */
 	struct vcard_stock stocks[MAX_STOCKS]; /* the stocks made, each with its KMC */
 	size_t nstocks, next_stock;
 	const struct vcard_stock *cur; /* the stock of the chip in the reader */
@@ -160,7 +160,7 @@ kmc_from_keystore(const char *home, const char *name, unsigned char *kmc, size_t
 	}
 	memcpy(kmc, k->value, k->len);
 	*len = k->len;
-	log_info("vcard", "TEST KMC '%s' from key store '%s' (KCV %s)", name, path, k->kcv);
+	log_info("vcard", "TEST KMC from key store '%s' (key '%s', KCV %s)", path, name, k->kcv);
 out:
 	key_free(k);
 	keystore_close(ks);
@@ -294,8 +294,8 @@ insert_card(struct daemon *d, const char *serial_hex, const char *stock, int fre
 	free(path);
 	if (fresh) {
 		if (stock && !(st = stock_named(d, stock)))
-			return cp_err(CP_ERR_NOTFOUND, "stock '%s' is not one this virtual card makes",
-				      stock);
+			return cp_err(CP_ERR_NOTFOUND,
+				      "stock '%s' is not one this virtual card makes", stock);
 		if (!st)
 			st = &d->stocks[d->next_stock % d->nstocks];
 		r = vcard_init_blank_stock(&d->vc, st->profile, serial, st->kmc, st->kmc_len);
@@ -367,8 +367,8 @@ line_command(struct daemon *d, char *line, char *reply, size_t rsz)
 	}
 	if (strcmp(cmd, "INSERT-NEW") == 0 || strcmp(cmd, "INSERT") == 0) {
 		if (!arg || extra || (arg2 && cmd[6] != '-'))
-			r = cp_err(CP_ERR_USAGE, "usage: %s", cmd[6] == '-' ? "INSERT-NEW SERIAL [STOCK]"
-									      : "INSERT SERIAL");
+			r = cp_err(CP_ERR_USAGE, "usage: %s",
+				   cmd[6] == '-' ? "INSERT-NEW SERIAL [STOCK]" : "INSERT SERIAL");
 		else
 			r = insert_card(d, arg, arg2, cmd[6] == '-', reply, rsz);
 	} else if (strcmp(cmd, "REMOVE") == 0 && !arg) {
@@ -593,8 +593,7 @@ setup_stocks(struct daemon *d, const char *profiles, const char *const *names, s
 	}
 	for (size_t i = 0; i < d->nstocks; i++) {
 		struct vcard_stock *st = &d->stocks[i];
-		if ((r = load_kmc(kmc_file, home, st->profile->kmc_key, st->kmc, &st->kmc_len)) <
-		    0)
+		if ((r = load_kmc(kmc_file, home, st->profile->kmc_key, st->kmc, &st->kmc_len)) < 0)
 			return cp_err_wrap(r, "stock %s: ", st->profile->name);
 		log_info("vcard", "stock %s: %s, %s keys, ATR of %zu bytes", st->profile->name,
 			 chip_scp_name(st->profile->scp), chip_div_name(st->profile->div),
