@@ -1270,3 +1270,21 @@ encoder_read(struct encoder *e, const struct encoder_expect *expect, size_t n_ex
 		cp_err(r, "%s: %s", encoder_outcome_name(res->outcome), res->reason);
 	return r;
 }
+
+int
+encoder_identify(struct encoder *e, unsigned char *atr, size_t atr_size, size_t *atr_len,
+		 struct encoder_result *res)
+{
+	struct run *rn = run_new(e, res);
+	int r;
+
+	*atr_len = 0;
+	if ((r = connect_card(rn)) == 0) {
+		*atr_len = rn->atr_len < atr_size ? rn->atr_len : atr_size;
+		memcpy(atr, rn->atr, *atr_len);
+	}
+	r = run_end(rn);
+	if (r < 0)
+		cp_err(r, "%s: %s", encoder_outcome_name(res->outcome), res->reason);
+	return r;
+}

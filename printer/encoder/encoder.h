@@ -166,4 +166,9 @@ int encoder_personalize(struct encoder *e, const struct encoder_job *job,
 int encoder_read(struct encoder *e, const struct encoder_expect *expect, size_t n_expect,
 		 struct encoder_result *res);
 
+/* Only wait for the card and read its ATR (atr_size at least CHIP_ATR_MAX): to know its
+ * stock (cardpipe chip identify). Nothing is sent to the chip. */
+int encoder_identify(struct encoder *e, unsigned char *atr, size_t atr_size, size_t *atr_len,
+		     struct encoder_result *res);
+
 #endif
