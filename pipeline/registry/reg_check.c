@@ -47,6 +47,13 @@ static const struct {
 	 "SELECT count(*) FROM card c WHERE c.state IN ('allocated','perso_ready','rendered') "
 	 "AND EXISTS (SELECT 1 FROM production_attempt p WHERE p.card_id = c.id "
 	 "AND p.state = 'produced')"},
+	{"issued means locked: every card produced since migration 11 has a lock time",
+	 "SELECT count(*) FROM production_attempt p WHERE p.state = 'produced' AND "
+	 "p.locked_at IS NULL AND p.ended_at >= (SELECT coalesce(min(at), '9') FROM audit_log "
+	 "WHERE entity = 'registry' AND entity_id = 11 AND event = 'migrated')"},
+	{"a chip is locked before its attempt ends",
+	 "SELECT count(*) FROM production_attempt WHERE locked_at IS NOT NULL AND "
+	 "ended_at IS NOT NULL AND locked_at > ended_at"},
 	{"every ended attempt has an end time",
 	 "SELECT count(*) FROM production_attempt WHERE state <> 'in_flight' AND ended_at IS NULL"},
 	{"every dispatched card was produced",

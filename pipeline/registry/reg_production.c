@@ -331,6 +331,52 @@ reg_prod_attempt_step(struct registry *reg, struct prod_attempt *a, const char *
 	return r;
 }
 
+struct locked {
+	struct prod_attempt *a;
+	const char *chip_id, *locked_at;
+};
+
+static int
+encoded_tx(struct registry *reg, void *arg)
+{
+	struct locked *l = arg;
+	struct step s = {l->a, "encoded", l->chip_id};
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = step_tx(reg, &s)) < 0)
+		return r;
+	if ((r = reg_prepare(reg,
+			     "UPDATE production_attempt SET locked_at = ? WHERE id = ? AND "
+			     "state = 'in_flight'",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, l->locked_at);
+	sqlite3_bind_int64(st, 2, l->a->id);
+	r = reg_step_done(reg, st, "record the lock time");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_attempt_encoded(struct registry *reg, struct prod_attempt *a, const char *chip_id,
+			 const char *locked_at)
+{
+	struct locked l = {a, chip_id, locked_at};
+	int r;
+
+	if (!locked_at || strlen(locked_at) != 20 || locked_at[19] != 'Z')
+		return cp_err(CP_ERR_INVALID, "attempt %lld: lock time '%s' is not ISO 8601 UTC",
+			      a->id, locked_at ? locked_at : "");
+	if ((r = in_tx(reg, encoded_tx, &l)) == 0) {
+		snprintf(a->step, sizeof(a->step), "encoded");
+		a->fed = 1;
+		snprintf(a->chip_id, sizeof(a->chip_id), "%s", chip_id ? chip_id : "");
+		snprintf(a->locked_at, sizeof(a->locked_at), "%s", locked_at);
+	}
+	return r;
+}
+
 struct end {
 	struct prod_attempt *a;
 	const char *reason, *detail;
@@ -366,7 +412,18 @@ produced_tx(struct registry *reg, void *arg)
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = end_attempt(reg, e, "produced")) < 0)
+	/* issued means locked: a chip never verified SECURED is not a produced card */
+	if ((r = reg_prepare(reg,
+			     "SELECT locked_at IS NOT NULL FROM production_attempt WHERE id = ?",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, e->a->id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		r = reg_fail(reg, "read the lock time");
+	else if (!sqlite3_column_int(st, 0))
+		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld: the chip was never locked", e->a->id);
+	sqlite3_finalize(st);
+	if (r < 0 || (r = end_attempt(reg, e, "produced")) < 0)
 		return r;
 	if ((r = reg_prepare(reg,
 			     "UPDATE card SET state = 'produced', chip_id = ?, "
@@ -465,7 +522,8 @@ reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, si
 	*n = 0;
 	if ((r = reg_prepare(reg,
 			     "SELECT p.id, p.card_id, p.attempt_no, p.line, p.fed, c.card_no, "
-			     "p.shift, p.state, p.step, coalesce(p.chip_id, '') FROM "
+			     "p.shift, p.state, p.step, coalesce(p.chip_id, ''), "
+			     "coalesce(p.locked_at, '') FROM "
 			     "production_attempt p JOIN card c ON c.id = p.card_id WHERE "
 			     "p.line = ? AND p.state = 'in_flight' ORDER BY p.id",
 			     &st)) < 0)
@@ -487,6 +545,7 @@ reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, si
 		copy_col(st, 7, a->state, sizeof(a->state));
 		copy_col(st, 8, a->step, sizeof(a->step));
 		copy_col(st, 9, a->chip_id, sizeof(a->chip_id));
+		copy_col(st, 10, a->locked_at, sizeof(a->locked_at));
 	}
 	if (rc != SQLITE_DONE) {
 		r = reg_fail(reg, "list attempts in flight");
@@ -573,7 +632,8 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 
 	memset(c, 0, sizeof(*c));
 	if ((r = reg_prepare(reg,
-			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*) FROM "
+			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
+			     "sum(locked_at IS NOT NULL) FROM "
 			     "production_attempt WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) "
 			     "GROUP BY 1, 2, 3",
 			     &st)) < 0)
@@ -585,8 +645,13 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 		const char *reason = (const char *)sqlite3_column_text(st, 1);
 		int fed = sqlite3_column_int(st, 2);
 		long n = (long)sqlite3_column_int64(st, 3);
+		long locked = (long)sqlite3_column_int64(st, 4);
 
 		c->attempts += n;
+		if (!strcmp(state, "produced"))
+			c->locked += locked;
+		else if (!strcmp(state, "spoiled"))
+			c->spoiled_locked += locked;
 		if (fed)
 			c->fed += n;
 		if (!strcmp(state, "produced")) {

@@ -30,6 +30,7 @@ struct prod_attempt {
 	char shift[32];
 	char state[16], step[16], spoil_reason[16];
 	char chip_id[64];
+	char locked_at[24]; /* when the chip was verified locked (SECURED), "" not yet */
 };
 
 /* The card this line already holds a claim on (a remake after a spoiled attempt, or a run
@@ -52,8 +53,13 @@ int reg_prod_attempt_begin(struct registry *reg, long long card_id, int line, co
 /* Record the step reached (and the chip's card identifier once encoded; NULL keeps it). */
 int reg_prod_attempt_step(struct registry *reg, struct prod_attempt *a, const char *step,
 			  const char *chip_id);
+/* The chip is encoded, read back and locked (docs/card-lifecycle.md): step 'encoded', the
+ * chip id and the lock time (ISO 8601 UTC from the encoder) in one transaction. */
+int reg_prod_attempt_encoded(struct registry *reg, struct prod_attempt *a, const char *chip_id,
+			     const char *locked_at);
 /* End an attempt: produced (the card becomes 'produced' with a's chip id bound, its claim
- * released) or spoiled with a reason and a one-line detail. */
+ * released; CP_ERR_INTEGRITY for an attempt whose chip was never locked) or spoiled with
+ * a reason and a one-line detail. */
 int reg_prod_attempt_produced(struct registry *reg, struct prod_attempt *a);
 int reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const char *reason,
 			     const char *detail);
@@ -71,6 +77,8 @@ int reg_prod_pause_end(struct registry *reg, long long pause_id, const char *out
 
 struct prod_counts {
 	long attempts, fed, produced, spoiled, spoiled_fed, not_fed, in_flight, pauses;
+	long locked;	     /* produced attempts whose chip was locked */
+	long spoiled_locked; /* spoiled after the lock (to be destroyed like any other) */
 	long by_reason[PROD_NREASONS];
 	long held; /* cards held by this line in this shift */
 };

@@ -218,6 +218,7 @@ static const char migration1[] =
 /* Each later migration lives in migration_N.c, owned by the stage that needs it. */
 extern const char migration_2_sql[], migration_3_sql[], migration_4_sql[], migration_5_sql[],
 	migration_6_sql[], migration_7_sql[], migration_8_sql[];
+extern const char migration_11_sql[];
 
 const struct migration registry_migrations[] = {
 	{1, "initial schema", migration1},
@@ -228,5 +229,6 @@ const struct migration registry_migrations[] = {
 	{6, "produce", migration_6_sql},
 	{7, "dispatch and reconcile", migration_7_sql},
 	{8, "nightly and instant", migration_8_sql},
+	{11, "chip life cycle: lock time", migration_11_sql},
 };
 const size_t registry_nmigrations = ARRAY_SIZE(registry_migrations);

@@ -288,7 +288,9 @@ attempt(struct run *run, const struct card_row *card, const struct panel_set *fr
 				      run->o->line, detail);
 		return 0;
 	}
-	if ((r = reg_prod_attempt_step(run->reg, &a, "encoded", er.card_id)) < 0)
+	if (!er.locked_at[0]) /* issued means locked: never print an unlocked chip */
+		return spoil(run, &a, "chip", PRN_OK, "lock-failed: the encoder reported no lock");
+	if ((r = reg_prod_attempt_encoded(run->reg, &a, er.card_id, er.locked_at)) < 0)
 		return r;
 	step = "print";
 	if ((r = printer_print(run->p, front, back)) < 0)
@@ -343,9 +345,9 @@ recover(struct run *run)
 		struct prod_attempt *a = &v[i];
 		char detail[160];
 
-		if (i == n - 1 && !strcmp(a->step, "printed") && a->chip_id[0] &&
+		if (i == n - 1 && !strcmp(a->step, "printed") && a->chip_id[0] && a->locked_at[0] &&
 		    (st.pos == PRN_POS_NONE || st.pos == PRN_POS_PRINT)) {
-			/* encoded, read back and printed: the card is good. Either the printer
+			/* encoded, read back, locked and printed: the card is good. Either the printer
 			 * has let it out (the eject went through before the run was killed) or
 			 * it still holds it at the print position, and the eject completes it */
 			if (st.pos == PRN_POS_PRINT && printer_eject(run->p) < 0) {

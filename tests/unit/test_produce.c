@@ -55,6 +55,7 @@ struct fx {
 	int fail_at[8]; /* call numbers that fail */
 	enum encoder_outcome fail_as[8];
 	int always_fail;
+	int no_lock_at; /* this call reports success without a lock time */
 	long chip_seq;
 	/* a fault to clear after a delay, from a thread */
 	char clear_cmd[64];
@@ -142,6 +143,9 @@ encode(void *ctx, const struct card_row *card, struct encoder_result *res)
 		}
 	res->outcome = ENCODER_OK;
 	snprintf(res->card_id, sizeof(res->card_id), "110000D156000005%016lX", ++f->chip_seq);
+	if (f->calls != f->no_lock_at)
+		snprintf(res->locked_at, sizeof(res->locked_at), "2026-11-26T0%d:00:00Z",
+			 f->calls % 10);
 	return 0;
 }
 
@@ -201,11 +205,13 @@ sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, 64, SQLITE_TRANSIENT);
 }
 
-static void
-exec_sql(struct fx *f, const char *sql)
+/* Run SQL behind the registry's back; 1 when SQLite accepted it. */
+static int
+exec_sql_ok(struct fx *f, const char *sql)
 {
 	sqlite3 *db;
 	char *err = NULL, path[160];
+	int ok;
 
 	snprintf(path, sizeof(path), "%s/registry.db", f->home);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -215,9 +221,24 @@ exec_sql(struct fx *f, const char *sql)
 	sqlite3_create_function(db, "cp_audit_hash", 7, SQLITE_UTF8, NULL, sql_hash, NULL, NULL);
 	sqlite3_create_function(db, "cp_audit_head_deferred", 0, SQLITE_UTF8, NULL,
 				sql_head_deferred, NULL, NULL);
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("sql: %s", err);
+	ok = sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK;
+	if (!ok)
+		print_message("sql: %s\n", err);
+	sqlite3_free(err);
 	sqlite3_close(db);
+	return ok;
+}
+
+static void
+exec_sql(struct fx *f, const char *sql)
+{
+	assert_true(exec_sql_ok(f, sql));
+}
+
+static void
+exec_sql_fails(struct fx *f, const char *sql)
+{
+	assert_false(exec_sql_ok(f, sql));
 }
 
 /* n rendered cards B0000001.. with panels on disk. */
@@ -383,6 +404,7 @@ assert_counts_add_up(struct fx *f)
 	assert_int_equal(c.in_flight, 0);
 	assert_int_equal(c.fed, c.produced + c.spoiled_fed);
 	assert_int_equal(reasons, c.spoiled);
+	assert_int_equal(c.locked, c.produced); /* issued means locked */
 	assert_int_equal(registry_check(f->reg, devnull, &problems), 0);
 	fclose(devnull);
 	assert_int_equal(problems, 0);
@@ -416,7 +438,16 @@ test_clean_run(void **state)
 	assert_int_equal(fs_read_file(res.report, 1 << 16, &text, &len), 0);
 	assert_non_null(strstr((char *)text, "produced: 3\n"));
 	assert_non_null(strstr((char *)text, "fed: 3\n"));
+	assert_non_null(strstr((char *)text, "locked: 3\n"));
+	assert_non_null(strstr((char *)text, "check.locked: ok\n"));
 	assert_null(strstr((char *)text, "MISMATCH"));
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'produced' AND locked_at LIKE '2026-11-26T0_:00:00Z'"),
+			 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE entity = 'attempt' AND "
+				  "event = 'locked' AND detail LIKE 'card % chip 110000D156000005% "
+				  "SECURED at 2026-11-26T0_:00:00Z'"),
+			 3);
 	free(text);
 	/* every printed face equals the rendered one, pixel for pixel (printed.log: the
 	 * physical cards in order; each card was made once here) */
@@ -518,6 +549,79 @@ test_every_fault(void **state)
 	assert_true(count(f, "SELECT count(*) FROM production_pause WHERE outcome = 'cleared' "
 			     "AND cause = 'ribbon'") >= 1);
 	assert_counts_add_up(f);
+}
+
+/* Issued means locked: a chip the encoder did not report locked is spoiled, never
+ * printed; the registry refuses to produce an attempt without a lock time; a printed but
+ * unlocked card found after a crash is spoiled. */
+static void
+test_unlocked_never_produced(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct prod_attempt a;
+	struct card_row card;
+	struct emu_stats es;
+
+	make_cards(f, 2);
+	f->no_lock_at = 1;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 2);
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND spoil_reason = 'chip' AND detail LIKE "
+				  "'lock-failed:%' AND locked_at IS NULL"),
+			 1);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.printed, 2);
+	assert_int_equal(es.rejected, 1);
+	assert_counts_add_up(f);
+
+	/* The registry itself: no produced attempt without a lock; a bad lock time. */
+	exec_sql(f, "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = 2;"
+		    "DELETE FROM production_attempt WHERE card_id = 2");
+	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
+	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D1560000050000000000000099",
+						  "yesterday"),
+			 CP_ERR_INVALID);
+	assert_int_equal(
+		reg_prod_attempt_step(f->reg, &a, "encoded", "110000D1560000050000000000000099"),
+		0);
+	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
+	assert_int_equal(reg_prod_attempt_produced(f->reg, &a), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "the chip was never locked"));
+	/* After a crash the printed, unlocked card is spoiled and the card remade. */
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE card_id = 2 AND "
+				  "spoil_reason = 'interrupted'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id = 2 AND state = 'produced'"),
+			 1);
+	assert_counts_add_up(f);
+	/* A lock time is set once. */
+	exec_sql_fails(f, "UPDATE production_attempt SET locked_at = '2030-01-01T00:00:00Z' "
+			  "WHERE state = 'produced'");
+	exec_sql_fails(f, "UPDATE production_attempt SET locked_at = NULL WHERE state = "
+			  "'produced'");
+	/* `db check` finds a produced attempt without a lock made behind the registry's back. */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		int problems = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		exec_sql(f,
+			 "DELETE FROM production_attempt WHERE card_id = 2 AND state = "
+			 "'produced'; UPDATE production_attempt SET state = 'produced', "
+			 "spoil_reason = NULL WHERE card_id = 2 AND spoil_reason = 'interrupted'");
+		assert_int_equal(registry_check(f->reg, out, &problems), 0);
+		fclose(out);
+		assert_true(problems > 0);
+		assert_non_null(strstr(text, "FAIL  issued means locked: every card produced since "
+					     "migration 11 has a lock time (1 offending rows)"));
+		free(text);
+	}
 }
 
 static void
@@ -631,9 +735,9 @@ test_recovery(void **state)
 	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
 	assert_int_equal(card.id, 3);
 	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
-	assert_int_equal(
-		reg_prod_attempt_step(f->reg, &a, "encoded", "110000D156000005BBBBBBBBBBBBBBBB"),
-		0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D156000005BBBBBBBBBBBBBBBB",
+						  "2026-11-26T09:00:00Z"),
+			 0);
 	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
 	{
 		struct panel_set ps;
@@ -666,9 +770,9 @@ test_recovery(void **state)
 	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
 	assert_int_equal(card.id, 2);
 	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
-	assert_int_equal(
-		reg_prod_attempt_step(f->reg, &a, "encoded", "110000D156000005AAAAAAAAAAAAAAAA"),
-		0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D156000005AAAAAAAAAAAAAAAA",
+						  "2026-11-26T09:00:00Z"),
+			 0);
 	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.produced, 1);
@@ -836,6 +940,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clean_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlocked_never_produced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pauses_before_feeding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_after_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_not_cleared_stops, setup, teardown),
