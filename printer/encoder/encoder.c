@@ -1240,10 +1240,11 @@ encoder_personalize(struct encoder *e, const struct encoder_job *job, struct enc
 		   (r = read_back(rn, job->expect, job->n_expect)) == 0 &&
 		   (r = end_personalization(rn, job)) == 0) {
 		log_info("encoder",
-			 "card %s personalised and locked: chip %s, %u commands, %u read-back "
-			 "checks, %u life cycle transitions, card %s",
-			 job->card_no ? job->card_no : "?", res->card_id, res->n_apdus,
-			 res->n_checked, res->n_transitions,
+			 "card %s personalised and locked as stock %s (%s): chip %s, %u commands, "
+			 "%u read-back checks, %u life cycle transitions, card %s",
+			 job->card_no ? job->card_no : "?", res->stock,
+			 chip_scp_name(rn->prof->scp), res->card_id, res->n_apdus, res->n_checked,
+			 res->n_transitions,
 			 lc_card_state_name(res->card_state) ? lc_card_state_name(res->card_state)
 							     : "?");
 	}
