@@ -65,7 +65,6 @@ const struct config_key config_keys[] = {
 	/* keys (docs/keys.md) */
 	{ "keys.component_files", CFG_STR, "keys/component-1.key:keys/component-2.key", "':'-separated files holding the custodians' LMK components (0600, service user only)" },
 	{ "keys.bank_sm4", CFG_STR, "", "banks whose issuer master keys MK-AC/SMI/SMC are SM4 (the others are 3DES)" },
-	{ "keys.gp_scheme", CFG_STR, "kdf3", "chip static SCP03 keys from the KMC: kdf3 (AES key 'kmc') or emv (3DES key 'kmc-emv')" },
 
 	/* perso (docs/perso-script-format.md) */
 	{ "perso.batch_cards", CFG_INT, "1000", "most cards in one sealed batch file (memory stays flat)" },
