@@ -1087,11 +1087,11 @@ check_states(struct run *rn, const struct lc_transition *t, size_t nt)
 			    lc_card_state_name(isd[0].state) ? lc_card_state_name(isd[0].state)
 							     : "?",
 			    (unsigned)card_set);
+	if ((nt > 1 || rn->ninst) && (r = get_status(rn, LC_P1_APP, apps, 16, &na)) < 0)
+		return r;
 	for (i = 0; i < nt; i++) {
 		if (t[i].p1 == LC_P1_ISD)
 			continue;
-		if (na == 0 && (r = get_status(rn, LC_P1_APP, apps, 16, &na)) < 0)
-			return r;
 		lc_transition_format(&t[i], tx, sizeof tx);
 		for (j = 0; j < na; j++)
 			if (apps[j].aid_len == t[i].aid_len &&
@@ -1106,6 +1106,28 @@ check_states(struct run *rn, const struct lc_transition *t, size_t nt)
 			return fail(rn, ENCODER_LOCK_FAILED,
 				    "after SET STATUS %s, GET STATUS shows state %02X", tx,
 				    apps[j].state);
+	}
+	/* Whoever moved them (SET STATUS, or applications that leave SELECTABLE themselves on
+	 * their last STORE DATA), every application the script personalised must now be in
+	 * an application-specific state (0xxxx111 above 07), not locked. */
+	for (i = 0; i < rn->ninst; i++) {
+		for (j = 0; j < na; j++)
+			if (apps[j].aid_len == rn->inst_lens[i] &&
+			    memcmp(apps[j].aid, rn->inst_aids[i], rn->inst_lens[i]) == 0)
+				break;
+		if (j == na || (apps[j].state & 0x87) != 0x07 ||
+		    apps[j].state <= LC_APP_SELECTABLE) {
+			char aid[2 * LC_AID_MAX + 1];
+			hex_encode(rn->inst_aids[i], rn->inst_lens[i], aid);
+			if (j == na)
+				return fail(
+					rn, ENCODER_LOCK_FAILED,
+					"after the lock GET STATUS does not list application %s",
+					aid);
+			return fail(rn, ENCODER_LOCK_FAILED,
+				    "after the lock application %s is %02X, not personalised", aid,
+				    apps[j].state);
+		}
 	}
 	return 0;
 }

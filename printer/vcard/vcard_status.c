@@ -5,7 +5,8 @@
  *
  * Both need the ISD's open SCP03 channel. The card life cycle only moves forward
  * (OP_READY 01 → INITIALIZED 07 → SECURED 0F → CARD_LOCKED 7F, TERMINATED FF from any
- * state; §5.1.1): going back or staying is 6985, a P2 that is no card life cycle 6A80. The
+ * state; §5.1.1, Figure 5-1): going back or staying is 6985, a P2 that is no card life cycle
+ * 6A80 (Table 11-87); with P1 80 the data field is ignored (§11.10.2.3). The
  * unlock CARD_LOCKED → SECURED that GP allows is not offered: this chip locks itself only
  * after failed authentications, and then opens no channel at all. An application goes from
  * SELECTABLE 07 to a higher application-specific state (0xxxx111, e.g. 0F personalised) or
@@ -52,9 +53,7 @@ set_card(struct vcard *vc, const struct apdu *a)
 {
 	unsigned char to = a->p2;
 
-	/* The data field may name the ISD (§11.10.2.3); nothing else. */
-	if (a->lc && vcard_app_of(vc, a->data, a->lc) != VCARD_APP_ISD)
-		return SW_DATA_NOT_FOUND;
+	/* P1 80: the data field is ignored (§11.10.2.3). */
 	if (to != VCARD_LC_INITIALIZED && to != VCARD_LC_SECURED && to != VCARD_LC_LOCKED &&
 	    to != VCARD_LC_TERMINATED)
 		return SW_WRONG_DATA;
@@ -161,7 +160,8 @@ registry_entry(const struct vcard *vc, int app, unsigned char lc, int tlv, unsig
 	return n;
 }
 
-/* The search qualifier: data 4F L AID-prefix, optionally followed by a tag list 5C. */
+/* The search qualifier: data 4F L AID-prefix first (§11.4.2.3), then other search
+ * criteria or a tag list (5C), which this card ignores, as it may; they must be TLVs. */
 static int
 search_qualifier(const struct apdu *a, const unsigned char **q, size_t *ql)
 {
@@ -171,11 +171,13 @@ search_qualifier(const struct apdu *a, const unsigned char **q, size_t *ql)
 		return -1;
 	*q = a->data + 2;
 	*ql = a->data[1];
-	i = 2u + *ql;
-	if (i == a->lc)
-		return 0;
-	if (a->data[i] != 0x5C || i + 2 > a->lc || i + 2 + a->data[i + 1] != a->lc)
-		return -1;
+	for (i = 2u + *ql; i < a->lc;) {
+		if ((a->data[i] & 0x1F) == 0x1F)
+			i++; /* two-byte tag */
+		if (i + 2 > a->lc || i + 2 + a->data[i + 1] > a->lc)
+			return -1;
+		i += 2u + a->data[i + 1];
+	}
 	return 0;
 }
 

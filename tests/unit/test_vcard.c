@@ -354,8 +354,10 @@ test_get_status(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80F24006024F0000", NULL, NULL), SW_WRONG_P1P2);
 	assert_int_equal(wsend(&vc, &ho, "80F2400202010200", NULL, NULL), SW_WRONG_DATA);
 	assert_int_equal(wsend(&vc, &ho, "80F2400200", NULL, NULL), SW_WRONG_DATA);
-	/* A tag list after the qualifier is accepted. */
+	/* A tag list or other criteria after the qualifier are ignored; they must be TLVs. */
 	assert_int_equal(wsend(&vc, &ho, "80F24002074F005C034F9F7000", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F24002094F009F70010F5C014F00", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F24002054F005C0500", NULL, NULL), SW_WRONG_DATA);
 	/* "Next occurrence" without a 6310 before. */
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
 	host_free(&ho);
@@ -397,9 +399,8 @@ test_set_status(void **state)
 	/* The card: not straight to CARD_LOCKED, then OP_READY -> INITIALIZED -> SECURED. */
 	assert_int_equal(wsend(&vc, &ho, "80F0807F", NULL, NULL), SW_CONDITIONS);
 	assert_int_equal(wsend(&vc, &ho, "80F0800108A000000151000000", NULL, NULL), SW_WRONG_DATA);
-	assert_int_equal(wsend(&vc, &ho, "80F0800708A000000333010101", NULL, NULL),
-			 SW_DATA_NOT_FOUND);
-	assert_int_equal(wsend(&vc, &ho, "80F0800708A000000151000000", NULL, NULL), SW_OK);
+	/* P1 80: the data field is ignored. */
+	assert_int_equal(wsend(&vc, &ho, "80F0800708A000000333010101", NULL, NULL), SW_OK);
 	assert_int_equal(wsend(&vc, &ho, "80F08007", NULL, NULL), SW_CONDITIONS);
 	assert_int_equal(wsend(&vc, &ho, "80F0800F", NULL, NULL), SW_OK);
 	assert_int_equal(wsend(&vc, &ho, "80F08007", NULL, NULL), SW_CONDITIONS);

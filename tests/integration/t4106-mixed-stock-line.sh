@@ -166,4 +166,4 @@ rc=$?
 set -e
 assert_eq "$rc" 1 "chip identify of an unknown stock: exit"
 assert_contains unknown.txt "^unknown atr 3B680000435056432D533032\$"
-echo "t4105 ok"
+echo "t4106 ok"
