@@ -772,4 +772,3 @@ keystore_has(const struct keystore *ks, const char *name)
 {
 	return find(ks, name) != NULL;
 }
-
