@@ -193,6 +193,8 @@ uint16_t vcard_fs_check_record(uint16_t ef, unsigned rec, const unsigned char *v
 int vcard_app_by_aid(const unsigned char *aid, size_t len);
 /* The same on this chip, whose ISD has its stock's AID. */
 int vcard_app_of(const struct vcard *vc, const unsigned char *aid, size_t len);
+/* 1 when the chip's stock carries the application (enum vcard_app_id; the ISD always). */
+int vcard_app_present(const struct vcard *vc, int app);
 /* The ISD's AID on this chip. */
 const unsigned char *vcard_isd_aid(const struct vcard *vc, size_t *len);
 

@@ -83,6 +83,14 @@ vcard_init_blank_stock(struct vcard *vc, const struct chip_profile *stock,
 	int r;
 
 	memset(vc, 0, sizeof *vc);
+	/* the chip emulates the SSSE, PBOC and transport applications: a stock may carry
+	 * some of them, nothing else */
+	for (size_t i = 0; i < stock->napps; i++)
+		if (vcard_app_by_aid(stock->apps[i].aid, stock->apps[i].aid_len) <= VCARD_APP_ISD)
+			return cp_err(CP_ERR_UNSUPPORTED,
+				      "stock %s: application '%s' is not one the virtual card "
+				      "emulates (SSSE, PBOC, transport)",
+				      stock->name, stock->apps[i].name);
 	vc->stock = *stock;
 	vc->stock.path = NULL;
 	vc->s.app = -1;

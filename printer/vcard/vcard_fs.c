@@ -84,6 +84,23 @@ vcard_isd_aid(const struct vcard *vc, size_t *len)
 }
 
 int
+vcard_app_present(const struct vcard *vc, int app)
+{
+	size_t len;
+	const unsigned char *aid;
+
+	if (app == VCARD_APP_ISD)
+		return 1;
+	if (app < 0 || app >= VCARD_NAPPS)
+		return 0;
+	aid = vcard_app_aid(app, &len);
+	for (size_t i = 0; i < vc->stock.napps; i++)
+		if (vc->stock.apps[i].aid_len == len && !memcmp(vc->stock.apps[i].aid, aid, len))
+			return 1;
+	return 0;
+}
+
+int
 vcard_app_of(const struct vcard *vc, const unsigned char *aid, size_t len)
 {
 	int app;
@@ -91,7 +108,8 @@ vcard_app_of(const struct vcard *vc, const unsigned char *aid, size_t len)
 	if (len == vc->stock.isd_aid_len && memcmp(aid, vc->stock.isd_aid, len) == 0)
 		return VCARD_APP_ISD;
 	app = vcard_app_by_aid(aid, len);
-	return app == VCARD_APP_ISD ? -1 : app; /* another stock's ISD AID */
+	/* another stock's ISD AID, or an application this stock does not carry */
+	return app == VCARD_APP_ISD || !vcard_app_present(vc, app) ? -1 : app;
 }
 
 /* Selection by DF name: exact, or a partial name of at least 5 bytes (7816-4 5.3.1). */
@@ -106,7 +124,7 @@ app_by_name(const struct vcard *vc, const unsigned char *name, size_t len)
 		size_t al;
 		const unsigned char *aid =
 			i == VCARD_APP_ISD ? vcard_isd_aid(vc, &al) : vcard_app_aid(i, &al);
-		if (len < al && memcmp(name, aid, len) == 0)
+		if (len < al && memcmp(name, aid, len) == 0 && vcard_app_present(vc, i))
 			return i;
 	}
 	return -1;

@@ -593,8 +593,15 @@ setup_stocks(struct daemon *d, const char *profiles, const char *const *names, s
 	}
 	for (size_t i = 0; i < d->nstocks; i++) {
 		struct vcard_stock *st = &d->stocks[i];
+		static const unsigned char probe_serial[VCARD_SERIAL_LEN];
 		if ((r = load_kmc(kmc_file, home, st->profile->kmc_key, st->kmc, &st->kmc_len)) < 0)
 			return cp_err_wrap(r, "stock %s: ", st->profile->name);
+		/* a chip of the stock can be made: its applications, its KMC for its keys */
+		r = vcard_init_blank_stock(&d->vc, st->profile, probe_serial, st->kmc, st->kmc_len);
+		vcard_release(&d->vc);
+		memset(&d->vc, 0, sizeof d->vc);
+		if (r < 0)
+			return r;
 		log_info("vcard", "stock %s: %s, %s keys, ATR of %zu bytes", st->profile->name,
 			 chip_scp_name(st->profile->scp), chip_div_name(st->profile->div),
 			 st->profile->atr_len);

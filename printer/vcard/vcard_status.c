@@ -216,7 +216,7 @@ vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped, struct vca
 		size_t el;
 
 		/* P1 80: the search criteria are ignored (§11.4.2.1). */
-		if (a->p1 == 0x40 && !app_matches(app, q, ql))
+		if ((a->p1 == 0x40 && !app_matches(app, q, ql)) || !vcard_app_present(vc, app))
 			continue;
 		el = registry_entry(vc, app,
 				    app == VCARD_APP_ISD ? vc->chip.card_lc : vc->chip.apps[app].lc,

@@ -801,6 +801,52 @@ test_scp02_stock(void **state)
 	chip_profile_free(st);
 }
 
+/* A stock that does not carry the transport application: its chip does not show it (SELECT,
+ * INSTALL, GET STATUS), and a stock naming an application the chip cannot emulate, or a KMC
+ * its diversification cannot use, makes no chip. */
+static void
+test_stock_applications(void **state)
+{
+	struct chip_profile st;
+	struct host ho = {0};
+	unsigned char out[300];
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	vcard_default_stock(&st);
+	st.napps = 2; /* ssse, pboc */
+	assert_int_equal(vcard_init_blank_stock(&vc, &st, serial, kmc, sizeof kmc), 0);
+	assert_int_equal(send_hex(&vc, "00A4040008A000000632010105", NULL, NULL),
+			 SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4040005A000000632", NULL, NULL), SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4040008A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000632010105000000", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_OK);
+	assert_null(memmem(out, n, "\xA0\x00\x00\x06\x32", 5));
+	assert_non_null(memmem(out, n, "\xA0\x00\x00\x03\x33", 5));
+	assert_non_null(memmem(out, n, "\x73\x78\x31\x2E", 4));
+	host_free(&ho);
+	vcard_release(&vc);
+
+	snprintf(st.apps[1].name, sizeof st.apps[1].name, "wallet");
+	memcpy(st.apps[1].aid, "\xA0\x00\x00\x09\x99\x01", 6);
+	st.apps[1].aid_len = 6;
+	assert_int_equal(vcard_init_blank_stock(&vc, &st, serial, kmc, sizeof kmc),
+			 CP_ERR_UNSUPPORTED);
+	assert_non_null(strstr(cp_errmsg(), "application 'wallet' is not one the virtual card"));
+	{
+		struct chip_profile *s02 = shipped_stock("cpvc-s02");
+		unsigned char kmc32[32] = {0};
+		assert_int_equal(vcard_init_blank_stock(&vc, s02, serial, kmc32, sizeof kmc32),
+				 CP_ERR_INVALID);
+		assert_non_null(strstr(cp_errmsg(), "emv needs a 2-key 3DES KMC"));
+		chip_profile_free(s02);
+	}
+}
+
 static void
 test_select_and_read_errors(void **state)
 {
@@ -1030,6 +1076,7 @@ main(void)
 		cmocka_unit_test(test_select_and_read_errors),
 		cmocka_unit_test(test_default_stock_is_shipped),
 		cmocka_unit_test(test_scp02_stock),
+		cmocka_unit_test(test_stock_applications),
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_random_commands),
 		cmocka_unit_test(test_pcscd_line_args),
