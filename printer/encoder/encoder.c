@@ -1162,11 +1162,11 @@ end_personalization(struct run *rn, const struct encoder_job *job)
 	uint16_t sw;
 	int r;
 
+	if (rn->inst_overflow)
+		return fail(rn, ENCODER_BAD_SCRIPT,
+			    "the script personalises more than %d applications",
+			    LC_MAX_TRANSITIONS - 1);
 	if (!nt) {
-		if (rn->inst_overflow)
-			return fail(rn, ENCODER_BAD_SCRIPT,
-				    "the script personalises more than %d applications",
-				    LC_MAX_TRANSITIONS - 1);
 		if ((r = lc_default_transitions((const unsigned char(*)[LC_AID_MAX])rn->inst_aids,
 						rn->inst_lens, rn->ninst, def,
 						LC_MAX_TRANSITIONS)) < 0)

@@ -118,6 +118,7 @@ struct vcard_session {
 	unsigned char status_p1; /* GET STATUS: the subset being listed, and */
 	int status_next;	 /* the next entry to give after 6310 (0: none pending) */
 	const unsigned char *fixed_challenge; /* tests: the next card challenge, or NULL */
+	size_t status_page;		      /* tests: a smaller GET STATUS page (0: 224) */
 };
 
 struct vcard {

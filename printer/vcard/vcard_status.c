@@ -221,7 +221,7 @@ vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped, struct vca
 		el = registry_entry(vc, app,
 				    app == VCARD_APP_ISD ? vc->chip.card_lc : vc->chip.apps[app].lc,
 				    tlv, e);
-		if (n + el > STATUS_MAX) {
+		if (n + el > (vc->s.status_page ? vc->s.status_page : STATUS_MAX)) {
 			vc->s.status_next = app;
 			vc->s.status_p1 = a->p1;
 			break;

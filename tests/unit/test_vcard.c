@@ -360,6 +360,19 @@ test_get_status(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80F24002054F005C0500", NULL, NULL), SW_WRONG_DATA);
 	/* "Next occurrence" without a 6310 before. */
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
+	/* Pages of one entry: 6310 (more data), then "next occurrence" until 9000; the ISD
+	 * has no next occurrence. */
+	vc.s.status_page = 40;
+	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_MORE_DATA);
+	assert_int_equal(n, 2 + 17 + 4 + 5 + 10);
+	assert_memory_equal(out + 4, vcard_aid_ssse, sizeof vcard_aid_ssse);
+	assert_int_equal(wsend(&vc, &ho, "80F28003024F0000", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_MORE_DATA);
+	assert_memory_equal(out + 4, vcard_aid_pboc, sizeof vcard_aid_pboc);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
+	assert_memory_equal(out + 4, vcard_aid_transport, sizeof vcard_aid_transport);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
+	vc.s.status_page = 0;
 	host_free(&ho);
 	vcard_release(&vc);
 }
