@@ -36,21 +36,22 @@ cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys c
 cardpipe chip profiles >profiles.txt || fail "chip profiles"
 assert_contains profiles.txt "^cpvc-s02  *SCP02 i=15 sl=03 div=emv "
 assert_contains profiles.txt "^cpvc-s03  *SCP03 i=70 sl=03 div=kdf3 "
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 8 --bad-share 0 >/dev/null 2>&1
+cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 12 --bad-share 0 >/dev/null 2>&1
 rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
 cardpipe ingest >/dev/null 2>&1 || fail "ingest"
 cardpipe prepare >/dev/null 2>&1 || fail "prepare"
 cardpipe perso >/dev/null 2>&1 || fail "perso"
 cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 6 ] || fail "only $n cards rendered"
+[ "$n" -ge 10 ] || fail "only $n cards rendered"
 
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 assert_contains "$run/vcard.log" "stock cpvc-s02: SCP02, emv keys"
 assert_contains "$run/vcard.log" "stock cpvc-s03: SCP03, kdf3 keys"
-cardpipe produce --line 1 >produce.txt 2>produce.err || { cat produce.err; fail "produce"; }
+# phase 1: 8 cards, both stocks known to produce
+cardpipe produce --line 1 --max-cards 8 >produce.txt 2>produce.err || { cat produce.err; fail "produce"; }
 produced=$(q "SELECT count(*) FROM card WHERE state = 'produced'")
-assert_eq "$produced" "$n" "every rendered card produced"
+assert_eq "$produced" 8 "8 cards produced"
 assert_eq "$(q "SELECT count(*) FROM production_attempt WHERE state = 'spoiled'")" 0 "no card spoiled"
 cardpipe db check >check.txt || { cat check.txt; fail "db check"; }
 
@@ -128,10 +129,33 @@ done
 echo "mixed batch: $n02 cards of cpvc-s02 (SCP02), $n03 of cpvc-s03 (SCP03)"
 cat "gp-$card.txt"
 
-# A chip whose ATR no profile knows: pcsc-encode with only the SCP03 profile refuses it
-# before sending anything (its sequence counter and life cycle stay as made).
+# phase 2: the same feeder, but produce knows only cpvc-s03: each cpvc-s02 chip is refused
+# by its ATR before anything is sent to it (never personalised by guessing), the others are
+# produced, and every card still ends produced.
 mkdir only03
 cp "$CARDPIPE_SRC/data/chip-profiles/cpvc-s03.ini" only03/
+ls "$run/vcard" >chips-before.txt
+CARDPIPE_ENCODER_CHIP_PROFILES=$PWD/only03 cardpipe produce --line 1 >produce2.txt 2>produce2.err ||
+	{ cat produce2.err; fail "produce phase 2"; }
+assert_eq "$(q "SELECT count(*) FROM card WHERE state = 'produced'")" "$n" "every card produced"
+assert_contains produce2.err "ATR 3B680000435056432D533032 matches no chip profile (this line knows cpvc-s03)"
+refused=0
+for f in $(ls "$run/vcard" | grep -vxF -f chips-before.txt); do
+	grep -q '^stock cpvc-s02$' "$run/vcard/$f" || continue
+	refused=$((refused + 1))
+	assert_contains "$run/vcard/$f" "^seq 0\$"
+	assert_contains "$run/vcard/$f" "^lifecycle 01\$"
+	# nothing but what the chip was made with (EF05 record 1, the card identifier)
+	! grep -q '^dgi \|^rec EF05 [2-7] \|^rec EF06 ' "$run/vcard/$f" ||
+		fail "refused chip $f was written to"
+	chip=110000D156000005${f%.card}
+	assert_eq "$(q "SELECT count(*) FROM card WHERE chip_id = '$chip'")" 0 "refused chip $f bound to no card"
+done
+[ "$refused" -ge 1 ] || fail "no cpvc-s02 chip was fed in phase 2"
+echo "phase 2: $refused cpvc-s02 chips refused untouched"
+
+# A chip whose ATR no profile knows: pcsc-encode with only the SCP03 profile refuses it
+# before sending anything (its sequence counter and life cycle stay as made).
 vctl() {
 	$PY - "$run/vcard.ctl" "$1" <<'PYEOF'
 import socket, sys
