@@ -675,6 +675,10 @@ adapt(struct run *rn, unsigned char *cmd, const struct encoder_cmd *ec, const ch
 	const struct chip_profile *p = rn->prof;
 	int is_gp = (cmd[0] & 0x80) && ec->len > 5;
 
+	if (is_gp && (size_t)cmd[4] + 5 > ec->len)
+		return fail(rn, ENCODER_BAD_SCRIPT, "%s: Lc %u is longer than the APDU (%zu bytes)",
+			    what, cmd[4], ec->len);
+
 	if (is_gp && cmd[1] == 0xE6 && cmd[2] == 0x20) {
 		size_t lc = cmd[4], l = lc >= 3 ? cmd[7] : 0;
 		if (lc < 3 || 3 + l > lc || !stock_has_app(p, cmd + 8, l))
