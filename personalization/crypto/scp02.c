@@ -1,5 +1,5 @@
 /*
- * scp02.c - GlobalPlatform SCP02, host and card sides (see scp02.h; perso-crypto.md section 2).
+ * scp02.c - GlobalPlatform SCP02, host and card sides (see scp02.h).
  */
 #include "personalization/crypto/scp02.h"
 
