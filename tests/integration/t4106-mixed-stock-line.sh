@@ -171,6 +171,7 @@ while not buf.endswith(b"\n"):
 print(buf.decode().strip())
 PYEOF
 }
+wait_empty # the last card of phase 2 left the reader: pcscd must have seen it go
 assert_eq "$(vctl "INSERT-NEW 00000000000002F1 cpvc-s02")" "OK 110000D15600000500000000000002F1" "a new cpvc-s02 chip"
 echo 404142434445464748494A4B4C4D4E4F >kmc.hex
 chmod 600 kmc.hex
