@@ -28,6 +28,7 @@ struct parse {
 	const char *text; /* the rest of the text the reader gives inih */
 	int line;	  /* the line inih is at */
 	int err;	  /* the first error */
+	int err_line;	  /* and its line (0: none) */
 	char msg[400];
 	unsigned seen; /* bit per key of the table */
 	int mask_len;  /* -1: no atr_mask */
@@ -170,6 +171,7 @@ perr(struct parse *ps, const char *section, const char *key, const char *fmt, ..
 	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
 	ps->err = CP_ERR_FORMAT;
+	ps->err_line = ps->line;
 	if (ps->line > 0)
 		snprintf(ps->msg, sizeof ps->msg, "%s:%d: [%s] %s: %s", ps->path, ps->line, section,
 			 key, reason);
@@ -437,6 +439,7 @@ reader(char *str, int num, void *stream)
 	if (n > LINE_LIMIT || n + 1 > (size_t)num) {
 		if (!ps->err) {
 			ps->err = CP_ERR_FORMAT;
+			ps->err_line = ps->line;
 			snprintf(ps->msg, sizeof ps->msg, "%s:%d: line longer than %d bytes",
 				 ps->path, ps->line, LINE_LIMIT);
 		}
@@ -536,7 +539,8 @@ chip_profile_parse(const char *path, const char *text, struct chip_profile **out
 	memcpy(p->name, base, n);
 	p->store_enc = CHIP_STORE_ENC_APPLICATION;
 	r = ini_parse_stream(reader, &ps, on_entry, &ps);
-	if (!ps.err && r > 0) {
+	/* a syntax error inih found before the first error of ours is the one to report */
+	if (r > 0 && (!ps.err || (ps.err_line > 0 && r < ps.err_line))) {
 		ps.line = r;
 		ps.err = CP_ERR_FORMAT;
 		snprintf(ps.msg, sizeof ps.msg,

@@ -237,6 +237,14 @@ test_malformed(void **state)
 		longline[sizeof longline - 1] = '\0';
 		assert_int_equal(chip_profile_parse("p.ini", longline, &p), CP_ERR_FORMAT);
 		assert_non_null(strstr(cp_errmsg(), "p.ini:2: line longer than 198 bytes"));
+		/* the first error in the file is the one reported, whoever found it */
+		assert_int_equal(
+			chip_profile_parse("p.ini", "[stock]\nnonsense\n[isd]\nkvn = 99\n", &p),
+			CP_ERR_FORMAT);
+		assert_non_null(strstr(cp_errmsg(), "p.ini:2: syntax error"));
+		assert_int_equal(chip_profile_parse("p.ini", "[isd]\nkvn = 99\nnonsense\n", &p),
+				 CP_ERR_FORMAT);
+		assert_non_null(strstr(cp_errmsg(), "p.ini:2: [isd] kvn: '99'"));
 		assert_int_equal(chip_profile_parse("/d/Bad Name.ini", good, &p), CP_ERR_FORMAT);
 		assert_non_null(strstr(cp_errmsg(), "file name is its stock's name"));
 	}
