@@ -69,7 +69,6 @@ const struct config_key config_keys[] = {
 	{ "keys.component_files", CFG_STR, "keys/component-1.key:keys/component-2.key", "':'-separated files holding the custodians' LMK components (0600, service user only)" },
 	{ "keys.bank_sm4", CFG_STR, "", "banks whose issuer master keys MK-AC/SMI/SMC are SM4 (the others are 3DES)" },
 	{ "keys.audit_key_file", CFG_PATH, "keys/audit.key", "the audit key until the first key ceremony seals it into the key store as 'audit.chain' (0600; docs/audit.md)" },
-	{ "keys.gp_scheme", CFG_STR, "kdf3", "chip static SCP03 keys from the KMC: kdf3 (AES key 'kmc') or emv (3DES key 'kmc-emv')" },
 
 	/* perso (docs/perso-script-format.md) */
 	{ "perso.batch_cards", CFG_INT, "1000", "most cards in one sealed batch file (memory stays flat)" },
@@ -116,6 +115,8 @@ const struct config_key config_keys[] = {
 	/* encoder */
 	{ "encoder.reader", CFG_STR, "Virtual PCD", "PC/SC reader name (a prefix is enough)" },
 	{ "encoder.timeout_ms", CFG_INT, "10000", "how long to wait for a card in the reader" },
+	{ "encoder.chip_profiles", CFG_PATH, "", "folder of chip profiles, one *.ini per card stock (empty: the shipped data/chip-profiles; docs/chip-profiles.md)" },
+	{ "encoder.card_stocks", CFG_STR, "cpvc-s03", "the stocks the emulated line's feeder holds, ':'-separated chip profile names; the virtual card takes them in turn" },
 
 	/* dispatch */
 	{ "dispatch.s10_prefix", CFG_STR, "EK", "UPU S10 service indicator for mailed cards" },
