@@ -85,3 +85,21 @@ cardno_validate(const char *s)
 			      s[8] > 0x20 && s[8] < 0x7f ? s[8] : '?', want);
 	return 0;
 }
+
+int
+cardno_validate_an9(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != CARDNO_LEN)
+		return cp_err(CP_ERR_INVALID, "card number has %zu characters, expected %d", n,
+			      CARDNO_LEN);
+	for (size_t i = 0; i < n; i++)
+		if (cardno_value(s[i]) < 0)
+			return cp_err(
+				CP_ERR_INVALID,
+				"card number character %zu is not a digit or a capital letter "
+				"A-Z",
+				i + 1);
+	return 0;
+}

@@ -33,8 +33,8 @@ static void
 test_garbage_is_not_an_amount(void **state)
 {
 	static const char *const bad[] = {
-		"abc", "0x10", "12.5", "12,5", "-5", "+5", " 5", "5 ", "1e3", "", "5fen", "¥5",
-		"１２", "5\n", "0X1F", "NaN", "inf", "--1", "=1+1",
+		"abc",	"0x10", "12.5", "12,5", "-5",	"+5",  " 5",  "5 ",  "1e3",  "",
+		"5fen", "¥5",	"１２", "5\n",	"0X1F", "NaN", "inf", "--1", "=1+1",
 	};
 	long long v;
 
