@@ -276,6 +276,8 @@ test_events(void **state)
 
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
 	dispatch_result_release(&res);
+	/* the events come in the days after dispatch: none may be dated after today */
+	setenv("CARDPIPE_NOW", "2026-12-02T20:00:00+08:00", 1);
 	{
 		struct dispatch_card c;
 
@@ -328,7 +330,7 @@ test_events(void **state)
 		fclose(f);
 		assert_int_equal(n, 0);
 		free(text);
-		setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+		setenv("CARDPIPE_NOW", "2026-12-02T20:00:00+08:00", 1);
 	}
 
 	/* a carrier file: good lines apply together, bad ones are reported */
@@ -458,6 +460,74 @@ fixture_main(int argc, char **argv)
 	return 0;
 }
 
+/* Carrier events: a date after today (2099) or before the card was dispatched is refused;
+ * a quoted note with a comma stays one field; a hostile key or note is a bad line. */
+static void
+test_event_dates_and_notes(void **state)
+{
+	struct fixture_env *e = *state;
+	struct dispatch_result res;
+	struct delivery_file_result dr;
+	char c0[10], c1[10], c2[10], c5[10], *file, *text, *out = NULL;
+	size_t outlen = 0;
+	FILE *err = open_memstream(&out, &outlen);
+
+	fixture_card_no(0, c0);
+	fixture_card_no(1, c1);
+	fixture_card_no(2, c2);
+	fixture_card_no(5, c5);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	setenv("CARDPIPE_NOW", "2026-11-30T12:00:00+08:00", 1);
+
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, "2099-01-01", NULL),
+			 CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "after today"));
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, "2026-11-01", NULL),
+			 CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "before the card was dispatched"));
+	assert_int_equal(stage_dispatch_handed_out(e->cfg, e->reg, c1, "2099-01-01"),
+			 CP_ERR_INVALID);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+					     "'delivered' AND method <> 'instant'"),
+			 0);
+
+	file = fs_join(e->home, "carrier.csv");
+	text = xasprintf("%s,delivered,2099-12-31,future\n"
+			 "%s,delivered,2020-01-01,before the application\n"
+			 "%s,delivered,2026-11-29,\"left with neighbour, flat 3\"\n"
+			 "%s,returned,2026-11-30,refused,by,the,addressee\n"
+			 "=1+1,delivered\n"
+			 "%s,returned,2026-11-30,\"say \"\"no\"\"\n"
+			 "%s,returned,2026-11-30,\"gone \xf0\x9f\x98\x80\"\n",
+			 c0, c0, c1, c2, c5, c5);
+	assert_int_equal(fs_write_atomic(file, text, strlen(text), 0600), 0);
+	free(text);
+	assert_int_equal(stage_dispatch_delivery_file(e->cfg, e->reg, file, err, &dr), 0);
+	fclose(err);
+	assert_int_equal(dr.delivered, 1);
+	assert_int_equal(dr.returned, 0);
+	assert_int_equal(dr.bad, 6);
+	assert_non_null(strstr(out, "carrier.csv:1: "));
+	assert_non_null(strstr(out, "after today"));
+	assert_non_null(strstr(out, "carrier.csv:2: "));
+	assert_non_null(strstr(out, "carrier.csv:4: too many fields"));
+	assert_non_null(strstr(out, "carrier.csv:6: a quoted field is not closed"));
+	assert_non_null(strstr(out, "carrier.csv:7: NOTE"));
+	{
+		char *sql = xasprintf("SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = "
+				      "d.card_id WHERE c.card_no = '%s' AND d.event_detail = 'left "
+				      "with neighbour, flat 3' AND substr(d.delivered_at, 1, 10) = "
+				      "'2026-11-29'",
+				      c1);
+
+		assert_int_equal(fixture_int(e->reg, sql), 1);
+		free(sql);
+	}
+	free(out);
+	free(file);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,6 +541,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_stopped_run_converges, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_event_dates_and_notes, setup,
+						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_instant_and_counter, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_undispatchable_cards_are_skipped, setup,
