@@ -121,9 +121,9 @@ sla_file(struct registry *reg, const struct config *cfg, const char *dir, const 
 		return r;
 	r = buf_appendf(&b, "date,app_type,on_time,at_risk,breached,due_today,on_track\r\n");
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = buf_appendf(&b, "%s,%s,%lld,%lld,%lld,%lld,%lld\r\n", day, v[i].app_type,
-				v[i].on_time, v[i].at_risk, v[i].breached, v[i].due_today,
-				v[i].on_track);
+		r = csv_field(&b, day, CSV_NEXT) ?: csv_field(&b, v[i].app_type, CSV_NEXT)
+			?: buf_appendf(&b, "%lld,%lld,%lld,%lld,%lld\r\n", v[i].on_time,
+				       v[i].at_risk, v[i].breached, v[i].due_today, v[i].on_track);
 	name = xasprintf("sla-%s.csv", day);
 	if (r == 0)
 		r = write_file(dir, name, b.data, b.len);

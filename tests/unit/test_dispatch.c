@@ -22,6 +22,7 @@
 #include "stages/dispatch.h"
 #include "stages/manifest.h"
 
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -160,6 +161,56 @@ test_manifest_contents(void **state)
 		assert_int_equal(sum, 9);
 	}
 	free(data);
+}
+
+/* Formula cells (OWASP CSV injection) in the post's manifest, the district summary, the
+ * pickup and employer lists: written as "'=...", never as a bare formula. */
+static void
+test_outputs_neutralise_formulas(void **state)
+{
+	static const char *const files[] = {"mail-manifest.csv", "mail-districts.csv",
+					    "pickup-*.csv", "employer-*.csv"};
+	struct fixture_env *e = *state;
+	struct dispatch_result res;
+
+	assert_int_equal(fixture_exec(e->reg, "UPDATE application SET name = '=1+1', address = "
+					      "'@SUM(A1:A9)', district = '-2+3', employer_name "
+					      "= '+cmd|'' /C calc''!A0'"),
+			 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *pat = outfile(e, "20261126-01", files[i]);
+		glob_t g;
+
+		assert_int_equal(glob(pat, 0, NULL, &g), 0);
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			unsigned char *data;
+			size_t len;
+			const char *s;
+
+			assert_int_equal(fs_read_file(g.gl_pathv[k], 1 << 20, &data, &len), 0);
+			s = (const char *)data;
+			/* no cell (after a comma or at a line start) opens with a formula */
+			for (const char *q = s; *q; q++)
+				if ((q == s || q[-1] == ',' || q[-1] == '\n') &&
+				    (*q == '=' || *q == '+' || *q == '-' || *q == '@'))
+					fail_msg("%s: a cell starts with '%c': %.40s",
+						 g.gl_pathv[k], *q, q);
+			if (strstr(files[i], "districts"))
+				assert_non_null(strstr(s, "\"'-2+3\","));
+			else if (strstr(files[i], "employer"))
+				assert_non_null(strstr(s, "\"'+cmd|' /C calc'!A0\""));
+			else
+				assert_non_null(strstr(s, "\"'=1+1\""));
+			if (!strcmp(files[i], "mail-manifest.csv"))
+				assert_non_null(strstr(s, "\"'@SUM(A1:A9)\""));
+			free(data);
+		}
+		assert_true(g.gl_pathc > 0);
+		globfree(&g);
+		free(pat);
+	}
 }
 
 static void
@@ -535,6 +586,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_run_dispatches_every_card, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_contents, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_outputs_neutralise_formulas, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_gb18030_and_masked_mobile, setup,
 						fixture_env_teardown),
