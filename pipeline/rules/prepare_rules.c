@@ -271,6 +271,19 @@ mobile_valid(const char *s)
 	return all_digits(s, 11) && s[0] == '1' && s[1] >= '3' && s[1] <= '9';
 }
 
+/* any phone number (the XSDs' MobileValue): +?[0-9][0-9 -]{0,23} */
+static int
+phone_shaped(const char *s)
+{
+	size_t n;
+
+	s += *s == '+';
+	n = strlen(s);
+	if (n < 1 || n > 24 || !isdigit((unsigned char)*s))
+		return 0;
+	return strspn(s, "0123456789 -") == n;
+}
+
 static int
 bank_known(const struct rules_ctx *rc, const char *bank)
 {
@@ -348,6 +361,8 @@ static const struct text_field {
 	{"name", offsetof(struct app_record, name), TEXT_NAME, 50},
 	{"address", offsetof(struct app_record, address), TEXT_LINE, 100},
 	{"guardian_name", offsetof(struct app_record, guardian_name), TEXT_NAME, 50},
+	{"guardian_id_type", offsetof(struct app_record, guardian_id_type), TEXT_CODE, 16},
+	{"guardian_id_number", offsetof(struct app_record, guardian_id_number), TEXT_CODE, 32},
 	{"guardian_proof", offsetof(struct app_record, guardian_proof), TEXT_LINE, 100},
 	{"employer_name", offsetof(struct app_record, employer_name), TEXT_LINE, 100},
 };
@@ -683,6 +698,13 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 	}
 	if (!empty(rec->branch) && (check_branch(rc, rec->branch, v) < 0 || v->code))
 		return 0;
+	/* given though not needed, they are still printed: the same shapes */
+	if (!mail && rec->postal_code && !all_digits(rec->postal_code, 6))
+		return fail(v, "postal-code-invalid", "postal_code", "postal code is not 6 digits");
+	if (!mail && rec->mobile && !phone_shaped(rec->mobile))
+		return fail(v, "mobile-invalid", "mobile",
+			    "mobile is not a phone number (digits, spaces and '-', an optional "
+			    "leading '+', at most 24 characters)");
 
 	/* the name: GB18030 (drawability is a hold, rules_judge_hold) */
 	if (check_name_encoding(rc, rec->name, v) < 0 || v->code)

@@ -843,6 +843,22 @@ test_channel_ref_and_outlet_bounded(void **s)
 	REJECTED("field-charset", "outlet");
 }
 static void
+test_pickup_contact_fields_still_shaped(void **s)
+{
+	rec.delivery = S("pickup");
+	rec.branch = S("CCB-110108-012");
+	rec.address = NULL;
+	rec.postal_code = S("=1+1");
+	REJECTED("postal-code-invalid", "postal_code");
+	rec.postal_code = NULL;
+	rec.mobile = S("@SUM(A1)");
+	REJECTED("mobile-invalid", "mobile");
+	rec.mobile = S("+852 9123-4567");
+	ACCEPTED();
+	rec.guardian_id_number = S("-1+1");
+	REJECTED("field-charset", "guardian_id_number");
+}
+static void
 test_codes_checked_against_tables(void **s)
 {
 	rec.ethnicity = S("57");
@@ -995,6 +1011,7 @@ main(void)
 		T(test_names_of_minorities_and_foreigners_accepted),
 		T(test_long_name_rejected),
 		T(test_channel_ref_and_outlet_bounded),
+		T(test_pickup_contact_fields_still_shaped),
 		T(test_codes_checked_against_tables),
 		T(test_transport_balance_garbage_rejected),
 		T(test_transport_balance_over_maximum_rejected),
