@@ -29,12 +29,14 @@ static const char usage[] =
 	"               report per bank (every bank of banks.cooperating, and any other bank\n"
 	"               with events): <BANK>-<day>.xml and .csv, each with a detached signature\n"
 	"               <file>.sig; refunds-<day>.csv (damaged-card replacements with a transport\n"
-	"               balance, due in reconcile.refund_days natural days, manual item 46);\n"
+	"               balance, due in reconcile.refund_days natural days, manual item 46; a\n"
+	"               balance outside 1..reconcile.max_refund_fen fen stops the run, exit 3);\n"
 	"               sla-<day>.csv; signing-key.pub.pem. Running it again rewrites the same\n"
 	"               figures.\n"
 	"verify FILE    check FILE.sig over FILE (an .xml or .csv report), then recount the\n"
-	"               report against the registry; exits 0 when both hold, 3 otherwise,\n"
-	"               listing every difference\n"
+	"               report against the registry and check its refunds (each within\n"
+	"               reconcile.max_refund_fen, summed without overflow to the stated total);\n"
+	"               exits 0 when all hold, 3 otherwise, listing every difference\n"
 	"sla            print the SLA figures of the day per application type: completed on\n"
 	"               time, at risk (open, due within sla.at_risk_days), breached, due today,\n"
 	"               on track\n"
@@ -55,7 +57,7 @@ static const char usage[] =
 	"  openssl dgst -sm3 -verify signing-key.pub.pem -signature ICBC-2026-11-26.xml.sig \\\n"
 	"      ICBC-2026-11-26.xml\n"
 	"Configuration: reconcile.signature (sm2, ecdsa-p256, rsa-pss), reconcile.signing_key,\n"
-	"reconcile.refund_days, sla.at_risk_days, banks.cooperating.\n";
+	"reconcile.refund_days, reconcile.max_refund_fen, sla.at_risk_days, banks.cooperating.\n";
 
 static int
 do_sla(struct cp_ctx *ctx, struct registry *reg, const char *day)

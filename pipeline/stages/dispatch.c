@@ -370,12 +370,31 @@ single(struct registry *reg, const char *key, const char *event, const char *dat
 	return r;
 }
 
+/* The key and note (or reason) of an event are bounded text; the message says what is
+ * wrong. */
+static int
+check_line_text(const char *key, const char *note)
+{
+	struct text_problem tp;
+
+	if (text_check(key, TEXT_CODE, 32, &tp) < 0)
+		return cp_err(CP_ERR_INVALID, "KEY %s (card number or S10 tracking number)",
+			      tp.why);
+	if (note && text_check(note, TEXT_LINE, 200, &tp) < 0)
+		return cp_err(CP_ERR_INVALID, "NOTE %s%s (at character %zu, U+%04X)", tp.why,
+			      tp.too_long ? ": at most 200 characters" : "", tp.at, tp.cp);
+	return 0;
+}
+
 int
 stage_dispatch_return(struct config *cfg, struct registry *reg, const char *key, const char *reason)
 {
 	char at[32];
+	int r;
 
 	event_time(NULL, at, sizeof(at));
+	if (reason && reason[0] && (r = check_line_text(key, reason)) < 0)
+		return r;
 	return single(reg, key, "returned", NULL, at, reason && reason[0] ? reason : "returned");
 }
 
@@ -398,7 +417,8 @@ stage_dispatch_delivered(struct config *cfg, struct registry *reg, const char *k
 	char at[32];
 	int r;
 
-	if ((r = event_time(date, at, sizeof(at))) < 0)
+	if ((r = event_time(date, at, sizeof(at))) < 0 ||
+	    (detail && detail[0] && (r = check_line_text(key, detail)) < 0))
 		return r;
 	return single(reg, key, "delivered", date, at, detail && detail[0] ? detail : "delivered");
 }
@@ -471,21 +491,6 @@ split_fields(char *s, char **f, int max, int *nf, const char **why)
 			return 0;
 		s++;
 	}
-}
-
-/* The key and note of a carrier line are bounded text; the message says what is wrong. */
-static int
-check_line_text(const char *key, const char *note)
-{
-	struct text_problem tp;
-
-	if (text_check(key, TEXT_CODE, 32, &tp) < 0)
-		return cp_err(CP_ERR_INVALID, "KEY %s (card number or S10 tracking number)",
-			      tp.why);
-	if (note && text_check(note, TEXT_LINE, 200, &tp) < 0)
-		return cp_err(CP_ERR_INVALID, "NOTE %s%s (at character %zu, U+%04X)", tp.why,
-			      tp.too_long ? ": at most 200 characters" : "", tp.at, tp.cp);
-	return 0;
 }
 
 int

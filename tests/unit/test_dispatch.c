@@ -539,6 +539,10 @@ test_event_dates_and_notes(void **state)
 	assert_non_null(strstr(cp_errmsg(), "before the card was dispatched"));
 	assert_int_equal(stage_dispatch_handed_out(e->cfg, e->reg, c1, "2099-01-01"),
 			 CP_ERR_INVALID);
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, NULL, "fine\r\n=1+1"),
+			 CP_ERR_INVALID);
+	assert_int_equal(stage_dispatch_return(e->cfg, e->reg, c1, "gone \xe2\x80\xae"),
+			 CP_ERR_INVALID);
 	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
 					     "'delivered' AND method <> 'instant'"),
 			 0);
