@@ -17,7 +17,7 @@ quote(const char *s, char *out, size_t outsz)
 {
 	size_t o = 0, i;
 
-	for (i = 0; s[i] && o + 8 < outsz && i < 40; i++) {
+	for (i = 0; i < 40 && s[i] && o + 8 < outsz; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)

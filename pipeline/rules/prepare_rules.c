@@ -373,7 +373,7 @@ shown(const char *s, char *out, size_t outsz)
 {
 	size_t o = 0, i;
 
-	for (i = 0; s[i] && i < 40 && o + 8 < outsz; i++) {
+	for (i = 0; i < 40 && s[i] && o + 8 < outsz; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
@@ -381,11 +381,17 @@ shown(const char *s, char *out, size_t outsz)
 		else
 			out[o++] = (char)c;
 	}
-	/* never end inside a UTF-8 sequence */
-	while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-		o--;
-	if (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
-		o--;
+	if (s[i]) {
+		/* cut short: never end inside a UTF-8 sequence */
+		size_t k = o;
+		unsigned char lead;
+
+		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+			k--;
+		lead = k > 0 ? (unsigned char)out[k - 1] : 0;
+		if (lead >= 0xc0 && o - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u))
+			o = k - 1;
+	}
 	out[o] = '\0';
 	if (s[i] && o + 4 < outsz)
 		strcat(out, "...");

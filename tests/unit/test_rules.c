@@ -735,6 +735,9 @@ test_district_path_rejected(void **s)
 	REJECTED("district-unknown", "district");
 	rec.district = S("310101"); /* Shanghai */
 	REJECTED("district-unknown", "district");
+	rec.district = S("东城区"); /* the name, not the code: quoted whole in the message */
+	REJECTED("district-unknown", "district");
+	assert_non_null(strstr(v.detail, "'东城区'"));
 }
 static void
 test_all_sixteen_districts_accepted(void **s)
@@ -762,6 +765,10 @@ test_branch_markup_rejected(void **s)
 	REJECTED("branch-unknown", "branch");
 	rec.branch = S("ICBC-110101-001 ");
 	REJECTED("branch-unknown", "branch");
+	rec.branch = S("网点网点网点网点网点网点网点网点网点网点网点网点网点网点网点");
+	REJECTED("branch-unknown", "branch");
+	/* cut on a character boundary: 13 characters (39 bytes), then "..." */
+	assert_non_null(strstr(v.detail, "'网点网点网点网点网点网点网...'"));
 	rec.branch = S("BOB-110119-040");
 	ACCEPTED();
 }
