@@ -413,12 +413,8 @@ check_text(const struct text_field *tf, const char *val, struct verdict *v)
 		return fail(v, !strcmp(tf->name, "name") ? "name-encoding" : "field-charset",
 			    tf->name, "%s is not valid UTF-8 at character %zu", tf->name, tp.at);
 	shown(val, q, sizeof(q));
-	return fail(v,
-		    tf->cls == TEXT_NAME && tp.cp >= 0x20 && !(tp.cp >= 0x7f && tp.cp <= 0x9f)
-			    ? "name-charset"
-			    : "field-charset",
-		    tf->name, "%s '%s' %s: U+%04X at character %zu", tf->name, q, tp.why, tp.cp,
-		    tp.at);
+	return fail(v, tf->cls == TEXT_NAME ? "name-charset" : "field-charset", tf->name,
+		    "%s '%s' %s: U+%04X at character %zu", tf->name, q, tp.why, tp.cp, tp.at);
 }
 
 /* 1 when s has the shape of pattern: 'A' a capital letter, '9' a digit, else itself. */
