@@ -55,8 +55,9 @@ text_char_allowed(unsigned cp, enum text_class cls)
 		return cjk_ideograph(cp) || latin_letter(cp) || private_use(cp) || cp == ' ' ||
 		       cp == 0xb7 || cp == '-' || cp == '\'' || cp == '.' || cp == ',';
 	case TEXT_LINE:
-		return in(cp, 0x20, 0x7e) || latin_letter(cp) || cp == 0xb7 ||
-		       in(cp, 0x2010, 0x2027) ||
+		/* no '<' '>': nothing that reads as markup where text ends up in HTML */
+		return (in(cp, 0x20, 0x7e) && cp != '<' && cp != '>') || latin_letter(cp) ||
+		       cp == 0xb7 || in(cp, 0x2010, 0x2027) ||
 		       (in(cp, 0x3000, 0x303f) && cp != 0x3030 && cp != 0x303d) ||
 		       in(cp, 0xff01, 0xff5e) || cjk_ideograph(cp);
 	case TEXT_CODE:

@@ -16,7 +16,7 @@ enum text_class {
 	 * '\'', '.' or ','. No digits, symbols, emoji, controls. */
 	TEXT_NAME,
 	/* one line of text (address, proof of guardianship, employer name, reference):
-	 * printable ASCII, Latin-1 and Latin Extended-A letters, '·', general punctuation
+	 * printable ASCII but '<' and '>', Latin-1 and Latin Extended-A letters, '·', general punctuation
 	 * U+2010-U+2027, CJK punctuation U+3000-U+303F, fullwidth forms U+FF01-U+FF5E, CJK
 	 * ideographs. No controls, line or paragraph separators, bidirectional or zero-width
 	 * formatting, private use, emoji or other symbols. */

@@ -458,7 +458,7 @@ check_fields(const struct rules_ctx *rc, const struct app_record *rec, struct ve
 		return fail(v, "field-invalid", "ethnicity",
 			    "ethnicity '%s' is not a GB 3304 code (01-56, 97, 98)", q);
 	}
-	if (rec->nationality && !code_shaped(rec->nationality, "AAA")) {
+	if (rec->nationality && id_country_numeric(rec->nationality) < 0) {
 		shown(rec->nationality, q, sizeof(q));
 		return fail(v, "field-invalid", "nationality",
 			    "nationality '%s' is not an ISO 3166-1 alpha-3 code", q);

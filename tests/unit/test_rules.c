@@ -719,6 +719,8 @@ test_address_with_newline_or_emoji_rejected(void **s)
 	rec.address = S("北京市东城区\xe2\x80\xae"
 			"1号"); /* U+202E right-to-left override */
 	REJECTED("field-charset", "address");
+	rec.address = S("<script>alert(1)</script>");
+	REJECTED("field-charset", "address");
 }
 static void
 test_address_with_quotes_and_comma_accepted(void **s)
@@ -872,6 +874,8 @@ test_codes_checked_against_tables(void **s)
 	REJECTED("field-invalid", "ethnicity");
 	rec.ethnicity = S("97");
 	rec.nationality = S("chn");
+	REJECTED("field-invalid", "nationality");
+	rec.nationality = S("XYZ"); /* not assigned */
 	REJECTED("field-invalid", "nationality");
 	rec.nationality = S("CHN");
 	ACCEPTED();
