@@ -76,6 +76,35 @@ free_banks(struct rules_ctx *rc)
 	free(rc->banks);
 	rc->banks = NULL;
 	rc->nbanks = 0;
+	for (size_t i = 0; i < rc->nbranches; i++)
+		free(rc->branches[i]);
+	free(rc->branches);
+	rc->branches = NULL;
+	rc->nbranches = 0;
+}
+
+static int branch_shaped(const struct rules_ctx *rc, const char *branch);
+
+/* banks.branches: the configured pickup branches, each of the form check_branch() wants. */
+static int
+load_branches(struct rules_ctx *rc, const struct config *cfg)
+{
+	char *copy = xstrdup(config_str(cfg, "banks.branches")), *tok, *save = NULL;
+	int r = 0;
+
+	for (tok = strtok_r(copy, ", ", &save); tok && r == 0; tok = strtok_r(NULL, ", ", &save)) {
+		if (!branch_shaped(rc, tok)) {
+			r = cp_err(CP_ERR_CONFIG,
+				   "banks.branches: '%.40s' is not BANK-DISTRICT-NNN of a bank in "
+				   "banks.cooperating and one of Beijing's 16 districts",
+				   tok);
+			break;
+		}
+		rc->branches = xrealloc(rc->branches, (rc->nbranches + 1) * sizeof(*rc->branches));
+		rc->branches[rc->nbranches++] = xstrdup(tok);
+	}
+	free(copy);
+	return r;
 }
 
 int
@@ -122,6 +151,8 @@ rules_init(struct rules_ctx *rc, const struct config *cfg, long today)
 		goto fail;
 	}
 
+	if ((r = load_branches(rc, cfg)) < 0)
+		goto fail;
 	rc->max_refund_fen = config_int(cfg, "reconcile.max_refund_fen");
 	if (rc->max_refund_fen < 0 || rc->max_refund_fen > 999999999999LL) {
 		r = cp_err(CP_ERR_CONFIG,
@@ -480,24 +511,39 @@ check_fields(const struct rules_ctx *rc, const struct app_record *rec, struct ve
 	return 0;
 }
 
-/* A pickup branch: BANK-DISTRICT-NNN, a cooperating bank's outlet in a Beijing district. */
+/* 1 for BANK-DISTRICT-NNN: a cooperating bank's outlet 001-999 in a Beijing district. */
+static int
+branch_shaped(const struct rules_ctx *rc, const char *branch)
+{
+	const char *d1 = strchr(branch, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+	char bank[17], dist[8];
+	size_t bl = d1 ? (size_t)(d1 - branch) : 0;
+
+	if (!d1 || !d2 || bl == 0 || bl >= sizeof(bank) || d2 - d1 - 1 != 6 ||
+	    !code_shaped(d2 + 1, "999") || !strcmp(d2 + 1, "000"))
+		return 0;
+	memcpy(bank, branch, bl);
+	bank[bl] = '\0';
+	memcpy(dist, d1 + 1, 6);
+	dist[6] = '\0';
+	return bank_known(rc, bank) && beijing_district(dist);
+}
+
+/* A pickup branch: one of banks.branches when that table is configured, else any code of
+ * the branch form. */
 static int
 check_branch(const struct rules_ctx *rc, const char *branch, struct verdict *v)
 {
-	const char *d1 = strchr(branch, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
-	char bank[17], dist[8], q[200];
-	size_t bl = d1 ? (size_t)(d1 - branch) : 0;
+	char q[200];
 
-	if (d1 && d2 && bl > 0 && bl < sizeof(bank) && d2 - d1 - 1 == 6 &&
-	    code_shaped(d2 + 1, "999") && strcmp(d2 + 1, "000")) {
-		memcpy(bank, branch, bl);
-		bank[bl] = '\0';
-		memcpy(dist, d1 + 1, 6);
-		dist[6] = '\0';
-		if (bank_known(rc, bank) && beijing_district(dist))
-			return 0;
-	}
+	if (rc->nbranches ? in_list(branch, (const char *const *)rc->branches, rc->nbranches)
+			  : branch_shaped(rc, branch))
+		return 0;
 	shown(branch, q, sizeof(q));
+	if (rc->nbranches)
+		return fail(v, "branch-unknown", "branch",
+			    "branch '%s' is not one of the %zu branches of banks.branches", q,
+			    rc->nbranches);
 	return fail(v, "branch-unknown", "branch",
 		    "branch '%s' is not BANK-DISTRICT-NNN (e.g. ICBC-110101-001) of a bank in "
 		    "banks.cooperating and one of Beijing's 16 districts",

@@ -28,6 +28,8 @@ struct fontset;
 struct rules_ctx {
 	char **banks; /* banks.cooperating */
 	size_t nbanks;
+	char **branches; /* banks.branches; none: any BANK-DISTRICT-NNN */
+	size_t nbranches;
 	struct photo_limits photo;
 	int photo_warn;		  /* photo.on_failure = warn */
 	int minor_years;	  /* prepare.minor_age (item 38: 18) */

@@ -775,6 +775,30 @@ test_branch_markup_rejected(void **s)
 	ACCEPTED();
 }
 static void
+test_branch_table_when_configured(void **s)
+{
+	struct config *c = config_new();
+	struct rules_ctx keep = rc;
+
+	assert_int_equal(
+		config_set(c, "banks.branches", "ICBC-110101-001, BOB-110119-040", CFG_CLI), 0);
+	assert_int_equal(rules_init(&rc, c, day("2026-11-26")), 0);
+	assert_int_equal(rc.nbranches, 2);
+	rec.delivery = S("pickup");
+	rec.branch = S("BOB-110119-040");
+	ACCEPTED();
+	rec.branch = S("ICBC-110101-002"); /* well formed, but not a branch of the table */
+	REJECTED("branch-unknown", "branch");
+	assert_non_null(strstr(v.detail, "banks.branches"));
+	rules_release(&rc);
+	rc = keep;
+	assert_int_equal(config_set(c, "banks.branches", "ICBC-110101-001,<b>ICBC</b>", CFG_CLI),
+			 0);
+	assert_int_equal(rules_init(&keep, c, day("2026-11-26")), CP_ERR_CONFIG);
+	keep = rc;
+	config_free(c);
+}
+static void
 test_old_card_formula_rejected(void **s)
 {
 	rec.app_type = S("replace-lost");
@@ -1016,6 +1040,7 @@ main(void)
 		T(test_district_path_rejected),
 		T(test_all_sixteen_districts_accepted),
 		T(test_branch_markup_rejected),
+		T(test_branch_table_when_configured),
 		T(test_old_card_formula_rejected),
 		T(test_emoji_name_rejected),
 		T(test_name_with_digits_or_formula_rejected),
