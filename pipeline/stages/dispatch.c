@@ -493,13 +493,19 @@ split_fields(char *s, char **f, int max, int *nf, const char **why)
 	}
 }
 
+static char *
+next_line(char *line)
+{
+	return strchr(line, '\n');
+}
+
 int
 stage_dispatch_delivery_file(struct config *cfg, struct registry *reg, const char *path, FILE *err,
 			     struct delivery_file_result *res)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
-	char *p, *line, *save = NULL;
+	char *p, *line, *next;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -517,11 +523,16 @@ stage_dispatch_delivery_file(struct config *cfg, struct registry *reg, const cha
 	p = (char *)data;
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
-	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4] = {0}, *s = trim(line), at[32];
+	/* line by line, blank ones counted too, so that FILE:LINE points at the right line */
+	for (line = p; line && (*line || next_line(line)); line = next) {
+		char *f[4] = {0}, *s, at[32];
 		const char *why = NULL, *date, *note;
 		int nf = 0;
 
+		next = next_line(line);
+		if (next)
+			*next++ = '\0';
+		s = trim(line);
 		res->lines++;
 		if (!*s || *s == '#')
 			continue;

@@ -554,6 +554,7 @@ test_event_dates_and_notes(void **state)
 			 "%s,returned,2026-11-30,refused,by,the,addressee\n"
 			 "=1+1,delivered\n"
 			 "%s,returned,2026-11-30,\"say \"\"no\"\"\n"
+			 "\n"
 			 "%s,returned,2026-11-30,\"gone \xf0\x9f\x98\x80\"\n",
 			 c0, c0, c1, c2, c5, c5);
 	assert_int_equal(fs_write_atomic(file, text, strlen(text), 0600), 0);
@@ -568,7 +569,7 @@ test_event_dates_and_notes(void **state)
 	assert_non_null(strstr(out, "carrier.csv:2: "));
 	assert_non_null(strstr(out, "carrier.csv:4: too many fields"));
 	assert_non_null(strstr(out, "carrier.csv:6: a quoted field is not closed"));
-	assert_non_null(strstr(out, "carrier.csv:7: NOTE"));
+	assert_non_null(strstr(out, "carrier.csv:8: NOTE")); /* the blank line 7 counts */
 	{
 		char *sql = xasprintf("SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = "
 				      "d.card_id WHERE c.card_no = '%s' AND d.event_detail = 'left "
