@@ -303,7 +303,7 @@ static int
 check_event_date(const struct dispatch_card *c, const char *date)
 {
 	char today[16];
-	long ev, now, sent;
+	long ev, sent;
 	int y, m, d;
 
 	if (!date)
@@ -312,7 +312,7 @@ check_event_date(const struct dispatch_card *c, const char *date)
 		return cp_err(CP_ERR_FORMAT, "date '%.20s' is not YYYY-MM-DD", date);
 	ev = cp_days_from_civil(y, m, d);
 	cp_business_date(cp_now(), today, sizeof(today));
-	if (cp_parse_date(today, &y, &m, &d) == 0 && ev > (now = cp_days_from_civil(y, m, d)))
+	if (cp_parse_date(today, &y, &m, &d) == 0 && ev > cp_days_from_civil(y, m, d))
 		return cp_err(CP_ERR_INVALID, "card %s: event date %s is after today (%s)",
 			      c->card_no, date, today);
 	if (c->dispatched_at && rules_app_date(c->dispatched_at, &sent) == 0 && ev < sent)
