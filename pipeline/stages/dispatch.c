@@ -49,15 +49,24 @@ method_of(const struct dispatch_card *c, const char **why)
 
 		for (size_t i = 0; digits && i < n; i++)
 			digits = isdigit((unsigned char)c->postal_code[i]) != 0;
+		struct text_problem tp;
+
 		if (!c->address || !c->address[0])
 			*why = "no address for a mailed card";
+		else if (text_check(c->address, TEXT_LINE, 100, &tp) < 0)
+			*why = "the address is not one line of at most 100 characters (letter and "
+			       "manifest could not carry it)";
 		else if (!digits)
 			*why = "postal code is not 6 digits";
 		return *why ? NULL : !strcmp(d, "mail-person") ? "mail" : "employer";
 	}
 	if (!strcmp(d, "pickup")) {
+		struct text_problem tp;
+
 		if (!c->branch || !c->branch[0])
 			*why = "pickup without a branch";
+		else if (text_check(c->branch, TEXT_CODE, 32, &tp) < 0)
+			*why = "the branch is not a branch code";
 		return *why ? NULL : "pickup";
 	}
 	*why = "unknown delivery method";

@@ -428,14 +428,21 @@ test_undispatchable_cards_are_skipped(void **state)
 				  "id = (SELECT application_id FROM card WHERE card_no LIKE "
 				  "'B0000001_')"),
 			 0);
+	/* an address of 10,000 characters accepted before addresses were bounded: the letter
+	 * would print it over itself, the manifest line would be 30 KB */
+	assert_int_equal(reg_exec(e->reg,
+				  "UPDATE application SET address = printf('%.10000c', 'A') WHERE "
+				  "id = (SELECT application_id FROM card WHERE card_no LIKE "
+				  "'B0000002_')"),
+			 0);
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
-	assert_int_equal(res.cards, 11);
-	assert_int_equal(res.skipped, 1);
+	assert_int_equal(res.cards, 10);
+	assert_int_equal(res.skipped, 2);
 	dispatch_result_release(&res);
 	assert_int_equal(fixture_int(e->reg,
-				     "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
-				     "state = 'produced'"),
-			 1);
+				     "SELECT count(*) FROM card WHERE (card_no LIKE 'B0000001_' OR "
+				     "card_no LIKE 'B0000002_') AND state = 'produced'"),
+			 2);
 	/* bad S10 configuration is refused before anything is written */
 	assert_int_equal(config_set(e->cfg, "dispatch.s10_prefix", "E1", CFG_CLI), 0);
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
