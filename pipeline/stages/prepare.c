@@ -507,8 +507,13 @@ run_setup(struct run *run, const struct config *cfg, const char *home)
 				      "digits (BANK:BIN)",
 				      run->rules.banks[i]);
 	}
-	calpath = config_path(cfg, "paths.calendar", home);
-	r = calendar_load(calpath && calpath[0] ? calpath : NULL, &run->cal);
+	{
+		char *conf = config_path(cfg, "paths.calendar", home);
+
+		calpath = calendar_locate(conf, home);
+		free(conf);
+	}
+	r = calendar_load(calpath, &run->cal);
 	free(calpath);
 	if (r < 0)
 		return cp_err_wrap(r, "working-day calendar: ");
