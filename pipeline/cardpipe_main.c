@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
+#include "stages/calendar_watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,23 @@ static const struct builtin {
 	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day"},
 	{"line", cmd_line, "start, stop or use the emulated production line"},
 };
+
+/* The runs that warn when the working-day calendar runs out soon (nightly does it itself,
+ * for its run report). */
+static int
+watches_calendar(const char *name, int nargs, char **args)
+{
+	static const char *const runs[] = {"ingest",  "prepare",  "perso",     "render",
+					   "produce", "dispatch", "reconcile", "instant"};
+	int found = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++)
+		found |= !strcmp(name, runs[i]);
+	for (int i = 1; i < nargs && found; i++)
+		if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h"))
+			found = 0;
+	return found;
+}
 
 static const char usage_text[] =
 	"usage: cardpipe [--home DIR] [--config FILE] [--set KEY=VALUE]... [--quiet|--verbose]\n"
@@ -238,6 +256,8 @@ main(int argc, char **argv)
 	if ((r = setup(&ctx, &g)) < 0) {
 		rc = cmd_exit(b->name, r);
 	} else {
+		if (watches_calendar(b->name, nargs, args))
+			calendar_watch_warn(ctx.cfg, ctx.home, b->name);
 		rc = b->fn(nargs, args, &ctx);
 	}
 	log_close_file();
