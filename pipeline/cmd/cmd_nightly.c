@@ -23,9 +23,11 @@ static const char usage[] =
 	"  --no-produce   no production this run (cards wait, rendered, for the next one)\n"
 	"\n"
 	"SIGINT or SIGTERM stop the run after the current card; run it again to finish.\n"
-	"Exit codes: 0 done; 1 done with rejected records above general.reject_threshold;\n"
-	"2 usage or configuration error; 3 a stage failed or another run holds the lock (the\n"
-	"stages that ran before and after it committed their own work).\n";
+	"Exit codes: 0 done; 1 done, but records need attention: rejected records above\n"
+	"general.reject_threshold, or applications held for calendar-missing (import the next\n"
+	"year's notice: cardpipe calendar import); 2 usage or configuration error; 3 a stage\n"
+	"failed or another run holds the lock (the stages that ran before and after it\n"
+	"committed their own work).\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -91,6 +93,13 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 		log_warn("nightly", "%lld of %lld records rejected, above the threshold of %.1f%%",
 			 res.rejected, res.records,
 			 100 * config_double(ctx->cfg, "general.reject_threshold"));
+		return EXIT_REJECTS;
+	}
+	if (res.calendar_held) {
+		log_warn("nightly",
+			 "%lld application(s) held for calendar-missing: import the next year's "
+			 "notice (cardpipe calendar import NOTICE)",
+			 res.calendar_held);
 		return EXIT_REJECTS;
 	}
 	return EXIT_DONE;
