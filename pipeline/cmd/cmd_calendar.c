@@ -103,6 +103,18 @@ print_date_wd(const char *label, long day)
 	printf("%s%04d-%02d-%02d 周%s", label, y, m, d, wd[cp_weekday(day)]);
 }
 
+/* s, then blanks up to width terminal columns (a CJK character takes two). */
+static void
+print_padded(const char *s, int width)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			cols += *p >= 0xE0 ? 2 : 1;
+	printf("  %s%*s", s, width > cols ? width - cols : 1, "");
+}
+
 /* What was understood, for the operator to compare with the notice. */
 static void
 show_notice(const struct holiday_notice *n, const char *path)
@@ -115,7 +127,7 @@ show_notice(const struct holiday_notice *n, const char *path)
 		const struct notice_entry *e = &n->entries[i];
 		int first = i == 0 || e->name != n->entries[i - 1].name;
 
-		printf("  %-*s", 24, first ? e->name : "");
+		print_padded(first ? e->name : "", 22);
 		if (e->kind == 'H') {
 			print_date_wd("days off ", e->from);
 			if (e->to != e->from)
