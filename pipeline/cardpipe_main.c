@@ -38,7 +38,7 @@ static const struct builtin {
 	{"nightly", cmd_nightly, "run every stage in order under a lock, with a run report"},
 	{"instant", cmd_instant, "one application through every stage onto a branch's line"},
 	{"keys", cmd_keys, "key store, ceremonies, check values, diversification"},
-	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day"},
+	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day, import NOTICE"},
 	{"line", cmd_line, "start, stop or use the emulated production line"},
 };
 
