@@ -173,6 +173,16 @@ test_phrasings(void **state)
 		     "holiday 2014-10-01 2014-10-07 国庆节\n"
 		     "workday 2014-09-28 国庆节\n"
 		     "workday 2014-10-11 国庆节\n");
+	/* 2010/2011: a make-up day without its month, 放假公休 */
+	expect_block(HEAD(2010) "一、春节：2月13日至19日放假调休，共7天。2月20日（星期六）、21日（"
+				"星期日）上班。\n" TAIL("2009年12月8日"),
+		     "year 2010 国务院办公厅关于2010年部分节假日安排的通知 (2009-12-08)\n"
+		     "holiday 2010-02-13 2010-02-19 春节\n"
+		     "workday 2010-02-20 春节\n"
+		     "workday 2010-02-21 春节\n");
+	expect_block(HEAD(2011) "一、元旦：1月1日至3日放假公休，共3天。\n" TAIL("2010年12月10日"),
+		     "year 2011 国务院办公厅关于2011年部分节假日安排的通知 (2010-12-10)\n"
+		     "holiday 2011-01-01 2011-01-03 元旦\n");
 	/* a range whose end names its year; a heading a copy annotated */
 	expect_block(HEAD(2023) "一、元旦（1月1日星期日）：12月31日至2023年1月2日放假调休，共3天。"
 				"\n" TAIL("2022年12月8日"),
