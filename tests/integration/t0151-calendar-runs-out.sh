@@ -43,7 +43,9 @@ assert_contains check.out "WARN  $held application(s) held for calendar-missing"
 assert_contains check.out "all checks passed"
 
 # 3. nightly: exit 1 (records need attention), the warnings in red in the run report
-expect_exit 1 cardpipe --quiet nightly --no-produce
+expect_exit 1 cardpipe nightly --no-produce 2>nightly.err
+assert_contains nightly.err "nightly: warning: the working-day calendar .* ends on 2026-12-31"
+assert_contains nightly.err "nightly: warning: $held application(s) held for calendar-missing"
 report=$(ls -t "$CARDPIPE_HOME"/out/reports/run-*.html | head -1)
 assert_contains "$report" '<p class="warning">the working-day calendar'
 assert_contains "$report" "<p class=\"warning\">$held application(s) held for calendar-missing"
