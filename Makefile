@@ -100,7 +100,7 @@ $(BUILD)/bin/$(subst _,-,$(patsubst %_main.c,%,$(notdir $(1)))): $(BUILD)/obj/$(
 endef
 $(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(m))))
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< $(TEST_HELPER_SRCS) $(LIB) \

@@ -7,9 +7,11 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/lock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
+#include "personalization/keys/keystore.h"
 #include "stages/calendar_watch.h"
 
 #include <stdio.h>
@@ -57,6 +59,20 @@ watches_calendar(const char *name, int nargs, char **args)
 		if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h"))
 			found = 0;
 	return found;
+}
+
+/* Commands that may open the key store: their process is hardened (no core dump) before
+ * the command starts, not only when the store is opened (keystore_open does it too). */
+static const char *const key_commands[] = {"perso",   "produce", "reconcile",
+					   "nightly", "instant", "keys"};
+
+static int
+harden_if_keys(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_commands); i++)
+		if (!strcmp(key_commands[i], name))
+			return keys_harden_process();
+	return 0;
 }
 
 static const char usage_text[] =
@@ -253,7 +269,13 @@ main(int argc, char **argv)
 	}
 	args[nargs] = NULL;
 
-	if ((r = setup(&ctx, &g)) < 0) {
+	{
+		char owner[64];
+
+		snprintf(owner, sizeof(owner), "cardpipe %s", b->name);
+		run_lock_set_owner(owner);
+	}
+	if ((r = setup(&ctx, &g)) < 0 || (r = harden_if_keys(b->name)) < 0) {
 		rc = cmd_exit(b->name, r);
 	} else {
 		if (watches_calendar(b->name, nargs, args))

@@ -68,9 +68,14 @@ component_read_file(const char *path, unsigned char *out)
 	struct stat st;
 	int r;
 
-	if (stat(path, &st) != 0)
+	/* lstat: a symbolic link would let whoever can write its folder swap the component */
+	if (lstat(path, &st) != 0)
 		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO,
 			      "component file '%s': %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode))
+		return cp_err(CP_ERR_PERM, "component file '%s' is %s", path,
+			      S_ISLNK(st.st_mode) ? "a symbolic link; keep the file itself there"
+						  : "not a regular file");
 	if (st.st_mode & 077)
 		return cp_err(CP_ERR_PERM, "component file '%s' is readable by others (mode %04o)",
 			      path, (unsigned)(st.st_mode & 07777));

@@ -540,9 +540,17 @@ check_private(const char *path, const char *what)
 {
 	struct stat st;
 
-	if (stat(path, &st) != 0)
+	/* lstat: a symbolic link would let whoever can write its folder swap the store */
+	if (lstat(path, &st) != 0)
 		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "%s '%s': %s", what,
 			      path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return cp_err(CP_ERR_PERM,
+			      "%s '%s' is a symbolic link; keep the store itself there "
+			      "(mode 0600)",
+			      what, path);
+	if (!S_ISREG(st.st_mode))
+		return cp_err(CP_ERR_PERM, "%s '%s' is not a regular file", what, path);
 	if (st.st_mode & 077)
 		return cp_err(CP_ERR_PERM,
 			      "%s '%s' is readable or writable by others (mode %04o); "
@@ -631,7 +639,7 @@ keystore_open(const char *path, const unsigned char *const *comp, size_t ncomp,
 	int have_mac = 0, lineno = 0, r;
 
 	*out = NULL;
-	if ((r = check_private(path, "key store")) < 0 ||
+	if ((r = keys_harden_process()) < 0 || (r = check_private(path, "key store")) < 0 ||
 	    (r = fs_read_file(path, KEYSTORE_MAX_BYTES, &data, &len)) < 0)
 		return r;
 	ks = ks_new(path);
@@ -705,9 +713,12 @@ keystore_open_cfg(const struct config *cfg, const char *home, struct keystore **
 	unsigned char *comp[KEYSTORE_MAX_COMPONENTS] = {NULL};
 	size_t n = 0;
 	char *dup = xstrdup(list), *save = NULL;
-	int r = 0;
+	int r;
 
 	*out = NULL;
+	/* before the components are read: no core dump may ever hold them */
+	if ((r = keys_harden_process()) < 0)
+		goto out;
 	if (!fs_exists(path)) {
 		r = cp_err(CP_ERR_NOTFOUND,
 			   "no key store at '%s': run 'cardpipe keys ceremony' (or 'cardpipe keys "

@@ -56,7 +56,9 @@ int key_alg_parse(const char *s, enum key_alg *a);
 int key_alg_cipher(enum key_alg a, enum cp_alg *out);
 
 /* Harden this process for key handling: no core dumps (RLIMIT_CORE 0, PR_SET_DUMPABLE 0)
- * and the secure heap. A secure heap the system refuses is logged, not fatal. */
+ * and the secure heap. A secure heap the system refuses is logged, not fatal. Every way
+ * of opening the key store (keystore_open, keystore_open_cfg) calls it first, so no
+ * command can forget it; calling it again is harmless. */
 int keys_harden_process(void);
 
 /* Open the store at path with the LMK components (each LMK_LEN bytes), checking each against

@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "registry/registry.h"
 #include "stages/dispatch.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -52,13 +53,21 @@ static const char usage[] =
 	"\n"
 	"Configuration: dispatch.s10_prefix, dispatch.s10_country, dispatch.bag_size,\n"
 	"dispatch.csv_encoding, dispatch.manifest_mobile, dispatch.letter_font,\n"
-	"dispatch.employer_return_days. Formats: docs/dispatch.md, formats/mail-manifest.xsd.\n";
+	"dispatch.employer_return_days. Formats: docs/dispatch.md, formats/mail-manifest.xsd.\n"
+	"'run' holds the dispatch stage lock (docs/locks.md): another waits for it up to\n"
+	"general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
 do_run(struct cp_ctx *ctx, struct registry *reg)
 {
 	struct dispatch_result res;
-	int r = stage_dispatch_run(ctx->cfg, ctx->home, reg, &res);
+	struct run_lock lk = {-1};
+	int r;
+
+	if ((r = stage_lock_take(ctx->cfg, ctx->home, "dispatch", NULL, &lk)) < 0)
+		return r;
+	r = stage_dispatch_run(ctx->cfg, ctx->home, reg, &res);
+	run_lock_release(&lk);
 
 	if (r == 0 && !ctx->quiet)
 		printf("dispatched %lld card(s): %lld mail, %lld employer, %lld pickup; "

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "registry/registry.h"
 #include "stages/ingest.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -36,7 +37,9 @@ static const char usage[] =
 	"Limits: ingest.max_file_bytes, ingest.max_gzip_ratio, ingest.max_record_bytes,\n"
 	"ingest.max_xml_depth. Exit codes: 0 done; 1 done, but a file was quarantined or the\n"
 	"share of rejected records is over general.reject_threshold; 2 usage or configuration\n"
-	"error; 3 failure (what was committed stays; a rerun finishes the interrupted file).\n";
+	"error; 3 failure (what was committed stays; a rerun finishes the interrupted file),\n"
+	"or the ingest stage lock still busy after general.lock_wait seconds (docs/locks.md;\n"
+	"the message names the holder).\n";
 
 int
 cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
@@ -44,6 +47,7 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	static const struct option opts[] = {
 		{"inbox", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
 	struct registry *reg = NULL;
+	struct run_lock lk = {-1};
 	struct ingest_counts counts;
 	const char *inbox = NULL;
 	double threshold;
@@ -57,10 +61,16 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage(usage, 1);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	/* two ingests of one inbox would race for the same files: one at a time */
+	if ((r = stage_lock_take(ctx->cfg, ctx->home, "ingest", NULL, &lk)) < 0)
 		return cmd_exit("ingest", r);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+		run_lock_release(&lk);
+		return cmd_exit("ingest", r);
+	}
 	r = stage_ingest_run(ctx->cfg, ctx->home, reg, inbox, &counts);
 	registry_close(reg);
+	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("ingest", r);
 	threshold = config_double(ctx->cfg, "general.reject_threshold");

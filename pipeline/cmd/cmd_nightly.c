@@ -23,11 +23,14 @@ static const char usage[] =
 	"  --no-produce   no production this run (cards wait, rendered, for the next one)\n"
 	"\n"
 	"SIGINT or SIGTERM stop the run after the current card; run it again to finish.\n"
-	"Exit codes: 0 done; 1 done, but records need attention: rejected records above\n"
-	"general.reject_threshold, or applications held for calendar-missing (import the next\n"
-	"year's notice: cardpipe calendar import); 2 usage or configuration error; 3 a stage\n"
-	"failed or another run holds the lock (the stages that ran before and after it\n"
-	"committed their own work).\n";
+	"Each stage runs under its stage lock (docs/locks.md): a `cardpipe <stage>` started by\n"
+	"hand meanwhile waits for it, and this run waits for one already running, at most\n"
+	"general.lock_wait seconds.\n"
+	"Exit codes: 0 done; 1 done, but records need attention: a file was quarantined, the\n"
+	"share of rejected records is over general.reject_threshold, or applications are held\n"
+	"for calendar-missing (import the next year's notice: cardpipe calendar import); 2 usage\n"
+	"or configuration error; 3 a stage failed, another nightly holds the lock, or a stage\n"
+	"lock stayed busy (the stages that ran before and after it committed their own work).\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -88,6 +91,10 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (r < 0)
 		return cmd_exit("nightly", r);
+	if (res.quarantined) {
+		log_warn("nightly", "%ld file(s) quarantined: see quarantine/", res.quarantined);
+		return EXIT_REJECTS;
+	}
 	if (res.records && (double)res.rejected / (double)res.records >
 				   config_double(ctx->cfg, "general.reject_threshold")) {
 		log_warn("nightly", "%lld of %lld records rejected, above the threshold of %.1f%%",

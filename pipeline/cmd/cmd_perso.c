@@ -10,6 +10,7 @@
 #include "personalization/keys/keystore.h"
 #include "registry/registry.h"
 #include "stages/perso.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -41,7 +42,8 @@ static const char usage[] =
 	"  -h, --help       this text\n"
 	"\n"
 	"Exit codes: 0 done (or verified); 2 bad usage or configuration; 3 failure: a missing\n"
-	"key, a changed or truncated file.\n";
+	"key, a changed or truncated file, or the perso stage lock still busy after\n"
+	"general.lock_wait seconds (docs/locks.md; the message names the holder).\n";
 
 static int
 open_batch(struct cp_ctx *ctx, const char *path, struct perso_batch **out)
@@ -137,6 +139,7 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 		{0},
 	};
 	struct perso_opts po = {0, 0};
+	struct run_lock lk = {-1};
 	struct perso_counts pc;
 	struct registry *reg = NULL;
 	char *end;
@@ -171,10 +174,13 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 		fprintf(stderr, "cardpipe perso: unexpected '%s'\n\n", argv[optind]);
 		return cmd_usage(usage, 1);
 	}
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = stage_lock_take(ctx->cfg, ctx->home, "perso", NULL, &lk)) < 0)
 		return cmd_exit("perso", r);
-	registry_set_actor(reg, "perso");
-	r = stage_perso_run(ctx->cfg, ctx->home, reg, &po, &pc);
-	registry_close(reg);
+	if ((r = ctx_open_registry(ctx, &reg)) == 0) {
+		registry_set_actor(reg, "perso");
+		r = stage_perso_run(ctx->cfg, ctx->home, reg, &po, &pc);
+		registry_close(reg);
+	}
+	run_lock_release(&lk);
 	return cmd_exit("perso", r);
 }

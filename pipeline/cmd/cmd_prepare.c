@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "registry/registry.h"
 #include "stages/prepare.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -34,7 +35,9 @@ static const char usage[] =
 	"card.font, sla.*, general.reject_threshold.\n"
 	"Exit codes: 0 done; 1 done, but the share of rejected records exceeds\n"
 	"general.reject_threshold; 2 usage or configuration error; 3 failure (the chunk in\n"
-	"flight is rolled back; run again).\n";
+	"flight is rolled back; run again).\n"
+	"A run over everything waiting holds the prepare stage lock (docs/locks.md): another\n"
+	"waits for it up to general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
 parse_id(const char *s, long long *out)
@@ -61,6 +64,7 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 	struct prepare_opts po = {0};
 	struct prepare_counts counts;
 	struct registry *reg = NULL;
+	struct run_lock lk = {-1};
 	double threshold, share;
 	int c, r;
 
@@ -83,11 +87,19 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 	if (optind != argc)
 		return cmd_usage(usage, 1);
 
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	/* a run over everything waiting holds the stage; one file or application (instant
+	 * issuance at a counter) works beside it */
+	if (!po.app_id && !po.file_id && !po.instant &&
+	    (r = stage_lock_take(ctx->cfg, ctx->home, "prepare", NULL, &lk)) < 0)
 		return cmd_exit("prepare", r);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+		run_lock_release(&lk);
+		return cmd_exit("prepare", r);
+	}
 	registry_set_actor(reg, "prepare");
 	r = stage_prepare_run(ctx->cfg, ctx->home, reg, &po, &counts);
 	registry_close(reg);
+	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("prepare", r);
 

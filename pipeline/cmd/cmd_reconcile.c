@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "registry/registry.h"
 #include "stages/reconcile.h"
+#include "stages/stagelock.h"
 #include "stages/runreport.h"
 
 #include <getopt.h>
@@ -55,7 +56,9 @@ static const char usage[] =
 	"  openssl dgst -sm3 -verify signing-key.pub.pem -signature ICBC-2026-11-26.xml.sig \\\n"
 	"      ICBC-2026-11-26.xml\n"
 	"Configuration: reconcile.signature (sm2, ecdsa-p256, rsa-pss), reconcile.signing_key,\n"
-	"reconcile.refund_days, sla.at_risk_days, banks.cooperating.\n";
+	"reconcile.refund_days, sla.at_risk_days, banks.cooperating.\n"
+	"'run' holds the reconcile stage lock (docs/locks.md): another waits for it up to\n"
+	"general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
 do_sla(struct cp_ctx *ctx, struct registry *reg, const char *day)
@@ -174,9 +177,12 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("reconcile", r);
 	registry_set_actor(reg, "reconcile");
 	if (!strcmp(sub, "run")) {
-		struct reconcile_result res;
+		struct reconcile_result res = {0};
+		struct run_lock lk = {-1};
 
-		r = stage_reconcile_run(ctx->cfg, ctx->home, reg, date, &res);
+		if ((r = stage_lock_take(ctx->cfg, ctx->home, "reconcile", NULL, &lk)) == 0)
+			r = stage_reconcile_run(ctx->cfg, ctx->home, reg, date, &res);
+		run_lock_release(&lk);
 		if (r == 0 && !ctx->quiet)
 			printf("%lld bank report(s), %lld card(s) produced, %lld transport "
 			       "refund(s): %s\n",

@@ -7,6 +7,7 @@
 #include "personalization/face/layout.h"
 #include "registry/registry.h"
 #include "stages/render.h"
+#include "stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -34,7 +35,11 @@ static const char usage[] =
 	"  --no-proof          write no proof sheets (render.proof)\n"
 	"  --proof-only        draw nothing; proof sheets of every card in state rendered\n"
 	"  --check-layout FILE parse a layout file, print 'ok' or its errors with line numbers\n"
-	"  -h, --help          this text\n";
+	"  -h, --help          this text\n"
+	"\n"
+	"A run without --card holds the render stage lock (docs/locks.md): another waits for it\n"
+	"up to general.lock_wait seconds, naming it, then exits 3. Proof pages a killed run owed\n"
+	"are drawn by the next run.\n";
 
 int
 cmd_render(int argc, char **argv, struct cp_ctx *ctx)
@@ -52,6 +57,7 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	struct render_opts ro = {0};
 	struct render_counts *counts = NULL;
 	struct registry *reg = NULL;
+	struct run_lock lk = {-1};
 	const char *check = NULL;
 	int c, r;
 
@@ -90,8 +96,14 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 		printf("ok\n");
 		return EXIT_DONE;
 	}
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	/* every waiting card (and the proof sheets) belongs to one run at a time; one card
+	 * (instant issuance) is drawn beside it */
+	if (!ro.card_no && (r = stage_lock_take(ctx->cfg, ctx->home, "render", NULL, &lk)) < 0)
 		return cmd_exit("render", r);
+	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+		run_lock_release(&lk);
+		return cmd_exit("render", r);
+	}
 	registry_set_actor(reg, "render");
 	counts = xcalloc(1, sizeof(*counts));
 	r = stage_render_run(ctx->cfg, ctx->home, reg, &ro, counts);
@@ -110,5 +122,6 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	free(counts);
 	registry_close(reg);
+	run_lock_release(&lk);
 	return cmd_exit("render", r);
 }

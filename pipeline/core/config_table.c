@@ -14,6 +14,7 @@ const struct config_key config_keys[] = {
 	{ "general.region_code", CFG_STR, "110000", "GB/T 2260 code of the issuing area (Beijing)" },
 	{ "general.reject_threshold", CFG_DOUBLE, "0.05", "share of rejected records above which a run exits 1" },
 	{ "general.timezone", CFG_STR, "Asia/Shanghai", "time zone for business dates" },
+	{ "general.lock_wait", CFG_INT, "1800", "seconds a stage command waits for another run of the same stage (its lock) before it gives up with exit 3; 0: give up at once" },
 
 	/* paths (relative paths are under CARDPIPE_HOME) */
 	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file" },

@@ -190,3 +190,87 @@ reg_render_list_rendered(struct registry *reg, long long after_id, size_t limit,
 	*n = k;
 	return 0;
 }
+
+int
+reg_render_owe_proof(struct registry *reg, long long card_id)
+{
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	int r;
+
+	cp_iso_utc(cp_now(), now, sizeof(now));
+	if ((r = reg_prepare(reg, "INSERT OR IGNORE INTO proof_owed(card_id, since) VALUES(?1, ?2)",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, card_id);
+	reg_bind_text(st, 2, now);
+	r = reg_step_done(reg, st, "proof owed");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_render_list_owed(struct registry *reg, long long after_id, size_t limit,
+		     struct render_card **cards, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct render_card *v;
+	size_t k = 0;
+	int r, rc;
+
+	*cards = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT c.id, c.card_no FROM proof_owed p JOIN card c ON c.id = p.card_id"
+		     " WHERE p.card_id > ?1 ORDER BY p.card_id LIMIT ?2",
+		     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	v = xcalloc(limit ? limit : 1, sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < limit) {
+		v[k].card_id = sqlite3_column_int64(st, 0);
+		v[k].card_no = reg_column_strdup(st, 1);
+		k++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		r = reg_fail(reg, "list owed proof pages");
+		sqlite3_finalize(st);
+		render_cards_free(v, k);
+		return r;
+	}
+	sqlite3_finalize(st);
+	*cards = v;
+	*n = k;
+	return 0;
+}
+
+int
+reg_render_proofed(struct registry *reg, const long long *card_ids, size_t n, const char *page)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[256];
+	int r;
+
+	if (n == 0)
+		return 0;
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	if ((r = reg_prepare(reg, "DELETE FROM proof_owed WHERE card_id = ?1", &st)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, card_ids[i]);
+		r = reg_step_done(reg, st, "proof written");
+	}
+	sqlite3_finalize(st);
+	snprintf(detail, sizeof(detail), "%zu cards on %s", n, page);
+	if (r < 0 || (r = registry_audit(reg, "proof", card_ids[0], "written", detail)) < 0 ||
+	    (r = registry_commit(reg)) < 0)
+		goto fail;
+	return 0;
+fail:
+	registry_rollback(reg);
+	return r;
+}

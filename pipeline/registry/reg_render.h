@@ -38,6 +38,15 @@ int reg_render_card_state(struct registry *reg, const char *card_no, char **stat
 int reg_render_mark_rendered(struct registry *reg, long long card_id, const char *from_state);
 int reg_render_mark_held(struct registry *reg, long long card_id, const char *from_state,
 			 const char *reason);
+/* Record that card_id's proof page is owed (render.proof), in the caller's transaction. */
+int reg_render_owe_proof(struct registry *reg, long long card_id);
+/* Up to limit cards whose proof page is owed, by id above after_id (card_id and card_no
+ * filled), whatever their state now. */
+int reg_render_list_owed(struct registry *reg, long long after_id, size_t limit,
+			 struct render_card **cards, size_t *n);
+/* The proof page `page` (a file name) shows these cards: they are owed no more. One
+ * transaction, with one audit row. */
+int reg_render_proofed(struct registry *reg, const long long *card_ids, size_t n, const char *page);
 /* How many cards are waiting for render (for the progress display). */
 int reg_render_count(struct registry *reg, int with_allocated, long long *n);
 /* Up to limit cards in state rendered, by id above after_id (card_id and card_no filled):

@@ -142,66 +142,92 @@ reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65])
 
 /* A column's value with its type, so that 1, '1' and x'31' seal differently. */
 static int
-mac_value(EVP_MAC_CTX *ctx, sqlite3_stmt *st, int col)
+mac_value(EVP_MAC_CTX *ctx, sqlite3_value *v)
 {
 	unsigned char tag;
 	char num[32];
 	const void *p;
 	size_t n;
 
-	switch (sqlite3_column_type(st, col)) {
+	switch (sqlite3_value_type(v)) {
 	case SQLITE_INTEGER:
 		tag = 'i';
-		n = (size_t)snprintf(num, sizeof(num), "%lld",
-				     (long long)sqlite3_column_int64(st, col));
+		n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(v));
 		p = num;
 		break;
 	case SQLITE_FLOAT:
 		tag = 'r';
-		n = (size_t)snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, col));
+		n = (size_t)snprintf(num, sizeof(num), "%.17g", sqlite3_value_double(v));
 		p = num;
 		break;
 	case SQLITE_BLOB:
 		tag = 'b';
-		p = sqlite3_column_blob(st, col);
-		n = (size_t)sqlite3_column_bytes(st, col);
+		p = sqlite3_value_blob(v);
+		n = (size_t)sqlite3_value_bytes(v);
 		break;
 	default:
 		tag = 't';
-		p = sqlite3_column_text(st, col);
-		n = (size_t)sqlite3_column_bytes(st, col);
+		p = sqlite3_value_text(v);
+		n = (size_t)sqlite3_value_bytes(v);
 		break;
 	}
 	return EVP_MAC_update(ctx, &tag, 1) && mac_field(ctx, p, n);
 }
 
-int
-reg_row_mac(struct registry *reg, const char *table, sqlite3_stmt *st, char out[65], int *mac_col)
+/* The seal over a row's table, rowid and named non-NULL columns; value(i) is column i's
+ * value. NULL columns are left out: a migration adding a column that defaults to NULL keeps
+ * every seal valid. *mac_col is set to the index of row_mac (-1 without). */
+static int
+row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
+	const char *(*name)(void *, int), sqlite3_value *(*value)(void *, int), void *src,
+	char out[65], int *mac_col)
 {
 	EVP_MAC_CTX *ctx;
-	long long rowid = sqlite3_column_int64(st, 0);
 	char id[32];
-	int r, ok, ncol = sqlite3_column_count(st);
+	int r, ok;
 
 	*mac_col = -1;
 	if ((r = mac_begin(reg, &ctx, "cardpipe row 1")) < 0)
 		return r;
 	snprintf(id, sizeof(id), "%lld", rowid);
 	ok = mac_field(ctx, table, strlen(table)) && mac_field(ctx, id, strlen(id));
-	/* NULL columns are left out: a migration adding a column that defaults to NULL keeps
-	 * every seal valid */
-	for (int c = 1; ok && c < ncol; c++) {
-		const char *name = sqlite3_column_name(st, c);
+	for (int c = 0; ok && c < ncol; c++) {
+		const char *n = name(src, c);
+		sqlite3_value *v = value(src, c);
 
-		if (!strcmp(name, "row_mac")) {
+		if (!strcmp(n, "row_mac")) {
 			*mac_col = c;
 			continue;
 		}
-		if (sqlite3_column_type(st, c) == SQLITE_NULL)
+		if (!v || sqlite3_value_type(v) == SQLITE_NULL)
 			continue;
-		ok = mac_field(ctx, name, strlen(name)) && mac_value(ctx, st, c);
+		ok = mac_field(ctx, n, strlen(n)) && mac_value(ctx, v);
 	}
 	return mac_end(ctx, ok, out);
+}
+
+/* Columns of "SELECT rowid, * FROM table" after the rowid. */
+static const char *
+stmt_name(void *st, int c)
+{
+	return sqlite3_column_name(st, c + 1);
+}
+
+static sqlite3_value *
+stmt_value(void *st, int c)
+{
+	return sqlite3_column_value(st, c + 1);
+}
+
+int
+reg_row_mac(struct registry *reg, const char *table, sqlite3_stmt *st, char out[65], int *mac_col)
+{
+	int r = row_mac(reg, table, sqlite3_column_int64(st, 0), sqlite3_column_count(st) - 1,
+			stmt_name, stmt_value, st, out, mac_col);
+
+	if (*mac_col >= 0)
+		(*mac_col)++;
+	return r;
 }
 
 /* ---- SQL functions and the update hook ---- */
@@ -234,6 +260,54 @@ sql_audit_key_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, reg->key_id, -1, SQLITE_TRANSIENT);
 }
 
+/* ---- the rows changed since the last seal ---- */
+
+/* Add (table, rowid) to the set of rows changed or checked since the last seal; 0 if it was
+ * there already. */
+static int
+touched_add(struct registry *reg, int t, sqlite3_int64 rowid)
+{
+	unsigned long long key =
+		((unsigned long long)t << 56 | ((unsigned long long)rowid & ((1ULL << 56) - 1))) +
+		1;
+	size_t i;
+
+	if (2 * (reg->ntouched + 1) > reg->cap_touched) {
+		unsigned long long *old = reg->touched;
+		size_t oldcap = reg->cap_touched;
+
+		reg->cap_touched = oldcap ? 2 * oldcap : 256;
+		reg->touched = xcalloc(reg->cap_touched, sizeof(*reg->touched));
+		reg->ntouched = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i]) {
+				size_t j = (size_t)(old[i] * 0x9E3779B97F4A7C15ULL) &
+					   (reg->cap_touched - 1);
+
+				while (reg->touched[j])
+					j = (j + 1) & (reg->cap_touched - 1);
+				reg->touched[j] = old[i];
+				reg->ntouched++;
+			}
+		free(old);
+	}
+	for (i = (size_t)(key * 0x9E3779B97F4A7C15ULL) & (reg->cap_touched - 1); reg->touched[i];
+	     i = (i + 1) & (reg->cap_touched - 1))
+		if (reg->touched[i] == key)
+			return 0;
+	reg->touched[i] = key;
+	reg->ntouched++;
+	return 1;
+}
+
+static void
+touched_clear(struct registry *reg)
+{
+	if (reg->ntouched)
+		memset(reg->touched, 0, reg->cap_touched * sizeof(*reg->touched));
+	reg->ntouched = 0;
+}
+
 /* Remember every row written to a sealed table; its seal is computed before the commit,
  * once the row has its final content. Runs inside SQLite: no SQL here. */
 static void
@@ -244,6 +318,7 @@ update_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_in
 
 	if (reg->sealing || op == SQLITE_DELETE || (t = table_index(table)) < 0)
 		return;
+	touched_add(reg, t, rowid);
 	if (reg->npending == reg->cap_pending) {
 		reg->cap_pending = reg->cap_pending ? 2 * reg->cap_pending : 64;
 		reg->pending = xrealloc(reg->pending, reg->cap_pending * sizeof(*reg->pending));
@@ -274,6 +349,88 @@ reg_seal_attach(struct registry *reg)
 				NULL, NULL);
 	sqlite3_update_hook(reg->db, update_hook, reg);
 	return 0;
+}
+
+struct old_row {
+	sqlite3 *db;
+	char **names;
+};
+
+static const char *
+old_name(void *src, int c)
+{
+	return ((struct old_row *)src)->names[c];
+}
+
+static sqlite3_value *
+old_value(void *src, int c)
+{
+	sqlite3_value *v = NULL;
+
+	return sqlite3_preupdate_old(((struct old_row *)src)->db, c, &v) == SQLITE_OK ? v : NULL;
+}
+
+/* Before cardpipe first changes or deletes a sealed row since the last seal: does the row
+ * still carry its seal? If not, it was changed without the key, and resealing it at the
+ * commit would launder that change: the commit is refused instead (reg_seal_pending()).
+ * Runs inside SQLite: no SQL here. */
+static void
+preupdate_hook(void *arg, sqlite3 *db, int op, const char *dbname, const char *table,
+	       sqlite3_int64 rowid, sqlite3_int64 newrowid)
+{
+	struct registry *reg = arg;
+	struct old_row old = {db, NULL};
+	char mac[65];
+	const char *have = NULL;
+	sqlite3_value *v;
+	int t, col;
+
+	if (reg->sealing || reg->tampered || op == SQLITE_INSERT || (t = table_index(table)) < 0 ||
+	    sqlite3_preupdate_count(db) != reg->ncolumns[t] || !touched_add(reg, t, rowid))
+		return;
+	old.names = reg->columns[t];
+	if (row_mac(reg, table, rowid, reg->ncolumns[t], old_name, old_value, &old, mac, &col) < 0)
+		return; /* a MAC failure fails the seal at commit too */
+	if (col >= 0 && (v = old_value(&old, col)) && sqlite3_value_type(v) == SQLITE_TEXT)
+		have = (const char *)sqlite3_value_text(v);
+	if (!have || strcmp(have, mac) != 0)
+		reg->tampered = xasprintf("%s row %lld was changed without cardpipe's audit key "
+					  "(its row seal does not match), so cardpipe does not "
+					  "change it further: see `cardpipe db check` and "
+					  "docs/audit.md",
+					  table, (long long)rowid);
+}
+
+int
+reg_seal_guard(struct registry *reg)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	for (int t = 0; reg_sealed_tables[t]; t++) {
+		char *sql = xasprintf("SELECT * FROM %s LIMIT 0", reg_sealed_tables[t]);
+
+		r = reg_prepare(reg, sql, &st);
+		free(sql);
+		if (r < 0)
+			return r;
+		reg->ncolumns[t] = sqlite3_column_count(st);
+		reg->columns[t] = xcalloc((size_t)reg->ncolumns[t], sizeof(char *));
+		for (int c = 0; c < reg->ncolumns[t]; c++)
+			reg->columns[t][c] = xstrdup(sqlite3_column_name(st, c));
+		sqlite3_finalize(st);
+	}
+	sqlite3_preupdate_hook(reg->db, preupdate_hook, reg);
+	return 0;
+}
+
+void
+reg_seal_forget(struct registry *reg)
+{
+	reg->npending = 0;
+	touched_clear(reg);
+	free(reg->tampered);
+	reg->tampered = NULL;
 }
 
 int
@@ -311,6 +468,18 @@ reg_seal_detach(struct registry *reg)
 	}
 	EVP_MAC_CTX_free(reg->mac);
 	reg->mac = NULL;
+	for (int t = 0; t < REG_SEALED_MAX; t++) {
+		for (int c = 0; c < reg->ncolumns[t]; c++)
+			free(reg->columns[t][c]);
+		free(reg->columns[t]);
+		reg->columns[t] = NULL;
+		reg->ncolumns[t] = 0;
+	}
+	free(reg->touched);
+	reg->touched = NULL;
+	reg->ntouched = reg->cap_touched = 0;
+	free(reg->tampered);
+	reg->tampered = NULL;
 	free(reg->pending);
 	reg->pending = NULL;
 	reg->npending = reg->cap_pending = 0;
@@ -381,8 +550,12 @@ reg_seal_pending(struct registry *reg)
 {
 	int r = 0;
 
-	if (reg->npending == 0)
+	if (reg->tampered)
+		return cp_err(CP_ERR_INTEGRITY, "registry: %s", reg->tampered);
+	if (reg->npending == 0) {
+		touched_clear(reg);
 		return 0;
+	}
 	if (reg->key_mismatch)
 		return cp_err(CP_ERR_INTEGRITY, "registry: %s", reg->key_mismatch);
 	qsort(reg->pending, reg->npending, sizeof(*reg->pending), cmp_row);
@@ -394,6 +567,8 @@ reg_seal_pending(struct registry *reg)
 	}
 	reg->sealing = 0;
 	reg->npending = 0;
+	if (r == 0)
+		touched_clear(reg);
 	return r;
 }
 

@@ -42,7 +42,8 @@ seal_autocommit(struct registry *reg)
 {
 	int r;
 
-	if (reg->sealing || reg->npending == 0 || !sqlite3_get_autocommit(reg->db))
+	if (reg->sealing || (reg->npending == 0 && !reg->tampered) ||
+	    !sqlite3_get_autocommit(reg->db))
 		return 0;
 	if (sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return reg_fail(reg, "seal rows");
@@ -296,7 +297,7 @@ registry_open(const char *path, struct registry **out)
 			       "PRAGMA foreign_keys=ON;")) < 0 ||
 	    (registry_schema_version(reg) >= REG_SEAL_MIGRATION &&
 	     (r = reg_seal_check_key(reg)) < 0) ||
-	    (r = migrate(reg)) < 0) {
+	    (r = migrate(reg)) < 0 || (r = reg_seal_guard(reg)) < 0) {
 		r = cp_err_wrap(r, "registry '%s': ", path);
 		registry_close(reg);
 		return r;
@@ -384,7 +385,7 @@ registry_rollback(struct registry *reg)
 		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 	reg->in_tx = 0;
 	reg->audit_pending = 0;
-	reg->npending = 0; /* rolled back with the rows */
+	reg_seal_forget(reg); /* rolled back with the rows */
 }
 
 int

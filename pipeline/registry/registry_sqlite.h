@@ -7,6 +7,11 @@
 
 #include "registry/registry.h"
 
+/* sqlite3_preupdate_hook(): Debian's libsqlite3 is built with it; the header declares it only
+ * when asked */
+#ifndef SQLITE_ENABLE_PREUPDATE_HOOK
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+#endif
 #include <sqlite3.h>
 #include <time.h>
 
@@ -31,6 +36,14 @@ struct registry {
 	size_t npending, cap_pending;
 	int sealing;
 	sqlite3_stmt *seal_get[REG_SEALED_MAX], *seal_put[REG_SEALED_MAX];
+	/* rows whose stored seal was checked or already changed since the last seal (an open
+	 * hash set of table << 56 | rowid + 1), the sealed tables' column names for the
+	 * pre-update check, and the first row found changed behind cardpipe's back */
+	unsigned long long *touched;
+	size_t ntouched, cap_touched;
+	char **columns[REG_SEALED_MAX];
+	int ncolumns[REG_SEALED_MAX];
+	char *tampered;
 };
 
 /* Prepare sql (cached by SQLite's own statement cache is not available: callers finalize). */
@@ -58,7 +71,13 @@ extern const char *const reg_sealed_tables[];
 int reg_seal_attach(struct registry *reg);
 /* After the migrations: refuse to append to a chain keyed with another key. */
 int reg_seal_check_key(struct registry *reg);
+/* After the migrations: check the stored seal of every sealed row before cardpipe first
+ * changes or deletes it, so that a row changed without the key is never resealed over;
+ * such a change makes the transaction's commit fail (CP_ERR_INTEGRITY). */
+int reg_seal_guard(struct registry *reg);
 void reg_seal_detach(struct registry *reg);
+/* After a rollback: no row is pending its seal, none is known to be changed. */
+void reg_seal_forget(struct registry *reg);
 /* Seal the rows changed since the last seal (inside the caller's transaction). */
 int reg_seal_pending(struct registry *reg);
 /* Seal every row of every sealed table, except the rows whose seal does not hold now

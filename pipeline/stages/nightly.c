@@ -28,6 +28,7 @@
 #include "stages/reconcile.h"
 #include "stages/render.h"
 #include "stages/runreport.h"
+#include "stages/stagelock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,13 +116,27 @@ skip_stage(struct run *run, const char *name, const char *why)
 	log_warn("nightly", "%s skipped: %s", name, why);
 }
 
+/* Run one stage under its lock (stagelock.h): a `cardpipe <stage>` started by hand waits
+ * for it, and the nightly waits for one that is already running. */
+static int
+take_stage(struct run *run, const char *name, struct run_lock *lk)
+{
+	return stage_lock_take(run->cfg, run->home, name, run->opts->stop, lk);
+}
+
 static void
 do_ingest(struct run *run)
 {
 	struct ingest_counts c = {0};
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, "ingest", &t0);
-	int r = stage_ingest_run(run->cfg, run->home, run->reg, NULL, &c);
+	struct run_lock lk = {-1};
+	int r = take_stage(run, "ingest", &lk);
+
+	if (r == 0)
+		r = stage_ingest_run(run->cfg, run->home, run->reg, NULL, &c);
+	run_lock_release(&lk);
+	run->res->quarantined += c.files_quarantined;
 
 	s->in = c.records;
 	s->done = c.records - c.rejected;
@@ -139,7 +154,12 @@ do_prepare(struct run *run)
 	struct prepare_counts c = {0};
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, "prepare", &t0);
-	int r = stage_prepare_run(run->cfg, run->home, run->reg, &o, &c);
+	struct run_lock lk = {-1};
+	int r = take_stage(run, "prepare", &lk);
+
+	if (r == 0)
+		r = stage_prepare_run(run->cfg, run->home, run->reg, &o, &c);
+	run_lock_release(&lk);
 
 	s->in = c.read;
 	s->done = c.accepted;
@@ -159,7 +179,12 @@ do_perso(struct run *run)
 	struct perso_counts c = {0};
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, "perso", &t0);
-	int r = stage_perso_run(run->cfg, run->home, run->reg, &o, &c);
+	struct run_lock lk = {-1};
+	int r = take_stage(run, "perso", &lk);
+
+	if (r == 0)
+		r = stage_perso_run(run->cfg, run->home, run->reg, &o, &c);
+	run_lock_release(&lk);
 
 	s->in = c.cards + c.held;
 	s->done = c.cards;
@@ -176,7 +201,12 @@ do_render(struct run *run)
 	struct render_counts *c = xcalloc(1, sizeof(*c));
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, "render", &t0);
-	int r = stage_render_run(run->cfg, run->home, run->reg, &o, c);
+	struct run_lock lk = {-1};
+	int r = take_stage(run, "render", &lk);
+
+	if (r == 0)
+		r = stage_render_run(run->cfg, run->home, run->reg, &o, c);
+	run_lock_release(&lk);
 
 	s->in = c->rendered + c->complete + c->held;
 	s->done = c->rendered + c->complete;
@@ -201,6 +231,7 @@ do_produce(struct run *run, int line)
 	s = stage_begin(run, name, &t0);
 	o.line = line;
 	o.stop = run->opts->stop;
+	/* the produce stage locks its line itself (run/line<N>/produce.lock) */
 	r = stage_produce_run(run->cfg, run->home, run->reg, &o, &c);
 	s->in = c.produced + c.spoiled;
 	s->done = c.produced;
@@ -217,7 +248,12 @@ do_dispatch(struct run *run)
 	struct dispatch_result c = {0};
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, "dispatch", &t0);
-	int r = stage_dispatch_run(run->cfg, run->home, run->reg, &c);
+	struct run_lock lk = {-1};
+	int r = take_stage(run, "dispatch", &lk);
+
+	if (r == 0)
+		r = stage_dispatch_run(run->cfg, run->home, run->reg, &c);
+	run_lock_release(&lk);
 
 	s->in = c.cards + c.skipped;
 	s->done = c.cards;
@@ -234,7 +270,12 @@ do_reconcile(struct run *run)
 	struct reconcile_result c = {0};
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, "reconcile", &t0);
-	int r = stage_reconcile_run(run->cfg, run->home, run->reg, NULL, &c);
+	struct run_lock lk = {-1};
+	int r = take_stage(run, "reconcile", &lk);
+
+	if (r == 0)
+		r = stage_reconcile_run(run->cfg, run->home, run->reg, NULL, &c);
+	run_lock_release(&lk);
 
 	s->in = c.cards;
 	s->done = c.cards;
@@ -365,8 +406,9 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	rr.kind = "nightly";
 	rr.status = run->first_error ? "failed"
 		    : stopped(run)   ? "stopped"
-		    : (res->records && (double)res->rejected / (double)res->records >
-					       config_double(cfg, "general.reject_threshold"))
+		    : res->quarantined || (res->records &&
+					   (double)res->rejected / (double)res->records >
+						   config_double(cfg, "general.reject_threshold"))
 			    ? "done with rejects"
 			    : "done";
 	rr.ended = cp_now();

@@ -164,44 +164,109 @@ release_job(struct job *j)
 	free(j->msg);
 }
 
+/*
+ * Proof sheets: a page of PROOF_PER_PAGE cards is written as soon as it is full. A card
+ * recorded as rendered is owed its page in the registry (proof_owed) in the same
+ * transaction, and the page's cards are owed no more once the page is written; a run that
+ * was killed in between leaves them owed, and the next run draws their pages first. Page
+ * numbers go on after the pages already under the same prefix, so a rerun adds pages.
+ */
 struct proof_state {
 	int enabled;
+	struct registry *reg;
 	char *prefix, *title;
 	char *dirs[PROOF_PER_PAGE], *nos[PROOF_PER_PAGE];
-	int n, pages;
+	long long ids[PROOF_PER_PAGE];
+	int n, pages, first_page;
 	struct fontset *fs;
 	const char *side;
 };
 
-static int
-proof_flush(struct proof_state *ps)
+static void
+proof_drop(struct proof_state *ps)
 {
-	int pages = 0, r;
-
-	if (!ps->enabled || ps->n == 0)
-		return 0;
-	r = proof_write((const char *const *)ps->dirs, (const char *const *)ps->nos, (size_t)ps->n,
-			ps->side, ps->fs, ps->title, ps->prefix, ps->pages + 1,
-			&(struct png_opts){.level = 6, .filter = 1, .dpi = 150}, &pages);
 	for (int i = 0; i < ps->n; i++) {
 		free(ps->dirs[i]);
 		free(ps->nos[i]);
 	}
 	ps->n = 0;
+}
+
+static int
+proof_flush(struct proof_state *ps)
+{
+	int page = ps->first_page + ps->pages, pages = 0, r;
+	char name[64];
+
+	if (!ps->enabled || ps->n == 0)
+		return 0;
+	r = proof_write((const char *const *)ps->dirs, (const char *const *)ps->nos, (size_t)ps->n,
+			ps->side, ps->fs, ps->title, ps->prefix, page,
+			&(struct png_opts){.level = 6, .filter = 1, .dpi = 150}, &pages);
+	snprintf(name, sizeof(name), "%s-p%03d.png", strrchr(ps->prefix, '/') + 1, page);
+	if (r == 0)
+		r = reg_render_proofed(ps->reg, ps->ids, (size_t)ps->n, name);
+	proof_drop(ps);
 	ps->pages += pages;
 	return r;
 }
 
 static int
-proof_add(struct proof_state *ps, const char *dir, const char *card_no)
+proof_add(struct proof_state *ps, const char *dir, const char *card_no, long long card_id)
 {
 	if (!ps->enabled)
 		return 0;
 	ps->dirs[ps->n] = xstrdup(dir);
 	ps->nos[ps->n] = xstrdup(card_no);
+	ps->ids[ps->n] = card_id;
 	if (++ps->n == PROOF_PER_PAGE)
 		return proof_flush(ps);
 	return 0;
+}
+
+/* The first page number not yet written under prefix (a rerun in the same second, or
+ * under a pinned clock, adds pages instead of overwriting the earlier run's). */
+static int
+proof_first_free_page(const char *prefix)
+{
+	int page = 1;
+
+	for (; page < 100000; page++) {
+		char *path = xasprintf("%s-p%03d.png", prefix, page);
+		int taken = fs_exists(path);
+
+		free(path);
+		if (!taken)
+			break;
+	}
+	return page;
+}
+
+/* Pages owed by earlier runs that were killed before writing them: those cards first. The
+ * last, partial page is left to fill with this run's cards. */
+static int
+proof_owed_pages(struct registry *reg, const char *faces, struct proof_state *ps)
+{
+	struct render_card *cards = NULL;
+	long long after = 0;
+	size_t n = 0;
+	int r;
+
+	for (;;) {
+		if ((r = reg_render_list_owed(reg, after, PROOF_PER_PAGE, &cards, &n)) < 0)
+			return r;
+		for (size_t i = 0; i < n && r == 0; i++) {
+			char *dir = fs_join(faces, cards[i].card_no);
+
+			r = proof_add(ps, dir, cards[i].card_no, cards[i].card_id);
+			free(dir);
+		}
+		if (n)
+			after = cards[n - 1].card_id;
+		render_cards_free(cards, n);
+		if (r < 0 || n < PROOF_PER_PAGE)
+			return r;
+	}
 }
 
 static int
@@ -251,8 +316,10 @@ record_batch(struct registry *reg, struct job *jobs, size_t n, const char *faces
 
 		if (j->status == JOB_HELD)
 			r = reg_render_mark_held(reg, j->card->card_id, j->card->state, j->msg);
-		else
-			r = reg_render_mark_rendered(reg, j->card->card_id, j->card->state);
+		else if ((r = reg_render_mark_rendered(reg, j->card->card_id, j->card->state)) ==
+				 0 &&
+			 ps->enabled)
+			r = reg_render_owe_proof(reg, j->card->card_id);
 		if (r == 1) { /* another run was first: its to count */
 			log_debug("render", "card %s was recorded by another run",
 				  j->card->card_no);
@@ -286,7 +353,7 @@ record_batch(struct registry *reg, struct job *jobs, size_t n, const char *faces
 			counts->complete++;
 		else
 			counts->rendered++;
-		if ((r = proof_add(ps, j->outdir, j->card->card_no)) < 0)
+		if ((r = proof_add(ps, j->outdir, j->card->card_no, j->card->card_id)) < 0)
 			return r;
 	}
 	return 0;
@@ -307,7 +374,7 @@ proof_all_rendered(struct registry *reg, const char *faces, struct proof_state *
 		for (size_t i = 0; i < n && r == 0; i++) {
 			char *dir = fs_join(faces, cards[i].card_no);
 
-			r = proof_add(ps, dir, cards[i].card_no);
+			r = proof_add(ps, dir, cards[i].card_no, cards[i].card_id);
 			free(dir);
 		}
 		if (n)
@@ -418,8 +485,10 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 		for (char *p = stamp; *p; p++)
 			if (*p == ':')
 				*p = '-';
+		ps.reg = reg;
 		if ((r = fs_mkdirs(dir, 0700)) == 0) {
 			ps.prefix = fs_join(dir, stamp);
+			ps.first_page = proof_first_free_page(ps.prefix);
 			ps.title = xasprintf("cardpipe proof sheet  %s  (%s)", today, prof->name);
 			/* its own fonts: proof pages are drawn while the workers draw cards */
 			if ((r = face_renderer_new(lo, prof, card_font, &png, &proof_fr)) == 0)
@@ -442,6 +511,8 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 			 ps.pages ? ps.prefix : "");
 		goto out;
 	}
+	if (ps.enabled && (r = proof_owed_pages(reg, faces, &ps)) < 0)
+		goto out;
 	if (!opts->card_no) {
 		long long waiting = 0;
 
@@ -534,10 +605,7 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 out:
 	release_batch(&prev);
 	face_renderer_free(proof_fr);
-	for (int i = 0; i < ps.n; i++) {
-		free(ps.dirs[i]);
-		free(ps.nos[i]);
-	}
+	proof_drop(&ps);
 	free(ps.prefix);
 	free(ps.title);
 	for (int i = 0; i < nworkers; i++)

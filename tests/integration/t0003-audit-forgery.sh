@@ -3,7 +3,8 @@
 #  (a) a row appended with a correctly computed plain SHA-256 hash (and the head moved);
 #  (b) the append-only trigger dropped, row 500 edited, the chain and the head recomputed;
 #  (c) applications and cards changed through the sqlite3 CLI, which lacks cardpipe's SQL
-#      functions: no audit row, so db check must name the changed rows by their seals.
+#      functions: no audit row, so db check must name the changed rows by their seals;
+#  (d) and cardpipe never reseals over such a row when it next changes it.
 # Also: the audit key is sealed into the key store by the first command after the
 # ceremony, and nothing else trips db check.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
@@ -119,6 +120,19 @@ sqlite3 "$DB" "UPDATE application SET name = (SELECT name FROM application WHERE
   row_mac = (SELECT row_mac FROM application WHERE id = $app + 1) WHERE id = $app"
 expect_exit 3 cardpipe db check >check.out 2>&1
 assert_contains check.out "FAIL  application row $app was changed"
+
+# (d) cardpipe does not reseal over a changed row: the next stage that would change the card
+# refuses, and the broken seal stays for db check
+cp pristine.db "$DB"
+rm -f "$DB-wal" "$DB-shm"
+sqlite3 "$DB" "UPDATE card SET pan = '6200000000000000000' WHERE id = $card"
+if cardpipe perso >perso.out 2>&1; then
+	cat perso.out
+	fail "perso changed a card that was altered without the audit key"
+fi
+assert_contains perso.out "card row $card was changed without cardpipe's audit key"
+expect_exit 3 cardpipe db check >check.out 2>&1
+assert_contains check.out "FAIL  card row $card was changed without cardpipe's audit key"
 
 # a wrong key cannot write: the audit key replaced in the store
 cp pristine.db "$DB"

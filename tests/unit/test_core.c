@@ -11,12 +11,15 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/json.h"
+#include "core/lock.h"
 #include "core/mask.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void
@@ -176,6 +179,51 @@ test_json_escapes(void **state)
 	assert_string_equal(out, "{\"msg\":\"a\\\"b\\\\c\\n\\u0001张\",\"n\":-5}");
 }
 
+/* A run lock held by another open file: a second taker is told who holds it, at once or
+ * after waiting; a stop request ends the wait; the holder's release lets it in. */
+static void
+test_run_lock_names_holder_and_waits(void **state)
+{
+	char dir[] = "/tmp/test_core_lock.XXXXXX", pidtxt[32];
+	struct run_lock a = {-1}, b = {-1};
+	volatile sig_atomic_t stop = 1;
+	struct timespec t0, t1;
+	char *path, *link;
+
+	assert_non_null(mkdtemp(dir));
+	path = fs_join(dir, "x.lock");
+	link = fs_join(dir, "link.lock");
+	run_lock_set_owner("cardpipe test");
+	assert_int_equal(run_lock_try(&a, path, "test run"), 0);
+	snprintf(pidtxt, sizeof(pidtxt), "(pid %ld, cardpipe test, since", (long)getpid());
+
+	assert_int_equal(run_lock_try(&b, path, "test run"), CP_ERR_BUSY);
+	assert_non_null(strstr(cp_errmsg(), pidtxt));
+	assert_int_equal(b.fd, -1);
+	assert_int_equal(run_lock_wait(&b, path, "the x stage", 0, NULL), CP_ERR_BUSY);
+	assert_non_null(strstr(cp_errmsg(), "the x stage is busy"));
+	assert_non_null(strstr(cp_errmsg(), pidtxt));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(run_lock_wait(&b, path, "the x stage", 1, NULL), CP_ERR_BUSY);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec >= 1);
+	assert_non_null(strstr(cp_errmsg(), "gave up after 1 s"));
+	assert_int_equal(run_lock_wait(&b, path, "the x stage", 60, &stop), CP_ERR_INTERRUPTED);
+	assert_int_equal(b.fd, -1);
+
+	run_lock_release(&a);
+	assert_int_equal(run_lock_wait(&b, path, "the x stage", 60, NULL), 0);
+	run_lock_release(&b);
+	/* a lock file planted as a symbolic link is not opened (its target would be truncated) */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(run_lock_wait(&b, link, "the x stage", 0, NULL), CP_ERR_IO);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(link);
+}
+
 int
 main(void)
 {
@@ -190,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_hex_round_trip_and_errors),
 		cmocka_unit_test(test_masking),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_run_lock_names_holder_and_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,6 +114,53 @@ test_roundtrip(void **state)
 	assert_false(keystore_is_test(ks));
 	keystore_close(ks);
 	free(p);
+}
+
+/* Opening the store turns core dumps off by itself: no caller can forget it. Runs first,
+ * while the test process may still dump. */
+static void
+test_open_disables_core_dumps(void **state)
+{
+	const unsigned char *comp[2] = {c1, c2};
+	struct keystore *ks = NULL;
+	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+	char *p = path_of("core.ks");
+
+	make_store("core.ks", 0);
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 || getrlimit(RLIMIT_CORE, &rl) != 0) {
+		free(p);
+		skip();
+	}
+	if (rl.rlim_cur == 0 && rl.rlim_max > 0) { /* a core must be possible to begin with */
+		rl.rlim_cur = rl.rlim_max;
+		assert_int_equal(setrlimit(RLIMIT_CORE, &rl), 0);
+	}
+	assert_int_equal(keystore_open(p, comp, 2, &ks), 0);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+	assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, 0);
+	assert_int_equal(rl.rlim_max, 0);
+	keystore_close(ks);
+	free(p);
+}
+
+/* A key store that is a symbolic link is refused, even to a private file of ours. */
+static void
+test_symlinked_store(void **state)
+{
+	const unsigned char *comp[2] = {c1, c2};
+	struct keystore *ks = NULL;
+	char *real = path_of("real.ks"), *link = path_of("link.ks");
+
+	make_store("real.ks", 0);
+	assert_int_equal(symlink(real, link), 0);
+	assert_int_equal(keystore_open(link, comp, 2, &ks), CP_ERR_PERM);
+	assert_null(ks);
+	assert_non_null(strstr(cp_errmsg(), "symbolic link"));
+	assert_int_equal(keystore_open(real, comp, 2, &ks), 0);
+	keystore_close(ks);
+	free(real);
+	free(link);
 }
 
 static void
@@ -371,7 +420,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_disables_core_dumps),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_symlinked_store),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_swapped_records),
 		cmocka_unit_test(test_rewrap),

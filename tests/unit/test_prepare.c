@@ -148,7 +148,7 @@ test_unreadable_spool_fails_the_run_and_rolls_back(void **s)
 	snprintf(cmd, sizeof(cmd), "cd %s/spool/photos && mv %s.jpg keep && mkdir %s.jpg", home,
 		 photo_sha, photo_sha);
 	assert_int_equal(system(cmd), 0);
-	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	assert_true(prepare_with(NULL, &c) < 0);
 	snprintf(cmd, sizeof(cmd), "cd %s/spool/photos && rmdir %s.jpg && mv keep %s.jpg", home,
 		 photo_sha, photo_sha);
 	assert_int_equal(system(cmd), 0);
@@ -185,8 +185,7 @@ test_photo_warn_mode_accepts_and_audits(void **s)
 	b = app(24, "new", "2026-11-20T09:00:00+08:00", NULL);
 	sql("UPDATE application SET photo_sha256 = %Q WHERE id = %lld", grey_sha, b);
 	config_set(cfg, "photo.on_failure", "warn", CFG_CLI);
-	assert_int_equal(stage_prepare_run(cfg, home, reg, &(struct prepare_opts){.app_id = a}, &c),
-			 0);
+	assert_int_equal(prepare_with(&(struct prepare_opts){.app_id = a}, &c), 0);
 	config_set(cfg, "photo.on_failure", "reject", CFG_CLI);
 	assert_int_equal(c.photo_warnings, 1);
 	assert_string_equal(state(a), "accepted");
@@ -214,14 +213,14 @@ test_file_and_application_filters(void **s)
 	b = app(20, "new", "2026-11-20T09:00:00+08:00", NULL);
 	d = app(21, "new", "2026-11-20T09:00:00+08:00", NULL);
 	o.file_id = f1;
-	assert_int_equal(stage_prepare_run(cfg, home, reg, &o, &c), 0);
+	assert_int_equal(prepare_with(&o, &c), 0);
 	assert_int_equal(c.read, 1);
 	assert_string_equal(state(a), "accepted");
 	assert_string_equal(state(b), "received");
 	memset(&o, 0, sizeof(o));
 	o.app_id = d;
 	o.instant = 1;
-	assert_int_equal(stage_prepare_run(cfg, home, reg, &o, &c), 0);
+	assert_int_equal(prepare_with(&o, &c), 0);
 	assert_int_equal(c.read, 1);
 	assert_string_equal(state(d), "accepted");
 	assert_string_equal(qs("SELECT due_date FROM application WHERE id = %lld", d),
@@ -241,13 +240,13 @@ test_bad_configuration_stops_before_any_work(void **s)
 	newfile("cfg.xml", "website");
 	a = app(22, "new", "2026-11-20T09:00:00+08:00", NULL);
 	config_set(cfg, "banks.bins", "ICBC:6212", CFG_CLI);
-	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	assert_true(prepare_with(NULL, &c) < 0);
 	config_set(cfg, "banks.bins", default_of("banks.bins"), CFG_CLI);
 	config_set(cfg, "card.number_prefix", "BB", CFG_CLI);
-	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	assert_true(prepare_with(NULL, &c) < 0);
 	config_set(cfg, "card.number_prefix", "B", CFG_CLI);
 	config_set(cfg, "photo.on_failure", "ignore", CFG_CLI);
-	assert_true(stage_prepare_run(cfg, home, reg, NULL, &c) < 0);
+	assert_true(prepare_with(NULL, &c) < 0);
 	config_set(cfg, "photo.on_failure", "reject", CFG_CLI);
 	assert_string_equal(state(a), "received");
 	run();

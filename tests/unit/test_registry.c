@@ -461,6 +461,54 @@ test_raw_update_breaks_the_row_seal(void **state)
 	registry_close(reg);
 }
 
+/* A row changed behind cardpipe's back is not resealed when cardpipe changes it next: the
+ * commit is refused, and the broken seal stays for db check to report. */
+static void
+test_cardpipe_does_not_launder_a_raw_update(void **state)
+{
+	struct registry *reg = open_with_rows(0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int problems = -1;
+
+	assert_int_equal(reg_exec(reg, "INSERT INTO input_file(id, sha256, name, channel, format, "
+				       "received_at, status, records) VALUES(1, 'aa', 'f.xml', "
+				       "'employer', 'employer-xml', 'now', 'ingested', 2);"
+				       "INSERT INTO application(id, file_id, record_no, location, "
+				       "channel, name, created_at, updated_at) VALUES(7, 1, 1, "
+				       "'line 3', 'employer', 'A', 'now', 'now'), (8, 1, 2, "
+				       "'line 4', 'employer', 'C', 'now', 'now');"),
+			 0);
+	registry_close(reg);
+	tamper("UPDATE application SET name = 'B' WHERE id = 7");
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	/* an intact row changes as before */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "UPDATE application SET updated_at = 'later' WHERE id = 8"),
+			 0);
+	assert_int_equal(registry_commit(reg), 0);
+	/* the tampered one does not */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "UPDATE application SET updated_at = 'later' WHERE id = 7"),
+			 0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "application row 7 was changed without"));
+	/* nor deleted */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "DELETE FROM application WHERE id = 7"), 0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	registry_close(reg);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	out = open_memstream(&text, &len);
+	assert_int_equal(registry_check(reg, out, &problems), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "FAIL  application row 7 was changed"));
+	assert_null(strstr(text, "application row 8"));
+	free(text);
+	registry_close(reg);
+}
+
 static void
 test_another_key_cannot_write(void **state)
 {
@@ -508,6 +556,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rechained_rewrite_is_detected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_raw_update_breaks_the_row_seal, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cardpipe_does_not_launder_a_raw_update, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_another_key_cannot_write, setup, teardown),
 	};
