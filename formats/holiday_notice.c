@@ -142,6 +142,24 @@ normalize(const char *file, int no, const unsigned char *s, size_t n, char *out)
 	return 0;
 }
 
+static int item_number(const char *s, const char **rest);
+
+/* Where a copy lost its line breaks, the next item ("。二、春节:"), the closing paragraph
+ * ("。节假日期间") or the signature ("。国务院办公厅") after a sentence starts a new line: the
+ * offset where, or 0. */
+static size_t
+glued_break(const char *s)
+{
+	for (const char *p = strstr(s, "。"); p; p = strstr(p + strlen("。"), "。")) {
+		const char *q = p + strlen("。"), *rest;
+
+		if (*q &&
+		    (item_number(q, &rest) || starts(q, "节假日期间") || starts(q, "国务院办公厅")))
+			return (size_t)(q - s);
+	}
+	return 0;
+}
+
 static int
 read_lines(const char *text, size_t len, const char *file, struct nline **out, size_t *nout)
 {
@@ -162,6 +180,12 @@ read_lines(const char *text, size_t len, const char *file, struct nline **out, s
 		n++;
 		if ((r = normalize(file, no, (const unsigned char *)p, l, v[n - 1].s)) < 0)
 			break;
+		for (size_t k; (k = glued_break(v[n - 1].s)) > 0; n++) {
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n].s = xstrdup(v[n - 1].s + k);
+			v[n].no = no;
+			v[n - 1].s[k] = '\0';
+		}
 		p = nl ? nl + 1 : end;
 	}
 	*out = v;
@@ -859,7 +883,8 @@ read_body(struct holiday_notice *n, const struct nline *v, size_t nv, const char
 		if (!num) {
 			if (!n->nitems && !n->docno)
 				n->docno = find_docno(s);
-			if (whole_date(s, &day))
+			if (whole_date(s, &day) || (starts(s, "国务院办公厅") &&
+						    whole_date(s + strlen("国务院办公厅"), &day)))
 				n->issued = day;
 			continue;
 		}
