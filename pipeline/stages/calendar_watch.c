@@ -23,15 +23,14 @@ date_text(long day, char out[11])
 	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
-int
-calendar_watch_check(const struct config *cfg, const char *home, struct calendar_watch *w)
+static int
+check(const struct config *cfg, const char *home, struct calendar_watch *w)
 {
 	long long warn = config_int(cfg, "calendar.warn_days");
 	struct calendar *cal = NULL;
 	char *conf, *path, today[11], last[11];
 	int y, m, d, r;
 
-	memset(w, 0, sizeof(*w));
 	if (warn < 0 || warn > 3660)
 		return cp_err(CP_ERR_CONFIG, "calendar.warn_days must be 0..3660, not %lld", warn);
 	cp_business_date(cp_now(), today, sizeof(today));
@@ -70,6 +69,17 @@ calendar_watch_check(const struct config *cfg, const char *home, struct calendar
 	}
 	calendar_free(cal);
 	return 0;
+}
+
+int
+calendar_watch_check(const struct config *cfg, const char *home, struct calendar_watch *w)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	if ((r = check(cfg, home, w)) < 0)
+		snprintf(w->message, sizeof(w->message), "%s", cp_errmsg());
+	return r;
 }
 
 int

@@ -19,7 +19,8 @@ struct calendar_watch {
 };
 
 /* Check the calendar of this home for today (cp_now()'s Beijing date). 0 with *w filled, or
- * <0 when the calendar cannot be loaded or calendar.warn_days is not >= 0. */
+ * <0 (the error also in w->message) when the calendar cannot be loaded or
+ * calendar.warn_days is out of range. */
 int calendar_watch_check(const struct config *cfg, const char *home, struct calendar_watch *w);
 /* Check, and log a warning when the calendar runs out soon (or cannot be loaded). 1 when
  * it warned, 0 when not. */

@@ -318,7 +318,7 @@ calendar_warnings(struct run *run, const struct calendar_watch *cal, int cal_r, 
 	size_t n = 0;
 
 	if (cal_r < 0 || cal->expiring)
-		out[n++] = cal_r < 0 ? "the working-day calendar cannot be loaded" : cal->message;
+		out[n++] = cal->message;
 	if (reg_held_count(run->reg, "calendar-missing", &run->res->calendar_held) == 0 &&
 	    run->res->calendar_held) {
 		snprintf(held, 256,
@@ -381,7 +381,7 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	rr.started = cp_now();
 	log_info("nightly", "run %lld started", res->run_id);
 	if ((cal_r = calendar_watch_check(cfg, home, &cal)) < 0 || cal.expiring)
-		log_warn("nightly", "%s", cal_r < 0 ? cp_errmsg() : cal.message);
+		log_warn("nightly", "%s", cal.message);
 
 	do_ingest(run);
 	if (!stopped(run))
