@@ -81,6 +81,9 @@ const struct config_key config_keys[] = {
 	{ "sla.replace_working_days", CFG_INT, "4", "working days for replacements" },
 	{ "sla.at_risk_days", CFG_INT, "3", "an application due within this many days is at risk" },
 
+	/* calendar (docs/calendar-format.md) */
+	{ "calendar.warn_days", CFG_INT, "60", "warn on every run from this many days before the working-day calendar's last day" },
+
 	/* production */
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
 	{ "produce.max_consecutive_spoils", CFG_INT, "3", "blanks spoiled in a row after which the line stops (circuit breaker)" },
