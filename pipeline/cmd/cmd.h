@@ -14,10 +14,11 @@ struct registry;
 
 /* Documented exit codes (README "Exit codes"). */
 enum cp_exit {
-	EXIT_DONE = 0,	   /* done */
-	EXIT_REJECTS = 1,  /* done, with rejects over general.reject_threshold */
-	EXIT_USAGE = 2,	   /* usage or configuration error */
-	EXIT_FAILURE_ = 3, /* failure, nothing committed */
+	EXIT_DONE = 0,	     /* done */
+	EXIT_REJECTS = 1,    /* done, with rejects over general.reject_threshold */
+	EXIT_USAGE = 2,	     /* usage or configuration error */
+	EXIT_FAILURE_ = 3,   /* failure, nothing committed */
+	EXIT_LINE_FAULT = 4, /* produce: the line stopped on a line fault, the cards stay queued */
 };
 
 struct cp_ctx {
@@ -56,5 +57,6 @@ int cmd_instant(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_keys(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_calendar(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_line(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_chip(int argc, char **argv, struct cp_ctx *ctx);
 
 #endif

@@ -333,8 +333,12 @@ fs_find_data(const char *rel, char *tried, size_t triedsz)
 	if (exe[0]) {
 		char *marker = xasprintf("%s/../../pipeline/cardpipe_main.c", exe);
 
+		size_t n = strlen(exe);
+		/* the emulated line's programs live in <prefix>/lib/cardpipe */
+		int libexec = n >= 13 && !strcmp(exe + n - 13, "/lib/cardpipe");
+
 		/* installed or copied with its share/: <prefix>/bin/../share/cardpipe */
-		cand[1] = xasprintf("%s/../share/cardpipe/%s", exe, rel);
+		cand[1] = xasprintf("%s/%s../share/cardpipe/%s", exe, libexec ? "../" : "", rel);
 		/* build/bin/ of a source tree (only there: /usr/bin/../../data is no place) */
 		if (fs_exists(marker))
 			cand[2] = xasprintf("%s/../../data/%s", exe, rel);

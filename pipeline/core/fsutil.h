@@ -48,7 +48,7 @@ int fs_sync_dir_of(const char *path);
 int fs_clean_stale_tmp(const char *dir, long *removed);
 /* A shipped data file (rel, e.g. "calendar.txt"): the first that exists of
  * $CARDPIPE_DATA/rel, <program dir>/../share/cardpipe/rel (installed or copied with its
- * share/), <program dir>/../../data/rel (build/bin/ of a source tree) and
+ * share/; from <prefix>/lib/cardpipe/, <prefix>/share/cardpipe/rel), <program dir>/../../data/rel (build/bin/ of a source tree) and
  * <compiled-in datadir>/rel ($(PREFIX)/share/cardpipe of make install). Newly allocated
  * canonical path, or NULL with the places tried written to tried. */
 char *fs_find_data(const char *rel, char *tried, size_t triedsz);
