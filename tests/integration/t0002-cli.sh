@@ -19,7 +19,7 @@ expect_exit 2 cardpipe db nonsense
 cardpipe init
 # init's file lists every key commented out at its default: nothing is customised yet
 cardpipe config --show >show.out
-assert_not_contains show.out "; from"
+assert_not_contains show.out "; from file"
 grep -q '^;width = 358$' "$CARDPIPE_HOME/cardpipe.conf" || fail "photo.width not commented out at its default"
 # default < file < environment < --set
 cardpipe config --show | grep -q '^width = 358$' || fail "default photo.width"

@@ -62,13 +62,15 @@ run() { (cd "$W/elsewhere" && env -u CARDPIPE_SRC -u CARDPIPE_DATA -u CARDPIPE_B
 	PATH="$R/usr/bin:/usr/bin:/bin" CARDPIPE_HOME="$W/home" TZ=UTC "$@"); }
 run cardpipe init 2>init.err || fail "installed init: $(cat init.err)"
 run cardpipe config --show >show.out
-assert_not_contains show.out "; from"
+assert_not_contains show.out "; from file" # (lib.sh sets some keys in the environment)
 grep -q '^;timezone = Asia/Shanghai$' "$W/home/cardpipe.conf" || fail "init: timezone not commented out at its default"
 sed -i 's/^;reject_threshold = 0.05$/reject_threshold = 0.5/' "$W/home/cardpipe.conf"
 run cardpipe config --show >show.out
-assert_eq "$(grep -c '; from' show.out)" 1 "customised keys after uncommenting one"
+assert_eq "$(grep -c '; from file' show.out)" 1 "customised keys after uncommenting one"
 grep -A1 '; from file' show.out | grep -q '^reject_threshold = 0.5$' || fail "the customised key is not marked"
 
+run cardpipe chip profiles >chip.out 2>chip.err || fail "chip profiles: $(cat chip.err)"
+assert_contains chip.out "cpvc-s03"
 run cardpipe calendar is-working-day 2026-10-01 >cal.out 2>cal.err || fail "calendar: $(cat cal.err)"
 assert_eq "$(cat cal.out)" "no (国庆节)" "installed calendar"
 CARDPIPE_NOW=2026-11-26T10:00:00+08:00 run cardpipe sample --count 40 --seed 4 --out "$W/smp" \
@@ -150,7 +152,9 @@ cat complete.out
 assert_not_contains complete.out "loaded too early"
 assert_contains complete.out "^complete .*-F _cardpipe cardpipe$"
 assert_contains complete.out "^cardpipe in: init ingest instant$"
-assert_contains complete.out "^cardpipe --quiet c: config calendar$"
+# every command that starts with c, and nothing else
+assert_eq "$(sed -n 's/^cardpipe --quiet c: //p' complete.out | tr ' ' '\n' | sort | tr '\n' ' ')" \
+	"$(run cardpipe --commands | grep '^c' | sort | tr '\n' ' ')" "cardpipe --quiet c<TAB>"
 assert_contains complete.out "^cardpipe db : check reseal verify-audit$"
 grep '^cardpipe config --:' complete.out | grep -q -- "--show" || fail "config -- does not offer --show"
 grep '^cardpipe config --:' complete.out | grep -q -- "--markdown" || fail "config -- does not offer --markdown"
