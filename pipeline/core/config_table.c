@@ -127,6 +127,8 @@ const struct config_key config_keys[] = {
 	{ "reconcile.signature", CFG_STR, "sm2", "signature algorithm of bank reports: sm2, ecdsa-p256 or rsa-pss" },
 	{ "reconcile.refund_days", CFG_INT, "2", "natural days to refund a damaged card's transport balance (item 46)" },
 	{ "reconcile.signing_key", CFG_STR, "keystore:report.sign", "key that signs bank reports: keystore:NAME (an SM2 key of the key store) or a PEM private key file (SM2, EC P-256 or RSA to match reconcile.signature; relative: under CARDPIPE_HOME)" },
+	{ "reconcile.sm2_id", CFG_STR, "1234567812345678", "SM2 distinguishing ID of bank report signatures (GM/T 0009 default; openssl -sigopt distid:ID)" },
+	{ "reconcile.sm2_id_banks", CFG_STR, "", "per-bank SM2 IDs overriding reconcile.sm2_id: BANK:ID pairs, ','-separated" },
 };
 /* clang-format on */
 

@@ -181,13 +181,14 @@ refunds_file(struct registry *reg, const struct config *cfg, const char *dir, co
 
 /* Write data as name and its signature as name.sig. */
 static int
-signed_file(const char *alg, void *key, const char *dir, const char *name, const struct buf *data)
+signed_file(const char *alg, const char *sm2_id, void *key, const char *dir, const char *name,
+	    const struct buf *data)
 {
-	struct buf sig;
+	struct buf sig = BUF_INIT(BUF_UNLIMITED);
 	char *signame = xasprintf("%s.sig", name);
 	int r;
 
-	if ((r = recon_sign(alg, key, data->data, data->len, &sig)) == 0 &&
+	if ((r = recon_sign(alg, sm2_id, key, data->data, data->len, &sig)) == 0 &&
 	    (r = write_file(dir, name, data->data, data->len)) == 0)
 		r = write_file(dir, signame, sig.data, sig.len);
 	buf_release(&sig);
@@ -266,18 +267,19 @@ stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, 
 	for (size_t i = 0; i < nbanks; i++) {
 		struct recon_report rep;
 		struct buf xml = BUF_INIT(BUF_UNLIMITED), csv = BUF_INIT(BUF_UNLIMITED);
-		char *name;
+		char *name, sm2_id[SM2_ID_MAX + 1];
 
-		if ((r = recon_build(reg, cfg, banks[i], day, &rep)) < 0)
+		if ((r = recon_sm2_id(cfg, banks[i], sm2_id, sizeof(sm2_id))) < 0 ||
+		    (r = recon_build(reg, cfg, banks[i], day, &rep)) < 0)
 			goto rollback;
 		if ((r = recon_write_xml(cfg, &rep, &xml)) == 0 &&
 		    (r = recon_write_csv(&rep, &csv)) == 0) {
 			name = xasprintf("%s-%s.xml", banks[i], day);
-			r = signed_file(alg, key, res->dir, name, &xml);
+			r = signed_file(alg, sm2_id, key, res->dir, name, &xml);
 			free(name);
 			name = xasprintf("%s-%s.csv", banks[i], day);
 			if (r == 0)
-				r = signed_file(alg, key, res->dir, name, &csv);
+				r = signed_file(alg, sm2_id, key, res->dir, name, &csv);
 			free(name);
 		}
 		res->cards += rep.c.produced;
@@ -322,9 +324,9 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 	struct recon_report fr = {0}, gr = {0};
 	unsigned char *data = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0, fl = strlen(file);
-	char *sigpath = xasprintf("%s.sig", file);
+	char *sigpath = xasprintf("%s.sig", file), *perr = NULL, sm2_id[SM2_ID_MAX + 1];
 	void *key = NULL;
-	int r, diffs;
+	int r, pr, diffs;
 
 	if ((r = fs_read_file(file, 1u << 30, &data, &len)) < 0) {
 		r = cp_err_wrap(r, "report '%s': ", file);
@@ -334,6 +336,16 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 		r = cp_err_wrap(r, "signature '%s': ", sigpath);
 		goto out;
 	}
+	/* the bank named in the report chooses the SM2 ID; an unreadable report is reported
+	 * after its signature (checked with the default ID) */
+	if (fl > 4 && !strcmp(file + fl - 4, ".csv"))
+		pr = recon_parse_csv(data, len, &fr);
+	else
+		pr = recon_parse_xml(data, len, &fr);
+	if (pr < 0)
+		perr = xstrdup(cp_errmsg());
+	if ((r = recon_sm2_id(cfg, pr < 0 ? NULL : fr.bank, sm2_id, sizeof(sm2_id))) < 0)
+		goto out;
 	if (pubkey) {
 		r = recon_pubkey_load(pubkey, &key);
 	} else {
@@ -341,19 +353,18 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 	}
 	if (r < 0)
 		goto out;
-	if ((r = recon_verify(alg, key, data, len, sig, siglen)) < 0) {
+	if ((r = recon_verify(alg, sm2_id, key, data, len, sig, siglen)) < 0) {
 		if (r == CP_ERR_INTEGRITY)
 			fprintf(out, "BAD signature: %s\n", file);
 		r = cp_err_wrap(r, "%s: ", file);
 		goto out;
 	}
-	fprintf(out, "ok  signature (%s)\n", alg);
-	if (fl > 4 && !strcmp(file + fl - 4, ".csv"))
-		r = recon_parse_csv(data, len, &fr);
+	if (strcmp(alg, "sm2"))
+		fprintf(out, "ok  signature (%s)\n", alg);
 	else
-		r = recon_parse_xml(data, len, &fr);
-	if (r < 0) {
-		r = cp_err_wrap(r, "%s: ", file);
+		fprintf(out, "ok  signature (sm2, ID %s)\n", sm2_id);
+	if (pr < 0) {
+		r = cp_err(pr, "%s: %s", file, perr);
 		goto out;
 	}
 	if ((r = reg_snapshot_begin(reg)) < 0)
@@ -382,5 +393,6 @@ out:
 	free(data);
 	free(sig);
 	free(sigpath);
+	free(perr);
 	return r;
 }

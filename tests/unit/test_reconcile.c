@@ -20,6 +20,8 @@
 #include "stages/dispatch.h"
 #include "stages/reconcile.h"
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -134,9 +136,11 @@ test_roundtrip_and_verify(void **state)
 		char *sigpath = xasprintf("%s.sig", csv);
 
 		assert_int_equal(recon_key_load(e->key, &key), 0);
-		assert_int_equal(recon_sign("sm2", key, data, len, &sig), 0);
+		assert_int_equal(recon_sign("sm2", "1234567812345678", key, data, len, &sig), 0);
 		assert_int_equal(fs_write_atomic(sigpath, sig.data, sig.len, 0600), 0);
-		assert_int_equal(recon_verify("sm2", key, data, len, sig.data, sig.len), 0);
+		assert_int_equal(
+			recon_verify("sm2", "1234567812345678", key, data, len, sig.data, sig.len),
+			0);
 		buf_release(&sig);
 		recon_key_free(key);
 		free(sigpath);
@@ -169,12 +173,14 @@ test_algorithms(void **state)
 		assert_int_equal(recon_keygen(algs[i], path), 0);
 		assert_int_equal(recon_keygen(algs[i], path), CP_ERR_EXISTS);
 		assert_int_equal(recon_key_load(path, &key), 0);
-		assert_int_equal(recon_sign(algs[i], key, msg, sizeof(msg), &sig), 0);
-		assert_int_equal(recon_verify(algs[i], key, msg, sizeof(msg), sig.data, sig.len),
-				 0);
 		assert_int_equal(
-			recon_verify(algs[i], key, msg, sizeof(msg) - 1, sig.data, sig.len),
-			CP_ERR_INTEGRITY);
+			recon_sign(algs[i], "1234567812345678", key, msg, sizeof(msg), &sig), 0);
+		assert_int_equal(recon_verify(algs[i], "1234567812345678", key, msg, sizeof(msg),
+					      sig.data, sig.len),
+				 0);
+		assert_int_equal(recon_verify(algs[i], "1234567812345678", key, msg,
+					      sizeof(msg) - 1, sig.data, sig.len),
+				 CP_ERR_INTEGRITY);
 		/* the public key alone verifies */
 		assert_int_equal(recon_pubkey_pem(key, &pem), 0);
 		{
@@ -183,14 +189,16 @@ test_algorithms(void **state)
 
 			assert_int_equal(fs_write_atomic(pub, pem.data, pem.len, 0644), 0);
 			assert_int_equal(recon_pubkey_load(pub, &pk), 0);
-			assert_int_equal(
-				recon_verify(algs[i], pk, msg, sizeof(msg), sig.data, sig.len), 0);
+			assert_int_equal(recon_verify(algs[i], "1234567812345678", pk, msg,
+						      sizeof(msg), sig.data, sig.len),
+					 0);
 			recon_key_free(pk);
 			free(pub);
 		}
 		/* a key of another kind is a configuration error */
 		buf_release(&sig);
-		assert_int_equal(recon_sign(algs[(i + 1) % 3], key, msg, sizeof(msg), &sig),
+		assert_int_equal(recon_sign(algs[(i + 1) % 3], "1234567812345678", key, msg,
+					    sizeof(msg), &sig),
 				 CP_ERR_CONFIG);
 		buf_release(&sig);
 		buf_release(&pem);
@@ -200,13 +208,106 @@ test_algorithms(void **state)
 	{
 		void *key;
 
-		assert_int_equal(recon_sign("md5", NULL, msg, 1, &(struct buf){0}), CP_ERR_CONFIG);
+		assert_int_equal(
+			recon_sign("md5", "1234567812345678", NULL, msg, 1, &(struct buf){0}),
+			CP_ERR_CONFIG);
 		chmod(e->key, 0644);
 		assert_int_equal(recon_key_load(e->key, &key), CP_ERR_PERM);
 		assert_int_equal(recon_key_load("/nonexistent.pem", &key), CP_ERR_NOTFOUND);
 		assert_int_equal(fs_write_atomic(e->key, "not a key", 9, 0600), 0);
 		assert_int_equal(recon_key_load(e->key, &key), CP_ERR_FORMAT);
 	}
+}
+
+/* Verify sig over msg with SM2/SM3 and distinguishing ID id, the way a bank's tool does
+ * (independently of recon_verify). */
+static int
+sm2_verifies(void *key, const char *id, const char *msg, size_t len, const struct buf *sig)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok;
+
+	assert_int_equal(EVP_DigestVerifyInit(ctx, &pctx, EVP_sm3(), NULL, key), 1);
+	assert_true(EVP_PKEY_CTX_set1_id(pctx, id, strlen(id)) > 0);
+	ok = EVP_DigestVerify(ctx, sig->data, sig->len, (const unsigned char *)msg, len);
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok == 1;
+}
+
+/* SM2 signatures carry GM/T 0009's default ID 1234567812345678 (not OpenSSL 3's empty
+ * one), or a bank's own from reconcile.sm2_id_banks; the reports are signed that way. */
+static void
+test_sm2_id(void **state)
+{
+	struct fixture_env *e = *state;
+	const char msg[] = "BankReconciliation";
+	char id[SM2_ID_MAX + 1];
+	struct reconcile_result res;
+	struct buf sig;
+	unsigned char *data;
+	size_t len;
+	char *xml = report_path(e, "ICBC-2026-11-26.xml"), *sigpath;
+	FILE *devnull = fopen("/dev/null", "w");
+	void *key;
+
+	assert_int_equal(recon_sm2_id(e->cfg, "ICBC", id, sizeof(id)), 0);
+	assert_string_equal(id, "1234567812345678");
+	assert_int_equal(recon_key_load(e->key, &key), 0);
+	assert_int_equal(recon_sign("sm2", id, key, msg, sizeof(msg), &sig), 0);
+	assert_true(sm2_verifies(key, "1234567812345678", msg, sizeof(msg), &sig));
+	assert_false(sm2_verifies(key, "", msg, sizeof(msg), &sig));
+	assert_int_equal(recon_verify("sm2", "", key, msg, sizeof(msg), sig.data, sig.len),
+			 CP_ERR_CONFIG);
+	assert_int_equal(recon_verify("sm2", "other", key, msg, sizeof(msg), sig.data, sig.len),
+			 CP_ERR_INTEGRITY);
+	buf_release(&sig);
+
+	/* a bank with its own ID: its reports are signed with it, verify uses it */
+	assert_int_equal(
+		config_set(e->cfg, "reconcile.sm2_id_banks", "BOB:BOB@bj,CCB:abc", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), 0);
+	assert_string_equal(id, "abc");
+	assert_int_equal(recon_sm2_id(e->cfg, "ICBC", id, sizeof(id)), 0);
+	assert_string_equal(id, "1234567812345678");
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	reconcile_result_release(&res);
+	free(xml);
+	xml = report_path(e, "CCB-2026-11-26.xml");
+	sigpath = xasprintf("%s.sig", xml);
+	assert_int_equal(fs_read_file(xml, 1 << 24, &data, &len), 0);
+	{
+		unsigned char *s;
+		size_t sl;
+
+		assert_int_equal(fs_read_file(sigpath, 1 << 16, &s, &sl), 0);
+		sig = (struct buf){.data = s, .len = sl, .cap = sl};
+		assert_true(sm2_verifies(key, "abc", (char *)data, len, &sig));
+		assert_false(sm2_verifies(key, "1234567812345678", (char *)data, len, &sig));
+		free(s);
+	}
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
+	/* the verifier configured without the bank's ID rejects the signature */
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "", CFG_CLI), 0);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull),
+			 CP_ERR_INTEGRITY);
+
+	/* IDs the openssl command line could not take are configuration errors */
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "CCB", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), CP_ERR_CONFIG);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "CCB:a b", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), CP_ERR_CONFIG);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "", CFG_CLI), 0);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id", "", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), CP_ERR_CONFIG);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id", "\xe4\xb8\xad", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, NULL, id, sizeof(id)), CP_ERR_CONFIG);
+	recon_key_free(key);
+	free(data);
+	free(sigpath);
+	free(xml);
+	fclose(devnull);
 }
 
 /* The default signing key: the key store's SM2 key pair, unwrapped only to sign. */
@@ -372,6 +473,7 @@ main(void)
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_algorithms, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_keystore_key, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_sm2_id, setup, fixture_env_teardown),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_sla_classes, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_refund_file, setup, fixture_env_teardown),
