@@ -119,10 +119,10 @@ test_roundtrip_and_verify(void **state)
 
 	/* a changed byte: the signature fails */
 	{
-		char *p = strstr((char *)data, "count,produced,");
+		char *p = strstr((char *)data, "count,,,,produced,,");
 
 		assert_non_null(p);
-		p[15] = p[15] == '9' ? '8' : p[15] + 1;
+		p[19] = p[19] == '9' ? '8' : p[19] + 1;
 		assert_int_equal(fs_write_atomic(csv, data, len, 0600), 0);
 	}
 	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull),
@@ -373,11 +373,48 @@ test_parse_errors(void **state)
 		"<BankReconciliation xmlns='urn:other' bank='A' date='2026-11-26'/>",
 		"not xml at all <",
 	};
+#define HDR                                                                                        \
+	"record,bank,date,format_version,figure,reason,count,pan,card_no,produced_at,"             \
+	"application,channel_ref,old_card_no,new_card_no,amount_fen,due\r\n"
 	const char *bad_csv[] = {
-		"record\r\ncount,ordered,-1\r\nheader,A,2026-11-26\r\n",
-		"record\r\nheader,A,2026-11-26\r\nbogus,1,2\r\n",
-		"record\r\ncount,ordered,1\r\n",
+		HDR "count,,,,ordered,,-1,,,,,,,,,\r\nheader,A,2026-11-26,2,,,,,,,,,,,,\r\n",
+		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\nbogus,,,,,,,,,,,,,,,\r\n",
+		HDR "count,,,,ordered,,1,,,,,,,,,\r\n",
+		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\ncount,,,,shipped,,1,,,,,,,,,\r\n",
+		"record,bank,date\r\nheader,A,2026-11-26\r\n", /* columns missing */
+		"record,a,b,c,d,e,f\r\ncount,ordered,-1\r\nheader,A,2026-11-26\r\n",
+		"record,a,b,c,d,e,f\r\nheader,A,2026-11-26\r\nbogus,1,2\r\n",
 	};
+	/* named columns in any order; reports written before they had names still read */
+	const char *good_csv[] = {
+		"count,record,figure,bank,date,format_version,reason,pan,card_no,produced_at,"
+		"application,channel_ref,old_card_no,new_card_no,amount_fen,due\r\n"
+		"7,count,produced,,,,,,,,,,,,,\r\n,header,,A,2026-11-26,2,,,,,,,,,,\r\n"
+		"1,spoiled,,,,,misfeed,,,,,,,,,\r\n,card,,,,,,9901,B001,2026-11-26T01:00:00Z,,,,,,"
+		"\r\n"
+		",refund,,,,,,,,,12,\"R,1\",B1,B2,1234,2026-11-28\r\n",
+		"record,a,b,c,d,e,f\r\nheader,A,2026-11-26,1,,,\r\ncount,produced,7,,,,\r\n"
+		"spoiled,misfeed,1,,,,\r\ncard,9901,B001,2026-11-26T01:00:00Z,,,\r\n"
+		"refund,12,\"R,1\",B1,B2,1234,2026-11-28\r\n",
+	};
+#undef HDR
+
+	for (size_t i = 0; i < ARRAY_SIZE(good_csv); i++) {
+		assert_int_equal(recon_parse_csv((const unsigned char *)good_csv[i],
+						 strlen(good_csv[i]), &rep),
+				 0);
+		assert_string_equal(rep.bank, "A");
+		assert_string_equal(rep.day, "2026-11-26");
+		assert_int_equal(rep.c.produced, 7);
+		assert_int_equal(rep.nspoiled, 1);
+		assert_string_equal(rep.spoiled[0].name, "misfeed");
+		assert_int_equal(rep.ncards, 1);
+		assert_string_equal(rep.cards[0].card_no, "B001");
+		assert_int_equal(rep.nrefunds, 1);
+		assert_string_equal(rep.refunds[0].channel_ref, "R,1");
+		assert_int_equal(rep.refunds[0].amount_fen, 1234);
+		recon_report_release(&rep);
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad_xml); i++)
 		assert_int_equal(recon_parse_xml((const unsigned char *)bad_xml[i],
