@@ -1,6 +1,6 @@
 /*
  * prepare_rejects.c - the rejects file of an input file (formats/rejects-csv.md):
- * out/rejects/<channel>/<original-name>.rejects.csv, RFC 4180, UTF-8, written atomically
+ * out/rejects/<channel>/<original-name>.rejects.csv, RFC 4180, UTF-8 with BOM, written atomically
  * from the registry once every record of the file is judged.
  */
 #include "stages/prepare.h"
@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REJECTS_HEADER "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
+/* The UTF-8 BOM first, as in the dispatch CSVs: Excel then reads the Chinese as UTF-8. */
+#define REJECTS_HEADER                                                                             \
+	"\xEF\xBB\xBF"                                                                             \
+	"record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
 
 static int
 add_row(const struct reject_row *row, void *arg)
