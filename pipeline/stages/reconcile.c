@@ -43,6 +43,24 @@ day_number(const char *date)
 	return cp_days_from_civil(y, m, d);
 }
 
+enum sla_class { SLA_ON_TIME, SLA_BREACHED, SLA_DUE_TODAY, SLA_AT_RISK, SLA_ON_TRACK };
+
+static enum sla_class
+sla_class(const struct sla_item *it, long today, long long at_risk)
+{
+	long due = day_number(it->due_date);
+
+	if (due < 0)
+		return SLA_BREACHED; /* a due date the registry holds malformed is not on time */
+	if (it->done_date)
+		return day_number(it->done_date) <= due ? SLA_ON_TIME : SLA_BREACHED;
+	if (today > due)
+		return SLA_BREACHED;
+	if (today == due)
+		return SLA_DUE_TODAY;
+	return due - today <= at_risk ? SLA_AT_RISK : SLA_ON_TRACK;
+}
+
 int
 sla_compute(struct registry *reg, const struct config *cfg, const char *day, struct sla_counts **v,
 	    size_t *n)
@@ -62,7 +80,6 @@ sla_compute(struct registry *reg, const struct config *cfg, const char *day, str
 		return r;
 	for (size_t i = 0; i < ni; i++) {
 		const struct sla_item *it = &items[i];
-		long due = day_number(it->due_date);
 		size_t k;
 
 		for (k = 0; k < cnt && strcmp(out[k].app_type, it->app_type); k++)
@@ -72,27 +89,42 @@ sla_compute(struct registry *reg, const struct config *cfg, const char *day, str
 			memset(&out[cnt], 0, sizeof(*out));
 			out[cnt++].app_type = xstrdup(it->app_type);
 		}
-		if (due < 0) {
-			/* a due date the registry holds malformed is not on time */
-			out[k].breached++;
-		} else if (it->done_date) {
-			if (day_number(it->done_date) <= due)
-				out[k].on_time++;
-			else
-				out[k].breached++;
-		} else if (today > due) {
-			out[k].breached++;
-		} else if (today == due) {
-			out[k].due_today++;
-		} else if (due - today <= at_risk) {
-			out[k].at_risk++;
-		} else {
-			out[k].on_track++;
+		switch (sla_class(it, today, at_risk)) {
+		case SLA_ON_TIME: out[k].on_time++; break;
+		case SLA_BREACHED: out[k].breached++; break;
+		case SLA_DUE_TODAY: out[k].due_today++; break;
+		case SLA_AT_RISK: out[k].at_risk++; break;
+		case SLA_ON_TRACK: out[k].on_track++; break;
 		}
 	}
 	sla_items_free(items, ni);
 	*v = out;
 	*n = cnt;
+	return 0;
+}
+
+int
+sla_breached(struct registry *reg, const char *day, struct sla_item **v, size_t *n)
+{
+	struct sla_item *items = NULL;
+	long today = day_number(day);
+	size_t ni = 0, k = 0;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if (today < 0)
+		return cp_err(CP_ERR_FORMAT, "date '%s' is not YYYY-MM-DD", day);
+	if ((r = reg_sla_items(reg, day, &items, &ni)) < 0)
+		return r;
+	for (size_t i = 0; i < ni; i++) {
+		if (sla_class(&items[i], today, 0) == SLA_BREACHED)
+			items[k++] = items[i]; /* moved: kept */
+		else
+			sla_item_release(&items[i]);
+	}
+	*v = items;
+	*n = k;
 	return 0;
 }
 

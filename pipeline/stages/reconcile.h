@@ -85,6 +85,9 @@ struct sla_counts {
 int sla_compute(struct registry *reg, const struct config *cfg, const char *day,
 		struct sla_counts **v, size_t *n);
 void sla_counts_free(struct sla_counts *v, size_t n);
+/* The applications sla_compute counts as breached on day, by type, due date and id (the
+ * run report lists them). Free with sla_items_free(). */
+int sla_breached(struct registry *reg, const char *day, struct sla_item **v, size_t *n);
 
 struct reconcile_result {
 	long long banks, cards, refunds;
