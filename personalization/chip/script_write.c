@@ -16,6 +16,7 @@
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/secmem.h"
+#include "rules/cardno.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -92,10 +93,11 @@ hex_spaced(const unsigned char *p, size_t n, char *out)
 /* One APDU line: CLA INS P1 P2 [Lc data] [sens=OFF:LEN] label=NAME. Built by hand: this
  * runs some 30 times per card, and printf would be most of perso's time. */
 static int
-emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, unsigned char p2,
-     const unsigned char *data, size_t len, size_t sens_off, size_t sens_len, const char *label)
+emit_apdu(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1,
+	  unsigned char p2, const unsigned char *data, size_t len, int le, size_t sens_off,
+	  size_t sens_len, const char *label)
 {
-	unsigned char apdu[5 + 239];
+	unsigned char apdu[5 + 239 + 1];
 	char line[3 * sizeof(apdu) + 96];
 	size_t n = 4, o, ll = strlen(label);
 	int r;
@@ -114,6 +116,8 @@ emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, 
 		memcpy(apdu + 5, data, len);
 		n = 5 + len;
 	}
+	if (le)
+		apdu[n++] = 0x00; /* Le: the command answers data (case 4) */
 	o = hex_spaced(apdu, n, line);
 	if (sens_len) {
 		memcpy(line + o, "  sens=", 7);
@@ -136,6 +140,14 @@ emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, 
 }
 
 static int
+emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, unsigned char p2,
+     const unsigned char *data, size_t len, size_t sens_off, size_t sens_len, const char *label)
+{
+	return emit_apdu(e, cla, ins, p1, p2, data, len, 0, sens_off, sens_len, label);
+}
+
+/* INSTALL [for personalization] answers one byte 00 (GPCS 11.5.3): sent with Le. */
+static int
 install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_len, const char *label)
 {
 	unsigned char d[3 + 16 + 3] = {0x00, 0x00, (unsigned char)aid_len};
@@ -143,7 +155,7 @@ install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_len, c
 	memcpy(d + 3, aid, aid_len);
 	memset(d + 3 + aid_len, 0, 3);
 	e->store_block = 0;
-	return emit(e, 0x80, 0xE6, 0x20, 0x00, d, 6 + aid_len, 0, 0, label);
+	return emit_apdu(e, 0x80, 0xE6, 0x20, 0x00, d, 6 + aid_len, 1, 0, 0, label);
 }
 
 /* STORE DATA with one DGI; a secret value (whole blocks) goes under the transport key. */
@@ -281,28 +293,29 @@ static int
 transport(struct emitter *e, const struct perso_card *c, const struct perso_params *p,
 	  struct card_keys *k)
 {
-	unsigned char v[64], d[30], iss[4], exp[4];
-	char tn[17];
+	unsigned char v[64], d[30], iss[4], exp[4], f[8];
+	char tn[TRANSPORT_NO_LEN + 2];
 	size_t n = 0;
 	int r;
 
-	if ((r = chip_transport_number(p->transport_city, c->card_no, tn)) < 0 ||
+	if ((r = chip_transport_factor(p->transport_city, c->transport_no, f)) < 0 ||
 	    (r = chip_bcd_date(c->issue_date, iss)) < 0 ||
 	    (r = chip_bcd_date(c->expiry_date, exp)) < 0)
 		return r;
-	/* 9F0C issuer data, 30 bytes, laid out after the Beijing T-Union FCI of domain.md 5.2:
-	 * issuer 0101, city, FFFFFFFF, 0201, 03, card number (BCD 8), 84, issue, expiry, 0000 */
+	/* 9F0C issuer data, 30 bytes, laid out after a public Beijing T-Union FCI
+	 * (docs/card-number.md): issuer 0101, city, FFFFFFFF, 0201, the card number as 20 BCD
+	 * digits (a 0, then its 19), issue date, expiry date, 0000 */
 	{
 		static const unsigned char issuer[2] = {0x01, 0x01},
 					   rsv[4] = {0xFF, 0xFF, 0xFF, 0xFF};
-		static const unsigned char ver[3] = {0x02, 0x01, 0x03}, z[2] = {0, 0};
+		static const unsigned char ver[2] = {0x02, 0x01}, z[2] = {0, 0};
 
+		snprintf(tn, sizeof(tn), "0%s", c->transport_no);
 		memcpy(d, issuer, 2);
 		bcd_f(p->transport_city, d + 2);
 		memcpy(d + 4, rsv, 4);
-		memcpy(d + 8, ver, 3);
-		bcd_f(tn, d + 11);
-		d[19] = 0x84;
+		memcpy(d + 8, ver, 2);
+		bcd_f(tn, d + 10);
 		memcpy(d + 20, iss, 4);
 		memcpy(d + 24, exp, 4);
 		memcpy(d + 28, z, 2);
@@ -310,7 +323,7 @@ transport(struct emitter *e, const struct perso_card *c, const struct perso_para
 	tlv(v, &n, 0x9F0C, d, 30);
 	if ((r = buf_appendf(e->out,
 			     "# --- transport (T-Union) A000000632010105: card %s, city %s ---\n",
-			     tn, p->transport_city)) < 0 ||
+			     c->transport_no, p->transport_city)) < 0 ||
 	    (r = install_for_perso(e, aid_transport, sizeof(aid_transport),
 				   "TRANSPORT_INSTALL_FOR_PERSO")) < 0 ||
 	    (r = store_dgi(e, "TRANSPORT", 0x9102, v, n, 0, 0)) < 0 ||
@@ -402,8 +415,8 @@ ssse_records(struct emitter *e, const struct perso_card *c, const struct perso_p
 			     "# --- SSSE 社保环境: EF05 issuer data, EF06 holder data ---\n"
 			     "# EF05 record 1 (卡识别码) is the chip's own, written at chip "
 			     "initialisation; the encoder reads it back.\n")) < 0 ||
-	    (r = emit(e, 0x00, 0xA4, 0x04, 0x00, aid_ssse, sizeof(aid_ssse), 0, 0, "SSSE_SELECT")) <
-		    0 ||
+	    (r = emit_apdu(e, 0x00, 0xA4, 0x04, 0x00, aid_ssse, sizeof(aid_ssse), 1, 0, 0,
+			   "SSSE_SELECT")) < 0 ||
 	    (r = emit(e, 0x00, 0xA4, 0x02, 0x0C, (const unsigned char *)"\xEF\x05", 2, 0, 0,
 		      "EF05_SELECT")) < 0)
 		return r;

@@ -14,10 +14,11 @@ struct registry;
 
 /* Documented exit codes (README "Exit codes"). */
 enum cp_exit {
-	EXIT_DONE = 0,	   /* done */
-	EXIT_REJECTS = 1,  /* done, with rejects over general.reject_threshold */
-	EXIT_USAGE = 2,	   /* usage or configuration error */
-	EXIT_FAILURE_ = 3, /* failure, nothing committed */
+	EXIT_DONE = 0,	     /* done */
+	EXIT_REJECTS = 1,    /* done, with rejects over general.reject_threshold */
+	EXIT_USAGE = 2,	     /* usage or configuration error */
+	EXIT_FAILURE_ = 3,   /* failure, nothing committed */
+	EXIT_LINE_FAULT = 4, /* produce: the line stopped on a line fault, the cards stay queued */
 };
 
 struct cp_ctx {

@@ -37,6 +37,8 @@ const struct config_key config_keys[] = {
 	{ "ingest.max_gzip_ratio", CFG_INT, "200", "largest decompression ratio before a file counts as a gzip bomb" },
 	{ "ingest.max_record_bytes", CFG_INT, "4194304", "largest single record (with its inline photo)" },
 	{ "ingest.max_xml_depth", CFG_INT, "32", "deepest XML nesting accepted" },
+	{ "ingest.settle_seconds", CFG_INT, "30", "a file is read only once unchanged this long (and not open for writing); ingest waits for one that just changed" },
+	{ "ingest.require_done_marker", CFG_BOOL, "false", "read a file only once its channel wrote NAME.done beside it" },
 
 	/* prepare */
 	{ "prepare.minor_age", CFG_INT, "18", "applicants under this age need a guardian with ID and proof (manual item 38: 18)" },
@@ -81,6 +83,7 @@ const struct config_key config_keys[] = {
 
 	/* production */
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
+	{ "produce.max_consecutive_spoils", CFG_INT, "3", "blanks spoiled in a row after which the line stops (circuit breaker)" },
 	{ "produce.lines", CFG_STR, "1", "production lines the nightly run drives" },
 	{ "produce.branch_lines", CFG_STR, "", "branch lines for instant issuance (cardpipe instant --line N); each needs its line transport key like produce.lines" },
 	{ "produce.shift_hours", CFG_INT, "8", "length of a shift for the shift report" },

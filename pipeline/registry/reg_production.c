@@ -12,6 +12,15 @@
 
 const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
 
+const char *
+prod_reason_fault(const char *reason)
+{
+	for (size_t i = 0; i < PROD_NREASONS; i++)
+		if (!strcmp(reason, prod_reasons[i]))
+			return i < 3 ? "card" : "line";
+	return NULL;
+}
+
 static void
 copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 {
@@ -226,7 +235,7 @@ reg_prod_card_attempts(struct registry *reg, long long card_id, int *fed, int *c
 	*fed = (int)n;
 	r = query_id(reg,
 		     "SELECT count(*) FROM production_attempt WHERE card_id = ? AND "
-		     "state = 'spoiled' AND spoil_reason IN ('chip', 'qc', 'print')",
+		     "state = 'spoiled' AND fault = 'card'",
 		     card_id, NULL, &n);
 	*card_faults = (int)n;
 	return r;
@@ -331,6 +340,52 @@ reg_prod_attempt_step(struct registry *reg, struct prod_attempt *a, const char *
 	return r;
 }
 
+struct locked {
+	struct prod_attempt *a;
+	const char *chip_id, *locked_at;
+};
+
+static int
+encoded_tx(struct registry *reg, void *arg)
+{
+	struct locked *l = arg;
+	struct step s = {l->a, "encoded", l->chip_id};
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = step_tx(reg, &s)) < 0)
+		return r;
+	if ((r = reg_prepare(reg,
+			     "UPDATE production_attempt SET locked_at = ? WHERE id = ? AND "
+			     "state = 'in_flight'",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, l->locked_at);
+	sqlite3_bind_int64(st, 2, l->a->id);
+	r = reg_step_done(reg, st, "record the lock time");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_prod_attempt_encoded(struct registry *reg, struct prod_attempt *a, const char *chip_id,
+			 const char *locked_at)
+{
+	struct locked l = {a, chip_id, locked_at};
+	int r;
+
+	if (!locked_at || strlen(locked_at) != 20 || locked_at[19] != 'Z')
+		return cp_err(CP_ERR_INVALID, "attempt %lld: lock time '%s' is not ISO 8601 UTC",
+			      a->id, locked_at ? locked_at : "");
+	if ((r = in_tx(reg, encoded_tx, &l)) == 0) {
+		snprintf(a->step, sizeof(a->step), "encoded");
+		a->fed = 1;
+		snprintf(a->chip_id, sizeof(a->chip_id), "%s", chip_id ? chip_id : "");
+		snprintf(a->locked_at, sizeof(a->locked_at), "%s", locked_at);
+	}
+	return r;
+}
+
 struct end {
 	struct prod_attempt *a;
 	const char *reason, *detail;
@@ -344,14 +399,15 @@ end_attempt(struct registry *reg, struct end *e, const char *state)
 
 	if ((r = reg_prepare(reg,
 			     "UPDATE production_attempt SET state = ?, spoil_reason = ?, "
-			     "detail = ?, ended_at = cp_now() WHERE id = ? AND "
+			     "detail = ?, fault = ?, ended_at = cp_now() WHERE id = ? AND "
 			     "state = 'in_flight'",
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, state);
 	reg_bind_text(st, 2, e->reason);
 	reg_bind_text(st, 3, e->detail);
-	sqlite3_bind_int64(st, 4, e->a->id);
+	reg_bind_text(st, 4, e->reason ? prod_reason_fault(e->reason) : NULL);
+	sqlite3_bind_int64(st, 5, e->a->id);
 	r = reg_step_done(reg, st, "end attempt");
 	if (r == 0 && sqlite3_changes(reg->db) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", e->a->id);
@@ -366,7 +422,18 @@ produced_tx(struct registry *reg, void *arg)
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = end_attempt(reg, e, "produced")) < 0)
+	/* issued means locked: a chip never verified SECURED is not a produced card */
+	if ((r = reg_prepare(reg,
+			     "SELECT locked_at IS NOT NULL FROM production_attempt WHERE id = ?",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, e->a->id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		r = reg_fail(reg, "read the lock time");
+	else if (!sqlite3_column_int(st, 0))
+		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld: the chip was never locked", e->a->id);
+	sqlite3_finalize(st);
+	if (r < 0 || (r = end_attempt(reg, e, "produced")) < 0)
 		return r;
 	if ((r = reg_prepare(reg,
 			     "UPDATE card SET state = 'produced', chip_id = ?, "
@@ -405,11 +472,9 @@ reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const cha
 			 const char *detail)
 {
 	struct end e = {a, reason, detail};
-	int ok = 0, r;
+	int r;
 
-	for (size_t i = 0; i < PROD_NREASONS; i++)
-		ok |= !strcmp(reason, prod_reasons[i]);
-	if (!ok)
+	if (!prod_reason_fault(reason))
 		return cp_err(CP_ERR_INVALID, "'%s' is not a spoil reason", reason);
 	if ((r = in_tx(reg, spoiled_tx, &e)) == 0) {
 		snprintf(a->state, sizeof(a->state), "spoiled");
@@ -465,7 +530,8 @@ reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, si
 	*n = 0;
 	if ((r = reg_prepare(reg,
 			     "SELECT p.id, p.card_id, p.attempt_no, p.line, p.fed, c.card_no, "
-			     "p.shift, p.state, p.step, coalesce(p.chip_id, '') FROM "
+			     "p.shift, p.state, p.step, coalesce(p.chip_id, ''), "
+			     "coalesce(p.locked_at, '') FROM "
 			     "production_attempt p JOIN card c ON c.id = p.card_id WHERE "
 			     "p.line = ? AND p.state = 'in_flight' ORDER BY p.id",
 			     &st)) < 0)
@@ -487,6 +553,7 @@ reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, si
 		copy_col(st, 7, a->state, sizeof(a->state));
 		copy_col(st, 8, a->step, sizeof(a->step));
 		copy_col(st, 9, a->chip_id, sizeof(a->chip_id));
+		copy_col(st, 10, a->locked_at, sizeof(a->locked_at));
 	}
 	if (rc != SQLITE_DONE) {
 		r = reg_fail(reg, "list attempts in flight");
@@ -573,9 +640,9 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 
 	memset(c, 0, sizeof(*c));
 	if ((r = reg_prepare(reg,
-			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*) FROM "
-			     "production_attempt WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) "
-			     "GROUP BY 1, 2, 3",
+			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
+			     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
+			     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
 			     &st)) < 0)
 		return r;
 	sqlite3_bind_int(st, 1, line);
@@ -585,8 +652,14 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 		const char *reason = (const char *)sqlite3_column_text(st, 1);
 		int fed = sqlite3_column_int(st, 2);
 		long n = (long)sqlite3_column_int64(st, 3);
+		const char *fault = (const char *)sqlite3_column_text(st, 4);
+		long locked = (long)sqlite3_column_int64(st, 5);
 
 		c->attempts += n;
+		if (!strcmp(state, "produced"))
+			c->locked += locked;
+		else if (!strcmp(state, "spoiled"))
+			c->spoiled_locked += locked;
 		if (fed)
 			c->fed += n;
 		if (!strcmp(state, "produced")) {
@@ -600,6 +673,10 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 			for (size_t i = 0; i < PROD_NREASONS; i++)
 				if (!strcmp(reason, prod_reasons[i]))
 					c->by_reason[i] += n;
+			if (!strcmp(fault, "card"))
+				c->spoiled_card += n;
+			else
+				c->spoiled_line += n;
 		} else {
 			c->in_flight += n;
 		}

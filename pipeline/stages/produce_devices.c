@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 #define COMP "produce"
+/* how long a card that just left the reader may take pcscd to see gone */
+#define READER_SETTLE_MS 2000
 
 struct batch_entry {
 	struct perso_batch *b;
@@ -171,6 +173,27 @@ real_prepare(void *ctx, const struct card_row *card)
 	return r;
 }
 
+/* The reader must be empty before a blank is fed (a card there is someone else's: the
+ * blank's chip could not be reached, or the wrong chip would be personalised). */
+static int
+real_check_reader(void *ctx)
+{
+	struct real_dev *d = ctx;
+	int r;
+
+	if ((r = ensure_encoder(d)) < 0)
+		return r == CP_ERR_BUSY ? CP_ERR_DEVICE : r;
+	if ((r = encoder_card_present(d->enc, READER_SETTLE_MS)) == 1)
+		return cp_err(CP_ERR_BUSY, "a card is in the chip reader '%s'",
+			      encoder_reader_name(d->enc));
+	if (r < 0) {
+		/* reconnect next time */
+		encoder_close(d->enc);
+		d->enc = NULL;
+	}
+	return r;
+}
+
 struct iter {
 	const struct perso_script *s;
 	size_t i;
@@ -255,7 +278,8 @@ stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
 		  const struct produce_opts *opts, struct produce_result *res)
 {
 	struct real_dev d = {.cfg = cfg, .home = home, .line = opts->line};
-	struct produce_devices dev = {&d, real_open_printer, real_encode, real_prepare};
+	struct produce_devices dev = {&d, real_open_printer, real_encode, real_prepare,
+				      real_check_reader};
 	char *dir = line_dir(home, opts->line), *lock = fs_join(dir, "produce.lock");
 	int fd = -1, r;
 

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "registry/reg_production.h"
 #include "stages/manifest.h"
 #include "stages/reconcile.h"
 
@@ -71,6 +72,15 @@ attr_ll(xmlTextWriterPtr w, const char *name, long long v)
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST s);
 }
 
+/* Whose fault a spoil reason is, for the bank: "card" or "line". */
+static const char *
+spoil_fault(const char *reason)
+{
+	const char *f = prod_reason_fault(reason);
+
+	return f ? f : "line";
+}
+
 static int
 attr(xmlTextWriterPtr w, const char *name, const char *v)
 {
@@ -106,6 +116,7 @@ recon_write_xml(const struct config *cfg, const struct recon_report *rep, struct
 	for (size_t i = 0; ok && i < rep->nspoiled; i++)
 		ok = xmlTextWriterStartElement(w, BAD_CAST "Reason") >= 0 &&
 		     attr(w, "code", rep->spoiled[i].name) >= 0 &&
+		     attr(w, "fault", spoil_fault(rep->spoiled[i].name)) >= 0 &&
 		     attr_ll(w, "count", rep->spoiled[i].n) >= 0 && xmlTextWriterEndElement(w) >= 0;
 	ok = ok && xmlTextWriterEndElement(w) >= 0 &&
 	     xmlTextWriterStartElement(w, BAD_CAST "Cards") >= 0 &&
@@ -153,6 +164,7 @@ enum {
 	C_VERSION,
 	C_FIGURE,
 	C_REASON,
+	C_FAULT,
 	C_COUNT,
 	C_PAN,
 	C_CARD_NO,
@@ -167,10 +179,9 @@ enum {
 };
 
 static const char *const csv_cols[C_N] = {
-	"record",      "bank",	      "date",	     "format_version",
-	"figure",      "reason",      "count",	     "pan",
-	"card_no",     "produced_at", "application", "channel_ref",
-	"old_card_no", "new_card_no", "amount_fen",  "due",
+	"record",      "bank",	      "date",	     "format_version", "figure",      "reason",
+	"fault",       "count",	      "pan",	     "card_no",	       "produced_at", "application",
+	"channel_ref", "old_card_no", "new_card_no", "amount_fen",     "due",
 };
 
 /* The header of reports before the columns had names; still read by verify. */
@@ -197,6 +208,18 @@ csv_count_row(struct buf *out, const char *record, int col, const char *name, lo
 	return csv_row(out, v);
 }
 
+/* A spoiled record: the reason, whose fault it is (card or line), how many. */
+static int
+csv_spoiled_row(struct buf *out, const char *reason, const char *fault, long long n)
+{
+	char num[24];
+	const char *v[C_N] = {
+		[C_RECORD] = "spoiled", [C_REASON] = reason, [C_FAULT] = fault, [C_COUNT] = num};
+
+	snprintf(num, sizeof(num), "%lld", n);
+	return csv_row(out, v);
+}
+
 int
 recon_write_csv(const struct recon_report *rep, struct buf *out)
 {
@@ -214,8 +237,8 @@ recon_write_csv(const struct recon_report *rep, struct buf *out)
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(figures); i++)
 		r = csv_count_row(out, "count", C_FIGURE, figures[i], fig[i]);
 	for (size_t i = 0; r == 0 && i < rep->nspoiled; i++)
-		r = csv_count_row(out, "spoiled", C_REASON, rep->spoiled[i].name,
-				  rep->spoiled[i].n);
+		r = csv_spoiled_row(out, rep->spoiled[i].name, spoil_fault(rep->spoiled[i].name),
+				    rep->spoiled[i].n);
 	for (size_t i = 0; r == 0 && i < rep->ncards; i++) {
 		const char *v[C_N] = {[C_RECORD] = "card",
 				      [C_PAN] = rep->cards[i].pan,
@@ -453,7 +476,7 @@ csv_positional(char **raw, int n, const int col[C_N], char **f)
 	static const int layout[][7] = {
 		{C_BANK, C_DATE, C_VERSION, -1},
 		{C_FIGURE, C_COUNT, -1},
-		{C_REASON, C_COUNT, -1},
+		{C_REASON, C_COUNT, C_FAULT, -1},
 		{C_PAN, C_CARD_NO, C_PRODUCED_AT, -1},
 		{C_APPLICATION, C_CHANNEL_REF, C_OLD_CARD_NO, C_NEW_CARD_NO, C_AMOUNT_FEN, C_DUE,
 		 -1},

@@ -5,6 +5,7 @@
 #include "printer/encoder/encoder.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/hex.h"
@@ -65,6 +66,11 @@ struct run {
 	unsigned char dgibuf[600];
 	size_t ndgibuf;
 	unsigned char store_p1;
+	/* the applications the script personalised (INSTALL [for personalization]) */
+	unsigned char inst_aids[LC_MAX_TRANSITIONS][LC_AID_MAX];
+	size_t inst_lens[LC_MAX_TRANSITIONS];
+	size_t ninst;
+	int inst_overflow; /* more applications than the default step can name */
 	struct check checks[MAX_CHECKS];
 	size_t nchecks;
 };
@@ -82,8 +88,20 @@ encoder_outcome_name(enum encoder_outcome o)
 	case ENCODER_LOCKED: return "locked";
 	case ENCODER_READER: return "reader";
 	case ENCODER_BAD_SCRIPT: return "script";
+	case ENCODER_LOCK_FAILED: return "lock-failed";
 	}
 	return "?";
+}
+
+enum encoder_fault
+encoder_outcome_fault(enum encoder_outcome o)
+{
+	switch (o) {
+	case ENCODER_OK: return ENCODER_FAULT_NONE;
+	case ENCODER_READER:
+	case ENCODER_BAD_SCRIPT: return ENCODER_FAULT_LINE;
+	default: return ENCODER_FAULT_CARD;
+	}
 }
 
 static int
@@ -228,6 +246,19 @@ wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
 		if ((left = deadline - now_ms()) <= 0)
 			return 0;
 	}
+}
+
+int
+encoder_card_present(struct encoder *e, int settle_ms)
+{
+	int mute, w;
+	LONG err;
+
+	w = wait_state(e, 0, settle_ms > 0 ? settle_ms : 0, &mute, &err);
+	if (w < 0)
+		return cp_err(CP_ERR_DEVICE, "reader '%s': %s (0x%08lX)", e->reader,
+			      pcsc_stringify_error(err), (unsigned long)err);
+	return !w;
 }
 
 /* A PC/SC failure in the middle of a card: pulled when the reader is (soon) empty. */
@@ -536,6 +567,21 @@ add_check(struct run *rn, const unsigned char *aid, size_t aid_len, uint16_t fid
 	snprintf(c->label, sizeof c->label, "%s", label);
 }
 
+/* An application the script personalises, for the life cycle step (each once). */
+static void
+note_installed(struct run *rn, const unsigned char *aid, size_t len)
+{
+	for (size_t i = 0; i < rn->ninst; i++)
+		if (rn->inst_lens[i] == len && memcmp(rn->inst_aids[i], aid, len) == 0)
+			return;
+	if (rn->ninst >= LC_MAX_TRANSITIONS - 1 || len > LC_AID_MAX) {
+		rn->inst_overflow = 1;
+		return;
+	}
+	memcpy(rn->inst_aids[rn->ninst], aid, len);
+	rn->inst_lens[rn->ninst++] = len;
+}
+
 /* Learn from a plain script command what the chip must hold afterwards. */
 static void
 track(struct run *rn, const unsigned char *c, size_t len)
@@ -562,6 +608,7 @@ track(struct run *rn, const unsigned char *c, size_t len)
 		memcpy(rn->perso_aid, d + 3, d[2]);
 		rn->perso_aid_len = d[2];
 		rn->ndgibuf = 0;
+		note_installed(rn, d + 3, d[2]);
 	} else if (c[0] & 0x80 && c[1] == 0xE2 && lc && rn->perso_aid_len) {
 		/* STORE DATA: plain record DGIs (SFI 01..1E, record 01..) are read back. */
 		size_t i = 0;
@@ -812,6 +859,170 @@ read_back(struct run *rn, const struct encoder_expect *ex, size_t nex)
 	return 0;
 }
 
+/* One command through the open secure channel: plain gets the unwrapped data || SW. */
+static int
+secure_xmit(struct run *rn, const unsigned char *cmd, size_t len, unsigned char *plain,
+	    size_t *plen, const char *what)
+{
+	unsigned char wrapped[SCP03_APDU_MAX], resp[SCP03_RESP_MAX + 2];
+	size_t wlen, rlen;
+	int r;
+
+	if (scp03_host_wrap(rn->scp, cmd, len, wrapped, sizeof wrapped, &wlen) < 0)
+		return fail(rn, ENCODER_READER, "%s: cannot be wrapped: %s", what, cp_errmsg());
+	if ((r = xmit(rn, wrapped, wlen, resp, &rlen, what)) < 0)
+		return r;
+	if (scp03_host_unwrap(rn->scp, resp, rlen, plain, SCP03_RESP_MAX + 2, plen) < 0)
+		return fail(rn, ENCODER_CHIP_FAULT, "%s: response does not verify: %s", what,
+			    cp_errmsg());
+	return 0;
+}
+
+/* GET STATUS (P2 02, TLV) of one subset, every page (6310: more data). */
+static int
+get_status(struct run *rn, unsigned char p1, struct lc_entry *e, size_t max, size_t *n)
+{
+	unsigned char cmd[8] = {0x80, 0xF2, p1, 0x02, 0x02, 0x4F, 0x00, 0x00};
+	unsigned char plain[SCP03_RESP_MAX + 2];
+	char what[32];
+	size_t plen;
+	uint16_t sw;
+	int r;
+
+	snprintf(what, sizeof what, "GET STATUS P1 %02X", p1);
+	*n = 0;
+	for (int page = 0; page < 16; page++) {
+		cmd[3] = page ? 0x03 : 0x02; /* then "next occurrences" */
+		if ((r = secure_xmit(rn, cmd, sizeof cmd, plain, &plen, what)) < 0)
+			return r;
+		sw = apdu_resp_sw(plain, plen);
+		if (sw != SW_OK && sw != SW_MORE_DATA)
+			return fail(rn, ENCODER_LOCK_FAILED, "%s: SW %s", what, apdu_sw_text(sw));
+		if (lc_parse_status(plain, plen - 2, e, max, n) < 0)
+			return fail(rn, ENCODER_LOCK_FAILED, "%s: %s", what, cp_errmsg());
+		if (sw == SW_OK)
+			return 0;
+	}
+	return fail(rn, ENCODER_LOCK_FAILED, "%s: still more data after 16 pages", what);
+}
+
+/* After the lock, GET STATUS must show the states just set. */
+static int
+check_states(struct run *rn, const struct lc_transition *t, size_t nt)
+{
+	struct lc_entry isd[2], apps[16];
+	size_t ni, na = 0, i, j;
+	int card_set = -1, r;
+	char tx[48];
+
+	if ((r = get_status(rn, LC_P1_ISD, isd, 2, &ni)) < 0)
+		return r;
+	if (ni != 1)
+		return fail(rn, ENCODER_LOCK_FAILED, "GET STATUS P1 80 gave %zu entries, not 1",
+			    ni);
+	rn->res->card_state = isd[0].state;
+	for (i = 0; i < nt; i++)
+		if (t[i].p1 == LC_P1_ISD)
+			card_set = t[i].p2;
+	if (card_set >= 0 && isd[0].state != card_set)
+		return fail(rn, ENCODER_LOCK_FAILED,
+			    "after the lock the card is %02X (%s), not %02X", isd[0].state,
+			    lc_card_state_name(isd[0].state) ? lc_card_state_name(isd[0].state)
+							     : "?",
+			    (unsigned)card_set);
+	if ((nt > 1 || rn->ninst) && (r = get_status(rn, LC_P1_APP, apps, 16, &na)) < 0)
+		return r;
+	for (i = 0; i < nt; i++) {
+		if (t[i].p1 == LC_P1_ISD)
+			continue;
+		lc_transition_format(&t[i], tx, sizeof tx);
+		for (j = 0; j < na; j++)
+			if (apps[j].aid_len == t[i].aid_len &&
+			    memcmp(apps[j].aid, t[i].aid, t[i].aid_len) == 0)
+				break;
+		if (j == na)
+			return fail(rn, ENCODER_LOCK_FAILED,
+				    "after SET STATUS %s, GET STATUS does not list the application",
+				    tx);
+		if ((t[i].p2 & LC_APP_LOCKED_BIT) ? !(apps[j].state & LC_APP_LOCKED_BIT)
+						  : apps[j].state != t[i].p2)
+			return fail(rn, ENCODER_LOCK_FAILED,
+				    "after SET STATUS %s, GET STATUS shows state %02X", tx,
+				    apps[j].state);
+	}
+	/* Whoever moved them (SET STATUS, or applications that leave SELECTABLE themselves on
+	 * their last STORE DATA), every application the script personalised must now be in
+	 * an application-specific state (0xxxx111 above 07), not locked. */
+	for (i = 0; i < rn->ninst; i++) {
+		for (j = 0; j < na; j++)
+			if (apps[j].aid_len == rn->inst_lens[i] &&
+			    memcmp(apps[j].aid, rn->inst_aids[i], rn->inst_lens[i]) == 0)
+				break;
+		if (j == na || (apps[j].state & 0x87) != 0x07 ||
+		    apps[j].state <= LC_APP_SELECTABLE) {
+			char aid[2 * LC_AID_MAX + 1];
+			hex_encode(rn->inst_aids[i], rn->inst_lens[i], aid);
+			if (j == na)
+				return fail(
+					rn, ENCODER_LOCK_FAILED,
+					"after the lock GET STATUS does not list application %s",
+					aid);
+			return fail(rn, ENCODER_LOCK_FAILED,
+				    "after the lock application %s is %02X, not personalised", aid,
+				    apps[j].state);
+		}
+	}
+	return 0;
+}
+
+/* End the personalisation (GPCS 5.1, 11.10): a fresh channel with the ISD (the read-back
+ * selected other applications), the SET STATUS transitions in order, then the check. */
+static int
+end_personalization(struct run *rn, const struct encoder_job *job)
+{
+	struct lc_transition def[LC_MAX_TRANSITIONS];
+	const struct lc_transition *t = job->transitions;
+	unsigned char cmd[5 + LC_AID_MAX], plain[SCP03_RESP_MAX + 2];
+	size_t nt = job->n_transitions, plen;
+	char what[80], tx[48];
+	uint16_t sw;
+	int r;
+
+	if (rn->inst_overflow)
+		return fail(rn, ENCODER_BAD_SCRIPT,
+			    "the script personalises more than %d applications",
+			    LC_MAX_TRANSITIONS - 1);
+	if (!nt) {
+		if ((r = lc_default_transitions((const unsigned char(*)[LC_AID_MAX])rn->inst_aids,
+						rn->inst_lens, rn->ninst, def,
+						LC_MAX_TRANSITIONS)) < 0)
+			return fail(rn, ENCODER_BAD_SCRIPT, "life cycle step: %s", cp_errmsg());
+		t = def;
+		nt = (size_t)r;
+	}
+	scp03_host_free(rn->scp);
+	rn->scp = NULL;
+	if ((r = open_channel(rn, job->keys)) < 0)
+		return r;
+	for (size_t i = 0; i < nt; i++) {
+		if (lc_transition_check(&t[i]) < 0)
+			return fail(rn, ENCODER_BAD_SCRIPT, "life cycle transition %zu: %s", i + 1,
+				    cp_errmsg());
+		lc_transition_format(&t[i], tx, sizeof tx);
+		snprintf(what, sizeof what, "SET STATUS %s", tx);
+		if ((r = secure_xmit(rn, cmd, lc_set_status_apdu(&t[i], cmd), plain, &plen, what)) <
+		    0)
+			return r;
+		if ((sw = apdu_resp_sw(plain, plen)) != SW_OK)
+			return fail(rn, ENCODER_LOCK_FAILED, "%s: SW %s", what, apdu_sw_text(sw));
+		rn->res->n_transitions++;
+	}
+	if ((r = check_states(rn, t, nt)) < 0)
+		return r;
+	cp_iso_utc(cp_now(), rn->res->locked_at, sizeof rn->res->locked_at);
+	return 0;
+}
+
 static void
 finish(struct run *rn)
 {
@@ -853,11 +1064,15 @@ encoder_personalize(struct encoder *e, const struct encoder_job *job, struct enc
 		fail(rn, ENCODER_READER, "encoder job without keys or script");
 	} else if ((r = connect_card(rn)) == 0 && (r = open_channel(rn, job->keys)) == 0 &&
 		   (r = run_script(rn, job)) == 0 &&
-		   (r = read_back(rn, job->expect, job->n_expect)) == 0) {
+		   (r = read_back(rn, job->expect, job->n_expect)) == 0 &&
+		   (r = end_personalization(rn, job)) == 0) {
 		log_info("encoder",
-			 "card %s personalised: chip %s, %u commands, %u read-back checks",
+			 "card %s personalised and locked: chip %s, %u commands, %u read-back "
+			 "checks, %u life cycle transitions, card %s",
 			 job->card_no ? job->card_no : "?", res->card_id, res->n_apdus,
-			 res->n_checked);
+			 res->n_checked, res->n_transitions,
+			 lc_card_state_name(res->card_state) ? lc_card_state_name(res->card_state)
+							     : "?");
 	}
 	if (res->outcome != ENCODER_OK)
 		log_warn("encoder", "card %s: %s: %s", job->card_no ? job->card_no : "?",

@@ -9,8 +9,12 @@
  * status words (sensitive values are re-encrypted in memory from the line transport key
  * to the chip's static DEK and wiped after), then reads back what was written (every
  * SSSE EF05/EF06 record the script updated, every plain record DGI of the PBOC and
- * transport applications, plus the caller's own expectations) and compares. It returns
- * the chip's card identifier (卡识别码, EF05 record 1).
+ * transport applications, plus the caller's own expectations) and compares. Then it ends
+ * the personalisation the GlobalPlatform way (personalization/chip/lifecycle.h): over a
+ * fresh SCP03 channel, SET STATUS moves every application the script personalised to
+ * PERSONALIZED and the card to SECURED (or the job's own transitions), and GET STATUS must
+ * show exactly those states. It returns the chip's card identifier (卡识别码, EF05
+ * record 1) and the time the card was locked.
  *
  * Failures are classified (enum encoder_outcome) so that `produce` can spoil the card
  * with the right reason: a chip fault, a read-back mismatch, no card, a card pulled, keys
@@ -22,6 +26,8 @@
  */
 #ifndef CP_ENCODER_H
 #define CP_ENCODER_H
+
+#include "personalization/chip/lifecycle.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,11 +45,24 @@ enum encoder_outcome {
 	ENCODER_LOCKED,	     /* the chip is already personalised and refuses it (6985) */
 	ENCODER_READER,	     /* the reader or pcscd failed: not the card's fault, stop the line */
 	ENCODER_BAD_SCRIPT,  /* the perso script itself is malformed (not the card's fault) */
+	ENCODER_LOCK_FAILED, /* SET STATUS refused, or GET STATUS afterwards does not show the
+			      * states set: the card is not issuable */
 };
 
 /* "ok", "no-card", "chip", "pulled", "mismatch", "auth", "locked", "reader",
- * "script". */
+ * "script", "lock-failed". */
 const char *encoder_outcome_name(enum encoder_outcome o);
+
+/* Whose fault an outcome is. CARD: this physical card (its chip is defective, refuses a
+ * command or the keys, reads back wrong, left the reader, never showed up): spoil it and
+ * make the card again on a new blank. LINE: the reader, pcscd or the script the line was
+ * given, which the next blank would meet just the same: stop the line, spoil nothing. */
+enum encoder_fault {
+	ENCODER_FAULT_NONE = 0, /* ENCODER_OK */
+	ENCODER_FAULT_CARD,
+	ENCODER_FAULT_LINE,
+};
+enum encoder_fault encoder_outcome_fault(enum encoder_outcome o);
 
 /* One command of a card's perso script, as the encoder runs it. */
 struct encoder_cmd {
@@ -98,15 +117,23 @@ struct encoder_job {
 	struct encoder_script script;
 	const struct encoder_expect *expect; /* extra checks; may be NULL */
 	size_t n_expect;
+	/* The SET STATUS transitions that end personalisation, in order (a chip profile's);
+	 * none (n_transitions 0): lc_default_transitions() of the AIDs the script named in
+	 * INSTALL [for personalization], i.e. each to PERSONALIZED, then the card SECURED. */
+	const struct lc_transition *transitions;
+	size_t n_transitions;
 };
 
 struct encoder_result {
 	enum encoder_outcome outcome;
-	char card_id[33];   /* 卡识别码, 32 upper-case hex, "" when not read */
-	char atr[67];	    /* ATR in hex */
-	unsigned n_apdus;   /* script commands sent */
-	unsigned n_checked; /* records / DGIs compared in the read-back */
-	char reason[256];   /* one line: what failed, for the spoil record */
+	char card_id[33];	  /* 卡识别码, 32 upper-case hex, "" when not read */
+	char atr[67];		  /* ATR in hex */
+	unsigned n_apdus;	  /* script commands sent */
+	unsigned n_checked;	  /* records / DGIs compared in the read-back */
+	char reason[256];	  /* one line: what failed, for the spoil record */
+	char locked_at[21];	  /* ISO 8601 UTC when the lock was verified, "" when not locked */
+	unsigned char card_state; /* the card life cycle GET STATUS showed (0: not read) */
+	unsigned n_transitions;	  /* SET STATUS commands that succeeded */
 };
 
 struct encoder;
@@ -120,6 +147,12 @@ int encoder_open_config(const struct config *cfg, struct encoder **out);
 void encoder_close(struct encoder *e);
 /* The reader's full name. */
 const char *encoder_reader_name(const struct encoder *e);
+/* Is a card in the reader? 1: a card (answering or mute) is still there after waiting up
+ * to settle_ms for the reader to be empty (a card that just left may take pcscd a moment
+ * to notice), 0: empty, negative: the reader or pcscd failed (CP_ERR_DEVICE, cp_errmsg()
+ * says how). Before a blank is fed the reader must be empty: a card there is someone
+ * else's. */
+int encoder_card_present(struct encoder *e, int settle_ms);
 
 /* Personalise the card in the reader: everything described at the top. res is always
  * filled (outcome, reason); returns 0 for ENCODER_OK, else a negative CP_ERR_*:

@@ -1,9 +1,11 @@
 /*
  * pcsc_encode_main.c - `pcsc-encode`: run the chip encoder by hand or from a test: a plain
  * APDU script (apdu_script.h) through SCP03 onto the card in a PC/SC reader, then the
- * read-back; or --read, a QC re-read of a card's identifier and records.
+ * read-back and the life cycle step that locks the card; or --read, a QC re-read of a
+ * card's identifier and records.
  *
- * Prints one line "OK <card identifier> apdus=N checked=N" or
+ * Prints one line "OK <card identifier> apdus=N checked=N atr=HEX locked=TIME card=STATE
+ * transitions=N" or
  * "FAIL <outcome> <reason>"; exit 0 ok, 1 the card failed, 2 usage, 3 reader or set-up.
  */
 #include "core/err.h"
@@ -47,10 +49,15 @@ static const char usage_text[] =
 	"  --expect AID:FID:REC:HEX also read record REC of file FID (hex; 0 = the\n"
 	"                        application's current file) under AID and compare it with HEX\n"
 	"                        (repeatable, up to 16)\n"
+	"  --lock 'P1 P2 [AID]'  end personalisation with these SET STATUS transitions, in\n"
+	"                        order (repeatable, up to 8; hex: '40 0F A000000333010101',\n"
+	"                        '80 0F'); default: each application the script installed for\n"
+	"                        personalisation to 0F (PERSONALIZED), then the card 0F SECURED\n"
 	"  --help                this text\n"
 	"\n"
-	"Output: 'OK <card identifier> apdus=N checked=N atr=HEX' or 'FAIL <outcome> <reason>'\n"
-	"(outcome: no-card, chip, pulled, mismatch, auth, locked, reader).\n"
+	"Output: 'OK <card identifier> apdus=N checked=N atr=HEX locked=TIME card=STATE\n"
+	"transitions=N' (--read: up to atr=) or 'FAIL <outcome> <reason>' (outcome: no-card,\n"
+	"chip, pulled, mismatch, auth, locked, reader, script, lock-failed).\n"
 	"Exit: 0 ok; 1 the card failed; 2 usage or a bad script; 3 reader or set-up failure.\n";
 
 static int
@@ -125,6 +132,7 @@ main(int argc, char **argv)
 		{"card-no", required_argument, NULL, 'n'},
 		{"read", no_argument, NULL, 'R'},
 		{"expect", required_argument, NULL, 'e'},
+		{"lock", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -138,7 +146,8 @@ main(int argc, char **argv)
 	struct encoder_keys keys;
 	struct encoder_expect ex[16];
 	unsigned char exbuf[16][16 + 256];
-	size_t nex = 0;
+	size_t nex = 0, nlock = 0;
+	struct lc_transition lock[LC_MAX_TRANSITIONS];
 	int c, timeout = 10000, read_only = 0, rc = 3, r;
 	unsigned kvn = 0;
 	char *end;
@@ -176,6 +185,15 @@ main(int argc, char **argv)
 			}
 			nex++;
 			break;
+		case 'L':
+			if (nlock >= LC_MAX_TRANSITIONS ||
+			    lc_transition_parse(optarg, &lock[nlock]) < 0) {
+				fprintf(stderr, "pcsc-encode: --lock: %s\n",
+					nlock >= LC_MAX_TRANSITIONS ? "at most 8" : cp_errmsg());
+				return 2;
+			}
+			nlock++;
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -197,8 +215,12 @@ main(int argc, char **argv)
 	if (read_only) {
 		r = encoder_read(e, ex, nex, &res);
 	} else {
-		struct encoder_job job = {
-			.card_no = card_no, .keys = &keys, .expect = ex, .n_expect = nex};
+		struct encoder_job job = {.card_no = card_no,
+					  .keys = &keys,
+					  .expect = ex,
+					  .n_expect = nex,
+					  .transitions = lock,
+					  .n_transitions = nlock};
 		keys = (struct encoder_keys){.kmc = kmc,
 					     .kmc_len = kmc_len,
 					     .kvn = (unsigned char)kvn,
@@ -209,8 +231,15 @@ main(int argc, char **argv)
 		r = encoder_personalize(e, &job, &res);
 	}
 	if (r == 0) {
-		printf("OK %s apdus=%u checked=%u atr=%s\n", res.card_id, res.n_apdus,
-		       res.n_checked, res.atr);
+		printf("OK %s apdus=%u checked=%u atr=%s", res.card_id, res.n_apdus, res.n_checked,
+		       res.atr);
+		if (res.locked_at[0])
+			printf(" locked=%s card=%s transitions=%u", res.locked_at,
+			       lc_card_state_name(res.card_state)
+				       ? lc_card_state_name(res.card_state)
+				       : "?",
+			       res.n_transitions);
+		putchar('\n');
 		rc = 0;
 	} else {
 		printf("FAIL %s %s\n", encoder_outcome_name(res.outcome), res.reason);

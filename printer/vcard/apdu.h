@@ -15,6 +15,7 @@
 /* Status words used by the card (ISO 7816-4 section 5.6, GP Card Spec 11.1.3). */
 #define SW_OK 0x9000
 #define SW_AUTH_FAILED 0x6300 /* EXTERNAL AUTHENTICATE: cryptogram wrong */
+#define SW_MORE_DATA 0x6310   /* GET STATUS: more data available (GPCS 11.4.3) */
 #define SW_MEMORY_FAILURE 0x6581
 #define SW_WRONG_LENGTH 0x6700
 #define SW_LOGICAL_CHANNEL 0x6881   /* logical channel not supported */

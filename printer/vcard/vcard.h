@@ -35,9 +35,13 @@
 #define VCARD_LC_SECURED 0x0F
 #define VCARD_LC_LOCKED 0x7F
 #define VCARD_LC_TERMINATED 0xFF
-/* Application life cycle (GPCS 5.3.1; 0F is the application-specific "personalised"). */
+/* Application life cycle (GPCS 5.3.1, Table 11-4): INSTALLED 03, SELECTABLE 07, then
+ * application-specific states 0xxxx111 (0F is "personalised" on this chip), LOCKED = the
+ * state with b8 set. */
+#define VCARD_APP_INSTALLED 0x03
 #define VCARD_APP_SELECTABLE 0x07
 #define VCARD_APP_PERSONALIZED 0x0F
+#define VCARD_APP_LOCKED_BIT 0x80
 
 /* Consecutive failed EXTERNAL AUTHENTICATEs after which the card locks itself. */
 #define VCARD_MAX_AUTH_FAILURES 10
@@ -103,7 +107,10 @@ struct vcard_session {
 	unsigned char pending[2 * VCARD_MAX_RECORD + 8]; /* a DGI split over blocks */
 	size_t npending;
 	unsigned char pending_p1;
+	unsigned char status_p1; /* GET STATUS: the subset being listed, and */
+	int status_next;	 /* the next entry to give after 6310 (0: none pending) */
 	const unsigned char *fixed_challenge; /* tests: the next card challenge, or NULL */
+	size_t status_page;		      /* tests: a smaller GET STATUS page (0: 224) */
 };
 
 struct vcard {
@@ -145,10 +152,14 @@ struct vcard_resp {
 
 struct apdu;
 /* ISD commands (vcard_isd.c): INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, INSTALL, STORE
- * DATA, PUT KEY, SET STATUS, GET DATA on the ISD. wrapped: the command came through the
+ * DATA, PUT KEY, SET STATUS, GET STATUS (vcard_status.c), GET DATA on the ISD. wrapped: the command came through the
  * secure channel. Returns the SW. */
 uint16_t vcard_isd_command(struct vcard *vc, const struct apdu *a, int wrapped,
 			   struct vcard_resp *out);
+/* SET STATUS and GET STATUS (vcard_status.c): the GlobalPlatform life cycles. */
+uint16_t vcard_set_status(struct vcard *vc, const struct apdu *a, int wrapped);
+uint16_t vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped,
+			  struct vcard_resp *out);
 /* SELECT, READ RECORD, UPDATE RECORD, GET DATA of the applications (vcard_fs.c). */
 uint16_t vcard_fs_command(struct vcard *vc, const struct apdu *a, int wrapped,
 			  struct vcard_resp *out);
@@ -160,5 +171,7 @@ uint16_t vcard_fs_check_record(uint16_t ef, unsigned rec, const unsigned char *v
 /* The application of an AID, or -1. */
 int vcard_app_by_aid(const unsigned char *aid, size_t len);
 const char *vcard_app_name(int app);
+/* The AID of an application (enum vcard_app_id) and its length. */
+const unsigned char *vcard_app_aid(int app, size_t *len);
 
 #endif

@@ -122,7 +122,7 @@ route(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *ou
 	if (vc->s.app == VCARD_APP_ISD && ((a->cla & 0x80) || a->ins == 0xCA))
 		return vcard_isd_command(vc, a, wrapped, out);
 	if ((a->cla & 0x80) && (a->ins == 0x50 || a->ins == 0xE6 || a->ins == 0xE2 ||
-				a->ins == 0xD8 || a->ins == 0xF0))
+				a->ins == 0xD8 || a->ins == 0xF0 || a->ins == 0xF2))
 		return SW_CONDITIONS; /* GP commands go to the selected ISD */
 	return vcard_fs_command(vc, a, wrapped, out);
 }
@@ -164,7 +164,8 @@ vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char
 	}
 	sw = route(vc, &a, wrapped, &out);
 	if (wrapped && vc->s.scp && scp03_card_is_open(vc->s.scp)) {
-		if (scp03_card_wrap_response(vc->s.scp, out.data, sw == SW_OK ? out.len : 0, sw,
+		if (scp03_card_wrap_response(vc->s.scp, out.data,
+					     sw == SW_OK || sw == SW_MORE_DATA ? out.len : 0, sw,
 					     resp, resp_size, &n) == 0) {
 			cp_memzero(plain, sizeof plain);
 			return n;

@@ -69,6 +69,13 @@ vcard_app_name(int app)
 	return app >= 0 && app < VCARD_NAPPS ? apps[app].name : "MF";
 }
 
+const unsigned char *
+vcard_app_aid(int app, size_t *len)
+{
+	*len = apps[app].len;
+	return apps[app].aid;
+}
+
 /* Selection by DF name: exact, or a partial name of at least 5 bytes (7816-4 5.3.1). */
 static int
 app_by_name(const unsigned char *name, size_t len)
@@ -276,16 +283,18 @@ cmd_read_record(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	return SW_OK;
 }
 
-/* Record writes need the SCP03 channel and a card not yet SECURED. The SSSE's own life
- * cycle does not matter: its keys are stored (STORE DATA, which completes the application)
- * before its records are written (docs/perso-script-format.md). */
+/* Record writes during personalisation need the ISD's SCP03 channel, the card not yet
+ * SECURED and the SSSE still SELECTABLE. An issued card's EF05/EF06 are written only under
+ * the SSSE maintenance key's secure messaging, which this chip does not offer and the
+ * ISD's keys never give: 6982 (docs/card-lifecycle.md). */
 static uint16_t
 write_allowed(struct vcard *vc, int wrapped)
 {
+	if (vc->chip.card_lc >= VCARD_LC_SECURED ||
+	    vc->chip.apps[VCARD_APP_SSSE].lc != VCARD_APP_SELECTABLE)
+		return SW_SECURITY_STATUS;
 	if (!wrapped || !vc->s.scp || !scp03_card_is_open(vc->s.scp))
 		return SW_SECURITY_STATUS;
-	if (vc->chip.card_lc >= VCARD_LC_SECURED)
-		return SW_CONDITIONS;
 	return SW_OK;
 }
 

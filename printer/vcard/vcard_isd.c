@@ -2,8 +2,8 @@
  * vcard_isd.c - the virtual card's issuer security domain (GlobalPlatform Card Spec 2.3,
  * Amendment D): INITIALIZE UPDATE / EXTERNAL AUTHENTICATE opening an SCP03 channel with the
  * chip's static keys, INSTALL [for personalization], STORE DATA with DGIs (key DGIs
- * decrypted with the static DEK), PUT KEY, SET STATUS and GET DATA; the card life cycle
- * and the failed-authentication counter.
+ * decrypted with the static DEK), PUT KEY and GET DATA; the failed-authentication counter.
+ * SET STATUS and GET STATUS, the life cycles, are vcard_status.c.
  *
  * The SCP03 arithmetic itself is personalization/crypto/scp03.h (the card side shared
  * with the encoder's host side); this file is the card's behaviour around it.
@@ -147,7 +147,8 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 	return SW_AUTH_FAILED;
 }
 
-/* The personalisation phase: channel open, card not yet SECURED, target not personalised. */
+/* The personalisation phase: channel open, card not yet SECURED, the target application
+ * still SELECTABLE (not personalised, not locked). Otherwise 6985 (GPCS 11.5.2.3, 11.11). */
 static uint16_t
 perso_allowed(const struct vcard *vc, int app, int wrapped)
 {
@@ -155,7 +156,7 @@ perso_allowed(const struct vcard *vc, int app, int wrapped)
 		return SW_SECURITY_STATUS;
 	if (vc->chip.card_lc >= VCARD_LC_SECURED)
 		return SW_CONDITIONS;
-	if (app >= 0 && vc->chip.apps[app].lc == VCARD_APP_PERSONALIZED)
+	if (app >= 0 && vc->chip.apps[app].lc != VCARD_APP_SELECTABLE)
 		return SW_CONDITIONS;
 	return SW_OK;
 }
@@ -294,11 +295,8 @@ store_data(struct vcard *vc, const struct apdu *a, int wrapped)
 		vc->s.store_next = 0;
 		return SW_WRONG_DATA; /* the last block ends inside a DGI */
 	}
-	/* The last block completes the application's personalisation. */
-	if (app >= 0) {
-		vc->chip.apps[app].lc = VCARD_APP_PERSONALIZED;
-		vc->dirty = 1;
-	}
+	/* The last block ends the sequence; the application stays SELECTABLE until SET STATUS
+	 * moves it to its personalised state. */
 	vc->s.store_next = 0;
 	vc->s.perso_app = -1;
 	return SW_OK;
@@ -374,43 +372,6 @@ put_key(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *
 }
 
 static uint16_t
-set_status(struct vcard *vc, const struct apdu *a, int wrapped)
-{
-	unsigned char cur = vc->chip.card_lc, to = a->p2;
-	int app;
-
-	if (!wrapped || !channel_open(vc))
-		return SW_SECURITY_STATUS;
-	if (a->p1 == 0x80) {
-		/* The card life cycle only moves forward (GPCS 5.1.1). */
-		if ((to != VCARD_LC_INITIALIZED && to != VCARD_LC_SECURED &&
-		     to != VCARD_LC_LOCKED && to != VCARD_LC_TERMINATED) ||
-		    a->lc != 0)
-			return SW_WRONG_P1P2;
-		if (to <= cur || cur == VCARD_LC_TERMINATED)
-			return SW_CONDITIONS;
-		vc->chip.card_lc = to;
-		if (to >= VCARD_LC_SECURED)
-			for (app = VCARD_APP_SSSE; app < VCARD_NAPPS; app++)
-				vc->chip.apps[app].lc = VCARD_APP_PERSONALIZED;
-		vc->dirty = 1;
-		return SW_OK;
-	}
-	if (a->p1 == 0x40) {
-		if ((app = vcard_app_by_aid(a->data, a->lc)) <= 0)
-			return SW_DATA_NOT_FOUND;
-		if (to != VCARD_APP_PERSONALIZED)
-			return SW_WRONG_P1P2;
-		if (vc->chip.apps[app].lc == VCARD_APP_PERSONALIZED)
-			return SW_CONDITIONS;
-		vc->chip.apps[app].lc = VCARD_APP_PERSONALIZED;
-		vc->dirty = 1;
-		return SW_OK;
-	}
-	return SW_WRONG_P1P2;
-}
-
-static uint16_t
 isd_get_data(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 {
 	unsigned tag = (unsigned)(a->p1 << 8 | a->p2);
@@ -463,7 +424,8 @@ vcard_isd_command(struct vcard *vc, const struct apdu *a, int wrapped, struct vc
 	case 0xE6: return install(vc, a, wrapped, out);
 	case 0xE2: return store_data(vc, a, wrapped);
 	case 0xD8: return put_key(vc, a, wrapped, out);
-	case 0xF0: return set_status(vc, a, wrapped);
+	case 0xF0: return vcard_set_status(vc, a, wrapped);
+	case 0xF2: return vcard_get_status(vc, a, wrapped, out);
 	case 0xCA: return isd_get_data(vc, a, out);
 	}
 	return SW_INS_NOT_SUPPORTED;

@@ -16,7 +16,7 @@ out=$(pcsc-encode --kmc-file "$KMC_FILE" --transport-file "$TK_FILE" --script "$
 	--card-no B00000001)
 echo "$out"
 case "$out" in
-"OK 110000D156000005$SERIAL apdus=28 checked=14 atr=3B8C8001"*) ;;
+"OK 110000D156000005$SERIAL apdus=28 checked=14 atr=3B8C8001"*" locked=20"*"Z card=SECURED transitions=4") ;;
 *) fail "encoder: $out" ;;
 esac
 
@@ -38,8 +38,8 @@ assert_contains "$W/read1.txt" "^DATA A000000632010105 9F0C 9F0C021000\$"
 # Keys are never readable.
 assert_contains "$W/read1.txt" "^DATA A000000632010105 8000 SW 6A88\$"
 
-# Personalised: a second run is refused by the chip (the applications are personalised,
-# INSTALL [for personalization] answers 6985).
+# Issued (SECURED, the applications personalised): a second run is refused by the chip,
+# INSTALL [for personalization] answers 6985.
 set +e
 out=$(pcsc-encode --kmc-file "$KMC_FILE" --transport-file "$TK_FILE" --script "$W/perso.txt")
 rc=$?
@@ -56,6 +56,8 @@ state=$W/cards/$SERIAL.card
 assert_eq "$(stat -c %a "$state")" 600 "chip state file mode"
 assert_contains "$state" "^app PBOC 0F"
 assert_contains "$state" "^app SSSE 0F"
+assert_contains "$state" "^app transport 0F"
+assert_contains "$state" "^lifecycle 0F"
 assert_contains "$state" "^dgi transport 8000 secret "
 assert_contains "$state" "^dgi SSSE 8010 secret "
 assert_not_contains "$state" "00112233445566778899AABBCCDDEEFF"

@@ -73,12 +73,14 @@ encode 1 --kmc-file "$KMC_FILE"
 case "$out" in "FAIL pulled "*) ;; *) fail "pulled: $out" ;; esac
 vctl STATUS | grep -q '^OK card=none ' || fail "the pulled card is still in the reader"
 state=$W/cards/00000000000000C1.card
-assert_contains "$state" "^app PBOC 0F"
+# Never locked: OP_READY, the applications still SELECTABLE (only the lock step moves them).
+assert_contains "$state" "^lifecycle 01"
+assert_contains "$state" "^app PBOC 07"
 assert_contains "$state" "^dgi PBOC 0101 plain 700E5A08"
 assert_contains "$state" "^app transport 07"
 assert_not_contains "$state" "^dgi transport "
 assert_not_contains "$state" "^rec EF05 2 "
-# Put back, it cannot be finished as a new card would be, but it is still readable.
+# Put back, it is still readable (produce spoils it all the same).
 wait_empty
 assert_eq "$(vctl INSERT 00000000000000C1)" "OK 110000D15600000500000000000000C1" "INSERT pulled"
 out=$(pcsc-encode --read)

@@ -95,6 +95,17 @@ test_outcome_names(void **state)
 	assert_string_equal(encoder_outcome_name(ENCODER_LOCKED), "locked");
 	assert_string_equal(encoder_outcome_name(ENCODER_READER), "reader");
 	assert_string_equal(encoder_outcome_name(ENCODER_BAD_SCRIPT), "script");
+	assert_string_equal(encoder_outcome_name(ENCODER_LOCK_FAILED), "lock-failed");
+	/* the chip's faults are the card's; the reader's and the script's are the line's */
+	assert_int_equal(encoder_outcome_fault(ENCODER_OK), ENCODER_FAULT_NONE);
+	assert_int_equal(encoder_outcome_fault(ENCODER_NO_CARD), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_CHIP_FAULT), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_PULLED), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_MISMATCH), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_AUTH_FAILED), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_LOCKED), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_READER), ENCODER_FAULT_LINE);
+	assert_int_equal(encoder_outcome_fault(ENCODER_BAD_SCRIPT), ENCODER_FAULT_LINE);
 }
 
 static void

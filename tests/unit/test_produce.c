@@ -1,8 +1,9 @@
 /*
  * test_produce.c - the produce stage against the emulator's machine on loopback TCP and a
- * scripted encoder: every card produced once or held, spoiled attempts with their reasons,
- * pauses that resume where they were, counts that add up, recovery of a killed run, and
- * two lines claiming disjoint cards.
+ * scripted encoder: every card produced once or held, spoiled attempts with their reasons
+ * and faults (card or line), line faults that stop the line without charging the card, the
+ * circuit breaker, pauses that resume where they were, counts that add up, recovery of a
+ * killed run, and two lines claiming disjoint cards.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,7 +57,10 @@ struct fx {
 	int fail_at[8]; /* call numbers that fail */
 	enum encoder_outcome fail_as[8];
 	int always_fail;
+	int no_lock_at; /* this call reports success without a lock time */
 	long chip_seq;
+	/* the scripted reader: a card left in it, or the reader gone */
+	int card_in_reader, reader_gone, reader_checks;
 	/* a fault to clear after a delay, from a thread */
 	char clear_cmd[64];
 	int clear_after_ms, clear_when_ribbon_out;
@@ -143,6 +147,22 @@ encode(void *ctx, const struct card_row *card, struct encoder_result *res)
 		}
 	res->outcome = ENCODER_OK;
 	snprintf(res->card_id, sizeof(res->card_id), "110000D156000005%016lX", ++f->chip_seq);
+	if (f->calls != f->no_lock_at)
+		snprintf(res->locked_at, sizeof(res->locked_at), "2026-11-26T0%d:00:00Z",
+			 f->calls % 10);
+	return 0;
+}
+
+static int
+check_reader(void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->reader_checks++;
+	if (f->reader_gone)
+		return cp_err(CP_ERR_DEVICE, "reader 'Virtual PCD 00 00': Service not available");
+	if (f->card_in_reader)
+		return cp_err(CP_ERR_BUSY, "a card is in the chip reader 'Virtual PCD 00 00'");
 	return 0;
 }
 
@@ -167,23 +187,36 @@ clearer(void *arg)
 	return NULL;
 }
 
-/* The SQL functions the schema's triggers call, as registry_sqlite.c defines them, so that
- * fixtures written with plain SQL keep the audit chain intact. */
-
 /* Fixture rows go through a registry connection, which keys their audit rows and seals
- * them as cardpipe does (a raw connection would leave rows that db check rejects). */
-static void
-exec_sql(struct fx *f, const char *sql)
+ * them as cardpipe does (a raw connection would leave rows that db check rejects); 1 when
+ * the registry accepted the SQL. */
+static int
+exec_sql_ok(struct fx *f, const char *sql)
 {
 	struct registry *reg = NULL;
 	char path[160];
+	int ok;
 
 	snprintf(path, sizeof(path), "%s/registry.db", f->home);
 	assert_int_equal(registry_open(path, &reg), 0);
 	registry_set_actor(reg, "test");
-	if (reg_exec(reg, sql) < 0)
-		fail_msg("sql: %s", cp_errmsg());
+	ok = reg_exec(reg, sql) == 0;
+	if (!ok)
+		print_message("sql: %s\n", cp_errmsg());
 	registry_close(reg);
+	return ok;
+}
+
+static void
+exec_sql(struct fx *f, const char *sql)
+{
+	assert_true(exec_sql_ok(f, sql));
+}
+
+static void
+exec_sql_fails(struct fx *f, const char *sql)
+{
+	assert_false(exec_sql_ok(f, sql));
 }
 
 /* n rendered cards B0000001.. with panels on disk. */
@@ -310,7 +343,7 @@ teardown(void **state)
 static int
 run(struct fx *f, struct produce_result *res)
 {
-	struct produce_devices dev = {f, open_printer, encode, NULL};
+	struct produce_devices dev = {f, open_printer, encode, NULL, check_reader};
 	struct produce_opts o = {.line = 1};
 
 	return stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, res);
@@ -349,6 +382,16 @@ assert_counts_add_up(struct fx *f)
 	assert_int_equal(c.in_flight, 0);
 	assert_int_equal(c.fed, c.produced + c.spoiled_fed);
 	assert_int_equal(reasons, c.spoiled);
+	assert_int_equal(c.locked, c.produced); /* issued means locked */
+	assert_int_equal(c.spoiled_card + c.spoiled_line, c.spoiled);
+	/* the registry says whose fault each spoiled attempt was, from its reason */
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND fault = 'card'"),
+			 c.spoiled_card);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND (fault = 'card') <> (spoil_reason IN ('chip', "
+				  "'qc', 'print'))"),
+			 0);
 	assert_int_equal(registry_check(f->reg, devnull, &problems), 0);
 	fclose(devnull);
 	assert_int_equal(problems, 0);
@@ -382,7 +425,16 @@ test_clean_run(void **state)
 	assert_int_equal(fs_read_file(res.report, 1 << 16, &text, &len), 0);
 	assert_non_null(strstr((char *)text, "produced: 3\n"));
 	assert_non_null(strstr((char *)text, "fed: 3\n"));
+	assert_non_null(strstr((char *)text, "locked: 3\n"));
+	assert_non_null(strstr((char *)text, "check.locked: ok\n"));
 	assert_null(strstr((char *)text, "MISMATCH"));
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'produced' AND locked_at LIKE '2026-11-26T0_:00:00Z'"),
+			 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE entity = 'attempt' AND "
+				  "event = 'locked' AND detail LIKE 'card % chip 110000D156000005% "
+				  "SECURED at 2026-11-26T0_:00:00Z'"),
+			 3);
 	free(text);
 	/* every printed face equals the rendered one, pixel for pixel (printed.log: the
 	 * physical cards in order; each card was made once here) */
@@ -454,6 +506,14 @@ test_every_fault(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE spoil_reason = "
 				  "'connection'"),
 			 1);
+	/* the jam and the dropped connection were the line's, never charged to the card */
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE fault = 'line' "
+				  "AND spoil_reason IN ('jam', 'connection')"),
+			 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE fault = 'card' "
+				  "AND spoil_reason IN ('chip', 'qc')"),
+			 2);
+	assert_int_equal(res.line_fault[0], '\0');
 	/* a remade card has its new chip; the spoiled one stays recorded on its attempt */
 	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt p JOIN card c ON "
 				  "c.id = p.card_id WHERE p.state = 'spoiled' AND p.chip_id IS NOT "
@@ -484,6 +544,79 @@ test_every_fault(void **state)
 	assert_true(count(f, "SELECT count(*) FROM production_pause WHERE outcome = 'cleared' "
 			     "AND cause = 'ribbon'") >= 1);
 	assert_counts_add_up(f);
+}
+
+/* Issued means locked: a chip the encoder did not report locked is spoiled, never
+ * printed; the registry refuses to produce an attempt without a lock time; a printed but
+ * unlocked card found after a crash is spoiled. */
+static void
+test_unlocked_never_produced(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct prod_attempt a;
+	struct card_row card;
+	struct emu_stats es;
+
+	make_cards(f, 2);
+	f->no_lock_at = 1;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 2);
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND spoil_reason = 'chip' AND detail LIKE "
+				  "'lock-failed:%' AND locked_at IS NULL"),
+			 1);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.printed, 2);
+	assert_int_equal(es.rejected, 1);
+	assert_counts_add_up(f);
+
+	/* The registry itself: no produced attempt without a lock; a bad lock time. */
+	exec_sql(f, "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = 2;"
+		    "DELETE FROM production_attempt WHERE card_id = 2");
+	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
+	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D1560000050000000000000099",
+						  "yesterday"),
+			 CP_ERR_INVALID);
+	assert_int_equal(
+		reg_prod_attempt_step(f->reg, &a, "encoded", "110000D1560000050000000000000099"),
+		0);
+	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
+	assert_int_equal(reg_prod_attempt_produced(f->reg, &a), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "the chip was never locked"));
+	/* After a crash the printed, unlocked card is spoiled and the card remade. */
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE card_id = 2 AND "
+				  "spoil_reason = 'interrupted'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id = 2 AND state = 'produced'"),
+			 1);
+	assert_counts_add_up(f);
+	/* A lock time is set once. */
+	exec_sql_fails(f, "UPDATE production_attempt SET locked_at = '2030-01-01T00:00:00Z' "
+			  "WHERE state = 'produced'");
+	exec_sql_fails(f, "UPDATE production_attempt SET locked_at = NULL WHERE state = "
+			  "'produced'");
+	/* `db check` finds a produced attempt without a lock made behind the registry's back. */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		int problems = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		exec_sql(f,
+			 "DELETE FROM production_attempt WHERE card_id = 2 AND state = "
+			 "'produced'; UPDATE production_attempt SET state = 'produced', "
+			 "spoil_reason = NULL WHERE card_id = 2 AND spoil_reason = 'interrupted'");
+		assert_int_equal(registry_check(f->reg, out, &problems), 0);
+		fclose(out);
+		assert_true(problems > 0);
+		assert_non_null(strstr(text, "FAIL  issued means locked: every card produced since "
+					     "migration 11 has a lock time (1 offending rows)"));
+		free(text);
+	}
 }
 
 static void
@@ -528,6 +661,8 @@ test_held_after_max_attempts(void **state)
 
 	make_cards(f, 2);
 	f->always_fail = 1;
+	/* the breaker out of the way: this is about the card's own limit */
+	config_set(f->cfg, "produce.max_consecutive_spoils", "100", CFG_CLI);
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.produced, 0);
 	assert_int_equal(res.held, 2);
@@ -549,6 +684,8 @@ test_fault_not_cleared_stops(void **state)
 	emu_cmd(f, "COVER open");
 	assert_int_equal(run(f, &res), CP_ERR_TIMEOUT);
 	assert_non_null(strstr(cp_errmsg(), "cover-open"));
+	assert_non_null(strstr(cp_errmsg(), "close the printer's cover"));
+	assert_string_equal(res.line_fault, "cover-open");
 	assert_int_equal(count(f, "SELECT count(*) FROM production_pause WHERE outcome = "
 				  "'timeout'"),
 			 1);
@@ -597,9 +734,9 @@ test_recovery(void **state)
 	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
 	assert_int_equal(card.id, 3);
 	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
-	assert_int_equal(
-		reg_prod_attempt_step(f->reg, &a, "encoded", "110000D156000005BBBBBBBBBBBBBBBB"),
-		0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D156000005BBBBBBBBBBBBBBBB",
+						  "2026-11-26T09:00:00Z"),
+			 0);
 	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
 	{
 		struct panel_set ps;
@@ -632,9 +769,9 @@ test_recovery(void **state)
 	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
 	assert_int_equal(card.id, 2);
 	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
-	assert_int_equal(
-		reg_prod_attempt_step(f->reg, &a, "encoded", "110000D156000005AAAAAAAAAAAAAAAA"),
-		0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D156000005AAAAAAAAAAAAAAAA",
+						  "2026-11-26T09:00:00Z"),
+			 0);
 	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.produced, 1);
@@ -643,6 +780,208 @@ test_recovery(void **state)
 			 1);
 	emu_stats_locked(f, &es);
 	assert_int_equal(es.printed, 4);
+	assert_counts_add_up(f);
+}
+
+/* The line's shift report, read back. */
+static char *
+shift_report(struct produce_result *res)
+{
+	unsigned char *text = NULL;
+	size_t len;
+
+	assert_int_equal(fs_read_file(res->report, 1 << 16, &text, &len), 0);
+	return (char *)text;
+}
+
+static void
+test_card_in_reader_stops_before_feeding(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_stats es;
+	char *text;
+
+	/* issue 12: a produced card left in the reader made the next produce spoil blank
+	 * after blank, each charged to its card. Now nothing is fed or spoiled at all. */
+	make_cards(f, 5);
+	f->card_in_reader = 1;
+	assert_int_equal(run(f, &res), CP_ERR_BUSY);
+	assert_string_equal(res.line_fault, "card-in-reader");
+	assert_non_null(strstr(cp_errmsg(), "take that card out of the reader"));
+	assert_int_equal(res.spoiled, 0);
+	assert_int_equal(res.held, 0);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt"), 0);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.fed, 0);
+	/* every card still queued, none claimed */
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 5);
+	text = shift_report(&res);
+	assert_non_null(strstr(text, "spoiled: 0\n"));
+	free(text);
+	/* the card taken out: the line makes every card */
+	f->card_in_reader = 0;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 5);
+	assert_int_equal(res.spoiled, 0);
+	assert_counts_add_up(f);
+}
+
+static void
+test_reader_faults_are_the_lines(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_stats es;
+
+	make_cards(f, 3);
+	/* the reader gone before a blank is fed: stop, nothing fed */
+	f->reader_gone = 1;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "reader");
+	assert_non_null(strstr(cp_errmsg(), "check the reader and pcscd"));
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt"), 0);
+	f->reader_gone = 0;
+	/* the reader fails in the middle of card 2: that blank is lost to the line (reason
+	 * 'reader', fault 'line'), the line stops, card 2 is not charged and stays queued */
+	f->fail_at[0] = 2;
+	f->fail_as[0] = ENCODER_READER;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "reader");
+	assert_int_equal(res.produced, 1);
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE card_id = 2 AND "
+				  "state = 'spoiled' AND spoil_reason = 'reader' AND fault = "
+				  "'line' AND fed = 1"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id IN (2, 3) AND state = "
+				  "'rendered' AND claimed_by IS NULL"),
+			 2);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.fed, 2);
+	assert_int_equal(es.rejected, 1);
+	/* a bad perso script is the line's too */
+	f->fail_at[0] = 3;
+	f->fail_as[0] = ENCODER_BAD_SCRIPT;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "script");
+	assert_non_null(strstr(cp_errmsg(), "cardpipe perso"));
+	/* then the line makes both, and neither card was held */
+	f->fail_at[0] = 0;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'produced'"), 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE fault = 'card'"),
+			 0);
+	assert_counts_add_up(f);
+}
+
+static void
+test_breaker_stops_a_storm(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct prod_counts c;
+	struct emu_stats es;
+	char *text;
+
+	/* every chip defective (a bad batch of blanks): at most
+	 * produce.max_consecutive_spoils (3) blanks are burnt, then the line stops */
+	make_cards(f, 10);
+	f->always_fail = 1;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "consecutive-spoils");
+	assert_non_null(strstr(cp_errmsg(), "3 blanks spoiled in a row"));
+	assert_non_null(strstr(cp_errmsg(), "check the blanks"));
+	assert_int_equal(res.spoiled, 3);
+	assert_int_equal(res.produced, 0);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.fed, 3);
+	assert_int_equal(es.rejected, 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND fault = 'card' AND spoil_reason = 'chip'"),
+			 3);
+	/* every card still queued */
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 10);
+	/* the registry and the shift report agree */
+	assert_int_equal(reg_prod_counts(f->reg, 1, res.shift, &c), 0);
+	assert_int_equal(c.spoiled, 3);
+	assert_int_equal(c.spoiled_card, 3);
+	assert_int_equal(c.spoiled_line, 0);
+	text = shift_report(&res);
+	assert_non_null(strstr(text, "spoiled: 3\n"));
+	assert_non_null(strstr(text, "spoiled_card: 3\n"));
+	assert_non_null(strstr(text, "spoiled_line: 0\n"));
+	assert_non_null(strstr(text, "spoiled.chip: 3\n"));
+	assert_null(strstr(text, "MISMATCH"));
+	free(text);
+	assert_counts_add_up(f);
+
+	/* card faults that a good card interrupts do not trip it: calls 1, 2 fail, 3 is
+	 * good, 4, 5 fail, then all good (the count restarts at each card produced) */
+	f->always_fail = 0;
+	f->calls = 0;
+	f->fail_at[0] = 1;
+	f->fail_at[1] = 2;
+	f->fail_at[2] = 4;
+	f->fail_at[3] = 5;
+	for (int i = 0; i < 4; i++)
+		f->fail_as[i] = ENCODER_CHIP_FAULT;
+	config_set(f->cfg, "produce.max_attempts", "10", CFG_CLI);
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.line_fault[0], '\0');
+	assert_int_equal(res.produced, 10);
+	assert_int_equal(res.spoiled, 4);
+	assert_counts_add_up(f);
+}
+
+static void
+test_printer_error_stops_the_line(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_config ec = {.line = 1, .feeder_cards = 100, .ribbon_cards = 100};
+	struct emu *old, *broken = NULL;
+	char out[128], st[128], sock[128];
+
+	/* a printer whose contact station answers ERROR (the chip cannot get into the reader:
+	 * the emulator's vcard is not there, as when a card already sits in the reader). Once
+	 * the card's fault, spoiling blank after blank; now the line's: one blank lost, stop */
+	make_cards(f, 3);
+	snprintf(out, sizeof(out), "%s/emu-out", f->dir);
+	snprintf(st, sizeof(st), "%s/emu-state", f->dir);
+	snprintf(sock, sizeof(sock), "%s/no-vcard.sock", f->dir);
+	ec.out_dir = out;
+	ec.state_dir = st;
+	ec.vcard_control = sock;
+	assert_int_equal(emu_new(&ec, &broken), 0);
+	pthread_mutex_lock(&f->s.mu);
+	old = f->s.emu;
+	f->s.emu = broken;
+	pthread_mutex_unlock(&f->s.mu);
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "printer");
+	assert_non_null(strstr(cp_errmsg(), "the printer failed at 'contact'"));
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND spoil_reason = 'printer' AND fault = 'line'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 3);
+	/* the printer mended: every card made, none held */
+	pthread_mutex_lock(&f->s.mu);
+	f->s.emu = old;
+	pthread_mutex_unlock(&f->s.mu);
+	emu_free(broken);
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 3);
+	assert_int_equal(res.held, 0);
 	assert_counts_add_up(f);
 }
 
@@ -663,13 +1002,17 @@ test_printer_unreachable(void **state)
 {
 	struct fx *f = *state;
 	struct produce_result res;
-	struct produce_devices dev = {f, open_nothing, encode, NULL};
+	struct produce_devices dev = {f, open_nothing, encode, NULL, check_reader};
 	struct produce_opts o = {.line = 1};
 
 	make_cards(f, 1);
-	/* never reached in this run: a set-up error at once, not a pause of fault_wait_s */
+	/* never reached in this run: a line fault at once, not a pause of fault_wait_s */
 	assert_true(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res) < 0);
-	assert_non_null(strstr(cp_errmsg(), "printer not reachable"));
+	assert_non_null(strstr(cp_errmsg(), "printer does not answer"));
+	assert_string_equal(res.line_fault, "printer-offline");
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM production_pause"), 0);
 	/* the card waits for this line, which picks it up when the printer is there */
@@ -734,7 +1077,7 @@ test_options(void **state)
 {
 	struct fx *f = *state;
 	struct produce_result res;
-	struct produce_devices dev = {f, open_printer, encode, prepare_not_card2};
+	struct produce_devices dev = {f, open_printer, encode, prepare_not_card2, check_reader};
 	struct produce_opts o = {.line = 1, .max_cards = 2};
 	volatile sig_atomic_t stop = 1;
 
@@ -802,6 +1145,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clean_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlocked_never_produced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pauses_before_feeding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_after_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_not_cleared_stops, setup, teardown),
@@ -810,6 +1154,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_printer_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_faces_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_lines_claim_disjoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_card_in_reader_stops_before_feeding, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reader_faults_are_the_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_breaker_stops_a_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_printer_error_stops_the_line, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,10 +119,10 @@ test_roundtrip_and_verify(void **state)
 
 	/* a changed byte: the signature fails */
 	{
-		char *p = strstr((char *)data, "count,,,,produced,,");
+		char *p = strstr((char *)data, "count,,,,produced,,,");
 
 		assert_non_null(p);
-		p[19] = p[19] == '9' ? '8' : p[19] + 1;
+		p[20] = p[20] == '9' ? '8' : p[20] + 1;
 		assert_int_equal(fs_write_atomic(csv, data, len, 0600), 0);
 	}
 	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull),
@@ -375,7 +375,7 @@ test_parse_errors(void **state)
 	};
 #define HDR                                                                                        \
 	"record,bank,date,format_version,figure,reason,count,pan,card_no,produced_at,"             \
-	"application,channel_ref,old_card_no,new_card_no,amount_fen,due\r\n"
+	"application,channel_ref,old_card_no,new_card_no,amount_fen,due,fault\r\n"
 	const char *bad_csv[] = {
 		HDR "count,,,,ordered,,-1,,,,,,,,,\r\nheader,A,2026-11-26,2,,,,,,,,,,,,\r\n",
 		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\nbogus,,,,,,,,,,,,,,,\r\n",
@@ -388,13 +388,13 @@ test_parse_errors(void **state)
 	/* named columns in any order; reports written before they had names still read */
 	const char *good_csv[] = {
 		"count,record,figure,bank,date,format_version,reason,pan,card_no,produced_at,"
-		"application,channel_ref,old_card_no,new_card_no,amount_fen,due\r\n"
+		"application,channel_ref,old_card_no,new_card_no,amount_fen,due,fault\r\n"
 		"7,count,produced,,,,,,,,,,,,,\r\n,header,,A,2026-11-26,2,,,,,,,,,,\r\n"
 		"1,spoiled,,,,,misfeed,,,,,,,,,\r\n,card,,,,,,9901,B001,2026-11-26T01:00:00Z,,,,,,"
 		"\r\n"
 		",refund,,,,,,,,,12,\"R,1\",B1,B2,1234,2026-11-28\r\n",
 		"record,a,b,c,d,e,f\r\nheader,A,2026-11-26,1,,,\r\ncount,produced,7,,,,\r\n"
-		"spoiled,misfeed,1,,,,\r\ncard,9901,B001,2026-11-26T01:00:00Z,,,\r\n"
+		"spoiled,misfeed,1,card,,,\r\ncard,9901,B001,2026-11-26T01:00:00Z,,,\r\n"
 		"refund,12,\"R,1\",B1,B2,1234,2026-11-28\r\n",
 	};
 #undef HDR

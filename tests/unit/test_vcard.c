@@ -305,6 +305,141 @@ test_writes_need_channel(void **state)
 	vcard_release(&vc);
 }
 
+/* GET STATUS of the ISD and the applications (GPCS 11.4): E3 templates with 4F, 9F70, C5
+ * (and CC for applications), the legacy format, a qualifier, nothing found. */
+static void
+test_get_status(void **state)
+{
+	unsigned char out[300];
+	struct host ho = {0};
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	/* Only through the ISD's channel. */
+	assert_int_equal(send_hex(&vc, "00A4040000", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "80F28002024F0000", NULL, NULL), SW_SECURITY_STATUS);
+	assert_int_equal(open_channel(&vc, &ho, 0x01), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F28002024F0000", out, &n), SW_OK);
+	assert_int_equal(n, 2 + 10 + 4 + 5);
+	assert_memory_equal(out,
+			    "\xE3\x13\x4F\x08\xA0\x00\x00\x01\x51\x00\x00\x00\x9F\x70\x01\x01"
+			    "\xC5\x03\x9E\xFE\x80",
+			    n);
+	/* Legacy format: length, AID, life cycle, privileges. */
+	assert_int_equal(wsend(&vc, &ho, "80F28000024F0000", out, &n), SW_OK);
+	assert_int_equal(n, 11);
+	assert_int_equal(out[0], 8);
+	assert_int_equal(out[9], VCARD_LC_OP_READY);
+	assert_int_equal(out[10], 0x9E);
+	/* All applications, then one by AID prefix. */
+	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_OK);
+	assert_int_equal(n, (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10));
+	assert_int_equal(out[0], 0xE3);
+	assert_memory_equal(out + 2, "\x4F\x0F\x73\x78\x31", 5);
+	assert_memory_equal(out + 19, "\x9F\x70\x01\x07", 4);
+	assert_int_equal(wsend(&vc, &ho, "80F24002074F05A00000063200", out, &n), SW_OK);
+	assert_int_equal(n, 2 + 10 + 4 + 5 + 10);
+	assert_memory_equal(out + 4, "\xA0\x00\x00\x06\x32\x01\x01\x05", 8);
+	assert_int_equal(wsend(&vc, &ho, "80F24002074F05A00000099900", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	/* Executable load files: none registered. Bad P1, P2, data. */
+	assert_int_equal(wsend(&vc, &ho, "80F22002024F0000", NULL, NULL), SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F21002024F0000", NULL, NULL), SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F20802024F0000", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(wsend(&vc, &ho, "80F24006024F0000", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(wsend(&vc, &ho, "80F2400202010200", NULL, NULL), SW_WRONG_DATA);
+	assert_int_equal(wsend(&vc, &ho, "80F2400200", NULL, NULL), SW_WRONG_DATA);
+	/* A tag list or other criteria after the qualifier are ignored; they must be TLVs. */
+	assert_int_equal(wsend(&vc, &ho, "80F24002074F005C034F9F7000", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F24002094F009F70010F5C014F00", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F24002054F005C0500", NULL, NULL), SW_WRONG_DATA);
+	/* "Next occurrence" without a 6310 before. */
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
+	/* Pages of one entry: 6310 (more data), then "next occurrence" until 9000; the ISD
+	 * has no next occurrence. */
+	vc.s.status_page = 40;
+	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_MORE_DATA);
+	assert_int_equal(n, 2 + 17 + 4 + 5 + 10);
+	assert_memory_equal(out + 4, vcard_aid_ssse, sizeof vcard_aid_ssse);
+	assert_int_equal(wsend(&vc, &ho, "80F28003024F0000", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_MORE_DATA);
+	assert_memory_equal(out + 4, vcard_aid_pboc, sizeof vcard_aid_pboc);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
+	assert_memory_equal(out + 4, vcard_aid_transport, sizeof vcard_aid_transport);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
+	vc.s.status_page = 0;
+	host_free(&ho);
+	vcard_release(&vc);
+}
+
+/* SET STATUS (GPCS 11.10): forward only, the refusals GP prescribes; personalisation ends. */
+static void
+test_set_status(void **state)
+{
+	unsigned char out[300];
+	struct host ho = {0};
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	assert_int_equal(open_channel(&vc, &ho, 0x01), SW_OK);
+	/* Applications: SELECTABLE to personalised, never back, never a non-state. */
+	assert_int_equal(wsend(&vc, &ho, "80F0400F", NULL, NULL), SW_WRONG_DATA);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000999010101", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000151000000", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F0400B08A000000333010101", NULL, NULL), SW_WRONG_DATA);
+	assert_int_equal(wsend(&vc, &ho, "80F0400308A000000333010101", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0400708A000000333010101", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000333010101", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0400708A000000333010101", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0401F08A000000333010101", NULL, NULL), SW_OK);
+	/* A personalised application refuses INSTALL [for personalization]. */
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000333010101000000", NULL, NULL),
+			 SW_CONDITIONS);
+	/* No supplementary security domains; unknown P1. */
+	assert_int_equal(wsend(&vc, &ho, "80F0608008A000000151000000", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F0200F", NULL, NULL), SW_WRONG_P1P2);
+	/* The card: not straight to CARD_LOCKED, then OP_READY -> INITIALIZED -> SECURED. */
+	assert_int_equal(wsend(&vc, &ho, "80F0807F", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0800108A000000151000000", NULL, NULL), SW_WRONG_DATA);
+	/* P1 80: the data field is ignored. */
+	assert_int_equal(wsend(&vc, &ho, "80F0800708A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F08007", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0800F", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F08007", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F08001", NULL, NULL), SW_WRONG_DATA);
+	/* SECURED: no more personalisation of any kind, and GET STATUS says so. */
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000632010105000000", NULL, NULL),
+			 SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80E2880005010102AABB", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F28002024F0000", out, &n), SW_OK);
+	assert_int_equal(out[15], VCARD_LC_SECURED);
+	assert_int_equal(wsend(&vc, &ho, "80F24002094F07A000000333010100", out, &n), SW_OK);
+	assert_int_equal(out[15], 0x1F);
+	/* Lock an application (b8), once. */
+	assert_int_equal(wsend(&vc, &ho, "80F0408008A000000632010105", NULL, NULL), SW_OK);
+	assert_int_equal(vc.chip.apps[VCARD_APP_TRANSPORT].lc, 0x87);
+	assert_int_equal(wsend(&vc, &ho, "80F0408008A000000632010105", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000632010105", NULL, NULL), SW_CONDITIONS);
+	/* CARD_LOCKED, then TERMINATED; nothing goes back. */
+	assert_int_equal(wsend(&vc, &ho, "80F0807F", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F0800F", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000151000000", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F040FF08A000000333010101", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F080FF", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F080FF", NULL, NULL), SW_CONDITIONS);
+	host_free(&ho);
+	vcard_release(&vc);
+}
+
 static const char *ssse_records[] = {
 	"00A404000F7378312E73682EC9E7BBE1B1A3D5CF",
 	"00A4020C02EF05",
@@ -340,9 +475,12 @@ test_perso_flow(void **state)
 	snprintf(cmd, sizeof cmd, "80E22801338000 30%s", hex_encode(enc, 48, (char[97]){0}));
 	assert_int_equal(wsend(&vc, &ho, cmd, NULL, NULL), SW_OK);
 	assert_int_equal(wsend(&vc, &ho, "80E2A8020C900009010203040506070809", NULL, NULL), SW_OK);
-	assert_int_equal(vc.chip.apps[VCARD_APP_PBOC].lc, VCARD_APP_PERSONALIZED);
+	/* The last block ends the sequence; SET STATUS makes the application personalised. */
+	assert_int_equal(vc.chip.apps[VCARD_APP_PBOC].lc, VCARD_APP_SELECTABLE);
 	assert_true(vc.chip.apps[VCARD_APP_PBOC].dgis[1].secret);
 	assert_memory_equal(vc.chip.apps[VCARD_APP_PBOC].dgis[1].v.data, key, 48);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(vc.chip.apps[VCARD_APP_PBOC].lc, VCARD_APP_PERSONALIZED);
 	/* Personalised: the application refuses a second personalisation. */
 	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000333010101000000", NULL, NULL),
 			 SW_CONDITIONS);
@@ -391,10 +529,12 @@ test_perso_flow(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80F0800F", NULL, NULL), SW_OK);
 	assert_int_equal(vc.chip.card_lc, VCARD_LC_SECURED);
 	assert_int_equal(wsend(&vc, &ho, "80F08007", NULL, NULL), SW_CONDITIONS);
-	assert_int_equal(wsend(&vc, &ho, "80F08033", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(wsend(&vc, &ho, "80F0800F", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(wsend(&vc, &ho, "80F08033", NULL, NULL), SW_WRONG_DATA);
 	assert_int_equal(wsend(&vc, &ho, ssse_records[0], NULL, NULL), SW_OK);
 	assert_int_equal(wsend(&vc, &ho, ssse_records[1], NULL, NULL), SW_OK);
-	assert_int_equal(wsend(&vc, &ho, ssse_records[2], NULL, NULL), SW_CONDITIONS);
+	/* An issued card's SSSE records need the SSSE maintenance key's secure messaging. */
+	assert_int_equal(wsend(&vc, &ho, ssse_records[2], NULL, NULL), SW_SECURITY_STATUS);
 	host_free(&ho);
 	vcard_release(&vc);
 }
@@ -425,7 +565,7 @@ test_store_data_sequence(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80E288000491020501", NULL, NULL), SW_WRONG_DATA);
 	assert_int_equal(vc.chip.apps[VCARD_APP_TRANSPORT].lc, VCARD_APP_SELECTABLE);
 	assert_int_equal(wsend(&vc, &ho, "80E2880008910205 9F0C021000", NULL, NULL), SW_OK);
-	assert_int_equal(vc.chip.apps[VCARD_APP_TRANSPORT].lc, VCARD_APP_PERSONALIZED);
+	assert_int_equal(vc.chip.apps[VCARD_APP_TRANSPORT].lc, VCARD_APP_SELECTABLE);
 	/* STORE DATA after the last block needs a new INSTALL. */
 	assert_int_equal(wsend(&vc, &ho, "80E2880005010102AABB", NULL, NULL), SW_OK);
 	assert_int_equal(vc.chip.apps[VCARD_APP_ISD].ndgis, 1);
@@ -581,6 +721,10 @@ test_store_roundtrip(void **state)
 			 SW_OK);
 	for (size_t i = 0; i < ARRAY_SIZE(ssse_records); i++)
 		assert_int_equal(wsend(&vc, &ho, ssse_records[i], NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "00A4040000", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F0400F08A000000632010105", NULL, NULL), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F0408008A000000632010105", NULL, NULL), SW_OK);
 	host_free(&ho);
 	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
 	path = vcard_store_path(dir, serial);
@@ -597,6 +741,8 @@ test_store_roundtrip(void **state)
 	assert_int_equal(back.chip.apps[VCARD_APP_PBOC].ndgis, 2);
 	assert_memory_equal(back.chip.apps[VCARD_APP_PBOC].dgis[1].v.data, "SECRETSECRET0123", 16);
 	assert_int_equal(back.chip.apps[VCARD_APP_PBOC].lc, VCARD_APP_PERSONALIZED);
+	assert_int_equal(back.chip.apps[VCARD_APP_TRANSPORT].lc,
+			 VCARD_APP_PERSONALIZED | VCARD_APP_LOCKED_BIT);
 	assert_memory_equal(back.chip.keys.enc, vc.chip.keys.enc, 16);
 	vcard_release(&back);
 	/* Another KMC cannot open the secrets. */
@@ -713,6 +859,8 @@ main(void)
 		cmocka_unit_test(test_auth_failures_lock),
 		cmocka_unit_test(test_writes_need_channel),
 		cmocka_unit_test(test_perso_flow),
+		cmocka_unit_test(test_get_status),
+		cmocka_unit_test(test_set_status),
 		cmocka_unit_test(test_store_data_sequence),
 		cmocka_unit_test(test_put_key),
 		cmocka_unit_test(test_select_and_read_errors),
