@@ -90,8 +90,13 @@ fonts_release(struct letter_fonts *lf)
 {
 	if (lf->pc)
 		g_object_unref(lf->pc);
-	if (lf->map)
+	if (lf->map) {
+		/* hand the letter fonts' configuration back explicitly: Pango 1.50 does not
+		 * release it when the map is finalised (tests/unit under LeakSanitizer) */
+		pango_fc_font_map_shutdown(PANGO_FC_FONT_MAP(lf->map));
+		pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(lf->map), NULL);
 		g_object_unref(lf->map);
+	}
 	memset(lf, 0, sizeof(*lf));
 }
 
