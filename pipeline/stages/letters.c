@@ -283,6 +283,8 @@ branch_text(const struct letter_env *le, const char *branch)
 
 	if (!branch)
 		return xstrdup("领卡网点：请咨询 96066");
+	if (!strcmp(branch, "instant")) /* made and handed over at a branch counter */
+		return xstrdup("领卡网点：即时制卡网点柜台");
 	if (sscanf(branch, "%31[A-Z]-%6[0-9]-", bank, district) == 2 &&
 	    (d = district_name(district)))
 		return xasprintf("领卡网点：%s %s 网点编号 %s", layout_bank_name(le->lo, bank), d,
