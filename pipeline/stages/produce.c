@@ -13,6 +13,8 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/hex.h"
+#include "personalization/chip/chip_profile.h"
 #include "personalization/face/panels.h"
 #include "printer/encoder/encoder.h"
 #include "printer/printer.h"
@@ -693,4 +695,23 @@ out:
 	log_info(COMP, "line %d: %ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)",
 		 o->line, res->produced, res->spoiled, res->held, res->pauses, run.shift);
 	return r;
+}
+
+int
+produce_pick_stock(const struct chip_profiles *stocks, const unsigned char *atr, size_t atr_len,
+		   const struct chip_profile **out)
+{
+	char hex[2 * CHIP_ATR_MAX + 1], names[256] = "";
+	size_t n = 0;
+
+	if ((*out = chip_profiles_match(stocks, atr, atr_len)))
+		return 0;
+	for (size_t i = 0; i < stocks->n && n < sizeof names; i++)
+		n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+				      stocks->p[i]->name);
+	hex_encode(atr, atr_len < CHIP_ATR_MAX ? atr_len : CHIP_ATR_MAX, hex);
+	return cp_err(CP_ERR_UNSUPPORTED,
+		      "ATR %s matches no chip profile (this line knows %s): a card of an unknown "
+		      "stock is not personalised",
+		      hex, stocks->n ? names : "no stock");
 }

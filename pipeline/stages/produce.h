@@ -31,6 +31,8 @@ struct registry;
 struct printer;
 struct card_row;
 struct encoder_result;
+struct chip_profiles;
+struct chip_profile;
 
 struct produce_opts {
 	int line;		     /* 1..99 */
@@ -71,6 +73,12 @@ int stage_produce_run(struct config *cfg, const char *home, struct registry *reg
 int stage_produce_run_with(struct config *cfg, const char *home, struct registry *reg,
 			   const struct produce_devices *dev, const struct produce_opts *opts,
 			   struct produce_result *res);
+
+/* The stock of the card at the contact station, by its ATR (docs/chip-profiles.md): 0 and
+ * *out, or CP_ERR_UNSUPPORTED ("ATR ... matches no chip profile"): a card of a stock the
+ * line does not know is rejected from the line, never personalised by guessing. */
+int produce_pick_stock(const struct chip_profiles *stocks, const unsigned char *atr, size_t atr_len,
+		       const struct chip_profile **out);
 
 /* The shift of time t: "YYYY-MM-DD/S", the Beijing date and S = 1 + hour / shift_hours. */
 void produce_shift_of(time_t t, int shift_hours, char *out, size_t outsz);

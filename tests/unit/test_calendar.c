@@ -1,4 +1,4 @@
-/* test_calendar.c - the working-day calendar: the shipped 2025/2026 data (domain.md section 6),
+/* test_calendar.c - the working-day calendar: the shipped 2025/2026 data (the State Council notices),
  * working-day arithmetic, unknown years, and malformed calendar files. */
 #include <setjmp.h>
 #include <stdarg.h>
