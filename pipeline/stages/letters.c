@@ -11,7 +11,6 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
-#include "core/log.h"
 #include "core/mem.h"
 #include "personalization/face/layout.h"
 #include "rules/district.h"
@@ -175,6 +174,18 @@ unit_at(const char *p)
 	return 0;
 }
 
+/* The length of a house-number ordinal (甲 乙 丙 丁: "甲8号") right before p, or 0. */
+static size_t
+ordinal_before(const char *text, const char *p)
+{
+	static const char *const ords[] = {"甲", "乙", "丙", "丁"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ords); i++)
+		if (p - text >= 3 && !strncmp(p - 3, ords[i], 3))
+			return 3;
+	return 0;
+}
+
 /* Mark every run of numbers with their units ("3号楼6单元1104室") as unbreakable: a line
  * may break before or after it, never inside. */
 static void
@@ -195,7 +206,7 @@ protect_numbers(PangoLayout *lay, const char *text)
 		if (digits && p - start > 1) {
 			PangoAttribute *a = pango_attr_allow_breaks_new(FALSE);
 
-			a->start_index = (guint)(start - text);
+			a->start_index = (guint)(start - text - ordinal_before(text, start));
 			a->end_index = (guint)(p - text);
 			pango_attr_list_insert(attrs, a);
 		}

@@ -52,7 +52,7 @@ done
 pdftotext "$pdf" all.txt
 grep -q '^北京市朝阳区望京街道花家地南街八号院六单元$' all.txt && grep -q '^1104室$' all.txt \
 	|| { grep -A1 花家地 all.txt; fail "address 2 broken inside a number"; }
-grep -q '12号院1104号楼2单元110室' all.txt || { grep -A1 中关村 all.txt; fail "address 5 broken inside its numbers"; }
+grep -q '甲12号院1104号楼2单元110室' all.txt || { grep -A1 中关村 all.txt; fail "address 5 broken inside its numbers"; }
 assert_eq "$(tr -d '\n' <all.txt | grep -c "$addr2")" 1 "address 2 whole"
 assert_eq "$(tr -d '\n' <all.txt | grep -o "$addr5" | wc -l)" 1 "address 5 whole"
 # banks by their Chinese names, one letter per card of the bank
