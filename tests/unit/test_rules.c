@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/mem.h"
 #include "rules/district.h"
 #include "rules/eligibility.h"
 #include "rules/idnumber.h"
