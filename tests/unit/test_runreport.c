@@ -84,6 +84,24 @@ test_render(void **state)
 	assert_non_null(strstr(h, "<li>produce: failed &mdash; 9 of 9 done, 1 failed"));
 	/* never a full ID number */
 	assert_null(strstr(h, "11010119900"));
+	buf_release(&html);
+
+	/* a reason with more rejects than an explanation names: the rest are counted */
+	assert_int_equal(
+		fixture_exec(e->reg,
+			     "INSERT INTO application(file_id, record_no, location, channel, "
+			     "app_type, name, id_type, id_number, delivery, state, reason_code, "
+			     "created_at, updated_at) WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL "
+			     "SELECT v + 1 FROM n WHERE v < 55) SELECT (SELECT min(id) FROM "
+			     "input_file), 100 + v, 'x', 'website', 'new', 'n', 'citizen', "
+			     "'110101199003070000', 'pickup', 'rejected', 'id-format', "
+			     "'2026-11-26T01:00:00Z', '2026-11-26T01:00:00Z' FROM n"),
+		0);
+	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
+	h = buf_str(&html);
+	assert_non_null(strstr(h, "（id-format）</b>: 55</p>"));
+	assert_non_null(strstr(h, "<li>&hellip; and 5 more</li>"));
+	assert_null(strstr(h, "110101199003070000"));
 	assert_non_null(strstr(h, "<!DOCTYPE html>"));
 	assert_non_null(strstr(h, "<meta charset=\"utf-8\">"));
 	assert_non_null(strstr(h, "cardpipe run 20261126-1"));
