@@ -54,11 +54,14 @@ static const char usage[] =
 	"  --id ID       the report's name (report): letters, digits, '-', '_'\n"
 	"  -h, --help    this text\n"
 	"\n"
-	"The openssl command line verifies a report the same way, e.g. for SM2:\n"
-	"  openssl dgst -sm3 -verify signing-key.pub.pem -signature ICBC-2026-11-26.xml.sig \\\n"
-	"      ICBC-2026-11-26.xml\n"
+	"The openssl command line verifies a report the same way, e.g. for SM2 with the\n"
+	"GM/T 0009 default ID:\n"
+	"  openssl dgst -sm3 -verify signing-key.pub.pem -sigopt distid:1234567812345678 \\\n"
+	"      -signature ICBC-2026-11-26.xml.sig ICBC-2026-11-26.xml\n"
 	"Configuration: reconcile.signature (sm2, ecdsa-p256, rsa-pss), reconcile.signing_key,\n"
-	"reconcile.refund_days, reconcile.max_refund_fen, sla.at_risk_days, banks.cooperating.\n"
+	"reconcile.sm2_id and reconcile.sm2_id_banks (the SM2 ID, per bank: verify takes the\n"
+	"bank named in the report), reconcile.refund_days, reconcile.max_refund_fen,\n"
+	"sla.at_risk_days, banks.cooperating.\n"
 	"'run' holds the reconcile stage lock (docs/locks.md): another waits for it up to\n"
 	"general.lock_wait seconds, naming it, then exits 3.\n";
 
