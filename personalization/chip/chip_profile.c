@@ -337,13 +337,11 @@ set_end_card(struct parse *ps, const char *v)
 {
 	if (strcmp(v, "secured") == 0)
 		ps->p->end_card_lc = 0x0F;
-	else if (strcmp(v, "initialized") == 0)
-		ps->p->end_card_lc = 0x07;
-	else if (strcmp(v, "none") == 0)
+	else if (strcmp(v, "none") == 0) /* the chip secures itself; the check still wants it */
 		ps->p->end_card_lc = 0;
 	else
-		return perr(ps, "lifecycle", "card", "'%.80s' is not secured, initialized or none",
-			    v);
+		return perr(ps, "lifecycle", "card",
+			    "'%.80s' is not secured or none (an issued card is SECURED)", v);
 	return 0;
 }
 

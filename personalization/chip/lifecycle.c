@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const unsigned char lc_isd_aid[8] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
-
 const char *
 lc_card_state_name(unsigned char state)
 {
@@ -43,10 +41,10 @@ lc_transition_check(const struct lc_transition *t)
 				      "card state %02X is none of 07 INITIALIZED, 0F SECURED, "
 				      "7F CARD_LOCKED, FF TERMINATED",
 				      t->p2);
-		if (t->aid_len && (t->aid_len != sizeof lc_isd_aid ||
-				   memcmp(t->aid, lc_isd_aid, sizeof lc_isd_aid) != 0))
+		/* the data field is ignored for the ISD (GPCS 11.10.2.3): any stock's ISD AID */
+		if (t->aid_len && (t->aid_len < 5 || t->aid_len > LC_AID_MAX))
 			return cp_err(CP_ERR_FORMAT,
-				      "P1 80 (the card) takes the ISD's AID or none");
+				      "P1 80 (the card) takes an ISD AID of 5 to 16 bytes or none");
 		return 0;
 	case LC_P1_APP:
 	case LC_P1_SD_APPS:

@@ -43,9 +43,6 @@ struct lc_transition {
 	size_t aid_len; /* 0 only for the ISD (P1 80), which needs no AID */
 };
 
-/* The issuer security domain's AID (GP RID A000000151, 000000). */
-extern const unsigned char lc_isd_aid[8];
-
 /* Check the coding of a transition: P1 80 with a card state (07, 0F, 7F, FF); P1 40 or 60
  * with an AID of 5..16 bytes and an application-specific state or the LOCKED bit.
  * CP_ERR_FORMAT naming what is wrong. */

@@ -21,7 +21,7 @@ tlv_next(const unsigned char *p, size_t n, unsigned *tag, size_t *voff, size_t *
 		if (i >= n)
 			return -1;
 		*vlen = p[i++];
-	} else if (*vlen > 0x80) {
+	} else if (*vlen >= 0x80) { /* 80: BER's indefinite form, no card's */
 		return -1;
 	}
 	*voff = i;

@@ -1089,7 +1089,15 @@ check_states(struct run *rn, const struct lc_transition *t, size_t nt)
 			    lc_card_state_name(isd[0].state) ? lc_card_state_name(isd[0].state)
 							     : "?",
 			    (unsigned)card_set);
-	if ((nt > 1 || rn->ninst) && (r = get_status(rn, LC_P1_APP, apps, 16, &na)) < 0)
+	/* issued means SECURED, whatever the transitions asked for (docs/card-lifecycle.md) */
+	if (isd[0].state != LC_CARD_SECURED)
+		return fail(rn, ENCODER_LOCK_FAILED,
+			    "after the lock the card is %02X (%s), not SECURED", isd[0].state,
+			    lc_card_state_name(isd[0].state) ? lc_card_state_name(isd[0].state)
+							     : "?");
+	for (i = 0; i < nt && !na; i++)
+		na = t[i].p1 != LC_P1_ISD;
+	if ((na || rn->ninst) && (r = get_status(rn, LC_P1_APP, apps, 16, &na)) < 0)
 		return r;
 	for (i = 0; i < nt; i++) {
 		if (t[i].p1 == LC_P1_ISD)

@@ -209,6 +209,9 @@ test_malformed(void **state)
 		{"applications = ", "applications = done\n",
 		 "p.ini:19: [lifecycle] applications: 'done' is not personalized or none"},
 		{"card = ", "card = locked\n", "p.ini:20: [lifecycle] card: 'locked'"},
+		/* an issued card is SECURED: a stock cannot end it INITIALIZED */
+		{"card = ", "card = initialized\n",
+		 "p.ini:20: [lifecycle] card: 'initialized' is not secured or none"},
 		{"card = ", "", "p.ini: [lifecycle] card: missing"},
 		{"card = ", "card = secured\ncolour = red\n",
 		 "p.ini:21: [lifecycle] colour: unknown key"},

@@ -43,8 +43,10 @@ test_parse_and_format(void **state)
 	/* Every refusal names its reason. */
 	assert_int_equal(lc_transition_parse("80 01", &t), CP_ERR_FORMAT); /* back to OP_READY */
 	assert_non_null(strstr(cp_errmsg(), "transition '80 01': card state 01 is none of"));
-	assert_int_equal(lc_transition_parse("80 0F A000000333010101", &t), CP_ERR_FORMAT);
-	assert_non_null(strstr(cp_errmsg(), "the ISD's AID or none"));
+	/* P1 80 ignores its data field (GPCS 11.10.2.3): any stock's ISD AID, of an AID's length */
+	assert_int_equal(lc_transition_parse("80 0F A000000003000000", &t), 0);
+	assert_int_equal(lc_transition_parse("80 0F A0000003", &t), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "an ISD AID of 5 to 16 bytes or none"));
 	assert_int_equal(lc_transition_parse("40 0F", &t), CP_ERR_FORMAT);
 	assert_non_null(strstr(cp_errmsg(), "needs an AID of 5 to 16 bytes"));
 	assert_int_equal(lc_transition_parse("40 07 A000000333010101", &t), CP_ERR_FORMAT);
