@@ -40,7 +40,7 @@ cmd_instant(int argc, char **argv, struct cp_ctx *ctx)
 	char masked[40];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "l:nh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "l:nh", opts, NULL)) != -1) {
 		if (c == 'l')
 			io.line = atoi(optarg);
 		else if (c == 'n')

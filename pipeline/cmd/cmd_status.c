@@ -49,7 +49,7 @@ cmd_status(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r, json = 0, feed = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'f': feed = 1; break;
