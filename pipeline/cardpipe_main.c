@@ -49,8 +49,8 @@ static const struct builtin {
 static const char *const key_commands[] = {"perso",   "produce", "reconcile",
 					   "nightly", "instant", "keys"};
 
-static const char *const global_options[] = {"home",	 "config",     "set",  "quiet",
-					      "verbose", "log-format", "help", "version"};
+static const char *const global_options[] = {"home",	"config",     "set",  "quiet",
+					     "verbose", "log-format", "help", "version"};
 
 /* One line for an unknown global option, with the closest global option. */
 static void
@@ -70,7 +70,8 @@ report_global(const char *arg)
 			"'cardpipe --help')\n",
 			arg, hint);
 	else
-		fprintf(stderr, "cardpipe: unknown or incomplete option '%s' (see 'cardpipe --help')\n",
+		fprintf(stderr,
+			"cardpipe: unknown or incomplete option '%s' (see 'cardpipe --help')\n",
 			arg);
 }
 
@@ -89,7 +90,8 @@ find_builtin(const char *name)
 	hint = cp_suggest(name, names, ARRAY_SIZE(builtins));
 	if (hint)
 		fprintf(stderr,
-			"cardpipe: '%s' is not a cardpipe command; did you mean '%s'? (see 'cardpipe "
+			"cardpipe: '%s' is not a cardpipe command; did you mean '%s'? (see "
+			"'cardpipe "
 			"--help')\n",
 			name, hint);
 	else

@@ -94,7 +94,8 @@ cmd_unknown_word(const char *what, const char *word, const char *const *cands, s
 	const char *hint = cp_suggest(word, cands, n);
 
 	if (hint)
-		fprintf(stderr, "cardpipe %s: unknown %s '%s'; did you mean '%s'? (see 'cardpipe "
+		fprintf(stderr,
+			"cardpipe %s: unknown %s '%s'; did you mean '%s'? (see 'cardpipe "
 			"help %s')\n",
 			cmd_name, what, word, hint, cmd_name);
 	else
@@ -142,7 +143,8 @@ report_long(const char *arg, const struct option *longopts)
 	}
 	hint = cp_suggest(word, names, n);
 	if (hint)
-		fprintf(stderr, "cardpipe %s: unknown option '--%s'; did you mean '--%s'? (see "
+		fprintf(stderr,
+			"cardpipe %s: unknown option '--%s'; did you mean '--%s'? (see "
 			"'cardpipe help %s')\n",
 			cmd_name, word, hint, cmd_name);
 	else

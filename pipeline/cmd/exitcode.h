@@ -1,6 +1,6 @@
 /*
  * exitcode.h - the exit codes of every cardpipe command, defined once (README "Exit
- * codes", docs/cli.md). A command never returns a bare number: it returns one of these,
+ * codes"). A command never returns a bare number: it returns one of these,
  * and a failure's code comes from cp_exit_code(), so the same condition exits with the
  * same code whichever command meets it.
  */

@@ -8,10 +8,10 @@
 
 #include "core/suggest.h"
 
-static const char *const commands[] = {"init",	   "config",   "db",	  "sample", "ingest",
-				       "prepare",  "perso",    "render",  "produce",
-				       "dispatch", "reconcile", "status", "nightly",
-				       "instant",  "keys",     "calendar", "line"};
+static const char *const commands[] = {"init",	    "config", "db",	 "sample",  "ingest",
+				       "prepare",   "perso",  "render",	 "produce", "dispatch",
+				       "reconcile", "status", "nightly", "instant", "keys",
+				       "calendar",  "line"};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void
@@ -23,7 +23,7 @@ test_distance(void **state)
 	assert_int_equal(cp_edit_distance("abc", ""), 3);
 	assert_int_equal(cp_edit_distance("kitten", "sitting"), 3);
 	assert_int_equal(cp_edit_distance("line", "lien"), 1); /* a swap is one edit */
-	assert_int_equal(cp_edit_distance("ca", "abc"), 3);	/* optimal string alignment */
+	assert_int_equal(cp_edit_distance("ca", "abc"), 3);    /* optimal string alignment */
 	assert_int_equal(cp_edit_distance("perso", "perso"), 0);
 	assert_int_equal(cp_edit_distance("reconcile", "reconcil"), 1);
 }
