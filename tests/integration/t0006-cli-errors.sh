@@ -65,6 +65,29 @@ BR-1,bank,ICBC-110105-007,2026-11-26T10:05:00+08:00,new,柜台即时,citizen,110
 CSV
 expect_exit 2 cardpipe instant counter/one.csv --line 2 --no-produce >/dev/null 2>err.out
 assert_contains err.out "no key store at"
+
+# status: a number whose check character is wrong is said to be wrong, masked, with the
+# right check character; a good number with no application is "no application" (3)
+expect_exit 2 cardpipe status 11010519880506123X 2>err.out
+assert_contains err.out "ID number 110105\*\*\*\*\*\*\*\*123X has a wrong check character (expected 0)"
+assert_not_contains err.out "19880506"
+assert_not_contains err.out "no application"
+expect_exit 2 cardpipe status 1101051988050612 2>err.out
+assert_contains err.out "has 16 characters"
+expect_exit 3 cardpipe status 110105199001011232 2>err.out
+assert_contains err.out "no application for ID number"
+# a number with an application is found
+cardpipe --quiet status 110105198805061230 >/dev/null || fail "status of the instant application"
+
+# instant on a branch line that is not running says how to start it
+base=$(free_ports 8) || skip "no free loopback ports"
+export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 4))
+export CARDPIPE_PRODUCE_LINES=1 CARDPIPE_PRODUCE_BRANCH_LINES=2
+cardpipe --quiet keys ceremony --test >/dev/null
+sed 's/^BR-1,/BR-2,/; s/110105198805061230/110105199001011232/; s/,1988-05-06,/,1990-01-01,/' counter/one.csv >counter/two.csv
+expect_exit 3 cardpipe instant counter/two.csv --line 2 >/dev/null 2>err.out
+assert_contains err.out "line 2 is not running: start it with 'cardpipe line start --line 2'"
+
 # and a missing registry is 2 as well
 rm "$CARDPIPE_HOME/registry.db"
 expect_exit 2 cardpipe prepare 2>err.out
