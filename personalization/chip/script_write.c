@@ -301,7 +301,8 @@ transport(struct emitter *e, const struct perso_card *c, const struct perso_para
 	    (r = chip_bcd_date(c->issue_date, iss)) < 0 ||
 	    (r = chip_bcd_date(c->expiry_date, exp)) < 0)
 		return r;
-	/* 9F0C issuer data, 30 bytes, laid out after the Beijing T-Union FCI of domain.md 5.2:
+	/* 9F0C issuer data, 30 bytes, laid out after the Beijing T-Union FCI
+	 * (docs/domain-facts.md §5.2):
 	 * issuer 0101, city, FFFFFFFF, 0201, 03, card number (BCD 8), 84, issue, expiry, 0000 */
 	{
 		static const unsigned char issuer[2] = {0x01, 0x01},

@@ -1,5 +1,5 @@
 /*
- * scp02.c - GlobalPlatform SCP02, host side (see scp02.h; perso-crypto.md section 2).
+ * scp02.c - GlobalPlatform SCP02, host side (see scp02.h; docs/crypto-reference.md §2).
  */
 #include "personalization/crypto/scp02.h"
 

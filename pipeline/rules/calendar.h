@@ -1,5 +1,5 @@
 /*
- * calendar.h - Chinese working days (domain.md section 6): a working day is Monday to
+ * calendar.h - Chinese working days (docs/domain-facts.md §6): a working day is Monday to
  * Friday outside the public holidays, or a make-up working day (调休上班). The holidays and
  * make-up days come from a data file per year (data/calendar.txt, format in
  * docs/calendar-format.md); a date in a year the file does not cover is an error, never a guess.
