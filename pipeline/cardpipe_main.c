@@ -42,6 +42,7 @@ static const struct builtin {
 	{"keys", cmd_keys, "key store, ceremonies, check values, diversification"},
 	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day"},
 	{"line", cmd_line, "start, stop or use the emulated production line"},
+	{"chip", cmd_chip, "card stocks: chip profiles, identify the card in a reader"},
 };
 
 /* Commands that may open the key store: their process is hardened (no core dump) before

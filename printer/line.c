@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #define COMP "line"
+#define MAX_LINE_STOCKS 8
 
 static void
 sleep_ms(long ms)
@@ -281,13 +282,36 @@ line_start(const struct config *cfg, const char *home, const struct line_opts *o
 		r = cp_err_wrap(r, "line %d pcscd: ", o->line);
 		goto out;
 	}
-	/* 2. the virtual-card daemon */
+	/* 2. the virtual-card daemon, making chips of the stocks the feeder holds */
 	{
-		const char *argv[] = {vcard_bin, "--state-dir", p.vcard_state, "--vpcd-port",
-				      vport,	 "--control",	p.vcard_ctl,   NULL};
+		const char *argv[8 + 2 + 2 * MAX_LINE_STOCKS + 1] = {
+			vcard_bin, "--state-dir", p.vcard_state, "--vpcd-port",
+			vport,	   "--control",	  p.vcard_ctl};
+		char *stocks = xstrdup(config_str(cfg, "encoder.card_stocks")), *save = NULL;
+		char *profiles = config_path(cfg, "encoder.chip_profiles", home);
+		int a = 7, ns = 0;
 
-		if ((r = spawn(argv, p.vcard_log, p.vcard_pid, &pid)) < 0 ||
-		    (r = wait_ready("vcard", pid, p.vcard_ctl, p.vcard_log, timeout)) < 0)
+		if (profiles[0]) {
+			argv[a++] = "--profiles";
+			argv[a++] = profiles;
+		}
+		for (char *t = strtok_r(stocks, ":, ", &save); t;
+		     t = strtok_r(NULL, ":, ", &save)) {
+			if (ns++ >= MAX_LINE_STOCKS) {
+				r = cp_err(CP_ERR_CONFIG,
+					   "encoder.card_stocks: more than %d stocks",
+					   MAX_LINE_STOCKS);
+				break;
+			}
+			argv[a++] = "--stock";
+			argv[a++] = t;
+		}
+		argv[a] = NULL;
+		if (r == 0 && (r = spawn(argv, p.vcard_log, p.vcard_pid, &pid)) == 0)
+			r = wait_ready("vcard", pid, p.vcard_ctl, p.vcard_log, timeout);
+		free(stocks);
+		free(profiles);
+		if (r < 0)
 			goto fail;
 	}
 	/* 3. the printer emulator, which asks vcard for a card at every Sis */

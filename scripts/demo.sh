@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export PATH="$PWD/$BUILD/bin:$PATH"
 export CARDPIPE_HOME="${DEMO_HOME:-$PWD/demo-home}"
+# the sample files are copied in complete just before ingest: no settle time to wait
+export CARDPIPE_INGEST_SETTLE_SECONDS=0
 COUNT=${DEMO_COUNT:-500}
 LINE=1
 

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/crypto/derive.h"
+#include "rules/cardno.h"
 
 #include <iconv.h>
 #include <stdio.h>
@@ -24,29 +25,6 @@ chip_ssse_factor(const char *card_no, unsigned char factor[8])
 	return 0;
 }
 
-int
-chip_transport_number(const char *city, const char *card_no, char out[17])
-{
-	char digits[16];
-	size_t nd = 0;
-
-	if (strlen(city) != 4 || strspn(city, "0123456789") != 4)
-		return cp_err(CP_ERR_CONFIG, "perso.transport_city must be 4 digits, not '%s'",
-			      city);
-	for (const char *p = card_no; *p; p++)
-		if (*p >= '0' && *p <= '9') {
-			if (nd >= 12)
-				return cp_err(CP_ERR_INVALID,
-					      "card number '%s' has too many digits", card_no);
-			digits[nd++] = *p;
-		}
-	memcpy(out, city, 4);
-	memset(out + 4, '0', 12 - nd);
-	memcpy(out + 16 - nd, digits, nd);
-	out[16] = '\0';
-	return 0;
-}
-
 static void
 bcd_pack(const char *digits, unsigned char *out, size_t nbytes)
 {
@@ -55,11 +33,31 @@ bcd_pack(const char *digits, unsigned char *out, size_t nbytes)
 }
 
 int
+chip_transport_factor(const char *city, const char *transport_no, unsigned char factor[8])
+{
+	int r;
+
+	if (strlen(city) != 4 || strspn(city, "0123456789") != 4)
+		return cp_err(CP_ERR_CONFIG, "perso.transport_city must be 4 digits, not '%s'",
+			      city);
+	if (!transport_no || !*transport_no)
+		return cp_err(CP_ERR_INVALID, "no transport card number allocated");
+	if ((r = cardno_transport_validate(transport_no)) < 0)
+		return cp_err_wrap(r, "'%s': ", transport_no);
+	if (strncmp(transport_no + 2, city, 4))
+		return cp_err(CP_ERR_INVALID,
+			      "transport card number %s was allocated for city code %.4s, "
+			      "perso.transport_city is %s",
+			      transport_no, transport_no + 2, city);
+	bcd_pack(transport_no + TRANSPORT_NO_LEN - 16, factor, 8);
+	return 0;
+}
+
+int
 chip_derive_keys(const struct perso_card *c, const struct perso_masters *m, const char *city,
 		 struct card_keys *k)
 {
 	unsigned char f[8];
-	char tn[17];
 	int r;
 
 	if ((r = chip_ssse_factor(c->card_no, f)) < 0)
@@ -67,9 +65,8 @@ chip_derive_keys(const struct perso_card *c, const struct perso_masters *m, cons
 	for (int i = 0; i < 3; i++)
 		if ((r = cp_sm4_diversify(m->ssse[i], f, k->ssse[i])) < 0)
 			return r;
-	if ((r = chip_transport_number(city, c->card_no, tn)) < 0)
+	if ((r = chip_transport_factor(city, c->transport_no, f)) < 0)
 		return r;
-	bcd_pack(tn, f, 8);
 	for (int i = 0; i < 3; i++)
 		if ((r = cp_sm4_diversify(m->transport[i], f, k->transport[i])) < 0)
 			return r;

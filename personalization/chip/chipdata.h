@@ -23,8 +23,9 @@ struct perso_card {
 	char name[256];			      /* UTF-8 */
 	char id_type[16], id_number[32];
 	char sex[4], ethnicity[4];
-	char birth_date[11]; /* YYYY-MM-DD */
-	int line;	     /* 0: not assigned yet */
+	char birth_date[11];   /* YYYY-MM-DD */
+	int line;	       /* 0: not assigned yet */
+	char transport_no[20]; /* the T-Union card number, 19 digits (rules/cardno.h) */
 };
 
 /* Master keys for one card (borrowed; clear values live in the secure heap). */
@@ -57,8 +58,10 @@ struct card_keys {
 
 /* SSSE factor: the last 8 characters of the card number in ASCII. */
 int chip_ssse_factor(const char *card_no, unsigned char factor[8]);
-/* The 16-digit T-Union card number: city code || the card number's digits, zero-padded. */
-int chip_transport_number(const char *city, const char *card_no, char out[17]);
+/* The transport keys' factor: the last 16 digits of the card's 19-digit T-Union number,
+ * BCD. CP_ERR_INVALID when the number is missing or malformed, or was allocated under
+ * another city code than city (perso.transport_city: the chip's 9F0C carries both). */
+int chip_transport_factor(const char *city, const char *transport_no, unsigned char factor[8]);
 /* Derive every card key from its master. */
 int chip_derive_keys(const struct perso_card *c, const struct perso_masters *m,
 		     const char *transport_city, struct card_keys *k);

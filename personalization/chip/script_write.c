@@ -16,6 +16,7 @@
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/secmem.h"
+#include "rules/cardno.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -292,29 +293,29 @@ static int
 transport(struct emitter *e, const struct perso_card *c, const struct perso_params *p,
 	  struct card_keys *k)
 {
-	unsigned char v[64], d[30], iss[4], exp[4];
-	char tn[17];
+	unsigned char v[64], d[30], iss[4], exp[4], f[8];
+	char tn[TRANSPORT_NO_LEN + 2];
 	size_t n = 0;
 	int r;
 
-	if ((r = chip_transport_number(p->transport_city, c->card_no, tn)) < 0 ||
+	if ((r = chip_transport_factor(p->transport_city, c->transport_no, f)) < 0 ||
 	    (r = chip_bcd_date(c->issue_date, iss)) < 0 ||
 	    (r = chip_bcd_date(c->expiry_date, exp)) < 0)
 		return r;
-	/* 9F0C issuer data, 30 bytes, laid out after the Beijing T-Union FCI
-	 * (docs/domain-facts.md §5.2):
-	 * issuer 0101, city, FFFFFFFF, 0201, 03, card number (BCD 8), 84, issue, expiry, 0000 */
+	/* 9F0C issuer data, 30 bytes, laid out after a public Beijing T-Union FCI
+	 * (docs/card-number.md): issuer 0101, city, FFFFFFFF, 0201, the card number as 20 BCD
+	 * digits (a 0, then its 19), issue date, expiry date, 0000 */
 	{
 		static const unsigned char issuer[2] = {0x01, 0x01},
 					   rsv[4] = {0xFF, 0xFF, 0xFF, 0xFF};
-		static const unsigned char ver[3] = {0x02, 0x01, 0x03}, z[2] = {0, 0};
+		static const unsigned char ver[2] = {0x02, 0x01}, z[2] = {0, 0};
 
+		snprintf(tn, sizeof(tn), "0%s", c->transport_no);
 		memcpy(d, issuer, 2);
 		bcd_f(p->transport_city, d + 2);
 		memcpy(d + 4, rsv, 4);
-		memcpy(d + 8, ver, 3);
-		bcd_f(tn, d + 11);
-		d[19] = 0x84;
+		memcpy(d + 8, ver, 2);
+		bcd_f(tn, d + 10);
 		memcpy(d + 20, iss, 4);
 		memcpy(d + 24, exp, 4);
 		memcpy(d + 28, z, 2);
@@ -322,7 +323,7 @@ transport(struct emitter *e, const struct perso_card *c, const struct perso_para
 	tlv(v, &n, 0x9F0C, d, 30);
 	if ((r = buf_appendf(e->out,
 			     "# --- transport (T-Union) A000000632010105: card %s, city %s ---\n",
-			     tn, p->transport_city)) < 0 ||
+			     c->transport_no, p->transport_city)) < 0 ||
 	    (r = install_for_perso(e, aid_transport, sizeof(aid_transport),
 				   "TRANSPORT_INSTALL_FOR_PERSO")) < 0 ||
 	    (r = store_dgi(e, "TRANSPORT", 0x9102, v, n, 0, 0)) < 0 ||

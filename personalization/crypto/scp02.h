@@ -1,6 +1,8 @@
 /*
  * scp02.h - GlobalPlatform SCP02 (GPCS Appendix E), off-card side, for older card stock.
  *
+ * Both sides share this module (the encoder's host side, the virtual card's card side), so
+ * the two never disagree on the protocol.
  * 3DES session keys from the sequence counter, cryptograms (ISO 9797-1 alg 1 full 3DES MAC),
  * C-MAC (retail MAC, alg 3) in modified or unmodified APDU mode with optional ICV
  * encryption, C-DEC, and sensitive data under the session DEK (3DES-ECB). R-MAC is not
@@ -46,5 +48,32 @@ int scp02_host_dek_encrypt(struct scp02_host *h, const unsigned char *in, size_t
 /* The derived session keys, for diagnostics and tests (16 bytes each; any may be NULL). */
 void scp02_host_session_keys(const struct scp02_host *h, unsigned char *s_enc, unsigned char *c_mac,
 			     unsigned char *r_mac, unsigned char *s_dek);
+
+/* ---- card (on-card) side, for the virtual card ---- */
+
+struct scp02_card;
+
+int scp02_card_new(const struct scp02_keys *keys, const unsigned char kdd[10],
+		   unsigned char i_param, struct scp02_card **out);
+void scp02_card_free(struct scp02_card *c);
+/* Answer INITIALIZE UPDATE (the whole command APDU): KDD(10) KVN 02 seq(2) card
+ * challenge(6) card cryptogram(8), 28 bytes into resp. card_challenge: NULL for a random
+ * one. CP_ERR_NOTFOUND when the KVN asked for is not this key set (6A88). */
+int scp02_card_init_update(struct scp02_card *c, const unsigned char *apdu, size_t len,
+			   const unsigned char *card_challenge, unsigned int seq,
+			   unsigned char *resp, size_t resp_size, size_t *resp_len);
+/* Verify EXTERNAL AUTHENTICATE (host cryptogram and C-MAC); CP_ERR_CRYPTO when either does
+ * not verify. On success the channel is open at the level in P1 (00, 01, 03). */
+int scp02_card_external_auth(struct scp02_card *c, const unsigned char *apdu, size_t len);
+/* Decrypt C-DEC and verify the C-MAC of one command; out gets the plain APDU (class
+ * byte without b3). CP_ERR_CRYPTO closes the channel. */
+int scp02_card_unwrap(struct scp02_card *c, const unsigned char *apdu, size_t len,
+		      unsigned char *out, size_t out_size, size_t *out_len);
+/* Key-sensitive data received: 3DES-ECB under the session DEK. */
+int scp02_card_dek_decrypt(struct scp02_card *c, const unsigned char *in, size_t len,
+			   unsigned char *out);
+int scp02_card_is_open(const struct scp02_card *c);
+unsigned char scp02_card_security_level(const struct scp02_card *c);
+void scp02_card_close(struct scp02_card *c);
 
 #endif

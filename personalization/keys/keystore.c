@@ -21,7 +21,6 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "personalization/crypto/derive.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/keywrap.h"
@@ -785,28 +784,4 @@ int
 keystore_has(const struct keystore *ks, const char *name)
 {
 	return find(ks, name) != NULL;
-}
-
-int
-keystore_get_kmc(const struct keystore *ks, const struct config *cfg, struct key **out, int *scheme)
-{
-	const char *s = config_str(cfg, "keys.gp_scheme");
-	enum cp_gp_scheme gs;
-	int r;
-
-	*out = NULL;
-	if (cp_gp_scheme_parse(s, &gs) < 0 || gs == CP_GP_VISA2)
-		return cp_err(CP_ERR_CONFIG, "keys.gp_scheme must be kdf3 or emv, not '%s'", s);
-	if ((r = keystore_get(ks, gs == CP_GP_KDF3 ? "kmc" : "kmc-emv", out)) < 0)
-		return r;
-	if ((gs == CP_GP_KDF3) != ((*out)->alg == KEY_AES)) {
-		r = cp_err(CP_ERR_CONFIG, "key '%s' is %s; keys.gp_scheme %s needs %s",
-			   (*out)->name, key_alg_name((*out)->alg), s,
-			   gs == CP_GP_KDF3 ? "AES" : "3DES");
-		key_free(*out);
-		*out = NULL;
-		return r;
-	}
-	*scheme = (int)gs;
-	return 0;
 }

@@ -10,7 +10,8 @@
  * The LMK exists only in memory: the XOR of two or three custodian components, each
  * checked against the KCV the store recorded at the ceremony (keys/ceremony.h).
  *
- * Names: kmc (AES, kdf3), kmc-emv (3DES, emv), ssse.ext-auth / ssse.maint / ssse.pin (SM4),
+ * Names: kmc (AES, kdf3), kmc-emv (3DES, emv) (each chip profile names its stock's KMC),
+ * ssse.ext-auth / ssse.maint / ssse.pin (SM4),
  * bank.<BANK>.mk-ac / mk-smi / mk-smc (3DES or SM4), transport.purchase / transport.load /
  * transport.tac (SM4), line.<N>.transport (AES-256), report.sign (SM2 key pair).
  */
@@ -100,12 +101,6 @@ int keystore_get(const struct keystore *ks, const char *name, struct key **out);
 /* Unwrap an SM2 key pair as an EVP_PKEY (EVP_PKEY_free() it). */
 int keystore_get_pkey(const struct keystore *ks, const char *name, struct evp_pkey_st **out);
 void key_free(struct key *k);
-
-/* The card-manager master key the configuration names for chip static keys
- * (keys.gp_scheme: kdf3 -> 'kmc', emv -> 'kmc-emv') and the scheme (enum cp_gp_scheme of
- * personalization/crypto/derive.h) to derive a chip's SCP keys from its KDD with. */
-int keystore_get_kmc(const struct keystore *ks, const struct config *cfg, struct key **out,
-		     int *scheme);
 
 /* KCV hex of a clear symmetric key. */
 int key_kcv_hex(enum key_alg alg, const unsigned char *v, size_t len, char out[7]);

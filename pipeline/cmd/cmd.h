@@ -63,5 +63,6 @@ int cmd_instant(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_keys(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_calendar(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_line(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_chip(int argc, char **argv, struct cp_ctx *ctx);
 
 #endif

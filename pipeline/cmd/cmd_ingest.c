@@ -27,19 +27,27 @@ static const char usage[] =
 	"is kept. Photos are stored once each in spool/photos/<ab>/<sha256>.jpg (<ab>: the\n"
 	"hash's first two hex digits). Files are read, hashed and parsed ahead on\n"
 	"ingest.threads reader threads; the registry gets them in name order. Files ending in\n"
-	".jpg/.jpeg/.tmp/.part/.partial, hidden files, folders and symbolic links in the inbox\n"
-	"are not application files and are left where they are.\n"
+	".jpg/.jpeg/.tmp/.part/.partial/.filepart/.crdownload/.done, hidden files (rsync's\n"
+	".NAME.XXXXXX), folders and symbolic links in the inbox are not application files and\n"
+	"are left where they are.\n"
+	"\n"
+	"A file is read only once it has finished arriving: no process has it open for writing,\n"
+	"it has not changed for ingest.settle_seconds, and, with ingest.require_done_marker,\n"
+	"its channel has written NAME.done beside it (removed once the file is taken). A file\n"
+	"still arriving, or whose photo is, stays in the inbox for the next run; one that\n"
+	"changes while it is read is dropped from the registry and read again next run. A\n"
+	"quarantined file written to after it was quarantined is taken back into the inbox.\n"
 	"\n"
 	"Options:\n"
 	"  --inbox DIR   read this folder instead of paths.inbox\n"
 	"  -h, --help    show this help\n"
 	"\n"
 	"Limits: ingest.max_file_bytes, ingest.max_gzip_ratio, ingest.max_record_bytes,\n"
-	"ingest.max_xml_depth. Exit codes: 0 done; 1 done, but a file was quarantined or the\n"
-	"share of rejected records is over general.reject_threshold; 2 usage or configuration\n"
-	"error; 3 failure (what was committed stays; a rerun finishes the interrupted file),\n"
-	"or the ingest stage lock still busy after general.lock_wait seconds (docs/locks.md;\n"
-	"the message names the holder).\n";
+	"ingest.max_xml_depth. Exit codes: 0 done; 1 done, but a file was quarantined or could\n"
+	"not be read, or the share of rejected records is over general.reject_threshold;\n"
+	"2 usage or configuration error; 3 failure (what was committed stays; a rerun finishes\n"
+	"the interrupted file), or the ingest stage lock still busy after general.lock_wait\n"
+	"seconds (docs/locks.md; the message names the holder).\n";
 
 int
 cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
@@ -74,7 +82,7 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	if (r < 0)
 		return cmd_exit("ingest", r);
 	threshold = config_double(ctx->cfg, "general.reject_threshold");
-	if (counts.files_quarantined > 0 ||
+	if (counts.files_quarantined > 0 || counts.files_unreadable > 0 ||
 	    (counts.records > 0 && (double)counts.rejected / (double)counts.records > threshold))
 		return EXIT_REJECTS;
 	return EXIT_DONE;

@@ -18,12 +18,20 @@ static const char usage[] =
 	"Drive production line N: for every card rendered and waiting (oldest first, instant\n"
 	"cards before batch cards), feed a blank card, move it to the contact station,\n"
 	"personalise its chip from its perso script and read it back, print its front panels,\n"
-	"eject it, and record it produced with its chip's card identifier. A card that fails\n"
-	"anywhere is rejected, recorded spoiled with its reason (chip, print, qc, jam, feeder,\n"
-	"ribbon, cover, connection, interrupted) and remade, up to produce.max_attempts, then\n"
-	"held for a person. Printer faults pause the line until they clear (produce.poll_ms,\n"
-	"produce.fault_wait_s); SIGINT or SIGTERM stops it after the card in hand, or at once\n"
-	"while paused. A run killed mid-card resolves that card's attempt when it starts again.\n"
+	"eject it, and record it produced with its chip's card identifier.\n"
+	"\n"
+	"A card fault (chip, qc, print: a defective chip, a command or the keys refused, a\n"
+	"read-back mismatch, a print defect) rejects that card, records it spoiled and remakes\n"
+	"it, up to produce.max_attempts, then holds it for a person. A line fault (a card\n"
+	"already in the chip reader, the reader or pcscd gone, the printer offline or in error,\n"
+	"a bad perso script) is never the card's: the line stops with a message naming the\n"
+	"fault and what to do, and the cards stay queued. Printer faults that clear (cover,\n"
+	"feeder, ribbon, jam, connection) pause the line (produce.poll_ms) and stop it as a\n"
+	"line fault after produce.fault_wait_s; a blank lost to one is recorded spoiled with\n"
+	"its line reason (jam, feeder, ribbon, cover, connection, reader, printer, script).\n"
+	"After produce.max_consecutive_spoils blanks spoiled in a row the line stops too.\n"
+	"SIGINT or SIGTERM stops it after the card in hand, or at once while paused. A run\n"
+	"killed mid-card resolves that card's attempt (interrupted) when it starts again.\n"
 	"Two lines may run at once on one registry; one line runs once at a time.\n"
 	"\n"
 	"  --line N         the line (default 1): printer at printer.port + N - 1; its encoder\n"
@@ -33,8 +41,10 @@ static const char usage[] =
 	"  --help           this text\n"
 	"\n"
 	"Writes the shift report out/shift/line<N>-<date>-s<shift>.txt (counts that add up).\n"
-	"Exit: 0 done (also when stopped by the operator), 2 usage, 3 failure (the line\n"
-	"stopped: printer fault not cleared in time, encoder failure, registry error).\n";
+	"Exit: 0 done (also when stopped by the operator), 2 usage or configuration, 3 failure\n"
+	"(registry, key store, files), 4 line fault: the line stopped (card in the reader,\n"
+	"reader or printer unreachable, printer fault not cleared in time, too many blanks\n"
+	"spoiled in a row); the message says which and what to do, the cards stay queued.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -98,12 +108,15 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	if (r >= 0 || res.shift[0]) {
 		if (!ctx->quiet)
 			printf("line %d shift %s: %ld produced, %ld spoiled, %ld held, %ld "
-			       "pauses%s\n"
+			       "pauses%s%s%s%s\n"
 			       "shift report: %s\n",
 			       o.line, res.shift, res.produced, res.spoiled, res.held, res.pauses,
 			       res.stopped ? " (stopped by the operator)" : "",
+			       res.line_fault[0] ? " (stopped, line fault: " : "", res.line_fault,
+			       res.line_fault[0] ? ")" : "",
 			       res.report[0] ? res.report : "(not written)");
 	}
 	registry_close(reg);
-	return cmd_exit("produce", r);
+	c = cmd_exit("produce", r);
+	return r < 0 && res.line_fault[0] ? EXIT_LINE_FAULT : c;
 }

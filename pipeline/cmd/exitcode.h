@@ -8,13 +8,15 @@
 #define CP_EXITCODE_H
 
 enum cp_exit {
-	EXIT_DONE = 0,	   /* done */
-	EXIT_REJECTS = 1,  /* done, with rejects over general.reject_threshold, or a file
+	EXIT_DONE = 0,	     /* done */
+	EXIT_REJECTS = 1,    /* done, with rejects over general.reject_threshold, or a file
 			    * quarantined */
-	EXIT_USAGE = 2,	   /* usage or configuration error: fix the command line or the
+	EXIT_USAGE = 2,	     /* usage or configuration error: fix the command line or the
 			    * home (missing registry, missing key store, bad key) first */
-	EXIT_FAILURE_ = 3, /* failure, nothing committed by the failing step; also a lock
+	EXIT_FAILURE_ = 3,   /* failure, nothing committed by the failing step; also a lock
 			    * still held by another run */
+	EXIT_LINE_FAULT = 4, /* produce: the line stopped on a line fault, the cards stay
+			      * queued */
 };
 
 /* The exit code for a CP_ERR_* code: CP_ERR_USAGE and CP_ERR_CONFIG are EXIT_USAGE, every

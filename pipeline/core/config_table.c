@@ -37,6 +37,8 @@ const struct config_key config_keys[] = {
 	{ "ingest.max_gzip_ratio", CFG_INT, "200", "largest decompression ratio before a file counts as a gzip bomb" },
 	{ "ingest.max_record_bytes", CFG_INT, "4194304", "largest single record (with its inline photo)" },
 	{ "ingest.max_xml_depth", CFG_INT, "32", "deepest XML nesting accepted" },
+	{ "ingest.settle_seconds", CFG_INT, "30", "a file is read only once unchanged this long (and not open for writing); ingest waits for one that just changed" },
+	{ "ingest.require_done_marker", CFG_BOOL, "false", "read a file only once its channel wrote NAME.done beside it" },
 
 	/* prepare */
 	{ "prepare.minor_age", CFG_INT, "18", "applicants under this age need a guardian with ID and proof (manual item 38: 18)" },
@@ -67,7 +69,6 @@ const struct config_key config_keys[] = {
 	{ "keys.component_files", CFG_STR, "keys/component-1.key:keys/component-2.key", "':'-separated files holding the custodians' LMK components (0600, service user only)" },
 	{ "keys.bank_sm4", CFG_STR, "", "banks whose issuer master keys MK-AC/SMI/SMC are SM4 (the others are 3DES)" },
 	{ "keys.audit_key_file", CFG_PATH, "keys/audit.key", "the audit key until the first key ceremony seals it into the key store as 'audit.chain' (0600; docs/audit.md)" },
-	{ "keys.gp_scheme", CFG_STR, "kdf3", "chip static SCP03 keys from the KMC: kdf3 (AES key 'kmc') or emv (3DES key 'kmc-emv')" },
 
 	/* perso (docs/perso-script-format.md) */
 	{ "perso.batch_cards", CFG_INT, "1000", "most cards in one sealed batch file (memory stays flat)" },
@@ -81,6 +82,7 @@ const struct config_key config_keys[] = {
 
 	/* production */
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
+	{ "produce.max_consecutive_spoils", CFG_INT, "3", "blanks spoiled in a row after which the line stops (circuit breaker)" },
 	{ "produce.lines", CFG_STR, "1", "production lines the nightly run drives" },
 	{ "produce.branch_lines", CFG_STR, "", "branch lines for instant issuance (cardpipe instant --line N); each needs its line transport key like produce.lines" },
 	{ "produce.shift_hours", CFG_INT, "8", "length of a shift for the shift report" },
@@ -113,6 +115,8 @@ const struct config_key config_keys[] = {
 	/* encoder */
 	{ "encoder.reader", CFG_STR, "Virtual PCD", "PC/SC reader name (a prefix is enough)" },
 	{ "encoder.timeout_ms", CFG_INT, "10000", "how long to wait for a card in the reader" },
+	{ "encoder.chip_profiles", CFG_PATH, "", "folder of chip profiles, one *.ini per card stock (empty: the shipped data/chip-profiles; docs/chip-profiles.md)" },
+	{ "encoder.card_stocks", CFG_STR, "cpvc-s03", "the stocks the emulated line's feeder holds, ':'-separated chip profile names; the virtual card takes them in turn" },
 
 	/* dispatch */
 	{ "dispatch.s10_prefix", CFG_STR, "EK", "UPU S10 service indicator for mailed cards" },

@@ -1,6 +1,8 @@
 /* json.c - escaping JSON writer (see json.h). */
 #include "core/json.h"
 
+#include "core/escape.h"
+
 #include <stdio.h>
 
 static void
@@ -18,15 +20,28 @@ puts_raw(struct json_writer *w, const char *s)
 		put(w, *s++);
 }
 
+/* RFC 8259 escaping; the result is valid UTF-8 whatever the input: a byte that is not part
+ * of valid UTF-8 is written as the text \xNN (a JSON "\\xNN"), so the reader sees which
+ * byte it was. U+2028/2029 are escaped too, for readers that treat them as line ends. */
 static void
 put_string(struct json_writer *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	char u[8];
 
 	put(w, '"');
-	for (; s && *s; s++) {
+	while (s && *s) {
 		unsigned char c = (unsigned char)*s;
+		uint32_t cp;
+		size_t n = esc_utf8_seq(s, &cp);
 
+		if (n == 0) {
+			puts_raw(w, "\\\\x");
+			put(w, hex[c >> 4]);
+			put(w, hex[c & 15]);
+			s++;
+			continue;
+		}
 		switch (c) {
 		case '"': puts_raw(w, "\\\""); break;
 		case '\\': puts_raw(w, "\\\\"); break;
@@ -34,14 +49,15 @@ put_string(struct json_writer *w, const char *s)
 		case '\r': puts_raw(w, "\\r"); break;
 		case '\t': puts_raw(w, "\\t"); break;
 		default:
-			if (c < 0x20) {
-				puts_raw(w, "\\u00");
-				put(w, hex[c >> 4]);
-				put(w, hex[c & 15]);
+			if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029) {
+				snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
+				puts_raw(w, u);
 			} else {
-				put(w, (char)c);
+				for (size_t i = 0; i < n; i++)
+					put(w, s[i]);
 			}
 		}
+		s += n;
 	}
 	put(w, '"');
 }

@@ -2,6 +2,7 @@
 #include "core/log.h"
 
 #include "core/err.h"
+#include "core/escape.h"
 #include "core/json.h"
 
 #include <errno.h>
@@ -80,7 +81,8 @@ json_line(char *out, size_t outsz, const char *ts, enum log_level level, const c
 void
 log_msg(enum log_level level, const char *component, const char *fmt, ...)
 {
-	char msg[2048], line[4608], ts[40];
+	/* msg escaped takes at most 4 bytes per byte, as JSON at most 6 */
+	char msg[2048], text[4 * sizeof(msg)], line[6 * sizeof(msg) + 256], ts[40];
 	struct timespec now;
 	struct tm tm;
 	va_list ap;
@@ -95,7 +97,11 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 now.tv_nsec / 1000000);
+	/* untrusted text in msg (file names, echoed values) cannot end the line or hold
+	 * terminal controls: escaped here, where it is written, whatever the caller passed */
 	json_line(line, sizeof(line), ts, level, component, msg);
+	if (cur_format == LOG_TEXT && level <= cur_level)
+		esc_line(text, sizeof(text), msg);
 
 	pthread_mutex_lock(&log_lock);
 	if (level <= cur_level) {
@@ -106,7 +112,7 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 				level == LOG_ERROR  ? "error: "
 				: level == LOG_WARN ? "warning: "
 						    : "",
-				msg, "");
+				text, "");
 	}
 	if (log_file && level <= LOG_INFO) {
 		fprintf(log_file, "%s\n", line);

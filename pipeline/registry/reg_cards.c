@@ -14,7 +14,7 @@
 #define CARD_COLUMNS                                                                               \
 	"id, card_no, application_id, person_id, bank, pan, psn, issue_date, expiry_date, "        \
 	"instant, state, held_reason, line, claimed_by, chip_id, superseded_by, created_at, "      \
-	"updated_at"
+	"updated_at, transport_no"
 
 #define PAN_LEN 19
 
@@ -48,6 +48,7 @@ read_row(sqlite3_stmt *st, struct card_row *c)
 	c->superseded_by = sqlite3_column_int64(st, 15);
 	copy_col(st, 16, c->created_at, sizeof(c->created_at));
 	copy_col(st, 17, c->updated_at, sizeof(c->updated_at));
+	copy_col(st, 18, c->transport_no, sizeof(c->transport_no));
 }
 
 /* Run a one-row card query whose only parameter is bound by the caller. */
@@ -162,10 +163,16 @@ reg_cards_count_person(struct registry *reg, long long person_id, long *n)
 	return r;
 }
 
+/* The next transport card number sequence of a city code. */
+#define TRANSPORT_COUNTER_SQL                                                                      \
+	"INSERT INTO transport_counter(city, next_seq) VALUES(?, 2) ON CONFLICT(city) DO "         \
+	"UPDATE SET next_seq = next_seq + 1 RETURNING next_seq - 1"
+
 /* The statements of allocation, prepared once for a run of many allocations. */
 struct card_allocator {
 	struct registry *reg;
-	sqlite3_stmt *card_counter, *pan_counter, *insert, *supersede, *supersede_no;
+	sqlite3_stmt *card_counter, *pan_counter, *transport_counter, *insert, *supersede,
+		*supersede_no;
 };
 
 int
@@ -186,12 +193,13 @@ reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
 			     "CONFLICT(bank) DO UPDATE SET next_seq = next_seq + 1 RETURNING "
 			     "next_seq - 1",
 			     &ca->pan_counter)) < 0 ||
+	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &ca->transport_counter)) < 0 ||
 	    (r = reg_prepare(
 		     reg,
 		     "INSERT INTO card(card_no, application_id, person_id, bank, pan, psn, "
-		     "issue_date, expiry_date, instant, state, created_at, updated_at) "
-		     "VALUES(?, ?, ?, ?, ?, '00', ?, ?, ?, 'allocated', cp_now(), cp_now()) "
-		     "RETURNING " CARD_COLUMNS,
+		     "issue_date, expiry_date, instant, transport_no, state, created_at, "
+		     "updated_at) VALUES(?, ?, ?, ?, ?, '00', ?, ?, ?, ?, 'allocated', cp_now(), "
+		     "cp_now()) RETURNING " CARD_COLUMNS,
 		     &ca->insert)) < 0 ||
 	    (r = reg_prepare(reg,
 			     "UPDATE card SET state = 'superseded', superseded_by = ?, "
@@ -217,6 +225,7 @@ reg_card_allocator_close(struct card_allocator *ca)
 		return;
 	sqlite3_finalize(ca->card_counter);
 	sqlite3_finalize(ca->pan_counter);
+	sqlite3_finalize(ca->transport_counter);
 	sqlite3_finalize(ca->insert);
 	sqlite3_finalize(ca->supersede);
 	sqlite3_finalize(ca->supersede_no);
@@ -247,8 +256,8 @@ int
 reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, struct card_row *out)
 {
 	struct registry *reg = ca->reg;
-	char card_no[CARDNO_LEN + 1], pan[PAN_LEN + 1];
-	long long seq, pseq, limit = 1;
+	char card_no[CARDNO_LEN + 1], pan[PAN_LEN + 1], tno[TRANSPORT_NO_LEN + 1];
+	long long seq, pseq, tseq, limit = 1;
 	size_t binlen = a->bin ? strlen(a->bin) : 0, seqlen;
 	sqlite3_stmt *st = ca->insert;
 	int r = 0;
@@ -275,6 +284,10 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	snprintf(pan, sizeof(pan), "%s%0*lld", a->bin, (int)seqlen, pseq);
 	pan[PAN_LEN - 1] = luhn_check_digit(pan);
 	pan[PAN_LEN] = '\0';
+	if ((r = counter_take(reg, ca->transport_counter,
+			      a->transport_city ? a->transport_city : "", &tseq)) < 0 ||
+	    (r = cardno_transport_format(a->transport_city, tseq, tno)) < 0)
+		return r;
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -286,6 +299,7 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	reg_bind_text(st, 6, a->issue_date);
 	reg_bind_text(st, 7, a->expiry_date);
 	sqlite3_bind_int(st, 8, a->instant ? 1 : 0);
+	reg_bind_text(st, 9, tno);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		read_row(st, out);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -357,4 +371,61 @@ reg_card_supersede_previous(struct registry *reg, long long person_id, long long
 	r = reg_card_supersede_with(ca, person_id, new_id, n);
 	reg_card_allocator_close(ca);
 	return r;
+}
+
+struct assign {
+	long long card_id;
+	const char *city;
+	char *out;
+};
+
+static int
+assign_tx(struct registry *reg, struct assign *as)
+{
+	sqlite3_stmt *st = NULL;
+	struct card_row row;
+	long long seq;
+	int r;
+
+	if ((r = reg_card_by_id(reg, as->card_id, &row)) < 0)
+		return r;
+	if (row.transport_no[0]) {
+		snprintf(as->out, 20, "%s", row.transport_no);
+		return 0;
+	}
+	if ((r = cardno_transport_format(as->city, 1, as->out)) < 0 ||
+	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &st)) < 0)
+		return r;
+	r = counter_take(reg, st, as->city, &seq);
+	sqlite3_finalize(st);
+	if (r < 0 || (r = cardno_transport_format(as->city, seq, as->out)) < 0 ||
+	    (r = reg_prepare(reg,
+			     "UPDATE card SET transport_no = ?, updated_at = cp_now() WHERE id = ? "
+			     "AND transport_no IS NULL",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, as->out);
+	sqlite3_bind_int64(st, 2, as->card_id);
+	r = reg_step_done(reg, st, "assign transport card number");
+	sqlite3_finalize(st);
+	if (r == 0)
+		r = registry_audit(reg, "card", as->card_id, "transport_no", as->out);
+	return r;
+}
+
+int
+reg_card_transport_assign(struct registry *reg, long long card_id, const char *city, char out[20])
+{
+	struct assign as = {card_id, city, out};
+	int r;
+
+	out[0] = '\0';
+	if ((r = registry_begin(reg)) < 0)
+		return r;
+	if ((r = assign_tx(reg, &as)) < 0) {
+		registry_rollback(reg);
+		out[0] = '\0';
+		return r;
+	}
+	return registry_commit(reg);
 }

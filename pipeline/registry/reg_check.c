@@ -88,6 +88,20 @@ static const struct {
 	{"a produced card carries the chip of its produced attempt",
 	 "SELECT count(*) FROM card c JOIN production_attempt p ON p.card_id = c.id "
 	 "WHERE p.state = 'produced' AND c.chip_id IS NOT p.chip_id"},
+	{"a spoiled attempt says whose fault it was, card or line, as its reason does",
+	 "SELECT count(*) FROM production_attempt WHERE (state = 'spoiled') <> (fault IS NOT "
+	 "NULL) OR fault IS NOT (CASE WHEN spoil_reason IN ('chip','qc','print') THEN 'card' "
+	 "WHEN spoil_reason IS NOT NULL THEN 'line' END)"},
+	{"nothing doubled: transport card numbers are unique",
+	 "SELECT count(*) FROM (SELECT transport_no FROM card WHERE transport_no IS NOT NULL "
+	 "GROUP BY transport_no HAVING count(*) > 1)"},
+	{"transport card numbers are 19 digits in the T-Union range 31",
+	 "SELECT count(*) FROM card WHERE transport_no IS NOT NULL AND (length(transport_no) "
+	 "<> 19 OR transport_no GLOB '*[^0-9]*' OR substr(transport_no, 1, 2) <> '31')"},
+	{"the transport counter is ahead of every transport card number it gave",
+	 "SELECT count(*) FROM transport_counter k WHERE k.next_seq <= (SELECT coalesce(max("
+	 "CAST(substr(c.transport_no, 7, 12) AS INTEGER)), 0) FROM card c "
+	 "WHERE substr(c.transport_no, 3, 4) = k.city)"},
 	{"a chip is used by one production attempt only",
 	 "SELECT count(*) FROM (SELECT chip_id FROM production_attempt WHERE chip_id IS NOT "
 	 "NULL GROUP BY chip_id HAVING count(*) > 1)"},

@@ -21,19 +21,23 @@ reg_input_file_release(struct reg_input_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
-int
-reg_ingest_find_file(struct registry *reg, const char *sha256, struct reg_input_file *out)
+static int
+find_by(struct registry *reg, const char *where, const char *value, struct reg_input_file *out)
 {
 	sqlite3_stmt *st;
+	char *sql;
 	int r, rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = reg_prepare(reg,
-			     "SELECT id, status, name, reason, report, archived_as, records "
-			     "FROM input_file WHERE sha256 = ?",
-			     &st)) < 0)
+	sql = xasprintf("SELECT id, status, name, reason, report, archived_as, records "
+			"FROM input_file WHERE %s ORDER BY id DESC LIMIT 1",
+			where);
+
+	r = reg_prepare(reg, sql, &st);
+	free(sql);
+	if (r < 0)
 		return r;
-	reg_bind_text(st, 1, sha256);
+	reg_bind_text(st, 1, value);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
@@ -50,6 +54,19 @@ reg_ingest_find_file(struct registry *reg, const char *sha256, struct reg_input_
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+reg_ingest_find_file(struct registry *reg, const char *sha256, struct reg_input_file *out)
+{
+	return find_by(reg, "sha256 = ?", sha256, out);
+}
+
+int
+reg_ingest_find_quarantined(struct registry *reg, const char *archived_as,
+			    struct reg_input_file *out)
+{
+	return find_by(reg, "archived_as = ? AND status = 'quarantined'", archived_as, out);
 }
 
 int
@@ -157,6 +174,25 @@ reg_ingest_file_quarantine(struct registry *reg, long long id, const char *forma
 	if ((r = delete_rows(reg, id)) < 0)
 		return r;
 	return file_finish(reg, id, "quarantined", format, channel, 0, reason, report, archived_as);
+}
+
+int
+reg_ingest_file_abandon(struct registry *reg, long long id, const char *why)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = delete_rows(reg, id)) < 0)
+		return r;
+	if ((r = reg_prepare(reg, "DELETE FROM input_file WHERE id = ? AND status = 'ingesting'",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	r = reg_step_done(reg, st, "abandon input file");
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	return registry_audit(reg, "input_file", id, "abandoned", why);
 }
 
 int

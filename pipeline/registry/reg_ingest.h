@@ -28,6 +28,10 @@ void reg_input_file_release(struct reg_input_file *f);
 
 /* The file with this SHA-256: 0 and *out filled, or CP_ERR_NOTFOUND. */
 int reg_ingest_find_file(struct registry *reg, const char *sha256, struct reg_input_file *out);
+/* The quarantined file now lying at archived_as ("quarantine/<name>"): 0 and *out filled,
+ * or CP_ERR_NOTFOUND. */
+int reg_ingest_find_quarantined(struct registry *reg, const char *archived_as,
+				struct reg_input_file *out);
 /* Record a new file as 'ingesting' (*id set). */
 int reg_ingest_file_start(struct registry *reg, const char *sha256, const char *name,
 			  long long *id);
@@ -40,6 +44,9 @@ int reg_ingest_file_done(struct registry *reg, long long id, const char *format,
 int reg_ingest_file_quarantine(struct registry *reg, long long id, const char *format,
 			       const char *channel, const char *reason, const char *report,
 			       const char *archived_as);
+/* A file 'ingesting' that turned out to be changing while it was read: its rows and its
+ * record go (the bytes hashed were no one version of the file); the audit keeps why. */
+int reg_ingest_file_abandon(struct registry *reg, long long id, const char *why);
 /* Where the file now lies (after a rerun moved it again). */
 int reg_ingest_file_moved(struct registry *reg, long long id, const char *archived_as);
 

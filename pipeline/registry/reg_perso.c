@@ -30,7 +30,7 @@ reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id
 		     "  coalesce(a.name, ''), coalesce(a.id_type, ''), coalesce(a.id_number, ''),\n"
 		     "  coalesce(a.sex, ''), coalesce(a.ethnicity, ''), coalesce(a.birth_date, "
 		     "''),\n"
-		     "  coalesce(c.line, 0)\n"
+		     "  coalesce(c.line, 0), coalesce(c.transport_no, '')\n"
 		     "FROM card c JOIN application a ON a.id = c.application_id\n"
 		     "WHERE c.state = 'allocated' AND c.id > ?1 AND\n"
 		     "  (CASE WHEN ?3 = 0 THEN c.instant = 0 ELSE c.id = ?3 END)\n"
@@ -59,6 +59,7 @@ reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id
 		col(st, 12, c->ethnicity, sizeof(c->ethnicity));
 		col(st, 13, c->birth_date, sizeof(c->birth_date));
 		c->line = sqlite3_column_int(st, 14);
+		col(st, 15, c->transport_no, sizeof(c->transport_no));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = reg_fail(reg, "reading prepared cards");

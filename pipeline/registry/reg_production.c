@@ -12,6 +12,15 @@
 
 const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
 
+const char *
+prod_reason_fault(const char *reason)
+{
+	for (size_t i = 0; i < PROD_NREASONS; i++)
+		if (!strcmp(reason, prod_reasons[i]))
+			return i < 3 ? "card" : "line";
+	return NULL;
+}
+
 static void
 copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 {
@@ -226,7 +235,7 @@ reg_prod_card_attempts(struct registry *reg, long long card_id, int *fed, int *c
 	*fed = (int)n;
 	r = query_id(reg,
 		     "SELECT count(*) FROM production_attempt WHERE card_id = ? AND "
-		     "state = 'spoiled' AND spoil_reason IN ('chip', 'qc', 'print')",
+		     "state = 'spoiled' AND fault = 'card'",
 		     card_id, NULL, &n);
 	*card_faults = (int)n;
 	return r;
@@ -390,14 +399,15 @@ end_attempt(struct registry *reg, struct end *e, const char *state)
 
 	if ((r = reg_prepare(reg,
 			     "UPDATE production_attempt SET state = ?, spoil_reason = ?, "
-			     "detail = ?, ended_at = cp_now() WHERE id = ? AND "
+			     "detail = ?, fault = ?, ended_at = cp_now() WHERE id = ? AND "
 			     "state = 'in_flight'",
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, state);
 	reg_bind_text(st, 2, e->reason);
 	reg_bind_text(st, 3, e->detail);
-	sqlite3_bind_int64(st, 4, e->a->id);
+	reg_bind_text(st, 4, e->reason ? prod_reason_fault(e->reason) : NULL);
+	sqlite3_bind_int64(st, 5, e->a->id);
 	r = reg_step_done(reg, st, "end attempt");
 	if (r == 0 && sqlite3_changes(reg->db) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", e->a->id);
@@ -462,11 +472,9 @@ reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const cha
 			 const char *detail)
 {
 	struct end e = {a, reason, detail};
-	int ok = 0, r;
+	int r;
 
-	for (size_t i = 0; i < PROD_NREASONS; i++)
-		ok |= !strcmp(reason, prod_reasons[i]);
-	if (!ok)
+	if (!prod_reason_fault(reason))
 		return cp_err(CP_ERR_INVALID, "'%s' is not a spoil reason", reason);
 	if ((r = in_tx(reg, spoiled_tx, &e)) == 0) {
 		snprintf(a->state, sizeof(a->state), "spoiled");
@@ -633,9 +641,8 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 	memset(c, 0, sizeof(*c));
 	if ((r = reg_prepare(reg,
 			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
-			     "sum(locked_at IS NOT NULL) FROM "
-			     "production_attempt WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) "
-			     "GROUP BY 1, 2, 3",
+			     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
+			     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
 			     &st)) < 0)
 		return r;
 	sqlite3_bind_int(st, 1, line);
@@ -645,7 +652,8 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 		const char *reason = (const char *)sqlite3_column_text(st, 1);
 		int fed = sqlite3_column_int(st, 2);
 		long n = (long)sqlite3_column_int64(st, 3);
-		long locked = (long)sqlite3_column_int64(st, 4);
+		const char *fault = (const char *)sqlite3_column_text(st, 4);
+		long locked = (long)sqlite3_column_int64(st, 5);
 
 		c->attempts += n;
 		if (!strcmp(state, "produced"))
@@ -665,6 +673,10 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 			for (size_t i = 0; i < PROD_NREASONS; i++)
 				if (!strcmp(reason, prod_reasons[i]))
 					c->by_reason[i] += n;
+			if (!strcmp(fault, "card"))
+				c->spoiled_card += n;
+			else
+				c->spoiled_line += n;
 		} else {
 			c->in_flight += n;
 		}

@@ -17,11 +17,15 @@
 
 struct registry;
 
-/* Spoil reasons, as the schema's CHECK names them. */
+/* Spoil reasons, as the schema's CHECK names them: the card's own (chip, print, qc) first,
+ * then the line's (docs/production-line.md). */
 #define PROD_REASONS                                                                               \
-	"chip", "print", "qc", "jam", "feeder", "ribbon", "cover", "connection", "interrupted"
-#define PROD_NREASONS 9
+	"chip", "print", "qc", "jam", "feeder", "ribbon", "cover", "connection", "interrupted",    \
+		"reader", "printer", "script"
+#define PROD_NREASONS 12
 extern const char *const prod_reasons[PROD_NREASONS];
+/* Whose fault a spoil reason is: "card" or "line"; NULL for a word that is no reason. */
+const char *prod_reason_fault(const char *reason);
 
 struct prod_attempt {
 	long long id, card_id;
@@ -45,7 +49,7 @@ int reg_prod_claim_card(struct registry *reg, int line, const char *card_no, str
 int reg_prod_release(struct registry *reg, int line, long long card_id);
 
 /* Attempts of a card so far that took a physical card (fed = 1), and of those the ones
- * spoiled for a reason that may lie with the card itself (chip, qc, print). */
+ * spoiled for the card's own fault (chip, qc, print). */
 int reg_prod_card_attempts(struct registry *reg, long long card_id, int *fed, int *card_faults);
 /* Record a new attempt in flight (committed). */
 int reg_prod_attempt_begin(struct registry *reg, long long card_id, int line, const char *shift,
@@ -59,7 +63,7 @@ int reg_prod_attempt_encoded(struct registry *reg, struct prod_attempt *a, const
 			     const char *locked_at);
 /* End an attempt: produced (the card becomes 'produced' with a's chip id bound, its claim
  * released; CP_ERR_INTEGRITY for an attempt whose chip was never locked) or spoiled with
- * a reason and a one-line detail. */
+ * a reason and a one-line detail; the attempt's fault (card or line) is the reason's. */
 int reg_prod_attempt_produced(struct registry *reg, struct prod_attempt *a);
 int reg_prod_attempt_spoiled(struct registry *reg, struct prod_attempt *a, const char *reason,
 			     const char *detail);
@@ -79,6 +83,7 @@ struct prod_counts {
 	long attempts, fed, produced, spoiled, spoiled_fed, not_fed, in_flight, pauses;
 	long locked;	     /* produced attempts whose chip was locked */
 	long spoiled_locked; /* spoiled after the lock (to be destroyed like any other) */
+	long spoiled_card, spoiled_line; /* spoiled by fault: = spoiled */
 	long by_reason[PROD_NREASONS];
 	long held; /* cards held by this line in this shift */
 };

@@ -9,6 +9,7 @@
 #include "rules/cardno.h"
 
 #include "core/err.h"
+#include "rules/luhn.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,5 +84,36 @@ cardno_validate(const char *s)
 	if (s[8] != want)
 		return cp_err(CP_ERR_INVALID, "card number check character is '%c', expected '%c'",
 			      s[8] > 0x20 && s[8] < 0x7f ? s[8] : '?', want);
+	return 0;
+}
+
+int
+cardno_transport_format(const char *city, long long seq, char out[TRANSPORT_NO_LEN + 1])
+{
+	if (!city || strlen(city) != 4 || strspn(city, "0123456789") != 4)
+		return cp_err(CP_ERR_CONFIG, "perso.transport_city must be 4 digits, not '%s'",
+			      city ? city : "");
+	if (seq < 1 || seq > TRANSPORT_SEQ_MAX)
+		return cp_err(CP_ERR_LIMIT,
+			      "transport card number sequence %lld of city %s is outside 1..%lld",
+			      seq, city, TRANSPORT_SEQ_MAX);
+	snprintf(out, TRANSPORT_NO_LEN + 1, "31%s%012lld", city, seq);
+	out[TRANSPORT_NO_LEN - 1] = luhn_check_digit(out);
+	out[TRANSPORT_NO_LEN] = '\0';
+	return 0;
+}
+
+int
+cardno_transport_validate(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != TRANSPORT_NO_LEN || strspn(s, "0123456789") != n)
+		return cp_err(CP_ERR_INVALID, "transport card number is not %d digits",
+			      TRANSPORT_NO_LEN);
+	if (strncmp(s, "31", 2))
+		return cp_err(CP_ERR_INVALID, "transport card number does not start with 31");
+	if (!luhn_valid(s))
+		return cp_err(CP_ERR_INVALID, "transport card number fails its Luhn check digit");
 	return 0;
 }

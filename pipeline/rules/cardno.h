@@ -25,4 +25,23 @@ int cardno_format(const char *prefix, long seq, char out[CARDNO_LEN + 1]);
  * CP_ERR_INVALID with cp_errmsg() saying what is wrong. */
 int cardno_validate(const char *s);
 
+/*
+ * The transport (T-Union, JT/T 978) application's card number, allocated once ever per card
+ * from the registry's transport_counter (docs/card-number.md "Transport card number"):
+ *
+ *   31 CCCC SSSSSSSSSSSS L      19 digits
+ *   31  the T-Union card number range
+ *   C   perso.transport_city, the 4-digit city code (Beijing 1000)
+ *   S   the 12-digit sequence of that city code (000000000001..999999999999)
+ *   L   Luhn check digit over the 18 digits before it
+ */
+#define TRANSPORT_NO_LEN 19
+#define TRANSPORT_SEQ_MAX 999999999999LL
+/* Format it into out. CP_ERR_CONFIG for a city code that is not 4 digits, CP_ERR_LIMIT for
+ * a seq outside 1..TRANSPORT_SEQ_MAX. */
+int cardno_transport_format(const char *city, long long seq, char out[TRANSPORT_NO_LEN + 1]);
+/* 0 if s is a well-formed transport card number (19 digits, "31", Luhn); otherwise
+ * CP_ERR_INVALID saying what is wrong. */
+int cardno_transport_validate(const char *s);
+
 #endif

@@ -15,14 +15,18 @@
 #include "stages/ingest.h"
 
 #include "core/clock.h"
+#include "core/escape.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
 #include "formats/app_parse.h"
+#include "personalization/crypto/hash.h"
 #include "registry/reg_ingest.h"
 #include "rules/reasons.h"
+#include "stages/fname.h"
+#include "stages/ingest_arrival.h"
 #include "stages/ingest_read.h"
 
 #include <dirent.h>
@@ -37,6 +41,9 @@
 #include <unistd.h>
 
 #define BATCH 2000 /* records per transaction */
+/* A quarantined file's name leaves room in NAME_MAX for ".N" (a name taken),
+ * ".report.txt" and the ".tmp.<pid>" of the report's atomic write. */
+#define QUARANTINE_NAME_MAX (NAME_MAX - 7 - 11 - 12)
 
 struct ingest {
 	struct config *cfg;
@@ -45,6 +52,7 @@ struct ingest {
 	struct ingest_env env; /* what the readers see */
 	struct reader_pool *readers;
 	struct ingest_counts *counts;
+	struct arrival *arrival; /* NULL: files cardpipe wrote itself, complete */
 	int photos_fd;
 };
 
@@ -121,14 +129,16 @@ add_record(struct file_run *fr, struct app_record *rec)
 
 /* ---- moving files ---- */
 
-/* quarantine/<name>, or <stem>.N<ext> if taken ("a.xml.gz" -> "a.1.xml.gz"). */
+/* quarantine/<name>, or <stem>.N<ext> if taken ("a.xml.gz" -> "a.1.xml.gz"); a name that
+ * is too long or unsafe as it is becomes one that fits (fname.h). */
 static char *
-unique_quarantine(struct ingest *ig, const char *name)
+unique_quarantine(struct ingest *ig, const char *orig)
 {
+	char *name = fname_fit(orig, QUARANTINE_NAME_MAX);
 	const char *dot = strchr(name + 1, '.');
 	char *path = fs_join(ig->quarantine, name);
 
-	for (int n = 1; fs_exists(path); n++) {
+	for (int n = 1; fs_exists(path) && n < 100000; n++) {
 		char *alt = dot ? xasprintf("%.*s.%d%s", (int)(dot - name), name, n, dot)
 				: xasprintf("%s.%d", name, n);
 
@@ -136,6 +146,7 @@ unique_quarantine(struct ingest *ig, const char *name)
 		path = fs_join(ig->quarantine, alt);
 		free(alt);
 	}
+	free(name);
 	return path;
 }
 
@@ -176,8 +187,12 @@ quarantine_file(struct ingest *ig, const char *path, const char *name, const cha
 
 	*where = NULL;
 	if ((r = fs_write_atomic(rep, report, strlen(report), 0600)) == 0 &&
-	    (r = move_file(path, to)) == 0)
+	    (r = move_file(path, to)) == 0) {
 		*where = xasprintf("quarantine/%s", strrchr(to, '/') + 1);
+		/* the report is now newer than the file's last change: a file written to after
+		 * this (a writer that still had it open) is found by retake_quarantined() */
+		utimensat(AT_FDCWD, rep, NULL, 0);
+	}
 	free(rep);
 	free(to);
 	return r;
@@ -187,9 +202,13 @@ static char *
 make_report(const char *name, const char *sha, const char *format, const struct parse_fail *f)
 {
 	const struct reason *why = reason_find(f->code);
-	char ts[32], *detail = xstrdup(f->detail), *text;
+	char ts[32], *raw = xstrdup(f->detail), *detail, *file, *text;
 
-	scrub(detail);
+	/* one line each: a name or a detail (which may echo the file's bytes) cannot add
+	 * lines of its own to the report */
+	scrub(raw);
+	detail = esc_line_dup(raw);
+	file = esc_line_dup(name);
 	cp_iso_utc(cp_now(), ts, sizeof(ts));
 	text = xasprintf(
 		"cardpipe ingest: file quarantined\n"
@@ -202,9 +221,11 @@ make_report(const char *name, const char *sha, const char *format, const struct 
 		"line:     %ld\n"
 		"detail:   %s\n"
 		"No record of this file was recorded. Correct the file and send it again.\n",
-		name, sha, format, ts, f->code, why ? why->en : "", why ? why->zh : "", f->line,
+		file, sha, format, ts, f->code, why ? why->en : "", why ? why->zh : "", f->line,
 		detail);
+	free(raw);
 	free(detail);
+	free(file);
 	return text;
 }
 
@@ -244,6 +265,51 @@ out:
 	return r;
 }
 
+/* The file's done marker, if its channel left one, goes with the file. */
+static void
+drop_marker(struct ingest *ig, const char *name)
+{
+	char *marker = xasprintf("%s/%s%s", ig->inbox, name, DONE_SUFFIX);
+
+	if (unlink(marker) < 0 && errno != ENOENT)
+		log_warn("ingest", "cannot remove the done marker '%s': %s", marker,
+			 strerror(errno));
+	free(marker);
+}
+
+/* The file changed while it was read (a writer came back, or it was replaced): nothing of
+ * it is kept, and it stays in the inbox for the next run to read whole. */
+static int
+abandon_file(struct ingest *ig, struct file_run *fr, const char *photo)
+{
+	int r;
+
+	if (fr->in_batch)
+		registry_rollback(ig->reg);
+	fr->in_batch = 0;
+	if ((r = registry_begin(ig->reg)) < 0)
+		return r;
+	if ((r = reg_ingest_file_abandon(ig->reg, fr->file_id,
+					 "changed while it was read; left in the inbox")) < 0 ||
+	    (r = registry_commit(ig->reg)) < 0) {
+		registry_rollback(ig->reg);
+		return r;
+	}
+	if (photo)
+		log_info("ingest",
+			 "file '%s': its photo '%s' is still arriving: nothing of the file kept; "
+			 "left in the inbox for the next run",
+			 fr->name, photo);
+	else
+		log_warn("ingest",
+			 "file '%s': changed while it was read (still being written?): nothing "
+			 "of it kept; left in the inbox for the next run",
+			 fr->name);
+	ig->counts->files--;
+	ig->counts->files_waiting++;
+	return 0;
+}
+
 /* The records of file i as its reader hands them over, in order, into the registry. */
 static int
 record_file(struct ingest *ig, size_t i, struct file_run *fr)
@@ -279,7 +345,11 @@ ingest_file(struct ingest *ig, size_t i)
 		goto out;
 	}
 	if (rf->hash_rc < 0) {
-		r = cp_err(rf->hash_rc, "%s", rf->err ? rf->err : "cannot read the file");
+		/* this file's trouble (permissions, a bad sector) must not stop the others */
+		log_error("ingest", "file '%s': cannot be read: %s; left in the inbox", name,
+			  rf->err ? rf->err : "read failed");
+		ig->counts->files_unreadable++;
+		r = 0;
 		goto out;
 	}
 	ig->counts->files++;
@@ -301,6 +371,8 @@ ingest_file(struct ingest *ig, size_t i)
 				 "file '%s': already quarantined before (%s); moved to %s", name,
 				 known.reason ? known.reason : "?", where);
 		}
+		if (r == 0)
+			drop_marker(ig, name);
 		goto out;
 	}
 	if (r < 0 && r != CP_ERR_NOTFOUND)
@@ -326,7 +398,8 @@ ingest_file(struct ingest *ig, size_t i)
 			    "the file is %lld bytes, larger than the limit of %llu "
 			    "(ingest.max_file_bytes)",
 			    (long long)rf->size, ig->env.slim.max_bytes);
-		r = quarantine_new(ig, &fr, path, sha, APP_FORMAT_UNKNOWN, &f);
+		if ((r = quarantine_new(ig, &fr, path, sha, APP_FORMAT_UNKNOWN, &f)) == 0)
+			drop_marker(ig, name);
 		goto out;
 	}
 	if ((r = reg_ingest_writer_open(ig->reg, fr.file_id, &fr.w)) < 0)
@@ -339,7 +412,13 @@ ingest_file(struct ingest *ig, size_t i)
 		r = cp_err_wrap(r, "file '%s': ", name);
 		goto out;
 	}
-	/* the reader is at the end of the file: its verdict on the file is final */
+	/* the reader is at the end of the file: its verdict on the file is final, unless the
+	 * file changed under it */
+	/* and once more now that its records are in: a writer may have come back since */
+	if (rf->photo_arriving || rf->changed || reader_file_changed(rf, path)) {
+		r = abandon_file(ig, &fr, rf->photo_arriving);
+		goto out;
+	}
 	if (rf->parse_rc < 0 && rf->parse_rc != CP_ERR_FORMAT) {
 		/* not the file's fault (disk, memory): leave it 'ingesting' for the next run */
 		if (fr.in_batch)
@@ -351,7 +430,8 @@ ingest_file(struct ingest *ig, size_t i)
 		if (fr.in_batch)
 			registry_rollback(ig->reg);
 		fr.in_batch = 0;
-		r = quarantine_new(ig, &fr, path, sha, rf->fmt, &rf->fail);
+		if ((r = quarantine_new(ig, &fr, path, sha, rf->fmt, &rf->fail)) == 0)
+			drop_marker(ig, name);
 		goto out;
 	}
 	if (!fr.in_batch && (r = registry_begin(ig->reg)) < 0)
@@ -366,6 +446,7 @@ ingest_file(struct ingest *ig, size_t i)
 	}
 	if ((r = archive_file(ig, path, sha)) < 0)
 		goto out;
+	drop_marker(ig, name);
 	ig->counts->files_ingested++;
 	ig->counts->records += fr.records;
 	ig->counts->rejected += fr.rejected;
@@ -385,16 +466,19 @@ out:
 
 /* ---- the inbox ---- */
 
-/* Application files only: photos, partial uploads, hidden files and folders stay. */
+/* Application files only: photos, partial uploads under the temporary names of upload
+ * clients (rsync's ".NAME.XXXXXX", WinSCP's ".filepart", curl's and lftp's ".part"), done
+ * markers, hidden files and folders stay. */
 static int
 is_candidate(const char *inbox, const char *name)
 {
-	static const char *const skip_ext[] = {".jpg", ".jpeg", ".JPG",	    ".JPEG",
-					       ".tmp", ".part", ".partial", ".report.txt"};
+	static const char *const skip_ext[] = {
+		".jpg",	    ".jpeg",	 ".JPG",	".JPEG",     ".tmp",	   ".part",
+		".partial", ".filepart", ".crdownload", DONE_SUFFIX, ".report.txt"};
 	size_t n = strlen(name);
 	struct stat st;
 	char *path;
-	int ok;
+	int ok, got;
 
 	if (name[0] == '.')
 		return 0;
@@ -405,11 +489,97 @@ is_candidate(const char *inbox, const char *name)
 			return 0;
 	}
 	path = fs_join(inbox, name);
-	ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+	got = lstat(path, &st) == 0;
+	ok = got && S_ISREG(st.st_mode);
+	if (got && S_ISLNK(st.st_mode))
 		log_warn("ingest", "'%s' in the inbox is a symbolic link: not read", name);
 	free(path);
 	return ok;
+}
+
+/* ---- quarantined files completed later ---- */
+
+/* quarantine/<q> changed since it was quarantined (its report was stamped after the move)
+ * and is no file the registry knows: a writer that still had it open finished it there.
+ * Back into the inbox under its original name, to be read whole with the rest. */
+static int
+retake_one(struct ingest *ig, const char *q)
+{
+	char *path = fs_join(ig->quarantine, q), *rep = xasprintf("%s.report.txt", path);
+	char *where = xasprintf("quarantine/%s", q), *to = NULL, sha[65];
+	struct reg_input_file f = {0}, known = {0};
+	struct stat st, rst;
+	off_t size;
+	int r = 0;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || lstat(rep, &rst) < 0 ||
+	    (st.st_ctim.tv_sec < rst.st_mtim.tv_sec || (st.st_ctim.tv_sec == rst.st_mtim.tv_sec &&
+							st.st_ctim.tv_nsec <= rst.st_mtim.tv_nsec)))
+		goto out; /* unchanged since its report */
+	if (arrival_open_for_write(ig->arrival, path) > 0)
+		goto out; /* still being written there: next run */
+	if (reg_ingest_find_quarantined(ig->reg, where, &f) < 0)
+		goto out; /* not one ingest put there */
+	if ((r = cp_sha256_file_hex(path, sha, &size)) < 0) {
+		r = 0; /* gone meanwhile, or unreadable: left as it is */
+		goto out;
+	}
+	if (reg_ingest_find_file(ig->reg, sha, &known) == 0) {
+		/* the same bytes as before (its times were touched): no need to look again */
+		utimensat(AT_FDCWD, rep, NULL, 0);
+		goto out;
+	}
+	to = fs_join(ig->inbox, f.name);
+	if (fs_exists(to)) {
+		log_warn("ingest",
+			 "file '%s': changed since it was quarantined (%s), but the inbox holds a "
+			 "file of that name: left in quarantine for now",
+			 f.name, where);
+		goto out;
+	}
+	if ((r = move_file(path, to)) < 0)
+		goto out;
+	unlink(rep);
+	if ((r = registry_begin(ig->reg)) < 0 ||
+	    (r = reg_ingest_file_moved(ig->reg, f.id, "taken back into the inbox")) < 0 ||
+	    (r = registry_commit(ig->reg)) < 0) {
+		registry_rollback(ig->reg);
+		goto out;
+	}
+	log_warn("ingest",
+		 "file '%s': changed since it was quarantined (%s): taken back into the inbox "
+		 "and read again",
+		 f.name, where);
+out:
+	reg_input_file_release(&f);
+	reg_input_file_release(&known);
+	free(to);
+	free(where);
+	free(rep);
+	free(path);
+	return r;
+}
+
+static int
+retake_quarantined(struct ingest *ig)
+{
+	static const char rs[] = ".report.txt";
+	struct dirent *de;
+	DIR *d = opendir(ig->quarantine);
+	int r = 0;
+
+	if (!d)
+		return cp_err(CP_ERR_IO, "cannot read '%s': %s", ig->quarantine, strerror(errno));
+	while (r == 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' ||
+		    (n > sizeof(rs) - 1 && !strcmp(de->d_name + n - (sizeof(rs) - 1), rs)))
+			continue;
+		r = retake_one(ig, de->d_name);
+	}
+	closedir(d);
+	return r;
 }
 
 static int
@@ -418,17 +588,106 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
-		 struct ingest_counts *counts)
+static void
+add_name(char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*names = xrealloc(*names, *cap * sizeof(**names));
+	}
+	(*names)[(*n)++] = xstrdup(name);
+}
+
+static void
+sleep_ms(long long ms)
+{
+	struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+/* Files complete but for the settle time are waited for in this run (at most
+ * ingest.settle_seconds, once for all), then looked at again: unchanged, they are read now;
+ * changed meanwhile, they are left for the next run. */
+static void
+settle_wait(struct ingest *ig, char **settling, size_t nsettling, char ***names, size_t *n,
+	    size_t *cap)
+{
+	long long ms = arrival_wait_ms(ig->arrival) + 20; /* and the clock's granularity */
+	char why_buf[160];
+	const char *why;
+
+	log_info("ingest",
+		 "%zu file(s) changed less than ingest.settle_seconds ago: waiting %lld.%03lld s "
+		 "for them to settle",
+		 nsettling, ms / 1000, ms % 1000);
+	sleep_ms(ms);
+	arrival_again(ig->arrival);
+	for (size_t i = 0; i < nsettling; i++) {
+		if (arrival_ready(ig->arrival, settling[i], why_buf, sizeof(why_buf), &why) ==
+		    ARRIVAL_READY) {
+			add_name(names, n, cap, settling[i]);
+		} else {
+			log_info("ingest", "file '%s': %s; left in the inbox for the next run",
+				 settling[i], why);
+			ig->counts->files_waiting++;
+		}
+	}
+}
+
+/* The inbox's application files that have finished arriving, in name order. */
+static int
+list_inbox(struct ingest *ig, char ***out, size_t *nout)
+{
+	char **names = NULL, **settling = NULL, why_buf[160];
+	size_t nnames = 0, cap = 0, nsettling = 0, scap = 0;
+	struct dirent *de;
+	const char *why;
+	DIR *d;
+
+	if (!(d = opendir(ig->inbox)))
+		return cp_err(CP_ERR_IO, "cannot read inbox '%s': %s", ig->inbox, strerror(errno));
+	while ((de = readdir(d))) {
+		int st;
+
+		if (!is_candidate(ig->inbox, de->d_name))
+			continue;
+		st = ig->arrival ? arrival_ready(ig->arrival, de->d_name, why_buf, sizeof(why_buf),
+						 &why)
+				 : ARRIVAL_READY;
+		if (st == ARRIVAL_READY) {
+			add_name(&names, &nnames, &cap, de->d_name);
+		} else if (st == ARRIVAL_SETTLING) {
+			add_name(&settling, &nsettling, &scap, de->d_name);
+		} else {
+			log_info("ingest", "file '%s': %s; left in the inbox for the next run",
+				 de->d_name, why);
+			ig->counts->files_waiting++;
+		}
+	}
+	closedir(d);
+	if (nsettling)
+		settle_wait(ig, settling, nsettling, &names, &nnames, &cap);
+	for (size_t i = 0; i < nsettling; i++)
+		free(settling[i]);
+	free(settling);
+	if (nnames)
+		qsort(names, nnames, sizeof(*names), cmp_names);
+	*out = names;
+	*nout = nnames;
+	return 0;
+}
+
+static int
+ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox, int own,
+	   struct ingest_counts *counts)
 {
 	struct ingest ig = {.cfg = cfg, .reg = reg, .counts = counts, .photos_fd = -1};
 	struct progress prog;
 	char **names = NULL, *spool = NULL;
-	size_t nnames = 0, cap = 0;
-	long long threads;
-	struct dirent *de;
-	DIR *d = NULL;
+	size_t nnames = 0;
+	long long threads, settle;
 	int r = 0;
 
 	memset(counts, 0, sizeof(*counts));
@@ -441,7 +700,13 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 	ig.env.slim.max_ratio = (unsigned long)config_int(cfg, "ingest.max_gzip_ratio");
 	ig.env.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
 	ig.env.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
+	ig.env.check_arrival = !own;
 	threads = config_int(cfg, "ingest.threads");
+	settle = config_int(cfg, "ingest.settle_seconds");
+	if (settle < 0) {
+		r = cp_err(CP_ERR_CONFIG, "ingest.settle_seconds %lld: expected 0 or more", settle);
+		goto out;
+	}
 	if (threads < 0 || threads > INGEST_MAX_READERS) {
 		r = cp_err(CP_ERR_CONFIG, "ingest.threads %lld: expected 0..%d", threads,
 			   INGEST_MAX_READERS);
@@ -466,21 +731,13 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 		r = cp_err(CP_ERR_IO, "cannot open '%s': %s", ig.photos, strerror(errno));
 		goto out;
 	}
-	if (!(d = opendir(ig.inbox))) {
-		r = cp_err(CP_ERR_IO, "cannot read inbox '%s': %s", ig.inbox, strerror(errno));
+	ig.env.settle_seconds = settle;
+	if (!own)
+		ig.arrival = arrival_new(ig.inbox, ig.inbox_real, settle,
+					 config_bool(cfg, "ingest.require_done_marker"));
+	if ((!own && (r = retake_quarantined(&ig)) < 0) ||
+	    (r = list_inbox(&ig, &names, &nnames)) < 0)
 		goto out;
-	}
-	while ((de = readdir(d))) {
-		if (!is_candidate(ig.inbox, de->d_name))
-			continue;
-		if (nnames == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[nnames++] = xstrdup(de->d_name);
-	}
-	if (nnames)
-		qsort(names, nnames, sizeof(*names), cmp_names);
 
 	ig.env.inbox = ig.inbox;
 	ig.env.inbox_real = ig.inbox_real;
@@ -497,13 +754,14 @@ stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, con
 	progress_end(&prog);
 	log_info("ingest",
 		 "%ld file(s): %ld ingested, %ld seen before, %ld quarantined; %lld "
-		 "records, %lld rejected by ingest; %lld photos stored",
+		 "records, %lld rejected by ingest; %lld photos stored; left in the inbox: "
+		 "%ld still arriving, %ld unreadable",
 		 counts->files, counts->files_ingested, counts->files_known,
-		 counts->files_quarantined, counts->records, counts->rejected, counts->photos);
+		 counts->files_quarantined, counts->records, counts->rejected, counts->photos,
+		 counts->files_waiting, counts->files_unreadable);
 out:
 	reader_pool_free(ig.readers); /* first: the readers use names and photos_fd */
-	if (d)
-		closedir(d);
+	arrival_free(ig.arrival);
 	if (ig.photos_fd >= 0)
 		close(ig.photos_fd);
 	for (size_t i = 0; i < nnames; i++)
@@ -516,4 +774,18 @@ out:
 	free(ig.photos);
 	free(spool);
 	return r;
+}
+
+int
+stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
+		 struct ingest_counts *counts)
+{
+	return ingest_run(cfg, home, reg, inbox, 0, counts);
+}
+
+int
+stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
+		     struct ingest_counts *counts)
+{
+	return ingest_run(cfg, home, reg, inbox, 1, counts);
 }

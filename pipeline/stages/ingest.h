@@ -13,16 +13,24 @@ struct ingest_counts {
 	long files_ingested;	/* read into the registry this run */
 	long files_known;	/* seen before (same SHA-256): nothing new */
 	long files_quarantined; /* refused this run (or again) */
+	long files_waiting;	/* still arriving: left in the inbox for the next run */
+	long files_unreadable;	/* could not be read at all: left in the inbox */
 	long long records;	/* records recorded this run */
 	long long rejected;	/* of which rejected by ingest */
 	long long photos;	/* photos newly stored in spool/photos */
 };
 
 /* Ingest every file in inbox (NULL: paths.inbox of cfg). Files are taken in name order;
- * a bad file is quarantined and the rest go on. Returns 0, or a negative CP_ERR code for a
+ * a bad file is quarantined and the rest go on. A file still arriving (open for writing,
+ * changed within ingest.settle_seconds, no done marker where required) is left for the
+ * next run; a quarantined file changed since is taken back first. Returns 0, or a negative CP_ERR code for a
  * failure that is not a file's fault (registry, disk): the file being read is then left
  * for the next run, which redoes it. */
 int stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
 		     struct ingest_counts *counts);
+/* The same for an inbox holding only files cardpipe itself wrote there complete (instant
+ * issuance): no wait for files still arriving. */
+int stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg,
+			 const char *inbox, struct ingest_counts *counts);
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "stages/ingest_arrival.h"
 #include "stages/photo_store.h"
 
 #include <errno.h>
@@ -201,6 +202,12 @@ load_photo_ref(struct job *j, struct app_record *rec)
 				  rec->location, field, rec->photo_ref);
 		goto out;
 	}
+	if (env->check_arrival && !j->rf.photo_arriving &&
+	    !arrival_settled(real, env->settle_seconds)) {
+		/* a photo uploaded after its application file: the file waits for it */
+		j->rf.photo_arriving = xstrdup(rec->photo_ref);
+		goto out;
+	}
 	r = fs_read_file(real, env->lim.max_record_bytes, &data, &len);
 	if (r == CP_ERR_LIMIT) {
 		app_record_reject(rec, "record-too-large", field,
@@ -261,6 +268,15 @@ on_record(void *arg, struct app_record *rec)
 	return 0;
 }
 
+/* Same inode, size and times: the file was not touched between the two looks. */
+static int
+same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 static void
 read_one(struct job *j)
 {
@@ -268,9 +284,13 @@ read_one(struct job *j)
 	const struct ingest_env *env = p->env;
 	struct read_file *rf = &j->rf;
 	struct instream s;
+	struct stat before, after;
 	char sha[65];
-	int hr, r;
+	int hr, r, seen;
 
+	/* the arrival check found the file complete; a writer that comes back while it is read
+	 * is caught by comparing the file before the hash with the file after the parse */
+	seen = lstat(j->path, &before) == 0;
 	hr = cp_sha256_file_hex(j->path, sha, &rf->size);
 	if (hr == 0)
 		rf->sha = xstrdup(sha);
@@ -298,6 +318,10 @@ read_one(struct job *j)
 		if (r < 0 && r != CP_ERR_FORMAT)
 			rf->err = xstrdup(cp_errmsg());
 	}
+	if (hr == 0 && (!seen || lstat(j->path, &after) < 0 || !same_version(&before, &after)))
+		rf->changed = 1;
+	else if (hr == 0)
+		rf->read_as = after;
 	pthread_mutex_lock(&p->mu);
 	rf->parse_rc = r;
 	j->parsed = 1;
@@ -423,6 +447,14 @@ reader_done(struct reader_pool *p, size_t i)
 	pthread_mutex_unlock(&p->mu);
 }
 
+int
+reader_file_changed(const struct read_file *rf, const char *path)
+{
+	struct stat now;
+
+	return lstat(path, &now) < 0 || !same_version(&rf->read_as, &now);
+}
+
 void
 reader_pool_free(struct reader_pool *p)
 {
@@ -449,6 +481,7 @@ reader_pool_free(struct reader_pool *p)
 		free(j->path);
 		free(j->rf.sha);
 		free(j->rf.err);
+		free(j->rf.photo_arriving);
 	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);

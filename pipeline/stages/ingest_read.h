@@ -21,6 +21,7 @@
 #include "formats/instream.h"
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* What the readers need: read-only for them while they run. */
@@ -31,6 +32,8 @@ struct ingest_env {
 	int photos_fd;		/* open on photos */
 	struct parse_limits lim;
 	struct instream_limits slim;
+	int check_arrival;	  /* photo references must have finished arriving too */
+	long long settle_seconds; /* ingest.settle_seconds */
 };
 
 /* One inbox file as its reader left it. Fields are valid once reader_hash() (hash_rc,
@@ -46,6 +49,10 @@ struct read_file {
 	char *err;		 /* the reader's message for a failure that is not the file's */
 	long long photos_stored; /* photos new to spool/photos */
 	int too_large;		 /* larger than slim.max_bytes: not parsed */
+	int changed; /* written to, replaced or removed while it was read: its hash and records
+		      * are of no one version of the file */
+	char *photo_arriving; /* a photo it refers to is still arriving: read it next run */
+	struct stat read_as;  /* the file as it was when the reader finished */
 };
 
 struct reader_pool;
@@ -64,6 +71,8 @@ int reader_next(struct reader_pool *p, size_t i, struct app_record **rec);
 /* Done with file i: its reader stops (if it is still reading), queued records are
  * dropped, and the readers may start on later files. */
 void reader_done(struct reader_pool *p, size_t i);
+/* 1 if the file at path is no longer the one the reader read (rf->read_as). */
+int reader_file_changed(const struct read_file *rf, const char *path);
 /* Stop every reader and free the pool. */
 void reader_pool_free(struct reader_pool *p);
 

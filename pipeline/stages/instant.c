@@ -146,7 +146,7 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 	    (r = fs_write_atomic(target, data, len, 0600)) < 0 ||
 	    (r = copy_photos(dirname(dir), inbox)) < 0)
 		goto out;
-	if ((r = stage_ingest_run(cfg, home, reg, inbox, &ic)) < 0)
+	if ((r = stage_ingest_run_own(cfg, home, reg, inbox, &ic)) < 0)
 		goto out;
 	if ((r = reg_ingest_find_file(reg, sha, &f)) < 0) {
 		r = cp_err(CP_ERR_NOTFOUND, "'%s' was not recorded by ingest", opts->file);

@@ -140,8 +140,10 @@ do_ingest(struct run *run)
 	s->done = c.records - c.rejected;
 	s->rejected = c.rejected;
 	snprintf(run->notes[s - run->stages], 256,
-		 "%ld files (%ld new, %ld already known, %ld quarantined), %lld records", c.files,
-		 c.files_ingested, c.files_known, c.files_quarantined, c.records);
+		 "%ld files (%ld new, %ld already known, %ld quarantined), %lld records; %ld "
+		 "still arriving",
+		 c.files, c.files_ingested, c.files_known, c.files_quarantined, c.records,
+		 c.files_waiting);
 	stage_end(run, s, &t0, r);
 }
 
@@ -235,8 +237,9 @@ do_produce(struct run *run, int line)
 	s->done = c.produced;
 	s->rejected = c.spoiled;
 	snprintf(run->notes[s - run->stages], 256,
-		 "%ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)", c.produced,
-		 c.spoiled, c.held, c.pauses, c.shift);
+		 "%ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)%s%s", c.produced,
+		 c.spoiled, c.held, c.pauses, c.shift,
+		 c.line_fault[0] ? "; stopped on line fault " : "", c.line_fault);
 	stage_end(run, s, &t0, r);
 }
 

@@ -12,6 +12,7 @@
 #include "personalization/chip/script.h"
 #include "personalization/crypto/secmem.h"
 #include "personalization/keys/keystore.h"
+#include "registry/reg_cards.h"
 #include "registry/reg_perso.h"
 #include "registry/registry.h"
 
@@ -405,6 +406,14 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 			after = cards[i].card_id;
 			if (opts->card_id && cards[i].card_id != opts->card_id)
 				continue;
+			/* a card allocated before transport card numbers gets its own now */
+			if (!cards[i].transport_no[0] &&
+			    (r = reg_card_transport_assign(reg, cards[i].card_id,
+							   R->params.transport_city,
+							   cards[i].transport_no)) < 0) {
+				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
+				goto out;
+			}
 			if ((r = one_card(R, &cards[i], opts->line != 0, &script)) < 0) {
 				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
 				goto out;

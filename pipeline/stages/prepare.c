@@ -43,6 +43,7 @@ struct run {
 	char *photo_dir;
 	char *bins; /* banks.bins */
 	const char *prefix;
+	const char *transport_city; /* perso.transport_city */
 	int new_days, replace_days, validity_years;
 	long today;
 	char issue_date[11], expiry_date[11];
@@ -286,6 +287,7 @@ allocate(struct run *run, struct judged *j)
 	a.bank = rec->bank;
 	a.bin = bin;
 	a.prefix = run->prefix;
+	a.transport_city = run->transport_city;
 	a.issue_date = run->issue_date;
 	a.expiry_date = run->expiry_date;
 	a.instant = run->opts->instant;
@@ -483,6 +485,7 @@ run_setup(struct run *run, const struct config *cfg, const char *home)
 		day_str(exp - 1, run->expiry_date);
 	}
 	run->prefix = config_str(cfg, "card.number_prefix");
+	run->transport_city = config_str(cfg, "perso.transport_city");
 	if (strlen(run->prefix) != 1 ||
 	    !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", run->prefix[0]))
 		return cp_err(CP_ERR_CONFIG,

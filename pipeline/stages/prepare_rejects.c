@@ -1,7 +1,8 @@
 /*
  * prepare_rejects.c - the rejects file of an input file (formats/rejects-csv.md):
- * out/rejects/<channel>/<original-name>.rejects.csv, RFC 4180, UTF-8, written atomically
- * from the registry once every record of the file is judged.
+ * out/rejects/<channel>/<original-name>.rejects.csv (a name that fits, fname.h, when the
+ * original is too long or unsafe), RFC 4180, UTF-8, written atomically from the registry
+ * once every record of the file is judged.
  */
 #include "stages/prepare.h"
 
@@ -11,7 +12,9 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "registry/reg_prepare.h"
+#include "stages/fname.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,25 +40,19 @@ add_row(const struct reject_row *row, void *arg)
 	return 0;
 }
 
-/* A name safe as one path component: its last component, no leading dot, no control
- * characters ("_" for each). */
-static char *
-safe_component(const char *s, const char *fallback)
+/* The rejects file's name leaves room in NAME_MAX for ".<file id>" (a name used before),
+ * ".rejects.csv" and the ".tmp.<pid>" of its atomic write. */
+#define REJECTS_NAME_MAX (NAME_MAX - 21 - 12 - 12)
+
+/* Its last path component: a name from the registry never leads out of its folder. */
+static const char *
+last_component(const char *s, const char *fallback)
 {
 	const char *slash = s ? strrchr(s, '/') : NULL;
-	char *out;
 
 	if (slash)
 		s = slash + 1;
-	if (!s || !*s)
-		s = fallback;
-	out = xstrdup(s);
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == '\\' || *p == 0x7f)
-			*p = '_';
-	if (out[0] == '.')
-		out[0] = '_';
-	return out;
+	return s && *s ? s : fallback;
 }
 
 int
@@ -67,8 +64,9 @@ prepare_rejects_path(struct reg_prep *rp, const char *out_dir, long long file_id
 	*path = NULL;
 	if ((r = reg_prep_file_info(rp, file_id, &channel, &name, &reused)) < 0)
 		return r;
-	ch = safe_component(channel, "unknown");
-	nm = safe_component(name, "unnamed");
+	/* any bytes and up to NAME_MAX of them: a name that fits (fname.h) */
+	ch = fname_fit(last_component(channel, "unknown"), 64);
+	nm = fname_fit(last_component(name, "unnamed"), REJECTS_NAME_MAX);
 	/* a later file with the same name keeps the earlier one's rejects file */
 	leaf = reused ? xasprintf("%s.%lld.rejects.csv", nm, file_id)
 		      : xasprintf("%s.rejects.csv", nm);

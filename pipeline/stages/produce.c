@@ -1,6 +1,7 @@
 /*
- * produce.c - the production line's loop (see produce.h): claim, attempt, feed, contact,
- * encode, print, eject; spoil, reject and remake on failure; pause on printer faults;
+ * produce.c - the production line's loop (see produce.h): claim, check the reader,
+ * attempt, feed, contact, encode, print, eject; spoil, reject and remake on a card fault;
+ * stop on a line fault or a run of spoiled blanks; pause on printer faults that clear;
  * resolve what a killed run left in flight; the shift report.
  */
 #include "stages/produce.h"
@@ -12,20 +13,21 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/hex.h"
+#include "personalization/chip/chip_profile.h"
 #include "personalization/face/panels.h"
 #include "printer/encoder/encoder.h"
 #include "printer/printer.h"
 #include "registry/reg_production.h"
 #include "registry/registry.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define COMP "produce"
-/* a card is held after this many times produce.max_attempts cards spoiled by line faults */
-#define LINE_FAULT_FACTOR 3
 
 struct run {
 	struct config *cfg;
@@ -37,8 +39,12 @@ struct run {
 	struct printer *p;
 	struct printer_job job;
 	char shift[32];
-	int max_attempts, poll_ms, fault_wait_s;
+	int max_attempts, poll_ms, fault_wait_s, max_consecutive;
 	int reached; /* the printer answered once in this run */
+	/* blanks spoiled in a row (card or line fault) since the last card produced or the
+	 * last printer fault an operator cleared: the circuit breaker's count */
+	int consecutive;
+	char last_spoil[200];
 };
 
 static int
@@ -62,6 +68,49 @@ mono_s(void)
 	return ts.tv_sec;
 }
 
+/*
+ * Stop the line for a line fault: the result names the fault, the message says what
+ * happened and what the operator does about it. Nothing more is fed in this run.
+ */
+static int line_stop(struct run *run, int code, const char *fault, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int
+line_stop(struct run *run, int code, const char *fault, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(run->res->line_fault, sizeof(run->res->line_fault), "%s", fault);
+	return cp_err(code, "line %d stopped, line fault '%s': %s", run->o->line, fault, msg);
+}
+
+/* What the operator does about a printer fault that does not clear. */
+static const char *
+printer_remedy(const char *cause)
+{
+	static const struct {
+		const char *cause, *remedy;
+	} r[] = {
+		{"cover-open", "close the printer's cover"},
+		{"feeder-empty", "load blank cards into the feeder"},
+		{"ribbon", "put in a new ribbon"},
+		{"card-jam", "clear the jammed card"},
+		{"hopper-full", "empty the output hopper"},
+		{"hopper-door", "close the hopper door"},
+		{"need-cleaning", "clean the printer"},
+		{"head", "have the print head checked"},
+		{"connection", "check the printer's power, cable and address"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(r); i++)
+		if (!strcmp(cause, r[i].cause))
+			return r[i].remedy;
+	return "clear the printer's fault (see its display)";
+}
+
 /* A printer condition that means the host lost the printer. */
 static int
 cond_lost(enum printer_cond c)
@@ -69,9 +118,10 @@ cond_lost(enum printer_cond c)
 	return c == PRN_NO_REPLY || c == PRN_CONNECTION || c == PRN_MALFORMED;
 }
 
-/* The spoil reason for a printer failure at a step. */
+/* The spoil reason for a printer failure at a step: every one is the line's (the printer
+ * failing is no defect of the card in it). */
 static const char *
-spoil_reason(enum printer_cond c, const char *step)
+spoil_reason(enum printer_cond c)
 {
 	switch (c) {
 	case PRN_CARD_JAM:
@@ -82,7 +132,7 @@ spoil_reason(enum printer_cond c, const char *step)
 	case PRN_NO_REPLY:
 	case PRN_CONNECTION:
 	case PRN_MALFORMED: return "connection";
-	default: return !strcmp(step, "feed") ? "feeder" : "print";
+	default: return "printer";
 	}
 }
 
@@ -136,9 +186,13 @@ wait_printer(struct run *run, int need_clear, const char *why, struct printer_st
 		if (r == CP_ERR_CONFIG)
 			return r;
 		if (r < 0 && !run->reached)
-			/* a printer never reached in this run is a set-up error, not a fault to
-			 * wait out: nothing of this run is in it */
-			return cp_err_wrap(r, "line %d: printer not reachable: ", run->o->line);
+			/* a printer never reached in this run is not a fault to wait out: nothing
+			 * of this run is in it */
+			return line_stop(
+				run, r, "printer-offline",
+				"the printer does not answer (%s); switch it on and check "
+				"its cable and address (printer.*), then run produce again",
+				cp_errmsg());
 		if (r == 0)
 			run->reached = 1;
 		if (r == 0 && (!need_clear || st->fault == PRN_OK)) {
@@ -147,6 +201,11 @@ wait_printer(struct run *run, int need_clear, const char *why, struct printer_st
 					 run->o->line);
 				if ((r = reg_prod_pause_end(run->reg, pause_id, "cleared")) < 0)
 					return r;
+				/* someone saw to the printer: the blanks lost to that fault
+				 * are not part of a storm (a connection that comes back by
+				 * itself is no one's attention) */
+				if (strcmp(current, "connection"))
+					run->consecutive = 0;
 			}
 			return 0;
 		}
@@ -177,9 +236,10 @@ wait_printer(struct run *run, int need_clear, const char *why, struct printer_st
 		}
 		if (mono_s() >= deadline) {
 			reg_prod_pause_end(run->reg, pause_id, "timeout");
-			return cp_err(CP_ERR_TIMEOUT,
-				      "line %d: printer fault '%s' not cleared within %d s",
-				      run->o->line, cause, run->fault_wait_s);
+			return line_stop(run, CP_ERR_TIMEOUT, cause,
+					 "printer fault '%s' not cleared within %d s; %s, then run "
+					 "produce again",
+					 cause, run->fault_wait_s, printer_remedy(cause));
 		}
 		sleep_ms(run->poll_ms);
 	}
@@ -211,8 +271,9 @@ reject_card(struct run *run)
 }
 
 /*
- * A failed attempt: get the card out into the reject box, record it spoiled, and when the
- * failure was a printer fault wait until it clears.
+ * A failed attempt: get the card out into the reject box and record it spoiled (its fault,
+ * card or line, is its reason's). A blank it took counts towards the circuit breaker.
+ * When the failure was a printer fault that clears, wait until it does.
  */
 static int
 spoil(struct run *run, struct prod_attempt *a, const char *reason, enum printer_cond cond,
@@ -221,8 +282,8 @@ spoil(struct run *run, struct prod_attempt *a, const char *reason, enum printer_
 	struct printer_status st;
 	int r;
 
-	log_warn(COMP, "line %d: card %s attempt %d spoiled (%s): %s", run->o->line, a->card_no,
-		 a->attempt_no, reason, detail);
+	log_warn(COMP, "line %d: card %s attempt %d spoiled (%s fault: %s): %s", run->o->line,
+		 a->card_no, a->attempt_no, prod_reason_fault(reason), reason, detail);
 	if (run->p && cond_lost(cond))
 		drop_printer(run);
 	if ((r = reject_card(run)) < 0)
@@ -230,9 +291,47 @@ spoil(struct run *run, struct prod_attempt *a, const char *reason, enum printer_
 	if ((r = reg_prod_attempt_spoiled(run->reg, a, reason, detail)) < 0)
 		return r;
 	run->res->spoiled++;
+	if (a->fed) {
+		run->consecutive++;
+		snprintf(run->last_spoil, sizeof(run->last_spoil), "%s: %.180s", reason, detail);
+	}
 	if (printer_cond_pauses(cond) || cond == PRN_CARD_JAM)
 		return wait_printer(run, 1, reason, &st);
 	return 0;
+}
+
+/* Before a blank is fed: the chip reader must be empty and answer. */
+static int
+check_reader(struct run *run)
+{
+	int r;
+
+	if (!run->dev->check_reader || (r = run->dev->check_reader(run->dev->ctx)) == 0)
+		return 0;
+	if (r == CP_ERR_BUSY)
+		return line_stop(run, r, "card-in-reader",
+				 "%s before a blank was fed; take that card out of the reader, "
+				 "then run produce again (nothing was fed or spoiled)",
+				 cp_errmsg());
+	return line_stop(run, r, "reader",
+			 "the chip reader failed before a blank was fed (%s); check the reader "
+			 "and pcscd (cardpipe line status), then run produce again",
+			 cp_errmsg());
+}
+
+/* The spoil reason of an encoder failure, and whether it is the line's (the reader, the
+ * script; a failure the encoder did not classify is taken for the reader's). */
+static const char *
+encoder_reason(const struct encoder_result *er, int *line)
+{
+	*line = encoder_outcome_fault(er->outcome) != ENCODER_FAULT_CARD;
+	switch (er->outcome) {
+	case ENCODER_MISMATCH: return "qc";
+	case ENCODER_BAD_SCRIPT: return "script";
+	case ENCODER_OK:
+	case ENCODER_READER: return "reader";
+	default: return "chip";
+	}
 }
 
 /* One attempt at one card. Returns 0 when the attempt ended (produced or spoiled), a
@@ -258,6 +357,8 @@ attempt(struct run *run, const struct card_row *card, const struct panel_set *fr
 		if ((r = reject_card(run)) < 0)
 			return r;
 	}
+	if ((r = check_reader(run)) < 0)
+		return r;
 	if ((r = reg_prod_attempt_begin(run->reg, card->id, run->o->line, run->shift, &a)) < 0)
 		return r;
 	snprintf(a.card_no, sizeof(a.card_no), "%s", card->card_no);
@@ -275,15 +376,23 @@ attempt(struct run *run, const struct card_row *card, const struct panel_set *fr
 
 	memset(&er, 0, sizeof(er));
 	if ((r = run->dev->encode(run->dev->ctx, card, &er)) < 0 || er.outcome != ENCODER_OK) {
-		const char *reason = er.outcome == ENCODER_MISMATCH ? "qc" : "chip";
+		int line;
+		const char *reason = encoder_reason(&er, &line);
 
 		snprintf(detail, sizeof(detail), "%s: %s", encoder_outcome_name(er.outcome),
 			 er.reason[0] ? er.reason : cp_errmsg());
 		if ((r = spoil(run, &a, reason, PRN_OK, detail)) < 0)
 			return r;
-		if (er.outcome == ENCODER_READER)
-			return cp_err(CP_ERR_DEVICE, "line %d: the chip encoder failed: %s",
-				      run->o->line, detail);
+		if (line)
+			return line_stop(run, CP_ERR_DEVICE, reason,
+					 "the chip encoder failed, not the card (%s); %s, then run "
+					 "produce again",
+					 detail,
+					 !strcmp(reason, "script")
+						 ? "make the line's perso batches again (cardpipe "
+						   "perso)"
+						 : "check the reader and pcscd (cardpipe line "
+						   "status)");
 		return 0;
 	}
 	if (!er.locked_at[0]) /* issued means locked: never print an unlocked chip */
@@ -315,6 +424,7 @@ printer_failed:
 	}
 	{
 		enum printer_cond cond = run->p ? run->p->cond : PRN_CONNECTION;
+		const char *reason = spoil_reason(cond);
 
 		snprintf(detail, sizeof(detail), "%s: %s (%s)", step, printer_cond_name(cond),
 			 cp_errmsg());
@@ -322,7 +432,17 @@ printer_failed:
 			/* nothing was fed: the attempt ends without a physical card */
 			snprintf(detail, sizeof(detail), "feed: feeder empty, no card was fed");
 		}
-		return spoil(run, &a, spoil_reason(cond, step), cond, detail);
+		if ((r = spoil(run, &a, reason, cond, detail)) < 0)
+			return r;
+		if (!strcmp(reason, "printer"))
+			/* a printer error that does not clear by itself: the next blank would
+			 * meet it too */
+			return line_stop(
+				run, CP_ERR_DEVICE, "printer",
+				"the printer failed at '%s' (%s); look at the printer (its "
+				"display, a card in the way), then run produce again",
+				step, printer_cond_name(cond));
+		return 0;
 	}
 }
 
@@ -410,11 +530,19 @@ produce_card(struct run *run, const struct card_row *card)
 	for (;;) {
 		if ((r = reg_prod_card_attempts(run->reg, card->id, &fed, &faults)) < 0)
 			goto out;
-		/* a card is held when it failed max_attempts times for what may be its own
-		 * fault (chip, read-back, print); printer faults (jam, ribbon, cover, feeder,
-		 * connection, an interruption) are the line's and remake it, up to a bound
-		 * that stops a line which keeps spoiling cards */
-		if (faults >= run->max_attempts || fed >= LINE_FAULT_FACTOR * run->max_attempts) {
+		/* the circuit breaker: a storm of spoiled blanks (a bad batch of chips, an
+		 * encoder that fails every card) stops the line before it burns more */
+		if (run->consecutive >= run->max_consecutive) {
+			r = line_stop(run, CP_ERR_DEVICE, "consecutive-spoils",
+				      "%d blanks spoiled in a row (the last: %s); check the blanks "
+				      "in the feeder (a bad batch?), the encoder and the printer, "
+				      "then run produce again",
+				      run->consecutive, run->last_spoil);
+			goto out;
+		}
+		/* a card is held when it failed max_attempts times for its own fault (chip,
+		 * read-back, print); the line's faults are never charged to the card */
+		if (faults >= run->max_attempts) {
 			snprintf(reason, sizeof(reason),
 				 "spoiled %d times on line %d (%d for the card, "
 				 "%d for the line)",
@@ -431,6 +559,7 @@ produce_card(struct run *run, const struct card_row *card)
 		if ((r = attempt(run, card, &ps, has_back ? &back : NULL, &produced)) < 0)
 			goto out;
 		if (produced) {
+			run->consecutive = 0;
 			run->res->produced++;
 			log_info(COMP, "line %d: card %s produced", run->o->line, card->card_no);
 			goto out;
@@ -462,9 +591,13 @@ stage_produce_run_with(struct config *cfg, const char *home, struct registry *re
 	run.max_attempts = (int)config_int(cfg, "produce.max_attempts");
 	run.poll_ms = (int)config_int(cfg, "produce.poll_ms");
 	run.fault_wait_s = (int)config_int(cfg, "produce.fault_wait_s");
-	if (run.max_attempts < 1 || run.poll_ms < 1 || run.fault_wait_s < 0)
-		return cp_err(CP_ERR_CONFIG, "produce.max_attempts and produce.poll_ms must be "
-					     "positive, produce.fault_wait_s not negative");
+	run.max_consecutive = (int)config_int(cfg, "produce.max_consecutive_spoils");
+	if (run.max_attempts < 1 || run.poll_ms < 1 || run.fault_wait_s < 0 ||
+	    run.max_consecutive < 1)
+		return cp_err(CP_ERR_CONFIG,
+			      "produce.max_attempts, produce.max_consecutive_spoils and "
+			      "produce.poll_ms must be positive, produce.fault_wait_s not "
+			      "negative");
 	printer_job_config(cfg, &run.job);
 	produce_shift_of(cp_now(), (int)config_int(cfg, "produce.shift_hours"), run.shift,
 			 sizeof(run.shift));
@@ -496,7 +629,13 @@ stage_produce_run_with(struct config *cfg, const char *home, struct registry *re
 			char *msg = xstrdup(cp_errmsg());
 
 			reg_prod_release(reg, o->line, card.id);
-			r = cp_err(r, "%s", msg);
+			if (r == CP_ERR_DEVICE) /* the encoder's reader is not there */
+				r = line_stop(&run, r, "reader",
+					      "%s; check the reader and pcscd (cardpipe line "
+					      "status), then run produce again",
+					      msg);
+			else
+				r = cp_err(r, "%s", msg);
 			free(msg);
 			if (r != CP_ERR_NOTFOUND || o->card_no)
 				goto out;
@@ -514,8 +653,17 @@ stage_produce_run_with(struct config *cfg, const char *home, struct registry *re
 			reg_prod_release(reg, o->line, card.id);
 			break;
 		}
-		if (r < 0)
+		if (r < 0) {
+			/* a line fault leaves the card queued, for any line */
+			if (res->line_fault[0]) {
+				char *msg = xstrdup(cp_errmsg());
+
+				reg_prod_release(reg, o->line, card.id);
+				r = cp_err(r, "%s", msg);
+				free(msg);
+			}
 			goto out;
+		}
 		done += res->produced - before; /* --max-cards counts cards produced */
 		if (o->card_no)
 			break;
@@ -547,4 +695,23 @@ out:
 	log_info(COMP, "line %d: %ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)",
 		 o->line, res->produced, res->spoiled, res->held, res->pauses, run.shift);
 	return r;
+}
+
+int
+produce_pick_stock(const struct chip_profiles *stocks, const unsigned char *atr, size_t atr_len,
+		   const struct chip_profile **out)
+{
+	char hex[2 * CHIP_ATR_MAX + 1], names[256] = "";
+	size_t n = 0;
+
+	if ((*out = chip_profiles_match(stocks, atr, atr_len)))
+		return 0;
+	for (size_t i = 0; i < stocks->n && n < sizeof names; i++)
+		n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+				      stocks->p[i]->name);
+	hex_encode(atr, atr_len < CHIP_ATR_MAX ? atr_len : CHIP_ATR_MAX, hex);
+	return cp_err(CP_ERR_UNSUPPORTED,
+		      "ATR %s matches no chip profile (this line knows %s): a card of an unknown "
+		      "stock is not personalised",
+		      hex, stocks->n ? names : "no stock");
 }

@@ -1,14 +1,23 @@
 /*
  * produce.h - `cardpipe produce`: drive one production line (docs/production-line.md).
  *
- * Per card: claim it (state 'rendered'; lines claim disjoint cards), record an attempt in
- * flight (committed before anything physical), feed, move to the contact station,
- * personalise and read back the chip, print the front panels, eject, and mark it produced
- * with the chip's card identifier. Any failure rejects the physical card, records the
- * attempt spoiled with its reason, and remakes the card until produce.max_attempts cards
- * were spoiled, then holds it for a person. Printer faults (ribbon, feeder, cover,
- * connection...) pause the line until the printer reports them cleared. A restarted run
- * first resolves the attempts a killed run left in flight.
+ * Per card: claim it (state 'rendered'; lines claim disjoint cards), check the chip reader
+ * is empty, record an attempt in flight (committed before anything physical), feed, move
+ * to the contact station, personalise and read back the chip, print the front panels,
+ * eject, and mark it produced with the chip's card identifier.
+ *
+ * Every failure is the card's or the line's. A card fault (defective chip, a command or the
+ * keys refused, a read-back mismatch, a print defect) rejects the physical card, records
+ * the attempt spoiled (fault 'card') and remakes the card until produce.max_attempts were
+ * spoiled, then holds it for a person. A line fault (a card already in the reader, the
+ * reader or pcscd gone, the printer offline or in error, a bad perso script) is never
+ * charged to the card: the line stops with a message naming the fault and what to do,
+ * the card stays queued, and the result's line_fault says which. Printer faults that clear
+ * (ribbon, feeder, cover, jam, connection) pause the line until the printer reports them
+ * cleared, and stop it as a line fault after produce.fault_wait_s. After
+ * produce.max_consecutive_spoils blanks spoiled in a row the line stops as for a line
+ * fault (the circuit breaker). A restarted run first resolves the attempts a killed run
+ * left in flight.
  */
 #ifndef CP_STAGE_PRODUCE_H
 #define CP_STAGE_PRODUCE_H
@@ -22,6 +31,8 @@ struct registry;
 struct printer;
 struct card_row;
 struct encoder_result;
+struct chip_profiles;
+struct chip_profile;
 
 struct produce_opts {
 	int line;		     /* 1..99 */
@@ -32,7 +43,8 @@ struct produce_opts {
 
 struct produce_result {
 	long produced, spoiled, held, pauses;
-	int stopped; /* stopped by the operator */
+	int stopped;	     /* stopped by the operator */
+	char line_fault[32]; /* the line stopped on this line fault ("" when it did not) */
 	char shift[32];
 	char report[512]; /* the shift report written */
 };
@@ -50,6 +62,10 @@ struct produce_devices {
 	 * not this line's (no perso script for it here: left for another line); another
 	 * negative code stops the line. NULL: every card is this line's. */
 	int (*prepare)(void *ctx, const struct card_row *card);
+	/* Before a blank is fed: 0 when the chip reader is empty; CP_ERR_BUSY when a card is
+	 * in it (someone else's: the line stops); another negative code when the reader or
+	 * pcscd failed. NULL: not checked. */
+	int (*check_reader)(void *ctx);
 };
 
 int stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
@@ -57,6 +73,12 @@ int stage_produce_run(struct config *cfg, const char *home, struct registry *reg
 int stage_produce_run_with(struct config *cfg, const char *home, struct registry *reg,
 			   const struct produce_devices *dev, const struct produce_opts *opts,
 			   struct produce_result *res);
+
+/* The stock of the card at the contact station, by its ATR (docs/chip-profiles.md): 0 and
+ * *out, or CP_ERR_UNSUPPORTED ("ATR ... matches no chip profile"): a card of a stock the
+ * line does not know is rejected from the line, never personalised by guessing. */
+int produce_pick_stock(const struct chip_profiles *stocks, const unsigned char *atr, size_t atr_len,
+		       const struct chip_profile **out);
 
 /* The shift of time t: "YYYY-MM-DD/S", the Beijing date and S = 1 + hour / shift_hours. */
 void produce_shift_of(time_t t, int shift_hours, char *out, size_t outsz);

@@ -2,8 +2,9 @@
  * produce_devices.c - the real devices of a production line for stage_produce_run(): the
  * configured printer (printer.h) and the PC/SC encoder (printer/encoder/encoder.h) fed
  * with each card's perso script from the sealed batches of this line
- * (spool/perso/line-<N>/, docs/perso-script-format.md), with the KMC and the line's
- * transport key from the key store.
+ * (spool/perso/line-<N>/, docs/perso-script-format.md), with the line's transport key from
+ * the key store; each card is driven as its stock (chip profile, recognised by its ATR:
+ * docs/chip-profiles.md) with that stock's KMC.
  *
  * When the emulated line of this CARDPIPE_HOME runs (cardpipe line start), its pcscd is
  * used (PCSCLITE_CSOCK_NAME); otherwise the system's.
@@ -15,6 +16,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/chip/chip_profile.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/keys/keystore.h"
@@ -32,6 +34,8 @@
 #include <unistd.h>
 
 #define COMP "produce"
+/* how long a card that just left the reader may take pcscd to see gone */
+#define READER_SETTLE_MS 2000
 
 struct batch_entry {
 	struct perso_batch *b;
@@ -44,7 +48,8 @@ struct real_dev {
 	int line, loaded;
 	struct encoder *enc;
 	struct keystore *ks;
-	struct key *kmc;
+	struct chip_profiles stocks; /* the card stocks this line knows */
+	struct key **kmcs;	     /* the KMC of each stock (stocks.p[i]->kmc_key) */
 	struct batch_entry *batches;
 	size_t nbatches;
 };
@@ -55,6 +60,51 @@ real_open_printer(void *ctx, struct printer **out)
 	struct real_dev *d = ctx;
 
 	return printer_open_line(d->cfg, d->line, out);
+}
+
+/* The chip profiles and each one's KMC, checked against its secure channel now so that a
+ * wrong set-up stops the line before the first card, not at it. */
+static int
+load_stocks(struct real_dev *d)
+{
+	int r;
+
+	if ((r = chip_profiles_load_config(d->cfg, d->home, &d->stocks)) < 0)
+		return r == CP_ERR_NOTFOUND ? cp_err_wrap(CP_ERR_CONFIG, "%s", "") : r;
+	d->kmcs = xcalloc(d->stocks.n, sizeof *d->kmcs);
+	for (size_t i = 0; i < d->stocks.n; i++) {
+		const struct chip_profile *p = d->stocks.p[i];
+		int aes = p->scp == CHIP_SCP03;
+		if ((r = keystore_get(d->ks, p->kmc_key, &d->kmcs[i])) < 0)
+			return cp_err_wrap(r, "chip profile '%s' (%s): key store: ", p->name,
+					   p->path ? p->path : "");
+		if ((d->kmcs[i]->alg == KEY_AES) != aes)
+			return cp_err(CP_ERR_CONFIG,
+				      "chip profile '%s': key '%s' is %s, its %s stock needs %s",
+				      p->name, p->kmc_key, key_alg_name(d->kmcs[i]->alg),
+				      chip_scp_name(p->scp), aes ? "AES" : "3DES");
+	}
+	log_info(COMP, "line %d: %zu chip stock(s) known", d->line, d->stocks.n);
+	return 0;
+}
+
+/* The encoder's picker: the stock by the ATR (produce_pick_stock), and its KMC. */
+static int
+pick_stock(void *ctx, const unsigned char *atr, size_t atr_len, const struct chip_profile **p,
+	   const unsigned char **kmc, size_t *kmc_len)
+{
+	struct real_dev *d = ctx;
+	int r;
+
+	if ((r = produce_pick_stock(&d->stocks, atr, atr_len, p)) < 0)
+		return r;
+	for (size_t i = 0; i < d->stocks.n; i++)
+		if (d->stocks.p[i] == *p) {
+			*kmc = d->kmcs[i]->value;
+			*kmc_len = d->kmcs[i]->len;
+			return 0;
+		}
+	return cp_err(CP_ERR_NOTFOUND, "stock '%s' has no KMC loaded", (*p)->name);
 }
 
 /* Load this line's sealed batches (once). Batches for other lines are left alone. */
@@ -68,11 +118,12 @@ load_batches(struct real_dev *d)
 
 	if (d->loaded)
 		goto out;
-	if ((r = keystore_open_cfg(d->cfg, d->home, &d->ks)) < 0 ||
-	    (r = keystore_get(d->ks, "kmc", &d->kmc)) < 0) {
+	if ((r = keystore_open_cfg(d->cfg, d->home, &d->ks)) < 0) {
 		r = cp_err_wrap(r, "key store: ");
 		goto out;
 	}
+	if ((r = load_stocks(d)) < 0)
+		goto out;
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0) {
 		r = cp_err(CP_ERR_NOTFOUND, "no perso scripts: cannot read '%s'", dir);
@@ -171,6 +222,27 @@ real_prepare(void *ctx, const struct card_row *card)
 	return r;
 }
 
+/* The reader must be empty before a blank is fed (a card there is someone else's: the
+ * blank's chip could not be reached, or the wrong chip would be personalised). */
+static int
+real_check_reader(void *ctx)
+{
+	struct real_dev *d = ctx;
+	int r;
+
+	if ((r = ensure_encoder(d)) < 0)
+		return r == CP_ERR_BUSY ? CP_ERR_DEVICE : r;
+	if ((r = encoder_card_present(d->enc, READER_SETTLE_MS)) == 1)
+		return cp_err(CP_ERR_BUSY, "a card is in the chip reader '%s'",
+			      encoder_reader_name(d->enc));
+	if (r < 0) {
+		/* reconnect next time */
+		encoder_close(d->enc);
+		d->enc = NULL;
+	}
+	return r;
+}
+
 struct iter {
 	const struct perso_script *s;
 	size_t i;
@@ -217,8 +289,6 @@ real_encode(void *ctx, const struct card_row *card, struct encoder_result *res)
 		snprintf(res->reason, sizeof(res->reason), "%s", cp_errmsg());
 		return r;
 	}
-	keys.kmc = d->kmc->value;
-	keys.kmc_len = d->kmc->len;
 	keys.transport = tk->value;
 	keys.transport_len = tk->len;
 	keys.transport_alg = CP_ALG_AES;
@@ -228,6 +298,8 @@ real_encode(void *ctx, const struct card_row *card, struct encoder_result *res)
 	job.keys = &keys;
 	job.script.ctx = &it;
 	job.script.next = iter_next;
+	job.pick_stock = pick_stock;
+	job.pick_ctx = d;
 	r = encoder_personalize(d->enc, &job, res);
 	if (res->outcome == ENCODER_READER) {
 		/* the reader or pcscd failed: reconnect for the next card */
@@ -246,7 +318,10 @@ real_release(struct real_dev *d)
 		key_free(d->batches[i].tk);
 	}
 	free(d->batches);
-	key_free(d->kmc);
+	for (size_t i = 0; d->kmcs && i < d->stocks.n; i++)
+		key_free(d->kmcs[i]);
+	free(d->kmcs);
+	chip_profiles_release(&d->stocks);
 	keystore_close(d->ks);
 }
 
@@ -255,7 +330,8 @@ stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
 		  const struct produce_opts *opts, struct produce_result *res)
 {
 	struct real_dev d = {.cfg = cfg, .home = home, .line = opts->line};
-	struct produce_devices dev = {&d, real_open_printer, real_encode, real_prepare};
+	struct produce_devices dev = {&d, real_open_printer, real_encode, real_prepare,
+				      real_check_reader};
 	char *dir = line_dir(home, opts->line), *lock = fs_join(dir, "produce.lock");
 	int fd = -1, r;
 

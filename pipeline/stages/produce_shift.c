@@ -52,6 +52,8 @@ produce_write_shift_report(struct config *cfg, const char *home, struct registry
 	fprintf(f, "attempts: %ld\nfed: %ld\nproduced: %ld\nspoiled: %ld\n", c.attempts, c.fed,
 		c.produced, c.spoiled);
 	fprintf(f, "spoiled_after_feeding: %ld\nspoiled_not_fed: %ld\n", c.spoiled_fed, c.not_fed);
+	/* whose fault: the card's (chip, print, qc) or the line's (every other reason) */
+	fprintf(f, "spoiled_card: %ld\nspoiled_line: %ld\n", c.spoiled_card, c.spoiled_line);
 	for (size_t i = 0; i < PROD_NREASONS; i++)
 		fprintf(f, "spoiled.%s: %ld\n", prod_reasons[i], c.by_reason[i]);
 	fprintf(f, "in_flight: %ld\nheld: %ld\npauses: %ld\n", c.in_flight, c.held, c.pauses);
@@ -68,6 +70,8 @@ produce_write_shift_report(struct config *cfg, const char *home, struct registry
 			: "MISMATCH");
 	fprintf(f, "check.reasons: %s\n", reasons == c.spoiled ? "ok" : "MISMATCH");
 	fprintf(f, "check.locked: %s\n", c.locked == c.produced ? "ok" : "MISMATCH");
+	fprintf(f, "check.faults: %s\n",
+		c.spoiled_card + c.spoiled_line == c.spoiled ? "ok" : "MISMATCH");
 	fclose(f);
 
 	outdir = config_path(cfg, "paths.out", home);

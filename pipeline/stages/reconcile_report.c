@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "registry/reg_production.h"
 #include "stages/manifest.h"
 #include "stages/reconcile.h"
 
@@ -71,6 +72,15 @@ attr_ll(xmlTextWriterPtr w, const char *name, long long v)
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST s);
 }
 
+/* Whose fault a spoil reason is, for the bank: "card" or "line". */
+static const char *
+spoil_fault(const char *reason)
+{
+	const char *f = prod_reason_fault(reason);
+
+	return f ? f : "line";
+}
+
 static int
 attr(xmlTextWriterPtr w, const char *name, const char *v)
 {
@@ -106,6 +116,7 @@ recon_write_xml(const struct config *cfg, const struct recon_report *rep, struct
 	for (size_t i = 0; ok && i < rep->nspoiled; i++)
 		ok = xmlTextWriterStartElement(w, BAD_CAST "Reason") >= 0 &&
 		     attr(w, "code", rep->spoiled[i].name) >= 0 &&
+		     attr(w, "fault", spoil_fault(rep->spoiled[i].name)) >= 0 &&
 		     attr_ll(w, "count", rep->spoiled[i].n) >= 0 && xmlTextWriterEndElement(w) >= 0;
 	ok = ok && xmlTextWriterEndElement(w) >= 0 &&
 	     xmlTextWriterStartElement(w, BAD_CAST "Cards") >= 0 &&
@@ -162,8 +173,8 @@ recon_write_csv(const struct recon_report *rep, struct buf *out)
 			rep->bank, rep->day, rep->c.ordered, rep->c.produced, rep->c.spoiled,
 			rep->c.dispatched, rep->c.returned);
 	for (size_t i = 0; r == 0 && i < rep->nspoiled; i++)
-		r = buf_appendf(out, "spoiled,%s,%lld,,,,\r\n", rep->spoiled[i].name,
-				rep->spoiled[i].n);
+		r = buf_appendf(out, "spoiled,%s,%lld,%s,,,\r\n", rep->spoiled[i].name,
+				rep->spoiled[i].n, spoil_fault(rep->spoiled[i].name));
 	for (size_t i = 0; r == 0 && i < rep->ncards; i++)
 		r = buf_appendf(out, "card,%s,%s,%s,,,\r\n", rep->cards[i].pan,
 				rep->cards[i].card_no, rep->cards[i].produced_at);

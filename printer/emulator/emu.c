@@ -54,6 +54,7 @@ struct emu {
 
 	/* faults: absolute card numbers (0: none) */
 	long jam_at, drop_at, defective_at, pull_at, pull_after, ribbon_break_at;
+	long defective_from; /* every card from this one on is defective (a bad batch) */
 	long slow_ms;
 	/* a new chip enters the reader only this long after the last one left: pcscd polls
 	 * the vpcd reader's presence a few times a second, and a card swapped faster than
@@ -207,6 +208,10 @@ apply(struct emu *e, const char *key, const char *a1, const char *a2)
 		if (NEED(key))
 			return CP_ERR_FORMAT;
 		e->defective_at = n ? e->fed + n : 0;
+	} else if (!strcmp(key, "defective-chips-from") || !strcmp(key, "defective_chips_from")) {
+		if (NEED(key))
+			return CP_ERR_FORMAT;
+		e->defective_from = n ? e->fed + n : 0;
 	} else if (!strcmp(key, "pull-at") || !strcmp(key, "pull_at")) {
 		if (NEED(key))
 			return CP_ERR_FORMAT;
@@ -299,6 +304,7 @@ emu_control(struct emu *e, const char *line, struct buf *reply)
 	} else if (!strcmp(w[0], "CLEAR") && n == 2) {
 		if (!strcmp(w[1], "all")) {
 			e->jam_at = e->drop_at = e->defective_at = e->pull_at = 0;
+			e->defective_from = 0;
 			e->ribbon_break_at = 0;
 			e->slow_ms = 0;
 			e->cover_open = 0;
@@ -400,6 +406,8 @@ card_enters_reader(struct emu *e)
 	if (e->defective_at && e->card_seq == e->defective_at) {
 		vcard(e, "FAULT defective", reply, sizeof(reply));
 		e->defective_at = 0;
+	} else if (e->defective_from && e->card_seq >= e->defective_from) {
+		vcard(e, "FAULT defective", reply, sizeof(reply));
 	}
 	if (e->pull_at && e->card_seq == e->pull_at) {
 		snprintf(cmd, sizeof(cmd), "FAULT pull-after %ld", e->pull_after);

@@ -18,6 +18,8 @@
  *   drop-at K            the connection drops while the K-th card's panels arrive
  *   slow MS              every reply waits MS milliseconds
  *   defective-chip-at K  the K-th card's chip is defective (asks vcard FAULT defective)
+ *   defective-chips-from K  every card from the K-th on has a defective chip (a bad
+ *                        batch of blanks) until CLEAR all
  *   pull-at K N          the K-th card leaves the reader after N APDUs (vcard FAULT pull-after)
  * and a setting: settle MS, the least time between one chip leaving the reader and the
  * next entering it (default 800: pcscd must see the reader empty in between).

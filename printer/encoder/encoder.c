@@ -1,6 +1,8 @@
 /*
- * encoder.c - the chip encoder over pcsc-lite (see encoder.h): wait for the card, open
- * SCP03 with the chip's kdf3-derived static keys, run the perso script, read back.
+ * encoder.c - the chip encoder over pcsc-lite (see encoder.h): wait for the card, know its
+ * stock by the ATR, open the stock's secure channel (SCP03 or SCP02) with the chip's static
+ * keys as the stock diversifies them, run the perso script as the stock wants STORE DATA,
+ * read back, end personalisation with the stock's life cycle transitions.
  */
 #include "printer/encoder/encoder.h"
 
@@ -13,6 +15,7 @@
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
+#include "personalization/crypto/scp02.h"
 #include "personalization/crypto/scp03.h"
 #include "printer/vcard/apdu.h"
 
@@ -27,7 +30,6 @@
 #define MAX_CHECKS 96
 #define SW_ALREADY_PERSONALISED SW_CONDITIONS
 
-static const unsigned char isd_aid[8] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
 static const unsigned char ssse_aid[15] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
 					   0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
 
@@ -56,7 +58,14 @@ struct run {
 	SCARDHANDLE card;
 	const SCARD_IO_REQUEST *pci;
 	int connected;
-	struct scp03_host *scp;
+	struct scp03_host *scp;	  /* the channel of an SCP03 stock */
+	struct scp02_host *scp02; /* the channel of an SCP02 stock */
+	struct chip_profile def;  /* the default stock, when the job names none */
+	const struct chip_profile *prof;
+	struct encoder_keys keys; /* the job's, with the stock's KMC */
+	unsigned char atr[CHIP_ATR_MAX];
+	size_t atr_len;
+	unsigned char store_block; /* the next STORE DATA P2, as the stock numbers them */
 	/* tracking the script for the read-back */
 	unsigned char aid[16];
 	size_t aid_len;
@@ -89,8 +98,20 @@ encoder_outcome_name(enum encoder_outcome o)
 	case ENCODER_READER: return "reader";
 	case ENCODER_BAD_SCRIPT: return "script";
 	case ENCODER_LOCK_FAILED: return "lock-failed";
+	case ENCODER_UNKNOWN_STOCK: return "stock";
 	}
 	return "?";
+}
+
+enum encoder_fault
+encoder_outcome_fault(enum encoder_outcome o)
+{
+	switch (o) {
+	case ENCODER_OK: return ENCODER_FAULT_NONE;
+	case ENCODER_READER:
+	case ENCODER_BAD_SCRIPT: return ENCODER_FAULT_LINE;
+	default: return ENCODER_FAULT_CARD;
+	}
 }
 
 static int
@@ -99,6 +120,7 @@ outcome_code(enum encoder_outcome o)
 	switch (o) {
 	case ENCODER_OK: return 0;
 	case ENCODER_NO_CARD: return CP_ERR_TIMEOUT;
+	case ENCODER_UNKNOWN_STOCK: return CP_ERR_UNSUPPORTED;
 	case ENCODER_AUTH_FAILED: return CP_ERR_CRYPTO;
 	case ENCODER_MISMATCH: return CP_ERR_INTEGRITY;
 	case ENCODER_BAD_SCRIPT: return CP_ERR_FORMAT;
@@ -237,6 +259,19 @@ wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
 	}
 }
 
+int
+encoder_card_present(struct encoder *e, int settle_ms)
+{
+	int mute, w;
+	LONG err;
+
+	w = wait_state(e, 0, settle_ms > 0 ? settle_ms : 0, &mute, &err);
+	if (w < 0)
+		return cp_err(CP_ERR_DEVICE, "reader '%s': %s (0x%08lX)", e->reader,
+			      pcsc_stringify_error(err), (unsigned long)err);
+	return !w;
+}
+
 /* A PC/SC failure in the middle of a card: pulled when the reader is (soon) empty. */
 static int
 pcsc_fail(struct run *rn, LONG rv, const char *what)
@@ -369,6 +404,8 @@ connect_card(struct run *rn)
 		return fail(rn, ENCODER_CHIP_FAULT, "invalid ATR (%lu bytes)",
 			    (unsigned long)atrlen);
 	hexs(atr, atrlen, rn->res->atr, sizeof rn->res->atr);
+	rn->atr_len = atrlen < sizeof rn->atr ? atrlen : sizeof rn->atr;
+	memcpy(rn->atr, atr, rn->atr_len);
 	return 0;
 }
 
@@ -451,23 +488,137 @@ fci_a5(const unsigned char *fci, size_t n, const unsigned char **a5, size_t *len
 	return -1;
 }
 
-/* SELECT ISD, INITIALIZE UPDATE, kdf3, card cryptogram, EXTERNAL AUTHENTICATE C-MAC+C-DEC. */
+/* The card's static keys as its stock diversifies them from the KMC. */
 static int
-open_channel(struct run *rn, const struct encoder_keys *k)
+card_keys(struct run *rn, const unsigned char kdd[10], unsigned char *enc, unsigned char *mac,
+	  unsigned char *dek, size_t *key_len)
 {
-	unsigned char hc[8], cmd[SCP03_APDU_MAX], resp[SCP03_RESP_MAX + 2];
+	const struct chip_profile *p = rn->prof;
+	const struct encoder_keys *k = &rn->keys;
+	enum cp_gp_scheme s;
+
+	if (p->div == CHIP_DIV_NONE) {
+		if (p->scp == CHIP_SCP02 ? k->kmc_len != 16
+					 : cp_check_key_len(CP_ALG_AES, k->kmc_len) < 0)
+			return cp_err(CP_ERR_INVALID, "a KMC of %zu bytes is not %s keys",
+				      k->kmc_len, chip_scp_name(p->scp));
+		memcpy(enc, k->kmc, k->kmc_len);
+		memcpy(mac, k->kmc, k->kmc_len);
+		memcpy(dek, k->kmc, k->kmc_len);
+		*key_len = k->kmc_len;
+		return 0;
+	}
+	s = p->div == CHIP_DIV_EMV     ? CP_GP_EMV
+	    : p->div == CHIP_DIV_VISA2 ? CP_GP_VISA2
+				       : CP_GP_KDF3;
+	return cp_gp_diversify(s, k->kmc, k->kmc_len, kdd, enc, mac, dek, key_len);
+}
+
+/* The INITIALIZE UPDATE answer of an SCP03 stock: session, card cryptogram. */
+static int
+begin_scp03(struct run *rn, const unsigned char hc[8], const unsigned char *resp, size_t len)
+{
 	struct scp03_init_response ir;
 	struct scp03_keys sk;
+	int r;
+
+	if (scp03_parse_init_response(resp, len, &ir) < 0)
+		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE response: %s (stock %s)",
+			    cp_errmsg(), rn->prof->name);
+	memset(&sk, 0, sizeof sk);
+	if (card_keys(rn, ir.kdd, sk.enc, sk.mac, sk.dek, &sk.key_len) < 0) {
+		cp_memzero(&sk, sizeof sk);
+		return fail(rn, ENCODER_READER, "%s from the KMC: %s", chip_div_name(rn->prof->div),
+			    cp_errmsg());
+	}
+	sk.kvn = ir.kvn;
+	r = scp03_host_new(&sk, &rn->scp);
+	cp_memzero(&sk, sizeof sk);
+	if (r < 0)
+		return fail(rn, ENCODER_READER, "SCP03 session: %s", cp_errmsg());
+	if ((r = scp03_host_begin(rn->scp, hc, resp, len)) < 0) {
+		if (r == CP_ERR_CRYPTO)
+			return fail(rn, ENCODER_AUTH_FAILED,
+				    "card cryptogram does not verify: wrong KMC, or not one of our "
+				    "chips (KDD %02X%02X...)",
+				    ir.kdd[0], ir.kdd[1]);
+		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE: %s", cp_errmsg());
+	}
+	return 0;
+}
+
+/* The same for an SCP02 stock (28 bytes: KDD, KVN, 02, sequence counter, challenge). */
+static int
+begin_scp02(struct run *rn, const unsigned char hc[8], const unsigned char *resp, size_t len)
+{
+	struct scp02_keys sk;
+	size_t kl = 0;
+	int r;
+
+	if (len != 28 || resp[11] != 0x02)
+		return fail(rn, ENCODER_CHIP_FAULT,
+			    "INITIALIZE UPDATE response of %zu bytes%s: not SCP02 as stock %s says",
+			    len, len == 28 ? " naming another SCP" : "", rn->prof->name);
+	memset(&sk, 0, sizeof sk);
+	{
+		unsigned char enc[32], mac[32], dek[32];
+		r = card_keys(rn, resp, enc, mac, dek, &kl);
+		memcpy(sk.enc, enc, 16);
+		memcpy(sk.mac, mac, 16);
+		memcpy(sk.dek, dek, 16);
+		cp_memzero(enc, sizeof enc);
+		cp_memzero(mac, sizeof mac);
+		cp_memzero(dek, sizeof dek);
+	}
+	if (r < 0 || kl != 16) {
+		cp_memzero(&sk, sizeof sk);
+		return fail(rn, ENCODER_READER, "%s from the KMC: %s", chip_div_name(rn->prof->div),
+			    r < 0 ? cp_errmsg() : "not 3DES keys");
+	}
+	sk.kvn = resp[10];
+	r = scp02_host_new(&sk, rn->prof->i_param, &rn->scp02);
+	cp_memzero(&sk, sizeof sk);
+	if (r < 0)
+		return fail(rn, ENCODER_READER, "SCP02 session: %s", cp_errmsg());
+	if ((r = scp02_host_begin(rn->scp02, hc, resp, len)) < 0) {
+		if (r == CP_ERR_CRYPTO)
+			return fail(rn, ENCODER_AUTH_FAILED,
+				    "card cryptogram does not verify: wrong KMC, or not one of our "
+				    "chips (KDD %02X%02X...)",
+				    resp[0], resp[1]);
+		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE: %s", cp_errmsg());
+	}
+	return 0;
+}
+
+static void
+channel_free(struct run *rn)
+{
+	scp03_host_free(rn->scp);
+	rn->scp = NULL;
+	scp02_host_free(rn->scp02);
+	rn->scp02 = NULL;
+}
+
+/* SELECT the stock's ISD, INITIALIZE UPDATE, its keys from the KMC, the card cryptogram,
+ * EXTERNAL AUTHENTICATE at the stock's security level (SCP03 or SCP02). */
+static int
+open_channel(struct run *rn)
+{
+	const struct chip_profile *p = rn->prof;
+	unsigned char hc[8], cmd[SCP03_APDU_MAX], resp[SCP03_RESP_MAX + 2];
+	unsigned char kvn = rn->keys.kvn ? rn->keys.kvn : p->kvn;
 	size_t rlen, clen;
 	uint16_t sw;
 	int r;
 
-	if ((r = select_aid(rn, isd_aid, sizeof isd_aid, "SELECT issuer security domain", NULL,
+	channel_free(rn);
+	if ((r = select_aid(rn, p->isd_aid, p->isd_aid_len, "SELECT issuer security domain", NULL,
 			    NULL)) < 0)
 		return r;
 	if (RAND_bytes(hc, sizeof hc) != 1)
 		return fail(rn, ENCODER_READER, "no random host challenge (OpenSSL RAND)");
-	scp03_init_update_apdu(k->kvn, hc, cmd);
+	scp03_init_update_apdu(kvn, hc, cmd); /* 80 50 KVN 00 08 challenge 00: both SCPs */
 	if ((r = xmit(rn, cmd, 14, resp, &rlen, "INITIALIZE UPDATE")) < 0)
 		return r;
 	sw = apdu_resp_sw(resp, rlen);
@@ -478,31 +629,17 @@ open_channel(struct run *rn, const struct encoder_keys *k)
 		return fail(rn, ENCODER_AUTH_FAILED,
 			    "INITIALIZE UPDATE: key version %02X is not on "
 			    "the chip (SW 6A88)",
-			    k->kvn);
+			    kvn);
 	if (sw != SW_OK)
 		return sw_failure(rn, sw, "INITIALIZE UPDATE");
-	if (scp03_parse_init_response(resp, rlen - 2, &ir) < 0)
-		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE response: %s", cp_errmsg());
-	memset(&sk, 0, sizeof sk);
-	if (cp_gp_diversify(CP_GP_KDF3, k->kmc, k->kmc_len, ir.kdd, sk.enc, sk.mac, sk.dek,
-			    &sk.key_len) < 0) {
-		cp_memzero(&sk, sizeof sk);
-		return fail(rn, ENCODER_READER, "kdf3 from the KMC: %s", cp_errmsg());
-	}
-	sk.kvn = ir.kvn;
-	r = scp03_host_new(&sk, &rn->scp);
-	cp_memzero(&sk, sizeof sk);
+	r = p->scp == CHIP_SCP02 ? begin_scp02(rn, hc, resp, rlen - 2)
+				 : begin_scp03(rn, hc, resp, rlen - 2);
 	if (r < 0)
-		return fail(rn, ENCODER_READER, "SCP03 session: %s", cp_errmsg());
-	if ((r = scp03_host_begin(rn->scp, hc, resp, rlen - 2)) < 0) {
-		if (r == CP_ERR_CRYPTO)
-			return fail(rn, ENCODER_AUTH_FAILED,
-				    "card cryptogram does not verify: wrong KMC, or not one of our "
-				    "chips (KDD %02X%02X...)",
-				    ir.kdd[0], ir.kdd[1]);
-		return fail(rn, ENCODER_CHIP_FAULT, "INITIALIZE UPDATE: %s", cp_errmsg());
-	}
-	if (scp03_host_external_auth(rn->scp, SCP03_C_MAC | SCP03_C_DEC, cmd, &clen) < 0)
+		return r;
+	r = p->scp == CHIP_SCP02
+		    ? scp02_host_external_auth(rn->scp02, p->security_level, cmd, &clen)
+		    : scp03_host_external_auth(rn->scp, p->security_level, cmd, &clen);
+	if (r < 0)
 		return fail(rn, ENCODER_READER, "EXTERNAL AUTHENTICATE: %s", cp_errmsg());
 	if ((r = xmit(rn, cmd, clen, resp, &rlen, "EXTERNAL AUTHENTICATE")) < 0)
 		return r;
@@ -512,6 +649,76 @@ open_channel(struct run *rn, const struct encoder_keys *k)
 			    apdu_sw_text(sw));
 	if (sw != SW_OK)
 		return sw_failure(rn, sw, "EXTERNAL AUTHENTICATE");
+	return 0;
+}
+
+/* The channel's wrap, unwrap (SCP02 responses come back plain) and DEK encryption. */
+static int
+sc_wrap(struct run *rn, const unsigned char *cmd, size_t len, unsigned char *out, size_t size,
+	size_t *olen)
+{
+	return rn->scp02 ? scp02_host_wrap(rn->scp02, cmd, len, out, size, olen)
+			 : scp03_host_wrap(rn->scp, cmd, len, out, size, olen);
+}
+
+static int
+sc_unwrap(struct run *rn, const unsigned char *resp, size_t len, unsigned char *out, size_t size,
+	  size_t *olen)
+{
+	if (!rn->scp02)
+		return scp03_host_unwrap(rn->scp, resp, len, out, size, olen);
+	if (len > size)
+		return cp_err(CP_ERR_LIMIT, "response of %zu bytes", len);
+	memcpy(out, resp, len);
+	*olen = len;
+	return 0;
+}
+
+static int
+sc_dek_encrypt(struct run *rn, const unsigned char *in, size_t len, unsigned char *out)
+{
+	return rn->scp02 ? scp02_host_dek_encrypt(rn->scp02, in, len, out)
+			 : scp03_host_dek_encrypt(rn->scp, in, len, out);
+}
+
+/* Is aid one of the stock's applications? */
+static int
+stock_has_app(const struct chip_profile *p, const unsigned char *aid, size_t len)
+{
+	for (size_t i = 0; i < p->napps; i++)
+		if (p->apps[i].aid_len == len && memcmp(p->apps[i].aid, aid, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A script command as the stock wants it: STORE DATA's encryption indication and block
+ * number follow the stock's conventions; an INSTALL must name one of its applications. */
+static int
+adapt(struct run *rn, unsigned char *cmd, const struct encoder_cmd *ec, const char *what)
+{
+	const struct chip_profile *p = rn->prof;
+	int is_gp = (cmd[0] & 0x80) && ec->len > 5;
+
+	if (is_gp && (size_t)cmd[4] + 5 > ec->len)
+		return fail(rn, ENCODER_BAD_SCRIPT, "%s: Lc %u is longer than the APDU (%zu bytes)",
+			    what, cmd[4], ec->len);
+
+	if (is_gp && cmd[1] == 0xE6 && cmd[2] == 0x20) {
+		size_t lc = cmd[4], l = lc >= 3 ? cmd[7] : 0;
+		if (lc < 3 || 3 + l > lc || !stock_has_app(p, cmd + 8, l))
+			return fail(rn, ENCODER_BAD_SCRIPT,
+				    "%s: installs an application that stock %s does not carry",
+				    what, p->name);
+		if (p->store_blocks == CHIP_BLOCKS_PER_SEQUENCE)
+			rn->store_block = 0;
+	} else if (is_gp && cmd[1] == 0xE2) {
+		if (p->store_enc == CHIP_STORE_ENC_EXPLICIT)
+			cmd[2] = (unsigned char)((cmd[2] & ~0x60) | (ec->sens_len ? 0x60 : 0x00));
+		cmd[3] = rn->store_block;
+		rn->store_block = (unsigned char)(rn->store_block + 1);
+		if ((cmd[2] & 0x80) && p->store_blocks == CHIP_BLOCKS_PER_SEQUENCE)
+			rn->store_block = 0;
+	}
 	return 0;
 }
 
@@ -648,7 +855,7 @@ translate(struct run *rn, const struct encoder_keys *k, const struct encoder_cmd
 	r = cp_cbc_decrypt(alg, k->transport, k->transport_len, NULL, cmd + 5 + ec->sens_off,
 			   ec->sens_len, plain);
 	if (r == 0)
-		r = scp03_host_dek_encrypt(rn->scp, plain, ec->sens_len, cmd + 5 + ec->sens_off);
+		r = sc_dek_encrypt(rn, plain, ec->sens_len, cmd + 5 + ec->sens_off);
 	cp_memzero(plain, sizeof plain);
 	if (r < 0)
 		return fail(rn, ENCODER_READER, "%s: re-encrypting for the chip: %s", what,
@@ -688,10 +895,12 @@ run_script(struct run *rn, const struct encoder_job *job)
 			break;
 		}
 		memcpy(cmd, ec.apdu, ec.len);
-		track(rn, cmd, ec.len);
-		if (ec.sens_len && (r = translate(rn, job->keys, &ec, cmd, what)) < 0)
+		if ((r = adapt(rn, cmd, &ec, what)) < 0)
 			break;
-		r = scp03_host_wrap(rn->scp, cmd, ec.len, wrapped, sizeof wrapped, &wlen);
+		track(rn, cmd, ec.len);
+		if (ec.sens_len && (r = translate(rn, &rn->keys, &ec, cmd, what)) < 0)
+			break;
+		r = sc_wrap(rn, cmd, ec.len, wrapped, sizeof wrapped, &wlen);
 		cp_memzero(cmd, sizeof cmd);
 		if (r < 0) {
 			r = fail(rn, ENCODER_BAD_SCRIPT, "%s: cannot be wrapped: %s", what,
@@ -703,7 +912,7 @@ run_script(struct run *rn, const struct encoder_job *job)
 		if (r < 0)
 			break;
 		rn->res->n_apdus++;
-		if (scp03_host_unwrap(rn->scp, resp, rlen, plain, sizeof plain, &plen) < 0) {
+		if (sc_unwrap(rn, resp, rlen, plain, sizeof plain, &plen) < 0) {
 			r = fail(rn, ENCODER_CHIP_FAULT, "%s: response does not verify: %s", what,
 				 cp_errmsg());
 			break;
@@ -844,11 +1053,11 @@ secure_xmit(struct run *rn, const unsigned char *cmd, size_t len, unsigned char 
 	size_t wlen, rlen;
 	int r;
 
-	if (scp03_host_wrap(rn->scp, cmd, len, wrapped, sizeof wrapped, &wlen) < 0)
+	if (sc_wrap(rn, cmd, len, wrapped, sizeof wrapped, &wlen) < 0)
 		return fail(rn, ENCODER_READER, "%s: cannot be wrapped: %s", what, cp_errmsg());
 	if ((r = xmit(rn, wrapped, wlen, resp, &rlen, what)) < 0)
 		return r;
-	if (scp03_host_unwrap(rn->scp, resp, rlen, plain, SCP03_RESP_MAX + 2, plen) < 0)
+	if (sc_unwrap(rn, resp, rlen, plain, SCP03_RESP_MAX + 2, plen) < 0)
 		return fail(rn, ENCODER_CHIP_FAULT, "%s: response does not verify: %s", what,
 			    cp_errmsg());
 	return 0;
@@ -951,6 +1160,23 @@ check_states(struct run *rn, const struct lc_transition *t, size_t nt)
 	return 0;
 }
 
+/* The default step with the stock's own end states: its applications to end_app_lc and the
+ * card to end_card_lc; a state of 0 drops those transitions. Returns the count kept. */
+static size_t
+stock_transitions(const struct chip_profile *p, struct lc_transition *t, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char to = t[i].p1 == LC_P1_ISD ? p->end_card_lc : p->end_app_lc;
+		if (!to)
+			continue;
+		t[k] = t[i];
+		t[k++].p2 = to;
+	}
+	return k;
+}
+
 /* End the personalisation (GPCS 5.1, 11.10): a fresh channel with the ISD (the read-back
  * selected other applications), the SET STATUS transitions in order, then the check. */
 static int
@@ -974,11 +1200,9 @@ end_personalization(struct run *rn, const struct encoder_job *job)
 						LC_MAX_TRANSITIONS)) < 0)
 			return fail(rn, ENCODER_BAD_SCRIPT, "life cycle step: %s", cp_errmsg());
 		t = def;
-		nt = (size_t)r;
+		nt = stock_transitions(rn->prof, def, (size_t)r);
 	}
-	scp03_host_free(rn->scp);
-	rn->scp = NULL;
-	if ((r = open_channel(rn, job->keys)) < 0)
+	if ((r = open_channel(rn)) < 0)
 		return r;
 	for (size_t i = 0; i < nt; i++) {
 		if (lc_transition_check(&t[i]) < 0)
@@ -1002,8 +1226,7 @@ end_personalization(struct run *rn, const struct encoder_job *job)
 static void
 finish(struct run *rn)
 {
-	scp03_host_free(rn->scp);
-	rn->scp = NULL;
+	channel_free(rn);
 	if (rn->connected)
 		SCardDisconnect(rn->card, SCARD_RESET_CARD);
 	rn->connected = 0;
@@ -1030,23 +1253,48 @@ run_end(struct run *rn)
 	return outcome_code(o);
 }
 
+/* The card's stock: the job's picker by the ATR, else the job's profile, else the
+ * default; and the KMC for it. */
+static int
+pick_stock(struct run *rn, const struct encoder_job *job)
+{
+	rn->keys = *job->keys;
+	if (job->pick_stock) {
+		const unsigned char *kmc = NULL;
+		size_t kmc_len = 0;
+		if (job->pick_stock(job->pick_ctx, rn->atr, rn->atr_len, &rn->prof, &kmc,
+				    &kmc_len) < 0 ||
+		    !rn->prof || !kmc)
+			return fail(rn, ENCODER_UNKNOWN_STOCK, "%s",
+				    cp_errmsg()[0] ? cp_errmsg() : "no chip profile for this card");
+		rn->keys.kmc = kmc;
+		rn->keys.kmc_len = kmc_len;
+	} else {
+		chip_profile_default(&rn->def);
+		rn->prof = job->profile ? job->profile : &rn->def;
+	}
+	snprintf(rn->res->stock, sizeof rn->res->stock, "%s", rn->prof->name);
+	return 0;
+}
+
 int
 encoder_personalize(struct encoder *e, const struct encoder_job *job, struct encoder_result *res)
 {
 	struct run *rn = run_new(e, res);
 	int r;
 
-	if (!job->keys || !job->keys->kmc || !job->script.next) {
+	if (!job->keys || (!job->keys->kmc && !job->pick_stock) || !job->script.next) {
 		fail(rn, ENCODER_READER, "encoder job without keys or script");
-	} else if ((r = connect_card(rn)) == 0 && (r = open_channel(rn, job->keys)) == 0 &&
-		   (r = run_script(rn, job)) == 0 &&
+	} else if ((r = connect_card(rn)) == 0 && (r = pick_stock(rn, job)) == 0 &&
+		   (r = open_channel(rn)) == 0 && (r = run_script(rn, job)) == 0 &&
 		   (r = read_back(rn, job->expect, job->n_expect)) == 0 &&
 		   (r = end_personalization(rn, job)) == 0) {
 		log_info("encoder",
-			 "card %s personalised and locked: chip %s, %u commands, %u read-back "
-			 "checks, %u life cycle transitions, card %s",
-			 job->card_no ? job->card_no : "?", res->card_id, res->n_apdus,
-			 res->n_checked, res->n_transitions,
+			 "card %s personalised and locked as stock %s (%s): chip %s, %u commands, "
+			 "%u read-back checks, %u life cycle transitions, card %s",
+			 job->card_no ? job->card_no : "?", res->stock,
+			 chip_scp_name(rn->prof->scp), res->card_id, res->n_apdus, res->n_checked,
+			 res->n_transitions,
 			 lc_card_state_name(res->card_state) ? lc_card_state_name(res->card_state)
 							     : "?");
 	}
@@ -1068,6 +1316,24 @@ encoder_read(struct encoder *e, const struct encoder_expect *expect, size_t n_ex
 
 	if ((r = connect_card(rn)) == 0)
 		r = read_back(rn, expect, n_expect);
+	r = run_end(rn);
+	if (r < 0)
+		cp_err(r, "%s: %s", encoder_outcome_name(res->outcome), res->reason);
+	return r;
+}
+
+int
+encoder_identify(struct encoder *e, unsigned char *atr, size_t atr_size, size_t *atr_len,
+		 struct encoder_result *res)
+{
+	struct run *rn = run_new(e, res);
+	int r;
+
+	*atr_len = 0;
+	if ((r = connect_card(rn)) == 0) {
+		*atr_len = rn->atr_len < atr_size ? rn->atr_len : atr_size;
+		memcpy(atr, rn->atr, *atr_len);
+	}
 	r = run_end(rn);
 	if (r < 0)
 		cp_err(r, "%s: %s", encoder_outcome_name(res->outcome), res->reason);

@@ -2,10 +2,11 @@
  * encoder.h - the chip encoder of a production line: a PC/SC reader (pcsc-lite) at the
  * printer's contact station.
  *
- * Per card the encoder waits for the card, connects, SELECTs the issuer security domain,
- * runs INITIALIZE UPDATE, derives the chip's own static keys from the KMC with the KDD the
- * chip reports (GP kdf3), checks the card cryptogram, opens SCP03 at C-MAC + C-DEC
- * (EXTERNAL AUTHENTICATE 84 82 03 00), runs the card's perso script with its expected
+ * Per card the encoder waits for the card, connects, knows the card's stock (chip profile)
+ * by its ATR, SELECTs the stock's issuer security domain, runs INITIALIZE UPDATE, derives
+ * the chip's own static keys from the KMC with the KDD the chip reports (as the stock
+ * says: none, emv, visa2 or kdf3), checks the card cryptogram, opens the stock's channel
+ * (SCP03 or SCP02) at its security level, runs the card's perso script with its expected
  * status words (sensitive values are re-encrypted in memory from the line transport key
  * to the chip's static DEK and wiped after), then reads back what was written (every
  * SSSE EF05/EF06 record the script updated, every plain record DGI of the PBOC and
@@ -27,6 +28,7 @@
 #ifndef CP_ENCODER_H
 #define CP_ENCODER_H
 
+#include "personalization/chip/chip_profile.h"
 #include "personalization/chip/lifecycle.h"
 
 #include <stddef.h>
@@ -36,22 +38,35 @@ struct config;
 
 enum encoder_outcome {
 	ENCODER_OK = 0,
-	ENCODER_NO_CARD,     /* no card arrived in the reader within the timeout */
-	ENCODER_CHIP_FAULT,  /* mute chip, no/invalid ATR, 6Fxx, an unexpected SW in the script */
-	ENCODER_PULLED,	     /* the card left the reader in the middle (PC/SC: card removed) */
-	ENCODER_MISMATCH,    /* the read-back differs from what was written / expected */
-	ENCODER_AUTH_FAILED, /* card cryptogram wrong or EXTERNAL AUTHENTICATE refused: wrong
+	ENCODER_NO_CARD,       /* no card arrived in the reader within the timeout */
+	ENCODER_CHIP_FAULT,    /* mute chip, no/invalid ATR, 6Fxx, an unexpected SW in the script */
+	ENCODER_PULLED,	       /* the card left the reader in the middle (PC/SC: card removed) */
+	ENCODER_MISMATCH,      /* the read-back differs from what was written / expected */
+	ENCODER_AUTH_FAILED,   /* card cryptogram wrong or EXTERNAL AUTHENTICATE refused: wrong
 			      * KMC, or not one of our chips */
-	ENCODER_LOCKED,	     /* the chip is already personalised and refuses it (6985) */
-	ENCODER_READER,	     /* the reader or pcscd failed: not the card's fault, stop the line */
-	ENCODER_BAD_SCRIPT,  /* the perso script itself is malformed (not the card's fault) */
-	ENCODER_LOCK_FAILED, /* SET STATUS refused, or GET STATUS afterwards does not show the
+	ENCODER_LOCKED,	       /* the chip is already personalised and refuses it (6985) */
+	ENCODER_READER,	       /* the reader or pcscd failed: not the card's fault, stop the line */
+	ENCODER_BAD_SCRIPT,    /* the perso script itself is malformed (not the card's fault) */
+	ENCODER_LOCK_FAILED,   /* SET STATUS refused, or GET STATUS afterwards does not show the
 			      * states set: the card is not issuable */
+	ENCODER_UNKNOWN_STOCK, /* the ATR matches no chip profile: not a stock this line knows;
+				* nothing was sent to the chip */
 };
 
 /* "ok", "no-card", "chip", "pulled", "mismatch", "auth", "locked", "reader",
- * "script", "lock-failed". */
+ * "script", "lock-failed", "stock". */
 const char *encoder_outcome_name(enum encoder_outcome o);
+
+/* Whose fault an outcome is. CARD: this physical card (its chip is defective, refuses a
+ * command or the keys, reads back wrong, left the reader, never showed up): spoil it and
+ * make the card again on a new blank. LINE: the reader, pcscd or the script the line was
+ * given, which the next blank would meet just the same: stop the line, spoil nothing. */
+enum encoder_fault {
+	ENCODER_FAULT_NONE = 0, /* ENCODER_OK */
+	ENCODER_FAULT_CARD,
+	ENCODER_FAULT_LINE,
+};
+enum encoder_fault encoder_outcome_fault(enum encoder_outcome o);
 
 /* One command of a card's perso script, as the encoder runs it. */
 struct encoder_cmd {
@@ -111,18 +126,30 @@ struct encoder_job {
 	 * INSTALL [for personalization], i.e. each to PERSONALIZED, then the card SECURED. */
 	const struct lc_transition *transitions;
 	size_t n_transitions;
+	/* The card stock (docs/chip-profiles.md): its ISD, secure channel, key diversification,
+	 * key version, STORE DATA conventions, applications and end states. pick_stock, when
+	 * set, is called with the ATR once the card is connected and gives the stock and its
+	 * KMC (instead of keys->kmc); a negative return rejects the card (ENCODER_UNKNOWN_STOCK,
+	 * with cp_errmsg() as the reason). Otherwise profile, or the default cpvc-s03 when
+	 * NULL. */
+	const struct chip_profile *profile;
+	int (*pick_stock)(void *ctx, const unsigned char *atr, size_t atr_len,
+			  const struct chip_profile **profile, const unsigned char **kmc,
+			  size_t *kmc_len);
+	void *pick_ctx;
 };
 
 struct encoder_result {
 	enum encoder_outcome outcome;
-	char card_id[33];	  /* 卡识别码, 32 upper-case hex, "" when not read */
-	char atr[67];		  /* ATR in hex */
-	unsigned n_apdus;	  /* script commands sent */
-	unsigned n_checked;	  /* records / DGIs compared in the read-back */
-	char reason[256];	  /* one line: what failed, for the spoil record */
-	char locked_at[21];	  /* ISO 8601 UTC when the lock was verified, "" when not locked */
-	unsigned char card_state; /* the card life cycle GET STATUS showed (0: not read) */
-	unsigned n_transitions;	  /* SET STATUS commands that succeeded */
+	char card_id[33];	   /* 卡识别码, 32 upper-case hex, "" when not read */
+	char atr[67];		   /* ATR in hex */
+	unsigned n_apdus;	   /* script commands sent */
+	unsigned n_checked;	   /* records / DGIs compared in the read-back */
+	char reason[256];	   /* one line: what failed, for the spoil record */
+	char locked_at[21];	   /* ISO 8601 UTC when the lock was verified, "" when not locked */
+	unsigned char card_state;  /* the card life cycle GET STATUS showed (0: not read) */
+	unsigned n_transitions;	   /* SET STATUS commands that succeeded */
+	char stock[CHIP_NAME_MAX]; /* the chip profile the card was driven with, "" none */
 };
 
 struct encoder;
@@ -136,6 +163,12 @@ int encoder_open_config(const struct config *cfg, struct encoder **out);
 void encoder_close(struct encoder *e);
 /* The reader's full name. */
 const char *encoder_reader_name(const struct encoder *e);
+/* Is a card in the reader? 1: a card (answering or mute) is still there after waiting up
+ * to settle_ms for the reader to be empty (a card that just left may take pcscd a moment
+ * to notice), 0: empty, negative: the reader or pcscd failed (CP_ERR_DEVICE, cp_errmsg()
+ * says how). Before a blank is fed the reader must be empty: a card there is someone
+ * else's. */
+int encoder_card_present(struct encoder *e, int settle_ms);
 
 /* Personalise the card in the reader: everything described at the top. res is always
  * filled (outcome, reason); returns 0 for ENCODER_OK, else a negative CP_ERR_*:
@@ -149,5 +182,10 @@ int encoder_personalize(struct encoder *e, const struct encoder_job *job,
  * EF05 record 1); expectations, if any, are compared as in encoder_personalize(). */
 int encoder_read(struct encoder *e, const struct encoder_expect *expect, size_t n_expect,
 		 struct encoder_result *res);
+
+/* Only wait for the card and read its ATR (atr_size at least CHIP_ATR_MAX): to know its
+ * stock (cardpipe chip identify). Nothing is sent to the chip. */
+int encoder_identify(struct encoder *e, unsigned char *atr, size_t atr_size, size_t *atr_len,
+		     struct encoder_result *res);
 
 #endif

@@ -27,19 +27,24 @@
 
 static const char usage_text[] =
 	"usage: pcsc-encode [--pcscd-dir DIR] [--reader PREFIX] [--timeout MS]\n"
+	"                   [--profiles DIR] [--stock NAME]\n"
 	"                   --kmc-file FILE [--kvn N] [--transport-file FILE] --script FILE\n"
 	"       pcsc-encode [--pcscd-dir DIR] [--reader PREFIX] [--timeout MS] --read\n"
 	"\n"
-	"Personalise the card in a PC/SC reader with a plain APDU script: SCP03 (C-MAC + C-DEC)\n"
-	"opened with the chip's static keys (kdf3 from the KMC and the chip's KDD), the script "
-	"run\n"
-	"with its expected status words, then everything written read back and compared.\n"
+	"Personalise the card in a PC/SC reader with a plain APDU script: the secure channel of\n"
+	"the card's stock (chip profile: SCP03 or SCP02) opened with the chip's static keys (as\n"
+	"the stock diversifies them from the KMC and the chip's KDD), the script run with its\n"
+	"expected status words, then everything written read back and compared. Without\n"
+	"--profiles or --stock the card is taken to be the default stock cpvc-s03 (SCP03, kdf3).\n"
 	"\n"
 	"Options:\n"
 	"  --pcscd-dir DIR       talk to the line pcscd under DIR (sets PCSCLITE_CSOCK_NAME)\n"
 	"  --reader PREFIX       reader name prefix (default 'Virtual PCD')\n"
 	"  --timeout MS          how long to wait for a card (default 10000)\n"
-	"  --kmc-file FILE       the KMC as hex (AES, 32/48/64 digits; mode 0600 or stricter)\n"
+	"  --profiles DIR        the chip profiles (*.ini); the card's stock is the one whose\n"
+	"                        ATR it presents (default DIR with --stock: the shipped ones)\n"
+	"  --stock NAME          drive the card as this stock, whatever its ATR\n"
+	"  --kmc-file FILE       the KMC as hex (32/48/64 digits; mode 0600 or stricter)\n"
 	"  --kvn N               key version to ask for in INITIALIZE UPDATE (hex; default 0: "
 	"any)\n"
 	"  --transport-file FILE the line transport key as hex (AES), for sens= ranges\n"
@@ -57,7 +62,8 @@ static const char usage_text[] =
 	"\n"
 	"Output: 'OK <card identifier> apdus=N checked=N atr=HEX locked=TIME card=STATE\n"
 	"transitions=N' (--read: up to atr=) or 'FAIL <outcome> <reason>' (outcome: no-card,\n"
-	"chip, pulled, mismatch, auth, locked, reader, script, lock-failed).\n"
+	"chip, pulled, mismatch, auth, locked, reader, script, lock-failed, stock); with\n"
+	"--profiles or --stock the OK line ends with ' stock=NAME'.\n"
 	"Exit: 0 ok; 1 the card failed; 2 usage or a bad script; 3 reader or set-up failure.\n";
 
 static int
@@ -118,6 +124,43 @@ parse_expect(char *arg, struct encoder_expect *ex, unsigned char *buf)
 	return 0;
 }
 
+/* The stocks --profiles names, one KMC for all. */
+struct picker {
+	const struct chip_profiles *set;
+	const unsigned char *kmc;
+	size_t kmc_len;
+};
+
+static int
+pick(void *ctx, const unsigned char *atr, size_t atr_len, const struct chip_profile **profile,
+     const unsigned char **kmc, size_t *kmc_len)
+{
+	const struct picker *pk = ctx;
+	char hex[2 * CHIP_ATR_MAX + 1];
+
+	if (!(*profile = chip_profiles_match(pk->set, atr, atr_len))) {
+		hex_encode(atr, atr_len < CHIP_ATR_MAX ? atr_len : CHIP_ATR_MAX, hex);
+		return cp_err(CP_ERR_UNSUPPORTED, "ATR %s matches no chip profile", hex);
+	}
+	*kmc = pk->kmc;
+	*kmc_len = pk->kmc_len;
+	return 0;
+}
+
+static int
+load_profiles(const char *dir, struct chip_profiles *set)
+{
+	char tried[512], *found = NULL;
+	int r;
+
+	if (!dir && !(found = fs_find_data("chip-profiles", tried, sizeof tried)))
+		return cp_err(CP_ERR_NOTFOUND, "the shipped chip profiles are not found (tried %s)",
+			      tried);
+	r = chip_profiles_load_dir(dir ? dir : found, set);
+	free(found);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,11 +176,15 @@ main(int argc, char **argv)
 		{"read", no_argument, NULL, 'R'},
 		{"expect", required_argument, NULL, 'e'},
 		{"lock", required_argument, NULL, 'L'},
+		{"profiles", required_argument, NULL, 'P'},
+		{"stock", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *reader = "Virtual PCD", *kmc_file = NULL, *tk_file = NULL;
-	const char *script_file = NULL, *card_no = NULL;
+	const char *script_file = NULL, *card_no = NULL, *profiles = NULL, *stock = NULL;
+	struct chip_profiles set = {0};
+	struct picker pk = {&set, NULL, 0};
 	unsigned char kmc[32], tk[32];
 	size_t kmc_len = 0, tk_len = 0;
 	struct apdu_script *script = NULL;
@@ -194,6 +241,8 @@ main(int argc, char **argv)
 			}
 			nlock++;
 			break;
+		case 'P': profiles = optarg; break;
+		case 'S': stock = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -207,6 +256,7 @@ main(int argc, char **argv)
 	    (!read_only && (r = load_key(kmc_file, kmc, &kmc_len, "KMC")) < 0) ||
 	    (tk_file && (r = load_key(tk_file, tk, &tk_len, "transport key")) < 0) ||
 	    (script_file && (r = apdu_script_load(script_file, &script)) < 0) ||
+	    ((profiles || stock) && (r = load_profiles(profiles, &set)) < 0) ||
 	    (r = encoder_open(reader, timeout, &e)) < 0) {
 		fprintf(stderr, "pcsc-encode: %s\n", cp_errmsg());
 		rc = r == CP_ERR_FORMAT || r == CP_ERR_PERM || r == CP_ERR_NOTFOUND ? 2 : 3;
@@ -228,6 +278,17 @@ main(int argc, char **argv)
 					     .transport_len = tk_len,
 					     .transport_alg = CP_ALG_AES};
 		job.script = apdu_script_iter(script);
+		pk.kmc = kmc;
+		pk.kmc_len = kmc_len;
+		if (stock && !(job.profile = chip_profiles_find(&set, stock))) {
+			fprintf(stderr, "pcsc-encode: --stock '%s': no such chip profile\n", stock);
+			rc = 2;
+			goto out;
+		}
+		if (profiles && !stock) {
+			job.pick_stock = pick;
+			job.pick_ctx = &pk;
+		}
 		r = encoder_personalize(e, &job, &res);
 	}
 	if (r == 0) {
@@ -239,6 +300,8 @@ main(int argc, char **argv)
 				       ? lc_card_state_name(res.card_state)
 				       : "?",
 			       res.n_transitions);
+		if (profiles || stock)
+			printf(" stock=%s", res.stock);
 		putchar('\n');
 		rc = 0;
 	} else {
@@ -250,5 +313,6 @@ out:
 	cp_memzero(tk, sizeof tk);
 	apdu_script_free(script);
 	encoder_close(e);
+	chip_profiles_release(&set);
 	return rc;
 }

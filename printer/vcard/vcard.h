@@ -15,6 +15,11 @@
  * written at chip initialisation and read-only after) and the key diversification data
  * KDD = the identifier's last 10 bytes (00 05 serial), reported in INITIALIZE UPDATE.
  * The ISD's static keys are kdf3(KMC, KDD) with a TEST KMC (docs/virtual-card.md).
+ *
+ * A chip is of one card stock (a chip profile, personalization/chip/chip_profile.h): the
+ * stock gives its ATR, its ISD's AID, its secure channel (SCP03, or SCP02 through the card
+ * side of personalization/crypto/scp02.h), how its static keys come from the KMC, its key
+ * version and its STORE DATA conventions. The default stock is cpvc-s03 (SCP03, kdf3).
  */
 #ifndef CP_VCARD_H
 #define CP_VCARD_H
@@ -22,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "personalization/chip/chip_profile.h"
+#include "personalization/crypto/scp02.h"
 #include "personalization/crypto/scp03.h"
 
 #define VCARD_SERIAL_LEN 8
@@ -99,11 +106,12 @@ struct vcard_chip {
 
 /* Per-session (volatile) state: selection, secure channel, STORE DATA sequence. */
 struct vcard_session {
-	int app;	 /* selected application (enum vcard_app_id), -1 none */
-	uint16_t cur_ef; /* current EF under SSSE (0xEF05/0xEF06), 0 none */
-	struct scp03_card *scp;
-	int perso_app;	/* target of INSTALL [for personalization], -1 none */
-	int store_next; /* next STORE DATA block number expected */
+	int app;		  /* selected application (enum vcard_app_id), -1 none */
+	uint16_t cur_ef;	  /* current EF under SSSE (0xEF05/0xEF06), 0 none */
+	struct scp03_card *scp;	  /* the SCP03 channel (SCP03 stocks) */
+	struct scp02_card *scp02; /* the SCP02 channel (SCP02 stocks) */
+	int perso_app;		  /* target of INSTALL [for personalization], -1 none */
+	int store_next;		  /* next STORE DATA block number expected */
 	unsigned char pending[2 * VCARD_MAX_RECORD + 8]; /* a DGI split over blocks */
 	size_t npending;
 	unsigned char pending_p1;
@@ -114,6 +122,7 @@ struct vcard_session {
 };
 
 struct vcard {
+	struct chip_profile stock; /* the card stock (path NULL: a copy) */
 	struct vcard_chip chip;
 	struct vcard_session s;
 	int dirty;	   /* chip state changed since the last save */
@@ -123,9 +132,22 @@ struct vcard {
 };
 
 /* A fresh blank chip with this serial: static keys kdf3(kmc, KDD), life cycle
- * OP_READY, EF05 record 1 holding the card identifier, applications selectable. */
+ * OP_READY, EF05 record 1 holding the card identifier, applications selectable. The default
+ * stock (cpvc-s03). */
 int vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
 		     const unsigned char *kmc, size_t kmc_len);
+/* The same as a chip of stock (copied): its keys diversified from kmc as the stock says
+ * (none, emv, visa2, kdf3) with its key version. */
+int vcard_init_blank_stock(struct vcard *vc, const struct chip_profile *stock,
+			   const unsigned char serial[VCARD_SERIAL_LEN], const unsigned char *kmc,
+			   size_t kmc_len);
+/* The built-in default stock, the same as the shipped data/chip-profiles/cpvc-s03.ini. */
+void vcard_default_stock(struct chip_profile *out);
+/* The static keys of a stock from the KMC and the KDD; CP_ERR_INVALID when the KMC does not
+ * suit the stock's diversification (e.g. a 32-byte AES KMC for emv). */
+int vcard_derive_stock_keys(const struct chip_profile *stock, const unsigned char *kmc,
+			    size_t kmc_len, const unsigned char kdd[VCARD_KDD_LEN],
+			    struct scp03_keys *out);
 /* Derive the ISD's static keys from the KMC and the KDD (GP kdf3, AES, key length of the
  * KMC), key version 0x30. */
 int vcard_derive_keys(const unsigned char *kmc, size_t kmc_len,
@@ -135,7 +157,7 @@ void vcard_reset(struct vcard *vc);
 /* Release the session and wipe the keys. */
 void vcard_release(struct vcard *vc);
 
-/* The ATR of a chip (T=1, historical bytes carry the serial), into atr (33 bytes max). */
+/* The ATR of the chip's stock, into atr (33 bytes max). */
 size_t vcard_atr(const struct vcard *vc, unsigned char *atr, size_t size);
 
 /* Process one command APDU: resp gets data || SW1 SW2 (resp_size >= 258). Never fails. */
@@ -168,8 +190,23 @@ uint16_t vcard_fs_store_dgi(struct vcard *vc, int app, uint16_t tag, const unsig
 			    size_t len, int secret);
 /* Check one EF05/EF06 record's content against the SSSE layout (tag and length). */
 uint16_t vcard_fs_check_record(uint16_t ef, unsigned rec, const unsigned char *v, size_t len);
-/* The application of an AID, or -1. */
+/* The application of an AID, or -1 (the ISD: the default stock's AID). */
 int vcard_app_by_aid(const unsigned char *aid, size_t len);
+/* The same on this chip, whose ISD has its stock's AID. */
+int vcard_app_of(const struct vcard *vc, const unsigned char *aid, size_t len);
+/* 1 when the chip's stock carries the application (enum vcard_app_id; the ISD always). */
+int vcard_app_present(const struct vcard *vc, int app);
+/* The ISD's AID on this chip. */
+const unsigned char *vcard_isd_aid(const struct vcard *vc, size_t *len);
+
+/* The secure channel of the session, whichever SCP the stock has (vcard_dispatch.c). */
+int vcard_channel_open(const struct vcard *vc);
+unsigned char vcard_channel_level(const struct vcard *vc);
+void vcard_channel_close(struct vcard *vc);
+/* Key-sensitive data received in a command: SCP03 static DEK (AES-CBC), SCP02 session DEK
+ * (3DES-ECB). */
+int vcard_channel_dek_decrypt(struct vcard *vc, const unsigned char *in, size_t len,
+			      unsigned char *out);
 const char *vcard_app_name(int app);
 /* The AID of an application (enum vcard_app_id) and its length. */
 const unsigned char *vcard_app_aid(int app, size_t *len);

@@ -1,7 +1,8 @@
 /*
  * vcard_dispatch.c - the virtual card's operating system: a blank chip's identity and
- * keys, the ATR, and the dispatch of one command APDU (class checks, SCP03 secure
- * messaging unwrap and response wrap, routing to the ISD or the applications).
+ * keys as its stock says, the ATR, the secure channel of the stock (SCP03 or SCP02), and
+ * the dispatch of one command APDU (class checks, secure messaging unwrap and response
+ * wrap, routing to the ISD or the applications).
  *
  * The secure channel belongs to the card session (basic logical channel): it survives
  * SELECTs of the applications, so that a perso script can SELECT SSSE and UPDATE RECORD
@@ -17,30 +18,64 @@
 #include "personalization/crypto/derive.h"
 #include "printer/vcard/apdu.h"
 
+#include <stdio.h>
 #include <string.h>
 
-/* Key version of the derived key set. */
-#define VCARD_KVN 0x30
+void
+vcard_default_stock(struct chip_profile *out)
+{
+	chip_profile_default(out);
+}
+
+int
+vcard_derive_stock_keys(const struct chip_profile *stock, const unsigned char *kmc, size_t kmc_len,
+			const unsigned char kdd[VCARD_KDD_LEN], struct scp03_keys *out)
+{
+	size_t key_len = 0;
+	int r = 0;
+
+	memset(out, 0, sizeof *out);
+	out->kvn = stock->kvn;
+	if (stock->div == CHIP_DIV_NONE) {
+		/* the card's keys are the KMC itself */
+		if (stock->scp == CHIP_SCP02 ? kmc_len != 16
+					     : kmc_len != 16 && kmc_len != 24 && kmc_len != 32)
+			return cp_err(CP_ERR_INVALID,
+				      "stock %s: a KMC of %zu bytes cannot be its "
+				      "%s keys",
+				      stock->name, kmc_len, chip_scp_name(stock->scp));
+		memcpy(out->enc, kmc, kmc_len);
+		memcpy(out->mac, kmc, kmc_len);
+		memcpy(out->dek, kmc, kmc_len);
+		out->key_len = kmc_len;
+		return 0;
+	}
+	if ((stock->div == CHIP_DIV_EMV || stock->div == CHIP_DIV_VISA2) && kmc_len != 16)
+		return cp_err(CP_ERR_INVALID,
+			      "stock %s: %s needs a 2-key 3DES KMC (16 bytes), "
+			      "not %zu bytes",
+			      stock->name, chip_div_name(stock->div), kmc_len);
+	if ((r = cp_gp_diversify((enum cp_gp_scheme)stock->div, kmc, kmc_len, kdd, out->enc,
+				 out->mac, out->dek, &key_len)) < 0)
+		return cp_err_wrap(r, "virtual card keys (%s): ", chip_div_name(stock->div));
+	out->key_len = key_len;
+	return 0;
+}
 
 int
 vcard_derive_keys(const unsigned char *kmc, size_t kmc_len, const unsigned char kdd[VCARD_KDD_LEN],
 		  struct scp03_keys *out)
 {
-	size_t key_len = 0;
-	int r;
+	struct chip_profile def;
 
-	memset(out, 0, sizeof *out);
-	if ((r = cp_gp_diversify(CP_GP_KDF3, kmc, kmc_len, kdd, out->enc, out->mac, out->dek,
-				 &key_len)) < 0)
-		return cp_err_wrap(r, "virtual card keys (kdf3): ");
-	out->key_len = key_len;
-	out->kvn = VCARD_KVN;
-	return 0;
+	vcard_default_stock(&def);
+	return vcard_derive_stock_keys(&def, kmc, kmc_len, kdd, out);
 }
 
 int
-vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
-		 const unsigned char *kmc, size_t kmc_len)
+vcard_init_blank_stock(struct vcard *vc, const struct chip_profile *stock,
+		       const unsigned char serial[VCARD_SERIAL_LEN], const unsigned char *kmc,
+		       size_t kmc_len)
 {
 	/* 110000 = Beijing, D156000005 = the MOHRSS RID (docs/domain-facts.md §1.3). */
 	static const unsigned char prefix[8] = {0x11, 0x00, 0x00, 0xD1, 0x56, 0x00, 0x00, 0x05};
@@ -48,13 +83,23 @@ vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
 	int r;
 
 	memset(vc, 0, sizeof *vc);
+	/* the chip emulates the SSSE, PBOC and transport applications: a stock may carry
+	 * some of them, nothing else */
+	for (size_t i = 0; i < stock->napps; i++)
+		if (vcard_app_by_aid(stock->apps[i].aid, stock->apps[i].aid_len) <= VCARD_APP_ISD)
+			return cp_err(CP_ERR_UNSUPPORTED,
+				      "stock %s: application '%s' is not one the virtual card "
+				      "emulates (SSSE, PBOC, transport)",
+				      stock->name, stock->apps[i].name);
+	vc->stock = *stock;
+	vc->stock.path = NULL;
 	vc->s.app = -1;
 	vc->s.perso_app = -1;
 	memcpy(c->serial, serial, VCARD_SERIAL_LEN);
 	memcpy(c->card_id, prefix, sizeof prefix);
 	memcpy(c->card_id + 8, serial, VCARD_SERIAL_LEN);
 	memcpy(c->kdd, c->card_id + VCARD_ID_LEN - VCARD_KDD_LEN, VCARD_KDD_LEN);
-	if ((r = vcard_derive_keys(kmc, kmc_len, c->kdd, &c->keys)) < 0)
+	if ((r = vcard_derive_stock_keys(stock, kmc, kmc_len, c->kdd, &c->keys)) < 0)
 		return r;
 	c->card_lc = VCARD_LC_OP_READY;
 	for (int i = 0; i < VCARD_NAPPS; i++)
@@ -68,10 +113,56 @@ vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
 	return 0;
 }
 
+int
+vcard_init_blank(struct vcard *vc, const unsigned char serial[VCARD_SERIAL_LEN],
+		 const unsigned char *kmc, size_t kmc_len)
+{
+	struct chip_profile def;
+
+	vcard_default_stock(&def);
+	return vcard_init_blank_stock(vc, &def, serial, kmc, kmc_len);
+}
+
+int
+vcard_channel_open(const struct vcard *vc)
+{
+	if (vc->stock.scp == CHIP_SCP02)
+		return scp02_card_is_open(vc->s.scp02);
+	return vc->s.scp && scp03_card_is_open(vc->s.scp);
+}
+
+unsigned char
+vcard_channel_level(const struct vcard *vc)
+{
+	if (!vcard_channel_open(vc))
+		return 0;
+	return vc->stock.scp == CHIP_SCP02 ? scp02_card_security_level(vc->s.scp02)
+					   : scp03_card_security_level(vc->s.scp);
+}
+
+void
+vcard_channel_close(struct vcard *vc)
+{
+	scp03_card_free(vc->s.scp);
+	vc->s.scp = NULL;
+	scp02_card_free(vc->s.scp02);
+	vc->s.scp02 = NULL;
+}
+
+int
+vcard_channel_dek_decrypt(struct vcard *vc, const unsigned char *in, size_t len, unsigned char *out)
+{
+	if (vc->s.scp02)
+		return scp02_card_dek_decrypt(vc->s.scp02, in, len, out);
+	if (vc->s.scp)
+		return scp03_card_dek_decrypt(vc->s.scp, in, len, out);
+	return cp_err(CP_ERR_PROTOCOL, "no secure channel session");
+}
+
 void
 vcard_reset(struct vcard *vc)
 {
-	scp03_card_free(vc->s.scp);
+	vcard_channel_close(vc);
 	memset(&vc->s, 0, sizeof vc->s);
 	vc->s.app = -1;
 	vc->s.perso_app = -1;
@@ -89,19 +180,10 @@ vcard_release(struct vcard *vc)
 size_t
 vcard_atr(const struct vcard *vc, unsigned char *atr, size_t size)
 {
-	/* TS 3B (direct); T0 8C: TD1 follows, 12 historical bytes; TD1 80: TD2 follows, T=0;
-	 * TD2 01: T=1. Historical bytes "CPVC" and the chip serial; TCK since T=1 is offered. */
-	unsigned char a[4 + 12 + 1] = {0x3B, 0x8C, 0x80, 0x01, 'C', 'P', 'V', 'C'};
-	unsigned char tck = 0;
-
-	memcpy(a + 8, vc->chip.serial, VCARD_SERIAL_LEN);
-	for (size_t i = 1; i < sizeof a - 1; i++)
-		tck ^= a[i];
-	a[sizeof a - 1] = tck;
-	if (size < sizeof a)
+	if (size < vc->stock.atr_len)
 		return 0;
-	memcpy(atr, a, sizeof a);
-	return sizeof a;
+	memcpy(atr, vc->stock.atr, vc->stock.atr_len);
+	return vc->stock.atr_len;
 }
 
 static size_t
@@ -150,12 +232,19 @@ vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char
 	if (a.cla & 0x03)
 		return put_sw(resp, 0, SW_LOGICAL_CHANNEL);
 	if ((a.cla & 0x04) && !(a.ins == 0x82 && (a.cla & 0x80))) {
-		/* Secure messaging: only through the open SCP03 channel. */
-		if (!vc->s.scp || !scp03_card_is_open(vc->s.scp))
+		/* Secure messaging: only through the open channel. */
+		int r;
+		if (!vcard_channel_open(vc))
 			return put_sw(resp, 0, SW_SECURITY_STATUS);
-		if (scp03_card_unwrap(vc->s.scp, cmd, len, plain, sizeof plain, &n) < 0) {
+		r = vc->stock.scp == CHIP_SCP02
+			    ? scp02_card_unwrap(vc->s.scp02, cmd, len, plain, sizeof plain, &n)
+			    : scp03_card_unwrap(vc->s.scp, cmd, len, plain, sizeof plain, &n);
+		if (r < 0) {
 			log_warn("vcard", "secure messaging refused: %s", cp_errmsg());
-			scp03_card_close(vc->s.scp);
+			if (vc->s.scp02)
+				scp02_card_close(vc->s.scp02);
+			if (vc->s.scp)
+				scp03_card_close(vc->s.scp);
 			return put_sw(resp, 0, SW_SECURITY_STATUS);
 		}
 		if (apdu_parse(plain, n, &a, &sw) < 0)
@@ -163,7 +252,8 @@ vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char
 		wrapped = 1;
 	}
 	sw = route(vc, &a, wrapped, &out);
-	if (wrapped && vc->s.scp && scp03_card_is_open(vc->s.scp)) {
+	/* SCP03 wraps the response (R-MAC, R-ENC as the level says); SCP02 answers plain. */
+	if (wrapped && vc->stock.scp == CHIP_SCP03 && vc->s.scp && scp03_card_is_open(vc->s.scp)) {
 		if (scp03_card_wrap_response(vc->s.scp, out.data,
 					     sw == SW_OK || sw == SW_MORE_DATA ? out.len : 0, sw,
 					     resp, resp_size, &n) == 0) {

@@ -76,17 +76,57 @@ vcard_app_aid(int app, size_t *len)
 	return apps[app].aid;
 }
 
+const unsigned char *
+vcard_isd_aid(const struct vcard *vc, size_t *len)
+{
+	*len = vc->stock.isd_aid_len;
+	return vc->stock.isd_aid;
+}
+
+int
+vcard_app_present(const struct vcard *vc, int app)
+{
+	size_t len;
+	const unsigned char *aid;
+
+	if (app == VCARD_APP_ISD)
+		return 1;
+	if (app < 0 || app >= VCARD_NAPPS)
+		return 0;
+	aid = vcard_app_aid(app, &len);
+	for (size_t i = 0; i < vc->stock.napps; i++)
+		if (vc->stock.apps[i].aid_len == len && !memcmp(vc->stock.apps[i].aid, aid, len))
+			return 1;
+	return 0;
+}
+
+int
+vcard_app_of(const struct vcard *vc, const unsigned char *aid, size_t len)
+{
+	int app;
+
+	if (len == vc->stock.isd_aid_len && memcmp(aid, vc->stock.isd_aid, len) == 0)
+		return VCARD_APP_ISD;
+	app = vcard_app_by_aid(aid, len);
+	/* another stock's ISD AID, or an application this stock does not carry */
+	return app == VCARD_APP_ISD || !vcard_app_present(vc, app) ? -1 : app;
+}
+
 /* Selection by DF name: exact, or a partial name of at least 5 bytes (7816-4 5.3.1). */
 static int
-app_by_name(const unsigned char *name, size_t len)
+app_by_name(const struct vcard *vc, const unsigned char *name, size_t len)
 {
-	int app = vcard_app_by_aid(name, len);
+	int app = vcard_app_of(vc, name, len);
 
 	if (app >= 0 || len < 5)
 		return app;
-	for (int i = 0; i < VCARD_NAPPS; i++)
-		if (len < apps[i].len && memcmp(name, apps[i].aid, len) == 0)
+	for (int i = 0; i < VCARD_NAPPS; i++) {
+		size_t al;
+		const unsigned char *aid =
+			i == VCARD_APP_ISD ? vcard_isd_aid(vc, &al) : vcard_app_aid(i, &al);
+		if (len < al && memcmp(name, aid, len) == 0 && vcard_app_present(vc, i))
 			return i;
+	}
 	return -1;
 }
 
@@ -156,7 +196,7 @@ cmd_select(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	if (a->p2 != 0x00 && a->p2 != 0x0C && a->p2 != 0x04)
 		return SW_WRONG_P1P2;
 	if (a->p1 == 0x04) {
-		int app = a->lc == 0 ? VCARD_APP_ISD : app_by_name(a->data, a->lc);
+		int app = a->lc == 0 ? VCARD_APP_ISD : app_by_name(vc, a->data, a->lc);
 		if (app < 0)
 			return SW_FILE_NOT_FOUND;
 		if (app != vc->s.app)
@@ -293,7 +333,7 @@ write_allowed(struct vcard *vc, int wrapped)
 	if (vc->chip.card_lc >= VCARD_LC_SECURED ||
 	    vc->chip.apps[VCARD_APP_SSSE].lc != VCARD_APP_SELECTABLE)
 		return SW_SECURITY_STATUS;
-	if (!wrapped || !vc->s.scp || !scp03_card_is_open(vc->s.scp))
+	if (!wrapped || !vcard_channel_open(vc))
 		return SW_SECURITY_STATUS;
 	return SW_OK;
 }

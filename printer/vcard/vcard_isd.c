@@ -1,8 +1,9 @@
 /*
  * vcard_isd.c - the virtual card's issuer security domain (GlobalPlatform Card Spec 2.3,
- * Amendment D): INITIALIZE UPDATE / EXTERNAL AUTHENTICATE opening an SCP03 channel with the
- * chip's static keys, INSTALL [for personalization], STORE DATA with DGIs (key DGIs
- * decrypted with the static DEK), PUT KEY and GET DATA; the failed-authentication counter.
+ * Amendment D): INITIALIZE UPDATE / EXTERNAL AUTHENTICATE opening the stock's secure channel
+ * (SCP03, or SCP02) with the chip's static keys, INSTALL [for personalization], STORE DATA with DGIs (key DGIs
+ * decrypted with the DEK, following the stock's STORE DATA conventions), PUT KEY and GET
+ * DATA; the failed-authentication counter.
  * SET STATUS and GET STATUS, the life cycles, are vcard_status.c.
  *
  * The SCP03 arithmetic itself is personalization/crypto/scp03.h (the card side shared
@@ -19,12 +20,10 @@
 
 #include <string.h>
 
-#define I_PARAM (SCP03_I_PSEUDO_RANDOM | SCP03_I_RMAC | SCP03_I_RENC)
-
 static int
 channel_open(const struct vcard *vc)
 {
-	return vc->s.scp && scp03_card_is_open(vc->s.scp);
+	return vcard_channel_open(vc);
 }
 
 /* Re-assemble the raw command for the SCP03 module, which checks header bytes too. */
@@ -50,8 +49,39 @@ raw_apdu(const struct apdu *a, unsigned char *buf)
 static void
 close_channel(struct vcard *vc)
 {
-	scp03_card_free(vc->s.scp);
-	vc->s.scp = NULL;
+	vcard_channel_close(vc);
+}
+
+/* SCP02: the 28-byte answer of the stock's key set, 16-bit sequence counter. */
+static uint16_t
+initialize_update_02(struct vcard *vc, const unsigned char *raw, size_t n, struct vcard_resp *out)
+{
+	struct scp02_keys k;
+	int r;
+
+	if (vc->chip.keys.key_len != 16)
+		return SW_CONDITIONS; /* no 3DES key set */
+	memcpy(k.enc, vc->chip.keys.enc, 16);
+	memcpy(k.mac, vc->chip.keys.mac, 16);
+	memcpy(k.dek, vc->chip.keys.dek, 16);
+	k.kvn = vc->chip.keys.kvn;
+	r = scp02_card_new(&k, vc->chip.kdd, vc->stock.i_param, &vc->s.scp02);
+	cp_memzero(&k, sizeof k);
+	if (r < 0)
+		return SW_NO_DIAGNOSIS;
+	if ((r = scp02_card_init_update(vc->s.scp02, raw, n, vc->s.fixed_challenge,
+					vc->chip.seq & 0xFFFF, out->data, sizeof out->data,
+					&out->len)) < 0) {
+		close_channel(vc);
+		if (r == CP_ERR_NOTFOUND)
+			return SW_DATA_NOT_FOUND;
+		if (r == CP_ERR_FORMAT)
+			return SW_WRONG_DATA;
+		log_error("vcard", "INITIALIZE UPDATE: %s", cp_errmsg());
+		return SW_NO_DIAGNOSIS;
+	}
+	vc->s.fixed_challenge = NULL;
+	return SW_OK;
 }
 
 static uint16_t
@@ -74,17 +104,21 @@ initialize_update(struct vcard *vc, const struct apdu *a, struct vcard_resp *out
 	if (a->p1 != 0 && a->p1 != vc->chip.keys.kvn)
 		return SW_DATA_NOT_FOUND;
 	close_channel(vc);
-	if (vc->chip.seq >= 0xFFFFFF)
+	vc->s.store_next = 0; /* a new session */
+	vc->s.perso_app = -1;
+	if (vc->chip.seq >= (vc->stock.scp == CHIP_SCP02 ? 0xFFFFu : 0xFFFFFFu))
 		return SW_CONDITIONS; /* the sequence counter is exhausted */
 	if (!vc->s.fixed_challenge)
 		vc->chip.seq++;
 	vc->dirty = 1;
-	if ((r = scp03_card_new(&vc->chip.keys, vc->chip.kdd, I_PARAM, vcard_aid_isd,
-				sizeof vcard_aid_isd, &vc->s.scp)) < 0) {
+	n = raw_apdu(a, raw);
+	if (vc->stock.scp == CHIP_SCP02)
+		return initialize_update_02(vc, raw, n, out);
+	if ((r = scp03_card_new(&vc->chip.keys, vc->chip.kdd, vc->stock.i_param, vc->stock.isd_aid,
+				vc->stock.isd_aid_len, &vc->s.scp)) < 0) {
 		log_error("vcard", "SCP03 session: %s", cp_errmsg());
 		return SW_NO_DIAGNOSIS;
 	}
-	n = raw_apdu(a, raw);
 	if ((r = scp03_card_init_update(vc->s.scp, raw, n, vc->s.fixed_challenge, vc->chip.seq,
 					out->data, sizeof out->data, &out->len)) < 0) {
 		close_channel(vc);
@@ -109,7 +143,7 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 		return SW_SECURITY_STATUS; /* it must carry its C-MAC */
 	if (a->lc != 16)
 		return SW_WRONG_LENGTH;
-	if (!vc->s.scp || scp03_card_is_open(vc->s.scp))
+	if ((!vc->s.scp && !vc->s.scp02) || channel_open(vc))
 		return SW_CONDITIONS; /* not right after INITIALIZE UPDATE */
 	if (a->p2 != 0x00)
 		return SW_WRONG_P1P2;
@@ -123,7 +157,12 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 	case 0x33: break;
 	default: close_channel(vc); return SW_WRONG_P1P2;
 	}
-	r = scp03_card_external_auth(vc->s.scp, raw, raw_apdu(a, raw));
+	if (vc->s.scp02 && a->p1 != 0x00 && a->p1 != 0x01 && a->p1 != 0x03) {
+		close_channel(vc); /* SCP02 without R-MAC: 00, 01, 03 */
+		return SW_WRONG_P1P2;
+	}
+	r = vc->s.scp02 ? scp02_card_external_auth(vc->s.scp02, raw, raw_apdu(a, raw))
+			: scp03_card_external_auth(vc->s.scp, raw, raw_apdu(a, raw));
 	if (r == 0) {
 		if (vc->chip.auth_failures) {
 			vc->chip.auth_failures = 0;
@@ -179,14 +218,15 @@ install(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *
 	for (i = 3 + l; i < a->lc; i++)
 		if (d[i] != 0 || i >= 3 + l + 3)
 			return SW_WRONG_DATA;
-	if ((app = vcard_app_by_aid(d + 3, l)) < 0)
+	if ((app = vcard_app_of(vc, d + 3, l)) < 0)
 		return SW_DATA_NOT_FOUND;
 	if (app == VCARD_APP_ISD)
 		return SW_WRONG_DATA;
 	if ((sw = perso_allowed(vc, app, wrapped)) != SW_OK)
 		return sw;
 	vc->s.perso_app = app;
-	vc->s.store_next = 0;
+	if (vc->stock.store_blocks == CHIP_BLOCKS_PER_SEQUENCE)
+		vc->s.store_next = 0;
 	vc->s.npending = 0;
 	if (a->has_le) {
 		out->data[0] = 0x00;
@@ -231,8 +271,9 @@ consume_dgis(struct vcard *vc, unsigned char p1, int app)
 			break; /* continues in the next block */
 		secret = dgi_encrypted(p1, tag);
 		if (secret) {
-			if (len == 0 || len % 16 || !vc->s.scp ||
-			    scp03_card_dek_decrypt(vc->s.scp, p + i + hdr, len, plain) < 0) {
+			size_t block = vc->stock.scp == CHIP_SCP02 ? 8 : 16;
+			if (len == 0 || len % block ||
+			    vcard_channel_dek_decrypt(vc, p + i + hdr, len, plain) < 0) {
 				cp_memzero(plain, sizeof plain);
 				return SW_WRONG_DATA;
 			}
@@ -267,8 +308,14 @@ store_data(struct vcard *vc, const struct apdu *a, int wrapped)
 		return sw;
 	if (structure == 0x02 || structure == 0x03 || (a->p1 & 0x06))
 		return SW_WRONG_P1P2; /* BER-TLV and reserved codings: only DGIs are accepted */
+	/* A stock of "explicit" encryption knows no application-dependent indication. */
+	if (vc->stock.store_enc == CHIP_STORE_ENC_EXPLICIT && ((a->p1 >> 5) & 0x03) == 0x01)
+		return SW_WRONG_P1P2;
 	if (a->p2 != vc->s.store_next) {
-		vc->s.store_next = 0;
+		/* per-sequence: a wrong block restarts the sequence; continuous: the count of
+		 * the session stays where it is */
+		if (vc->stock.store_blocks == CHIP_BLOCKS_PER_SEQUENCE)
+			vc->s.store_next = 0;
 		vc->s.npending = 0;
 		return SW_WRONG_P1P2;
 	}
@@ -283,21 +330,21 @@ store_data(struct vcard *vc, const struct apdu *a, int wrapped)
 	vc->s.pending_p1 = a->p1;
 	if ((sw = consume_dgis(vc, a->p1, app)) != SW_OK) {
 		vc->s.npending = 0;
-		vc->s.store_next = 0;
+		if (vc->stock.store_blocks == CHIP_BLOCKS_PER_SEQUENCE)
+			vc->s.store_next = 0;
 		return sw;
 	}
-	if (!last) {
-		vc->s.store_next = (vc->s.store_next + 1) & 0xFF;
+	vc->s.store_next = (vc->s.store_next + 1) & 0xFF;
+	if (!last)
 		return SW_OK;
-	}
+	if (vc->stock.store_blocks == CHIP_BLOCKS_PER_SEQUENCE)
+		vc->s.store_next = 0;
 	if (vc->s.npending) {
 		vc->s.npending = 0;
-		vc->s.store_next = 0;
 		return SW_WRONG_DATA; /* the last block ends inside a DGI */
 	}
 	/* The last block ends the sequence; the application stays SELECTABLE until SET STATUS
 	 * moves it to its personalised state. */
-	vc->s.store_next = 0;
 	vc->s.perso_app = -1;
 	return SW_OK;
 }
@@ -311,6 +358,8 @@ put_key(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *
 	uint16_t sw = SW_OK;
 	int k;
 
+	if (vc->stock.scp != CHIP_SCP03)
+		return SW_FUNC_NOT_SUPPORTED; /* AES key sets only */
 	if (!wrapped || !channel_open(vc) || !(scp03_card_security_level(vc->s.scp) & SCP03_C_MAC))
 		return SW_SECURITY_STATUS;
 	if (vc->chip.card_lc >= VCARD_LC_LOCKED)
@@ -393,7 +442,7 @@ isd_get_data(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 			o[n++] = 4;
 			o[n++] = (unsigned char)id;
 			o[n++] = vc->chip.keys.kvn;
-			o[n++] = 0x88;
+			o[n++] = vc->stock.scp == CHIP_SCP02 ? 0x80 : 0x88; /* DES / AES */
 			o[n++] = (unsigned char)vc->chip.keys.key_len;
 		}
 		out->len = n;

@@ -2,17 +2,22 @@
  * vcard_main.c - `vcard`, the virtual-card daemon of the emulated production line.
  *
  *   vcard --state-dir DIR --vpcd-port PORT --control SOCKET [--kmc-file FILE] [--home DIR]
+ *         [--profiles DIR] [--stock NAME]...
  *
+ * The chips it makes are of the card stocks given (chip profiles; default cpvc-s03), taken
+ * in turn for each new card unless INSERT-NEW names one.
  * It answers line commands on the unix stream socket SOCKET, one per line, each with one
  * line "OK ..." or "ERR <reason>":
- *   INSERT-NEW <serial>   a fresh blank chip with that serial (16 hex) enters the reader:
+ *   INSERT-NEW <serial> [stock]   a fresh blank chip with that serial (16 hex), of the
+ *                         stock named or the next in turn, enters the reader:
  *                         "OK <card identifier, 32 hex>"
  *   INSERT <serial>       an existing chip goes back into the reader, with its state
  *   REMOVE                the card leaves the reader (its state is kept under DIR)
  *   FAULT defective [6f00|mute|no-atr|corrupt]   the next card's chip is defective
  *   FAULT pull-after <n>  the next card is pulled after answering n APDUs
  *   FAULT none            clear a pending fault
- *   STATUS                "OK card=<serial|none> id=<id> apdus=<n> fault=<pending>"
+ *   STATUS                "OK card=<serial|none> id=<id> apdus=<n> fault=<pending>
+ *                         stock=<stock|none>"
  * A card in the reader is a TCP connection to vpcd at 127.0.0.1:PORT (vpcd.h).
  */
 #include "core/config.h"
@@ -43,7 +48,7 @@
 
 static const char usage_text[] =
 	"usage: vcard --state-dir DIR --vpcd-port PORT --control SOCKET [--kmc-file FILE]\n"
-	"             [--home DIR] [--verbose]\n"
+	"             [--home DIR] [--profiles DIR] [--stock NAME]... [--verbose]\n"
 	"\n"
 	"The virtual third-generation social security card of the emulated production line: a\n"
 	"chip with a GlobalPlatform ISD (SCP03), the SSSE, PBOC and transport applications,\n"
@@ -56,14 +61,19 @@ static const char usage_text[] =
 	"  --control SOCKET   unix socket for line commands (created 0600; replaced if stale)\n"
 	"  --kmc-file FILE    the TEST KMC as hex (32, 48 or 64 digits; file mode 0600 or\n"
 	"                     stricter)\n"
-	"  --home DIR         without --kmc-file: take key 'kmc' from DIR's key store, which\n"
-	"                     must be marked TEST ONLY (default DIR: $CARDPIPE_HOME); with no\n"
-	"                     key store there, the public GlobalPlatform test key 40..4F\n"
+	"  --home DIR         without --kmc-file: take each stock's KMC (its profile's kmc_key)\n"
+	"                     from DIR's key store, which must be marked TEST ONLY (default\n"
+	"                     DIR: $CARDPIPE_HOME); with no key store there, the public\n"
+	"                     GlobalPlatform test key 40..4F\n"
+	"  --profiles DIR     the chip profiles (*.ini; default: the shipped data/chip-profiles)\n"
+	"  --stock NAME       make chips of this stock (repeatable: new cards take the stocks\n"
+	"                     in turn; default: cpvc-s03, SCP03 with kdf3 keys)\n"
 	"  --verbose          log every APDU's header and status word\n"
 	"  --help             this text\n"
 	"\n"
 	"Line commands on SOCKET (one per line; answered 'OK ...' or 'ERR reason'):\n"
-	"  INSERT-NEW SERIAL      a fresh blank chip (16 hex serial): OK <card identifier>\n"
+	"  INSERT-NEW SERIAL [STOCK]  a fresh blank chip (16 hex serial) of STOCK or of the\n"
+	"                         next stock in turn: OK <card identifier>\n"
 	"  INSERT SERIAL          put an existing chip back: OK <card identifier>\n"
 	"  REMOVE                 the card leaves the reader: OK\n"
 	"  FAULT defective [6f00|mute|no-atr|corrupt]   the next card's chip is defective:\n"
@@ -71,7 +81,7 @@ static const char usage_text[] =
 	"                         word, no valid ATR, or stores every record with a bit flipped\n"
 	"  FAULT pull-after N     the next card is pulled after answering N APDUs\n"
 	"  FAULT none             clear the pending fault\n"
-	"  STATUS                 OK card=SERIAL|none id=ID apdus=N fault=PENDING\n";
+	"  STATUS                 OK card=SERIAL|none id=ID apdus=N fault=PENDING stock=NAME\n";
 
 enum fault_kind { FAULT_NONE = 0, FAULT_6F00, FAULT_MUTE, FAULT_NO_ATR, FAULT_PULL, FAULT_CORRUPT };
 
@@ -80,11 +90,16 @@ struct fault {
 	unsigned long pull_after;
 };
 
+#define MAX_STOCKS 8
+
 struct daemon {
 	const char *dir;
 	int port;
-	unsigned char kmc[32];
-	size_t kmc_len;
+	struct chip_profiles set;	       /* the profiles loaded (--profiles, or shipped) */
+	struct chip_profile def;	       /* the built-in default stock */
+	struct vcard_stock stocks[MAX_STOCKS]; /* the stocks made, each with its KMC */
+	size_t nstocks, next_stock;
+	const struct vcard_stock *cur; /* the stock of the chip in the reader */
 	int verbose;
 	struct vcard vc;
 	int inserted, vfd;
@@ -108,7 +123,7 @@ on_signal(int sig)
 
 /* The TEST KMC of a TEST ONLY key store (never a production store: refused). */
 static int
-kmc_from_keystore(const char *home, unsigned char *kmc, size_t *len, int *found)
+kmc_from_keystore(const char *home, const char *name, unsigned char *kmc, size_t *len, int *found)
 {
 	struct config *cfg = config_new();
 	char *conf = fs_join(home, "cardpipe.conf"), *path = NULL;
@@ -136,16 +151,16 @@ kmc_from_keystore(const char *home, unsigned char *kmc, size_t *len, int *found)
 			   path);
 		goto out;
 	}
-	if ((r = keystore_get(ks, "kmc", &k)) < 0)
+	if ((r = keystore_get(ks, name, &k)) < 0)
 		goto out;
 	if (k->len != 16 && k->len != 24 && k->len != 32) {
-		r = cp_err(CP_ERR_CONFIG, "key 'kmc' of %zu bytes: kdf3 needs AES 16/24/32",
+		r = cp_err(CP_ERR_CONFIG, "key '%s' of %zu bytes: a KMC has 16, 24 or 32", name,
 			   k->len);
 		goto out;
 	}
 	memcpy(kmc, k->value, k->len);
 	*len = k->len;
-	log_info("vcard", "TEST KMC from key store '%s' (KCV %s)", path, k->kcv);
+	log_info("vcard", "TEST KMC from key store '%s' (key '%s', KCV %s)", path, name, k->kcv);
 out:
 	key_free(k);
 	keystore_close(ks);
@@ -156,7 +171,7 @@ out:
 }
 
 static int
-load_kmc(const char *path, const char *home, unsigned char *kmc, size_t *len)
+load_kmc(const char *path, const char *home, const char *name, unsigned char *kmc, size_t *len)
 {
 	static const unsigned char gp_test_key[16] = {0x40, 0x41, 0x42, 0x43, 0x44, 0x45,
 						      0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B,
@@ -167,7 +182,7 @@ load_kmc(const char *path, const char *home, unsigned char *kmc, size_t *len)
 	int r, k, found = 0;
 
 	if (!path) {
-		if (home && *home && (r = kmc_from_keystore(home, kmc, len, &found)) < 0)
+		if (home && *home && (r = kmc_from_keystore(home, name, kmc, len, &found)) < 0)
 			return r;
 		if (found)
 			return 0;
@@ -223,7 +238,7 @@ save_card(struct daemon *d)
 {
 	if (!d->vc.dirty)
 		return;
-	if (vcard_store_save(&d->vc, d->dir, d->kmc, d->kmc_len) < 0)
+	if (vcard_store_save(&d->vc, d->dir, d->cur->kmc, d->cur->kmc_len) < 0)
 		log_error("vcard", "%s", cp_errmsg());
 	else
 		d->vc.dirty = 0;
@@ -247,9 +262,20 @@ remove_card(struct daemon *d, const char *why)
 	memset(&d->active, 0, sizeof d->active);
 }
 
-static int
-insert_card(struct daemon *d, const char *serial_hex, int fresh, char *reply, size_t rsz)
+static const struct vcard_stock *
+stock_named(const struct daemon *d, const char *name)
 {
+	for (size_t i = 0; i < d->nstocks; i++)
+		if (strcmp(d->stocks[i].profile->name, name) == 0)
+			return &d->stocks[i];
+	return NULL;
+}
+
+static int
+insert_card(struct daemon *d, const char *serial_hex, const char *stock, int fresh, char *reply,
+	    size_t rsz)
+{
+	const struct vcard_stock *st = NULL;
 	unsigned char serial[VCARD_SERIAL_LEN];
 	char id[2 * VCARD_ID_LEN + 1];
 	char *path;
@@ -266,23 +292,37 @@ insert_card(struct daemon *d, const char *serial_hex, int fresh, char *reply, si
 			      serial_hex);
 	}
 	free(path);
-	r = fresh ? vcard_init_blank(&d->vc, serial, d->kmc, d->kmc_len)
-		  : vcard_store_load(&d->vc, d->dir, serial, d->kmc, d->kmc_len);
+	if (fresh) {
+		if (stock && !(st = stock_named(d, stock)))
+			return cp_err(CP_ERR_NOTFOUND,
+				      "stock '%s' is not one this virtual card makes", stock);
+		if (!st)
+			st = &d->stocks[d->next_stock % d->nstocks];
+		r = vcard_init_blank_stock(&d->vc, st->profile, serial, st->kmc, st->kmc_len);
+	} else if (stock) {
+		return cp_err(CP_ERR_USAGE, "INSERT takes no stock: the chip is of its own");
+	} else {
+		r = vcard_store_load_stock(&d->vc, d->dir, serial, d->stocks, d->nstocks);
+		st = r == 0 ? stock_named(d, d->vc.stock.name) : NULL;
+	}
 	if (r < 0)
 		return r;
+	d->cur = st;
 	/* Into the reader first: a chip that never reached it is not made (the pending
 	 * fault waits for the next card). */
 	if ((r = vpcd_connect(d->port, &d->vfd)) < 0) {
 		vcard_release(&d->vc);
 		return r;
 	}
-	if (fresh && (r = vcard_store_save(&d->vc, d->dir, d->kmc, d->kmc_len)) < 0) {
+	if (fresh && (r = vcard_store_save(&d->vc, d->dir, st->kmc, st->kmc_len)) < 0) {
 		close(d->vfd);
 		d->vfd = -1;
 		vcard_release(&d->vc);
 		return r;
 	}
 	d->vc.dirty = 0;
+	if (fresh && !stock)
+		d->next_stock++;
 	d->active = d->pending;
 	memset(&d->pending, 0, sizeof d->pending);
 	d->vc.fault_sw = d->active.kind == FAULT_6F00 ? 0x6F00 : 0;
@@ -290,7 +330,8 @@ insert_card(struct daemon *d, const char *serial_hex, int fresh, char *reply, si
 	d->inserted = 1;
 	d->apdus = 0;
 	hex_encode(d->vc.chip.card_id, VCARD_ID_LEN, id);
-	log_info("vcard", "card %s (%s) in the reader%s", id, fresh ? "new" : "re-inserted",
+	log_info("vcard", "card %s (%s, stock %s) in the reader%s", id,
+		 fresh ? "new" : "re-inserted", st->profile->name,
 		 d->active.kind ? " with a fault" : "");
 	snprintf(reply, rsz, "OK %s", id);
 	return 0;
@@ -325,10 +366,11 @@ line_command(struct daemon *d, char *line, char *reply, size_t rsz)
 		return;
 	}
 	if (strcmp(cmd, "INSERT-NEW") == 0 || strcmp(cmd, "INSERT") == 0) {
-		if (!arg || arg2)
-			r = cp_err(CP_ERR_USAGE, "usage: %s SERIAL", cmd);
+		if (!arg || extra || (arg2 && cmd[6] != '-'))
+			r = cp_err(CP_ERR_USAGE, "usage: %s",
+				   cmd[6] == '-' ? "INSERT-NEW SERIAL [STOCK]" : "INSERT SERIAL");
 		else
-			r = insert_card(d, arg, cmd[6] == '-', reply, rsz);
+			r = insert_card(d, arg, arg2, cmd[6] == '-', reply, rsz);
 	} else if (strcmp(cmd, "REMOVE") == 0 && !arg) {
 		if (!d->inserted)
 			r = cp_err(CP_ERR_INVALID, "no card in the reader");
@@ -363,8 +405,9 @@ line_command(struct daemon *d, char *line, char *reply, size_t rsz)
 			hex_encode(d->vc.chip.serial, VCARD_SERIAL_LEN, ser);
 			hex_encode(d->vc.chip.card_id, VCARD_ID_LEN, id);
 		}
-		snprintf(reply, rsz, "OK card=%s id=%s apdus=%lu fault=%s", ser, id, d->apdus,
-			 fault_text(&d->pending, fb, sizeof fb));
+		snprintf(reply, rsz, "OK card=%s id=%s apdus=%lu fault=%s stock=%s", ser, id,
+			 d->apdus, fault_text(&d->pending, fb, sizeof fb),
+			 d->inserted ? d->vc.stock.name : "none");
 	} else {
 		r = cp_err(CP_ERR_USAGE,
 			   "unknown command '%.40s' (INSERT-NEW, INSERT, REMOVE, FAULT, STATUS)",
@@ -507,6 +550,65 @@ run(struct daemon *d, int lfd)
 	return 0;
 }
 
+static void
+daemon_free(struct daemon *d)
+{
+	for (size_t i = 0; i < MAX_STOCKS; i++)
+		cp_memzero(d->stocks[i].kmc, sizeof d->stocks[i].kmc);
+	chip_profiles_release(&d->set);
+	free(d);
+}
+
+/* The stocks named (default: the built-in cpvc-s03), each with its KMC: --kmc-file for
+ * all, else the key its profile names from a TEST ONLY key store, else the GP test key. */
+static int
+setup_stocks(struct daemon *d, const char *profiles, const char *const *names, size_t n,
+	     const char *kmc_file, const char *home)
+{
+	char tried[512], *dir = NULL;
+	int r = 0;
+
+	chip_profile_default(&d->def);
+	if (n == 0 && !profiles) {
+		d->stocks[0].profile = &d->def;
+		d->nstocks = 1;
+	} else {
+		if (!profiles && !(dir = fs_find_data("chip-profiles", tried, sizeof tried)))
+			return cp_err(CP_ERR_NOTFOUND,
+				      "the shipped chip profiles are not found (tried %s): "
+				      "give --profiles",
+				      tried);
+		r = chip_profiles_load_dir(profiles ? profiles : dir, &d->set);
+		free(dir);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < (n ? n : 1); i++) {
+			const char *name = n ? names[i] : d->def.name;
+			const struct chip_profile *p = chip_profiles_find(&d->set, name);
+			if (!p)
+				return cp_err(CP_ERR_NOTFOUND, "--stock '%s': no such chip profile",
+					      name);
+			d->stocks[d->nstocks++].profile = p;
+		}
+	}
+	for (size_t i = 0; i < d->nstocks; i++) {
+		struct vcard_stock *st = &d->stocks[i];
+		static const unsigned char probe_serial[VCARD_SERIAL_LEN];
+		if ((r = load_kmc(kmc_file, home, st->profile->kmc_key, st->kmc, &st->kmc_len)) < 0)
+			return cp_err_wrap(r, "stock %s: ", st->profile->name);
+		/* a chip of the stock can be made: its applications, its KMC for its keys */
+		r = vcard_init_blank_stock(&d->vc, st->profile, probe_serial, st->kmc, st->kmc_len);
+		vcard_release(&d->vc);
+		memset(&d->vc, 0, sizeof d->vc);
+		if (r < 0)
+			return r;
+		log_info("vcard", "stock %s: %s, %s keys, ATR of %zu bytes", st->profile->name,
+			 chip_scp_name(st->profile->scp), chip_div_name(st->profile->div),
+			 st->profile->atr_len);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -516,12 +618,16 @@ main(int argc, char **argv)
 		{"control", required_argument, NULL, 'c'},
 		{"kmc-file", required_argument, NULL, 'k'},
 		{"home", required_argument, NULL, 'H'},
+		{"profiles", required_argument, NULL, 'P'},
+		{"stock", required_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct daemon *d = xcalloc(1, sizeof *d);
 	const char *control = NULL, *kmc_file = NULL, *home = getenv("CARDPIPE_HOME");
+	const char *profiles = NULL, *stock_names[MAX_STOCKS];
+	size_t nnames = 0;
 	struct sigaction sa;
 	char *end;
 	int c, lfd = -1, r = 0;
@@ -544,6 +650,15 @@ main(int argc, char **argv)
 		case 'c': control = optarg; break;
 		case 'k': kmc_file = optarg; break;
 		case 'H': home = optarg; break;
+		case 'P': profiles = optarg; break;
+		case 'S':
+			if (nnames >= MAX_STOCKS) {
+				fprintf(stderr, "vcard: at most %d --stock\n", MAX_STOCKS);
+				free(d);
+				return 2;
+			}
+			stock_names[nnames++] = optarg;
+			break;
 		case 'v': d->verbose = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -566,11 +681,10 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = load_kmc(kmc_file, home, d->kmc, &d->kmc_len)) < 0 ||
+	if ((r = setup_stocks(d, profiles, stock_names, nnames, kmc_file, home)) < 0 ||
 	    (r = fs_mkdirs(d->dir, 0700)) < 0 || (r = lfd = listen_control(control)) < 0) {
 		log_error("vcard", "%s", cp_errmsg());
-		cp_memzero(d->kmc, sizeof d->kmc);
-		free(d);
+		daemon_free(d);
 		return 3;
 	}
 	log_info("vcard", "ready: control %s, vpcd 127.0.0.1:%d, state %s", control, d->port,
@@ -584,7 +698,6 @@ main(int argc, char **argv)
 	unlink(control);
 	if (r < 0)
 		log_error("vcard", "%s", cp_errmsg());
-	cp_memzero(d->kmc, sizeof d->kmc);
-	free(d);
+	daemon_free(d);
 	return r < 0 ? 3 : 0;
 }

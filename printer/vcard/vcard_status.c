@@ -33,7 +33,7 @@ static const unsigned char isd_privileges[3] = {0x9E, 0xFE, 0x80};
 static int
 channel_open(const struct vcard *vc)
 {
-	return vc->s.scp && scp03_card_is_open(vc->s.scp);
+	return vcard_channel_open(vc);
 }
 
 static int
@@ -79,7 +79,7 @@ set_app(struct vcard *vc, const struct apdu *a)
 
 	if (a->lc == 0)
 		return SW_WRONG_DATA;
-	if ((app = vcard_app_by_aid(a->data, a->lc)) <= VCARD_APP_ISD)
+	if ((app = vcard_app_of(vc, a->data, a->lc)) <= VCARD_APP_ISD)
 		return SW_DATA_NOT_FOUND; /* the ISD is no application nor SSD */
 	if (vc->chip.card_lc >= VCARD_LC_LOCKED)
 		return SW_CONDITIONS;
@@ -116,14 +116,18 @@ vcard_set_status(struct vcard *vc, const struct apdu *a, int wrapped)
 /* One GlobalPlatform Registry entry (§11.4.3.1): E3 {4F AID, 9F70 state, C5 privileges,
  * CC associated SD} when tlv, else the legacy AID length, AID, state, privilege byte. */
 static size_t
-registry_entry(int app, unsigned char lc, int tlv, unsigned char *o)
+registry_entry(const struct vcard *vc, int app, unsigned char lc, int tlv, unsigned char *o)
 {
-	size_t al;
-	const unsigned char *aid = vcard_app_aid(app, &al);
+	size_t al, il;
+	const unsigned char *isd = vcard_isd_aid(vc, &il);
+	const unsigned char *aid = isd;
 	static const unsigned char none[3] = {0, 0, 0};
 	const unsigned char *priv = app == VCARD_APP_ISD ? isd_privileges : none;
 	size_t n = 0;
 
+	al = il;
+	if (app != VCARD_APP_ISD)
+		aid = vcard_app_aid(app, &al);
 	if (!tlv) {
 		o[n++] = (unsigned char)al;
 		memcpy(o + n, aid, al);
@@ -148,9 +152,9 @@ registry_entry(int app, unsigned char lc, int tlv, unsigned char *o)
 	n += 3;
 	if (app != VCARD_APP_ISD) {
 		o[n++] = 0xCC;
-		o[n++] = (unsigned char)sizeof vcard_aid_isd;
-		memcpy(o + n, vcard_aid_isd, sizeof vcard_aid_isd);
-		n += sizeof vcard_aid_isd;
+		o[n++] = (unsigned char)il;
+		memcpy(o + n, isd, il);
+		n += il;
 	}
 	o[1] = (unsigned char)(n - 2);
 	return n;
@@ -212,9 +216,9 @@ vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped, struct vca
 		size_t el;
 
 		/* P1 80: the search criteria are ignored (§11.4.2.1). */
-		if (a->p1 == 0x40 && !app_matches(app, q, ql))
+		if ((a->p1 == 0x40 && !app_matches(app, q, ql)) || !vcard_app_present(vc, app))
 			continue;
-		el = registry_entry(app,
+		el = registry_entry(vc, app,
 				    app == VCARD_APP_ISD ? vc->chip.card_lc : vc->chip.apps[app].lc,
 				    tlv, e);
 		if (n + el > (vc->s.status_page ? vc->s.status_page : STATUS_MAX)) {

@@ -86,6 +86,7 @@ vcard_store_save(const struct vcard *vc, const char *dir, const unsigned char *k
 	r |= buf_appendf(&b,
 			 "# cardpipe virtual card: chip state (TEST DEVICE)\nversion 1\nserial ");
 	r |= buf_append_hex(&b, c->serial, VCARD_SERIAL_LEN);
+	r |= buf_appendf(&b, "\nstock %s", vc->stock.name);
 	r |= buf_appendf(&b, "\nlifecycle %02X\nseq %u\nauth_failures %u\n", c->card_lc,
 			 (unsigned)c->seq, c->auth_failures);
 	if (c->keys_replaced) {
@@ -165,6 +166,10 @@ apply_line(struct vcard *vc, char *line, const unsigned char *kmc, size_t kmc_le
 			return cp_err(CP_ERR_INTEGRITY, "serial '%s' is not this chip's", a1);
 		return 0;
 	}
+	if (strcmp(key, "stock") == 0)
+		return strcmp(a1, vc->stock.name) == 0
+			       ? 0
+			       : cp_err(CP_ERR_INTEGRITY, "stock '%s' is not this chip's", a1);
 	if (strcmp(key, "lifecycle") == 0 || strcmp(key, "seq") == 0 ||
 	    strcmp(key, "auth_failures") == 0) {
 		v = strtoul(a1, &end, key[0] == 'l' ? 16 : 10);
@@ -250,12 +255,33 @@ apply_line(struct vcard *vc, char *line, const unsigned char *kmc, size_t kmc_le
 	return cp_err(CP_ERR_FORMAT, "unknown key '%s'", key);
 }
 
-int
-vcard_store_load(struct vcard *vc, const char *dir, const unsigned char serial[VCARD_SERIAL_LEN],
-		 const unsigned char *kmc, size_t kmc_len)
+/* The "stock NAME" line of a state file, or "" (a chip made before stocks: the default). */
+static void
+stock_of(const char *text, char *name, size_t sz)
 {
-	char *path = vcard_store_path(dir, serial), *p, *nl, *save = NULL;
+	const char *p = text;
+
+	name[0] = '\0';
+	while (p && *p) {
+		if (strncmp(p, "stock ", 6) == 0) {
+			size_t n = strcspn(p + 6, "\r\n");
+			snprintf(name, sz, "%.*s", (int)n, p + 6);
+			return;
+		}
+		if ((p = strchr(p, '\n')))
+			p++;
+	}
+}
+
+int
+vcard_store_load_stock(struct vcard *vc, const char *dir,
+		       const unsigned char serial[VCARD_SERIAL_LEN],
+		       const struct vcard_stock *stocks, size_t nstocks)
+{
+	char *path = vcard_store_path(dir, serial), *p, *nl, *save = NULL, name[64];
 	unsigned char *data = NULL;
+	const struct vcard_stock *st = NULL;
+	struct chip_profile def;
 	size_t len = 0;
 	int r, lineno = 0;
 
@@ -267,7 +293,19 @@ vcard_store_load(struct vcard *vc, const char *dir, const unsigned char serial[V
 	}
 	if ((r = fs_read_file(path, STATE_MAX, &data, &len)) < 0)
 		goto out;
-	if ((r = vcard_init_blank(vc, serial, kmc, kmc_len)) < 0)
+	stock_of((const char *)data, name, sizeof name);
+	vcard_default_stock(&def);
+	for (size_t i = 0; i < nstocks; i++)
+		if (strcmp(stocks[i].profile->name, name[0] ? name : def.name) == 0)
+			st = &stocks[i];
+	if (!st) {
+		r = cp_err(CP_ERR_NOTFOUND,
+			   "%s: the chip is of stock '%s', which this virtual "
+			   "card was not started with",
+			   path, name[0] ? name : def.name);
+		goto out;
+	}
+	if ((r = vcard_init_blank_stock(vc, st->profile, serial, st->kmc, st->kmc_len)) < 0)
 		goto out;
 	/* The blank chip's EF05 record 1 stays; the file says everything else. */
 	for (p = strtok_r((char *)data, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
@@ -276,7 +314,7 @@ vcard_store_load(struct vcard *vc, const char *dir, const unsigned char serial[V
 			*nl = '\0';
 		if (*p == '#' || *p == '\0')
 			continue;
-		if ((r = apply_line(vc, p, kmc, kmc_len)) < 0) {
+		if ((r = apply_line(vc, p, st->kmc, st->kmc_len)) < 0) {
 			r = cp_err_wrap(r, "%s:%d: ", path, lineno);
 			goto out;
 		}
@@ -286,5 +324,23 @@ out:
 	if (data)
 		cp_freezero(data, len);
 	free(path);
+	return r;
+}
+
+int
+vcard_store_load(struct vcard *vc, const char *dir, const unsigned char serial[VCARD_SERIAL_LEN],
+		 const unsigned char *kmc, size_t kmc_len)
+{
+	struct chip_profile def;
+	struct vcard_stock st = {.profile = &def};
+	int r;
+
+	vcard_default_stock(&def);
+	if (kmc_len > sizeof st.kmc)
+		return cp_err(CP_ERR_INVALID, "KMC of %zu bytes", kmc_len);
+	memcpy(st.kmc, kmc, kmc_len);
+	st.kmc_len = kmc_len;
+	r = vcard_store_load_stock(vc, dir, serial, &st, 1);
+	cp_memzero(st.kmc, sizeof st.kmc);
 	return r;
 }

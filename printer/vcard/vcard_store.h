@@ -16,10 +16,23 @@
 char *vcard_store_path(const char *dir, const unsigned char serial[VCARD_SERIAL_LEN]);
 int vcard_store_save(const struct vcard *vc, const char *dir, const unsigned char *kmc,
 		     size_t kmc_len);
-/* Load the chip with this serial; CP_ERR_NOTFOUND when the chip was never made. */
+/* Load the chip with this serial, of the default stock; CP_ERR_NOTFOUND when the chip was
+ * never made. */
 int vcard_store_load(struct vcard *vc, const char *dir,
 		     const unsigned char serial[VCARD_SERIAL_LEN], const unsigned char *kmc,
 		     size_t kmc_len);
+/* A stock the virtual card makes chips of, with its TEST KMC. */
+struct vcard_stock {
+	const struct chip_profile *profile;
+	unsigned char kmc[32];
+	size_t kmc_len;
+};
+/* Load a chip of any of these stocks (its state file's "stock" line names it; a file without
+ * one is of the default stock cpvc-s03); its secrets are under its stock's KMC.
+ * CP_ERR_NOTFOUND also when its stock is not among them. */
+int vcard_store_load_stock(struct vcard *vc, const char *dir,
+			   const unsigned char serial[VCARD_SERIAL_LEN],
+			   const struct vcard_stock *stocks, size_t nstocks);
 /* Parse a serial: exactly 16 hex digits. */
 int vcard_parse_serial(const char *s, unsigned char serial[VCARD_SERIAL_LEN]);
 

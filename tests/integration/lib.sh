@@ -1,6 +1,8 @@
 # Sourced by every integration test. Gives: set -eu, $CARDPIPE_HOME (fresh, per test),
 # fail MSG, assert_eq A B MSG, assert_contains FILE TEXT, skip MSG (exit 77).
 set -eu
+# the tests drop files and ingest them at once: no settle time (t1015 sets one to test it)
+export CARDPIPE_INGEST_SETTLE_SECONDS=${CARDPIPE_INGEST_SETTLE_SECONDS:-0}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skip: $*"; exit 77; }
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-} (expected '$2', got '$1')"; }

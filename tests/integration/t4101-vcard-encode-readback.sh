@@ -16,7 +16,7 @@ out=$(pcsc-encode --kmc-file "$KMC_FILE" --transport-file "$TK_FILE" --script "$
 	--card-no B00000001)
 echo "$out"
 case "$out" in
-"OK 110000D156000005$SERIAL apdus=28 checked=14 atr=3B8C8001"*" locked=20"*"Z card=SECURED transitions=4") ;;
+"OK 110000D156000005$SERIAL apdus=28 checked=14 atr=3BE800008131FE45435056432D53303398 locked=20"*"Z card=SECURED transitions=4") ;;
 *) fail "encoder: $out" ;;
 esac
 

@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "rules/cardno.h"
+#include "rules/luhn.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -110,6 +111,35 @@ test_malformed_numbers_rejected_with_reason(void **state)
 	assert_int_equal(cardno_validate(NULL), CP_ERR_INVALID);
 }
 
+static void
+test_transport_number(void **state)
+{
+	char t[TRANSPORT_NO_LEN + 1], u[TRANSPORT_NO_LEN + 1];
+
+	(void)state;
+	/* "31", the city code, 12 digits of sequence, Luhn */
+	assert_int_equal(cardno_transport_format("1000", 1, t), 0);
+	assert_string_equal(t, "3110000000000000012");
+	assert_int_equal(cardno_transport_validate(t), 0);
+	assert_true(luhn_valid(t));
+	assert_int_equal(cardno_transport_format("1000", TRANSPORT_SEQ_MAX, t), 0);
+	assert_string_equal(t, "3110009999999999996");
+	/* distinct sequences give distinct numbers: the old "1000" + card number digits
+	 * gave B0000001V and C0000001X the same one */
+	assert_int_equal(cardno_transport_format("1000", 2, u), 0);
+	assert_string_not_equal(t, u);
+	assert_int_equal(cardno_transport_format("1000", 0, t), CP_ERR_LIMIT);
+	assert_int_equal(cardno_transport_format("1000", TRANSPORT_SEQ_MAX + 1, t), CP_ERR_LIMIT);
+	assert_int_equal(cardno_transport_format("100", 1, t), CP_ERR_CONFIG);
+	assert_int_equal(cardno_transport_format("10a0", 1, t), CP_ERR_CONFIG);
+	assert_int_equal(cardno_transport_validate("3110000000000000013"), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "Luhn"));
+	assert_int_equal(cardno_transport_validate("4110000000000000012"), CP_ERR_INVALID);
+	assert_int_equal(cardno_transport_validate("311000000000000001"), CP_ERR_INVALID);
+	assert_int_equal(cardno_transport_validate("311000000000000001X"), CP_ERR_INVALID);
+	assert_int_equal(cardno_transport_validate(NULL), CP_ERR_INVALID);
+}
+
 int
 main(void)
 {
@@ -119,6 +149,7 @@ main(void)
 		cmocka_unit_test(test_single_substitutions_and_transpositions_detected),
 		cmocka_unit_test(test_bad_prefix_and_sequence_refused),
 		cmocka_unit_test(test_malformed_numbers_rejected_with_reason),
+		cmocka_unit_test(test_transport_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/kcv.h"
+#include "rules/cardno.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p, en
 	c->card_id = 7;
 	c->application_id = 42;
 	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
+	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
 	snprintf(c->bank, sizeof(c->bank), "ICBC");
 	snprintf(c->pan, sizeof(c->pan), "6212260000000012345");
 	snprintf(c->psn, sizeof(c->psn), "01");
@@ -182,9 +184,23 @@ check_card(enum cp_alg alg)
 		assert_int_equal(cp_sm4_diversify(ssse[i], f, want), 0);
 		assert_memory_equal(v + 16 * i, want, 16);
 	}
-	/* transport keys: factor = BCD of 1000 000000001234 */
+	/* the transport card number: "31", city 1000, sequence 1234, Luhn */
+	assert_string_equal(c.transport_no, "3110000000000012348");
+	/* 9F0C: issuer 0101, city 1000, FFFFFFFF, 0201, the number as 20 BCD digits (0 and
+	 * its 19), issue and expiry dates, 0000 */
+	{
+		const struct perso_cmd *t = by_label(s, "TRANSPORT_DGI_9102");
+		unsigned char want9f0c[33];
+
+		hex_decode("9F0C1E01011000FFFFFFFF0201"
+			   "03110000000000012348"
+			   "20261126203611250000",
+			   want9f0c, sizeof(want9f0c));
+		assert_non_null(memmem(t->apdu, t->len, want9f0c, sizeof(want9f0c)));
+	}
+	/* transport keys: factor = BCD of the number's last 16 digits */
 	secret_of(s, "TRANSPORT_DGI_8000", v, &n);
-	hex_decode("1000000000001234", f, 8);
+	hex_decode("0000000000012348", f, 8);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(cp_sm4_diversify(tra[i], f, want), 0);
 		assert_memory_equal(v + 16 * i, want, 16);
@@ -212,6 +228,23 @@ check_card(enum cp_alg alg)
 	}
 	perso_script_free(s);
 	buf_release(&b);
+}
+
+static void
+test_transport_factor(void **state)
+{
+	unsigned char f[8], want[8];
+
+	hex_decode("0000000000012348", want, 8);
+	assert_int_equal(chip_transport_factor("1000", "3110000000000012348", f), 0);
+	assert_memory_equal(f, want, 8);
+	/* no number, a wrong check digit, another city's number, a bad city code */
+	assert_int_equal(chip_transport_factor("1000", "", f), CP_ERR_INVALID);
+	assert_int_equal(chip_transport_factor("1000", "3110000000000012347", f), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "Luhn"));
+	assert_int_equal(chip_transport_factor("2900", "3110000000000012348", f), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "city code 1000"));
+	assert_int_equal(chip_transport_factor("10A0", "3110000000000012348", f), CP_ERR_CONFIG);
 }
 
 static void
@@ -421,9 +454,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_script_3des),	    cmocka_unit_test(test_script_sm4),
-		cmocka_unit_test(test_long_name),	    cmocka_unit_test(test_bad_card),
-		cmocka_unit_test(test_script_parse_errors), cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_transport_factor),
+		cmocka_unit_test(test_script_3des),
+		cmocka_unit_test(test_script_sm4),
+		cmocka_unit_test(test_long_name),
+		cmocka_unit_test(test_bad_card),
+		cmocka_unit_test(test_script_parse_errors),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_mutations),
 	};
 

@@ -79,6 +79,89 @@ test_scp02(void **state)
 	scp02_host_free(h);
 }
 
+/* The card side answers TV-02-A's INITIALIZE UPDATE with the published response, accepts
+ * the published EXTERNAL AUTHENTICATE and unwraps the published commands. */
+static void
+test_scp02_card(void **state)
+{
+	static const char *const plain[4] = {"80F22002", "80ca006600",
+					     "80F220020a4f0212345c054f9f70c5", "80f28002024f0000"};
+	static const char *const wrapped[4] = {"84F220020814DB34FA4341DCA8",
+					       "84CA00660855ED7C5FF069512B00",
+					       "84F22002124F0212345C054F9F70C58FC1B380C4228AF8",
+					       "84F280020A4F003B95F09317DE6A4E00"};
+	struct scp02_keys k;
+	struct scp02_card *c = NULL;
+	struct scp02_host *h = NULL;
+	unsigned char hc[8], cc[6], kdd[10] = {0}, iu[14], rsp[32], apdu[261], p[261], w[261];
+	unsigned char secret[16], enc[16], back[16];
+	size_t rn, n, pn, wn;
+
+	memset(&k, 0, sizeof(k));
+	hx("100102030405060708090a0b0c0d0e0f", k.enc);
+	hx("101102030405060708090a0b0c0d0e0f", k.mac);
+	hx("102102030405060708090a0b0c0d0e0f", k.dek);
+	k.kvn = 0x70;
+	hx("40A62C37FA6304F8", hc);
+	hx("6B4524ABEE7C", cc);
+	hx("8050700008", iu);
+	memcpy(iu + 5, hc, 8);
+	iu[13] = 0x00;
+	assert_int_equal(scp02_card_new(&k, kdd, 0x15, &c), 0);
+	assert_int_equal(scp02_card_init_update(c, iu, 14, cc, 1, rsp, sizeof(rsp), &rn), 0);
+	assert_hex(rsp, rn, "00000000000000000000700200016B4524ABEE7CF32EA3838BC148F3");
+	n = hx("8482010010BA6961667737C5BCEBECE14C7D6A4376", apdu);
+	assert_int_equal(scp02_card_external_auth(c, apdu, n), 0);
+	assert_true(scp02_card_is_open(c));
+	for (int i = 0; i < 4; i++) {
+		n = hx(wrapped[i], apdu);
+		assert_int_equal(scp02_card_unwrap(c, apdu, n, p, sizeof(p), &pn), 0);
+		assert_hex(p, pn, plain[i]);
+	}
+	/* a replayed command (wrong ICV now) closes the channel */
+	n = hx(wrapped[0], apdu);
+	assert_int_equal(scp02_card_unwrap(c, apdu, n, p, sizeof(p), &pn), CP_ERR_CRYPTO);
+	assert_false(scp02_card_is_open(c));
+	/* another KVN: 6A88 */
+	iu[2] = 0x21;
+	assert_int_equal(scp02_card_init_update(c, iu, 14, NULL, 2, rsp, sizeof(rsp), &rn),
+			 CP_ERR_NOTFOUND);
+	iu[2] = 0x00;
+
+	/* C-MAC + C-DEC with the host side, and the session DEK, round trip */
+	assert_int_equal(scp02_card_init_update(c, iu, 14, NULL, 2, rsp, sizeof(rsp), &rn), 0);
+	assert_int_equal(scp02_host_new(&k, 0x15, &h), 0);
+	assert_int_equal(scp02_host_begin(h, hc, rsp, rn), 0);
+	assert_int_equal(scp02_host_external_auth(h, 0x03, apdu, &n), 0);
+	assert_int_equal(scp02_card_external_auth(c, apdu, n), 0);
+	assert_int_equal(scp02_card_security_level(c), 0x03);
+	for (int i = 0; i < 4; i++) {
+		pn = hx(plain[i], p);
+		assert_int_equal(scp02_host_wrap(h, p, pn, w, sizeof(w), &wn), 0);
+		assert_int_equal(scp02_card_unwrap(c, w, wn, apdu, sizeof(apdu), &n), 0);
+		assert_int_equal(n, pn);
+		assert_memory_equal(apdu, p, pn);
+	}
+	memset(secret, 0x5A, sizeof(secret));
+	assert_int_equal(scp02_host_dek_encrypt(h, secret, 16, enc), 0);
+	assert_int_equal(scp02_card_dek_decrypt(c, enc, 16, back), 0);
+	assert_memory_equal(back, secret, 16);
+	/* a flipped bit in the ciphertext: the MAC over the plain data does not verify */
+	pn = hx(plain[2], p);
+	assert_int_equal(scp02_host_wrap(h, p, pn, w, sizeof(w), &wn), 0);
+	w[6] ^= 0x01;
+	assert_true(scp02_card_unwrap(c, w, wn, apdu, sizeof(apdu), &n) < 0);
+	scp02_host_free(h);
+
+	/* a wrong host cryptogram is refused */
+	assert_int_equal(scp02_card_init_update(c, iu, 14, NULL, 3, rsp, sizeof(rsp), &rn), 0);
+	k.enc[0] ^= 0x10;
+	assert_int_equal(scp02_host_new(&k, 0x15, &h), 0);
+	assert_int_equal(scp02_host_begin(h, hc, rsp, rn), CP_ERR_CRYPTO);
+	scp02_host_free(h);
+	scp02_card_free(c);
+}
+
 static void
 test_put_key(void **state)
 {
@@ -197,9 +280,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scp02),
-		cmocka_unit_test(test_put_key),
-		cmocka_unit_test(test_key_dgis),
+		cmocka_unit_test(test_scp02),	   cmocka_unit_test(test_scp02_card),
+		cmocka_unit_test(test_put_key),	   cmocka_unit_test(test_key_dgis),
 		cmocka_unit_test(test_dgi_coding),
 	};
 

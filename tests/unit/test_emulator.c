@@ -331,6 +331,19 @@ test_vcard_conversation(void **state)
 	/* the printed card is named by the identifier vcard gave its chip */
 	snprintf(path, sizeof(path), "%s/110000D156000005E107000000000002.png", f->out);
 	assert_int_equal(access(path, R_OK), 0);
+	/* a bad batch of blanks: every card from the next one on is defective, until cleared */
+	control(f, "LOAD 10", "OK");
+	control(f, "FAULT defective-chips-from 1", "OK");
+	for (int i = 0; i < 2; i++) {
+		assert_string_equal(cmd(f, "Sis"), "OK");
+		assert_string_equal(cmd(f, "Ser"), "OK");
+	}
+	control(f, "CLEAR all", "OK");
+	assert_string_equal(cmd(f, "Sis"), "OK");
+	assert_string_equal(cmd(f, "Ser"), "OK");
+	assert_non_null(strstr(v.asked, "REMOVE\nFAULT defective\nINSERT-NEW E107000000000003\n"
+					"REMOVE\nFAULT defective\nINSERT-NEW E107000000000004\n"
+					"REMOVE\nINSERT-NEW E107000000000005\nREMOVE\n"));
 	emu_free(f->e);
 	f->e = NULL;
 

@@ -12,7 +12,10 @@
 
 #include "core/err.h"
 #include "printer/encoder/apdu_script.h"
+#include "core/fsutil.h"
+#include "personalization/chip/chip_profile.h"
 #include "printer/encoder/encoder.h"
+#include "stages/produce.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +99,50 @@ test_outcome_names(void **state)
 	assert_string_equal(encoder_outcome_name(ENCODER_READER), "reader");
 	assert_string_equal(encoder_outcome_name(ENCODER_BAD_SCRIPT), "script");
 	assert_string_equal(encoder_outcome_name(ENCODER_LOCK_FAILED), "lock-failed");
+	/* the chip's faults are the card's; the reader's and the script's are the line's */
+	assert_int_equal(encoder_outcome_fault(ENCODER_OK), ENCODER_FAULT_NONE);
+	assert_int_equal(encoder_outcome_fault(ENCODER_NO_CARD), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_CHIP_FAULT), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_PULLED), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_MISMATCH), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_AUTH_FAILED), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_LOCKED), ENCODER_FAULT_CARD);
+	assert_int_equal(encoder_outcome_fault(ENCODER_READER), ENCODER_FAULT_LINE);
+	assert_int_equal(encoder_outcome_fault(ENCODER_BAD_SCRIPT), ENCODER_FAULT_LINE);
+	assert_int_equal(encoder_outcome_fault(ENCODER_UNKNOWN_STOCK), ENCODER_FAULT_CARD);
+	assert_string_equal(encoder_outcome_name(ENCODER_UNKNOWN_STOCK), "stock");
+}
+
+/* produce picks each card's stock by its ATR; an ATR no profile knows is a specific error
+ * naming the ATR and the stocks the line knows (the card is never driven by guessing). */
+static void
+test_pick_stock(void **state)
+{
+	static const unsigned char s03[] = {0x3B, 0xE8, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 'C',
+					    'P',  'V',	'C',  '-',  'S',  '0',	'3',  0x98};
+	static const unsigned char s02[] = {0x3B, 0x68, 0x00, 0x00, 'C', 'P',
+					    'V',  'C',	'-',  'S',  '0', '2'};
+	static const unsigned char old[] = {0x3B, 0x8C, 0x80, 0x01, 'C', 'P', 'V', 'C'};
+	const struct chip_profile *p = NULL;
+	struct chip_profiles set;
+	char tried[256], *dir = fs_find_data("chip-profiles", tried, sizeof tried);
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(chip_profiles_load_dir(dir, &set), 0);
+	assert_int_equal(produce_pick_stock(&set, s03, sizeof s03, &p), 0);
+	assert_string_equal(p->name, "cpvc-s03");
+	assert_int_equal(p->scp, CHIP_SCP03);
+	assert_int_equal(produce_pick_stock(&set, s02, sizeof s02, &p), 0);
+	assert_string_equal(p->name, "cpvc-s02");
+	assert_int_equal(p->scp, CHIP_SCP02);
+	assert_int_equal(produce_pick_stock(&set, old, sizeof old, &p), CP_ERR_UNSUPPORTED);
+	assert_null(p);
+	assert_non_null(strstr(cp_errmsg(), "ATR 3B8C800143505643 matches no chip profile "
+					    "(this line knows cpvc-s02, cpvc-s03)"));
+	assert_int_equal(produce_pick_stock(&set, s02, sizeof s02 - 1, &p), CP_ERR_UNSUPPORTED);
+	chip_profiles_release(&set);
+	free(dir);
 }
 
 static void
@@ -116,9 +163,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_script_parse),
-		cmocka_unit_test(test_script_errors),
-		cmocka_unit_test(test_outcome_names),
+		cmocka_unit_test(test_script_parse),  cmocka_unit_test(test_script_errors),
+		cmocka_unit_test(test_outcome_names), cmocka_unit_test(test_pick_stock),
 		cmocka_unit_test(test_no_pcscd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,8 @@ setup(void **state)
 	free(dir);
 	dir = fs_join(home, "registry.db");
 	cfg = config_new();
+	/* files put just now are complete: no settle time */
+	config_set(cfg, "ingest.settle_seconds", "0", CFG_CLI);
 	if (registry_open(dir, &reg) < 0)
 		return -1;
 	free(dir);

@@ -319,22 +319,6 @@ test_test_store(void **state)
 	assert_int_equal(keystore_get(ks, "bank.ICBC.mk-ac", &k), 0);
 	assert_int_equal(k->alg, KEY_TDES);
 	key_free(k);
-	{
-		int scheme = 0;
-
-		assert_int_equal(keystore_get_kmc(ks, cfg, &k, &scheme), 0);
-		assert_string_equal(k->name, "kmc");
-		assert_int_equal(scheme, 3 /* CP_GP_KDF3 */);
-		key_free(k);
-		config_set(cfg, "keys.gp_scheme", "emv", CFG_CLI);
-		assert_int_equal(keystore_get_kmc(ks, cfg, &k, &scheme), 0);
-		assert_string_equal(k->name, "kmc-emv");
-		assert_int_equal(k->alg, KEY_TDES);
-		key_free(k);
-		config_set(cfg, "keys.gp_scheme", "visa2", CFG_CLI);
-		assert_int_equal(keystore_get_kmc(ks, cfg, &k, &scheme), CP_ERR_CONFIG);
-		config_set(cfg, "keys.gp_scheme", "kdf3", CFG_CLI);
-	}
 	keystore_close(ks);
 	config_set(cfg, "keys.bank_sm4", "ICBC", CFG_CLI);
 	assert_int_equal(keystore_create(p, comp, 2, 1, &ks), 0);

@@ -1,8 +1,9 @@
 /*
  * test_produce.c - the produce stage against the emulator's machine on loopback TCP and a
- * scripted encoder: every card produced once or held, spoiled attempts with their reasons,
- * pauses that resume where they were, counts that add up, recovery of a killed run, and
- * two lines claiming disjoint cards.
+ * scripted encoder: every card produced once or held, spoiled attempts with their reasons
+ * and faults (card or line), line faults that stop the line without charging the card, the
+ * circuit breaker, pauses that resume where they were, counts that add up, recovery of a
+ * killed run, and two lines claiming disjoint cards.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +59,8 @@ struct fx {
 	int always_fail;
 	int no_lock_at; /* this call reports success without a lock time */
 	long chip_seq;
+	/* the scripted reader: a card left in it, or the reader gone */
+	int card_in_reader, reader_gone, reader_checks;
 	/* a fault to clear after a delay, from a thread */
 	char clear_cmd[64];
 	int clear_after_ms, clear_when_ribbon_out;
@@ -147,6 +150,19 @@ encode(void *ctx, const struct card_row *card, struct encoder_result *res)
 	if (f->calls != f->no_lock_at)
 		snprintf(res->locked_at, sizeof(res->locked_at), "2026-11-26T0%d:00:00Z",
 			 f->calls % 10);
+	return 0;
+}
+
+static int
+check_reader(void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->reader_checks++;
+	if (f->reader_gone)
+		return cp_err(CP_ERR_DEVICE, "reader 'Virtual PCD 00 00': Service not available");
+	if (f->card_in_reader)
+		return cp_err(CP_ERR_BUSY, "a card is in the chip reader 'Virtual PCD 00 00'");
 	return 0;
 }
 
@@ -327,7 +343,7 @@ teardown(void **state)
 static int
 run(struct fx *f, struct produce_result *res)
 {
-	struct produce_devices dev = {f, open_printer, encode, NULL};
+	struct produce_devices dev = {f, open_printer, encode, NULL, check_reader};
 	struct produce_opts o = {.line = 1};
 
 	return stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, res);
@@ -367,6 +383,15 @@ assert_counts_add_up(struct fx *f)
 	assert_int_equal(c.fed, c.produced + c.spoiled_fed);
 	assert_int_equal(reasons, c.spoiled);
 	assert_int_equal(c.locked, c.produced); /* issued means locked */
+	assert_int_equal(c.spoiled_card + c.spoiled_line, c.spoiled);
+	/* the registry says whose fault each spoiled attempt was, from its reason */
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND fault = 'card'"),
+			 c.spoiled_card);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND (fault = 'card') <> (spoil_reason IN ('chip', "
+				  "'qc', 'print'))"),
+			 0);
 	assert_int_equal(registry_check(f->reg, devnull, &problems), 0);
 	fclose(devnull);
 	assert_int_equal(problems, 0);
@@ -481,6 +506,14 @@ test_every_fault(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE spoil_reason = "
 				  "'connection'"),
 			 1);
+	/* the jam and the dropped connection were the line's, never charged to the card */
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE fault = 'line' "
+				  "AND spoil_reason IN ('jam', 'connection')"),
+			 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE fault = 'card' "
+				  "AND spoil_reason IN ('chip', 'qc')"),
+			 2);
+	assert_int_equal(res.line_fault[0], '\0');
 	/* a remade card has its new chip; the spoiled one stays recorded on its attempt */
 	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt p JOIN card c ON "
 				  "c.id = p.card_id WHERE p.state = 'spoiled' AND p.chip_id IS NOT "
@@ -628,6 +661,8 @@ test_held_after_max_attempts(void **state)
 
 	make_cards(f, 2);
 	f->always_fail = 1;
+	/* the breaker out of the way: this is about the card's own limit */
+	config_set(f->cfg, "produce.max_consecutive_spoils", "100", CFG_CLI);
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.produced, 0);
 	assert_int_equal(res.held, 2);
@@ -649,6 +684,8 @@ test_fault_not_cleared_stops(void **state)
 	emu_cmd(f, "COVER open");
 	assert_int_equal(run(f, &res), CP_ERR_TIMEOUT);
 	assert_non_null(strstr(cp_errmsg(), "cover-open"));
+	assert_non_null(strstr(cp_errmsg(), "close the printer's cover"));
+	assert_string_equal(res.line_fault, "cover-open");
 	assert_int_equal(count(f, "SELECT count(*) FROM production_pause WHERE outcome = "
 				  "'timeout'"),
 			 1);
@@ -746,6 +783,208 @@ test_recovery(void **state)
 	assert_counts_add_up(f);
 }
 
+/* The line's shift report, read back. */
+static char *
+shift_report(struct produce_result *res)
+{
+	unsigned char *text = NULL;
+	size_t len;
+
+	assert_int_equal(fs_read_file(res->report, 1 << 16, &text, &len), 0);
+	return (char *)text;
+}
+
+static void
+test_card_in_reader_stops_before_feeding(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_stats es;
+	char *text;
+
+	/* issue 12: a produced card left in the reader made the next produce spoil blank
+	 * after blank, each charged to its card. Now nothing is fed or spoiled at all. */
+	make_cards(f, 5);
+	f->card_in_reader = 1;
+	assert_int_equal(run(f, &res), CP_ERR_BUSY);
+	assert_string_equal(res.line_fault, "card-in-reader");
+	assert_non_null(strstr(cp_errmsg(), "take that card out of the reader"));
+	assert_int_equal(res.spoiled, 0);
+	assert_int_equal(res.held, 0);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt"), 0);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.fed, 0);
+	/* every card still queued, none claimed */
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 5);
+	text = shift_report(&res);
+	assert_non_null(strstr(text, "spoiled: 0\n"));
+	free(text);
+	/* the card taken out: the line makes every card */
+	f->card_in_reader = 0;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 5);
+	assert_int_equal(res.spoiled, 0);
+	assert_counts_add_up(f);
+}
+
+static void
+test_reader_faults_are_the_lines(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_stats es;
+
+	make_cards(f, 3);
+	/* the reader gone before a blank is fed: stop, nothing fed */
+	f->reader_gone = 1;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "reader");
+	assert_non_null(strstr(cp_errmsg(), "check the reader and pcscd"));
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt"), 0);
+	f->reader_gone = 0;
+	/* the reader fails in the middle of card 2: that blank is lost to the line (reason
+	 * 'reader', fault 'line'), the line stops, card 2 is not charged and stays queued */
+	f->fail_at[0] = 2;
+	f->fail_as[0] = ENCODER_READER;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "reader");
+	assert_int_equal(res.produced, 1);
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE card_id = 2 AND "
+				  "state = 'spoiled' AND spoil_reason = 'reader' AND fault = "
+				  "'line' AND fed = 1"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id IN (2, 3) AND state = "
+				  "'rendered' AND claimed_by IS NULL"),
+			 2);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.fed, 2);
+	assert_int_equal(es.rejected, 1);
+	/* a bad perso script is the line's too */
+	f->fail_at[0] = 3;
+	f->fail_as[0] = ENCODER_BAD_SCRIPT;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "script");
+	assert_non_null(strstr(cp_errmsg(), "cardpipe perso"));
+	/* then the line makes both, and neither card was held */
+	f->fail_at[0] = 0;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'produced'"), 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE fault = 'card'"),
+			 0);
+	assert_counts_add_up(f);
+}
+
+static void
+test_breaker_stops_a_storm(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct prod_counts c;
+	struct emu_stats es;
+	char *text;
+
+	/* every chip defective (a bad batch of blanks): at most
+	 * produce.max_consecutive_spoils (3) blanks are burnt, then the line stops */
+	make_cards(f, 10);
+	f->always_fail = 1;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "consecutive-spoils");
+	assert_non_null(strstr(cp_errmsg(), "3 blanks spoiled in a row"));
+	assert_non_null(strstr(cp_errmsg(), "check the blanks"));
+	assert_int_equal(res.spoiled, 3);
+	assert_int_equal(res.produced, 0);
+	emu_stats_locked(f, &es);
+	assert_int_equal(es.fed, 3);
+	assert_int_equal(es.rejected, 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND fault = 'card' AND spoil_reason = 'chip'"),
+			 3);
+	/* every card still queued */
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 10);
+	/* the registry and the shift report agree */
+	assert_int_equal(reg_prod_counts(f->reg, 1, res.shift, &c), 0);
+	assert_int_equal(c.spoiled, 3);
+	assert_int_equal(c.spoiled_card, 3);
+	assert_int_equal(c.spoiled_line, 0);
+	text = shift_report(&res);
+	assert_non_null(strstr(text, "spoiled: 3\n"));
+	assert_non_null(strstr(text, "spoiled_card: 3\n"));
+	assert_non_null(strstr(text, "spoiled_line: 0\n"));
+	assert_non_null(strstr(text, "spoiled.chip: 3\n"));
+	assert_null(strstr(text, "MISMATCH"));
+	free(text);
+	assert_counts_add_up(f);
+
+	/* card faults that a good card interrupts do not trip it: calls 1, 2 fail, 3 is
+	 * good, 4, 5 fail, then all good (the count restarts at each card produced) */
+	f->always_fail = 0;
+	f->calls = 0;
+	f->fail_at[0] = 1;
+	f->fail_at[1] = 2;
+	f->fail_at[2] = 4;
+	f->fail_at[3] = 5;
+	for (int i = 0; i < 4; i++)
+		f->fail_as[i] = ENCODER_CHIP_FAULT;
+	config_set(f->cfg, "produce.max_attempts", "10", CFG_CLI);
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.line_fault[0], '\0');
+	assert_int_equal(res.produced, 10);
+	assert_int_equal(res.spoiled, 4);
+	assert_counts_add_up(f);
+}
+
+static void
+test_printer_error_stops_the_line(void **state)
+{
+	struct fx *f = *state;
+	struct produce_result res;
+	struct emu_config ec = {.line = 1, .feeder_cards = 100, .ribbon_cards = 100};
+	struct emu *old, *broken = NULL;
+	char out[128], st[128], sock[128];
+
+	/* a printer whose contact station answers ERROR (the chip cannot get into the reader:
+	 * the emulator's vcard is not there, as when a card already sits in the reader). Once
+	 * the card's fault, spoiling blank after blank; now the line's: one blank lost, stop */
+	make_cards(f, 3);
+	snprintf(out, sizeof(out), "%s/emu-out", f->dir);
+	snprintf(st, sizeof(st), "%s/emu-state", f->dir);
+	snprintf(sock, sizeof(sock), "%s/no-vcard.sock", f->dir);
+	ec.out_dir = out;
+	ec.state_dir = st;
+	ec.vcard_control = sock;
+	assert_int_equal(emu_new(&ec, &broken), 0);
+	pthread_mutex_lock(&f->s.mu);
+	old = f->s.emu;
+	f->s.emu = broken;
+	pthread_mutex_unlock(&f->s.mu);
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "printer");
+	assert_non_null(strstr(cp_errmsg(), "the printer failed at 'contact'"));
+	assert_int_equal(res.spoiled, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt WHERE state = "
+				  "'spoiled' AND spoil_reason = 'printer' AND fault = 'line'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 3);
+	/* the printer mended: every card made, none held */
+	pthread_mutex_lock(&f->s.mu);
+	f->s.emu = old;
+	pthread_mutex_unlock(&f->s.mu);
+	emu_free(broken);
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.produced, 3);
+	assert_int_equal(res.held, 0);
+	assert_counts_add_up(f);
+}
+
 static int
 open_nothing(void *ctx, struct printer **out)
 {
@@ -763,13 +1002,17 @@ test_printer_unreachable(void **state)
 {
 	struct fx *f = *state;
 	struct produce_result res;
-	struct produce_devices dev = {f, open_nothing, encode, NULL};
+	struct produce_devices dev = {f, open_nothing, encode, NULL, check_reader};
 	struct produce_opts o = {.line = 1};
 
 	make_cards(f, 1);
-	/* never reached in this run: a set-up error at once, not a pause of fault_wait_s */
+	/* never reached in this run: a line fault at once, not a pause of fault_wait_s */
 	assert_true(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res) < 0);
-	assert_non_null(strstr(cp_errmsg(), "printer not reachable"));
+	assert_non_null(strstr(cp_errmsg(), "printer does not answer"));
+	assert_string_equal(res.line_fault, "printer-offline");
+	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
+				  "claimed_by IS NULL"),
+			 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM production_attempt"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM production_pause"), 0);
 	/* the card waits for this line, which picks it up when the printer is there */
@@ -834,7 +1077,7 @@ test_options(void **state)
 {
 	struct fx *f = *state;
 	struct produce_result res;
-	struct produce_devices dev = {f, open_printer, encode, prepare_not_card2};
+	struct produce_devices dev = {f, open_printer, encode, prepare_not_card2, check_reader};
 	struct produce_opts o = {.line = 1, .max_cards = 2};
 	volatile sig_atomic_t stop = 1;
 
@@ -911,6 +1154,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_printer_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_faces_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_lines_claim_disjoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_card_in_reader_stops_before_feeding, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reader_faults_are_the_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_breaker_stops_a_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_printer_error_stops_the_line, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

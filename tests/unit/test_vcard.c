@@ -15,7 +15,10 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/chip/chip_profile.h"
 #include "personalization/crypto/cipher.h"
+#include "personalization/crypto/derive.h"
+#include "personalization/crypto/scp02.h"
 #include "personalization/crypto/gp.h"
 #include "personalization/crypto/scp03.h"
 #include "printer/vcard/apdu.h"
@@ -637,6 +640,226 @@ test_put_key(void **state)
 	vcard_release(&vc);
 }
 
+/* ---------------- card stocks ---------------- */
+
+static struct chip_profile *
+shipped_stock(const char *name)
+{
+	char tried[256], rel[64], *path;
+	struct chip_profile *p = NULL;
+
+	snprintf(rel, sizeof rel, "chip-profiles/%s.ini", name);
+	path = fs_find_data(rel, tried, sizeof tried);
+	assert_non_null(path);
+	assert_int_equal(chip_profile_load(path, &p), 0);
+	free(path);
+	return p;
+}
+
+/* The built-in default stock is the shipped cpvc-s03 profile. */
+static void
+test_default_stock_is_shipped(void **state)
+{
+	struct chip_profile def, *p = shipped_stock("cpvc-s03");
+
+	(void)state;
+	vcard_default_stock(&def);
+	assert_string_equal(def.name, p->name);
+	assert_string_equal(def.description, p->description);
+	assert_int_equal(def.atr_len, p->atr_len);
+	assert_memory_equal(def.atr, p->atr, p->atr_len);
+	assert_memory_equal(def.atr_mask, p->atr_mask, p->atr_len);
+	assert_int_equal(def.isd_aid_len, p->isd_aid_len);
+	assert_memory_equal(def.isd_aid, p->isd_aid, p->isd_aid_len);
+	assert_int_equal(def.kvn, p->kvn);
+	assert_string_equal(def.kmc_key, p->kmc_key);
+	assert_int_equal(def.div, p->div);
+	assert_int_equal(def.scp, p->scp);
+	assert_int_equal(def.i_param, p->i_param);
+	assert_int_equal(def.security_level, p->security_level);
+	assert_int_equal(def.store_enc, p->store_enc);
+	assert_int_equal(def.store_blocks, p->store_blocks);
+	assert_int_equal(def.napps, p->napps);
+	for (size_t i = 0; i < p->napps; i++) {
+		assert_string_equal(def.apps[i].name, p->apps[i].name);
+		assert_int_equal(def.apps[i].aid_len, p->apps[i].aid_len);
+		assert_memory_equal(def.apps[i].aid, p->apps[i].aid, p->apps[i].aid_len);
+	}
+	assert_int_equal(def.end_app_lc, p->end_app_lc);
+	assert_int_equal(def.end_card_lc, p->end_card_lc);
+	chip_profile_free(p);
+}
+
+/* Send one command through an SCP02 host (responses come back plain). */
+static uint16_t
+w02(struct vcard *vc, struct scp02_host *h, const char *hex, unsigned char *out, size_t *olen)
+{
+	unsigned char cmd[300], w[300];
+	size_t n = hx(hex, cmd), wn;
+
+	assert_int_equal(scp02_host_wrap(h, cmd, n, w, sizeof w, &wn), 0);
+	return send_raw(vc, w, wn, out, olen);
+}
+
+/* A chip of the SCP02/EMV stock: its ATR, its ISD AID (the default stock's is not there),
+ * INITIALIZE UPDATE with EMV CPS keys from the KMC, C-MAC + C-DEC, a key DGI under the
+ * session DEK, STORE DATA numbered over the session and with the explicit encryption
+ * indication; its state file names its stock and loads back as that stock. */
+static void
+test_scp02_stock(void **state)
+{
+	struct chip_profile *st = shipped_stock("cpvc-s02");
+	unsigned char atr[40], hc[8] = {8, 7, 6, 5, 4, 3, 2, 1}, cmd[300], out[300];
+	unsigned char keyv[16], enc[16];
+	unsigned char e3[48], m3[48], d3[48];
+	struct scp02_keys k;
+	struct scp02_host *h = NULL;
+	struct vcard vc, back;
+	struct vcard_stock vs;
+	size_t n, kl;
+	char dir[] = "/tmp/cp-vcard02-XXXXXX", line[600];
+	int dgi;
+
+	(void)state;
+	assert_int_equal(vcard_init_blank_stock(&vc, st, serial, kmc, sizeof kmc), 0);
+	n = vcard_atr(&vc, atr, sizeof atr);
+	assert_int_equal(n, st->atr_len);
+	assert_memory_equal(atr,
+			    "\x3B\x68\x00\x00"
+			    "CPVC-S02",
+			    n);
+	/* the keys are EMV CPS-diversified (KDD bytes 4..9) from the 3DES KMC */
+	assert_int_equal(cp_gp_diversify(CP_GP_EMV, kmc, sizeof kmc, vc.chip.kdd, e3, m3, d3, &kl),
+			 0);
+	assert_int_equal(kl, 16);
+	assert_memory_equal(vc.chip.keys.enc, e3, 16);
+	assert_memory_equal(vc.chip.keys.dek, d3, 16);
+	assert_int_equal(vc.chip.keys.kvn, 0x20);
+
+	assert_int_equal(send_hex(&vc, "00A4040008A000000151000000", NULL, NULL),
+			 SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4040008A000000003000000", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "8050300008010203040506070800", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	memcpy(cmd, "\x80\x50\x20\x00\x08", 5);
+	memcpy(cmd + 5, hc, 8);
+	cmd[13] = 0;
+	assert_int_equal(send_raw(&vc, cmd, 14, out, &n), SW_OK);
+	assert_int_equal(n, 28);
+	assert_memory_equal(out, vc.chip.kdd, 10);
+	assert_int_equal(out[10], 0x20);
+	assert_int_equal(out[11], 0x02);
+	memset(&k, 0, sizeof k);
+	memcpy(k.enc, e3, 16);
+	memcpy(k.mac, m3, 16);
+	memcpy(k.dek, d3, 16);
+	k.kvn = 0x20;
+	assert_int_equal(scp02_host_new(&k, 0x15, &h), 0);
+	assert_int_equal(scp02_host_begin(h, hc, out, n), 0);
+	assert_int_equal(scp02_host_external_auth(h, 0x03, cmd, &n), 0);
+	assert_int_equal(send_raw(&vc, cmd, n, NULL, NULL), SW_OK);
+	assert_true(vcard_channel_open(&vc));
+	assert_int_equal(vcard_channel_level(&vc), 0x03);
+	/* key information: three DES keys of version 20 */
+	assert_int_equal(w02(&vc, h, "80CA00E000", out, &n), SW_OK);
+	assert_memory_equal(out, "\xE0\x12\xC0\x04\x01\x20\x80\x10", 8);
+	/* PUT KEY is for AES key sets only */
+	assert_int_equal(w02(&vc, h, "80D80081040102030400", NULL, NULL), SW_FUNC_NOT_SUPPORTED);
+
+	/* PBOC: block 0 a plain DGI (P1 08), block 1 the key DGI encrypted (P1 68) */
+	assert_int_equal(w02(&vc, h, "80E620000E000008A000000333010101000000", NULL, NULL), SW_OK);
+	assert_int_equal(w02(&vc, h, "80E2080005010102AABB", NULL, NULL), SW_OK);
+	/* application-dependent indication (01) is not this stock's convention */
+	assert_int_equal(w02(&vc, h, "80E2280105010102AABB", NULL, NULL), SW_WRONG_P1P2);
+	memset(keyv, 0x3C, sizeof keyv);
+	assert_int_equal(scp02_host_dek_encrypt(h, keyv, 16, enc), 0);
+	strcpy(line, "80E2E8011380001"
+		     "0");
+	for (int i = 0; i < 16; i++)
+		sprintf(line + strlen(line), "%02X", enc[i]);
+	assert_int_equal(w02(&vc, h, line, NULL, NULL), SW_OK);
+	for (dgi = 0; dgi < (int)vc.chip.apps[VCARD_APP_PBOC].ndgis; dgi++)
+		if (vc.chip.apps[VCARD_APP_PBOC].dgis[dgi].tag == 0x8000)
+			break;
+	assert_true(dgi < (int)vc.chip.apps[VCARD_APP_PBOC].ndgis);
+	assert_true(vc.chip.apps[VCARD_APP_PBOC].dgis[dgi].secret);
+	assert_memory_equal(vc.chip.apps[VCARD_APP_PBOC].dgis[dgi].v.data, keyv, 16);
+	/* the next application's STORE DATA continues the session's count: block 2, not 0 */
+	assert_int_equal(w02(&vc, h, "80E620000E000008A000000632010105000000", NULL, NULL), SW_OK);
+	assert_int_equal(w02(&vc, h, "80E2880005010102CCDD", NULL, NULL), SW_WRONG_P1P2);
+	assert_int_equal(w02(&vc, h, "80E2880205010102CCDD", NULL, NULL), SW_OK);
+	scp02_host_free(h);
+
+	/* the state file names the stock, and loads back as it */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
+	vs.profile = st;
+	memcpy(vs.kmc, kmc, sizeof kmc);
+	vs.kmc_len = sizeof kmc;
+	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), CP_ERR_NOTFOUND);
+	assert_non_null(strstr(cp_errmsg(), "of stock 'cpvc-s02'"));
+	assert_int_equal(vcard_store_load_stock(&back, dir, serial, &vs, 1), 0);
+	assert_string_equal(back.stock.name, "cpvc-s02");
+	assert_memory_equal(back.chip.keys.enc, e3, 16);
+	n = vcard_atr(&back, atr, sizeof atr);
+	assert_int_equal(n, 12);
+	vcard_release(&back);
+	{
+		char *path = vcard_store_path(dir, serial);
+		unlink(path);
+		free(path);
+		rmdir(dir);
+	}
+	vcard_release(&vc);
+	chip_profile_free(st);
+}
+
+/* A stock that does not carry the transport application: its chip does not show it (SELECT,
+ * INSTALL, GET STATUS), and a stock naming an application the chip cannot emulate, or a KMC
+ * its diversification cannot use, makes no chip. */
+static void
+test_stock_applications(void **state)
+{
+	struct chip_profile st;
+	struct host ho = {0};
+	unsigned char out[300];
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	vcard_default_stock(&st);
+	st.napps = 2; /* ssse, pboc */
+	assert_int_equal(vcard_init_blank_stock(&vc, &st, serial, kmc, sizeof kmc), 0);
+	assert_int_equal(send_hex(&vc, "00A4040008A000000632010105", NULL, NULL),
+			 SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4040005A000000632", NULL, NULL), SW_FILE_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A4040008A000000333010101", NULL, NULL), SW_OK);
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000632010105000000", NULL, NULL),
+			 SW_DATA_NOT_FOUND);
+	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_OK);
+	assert_null(memmem(out, n, "\xA0\x00\x00\x06\x32", 5));
+	assert_non_null(memmem(out, n, "\xA0\x00\x00\x03\x33", 5));
+	assert_non_null(memmem(out, n, "\x73\x78\x31\x2E", 4));
+	host_free(&ho);
+	vcard_release(&vc);
+
+	snprintf(st.apps[1].name, sizeof st.apps[1].name, "wallet");
+	memcpy(st.apps[1].aid, "\xA0\x00\x00\x09\x99\x01", 6);
+	st.apps[1].aid_len = 6;
+	assert_int_equal(vcard_init_blank_stock(&vc, &st, serial, kmc, sizeof kmc),
+			 CP_ERR_UNSUPPORTED);
+	assert_non_null(strstr(cp_errmsg(), "application 'wallet' is not one the virtual card"));
+	{
+		struct chip_profile *s02 = shipped_stock("cpvc-s02");
+		unsigned char kmc32[32] = {0};
+		assert_int_equal(vcard_init_blank_stock(&vc, s02, serial, kmc32, sizeof kmc32),
+				 CP_ERR_INVALID);
+		assert_non_null(strstr(cp_errmsg(), "emv needs a 2-key 3DES KMC"));
+		chip_profile_free(s02);
+	}
+}
+
 static void
 test_select_and_read_errors(void **state)
 {
@@ -864,6 +1087,9 @@ main(void)
 		cmocka_unit_test(test_store_data_sequence),
 		cmocka_unit_test(test_put_key),
 		cmocka_unit_test(test_select_and_read_errors),
+		cmocka_unit_test(test_default_stock_is_shipped),
+		cmocka_unit_test(test_scp02_stock),
+		cmocka_unit_test(test_stock_applications),
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_random_commands),
 		cmocka_unit_test(test_pcscd_line_args),
