@@ -183,10 +183,9 @@ status_person(struct registry *reg, const char *id_number, int json, FILE *out)
 		char *desc = status_describe(a);
 
 		if (json) {
-			char line[2048];
 			struct json_writer w;
 
-			json_writer_init(&w, line, sizeof(line));
+			json_writer_init(&w);
 			json_obj_begin(&w);
 			json_kv_int(&w, "application", a->app_id);
 			json_kv_str(&w, "id_number", masked);
@@ -212,7 +211,8 @@ status_person(struct registry *reg, const char *id_number, int json, FILE *out)
 				json_kv_str(&w, "tracking_no", a->tracking_no);
 			json_kv_str(&w, "summary", desc);
 			json_obj_end(&w);
-			fprintf(out, "%s\n", line);
+			fprintf(out, "%s\n", json_writer_str(&w));
+			json_writer_release(&w);
 		} else {
 			char *sub = day_of(a->submitted_at ? a->submitted_at : a->created_at);
 
@@ -239,11 +239,12 @@ new_state(const char *event)
 static int
 feed_line(struct buf *b, const struct feed_event *e)
 {
-	char line[2048], masked[64];
+	char masked[64];
 	struct json_writer w;
+	int r;
 
 	mask_id(nz(e->id_number), masked, sizeof(masked));
-	json_writer_init(&w, line, sizeof(line));
+	json_writer_init(&w);
 	json_obj_begin(&w);
 	json_kv_int(&w, "seq", e->seq);
 	json_kv_str(&w, "at", nz(e->at));
@@ -266,7 +267,9 @@ feed_line(struct buf *b, const struct feed_event *e)
 	    (!strcmp(nz(e->entity), "application") || !strcmp(new_state(e->event), "held")))
 		json_kv_str(&w, "reason", e->detail);
 	json_obj_end(&w);
-	return buf_appendf(b, "%s\n", line);
+	r = buf_appendf(b, "%s\n", json_writer_str(&w));
+	json_writer_release(&w);
+	return r;
 }
 
 int
