@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "core/suggest.h"
 #include "personalization/keys/keystore.h"
+#include "stages/calendar_watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,27 @@ static const struct builtin {
 	{"nightly", cmd_nightly, "run every stage in order under a lock, with a run report"},
 	{"instant", cmd_instant, "one application through every stage onto a branch's line"},
 	{"keys", cmd_keys, "key store, ceremonies, check values, diversification"},
-	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day"},
+	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day, import NOTICE"},
 	{"line", cmd_line, "start, stop or use the emulated production line"},
 	{"chip", cmd_chip, "card stocks: chip profiles, identify the card in a reader"},
 };
+
+/* The runs that warn when the working-day calendar runs out soon (nightly does it itself,
+ * for its run report). */
+static int
+watches_calendar(const char *name, int nargs, char **args)
+{
+	static const char *const runs[] = {"ingest",  "prepare",  "perso",     "render",
+					   "produce", "dispatch", "reconcile", "instant"};
+	int found = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++)
+		found |= !strcmp(name, runs[i]);
+	for (int i = 1; i < nargs && found; i++)
+		if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h"))
+			found = 0;
+	return found;
+}
 
 /* Commands that may open the key store: their process is hardened (no core dump) before
  * the command starts, not only when the store is opened (keystore_open does it too). */
@@ -323,6 +341,8 @@ main(int argc, char **argv)
 	if ((r = setup(&ctx, &g)) < 0 || (r = harden_if_keys(b->name)) < 0) {
 		rc = cmd_exit(b->name, r);
 	} else {
+		if (watches_calendar(b->name, nargs, args))
+			calendar_watch_warn(ctx.cfg, ctx.home, b->name);
 		rc = b->fn(nargs, args, &ctx);
 	}
 	log_close_file();

@@ -2,7 +2,9 @@
 #include "cmd/cmd.h"
 
 #include "core/err.h"
+#include "registry/reg_held.h"
 #include "registry/registry.h"
+#include "stages/calendar_watch.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +19,9 @@ static const char usage[] =
 	"               of input_file, person, application, card, production_attempt,\n"
 	"               dispatch_item, perso_batch or card_perso changed without cardpipe's\n"
 	"               audit key is named, table and row) and the audit chain; exits 0 when\n"
-	"               all hold, 3 otherwise\n"
+	"               all hold, 3 otherwise. WARN lines (exit 0) say what needs an\n"
+	"               operator: the working-day calendar ends within calendar.warn_days,\n"
+	"               applications are held for calendar-missing\n"
 	"verify-audit   walk the audit chain, keyed with HMAC-SHA-256 under the audit key (the\n"
 	"               key store's 'audit.chain'); exits 3 naming the first row that was\n"
 	"               edited, inserted, deleted or written without the key, or when rows were\n"
@@ -27,6 +31,28 @@ static const char usage[] =
 	"               (docs/audit.md)\n"
 	"reseal         after a repair made by hand and approved: give the rows check names a\n"
 	"               new seal, each with an audit row saying so\n";
+
+/* Not failures of the registry, but what an operator must do before replacements stall. */
+static int
+calendar_warnings(struct cp_ctx *ctx, struct registry *reg)
+{
+	struct calendar_watch w;
+	long long held = 0;
+	int r;
+
+	if (calendar_watch_check(ctx->cfg, ctx->home, &w) < 0)
+		printf("WARN  %s\n", cp_errmsg());
+	else if (w.expiring)
+		printf("WARN  %s\n", w.message);
+	if ((r = reg_held_count(reg, "calendar-missing", &held)) < 0)
+		return r;
+	if (held)
+		printf("WARN  %lld application(s) held for calendar-missing: import the next "
+		       "year's notice (cardpipe calendar import NOTICE); prepare judges them "
+		       "again\n",
+		       held);
+	return 0;
+}
 
 int
 cmd_db(int argc, char **argv, struct cp_ctx *ctx)
@@ -49,6 +75,8 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("db", r);
 	if (!strcmp(argv[1], "check")) {
 		r = registry_check(reg, stdout, &problems);
+		if (r == 0)
+			r = calendar_warnings(ctx, reg);
 		if (r == 0 && problems) {
 			printf("%d check(s) failed\n", problems);
 			r = cp_err(CP_ERR_INTEGRITY, "%d registry check(s) failed", problems);

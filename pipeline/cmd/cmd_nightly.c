@@ -26,10 +26,11 @@ static const char usage[] =
 	"Each stage runs under its stage lock (docs/locks.md): a `cardpipe <stage>` started by\n"
 	"hand meanwhile waits for it, and this run waits for one already running, at most\n"
 	"general.lock_wait seconds.\n"
-	"Exit codes: 0 done; 1 done, but a file was quarantined or the share of rejected\n"
-	"records is over general.reject_threshold; 2 usage or configuration error; 3 a stage\n"
-	"failed, another nightly holds the lock, or a stage lock stayed busy (the stages that\n"
-	"ran before and after it committed their own work).\n";
+	"Exit codes: 0 done; 1 done, but records need attention: a file was quarantined, the\n"
+	"share of rejected records is over general.reject_threshold, or applications are held\n"
+	"for calendar-missing (import the next year's notice: cardpipe calendar import); 2 usage\n"
+	"or configuration error; 3 a stage failed, another nightly holds the lock, or a stage\n"
+	"lock stayed busy (the stages that ran before and after it committed their own work).\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -99,6 +100,13 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 		log_warn("nightly", "%lld of %lld records rejected, above the threshold of %.1f%%",
 			 res.rejected, res.records,
 			 100 * config_double(ctx->cfg, "general.reject_threshold"));
+		return EXIT_REJECTS;
+	}
+	if (res.calendar_held) {
+		log_warn("nightly",
+			 "%lld application(s) held for calendar-missing: import the next year's "
+			 "notice (cardpipe calendar import NOTICE)",
+			 res.calendar_held);
 		return EXIT_REJECTS;
 	}
 	return EXIT_DONE;

@@ -56,6 +56,7 @@ const struct config_key config_keys[] = {
 	{ "banks.cooperating", CFG_STR, "ICBC,ABC,BOC,CCB,BOCOM,BOB,HXB,CITIC,CEB,CMBC,CMB,SPDB,BRCB,PSBC", "the cooperating banks (manual item 6)" },
 	{ "banks.bins", CFG_STR, "ICBC:62122600,ABC:62284800,BOC:62166100,CCB:62170000,BOCOM:62226000,BOB:62146800,HXB:62263300,CITIC:62269000,CEB:62148900,CMBC:62262200,CMB:62258800,SPDB:62215400,BRCB:62310200,PSBC:62215000", "BANK:BIN-prefix pairs for PAN allocation (8-digit prefixes; 19-digit PANs)" },
 	{ "banks.change_months", CFG_INT, "6", "a person may change bank at most once in this many months (item 27)" },
+	{ "banks.branches", CFG_STR, "", "pickup branches, comma-separated BANK-DISTRICT-NNN codes; a pickup elsewhere is rejected (branch-unknown). Empty: any such code of a cooperating bank and a Beijing district" },
 
 	/* card */
 	{ "card.number_prefix", CFG_STR, "B", "first character of every card number this bureau allocates" },
@@ -79,6 +80,9 @@ const struct config_key config_keys[] = {
 	{ "sla.new_days", CFG_INT, "30", "calendar days for new applications and generation upgrades" },
 	{ "sla.replace_working_days", CFG_INT, "4", "working days for replacements" },
 	{ "sla.at_risk_days", CFG_INT, "3", "an application due within this many days is at risk" },
+
+	/* calendar (docs/calendar-format.md) */
+	{ "calendar.warn_days", CFG_INT, "60", "warn on every run from this many days before the working-day calendar's last day" },
 
 	/* production */
 	{ "produce.max_attempts", CFG_INT, "3", "attempts per card before it is held for a person" },
@@ -130,6 +134,7 @@ const struct config_key config_keys[] = {
 	/* reconcile */
 	{ "reconcile.signature", CFG_STR, "sm2", "signature algorithm of bank reports: sm2, ecdsa-p256 or rsa-pss" },
 	{ "reconcile.refund_days", CFG_INT, "2", "natural days to refund a damaged card's transport balance (item 46)" },
+	{ "reconcile.max_refund_fen", CFG_INT, "100000", "largest transport balance refunded, in fen (1000 yuan, a transport card's top balance); a larger one rejects the application (amount-too-large)" },
 	{ "reconcile.signing_key", CFG_STR, "keystore:report.sign", "key that signs bank reports: keystore:NAME (an SM2 key of the key store) or a PEM private key file (SM2, EC P-256 or RSA to match reconcile.signature; relative: under CARDPIPE_HOME)" },
 };
 /* clang-format on */

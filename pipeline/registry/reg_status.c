@@ -357,7 +357,10 @@ load_refund(sqlite3_stmt *st, void *elem)
 			    &f->bank,	     &f->requested,   &f->id_number};
 
 	f->app_id = sqlite3_column_int64(st, 0);
-	f->amount_fen = sqlite3_column_int64(st, 1);
+	/* a balance stored as text or a fraction ("abc", "12.5") is not an amount: -1, which
+	 * reconcile refuses, rather than the 0 or 12 sqlite would make of it */
+	f->amount_fen =
+		sqlite3_column_type(st, 1) == SQLITE_INTEGER ? sqlite3_column_int64(st, 1) : -1;
 	texts(st, 2, t, ARRAY_SIZE(t));
 }
 

@@ -58,7 +58,7 @@ struct recon_card {
 	char *pan, *card_no, *produced_at;
 };
 struct recon_refund {
-	long long app_id, amount_fen;
+	long long app_id, amount_fen; /* amount_fen -1: the registry holds no integer */
 	char *channel_ref, *old_card_no, *new_card_no, *bank, *requested, *id_number;
 };
 

@@ -414,3 +414,30 @@ calendar_makeup_name(const struct calendar *cal, long day)
 
 	return e && e->kind == DAY_MAKEUP ? e->name : NULL;
 }
+
+int
+calendar_last_day(const struct calendar *cal, long day, long *last)
+{
+	int y = year_of(day);
+
+	if (!calendar_covers_year(cal, y))
+		return cp_err(CP_ERR_NOTFOUND, "the working-day calendar does not cover %d", y);
+	while (calendar_covers_year(cal, y + 1))
+		y++;
+	*last = cp_days_from_civil(y, 12, 31);
+	return 0;
+}
+
+int
+calendar_working_days(const struct calendar *cal, int year)
+{
+	long d = cp_days_from_civil(year, 1, 1), end = cp_days_from_civil(year, 12, 31);
+	int n = 0, r;
+
+	for (; d <= end; d++) {
+		if ((r = calendar_is_working_day(cal, d)) < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}

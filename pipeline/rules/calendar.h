@@ -1,11 +1,13 @@
 /*
- * calendar.h - Chinese working days (docs/domain-facts.md §6): a working day is Monday to
- * Friday outside the public holidays, or a make-up working day (调休上班). The holidays and
+ * calendar.h - Chinese working days: a working day is Monday to Friday outside the public
+ * holidays, or a make-up working day (调休上班). The holidays and
  * make-up days come from a data file per year (data/calendar.txt, format in
  * docs/calendar-format.md); a date in a year the file does not cover is an error, never a guess.
  */
 #ifndef CP_CALENDAR_H
 #define CP_CALENDAR_H
+
+#include "core/buf.h"
 
 #include <stddef.h>
 
@@ -34,5 +36,25 @@ const char *calendar_makeup_name(const struct calendar *cal, long day);
 int calendar_covers_year(const struct calendar *cal, int year);
 /* The path it was loaded from ("" when parsed from memory). */
 const char *calendar_path(const struct calendar *cal);
+/* The last day of the run of consecutive covered years that holds day: when counting from
+ * day runs out of calendar. CP_ERR_NOTFOUND when day's year is not covered. */
+int calendar_last_day(const struct calendar *cal, long day, long *last);
+/* The working days of a covered year, or CP_ERR_NOTFOUND. */
+int calendar_working_days(const struct calendar *cal, int year);
+
+/* ---- the calendar file (calendar_edit.c) ---- */
+
+/* The comment that opens a calendar file cardpipe creates. */
+extern const char calendar_header[];
+/* The calendar file to use: configured (paths.calendar, already resolved) when not empty,
+ * else CARDPIPE_HOME/calendar.txt when it exists (what `cardpipe calendar import` writes),
+ * else NULL: the shipped one. Newly allocated. */
+char *calendar_locate(const char *configured, const char *home);
+/* Put a year's block (lines ending in newlines) into a calendar file's text: in year order,
+ * a blank line between blocks, every other byte kept. An empty text starts with
+ * calendar_header. An existing year is CP_ERR_EXISTS unless replace, which swaps that year's
+ * lines (up to its last statement) for the block. */
+int calendar_put_year(const char *text, size_t len, int year, const char *block, int replace,
+		      struct buf *out);
 
 #endif

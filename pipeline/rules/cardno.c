@@ -117,3 +117,21 @@ cardno_transport_validate(const char *s)
 		return cp_err(CP_ERR_INVALID, "transport card number fails its Luhn check digit");
 	return 0;
 }
+
+int
+cardno_validate_an9(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != CARDNO_LEN)
+		return cp_err(CP_ERR_INVALID, "card number has %zu characters, expected %d", n,
+			      CARDNO_LEN);
+	for (size_t i = 0; i < n; i++)
+		if (cardno_value(s[i]) < 0)
+			return cp_err(
+				CP_ERR_INVALID,
+				"card number character %zu is not a digit or a capital letter "
+				"A-Z",
+				i + 1);
+	return 0;
+}

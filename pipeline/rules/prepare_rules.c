@@ -11,8 +11,11 @@
 #include "core/mask.h"
 #include "core/mem.h"
 #include "personalization/face/fonts.h"
+#include "rules/cardno.h"
 #include "rules/eligibility.h"
+#include "rules/fields.h"
 #include "rules/idnumber.h"
+#include "rules/money.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,6 +76,35 @@ free_banks(struct rules_ctx *rc)
 	free(rc->banks);
 	rc->banks = NULL;
 	rc->nbanks = 0;
+	for (size_t i = 0; i < rc->nbranches; i++)
+		free(rc->branches[i]);
+	free(rc->branches);
+	rc->branches = NULL;
+	rc->nbranches = 0;
+}
+
+static int branch_shaped(const struct rules_ctx *rc, const char *branch);
+
+/* banks.branches: the configured pickup branches, each of the form check_branch() wants. */
+static int
+load_branches(struct rules_ctx *rc, const struct config *cfg)
+{
+	char *copy = xstrdup(config_str(cfg, "banks.branches")), *tok, *save = NULL;
+	int r = 0;
+
+	for (tok = strtok_r(copy, ", ", &save); tok && r == 0; tok = strtok_r(NULL, ", ", &save)) {
+		if (!branch_shaped(rc, tok)) {
+			r = cp_err(CP_ERR_CONFIG,
+				   "banks.branches: '%.40s' is not BANK-DISTRICT-NNN of a bank in "
+				   "banks.cooperating and one of Beijing's 16 districts",
+				   tok);
+			break;
+		}
+		rc->branches = xrealloc(rc->branches, (rc->nbranches + 1) * sizeof(*rc->branches));
+		rc->branches[rc->nbranches++] = xstrdup(tok);
+	}
+	free(copy);
+	return r;
 }
 
 int
@@ -116,6 +148,17 @@ rules_init(struct rules_ctx *rc, const struct config *cfg, long today)
 	    rc->change_months > 120) {
 		r = cp_err(CP_ERR_CONFIG, "prepare.minor_age must be 0..30 and banks.change_months "
 					  "0..120");
+		goto fail;
+	}
+
+	if ((r = load_branches(rc, cfg)) < 0)
+		goto fail;
+	rc->max_refund_fen = config_int(cfg, "reconcile.max_refund_fen");
+	if (rc->max_refund_fen < 0 || rc->max_refund_fen > 999999999999LL) {
+		r = cp_err(CP_ERR_CONFIG,
+			   "reconcile.max_refund_fen must be 0..999999999999 fen, "
+			   "not %lld",
+			   rc->max_refund_fen);
 		goto fail;
 	}
 
@@ -259,6 +302,19 @@ mobile_valid(const char *s)
 	return all_digits(s, 11) && s[0] == '1' && s[1] >= '3' && s[1] <= '9';
 }
 
+/* any phone number (the XSDs' MobileValue): +?[0-9][0-9 -]{0,23} */
+static int
+phone_shaped(const char *s)
+{
+	size_t n;
+
+	s += *s == '+';
+	n = strlen(s);
+	if (n < 1 || n > 24 || !isdigit((unsigned char)*s))
+		return 0;
+	return strspn(s, "0123456789 -") == n;
+}
+
 static int
 bank_known(const struct rules_ctx *rc, const char *bank)
 {
@@ -323,6 +379,147 @@ check_name_encoding(const struct rules_ctx *rc, const char *name, struct verdict
 	return 0;
 }
 
+/* ---- field bounds and character sets (formats/counter-csv.md "Field bounds") ---------- */
+
+static const struct text_field {
+	const char *name;
+	size_t off;
+	enum text_class cls;
+	size_t max; /* characters */
+} text_fields[] = {
+	{"channel_ref", offsetof(struct app_record, channel_ref), TEXT_LINE, 64},
+	{"outlet", offsetof(struct app_record, outlet), TEXT_CODE, 32},
+	{"name", offsetof(struct app_record, name), TEXT_NAME, 50},
+	{"address", offsetof(struct app_record, address), TEXT_LINE, 100},
+	{"guardian_name", offsetof(struct app_record, guardian_name), TEXT_NAME, 50},
+	{"guardian_id_type", offsetof(struct app_record, guardian_id_type), TEXT_CODE, 16},
+	{"guardian_id_number", offsetof(struct app_record, guardian_id_number), TEXT_CODE, 32},
+	{"guardian_proof", offsetof(struct app_record, guardian_proof), TEXT_LINE, 100},
+	{"employer_name", offsetof(struct app_record, employer_name), TEXT_LINE, 100},
+};
+
+static int
+check_text(const struct text_field *tf, const char *val, struct verdict *v)
+{
+	struct text_problem tp;
+	char q[200];
+
+	if (text_check(val, tf->cls, tf->max, &tp) == 0)
+		return 0;
+	if (tp.too_long)
+		return fail(v, "field-too-long", tf->name,
+			    "%s is %s%zu characters long; at most %zu", tf->name,
+			    tp.nchars >= 100000 ? "over " : "", tp.nchars, tf->max);
+	if (tp.bad_utf8)
+		return fail(v, !strcmp(tf->name, "name") ? "name-encoding" : "field-charset",
+			    tf->name, "%s is not valid UTF-8 at character %zu", tf->name, tp.at);
+	text_shown(val, q, sizeof(q));
+	return fail(v, tf->cls == TEXT_NAME ? "name-charset" : "field-charset", tf->name,
+		    "%s '%s' %s: U+%04X at character %zu", tf->name, q, tp.why, tp.cp, tp.at);
+}
+
+/* 1 when s has the shape of pattern: 'A' a capital letter, '9' a digit, else itself. */
+static int
+code_shaped(const char *s, const char *pattern)
+{
+	for (; *pattern; s++, pattern++) {
+		if (*pattern == '9'   ? !isdigit((unsigned char)*s)
+		    : *pattern == 'A' ? !(*s >= 'A' && *s <= 'Z')
+				      : *s != *pattern)
+			return 0;
+	}
+	return *s == '\0';
+}
+
+/* Every field with a bound, a character set or a table, as far as the record alone tells. */
+static int
+check_fields(const struct rules_ctx *rc, const struct app_record *rec, struct verdict *v)
+{
+	char q[200];
+	long long fen;
+
+	for (size_t i = 0; i < ARRAY_SIZE(text_fields); i++) {
+		const char *val = *(char *const *)((const char *)rec + text_fields[i].off);
+
+		if (val && (check_text(&text_fields[i], val, v) < 0 || v->code))
+			return 0;
+	}
+	if (rec->district && !beijing_district(rec->district)) {
+		text_shown(rec->district, q, sizeof(q));
+		return fail(v, "district-unknown", "district",
+			    "district '%s' is not the GB/T 2260 code of one of Beijing's 16 "
+			    "districts (110101 ... 110119)",
+			    q);
+	}
+	if (rec->ethnicity &&
+	    !(code_shaped(rec->ethnicity, "99") &&
+	      ((strcmp(rec->ethnicity, "01") >= 0 && strcmp(rec->ethnicity, "56") <= 0) ||
+	       !strcmp(rec->ethnicity, "97") || !strcmp(rec->ethnicity, "98")))) {
+		text_shown(rec->ethnicity, q, sizeof(q));
+		return fail(v, "field-invalid", "ethnicity",
+			    "ethnicity '%s' is not a GB 3304 code (01-56, 97, 98)", q);
+	}
+	if (rec->nationality && id_country_numeric(rec->nationality) < 0) {
+		text_shown(rec->nationality, q, sizeof(q));
+		return fail(v, "field-invalid", "nationality",
+			    "nationality '%s' is not an ISO 3166-1 alpha-3 code", q);
+	}
+	if (rec->old_card_no && cardno_validate_an9(rec->old_card_no) < 0) {
+		text_shown(rec->old_card_no, q, sizeof(q));
+		return fail(v, "old-card-invalid", "old_card_no", "old card number '%s': %s", q,
+			    cp_errmsg());
+	}
+	if (rec->transport_balance) {
+		int r = money_parse_fen(rec->transport_balance, rc->max_refund_fen, &fen);
+
+		if (r < 0)
+			return fail(v, r == CP_ERR_LIMIT ? "amount-too-large" : "amount-invalid",
+				    "transport_balance",
+				    "transport_balance %s (reconcile.max_refund_fen %lld)",
+				    cp_errmsg(), rc->max_refund_fen);
+	}
+	return 0;
+}
+
+/* 1 for BANK-DISTRICT-NNN: a cooperating bank's outlet 001-999 in a Beijing district. */
+static int
+branch_shaped(const struct rules_ctx *rc, const char *branch)
+{
+	const char *d1 = strchr(branch, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+	char bank[17], dist[8];
+	size_t bl = d1 ? (size_t)(d1 - branch) : 0;
+
+	if (!d1 || !d2 || bl == 0 || bl >= sizeof(bank) || d2 - d1 - 1 != 6 ||
+	    !code_shaped(d2 + 1, "999") || !strcmp(d2 + 1, "000"))
+		return 0;
+	memcpy(bank, branch, bl);
+	bank[bl] = '\0';
+	memcpy(dist, d1 + 1, 6);
+	dist[6] = '\0';
+	return bank_known(rc, bank) && beijing_district(dist);
+}
+
+/* A pickup branch: one of banks.branches when that table is configured, else any code of
+ * the branch form. */
+static int
+check_branch(const struct rules_ctx *rc, const char *branch, struct verdict *v)
+{
+	char q[200];
+
+	if (rc->nbranches ? in_list(branch, (const char *const *)rc->branches, rc->nbranches)
+			  : branch_shaped(rc, branch))
+		return 0;
+	text_shown(branch, q, sizeof(q));
+	if (rc->nbranches)
+		return fail(v, "branch-unknown", "branch",
+			    "branch '%s' is not one of the %zu branches of banks.branches", q,
+			    rc->nbranches);
+	return fail(v, "branch-unknown", "branch",
+		    "branch '%s' is not BANK-DISTRICT-NNN (e.g. ICBC-110101-001) of a bank in "
+		    "banks.cooperating and one of Beijing's 16 districts",
+		    q);
+}
+
 int
 rules_judge_record(const struct rules_ctx *rc, const struct app_record *rec, int insured,
 		   const unsigned char *photo, size_t photo_len, struct verdict *v)
@@ -376,6 +573,8 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 			    "app_type '%.40s' is not one of new, upgrade, replace-lost, "
 			    "replace-damaged, change-info, change-bank",
 			    rec->app_type);
+	if (check_fields(rc, rec, v) < 0 || v->code)
+		return 0;
 
 	/* the application date: every age and due date is counted from it */
 	if (empty(rec->submitted_at)) {
@@ -515,6 +714,15 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 		return fail(v, "field-missing", "branch",
 			    "delivery 'pickup' needs the branch where the card is collected");
 	}
+	if (!empty(rec->branch) && (check_branch(rc, rec->branch, v) < 0 || v->code))
+		return 0;
+	/* given though not needed, they are still printed: the same shapes */
+	if (!mail && rec->postal_code && !all_digits(rec->postal_code, 6))
+		return fail(v, "postal-code-invalid", "postal_code", "postal code is not 6 digits");
+	if (!mail && rec->mobile && !phone_shaped(rec->mobile))
+		return fail(v, "mobile-invalid", "mobile",
+			    "mobile is not a phone number (digits, spaces and '-', an optional "
+			    "leading '+', at most 24 characters)");
 
 	/* the name: GB18030 (drawability is a hold, rules_judge_hold) */
 	if (check_name_encoding(rc, rec->name, v) < 0 || v->code)

@@ -5,9 +5,11 @@
  *
  * Three steps, because the middle one needs the registry (the caller looks the person up
  * once the ID number is known to be valid):
- *   rules_judge_record   the record alone: fields, ID number, sex and birth date against
- *                        it, eligibility, minors, employee confirmation, bank, delivery,
- *                        name encoding, photo
+ *   rules_judge_record   the record alone: fields (bounds and character sets of
+ *                        rules/fields.h, district, old card number, transport balance),
+ *                        ID number, sex and birth date against it, eligibility, minors,
+ *                        employee confirmation, bank, delivery and branch, name encoding,
+ *                        photo
  *   rules_judge_history  against the person's registry history: bank change limit,
  *                        the old card of a replacement or change
  *   rules_judge_hold     reasons to hold rather than reject: a name the card font cannot draw
@@ -26,10 +28,13 @@ struct fontset;
 struct rules_ctx {
 	char **banks; /* banks.cooperating */
 	size_t nbanks;
+	char **branches; /* banks.branches; none: any BANK-DISTRICT-NNN */
+	size_t nbranches;
 	struct photo_limits photo;
-	int photo_warn;	   /* photo.on_failure = warn */
-	int minor_years;   /* prepare.minor_age (item 38: 18) */
-	int change_months; /* banks.change_months (item 27: 6) */
+	int photo_warn;		  /* photo.on_failure = warn */
+	int minor_years;	  /* prepare.minor_age (item 38: 18) */
+	int change_months;	  /* banks.change_months (item 27: 6) */
+	long long max_refund_fen; /* reconcile.max_refund_fen (item 46) */
 	struct fontset *fonts;
 	void *gb18030; /* iconv_t UTF-8 -> GB18030 */
 	long today;    /* Beijing business date, days since 1970-01-01 */

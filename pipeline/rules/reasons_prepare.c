@@ -41,6 +41,15 @@ const struct reason reasons_prepare[] = {
 	{ "calendar-missing", "工作日历缺少该年份", "the working-day calendar does not cover the year of the due date (held)" },
 	{ "duplicate-in-run", "重复申请", "the same person applied more than once in this run" },
 	{ "duplicate-in-production", "已有卡片在制作中", "a card of this person is already in production" },
+	/* added with the field bounds and character sets (issue 15) */
+	{ "field-too-long", "字段超长", "a field is longer than its format allows" },
+	{ "field-charset", "字段含不允许的字符", "a field holds a character its format does not allow" },
+	{ "name-charset", "姓名含不允许的字符", "a name holds a character that is not a letter or a Chinese character (digits, symbols, emoji)" },
+	{ "district-unknown", "区县代码无效", "district is not one of Beijing's 16 district codes (GB/T 2260)" },
+	{ "branch-unknown", "领卡网点代码无效", "pickup branch is not BANK-DISTRICT-NNN of a cooperating bank in a Beijing district" },
+	{ "old-card-invalid", "原卡号格式错误", "old card number is not a card number: 9 characters, digits and capital letters" },
+	{ "amount-invalid", "交通余额金额格式错误", "transport balance is not a whole number of fen (digits only)" },
+	{ "amount-too-large", "交通余额超过上限", "transport balance is more than reconcile.max_refund_fen" },
 	{ NULL, NULL, NULL },
 };
 /* clang-format on */

@@ -14,6 +14,8 @@
 #include "core/mem.h"
 #include "registry/reg_dispatch.h"
 #include "registry/registry.h"
+#include "rules/fields.h"
+#include "rules/prepare_rules.h"
 #include "rules/s10.h"
 #include "stages/letters.h"
 #include "stages/manifest.h"
@@ -47,15 +49,24 @@ method_of(const struct dispatch_card *c, const char **why)
 
 		for (size_t i = 0; digits && i < n; i++)
 			digits = isdigit((unsigned char)c->postal_code[i]) != 0;
+		struct text_problem tp;
+
 		if (!c->address || !c->address[0])
 			*why = "no address for a mailed card";
+		else if (text_check(c->address, TEXT_LINE, 100, &tp) < 0)
+			*why = "the address is not one line of at most 100 characters (letter and "
+			       "manifest could not carry it)";
 		else if (!digits)
 			*why = "postal code is not 6 digits";
 		return *why ? NULL : !strcmp(d, "mail-person") ? "mail" : "employer";
 	}
 	if (!strcmp(d, "pickup")) {
+		struct text_problem tp;
+
 		if (!c->branch || !c->branch[0])
 			*why = "pickup without a branch";
+		else if (text_check(c->branch, TEXT_CODE, 32, &tp) < 0)
+			*why = "the branch is not a branch code";
 		return *why ? NULL : "pickup";
 	}
 	*why = "unknown delivery method";
@@ -296,15 +307,43 @@ event_time(const char *date, char *out, size_t sz)
 	return 0;
 }
 
+/* An event dated by the carrier happened: not after today, not before the card left. */
 static int
-one_event(struct registry *reg, const char *key, const char *event, const char *at,
-	  const char *detail)
+check_event_date(const struct dispatch_card *c, const char *date)
+{
+	char today[16];
+	long ev, sent;
+	int y, m, d;
+
+	if (!date)
+		return 0; /* now */
+	if (cp_parse_date(date, &y, &m, &d) < 0)
+		return cp_err(CP_ERR_FORMAT, "date '%.20s' is not YYYY-MM-DD", date);
+	ev = cp_days_from_civil(y, m, d);
+	cp_business_date(cp_now(), today, sizeof(today));
+	if (cp_parse_date(today, &y, &m, &d) == 0 && ev > cp_days_from_civil(y, m, d))
+		return cp_err(CP_ERR_INVALID, "card %s: event date %s is after today (%s)",
+			      c->card_no, date, today);
+	if (c->dispatched_at && rules_app_date(c->dispatched_at, &sent) == 0 && ev < sent)
+		return cp_err(CP_ERR_INVALID,
+			      "card %s: event date %s is before the card was dispatched (%.10s)",
+			      c->card_no, date, c->dispatched_at);
+	return 0;
+}
+
+static int
+one_event(struct registry *reg, const char *key, const char *event, const char *date,
+	  const char *at, const char *detail)
 {
 	struct dispatch_card c;
 	int r;
 
 	if ((r = reg_dispatch_find(reg, key, &c)) < 0)
 		return r;
+	if ((r = check_event_date(&c, date)) < 0) {
+		dispatch_card_release(&c);
+		return r;
+	}
 	if (!strcmp(event, "delivered"))
 		r = reg_dispatch_delivered(reg, c.item_id, at, detail);
 	else if (!strcmp(event, "handed-out"))
@@ -318,13 +357,14 @@ one_event(struct registry *reg, const char *key, const char *event, const char *
 }
 
 static int
-single(struct registry *reg, const char *key, const char *event, const char *at, const char *detail)
+single(struct registry *reg, const char *key, const char *event, const char *date, const char *at,
+       const char *detail)
 {
 	int r;
 
 	if ((r = registry_begin(reg)) < 0)
 		return r;
-	r = one_event(reg, key, event, at, detail);
+	r = one_event(reg, key, event, date, at, detail);
 	if (r == CP_ERR_EXISTS) {
 		registry_rollback(reg);
 		log_info("dispatch", "%s: already recorded as %s", key, event);
@@ -339,13 +379,32 @@ single(struct registry *reg, const char *key, const char *event, const char *at,
 	return r;
 }
 
+/* The key and note (or reason) of an event are bounded text; the message says what is
+ * wrong. */
+static int
+check_line_text(const char *key, const char *note)
+{
+	struct text_problem tp;
+
+	if (text_check(key, TEXT_CODE, 32, &tp) < 0)
+		return cp_err(CP_ERR_INVALID, "KEY %s (card number or S10 tracking number)",
+			      tp.why);
+	if (note && text_check(note, TEXT_LINE, 200, &tp) < 0)
+		return cp_err(CP_ERR_INVALID, "NOTE %s%s (at character %zu, U+%04X)", tp.why,
+			      tp.too_long ? ": at most 200 characters" : "", tp.at, tp.cp);
+	return 0;
+}
+
 int
 stage_dispatch_return(struct config *cfg, struct registry *reg, const char *key, const char *reason)
 {
 	char at[32];
+	int r;
 
 	event_time(NULL, at, sizeof(at));
-	return single(reg, key, "returned", at, reason && reason[0] ? reason : "returned");
+	if (reason && reason[0] && (r = check_line_text(key, reason)) < 0)
+		return r;
+	return single(reg, key, "returned", NULL, at, reason && reason[0] ? reason : "returned");
 }
 
 int
@@ -357,7 +416,7 @@ stage_dispatch_handed_out(struct config *cfg, struct registry *reg, const char *
 
 	if ((r = event_time(date, at, sizeof(at))) < 0)
 		return r;
-	return single(reg, key, "handed-out", at, NULL);
+	return single(reg, key, "handed-out", date, at, NULL);
 }
 
 int
@@ -367,9 +426,10 @@ stage_dispatch_delivered(struct config *cfg, struct registry *reg, const char *k
 	char at[32];
 	int r;
 
-	if ((r = event_time(date, at, sizeof(at))) < 0)
+	if ((r = event_time(date, at, sizeof(at))) < 0 ||
+	    (detail && detail[0] && (r = check_line_text(key, detail)) < 0))
 		return r;
-	return single(reg, key, "delivered", at, detail && detail[0] ? detail : "delivered");
+	return single(reg, key, "delivered", date, at, detail && detail[0] ? detail : "delivered");
 }
 
 static char *
@@ -385,13 +445,76 @@ trim(char *s)
 	return s;
 }
 
+/* Split one line of the carrier file into at most max fields, RFC 4180 style: a field in
+ * double quotes may hold commas, a quote inside it is doubled. 0, or -1 with *why set. */
+static int
+split_fields(char *s, char **f, int max, int *nf, const char **why)
+{
+	*nf = 0;
+	for (;;) {
+		char *start, *w;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*nf == max) {
+			*why = "too many fields (a note with a comma must be in double quotes)";
+			return -1;
+		}
+		if (*s == '"') {
+			w = start = ++s;
+			for (;; s++) {
+				if (!*s) {
+					*why = "a quoted field is not closed";
+					return -1;
+				}
+				if (*s == '"' && s[1] == '"')
+					s++;
+				else if (*s == '"')
+					break;
+				*w++ = *s;
+			}
+			*w = '\0';
+			for (s++; *s == ' ' || *s == '\t'; s++)
+				;
+			if (*s && *s != ',') {
+				*why = "text after a closing quote";
+				return -1;
+			}
+			f[(*nf)++] = start;
+		} else {
+			char *comma = strchr(s, ',');
+
+			if (comma)
+				*comma = '\0';
+			if (strchr(s, '"')) {
+				*why = "a stray double quote (quote the whole field)";
+				return -1;
+			}
+			f[(*nf)++] = trim(s);
+			if (!comma)
+				return 0;
+			s = comma + 1;
+			continue;
+		}
+		if (*s != ',')
+			return 0;
+		s++;
+	}
+}
+
+static char *
+next_line(char *line)
+{
+	return strchr(line, '\n');
+}
+
 int
 stage_dispatch_delivery_file(struct config *cfg, struct registry *reg, const char *path, FILE *err,
 			     struct delivery_file_result *res)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
-	char *p, *line, *save = NULL;
+	char *p, *line, *next;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -409,20 +532,23 @@ stage_dispatch_delivery_file(struct config *cfg, struct registry *reg, const cha
 	p = (char *)data;
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
-	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4] = {0}, *s = trim(line), at[32];
+	/* line by line, blank ones counted too, so that FILE:LINE points at the right line */
+	for (line = p; line && (*line || next_line(line)); line = next) {
+		char *f[4] = {0}, *s, at[32];
+		const char *why = NULL, *date, *note;
 		int nf = 0;
 
+		next = next_line(line);
+		if (next)
+			*next++ = '\0';
+		s = trim(line);
 		res->lines++;
 		if (!*s || *s == '#')
 			continue;
-		for (char *tok = s; tok && nf < 4;) {
-			char *comma = strchr(tok, ',');
-
-			if (comma)
-				*comma = '\0';
-			f[nf++] = trim(tok);
-			tok = comma ? comma + 1 : NULL;
+		if (split_fields(s, f, 4, &nf, &why) < 0) {
+			fprintf(err, "%s:%lld: %s\n", path, res->lines, why);
+			res->bad++;
+			continue;
 		}
 		if (nf < 2 || (strcmp(f[1], "delivered") && strcmp(f[1], "returned") &&
 			       strcmp(f[1], "handed-out"))) {
@@ -435,15 +561,18 @@ stage_dispatch_delivery_file(struct config *cfg, struct registry *reg, const cha
 			res->bad++;
 			continue;
 		}
-		if ((r = event_time(nf > 2 && f[2][0] ? f[2] : NULL, at, sizeof(at))) < 0) {
+		date = nf > 2 && f[2][0] ? f[2] : NULL;
+		note = nf > 3 && f[3][0] ? f[3] : NULL;
+		if ((r = check_line_text(f[0], note)) < 0 ||
+		    (r = event_time(date, at, sizeof(at))) < 0) {
 			fprintf(err, "%s:%lld: %s\n", path, res->lines, cp_errmsg());
 			res->bad++;
 			continue;
 		}
-		r = one_event(reg, f[0], f[1], at, nf > 3 && f[3][0] ? f[3] : f[1]);
+		r = one_event(reg, f[0], f[1], date, at, note ? note : f[1]);
 		if (r == CP_ERR_EXISTS) {
 			res->already++;
-		} else if (r == CP_ERR_NOTFOUND || r == CP_ERR_INVALID) {
+		} else if (r == CP_ERR_NOTFOUND || r == CP_ERR_INVALID || r == CP_ERR_FORMAT) {
 			fprintf(err, "%s:%lld: %s\n", path, res->lines, cp_errmsg());
 			res->bad++;
 		} else if (r < 0) {

@@ -205,15 +205,16 @@ write_pending_list(struct ingest *ig, const char *sha, const struct buf *refs)
 static int
 move_photo(struct ingest *ig, const char *sha, const char *rel)
 {
-	char *from = fs_join(ig->inbox, rel), *to = xasprintf("%s/%s.photos/%s", ig->archive, sha, rel);
+	char *from = fs_join(ig->inbox, rel),
+	     *to = xasprintf("%s/%s.photos/%s", ig->archive, sha, rel);
 	char *dir = xstrdup(to), *slash = strrchr(dir, '/');
 	struct stat st;
 	int r = 0;
 
 	/* the list is ours, but a path that could leave the archive is never followed */
 	if (rel[0] == '/' || strstr(rel, "..")) {
-		r = cp_err(CP_ERR_INVALID, "photo path '%s' in the pending list is not inbox-relative",
-			   rel);
+		r = cp_err(CP_ERR_INVALID,
+			   "photo path '%s' in the pending list is not inbox-relative", rel);
 		goto out;
 	}
 	if (lstat(from, &st) < 0) {
@@ -244,8 +245,8 @@ move_listed_photos(struct ingest *ig, const char *list, const char *sha, long lo
 		return r;
 	for (char *l = strtok_r((char *)data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if ((r = move_photo(ig, sha, l)) < 0) {
-			log_warn("ingest", "photo '%s' of archived file %s stays in the inbox: %s", l,
-				 sha, cp_errmsg());
+			log_warn("ingest", "photo '%s' of archived file %s stays in the inbox: %s",
+				 l, sha, cp_errmsg());
 			failed = 1;
 		} else {
 			(*moved)++;
@@ -287,7 +288,8 @@ move_archived_photos(struct ingest *ig)
 			r = 0;
 		else if (r == 0 || r == CP_ERR_NOTFOUND)
 			r = unlink(list) < 0 && errno != ENOENT
-				    ? cp_err(CP_ERR_IO, "cannot remove '%s': %s", list, strerror(errno))
+				    ? cp_err(CP_ERR_IO, "cannot remove '%s': %s", list,
+					     strerror(errno))
 				    : 0;
 		reg_input_file_release(&f);
 		free(list);

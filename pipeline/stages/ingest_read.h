@@ -56,7 +56,7 @@ struct read_file {
 	/* the photo files its records name and ingest read, one path a line, relative to the
 	 * inbox after symbolic links: they move to the archive with the file */
 	struct buf photo_refs;
-	struct stat read_as;  /* the file as it was when the reader finished */
+	struct stat read_as; /* the file as it was when the reader finished */
 };
 
 struct reader_pool;

@@ -201,7 +201,8 @@ district_csv(const struct config *cfg, const char *dir, const struct dispatch_li
 	d = district_summary(items, &n);
 	r = buf_appendf(&b, "district,items,bags\r\n");
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = buf_appendf(&b, "%s,%lld,%lld\r\n", d[i].district, d[i].items, d[i].bags);
+		r = csv_field(&b, d[i].district, CSV_NEXT)
+			    ?: buf_appendf(&b, "%lld,%lld\r\n", d[i].items, d[i].bags);
 	if (r == 0)
 		r = write_csv(cfg, dir, "mail-districts.csv", &b);
 	free(d);

@@ -16,8 +16,10 @@
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "registry/reg_held.h"
 #include "registry/reg_run.h"
 #include "registry/registry.h"
+#include "stages/calendar_watch.h"
 #include "stages/dispatch.h"
 #include "stages/ingest.h"
 #include "stages/perso.h"
@@ -310,6 +312,28 @@ nightly_parse_lines(const char *spec, struct nightly_opts *opts)
 	return 0;
 }
 
+/* The run report's red lines: the working-day calendar running out (checked at the start,
+ * into cal) and the applications held for it after the run. */
+static size_t
+calendar_warnings(struct run *run, const struct calendar_watch *cal, int cal_r, char held[256],
+		  const char *out[2])
+{
+	size_t n = 0;
+
+	if (cal_r < 0 || cal->expiring)
+		out[n++] = cal->message;
+	if (reg_held_count(run->reg, "calendar-missing", &run->res->calendar_held) == 0 &&
+	    run->res->calendar_held) {
+		snprintf(held, 256,
+			 "%lld application(s) held for calendar-missing: import the State "
+			 "Council's notice for the next year (cardpipe calendar import NOTICE); "
+			 "the next run judges them again",
+			 run->res->calendar_held);
+		out[n++] = held;
+	}
+	return n;
+}
+
 int
 stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 		  const struct nightly_opts *opts, struct nightly_result *res)
@@ -318,9 +342,11 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	struct run_lock lk = {-1};
 	struct runreport rr = {0};
 	char *rundir = fs_join(home, "run"), *lockpath = fs_join(rundir, "nightly.lock");
-	char run_id[32], *report = NULL;
+	char run_id[32], *report = NULL, held[256];
+	const char *warnings[2];
+	struct calendar_watch cal;
 	long long stale = 0;
-	int r;
+	int r, cal_r;
 
 	memset(res, 0, sizeof(*res));
 	run->cfg = cfg;
@@ -357,6 +383,8 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 		goto out;
 	rr.started = cp_now();
 	log_info("nightly", "run %lld started", res->run_id);
+	if ((cal_r = calendar_watch_check(cfg, home, &cal)) < 0 || cal.expiring)
+		log_warn("nightly", "%s", cal.message);
 
 	do_ingest(run);
 	if (!stopped(run))
@@ -390,6 +418,8 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	rr.stages = run->stages;
 	rr.nstages = run->nstages;
 	rr.message = run->first_error ? run->first_message : NULL;
+	rr.warnings = warnings;
+	rr.nwarnings = calendar_warnings(run, &cal, cal_r, held, warnings);
 	if ((r = runreport_write(cfg, home, reg, &rr, &report)) < 0) {
 		log_error("nightly", "run report: %s", cp_errmsg());
 		if (!run->first_error)

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "registry/reg_cards.h"
+#include "registry/reg_held.h"
 #include "registry/reg_prepare.h"
 #include "registry/registry.h"
 #include "rules/calendar.h"
@@ -510,8 +511,13 @@ run_setup(struct run *run, const struct config *cfg, const char *home)
 				      "digits (BANK:BIN)",
 				      run->rules.banks[i]);
 	}
-	calpath = config_path(cfg, "paths.calendar", home);
-	r = calendar_load(calpath && calpath[0] ? calpath : NULL, &run->cal);
+	{
+		char *conf = config_path(cfg, "paths.calendar", home);
+
+		calpath = calendar_locate(conf, home);
+		free(conf);
+	}
+	r = calendar_load(calpath, &run->cal);
 	free(calpath);
 	if (r < 0)
 		return cp_err_wrap(r, "working-day calendar: ");
@@ -523,6 +529,46 @@ run_setup(struct run *run, const struct config *cfg, const char *home)
 		run->photos = photo_checker_new(run->photo_dir, &run->rules.photo);
 	}
 	return 0;
+}
+
+/* Applications held for calendar-missing whose due date the calendar covers now go back to
+ * received, to be judged with the others of this run (after `cardpipe calendar import`). */
+static int
+release_calendar_holds(struct run *run, const struct prep_filter *f)
+{
+	struct held_app *v = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = registry_begin(run->reg)) < 0)
+		return r;
+	if ((r = reg_held_list(run->reg, "calendar-missing", f->app_id, f->file_id, &v, &n)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		long day = run->today, due;
+
+		if (v[i].submitted_at && v[i].submitted_at[0] &&
+		    rules_app_date(v[i].submitted_at, &day) < 0)
+			continue; /* judged again it would be rejected: leave it to an operator */
+		if (calendar_add_working_days(run->cal, day, run->replace_days, &due) < 0)
+			continue;
+		if ((r = reg_held_release(run->reg, v[i].id, "calendar-missing")) < 0)
+			goto fail;
+		run->counts->released++;
+	}
+	held_apps_free(v, n);
+	if ((r = registry_commit(run->reg)) < 0)
+		return r;
+	if (run->counts->released)
+		log_info("prepare",
+			 "%ld application(s) held for calendar-missing judged again: the calendar "
+			 "covers their due dates now",
+			 run->counts->released);
+	return 0;
+fail:
+	registry_rollback(run->reg);
+	held_apps_free(v, n);
+	return r;
 }
 
 int
@@ -550,7 +596,9 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 		r = cp_err(CP_ERR_CONFIG, "prepare.batch_size must be 1..1000000");
 		goto out;
 	}
-	if ((r = run_setup(&run, cfg, home)) < 0 || (r = reg_prep_open(reg, &run.rp)) < 0 ||
+	if ((r = run_setup(&run, cfg, home)) < 0 ||
+	    (r = release_calendar_holds(&run, &filter)) < 0 ||
+	    (r = reg_prep_open(reg, &run.rp)) < 0 ||
 	    (r = reg_card_allocator_open(reg, &run.alloc)) < 0)
 		goto out;
 

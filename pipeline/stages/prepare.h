@@ -27,6 +27,7 @@ struct prepare_counts {
 	long photo_warnings; /* accepted with a photo problem under photo.on_failure = warn */
 	long superseded;     /* earlier cards superseded by a new one */
 	long rejects_files;  /* rejects files written */
+	long released;	     /* held for calendar-missing, judged again: the calendar covers them */
 };
 
 /* The dedup rule, as written into application.dedup_rule. */

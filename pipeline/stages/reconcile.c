@@ -121,9 +121,9 @@ sla_file(struct registry *reg, const struct config *cfg, const char *dir, const 
 		return r;
 	r = buf_appendf(&b, "date,app_type,on_time,at_risk,breached,due_today,on_track\r\n");
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = buf_appendf(&b, "%s,%s,%lld,%lld,%lld,%lld,%lld\r\n", day, v[i].app_type,
-				v[i].on_time, v[i].at_risk, v[i].breached, v[i].due_today,
-				v[i].on_track);
+		r = csv_field(&b, day, CSV_NEXT) ?: csv_field(&b, v[i].app_type, CSV_NEXT)
+			?: buf_appendf(&b, "%lld,%lld,%lld,%lld,%lld\r\n", v[i].on_time,
+				       v[i].at_risk, v[i].breached, v[i].due_today, v[i].on_track);
 	name = xasprintf("sla-%s.csv", day);
 	if (r == 0)
 		r = write_file(dir, name, b.data, b.len);
@@ -142,11 +142,17 @@ refunds_file(struct registry *reg, const struct config *cfg, const char *dir, co
 	int days = (int)config_int(cfg, "reconcile.refund_days");
 	long today = day_number(day);
 	char *name;
+	long long total;
 	size_t n;
 	int r;
 
 	if ((r = reg_recon_refunds(reg, NULL, day, &v, &n)) < 0)
 		return r;
+	if ((r = recon_refunds_total(v, n, config_int(cfg, "reconcile.max_refund_fen"), &total)) <
+	    0) {
+		recon_refunds_free(v, n);
+		return r;
+	}
 	r = buf_appendf(&b, "application,channel_ref,bank,old_card_no,new_card_no,"
 			    "id_number_masked,amount_fen,amount_yuan,requested,due,status\r\n");
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -250,6 +256,8 @@ stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, 
 		return cp_err(CP_ERR_USAGE, "date '%s' is not YYYY-MM-DD", day);
 	if (config_int(cfg, "reconcile.refund_days") < 0)
 		return cp_err(CP_ERR_CONFIG, "reconcile.refund_days must not be negative");
+	if (config_int(cfg, "reconcile.max_refund_fen") < 0)
+		return cp_err(CP_ERR_CONFIG, "reconcile.max_refund_fen must not be negative");
 	if ((r = recon_signing_key(cfg, home, &key)) < 0)
 		goto out;
 	outdir = config_path(cfg, "paths.out", home);
@@ -362,7 +370,8 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 	registry_rollback(reg);
 	if (r < 0)
 		goto out;
-	diffs = recon_compare(&fr, &gr, out);
+	diffs = recon_check_money(&fr, config_int(cfg, "reconcile.max_refund_fen"), out) +
+		recon_compare(&fr, &gr, out);
 	if (diffs) {
 		r = cp_err(CP_ERR_INTEGRITY,
 			   "%s: %d difference(s) between the report and the registry for bank %s "

@@ -30,6 +30,8 @@ struct recon_report {
 	size_t ncards;
 	struct recon_refund *refunds;
 	size_t nrefunds;
+	long long total_fen;	/* the refunds' sum (XML: as the report states it) */
+	long long stated_count; /* XML: <TransportRefunds count>; -1 when not stated */
 	int refund_days;
 };
 void recon_report_release(struct recon_report *rep);
@@ -45,6 +47,14 @@ int recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *
 /* Print every difference between a report and the registry's count to out; returns the
  * number of differences. */
 int recon_compare(const struct recon_report *file, const struct recon_report *registry, FILE *out);
+/* The report's own money, which verify checks before it trusts a signed sum: every refund
+ * 1..max fen (reconcile.max_refund_fen), their sum without overflow, equal to the stated
+ * total and count. Prints each problem to out; returns their number. */
+int recon_check_money(const struct recon_report *rep, long long max, FILE *out);
+/* Every refund of v within 1..max fen and their sum in *total, all with overflow checks.
+ * CP_ERR_INTEGRITY naming the application otherwise: a bad balance in the registry is
+ * never signed or listed as due. */
+int recon_refunds_total(const struct recon_refund *v, size_t n, long long max, long long *total);
 
 /* Signatures (reconcile_sign.c). alg is reconcile.signature: sm2, ecdsa-p256, rsa-pss. */
 int recon_key_load(const char *path, void **key /* EVP_PKEY */);

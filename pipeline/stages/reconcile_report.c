@@ -9,12 +9,14 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "registry/reg_production.h"
+#include "rules/money.h"
 #include "stages/manifest.h"
 #include "stages/reconcile.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,12 +43,40 @@ recon_build(struct registry *reg, const struct config *cfg, const char *bank, co
 	rep->bank = xstrdup(bank);
 	rep->day = xstrdup(day);
 	rep->refund_days = (int)config_int(cfg, "reconcile.refund_days");
+	rep->stated_count = -1;
 	if ((r = reg_recon_counts(reg, bank, day, &rep->c)) < 0 ||
 	    (r = reg_recon_spoiled(reg, bank, day, &rep->spoiled, &rep->nspoiled)) < 0 ||
 	    (r = reg_recon_cards(reg, bank, day, &rep->cards, &rep->ncards)) < 0 ||
-	    (r = reg_recon_refunds(reg, bank, day, &rep->refunds, &rep->nrefunds)) < 0)
+	    (r = reg_recon_refunds(reg, bank, day, &rep->refunds, &rep->nrefunds)) < 0 ||
+	    (r = recon_refunds_total(rep->refunds, rep->nrefunds,
+				     config_int(cfg, "reconcile.max_refund_fen"),
+				     &rep->total_fen)) < 0)
 		recon_report_release(rep);
 	return r;
+}
+
+int
+recon_refunds_total(const struct recon_refund *v, size_t n, long long max, long long *total)
+{
+	long long sum = 0;
+
+	*total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].amount_fen < 1 || v[i].amount_fen > max)
+			return cp_err(
+				CP_ERR_INTEGRITY,
+				"application %lld: transport balance %lld fen is not within "
+				"1..%lld (reconcile.max_refund_fen); correct it before a bank "
+				"is asked to refund it",
+				v[i].app_id, v[i].amount_fen, max);
+		if (money_add(sum, v[i].amount_fen, &sum) < 0)
+			return cp_err(CP_ERR_INTEGRITY,
+				      "transport refunds: the sum overflows at "
+				      "application %lld",
+				      v[i].app_id);
+	}
+	*total = sum;
+	return 0;
 }
 
 /* requested + days as "YYYY-MM-DD" */
@@ -97,7 +127,16 @@ recon_write_xml(const struct config *cfg, const struct recon_report *rep, struct
 
 	buf_init(out, BUF_UNLIMITED);
 	for (size_t i = 0; i < rep->nrefunds; i++)
-		total += rep->refunds[i].amount_fen;
+		if (rep->refunds[i].amount_fen < 0 ||
+		    money_add(total, rep->refunds[i].amount_fen, &total) < 0) {
+			xmlFreeTextWriter(w);
+			xmlBufferFree(xb);
+			return cp_err(CP_ERR_INTEGRITY,
+				      "bank %s %s: transport refunds do not sum (application %lld: "
+				      "%lld fen)",
+				      rep->bank, rep->day, rep->refunds[i].app_id,
+				      rep->refunds[i].amount_fen);
+		}
 	xmlTextWriterSetIndent(w, 1);
 	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
 	ok = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) >= 0 &&
@@ -215,9 +254,10 @@ xattr_ll(xmlNodePtr n, const char *name, long long *out)
 		r = cp_err(CP_ERR_FORMAT, "line %ld: element <%s> has no attribute '%s'",
 			   (long)xmlGetLineNo(n), (const char *)n->name, name);
 	else {
+		errno = 0;
 		*out = strtoll(s, &end, 10);
-		if (*end || *out < 0)
-			r = cp_err(CP_ERR_FORMAT, "line %ld: <%s %s='%s'> is not a count",
+		if (*end || *out < 0 || errno == ERANGE)
+			r = cp_err(CP_ERR_FORMAT, "line %ld: <%s %s='%.40s'> is not a count",
 				   (long)xmlGetLineNo(n), (const char *)n->name, name, s);
 	}
 	free(s);
@@ -239,6 +279,7 @@ recon_parse_xml(const unsigned char *data, size_t len, struct recon_report *rep)
 	int r = 0;
 
 	memset(rep, 0, sizeof(*rep));
+	rep->stated_count = -1;
 	if (len > INT32_MAX)
 		return cp_err(CP_ERR_LIMIT, "report too large");
 	doc = xmlReadMemory((const char *)data, (int)len, "report.xml", NULL,
@@ -300,6 +341,9 @@ recon_parse_xml(const unsigned char *data, size_t len, struct recon_report *rep)
 				c->produced_at = xattr(k, "producedAt");
 			}
 		} else if (is_el(n, "TransportRefunds")) {
+			if ((r = xattr_ll(n, "count", &rep->stated_count)) < 0 ||
+			    (r = xattr_ll(n, "totalFen", &rep->total_fen)) < 0)
+				break;
 			cap = 0;
 			for (xmlNodePtr k = n->children; r == 0 && k; k = k->next) {
 				struct recon_refund *f;
@@ -370,9 +414,10 @@ parse_count(const char *s, long long *out, long line)
 {
 	char *end;
 
+	errno = 0;
 	*out = strtoll(s, &end, 10);
-	if (!*s || *end || *out < 0)
-		return cp_err(CP_ERR_FORMAT, "line %ld: '%s' is not a count", line, s);
+	if (!*s || *end || *out < 0 || errno == ERANGE)
+		return cp_err(CP_ERR_FORMAT, "line %ld: '%.40s' is not a count", line, s);
 	return 0;
 }
 
@@ -385,6 +430,7 @@ recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *rep)
 	int r = 0;
 
 	memset(rep, 0, sizeof(*rep));
+	rep->stated_count = -1;
 	for (line = strtok_r(text, "\n", &save); r == 0 && line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[8] = {0};
@@ -450,6 +496,10 @@ recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *rep)
 	free(text);
 	if (r == 0 && (!rep->bank || !rep->day))
 		r = cp_err(CP_ERR_FORMAT, "no header record (bank and date)");
+	/* the CSV states no total: it is the refunds' sum, which must not overflow */
+	for (size_t i = 0; r == 0 && i < rep->nrefunds; i++)
+		if (money_add(rep->total_fen, rep->refunds[i].amount_fen, &rep->total_fen) < 0)
+			r = cp_err(CP_ERR_FORMAT, "the refund amounts overflow when summed");
 	if (r < 0)
 		recon_report_release(rep);
 	return r;
@@ -513,6 +563,7 @@ recon_compare(const struct recon_report *f, const struct recon_report *g, FILE *
 			d++;
 		}
 	d += diff_ll(out, "transport refunds", (long long)f->nrefunds, (long long)g->nrefunds);
+	d += diff_ll(out, "transport refunds total (fen)", f->total_fen, g->total_fen);
 	for (size_t i = 0; i < f->nrefunds && i < g->nrefunds; i++)
 		if (f->refunds[i].app_id != g->refunds[i].app_id ||
 		    f->refunds[i].amount_fen != g->refunds[i].amount_fen) {
@@ -523,5 +574,43 @@ recon_compare(const struct recon_report *f, const struct recon_report *g, FILE *
 				g->refunds[i].app_id, g->refunds[i].amount_fen);
 			d++;
 		}
+	return d;
+}
+
+int
+recon_check_money(const struct recon_report *rep, long long max, FILE *out)
+{
+	long long sum = 0;
+	int d = 0, overflow = 0;
+
+	for (size_t i = 0; i < rep->nrefunds; i++) {
+		long long a = rep->refunds[i].amount_fen;
+
+		if (a < 1 || a > max) {
+			fprintf(out,
+				"BAD refund %zu (application %lld): %lld fen is not within 1..%lld "
+				"(reconcile.max_refund_fen)\n",
+				i + 1, rep->refunds[i].app_id, a, max);
+			d++;
+		}
+		if (!overflow && money_add(sum, a < 0 ? 0 : a, &sum) < 0) {
+			fprintf(out, "BAD transport refunds: the sum overflows at refund %zu\n",
+				i + 1);
+			overflow = 1;
+			d++;
+		}
+	}
+	if (!overflow && sum != rep->total_fen) {
+		fprintf(out,
+			"BAD transport refunds total: report says %lld fen, its refunds sum to "
+			"%lld\n",
+			rep->total_fen, sum);
+		d++;
+	}
+	if (rep->stated_count >= 0 && rep->stated_count != (long long)rep->nrefunds) {
+		fprintf(out, "BAD transport refunds count: report says %lld, it lists %zu\n",
+			rep->stated_count, rep->nrefunds);
+		d++;
+	}
 	return d;
 }

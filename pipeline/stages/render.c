@@ -19,6 +19,7 @@
 #include "personalization/face/proof.h"
 #include "registry/reg_render.h"
 #include "registry/registry.h"
+#include "rules/fields.h"
 #include "stages/photo_store.h"
 
 #include <ctype.h>
@@ -124,6 +125,18 @@ prepare_job(struct job *j, const struct render_card *c, const struct layout *lo,
 	if (!c->name || !c->name[0]) {
 		j->msg = xstrdup("no name on record");
 		return;
+	}
+	/* a name prepared before names were held to their character set (an emoji) is never
+	 * printed */
+	{
+		struct text_problem tp;
+
+		if (text_check(c->name, TEXT_NAME, 50, &tp) < 0) {
+			j->msg = xasprintf("name %s (U+%04X at character %zu); correct it and "
+					   "prepare again",
+					   tp.why, tp.cp, tp.at);
+			return;
+		}
 	}
 	if (!c->id_number || !c->id_number[0]) {
 		j->msg = xstrdup("no social security number on record");

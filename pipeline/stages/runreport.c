@@ -98,7 +98,8 @@ static const char style[] =
 	"th:first-child{text-align:left}th:last-child{text-align:left}.failed{color:#b00020;font-"
 	"weight:bold}"
 	".ok{color:#1b5e20}figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:4px}"
-	"svg text{font-size:13px;fill:#222}.none{color:#777}.meta td{text-align:left}";
+	"svg text{font-size:13px;fill:#222}.none{color:#777}.meta td{text-align:left}"
+	".warning{color:#b00020;font-weight:bold;border:2px solid #b00020;padding:6px 10px}";
 
 static int
 stage_table(struct buf *b, const struct runreport *rr)
@@ -234,6 +235,11 @@ runreport_render(const struct config *cfg, struct registry *reg, const struct ru
 		r = r ?: buf_appendf(b, "</td></tr>");
 	}
 	r = r ?: buf_appendf(b, "</table>\n");
+	for (size_t i = 0; i < rr->nwarnings; i++) {
+		r = r ?: buf_appendf(b, "<p class=\"warning\">");
+		r = r ?: esc(b, rr->warnings[i]);
+		r = r ?: buf_appendf(b, "</p>\n");
+	}
 	r = r ?: stage_table(b, rr);
 	r = r ?: buf_appendf(b, "<h2>Applications received in this run</h2>\n");
 	r = r

@@ -37,6 +37,10 @@ struct runreport {
 	const struct runreport_stage *stages;
 	size_t nstages;
 	const char *message; /* the failure, or NULL */
+	/* what needs an operator before the next run (the working-day calendar runs out,
+	 * applications held for it), shown in red at the top */
+	const char *const *warnings;
+	size_t nwarnings;
 };
 
 /* The page as HTML into html (initialised here). */

@@ -1,12 +1,16 @@
 /*
  * fuzz_check.h - shared by the ingest parser fuzz targets (fuzz_employer_xml.c,
  * fuzz_online_xml.c, fuzz_csv.c): run detection and the parser of one format on the input
- * with small limits, and abort on any record that breaks the parser's promises.
+ * with small limits, and abort on any record that breaks the parser's promises; every
+ * record's money and free-text fields also go through prepare's checks (rules/money.h,
+ * rules/fields.h).
  */
 #ifndef CP_FUZZ_CHECK_H
 #define CP_FUZZ_CHECK_H
 
 #include "formats/app_parse.h"
+#include "rules/fields.h"
+#include "rules/money.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +19,33 @@
 struct fuzz_state {
 	long last;
 };
+
+/* What prepare checks of every record, on whatever the parser handed out: the money and
+ * free-text checks say why they refuse, and what they accept is within bounds. */
+static void
+fuzz_fields(const struct app_record *rec)
+{
+	const struct {
+		const char *val;
+		enum text_class cls;
+	} t[] = {{rec->name, TEXT_NAME},	   {rec->guardian_name, TEXT_NAME},
+		 {rec->address, TEXT_LINE},	   {rec->channel_ref, TEXT_LINE},
+		 {rec->guardian_proof, TEXT_LINE}, {rec->outlet, TEXT_CODE},
+		 {rec->branch, TEXT_CODE},	   {rec->old_card_no, TEXT_CODE}};
+	struct text_problem p;
+	long long fen;
+
+	if (rec->transport_balance) {
+		int r = money_parse_fen(rec->transport_balance, 100000, &fen);
+
+		if ((r == 0 && (fen < 0 || fen > 100000)) || (r < 0 && fen != 0))
+			abort();
+	}
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].val && text_check(t[i].val, t[i].cls, 100, &p) < 0 && !p.why)
+			abort();
+	(void)beijing_district(rec->district);
+}
 
 static int
 fuzz_record(void *arg, struct app_record *rec)
@@ -30,6 +61,7 @@ fuzz_record(void *arg, struct app_record *rec)
 		abort();
 	if (rec->photo_ref && !rec->reject_code && photo_ref_problem(rec->photo_ref))
 		abort(); /* an unsafe reference must never pass */
+	fuzz_fields(rec);
 	st->last = rec->record_no;
 	return 0;
 }

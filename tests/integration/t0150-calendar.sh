@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0150-calendar: `cardpipe calendar` against the shipped 2025/2026 calendar (docs/domain-facts.md §6):
+# t0150-calendar: `cardpipe calendar` against the shipped 2025/2026 calendar (the State Council notices):
 # every 2026 holiday and make-up day, the issue-7 example, counts per year, unknown years,
 # bad usage, and a calendar file given by --calendar and by paths.calendar.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"

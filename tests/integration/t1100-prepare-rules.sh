@@ -91,7 +91,7 @@ A() { EXPECTING=$1; shift; app "$@"; }
 A accepted                                    # the defaults
 A accepted id_number="$(cid 11010119500101001)" sex=1 birth_date=1950-01-01 category=elderly-civil
 A accepted id_number="$(cid 11010119670520003)" sex=1 birth_date=1967-05-20 category=elderly-civil  # 59y6m on 2026-11-20
-A accepted delivery=pickup branch=B0101 address= postal_code= mobile=
+A accepted delivery=pickup branch=ICBC-110101-001 address= postal_code= mobile=
 A accepted id_type=hk id_number="$(cid 81000019940823002)" sex=2 birth_date=1994-08-23
 A accepted id_type=fpr-old id_number=USA110085010116 sex=1 birth_date=1985-01-01
 A accepted id_number="$(cid 11010120150101012)" sex=2 birth_date=2015-01-01 guardian_name=张父 guardian_id_type=citizen guardian_id_number="$(cid 11010119800101001)" guardian_proof=出生医学证明
@@ -127,6 +127,17 @@ A rejected:photo-not-rgb photo_sha256="$GRAY"
 A rejected:photo-background photo_sha256="$GREY"
 A accepted app_type=replace-lost id_number="$(cid 11010119900101043)" sex=1 birth_date=1990-01-01 old_card_no=B0000999X  # no card of theirs in the registry: an older-generation card, taken as stated
 A rejected:field-invalid submitted_at=2026-13-01
+# --- hostile fields (issue 15 section 4): bounds, character sets, tables, money -----------
+A rejected:field-too-long address="$(printf '%010000d' 0 | tr 0 A)"
+A rejected:district-unknown district=../../etc
+A rejected:branch-unknown delivery=pickup branch='<b>ICBC</b>' address= postal_code= mobile=
+A rejected:old-card-invalid app_type=replace-lost id_number="$(cid 11010119900101053)" sex=1 birth_date=1990-01-01 old_card_no==1+1
+A rejected:name-charset name=王$'\xf0\x9f\x98\x80'   # U+1F600, which the CJK fonts do draw
+A rejected:amount-too-large app_type=replace-damaged id_number="$(cid 11010119900101063)" sex=1 birth_date=1990-01-01 transport_balance=9223372036854775807
+A rejected:amount-invalid app_type=replace-damaged id_number="$(cid 11010119900101073)" sex=1 birth_date=1990-01-01 transport_balance=abc
+A rejected:amount-invalid app_type=replace-damaged id_number="$(cid 11010119900101083)" sex=1 birth_date=1990-01-01 transport_balance=0x10
+A rejected:amount-invalid app_type=replace-damaged id_number="$(cid 11010119900101093)" sex=1 birth_date=1990-01-01 transport_balance=12.5
+A rejected:name-charset name==1+1 channel_ref='=HYPERLINK("http://x","y")'
 # --- held ----------------------------------------------------------------------------------
 A held:name-font name=王$'\xee\x80\x80'   # U+E000, private use: no font draws it
 
@@ -177,6 +188,9 @@ assert_eq "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sy
 assert_contains "$R" ',photo-background,photo,'
 assert_contains "$R" 'Employee\[13\],id-check-digit,id_number,'
 [ "$(stat -c %a "$R")" = 600 ] || fail "rejects file mode $(stat -c %a "$R")"
+# formulas are neutralised (OWASP): a leading ' before = + - @ TAB CR, the cell still one field
+assert_contains "$R" ",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","
+! grep -q ',=' "$R" || fail "a rejects cell starts with '='"
 
 # rerun: nothing changes, not even the rejects file
 dump() { sqlite3 "$DB" .dump | grep -v "audit_head" >"$1"; }

@@ -44,7 +44,7 @@ app() { # ID_NUMBER APP_TYPE SUBMITTED BANK [OLD_CARD] -> prints the application
 	  name, id_type, id_number, sex, birth_date, mobile, delivery, branch, bank, photo_sha256,
 	  category, old_card_no, confirmed_at, created_at, updated_at)
 	  SELECT $FILE, records + 1, 'line ' || (records + 2), channel, '$2', '$3', '张三', 'citizen', '$1', '1',
-	  '1985-06-12', '13912345678', 'pickup', 'B01', '$4', '$PHOTO', 'insured', nullif('${5:-}', ''), '2026-01-01T00:00:00Z', 'x', 'x'
+	  '1985-06-12', '13912345678', 'pickup', '$4-110101-001', '$4', '$PHOTO', 'insured', nullif('${5:-}', ''), '2026-01-01T00:00:00Z', 'x', 'x'
 	  FROM input_file WHERE id = $FILE;
 	  UPDATE input_file SET records = records + 1 WHERE id = $FILE;
 	  SELECT max(id) FROM application;"

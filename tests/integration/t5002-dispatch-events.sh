@@ -10,6 +10,7 @@ cardpipe init >/dev/null 2>&1
 db="$CARDPIPE_HOME/registry.db"
 "$fixture_tool" --fixture "$db" 8
 cardpipe dispatch >/dev/null
+export CARDPIPE_NOW=2026-12-02T20:00:00+08:00   # the events below are dated up to today
 q() { sqlite3 "$db" "$1"; }
 mail1=$(q "SELECT tracking_no FROM dispatch_item WHERE method = 'mail' ORDER BY tracking_no LIMIT 1")
 mail2=$(q "SELECT c.card_no FROM dispatch_item d JOIN card c ON c.id = d.card_id WHERE d.method = 'mail' ORDER BY d.tracking_no LIMIT 1 OFFSET 1")
@@ -22,6 +23,8 @@ assert_eq "$(q "SELECT c.state || ' ' || d.state || ' ' || substr(d.delivered_at
 cardpipe dispatch delivered "$mail1"   # again: already recorded, no error
 expect_exit 3 cardpipe dispatch delivered NOSUCHCARD
 expect_exit 3 cardpipe dispatch delivered "$mail2" --date 2026-02-30
+expect_exit 3 cardpipe dispatch delivered "$mail2" --date 2099-01-01   # after today
+expect_exit 3 cardpipe dispatch delivered "$mail2" --date 2026-11-01   # before dispatch
 
 cat >delivery.csv <<CSV
 key,event,date,note

@@ -202,7 +202,8 @@ app(int who, const char *app_type, const char *submitted, const char *name)
 	    "name, id_type, id_number, sex, mobile, delivery, branch, bank, photo_sha256, "
 	    "category, "
 	    "confirmed_at, created_at, updated_at) SELECT %d, %d, 'line %d', channel, %Q, %Q, %Q, "
-	    "'citizen', %Q, '1', '13912345678', 'pickup', 'B01', 'ICBC', %Q, 'insured', "
+	    "'citizen', %Q, '1', '13912345678', 'pickup', 'ICBC-110101-001', 'ICBC', %Q, "
+	    "'insured', "
 	    "'2026-11-01', 'x', 'x' FROM input_file WHERE id = %d;"
 	    "UPDATE input_file SET records = records + 1 WHERE id = %d",
 	    nfile, nrec, nrec + 1, app_type, submitted, name ? name : "张三", id, photo_sha, nfile,

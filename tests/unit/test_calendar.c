@@ -1,5 +1,5 @@
-/* test_calendar.c - the working-day calendar: the shipped 2025/2026 data
- * (docs/domain-facts.md §6), working-day arithmetic, unknown years, and malformed calendar files. */
+/* test_calendar.c - the working-day calendar: the shipped 2025/2026 data (the State Council notices),
+ * working-day arithmetic, unknown years, and malformed calendar files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

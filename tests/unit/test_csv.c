@@ -1,5 +1,6 @@
 /*
- * test_csv.c - the RFC 4180 reader (formats/csv_reader.c) and the counter CSV format
+ * test_csv.c - the CSV writer (core/csv.c: quoting, formula neutralisation), the RFC 4180
+ * reader (formats/csv_reader.c) and the counter CSV format
  * (formats/counter_csv.c): quoting, line ends, line numbers, stray quotes, field counts,
  * the header rules, encodings (UTF-8 with or without BOM, GB18030 declared or detected,
  * bad bytes), photos inline and by reference.
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csv.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "formats/app_parse.h"
@@ -27,6 +29,66 @@ static const char header[] =
 	"birth_date,nationality,mobile,category,delivery,address,postal_code,district,branch,"
 	"bank,photo,old_card_no,transport_balance,guardian_name,guardian_id_type,"
 	"guardian_id_number,guardian_proof\n";
+
+/* ---- the writer (core/csv.c): RFC 4180 and OWASP formula neutralisation ---- */
+
+static void
+test_writer_neutralises_formulas(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"=1+1", "\"'=1+1\","},
+		{"+8613800000000", "\"'+8613800000000\","},
+		{"-2+3", "\"'-2+3\","},
+		{"@SUM(A1:A9)", "\"'@SUM(A1:A9)\","},
+		{"\tcmd", "\"'\tcmd\","},
+		{"\r=x", "\"'\r=x\","},
+		{"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","},
+		{"a=1", "a=1,"}, /* only the first character counts */
+		{"张三", "张三,"},
+		{"a,b", "\"a,b\","},
+		{"", ","},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT(BUF_UNLIMITED);
+
+		assert_int_equal(csv_field(&b, cases[i].in, CSV_NEXT), 0);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+	assert_true(csv_formula_lead("=x"));
+	assert_false(csv_formula_lead(" =x"));
+	assert_false(csv_formula_lead(NULL));
+}
+
+/* A neutralised cell read back is one field holding the value behind a quote. */
+static void
+test_writer_round_trip(void **state)
+{
+	static const char *const vals[] = {"=1+1,2", "-\"x\"", "@a\nb", "plain", ""};
+	struct buf b = BUF_INIT(BUF_UNLIMITED);
+	struct instream s;
+	struct csv_reader r;
+	struct csv_row row;
+	size_t len;
+
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(csv_field(&b, vals[i], i < 4 ? CSV_NEXT : CSV_CRLF), 0);
+	instream_open_mem(&s, b.data, b.len, &slim);
+	csv_reader_init(&r, &s, 1000);
+	assert_int_equal(csv_read_row(&r, &row), 1);
+	assert_int_equal(row.nfields, 5);
+	assert_false(row.bad_quote);
+	assert_string_equal(csv_reader_field(&r, 0, &len), "'=1+1,2");
+	assert_string_equal(csv_reader_field(&r, 1, &len), "'-\"x\"");
+	assert_string_equal(csv_reader_field(&r, 2, &len), "'@a\nb");
+	assert_string_equal(csv_reader_field(&r, 3, &len), "plain");
+	csv_reader_release(&r);
+	instream_close(&s);
+	buf_release(&b);
+}
 
 /* ---- the reader ---- */
 
@@ -349,6 +411,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_writer_neutralises_formulas),
+		cmocka_unit_test(test_writer_round_trip),
 		cmocka_unit_test(test_reader_quoting),
 		cmocka_unit_test(test_reader_stray_quotes),
 		cmocka_unit_test(test_reader_unterminated_and_too_large),

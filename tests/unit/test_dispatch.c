@@ -22,6 +22,7 @@
 #include "stages/dispatch.h"
 #include "stages/manifest.h"
 
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,6 +163,56 @@ test_manifest_contents(void **state)
 	free(data);
 }
 
+/* Formula cells (OWASP CSV injection) in the post's manifest, the district summary, the
+ * pickup and employer lists: written as "'=...", never as a bare formula. */
+static void
+test_outputs_neutralise_formulas(void **state)
+{
+	static const char *const files[] = {"mail-manifest.csv", "mail-districts.csv",
+					    "pickup-*.csv", "employer-*.csv"};
+	struct fixture_env *e = *state;
+	struct dispatch_result res;
+
+	assert_int_equal(fixture_exec(e->reg, "UPDATE application SET name = '=1+1', address = "
+					      "'@SUM(A1:A9)', district = '-2+3', employer_name "
+					      "= '+cmd|'' /C calc''!A0'"),
+			 0);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *pat = outfile(e, "20261126-01", files[i]);
+		glob_t g;
+
+		assert_int_equal(glob(pat, 0, NULL, &g), 0);
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			unsigned char *data;
+			size_t len;
+			const char *s;
+
+			assert_int_equal(fs_read_file(g.gl_pathv[k], 1 << 20, &data, &len), 0);
+			s = (const char *)data;
+			/* no cell (after a comma or at a line start) opens with a formula */
+			for (const char *q = s; *q; q++)
+				if ((q == s || q[-1] == ',' || q[-1] == '\n') &&
+				    (*q == '=' || *q == '+' || *q == '-' || *q == '@'))
+					fail_msg("%s: a cell starts with '%c': %.40s",
+						 g.gl_pathv[k], *q, q);
+			if (strstr(files[i], "districts"))
+				assert_non_null(strstr(s, "\"'-2+3\","));
+			else if (strstr(files[i], "employer"))
+				assert_non_null(strstr(s, "\"'+cmd|' /C calc'!A0\""));
+			else
+				assert_non_null(strstr(s, "\"'=1+1\""));
+			if (!strcmp(files[i], "mail-manifest.csv"))
+				assert_non_null(strstr(s, "\"'@SUM(A1:A9)\""));
+			free(data);
+		}
+		assert_true(g.gl_pathc > 0);
+		globfree(&g);
+		free(pat);
+	}
+}
+
 static void
 test_gb18030_and_masked_mobile(void **state)
 {
@@ -276,6 +327,8 @@ test_events(void **state)
 
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
 	dispatch_result_release(&res);
+	/* the events come in the days after dispatch: none may be dated after today */
+	setenv("CARDPIPE_NOW", "2026-12-02T20:00:00+08:00", 1);
 	{
 		struct dispatch_card c;
 
@@ -328,7 +381,7 @@ test_events(void **state)
 		fclose(f);
 		assert_int_equal(n, 0);
 		free(text);
-		setenv("CARDPIPE_NOW", "2026-11-26T20:00:00+08:00", 1);
+		setenv("CARDPIPE_NOW", "2026-12-02T20:00:00+08:00", 1);
 	}
 
 	/* a carrier file: good lines apply together, bad ones are reported */
@@ -375,14 +428,21 @@ test_undispatchable_cards_are_skipped(void **state)
 				  "id = (SELECT application_id FROM card WHERE card_no LIKE "
 				  "'B0000001_')"),
 			 0);
+	/* an address of 10,000 characters accepted before addresses were bounded: the letter
+	 * would print it over itself, the manifest line would be 30 KB */
+	assert_int_equal(reg_exec(e->reg,
+				  "UPDATE application SET address = printf('%.10000c', 'A') WHERE "
+				  "id = (SELECT application_id FROM card WHERE card_no LIKE "
+				  "'B0000002_')"),
+			 0);
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
-	assert_int_equal(res.cards, 11);
-	assert_int_equal(res.skipped, 1);
+	assert_int_equal(res.cards, 10);
+	assert_int_equal(res.skipped, 2);
 	dispatch_result_release(&res);
 	assert_int_equal(fixture_int(e->reg,
-				     "SELECT count(*) FROM card WHERE card_no LIKE 'B0000001_' AND "
-				     "state = 'produced'"),
-			 1);
+				     "SELECT count(*) FROM card WHERE (card_no LIKE 'B0000001_' OR "
+				     "card_no LIKE 'B0000002_') AND state = 'produced'"),
+			 2);
 	/* bad S10 configuration is refused before anything is written */
 	assert_int_equal(config_set(e->cfg, "dispatch.s10_prefix", "E1", CFG_CLI), 0);
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
@@ -458,6 +518,79 @@ fixture_main(int argc, char **argv)
 	return 0;
 }
 
+/* Carrier events: a date after today (2099) or before the card was dispatched is refused;
+ * a quoted note with a comma stays one field; a hostile key or note is a bad line. */
+static void
+test_event_dates_and_notes(void **state)
+{
+	struct fixture_env *e = *state;
+	struct dispatch_result res;
+	struct delivery_file_result dr;
+	char c0[10], c1[10], c2[10], c5[10], *file, *text, *out = NULL;
+	size_t outlen = 0;
+	FILE *err = open_memstream(&out, &outlen);
+
+	fixture_card_no(0, c0);
+	fixture_card_no(1, c1);
+	fixture_card_no(2, c2);
+	fixture_card_no(5, c5);
+	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	dispatch_result_release(&res);
+	setenv("CARDPIPE_NOW", "2026-11-30T12:00:00+08:00", 1);
+
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, "2099-01-01", NULL),
+			 CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "after today"));
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, "2026-11-01", NULL),
+			 CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "before the card was dispatched"));
+	assert_int_equal(stage_dispatch_handed_out(e->cfg, e->reg, c1, "2099-01-01"),
+			 CP_ERR_INVALID);
+	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, c1, NULL, "fine\r\n=1+1"),
+			 CP_ERR_INVALID);
+	assert_int_equal(stage_dispatch_return(e->cfg, e->reg, c1, "gone \xe2\x80\xae"),
+			 CP_ERR_INVALID);
+	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
+					     "'delivered' AND method <> 'instant'"),
+			 0);
+
+	file = fs_join(e->home, "carrier.csv");
+	text = xasprintf("%s,delivered,2099-12-31,future\n"
+			 "%s,delivered,2020-01-01,before the application\n"
+			 "%s,delivered,2026-11-29,\"left with neighbour, flat 3\"\n"
+			 "%s,returned,2026-11-30,refused,by,the,addressee\n"
+			 "=1+1,delivered\n"
+			 "%s,returned,2026-11-30,\"say \"\"no\"\"\n"
+			 "\n"
+			 "%s,returned,2026-11-30,\"gone \xf0\x9f\x98\x80\"\n",
+			 c0, c0, c1, c2, c5, c5);
+	assert_int_equal(fs_write_atomic(file, text, strlen(text), 0600), 0);
+	free(text);
+	assert_int_equal(stage_dispatch_delivery_file(e->cfg, e->reg, file, err, &dr), 0);
+	fclose(err);
+	assert_int_equal(dr.delivered, 1);
+	assert_int_equal(dr.returned, 0);
+	assert_int_equal(dr.bad, 6);
+	assert_non_null(strstr(out, "carrier.csv:1: "));
+	assert_non_null(strstr(out, "after today"));
+	assert_non_null(strstr(out, "carrier.csv:2: "));
+	assert_non_null(strstr(out, "carrier.csv:4: too many fields"));
+	assert_non_null(strstr(out, "carrier.csv:6: a quoted field is not closed"));
+	assert_non_null(strstr(out, "carrier.csv:8: NOTE")); /* the blank line 7 counts */
+	{
+		char *sql = xasprintf("SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = "
+				      "d.card_id WHERE c.card_no = '%s' AND d.event_detail = 'left "
+				      "with neighbour, flat 3' AND substr(d.delivered_at, 1, 10) = "
+				      "'2026-11-29'",
+				      c1);
+
+		assert_int_equal(fixture_int(e->reg, sql), 1);
+		free(sql);
+	}
+	free(out);
+	free(file);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -466,11 +599,15 @@ main(int argc, char **argv)
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_contents, setup,
 						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_outputs_neutralise_formulas, setup,
+						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_gb18030_and_masked_mobile, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_stopped_run_converges, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_event_dates_and_notes, setup,
+						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_instant_and_counter, setup,
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_undispatchable_cards_are_skipped, setup,

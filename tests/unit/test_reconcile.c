@@ -20,6 +20,7 @@
 #include "stages/dispatch.h"
 #include "stages/reconcile.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -362,6 +363,128 @@ test_refund_file(void **state)
 	reconcile_result_release(&res);
 }
 
+/* A transport balance the registry holds malformed or too large (written before prepare
+ * checked it) is never listed as due nor signed: the refund of 9.2 x 10^16 yuan, "abc" and
+ * "0x10" read as 0, "12.5" read as 12. */
+static void
+test_bad_balances_in_registry_refused(void **state)
+{
+	static const char *const bad[] = {
+		"9223372036854775807", "'abc'", "'0x10'", "12.5", "100001", "-5"};
+	struct fixture_env *e = *state;
+	struct reconcile_result res;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *sql = xasprintf("UPDATE application SET transport_balance = %s WHERE "
+				      "app_type = 'replace-damaged'",
+				      bad[i]);
+
+		assert_int_equal(fixture_exec(e->reg, sql), 0);
+		free(sql);
+		if (!strcmp(bad[i], "-5")) {
+			/* not listed at all (a refund is positive), so nothing to refuse */
+			assert_int_equal(
+				stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res),
+				0);
+			assert_int_equal(res.refunds, 0);
+		} else {
+			assert_int_equal(
+				stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res),
+				CP_ERR_INTEGRITY);
+			assert_non_null(strstr(cp_errmsg(), "reconcile.max_refund_fen"));
+		}
+		reconcile_result_release(&res);
+	}
+}
+
+/* Three maxima summed: never a negative total. */
+static void
+test_refund_sum_overflow_refused(void **state)
+{
+	struct recon_refund v[3] = {{.app_id = 1, .amount_fen = LLONG_MAX},
+				    {.app_id = 2, .amount_fen = LLONG_MAX},
+				    {.app_id = 3, .amount_fen = LLONG_MAX}};
+	char bank[] = "BOC", day[] = "2026-11-26";
+	struct recon_report rep = {
+		.bank = bank, .day = day, .refunds = v, .nrefunds = 3, .stated_count = -1};
+	FILE *devnull = fopen("/dev/null", "w");
+	long long total = 5;
+	struct buf xml;
+
+	assert_int_equal(recon_refunds_total(v, 3, LLONG_MAX, &total), CP_ERR_INTEGRITY);
+	assert_int_equal(total, 0);
+	assert_int_equal(recon_write_xml(((struct fixture_env *)*state)->cfg, &rep, &xml),
+			 CP_ERR_INTEGRITY);
+	buf_release(&xml);
+	rep.total_fen = LLONG_MAX; /* whatever it says, the sum cannot be made */
+	assert_true(recon_check_money(&rep, LLONG_MAX, devnull) > 0);
+	assert_true(recon_check_money(&rep, 100000, devnull) >= 3);
+	v[0].amount_fen = v[1].amount_fen = v[2].amount_fen = 100;
+	rep.total_fen = 300;
+	assert_int_equal(recon_check_money(&rep, 100000, devnull), 0);
+	rep.total_fen = 301;
+	assert_int_equal(recon_check_money(&rep, 100000, devnull), 1);
+	rep.stated_count = 2;
+	rep.total_fen = 300;
+	assert_int_equal(recon_check_money(&rep, 100000, devnull), 1);
+	fclose(devnull);
+}
+
+/* Re-sign the file at path with the configured key. */
+static void
+resign(struct fixture_env *e, const char *path, const char *data, size_t len)
+{
+	void *key;
+	struct buf sig;
+	char *sigpath = xasprintf("%s.sig", path);
+
+	assert_int_equal(fs_write_atomic(path, data, len, 0600), 0);
+	assert_int_equal(recon_key_load(e->key, &key), 0);
+	assert_int_equal(recon_sign("sm2", key, data, len, &sig), 0);
+	assert_int_equal(fs_write_atomic(sigpath, sig.data, sig.len, 0600), 0);
+	buf_release(&sig);
+	recon_key_free(key);
+	free(sigpath);
+}
+
+/* verify checks the sums it signed: a total the refunds do not make is caught even when
+ * every count and refund recounts. */
+static void
+test_verify_checks_refund_total(void **state)
+{
+	struct fixture_env *e = *state;
+	struct reconcile_result res;
+	char *xml = report_path(e, "ICBC-2026-11-26.xml"), *p;
+	FILE *devnull = fopen("/dev/null", "w");
+	unsigned char *data;
+	size_t len;
+	char *text;
+
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	reconcile_result_release(&res);
+	assert_int_equal(fs_read_file(xml, 1 << 20, &data, &len), 0);
+	text = xstrndup((const char *)data, len);
+	assert_non_null(p = strstr(text, "totalFen=\"1234\""));
+	memcpy(p, "totalFen=\"1235\"", 15);
+	resign(e, xml, text, len);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull),
+			 CP_ERR_INTEGRITY);
+	memcpy(p, "totalFen=\"-123\"", 15);
+	resign(e, xml, text, len);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull),
+			 CP_ERR_FORMAT);
+	memcpy(p, "totalFen=\"1234\"", 15);
+	assert_non_null(p = strstr(text, "TransportRefunds count=\"1\""));
+	p[24] = '2';
+	resign(e, xml, text, len);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull),
+			 CP_ERR_INTEGRITY);
+	free(text);
+	free(data);
+	free(xml);
+	fclose(devnull);
+}
+
 int
 main(void)
 {
@@ -375,6 +498,12 @@ main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_sla_classes, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_refund_file, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_balances_in_registry_refused, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_refund_sum_overflow_refused, setup,
+						fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_checks_refund_total, setup,
+						fixture_env_teardown),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -311,11 +311,33 @@ test_bad_configuration(void **state)
 	free(c);
 }
 
+/* A name prepared before names had a character set (an emoji, which the CJK fonts can
+ * draw) is held, never printed. */
+static void
+test_emoji_name_held(void **state)
+{
+	struct fx *f = *state;
+	struct render_opts o = {0};
+	struct render_counts *c = xcalloc(1, sizeof(*c));
+	char *s;
+
+	sql(f, "UPDATE application SET name = '张\xf0\x9f\x98\x80' WHERE id = 1");
+	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(c->rendered, 1);
+	assert_int_equal(c->held, 3);
+	s = sql_text(f, "SELECT held_reason FROM card WHERE id = 1 AND state = 'held'");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "U+1F600"));
+	free(s);
+	free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emoji_name_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_configuration, setup, teardown),
 	};
 

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/err.h"
 #include "rules/eligibility.h"
 #include "rules/idnumber.h"
 #include "rules/prepare_rules.h"
@@ -503,7 +504,7 @@ static void
 test_pickup_needs_no_address(void **s)
 {
 	rec.delivery = S("pickup");
-	rec.branch = S("B0101");
+	rec.branch = S("ICBC-110101-001");
 	rec.address = NULL;
 	rec.postal_code = NULL;
 	rec.mobile = NULL;
@@ -683,6 +684,267 @@ test_replacement_of_older_generation_card_accepted(void **s)
 	assert_null(v.code);
 }
 
+/* ---- field bounds, character sets and tables (issue 15 section 4) ---- */
+static void
+test_address_of_10000_characters_rejected(void **s)
+{
+	static char addr[10001];
+
+	memset(addr, 'A', 10000);
+	rec.address = addr;
+	REJECTED("field-too-long", "address");
+	assert_non_null(strstr(v.detail, "10000 characters"));
+}
+static void
+test_address_of_100_chinese_characters_accepted(void **s)
+{
+	static char addr[310];
+
+	for (int i = 0; i < 100; i++)
+		memcpy(addr + 3 * i, "号", 3);
+	rec.address = addr;
+	ACCEPTED();
+	memcpy(addr + 297, "号号", 7); /* 101 */
+	REJECTED("field-too-long", "address");
+}
+static void
+test_address_with_newline_or_emoji_rejected(void **s)
+{
+	rec.address = S("北京市东城区\n东四十条1号");
+	REJECTED("field-charset", "address");
+	assert_non_null(strstr(v.detail, "\\x0A"));
+	assert_null(strchr(v.detail, '\n'));
+	rec.address = S("北京市东城区东四十条1号\xf0\x9f\x8f\xa0"); /* U+1F3E0 house */
+	REJECTED("field-charset", "address");
+	rec.address = S("北京市东城区\xe2\x80\xae"
+			"1号"); /* U+202E right-to-left override */
+	REJECTED("field-charset", "address");
+	rec.address = S("<script>alert(1)</script>");
+	REJECTED("field-charset", "address");
+}
+static void
+test_address_with_quotes_and_comma_accepted(void **s)
+{
+	rec.address = S("北京市朝阳区建国路88号,\"华贸中心\"3层（东门）");
+	ACCEPTED();
+}
+static void
+test_district_path_rejected(void **s)
+{
+	rec.district = S("../../etc");
+	REJECTED("district-unknown", "district");
+	rec.district = S("110103"); /* Chongwen, merged into Dongcheng in 2010 */
+	REJECTED("district-unknown", "district");
+	rec.district = S("310101"); /* Shanghai */
+	REJECTED("district-unknown", "district");
+	rec.district = S("东城区"); /* the name, not the code: quoted whole in the message */
+	REJECTED("district-unknown", "district");
+	assert_non_null(strstr(v.detail, "'东城区'"));
+}
+static void
+test_all_sixteen_districts_accepted(void **s)
+{
+	static const char *const d[] = {"110101", "110102", "110105", "110106", "110107", "110108",
+					"110109", "110111", "110112", "110113", "110114", "110115",
+					"110116", "110117", "110118", "110119"};
+
+	for (size_t i = 0; i < 16; i++) {
+		rec.district = S(d[i]);
+		ACCEPTED();
+	}
+}
+static void
+test_branch_markup_rejected(void **s)
+{
+	rec.delivery = S("pickup");
+	rec.branch = S("<b>ICBC</b>");
+	REJECTED("branch-unknown", "branch");
+	rec.branch = S("HSBC-110101-001"); /* not a cooperating bank */
+	REJECTED("branch-unknown", "branch");
+	rec.branch = S("ICBC-110199-001"); /* not a district */
+	REJECTED("branch-unknown", "branch");
+	rec.branch = S("ICBC-110101-1");
+	REJECTED("branch-unknown", "branch");
+	rec.branch = S("ICBC-110101-001 ");
+	REJECTED("branch-unknown", "branch");
+	rec.branch = S("网点网点网点网点网点网点网点网点网点网点网点网点网点网点网点");
+	REJECTED("branch-unknown", "branch");
+	/* cut on a character boundary: 13 characters (39 bytes), then "..." */
+	assert_non_null(strstr(v.detail, "'网点网点网点网点网点网点网...'"));
+	rec.branch = S("BOB-110119-040");
+	ACCEPTED();
+}
+static void
+test_branch_table_when_configured(void **s)
+{
+	struct config *c = config_new();
+	struct rules_ctx keep = rc;
+
+	assert_int_equal(
+		config_set(c, "banks.branches", "ICBC-110101-001, BOB-110119-040", CFG_CLI), 0);
+	assert_int_equal(rules_init(&rc, c, day("2026-11-26")), 0);
+	assert_int_equal(rc.nbranches, 2);
+	rec.delivery = S("pickup");
+	rec.branch = S("BOB-110119-040");
+	ACCEPTED();
+	rec.branch = S("ICBC-110101-002"); /* well formed, but not a branch of the table */
+	REJECTED("branch-unknown", "branch");
+	assert_non_null(strstr(v.detail, "banks.branches"));
+	rules_release(&rc);
+	rc = keep;
+	assert_int_equal(config_set(c, "banks.branches", "ICBC-110101-001,<b>ICBC</b>", CFG_CLI),
+			 0);
+	assert_int_equal(rules_init(&keep, c, day("2026-11-26")), CP_ERR_CONFIG);
+	keep = rc;
+	config_free(c);
+}
+static void
+test_old_card_formula_rejected(void **s)
+{
+	rec.app_type = S("replace-lost");
+	rec.old_card_no = S("=1+1");
+	REJECTED("old-card-invalid", "old_card_no");
+	rec.old_card_no = S("b0000001v");
+	REJECTED("old-card-invalid", "old_card_no");
+	rec.old_card_no = S("B0000001V0");
+	REJECTED("old-card-invalid", "old_card_no");
+	rec.old_card_no = S("B7K334774"); /* an earlier generation's an9 number */
+	ACCEPTED();
+}
+static void
+test_emoji_name_rejected(void **s)
+{
+	rec.name = S("王\xf0\x9f\x98\x80"); /* U+1F600 */
+	REJECTED("name-charset", "name");
+	assert_non_null(strstr(v.detail, "U+1F600"));
+	rec.name = S("王\xe2\x9d\xa4\xef\xb8\x8f"); /* U+2764 U+FE0F, a heart the CJK font draws */
+	REJECTED("name-charset", "name");
+	rec.name = S("王\xe2\x98\xba"); /* U+263A */
+	REJECTED("name-charset", "name");
+	rec.name = S("张\xe2\x80\x8b三"); /* zero-width space */
+	REJECTED("name-charset", "name");
+}
+static void
+test_name_with_digits_or_formula_rejected(void **s)
+{
+	rec.name = S("=1+1");
+	REJECTED("name-charset", "name");
+	rec.name = S("张三3");
+	REJECTED("name-charset", "name");
+	rec.name = S("<b>张三</b>");
+	REJECTED("name-charset", "name");
+	rec.guardian_name = S("@SUM(A1)");
+	rec.name = S("张三");
+	REJECTED("name-charset", "guardian_name");
+}
+static void
+test_names_of_minorities_and_foreigners_accepted(void **s)
+{
+	rec.name = S("买买提·艾力");
+	ACCEPTED();
+	rec.name = S("O'NEIL-SMITH JOHN");
+	ACCEPTED();
+	rec.name = S("MÜLLER, ANNA");
+	ACCEPTED();
+	rec.name = S("王〇");
+	ACCEPTED();
+}
+static void
+test_long_name_rejected(void **s)
+{
+	static char name[3 * 51 + 1];
+
+	for (int i = 0; i < 51; i++)
+		memcpy(name + 3 * i, "王", 3);
+	rec.name = name;
+	REJECTED("field-too-long", "name");
+}
+static void
+test_channel_ref_and_outlet_bounded(void **s)
+{
+	static char ref[66];
+
+	memset(ref, 'R', 65);
+	rec.channel_ref = ref;
+	REJECTED("field-too-long", "channel_ref");
+	rec.channel_ref = S("C0001\r\n");
+	REJECTED("field-charset", "channel_ref");
+	rec.channel_ref = S("C0001");
+	rec.outlet = S("SSP-110101-001");
+	ACCEPTED();
+	rec.outlet = S("../x");
+	REJECTED("field-charset", "outlet");
+}
+static void
+test_pickup_contact_fields_still_shaped(void **s)
+{
+	rec.delivery = S("pickup");
+	rec.branch = S("CCB-110108-012");
+	rec.address = NULL;
+	rec.postal_code = S("=1+1");
+	REJECTED("postal-code-invalid", "postal_code");
+	rec.postal_code = NULL;
+	rec.mobile = S("@SUM(A1)");
+	REJECTED("mobile-invalid", "mobile");
+	rec.mobile = S("+852 9123-4567");
+	ACCEPTED();
+	rec.guardian_id_number = S("-1+1");
+	REJECTED("field-charset", "guardian_id_number");
+}
+static void
+test_codes_checked_against_tables(void **s)
+{
+	rec.ethnicity = S("57");
+	REJECTED("field-invalid", "ethnicity");
+	rec.ethnicity = S("97");
+	rec.nationality = S("chn");
+	REJECTED("field-invalid", "nationality");
+	rec.nationality = S("XYZ"); /* not assigned */
+	REJECTED("field-invalid", "nationality");
+	rec.nationality = S("CHN");
+	ACCEPTED();
+}
+
+/* The refund of manual item 46: whole fen up to reconcile.max_refund_fen. */
+static void
+test_transport_balance_garbage_rejected(void **s)
+{
+	static const char *const bad[] = {"abc", "0x10", "12.5", "-100", "1e3", " "};
+
+	rec.app_type = S("replace-damaged");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rec.transport_balance = S(bad[i]);
+		REJECTED("amount-invalid", "transport_balance");
+	}
+}
+static void
+test_transport_balance_over_maximum_rejected(void **s)
+{
+	rec.app_type = S("replace-damaged");
+	rec.transport_balance = S("9223372036854775807");
+	REJECTED("amount-too-large", "transport_balance");
+	rec.transport_balance = S("100001");
+	REJECTED("amount-too-large", "transport_balance");
+	rec.transport_balance = S("100000");
+	ACCEPTED();
+	rec.transport_balance = S("0");
+	ACCEPTED();
+}
+static void
+test_max_refund_is_configurable(void **s)
+{
+	struct config *c = config_new();
+	struct rules_ctx r2;
+
+	assert_int_equal(config_set(c, "reconcile.max_refund_fen", "-1", CFG_CLI), 0);
+	assert_int_equal(rules_init(&r2, c, day("2026-11-26")), CP_ERR_CONFIG);
+	assert_int_equal(config_set(c, "reconcile.max_refund_fen", "5000", CFG_CLI), 0);
+	assert_int_equal(rules_init(&r2, c, day("2026-11-26")), 0);
+	assert_true(r2.max_refund_fen == 5000);
+	rules_release(&r2);
+	config_free(c);
+}
+
 /* ---- dates ---- */
 static void
 test_application_date_is_beijing_date(void **s)
@@ -771,6 +1033,25 @@ main(void)
 		T(test_replacement_of_own_card_accepted),
 		T(test_replacement_of_older_generation_card_accepted),
 		T(test_change_of_id_names_card_of_former_number_accepted),
+		T(test_address_of_10000_characters_rejected),
+		T(test_address_of_100_chinese_characters_accepted),
+		T(test_address_with_newline_or_emoji_rejected),
+		T(test_address_with_quotes_and_comma_accepted),
+		T(test_district_path_rejected),
+		T(test_all_sixteen_districts_accepted),
+		T(test_branch_markup_rejected),
+		T(test_branch_table_when_configured),
+		T(test_old_card_formula_rejected),
+		T(test_emoji_name_rejected),
+		T(test_name_with_digits_or_formula_rejected),
+		T(test_names_of_minorities_and_foreigners_accepted),
+		T(test_long_name_rejected),
+		T(test_channel_ref_and_outlet_bounded),
+		T(test_pickup_contact_fields_still_shaped),
+		T(test_codes_checked_against_tables),
+		T(test_transport_balance_garbage_rejected),
+		T(test_transport_balance_over_maximum_rejected),
+		T(test_max_refund_is_configurable),
 		T(test_application_date_is_beijing_date),
 		T(test_replacement_types),
 	};

@@ -102,7 +102,26 @@ test_render(void **state)
 	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
 	assert_null(strstr(buf_str(&html), ">photo-size</text>"));
 	assert_non_null(strstr(buf_str(&html), "no per-stage figures"));
+	assert_null(strstr(buf_str(&html), "<p class=\"warning\">"));
 	buf_release(&html);
+
+	/* what needs an operator: in red, escaped, above the stage table */
+	{
+		static const char *const warn[] = {"the calendar ends on 2026-12-31 <soon>",
+						   "6 application(s) held for calendar-missing"};
+
+		rr.warnings = warn;
+		rr.nwarnings = 2;
+		assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
+		h = buf_str(&html);
+		assert_non_null(strstr(h, ".warning{color:#b00020"));
+		assert_non_null(strstr(
+			h,
+			"<p class=\"warning\">the calendar ends on 2026-12-31 &lt;soon&gt;</p>"));
+		assert_non_null(strstr(h, "<p class=\"warning\">6 application(s) held"));
+		assert_true(strstr(h, "<p class=\"warning\">") < strstr(h, "no per-stage figures"));
+		buf_release(&html);
+	}
 }
 
 static void

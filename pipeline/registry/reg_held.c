@@ -1,0 +1,105 @@
+/*
+ * reg_held.c - applications held for calendar-missing (see reg_held.h).
+ */
+#include "registry/reg_held.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "registry/registry_sqlite.h"
+
+#include <stdlib.h>
+
+int
+reg_held_count(struct registry *reg, const char *reason, long long *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*n = 0;
+	if ((r = reg_prepare(reg,
+			     "SELECT count(*) FROM application WHERE state = 'held' AND "
+			     "reason_code = ?",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, reason);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		r = reg_fail(reg, "count held applications");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+reg_held_list(struct registry *reg, const char *reason, long long app_id, long long file_id,
+	      struct held_app **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT id, submitted_at FROM application WHERE state = 'held' AND "
+		     "reason_code = ?1 AND (?2 = 0 OR id = ?2) AND (?3 = 0 OR file_id = ?3) "
+		     "ORDER BY id",
+		     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, reason);
+	sqlite3_bind_int64(st, 2, app_id);
+	sqlite3_bind_int64(st, 3, file_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *sub = sqlite3_column_text(st, 1);
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*v = xrealloc(*v, cap * sizeof(**v));
+		}
+		(*v)[*n].id = sqlite3_column_int64(st, 0);
+		(*v)[*n].submitted_at = sub ? xstrdup((const char *)sub) : NULL;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		r = reg_fail(reg, "list held applications");
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+held_apps_free(struct held_app *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].submitted_at);
+	free(v);
+}
+
+int
+reg_held_release(struct registry *reg, long long app_id, const char *reason)
+{
+	static const char *const sql[] = {
+		/* the state alone first: the audit row says which hold was lifted */
+		"UPDATE application SET state = 'received', updated_at = cp_now() WHERE id = ?1 "
+		"AND state = 'held' AND reason_code = ?2",
+		"UPDATE application SET reason_code = NULL, reason_field = NULL, reason_zh = NULL, "
+		"reason_en = NULL, due_date = NULL WHERE id = ?1 AND state = 'received'",
+	};
+	int r = 0;
+
+	for (size_t i = 0; i < 2 && r == 0; i++) {
+		sqlite3_stmt *st;
+
+		if ((r = reg_prepare(reg, sql[i], &st)) < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, app_id);
+		if (i == 0)
+			reg_bind_text(st, 2, reason);
+		if ((r = reg_step_done(reg, st, "release a held application")) == 0 &&
+		    sqlite3_changes(reg->db) != 1)
+			r = cp_err(CP_ERR_NOTFOUND, "application %lld is not held for %s", app_id,
+				   reason);
+		sqlite3_finalize(st);
+	}
+	return r;
+}
