@@ -639,11 +639,12 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 	int r, rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((r = reg_prepare(reg,
-			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
-			     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
-			     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
-			     &st)) < 0)
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
+		     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
+		     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
+		     &st)) < 0)
 		return r;
 	sqlite3_bind_int(st, 1, line);
 	reg_bind_text(st, 2, shift);

@@ -266,7 +266,7 @@ rules_app_date(const char *iso, long *day)
 
 	if ((r = rules_app_time(iso, &t)) < 0)
 		return r;
-	t += 8 * 3600; /* the Beijing date */
+	t += cp_utc_offset((time_t)t); /* the date in the bureau's zone */
 	*day = (long)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
 	return 0;
 }
