@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
+#include "core/suggest.h"
 #include "personalization/keys/keystore.h"
 #include "stages/calendar_watch.h"
 
@@ -68,6 +69,57 @@ watches_calendar(const char *name, int nargs, char **args)
 static const char *const key_commands[] = {"perso",   "produce", "reconcile",
 					   "nightly", "instant", "keys"};
 
+static const char *const global_options[] = {
+	"home", "config", "set", "quiet", "verbose", "log-format", "help", "version", "commands"};
+
+/* One line for an unknown global option, with the closest global option. */
+static void
+report_global(const char *arg)
+{
+	char word[64];
+	const char *hint;
+
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + strspn(arg, "-"), "="),
+		 arg + strspn(arg, "-"));
+	hint = arg[0] == '-' && arg[1] == '-'
+		       ? cp_suggest(word, global_options, ARRAY_SIZE(global_options))
+		       : NULL;
+	if (hint)
+		fprintf(stderr,
+			"cardpipe: unknown or incomplete option '%s'; did you mean '--%s'? (see "
+			"'cardpipe --help')\n",
+			arg, hint);
+	else
+		fprintf(stderr,
+			"cardpipe: unknown or incomplete option '%s' (see 'cardpipe --help')\n",
+			arg);
+}
+
+/* The builtin called name; an unknown name is reported with the closest command. */
+static const struct builtin *
+find_builtin(const char *name)
+{
+	const char *names[ARRAY_SIZE(builtins)];
+	const char *hint;
+
+	for (size_t k = 0; k < ARRAY_SIZE(builtins); k++) {
+		if (!strcmp(builtins[k].name, name))
+			return &builtins[k];
+		names[k] = builtins[k].name;
+	}
+	hint = cp_suggest(name, names, ARRAY_SIZE(builtins));
+	if (hint)
+		fprintf(stderr,
+			"cardpipe: '%s' is not a cardpipe command; did you mean '%s'? (see "
+			"'cardpipe "
+			"--help')\n",
+			name, hint);
+	else
+		fprintf(stderr, "cardpipe: '%s' is not a cardpipe command; see 'cardpipe --help'\n",
+			name);
+	return NULL;
+}
+
 static int
 harden_if_keys(const char *name)
 {
@@ -79,7 +131,7 @@ harden_if_keys(const char *name)
 
 static const char usage_text[] =
 	"usage: cardpipe [global options] <command> [options]\n"
-	"       cardpipe <command> --help\n"
+	"       cardpipe <command> --help, or cardpipe help <command>\n"
 	"       cardpipe --version\n"
 	"\n"
 	"cardpipe turns application files for Beijing third-generation social security cards\n"
@@ -220,7 +272,8 @@ main(int argc, char **argv)
 	struct cp_ctx ctx = {0};
 	const struct builtin *b = NULL;
 	char **args;
-	int nargs = 0, i, r, rc;
+	static char help_opt[] = "--help";
+	int nargs = 0, want_help = 0, i, r, rc;
 
 	umask(077); /* registry, spool and outputs hold personal data (invariant 5) */
 
@@ -240,8 +293,7 @@ main(int argc, char **argv)
 			return EXIT_DONE;
 		}
 		if ((r = take_global(&g, argc, argv, &i)) <= 0) {
-			fprintf(stderr, "cardpipe: unknown or incomplete option '%s'\n\n", argv[i]);
-			print_usage(stderr);
+			report_global(argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -249,18 +301,28 @@ main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(builtins); k++)
-		if (!strcmp(builtins[k].name, argv[i]))
-			b = &builtins[k];
-	if (!b) {
-		fprintf(stderr, "cardpipe: '%s' is not a cardpipe command; see 'cardpipe --help'\n",
-			argv[i]);
-		return EXIT_USAGE;
+	/* `cardpipe help` is --help; `cardpipe help STAGE` is `cardpipe STAGE --help` */
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 >= argc) {
+			print_usage(stdout);
+			return EXIT_DONE;
+		}
+		if (i + 2 < argc) {
+			fprintf(stderr, "cardpipe: 'help' takes one command name\n");
+			return EXIT_USAGE;
+		}
+		want_help = 1;
+		i++;
 	}
+	if (!(b = find_builtin(argv[i])))
+		return EXIT_USAGE;
+	cmd_set_name(b->name);
 
 	/* the command's own arguments, less any global options among them */
-	args = xcalloc((size_t)(argc - i + 1), sizeof(char *));
+	args = xcalloc((size_t)(argc - i + 2), sizeof(char *));
 	args[nargs++] = argv[i];
+	if (want_help)
+		args[nargs++] = help_opt;
 	for (int k = i + 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--")) {
 			while (k < argc)

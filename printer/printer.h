@@ -1,5 +1,5 @@
 /*
- * printer.h - the card printer interface of a production line (design.md "Devices").
+ * printer.h - the card printer interface of a production line (docs/system.md, "Devices").
  *
  * A printer is a vtable (struct printer_ops) over a device: open, set up a job, feed a
  * card, move it to the contact station, print its panels, eject, reject, status and
@@ -18,7 +18,7 @@
 
 struct config;
 
-/* Card canvas at 300 dpi (Evolis; printer.md 1.6). */
+/* Card canvas at 300 dpi (Evolis; docs/printer-reference.md §1.6). */
 #define PRINTER_WIDTH 1016
 #define PRINTER_HEIGHT 648
 

@@ -1,9 +1,9 @@
 /*
  * chipdata.h - the data a card's chip is personalised with, built from a prepared card
- * (registry card + application) and the master keys: SSSE EF05/EF06 records (domain.md
- * 1.2), the SSSE keys and service password, the PBOC debit DGIs and the transport DGIs
- * (domain.md 5), each card key derived from its master (docs/perso-script-format.md says
- * which factor feeds which derivation).
+ * (registry card + application) and the master keys: SSSE EF05/EF06 records
+ * (docs/domain-facts.md §1.2), the SSSE keys and service password, the PBOC debit DGIs
+ * and the transport DGIs (docs/domain-facts.md §5), each card key derived from its master
+ * (docs/perso-script-format.md says which factor feeds which derivation).
  */
 #ifndef CP_CHIPDATA_H
 #define CP_CHIPDATA_H

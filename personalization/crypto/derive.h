@@ -1,14 +1,14 @@
 /*
  * derive.h - key diversification: card keys from master keys.
  *
- *  - SM4 diversification (Chinese industry convention, domain.md 5.1): SM4(master, f || ~f)
- *    for an 8-byte factor f; several levels repeat the step.
+ *  - SM4 diversification (Chinese industry convention, docs/domain-facts.md §5.1):
+ *    SM4(master, f || ~f) for an 8-byte factor f; several levels repeat the step.
  *  - EMV Option A (EMV 4.3 Book 2 A1.4.1) and Option B (A1.4.2): ICC master keys from an
  *    issuer master key (2-key 3DES), odd parity forced; and the same Option A construction
- *    with SM4 (Y || ~Y as one block), which perso-crypto.md 4.5 marks unverified.
+ *    with SM4 (Y || ~Y as one block), which docs/crypto-reference.md §4.5 marks unverified.
  *  - The EMV common session key (A1.3.1).
  *  - GlobalPlatform static keys from a KMC: `emv` (EMV CPS 1.1), `visa2`, `kdf3` (SCP03),
- *    exactly as perso-crypto.md 4.4 gives them.
+ *    exactly as docs/crypto-reference.md §4.4 gives them.
  */
 #ifndef CP_DERIVE_H
 #define CP_DERIVE_H
@@ -31,7 +31,7 @@ int cp_emv_option_a(const unsigned char imk[16], const char *pan, const char *ps
 int cp_emv_option_b(const unsigned char imk[16], const char *pan, const char *psn,
 		    unsigned char mk[16]);
 /* The Option A construction with SM4: MK = SM4-ECB(IMK, Y || ~Y) (unverified for PBOC 3.0;
- * see perso-crypto.md 4.5 and docs/keys.md). */
+ * see docs/crypto-reference.md §4.5 and docs/keys.md). */
 int cp_sm4_option_a(const unsigned char imk[16], const char *pan, const char *psn,
 		    unsigned char mk[16]);
 /* EMV common session key: SK = 3DES-ECB(MK, R' || R'') with R'[2] = F0, R''[2] = 0F, parity. */

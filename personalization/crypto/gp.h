@@ -2,7 +2,7 @@
  * gp.h - GlobalPlatform data structures for key loading and personalisation: DGI encoding
  * (GPCS 11.1.12; GP Scripting Language Annex B), the PUT KEY data field (GPCS 11.8,
  * AMD-D 7.2 with an SCP03 static DEK), and key DGIs 00B9 / 8113 (GPCS 11.11.4).
- * Vectors: perso-crypto.md 3.1 and TV-DGI (3.3).
+ * Vectors: docs/crypto-reference.md §3.1 and TV-DGI (3.3).
  */
 #ifndef CP_GP_H
 #define CP_GP_H

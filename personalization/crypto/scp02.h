@@ -6,7 +6,7 @@
  * 3DES session keys from the sequence counter, cryptograms (ISO 9797-1 alg 1 full 3DES MAC),
  * C-MAC (retail MAC, alg 3) in modified or unmodified APDU mode with optional ICV
  * encryption, C-DEC, and sensitive data under the session DEK (3DES-ECB). R-MAC is not
- * provided (security levels 00, 01, 03). Vector: TV-02-A of perso-crypto.md 2.5.
+ * provided (security levels 00, 01, 03). Vector: TV-02-A of docs/crypto-reference.md §2.5.
  * Unlike SCP03, SCP02 key data depends on the session DEK and so cannot be prepared offline.
  */
 #ifndef CP_SCP02_H

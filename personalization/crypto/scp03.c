@@ -1,6 +1,6 @@
 /*
  * scp03.c - GlobalPlatform SCP03, S8 mode: KDF, cryptograms, C-MAC, C-DEC, R-MAC, R-ENC,
- * for the host and the card side (see scp03.h; perso-crypto.md section 1).
+ * for the host and the card side (see scp03.h; docs/crypto-reference.md §1).
  */
 #include "personalization/crypto/scp03.h"
 

@@ -4,7 +4,7 @@
  * The off-card host (the production line's PC/SC encoder) and the on-card side (the virtual
  * card of the emulated line) share this module, so the two can never disagree on the
  * protocol. Everything is AES (128, 192 or 256-bit static keys) through OpenSSL EVP; see
- * docs perso-crypto.md section 1 for the rules and the published vectors (TV-03-A).
+ * see docs/crypto-reference.md §1 for the rules and the published vectors (TV-03-A).
  *
  * Host flow:
  *   scp03_init_update_apdu(kvn, host_challenge, apdu)        -> send, get response R (no SW)

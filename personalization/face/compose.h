@@ -2,7 +2,7 @@
  * compose.h - drawing one side of a card from its layout at a printer's canvas: the
  * colour image (for the YMC panels), the K coverage (resin-black text) and the overlay
  * mask (1 = varnish; chip window and no-overlay areas 0). Also the printer canvas
- * profiles (printer.md section 1.6).
+ * profiles (docs/printer-reference.md §1.6).
  */
 #ifndef CP_FACE_COMPOSE_H
 #define CP_FACE_COMPOSE_H

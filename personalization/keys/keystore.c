@@ -718,8 +718,10 @@ keystore_open_cfg(const struct config *cfg, const char *home, struct keystore **
 	/* before the components are read: no core dump may ever hold them */
 	if ((r = keys_harden_process()) < 0)
 		goto out;
+	/* a home without its key store is not set up yet: a configuration error (exit 2) for
+	 * every command, like a home without its registry */
 	if (!fs_exists(path)) {
-		r = cp_err(CP_ERR_NOTFOUND,
+		r = cp_err(CP_ERR_CONFIG,
 			   "no key store at '%s': run 'cardpipe keys ceremony' (or 'cardpipe keys "
 			   "ceremony --test' for a TEST ONLY demo store)",
 			   path);

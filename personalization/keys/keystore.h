@@ -67,7 +67,8 @@ int keys_harden_process(void);
  * read, CP_ERR_INTEGRITY for a changed file, CP_ERR_CRYPTO for wrong components. */
 int keystore_open(const char *path, const unsigned char *const *components, size_t ncomp,
 		  struct keystore **out);
-/* Open using the configuration: keys.component_files (':'-separated, relative to home). */
+/* Open using the configuration: keys.component_files (':'-separated, relative to home).
+ * CP_ERR_CONFIG when there is no key store at paths.keystore (exit 2 for every command). */
 int keystore_open_cfg(const struct config *cfg, const char *home, struct keystore **out);
 /* Create a new, empty store in memory for path under the given components (written by
  * keystore_save). test_only marks it TEST ONLY for ever. */

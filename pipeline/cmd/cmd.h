@@ -8,18 +8,12 @@
 #ifndef CP_CMD_H
 #define CP_CMD_H
 
+#include "cmd/exitcode.h"
 #include "core/config.h"
 
-struct registry;
+#include <getopt.h>
 
-/* Documented exit codes (README "Exit codes"). */
-enum cp_exit {
-	EXIT_DONE = 0,	     /* done */
-	EXIT_REJECTS = 1,    /* done, with rejects over general.reject_threshold */
-	EXIT_USAGE = 2,	     /* usage or configuration error */
-	EXIT_FAILURE_ = 3,   /* failure, nothing committed */
-	EXIT_LINE_FAULT = 4, /* produce: the line stopped on a line fault, the cards stay queued */
-};
+struct registry;
 
 struct cp_ctx {
 	struct config *cfg;
@@ -37,8 +31,20 @@ int ctx_open_registry(struct cp_ctx *ctx, struct registry **reg);
 int ctx_audit_key(struct cp_ctx *ctx);
 /* A path from the configuration, resolved against CARDPIPE_HOME. Newly allocated. */
 char *ctx_path(struct cp_ctx *ctx, const char *key);
-/* Print usage text to stdout for --help, or to stderr with "usage error" for bad options. */
+/* Print usage text to stdout for --help, or to stderr for a usage error (nothing more when
+ * cmd_getopt() has already said what was wrong). */
 int cmd_usage(const char *usage, int is_error);
+/* The name of the running builtin ("perso"), for messages; set by main. */
+void cmd_set_name(const char *name);
+/* getopt_long() that reports a bad option on one line of its own: the unknown option and
+ * the closest long option ("did you mean '--line'?"), an ambiguous abbreviation with its
+ * candidates, or an option missing its value. Returns what getopt_long returns ('?' for
+ * every such error; the caller answers with cmd_usage(usage, 1)). */
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       int *longindex);
+/* Report an unknown subcommand (what = "subcommand") on one line with the closest of cands;
+ * returns EXIT_USAGE. */
+int cmd_unknown_word(const char *what, const char *word, const char *const *cands, size_t n);
 
 int cmd_init(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_config(int argc, char **argv, struct cp_ctx *ctx);

@@ -255,7 +255,7 @@ cmd_calendar(int argc, char **argv, struct cp_ctx *ctx)
 	int c, n = 0, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'c')
 			file = optarg;
 		else

@@ -29,7 +29,7 @@ cmd_config(int argc, char **argv, struct cp_ctx *ctx)
 					     {0}};
 	int c, show = 0, describe = 0, markdown = 0;
 
-	while ((c = getopt_long(argc, argv, "sdh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "sdh", opts, NULL)) != -1) {
 		if (c == 's')
 			show = 1;
 		else if (c == 'd')

@@ -63,8 +63,13 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return cmd_usage(usage, 0);
-	if (argc != 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "verify-audit") &&
-			  strcmp(argv[1], "reseal")))
+	if (argc == 2 && strcmp(argv[1], "check") && strcmp(argv[1], "verify-audit") &&
+	    strcmp(argv[1], "reseal")) {
+		static const char *const subs[] = {"check", "verify-audit", "reseal"};
+
+		return cmd_unknown_word("subcommand", argv[1], subs, 3);
+	}
+	if (argc != 2)
 		return cmd_usage(usage, 1);
 	if ((r = ctx_open_registry(ctx, &reg)) < 0)
 		return cmd_exit("db", r);

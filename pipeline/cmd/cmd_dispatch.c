@@ -124,7 +124,7 @@ cmd_dispatch(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r, rc = EXIT_DONE;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': reason = optarg; break;
 		case 'd': date = optarg; break;

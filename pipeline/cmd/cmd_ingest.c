@@ -61,7 +61,7 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	double threshold;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hi:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "hi:", opts, NULL)) != -1) {
 		if (c == 'i')
 			inbox = optarg;
 		else

@@ -142,7 +142,7 @@ cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 	char *path = NULL, *conf = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cmd_usage(usage, c != 'h');
 	if (optind != argc)
 		return cmd_usage(usage, 1);

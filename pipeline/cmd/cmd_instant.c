@@ -24,6 +24,9 @@ static const char usage[] =
 	"  --line N       the branch's production line (required)\n"
 	"  --no-produce   stop when the card is rendered (the line produces it later)\n"
 	"\n"
+	"A line that is not running is said to be so, with the command that starts it\n"
+	"(cardpipe line start --line N).\n"
+	"\n"
 	"Exit codes: 0 card produced (or rendered with --no-produce); 1 the application was\n"
 	"rejected, is a duplicate or was held (the reason is printed); 2 usage; 3 failure.\n";
 
@@ -40,7 +43,7 @@ cmd_instant(int argc, char **argv, struct cp_ctx *ctx)
 	char masked[40];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "l:nh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "l:nh", opts, NULL)) != -1) {
 		if (c == 'l')
 			io.line = atoi(optarg);
 		else if (c == 'n')

@@ -75,8 +75,8 @@ static const char usage[] =
 	"public NAME           the public key of a key pair (report.sign) in PEM, for the banks.\n"
 	"  -h, --help          this text\n"
 	"\n"
-	"Exit codes: 0 done; 2 bad usage; 3 failure (wrong component, changed store, missing "
-	"key).\n";
+	"Exit codes: 0 done; 2 bad usage or no key store (run the ceremony first); 3 failure\n"
+	"(wrong component, changed store, missing key).\n";
 
 static int
 open_store(struct cp_ctx *ctx, struct keystore **ks)
@@ -554,7 +554,7 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 	if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
 		return cmd_usage(usage, 0);
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return cmd_usage(usage, 0);
 		case 't': test = 1; break;

@@ -73,7 +73,7 @@ parse_opts(int argc, char **argv, struct line_opts *o)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o->line = (int)strtol(optarg, &end, 10);

@@ -53,7 +53,7 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 	struct sigaction sa = {0};
 	int c, r, given_lines = 0, no_produce = 0;
 
-	while ((c = getopt_long(argc, argv, "l:nh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "l:nh", opts, NULL)) != -1) {
 		if (c == 'l') {
 			struct nightly_opts one;
 

@@ -41,9 +41,10 @@ static const char usage[] =
 	"                   handle the output as such)\n"
 	"  -h, --help       this text\n"
 	"\n"
-	"Exit codes: 0 done (or verified); 2 bad usage or configuration; 3 failure: a missing\n"
-	"key, a changed or truncated file, or the perso stage lock still busy after\n"
-	"general.lock_wait seconds (docs/locks.md; the message names the holder).\n";
+	"Exit codes: 0 done (or verified); 2 bad usage or configuration, including no key\n"
+	"store or a key perso needs missing from it; 3 failure: a changed or truncated file,\n"
+	"or the perso stage lock still busy after general.lock_wait seconds (docs/locks.md;\n"
+	"the message names the holder).\n";
 
 static int
 open_batch(struct cp_ctx *ctx, const char *path, struct perso_batch **out)
@@ -146,7 +147,7 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'l') {
 			long v = strtol(optarg, &end, 10);
 

@@ -69,7 +69,7 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if ((r = parse_id(optarg, &po.app_id)) < 0)

@@ -72,7 +72,7 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o.line = (int)strtol(optarg, &end, 10);

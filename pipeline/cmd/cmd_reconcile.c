@@ -153,7 +153,7 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': date = optarg; break;
 		case 'p': pubkey = optarg; break;
@@ -176,8 +176,9 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 			return cmd_usage(usage, 1);
 		return cmd_exit("reconcile", do_keygen(ctx));
 	} else {
-		fprintf(stderr, "cardpipe reconcile: unknown subcommand '%s'\n", sub);
-		return cmd_usage(usage, 1);
+		static const char *const subs[] = {"run", "verify", "sla", "keygen", "report"};
+
+		return cmd_unknown_word("subcommand", sub, subs, 5);
 	}
 	if ((r = ctx_open_registry(ctx, &reg)) < 0)
 		return cmd_exit("reconcile", r);

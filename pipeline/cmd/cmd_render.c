@@ -61,7 +61,7 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	const char *check = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': ro.card_no = optarg; break;
 		case 't': {

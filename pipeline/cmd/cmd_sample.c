@@ -69,7 +69,7 @@ cmd_sample(int argc, char **argv, struct cp_ctx *ctx)
 	char *end;
 	int c, r = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'n': r = parse_long("--count", optarg, 0, 100000000L, &o.count); break;

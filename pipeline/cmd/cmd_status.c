@@ -23,7 +23,9 @@ static const char usage[] =
 	"              another application; held; card allocated, chip data prepared, face\n"
 	"              rendered, produced, dispatched (with the tracking number of a mailed\n"
 	"              card), delivered or returned. The ID number is masked in all output and\n"
-	"              logs. Exits 3 when there is no application.\n"
+	"              logs. Exits 3 when there is no application; 2 when there is none and\n"
+	"              the number cannot be an ID number (its check character is wrong,\n"
+	"              and the message gives the right one, or its length or characters)\n"
 	"--feed        write the changes since the last feed as JSON lines\n"
 	"              (formats/status-feed.md) and move the watermark; without --out, to\n"
 	"              out/status/status-feed-<first>-<last>.jsonl, and nothing when there is\n"
@@ -49,7 +51,7 @@ cmd_status(int argc, char **argv, struct cp_ctx *ctx)
 	int c, r, json = 0, feed = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'f': feed = 1; break;

@@ -44,7 +44,7 @@ const struct config_key config_keys[] = {
 	{ "prepare.minor_age", CFG_INT, "18", "applicants under this age need a guardian with ID and proof (manual item 38: 18)" },
 	{ "prepare.batch_size", CFG_INT, "1000", "applications judged and allocated per registry transaction" },
 
-	/* photo (domain.md section 3) */
+	/* photo (docs/domain-facts.md §3) */
 	{ "photo.width", CFG_INT, "358", "required photo width in pixels" },
 	{ "photo.height", CFG_INT, "441", "required photo height in pixels" },
 	{ "photo.min_bytes", CFG_INT, "9000", "smallest photo file accepted" },

@@ -2,7 +2,7 @@
  * fsutil.h - files the crash-safe way.
  *
  * Every output file is written to a temporary name in the same directory, fsynced,
- * renamed over the final name, and the directory fsynced (design.md invariant 3).
+ * renamed over the final name, and the directory fsynced (docs/system.md invariant 3).
  * Files that may hold personal data are created 0600.
  */
 #ifndef CP_FSUTIL_H

@@ -4,20 +4,25 @@
 #include "core/escape.h"
 
 #include <stdio.h>
+#include <string.h>
 
+/* The buffer has no limit and allocation failure aborts: appending cannot fail. */
 static void
 put(struct json_writer *w, char c)
 {
-	if (w->len + 1 < w->size)
-		w->buf[w->len++] = c;
-	w->buf[w->len < w->size ? w->len : w->size - 1] = '\0';
+	(void)buf_putc(&w->b, (unsigned char)c);
+}
+
+static void
+put_n(struct json_writer *w, const char *s, size_t n)
+{
+	(void)buf_append(&w->b, s, n);
 }
 
 static void
 puts_raw(struct json_writer *w, const char *s)
 {
-	while (*s)
-		put(w, *s++);
+	put_n(w, s, strlen(s));
 }
 
 /* RFC 8259 escaping; the result is valid UTF-8 whatever the input: a byte that is not part
@@ -53,8 +58,7 @@ put_string(struct json_writer *w, const char *s)
 				snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
 				puts_raw(w, u);
 			} else {
-				for (size_t i = 0; i < n; i++)
-					put(w, s[i]);
+				put_n(w, s, n); /* a whole character, never a part */
 			}
 		}
 		s += n;
@@ -63,14 +67,29 @@ put_string(struct json_writer *w, const char *s)
 }
 
 void
-json_writer_init(struct json_writer *w, char *buf, size_t size)
+json_writer_init(struct json_writer *w)
 {
-	w->buf = buf;
-	w->size = size;
-	w->len = 0;
+	buf_init(&w->b, BUF_UNLIMITED);
 	w->need_comma = 0;
-	if (size)
-		buf[0] = '\0';
+}
+
+void
+json_writer_release(struct json_writer *w)
+{
+	buf_release(&w->b);
+	w->need_comma = 0;
+}
+
+const char *
+json_writer_str(const struct json_writer *w)
+{
+	return buf_str(&w->b);
+}
+
+size_t
+json_writer_len(const struct json_writer *w)
+{
+	return w->b.len;
 }
 
 void

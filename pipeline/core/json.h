@@ -1,20 +1,27 @@
 /*
- * json.h - a small JSON writer into a caller's fixed buffer, for log lines and
- * status-feed records. It only writes (escaping per RFC 8259); cardpipe never parses JSON.
- * Output is truncated, still NUL-terminated, if the buffer is too small.
+ * json.h - a small JSON writer for log lines, status output and status-feed records. It
+ * only writes (escaping per RFC 8259); cardpipe never parses JSON. The text grows as
+ * needed and is never truncated (out of memory aborts, as every allocation in cardpipe), so
+ * a long value is never cut, and never in the middle of a UTF-8 character.
  */
 #ifndef CP_JSON_H
 #define CP_JSON_H
 
+#include "core/buf.h"
+
 #include <stddef.h>
 
 struct json_writer {
-	char *buf;
-	size_t size, len;
+	struct buf b;
 	int need_comma;
 };
 
-void json_writer_init(struct json_writer *w, char *buf, size_t size);
+/* An empty writer; json_writer_release() frees its text. */
+void json_writer_init(struct json_writer *w);
+void json_writer_release(struct json_writer *w);
+/* The text written so far ("" when none) and its length. */
+const char *json_writer_str(const struct json_writer *w);
+size_t json_writer_len(const struct json_writer *w);
 void json_obj_begin(struct json_writer *w);
 void json_obj_end(struct json_writer *w);
 void json_kv_str(struct json_writer *w, const char *key, const char *value);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,25 +65,34 @@ log_close_file(void)
 }
 
 static void
-json_line(char *out, size_t outsz, const char *ts, enum log_level level, const char *component,
+json_line(struct json_writer *w, const char *ts, enum log_level level, const char *component,
 	  const char *msg)
 {
-	struct json_writer w;
+	json_obj_begin(w);
+	json_kv_str(w, "ts", ts);
+	json_kv_str(w, "level", level_names[level]);
+	json_kv_str(w, "component", component);
+	json_kv_str(w, "msg", msg);
+	json_obj_end(w);
+}
 
-	json_writer_init(&w, out, outsz);
-	json_obj_begin(&w);
-	json_kv_str(&w, "ts", ts);
-	json_kv_str(&w, "level", level_names[level]);
-	json_kv_str(&w, "component", component);
-	json_kv_str(&w, "msg", msg);
-	json_obj_end(&w);
+/* The message formatted whole, however long (vasprintf; out of memory aborts). */
+static char *
+format_msg(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	return msg;
 }
 
 void
 log_msg(enum log_level level, const char *component, const char *fmt, ...)
 {
-	/* msg escaped takes at most 4 bytes per byte, as JSON at most 6 */
-	char msg[2048], text[4 * sizeof(msg)], line[6 * sizeof(msg) + 256], ts[40];
+	/* every part grows to what the message needs: a log line is never cut */
+	char *msg, *text = NULL, ts[40];
+	struct json_writer line;
 	struct timespec now;
 	struct tm tm;
 	va_list ap;
@@ -90,7 +100,7 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 	if (level > cur_level && !log_file)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = format_msg(fmt, ap);
 	va_end(ap);
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
@@ -99,24 +109,28 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 		 now.tv_nsec / 1000000);
 	/* untrusted text in msg (file names, echoed values) cannot end the line or hold
 	 * terminal controls: escaped here, where it is written, whatever the caller passed */
-	json_line(line, sizeof(line), ts, level, component, msg);
+	json_writer_init(&line);
+	json_line(&line, ts, level, component, msg);
 	if (cur_format == LOG_TEXT && level <= cur_level)
-		esc_line(text, sizeof(text), msg);
+		text = esc_line_dup(msg);
 
 	pthread_mutex_lock(&log_lock);
 	if (level <= cur_level) {
 		if (cur_format == LOG_JSON)
-			fprintf(stderr, "%s\n", line);
+			fprintf(stderr, "%s\n", json_writer_str(&line));
 		else
 			fprintf(stderr, "cardpipe %s: %s%s%s\n", component,
 				level == LOG_ERROR  ? "error: "
 				: level == LOG_WARN ? "warning: "
 						    : "",
-				text, "");
+				text ? text : "", "");
 	}
 	if (log_file && level <= LOG_INFO) {
-		fprintf(log_file, "%s\n", line);
+		fprintf(log_file, "%s\n", json_writer_str(&line));
 		fflush(log_file);
 	}
 	pthread_mutex_unlock(&log_lock);
+	json_writer_release(&line);
+	free(text);
+	free(msg);
 }

@@ -1,5 +1,5 @@
 /*
- * mask.h - masking personal data for logs, reports and manifests (design.md invariant 5).
+ * mask.h - masking personal data for logs, reports and manifests (docs/system.md invariant 5).
  */
 #ifndef CP_MASK_H
 #define CP_MASK_H

@@ -1,5 +1,5 @@
 /*
- * registry.h - the one narrow interface to the registry (design.md "The registry").
+ * registry.h - the one narrow interface to the registry (docs/system.md, "The registry").
  *
  * Stages never speak SQL: they call registry functions declared here and in the
  * reg_*.h headers beside it (one per subject: files, applications, cards, production,

@@ -1,5 +1,5 @@
 /*
- * idnumber.h - identity numbers (domain.md section 4): GB 11643 citizen numbers, Hong Kong /
+ * idnumber.h - identity numbers (docs/domain-facts.md §4): GB 11643 citizen numbers, Hong Kong /
  * Macau / Taiwan residence permits, foreign permanent resident numbers (2023 18-digit and
  * old 15-character). Pure functions, no allocation.
  *

@@ -1,5 +1,5 @@
 /*
- * luhn.h - the Luhn check digit (ISO/IEC 7812-1 Annex B, domain.md section 7) of bank card
+ * luhn.h - the Luhn check digit (ISO/IEC 7812-1 Annex B, docs/domain-facts.md §7) of bank card
  * numbers (PANs). Pure functions.
  */
 #ifndef CP_LUHN_H

@@ -1,5 +1,5 @@
 /*
- * photo_check.h - the applicant photo standard (domain.md section 3): a JPEG, exactly
+ * photo_check.h - the applicant photo standard (docs/domain-facts.md §3): a JPEG, exactly
  * photo.width x photo.height pixels (358 x 441), 24-bit colour, a file size within
  * [photo.min_bytes, photo.max_bytes], and a white background (the mean brightness of a
  * border band at least photo.background_min). Decoding is libjpeg-turbo from memory, at

@@ -728,7 +728,7 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 	if (check_name_encoding(rc, rec->name, v) < 0 || v->code)
 		return 0;
 
-	/* the photo (domain.md section 3) */
+	/* the photo (docs/domain-facts.md §3) */
 	if (!photo)
 		return fail(v, "photo-missing", "photo", "the application has no photo%s%.80s%s",
 			    rec->photo_ref ? " (reference '" : "",

@@ -1,7 +1,7 @@
 /*
  * s10.h - UPU S10 item identifiers (tracking numbers) for mailed cards: a 2-letter
  * service indicator, an 8-digit serial, a check digit and an ISO 3166 country code,
- * e.g. "EK123456785CN" (printer.md section 5). Pure functions: the serial counter that
+ * e.g. "EK123456785CN" (docs/printer-reference.md §5). Pure functions: the serial counter that
  * makes each number unique lives in the registry (reg_dispatch.h).
  */
 #ifndef CP_S10_H

@@ -1,5 +1,5 @@
 /*
- * dispatch.h - the dispatch stage (design.md "dispatch", manual items 13-15):
+ * dispatch.h - the dispatch stage (docs/system.md, "Stages", manual items 13-15):
  * produced cards become dispatch items by delivery method (mail, employer, pickup),
  * each run's items form a batch whose outputs are written under out/dispatch/<batch>/
  * (mail manifests, district summary, carrier letters, pickup lists, employer lists),

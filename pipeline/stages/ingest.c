@@ -177,6 +177,135 @@ archive_file(struct ingest *ig, const char *path, const char *sha)
 	return r;
 }
 
+/* ---- photos named by path: they follow their file to the archive ---- */
+
+/* archive/.photos-pending/<sha>.list: the photos of a file being ingested, written before
+ * the file is marked ingested, so that a run killed at any point leaves the list behind
+ * and the next run's end finishes the move. */
+static char *
+pending_list(struct ingest *ig, const char *sha)
+{
+	return xasprintf("%s/.photos-pending/%s.list", ig->archive, sha);
+}
+
+static int
+write_pending_list(struct ingest *ig, const char *sha, const struct buf *refs)
+{
+	char *path = pending_list(ig, sha), *dir = fs_join(ig->archive, ".photos-pending");
+	int r;
+
+	if ((r = fs_mkdirs(dir, 0700)) == 0)
+		r = fs_write_atomic(path, refs->data, refs->len, 0600);
+	free(dir);
+	free(path);
+	return r;
+}
+
+/* Move one photo inbox/<rel> to archive/<sha>.photos/<rel>; one already moved is fine. */
+static int
+move_photo(struct ingest *ig, const char *sha, const char *rel)
+{
+	char *from = fs_join(ig->inbox, rel),
+	     *to = xasprintf("%s/%s.photos/%s", ig->archive, sha, rel);
+	char *dir = xstrdup(to), *slash = strrchr(dir, '/');
+	struct stat st;
+	int r = 0;
+
+	/* the list is ours, but a path that could leave the archive is never followed */
+	if (rel[0] == '/' || strstr(rel, "..")) {
+		r = cp_err(CP_ERR_INVALID,
+			   "photo path '%s' in the pending list is not inbox-relative", rel);
+		goto out;
+	}
+	if (lstat(from, &st) < 0) {
+		if (errno != ENOENT)
+			r = cp_err(CP_ERR_IO, "cannot read '%s': %s", from, strerror(errno));
+		goto out; /* moved before (a run killed after the move) */
+	}
+	*slash = '\0';
+	if ((r = fs_mkdirs(dir, 0700)) == 0)
+		r = move_file(from, to);
+out:
+	free(dir);
+	free(to);
+	free(from);
+	return r;
+}
+
+/* The photos of one pending list; the list goes once all of them are in the archive. */
+static int
+move_listed_photos(struct ingest *ig, const char *list, const char *sha, long long *moved)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char *save = NULL;
+	int r, failed = 0;
+
+	if ((r = fs_read_file(list, 64u << 20, &data, &len)) < 0)
+		return r;
+	for (char *l = strtok_r((char *)data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if ((r = move_photo(ig, sha, l)) < 0) {
+			log_warn("ingest", "photo '%s' of archived file %s stays in the inbox: %s",
+				 l, sha, cp_errmsg());
+			failed = 1;
+		} else {
+			(*moved)++;
+		}
+	}
+	free(data);
+	if (failed)
+		return 0; /* the list stays: the next run tries again */
+	if (unlink(list) < 0 && errno != ENOENT)
+		return cp_err(CP_ERR_IO, "cannot remove '%s': %s", list, strerror(errno));
+	return fs_sync_dir_of(list);
+}
+
+/* At the end of a run, when every file of the run has read its photos: move the photos of
+ * the files now ingested. A list whose file is still 'ingesting' (a killed run) waits; one
+ * whose file was quarantined after all is dropped, its photos stay in the inbox. */
+static int
+move_archived_photos(struct ingest *ig)
+{
+	char *dir = fs_join(ig->archive, ".photos-pending");
+	struct dirent **ents = NULL;
+	long long moved = 0;
+	int n = scandir(dir, &ents, NULL, alphasort), r = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		size_t len = strlen(name);
+		struct reg_input_file f = {0};
+		char *sha, *list;
+
+		if (len != 64 + 5 || strcmp(name + 64, ".list") != 0)
+			continue;
+		sha = xstrndup(name, 64);
+		list = fs_join(dir, name);
+		r = reg_ingest_find_file(ig->reg, sha, &f);
+		if (r == 0 && !strcmp(f.status, "ingested"))
+			r = move_listed_photos(ig, list, sha, &moved);
+		else if (r == 0 && !strcmp(f.status, "ingesting"))
+			r = 0;
+		else if (r == 0 || r == CP_ERR_NOTFOUND)
+			r = unlink(list) < 0 && errno != ENOENT
+				    ? cp_err(CP_ERR_IO, "cannot remove '%s': %s", list,
+					     strerror(errno))
+				    : 0;
+		reg_input_file_release(&f);
+		free(list);
+		free(sha);
+		if (r < 0)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	free(dir);
+	if (moved)
+		log_info("ingest", "%lld photo(s) moved to the archive with their files", moved);
+	return r;
+}
+
 /* Write the report, then move the file beside it; returns where the file went. */
 static int
 quarantine_file(struct ingest *ig, const char *path, const char *name, const char *report,
@@ -438,6 +567,10 @@ ingest_file(struct ingest *ig, size_t i)
 		goto out;
 	fr.in_batch = 1;
 	arch = xasprintf("archive/%s", sha);
+	if (rf->photo_refs.len && (r = write_pending_list(ig, sha, &rf->photo_refs)) < 0) {
+		registry_rollback(ig->reg);
+		goto out;
+	}
 	if ((r = reg_ingest_file_done(ig->reg, fr.file_id, app_format_name(rf->fmt),
 				      fr.channel ? fr.channel : "unknown", fr.records, arch)) < 0 ||
 	    (r = batch_commit(&fr)) < 0) {
@@ -752,6 +885,8 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 		progress_update(&prog, (long long)i + 1);
 	}
 	progress_end(&prog);
+	if (r == 0)
+		r = move_archived_photos(&ig);
 	log_info("ingest",
 		 "%ld file(s): %ld ingested, %ld seen before, %ld quarantined; %lld "
 		 "records, %lld rejected by ingest; %lld photos stored; left in the inbox: "

@@ -169,6 +169,18 @@ store_photo(struct job *j, struct app_record *rec)
 	return 0;
 }
 
+/* Remember a photo file the file's records use (inbox-relative), for the move to the
+ * archive; a name with a line break cannot be listed and stays where it is. */
+static void
+note_photo_ref(struct read_file *rf, const char *rel)
+{
+	if (strchr(rel, '\n'))
+		return;
+	if (!rf->photo_refs.max)
+		buf_init(&rf->photo_refs, BUF_UNLIMITED);
+	(void)buf_appendf(&rf->photo_refs, "%s\n", rel);
+}
+
 /* A photo reference: below the inbox (also after symlinks), an existing regular file. */
 static void
 load_photo_ref(struct job *j, struct app_record *rec)
@@ -222,6 +234,7 @@ load_photo_ref(struct job *j, struct app_record *rec)
 		rec->photo = data;
 		rec->photo_len = len;
 		data = NULL;
+		note_photo_ref(&j->rf, real + il + 1);
 	}
 out:
 	free(data);
@@ -482,6 +495,7 @@ reader_pool_free(struct reader_pool *p)
 		free(j->rf.sha);
 		free(j->rf.err);
 		free(j->rf.photo_arriving);
+		buf_release(&j->rf.photo_refs);
 	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);

@@ -17,6 +17,7 @@
 #ifndef CP_STAGE_INGEST_READ_H
 #define CP_STAGE_INGEST_READ_H
 
+#include "core/buf.h"
 #include "formats/app_parse.h"
 #include "formats/instream.h"
 
@@ -52,7 +53,10 @@ struct read_file {
 	int changed; /* written to, replaced or removed while it was read: its hash and records
 		      * are of no one version of the file */
 	char *photo_arriving; /* a photo it refers to is still arriving: read it next run */
-	struct stat read_as;  /* the file as it was when the reader finished */
+	/* the photo files its records name and ingest read, one path a line, relative to the
+	 * inbox after symbolic links: they move to the archive with the file */
+	struct buf photo_refs;
+	struct stat read_as; /* the file as it was when the reader finished */
 };
 
 struct reader_pool;

@@ -13,6 +13,7 @@
 #include "core/mask.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "printer/line.h"
 #include "registry/reg_cards.h"
 #include "registry/reg_ingest.h"
 #include "registry/reg_instant.h"
@@ -89,6 +90,24 @@ out:
 	free(from);
 	free(to);
 	return r;
+}
+
+/* A device error on a line none of whose processes runs: say how to start it, before the
+ * device's own words (docs/production-line.md). */
+static int
+line_down_hint(const char *home, int line, int r)
+{
+	struct line_status st;
+
+	if (line_status(home, line, &st) < 0) {
+		cp_err_clear();
+		return r;
+	}
+	if (st.pcscd || st.vcard || st.emu)
+		return r;
+	return cp_err_wrap(
+		r, "line %d is not running: start it with 'cardpipe line start --line %d'; ", line,
+		line);
 }
 
 int
@@ -184,6 +203,8 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 		pro.card_no = card.card_no;
 		pro.max_cards = 1;
 		r = stage_produce_run(cfg, home, reg, &pro, &prr);
+		if (r == CP_ERR_DEVICE || r == CP_ERR_IO || r == CP_ERR_TIMEOUT)
+			r = line_down_hint(home, opts->line, r);
 	}
 	res->produce_seconds = now_s() - tp;
 	if (r < 0)

@@ -1,5 +1,5 @@
 /*
- * letters.h - carrier letters: the A4 letter each card is glued to (printer.md section 5),
+ * letters.h - carrier letters: the A4 letter each card is glued to (docs/printer-reference.md §5),
  * one page per card, one PDF per dispatch batch, in the batch's item order (the order of
  * the manifest, so that stuffing follows the bags). A letter shows the address block
  * (for a window envelope), the card affix area with the card number for matching, and

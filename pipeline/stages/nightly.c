@@ -1,5 +1,5 @@
 /*
- * nightly.c - the nightly run (design.md "nightly"): ingest → prepare → perso → render →
+ * nightly.c - the nightly run (docs/system.md, "Stages"): ingest → prepare → perso → render →
  * produce on the configured lines → dispatch → reconcile, then the run report.
  *
  * Each stage is idempotent and commits its own work, so a run killed anywhere is simply run

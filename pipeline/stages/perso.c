@@ -63,8 +63,10 @@ get_key(struct run *R, const char *name, enum key_alg alg, size_t len, struct ke
 {
 	int r;
 
+	/* a key the configuration needs but the store lacks is a configuration error (exit 2),
+	 * the same in every command that needs keys */
 	if ((r = keystore_get(R->ks, name, out)) < 0)
-		return r;
+		return r == CP_ERR_NOTFOUND ? cp_err_wrap(CP_ERR_CONFIG, "perso: ") : r;
 	if ((*out)->alg != alg || (*out)->len != len) {
 		r = cp_err(CP_ERR_CONFIG, "key '%s' is %s/%zu bits; perso needs %s/%zu", name,
 			   key_alg_name((*out)->alg), (*out)->len * 8, key_alg_name(alg), len * 8);

@@ -1,6 +1,6 @@
 /*
  * prepare.h - the prepare stage: business rules, deduplication, SLA due dates and card
- * allocation for every received application (design.md "Stages"), then a rejects file per
+ * allocation for every received application (docs/system.md, "Stages"), then a rejects file per
  * input file (formats/rejects-csv.md). `cardpipe prepare`, `nightly` and `instant` call it.
  *
  * Every received record ends in exactly one state: accepted (with a card), rejected (with

@@ -1,5 +1,5 @@
 /*
- * reconcile.h - the reconcile stage (design.md "reconcile"): per bank per day a report
+ * reconcile.h - the reconcile stage (docs/system.md, "Stages"): per bank per day a report
  * of cards ordered, produced, spoiled by reason, dispatched and returned, with the PAN list
  * and the transport refunds the bank pays (manual item 46), as XML
  * (formats/bank-reconciliation.xsd) and CSV, each with a detached signature (SM2/SM3 by

@@ -1,6 +1,6 @@
 /*
  * sample_photo.h - synthetic applicant photos for `cardpipe sample`, to the national standard
- * (domain.md section 3): 358x441 pixels, 24-bit RGB, white background, JPEG quality 70 at
+ * (docs/domain-facts.md §3): 358x441 pixels, 24-bit RGB, white background, JPEG quality 70 at
  * 350 dpi, 14-40 KB, with a drawn head and shoulders whose geometry meets the standard
  * (face 179-255 px wide, top of hair 7-21 px below the top edge, eye midpoint 162-196 px
  * from the left, eye line at least 207 px above the bottom).

@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "registry/reg_status.h"
 #include "registry/registry.h"
+#include "rules/idnumber.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,38 @@ status_describe(const struct status_app *a)
 	return xasprintf("card %s: %s", a->card_no, cs);
 }
 
+/* Why no application can have this number, when its own check character says so (a
+ * typing slip at the hotline); 0 when it may well be a real number. */
+static int
+not_an_id(const char *id, const char *masked)
+{
+	size_t len = strlen(id);
+	char want = 0, got = len ? (char)(id[len - 1] == 'x' ? 'X' : id[len - 1]) : 0;
+	char head[18] = "";
+
+	if (len == 18) {
+		memcpy(head, id, 17);
+		want = id_check_char(head);
+	} else if (len == 15) {
+		memcpy(head, id, 14);
+		want = id_fpr_old_check_char(head);
+	} else {
+		return cp_err(CP_ERR_USAGE,
+			      "ID number %s has %zu characters: an ID number has 18 (15 for an old "
+			      "foreign permanent resident number)",
+			      masked, len);
+	}
+	if (!want)
+		return cp_err(CP_ERR_USAGE, "ID number %s has characters an ID number cannot have",
+			      masked);
+	if (want != got)
+		return cp_err(CP_ERR_USAGE,
+			      "ID number %s has a wrong check character (expected %c): check the "
+			      "number given",
+			      masked, want);
+	return 0;
+}
+
 int
 status_person(struct registry *reg, const char *id_number, int json, FILE *out)
 {
@@ -137,6 +170,10 @@ status_person(struct registry *reg, const char *id_number, int json, FILE *out)
 	if ((r = reg_status_person(reg, id_number, &v, &n)) < 0)
 		return r;
 	log_info("status", "status query for %s: %zu application(s)", masked, n);
+	/* an application is found under whatever number it came with, even a wrong one; with
+	 * none, a number that cannot be an ID number is said to be one */
+	if (n == 0 && (r = not_an_id(id_number, masked)) < 0)
+		return r;
 	if (n == 0)
 		return cp_err(CP_ERR_NOTFOUND, "no application for ID number %s", masked);
 	if (!json)
@@ -146,10 +183,9 @@ status_person(struct registry *reg, const char *id_number, int json, FILE *out)
 		char *desc = status_describe(a);
 
 		if (json) {
-			char line[2048];
 			struct json_writer w;
 
-			json_writer_init(&w, line, sizeof(line));
+			json_writer_init(&w);
 			json_obj_begin(&w);
 			json_kv_int(&w, "application", a->app_id);
 			json_kv_str(&w, "id_number", masked);
@@ -175,7 +211,8 @@ status_person(struct registry *reg, const char *id_number, int json, FILE *out)
 				json_kv_str(&w, "tracking_no", a->tracking_no);
 			json_kv_str(&w, "summary", desc);
 			json_obj_end(&w);
-			fprintf(out, "%s\n", line);
+			fprintf(out, "%s\n", json_writer_str(&w));
+			json_writer_release(&w);
 		} else {
 			char *sub = day_of(a->submitted_at ? a->submitted_at : a->created_at);
 
@@ -202,11 +239,12 @@ new_state(const char *event)
 static int
 feed_line(struct buf *b, const struct feed_event *e)
 {
-	char line[2048], masked[64];
+	char masked[64];
 	struct json_writer w;
+	int r;
 
 	mask_id(nz(e->id_number), masked, sizeof(masked));
-	json_writer_init(&w, line, sizeof(line));
+	json_writer_init(&w);
 	json_obj_begin(&w);
 	json_kv_int(&w, "seq", e->seq);
 	json_kv_str(&w, "at", nz(e->at));
@@ -229,7 +267,9 @@ feed_line(struct buf *b, const struct feed_event *e)
 	    (!strcmp(nz(e->entity), "application") || !strcmp(new_state(e->event), "held")))
 		json_kv_str(&w, "reason", e->detail);
 	json_obj_end(&w);
-	return buf_appendf(b, "%s\n", line);
+	r = buf_appendf(b, "%s\n", json_writer_str(&w));
+	json_writer_release(&w);
+	return r;
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * evolis.h - the Evolis printer driver (printer.md 1.1) behind struct printer.
+ * evolis.h - the Evolis printer driver (docs/printer-reference.md §1.1) behind struct printer.
  *
  * Commands it sends (each ESC cmd CR, each answered by one reply):
  *   open      Pem;2 (the host manages errors)

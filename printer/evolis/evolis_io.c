@@ -2,7 +2,7 @@
  * evolis_io.c - TCP and USB (usblp device file) transports for the Evolis driver.
  * Every wait is a poll() bounded by the configured timeout, so a silent printer is a
  * clear CP_ERR_TIMEOUT and never a hang. Over usblp a reply may only become readable
- * after the device is re-opened (printer.md 1.1, [S4]): on end-of-file we re-open once.
+ * after the device is re-opened (docs/printer-reference.md §1.1): on end-of-file we re-open once.
  */
 #include "printer/evolis/evolis_io.h"
 

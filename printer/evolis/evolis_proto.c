@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every documented reply (printer.md 1.1, [S3]) and its condition. */
+/* Every documented reply (docs/printer-reference.md §1.1) and its condition. */
 static const struct {
 	const char *text;
 	enum printer_cond cond;

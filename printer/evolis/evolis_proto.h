@@ -1,6 +1,6 @@
 /*
- * evolis_proto.h - the Evolis escape protocol as pure functions (printer.md 1.1): command
- * framing, reply classification and parsing, and the panel bitmaps of the Db command.
+ * evolis_proto.h - the Evolis escape protocol as pure functions
+ * (docs/printer-reference.md §1.1): command framing, reply classification and parsing, and the panel bitmaps of the Db command.
  * No I/O here, so the driver, the emulator and the unit tests share one definition.
  *
  * Panel orientation (the 648-dot line trap): a panel is sent as 1016 lines of 648 dots.

@@ -2,7 +2,7 @@
  * pcscd_line.h - a pcscd of the emulated line's own, with the vsmartcard vpcd reader.
  *
  * pcsc-lite 1.9.9's pcscd always creates its socket and pid file in /run/pcscd, whatever
- * PCSCLITE_CSOCK_NAME says (only the client library honours it; printer.md section 3), so
+ * PCSCLITE_CSOCK_NAME says (only the client library honours it; docs/printer-reference.md §3), so
  * two pcscd cannot normally run on one machine. A line's pcscd therefore runs in a mount
  * namespace of its own in which DIR/run is bind-mounted over /run/pcscd: its socket is
  * DIR/run/pcscd.comm, reachable from outside through PCSCLITE_CSOCK_NAME, and several lines

@@ -77,7 +77,7 @@ vcard_init_blank_stock(struct vcard *vc, const struct chip_profile *stock,
 		       const unsigned char serial[VCARD_SERIAL_LEN], const unsigned char *kmc,
 		       size_t kmc_len)
 {
-	/* 110000 = Beijing, D156000005 = the MOHRSS RID (domain.md 1.2). */
+	/* 110000 = Beijing, D156000005 = the MOHRSS RID (docs/domain-facts.md §1.3). */
 	static const unsigned char prefix[8] = {0x11, 0x00, 0x00, 0xD1, 0x56, 0x00, 0x00, 0x05};
 	struct vcard_chip *c = &vc->chip;
 	int r;

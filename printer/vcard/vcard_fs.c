@@ -13,7 +13,7 @@
 #include <string.h>
 
 const unsigned char vcard_aid_isd[8] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
-/* "sx1.sh." + GBK 社会保障 (domain.md 1.1) */
+/* "sx1.sh." + GBK 社会保障 (docs/domain-facts.md §1.1) */
 const unsigned char vcard_aid_ssse[15] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
 					  0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
 const unsigned char vcard_aid_pboc[8] = {0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01};
@@ -30,8 +30,8 @@ static const struct {
 	{vcard_aid_transport, sizeof vcard_aid_transport, "transport"},
 };
 
-/* SSSE record layout (domain.md 1.2): tag and value length of each record; a length of 0
- * means variable (1..max). */
+/* SSSE record layout (docs/domain-facts.md §1.2): tag and value length of each record; a
+ * length of 0 means variable (1..max). */
 static const struct {
 	unsigned char tag, len, max;
 } ef05_layout[VCARD_EF05_RECORDS] =

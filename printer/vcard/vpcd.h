@@ -1,5 +1,5 @@
 /*
- * vpcd.h - the virtual-ICC side of vsmartcard's vpcd protocol (printer.md section 3).
+ * vpcd.h - the virtual-ICC side of vsmartcard's vpcd protocol (docs/printer-reference.md §3).
  *
  * The card connects to the vpcd driver inside pcscd at 127.0.0.1:PORT; one TCP connection
  * is one card in the reader, closing it removes the card. Every message in either

@@ -47,6 +47,8 @@ mkjpg $W/late.jpg 9
 (head -c 100 $W/late.jpg; sleep 4; tail -c +101 $W/late.jpg) >$I/late.jpg &
 p4=$!
 sleep 1
+# each file brings its photo: an ingested file's photos went to the archive with it
+[ -f $I/p.jpg ] || mkjpg $I/p.jpg 2
 { echo "$CSV_HEADER"; csv_row 150 p.jpg; csv_row 151 late.jpg; } >$I/late.csv
 cardpipe ingest 2>$W/err4 || true
 cat $W/err4
@@ -62,6 +64,8 @@ assert_eq "$(reg "select count(*) from application where channel_ref = 'C0151' a
 # a writer that closes between chunks: the file must be unchanged for settle_seconds. Ingest
 # waits that long for a file that just changed; one that changes again meanwhile is left.
 export CARDPIPE_INGEST_SETTLE_SECONDS=3
+# each file brings its photo: an ingested file's photos went to the archive with it
+[ -f $I/p.jpg ] || mkjpg $I/p.jpg 2
 { echo "$CSV_HEADER"; for k in $(seq 201 210); do csv_row $k p.jpg; done; } >$I/chunks.csv
 cardpipe ingest 2>$W/err2 &
 p5=$!
@@ -93,6 +97,8 @@ rm -f "$I/.t.csv.Ab12Cd" $I/t2.csv.filepart $I/t3.csv.part $I/t4.csv.tmp
 
 # done markers: required, the file waits for NAME.done; the marker goes with the file
 export CARDPIPE_INGEST_REQUIRE_DONE_MARKER=true
+# each file brings its photo: an ingested file's photos went to the archive with it
+[ -f $I/p.jpg ] || mkjpg $I/p.jpg 2
 { echo "$CSV_HEADER"; for k in $(seq 301 305); do csv_row $k p.jpg; done; } >$I/m.csv
 cardpipe ingest 2>$W/err3 || true
 [ -f $I/m.csv ] || fail "m.csv taken without its done marker"

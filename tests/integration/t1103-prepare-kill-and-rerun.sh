@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1103: crash anywhere, rerun converges (design.md invariant 3) for prepare: a run killed
+# t1103: crash anywhere, rerun converges (docs/system.md invariant 3) for prepare: a run killed
 # with SIGKILL at several instants and then run to the end leaves the same applications,
 # persons, cards (numbers and PANs: no gap, no duplicate), bank history and rejects files
 # as an uninterrupted run over the same input.

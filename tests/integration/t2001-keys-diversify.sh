@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2001: `cardpipe keys diversify` reproduces the published figures of perso-crypto.md 4.3
+# t2001: `cardpipe keys diversify` reproduces the published figures of docs/crypto-reference.md §4.3
 # (EMV Option A) and GlobalPlatformPro's kdf3 vector, and the emv/visa2/sm4 schemes give
 # the keys the formulas of 4.4 give when computed independently with the openssl CLI.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"

@@ -15,7 +15,7 @@ cardpipe ingest >/dev/null 2>&1
 cardpipe prepare >/dev/null 2>&1 || true
 n=$(reg "select count(*) from card where state='allocated'")
 # no key store: a clear error, nothing committed
-expect_exit 3 cardpipe perso 2>err.txt
+expect_exit 2 cardpipe perso 2>err.txt
 assert_contains err.txt "keys ceremony"
 assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
 cardpipe keys ceremony --test >/dev/null 2>&1

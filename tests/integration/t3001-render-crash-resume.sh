@@ -1,5 +1,5 @@
 #!/bin/bash
-# t3001: render converges after a crash and under a concurrent run (design.md invariant 3):
+# t3001: render converges after a crash and under a concurrent run (docs/system.md invariant 3):
 # a render killed with SIGKILL part-way, then run again, ends with every card rendered
 # exactly once, every output folder complete and the registry checks passing; two renders
 # started together share the work without failing or doubling a card.

@@ -1,4 +1,4 @@
-# Crash anywhere, rerun converges (design.md invariant 3): SIGKILL `cardpipe nightly` at
+# Crash anywhere, rerun converges (docs/system.md invariant 3): SIGKILL `cardpipe nightly` at
 # random moments, at least 30 times over a run of a sample batch, rerunning it each time;
 # then db check passes and the registry and the outputs equal an uninterrupted run's
 # (timestamps masked; signatures, which are randomised, compared by verifying them).

@@ -1,7 +1,7 @@
 /*
  * test_crypto_derive.c - key derivation vectors: EMV Option A/B, the common session key,
- * ARQC/ARPC checks (perso-crypto.md 4.3), GP kdf3 (GlobalPlatformPro TestSCP03.testKDF3),
- * the emv/visa2 layouts of 4.4, and SM4 diversification (factor || ~factor).
+ * ARQC/ARPC checks (docs/crypto-reference.md §4.3), GP kdf3 (GlobalPlatformPro
+ * TestSCP03.testKDF3), the emv/visa2 layouts of 4.4, and SM4 diversification (factor || ~factor).
  */
 #include <setjmp.h>
 #include <stdarg.h>

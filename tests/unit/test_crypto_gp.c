@@ -1,6 +1,6 @@
 /*
- * test_crypto_gp.c - SCP02 (TV-02-A, perso-crypto.md 2.5), PUT KEY with an SCP03 static DEK
- * (3.1) and the key DGIs 00B9/8113 (TV-DGI, 3.3), DGI length coding.
+ * test_crypto_gp.c - SCP02 (TV-02-A, docs/crypto-reference.md §2.5), PUT KEY with an SCP03
+ * static DEK (3.1) and the key DGIs 00B9/8113 (TV-DGI, 3.3), DGI length coding.
  */
 #include <setjmp.h>
 #include <stdarg.h>

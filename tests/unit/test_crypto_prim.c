@@ -1,5 +1,5 @@
 /*
- * test_crypto_prim.c - the primitive vectors of perso-crypto.md section 5: SM4 (ECB, CBC,
+ * test_crypto_prim.c - the primitive vectors of docs/crypto-reference.md §5: SM4 (ECB, CBC,
  * 1,000,000 iterations), SM3, AES-CMAC (RFC 4493, AES-192/256), ISO 9797-1 MAC algorithm 3,
  * the 3DES KCV, single DES through 3DES, parity, GP padding, and bad input.
  */

@@ -1,5 +1,6 @@
 /*
- * test_crypto_scp03.c - SCP03 against the published vectors TV-03-A (perso-crypto.md 1.7):
+ * test_crypto_scp03.c - SCP03 against the published vectors TV-03-A
+ * (docs/crypto-reference.md §1.7):
  * every APDU of all nine AES128/192/256 x SL 11/03/33 sequences, host and card side, plus
  * the static KCVs and the published intermediates.
  */
@@ -236,7 +237,8 @@ test_chaining_and_icv(void **state)
 	hx("84E2910018CA9C00F6713D79BC8BAA642BDFF51C3F", in + 16);
 	assert_int_equal(cp_cmac(CP_ALG_AES, smac, 16, in, 16 + 21, chain), 0);
 	assert_hex(chain, 16, "6A4082D3BD9AD26C1037F2A80874E2B0");
-	/* the PRF input of the worked example (perso-crypto.md 1.2): S-ENC, SL 03, i = 1 */
+	/* the PRF input of the worked example (docs/crypto-reference.md §1.2): S-ENC, SL 03,
+	 * i = 1 */
 	{
 		struct scp03_keys k;
 		unsigned char hc[8], cc[8], e[16], m[16], r[16], prf[32], t[16];

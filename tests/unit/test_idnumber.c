@@ -19,7 +19,7 @@ static void
 test_check_char(void **state)
 {
 	(void)state;
-	/* domain.md worked example: S = 368, T = 5, check 7 */
+	/* the worked example of docs/domain-facts.md §4.1: S = 368, T = 5, check 7 */
 	assert_int_equal(id_check_char("12345678901234567"), '7');
 	assert_int_equal(id_check_char("11010519491231002"), 'X');
 	assert_int_equal(id_check_char("81000019940823002"), '1');

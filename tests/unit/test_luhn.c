@@ -1,4 +1,4 @@
-/* test_luhn.c - Luhn check digits of PANs (ISO/IEC 7812-1 Annex B, domain.md section 7). */
+/* test_luhn.c - Luhn check digits of PANs (ISO/IEC 7812-1 Annex B, docs/domain-facts.md §7). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -89,7 +89,7 @@ test_db_color_packing(void **state)
 	ps.ymc[0] = 0xff; /* Y of the first dot */
 	ps.ymc[3] = 0x80; /* Y of the second */
 	assert_int_equal(panels_db_color(&ps, 0, 7, &d, &len), 0);
-	assert_int_equal(len, 576072); /* printer.md: 648 x 1016 x 7 / 8 */
+	assert_int_equal(len, 576072); /* docs/printer-reference.md §1.1: 648 x 1016 x 7 / 8 */
 	/* 1111111 1000000 0... */
 	assert_int_equal(d[0], 0xff);
 	assert_int_equal(d[1], 0x00);

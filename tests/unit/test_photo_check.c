@@ -1,5 +1,5 @@
 /*
- * test_photo_check.c - the photo standard (domain.md section 3): JPEG, 358x441, 24-bit
+ * test_photo_check.c - the photo standard (docs/domain-facts.md §3): JPEG, 358x441, 24-bit
  * colour, file size range, white background; photos are made here with libjpeg.
  */
 #include <setjmp.h>

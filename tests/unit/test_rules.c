@@ -1,6 +1,6 @@
 /*
  * test_rules.c - prepare's business rules, one test per rule, reading like the rule:
- * issue 3, manual items 4, 12, 13, 22, 27, 38, domain.md sections 3, 4 and 7.
+ * issue 3, manual items 4, 12, 13, 22, 27, 38, docs/domain-facts.md sections 3, 4 and 7.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -201,7 +201,7 @@ test_submitted_at_garbage_rejected(void **s)
 	REJECTED("field-invalid", "submitted_at");
 }
 
-/* ---- ID numbers (domain.md section 4) ---- */
+/* ---- ID numbers (docs/domain-facts.md §4) ---- */
 static void
 test_id_check_digit_wrong_rejected(void **s)
 {

@@ -1,6 +1,6 @@
 /*
  * test_vcard.c - the virtual card's chip: the SCP03 card side run through the card with the
- * published TV-03-A sequences (perso-crypto.md 1.7), the ISD state machine (channel,
+ * published TV-03-A sequences (docs/crypto-reference.md §1.7), the ISD state machine (channel,
  * failed-authentication counter, life cycle, INSTALL, STORE DATA, PUT KEY, SET STATUS), the
  * file system (SELECT, READ/UPDATE RECORD, GET DATA) and the chip state file.
  */

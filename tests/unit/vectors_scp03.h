@@ -1,5 +1,5 @@
 /*
- * vectors_scp03.h - the published SCP03 test vectors TV-03-A (perso-crypto.md 1.7), for
+ * vectors_scp03.h - the published SCP03 test vectors TV-03-A (docs/crypto-reference.md §1.7), for
  * the host and card side in test_crypto_scp03.c and the virtual card in test_vcard.c.
  *
  * Nine sequences, AES-128/192/256 x security level 11/03/33, each with the static keys
