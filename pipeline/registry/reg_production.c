@@ -151,6 +151,18 @@ reg_prod_claim_next(struct registry *reg, int line, const char *exclude, struct 
 	return reg_card_by_id(reg, c.id, out);
 }
 
+int
+reg_prod_waiting(struct registry *reg, int line, long long *n)
+{
+	char who[32];
+
+	snprintf(who, sizeof(who), "line%d", line);
+	return query_id3(reg,
+			 "SELECT count(*) FROM card WHERE state = 'rendered' AND ?1 = ?1 AND "
+			 "(claimed_by IS NULL OR claimed_by = ?2)",
+			 line, who, NULL, n);
+}
+
 static int
 claim_card_tx(struct registry *reg, void *arg)
 {
@@ -639,11 +651,12 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 	int r, rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((r = reg_prepare(reg,
-			     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
-			     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
-			     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
-			     &st)) < 0)
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
+		     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
+		     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
+		     &st)) < 0)
 		return r;
 	sqlite3_bind_int(st, 1, line);
 	reg_bind_text(st, 2, shift);
