@@ -342,6 +342,7 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	struct run *R = xcalloc(1, sizeof(*R));
 	struct perso_card *cards = NULL;
 	struct progress prog = {0}; /* cards scripted, on a terminal */
+	long long scripted = 0;
 	struct buf script = BUF_INIT(1 << 20);
 	long long after = 0;
 	size_t n = 0;
@@ -419,7 +420,7 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
 				goto out;
 			}
-			progress_update(&prog, counts->cards + counts->held);
+			progress_update(&prog, ++scripted);
 		}
 		for (size_t i = 0; i < n; i++)
 			cp_memzero(&cards[i], sizeof(cards[i]));
