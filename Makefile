@@ -8,6 +8,9 @@
 #   make SANITIZE=address,undefined check   the same tests under ASan+UBSan (tree: build-asan/)
 #   make coverage        tests with gcov counters (tree: build-cov/)
 #   make check-format / format / lint
+#   make man             the manual pages, from --help and the key table (tree: $(BUILD)/man/)
+#   make install         PREFIX=/usr/local DESTDIR= : programs, data, manual pages, systemd
+#                        units, logrotate file, bash completion
 #
 # Layout: every .c below pipeline/ formats/ personalization/ printer/ goes into one static
 # library, except the thin mains (*_main.c), each of which becomes build/bin/<name>.
@@ -26,7 +29,7 @@ else
 BUILD ?= build
 endif
 
-PKGS := libxml-2.0 zlib libdeflate libcrypto libpng libqrencode sqlite3 freetype2 libjpeg libpcsclite inih cairo
+PKGS := libxml-2.0 zlib libdeflate libcrypto libpng libqrencode sqlite3 freetype2 libjpeg libpcsclite inih cairo pango pangocairo pangoft2 fontconfig
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -52,6 +55,18 @@ ALL_CFLAGS += --coverage -O0
 ALL_LDFLAGS += --coverage
 endif
 
+# Where make install puts things (DESTDIR is prepended to each; PREFIX is compiled in as the
+# last place to look for the data files).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/cardpipe
+DATADIR ?= $(PREFIX)/share/cardpipe
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/cardpipe
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 ALL_CFLAGS += -DCARDPIPE_VERSION='"0.1.0 ($(VERSION))"'
 
@@ -69,7 +84,7 @@ TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps check unit integration demo bench fuzz fuzz-build coverage format \
-	check-format lint clean distclean
+	check-format lint clean distclean man install
 
 all: $(PROGRAMS)
 
@@ -174,6 +189,70 @@ lint: deps
 clean:
 	rm -rf build build-asan build-cov build-fuzz
 distclean: clean
+
+# The data folder is compiled into fsutil.o; the stamp rebuilds it when DATADIR changes.
+DATADIR_STAMP := $(BUILD)/datadir.stamp
+.PHONY: FORCE
+FORCE:
+$(DATADIR_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(BUILD)/obj/pipeline/core/fsutil.o: $(DATADIR_STAMP)
+$(BUILD)/obj/pipeline/core/fsutil.o: ALL_CFLAGS += -DCARDPIPE_DATADIR='"$(DATADIR)"'
+
+# Manual pages: cardpipe(1) and cardpipe-COMMAND(1) by help2man from the --help texts,
+# cardpipe.conf(5) by pandoc from `cardpipe config --markdown` (the key table).
+MAN_STAMP := $(BUILD)/man/.stamp
+MAN_DATE = $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+H2M = SOURCE_DATE_EPOCH=$(MAN_DATE) help2man --no-info --section=1 --locale=C.UTF-8 \
+	--manual="cardpipe manual" --source="cardpipe $(VERSION)"
+man: $(MAN_STAMP)
+$(MAN_STAMP): $(BUILD)/bin/cardpipe scripts/man/help2man-input.sh scripts/man/cardpipe.h2m \
+		scripts/man/command.h2m
+	@rm -rf $(BUILD)/man && mkdir -p $(BUILD)/man
+	@$(if $(Q),echo "  MAN     $(BUILD)/man")
+	$(Q)set -e; bin=$(abspath $<); out=$(BUILD)/man; \
+	cmds=$$($$bin --commands); \
+	{ cat scripts/man/cardpipe.h2m; printf '\n[SEE ALSO]\n'; \
+	  for c in $$cmds; do printf '.BR cardpipe\\-%s (1),\n' "$$c"; done; \
+	  printf '.BR cardpipe.conf (5)\n'; } >$$out/cardpipe.h2m; \
+	$(H2M) --version-string="cardpipe $(VERSION)" --help-option="$$bin" \
+		--name="the card bureau's production software" --include=$$out/cardpipe.h2m \
+		-o $$out/cardpipe.1 scripts/man/help2man-input.sh; \
+	for c in $$cmds; do \
+		name=$$($$bin --help | awk -v c="$$c" '/^Commands:/ { f = 1; next } \
+			f && /^$$/ { f = 0 } f && $$1 == c { sub(/^ *[^ ]+ +/, ""); print }'); \
+		$(H2M) --version-string="cardpipe-$$c $(VERSION)" --help-option="$$bin $$c" \
+			--name="$$name" --include=scripts/man/command.h2m \
+			-o $$out/cardpipe-$$c.1 scripts/man/help2man-input.sh; \
+	done; \
+	$$bin config --markdown | pandoc -s -f markdown -t man \
+		-M date="$$(date -u -d @$(MAN_DATE) '+%B %Y')" -M footer="cardpipe $(VERSION)" \
+		-o $$out/cardpipe.conf.5
+	@touch $@
+
+# make install: nothing outside DESTDIR$(PREFIX) but the logrotate file (SYSCONFDIR).
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+install: all $(MAN_STAMP)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0755 $(BUILD)/bin/cardpipe $(DESTDIR)$(BINDIR)/cardpipe
+	install -m 0755 $(filter-out $(BUILD)/bin/cardpipe,$(PROGRAMS)) $(DESTDIR)$(LIBEXECDIR)/
+	cp -R data/. $(DESTDIR)$(DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	install -m 0644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	cp -R docs $(DESTDIR)$(DOCDIR)/ && chmod -R u=rwX,go=rX $(DESTDIR)$(DOCDIR)/docs
+	$(SUBST) scripts/deploy/cardpipe.cron >$(DESTDIR)$(DOCDIR)/examples/cardpipe.cron
+	$(SUBST) scripts/deploy/cardpipe-nightly.service \
+		>$(DESTDIR)$(UNITDIR)/cardpipe-nightly.service
+	install -m 0644 scripts/deploy/cardpipe-nightly.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 scripts/deploy/cardpipe.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/cardpipe
+	install -m 0644 scripts/deploy/cardpipe.bash-completion $(DESTDIR)$(BASHCOMPDIR)/cardpipe
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/cardpipe.cron \
+		$(DESTDIR)$(UNITDIR)/cardpipe-nightly.service
 
 # the XSDs are built into the program (formats/schemas.c)
 $(BUILD)/obj/formats/schemas.o: formats/employer-batch.xsd formats/online-applications.xsd

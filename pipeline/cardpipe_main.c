@@ -4,6 +4,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -77,8 +78,7 @@ harden_if_keys(const char *name)
 }
 
 static const char usage_text[] =
-	"usage: cardpipe [--home DIR] [--config FILE] [--set KEY=VALUE]... [--quiet|--verbose]\n"
-	"                [--log-format=text|json] <command> [options]\n"
+	"usage: cardpipe [global options] <command> [options]\n"
 	"       cardpipe <command> --help\n"
 	"       cardpipe --version\n"
 	"\n"
@@ -100,6 +100,7 @@ print_usage(FILE *out)
 	      "  --set KEY=VALUE     override one configuration key (section.key)\n"
 	      "  --quiet, --verbose  fewer or more messages on stderr\n"
 	      "  --log-format=FMT    text (default) or json lines on stderr\n"
+	      "  --commands          list the command names, one a line\n"
 	      "\nExit codes: 0 done; 1 done with rejects over general.reject_threshold;\n"
 	      "2 usage or configuration error; 3 failure, nothing committed.\n",
 	      out);
@@ -182,6 +183,8 @@ setup(struct cp_ctx *ctx, struct globals *g)
 			return r;
 	}
 
+	if ((r = cp_set_timezone(config_str(ctx->cfg, "general.timezone"))) < 0)
+		return r;
 	level = config_str(ctx->cfg, "log.level");
 	log_set_level(!strcmp(level, "error")	? LOG_ERROR
 		      : !strcmp(level, "warn")	? LOG_WARN
@@ -225,6 +228,11 @@ main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			print_usage(stdout);
+			return EXIT_DONE;
+		}
+		if (!strcmp(argv[i], "--commands")) { /* for shell completion and the Makefile */
+			for (size_t k = 0; k < ARRAY_SIZE(builtins); k++)
+				puts(builtins[k].name);
 			return EXIT_DONE;
 		}
 		if (!strcmp(argv[i], "--version")) {

@@ -49,24 +49,27 @@ line_vpcd_port(const struct config *cfg, int line)
 	return (int)config_int(cfg, "printer.vpcd_port") + 2 * (line - 1);
 }
 
-/* The program beside the running one (build/bin/...), else the name for PATH. */
+/* The program beside the running one (build/bin/...), else in ../lib/cardpipe/ beside it
+ * (where make install puts the emulated line's programs), else the name for PATH. */
 static char *
 program_path(const char *name)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
 
-	if (n > 0) {
-		char *slash, *p;
+	if (n <= 0)
+		return xstrdup(name);
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')))
+		*slash = '\0';
+	for (int i = 0; slash && i < 2; i++) {
+		char *p = i == 0 ? xasprintf("%s/%s", self, name)
+				 : xasprintf("%s/../lib/cardpipe/%s", self, name);
 
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			p = xasprintf("%s/%s", self, name);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
 	}
 	return xstrdup(name);
 }

@@ -16,6 +16,8 @@ export CARDPIPE_SRC="$PWD"
 # a sanitizer report exits 86, which no cardpipe exit code can be mistaken for
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
+# leaks of third-party libraries we cannot free (tests/lsan.supp says which and why)
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$BUILD"/tests/test_*; do

@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/hex.h"
+#include "personalization/chip/tlv.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -172,34 +173,6 @@ lc_default_transitions(const unsigned char (*aids)[LC_AID_MAX], const size_t *ai
 	return (int)(n + 1);
 }
 
-/* One BER-TLV (1- or 2-byte tag, short or 81 length) at p; 0 or -1. */
-static int
-tlv(const unsigned char *p, size_t n, unsigned *tag, size_t *off, size_t *len)
-{
-	size_t i = 0;
-
-	if (n < 2)
-		return -1;
-	*tag = p[i++];
-	if ((*tag & 0x1F) == 0x1F) {
-		*tag = *tag << 8 | p[i++];
-		if (*tag & 0x80)
-			return -1;
-	}
-	if (i >= n)
-		return -1;
-	*len = p[i++];
-	if (*len == 0x81) {
-		if (i >= n)
-			return -1;
-		*len = p[i++];
-	} else if (*len > 0x80) {
-		return -1;
-	}
-	*off = i;
-	return *len <= n - i ? 0 : -1;
-}
-
 static int
 parse_entry(const unsigned char *p, size_t n, struct lc_entry *e)
 {
@@ -210,7 +183,7 @@ parse_entry(const unsigned char *p, size_t n, struct lc_entry *e)
 	while (i < n) {
 		unsigned tag;
 		size_t off, len;
-		if (tlv(p + i, n - i, &tag, &off, &len) < 0)
+		if (tlv_next(p + i, n - i, &tag, &off, &len) < 0)
 			return cp_err(CP_ERR_FORMAT,
 				      "GET STATUS: malformed TLV at byte %zu of an "
 				      "E3 template",
@@ -246,7 +219,7 @@ lc_parse_status(const unsigned char *data, size_t len, struct lc_entry *out, siz
 	while (i < len) {
 		unsigned tag;
 		size_t off, vlen;
-		if (tlv(data + i, len - i, &tag, &off, &vlen) < 0 || tag != 0xE3)
+		if (tlv_next(data + i, len - i, &tag, &off, &vlen) < 0 || tag != 0xE3)
 			return cp_err(CP_ERR_FORMAT,
 				      "GET STATUS: byte %zu is not a well-formed E3 template", i);
 		if (*n >= max)

@@ -581,7 +581,7 @@ layout_bank_name(const struct layout *lo, const char *code)
 int
 layout_find_shipped(char **path)
 {
-	char tried[3 * 4096 + 16];
+	char tried[4 * 4096 + 32];
 
 	*path = fs_find_data("layout/default.layout", tried, sizeof(tried));
 	if (!*path)

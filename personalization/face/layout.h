@@ -69,9 +69,8 @@ struct layout {
 int layout_parse(const char *text, size_t len, const char *name, struct layout **out);
 int layout_load(const char *path, struct layout **out);
 void layout_free(struct layout *lo);
-/* The shipped default layout: $CARDPIPE_DATA/layout/default.layout, then data/layout/ of
- * the source tree beside the program (build/bin/../../data), then
- * /usr/share/cardpipe/layout/. Newly allocated path, or CP_ERR_NOTFOUND. */
+/* The shipped default layout, layout/default.layout in the data folders fs_find_data()
+ * searches. Newly allocated path, or CP_ERR_NOTFOUND. */
 int layout_find_shipped(char **path);
 const char *layout_field_name(enum field_id f);
 const char *layout_side_name(enum layout_side_id s);

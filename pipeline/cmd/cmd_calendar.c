@@ -45,9 +45,10 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  --calendar FILE  calendar file to use (default: paths.calendar; when that is empty,\n"
-	"                   CARDPIPE_HOME/calendar.txt if it exists, else the shipped one:\n"
-	"                   $CARDPIPE_DATA/calendar.txt, the data/ folder of the build tree,\n"
-	"                   /usr/share/cardpipe/calendar.txt). import writes to FILE, else\n"
+	"                   CARDPIPE_HOME/calendar.txt if it exists, else the shipped one, the\n"
+	"                   first of $CARDPIPE_DATA/calendar.txt, ../share/cardpipe/calendar.txt\n"
+	"                   beside the program, the data/ folder of the build tree and the\n"
+	"                   installed share/cardpipe/calendar.txt). import writes to FILE, else\n"
 	"                   paths.calendar, else CARDPIPE_HOME/calendar.txt (a copy of the\n"
 	"                   shipped calendar the first time), which is then used instead of\n"
 	"                   the shipped one\n"
@@ -150,7 +151,7 @@ show_notice(const struct holiday_notice *n, const char *path)
 static int
 import_base(const char *target, int own, unsigned char **data, size_t *len)
 {
-	char tried[3 * 4096 + 16], *shipped;
+	char tried[4 * 4096 + 32], *shipped;
 	int r;
 
 	*data = NULL;

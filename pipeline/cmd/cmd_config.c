@@ -1,4 +1,5 @@
-/* cmd_config.c - `cardpipe config --show`: the effective configuration and where each value came from. */
+/* cmd_config.c - `cardpipe config --show`: the effective configuration and where each value
+ * came from; `--markdown`: the key table as the source of cardpipe.conf(5). */
 #include "cmd/cmd.h"
 
 #include <getopt.h>
@@ -6,30 +7,43 @@
 
 static const char usage[] =
 	"usage: cardpipe config --show [--describe]\n"
+	"       cardpipe config --markdown\n"
 	"\n"
 	"Print the effective configuration in cardpipe.conf syntax. Values that are not the\n"
 	"default say where they came from (file, environment, command line).\n"
-	"  --describe   also print each key's meaning\n";
+	"\n"
+	"Options:\n"
+	"  --show       print every key with its effective value\n"
+	"  --describe   also print each key's meaning\n"
+	"  --markdown   print every key, its type, default and meaning as the Markdown source\n"
+	"               of the cardpipe.conf(5) manual page (for pandoc)\n"
+	"  -h, --help   this text\n";
 
 int
 cmd_config(int argc, char **argv, struct cp_ctx *ctx)
 {
 	static const struct option opts[] = {{"show", no_argument, NULL, 's'},
 					     {"describe", no_argument, NULL, 'd'},
+					     {"markdown", no_argument, NULL, 'm'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
-	int c, show = 0, describe = 0;
+	int c, show = 0, describe = 0, markdown = 0;
 
 	while ((c = getopt_long(argc, argv, "sdh", opts, NULL)) != -1) {
 		if (c == 's')
 			show = 1;
 		else if (c == 'd')
 			describe = show = 1;
+		else if (c == 'm')
+			markdown = 1;
 		else
 			return cmd_usage(usage, c != 'h');
 	}
-	if (!show || optind != argc)
+	if (show == markdown || optind != argc)
 		return cmd_usage(usage, 1);
-	config_show(ctx->cfg, stdout, describe);
+	if (markdown)
+		config_reference_markdown(stdout);
+	else
+		config_show(ctx->cfg, stdout, describe);
 	return EXIT_DONE;
 }

@@ -20,9 +20,9 @@ static const char usage[] =
 	"\n"
 	"Create CARDPIPE_HOME (mode 0700) with inbox/, quarantine/, archive/, spool/, out/,\n"
 	"log/ and keys/, a registry at the current schema version, and a cardpipe.conf listing\n"
-	"every key at its default; before the first key ceremony, also the audit key file\n"
-	"(keys.audit_key_file, docs/audit.md). Safe to run again: what exists is kept, a registry\n"
-	"is migrated.\n"
+	"every key commented out at its default; before the first key ceremony, also the\n"
+	"audit key file (keys.audit_key_file, docs/audit.md). Safe to run again: what exists\n"
+	"is kept, a registry is migrated.\n"
 	"\n"
 	"On an existing home, init also checks what holds personal data or keys: a folder\n"
 	"(CARDPIPE_HOME, quarantine/, archive/, spool/, out/, log/, keys/) others can read is\n"
@@ -168,10 +168,7 @@ cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 		size_t len = 0;
 		FILE *mem = open_memstream(&text, &len);
 
-		fputs("; cardpipe configuration. Every key is shown at its default; precedence is\n"
-		      "; default < this file < CARDPIPE_<SECTION>_<KEY> environment < --set.\n\n",
-		      mem);
-		config_show(ctx->cfg, mem, 1);
+		config_write_template(mem); /* commented out: config --show tells what changed */
 		fclose(mem);
 		r = fs_write_atomic(conf, text, len, 0600);
 		free(text);

@@ -54,11 +54,14 @@ static const char usage[] =
 	"  --id ID       the report's name (report): letters, digits, '-', '_'\n"
 	"  -h, --help    this text\n"
 	"\n"
-	"The openssl command line verifies a report the same way, e.g. for SM2:\n"
-	"  openssl dgst -sm3 -verify signing-key.pub.pem -signature ICBC-2026-11-26.xml.sig \\\n"
-	"      ICBC-2026-11-26.xml\n"
+	"The openssl command line verifies a report the same way, e.g. for SM2 with the\n"
+	"GM/T 0009 default ID:\n"
+	"  openssl dgst -sm3 -verify signing-key.pub.pem -sigopt distid:1234567812345678 \\\n"
+	"      -signature ICBC-2026-11-26.xml.sig ICBC-2026-11-26.xml\n"
 	"Configuration: reconcile.signature (sm2, ecdsa-p256, rsa-pss), reconcile.signing_key,\n"
-	"reconcile.refund_days, reconcile.max_refund_fen, sla.at_risk_days, banks.cooperating.\n"
+	"reconcile.sm2_id and reconcile.sm2_id_banks (the SM2 ID, per bank: verify takes the\n"
+	"bank named in the report), reconcile.refund_days, reconcile.max_refund_fen,\n"
+	"sla.at_risk_days, banks.cooperating.\n"
 	"'run' holds the reconcile stage lock (docs/locks.md): another waits for it up to\n"
 	"general.lock_wait seconds, naming it, then exits 3.\n";
 
@@ -103,9 +106,10 @@ do_report(struct cp_ctx *ctx, struct registry *reg, const char *day, const char 
 	rr.run_id = id ? id : defid;
 	rr.kind = "day report";
 	rr.status = "done";
-	/* Beijing midnight is 16:00 UTC the day before */
-	rr.started = (time_t)cp_days_from_civil(y, m, d) * 86400 - 8 * 3600;
-	rr.ended = rr.started + 86400 - 1;
+	/* midnight to midnight in the bureau's zone (Beijing: 16:00 UTC the day before) */
+	rr.started = cp_local_to_utc(y, m, d, 0, 0, 0);
+	cp_civil_from_days(cp_days_from_civil(y, m, d) + 1, &y, &m, &d);
+	rr.ended = cp_local_to_utc(y, m, d, 0, 0, 0) - 1;
 	if ((r = runreport_write(ctx->cfg, ctx->home, reg, &rr, &path)) == 0 && !ctx->quiet)
 		printf("run report: %s\n", path);
 	free(path);

@@ -253,3 +253,144 @@ config_show(const struct config *cfg, void *file, int with_help)
 		fprintf(out, "%s = %s\n", dot + 1, cfg->values[i]);
 	}
 }
+
+/* Lines of cardpipe.conf stay under libinih's 200 bytes: a meaning is wrapped. */
+#define TEMPLATE_WIDTH 88
+
+static void
+put_wrapped_comment(FILE *out, const char *text)
+{
+	while (*text) {
+		size_t n = strlen(text), cut = n;
+
+		if (n > TEMPLATE_WIDTH) {
+			cut = TEMPLATE_WIDTH;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut == 0) /* one long word: cut at the width, never inside UTF-8 */
+				for (cut = TEMPLATE_WIDTH; cut < n && (text[cut] & 0xC0) == 0x80;)
+					cut++;
+		}
+		fprintf(out, "# %.*s\n", (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+static const char *
+type_name(enum config_type t)
+{
+	static const char *const names[] = {"text", "whole number", "true or false", "number",
+					    "path"};
+
+	return names[t];
+}
+
+void
+config_write_template(void *file)
+{
+	FILE *out = file;
+	char section[64] = "";
+
+	fputs("; cardpipe configuration (cardpipe.conf(5)). Every key is listed, commented out, "
+	      "at\n"
+	      "; its default: remove the ';' before a key to change it. 'cardpipe config --show'\n"
+	      "; prints the effective values and marks those that are not the default.\n"
+	      "; Precedence: default < this file < CARDPIPE_<SECTION>_<KEY> environment < --set.\n",
+	      out);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const char *name = config_keys[i].name, *dot = strchr(name, '.');
+		size_t slen = (size_t)(dot - name);
+
+		if (strlen(section) != slen || strncmp(section, name, slen) != 0) {
+			snprintf(section, sizeof(section), "%.*s", (int)slen, name);
+			fprintf(out, "\n[%s]\n", section);
+		}
+		put_wrapped_comment(out, config_keys[i].help);
+		fprintf(out, ";%s = %s\n", dot + 1, config_keys[i].def);
+	}
+}
+
+/* Markdown text: every ASCII punctuation mark escaped, so pandoc reads it literally. */
+static void
+put_md(FILE *out, const char *text)
+{
+	for (; *text; text++) {
+		if ((unsigned char)*text < 0x80 && ispunct((unsigned char)*text))
+			fputc('\\', out);
+		fputc(*text, out);
+	}
+}
+
+#define MD_INLINE_DEFAULT 40
+
+void
+config_reference_markdown(void *file)
+{
+	FILE *out = file;
+	char section[64] = "";
+
+	fputs("% CARDPIPE.CONF(5) cardpipe | File Formats\n"
+	      "\n"
+	      "# NAME\n"
+	      "\n"
+	      "cardpipe.conf - configuration of cardpipe, the card bureau's production software\n"
+	      "\n"
+	      "# SYNOPSIS\n"
+	      "\n"
+	      "*$CARDPIPE_HOME/cardpipe.conf*\n"
+	      "\n"
+	      "# DESCRIPTION\n"
+	      "\n"
+	      "An INI file: `[section]` lines, then `key = value` lines; a line that starts with "
+	      "`;` or `#` is a comment. A line may hold at most 198 bytes. An unknown key or a "
+	      "malformed value is a configuration error (exit code 2) naming the file and line.\n"
+	      "\n"
+	      "**cardpipe init** writes the file with every key commented out at its default; "
+	      "remove the `;` before a key to change it. **cardpipe config \\-\\-show** prints "
+	      "the effective value of every key and says where each value that is not the default "
+	      "came from.\n"
+	      "\n"
+	      "Each key's value is, from lowest to highest precedence: the default below, the "
+	      "file, the environment variable `CARDPIPE_<SECTION>_<KEY>` (upper case, dots and "
+	      "dashes as `_`, e.g. `CARDPIPE_LOG_LEVEL`), and `--set section.key=value` on the "
+	      "command line. `--config FILE` or `CARDPIPE_CONFIG` name another file.\n"
+	      "\n"
+	      "A relative path is taken under `CARDPIPE_HOME`.\n"
+	      "\n"
+	      "# KEYS\n",
+	      out);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *dot = strchr(k->name, '.');
+		size_t slen = (size_t)(dot - k->name);
+
+		if (strlen(section) != slen || strncmp(section, k->name, slen) != 0) {
+			snprintf(section, sizeof(section), "%.*s", (int)slen, k->name);
+			fprintf(out, "\n## [%s]\n", section);
+		}
+		fprintf(out, "\n**%s** (%s, default ", dot + 1, type_name(k->type));
+		if (!k->def[0])
+			fputs("empty)\n", out);
+		else if (strlen(k->def) <= MD_INLINE_DEFAULT)
+			fprintf(out, "`%s`)\n", k->def);
+		else
+			fputs("below)\n", out);
+		fputs(":   ", out);
+		put_md(out, k->help);
+		/* a long default in a code block: troff cannot break or adjust it inline */
+		if (strlen(k->def) > MD_INLINE_DEFAULT)
+			fprintf(out, "\n\n        %s", k->def);
+		fputs("\n", out);
+	}
+	fputs("\n# FILES\n"
+	      "\n"
+	      "*$CARDPIPE_HOME/cardpipe.conf*\n"
+	      ":   the configuration (`CARDPIPE_HOME` defaults to */var/lib/cardpipe*)\n"
+	      "\n"
+	      "# SEE ALSO\n"
+	      "\n"
+	      "**cardpipe**(1), **cardpipe-config**(1), **cardpipe-init**(1)\n",
+	      out);
+}

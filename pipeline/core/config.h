@@ -47,5 +47,9 @@ char *config_path(const struct config *cfg, const char *name, const char *home);
 
 /* Print "key = value  # source" for every key, grouped by section. */
 void config_show(const struct config *cfg, void *file /* FILE * */, int with_help);
+/* A cardpipe.conf with every key commented out at its default, under its meaning. */
+void config_write_template(void *file /* FILE * */);
+/* The key table as a pandoc Markdown man page, cardpipe.conf(5). */
+void config_reference_markdown(void *file /* FILE * */);
 
 #endif

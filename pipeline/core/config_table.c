@@ -13,7 +13,7 @@ const struct config_key config_keys[] = {
 	{ "general.bureau_name", CFG_STR, "北京市社会保障卡制卡中心", "name of the bureau, printed on reports" },
 	{ "general.region_code", CFG_STR, "110000", "GB/T 2260 code of the issuing area (Beijing)" },
 	{ "general.reject_threshold", CFG_DOUBLE, "0.05", "share of rejected records above which a run exits 1" },
-	{ "general.timezone", CFG_STR, "Asia/Shanghai", "time zone for business dates" },
+	{ "general.timezone", CFG_STR, "Asia/Shanghai", "the bureau's time zone, from the system time zone database: business dates and the times in reports" },
 	{ "general.lock_wait", CFG_INT, "1800", "seconds a stage command waits for another run of the same stage (its lock) before it gives up with exit 3; 0: give up at once" },
 
 	/* paths (relative paths are under CARDPIPE_HOME) */
@@ -136,6 +136,8 @@ const struct config_key config_keys[] = {
 	{ "reconcile.refund_days", CFG_INT, "2", "natural days to refund a damaged card's transport balance (item 46)" },
 	{ "reconcile.max_refund_fen", CFG_INT, "100000", "largest transport balance refunded, in fen (1000 yuan, a transport card's top balance); a larger one rejects the application (amount-too-large)" },
 	{ "reconcile.signing_key", CFG_STR, "keystore:report.sign", "key that signs bank reports: keystore:NAME (an SM2 key of the key store) or a PEM private key file (SM2, EC P-256 or RSA to match reconcile.signature; relative: under CARDPIPE_HOME)" },
+	{ "reconcile.sm2_id", CFG_STR, "1234567812345678", "SM2 distinguishing ID of bank report signatures (GM/T 0009 default; openssl -sigopt distid:ID)" },
+	{ "reconcile.sm2_id_banks", CFG_STR, "", "per-bank SM2 IDs overriding reconcile.sm2_id: BANK:ID pairs, ','-separated" },
 };
 /* clang-format on */
 

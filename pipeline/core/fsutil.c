@@ -301,28 +301,53 @@ fs_clean_stale_tmp(const char *dir, long *removed)
 	return r;
 }
 
+/* Where make install puts data/ ($(PREFIX)/share/cardpipe); the Makefile passes it. */
+#ifndef CARDPIPE_DATADIR
+#define CARDPIPE_DATADIR "/usr/local/share/cardpipe"
+#endif
+
+/* The directory of the running program, or "" when /proc/self/exe cannot be read. */
+static void
+exe_dir(char *dir, size_t dirsz)
+{
+	ssize_t n = readlink("/proc/self/exe", dir, dirsz - 1);
+	char *slash;
+
+	dir[n > 0 ? n : 0] = '\0';
+	if ((slash = strrchr(dir, '/')))
+		*slash = '\0';
+	else
+		dir[0] = '\0';
+}
+
 char *
 fs_find_data(const char *rel, char *tried, size_t triedsz)
 {
-	char exe[PATH_MAX], *cand[3] = {NULL, NULL, NULL}, *found = NULL;
+	enum { NCAND = 4 };
+	char exe[PATH_MAX], *cand[NCAND] = {NULL, NULL, NULL, NULL}, *found = NULL;
 	const char *env = getenv("CARDPIPE_DATA");
-	ssize_t n;
 
 	if (env && env[0])
 		cand[0] = fs_join(env, rel);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
+	exe_dir(exe, sizeof(exe));
+	if (exe[0]) {
+		char *marker = xasprintf("%s/../../pipeline/cardpipe_main.c", exe);
 
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')))
-			*slash = '\0';
-		cand[1] = xasprintf("%s/../../data/%s", exe, rel);
+		size_t n = strlen(exe);
+		/* the emulated line's programs live in <prefix>/lib/cardpipe */
+		int libexec = n >= 13 && !strcmp(exe + n - 13, "/lib/cardpipe");
+
+		/* installed or copied with its share/: <prefix>/bin/../share/cardpipe */
+		cand[1] = xasprintf("%s/%s../share/cardpipe/%s", exe, libexec ? "../" : "", rel);
+		/* build/bin/ of a source tree (only there: /usr/bin/../../data is no place) */
+		if (fs_exists(marker))
+			cand[2] = xasprintf("%s/../../data/%s", exe, rel);
+		free(marker);
 	}
-	cand[2] = xasprintf("/usr/share/cardpipe/%s", rel);
+	cand[3] = xasprintf("%s/%s", CARDPIPE_DATADIR, rel);
 	if (triedsz)
 		tried[0] = '\0';
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < NCAND; i++) {
 		if (!cand[i])
 			continue;
 		if (!found && fs_exists(cand[i])) {

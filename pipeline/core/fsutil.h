@@ -47,9 +47,10 @@ int fs_sync_dir_of(const char *path);
  * writer is gone; *removed counts them. A live writer's file is left alone. */
 int fs_clean_stale_tmp(const char *dir, long *removed);
 /* A shipped data file (rel, e.g. "calendar.txt"): the first that exists of
- * $CARDPIPE_DATA/rel, <program dir>/../../data/rel (the build tree) and
- * /usr/share/cardpipe/rel. Newly allocated canonical path, or NULL with the places tried
- * written to tried. */
+ * $CARDPIPE_DATA/rel, <program dir>/../share/cardpipe/rel (installed or copied with its
+ * share/; from <prefix>/lib/cardpipe/, <prefix>/share/cardpipe/rel), <program dir>/../../data/rel (build/bin/ of a source tree) and
+ * <compiled-in datadir>/rel ($(PREFIX)/share/cardpipe of make install). Newly allocated
+ * canonical path, or NULL with the places tried written to tried. */
 char *fs_find_data(const char *rel, char *tried, size_t triedsz);
 /* path joined: "a" + "/" + "b", newly allocated. */
 char *fs_join(const char *a, const char *b);

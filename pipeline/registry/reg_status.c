@@ -410,18 +410,30 @@ load_sla(sqlite3_stmt *st, void *elem)
 {
 	struct sla_item *s = elem;
 	char **const f[] = {&s->app_type, &s->due_date, &s->done_date};
+	char **const g[] = {&s->channel, &s->channel_ref, &s->id_number, &s->state};
 
 	texts(st, 0, f, ARRAY_SIZE(f));
+	s->app_id = sqlite3_column_int64(st, 3);
+	texts(st, 4, g, ARRAY_SIZE(g));
+}
+
+void
+sla_item_release(struct sla_item *s)
+{
+	free(s->app_type);
+	free(s->due_date);
+	free(s->done_date);
+	free(s->channel);
+	free(s->channel_ref);
+	free(s->id_number);
+	free(s->state);
 }
 
 void
 sla_items_free(struct sla_item *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].app_type);
-		free(v[i].due_date);
-		free(v[i].done_date);
-	}
+	for (size_t i = 0; i < n; i++)
+		sla_item_release(&v[i]);
 	free(v);
 }
 
@@ -439,10 +451,12 @@ reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t
 		     "(SELECT " BJ("min(p.ended_at)") " FROM card c JOIN production_attempt p ON "
 						      "p.card_id = c.id WHERE c.application_id = "
 						      "a.id AND p.state = 'produced') "
-						      "AS done FROM application a WHERE a.state IN "
+						      "AS done, a.id, a.channel, a.channel_ref, "
+						      "a.id_number, a.state "
+						      "FROM application a WHERE a.state IN "
 						      "('accepted', 'held') AND "
 						      "a.due_date IS NOT NULL) WHERE done IS NULL "
-						      "OR done = ?1 ORDER BY 1, 2",
+						      "OR done = ?1 ORDER BY 1, 2, 4",
 		     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, day);
@@ -482,4 +496,52 @@ reg_counts(struct registry *reg, enum reg_count_kind kind, const char *since, co
 		reg_bind_text(st, 2, until);
 	}
 	return collect(reg, st, sizeof(**v), load_named, (void **)v, n);
+}
+
+static void
+load_reject(sqlite3_stmt *st, void *elem)
+{
+	struct reject_item *x = elem;
+	char **const f[] = {&x->reason_code, &x->channel,   &x->channel_ref,
+			    &x->id_number,   &x->file_name, &x->location};
+
+	x->app_id = sqlite3_column_int64(st, 0);
+	x->record_no = sqlite3_column_int64(st, 1);
+	texts(st, 2, f, ARRAY_SIZE(f));
+}
+
+int
+reg_rejects_list(struct registry *reg, const char *since, const char *until, struct reject_item **v,
+		 size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if ((r = reg_prepare(reg,
+			     "SELECT a.id, a.record_no, coalesce(a.reason_code, 'unknown'), "
+			     "a.channel, a.channel_ref, a.id_number, f.name, a.location FROM "
+			     "application a LEFT JOIN input_file f ON f.id = a.file_id WHERE "
+			     "a.state = 'rejected' AND a.created_at >= ?1 AND a.created_at < ?2 "
+			     "ORDER BY 3, 1",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, since);
+	reg_bind_text(st, 2, until);
+	return collect(reg, st, sizeof(**v), load_reject, (void **)v, n);
+}
+
+void
+reject_items_free(struct reject_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].reason_code);
+		free(v[i].channel);
+		free(v[i].channel_ref);
+		free(v[i].id_number);
+		free(v[i].file_name);
+		free(v[i].location);
+	}
+	free(v);
 }

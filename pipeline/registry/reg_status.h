@@ -84,10 +84,14 @@ void named_counts_free(struct named_count *v, size_t n);
 struct sla_item {
 	char *app_type, *due_date;
 	char *done_date; /* Beijing date the card was produced, NULL if not yet */
+	/* which application (the run report lists the breached ones) */
+	long long app_id;
+	char *channel, *channel_ref, *id_number, *state;
 };
 /* Accepted or held applications with a due date that are open, or were completed on day. */
 int reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t *n);
 void sla_items_free(struct sla_item *v, size_t n);
+void sla_item_release(struct sla_item *s);
 
 /* ---- run report ---- */
 enum reg_count_kind {
@@ -100,5 +104,14 @@ enum reg_count_kind {
 /* since/until are ISO UTC timestamps (inclusive, exclusive); ignored for card states. */
 int reg_counts(struct registry *reg, enum reg_count_kind kind, const char *since, const char *until,
 	       struct named_count **v, size_t *n);
+/* The rejected applications created in the window (as COUNT_REJECTS counts them), by
+ * reason code then id. */
+struct reject_item {
+	long long app_id, record_no;
+	char *reason_code, *channel, *channel_ref, *id_number, *file_name, *location;
+};
+int reg_rejects_list(struct registry *reg, const char *since, const char *until,
+		     struct reject_item **v, size_t *n);
+void reject_items_free(struct reject_item *v, size_t n);
 
 #endif

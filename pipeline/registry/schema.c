@@ -218,7 +218,7 @@ static const char migration1[] =
 /* Each later migration lives in migration_N.c, owned by the stage that needs it. */
 extern const char migration_2_sql[], migration_3_sql[], migration_4_sql[], migration_5_sql[],
 	migration_6_sql[], migration_7_sql[], migration_8_sql[], migration_9_sql[];
-extern const char migration_10_sql[], migration_11_sql[], migration_12_sql[], migration_14_sql[];
+extern const char migration_10_sql[], migration_11_sql[], migration_12_sql[], migration_13_sql[];
 
 const struct migration registry_migrations[] = {
 	{1, "initial schema", migration1},
@@ -233,6 +233,6 @@ const struct migration registry_migrations[] = {
 	{10, "line faults and transport card numbers", migration_10_sql},
 	{11, "chip life cycle: lock time", migration_11_sql},
 	{12, "ingest arrival", migration_12_sql},
-	{14, "locks and proof sheets owed", migration_14_sql},
+	{13, "locks and proof sheets owed", migration_13_sql},
 };
 const size_t registry_nmigrations = ARRAY_SIZE(registry_migrations);

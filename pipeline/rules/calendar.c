@@ -321,7 +321,7 @@ int
 calendar_load(const char *path, struct calendar **out)
 {
 	unsigned char *data = NULL;
-	char *where = NULL, tried[3 * PATH_MAX + 16];
+	char *where = NULL, tried[4 * PATH_MAX + 32];
 	size_t len = 0;
 	int r;
 

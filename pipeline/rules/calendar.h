@@ -14,8 +14,8 @@
 struct calendar;
 
 /* Load a calendar file. path NULL or "" (paths.calendar unset): the shipped one, the first
- * that exists of $CARDPIPE_DATA/calendar.txt, <program dir>/../../data/calendar.txt and
- * /usr/share/cardpipe/calendar.txt. CP_ERR_NOTFOUND when there is none, CP_ERR_FORMAT with
+ * that exists in the data folders fs_find_data() searches ($CARDPIPE_DATA, beside the
+ * program, the installed share/cardpipe). CP_ERR_NOTFOUND when there is none, CP_ERR_FORMAT with
  * the file and line for a malformed file. */
 int calendar_load(const char *path, struct calendar **out);
 /* Parse a calendar from memory (name is used in messages). */

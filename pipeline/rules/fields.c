@@ -8,6 +8,7 @@
 
 #include "personalization/face/utf8.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int
@@ -133,4 +134,34 @@ beijing_district(const char *code)
 		if (!strcmp(districts[i].code, code))
 			return districts[i].name;
 	return NULL;
+}
+
+/* A bounded, printable rendering of a value for a message (controls as \xNN). */
+void
+text_shown(const char *s, char *out, size_t outsz)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < 40 && s[i] && o + 8 < outsz; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, outsz - o, "\\x%02X", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (s[i]) {
+		/* cut short: never end inside a UTF-8 sequence */
+		size_t k = o;
+		unsigned char lead;
+
+		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+			k--;
+		lead = k > 0 ? (unsigned char)out[k - 1] : 0;
+		if (lead >= 0xc0 && o - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u))
+			o = k - 1;
+	}
+	out[o] = '\0';
+	if (s[i] && o + 4 < outsz)
+		strcat(out, "...");
 }

@@ -46,4 +46,8 @@ int text_char_allowed(unsigned cp, enum text_class cls);
  * ("110101" -> "东城区"), or NULL. */
 const char *beijing_district(const char *code);
 
+/* A bounded, printable rendering of a value for a message: at most 40 bytes of it, control
+ * bytes as \xNN, "..." when cut (never inside a UTF-8 sequence). */
+void text_shown(const char *s, char *out, size_t outsz);
+
 #endif

@@ -6,31 +6,11 @@
 #include "rules/money.h"
 
 #include "core/err.h"
+#include "rules/fields.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-
-/* The value as it can be quoted in a message: bounded, control bytes as \xNN. */
-static void
-quote(const char *s, char *out, size_t outsz)
-{
-	size_t o = 0, i;
-
-	for (i = 0; i < 40 && s[i] && o + 8 < outsz; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, outsz - o, "\\x%02X", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (s[i] && o + 4 < outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
 
 int
 money_parse_fen(const char *s, long long max, long long *out)
@@ -42,7 +22,7 @@ money_parse_fen(const char *s, long long max, long long *out)
 	*out = 0;
 	if (!s || !*s)
 		return cp_err(CP_ERR_FORMAT, "the amount is empty");
-	quote(s, q, sizeof(q));
+	text_shown(s, q, sizeof(q));
 	n = strspn(s, "0123456789");
 	if (s[n] == '.' || s[n] == ',')
 		return cp_err(CP_ERR_FORMAT,

@@ -266,7 +266,7 @@ rules_app_date(const char *iso, long *day)
 
 	if ((r = rules_app_time(iso, &t)) < 0)
 		return r;
-	t += 8 * 3600; /* the Beijing date */
+	t += cp_utc_offset((time_t)t); /* the date in the bureau's zone */
 	*day = (long)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
 	return 0;
 }
@@ -398,36 +398,6 @@ static const struct text_field {
 	{"employer_name", offsetof(struct app_record, employer_name), TEXT_LINE, 100},
 };
 
-/* A bounded, printable rendering of a value for a message (controls as \xNN). */
-static void
-shown(const char *s, char *out, size_t outsz)
-{
-	size_t o = 0, i;
-
-	for (i = 0; i < 40 && s[i] && o + 8 < outsz; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, outsz - o, "\\x%02X", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (s[i]) {
-		/* cut short: never end inside a UTF-8 sequence */
-		size_t k = o;
-		unsigned char lead;
-
-		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
-			k--;
-		lead = k > 0 ? (unsigned char)out[k - 1] : 0;
-		if (lead >= 0xc0 && o - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u))
-			o = k - 1;
-	}
-	out[o] = '\0';
-	if (s[i] && o + 4 < outsz)
-		strcat(out, "...");
-}
-
 static int
 check_text(const struct text_field *tf, const char *val, struct verdict *v)
 {
@@ -443,7 +413,7 @@ check_text(const struct text_field *tf, const char *val, struct verdict *v)
 	if (tp.bad_utf8)
 		return fail(v, !strcmp(tf->name, "name") ? "name-encoding" : "field-charset",
 			    tf->name, "%s is not valid UTF-8 at character %zu", tf->name, tp.at);
-	shown(val, q, sizeof(q));
+	text_shown(val, q, sizeof(q));
 	return fail(v, tf->cls == TEXT_NAME ? "name-charset" : "field-charset", tf->name,
 		    "%s '%s' %s: U+%04X at character %zu", tf->name, q, tp.why, tp.cp, tp.at);
 }
@@ -475,7 +445,7 @@ check_fields(const struct rules_ctx *rc, const struct app_record *rec, struct ve
 			return 0;
 	}
 	if (rec->district && !beijing_district(rec->district)) {
-		shown(rec->district, q, sizeof(q));
+		text_shown(rec->district, q, sizeof(q));
 		return fail(v, "district-unknown", "district",
 			    "district '%s' is not the GB/T 2260 code of one of Beijing's 16 "
 			    "districts (110101 ... 110119)",
@@ -485,17 +455,17 @@ check_fields(const struct rules_ctx *rc, const struct app_record *rec, struct ve
 	    !(code_shaped(rec->ethnicity, "99") &&
 	      ((strcmp(rec->ethnicity, "01") >= 0 && strcmp(rec->ethnicity, "56") <= 0) ||
 	       !strcmp(rec->ethnicity, "97") || !strcmp(rec->ethnicity, "98")))) {
-		shown(rec->ethnicity, q, sizeof(q));
+		text_shown(rec->ethnicity, q, sizeof(q));
 		return fail(v, "field-invalid", "ethnicity",
 			    "ethnicity '%s' is not a GB 3304 code (01-56, 97, 98)", q);
 	}
 	if (rec->nationality && id_country_numeric(rec->nationality) < 0) {
-		shown(rec->nationality, q, sizeof(q));
+		text_shown(rec->nationality, q, sizeof(q));
 		return fail(v, "field-invalid", "nationality",
 			    "nationality '%s' is not an ISO 3166-1 alpha-3 code", q);
 	}
 	if (rec->old_card_no && cardno_validate_an9(rec->old_card_no) < 0) {
-		shown(rec->old_card_no, q, sizeof(q));
+		text_shown(rec->old_card_no, q, sizeof(q));
 		return fail(v, "old-card-invalid", "old_card_no", "old card number '%s': %s", q,
 			    cp_errmsg());
 	}
@@ -539,7 +509,7 @@ check_branch(const struct rules_ctx *rc, const char *branch, struct verdict *v)
 	if (rc->nbranches ? in_list(branch, (const char *const *)rc->branches, rc->nbranches)
 			  : branch_shaped(rc, branch))
 		return 0;
-	shown(branch, q, sizeof(q));
+	text_shown(branch, q, sizeof(q));
 	if (rc->nbranches)
 		return fail(v, "branch-unknown", "branch",
 			    "branch '%s' is not one of the %zu branches of banks.branches", q,

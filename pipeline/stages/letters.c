@@ -1,6 +1,8 @@
 /*
- * letters.c - carrier letters as an A4 PDF through cairo's PDF surface, text in a CJK font
- * through FreeType, QR codes from libqrencode drawn as vector squares (letters.h).
+ * letters.c - carrier letters as an A4 PDF through cairo's PDF surface; text laid out by
+ * Pango (line breaking by Unicode rules, font fallback along the letter's font chain,
+ * numbers of an address never split across lines), QR codes from libqrencode drawn as
+ * vector squares (letters.h).
  */
 #include "stages/letters.h"
 
@@ -10,13 +12,16 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "personalization/face/layout.h"
+#include "rules/district.h"
 
-#include <cairo-ft.h>
 #include <cairo-pdf.h>
 #include <cairo.h>
-#include <ft2build.h>
-#include FT_FREETYPE_H
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
+#include <pango/pangofc-fontmap.h>
 #include <qrencode.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,255 +48,202 @@ sink_write(void *closure, const unsigned char *data, unsigned int length)
 	return CAIRO_STATUS_SUCCESS;
 }
 
-/* Open one font file; in a collection, prefer the face whose family ends in " SC". */
-static int
-open_font(FT_Library lib, const char *path, FT_Face *out)
-{
-	FT_Face face = NULL;
-	long nfaces;
-
-	*out = NULL;
-	if (FT_New_Face(lib, path, 0, &face))
-		return cp_err(CP_ERR_NOTFOUND,
-			      "carrier letter font '%s' cannot be opened (dispatch.letter_font)",
-			      path);
-	nfaces = face->num_faces;
-	for (long i = 1; i < nfaces; i++) {
-		FT_Face f;
-		const char *fam;
-		size_t n;
-
-		if (FT_New_Face(lib, path, i, &f))
-			continue;
-		fam = f->family_name ? f->family_name : "";
-		n = strlen(fam);
-		if (n >= 3 && !strcmp(fam + n - 3, " SC")) {
-			FT_Done_Face(face);
-			*out = f;
-			return 0;
-		}
-		FT_Done_Face(f);
-	}
-	*out = face;
-	return 0;
-}
-
-/* The letter's font chain: the first font that has a character draws it (names may hold
- * characters of the CJK extension blocks that only a second font has). Attached to the
- * cairo context as user data, so that the drawing helpers find it. */
-#define MAX_FONTS 4
-struct font_chain {
-	FT_Face ft[MAX_FONTS];
-	cairo_font_face_t *cf[MAX_FONTS];
-	int n;
+/* The letter's fonts: only the files of dispatch.letter_font, in a fontconfig
+ * configuration of their own, so that what the PDF embeds does not depend on the fonts
+ * installed on the machine. families is the Pango family list in chain order: the first
+ * font that has a character draws it (names may hold characters of the CJK extension
+ * blocks that only a later font has). */
+struct letter_fonts {
+	PangoFontMap *map;
+	PangoContext *pc;
+	char families[512];
 };
 
-static FT_Library ft_lib;
-static const cairo_user_data_key_t face_key, chain_key;
-
-static void
-done_face(void *face)
+/* The family of the font file path in fc's application fonts; in a collection, prefer the
+ * face whose family ends in " SC" (Simplified Chinese). */
+static const char *
+family_of(FcConfig *fc, const char *path)
 {
-	FT_Done_Face(face);
+	FcFontSet *set = FcConfigGetFonts(fc, FcSetApplication);
+	const char *first = NULL;
+
+	for (int i = 0; set && i < set->nfont; i++) {
+		FcChar8 *file, *fam;
+		size_t n;
+
+		if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch ||
+		    strcmp((const char *)file, path) ||
+		    FcPatternGetString(set->fonts[i], FC_FAMILY, 0, &fam) != FcResultMatch)
+			continue;
+		n = strlen((const char *)fam);
+		if (n >= 3 && !strcmp((const char *)fam + n - 3, " SC"))
+			return (const char *)fam;
+		if (!first)
+			first = (const char *)fam;
+	}
+	return first;
 }
 
 static void
-chain_release(struct font_chain *fc)
+fonts_release(struct letter_fonts *lf)
 {
-	for (int i = 0; i < fc->n; i++)
-		cairo_font_face_destroy(fc->cf[i]);
-	fc->n = 0;
+	if (lf->pc)
+		g_object_unref(lf->pc);
+	if (lf->map) {
+		/* hand the letter fonts' configuration back explicitly: Pango 1.50 does not
+		 * release it when the map is finalised (tests/unit under LeakSanitizer) */
+		pango_fc_font_map_shutdown(PANGO_FC_FONT_MAP(lf->map));
+		pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(lf->map), NULL);
+		g_object_unref(lf->map);
+	}
+	memset(lf, 0, sizeof(*lf));
 }
+
+#define MAX_FONTS 4
 
 static int
-chain_open(const char *spec, const char *home, struct font_chain *fc)
+fonts_open(const char *spec, const char *home, struct letter_fonts *lf)
 {
 	char *list = xstrdup(spec), *save = NULL;
-	int r = 0;
+	FcConfig *fc = FcConfigCreate();
+	cairo_font_options_t *fo;
+	int n = 0, r = 0;
 
-	memset(fc, 0, sizeof(*fc));
-	/* one library for the process: cairo's font cache may outlive a call */
-	if (!ft_lib && FT_Init_FreeType(&ft_lib)) {
-		free(list);
-		return cp_err(CP_ERR_UNSUPPORTED, "FreeType cannot start");
-	}
+	memset(lf, 0, sizeof(*lf));
 	for (char *t = strtok_r(list, ":", &save); t && r == 0; t = strtok_r(NULL, ":", &save)) {
 		char *path = t[0] == '/' ? xstrdup(t) : fs_join(home, t);
-		FT_Face face;
+		const char *fam;
 
-		if (fc->n == MAX_FONTS)
+		if (n == MAX_FONTS)
 			r = cp_err(CP_ERR_CONFIG, "dispatch.letter_font: at most %d fonts",
 				   MAX_FONTS);
-		else if ((r = open_font(ft_lib, path, &face)) == 0) {
-			fc->cf[fc->n] = cairo_ft_font_face_create_for_ft_face(face, 0);
-			/* the FreeType face must live as long as cairo's font face: cairo frees it */
-			if (cairo_font_face_set_user_data(fc->cf[fc->n], &face_key, face,
-							  done_face) != CAIRO_STATUS_SUCCESS) {
-				cairo_font_face_destroy(fc->cf[fc->n]);
-				FT_Done_Face(face);
-				r = cp_err(CP_ERR_NOMEM, "cairo font face");
-			} else {
-				fc->ft[fc->n++] = face;
-			}
+		else if (!FcConfigAppFontAddFile(fc, (const FcChar8 *)path) ||
+			 !(fam = family_of(fc, path)))
+			r = cp_err(
+				CP_ERR_NOTFOUND,
+				"carrier letter font '%s' cannot be opened (dispatch.letter_font)",
+				path);
+		else if (strlen(lf->families) + strlen(fam) + 2 > sizeof(lf->families))
+			r = cp_err(CP_ERR_CONFIG, "dispatch.letter_font: family names too long");
+		else {
+			if (n++)
+				strcat(lf->families, ",");
+			strcat(lf->families, fam);
 		}
 		free(path);
 	}
 	free(list);
-	if (r == 0 && fc->n == 0)
+	if (r == 0 && n == 0)
 		r = cp_err(CP_ERR_CONFIG, "dispatch.letter_font names no font");
-	if (r < 0)
-		chain_release(fc);
-	return r;
-}
-
-/* Decode one UTF-8 character at s (n = its length); invalid bytes count as U+FFFD. */
-static unsigned
-utf8_decode(const char *s, size_t *n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned cp;
-	size_t len;
-
-	if (u[0] < 0x80) {
-		*n = 1;
-		return u[0];
+	if (r < 0) {
+		FcConfigDestroy(fc);
+		return r;
 	}
-	len = (u[0] & 0xe0) == 0xc0 ? 2 : (u[0] & 0xf0) == 0xe0 ? 3 : (u[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (!len) {
-		*n = 1;
-		return 0xfffd;
-	}
-	cp = u[0] & (0xff >> (len + 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((u[i] & 0xc0) != 0x80) {
-			*n = i;
-			return 0xfffd;
-		}
-		cp = (cp << 6) | (u[i] & 0x3f);
-	}
-	*n = len;
-	return cp;
-}
-
-/* The index in the chain of the font that draws cp (the first font when none has it). */
-static int
-font_for(const struct font_chain *fc, unsigned cp)
-{
-	for (int i = 0; i < fc->n; i++)
-		if (FT_Get_Char_Index(fc->ft[i], cp))
-			return i;
+	lf->map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(lf->map), fc);
+	FcConfigDestroy(fc); /* the font map holds its reference */
+	lf->pc = pango_font_map_create_context(lf->map);
+	/* sizes in points are PDF units; outlines unhinted, as a PDF is scaled anyway */
+	pango_cairo_context_set_resolution(lf->pc, 72);
+	fo = cairo_font_options_create();
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+	pango_cairo_context_set_font_options(lf->pc, fo);
+	cairo_font_options_destroy(fo);
 	return 0;
 }
 
-/* Draw (or, with draw 0, measure) text from the current point, run by run of one font;
- * returns the advance. */
-static double
-runs(cairo_t *cr, const char *text, int draw)
+/* Characters that belong to a house number: ASCII letters, digits and '-' (“88-2号”, “B座”). */
+static int
+numchar(unsigned char c)
 {
-	const struct font_chain *fc = cairo_get_user_data(cr, &chain_key);
-	double adv = 0;
-	const char *p = text;
-
-	while (*p) {
-		size_t n;
-		int f = font_for(fc, utf8_decode(p, &n));
-		const char *start = p;
-		char *run;
-		cairo_text_extents_t ext;
-
-		p += n;
-		while (*p) {
-			size_t m;
-
-			if (font_for(fc, utf8_decode(p, &m)) != f)
-				break;
-			p += m;
-		}
-		run = xstrndup(start, (size_t)(p - start));
-		cairo_set_font_face(cr, fc->cf[f]);
-		if (draw)
-			cairo_show_text(cr, run);
-		else {
-			cairo_text_extents(cr, run, &ext);
-			adv += ext.x_advance;
-		}
-		free(run);
-	}
-	return adv;
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       c == '-';
 }
 
-static void
-show(cairo_t *cr, const char *text)
-{
-	runs(cr, text, 1);
-}
-
-static double
-text_width(cairo_t *cr, const char *text)
-{
-	return runs(cr, text, 0);
-}
+/* Unit words that follow a number in an address and stay with it ("6单元", "1104室"). */
+static const char *const units[] = {"号楼", "号院", "单元", "号", "室", "层", "楼",
+				    "栋",   "座",   "幢",   "户", "门", "区"};
 
 static size_t
-utf8_len(const char *s)
+unit_at(const char *p)
 {
-	unsigned char c = (unsigned char)*s;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0)
-		return 2;
-	if ((c & 0xf0) == 0xe0)
-		return 3;
-	return 4;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (!strncmp(p, units[i], strlen(units[i])))
+			return strlen(units[i]);
+	return 0;
 }
 
-/* Draw text at (x, y) wrapped to width, breaking between characters (CJK has no spaces);
- * returns the y below the last line. */
-static double
-text_wrapped(cairo_t *cr, const char *text, double x, double y, double width, double size)
+/* The length of a house-number ordinal (甲 乙 丙 丁: "甲8号") right before p, or 0. */
+static size_t
+ordinal_before(const char *text, const char *p)
 {
-	char line[1024];
-	size_t ll = 0;
+	static const char *const ords[] = {"甲", "乙", "丙", "丁"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ords); i++)
+		if (p - text >= 3 && !strncmp(p - 3, ords[i], 3))
+			return 3;
+	return 0;
+}
+
+/* Mark every run of numbers with their units ("3号楼6单元1104室") as unbreakable: a line
+ * may break before or after it, never inside. */
+static void
+protect_numbers(PangoLayout *lay, const char *text)
+{
+	PangoAttrList *attrs = pango_attr_list_new();
 	const char *p = text;
 
-	cairo_set_font_size(cr, size);
 	while (*p) {
-		size_t n = utf8_len(p);
-		if (strnlen(p, n) < n)
-			break; /* truncated sequence at the end */
-		if (*p == '\n' || ll + n >= sizeof(line)) {
-			line[ll] = '\0';
-			cairo_move_to(cr, x, y);
-			cairo_show_text(cr, line);
-			y += size * 1.5;
-			ll = 0;
-			if (*p == '\n') {
-				p++;
-				continue;
-			}
+		const char *start = p;
+		int digits = 0;
+
+		while (numchar((unsigned char)*p)) {
+			while (numchar((unsigned char)*p))
+				digits += (*p >= '0' && *p <= '9'), p++;
+			p += unit_at(p);
 		}
-		memcpy(line + ll, p, n);
-		line[ll + n] = '\0';
-		if (text_width(cr, line) > width && ll > 0) {
-			line[ll] = '\0';
-			cairo_move_to(cr, x, y);
-			cairo_show_text(cr, line);
-			y += size * 1.5;
-			memcpy(line, p, n);
-			ll = n;
-		} else {
-			ll += n;
+		if (digits && p - start > 1) {
+			PangoAttribute *a = pango_attr_allow_breaks_new(FALSE);
+
+			a->start_index = (guint)(start - text - ordinal_before(text, start));
+			a->end_index = (guint)(p - text);
+			pango_attr_list_insert(attrs, a);
 		}
-		p += n;
+		if (p == start)
+			p++;
 	}
-	if (ll) {
-		line[ll] = '\0';
-		cairo_move_to(cr, x, y);
-		cairo_show_text(cr, line);
-		y += size * 1.5;
+	pango_layout_set_attributes(lay, attrs);
+	pango_attr_list_unref(attrs);
+}
+
+/* Draw text with its top-left at (x, y) in size pt, wrapped to width (0: one line),
+ * breaking between words or, for CJK, between characters, never inside a number;
+ * returns the y below the last line. */
+static double
+text_at(cairo_t *cr, const struct letter_fonts *lf, const char *text, double x, double y,
+	double width, double size)
+{
+	PangoLayout *lay = pango_layout_new(lf->pc);
+	PangoFontDescription *fd = pango_font_description_new();
+	int w, h;
+
+	pango_font_description_set_family(fd, lf->families);
+	pango_font_description_set_size(fd, (gint)(size * PANGO_SCALE));
+	pango_layout_set_font_description(lay, fd);
+	pango_font_description_free(fd);
+	if (width > 0) {
+		pango_layout_set_width(lay, (int)(width * PANGO_SCALE));
+		pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
 	}
-	return y;
+	pango_layout_set_line_spacing(lay, 1.35f);
+	pango_layout_set_text(lay, text, -1);
+	protect_numbers(lay, text);
+	cairo_move_to(cr, x, y);
+	pango_cairo_show_layout(cr, lay);
+	pango_layout_get_size(lay, &w, &h);
+	g_object_unref(lay);
+	return y + (double)h / PANGO_SCALE;
 }
 
 /* The QR code of text, modules as filled squares, top-left at (x, y), side = size. */
@@ -318,52 +270,77 @@ draw_qr(cairo_t *cr, const char *text, double x, double y, double size)
 	return 0;
 }
 
-static int
-draw_letter(cairo_t *cr, const struct config *cfg, const struct dispatch_card *c, const char *date)
+/* What every letter of a batch draws with. */
+struct letter_env {
+	cairo_t *cr;
+	const struct letter_fonts *lf;
+	const struct layout *lo; /* its bank table gives banks' Chinese names */
+	const char *bureau, *date;
+};
+
+static double
+text(const struct letter_env *le, const char *t, double x, double y, double width, double size)
 {
-	const char *bureau = config_str(cfg, "general.bureau_name");
+	return text_at(le->cr, le->lf, t ? t : "", x, y, width, size);
+}
+
+/* "领卡网点" line of a pickup letter: the branch's bank and district by name, then its
+ * reference (branch references are "<BANK>-<district code>-<n>"). */
+static char *
+branch_text(const struct letter_env *le, const char *branch)
+{
+	char bank[32], district[8];
+	const char *d;
+
+	if (!branch)
+		return xstrdup("领卡网点：请咨询 96066");
+	if (!strcmp(branch, "instant")) /* made and handed over at a branch counter */
+		return xstrdup("领卡网点：即时制卡网点柜台");
+	if (sscanf(branch, "%31[A-Z]-%6[0-9]-", bank, district) == 2 &&
+	    (d = district_name(district)))
+		return xasprintf("领卡网点：%s %s 网点编号 %s", layout_bank_name(le->lo, bank), d,
+				 branch);
+	return xasprintf("领卡网点：网点编号 %s", branch);
+}
+
+static int
+draw_letter(const struct letter_env *le, const struct dispatch_card *c)
+{
+	cairo_t *cr = le->cr;
 	int activate = strcmp(c->method, "pickup") != 0;
+	const char *bank = c->bank ? layout_bank_name(le->lo, c->bank) : "";
+	const double body = 170 * MM;
 	char *s;
 	double y;
 	int r = 0;
 
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	/* sender line and date */
-	cairo_set_font_size(cr, 9);
-	cairo_move_to(cr, 20 * MM, 18 * MM);
-	show(cr, bureau);
-	cairo_move_to(cr, 150 * MM, 18 * MM);
-	show(cr, date);
+	text(le, le->bureau, 20 * MM, 15 * MM, 120 * MM, 9);
+	text(le, le->date, 150 * MM, 15 * MM, 0, 9);
 
-	/* address block: placed for a DL window envelope (20 mm from the left, 45 mm down) */
-	y = 45 * MM;
-	cairo_set_font_size(cr, 11);
+	/* address block: placed for a DL window envelope (20 mm from the left, 41 mm down),
+	 * the address one paragraph of its own, 85 mm wide */
+	y = 41 * MM;
 	if (!strcmp(c->method, "pickup")) {
-		s = xasprintf("领取网点 %s", c->destination ? c->destination : "");
-		cairo_move_to(cr, 20 * MM, y);
-		show(cr, s);
+		s = branch_text(le, c->destination);
+		y = text(le, s, 20 * MM, y, 85 * MM, 11);
 		free(s);
-		y += 16;
 	} else {
-		cairo_move_to(cr, 20 * MM, y);
-		show(cr, c->postal_code ? c->postal_code : "");
-		y = text_wrapped(cr, c->address ? c->address : "", 20 * MM, y + 16, 85 * MM, 11);
+		y = text(le, c->postal_code, 20 * MM, y, 85 * MM, 11);
+		y = text(le, c->address, 20 * MM, y, 85 * MM, 11);
 		if (!strcmp(c->method, "employer") && c->employer_name)
-			y = text_wrapped(cr, c->employer_name, 20 * MM, y, 85 * MM, 11);
+			y = text(le, c->employer_name, 20 * MM, y, 85 * MM, 11);
 	}
 	s = xasprintf("%s 收", c->name ? c->name : "");
-	cairo_set_font_size(cr, 13);
-	cairo_move_to(cr, 20 * MM, y + 4);
-	show(cr, s);
+	text(le, s, 20 * MM, y + 2, 85 * MM, 13);
 	free(s);
 
 	/* title */
-	cairo_set_font_size(cr, 16);
-	cairo_move_to(cr, 20 * MM, 100 * MM);
-	show(cr, "北京市社会保障卡（第三代）领卡通知");
+	text(le, "北京市社会保障卡（第三代）领卡通知", 20 * MM, 94 * MM, body, 16);
 	s = xasprintf("尊敬的%s：您申领的社会保障卡已制作完成，卡号 %s，发卡银行 %s。",
-		      c->name ? c->name : "", c->card_no, c->bank ? c->bank : "");
-	y = text_wrapped(cr, s, 20 * MM, 110 * MM, 170 * MM, 11);
+		      c->name ? c->name : "", c->card_no, bank);
+	y = text(le, s, 20 * MM, 106 * MM, body, 11);
 	free(s);
 
 	/* card affix area: ID-1 size, dashed, with the card number for matching the card */
@@ -376,12 +353,9 @@ draw_letter(cairo_t *cr, const struct config *cfg, const struct dispatch_card *c
 		cairo_rectangle(cr, ax, ay, 85.6 * MM, 53.98 * MM);
 		cairo_stroke(cr);
 		cairo_restore(cr);
-		cairo_set_font_size(cr, 9);
-		cairo_move_to(cr, ax + 4 * MM, ay + 8 * MM);
-		show(cr, "卡片粘贴处 / card affix area");
-		s = xasprintf("卡号 AAZ500: %s", c->card_no);
-		cairo_move_to(cr, ax + 4 * MM, ay + 48 * MM);
-		show(cr, s);
+		text(le, "卡片粘贴处 / card affix area", ax + 4 * MM, ay + 4 * MM, 0, 9);
+		s = xasprintf("社会保障卡号 %s", c->card_no);
+		text(le, s, ax + 4 * MM, ay + 44 * MM, 0, 9);
 		free(s);
 		if (activate && c->activation_ref) {
 			double q = 40 * MM;
@@ -389,47 +363,57 @@ draw_letter(cairo_t *cr, const struct config *cfg, const struct dispatch_card *c
 			if ((r = draw_qr(cr, c->activation_ref, 130 * MM, ay, q)) < 0)
 				return r;
 			cairo_set_source_rgb(cr, 0, 0, 0);
-			cairo_set_font_size(cr, 9);
-			cairo_move_to(cr, 130 * MM, ay + q + 5 * MM);
 			s = xasprintf("启用参考号 %s", c->activation_ref);
-			show(cr, s);
+			text(le, s, 130 * MM, ay + q + 2 * MM, 0, 9);
 			free(s);
 		}
 		y = ay + 60 * MM;
 	}
 
 	/* instructions (manual items 15, 16, 37, 40) */
-	cairo_set_font_size(cr, 12);
-	cairo_move_to(cr, 20 * MM, y + 4 * MM);
-	show(cr, activate ? "启用说明" : "领卡说明");
-	y += 12 * MM;
+	text(le, activate ? "启用说明" : "领卡说明", 20 * MM, y, body, 12);
+	y += 8 * MM;
 	if (activate) {
-		y = text_wrapped(
-			cr,
-			"1. 本卡为邮寄发放的社会保障卡，须先启用社会保障功能方可使用持卡就医"
-			"等功能。请通过线上服务渠道（扫描右上方二维码）或线下服务网点办理启用，"
-			"办理时提供启用参考号。",
-			20 * MM, y, 170 * MM, 10.5);
-		y = text_wrapped(
-			cr,
-			"2. 使用金融功能，还须本人携带有效身份证件到发卡合作银行网点柜面办理激活。",
-			20 * MM, y, 170 * MM, 10.5);
+		y = text(le,
+			 "1. 本卡为邮寄发放的社会保障卡，须先启用社会保障功能方可使用持卡就医"
+			 "等功能。请通过线上服务渠道（扫描右上方二维码）或线下服务网点办理启用，"
+			 "办理时提供启用参考号。",
+			 20 * MM, y, body, 10.5);
+		s = xasprintf("2. 使用金融功能，还须本人携带有效身份证件到%s网点柜面办理激活。",
+			      *bank ? bank : "发卡合作银行");
+		y = text(le, s, 20 * MM, y, body, 10.5);
+		free(s);
 		if (!strcmp(c->method, "employer"))
-			y = text_wrapped(
-				cr,
-				"3. 用人单位应将本卡发给职工本人；因职工离职等原因未发放的，"
-				"应于领卡后30日内退回社会保障卡合作银行。",
-				20 * MM, y, 170 * MM, 10.5);
+			y = text(le,
+				 "3. 用人单位应将本卡发给职工本人；因职工离职等原因未发放的，"
+				 "应于领卡后30日内退回社会保障卡合作银行。",
+				 20 * MM, y, body, 10.5);
 	} else {
-		y = text_wrapped(
-			cr,
-			"请本人携带有效身份证件到上述网点领卡。网点将为您启用社会保障功能并激活"
-			"金融功能，领卡后即可使用。",
-			20 * MM, y, 170 * MM, 10.5);
+		y = text(le,
+			 "请本人携带有效身份证件到上述网点领卡。网点将为您启用社会保障功能并激活"
+			 "金融功能，领卡后即可使用。",
+			 20 * MM, y, body, 10.5);
 	}
-	y = text_wrapped(cr, "查询办卡进度或咨询，请拨打北京市社会保障卡统一服务热线 96066。",
-			 20 * MM, y + 4, 170 * MM, 10.5);
+	text(le, "查询办卡进度或咨询，请拨打北京市社会保障卡统一服务热线 96066。", 20 * MM, y + 4,
+	     body, 10.5);
 	return 0;
+}
+
+/* The bank names: the card-face layout's bank table (render.layout or the shipped one). */
+static int
+load_layout(const struct config *cfg, const char *home, struct layout **lo)
+{
+	char *path = config_path(cfg, "render.layout", home);
+	int r;
+
+	if (!path[0]) {
+		free(path);
+		if ((r = layout_find_shipped(&path)) < 0)
+			return r;
+	}
+	r = layout_load(path, lo);
+	free(path);
+	return r;
 }
 
 int
@@ -437,26 +421,30 @@ letters_write_batch(const struct config *cfg, const char *home, const char *path
 		    const struct dispatch_list *items)
 {
 	struct pdf_sink sink = {{-1, NULL, NULL}, 0};
-	struct font_chain fonts = {0};
+	struct letter_fonts fonts = {0};
+	struct layout *lo = NULL;
 	cairo_surface_t *surf = NULL;
 	cairo_t *cr = NULL;
 	char date[16];
 	int r = 0;
 
 	cp_business_date(cp_now(), date, sizeof(date));
-	if ((r = chain_open(config_str(cfg, "dispatch.letter_font"), home, &fonts)) < 0 ||
-	    (r = fs_atomic_open(&sink.f, path, 0600)) < 0)
+	if ((r = fonts_open(config_str(cfg, "dispatch.letter_font"), home, &fonts)) < 0 ||
+	    (r = load_layout(cfg, home, &lo)) < 0 || (r = fs_atomic_open(&sink.f, path, 0600)) < 0)
 		goto out;
 	surf = cairo_pdf_surface_create_for_stream(sink_write, &sink, A4_W, A4_H);
 	cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, batch);
 	cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "cardpipe dispatch");
 	cr = cairo_create(surf);
-	cairo_set_user_data(cr, &chain_key, &fonts, NULL);
-	cairo_set_font_face(cr, fonts.cf[0]);
-	for (size_t i = 0; i < items->n; i++) {
-		if ((r = draw_letter(cr, cfg, &items->v[i], date)) < 0)
-			goto out;
-		cairo_show_page(cr);
+	{
+		struct letter_env le = {cr, &fonts, lo, config_str(cfg, "general.bureau_name"),
+					date};
+
+		for (size_t i = 0; i < items->n; i++) {
+			if ((r = draw_letter(&le, &items->v[i])) < 0)
+				goto out;
+			cairo_show_page(cr);
+		}
 	}
 	cairo_destroy(cr);
 	cr = NULL;
@@ -477,10 +465,10 @@ out:
 		cairo_destroy(cr);
 	if (surf)
 		cairo_surface_destroy(surf);
-	chain_release(&fonts);
+	fonts_release(&fonts);
+	layout_free(lo);
 	/* cairo keeps recently used fonts in static caches; with every object of ours gone,
-	 * let it drop them, so that the font face (and FreeType face) is released now and
-	 * memory checkers see no leak */
+	 * let it drop them, so that memory checkers see no leak */
 	cairo_debug_reset_static_data();
 	fs_atomic_abort(&sink.f); /* no-op after the commit */
 	return r;

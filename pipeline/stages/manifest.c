@@ -18,6 +18,7 @@
 #include "core/fsutil.h"
 #include "core/mask.h"
 #include "core/mem.h"
+#include "rules/district.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -199,10 +200,14 @@ district_csv(const struct config *cfg, const char *dir, const struct dispatch_li
 	int r;
 
 	d = district_summary(items, &n);
-	r = buf_appendf(&b, "district,items,bags\r\n");
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = csv_field(&b, d[i].district, CSV_NEXT)
-			    ?: buf_appendf(&b, "%lld,%lld\r\n", d[i].items, d[i].bags);
+	r = buf_appendf(&b, "district,district_name,items,bags\r\n");
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *name = district_name(d[i].district);
+
+		if ((r = csv_field(&b, d[i].district, CSV_NEXT)) == 0 &&
+		    (r = csv_field(&b, name ? name : "", CSV_NEXT)) == 0)
+			r = buf_appendf(&b, "%lld,%lld\r\n", d[i].items, d[i].bags);
+	}
 	if (r == 0)
 		r = write_csv(cfg, dir, "mail-districts.csv", &b);
 	free(d);
@@ -299,6 +304,9 @@ mail_xml(const struct config *cfg, const char *dir, const char *batch,
 		snprintf(b2, sizeof(b2), "%lld", d[i].bags);
 		ok = xmlTextWriterStartElement(w, BAD_CAST "District") >= 0 &&
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "code", BAD_CAST d[i].district) >= 0 &&
+		     (!district_name(d[i].district) ||
+		      xmlTextWriterWriteAttribute(w, BAD_CAST "name",
+						  BAD_CAST district_name(d[i].district)) >= 0) &&
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "items", BAD_CAST a) >= 0 &&
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "bags", BAD_CAST b2) >= 0 &&
 		     xmlTextWriterEndElement(w) >= 0;

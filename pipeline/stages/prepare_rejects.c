@@ -1,13 +1,14 @@
 /*
  * prepare_rejects.c - the rejects file of an input file (formats/rejects-csv.md):
  * out/rejects/<channel>/<original-name>.rejects.csv (a name that fits, fname.h, when the
- * original is too long or unsafe), RFC 4180, UTF-8, written atomically from the registry
- * once every record of the file is judged.
+ * original is too long or unsafe), RFC 4180, UTF-8 with BOM, written atomically from the
+ * registry once every record of the file is judged.
  */
 #include "stages/prepare.h"
 
 #include "core/buf.h"
 #include "core/csv.h"
+#include "core/escape.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -19,12 +20,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REJECTS_HEADER "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
+/* The UTF-8 BOM first, as in the dispatch CSVs: Excel then reads the Chinese as UTF-8. */
+#define REJECTS_HEADER                                                                             \
+	"\xEF\xBB\xBF"                                                                             \
+	"record_no,channel_ref,location,reason_code,field,message_zh,message_en,input_file\n"
+
+struct rows {
+	struct buf *b;
+	const char *input_file; /* the input file's name as received, escaped (escape.h) */
+};
 
 static int
 add_row(const struct reject_row *row, void *arg)
 {
-	struct buf *b = arg;
+	struct rows *rows = arg;
+	struct buf *b = rows->b;
 	char no[24];
 	int r;
 
@@ -35,7 +45,8 @@ add_row(const struct reject_row *row, void *arg)
 	    (r = csv_field(b, row->reason_code, CSV_NEXT)) < 0 ||
 	    (r = csv_field(b, row->reason_field, CSV_NEXT)) < 0 ||
 	    (r = csv_field(b, row->reason_zh, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->reason_en, "\n")) < 0)
+	    (r = csv_field(b, row->reason_en, CSV_NEXT)) < 0 ||
+	    (r = csv_field(b, rows->input_file, "\n")) < 0)
 		return r;
 	return 0;
 }
@@ -83,13 +94,17 @@ int
 prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_id, char **path)
 {
 	struct buf b = BUF_INIT(BUF_UNLIMITED);
-	char *file = NULL, *slash;
-	int r;
+	char *file = NULL, *slash, *channel = NULL, *name = NULL, *escaped = NULL;
+	struct rows rows = {&b, NULL};
+	int reused, r;
 
 	if (path)
 		*path = NULL;
-	if ((r = prepare_rejects_path(rp, out_dir, file_id, &file)) < 0)
+	if ((r = prepare_rejects_path(rp, out_dir, file_id, &file)) < 0 ||
+	    (r = reg_prep_file_info(rp, file_id, &channel, &name, &reused)) < 0)
 		goto out;
+	/* the name as received stays in the file even when the file's own name was shortened */
+	rows.input_file = escaped = esc_line_dup(name ? name : "");
 	slash = strrchr(file, '/');
 	*slash = '\0';
 	r = fs_mkdirs(file, 0700);
@@ -97,7 +112,7 @@ prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_i
 	if (r < 0)
 		goto out;
 	if ((r = buf_append(&b, REJECTS_HEADER, strlen(REJECTS_HEADER))) < 0 ||
-	    (r = reg_prep_rejects_each(rp, file_id, add_row, &b)) < 0)
+	    (r = reg_prep_rejects_each(rp, file_id, add_row, &rows)) < 0)
 		goto out;
 	if ((r = fs_write_atomic(file, b.data, b.len, 0600)) < 0)
 		goto out;
@@ -108,5 +123,8 @@ prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_i
 out:
 	buf_release(&b);
 	free(file);
+	free(channel);
+	free(name);
+	free(escaped);
 	return r;
 }

@@ -20,7 +20,8 @@ void
 produce_shift_of(time_t t, int shift_hours, char *out, size_t outsz)
 {
 	char date[16];
-	long secs = (long)((t + 8 * 3600) % 86400); /* Beijing, UTC+8, no DST */
+	time_t lt = t + cp_utc_offset(t); /* the bureau's wall clock */
+	long secs = (long)(((lt % 86400) + 86400) % 86400);
 
 	if (shift_hours < 1 || shift_hours > 24)
 		shift_hours = 24;

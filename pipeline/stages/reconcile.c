@@ -43,6 +43,24 @@ day_number(const char *date)
 	return cp_days_from_civil(y, m, d);
 }
 
+enum sla_class { SLA_ON_TIME, SLA_BREACHED, SLA_DUE_TODAY, SLA_AT_RISK, SLA_ON_TRACK };
+
+static enum sla_class
+sla_class(const struct sla_item *it, long today, long long at_risk)
+{
+	long due = day_number(it->due_date);
+
+	if (due < 0)
+		return SLA_BREACHED; /* a due date the registry holds malformed is not on time */
+	if (it->done_date)
+		return day_number(it->done_date) <= due ? SLA_ON_TIME : SLA_BREACHED;
+	if (today > due)
+		return SLA_BREACHED;
+	if (today == due)
+		return SLA_DUE_TODAY;
+	return due - today <= at_risk ? SLA_AT_RISK : SLA_ON_TRACK;
+}
+
 int
 sla_compute(struct registry *reg, const struct config *cfg, const char *day, struct sla_counts **v,
 	    size_t *n)
@@ -62,7 +80,6 @@ sla_compute(struct registry *reg, const struct config *cfg, const char *day, str
 		return r;
 	for (size_t i = 0; i < ni; i++) {
 		const struct sla_item *it = &items[i];
-		long due = day_number(it->due_date);
 		size_t k;
 
 		for (k = 0; k < cnt && strcmp(out[k].app_type, it->app_type); k++)
@@ -72,27 +89,42 @@ sla_compute(struct registry *reg, const struct config *cfg, const char *day, str
 			memset(&out[cnt], 0, sizeof(*out));
 			out[cnt++].app_type = xstrdup(it->app_type);
 		}
-		if (due < 0) {
-			/* a due date the registry holds malformed is not on time */
-			out[k].breached++;
-		} else if (it->done_date) {
-			if (day_number(it->done_date) <= due)
-				out[k].on_time++;
-			else
-				out[k].breached++;
-		} else if (today > due) {
-			out[k].breached++;
-		} else if (today == due) {
-			out[k].due_today++;
-		} else if (due - today <= at_risk) {
-			out[k].at_risk++;
-		} else {
-			out[k].on_track++;
+		switch (sla_class(it, today, at_risk)) {
+		case SLA_ON_TIME: out[k].on_time++; break;
+		case SLA_BREACHED: out[k].breached++; break;
+		case SLA_DUE_TODAY: out[k].due_today++; break;
+		case SLA_AT_RISK: out[k].at_risk++; break;
+		case SLA_ON_TRACK: out[k].on_track++; break;
 		}
 	}
 	sla_items_free(items, ni);
 	*v = out;
 	*n = cnt;
+	return 0;
+}
+
+int
+sla_breached(struct registry *reg, const char *day, struct sla_item **v, size_t *n)
+{
+	struct sla_item *items = NULL;
+	long today = day_number(day);
+	size_t ni = 0, k = 0;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if (today < 0)
+		return cp_err(CP_ERR_FORMAT, "date '%s' is not YYYY-MM-DD", day);
+	if ((r = reg_sla_items(reg, day, &items, &ni)) < 0)
+		return r;
+	for (size_t i = 0; i < ni; i++) {
+		if (sla_class(&items[i], today, 0) == SLA_BREACHED)
+			items[k++] = items[i]; /* moved: kept */
+		else
+			sla_item_release(&items[i]);
+	}
+	*v = items;
+	*n = k;
 	return 0;
 }
 
@@ -187,13 +219,14 @@ refunds_file(struct registry *reg, const struct config *cfg, const char *dir, co
 
 /* Write data as name and its signature as name.sig. */
 static int
-signed_file(const char *alg, void *key, const char *dir, const char *name, const struct buf *data)
+signed_file(const char *alg, const char *sm2_id, void *key, const char *dir, const char *name,
+	    const struct buf *data)
 {
-	struct buf sig;
+	struct buf sig = BUF_INIT(BUF_UNLIMITED);
 	char *signame = xasprintf("%s.sig", name);
 	int r;
 
-	if ((r = recon_sign(alg, key, data->data, data->len, &sig)) == 0 &&
+	if ((r = recon_sign(alg, sm2_id, key, data->data, data->len, &sig)) == 0 &&
 	    (r = write_file(dir, name, data->data, data->len)) == 0)
 		r = write_file(dir, signame, sig.data, sig.len);
 	buf_release(&sig);
@@ -274,18 +307,19 @@ stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, 
 	for (size_t i = 0; i < nbanks; i++) {
 		struct recon_report rep;
 		struct buf xml = BUF_INIT(BUF_UNLIMITED), csv = BUF_INIT(BUF_UNLIMITED);
-		char *name;
+		char *name, sm2_id[SM2_ID_MAX + 1];
 
-		if ((r = recon_build(reg, cfg, banks[i], day, &rep)) < 0)
+		if ((r = recon_sm2_id(cfg, banks[i], sm2_id, sizeof(sm2_id))) < 0 ||
+		    (r = recon_build(reg, cfg, banks[i], day, &rep)) < 0)
 			goto rollback;
 		if ((r = recon_write_xml(cfg, &rep, &xml)) == 0 &&
 		    (r = recon_write_csv(&rep, &csv)) == 0) {
 			name = xasprintf("%s-%s.xml", banks[i], day);
-			r = signed_file(alg, key, res->dir, name, &xml);
+			r = signed_file(alg, sm2_id, key, res->dir, name, &xml);
 			free(name);
 			name = xasprintf("%s-%s.csv", banks[i], day);
 			if (r == 0)
-				r = signed_file(alg, key, res->dir, name, &csv);
+				r = signed_file(alg, sm2_id, key, res->dir, name, &csv);
 			free(name);
 		}
 		res->cards += rep.c.produced;
@@ -330,9 +364,9 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 	struct recon_report fr = {0}, gr = {0};
 	unsigned char *data = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0, fl = strlen(file);
-	char *sigpath = xasprintf("%s.sig", file);
+	char *sigpath = xasprintf("%s.sig", file), *perr = NULL, sm2_id[SM2_ID_MAX + 1];
 	void *key = NULL;
-	int r, diffs;
+	int r, pr, diffs;
 
 	if ((r = fs_read_file(file, 1u << 30, &data, &len)) < 0) {
 		r = cp_err_wrap(r, "report '%s': ", file);
@@ -342,6 +376,16 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 		r = cp_err_wrap(r, "signature '%s': ", sigpath);
 		goto out;
 	}
+	/* the bank named in the report chooses the SM2 ID; an unreadable report is reported
+	 * after its signature (checked with the default ID) */
+	if (fl > 4 && !strcmp(file + fl - 4, ".csv"))
+		pr = recon_parse_csv(data, len, &fr);
+	else
+		pr = recon_parse_xml(data, len, &fr);
+	if (pr < 0)
+		perr = xstrdup(cp_errmsg());
+	if ((r = recon_sm2_id(cfg, pr < 0 ? NULL : fr.bank, sm2_id, sizeof(sm2_id))) < 0)
+		goto out;
 	if (pubkey) {
 		r = recon_pubkey_load(pubkey, &key);
 	} else {
@@ -349,19 +393,18 @@ stage_reconcile_verify(struct config *cfg, const char *home, struct registry *re
 	}
 	if (r < 0)
 		goto out;
-	if ((r = recon_verify(alg, key, data, len, sig, siglen)) < 0) {
+	if ((r = recon_verify(alg, sm2_id, key, data, len, sig, siglen)) < 0) {
 		if (r == CP_ERR_INTEGRITY)
 			fprintf(out, "BAD signature: %s\n", file);
 		r = cp_err_wrap(r, "%s: ", file);
 		goto out;
 	}
-	fprintf(out, "ok  signature (%s)\n", alg);
-	if (fl > 4 && !strcmp(file + fl - 4, ".csv"))
-		r = recon_parse_csv(data, len, &fr);
+	if (strcmp(alg, "sm2"))
+		fprintf(out, "ok  signature (%s)\n", alg);
 	else
-		r = recon_parse_xml(data, len, &fr);
-	if (r < 0) {
-		r = cp_err_wrap(r, "%s: ", file);
+		fprintf(out, "ok  signature (sm2, ID %s)\n", sm2_id);
+	if (pr < 0) {
+		r = cp_err(pr, "%s: %s", file, perr);
 		goto out;
 	}
 	if ((r = reg_snapshot_begin(reg)) < 0)
@@ -391,5 +434,6 @@ out:
 	free(data);
 	free(sig);
 	free(sigpath);
+	free(perr);
 	return r;
 }

@@ -60,9 +60,16 @@ int recon_refunds_total(const struct recon_refund *v, size_t n, long long max, l
 int recon_key_load(const char *path, void **key /* EVP_PKEY */);
 int recon_pubkey_load(const char *path, void **key);
 void recon_key_free(void *key);
-int recon_sign(const char *alg, void *key, const void *data, size_t len, struct buf *sig);
-int recon_verify(const char *alg, void *key, const void *data, size_t len, const unsigned char *sig,
-		 size_t siglen);
+/* sm2_id: the SM2 distinguishing ID (recon_sm2_id()); unused by the other algorithms. */
+int recon_sign(const char *alg, const char *sm2_id, void *key, const void *data, size_t len,
+	       struct buf *sig);
+int recon_verify(const char *alg, const char *sm2_id, void *key, const void *data, size_t len,
+		 const unsigned char *sig, size_t siglen);
+/* The SM2 ID a bank's reports are signed with: its entry of reconcile.sm2_id_banks
+ * ("BANK:ID,...") or reconcile.sm2_id (GM/T 0009's 1234567812345678). bank may be NULL.
+ * CP_ERR_CONFIG for an ID openssl's -sigopt distid: could not take. */
+#define SM2_ID_MAX 64
+int recon_sm2_id(const struct config *cfg, const char *bank, char *out, size_t outsz);
 int recon_pubkey_pem(void *key, struct buf *pem);
 /* The configured signing key (reconcile.signing_key): "keystore:NAME" takes an SM2 key
  * pair from the key store (personalization/keys/keystore.h), anything else is a PEM file.
@@ -74,7 +81,7 @@ char *recon_signing_key_path(const struct config *cfg, const char *home);
 /* Make a new signing key of the configured kind at path (0600); never overwrites. */
 int recon_keygen(const char *alg, const char *path);
 /* The openssl command that verifies file with the public key pub. */
-char *recon_openssl_command(const char *alg, const char *pub, const char *file);
+char *recon_openssl_command(const char *alg, const char *sm2_id, const char *pub, const char *file);
 
 /* SLA report (manual items 13 and 30): per application type. */
 struct sla_counts {
@@ -88,6 +95,9 @@ struct sla_counts {
 int sla_compute(struct registry *reg, const struct config *cfg, const char *day,
 		struct sla_counts **v, size_t *n);
 void sla_counts_free(struct sla_counts *v, size_t n);
+/* The applications sla_compute counts as breached on day, by type, due date and id (the
+ * run report lists them). Free with sla_items_free(). */
+int sla_breached(struct registry *reg, const char *day, struct sla_item **v, size_t *n);
 
 struct reconcile_result {
 	long long banks, cards, refunds;

@@ -195,39 +195,112 @@ recon_write_xml(const struct config *cfg, const struct recon_report *rep, struct
 	return r;
 }
 
+/* The bank CSV's columns (docs/dispatch.md): one meaning each; a record fills its own. */
+enum {
+	C_RECORD,
+	C_BANK,
+	C_DATE,
+	C_VERSION,
+	C_FIGURE,
+	C_REASON,
+	C_FAULT,
+	C_COUNT,
+	C_PAN,
+	C_CARD_NO,
+	C_PRODUCED_AT,
+	C_APPLICATION,
+	C_CHANNEL_REF,
+	C_OLD_CARD_NO,
+	C_NEW_CARD_NO,
+	C_AMOUNT_FEN,
+	C_DUE,
+	C_N
+};
+
+static const char *const csv_cols[C_N] = {
+	"record",      "bank",	      "date",	     "format_version", "figure",      "reason",
+	"fault",       "count",	      "pan",	     "card_no",	       "produced_at", "application",
+	"channel_ref", "old_card_no", "new_card_no", "amount_fen",     "due",
+};
+
+/* The header of reports before the columns had names; still read by verify. */
+#define CSV_LEGACY_HEADER "record,a,b,c,d,e,f"
+
+static int
+csv_row(struct buf *out, const char *const v[C_N])
+{
+	int r = 0;
+
+	for (int c = 0; r == 0 && c < C_N; c++)
+		r = csv_field(out, v[c] ? v[c] : "", c + 1 < C_N ? CSV_NEXT : CSV_CRLF);
+	return r;
+}
+
+static int
+csv_count_row(struct buf *out, const char *record, int col, const char *name, long long n)
+{
+	char num[24];
+	const char *v[C_N] = {[C_RECORD] = record, [C_COUNT] = num};
+
+	v[col] = name;
+	snprintf(num, sizeof(num), "%lld", n);
+	return csv_row(out, v);
+}
+
+/* A spoiled record: the reason, whose fault it is (card or line), how many. */
+static int
+csv_spoiled_row(struct buf *out, const char *reason, const char *fault, long long n)
+{
+	char num[24];
+	const char *v[C_N] = {
+		[C_RECORD] = "spoiled", [C_REASON] = reason, [C_FAULT] = fault, [C_COUNT] = num};
+
+	snprintf(num, sizeof(num), "%lld", n);
+	return csv_row(out, v);
+}
+
 int
 recon_write_csv(const struct recon_report *rep, struct buf *out)
 {
+	const char *hdr[C_N] = {[C_RECORD] = "header",
+				[C_BANK] = rep->bank,
+				[C_DATE] = rep->day,
+				[C_VERSION] = "2"};
+	const char *figures[] = {"ordered", "produced", "spoiled", "dispatched", "returned"};
+	const long long fig[] = {rep->c.ordered, rep->c.produced, rep->c.spoiled, rep->c.dispatched,
+				 rep->c.returned};
 	int r;
 
 	buf_init(out, BUF_UNLIMITED);
-	r = buf_appendf(out,
-			"record,a,b,c,d,e,f\r\n"
-			"header,%s,%s,1,,,\r\n"
-			"count,ordered,%lld,,,,\r\n"
-			"count,produced,%lld,,,,\r\n"
-			"count,spoiled,%lld,,,,\r\n"
-			"count,dispatched,%lld,,,,\r\n"
-			"count,returned,%lld,,,,\r\n",
-			rep->bank, rep->day, rep->c.ordered, rep->c.produced, rep->c.spoiled,
-			rep->c.dispatched, rep->c.returned);
+	r = csv_row(out, csv_cols) ?: csv_row(out, hdr);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(figures); i++)
+		r = csv_count_row(out, "count", C_FIGURE, figures[i], fig[i]);
 	for (size_t i = 0; r == 0 && i < rep->nspoiled; i++)
-		r = buf_appendf(out, "spoiled,%s,%lld,%s,,,\r\n", rep->spoiled[i].name,
-				rep->spoiled[i].n, spoil_fault(rep->spoiled[i].name));
-	for (size_t i = 0; r == 0 && i < rep->ncards; i++)
-		r = buf_appendf(out, "card,%s,%s,%s,,,\r\n", rep->cards[i].pan,
-				rep->cards[i].card_no, rep->cards[i].produced_at);
+		r = csv_spoiled_row(out, rep->spoiled[i].name, spoil_fault(rep->spoiled[i].name),
+				    rep->spoiled[i].n);
+	for (size_t i = 0; r == 0 && i < rep->ncards; i++) {
+		const char *v[C_N] = {[C_RECORD] = "card",
+				      [C_PAN] = rep->cards[i].pan,
+				      [C_CARD_NO] = rep->cards[i].card_no,
+				      [C_PRODUCED_AT] = rep->cards[i].produced_at};
+
+		r = csv_row(out, v);
+	}
 	for (size_t i = 0; r == 0 && i < rep->nrefunds; i++) {
 		const struct recon_refund *f = &rep->refunds[i];
 		char app[24], amount[24], due[16];
+		const char *v[C_N] = {[C_RECORD] = "refund",
+				      [C_APPLICATION] = app,
+				      [C_CHANNEL_REF] = f->channel_ref,
+				      [C_OLD_CARD_NO] = f->old_card_no,
+				      [C_NEW_CARD_NO] = f->new_card_no,
+				      [C_AMOUNT_FEN] = amount,
+				      [C_DUE] = due};
 
 		add_days(f->requested, rep->refund_days, due);
 		snprintf(app, sizeof(app), "%lld", f->app_id);
 		snprintf(amount, sizeof(amount), "%lld", f->amount_fen);
-		r = csv_field(out, "refund", CSV_NEXT) ?: csv_field(out, app, CSV_NEXT)
-			?: csv_field(out, f->channel_ref, CSV_NEXT) ?: csv_field(out, f->old_card_no, CSV_NEXT)
-			?: csv_field(out, f->new_card_no, CSV_NEXT) ?: csv_field(out, amount, CSV_NEXT)
-			?: csv_field(out, due, CSV_CRLF);
+		r = csv_row(out, v);
 	}
 	return r;
 }
@@ -421,11 +494,60 @@ parse_count(const char *s, long long *out, long line)
 	return 0;
 }
 
+/* Map the named header line to column positions: every column of csv_cols, any order. */
+static int
+csv_columns(char *line, int col[C_N])
+{
+	char *h[C_N + 8] = {0};
+	int n = split_csv(line, h, C_N + 8);
+
+	for (int c = 0; c < C_N; c++) {
+		col[c] = -1;
+		for (int k = 0; k < n; k++)
+			if (!strcmp(h[k], csv_cols[c]))
+				col[c] = k;
+		if (col[c] < 0)
+			return cp_err(CP_ERR_FORMAT, "line 1: no column '%s' in the header",
+				      csv_cols[c]);
+	}
+	return 0;
+}
+
+/* A named-column row as the record's fields in order (record, then what it carries), the
+ * layout the record parser reads; returns how many. */
+static int
+csv_positional(char **raw, int n, const int col[C_N], char **f)
+{
+	static const int layout[][7] = {
+		{C_BANK, C_DATE, C_VERSION, -1},
+		{C_FIGURE, C_COUNT, -1},
+		{C_REASON, C_COUNT, C_FAULT, -1},
+		{C_PAN, C_CARD_NO, C_PRODUCED_AT, -1},
+		{C_APPLICATION, C_CHANNEL_REF, C_OLD_CARD_NO, C_NEW_CARD_NO, C_AMOUNT_FEN, C_DUE,
+		 -1},
+	};
+	static const char *const records[] = {"header", "count", "spoiled", "card", "refund"};
+	static char empty[1];
+	char *rec = col[C_RECORD] < n ? raw[col[C_RECORD]] : empty;
+	int k = 0;
+
+	f[k++] = rec;
+	for (size_t i = 0; i < ARRAY_SIZE(records); i++) {
+		if (strcmp(rec, records[i]))
+			continue;
+		for (int j = 0; layout[i][j] >= 0; j++)
+			f[k++] = col[layout[i][j]] < n ? raw[col[layout[i][j]]] : empty;
+		return k;
+	}
+	return 3; /* unknown record: reported by name */
+}
+
 int
 recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *rep)
 {
 	char *text = xstrndup((const char *)data, len), *save = NULL, *line;
 	size_t cs = 0, cc = 0, cr = 0;
+	int col[C_N], legacy = 0;
 	long ln = 0;
 	int r = 0;
 
@@ -433,16 +555,26 @@ recon_parse_csv(const unsigned char *data, size_t len, struct recon_report *rep)
 	rep->stated_count = -1;
 	for (line = strtok_r(text, "\n", &save); r == 0 && line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[8] = {0};
+		char *raw[C_N + 1] = {0}, *f[8] = {0};
 		int n;
 		size_t l = strlen(line);
 
 		ln++;
 		if (l && line[l - 1] == '\r')
 			line[l - 1] = '\0';
-		n = split_csv(line, f, 8);
-		if (ln == 1 || !*line)
+		if (ln == 1) {
+			legacy = !strcmp(line, CSV_LEGACY_HEADER);
+			if (!legacy)
+				r = csv_columns(line, col);
 			continue;
+		}
+		if (!*line)
+			continue;
+		n = split_csv(line, raw, C_N + 1);
+		if (legacy)
+			memcpy(f, raw, sizeof(f));
+		else
+			n = csv_positional(raw, n, col, f);
 		if (n < 3) {
 			r = cp_err(CP_ERR_FORMAT, "line %ld: too few fields", ln);
 		} else if (!strcmp(f[0], "header")) {

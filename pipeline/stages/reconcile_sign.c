@@ -1,8 +1,9 @@
 /*
  * reconcile_sign.c - detached signatures of bank reports over OpenSSL 3 EVP, in the form
  * the openssl command line makes and checks (`openssl dgst -sm3 -sign/-verify`): DER
- * signatures over the file's bytes. sm2 = SM2 with SM3 (GB/T 32918, the default
- * distinguishing ID of OpenSSL's SM2), ecdsa-p256 = ECDSA P-256 with SHA-256, rsa-pss =
+ * signatures over the file's bytes. sm2 = SM2 with SM3 (GB/T 32918) and a distinguishing
+ * ID (by default GM/T 0009's "1234567812345678", which banks' SM2 tools expect; OpenSSL 3
+ * would otherwise use an empty one), ecdsa-p256 = ECDSA P-256 with SHA-256, rsa-pss =
  * RSA-PSS with SHA-256 and a salt as long as the digest.
  *
  * The signing key is reconcile.signing_key: by default the SM2 key pair "report.sign" of
@@ -22,6 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -123,9 +125,17 @@ digest_for(const char *alg, EVP_PKEY *key, const EVP_MD **md)
 	return 0;
 }
 
+/* The per-signature parameters: the SM2 distinguishing ID, the RSA-PSS padding. */
 static int
-pss(const char *alg, EVP_PKEY_CTX *pctx)
+sig_params(const char *alg, const char *sm2_id, EVP_PKEY_CTX *pctx)
 {
+	if (!strcmp(alg, "sm2")) {
+		if (!sm2_id || !*sm2_id)
+			return cp_err(CP_ERR_CONFIG, "an SM2 signature needs a distinguishing ID");
+		if (EVP_PKEY_CTX_set1_id(pctx, sm2_id, strlen(sm2_id)) <= 0)
+			return ossl_fail(CP_ERR_CRYPTO, "SM2 distinguishing ID");
+		return 0;
+	}
 	if (strcmp(alg, "rsa-pss"))
 		return 0;
 	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
@@ -135,7 +145,8 @@ pss(const char *alg, EVP_PKEY_CTX *pctx)
 }
 
 int
-recon_sign(const char *alg, void *key, const void *data, size_t len, struct buf *sig)
+recon_sign(const char *alg, const char *sm2_id, void *key, const void *data, size_t len,
+	   struct buf *sig)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
@@ -150,7 +161,7 @@ recon_sign(const char *alg, void *key, const void *data, size_t len, struct buf 
 		r = ossl_fail(CP_ERR_CRYPTO, "signature init");
 		goto out;
 	}
-	if ((r = pss(alg, pctx)) < 0)
+	if ((r = sig_params(alg, sm2_id, pctx)) < 0)
 		goto out;
 	if (EVP_DigestSign(ctx, NULL, &sl, data, len) != 1) {
 		r = ossl_fail(CP_ERR_CRYPTO, "signature length");
@@ -171,8 +182,8 @@ out:
 }
 
 int
-recon_verify(const char *alg, void *key, const void *data, size_t len, const unsigned char *sig,
-	     size_t siglen)
+recon_verify(const char *alg, const char *sm2_id, void *key, const void *data, size_t len,
+	     const unsigned char *sig, size_t siglen)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
@@ -185,13 +196,15 @@ recon_verify(const char *alg, void *key, const void *data, size_t len, const uns
 		r = ossl_fail(CP_ERR_CRYPTO, "verify init");
 		goto out;
 	}
-	if ((r = pss(alg, pctx)) < 0)
+	if ((r = sig_params(alg, sm2_id, pctx)) < 0)
 		goto out;
 	ok = EVP_DigestVerify(ctx, sig, siglen, data, len);
 	ERR_clear_error();
 	if (ok != 1)
-		r = cp_err(CP_ERR_INTEGRITY, "the signature does not verify: the report was "
-					     "changed or signed with another key");
+		r = cp_err(CP_ERR_INTEGRITY,
+			   "the signature does not verify: the report was "
+			   "changed or signed with another key%s",
+			   strcmp(alg, "sm2") ? "" : " or SM2 ID");
 out:
 	EVP_MD_CTX_free(ctx);
 	return r;
@@ -292,13 +305,65 @@ recon_signing_key(const struct config *cfg, const char *home, void **key)
 	return 0;
 }
 
+/* An ID the openssl command line can take as -sigopt distid:ID, and the config lists
+ * ("BANK:ID,...") can hold: printable ASCII without ',', ':' or spaces. */
+static int
+sm2_id_check(const char *key, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > SM2_ID_MAX)
+		return cp_err(CP_ERR_CONFIG, "%s: the SM2 ID must be 1 to %d characters, not %zu",
+			      key, SM2_ID_MAX, n);
+	for (size_t i = 0; i < n; i++)
+		if (id[i] <= ' ' || id[i] > '~' || id[i] == ',' || id[i] == ':')
+			return cp_err(CP_ERR_CONFIG,
+				      "%s: SM2 ID '%s' has character %zu outside printable ASCII "
+				      "(or ',' ':')",
+				      key, id, i + 1);
+	return 0;
+}
+
+int
+recon_sm2_id(const struct config *cfg, const char *bank, char *out, size_t outsz)
+{
+	const char *def = config_str(cfg, "reconcile.sm2_id");
+	char *list = xstrdup(config_str(cfg, "reconcile.sm2_id_banks")), *save = NULL;
+	const char *id = def, *key = "reconcile.sm2_id";
+	int r = 0;
+
+	for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		char *colon = strchr(t, ':');
+
+		if (!colon || colon == t) {
+			r = cp_err(CP_ERR_CONFIG, "reconcile.sm2_id_banks: '%s' is not BANK:ID", t);
+			goto out;
+		}
+		*colon = '\0';
+		if (bank && !strcmp(t, bank)) {
+			id = colon + 1;
+			key = "reconcile.sm2_id_banks";
+		}
+	}
+	if ((r = sm2_id_check(key, id)) == 0 && strlen(id) >= outsz)
+		r = cp_err(CP_ERR_CONFIG, "%s: SM2 ID too long", key);
+	if (r == 0)
+		snprintf(out, outsz, "%s", id);
+out:
+	free(list);
+	return r;
+}
+
 char *
-recon_openssl_command(const char *alg, const char *pub, const char *file)
+recon_openssl_command(const char *alg, const char *sm2_id, const char *pub, const char *file)
 {
 	if (!strcmp(alg, "rsa-pss"))
 		return xasprintf("openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt "
 				 "rsa_pss_saltlen:digest -verify %s -signature %s.sig %s",
 				 pub, file, file);
-	return xasprintf("openssl dgst -%s -verify %s -signature %s.sig %s",
-			 !strcmp(alg, "sm2") ? "sm3" : "sha256", pub, file, file);
+	if (!strcmp(alg, "sm2"))
+		return xasprintf(
+			"openssl dgst -sm3 -verify %s -sigopt distid:%s -signature %s.sig %s", pub,
+			sm2_id, file, file);
+	return xasprintf("openssl dgst -sha256 -verify %s -signature %s.sig %s", pub, file, file);
 }

@@ -5,8 +5,10 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/mask.h"
 #include "core/mem.h"
 #include "registry/reg_status.h"
+#include "rules/reasons.h"
 #include "stages/reconcile.h"
 
 #include <stdlib.h>
@@ -34,7 +36,7 @@ esc(struct buf *b, const char *s)
 static int
 svg_bars(struct buf *b, const char *title, const struct named_count *v, size_t n, const char *color)
 {
-	const int label_w = 190, bar_w = 380, row_h = 24, top = 8;
+	const int label_w = 300, bar_w = 380, row_h = 24, top = 8;
 	long long max = 0;
 	int r;
 
@@ -101,6 +103,171 @@ static const char style[] =
 	"svg text{font-size:13px;fill:#222}.none{color:#777}.meta td{text-align:left}"
 	".warning{color:#b00020;font-weight:bold;border:2px solid #b00020;padding:6px 10px}";
 
+/* The most applications a red figure's explanation lists by id; the rest are counted. */
+#define EXPLAIN_MAX 50
+/* An explanation beside its red figure (styled inline: the page's style sheet is shared). */
+#define EXPLAIN_DIV                                                                                \
+	"<div class=\"explain\" style=\"border-left:4px solid #b00020;padding:2px 12px\">"
+
+/* One application in an explanation: id, channel and its reference, masked ID number. */
+static int
+app_ref(struct buf *b, long long id, const char *channel, const char *ref, const char *idno)
+{
+	char idm[64];
+	int r;
+
+	mask_id(idno ? idno : "", idm, sizeof(idm));
+	r = buf_appendf(b, "<li>application %lld, ", id);
+	r = r ?: esc(b, channel ? channel : "?");
+	r = r ?: buf_appendf(b, " ");
+	r = r ?: esc(b, ref && *ref ? ref : "(no reference)");
+	r = r ?: buf_appendf(b, ", ID ");
+	return r ?: esc(b, idm);
+}
+
+/* What a failed stage (a red status) means. */
+static int
+stage_explain(struct buf *b, const struct runreport *rr)
+{
+	int r = 0, any = 0;
+
+	for (size_t i = 0; r == 0 && i < rr->nstages; i++) {
+		const struct runreport_stage *s = &rr->stages[i];
+
+		if (!s->status || !strcmp(s->status, "ok") || !strcmp(s->status, "skipped"))
+			continue;
+		if (!any++)
+			r = buf_appendf(b, EXPLAIN_DIV
+					"<p>Red in this table: a stage that "
+					"did not finish. Its records stay where they were and the "
+					"next run takes them up again; the log "
+					"(log/cardpipe.log) names each error.</p><ul>\n");
+		r = r ?: buf_appendf(b, "<li>");
+		r = r ?: esc(b, s->name);
+		r = r ?: buf_appendf(b, ": ");
+		r = r ?: esc(b, s->status);
+		r = r
+			    ?: buf_appendf(b,
+					   " &mdash; %lld of %lld done, %lld failed (errors that "
+					   "stopped "
+					   "a record or the stage), %lld rejected as data",
+					   s->done, s->in, s->failed, s->rejected);
+		if (s->note) {
+			r = r ?: buf_appendf(b, "; ");
+			r = r ?: esc(b, s->note);
+		}
+		r = r ?: buf_appendf(b, "</li>\n");
+	}
+	return any && r == 0 ? buf_appendf(b, "</ul></div>\n") : r;
+}
+
+/* Rejects by reason: the reason in Chinese with its code, the count, and which
+ * applications (masked IDs only). */
+static int
+rejects_section(struct buf *b, struct registry *reg, const char *since, const char *until)
+{
+	struct reject_item *v;
+	struct named_count *c = NULL;
+	size_t n, nc = 0;
+	int r;
+
+	if ((r = reg_rejects_list(reg, since, until, &v, &n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (!nc || strcmp(v[i].reason_code, v[i - 1].reason_code)) {
+			const struct reason *rs = reason_find(v[i].reason_code);
+
+			c = xrealloc(c, (nc + 1) * sizeof(*c));
+			c[nc].name = xasprintf("%s（%s）", rs ? rs->zh : "未登记的原因",
+					       v[i].reason_code);
+			c[nc++].n = 0;
+		}
+		c[nc - 1].n++;
+	}
+	r = svg_bars(b, "Rejects by reason（拒绝原因）", c, nc, "#c62828");
+	if (r == 0 && n)
+		r = buf_appendf(b, EXPLAIN_DIV
+				"<p>Red bars: applications refused as "
+				"data. Each channel gets its own back in its rejects file "
+				"(out/rejects/&lt;channel&gt;/&lt;file&gt;.rejects.csv) to correct "
+				"and send again.</p>\n");
+	for (size_t i = 0, k = 0, shown = 0; r == 0 && i < n; i++) {
+		if (i == 0 || strcmp(v[i].reason_code, v[i - 1].reason_code)) {
+			if (i)
+				r = buf_appendf(b, "</ul>\n");
+			r = r ?: buf_appendf(b, "<p><b>");
+			r = r ?: esc(b, c[k].name);
+			r = r ?: buf_appendf(b, "</b>: %lld</p><ul>\n", c[k++].n);
+			shown = 0;
+		}
+		if (shown++ == EXPLAIN_MAX) {
+			r = r
+				    ?: buf_appendf(b, "<li>&hellip; and %lld more</li>\n",
+						   c[k - 1].n - EXPLAIN_MAX);
+			continue;
+		}
+		if (shown > EXPLAIN_MAX)
+			continue;
+		r = r ?: app_ref(b, v[i].app_id, v[i].channel, v[i].channel_ref, v[i].id_number);
+		r = r ?: buf_appendf(b, ", file ");
+		r = r ?: esc(b, v[i].file_name ? v[i].file_name : "?");
+		r = r ?: buf_appendf(b, " record %lld", v[i].record_no);
+		if (v[i].location) {
+			r = r ?: buf_appendf(b, " (");
+			r = r ?: esc(b, v[i].location);
+			r = r ?: buf_appendf(b, ")");
+		}
+		r = r ?: buf_appendf(b, "</li>\n");
+	}
+	if (r == 0 && n)
+		r = buf_appendf(b, "</ul></div>\n");
+	named_counts_free(c, nc);
+	reject_items_free(v, n);
+	return r;
+}
+
+/* What "breached N" means, and which applications. */
+static int
+breached_explain(struct buf *b, struct registry *reg, const char *day)
+{
+	struct sla_item *v;
+	size_t n;
+	int r;
+
+	if ((r = sla_breached(reg, day, &v, &n)) < 0 || n == 0) {
+		sla_items_free(v, n);
+		return r;
+	}
+	r = buf_appendf(b,
+			EXPLAIN_DIV
+			"<p>Red <b>breached</b>: accepted or held "
+			"applications whose card was not produced by their due date (30 calendar "
+			"days for new applications and generation upgrades, 4 working days for "
+			"replacements: sla.new_days, sla.replace_working_days): still open after "
+			"it, or produced on %s but late. %zu on %s:</p><ul>\n",
+			day, n, day);
+	for (size_t i = 0; r == 0 && i < n && i < EXPLAIN_MAX; i++) {
+		r = app_ref(b, v[i].app_id, v[i].channel, v[i].channel_ref, v[i].id_number);
+		r = r ?: buf_appendf(b, ", ");
+		r = r ?: esc(b, v[i].app_type);
+		r = r ?: buf_appendf(b, ", due ");
+		r = r ?: esc(b, v[i].due_date ? v[i].due_date : "?");
+		if (v[i].done_date) {
+			r = r ?: buf_appendf(b, ", produced ");
+			r = r ?: esc(b, v[i].done_date);
+		} else {
+			r = r ?: buf_appendf(b, ", still ");
+			r = r ?: esc(b, v[i].state);
+		}
+		r = r ?: buf_appendf(b, "</li>\n");
+	}
+	if (r == 0 && n > EXPLAIN_MAX)
+		r = buf_appendf(b, "<li>&hellip; and %zu more</li>\n", n - EXPLAIN_MAX);
+	r = r ?: buf_appendf(b, "</ul></div>\n");
+	sla_items_free(v, n);
+	return r;
+}
+
 static int
 stage_table(struct buf *b, const struct runreport *rr)
 {
@@ -139,7 +306,7 @@ stage_table(struct buf *b, const struct runreport *rr)
 		r = svg_bars(b, "Done per stage", v, rr->nstages, "#1565c0");
 		free(v);
 	}
-	return r;
+	return r ?: stage_explain(b, rr);
 }
 
 static int
@@ -186,7 +353,7 @@ sla_section(struct buf *b, const struct config *cfg, struct registry *reg, const
 		r = svg_bars(b, "SLA, all application types", t, 5, "#6a1b9a");
 	}
 	sla_counts_free(v, n);
-	return r;
+	return r ?: breached_explain(b, reg, day);
 }
 
 int
@@ -218,8 +385,9 @@ runreport_render(const struct config *cfg, struct registry *reg, const struct ru
 	{
 		char a[32], e[32];
 
-		cp_iso_utc(rr->started, a, sizeof(a));
-		cp_iso_utc(rr->ended, e, sizeof(e));
+		/* for people: the bureau's wall clock */
+		cp_local_time(rr->started, a, sizeof(a));
+		cp_local_time(rr->ended, e, sizeof(e));
 		r = r
 			    ?: buf_appendf(
 				       b,
@@ -245,9 +413,7 @@ runreport_render(const struct config *cfg, struct registry *reg, const struct ru
 	r = r
 		    ?: counts_section(b, reg, COUNT_APP_STATES, since, until,
 				      "Applications by state", "#2e7d32");
-	r = r
-		    ?: counts_section(b, reg, COUNT_REJECTS, since, until, "Rejects by reason",
-				      "#c62828");
+	r = r ?: rejects_section(b, reg, since, until);
 	r = r ?: buf_appendf(b, "<h2>Production and dispatch in this run</h2>\n");
 	r = r
 		    ?: counts_section(b, reg, COUNT_SPOILAGE, since, until,

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "personalization/chip/tlv.h"
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
@@ -457,33 +458,6 @@ select_aid(struct run *rn, const unsigned char *aid, size_t len, const char *wha
 		*fci_len = rlen - 2;
 	}
 	return 0;
-}
-
-/* One BER-TLV at p (n bytes): tag (1-2 bytes), value offset and length. 0, or -1 when
- * malformed. */
-static int
-tlv_next(const unsigned char *p, size_t n, unsigned *tag, size_t *voff, size_t *vlen)
-{
-	size_t i = 0;
-
-	if (n < 2)
-		return -1;
-	*tag = p[i++];
-	if ((*tag & 0x1F) == 0x1F) {
-		*tag = *tag << 8 | p[i++];
-		if (*tag & 0x80)
-			return -1;
-	}
-	if (i >= n)
-		return -1;
-	*vlen = p[i++];
-	if (*vlen == 0x81 && i < n) {
-		*vlen = p[i++];
-	} else if (*vlen > 0x80) {
-		return -1;
-	}
-	*voff = i;
-	return *vlen <= n - i ? 0 : -1;
 }
 
 /* The A5 template inside an FCI (6F { 84 AID, A5 {...} }): its value, or -1. */

@@ -17,9 +17,13 @@ cardpipe db --help | grep -q "verify-audit" || fail "db --help"
 expect_exit 2 cardpipe db nonsense
 
 cardpipe init
+# init's file lists every key commented out at its default: nothing is customised yet
+cardpipe config --show >show.out
+assert_not_contains show.out "; from file"
+grep -q '^;width = 358$' "$CARDPIPE_HOME/cardpipe.conf" || fail "photo.width not commented out at its default"
 # default < file < environment < --set
 cardpipe config --show | grep -q '^width = 358$' || fail "default photo.width"
-sed -i 's/^width = 358$/width = 400/' "$CARDPIPE_HOME/cardpipe.conf"
+sed -i 's/^;width = 358$/width = 400/' "$CARDPIPE_HOME/cardpipe.conf"
 cardpipe config --show >show.out
 grep -q '^width = 400$' show.out || fail "file value not used"
 grep -B1 '^width = 400$' show.out | grep -q '; from file' || fail "file source not shown"

@@ -65,4 +65,7 @@ for f in "$CARDPIPE_HOME/out/rejects/outlet"/*; do
 done
 ls "$CARDPIPE_HOME/out/rejects/outlet" | grep -q '^aaaaaaaa.*rejects.csv$' || fail "no rejects file for the 255-byte name"
 [ "$(cat "$CARDPIPE_HOME/out/rejects/outlet"/aaaaaaaa* | wc -l)" -ge 2 ] || fail "the 255-byte file's rejected row is not in its rejects file"
+# its rows name the file as it was received, whole, though the rejects file's own name is cut
+grep -q ",$long255\$" "$CARDPIPE_HOME/out/rejects/outlet"/aaaaaaaa* ||
+	fail "the rejects file does not keep the 255-byte original name"
 cardpipe db check >/dev/null

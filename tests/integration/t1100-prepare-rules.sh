@@ -182,9 +182,11 @@ assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM application WHERE reason_en LIK
 # the rejects file: header and one row per rejected record, in record order
 R=$CARDPIPE_HOME/out/rejects/employer/rules.xml.rejects.csv
 [ -f "$R" ] || fail "no rejects file $R"
-head -1 "$R" | grep -q '^record_no,channel_ref,location,reason_code,field,message_zh,message_en$' || fail "rejects header"
+# a UTF-8 BOM first, like the dispatch CSVs, so that Excel opens it as UTF-8 (Chinese)
+assert_eq "$(head -c 3 "$R" | od -An -tx1 | tr -d ' ')" efbbbf "rejects BOM"
+head -1 "$R" | grep -q $'^\xEF\xBB\xBFrecord_no,channel_ref,location,reason_code,field,message_zh,message_en,input_file$' || fail "rejects header"
 rej=$(grep -c '^rejected' <(printf '%s\n' "${EXPECT[@]}"))
-assert_eq "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8"))) - 1)' "$R")" "$rej" "rejects file rows"
+assert_eq "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8-sig"))) - 1)' "$R")" "$rej" "rejects file rows"
 assert_contains "$R" ',photo-background,photo,'
 assert_contains "$R" 'Employee\[13\],id-check-digit,id_number,'
 [ "$(stat -c %a "$R")" = 600 ] || fail "rejects file mode $(stat -c %a "$R")"

@@ -41,7 +41,7 @@ while IFS='|' read -r id channel name records ended rejected; do
 	assert_eq "$ended" "$records" "file $name: records in a final state"
 	R="$CARDPIPE_HOME/out/rejects/$channel/$name.rejects.csv"
 	[ -f "$R" ] || fail "no rejects file for $name"
-	rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8"))) - 1)' "$R")
+	rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8-sig"))) - 1)' "$R")
 	assert_eq "$rows" "$rejected" "rejects rows of $name"
 done <files.txt
 # nothing from a quarantined file

@@ -47,7 +47,8 @@ tail -n +2 "$batch/mail-manifest.csv" | awk -F, '{
 	if (substr($2, 1, 6) != $4) { print "bag " $2 " named for another postal code"; bad = 1 }
 } END { for (b in n) if (n[b] > 3) { print "bag " b " has " n[b]; bad = 1 } exit bad }' || fail "bags"
 # the district summary adds up to the manifest
-assert_eq "$(tail -n +2 "$batch/mail-districts.csv" | awk -F, '{ s += $2 } END { print s }')" 15 "district sum"
+assert_eq "$(tail -n +2 "$batch/mail-districts.csv" | awk -F, '{ s += $3 } END { print s }')" 15 "district sum"
+head -1 "$batch/mail-districts.csv" | grep -q 'district,district_name,items,bags' || fail "district list header"
 
 # personal data: masked ID numbers only, in every output and the log
 if grep -rlE '11010119900[0-9]{7}' "$batch" "$CARDPIPE_HOME/log" 2>/dev/null; then

@@ -26,9 +26,12 @@ prod=0 ord=0 spo=0 dis=0 pans=0
 for x in "$dir"/*-2026-11-26.xml; do
 	xmllint --noout --schema "$CARDPIPE_SRC/formats/bank-reconciliation.xsd" "$x" 2>/dev/null \
 		|| fail "$x does not validate"
-	openssl dgst -sm3 -verify "$pub" -signature "$x.sig" "$x" >/dev/null || fail "openssl: $x"
+	# the GM/T 0009 default SM2 ID, as docs/dispatch.md tells a bank to verify
+	openssl dgst -sm3 -verify "$pub" -sigopt distid:1234567812345678 -signature "$x.sig" "$x" \
+		>/dev/null || fail "openssl: $x"
 	c=${x%.xml}.csv
-	openssl dgst -sm3 -verify "$pub" -signature "$c.sig" "$c" >/dev/null || fail "openssl: $c"
+	openssl dgst -sm3 -verify "$pub" -sigopt distid:1234567812345678 -signature "$c.sig" "$c" \
+		>/dev/null || fail "openssl: $c"
 	ord=$((ord + $(xmllint --xpath 'string(//*[local-name()="Counts"]/@ordered)' "$x")))
 	prod=$((prod + $(xmllint --xpath 'string(//*[local-name()="Counts"]/@produced)' "$x")))
 	spo=$((spo + $(xmllint --xpath 'string(//*[local-name()="Counts"]/@spoiled)' "$x")))
@@ -44,6 +47,23 @@ assert_eq "$(xmllint --xpath 'string(//*[local-name()="Counts"]/@produced)' "$di
 	"$(q "SELECT count(*) FROM card WHERE bank = 'BOB'")" "BOB produced"
 assert_eq "$(xmllint --xpath 'string(//*[local-name()="Counts"]/@produced)' "$dir/CMB-2026-11-26.xml")" 0 "a bank without cards gets an empty report"
 
+# not signed with OpenSSL 3's empty default ID, which banks' SM2 tools reject
+if openssl dgst -sm3 -verify "$pub" -signature "$dir/ICBC-2026-11-26.xml.sig" "$dir/ICBC-2026-11-26.xml" >/dev/null 2>&1; then
+	fail "SM2 signature made with an empty ID"
+fi
+# the command in docs/dispatch.md is the one that works
+grep -q -- "openssl dgst -sm3 -verify signing-key.pub.pem -sigopt distid:1234567812345678 -signature ICBC-2026-11-26.xml.sig ICBC-2026-11-26.xml" \
+	"$CARDPIPE_SRC/docs/dispatch.md" || fail "docs/dispatch.md lacks the SM2 verify command"
+(cd "$dir" && openssl dgst -sm3 -verify signing-key.pub.pem -sigopt distid:1234567812345678 -signature ICBC-2026-11-26.xml.sig ICBC-2026-11-26.xml >/dev/null) \
+	|| fail "the documented command fails"
+# a bank with its own SM2 ID (reconcile.sm2_id_banks)
+cardpipe --set reconcile.sm2_id_banks=BOB:BOB0000000000001 reconcile --date 2026-11-26 >/dev/null
+openssl dgst -sm3 -verify "$pub" -sigopt distid:BOB0000000000001 -signature "$dir/BOB-2026-11-26.csv.sig" "$dir/BOB-2026-11-26.csv" >/dev/null || fail "BOB's own ID"
+cardpipe --set reconcile.sm2_id_banks=BOB:BOB0000000000001 reconcile verify "$dir/BOB-2026-11-26.csv" >vb.txt
+assert_contains vb.txt "ok  signature (sm2, ID BOB0000000000001)"
+expect_exit 3 cardpipe reconcile verify "$dir/BOB-2026-11-26.csv"   # verifier without BOB's ID
+cardpipe reconcile --date 2026-11-26 >/dev/null
+
 # cardpipe verify: signature and recount
 cardpipe reconcile verify "$dir/ICBC-2026-11-26.xml" >v1.txt
 assert_contains v1.txt "ok  counts reconcile"
@@ -52,7 +72,7 @@ cardpipe reconcile verify "$dir/CCB-2026-11-26.csv" --pubkey "$pub" >v2.txt
 cp "$dir/ICBC-2026-11-26.xml" changed.xml
 cp "$dir/ICBC-2026-11-26.xml.sig" changed.xml.sig
 sed -i 's/produced="\([0-9]*\)"/produced="9\1"/' changed.xml
-if openssl dgst -sm3 -verify "$pub" -signature changed.xml.sig changed.xml >/dev/null 2>&1; then
+if openssl dgst -sm3 -verify "$pub" -sigopt distid:1234567812345678 -signature changed.xml.sig changed.xml >/dev/null 2>&1; then
 	fail "openssl verified a changed report"
 fi
 expect_exit 3 cardpipe reconcile verify changed.xml

@@ -9,6 +9,9 @@ chrome=$(command -v chromium || command -v chromium-browser || true)
 export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
 cardpipe init >/dev/null 2>&1
 "$fixture_tool" --fixture "$CARDPIPE_HOME/registry.db" 10
+# a reject with a known reason, an application produced after its due date (red figures)
+sqlite3 "$CARDPIPE_HOME/registry.db" "UPDATE application SET reason_code = 'id-check-digit' WHERE state = 'rejected';
+	UPDATE application SET due_date = '2026-11-20' WHERE id = 2"
 cardpipe dispatch >/dev/null
 cardpipe reconcile report --date 2026-11-26 --id t5030 >r.txt
 html="$CARDPIPE_HOME/out/reports/run-t5030.html"
@@ -32,4 +35,9 @@ fi
 timeout 120 "$chrome" "${opts[@]}" --dump-dom "file://$html" >dom.html 2>/dev/null || fail "dump-dom"
 [ "$(grep -o '<svg' dom.html | wc -l)" -ge 6 ] || fail "charts missing from the DOM"
 grep -q '北京市社会保障卡制卡中心' dom.html || fail "title text missing"
+# reject reasons in Chinese with the code; every red figure explained, masked IDs only
+grep -q '证件号码校验位错误（id-check-digit）' dom.html || fail "reject reason in Chinese with its code missing"
+grep -q 'Red <b>breached</b>' dom.html || fail "breached not explained"
+grep -q '<li>application 2, ' dom.html || fail "the breached application is not named"
+if grep -qE '11010119900[0-9]{7}' dom.html; then fail "full ID number in the report"; fi
 echo ok

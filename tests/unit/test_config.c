@@ -159,6 +159,52 @@ test_show_output_is_a_loadable_config(void **state)
 	unlink(conf_path);
 }
 
+/* init's cardpipe.conf: every key commented out at its default, so loading it customises
+ * nothing and config --show marks nothing; uncommenting a line customises that key. */
+static void
+test_template_is_all_defaults_and_loadable(void **state)
+{
+	struct config *cfg = config_new();
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0, nkeys = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	config_write_template(mem);
+	fclose(mem);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_true(strlen(line) < 199); /* libinih's line limit */
+		nkeys += line[0] == ';' && strstr(line, " = ") != NULL;
+	}
+	assert_int_equal(nkeys, config_nkeys);
+	free(text);
+	text = NULL;
+	mem = open_memstream(&text, &len);
+	config_write_template(mem);
+	fclose(mem);
+	write_conf(text);
+	assert_int_equal(config_load_file(cfg, conf_path), 0);
+	for (size_t i = 0; i < config_nkeys; i++)
+		assert_int_equal(config_source_of(cfg, config_keys[i].name), CFG_DEFAULT);
+	config_free(cfg);
+
+	/* uncomment one key and change it */
+	{
+		char *at = strstr(text, "\n;min_bytes = 9000\n");
+
+		assert_non_null(at);
+		memcpy(at + 1, " min_bytes = 9100", 17);
+		write_conf(text);
+	}
+	cfg = config_new();
+	assert_int_equal(config_load_file(cfg, conf_path), 0);
+	assert_int_equal(config_int(cfg, "photo.min_bytes"), 9100);
+	assert_int_equal(config_source_of(cfg, "photo.min_bytes"), CFG_FILE);
+	assert_int_equal(config_source_of(cfg, "photo.max_bytes"), CFG_DEFAULT);
+	config_free(cfg);
+	free(text);
+	unlink(conf_path);
+}
+
 int
 main(void)
 {
@@ -172,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_missing_file_is_notfound),
 		cmocka_unit_test(test_paths_resolve_against_home),
 		cmocka_unit_test(test_show_output_is_a_loadable_config),
+		cmocka_unit_test(test_template_is_all_defaults_and_loadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,6 +103,43 @@ test_mkdirs_creates_nested_folders(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The data folders in order: $CARDPIPE_DATA, ../share/cardpipe beside the program, the source
+ * tree's data/ (this test runs from build/tests/), the compiled-in folder. */
+static void
+test_data_files_are_found_in_order(void **state)
+{
+	char dir[96], file[128], tried[4 * 4096 + 32], *found;
+	FILE *f;
+
+	unsetenv("CARDPIPE_DATA");
+	found = fs_find_data("calendar.txt", tried, sizeof(tried));
+	assert_non_null(found); /* the source tree's data/ */
+	assert_non_null(strstr(found, "/data/calendar.txt"));
+	free(found);
+
+	snprintf(dir, sizeof(dir), "/tmp/cp-test-data.%ld", (long)getpid());
+	snprintf(file, sizeof(file), "%s/calendar.txt", dir);
+	assert_int_equal(fs_mkdirs(dir, 0700), 0);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	setenv("CARDPIPE_DATA", dir, 1);
+	found = fs_find_data("calendar.txt", tried, sizeof(tried));
+	assert_string_equal(found, file); /* before the source tree */
+	free(found);
+
+	assert_null(fs_find_data("no-such-file", tried, sizeof(tried)));
+	assert_non_null(strstr(tried, "/cp-test-data."));
+	assert_non_null(strstr(tried, "/../share/cardpipe/no-such-file'"));
+	assert_non_null(strstr(tried, "/../../data/no-such-file'"));
+	assert_non_null(strstr(tried, "/share/cardpipe/no-such-file'")); /* the compiled-in one */
+	assert_true(strstr(tried, "/cp-test-data.") < strstr(tried, "/../share/cardpipe/"));
+	assert_true(strstr(tried, "/../share/cardpipe/") < strstr(tried, "/../../data/"));
+	unsetenv("CARDPIPE_DATA");
+	unlink(file);
+	rmdir(dir);
+}
+
 static void
 test_civil_dates_round_trip(void **state)
 {
@@ -179,6 +216,51 @@ test_json_escapes(void **state)
 	assert_string_equal(out, "{\"msg\":\"a\\\"b\\\\c\\n\\u0001张\",\"n\":-5}");
 }
 
+/* The zone comes from the system database, whatever the machine's own zone (TZ=UTC here). */
+static void
+test_timezone_from_the_database(void **state)
+{
+	char s[40];
+	time_t t = cp_local_to_utc(2026, 11, 26, 21, 0, 0); /* before: Asia/Shanghai's UTC+8 */
+
+	cp_iso_utc(t, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26T13:00:00Z");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(cp_set_timezone("Asia/Shanghai"), 0);
+	cp_local_time(t, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26 21:00:00 +08:00");
+	cp_business_date(t + 3 * 3600, s, sizeof(s)); /* 00:00 in Beijing */
+	assert_string_equal(s, "2026-11-27");
+	assert_int_equal(cp_local_to_utc(2026, 11, 26, 21, 0, 0), t);
+
+	/* a zone with daylight saving: the offset of the day, not a constant */
+	assert_int_equal(cp_set_timezone("Europe/Berlin"), 0);
+	cp_iso_utc(cp_local_to_utc(2026, 7, 1, 0, 0, 0), s, sizeof(s));
+	assert_string_equal(s, "2026-06-30T22:00:00Z");
+	cp_local_time(t, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26 14:00:00 +01:00");
+	setenv("CARDPIPE_NOW", "2026-07-01", 1); /* a bare date: noon in the zone */
+	cp_iso_utc(cp_now(), s, sizeof(s));
+	assert_string_equal(s, "2026-07-01T10:00:00Z");
+	unsetenv("CARDPIPE_NOW");
+	assert_int_equal(cp_set_timezone("Asia/Shanghai"), 0);
+}
+
+static void
+test_bad_timezone_is_a_config_error(void **state)
+{
+	static const char *const bad[] = {"Mars/Olympus_Mons",	     "",	 "../../etc/passwd",
+					  "/usr/share/zoneinfo/UTC", "zone.tab", "Asia/Shang hai"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cp_set_timezone(bad[i]), CP_ERR_CONFIG);
+		assert_non_null(strstr(cp_errmsg(), "general.timezone"));
+	}
+	assert_non_null(strstr(cp_errmsg(), "Asia/Shang hai"));
+	assert_int_equal(cp_set_timezone("Asia/Shanghai"), 0);
+}
+
 /* A run lock held by another open file: a second taker is told who holds it, at once or
  * after waiting; a stop request ends the wait; the holder's release lets it in. */
 static void
@@ -233,11 +315,14 @@ main(void)
 		cmocka_unit_test(test_atomic_write_replaces_whole_file),
 		cmocka_unit_test(test_aborted_atomic_write_leaves_old_file),
 		cmocka_unit_test(test_mkdirs_creates_nested_folders),
+		cmocka_unit_test(test_data_files_are_found_in_order),
 		cmocka_unit_test(test_civil_dates_round_trip),
 		cmocka_unit_test(test_pinned_clock_and_beijing_date),
 		cmocka_unit_test(test_hex_round_trip_and_errors),
 		cmocka_unit_test(test_masking),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_timezone_from_the_database),
+		cmocka_unit_test(test_bad_timezone_is_a_config_error),
 		cmocka_unit_test(test_run_lock_names_holder_and_waits),
 	};
 

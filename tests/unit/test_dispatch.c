@@ -127,6 +127,10 @@ test_manifest_contents(void **state)
 	size_t len;
 	char *p;
 
+	/* a Beijing district code (GB/T 2260) and one that is not */
+	assert_int_equal(fixture_exec(e->reg, "UPDATE application SET district = '110105' "
+					      "WHERE district = '100001'"),
+			 0);
 	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
 	dispatch_result_release(&res);
 	p = outfile(e, "20261126-01", "mail-manifest.csv");
@@ -144,16 +148,29 @@ test_manifest_contents(void **state)
 	assert_non_null(strstr((char *)data, "13800130000"));
 	free(data);
 
+	p = outfile(e, "20261126-01", "mail-manifest.xml");
+	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
+	free(p);
+	assert_non_null(strstr((char *)data, "<District code=\"110105\" name=\"朝阳区\" items="));
+	assert_non_null(strstr((char *)data, "<District code=\"100101\" items="));
+	free(data);
 	p = outfile(e, "20261126-01", "mail-districts.csv");
 	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
 	free(p);
+	/* the district list names the districts (empty for a code that is not Beijing's) */
+	assert_memory_equal(data,
+			    "\xef\xbb\xbf"
+			    "district,district_name,items,bags\r\n",
+			    38);
+	assert_non_null(strstr((char *)data, "\r\n110105,朝阳区,"));
+	assert_non_null(strstr((char *)data, "\r\n100101,,"));
 	/* postals 100010 (cards 0,3,6,9: mail 0,9... ) - just check the sum of items */
 	{
 		long long sum = 0;
 		char *line = strchr((char *)data, '\n');
 
 		while (line && line[1]) {
-			char *c1 = strchr(line + 1, ',');
+			char *c1 = strchr(strchr(line + 1, ',') + 1, ',');
 
 			sum += strtoll(c1 + 1, NULL, 10);
 			line = strchr(line + 1, '\n');

@@ -76,11 +76,13 @@ test_rejects_file_lists_rejected_records_with_csv_quoting(void **s)
 	text = slurp("out/rejects/employer/batch \"A\".xml.rejects.csv");
 	assert_non_null(text);
 	assert_string_equal(
-		text, "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n"
+		text, "\xEF\xBB\xBF"
+		      "record_no,channel_ref,location,reason_code,field,message_zh,message_en,"
+		      "input_file\n"
 		      "2,\"R\"\"1\",line 3,bank-unknown,bank,银行不是合作银行（字段 bank）,"
-		      "\"bank 'HS,BC' is not in banks.cooperating\"\n"
+		      "\"bank 'HS,BC' is not in banks.cooperating\",\"batch \"\"A\"\".xml\"\n"
 		      "3,,line 4,postal-code-invalid,postal_code,邮政编码无效（字段 postal_code）,"
-		      "postal code '1000' is not 6 digits\n");
+		      "postal code '1000' is not 6 digits,\"batch \"\"A\"\".xml\"\n");
 	free(text);
 }
 
@@ -95,7 +97,9 @@ test_clean_file_gets_a_header_only_rejects_file(void **s)
 	text = slurp("out/rejects/outlet/clean.csv.rejects.csv");
 	assert_non_null(text);
 	assert_string_equal(
-		text, "record_no,channel_ref,location,reason_code,field,message_zh,message_en\n");
+		text, "\xEF\xBB\xBF"
+		      "record_no,channel_ref,location,reason_code,field,message_zh,message_en,"
+		      "input_file\n");
 	free(text);
 }
 

@@ -21,6 +21,8 @@
 #include "stages/reconcile.h"
 
 #include <limits.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,10 +120,10 @@ test_roundtrip_and_verify(void **state)
 
 	/* a changed byte: the signature fails */
 	{
-		char *p = strstr((char *)data, "count,produced,");
+		char *p = strstr((char *)data, "count,,,,produced,,,");
 
 		assert_non_null(p);
-		p[15] = p[15] == '9' ? '8' : p[15] + 1;
+		p[20] = p[20] == '9' ? '8' : p[20] + 1;
 		assert_int_equal(fs_write_atomic(csv, data, len, 0600), 0);
 	}
 	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull),
@@ -135,9 +137,11 @@ test_roundtrip_and_verify(void **state)
 		char *sigpath = xasprintf("%s.sig", csv);
 
 		assert_int_equal(recon_key_load(e->key, &key), 0);
-		assert_int_equal(recon_sign("sm2", key, data, len, &sig), 0);
+		assert_int_equal(recon_sign("sm2", "1234567812345678", key, data, len, &sig), 0);
 		assert_int_equal(fs_write_atomic(sigpath, sig.data, sig.len, 0600), 0);
-		assert_int_equal(recon_verify("sm2", key, data, len, sig.data, sig.len), 0);
+		assert_int_equal(
+			recon_verify("sm2", "1234567812345678", key, data, len, sig.data, sig.len),
+			0);
 		buf_release(&sig);
 		recon_key_free(key);
 		free(sigpath);
@@ -170,12 +174,14 @@ test_algorithms(void **state)
 		assert_int_equal(recon_keygen(algs[i], path), 0);
 		assert_int_equal(recon_keygen(algs[i], path), CP_ERR_EXISTS);
 		assert_int_equal(recon_key_load(path, &key), 0);
-		assert_int_equal(recon_sign(algs[i], key, msg, sizeof(msg), &sig), 0);
-		assert_int_equal(recon_verify(algs[i], key, msg, sizeof(msg), sig.data, sig.len),
-				 0);
 		assert_int_equal(
-			recon_verify(algs[i], key, msg, sizeof(msg) - 1, sig.data, sig.len),
-			CP_ERR_INTEGRITY);
+			recon_sign(algs[i], "1234567812345678", key, msg, sizeof(msg), &sig), 0);
+		assert_int_equal(recon_verify(algs[i], "1234567812345678", key, msg, sizeof(msg),
+					      sig.data, sig.len),
+				 0);
+		assert_int_equal(recon_verify(algs[i], "1234567812345678", key, msg,
+					      sizeof(msg) - 1, sig.data, sig.len),
+				 CP_ERR_INTEGRITY);
 		/* the public key alone verifies */
 		assert_int_equal(recon_pubkey_pem(key, &pem), 0);
 		{
@@ -184,14 +190,16 @@ test_algorithms(void **state)
 
 			assert_int_equal(fs_write_atomic(pub, pem.data, pem.len, 0644), 0);
 			assert_int_equal(recon_pubkey_load(pub, &pk), 0);
-			assert_int_equal(
-				recon_verify(algs[i], pk, msg, sizeof(msg), sig.data, sig.len), 0);
+			assert_int_equal(recon_verify(algs[i], "1234567812345678", pk, msg,
+						      sizeof(msg), sig.data, sig.len),
+					 0);
 			recon_key_free(pk);
 			free(pub);
 		}
 		/* a key of another kind is a configuration error */
 		buf_release(&sig);
-		assert_int_equal(recon_sign(algs[(i + 1) % 3], key, msg, sizeof(msg), &sig),
+		assert_int_equal(recon_sign(algs[(i + 1) % 3], "1234567812345678", key, msg,
+					    sizeof(msg), &sig),
 				 CP_ERR_CONFIG);
 		buf_release(&sig);
 		buf_release(&pem);
@@ -201,13 +209,106 @@ test_algorithms(void **state)
 	{
 		void *key;
 
-		assert_int_equal(recon_sign("md5", NULL, msg, 1, &(struct buf){0}), CP_ERR_CONFIG);
+		assert_int_equal(
+			recon_sign("md5", "1234567812345678", NULL, msg, 1, &(struct buf){0}),
+			CP_ERR_CONFIG);
 		chmod(e->key, 0644);
 		assert_int_equal(recon_key_load(e->key, &key), CP_ERR_PERM);
 		assert_int_equal(recon_key_load("/nonexistent.pem", &key), CP_ERR_NOTFOUND);
 		assert_int_equal(fs_write_atomic(e->key, "not a key", 9, 0600), 0);
 		assert_int_equal(recon_key_load(e->key, &key), CP_ERR_FORMAT);
 	}
+}
+
+/* Verify sig over msg with SM2/SM3 and distinguishing ID id, the way a bank's tool does
+ * (independently of recon_verify). */
+static int
+sm2_verifies(void *key, const char *id, const char *msg, size_t len, const struct buf *sig)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok;
+
+	assert_int_equal(EVP_DigestVerifyInit(ctx, &pctx, EVP_sm3(), NULL, key), 1);
+	assert_true(EVP_PKEY_CTX_set1_id(pctx, id, strlen(id)) > 0);
+	ok = EVP_DigestVerify(ctx, sig->data, sig->len, (const unsigned char *)msg, len);
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok == 1;
+}
+
+/* SM2 signatures carry GM/T 0009's default ID 1234567812345678 (not OpenSSL 3's empty
+ * one), or a bank's own from reconcile.sm2_id_banks; the reports are signed that way. */
+static void
+test_sm2_id(void **state)
+{
+	struct fixture_env *e = *state;
+	const char msg[] = "BankReconciliation";
+	char id[SM2_ID_MAX + 1];
+	struct reconcile_result res;
+	struct buf sig;
+	unsigned char *data;
+	size_t len;
+	char *xml = report_path(e, "ICBC-2026-11-26.xml"), *sigpath;
+	FILE *devnull = fopen("/dev/null", "w");
+	void *key;
+
+	assert_int_equal(recon_sm2_id(e->cfg, "ICBC", id, sizeof(id)), 0);
+	assert_string_equal(id, "1234567812345678");
+	assert_int_equal(recon_key_load(e->key, &key), 0);
+	assert_int_equal(recon_sign("sm2", id, key, msg, sizeof(msg), &sig), 0);
+	assert_true(sm2_verifies(key, "1234567812345678", msg, sizeof(msg), &sig));
+	assert_false(sm2_verifies(key, "", msg, sizeof(msg), &sig));
+	assert_int_equal(recon_verify("sm2", "", key, msg, sizeof(msg), sig.data, sig.len),
+			 CP_ERR_CONFIG);
+	assert_int_equal(recon_verify("sm2", "other", key, msg, sizeof(msg), sig.data, sig.len),
+			 CP_ERR_INTEGRITY);
+	buf_release(&sig);
+
+	/* a bank with its own ID: its reports are signed with it, verify uses it */
+	assert_int_equal(
+		config_set(e->cfg, "reconcile.sm2_id_banks", "BOB:BOB@bj,CCB:abc", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), 0);
+	assert_string_equal(id, "abc");
+	assert_int_equal(recon_sm2_id(e->cfg, "ICBC", id, sizeof(id)), 0);
+	assert_string_equal(id, "1234567812345678");
+	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	reconcile_result_release(&res);
+	free(xml);
+	xml = report_path(e, "CCB-2026-11-26.xml");
+	sigpath = xasprintf("%s.sig", xml);
+	assert_int_equal(fs_read_file(xml, 1 << 24, &data, &len), 0);
+	{
+		unsigned char *s;
+		size_t sl;
+
+		assert_int_equal(fs_read_file(sigpath, 1 << 16, &s, &sl), 0);
+		sig = (struct buf){.data = s, .len = sl, .cap = sl};
+		assert_true(sm2_verifies(key, "abc", (char *)data, len, &sig));
+		assert_false(sm2_verifies(key, "1234567812345678", (char *)data, len, &sig));
+		free(s);
+	}
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
+	/* the verifier configured without the bank's ID rejects the signature */
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "", CFG_CLI), 0);
+	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull),
+			 CP_ERR_INTEGRITY);
+
+	/* IDs the openssl command line could not take are configuration errors */
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "CCB", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), CP_ERR_CONFIG);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "CCB:a b", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), CP_ERR_CONFIG);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id_banks", "", CFG_CLI), 0);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id", "", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, "CCB", id, sizeof(id)), CP_ERR_CONFIG);
+	assert_int_equal(config_set(e->cfg, "reconcile.sm2_id", "\xe4\xb8\xad", CFG_CLI), 0);
+	assert_int_equal(recon_sm2_id(e->cfg, NULL, id, sizeof(id)), CP_ERR_CONFIG);
+	recon_key_free(key);
+	free(data);
+	free(sigpath);
+	free(xml);
+	fclose(devnull);
 }
 
 /* The default signing key: the key store's SM2 key pair, unwrapped only to sign. */
@@ -273,11 +374,48 @@ test_parse_errors(void **state)
 		"<BankReconciliation xmlns='urn:other' bank='A' date='2026-11-26'/>",
 		"not xml at all <",
 	};
+#define HDR                                                                                        \
+	"record,bank,date,format_version,figure,reason,count,pan,card_no,produced_at,"             \
+	"application,channel_ref,old_card_no,new_card_no,amount_fen,due,fault\r\n"
 	const char *bad_csv[] = {
-		"record\r\ncount,ordered,-1\r\nheader,A,2026-11-26\r\n",
-		"record\r\nheader,A,2026-11-26\r\nbogus,1,2\r\n",
-		"record\r\ncount,ordered,1\r\n",
+		HDR "count,,,,ordered,,-1,,,,,,,,,\r\nheader,A,2026-11-26,2,,,,,,,,,,,,\r\n",
+		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\nbogus,,,,,,,,,,,,,,,\r\n",
+		HDR "count,,,,ordered,,1,,,,,,,,,\r\n",
+		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\ncount,,,,shipped,,1,,,,,,,,,\r\n",
+		"record,bank,date\r\nheader,A,2026-11-26\r\n", /* columns missing */
+		"record,a,b,c,d,e,f\r\ncount,ordered,-1\r\nheader,A,2026-11-26\r\n",
+		"record,a,b,c,d,e,f\r\nheader,A,2026-11-26\r\nbogus,1,2\r\n",
 	};
+	/* named columns in any order; reports written before they had names still read */
+	const char *good_csv[] = {
+		"count,record,figure,bank,date,format_version,reason,pan,card_no,produced_at,"
+		"application,channel_ref,old_card_no,new_card_no,amount_fen,due,fault\r\n"
+		"7,count,produced,,,,,,,,,,,,,\r\n,header,,A,2026-11-26,2,,,,,,,,,,\r\n"
+		"1,spoiled,,,,,misfeed,,,,,,,,,\r\n,card,,,,,,9901,B001,2026-11-26T01:00:00Z,,,,,,"
+		"\r\n"
+		",refund,,,,,,,,,12,\"R,1\",B1,B2,1234,2026-11-28\r\n",
+		"record,a,b,c,d,e,f\r\nheader,A,2026-11-26,1,,,\r\ncount,produced,7,,,,\r\n"
+		"spoiled,misfeed,1,card,,,\r\ncard,9901,B001,2026-11-26T01:00:00Z,,,\r\n"
+		"refund,12,\"R,1\",B1,B2,1234,2026-11-28\r\n",
+	};
+#undef HDR
+
+	for (size_t i = 0; i < ARRAY_SIZE(good_csv); i++) {
+		assert_int_equal(recon_parse_csv((const unsigned char *)good_csv[i],
+						 strlen(good_csv[i]), &rep),
+				 0);
+		assert_string_equal(rep.bank, "A");
+		assert_string_equal(rep.day, "2026-11-26");
+		assert_int_equal(rep.c.produced, 7);
+		assert_int_equal(rep.nspoiled, 1);
+		assert_string_equal(rep.spoiled[0].name, "misfeed");
+		assert_int_equal(rep.ncards, 1);
+		assert_string_equal(rep.cards[0].card_no, "B001");
+		assert_int_equal(rep.nrefunds, 1);
+		assert_string_equal(rep.refunds[0].channel_ref, "R,1");
+		assert_int_equal(rep.refunds[0].amount_fen, 1234);
+		recon_report_release(&rep);
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad_xml); i++)
 		assert_int_equal(recon_parse_xml((const unsigned char *)bad_xml[i],
@@ -440,7 +578,7 @@ resign(struct fixture_env *e, const char *path, const char *data, size_t len)
 
 	assert_int_equal(fs_write_atomic(path, data, len, 0600), 0);
 	assert_int_equal(recon_key_load(e->key, &key), 0);
-	assert_int_equal(recon_sign("sm2", key, data, len, &sig), 0);
+	assert_int_equal(recon_sign("sm2", "1234567812345678", key, data, len, &sig), 0);
 	assert_int_equal(fs_write_atomic(sigpath, sig.data, sig.len, 0600), 0);
 	buf_release(&sig);
 	recon_key_free(key);
@@ -495,6 +633,7 @@ main(void)
 						fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_algorithms, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_keystore_key, setup, fixture_env_teardown),
+		cmocka_unit_test_setup_teardown(test_sm2_id, setup, fixture_env_teardown),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_sla_classes, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_refund_file, setup, fixture_env_teardown),

@@ -16,6 +16,8 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/mem.h"
+#include "rules/district.h"
 #include "rules/eligibility.h"
 #include "rules/idnumber.h"
 #include "rules/prepare_rules.h"
@@ -967,12 +969,33 @@ test_replacement_types(void **s)
 	assert_false(app_type_is_replacement("upgrade"));
 }
 
+/* Beijing's 16 districts by GB/T 2260 code; the codes merged away in 2010 are not. */
+static void
+test_district_names(void **s)
+{
+	static const char *const codes[] = {
+		"110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
+		"110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(codes); i++)
+		assert_non_null(district_name(codes[i]));
+	assert_string_equal(district_name("110101"), "东城区");
+	assert_string_equal(district_name("110105"), "朝阳区");
+	assert_string_equal(district_name("110119"), "延庆区");
+	assert_null(district_name("110103")); /* 崇文区, merged into 东城区 */
+	assert_null(district_name("110104")); /* 宣武区 */
+	assert_null(district_name("1101"));
+	assert_null(district_name(""));
+	assert_null(district_name(NULL));
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset)
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_good_record_accepted),
+		T(test_district_names),
 		T(test_missing_name_rejected),
 		T(test_unknown_app_type_rejected),
 		T(test_submitted_in_future_rejected),

@@ -60,14 +60,52 @@ test_render(void **state)
 	struct buf html;
 	const char *h;
 
+	/* a reject with a known code, and an application produced after its due date */
+	assert_int_equal(fixture_exec(e->reg, "UPDATE application SET state = 'rejected', "
+					      "reason_code = 'photo-dimensions' WHERE id = 3"),
+			 0);
+	assert_int_equal(fixture_exec(e->reg, "UPDATE application SET due_date = '2026-11-20' "
+					      "WHERE id = 2"),
+			 0);
 	fill(&rr);
 	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
 	h = buf_str(&html);
+	/* reject reasons in Chinese with their code, and which applications (masked IDs) */
+	assert_non_null(strstr(h, ">照片尺寸不符（photo-dimensions）</text>"));
+	assert_non_null(strstr(h, "<b>照片尺寸不符（photo-dimensions）</b>: 1</p>"));
+	assert_non_null(strstr(h, "<li>application 3, employer REF-2, ID 110101********"));
+	assert_non_null(strstr(h, ">未登记的原因（photo-size）</text>"));
+	/* the red "breached 1" explained, with the application */
+	assert_non_null(strstr(h, "Red <b>breached</b>"));
+	assert_non_null(strstr(h, "<li>application 2, employer REF-1, ID 110101********"));
+	assert_non_null(strstr(h, ", due 2026-11-20, produced 2026-11-26</li>"));
+	assert_non_null(strstr(h, "class=\"failed\">1</td>")); /* breached 1 is red */
+	/* the failed stage explained */
+	assert_non_null(strstr(h, "<li>produce: failed &mdash; 9 of 9 done, 1 failed"));
+	/* never a full ID number */
+	assert_null(strstr(h, "11010119900"));
+	buf_release(&html);
+
+	/* a reason with more rejects than an explanation names: the rest are counted */
+	assert_int_equal(
+		fixture_exec(e->reg,
+			     "INSERT INTO application(file_id, record_no, location, channel, "
+			     "app_type, name, id_type, id_number, delivery, state, reason_code, "
+			     "created_at, updated_at) WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL "
+			     "SELECT v + 1 FROM n WHERE v < 55) SELECT (SELECT min(id) FROM "
+			     "input_file), 100 + v, 'x', 'website', 'new', 'n', 'citizen', "
+			     "'110101199003070000', 'pickup', 'rejected', 'id-format', "
+			     "'2026-11-26T01:00:00Z', '2026-11-26T01:00:00Z' FROM n"),
+		0);
+	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
+	h = buf_str(&html);
+	assert_non_null(strstr(h, "（id-format）</b>: 55</p>"));
+	assert_non_null(strstr(h, "<li>&hellip; and 5 more</li>"));
+	assert_null(strstr(h, "110101199003070000"));
 	assert_non_null(strstr(h, "<!DOCTYPE html>"));
 	assert_non_null(strstr(h, "<meta charset=\"utf-8\">"));
 	assert_non_null(strstr(h, "cardpipe run 20261126-1"));
 	assert_non_null(strstr(h, "Rejects by reason"));
-	assert_non_null(strstr(h, ">photo-size</text>"));
 	assert_non_null(strstr(h, "Spoiled cards by reason"));
 	assert_non_null(strstr(h, ">chip</text>"));
 	assert_non_null(strstr(h, ">3</text>")); /* 3 spoiled attempts in 9 cards */
@@ -100,7 +138,8 @@ test_render(void **state)
 	rr.ended = rr.started + 3600;
 	rr.nstages = 0;
 	assert_int_equal(runreport_render(e->cfg, e->reg, &rr, &html), 0);
-	assert_null(strstr(buf_str(&html), ">photo-size</text>"));
+	assert_null(strstr(buf_str(&html), "（photo-size）</text>"));
+	assert_null(strstr(buf_str(&html), "Red bars"));
 	assert_non_null(strstr(buf_str(&html), "no per-stage figures"));
 	assert_null(strstr(buf_str(&html), "<p class=\"warning\">"));
 	buf_release(&html);

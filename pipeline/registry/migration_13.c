@@ -1,5 +1,5 @@
 /*
- * migration_14.c - schema changes owned by the lock and crash-rerun discipline:
+ * migration_13.c - schema changes owned by the lock and crash-rerun discipline:
  *   proof_owed  a card that a render run with proof sheets recorded as rendered, until a
  *               proof page showing it is written. A run killed between recording its cards
  *               and writing their pages leaves the rows behind, and the next render run
@@ -8,7 +8,7 @@
  */
 #include "registry/schema.h"
 
-const char migration_14_sql[] = "CREATE TABLE proof_owed(\n"
+const char migration_13_sql[] = "CREATE TABLE proof_owed(\n"
 				"  card_id INTEGER PRIMARY KEY REFERENCES card(id),\n"
 				"  since TEXT NOT NULL\n"
 				");\n";
