@@ -136,7 +136,9 @@ integration: $(PROGRAMS)
 	@BUILD=$(BUILD) tests/run-tests.sh integration
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD) && echo "== build (make all: its output in $(BUILD)/make-demo.log)"
+	@$(MAKE) --no-print-directory all >$(BUILD)/make-demo.log 2>&1 || \
+		{ cat $(BUILD)/make-demo.log; exit 1; }
 	@BUILD=$(BUILD) scripts/demo.sh
 
 bench: deps

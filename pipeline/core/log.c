@@ -40,6 +40,14 @@ log_set_format(enum log_format format)
 	cur_format = format;
 }
 
+static void (*stderr_hook)(int before);
+
+void
+log_set_stderr_hook(void (*hook)(int before))
+{
+	stderr_hook = hook;
+}
+
 int
 log_open_file(const char *path)
 {
@@ -116,6 +124,8 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 
 	pthread_mutex_lock(&log_lock);
 	if (level <= cur_level) {
+		if (stderr_hook)
+			stderr_hook(1);
 		if (cur_format == LOG_JSON)
 			fprintf(stderr, "%s\n", json_writer_str(&line));
 		else
@@ -124,6 +134,8 @@ log_msg(enum log_level level, const char *component, const char *fmt, ...)
 				: level == LOG_WARN ? "warning: "
 						    : "",
 				text ? text : "", "");
+		if (stderr_hook)
+			stderr_hook(0);
 	}
 	if (log_file && level <= LOG_INFO) {
 		fprintf(log_file, "%s\n", json_writer_str(&line));

@@ -15,6 +15,9 @@ enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_set_format(enum log_format format);
+/* Called with 1 before a line goes to stderr and with 0 after it (under the log's lock):
+ * the progress display (core/progress.h) erases its line and draws it again below. */
+void log_set_stderr_hook(void (*hook)(int before));
 /* Append JSON lines to path too (created 0600). Returns 0 or a CP_ERR code. */
 int log_open_file(const char *path);
 void log_close_file(void);

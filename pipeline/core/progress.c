@@ -1,15 +1,41 @@
 /* progress.c - throttled progress line on a terminal (see progress.h). */
 #include "core/progress.h"
 
+#include "core/log.h"
+
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
 static int progress_on;
+/* the line on the screen now (a copy: a stage that returns early leaves nothing dangling);
+ * a log line erases it and it is drawn again below */
+static struct progress shown;
+static int showing;
+static pthread_mutex_t draw_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void draw(struct progress *p);
+
+/* The log's stderr hook (called under the log's lock, never while draw_lock is held by
+ * the same thread: draw does not log). */
+static void
+around_log_line(int before)
+{
+	pthread_mutex_lock(&draw_lock);
+	if (showing) {
+		if (before)
+			fputs("\r\033[K", stderr);
+		else
+			draw(&shown);
+	}
+	pthread_mutex_unlock(&draw_lock);
+}
 
 void
 progress_enable(int on)
 {
 	progress_on = on;
+	log_set_stderr_hook(on ? around_log_line : NULL);
 }
 
 static long long
@@ -54,7 +80,11 @@ progress_update(struct progress *p, long long done)
 	if (t - p->last_ms < 100)
 		return;
 	p->last_ms = t;
+	pthread_mutex_lock(&draw_lock);
+	shown = *p;
+	showing = 1;
 	draw(p);
+	pthread_mutex_unlock(&draw_lock);
 }
 
 void
@@ -62,6 +92,9 @@ progress_end(struct progress *p)
 {
 	if (!p->enabled)
 		return;
+	pthread_mutex_lock(&draw_lock);
 	draw(p);
 	fputc('\n', stderr);
+	showing = 0;
+	pthread_mutex_unlock(&draw_lock);
 }

@@ -151,6 +151,18 @@ reg_prod_claim_next(struct registry *reg, int line, const char *exclude, struct 
 	return reg_card_by_id(reg, c.id, out);
 }
 
+int
+reg_prod_waiting(struct registry *reg, int line, long long *n)
+{
+	char who[32];
+
+	snprintf(who, sizeof(who), "line%d", line);
+	return query_id3(reg,
+			 "SELECT count(*) FROM card WHERE state = 'rendered' AND ?1 = ?1 AND "
+			 "(claimed_by IS NULL OR claimed_by = ?2)",
+			 line, who, NULL, n);
+}
+
 static int
 claim_card_tx(struct registry *reg, void *arg)
 {

@@ -42,6 +42,8 @@ struct prod_attempt {
  * oldest first). exclude: card ids to pass over, as a JSON array ("[3,7]"), or NULL.
  * CP_ERR_NOTFOUND when there is nothing to do. */
 int reg_prod_claim_next(struct registry *reg, int line, const char *exclude, struct card_row *out);
+/* How many cards reg_prod_claim_next could still give this line (for a progress count). */
+int reg_prod_waiting(struct registry *reg, int line, long long *n);
 /* Claim one card by number (instant issuance). CP_ERR_NOTFOUND: no such card;
  * CP_ERR_INVALID: not rendered; CP_ERR_BUSY: claimed by another line. */
 int reg_prod_claim_card(struct registry *reg, int line, const char *card_no, struct card_row *out);

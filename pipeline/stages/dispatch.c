@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "core/progress.h"
 #include "core/mask.h"
 #include "core/mem.h"
 #include "registry/reg_dispatch.h"
@@ -121,6 +122,7 @@ create_batch(struct config *cfg, struct registry *reg, struct dispatch_result *r
 	long long bag_size = config_int(cfg, "dispatch.bag_size");
 	char today[16], *batch = NULL, tn[S10_LEN + 1];
 	size_t nmail = 0, added = 0;
+	struct progress prog = {0}; /* cards manifested of those pending, on a terminal */
 	int r;
 
 	if (bag_size < 1)
@@ -137,6 +139,7 @@ create_batch(struct config *cfg, struct registry *reg, struct dispatch_result *r
 	if ((r = reg_dispatch_new_batch(reg, today, &batch)) < 0)
 		goto out;
 	mail = xcalloc(pend.n, sizeof(*mail));
+	progress_start(&prog, "dispatch", (long long)pend.n);
 	for (size_t i = 0; i < pend.n; i++) {
 		struct dispatch_card *c = &pend.v[i];
 		const char *why, *m = method_of(c, &why);
@@ -188,10 +191,12 @@ create_batch(struct config *cfg, struct registry *reg, struct dispatch_result *r
 		if ((r = reg_dispatch_add(reg, c)) < 0)
 			goto out;
 		added++;
+		progress_update(&prog, (long long)(added + res->skipped));
 	}
 	if (added)
 		log_info("dispatch", "batch %s: %zu card(s) manifested", batch, added);
 out:
+	progress_end(&prog);
 	if (r < 0)
 		registry_rollback(reg);
 	else

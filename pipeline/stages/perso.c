@@ -8,6 +8,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "core/progress.h"
 #include "core/mem.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/secmem.h"
@@ -342,6 +343,8 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	static const char *const tra[] = {"transport.purchase", "transport.load", "transport.tac"};
 	struct run *R = xcalloc(1, sizeof(*R));
 	struct perso_card *cards = NULL;
+	struct progress prog = {0}; /* cards scripted, on a terminal */
+	long long scripted = 0;
 	struct buf script = BUF_INIT(1 << 20);
 	long long after = 0;
 	size_t n = 0;
@@ -396,6 +399,7 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	if (r < 0)
 		goto out;
 	cards = xcalloc(R->batch_cards, sizeof(*cards));
+	progress_start(&prog, "perso", 0); /* cards scripted so far (no total known) */
 	for (;;) {
 		if ((r = reg_perso_next_cards(reg, after, opts->card_id, R->batch_cards, cards,
 					      &n)) < 0)
@@ -418,6 +422,7 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
 				goto out;
 			}
+			progress_update(&prog, ++scripted);
 		}
 		for (size_t i = 0; i < n; i++)
 			cp_memzero(&cards[i], sizeof(cards[i]));
@@ -430,6 +435,7 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	log_info("perso", "%ld cards perso_ready in %ld sealed batches, %ld held", counts->cards,
 		 counts->batches, counts->held);
 out:
+	progress_end(&prog);
 	buf_release_secret(&script);
 	if (cards) {
 		cp_memzero(cards, R->batch_cards * sizeof(*cards));

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "core/progress.h"
 #include "core/mem.h"
 #include "registry/reg_cards.h"
 #include "registry/reg_held.h"
@@ -578,6 +579,7 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 	static const struct prepare_opts none = {0};
 	struct prep_filter filter = {0};
 	struct run run = {0};
+	struct progress prog = {0}; /* applications read, on a terminal */
 	struct prep_app *apps = NULL;
 	long long batch = config_int(cfg, "prepare.batch_size");
 	char **next_shas = NULL; /* the next chunk's photos, to check ahead */
@@ -602,6 +604,7 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 	    (r = reg_card_allocator_open(reg, &run.alloc)) < 0)
 		goto out;
 
+	progress_start(&prog, "prepare", 0); /* applications read so far (no total known) */
 	for (;;) {
 		if ((r = registry_begin(reg)) < 0)
 			goto out;
@@ -618,11 +621,13 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 		nnext = 0;
 		if ((r = registry_commit(reg)) < 0)
 			goto out;
+		progress_update(&prog, counts->read);
 		prep_apps_free(apps, n);
 		apps = NULL;
 		n = 0;
 	}
 out:
+	progress_end(&prog);
 	prep_apps_free(apps, n);
 	reg_prep_shas_free(next_shas, nnext);
 	if (r == 0 && !run.opts->no_rejects) {

@@ -13,6 +13,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/progress.h"
 #include "core/hex.h"
 #include "personalization/chip/chip_profile.h"
 #include "personalization/face/panels.h"
@@ -33,6 +34,7 @@ struct run {
 	struct config *cfg;
 	const char *home;
 	struct registry *reg;
+	struct progress prog; /* cards done of those waiting, on a terminal */
 	const struct produce_devices *dev;
 	const struct produce_opts *o;
 	struct produce_result *res;
@@ -611,6 +613,15 @@ stage_produce_run_with(struct config *cfg, const char *home, struct registry *re
 
 	if ((r = recover(&run)) < 0)
 		goto out;
+	if (!o->card_no) {
+		long long waiting = 0;
+
+		if ((r = reg_prod_waiting(reg, o->line, &waiting)) < 0)
+			goto out;
+		if (o->max_cards && waiting > o->max_cards)
+			waiting = o->max_cards;
+		progress_start(&run.prog, "produce", waiting);
+	}
 	while (!o->max_cards || done < o->max_cards) {
 		if (stopping(&run)) {
 			res->stopped = 1;
@@ -665,11 +676,13 @@ stage_produce_run_with(struct config *cfg, const char *home, struct registry *re
 			goto out;
 		}
 		done += res->produced - before; /* --max-cards counts cards produced */
+		progress_update(&run.prog, res->produced + res->held);
 		if (o->card_no)
 			break;
 	}
 	r = 0;
 out:
+	progress_end(&run.prog);
 	if (r == CP_ERR_INTERRUPTED) {
 		res->stopped = 1;
 		r = 0;

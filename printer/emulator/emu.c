@@ -56,11 +56,15 @@ struct emu {
 	long jam_at, drop_at, defective_at, pull_at, pull_after, ribbon_break_at;
 	long defective_from; /* every card from this one on is defective (a bad batch) */
 	long slow_ms;
-	/* a new chip enters the reader only this long after the last one left: pcscd polls
-	 * the vpcd reader's presence a few times a second, and a card swapped faster than
-	 * that looks to PC/SC clients like the old card still there */
+	/* realistic mode: a new chip enters the reader only this long after the last one
+	 * left (default 800): pcscd polls the vpcd reader's presence a few times a second,
+	 * and a card swapped faster than that looks to PC/SC clients like the old card still
+	 * there. Fast mode does not wait (settle -1: none unless set): its client sees the
+	 * swap from pcscd's reader state instead (the reader shown empty before a feed, a
+	 * new card by pcscd's event count). */
 	long settle_ms;
 	long long removed_at_ms;
+	long settle_waits; /* how many times a chip was held back, for STATUS */
 };
 
 static long long
@@ -104,7 +108,7 @@ emu_new(const struct emu_config *cfg, struct emu **out)
 	e->vcard = cfg->vcard_control ? xstrdup(cfg->vcard_control) : NULL;
 	e->feeder = cfg->feeder_cards;
 	e->ribbon = cfg->ribbon_cards;
-	e->settle_ms = 800;
+	e->settle_ms = -1;
 	snprintf(e->ribbon_type, sizeof(e->ribbon_type), "ymcko");
 	buf_init(&e->in, 4u << 20);
 	for (int sd = 0; sd < 2; sd++) {
@@ -296,9 +300,10 @@ emu_control(struct emu *e, const char *line, struct buf *reply)
 	} else if (!strcmp(w[0], "STATUS")) {
 		return buf_appendf(reply,
 				   "OK fed=%ld printed=%ld ejected=%ld rejected=%ld feeder=%ld "
-				   "ribbon=%ld cover=%s position=%d\n",
+				   "ribbon=%ld cover=%s position=%d settle-waits=%ld\n",
 				   e->fed, e->printed, e->ejected, e->rejected, e->feeder,
-				   e->ribbon, e->cover_open ? "open" : "closed", (int)e->pos);
+				   e->ribbon, e->cover_open ? "open" : "closed", (int)e->pos,
+				   e->settle_waits);
 	} else if (!strcmp(w[0], "FAULT") && n >= 2) {
 		r = apply(e, w[1], w[2], w[3]);
 	} else if (!strcmp(w[0], "CLEAR") && n == 2) {
@@ -393,6 +398,23 @@ card_leaves_reader(struct emu *e)
 	}
 }
 
+/* Hold a new chip back until settle ms after the last one left (see struct emu). */
+static void
+settle(struct emu *e)
+{
+	long ms = e->settle_ms >= 0 ? e->settle_ms : e->cfg.realistic ? 800 : 0;
+	long long since;
+
+	if (!e->removed_at_ms || ms <= 0)
+		return;
+	since = mono_ms() - e->removed_at_ms;
+	if (since >= ms)
+		return;
+	e->settle_waits++;
+	fprintf(e->log, "settle: %lld ms\n", ms - since);
+	sleep_ms((long)(ms - since));
+}
+
 static int
 card_enters_reader(struct emu *e)
 {
@@ -414,12 +436,7 @@ card_enters_reader(struct emu *e)
 		vcard(e, cmd, reply, sizeof(reply));
 		e->pull_at = 0;
 	}
-	if (e->removed_at_ms) {
-		long long since = mono_ms() - e->removed_at_ms;
-
-		if (since < e->settle_ms)
-			sleep_ms((long)(e->settle_ms - since));
-	}
+	settle(e);
 	snprintf(cmd, sizeof(cmd), "INSERT-NEW %s", e->serial);
 	if ((r = vcard(e, cmd, reply, sizeof(reply))) < 0)
 		return r;

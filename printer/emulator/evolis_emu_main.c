@@ -50,7 +50,7 @@ static const char usage[] =
 	"                     defective-chip-at K, defective-chips-from K, pull-at K N,\n"
 	"                     feeder N, ribbon N,\n"
 	"                     settle MS (least time between two chips in the reader,\n"
-	"                     default 800), realistic\n"
+	"                     default 800 with --realistic, 0 with --fast), realistic\n"
 	"  --feeder N         cards in the feeder (default 1000)\n"
 	"  --ribbon N         prints left on the ribbon (default 1000)\n"
 	"  --fast             no mechanical delays (default)\n"

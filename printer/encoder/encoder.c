@@ -38,6 +38,10 @@ struct encoder {
 	SCARDCONTEXT ctx;
 	char *reader;
 	int timeout_ms;
+	/* pcscd's event count for the reader (the high 16 bits of dwEventState) when the last
+	 * card was connected, -1 before: a card to personalise must come with a later count,
+	 * so a chip swapped between two of pcscd's polls is never taken for the next blank */
+	long last_events;
 };
 
 /* What the script wrote, to read back: SELECT aid [fid], READ RECORD rec (by SFI if sfi). */
@@ -59,6 +63,7 @@ struct run {
 	SCARDHANDLE card;
 	const SCARD_IO_REQUEST *pci;
 	int connected;
+	int fresh;		  /* a blank to personalise: must be a card pcscd saw arrive */
 	struct scp03_host *scp;	  /* the channel of an SCP03 stock */
 	struct scp02_host *scp02; /* the channel of an SCP02 stock */
 	struct chip_profile def;  /* the default stock, when the job names none */
@@ -160,6 +165,7 @@ encoder_open(const char *reader_prefix, int timeout_ms, struct encoder **out)
 		return cp_err(CP_ERR_CONFIG, "encoder.reader is empty: name the PC/SC reader");
 	e = xcalloc(1, sizeof *e);
 	e->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
+	e->last_events = -1;
 	if ((rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &e->ctx)) !=
 	    SCARD_S_SUCCESS) {
 		free(e);
@@ -214,8 +220,6 @@ encoder_reader_name(const struct encoder *e)
 	return e->reader;
 }
 
-/* Wait up to ms for the reader's state to have (want_present) or lack a card. Returns 1
- * when reached, 0 on timeout, <0 for a reader failure. *mute: the card did not answer. */
 static long
 now_ms(void)
 {
@@ -225,8 +229,16 @@ now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* pcsc-lite counts a reader's card insertions and removals in dwEventState's high bits. */
+#define EVENT_COUNT(state) ((long)(((state) >> 16) & 0xFFFF))
+
+/* Wait up to ms for the reader's state to have (want_present) or lack a card; a card
+ * present counts only when pcscd's event count differs from skip_events (-1: any).
+ * Returns 1 when reached (*events: the count then), 0 on timeout, <0 for a reader
+ * failure. *mute: the card did not answer. */
 static int
-wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
+wait_card(struct encoder *e, int want_present, int ms, long skip_events, long *events, int *mute,
+	  LONG *err)
 {
 	SCARD_READERSTATE st;
 	long deadline = now_ms() + ms, left = 0;
@@ -247,17 +259,24 @@ wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
 			*err = rv;
 			return -1;
 		}
-		if (st.dwEventState & SCARD_STATE_MUTE)
-			*mute = 1;
-		if (want_present ? (st.dwEventState & SCARD_STATE_PRESENT) != 0
-				 : (st.dwEventState & SCARD_STATE_EMPTY) != 0)
+		*mute = (st.dwEventState & SCARD_STATE_MUTE) != 0;
+		if (events)
+			*events = EVENT_COUNT(st.dwEventState);
+		if (!want_present && (st.dwEventState & SCARD_STATE_EMPTY))
 			return 1;
-		if (want_present && *mute)
+		if (want_present && (st.dwEventState & (SCARD_STATE_PRESENT | SCARD_STATE_MUTE)) &&
+		    (skip_events < 0 || EVENT_COUNT(st.dwEventState) != skip_events))
 			return 1;
 		st.dwCurrentState = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
 		if ((left = deadline - now_ms()) <= 0)
 			return 0;
 	}
+}
+
+static int
+wait_state(struct encoder *e, int want_present, int ms, int *mute, LONG *err)
+{
+	return wait_card(e, want_present, ms, -1, NULL, mute, err);
 }
 
 int
@@ -371,16 +390,19 @@ connect_card(struct run *rn)
 	struct encoder *e = rn->e;
 	unsigned char atr[MAX_ATR_SIZE];
 	DWORD proto = 0, atrlen = sizeof atr, state, rlen = 0;
+	long events = -1;
 	int mute, w;
 	LONG rv, err;
 
-	w = wait_state(e, 1, e->timeout_ms, &mute, &err);
+	w = wait_card(e, 1, e->timeout_ms, rn->fresh ? e->last_events : -1, &events, &mute, &err);
 	if (w < 0)
 		return fail(rn, ENCODER_READER, "reader '%s': %s (0x%08lX)", e->reader,
 			    pcsc_stringify_error(err), (unsigned long)err);
 	if (w == 0)
-		return fail(rn, ENCODER_NO_CARD, "no card in reader '%s' after %d ms", e->reader,
+		return fail(rn, ENCODER_NO_CARD, "no %scard in reader '%s' after %d ms",
+			    rn->fresh && e->last_events >= 0 ? "new " : "", e->reader,
 			    e->timeout_ms);
+	e->last_events = events;
 	rv = SCardConnect(e->ctx, e->reader, SCARD_SHARE_EXCLUSIVE,
 			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &rn->card, &proto);
 	if (rv != SCARD_S_SUCCESS) {
@@ -1265,6 +1287,7 @@ encoder_personalize(struct encoder *e, const struct encoder_job *job, struct enc
 	struct run *rn = run_new(e, res);
 	int r;
 
+	rn->fresh = 1;
 	if (!job->keys || (!job->keys->kmc && !job->pick_stock) || !job->script.next) {
 		fail(rn, ENCODER_READER, "encoder job without keys or script");
 	} else if ((r = connect_card(rn)) == 0 && (r = pick_stock(rn, job)) == 0 &&

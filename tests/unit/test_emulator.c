@@ -356,6 +356,81 @@ test_vcard_conversation(void **state)
 	assert_string_equal(cmd(f, "Sis"), "ERROR");
 }
 
+/* STATUS's settle-waits count is the emulator's own record of chips held back. */
+static void
+assert_settle_waits(struct fixture *f, const char *want)
+{
+	struct buf r = BUF_INIT(512);
+
+	emu_control(f->e, "STATUS", &r);
+	if (!strstr(buf_str(&r), want))
+		fail_msg("STATUS '%s': want '%s'", buf_str(&r), want);
+	buf_release(&r);
+}
+
+/* Fast mode swaps chips without a settle delay (its client watches pcscd's reader state);
+ * a settle set explicitly, and realistic mode's default, still hold a chip back. */
+static void
+test_fast_mode_no_settle(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_vcard v = {0};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct emu_config cfg = {.line = 7, .feeder_cards = 10, .ribbon_cards = 10};
+	char path[160];
+	FILE *log;
+	char line[256];
+	int settles = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->sock);
+	v.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(v.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(v.lfd, 4), 0);
+	pthread_create(&v.th, NULL, fake_serve, &v);
+
+	f->e = new_emu(f, f->sock);
+	control(f, "LOAD 10", "OK");
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(cmd(f, "Sis"), "OK");
+		assert_string_equal(cmd(f, "Ser"), "OK");
+	}
+	assert_settle_waits(f, " settle-waits=0");
+	control(f, "FAULT settle 100", "OK");
+	assert_string_equal(cmd(f, "Sis"), "OK");
+	assert_settle_waits(f, " settle-waits=1");
+	assert_string_equal(cmd(f, "Ser"), "OK");
+	emu_free(f->e);
+	f->e = NULL;
+
+	/* realistic mode (mechanics at 1 %) keeps its 800 ms default */
+	cfg.out_dir = f->out;
+	cfg.state_dir = f->state;
+	cfg.vcard_control = f->sock;
+	cfg.realistic = 1;
+	cfg.delay_scale_pct = 1;
+	assert_int_equal(emu_new(&cfg, &f->e), 0);
+	assert_string_equal(cmd(f, "Sis"), "OK");
+	assert_string_equal(cmd(f, "Ser"), "OK");
+	assert_string_equal(cmd(f, "Sis"), "OK");
+	assert_settle_waits(f, " settle-waits=1");
+	emu_free(f->e);
+	f->e = NULL;
+
+	/* every wait is in commands.log: one in fast mode (set), one in realistic mode */
+	snprintf(path, sizeof(path), "%s/commands.log", f->out);
+	log = fopen(path, "r");
+	assert_non_null(log);
+	while (fgets(line, sizeof(line), log))
+		settles += !strncmp(line, "settle: ", 8);
+	fclose(log);
+	assert_int_equal(settles, 2);
+
+	shutdown(v.lfd, SHUT_RDWR);
+	close(v.lfd);
+	pthread_join(v.th, NULL);
+	unlink(f->sock);
+}
+
 int
 main(void)
 {
@@ -365,6 +440,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_serials_unique_across_restarts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vcard_conversation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_mode_no_settle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
