@@ -329,10 +329,24 @@ encoder_reason(const struct encoder_result *er, int *line)
 	*line = encoder_outcome_fault(er->outcome) != ENCODER_FAULT_CARD;
 	switch (er->outcome) {
 	case ENCODER_MISMATCH: return "qc";
-	case ENCODER_BAD_SCRIPT: return "script";
+	case ENCODER_BAD_SCRIPT:
+	case ENCODER_CONFIG: return "script"; /* the line's set-up: the detail says which part */
 	case ENCODER_OK:
 	case ENCODER_READER: return "reader";
 	default: return "chip";
+	}
+}
+
+/* What the operator must fix before a line fault of the encoder clears. */
+static const char *
+line_remedy(enum encoder_outcome o)
+{
+	switch (o) {
+	case ENCODER_BAD_SCRIPT: return "make the line's perso batches again (cardpipe perso)";
+	case ENCODER_CONFIG:
+		return "check the stock's chip profile (kvn, diversification) and the line's KMC "
+		       "against the batch of blanks";
+	default: return "check the reader and pcscd (cardpipe line status)";
 	}
 }
 
@@ -389,12 +403,7 @@ attempt(struct run *run, const struct card_row *card, const struct panel_set *fr
 			return line_stop(run, CP_ERR_DEVICE, reason,
 					 "the chip encoder failed, not the card (%s); %s, then run "
 					 "produce again",
-					 detail,
-					 !strcmp(reason, "script")
-						 ? "make the line's perso batches again (cardpipe "
-						   "perso)"
-						 : "check the reader and pcscd (cardpipe line "
-						   "status)");
+					 detail, line_remedy(er.outcome));
 		return 0;
 	}
 	if (!er.locked_at[0]) /* issued means locked: never print an unlocked chip */

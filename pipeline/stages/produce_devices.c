@@ -280,11 +280,13 @@ real_encode(void *ctx, const struct card_row *card, struct encoder_result *res)
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	res->outcome = ENCODER_READER;
 	if ((r = load_batches(d)) < 0 || (r = find_script(d, card->card_no, &s, &tk)) < 0) {
+		/* the line's perso batches, not the reader: make them again */
+		res->outcome = ENCODER_BAD_SCRIPT;
 		snprintf(res->reason, sizeof(res->reason), "%s", cp_errmsg());
 		return r;
 	}
+	res->outcome = ENCODER_READER;
 	if ((r = ensure_encoder(d)) < 0) {
 		snprintf(res->reason, sizeof(res->reason), "%s", cp_errmsg());
 		return r;

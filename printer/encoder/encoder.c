@@ -105,6 +105,7 @@ encoder_outcome_name(enum encoder_outcome o)
 	case ENCODER_BAD_SCRIPT: return "script";
 	case ENCODER_LOCK_FAILED: return "lock-failed";
 	case ENCODER_UNKNOWN_STOCK: return "stock";
+	case ENCODER_CONFIG: return "config";
 	}
 	return "?";
 }
@@ -115,7 +116,8 @@ encoder_outcome_fault(enum encoder_outcome o)
 	switch (o) {
 	case ENCODER_OK: return ENCODER_FAULT_NONE;
 	case ENCODER_READER:
-	case ENCODER_BAD_SCRIPT: return ENCODER_FAULT_LINE;
+	case ENCODER_BAD_SCRIPT:
+	case ENCODER_CONFIG: return ENCODER_FAULT_LINE;
 	default: return ENCODER_FAULT_CARD;
 	}
 }
@@ -130,6 +132,7 @@ outcome_code(enum encoder_outcome o)
 	case ENCODER_AUTH_FAILED: return CP_ERR_CRYPTO;
 	case ENCODER_MISMATCH: return CP_ERR_INTEGRITY;
 	case ENCODER_BAD_SCRIPT: return CP_ERR_FORMAT;
+	case ENCODER_CONFIG: return CP_ERR_CONFIG;
 	default: return CP_ERR_DEVICE;
 	}
 }
@@ -524,8 +527,8 @@ begin_scp03(struct run *rn, const unsigned char hc[8], const unsigned char *resp
 	memset(&sk, 0, sizeof sk);
 	if (card_keys(rn, ir.kdd, sk.enc, sk.mac, sk.dek, &sk.key_len) < 0) {
 		cp_memzero(&sk, sizeof sk);
-		return fail(rn, ENCODER_READER, "%s from the KMC: %s", chip_div_name(rn->prof->div),
-			    cp_errmsg());
+		return fail(rn, ENCODER_CONFIG, "%s keys of stock %s from the KMC: %s",
+			    chip_div_name(rn->prof->div), rn->prof->name, cp_errmsg());
 	}
 	sk.kvn = ir.kvn;
 	r = scp03_host_new(&sk, &rn->scp);
@@ -568,7 +571,8 @@ begin_scp02(struct run *rn, const unsigned char hc[8], const unsigned char *resp
 	}
 	if (r < 0 || kl != 16) {
 		cp_memzero(&sk, sizeof sk);
-		return fail(rn, ENCODER_READER, "%s from the KMC: %s", chip_div_name(rn->prof->div),
+		return fail(rn, ENCODER_CONFIG, "%s keys of stock %s from the KMC: %s",
+			    chip_div_name(rn->prof->div), rn->prof->name,
 			    r < 0 ? cp_errmsg() : "not 3DES keys");
 	}
 	sk.kvn = resp[10];
@@ -622,10 +626,10 @@ open_channel(struct run *rn)
 		return fail(rn, ENCODER_LOCKED, "INITIALIZE UPDATE: SW %s: the chip is locked",
 			    apdu_sw_text(sw));
 	if (sw == SW_DATA_NOT_FOUND)
-		return fail(rn, ENCODER_AUTH_FAILED,
-			    "INITIALIZE UPDATE: key version %02X is not on "
-			    "the chip (SW 6A88)",
-			    kvn);
+		return fail(rn, ENCODER_CONFIG,
+			    "the chip has no key set version %02X (INITIALIZE UPDATE: SW 6A88): "
+			    "check the kvn of chip profile %s and the batch of blanks",
+			    kvn, p->name);
 	if (sw != SW_OK)
 		return sw_failure(rn, sw, "INITIALIZE UPDATE");
 	r = p->scp == CHIP_SCP02 ? begin_scp02(rn, hc, resp, rlen - 2)

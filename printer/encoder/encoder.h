@@ -51,16 +51,20 @@ enum encoder_outcome {
 			      * states set: the card is not issuable */
 	ENCODER_UNKNOWN_STOCK, /* the ATR matches no chip profile: not a stock this line knows;
 				* nothing was sent to the chip */
+	ENCODER_CONFIG,	       /* the line's set-up does not fit the stock: the chip has no key
+				* set of the profile's kvn (6A88 to INITIALIZE UPDATE), or the
+				* KMC cannot give the stock's keys (not the card's fault) */
 };
 
 /* "ok", "no-card", "chip", "pulled", "mismatch", "auth", "locked", "reader",
- * "script", "lock-failed", "stock". */
+ * "script", "lock-failed", "stock", "config". */
 const char *encoder_outcome_name(enum encoder_outcome o);
 
 /* Whose fault an outcome is. CARD: this physical card (its chip is defective, refuses a
  * command or the keys, reads back wrong, left the reader, never showed up): spoil it and
- * make the card again on a new blank. LINE: the reader, pcscd or the script the line was
- * given, which the next blank would meet just the same: stop the line, spoil nothing. */
+ * make the card again on a new blank. LINE: the reader, pcscd, the script or the keys and
+ * chip profile the line was given, which the next blank would meet just the same: the blank
+ * already fed is spoiled without charging the card, and the line stops. */
 enum encoder_fault {
 	ENCODER_FAULT_NONE = 0, /* ENCODER_OK */
 	ENCODER_FAULT_CARD,

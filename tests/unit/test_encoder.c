@@ -111,6 +111,10 @@ test_outcome_names(void **state)
 	assert_int_equal(encoder_outcome_fault(ENCODER_BAD_SCRIPT), ENCODER_FAULT_LINE);
 	assert_int_equal(encoder_outcome_fault(ENCODER_UNKNOWN_STOCK), ENCODER_FAULT_CARD);
 	assert_string_equal(encoder_outcome_name(ENCODER_UNKNOWN_STOCK), "stock");
+	/* a key version the chip lacks, a KMC that cannot give the stock's keys: the line's
+	 * set-up, which every blank of the batch would meet (issue #12) */
+	assert_string_equal(encoder_outcome_name(ENCODER_CONFIG), "config");
+	assert_int_equal(encoder_outcome_fault(ENCODER_CONFIG), ENCODER_FAULT_LINE);
 }
 
 /* produce picks each card's stock by its ATR; an ATR no profile knows is a specific error

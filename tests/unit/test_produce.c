@@ -869,6 +869,15 @@ test_reader_faults_are_the_lines(void **state)
 	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
 	assert_string_equal(res.line_fault, "script");
 	assert_non_null(strstr(cp_errmsg(), "cardpipe perso"));
+	/* a chip without the profile's key version (6A88) or a KMC that cannot give the
+	 * stock's keys: the line's set-up, not the card; the remedy names the profile */
+	f->fail_as[0] = ENCODER_CONFIG;
+	f->calls = 0;
+	f->fail_at[0] = 1;
+	assert_int_equal(run(f, &res), CP_ERR_DEVICE);
+	assert_string_equal(res.line_fault, "script");
+	assert_non_null(strstr(cp_errmsg(), "chip profile"));
+	assert_null(strstr(cp_errmsg(), "pcscd"));
 	/* then the line makes both, and neither card was held */
 	f->fail_at[0] = 0;
 	assert_int_equal(run(f, &res), 0);
