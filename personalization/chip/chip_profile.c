@@ -10,6 +10,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/crypto/derive.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -749,4 +750,60 @@ chip_profiles_match(const struct chip_profiles *set, const unsigned char *atr, s
 		if (chip_profile_matches(set->p[i], atr, len))
 			return set->p[i];
 	return NULL;
+}
+
+int
+chip_profile_check_kmc(const struct chip_profile *p, size_t kmc_len)
+{
+	int aes_len = kmc_len == 16 || kmc_len == 24 || kmc_len == 32;
+	char why[80];
+
+	switch (p->div) {
+	case CHIP_DIV_NONE:
+		if (p->scp == CHIP_SCP02 ? kmc_len == 16 : aes_len)
+			return 0;
+		snprintf(why, sizeof why, "none takes the KMC itself: %s",
+			 p->scp == CHIP_SCP02 ? "16-byte 3DES" : "AES of 16, 24 or 32 bytes");
+		break;
+	case CHIP_DIV_EMV:
+	case CHIP_DIV_VISA2:
+		if (kmc_len == 16)
+			return 0;
+		snprintf(why, sizeof why, "%s needs a 2-key 3DES KMC (16 bytes)",
+			 chip_div_name(p->div));
+		break;
+	default:
+		if (aes_len)
+			return 0;
+		snprintf(why, sizeof why, "kdf3 needs an AES KMC of 16, 24 or 32 bytes");
+		break;
+	}
+	return cp_err(CP_ERR_INVALID,
+		      "stock %s (%s, %s): a KMC of %zu bytes cannot give its keys: %s", p->name,
+		      chip_scp_name(p->scp), chip_div_name(p->div), kmc_len, why);
+}
+
+int
+chip_profile_static_keys(const struct chip_profile *p, const unsigned char *kmc, size_t kmc_len,
+			 const unsigned char kdd[10], unsigned char enc[32], unsigned char mac[32],
+			 unsigned char dek[32], size_t *key_len)
+{
+	int r;
+
+	if ((r = chip_profile_check_kmc(p, kmc_len)) < 0)
+		return r;
+	if (p->div == CHIP_DIV_NONE) {
+		/* the card's keys are the KMC itself */
+		memcpy(enc, kmc, kmc_len);
+		memcpy(mac, kmc, kmc_len);
+		memcpy(dek, kmc, kmc_len);
+		*key_len = kmc_len;
+		return 0;
+	}
+	if ((r = cp_gp_diversify(p->div == CHIP_DIV_EMV	    ? CP_GP_EMV
+				 : p->div == CHIP_DIV_VISA2 ? CP_GP_VISA2
+							    : CP_GP_KDF3,
+				 kmc, kmc_len, kdd, enc, mac, dek, key_len)) < 0)
+		return cp_err_wrap(r, "stock %s keys (%s): ", p->name, chip_div_name(p->div));
+	return 0;
 }

@@ -101,4 +101,15 @@ int chip_atr_check(const unsigned char *atr, size_t len, unsigned *protocols, ch
 const char *chip_div_name(enum chip_div d);
 const char *chip_scp_name(enum chip_scp s);
 
+/* Whether a KMC of kmc_len bytes can give stock p's static keys: none takes the KMC itself
+ * (SCP02 a 16-byte 3DES key, SCP03 AES 16/24/32), emv and visa2 a 16-byte 3DES KMC, kdf3
+ * an AES KMC of 16/24/32. CP_ERR_INVALID naming the stock when it cannot. */
+int chip_profile_check_kmc(const struct chip_profile *p, size_t kmc_len);
+/* The chip's static ENC/MAC/DEK (each *key_len bytes, at most 32) from the KMC and the
+ * chip's KDD, as stock p says (none, emv, visa2, kdf3). The one derivation of the encoder,
+ * the line's set-up check and the virtual card. */
+int chip_profile_static_keys(const struct chip_profile *p, const unsigned char *kmc, size_t kmc_len,
+			     const unsigned char kdd[10], unsigned char enc[32],
+			     unsigned char mac[32], unsigned char dek[32], size_t *key_len);
+
 #endif

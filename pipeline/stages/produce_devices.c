@@ -83,6 +83,9 @@ load_stocks(struct real_dev *d)
 				      "chip profile '%s': key '%s' is %s, its %s stock needs %s",
 				      p->name, p->kmc_key, key_alg_name(d->kmcs[i]->alg),
 				      chip_scp_name(p->scp), aes ? "AES" : "3DES");
+		if ((r = chip_profile_check_kmc(p, d->kmcs[i]->len)) < 0)
+			return cp_err_wrap(CP_ERR_CONFIG, "chip profile '%s': key '%s': ", p->name,
+					   p->kmc_key);
 	}
 	log_info(COMP, "line %d: %zu chip stock(s) known", d->line, d->stocks.n);
 	return 0;

@@ -492,25 +492,8 @@ static int
 card_keys(struct run *rn, const unsigned char kdd[10], unsigned char *enc, unsigned char *mac,
 	  unsigned char *dek, size_t *key_len)
 {
-	const struct chip_profile *p = rn->prof;
-	const struct encoder_keys *k = &rn->keys;
-	enum cp_gp_scheme s;
-
-	if (p->div == CHIP_DIV_NONE) {
-		if (p->scp == CHIP_SCP02 ? k->kmc_len != 16
-					 : cp_check_key_len(CP_ALG_AES, k->kmc_len) < 0)
-			return cp_err(CP_ERR_INVALID, "a KMC of %zu bytes is not %s keys",
-				      k->kmc_len, chip_scp_name(p->scp));
-		memcpy(enc, k->kmc, k->kmc_len);
-		memcpy(mac, k->kmc, k->kmc_len);
-		memcpy(dek, k->kmc, k->kmc_len);
-		*key_len = k->kmc_len;
-		return 0;
-	}
-	s = p->div == CHIP_DIV_EMV     ? CP_GP_EMV
-	    : p->div == CHIP_DIV_VISA2 ? CP_GP_VISA2
-				       : CP_GP_KDF3;
-	return cp_gp_diversify(s, k->kmc, k->kmc_len, kdd, enc, mac, dek, key_len);
+	return chip_profile_static_keys(rn->prof, rn->keys.kmc, rn->keys.kmc_len, kdd, enc, mac,
+					dek, key_len);
 }
 
 /* The INITIALIZE UPDATE answer of an SCP03 stock: session, card cryptogram. */

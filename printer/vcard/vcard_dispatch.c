@@ -32,32 +32,13 @@ vcard_derive_stock_keys(const struct chip_profile *stock, const unsigned char *k
 			const unsigned char kdd[VCARD_KDD_LEN], struct scp03_keys *out)
 {
 	size_t key_len = 0;
-	int r = 0;
+	int r;
 
 	memset(out, 0, sizeof *out);
 	out->kvn = stock->kvn;
-	if (stock->div == CHIP_DIV_NONE) {
-		/* the card's keys are the KMC itself */
-		if (stock->scp == CHIP_SCP02 ? kmc_len != 16
-					     : kmc_len != 16 && kmc_len != 24 && kmc_len != 32)
-			return cp_err(CP_ERR_INVALID,
-				      "stock %s: a KMC of %zu bytes cannot be its "
-				      "%s keys",
-				      stock->name, kmc_len, chip_scp_name(stock->scp));
-		memcpy(out->enc, kmc, kmc_len);
-		memcpy(out->mac, kmc, kmc_len);
-		memcpy(out->dek, kmc, kmc_len);
-		out->key_len = kmc_len;
-		return 0;
-	}
-	if ((stock->div == CHIP_DIV_EMV || stock->div == CHIP_DIV_VISA2) && kmc_len != 16)
-		return cp_err(CP_ERR_INVALID,
-			      "stock %s: %s needs a 2-key 3DES KMC (16 bytes), "
-			      "not %zu bytes",
-			      stock->name, chip_div_name(stock->div), kmc_len);
-	if ((r = cp_gp_diversify((enum cp_gp_scheme)stock->div, kmc, kmc_len, kdd, out->enc,
-				 out->mac, out->dek, &key_len)) < 0)
-		return cp_err_wrap(r, "virtual card keys (%s): ", chip_div_name(stock->div));
+	if ((r = chip_profile_static_keys(stock, kmc, kmc_len, kdd, out->enc, out->mac, out->dek,
+					  &key_len)) < 0)
+		return cp_err_wrap(r, "virtual card keys: ");
 	out->key_len = key_len;
 	return 0;
 }

@@ -301,13 +301,54 @@ test_dir(void **state)
 	rmdir(dir);
 }
 
+/* One derivation of a chip's static keys from the KMC, with the length of the KMC checked
+ * per stock before any card (issue #12). */
+static void
+test_static_keys(void **state)
+{
+	static const unsigned char kdd[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	unsigned char kmc[32], enc[32], mac[32], dek[32], enc2[32], mac2[32], dek2[32];
+	struct chip_profile p;
+	size_t kl = 0, kl2 = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof kmc; i++)
+		kmc[i] = (unsigned char)(0x40 + i);
+	chip_profile_default(&p); /* SCP03 kdf3 */
+	assert_int_equal(chip_profile_check_kmc(&p, 16), 0);
+	assert_int_equal(chip_profile_check_kmc(&p, 32), 0);
+	assert_int_equal(chip_profile_check_kmc(&p, 20), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "a KMC of 20 bytes cannot give its keys"));
+	assert_int_equal(chip_profile_static_keys(&p, kmc, 16, kdd, enc, mac, dek, &kl), 0);
+	assert_int_equal(kl, 16);
+	assert_memory_not_equal(enc, mac, 16);
+	p.scp = CHIP_SCP02;
+	p.div = CHIP_DIV_EMV;
+	assert_int_equal(chip_profile_check_kmc(&p, 16), 0);
+	assert_int_equal(chip_profile_check_kmc(&p, 24), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "emv needs a 2-key 3DES KMC"));
+	assert_int_equal(chip_profile_static_keys(&p, kmc, 16, kdd, enc2, mac2, dek2, &kl2), 0);
+	assert_int_equal(kl2, 16);
+	assert_memory_not_equal(enc, enc2, 16);
+	p.div = CHIP_DIV_NONE;
+	assert_int_equal(chip_profile_check_kmc(&p, 32), CP_ERR_INVALID);
+	assert_int_equal(chip_profile_static_keys(&p, kmc, 16, kdd, enc, mac, dek, &kl), 0);
+	assert_memory_equal(enc, kmc, 16);
+	assert_memory_equal(dek, kmc, 16);
+	p.scp = CHIP_SCP03;
+	assert_int_equal(chip_profile_static_keys(&p, kmc, 32, kdd, enc, mac, dek, &kl), 0);
+	assert_int_equal(kl, 32);
+	assert_int_equal(chip_profile_static_keys(&p, kmc, 8, kdd, enc, mac, dek, &kl),
+			 CP_ERR_INVALID);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped), cmocka_unit_test(test_atr_check),
 		cmocka_unit_test(test_good),	cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_dir),	cmocka_unit_test(test_static_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
