@@ -4,6 +4,7 @@
  * and the keyed audit chain (docs/audit.md). Each check is a query counting offending rows;
  * 0 means it holds. Add a row to checks[] for a new one.
  */
+#include "registry/reg_production.h"
 #include "registry/registry_sqlite.h"
 
 #include "core/err.h"
@@ -90,8 +91,8 @@ static const struct {
 	 "WHERE p.state = 'produced' AND c.chip_id IS NOT p.chip_id"},
 	{"a spoiled attempt says whose fault it was, card or line, as its reason does",
 	 "SELECT count(*) FROM production_attempt WHERE (state = 'spoiled') <> (fault IS NOT "
-	 "NULL) OR fault IS NOT (CASE WHEN spoil_reason IN ('chip','qc','print') THEN 'card' "
-	 "WHEN spoil_reason IS NOT NULL THEN 'line' END)"},
+	 "NULL) OR fault IS NOT (CASE WHEN spoil_reason IN (" PROD_CARD_REASONS_SQL
+	 ") THEN 'card' WHEN spoil_reason IS NOT NULL THEN 'line' END)"},
 	{"nothing doubled: transport card numbers are unique",
 	 "SELECT count(*) FROM (SELECT transport_no FROM card WHERE transport_no IS NOT NULL "
 	 "GROUP BY transport_no HAVING count(*) > 1)"},

@@ -12,12 +12,17 @@
 
 const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
 
+static const char *const card_reasons[PROD_NCARD_REASONS] = {PROD_CARD_REASONS};
+
 const char *
 prod_reason_fault(const char *reason)
 {
+	for (size_t i = 0; i < PROD_NCARD_REASONS; i++)
+		if (!strcmp(reason, card_reasons[i]))
+			return "card";
 	for (size_t i = 0; i < PROD_NREASONS; i++)
 		if (!strcmp(reason, prod_reasons[i]))
-			return i < 3 ? "card" : "line";
+			return "line";
 	return NULL;
 }
 

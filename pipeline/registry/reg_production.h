@@ -24,6 +24,12 @@ struct registry;
 		"reader", "printer", "script"
 #define PROD_NREASONS 12
 extern const char *const prod_reasons[PROD_NREASONS];
+/* The card's own reasons, the one definition of the card/line rule: an attempt spoiled for
+ * one of these is charged to the card, any other reason is the line's. As a C list
+ * (prod_reason_fault) and as an SQL list (db check); migration 10 shipped the same three. */
+#define PROD_CARD_REASONS "chip", "print", "qc"
+#define PROD_CARD_REASONS_SQL "'chip','print','qc'"
+#define PROD_NCARD_REASONS 3
 /* Whose fault a spoil reason is: "card" or "line"; NULL for a word that is no reason. */
 const char *prod_reason_fault(const char *reason);
 

@@ -1081,6 +1081,32 @@ prepare_not_card2(void *ctx, const struct card_row *card)
 	return 0;
 }
 
+/* The card/line rule is defined once: the C test and the SQL list of db check agree for
+ * every reason, whatever the order of PROD_REASONS (issue #12). */
+static void
+test_reason_faults(void **state)
+{
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	for (size_t i = 0; i < PROD_NREASONS; i++) {
+		const char *r = prod_reasons[i];
+		char *sql = sqlite3_mprintf("SELECT %Q IN (" PROD_CARD_REASONS_SQL ")", r);
+		sqlite3_stmt *st;
+		int card = !strcmp(r, "chip") || !strcmp(r, "print") || !strcmp(r, "qc");
+
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), card);
+		sqlite3_finalize(st);
+		sqlite3_free(sql);
+		assert_string_equal(prod_reason_fault(r), card ? "card" : "line");
+	}
+	assert_null(prod_reason_fault("keys"));
+	sqlite3_close(db);
+}
+
 static void
 test_options(void **state)
 {
@@ -1159,6 +1185,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_held_after_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_not_cleared_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
+		cmocka_unit_test(test_reason_faults),
 		cmocka_unit_test_setup_teardown(test_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_printer_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_faces_held, setup, teardown),
