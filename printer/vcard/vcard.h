@@ -115,8 +115,8 @@ struct vcard_session {
 	unsigned char pending[2 * VCARD_MAX_RECORD + 8]; /* a DGI split over blocks */
 	size_t npending;
 	unsigned char pending_p1;
-	unsigned char status_p1; /* GET STATUS: the subset being listed, and */
-	int status_next;	 /* the next entry to give after 6310 (0: none pending) */
+	unsigned char status_p1;	      /* GET STATUS: the subset being listed, and */
+	int status_next;		      /* 1 + the next entry to give after 6310 (0: none) */
 	const unsigned char *fixed_challenge; /* tests: the next card challenge, or NULL */
 	size_t status_page;		      /* tests: a smaller GET STATUS page (0: 224) */
 };

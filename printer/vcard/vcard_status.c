@@ -209,7 +209,8 @@ vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped, struct vca
 		return SW_DATA_NOT_FOUND; /* no executable load files registered */
 	if (next && (vc->s.status_next == 0 || vc->s.status_p1 != a->p1))
 		return SW_CONDITIONS; /* "next occurrence" without a previous 6310 */
-	first = next ? vc->s.status_next : a->p1 == 0x80 ? VCARD_APP_ISD : VCARD_APP_SSSE;
+	/* status_next is the pending entry + 1: the ISD is entry 0 */
+	first = next ? vc->s.status_next - 1 : a->p1 == 0x80 ? VCARD_APP_ISD : VCARD_APP_SSSE;
 	vc->s.status_next = 0;
 	for (app = first; app < (a->p1 == 0x80 ? VCARD_APP_ISD + 1 : VCARD_NAPPS); app++) {
 		unsigned char e[48];
@@ -222,7 +223,9 @@ vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped, struct vca
 				    app == VCARD_APP_ISD ? vc->chip.card_lc : vc->chip.apps[app].lc,
 				    tlv, e);
 		if (n + el > (vc->s.status_page ? vc->s.status_page : STATUS_MAX)) {
-			vc->s.status_next = app;
+			if (n == 0) /* a page that holds no entry: 6310 would never end */
+				return SW_WRONG_LENGTH;
+			vc->s.status_next = app + 1;
 			vc->s.status_p1 = a->p1;
 			break;
 		}

@@ -372,6 +372,12 @@ test_get_status(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
 	assert_memory_equal(out + 4, vcard_aid_transport, sizeof vcard_aid_transport);
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
+	/* A page smaller than one entry is refused (not 6A88 for the ISD, entry 0, nor an
+	 * endless chain of empty 6310 pages) */
+	vc.s.status_page = 20;
+	assert_int_equal(wsend(&vc, &ho, "80F28002024F0000", NULL, NULL), SW_WRONG_LENGTH);
+	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", NULL, NULL), SW_WRONG_LENGTH);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
 	vc.s.status_page = 0;
 	host_free(&ho);
 	vcard_release(&vc);
