@@ -6,7 +6,8 @@
  * personalised goes to its personalised state and the card (the ISD) to SECURED. The step
  * is a list of SET STATUS transitions (P1, P2, AID) so that a chip profile can name its
  * own; lc_default_transitions() gives the list for this bureau's chips. The encoder sends
- * them through its SCP03 channel, then checks the result with GET STATUS
+ * them through a fresh channel of the stock's own SCP (SCP03 or SCP02) at the profile's
+ * security level, then checks the result with GET STATUS
  * (lc_parse_status()). docs/card-lifecycle.md describes the states and the refusals.
  */
 #ifndef CP_LIFECYCLE_H

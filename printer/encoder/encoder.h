@@ -12,7 +12,8 @@
  * SSSE EF05/EF06 record the script updated, every plain record DGI of the PBOC and
  * transport applications, plus the caller's own expectations) and compares. Then it ends
  * the personalisation the GlobalPlatform way (personalization/chip/lifecycle.h): over a
- * fresh SCP03 channel, SET STATUS moves every application the script personalised to
+ * fresh channel of the stock's own SCP (SCP03 or SCP02) at the profile's security level,
+ * SET STATUS moves every application the script personalised to
  * PERSONALIZED and the card to SECURED (or the job's own transitions), and GET STATUS must
  * show exactly those states. It returns the chip's card identifier (卡识别码, EF05
  * record 1) and the time the card was locked.
