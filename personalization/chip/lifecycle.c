@@ -24,8 +24,8 @@ lc_card_state_name(unsigned char state)
 	return NULL;
 }
 
-static int
-app_specific(unsigned char s)
+int
+lc_app_specific_state(unsigned char s)
 {
 	return !(s & LC_APP_LOCKED_BIT) && (s & 0x07) == 0x07 && s > LC_APP_SELECTABLE;
 }
@@ -52,7 +52,7 @@ lc_transition_check(const struct lc_transition *t)
 			return cp_err(CP_ERR_FORMAT,
 				      "P1 %02X needs an AID of 5 to 16 bytes, not %zu", t->p1,
 				      t->aid_len);
-		if (!app_specific(t->p2) && !(t->p2 & LC_APP_LOCKED_BIT))
+		if (!lc_app_specific_state(t->p2) && !(t->p2 & LC_APP_LOCKED_BIT))
 			return cp_err(CP_ERR_FORMAT,
 				      "application state %02X is no application-specific state "
 				      "(0xxxx111 above 07) and not LOCKED (b8)",

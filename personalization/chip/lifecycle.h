@@ -28,6 +28,8 @@
 #define LC_APP_SELECTABLE 0x07
 #define LC_APP_PERSONALIZED 0x0F
 #define LC_APP_LOCKED_BIT 0x80
+/* An application-specific state (GPCS Table 11-4): b8 0, b3..b1 111, above SELECTABLE. */
+int lc_app_specific_state(unsigned char s);
 
 /* SET STATUS P1 (GPCS Table 11-86) and GET STATUS P1 (Table 11-33). */
 #define LC_P1_ISD 0x80

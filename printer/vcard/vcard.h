@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "personalization/chip/chip_profile.h"
+#include "personalization/chip/lifecycle.h"
 #include "personalization/crypto/scp02.h"
 #include "personalization/crypto/scp03.h"
 
@@ -36,19 +37,17 @@
 #define VCARD_KDD_LEN 10
 #define VCARD_MAX_RECORD 254 /* largest record or DGI value kept */
 
-/* GlobalPlatform card life cycle (GPCS 5.1.1). */
-#define VCARD_LC_OP_READY 0x01
-#define VCARD_LC_INITIALIZED 0x07
-#define VCARD_LC_SECURED 0x0F
-#define VCARD_LC_LOCKED 0x7F
-#define VCARD_LC_TERMINATED 0xFF
-/* Application life cycle (GPCS 5.3.1, Table 11-4): INSTALLED 03, SELECTABLE 07, then
- * application-specific states 0xxxx111 (0F is "personalised" on this chip), LOCKED = the
- * state with b8 set. */
-#define VCARD_APP_INSTALLED 0x03
-#define VCARD_APP_SELECTABLE 0x07
-#define VCARD_APP_PERSONALIZED 0x0F
-#define VCARD_APP_LOCKED_BIT 0x80
+/* GlobalPlatform card and application life cycles: the encoder's own definitions
+ * (personalization/chip/lifecycle.h), under the names the virtual card has used. */
+#define VCARD_LC_OP_READY LC_CARD_OP_READY
+#define VCARD_LC_INITIALIZED LC_CARD_INITIALIZED
+#define VCARD_LC_SECURED LC_CARD_SECURED
+#define VCARD_LC_LOCKED LC_CARD_LOCKED
+#define VCARD_LC_TERMINATED LC_CARD_TERMINATED
+#define VCARD_APP_INSTALLED LC_APP_INSTALLED
+#define VCARD_APP_SELECTABLE LC_APP_SELECTABLE
+#define VCARD_APP_PERSONALIZED LC_APP_PERSONALIZED
+#define VCARD_APP_LOCKED_BIT LC_APP_LOCKED_BIT
 
 /* Consecutive failed EXTERNAL AUTHENTICATEs after which the card locks itself. */
 #define VCARD_MAX_AUTH_FAILURES 10

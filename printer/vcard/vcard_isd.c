@@ -20,12 +20,6 @@
 
 #include <string.h>
 
-static int
-channel_open(const struct vcard *vc)
-{
-	return vcard_channel_open(vc);
-}
-
 /* Re-assemble the raw command for the SCP03 module, which checks header bytes too. */
 static size_t
 raw_apdu(const struct apdu *a, unsigned char *buf)
@@ -44,12 +38,6 @@ raw_apdu(const struct apdu *a, unsigned char *buf)
 	if (a->has_le)
 		buf[n++] = (unsigned char)(a->le & 0xFF);
 	return n;
-}
-
-static void
-close_channel(struct vcard *vc)
-{
-	vcard_channel_close(vc);
 }
 
 /* SCP02: the 28-byte answer of the stock's key set, 16-bit sequence counter. */
@@ -72,7 +60,7 @@ initialize_update_02(struct vcard *vc, const unsigned char *raw, size_t n, struc
 	if ((r = scp02_card_init_update(vc->s.scp02, raw, n, vc->s.fixed_challenge,
 					vc->chip.seq & 0xFFFF, out->data, sizeof out->data,
 					&out->len)) < 0) {
-		close_channel(vc);
+		vcard_channel_close(vc);
 		if (r == CP_ERR_NOTFOUND)
 			return SW_DATA_NOT_FOUND;
 		if (r == CP_ERR_FORMAT)
@@ -103,7 +91,7 @@ initialize_update(struct vcard *vc, const struct apdu *a, struct vcard_resp *out
 		return SW_CONDITIONS;
 	if (a->p1 != 0 && a->p1 != vc->chip.keys.kvn)
 		return SW_DATA_NOT_FOUND;
-	close_channel(vc);
+	vcard_channel_close(vc);
 	vc->s.store_next = 0; /* a new session */
 	vc->s.perso_app = -1;
 	if (vc->chip.seq >= (vc->stock.scp == CHIP_SCP02 ? 0xFFFFu : 0xFFFFFFu))
@@ -121,7 +109,7 @@ initialize_update(struct vcard *vc, const struct apdu *a, struct vcard_resp *out
 	}
 	if ((r = scp03_card_init_update(vc->s.scp, raw, n, vc->s.fixed_challenge, vc->chip.seq,
 					out->data, sizeof out->data, &out->len)) < 0) {
-		close_channel(vc);
+		vcard_channel_close(vc);
 		if (r == CP_ERR_NOTFOUND)
 			return SW_DATA_NOT_FOUND;
 		if (r == CP_ERR_FORMAT)
@@ -143,7 +131,7 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 		return SW_SECURITY_STATUS; /* it must carry its C-MAC */
 	if (a->lc != 16)
 		return SW_WRONG_LENGTH;
-	if ((!vc->s.scp && !vc->s.scp02) || channel_open(vc))
+	if ((!vc->s.scp && !vc->s.scp02) || vcard_channel_open(vc))
 		return SW_CONDITIONS; /* not right after INITIALIZE UPDATE */
 	if (a->p2 != 0x00)
 		return SW_WRONG_P1P2;
@@ -155,10 +143,10 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 	case 0x13:
 	case 0x31:
 	case 0x33: break;
-	default: close_channel(vc); return SW_WRONG_P1P2;
+	default: vcard_channel_close(vc); return SW_WRONG_P1P2;
 	}
 	if (vc->s.scp02 && a->p1 != 0x00 && a->p1 != 0x01 && a->p1 != 0x03) {
-		close_channel(vc); /* SCP02 without R-MAC: 00, 01, 03 */
+		vcard_channel_close(vc); /* SCP02 without R-MAC: 00, 01, 03 */
 		return SW_WRONG_P1P2;
 	}
 	r = vc->s.scp02 ? scp02_card_external_auth(vc->s.scp02, raw, raw_apdu(a, raw))
@@ -170,7 +158,7 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 		}
 		return SW_OK;
 	}
-	close_channel(vc);
+	vcard_channel_close(vc);
 	if (r != CP_ERR_CRYPTO)
 		return r == CP_ERR_FORMAT ? SW_WRONG_DATA : SW_CONDITIONS;
 	vc->chip.auth_failures++;
@@ -191,7 +179,7 @@ external_authenticate(struct vcard *vc, const struct apdu *a)
 static uint16_t
 perso_allowed(const struct vcard *vc, int app, int wrapped)
 {
-	if (!wrapped || !channel_open(vc))
+	if (!wrapped || !vcard_channel_open(vc))
 		return SW_SECURITY_STATUS;
 	if (vc->chip.card_lc >= VCARD_LC_SECURED)
 		return SW_CONDITIONS;
@@ -360,7 +348,8 @@ put_key(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *
 
 	if (vc->stock.scp != CHIP_SCP03)
 		return SW_FUNC_NOT_SUPPORTED; /* AES key sets only */
-	if (!wrapped || !channel_open(vc) || !(scp03_card_security_level(vc->s.scp) & SCP03_C_MAC))
+	if (!wrapped || !vcard_channel_open(vc) ||
+	    !(scp03_card_security_level(vc->s.scp) & SCP03_C_MAC))
 		return SW_SECURITY_STATUS;
 	if (vc->chip.card_lc >= VCARD_LC_LOCKED)
 		return SW_CONDITIONS;

@@ -17,6 +17,7 @@
  */
 #include "printer/vcard/vcard.h"
 
+#include "personalization/chip/tlv.h"
 #include "printer/vcard/apdu.h"
 
 #include <string.h>
@@ -29,12 +30,6 @@ static const unsigned char isd_privileges[3] = {0x9E, 0xFE, 0x80};
 
 /* Largest GET STATUS answer before 6310: leaves room for R-MAC and R-ENC padding. */
 #define STATUS_MAX 224
-
-static int
-channel_open(const struct vcard *vc)
-{
-	return vcard_channel_open(vc);
-}
 
 static int
 card_transition_ok(unsigned char cur, unsigned char to)
@@ -64,13 +59,6 @@ set_card(struct vcard *vc, const struct apdu *a)
 	return SW_OK;
 }
 
-/* Application-specific states (Table 11-4): b8 0, b3..b1 111, above SELECTABLE. */
-static int
-app_specific_state(unsigned char s)
-{
-	return !(s & VCARD_APP_LOCKED_BIT) && (s & 0x07) == 0x07 && s > VCARD_APP_SELECTABLE;
-}
-
 static uint16_t
 set_app(struct vcard *vc, const struct apdu *a)
 {
@@ -89,10 +77,10 @@ set_app(struct vcard *vc, const struct apdu *a)
 			return SW_CONDITIONS;
 		*lc |= VCARD_APP_LOCKED_BIT;
 	} else {
-		if (!app_specific_state(to) && to != VCARD_APP_INSTALLED &&
+		if (!lc_app_specific_state(to) && to != VCARD_APP_INSTALLED &&
 		    to != VCARD_APP_SELECTABLE)
 			return SW_WRONG_DATA;
-		if ((*lc & VCARD_APP_LOCKED_BIT) || !app_specific_state(to) || to <= *lc)
+		if ((*lc & VCARD_APP_LOCKED_BIT) || !lc_app_specific_state(to) || to <= *lc)
 			return SW_CONDITIONS;
 		*lc = to;
 	}
@@ -103,7 +91,7 @@ set_app(struct vcard *vc, const struct apdu *a)
 uint16_t
 vcard_set_status(struct vcard *vc, const struct apdu *a, int wrapped)
 {
-	if (!wrapped || !channel_open(vc))
+	if (!wrapped || !vcard_channel_open(vc))
 		return SW_SECURITY_STATUS;
 	switch (a->p1) {
 	case 0x80: return set_card(vc, a);
@@ -165,19 +153,16 @@ registry_entry(const struct vcard *vc, int app, unsigned char lc, int tlv, unsig
 static int
 search_qualifier(const struct apdu *a, const unsigned char **q, size_t *ql)
 {
-	size_t i;
+	unsigned tag;
+	size_t i, off, len;
 
-	if (a->lc < 2 || a->data[0] != 0x4F || a->data[1] > 16 || 2u + a->data[1] > a->lc)
+	if (tlv_next(a->data, a->lc, &tag, &off, &len) < 0 || tag != 0x4F || len > 16)
 		return -1;
-	*q = a->data + 2;
-	*ql = a->data[1];
-	for (i = 2u + *ql; i < a->lc;) {
-		if ((a->data[i] & 0x1F) == 0x1F)
-			i++; /* two-byte tag */
-		if (i + 2 > a->lc || i + 2 + a->data[i + 1] > a->lc)
+	*q = a->data + off;
+	*ql = len;
+	for (i = off + len; i < a->lc; i += off + len)
+		if (tlv_next(a->data + i, a->lc - i, &tag, &off, &len) < 0)
 			return -1;
-		i += 2u + a->data[i + 1];
-	}
 	return 0;
 }
 
@@ -197,7 +182,7 @@ vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped, struct vca
 	size_t ql, n = 0;
 	int tlv = (a->p2 & 0x02) != 0, next = (a->p2 & 0x01) != 0, first, app;
 
-	if (!wrapped || !channel_open(vc))
+	if (!wrapped || !vcard_channel_open(vc))
 		return SW_SECURITY_STATUS;
 	if (a->p2 & ~0x03u)
 		return SW_WRONG_P1P2;

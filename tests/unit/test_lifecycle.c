@@ -136,6 +136,21 @@ test_parse_status(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The application-specific states, one test for the encoder's check and the virtual
+ * card's SET STATUS (GPCS Table 11-4). */
+static void
+test_app_specific_state(void **state)
+{
+	(void)state;
+	assert_true(lc_app_specific_state(LC_APP_PERSONALIZED));
+	assert_true(lc_app_specific_state(0x1F));
+	assert_true(lc_app_specific_state(0x7F));
+	assert_false(lc_app_specific_state(LC_APP_SELECTABLE));
+	assert_false(lc_app_specific_state(LC_APP_INSTALLED));
+	assert_false(lc_app_specific_state(0x0B));
+	assert_false(lc_app_specific_state(0x8F)); /* locked */
+}
+
 int
 main(void)
 {
@@ -143,6 +158,7 @@ main(void)
 		cmocka_unit_test(test_parse_and_format),
 		cmocka_unit_test(test_default_transitions),
 		cmocka_unit_test(test_parse_status),
+		cmocka_unit_test(test_app_specific_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
