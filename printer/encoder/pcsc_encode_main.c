@@ -62,9 +62,11 @@ static const char usage_text[] =
 	"\n"
 	"Output: 'OK <card identifier> apdus=N checked=N atr=HEX locked=TIME card=STATE\n"
 	"transitions=N' (--read: up to atr=) or 'FAIL <outcome> <reason>' (outcome: no-card,\n"
-	"chip, pulled, mismatch, auth, locked, reader, script, lock-failed, stock); with\n"
+	"chip, pulled, mismatch, auth, locked, reader, script, lock-failed, stock, config); with\n"
 	"--profiles or --stock the OK line ends with ' stock=NAME'.\n"
-	"Exit: 0 ok; 1 the card failed; 2 usage or a bad script; 3 reader or set-up failure.\n";
+	"Exit: 0 ok; 1 the card failed; 2 usage or a bad script; 3 reader or set-up failure\n"
+	"(config: the chip has no key set of the --kvn, or the KMC cannot give the stock's "
+	"keys).\n";
 
 static int
 load_key(const char *path, unsigned char *key, size_t *len, const char *what)
@@ -306,7 +308,9 @@ main(int argc, char **argv)
 		rc = 0;
 	} else {
 		printf("FAIL %s %s\n", encoder_outcome_name(res.outcome), res.reason);
-		rc = res.outcome == ENCODER_READER ? 3 : res.outcome == ENCODER_BAD_SCRIPT ? 2 : 1;
+		rc = res.outcome == ENCODER_READER || res.outcome == ENCODER_CONFIG ? 3
+		     : res.outcome == ENCODER_BAD_SCRIPT			    ? 2
+										    : 1;
 	}
 out:
 	cp_memzero(kmc, sizeof kmc);

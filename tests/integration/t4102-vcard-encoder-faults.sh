@@ -33,10 +33,10 @@ case "$out" in "FAIL auth card cryptogram does not verify"*) ;; *) fail "wrong K
 encode 0 --kmc-file "$KMC_FILE"
 case "$out" in "OK 110000D15600000500000000000000A1 "*) ;; *) fail "right KMC after a wrong one: $out" ;; esac
 
-# A wrong KVN is refused by the chip with 6A88.
+# A wrong KVN is refused by the chip with 6A88: the line's set-up, not the card.
 next_card 00000000000000A2
-encode 1 --kmc-file "$KMC_FILE" --kvn 31
-case "$out" in "FAIL auth INITIALIZE UPDATE: key version 31 is not on the chip (SW 6A88)") ;;
+encode 3 --kmc-file "$KMC_FILE" --kvn 31
+case "$out" in "FAIL config the chip has no key set version 31 (INITIALIZE UPDATE: SW 6A88): "*) ;;
 *) fail "wrong KVN: $out" ;; esac
 
 # Defective chips.
