@@ -107,8 +107,9 @@ struct encoder_expect {
 	const char *label;
 };
 
-/* The keys of a run. kmc: the issuer's master key for SD keys (AES 16/24/32 bytes), from
- * which each chip's ENC/MAC/DEK are derived with kdf3 and the chip's KDD.
+/* The keys of a run. kmc: the issuer's master key for SD keys (AES 16/24/32 bytes for SCP03
+ * stocks, 3DES 16 bytes for SCP02 stocks), from which each chip's ENC/MAC/DEK are derived by
+ * the stock's diversification (chip_profile_static_keys()) and the chip's KDD.
  * transport: the line transport key the script's sensitive values are encrypted under
  * (algorithm and mode as docs/perso-script-format.md says; CBC with a zero IV). */
 struct encoder_keys {
