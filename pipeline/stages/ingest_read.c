@@ -309,6 +309,9 @@ read_one(struct job *j)
 		rf->sha = xstrdup(sha);
 	pthread_mutex_lock(&p->mu);
 	rf->hash_rc = hr;
+	rf->hashed_seen = seen;
+	if (seen)
+		rf->hashed_as = before;
 	if (hr < 0)
 		rf->err = xstrdup(cp_errmsg());
 	rf->too_large = hr == 0 && (unsigned long long)rf->size > env->slim.max_bytes;
@@ -466,6 +469,14 @@ reader_file_changed(const struct read_file *rf, const char *path)
 	struct stat now;
 
 	return lstat(path, &now) < 0 || !same_version(&rf->read_as, &now);
+}
+
+int
+reader_file_changed_since_hash(const struct read_file *rf, const char *path)
+{
+	struct stat now;
+
+	return !rf->hashed_seen || lstat(path, &now) < 0 || !same_version(&rf->hashed_as, &now);
 }
 
 void
