@@ -254,8 +254,8 @@ fs_exists(const char *path)
 }
 
 /* "name.tmp.1234" -> 1234, or 0 if name is not one of our temporary files. */
-static long
-tmp_writer_pid(const char *name)
+long
+fs_tmp_writer_pid(const char *name)
 {
 	const char *t = strstr(name, ".tmp."), *p;
 	char *end;
@@ -290,7 +290,7 @@ fs_clean_stale_tmp(const char *dir, long *removed)
 		path = fs_join(dir, e->d_name);
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			r = fs_clean_stale_tmp(path, removed);
-		} else if ((pid = tmp_writer_pid(e->d_name)) != 0 &&
+		} else if ((pid = fs_tmp_writer_pid(e->d_name)) != 0 &&
 			   !(kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
 			if (unlink(path) == 0)
 				(*removed)++;

@@ -46,6 +46,9 @@ int fs_sync_dir_of(const char *path);
 /* Remove the temporary files (NAME.tmp.PID) that a killed writer left below dir, whose
  * writer is gone; *removed counts them. A live writer's file is left alone. */
 int fs_clean_stale_tmp(const char *dir, long *removed);
+/* The writer's pid if name looks like one of our temporary files (NAME.tmp.PID, which the
+ * sweep above may delete), else 0. Untrusted names must never look like one (fname_fit). */
+long fs_tmp_writer_pid(const char *name);
 /* A shipped data file (rel, e.g. "calendar.txt"): the first that exists of
  * $CARDPIPE_DATA/rel, <program dir>/../share/cardpipe/rel (installed or copied with its
  * share/; from <prefix>/lib/cardpipe/, <prefix>/share/cardpipe/rel), <program dir>/../../data/rel (build/bin/ of a source tree) and

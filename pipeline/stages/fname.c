@@ -2,6 +2,7 @@
 #include "stages/fname.h"
 
 #include "core/escape.h"
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
 
@@ -48,6 +49,10 @@ fname_fit(const char *name, size_t max)
 		}
 	}
 	out[o] = '\0';
+	/* a name like our temporary files (NAME.tmp.PID) would be deleted by the stale-tmp
+	 * sweep: it gets the cut+hash form, which never looks like one */
+	if (fs_tmp_writer_pid(out))
+		changed = 1;
 	if (!changed && o <= max)
 		return out;
 	/* keep a short extension last ("….xml"), so the file still shows what it is */

@@ -364,16 +364,10 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 		log_warn("nightly", "%lld earlier nightly run(s) had been interrupted", stale);
 	/* what a killed run was writing when it died is garbage: its stage redoes it */
 	{
-		static const char *const dirs[] = {"out", "spool", "quarantine", "archive"};
+		/* the stages' own list of folders, so this sweep cannot drift from theirs */
 		long removed = 0;
 
-		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++) {
-			char *d = fs_join(home, dirs[i]);
-
-			r = fs_clean_stale_tmp(d, &removed);
-			free(d);
-		}
-		if (r < 0)
+		if ((r = stage_clean_tmp(cfg, home, NULL, &removed)) < 0)
 			goto out;
 		if (removed)
 			log_info("nightly",
