@@ -937,3 +937,10 @@ stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg,
 {
 	return ingest_run(cfg, home, reg, inbox, 1, counts);
 }
+
+int
+ingest_needs_attention(const struct ingest_counts *c, double reject_threshold)
+{
+	return c->files_quarantined > 0 || c->files_unreadable > 0 ||
+	       (c->records > 0 && (double)c->rejected / (double)c->records > reject_threshold);
+}

@@ -137,6 +137,10 @@ do_ingest(struct run *run)
 		r = stage_ingest_run(run->cfg, run->home, run->reg, NULL, &c);
 	run_lock_release(&lk);
 	run->res->quarantined += c.files_quarantined;
+	/* the same verdict as `cardpipe ingest` alone: unreadable files, ingest's rejects */
+	if (r == 0 &&
+	    ingest_needs_attention(&c, config_double(run->cfg, "general.reject_threshold")))
+		run->res->ingest_attention = 1;
 
 	s->in = c.records;
 	s->done = c.records - c.rejected;
@@ -403,9 +407,10 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	rr.kind = "nightly";
 	rr.status = run->first_error ? "failed"
 		    : stopped(run)   ? "stopped"
-		    : res->quarantined || (res->records &&
-					   (double)res->rejected / (double)res->records >
-						   config_double(cfg, "general.reject_threshold"))
+		    : res->quarantined || res->ingest_attention ||
+				    (res->records &&
+				     (double)res->rejected / (double)res->records >
+					     config_double(cfg, "general.reject_threshold"))
 			    ? "done with rejects"
 			    : "done";
 	rr.ended = cp_now();
