@@ -74,7 +74,9 @@ esc_line(char *out, size_t outsz, const char *s)
 			s++;
 			continue;
 		}
-		if (c == '\n')
+		if (c == '\\') /* doubled: a name's own "\n" must not read as a newline */
+			emit(&o, "\\\\", 2);
+		else if (c == '\n')
 			emit(&o, "\\n", 2);
 		else if (c == '\r')
 			emit(&o, "\\r", 2);

@@ -18,7 +18,8 @@ size_t esc_utf8_seq(const char *s, uint32_t *cp);
  * carriage return and tab as \n \r \t; other control characters (C0, DEL, C1) and every byte
  * that is not part of valid UTF-8 as \xNN; the Unicode line and paragraph separators and the
  * bidirectional controls as \uNNNN. Everything else, Chinese included, is kept. Returns the
- * length the whole result needs (as snprintf does). A backslash is kept as it is.
+ * length the whole result needs (as snprintf does). A backslash is doubled (\\), so the
+ * characters \n of a name never read as an escaped newline.
  */
 size_t esc_line(char *out, size_t outsz, const char *s);
 /* The same, into new memory (xmalloc). */

@@ -48,9 +48,15 @@ test_line_escapes_what_could_forge_a_line(void **state)
 		 "x\xc2\x9b"
 		 "2J\xe2\x80\xa8y\xe2\x80\xaegpj.exe");
 	assert_string_equal(out, "x\\u009b2J\\u2028y\\u202egpj.exe");
-	/* Chinese and a backslash stay as they are */
+	/* Chinese stays as it is; a backslash is doubled, so the literal characters "\n" in a
+	 * name never look like an escaped newline */
 	esc_line(out, sizeof(out), "北京\\x");
-	assert_string_equal(out, "北京\\x");
+	assert_string_equal(out, "北京\\\\x");
+	esc_line(out, sizeof(out), "a\\nb");
+	assert_string_equal(out, "a\\\\nb");
+	d = esc_line_dup("a\nb");
+	assert_string_not_equal(d, out);
+	free(d);
 	/* the length needed, the output cut but terminated */
 	assert_int_equal(esc_line(out, 4, "a\nbc"), 5);
 	assert_string_equal(out, "a\\n");
