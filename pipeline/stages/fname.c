@@ -18,9 +18,7 @@ keep_len(const char *s)
 	uint32_t c;
 	size_t n = esc_utf8_seq(s, &c);
 
-	if (n == 0 || c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '/' || c == '\\' ||
-	    c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c)
+	if (n == 0 || esc_unsafe_cp(c) || c == '/' || c == '\\')
 		return 0;
 	return n;
 }

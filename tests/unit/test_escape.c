@@ -78,6 +78,16 @@ test_json_is_valid_utf8_for_any_bytes(void **state)
 	assert_string_equal(json_writer_str(&w),
 			    "{\"msg\":\"a\\n\\\\xff\\\\xc3(\\\"\\\\\\u007f\\u2028张\"}");
 	json_writer_release(&w);
+	/* C1 controls and bidirectional controls shown as \uXXXX, as esc_line shows them */
+	json_writer_init(&w);
+	json_obj_begin(&w);
+	json_kv_str(&w, "m", "\xc2\x9b\xe2\x80\xae\xe2\x80\x8f\xe2\x81\xa6x\xc2\xa0");
+	json_obj_end(&w);
+	assert_string_equal(json_writer_str(&w),
+			    "{\"m\":\"\\u009b\\u202e\\u200f\\u2066x\xc2\xa0\"}");
+	json_writer_release(&w);
+	assert_true(esc_unsafe_cp(0x85) && esc_unsafe_cp(0x202a) && esc_unsafe_cp(0x2069));
+	assert_false(esc_unsafe_cp(0xa0) || esc_unsafe_cp('a') || esc_unsafe_cp(0x5317));
 }
 
 /* The text and JSON lines the logger writes for a hostile name. */
