@@ -2,6 +2,7 @@
 #include "formats/instream.h"
 
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/mem.h"
 
 #include <errno.h>
@@ -44,11 +45,8 @@ int
 instream_open_file(struct instream *s, const char *path, const struct instream_limits *lim)
 {
 	init_common(s, lim);
-	s->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->fd < 0)
-		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
-			      path, strerror(errno));
-	return 0;
+	/* never blocks in open() (a FIFO renamed over the file), refuses anything not a file */
+	return fs_open_regular(path, &s->fd);
 }
 
 void

@@ -4,6 +4,7 @@
 #include "personalization/crypto/hash.h"
 
 #include "core/err.h"
+#include "core/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,10 +87,9 @@ cp_sha256_file_hex(const char *path, char out[65], off_t *size)
 	pthread_once(&md_once, fetch_md);
 	if (!md_sha256)
 		return cp_err(CP_ERR_UNSUPPORTED, "SHA-256 is not available in this OpenSSL build");
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
-			      path, strerror(errno));
+	/* never blocks in open() (a FIFO renamed over the file), refuses anything not a file */
+	if ((r = fs_open_regular(path, &fd)) < 0)
+		return r;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || !EVP_DigestInit_ex(ctx, md_sha256, NULL))
 		r = cp_err(CP_ERR_CRYPTO, "SHA-256 failed");

@@ -82,8 +82,7 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	if (r < 0)
 		return cmd_exit("ingest", r);
 	threshold = config_double(ctx->cfg, "general.reject_threshold");
-	if (counts.files_quarantined > 0 || counts.files_unreadable > 0 ||
-	    (counts.records > 0 && (double)counts.rejected / (double)counts.records > threshold))
+	if (ingest_needs_attention(&counts, threshold))
 		return EXIT_REJECTS;
 	return EXIT_DONE;
 }

@@ -26,8 +26,9 @@ static const char usage[] =
 	"Each stage runs under its stage lock (docs/locks.md): a `cardpipe <stage>` started by\n"
 	"hand meanwhile waits for it, and this run waits for one already running, at most\n"
 	"general.lock_wait seconds.\n"
-	"Exit codes: 0 done; 1 done, but records need attention: a file was quarantined, the\n"
-	"share of rejected records is over general.reject_threshold, or applications are held\n"
+	"Exit codes: 0 done; 1 done, but records need attention: whenever cardpipe ingest alone\n"
+	"would exit 1 (a file quarantined or unreadable, ingest's rejects over the threshold),\n"
+	"the share of rejected records is over general.reject_threshold, or applications are held\n"
 	"for calendar-missing (import the next year's notice: cardpipe calendar import); 2 usage\n"
 	"or configuration error; 3 a stage failed, another nightly holds the lock, or a stage\n"
 	"lock stayed busy (the stages that ran before and after it committed their own work).\n";
@@ -93,6 +94,11 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("nightly", r);
 	if (res.quarantined) {
 		log_warn("nightly", "%ld file(s) quarantined: see quarantine/", res.quarantined);
+		return EXIT_REJECTS;
+	}
+	if (res.ingest_attention) {
+		log_warn("nightly", "ingest needs attention: a file unreadable or the share of "
+				    "records rejected by ingest over general.reject_threshold");
 		return EXIT_REJECTS;
 	}
 	if (res.records && (double)res.rejected / (double)res.records >

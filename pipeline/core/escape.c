@@ -36,12 +36,12 @@ esc_utf8_seq(const char *str, uint32_t *cp)
 	return n;
 }
 
-/* Characters a terminal or a line-based reader would take as layout, not text. */
-static int
-is_layout_char(uint32_t c)
+int
+esc_unsafe_cp(uint32_t c)
 {
-	return c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
-	       (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c;
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e ||
+	       c == 0x200f || c == 0x061c;
 }
 
 struct out {
@@ -74,7 +74,9 @@ esc_line(char *out, size_t outsz, const char *s)
 			s++;
 			continue;
 		}
-		if (c == '\n')
+		if (c == '\\') /* doubled: a name's own "\n" must not read as a newline */
+			emit(&o, "\\\\", 2);
+		else if (c == '\n')
 			emit(&o, "\\n", 2);
 		else if (c == '\r')
 			emit(&o, "\\r", 2);
@@ -83,7 +85,7 @@ esc_line(char *out, size_t outsz, const char *s)
 		else if (c < 0x20 || c == 0x7f) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", (unsigned)c);
 			emit(&o, tmp, 4);
-		} else if ((c >= 0x80 && c <= 0x9f) || is_layout_char(c)) {
+		} else if (esc_unsafe_cp(c)) {
 			snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned)c);
 			emit(&o, tmp, 6);
 		} else {

@@ -198,11 +198,40 @@ fs_sync_fs(const char *dir)
 }
 
 int
+fs_fd_regular(int fd, const char *what)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) < 0)
+		return cp_err(CP_ERR_IO, "cannot stat '%s': %s", what, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cp_err(CP_ERR_FORMAT, "'%s': not a regular file", what);
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return cp_err(CP_ERR_IO, "'%s': %s", what, strerror(errno));
+	return 0;
+}
+
+int
+fs_open_regular(const char *path, int *fd)
+{
+	int r;
+
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
+			      path, strerror(errno));
+	if ((r = fs_fd_regular(*fd, path)) < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+int
 fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 {
-	unsigned char *p = NULL;
-	size_t cap = 0, n = 0;
-	int fd, r = 0;
+	int fd, r;
 
 	*data = NULL;
 	*len = 0;
@@ -210,6 +239,20 @@ fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 	if (fd < 0)
 		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
 			      path, strerror(errno));
+	r = fs_read_fd(fd, path, max, data, len);
+	close(fd);
+	return r;
+}
+
+int
+fs_read_fd(int fd, const char *path, size_t max, unsigned char **data, size_t *len)
+{
+	unsigned char *p = NULL;
+	size_t cap = 0, n = 0;
+	int r = 0;
+
+	*data = NULL;
+	*len = 0;
 	for (;;) {
 		ssize_t got;
 
@@ -232,7 +275,6 @@ fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 			break;
 		}
 	}
-	close(fd);
 	if (r < 0) {
 		free(p);
 		return r;
@@ -254,8 +296,8 @@ fs_exists(const char *path)
 }
 
 /* "name.tmp.1234" -> 1234, or 0 if name is not one of our temporary files. */
-static long
-tmp_writer_pid(const char *name)
+long
+fs_tmp_writer_pid(const char *name)
 {
 	const char *t = strstr(name, ".tmp."), *p;
 	char *end;
@@ -290,7 +332,7 @@ fs_clean_stale_tmp(const char *dir, long *removed)
 		path = fs_join(dir, e->d_name);
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			r = fs_clean_stale_tmp(path, removed);
-		} else if ((pid = tmp_writer_pid(e->d_name)) != 0 &&
+		} else if ((pid = fs_tmp_writer_pid(e->d_name)) != 0 &&
 			   !(kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
 			if (unlink(path) == 0)
 				(*removed)++;

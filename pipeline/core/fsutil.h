@@ -40,12 +40,23 @@ int fs_sync_fs(const char *dir);
 
 /* Read a whole file, at most max bytes (CP_ERR_LIMIT past that). NUL-terminated. */
 int fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len);
+/* The same from an open fd (which stays open); `what` names it in errors. */
+int fs_read_fd(int fd, const char *what, size_t max, unsigned char **data, size_t *len);
+/* Open an input file for reading without ever blocking in open() (a FIFO renamed over it)
+ * and without following a final symlink: *fd is a regular file in blocking mode, else
+ * CP_ERR_NOTFOUND (gone), CP_ERR_FORMAT ("not a regular file") or CP_ERR_IO. */
+int fs_open_regular(const char *path, int *fd);
+/* For an fd opened with O_NONBLOCK: CP_ERR_FORMAT unless a regular file; then blocking. */
+int fs_fd_regular(int fd, const char *what);
 int fs_exists(const char *path);
 /* fsync the directory that holds path. */
 int fs_sync_dir_of(const char *path);
 /* Remove the temporary files (NAME.tmp.PID) that a killed writer left below dir, whose
  * writer is gone; *removed counts them. A live writer's file is left alone. */
 int fs_clean_stale_tmp(const char *dir, long *removed);
+/* The writer's pid if name looks like one of our temporary files (NAME.tmp.PID, which the
+ * sweep above may delete), else 0. Untrusted names must never look like one (fname_fit). */
+long fs_tmp_writer_pid(const char *name);
 /* A shipped data file (rel, e.g. "calendar.txt"): the first that exists of
  * $CARDPIPE_DATA/rel, <program dir>/../share/cardpipe/rel (installed or copied with its
  * share/; from <prefix>/lib/cardpipe/, <prefix>/share/cardpipe/rel), <program dir>/../../data/rel (build/bin/ of a source tree) and

@@ -27,7 +27,8 @@ puts_raw(struct json_writer *w, const char *s)
 
 /* RFC 8259 escaping; the result is valid UTF-8 whatever the input: a byte that is not part
  * of valid UTF-8 is written as the text \xNN (a JSON "\\xNN"), so the reader sees which
- * byte it was. U+2028/2029 are escaped too, for readers that treat them as line ends. */
+ * byte it was. Every esc_unsafe_cp() character (C0, DEL, C1, line separators, bidirectional
+ * controls) is written \uXXXX, so a log viewer never obeys one. */
 static void
 put_string(struct json_writer *w, const char *s)
 {
@@ -54,7 +55,7 @@ put_string(struct json_writer *w, const char *s)
 		case '\r': puts_raw(w, "\\r"); break;
 		case '\t': puts_raw(w, "\\t"); break;
 		default:
-			if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029) {
+			if (esc_unsafe_cp(cp)) {
 				snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
 				puts_raw(w, u);
 			} else {

@@ -179,14 +179,22 @@ expected_hash(struct registry *reg, long long id, const char *key_id, int *keyed
 
 /* The chain cannot show its own tail cut off: compare with the recorded head. */
 static int
-check_head(struct registry *reg, long long last_id, const char *last_hash)
+check_head(struct registry *reg, long long last_id, const char *last_hash, int keyed)
 {
 	char *head = NULL, *colon;
 	long long head_id;
 	int r = 0;
 
-	if (registry_meta_get(reg, "audit_head", &head) < 0)
-		return 0;
+	if ((r = registry_meta_get(reg, "audit_head", &head)) < 0) {
+		/* every commit of a keyed chain records its head: without one, rows may have
+		 * been cut from the end together with it */
+		if (r == CP_ERR_NOTFOUND && keyed)
+			return cp_err(CP_ERR_INTEGRITY,
+				      "the audit log has keyed rows but no recorded head "
+				      "(meta.audit_head was removed; rows may have been cut from "
+				      "its end)");
+		return r == CP_ERR_NOTFOUND ? 0 : r;
+	}
 	if ((colon = strchr(head, ':'))) {
 		head_id = strtoll(head, NULL, 10);
 		if (last_id < head_id || (last_id == head_id && strcmp(colon + 1, last_hash)))
@@ -252,7 +260,7 @@ registry_verify_audit(struct registry *reg, long long *rows)
 	/* the migration that keyed the chain appended a keyed row: a chain without one was
 	 * rewritten by someone who had no key */
 	if (r == 0)
-		r = check_head(reg, last_id, prev);
+		r = check_head(reg, last_id, prev, keyed);
 	if (r == 0 && count > 0 && !keyed)
 		r = cp_err(CP_ERR_INTEGRITY, "the audit log has no row keyed with the audit key "
 					     "(it was rewritten without the key)");

@@ -2,6 +2,7 @@
 #include "stages/fname.h"
 
 #include "core/escape.h"
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
 
@@ -17,9 +18,7 @@ keep_len(const char *s)
 	uint32_t c;
 	size_t n = esc_utf8_seq(s, &c);
 
-	if (n == 0 || c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '/' || c == '\\' ||
-	    c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c)
+	if (n == 0 || esc_unsafe_cp(c) || c == '/' || c == '\\')
 		return 0;
 	return n;
 }
@@ -48,6 +47,10 @@ fname_fit(const char *name, size_t max)
 		}
 	}
 	out[o] = '\0';
+	/* a name like our temporary files (NAME.tmp.PID) would be deleted by the stale-tmp
+	 * sweep: it gets the cut+hash form, which never looks like one */
+	if (fs_tmp_writer_pid(out))
+		changed = 1;
 	if (!changed && o <= max)
 		return out;
 	/* keep a short extension last ("….xml"), so the file still shows what it is */

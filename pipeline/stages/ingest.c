@@ -483,6 +483,19 @@ ingest_file(struct ingest *ig, size_t i)
 	}
 	ig->counts->files++;
 	r = reg_ingest_find_file(ig->reg, sha, &known);
+	if (r == 0 && strcmp(known.status, "ingesting") != 0 &&
+	    reader_file_changed_since_hash(rf, path)) {
+		/* the hash is of what the file was: its channel may have written new content
+		 * under the same name since, which must not be archived or quarantined unread */
+		log_warn("ingest",
+			 "file '%s': changed since its hash was taken (it matched a known file); "
+			 "left in the inbox for the next run",
+			 name);
+		ig->counts->files--;
+		ig->counts->files_waiting++;
+		r = 0;
+		goto out;
+	}
 	if (r == 0 && strcmp(known.status, "ingesting") != 0) {
 		/* seen before: nothing new, only take it out of the inbox again */
 		ig->counts->files_known++;
@@ -923,4 +936,11 @@ stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg,
 		     struct ingest_counts *counts)
 {
 	return ingest_run(cfg, home, reg, inbox, 1, counts);
+}
+
+int
+ingest_needs_attention(const struct ingest_counts *c, double reject_threshold)
+{
+	return c->files_quarantined > 0 || c->files_unreadable > 0 ||
+	       (c->records > 0 && (double)c->rejected / (double)c->records > reject_threshold);
 }

@@ -20,6 +20,10 @@ struct ingest_counts {
 	long long photos;	/* photos newly stored in spool/photos */
 };
 
+/* 1 if a run with these counts needs an operator (exit 1 of ingest and of nightly): a file
+ * quarantined or unreadable, or the share of rejected records over reject_threshold. */
+int ingest_needs_attention(const struct ingest_counts *c, double reject_threshold);
+
 /* Ingest every file in inbox (NULL: paths.inbox of cfg). Files are taken in name order;
  * a bad file is quarantined and the rest go on. A file still arriving (open for writing,
  * changed within ingest.settle_seconds, no done marker where required) is left for the

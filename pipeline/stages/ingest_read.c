@@ -16,11 +16,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define QUEUE_LEN 256 /* records waiting per file */
@@ -44,6 +46,7 @@ struct reader_pool {
 	pthread_t tids[INGEST_MAX_READERS];
 	int nthreads, stop;
 	unsigned char shard_made[256]; /* photo sub-folders known to exist */
+	int inbox_fd;		       /* the inbox, for opening photos beneath it; -1 if none */
 };
 
 /* ---- photos ---- */
@@ -181,6 +184,45 @@ note_photo_ref(struct read_file *rf, const char *rel)
 	(void)buf_appendf(&rf->photo_refs, "%s\n", rel);
 }
 
+/* Open the photo at rel (inbox-relative, symlinks already resolved) so that nothing swapped
+ * in after the realpath check (a symlink, a FIFO) is read: openat2 beneath the inbox with no
+ * symlinks; without openat2 (ENOSYS) the checked path with O_NOFOLLOW. Never blocks. */
+static int
+open_photo(const struct reader_pool *p, const char *real, const char *rel, int *fd)
+{
+	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+	int r;
+
+	*fd = p->inbox_fd >= 0 ? (int)syscall(SYS_openat2, p->inbox_fd, rel, &how, sizeof(how))
+			       : -1;
+	if (p->inbox_fd >= 0 && *fd < 0 && errno != ENOSYS)
+		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
+			      real, strerror(errno));
+	if (*fd < 0)
+		return fs_open_regular(real, fd);
+	if ((r = fs_fd_regular(*fd, real)) < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+static int
+read_photo(const struct reader_pool *p, const char *real, const char *rel, size_t max,
+	   unsigned char **data, size_t *len)
+{
+	int fd, r;
+
+	*data = NULL;
+	*len = 0;
+	if ((r = open_photo(p, real, rel, &fd)) < 0)
+		return r;
+	r = fs_read_fd(fd, real, max, data, len);
+	close(fd);
+	return r;
+}
+
 /* A photo reference: below the inbox (also after symlinks), an existing regular file. */
 static void
 load_photo_ref(struct job *j, struct app_record *rec)
@@ -220,7 +262,13 @@ load_photo_ref(struct job *j, struct app_record *rec)
 		j->rf.photo_arriving = xstrdup(rec->photo_ref);
 		goto out;
 	}
-	r = fs_read_file(real, env->lim.max_record_bytes, &data, &len);
+	r = read_photo(j->pool, real, real + il + 1, env->lim.max_record_bytes, &data, &len);
+	if (r == CP_ERR_FORMAT) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo reference '%s' is not a regular file",
+				  rec->location, field, rec->photo_ref);
+		goto out;
+	}
 	if (r == CP_ERR_LIMIT) {
 		app_record_reject(rec, "record-too-large", field,
 				  "%s, field '%s': photo file '%s' is larger than the limit of %zu "
@@ -309,6 +357,9 @@ read_one(struct job *j)
 		rf->sha = xstrdup(sha);
 	pthread_mutex_lock(&p->mu);
 	rf->hash_rc = hr;
+	rf->hashed_seen = seen;
+	if (seen)
+		rf->hashed_as = before;
 	if (hr < 0)
 		rf->err = xstrdup(cp_errmsg());
 	rf->too_large = hr == 0 && (unsigned long long)rf->size > env->slim.max_bytes;
@@ -319,7 +370,10 @@ read_one(struct job *j)
 	/* a file too large is refused unread; one that vanished or failed has nothing */
 	r = 0;
 	if (hr == 0 && !rf->too_large) {
-		if ((r = instream_open_file(&s, j->path, &env->slim)) == 0) {
+		r = instream_open_file(&s, j->path, &env->slim);
+		if (r == CP_ERR_FORMAT) /* no longer a regular file: the change check catches it */
+			r = CP_ERR_IO;
+		if (r == 0) {
 			r = app_format_detect(&s, &rf->fmt, &rf->fail);
 			if (r == 0)
 				r = app_parse(&s, rf->fmt, &env->lim, on_record, j, &rf->fail);
@@ -381,6 +435,8 @@ reader_pool_start(const struct ingest_env *env, char *const *names, size_t n, in
 		threads = INGEST_MAX_READERS;
 	p->env = env;
 	p->n = n;
+	p->inbox_fd =
+		env->inbox_real ? open(env->inbox_real, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	p->jobs = xcalloc(n ? n : 1, sizeof(*p->jobs));
 	/* each reader one file ahead of the one the caller is on, and one more to start */
 	p->window = (size_t)threads + 1;
@@ -468,6 +524,14 @@ reader_file_changed(const struct read_file *rf, const char *path)
 	return lstat(path, &now) < 0 || !same_version(&rf->read_as, &now);
 }
 
+int
+reader_file_changed_since_hash(const struct read_file *rf, const char *path)
+{
+	struct stat now;
+
+	return !rf->hashed_seen || lstat(path, &now) < 0 || !same_version(&rf->hashed_as, &now);
+}
+
 void
 reader_pool_free(struct reader_pool *p)
 {
@@ -500,5 +564,7 @@ reader_pool_free(struct reader_pool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->jobs);
+	if (p->inbox_fd >= 0)
+		close(p->inbox_fd);
 	free(p);
 }

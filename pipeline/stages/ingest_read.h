@@ -56,7 +56,9 @@ struct read_file {
 	/* the photo files its records name and ingest read, one path a line, relative to the
 	 * inbox after symbolic links: they move to the archive with the file */
 	struct buf photo_refs;
-	struct stat read_as; /* the file as it was when the reader finished */
+	struct stat read_as;   /* the file as it was when the reader finished */
+	struct stat hashed_as; /* the file as it was before the hash (set with rf->sha) */
+	int hashed_seen;       /* 1 if hashed_as holds it (the file was there) */
 };
 
 struct reader_pool;
@@ -77,6 +79,9 @@ int reader_next(struct reader_pool *p, size_t i, struct app_record **rec);
 void reader_done(struct reader_pool *p, size_t i);
 /* 1 if the file at path is no longer the one the reader read (rf->read_as). */
 int reader_file_changed(const struct read_file *rf, const char *path);
+/* 1 if the file at path is no longer the one whose hash the reader took (rf->hashed_as):
+ * usable as soon as reader_hash() returned, before the file is parsed. */
+int reader_file_changed_since_hash(const struct read_file *rf, const char *path);
 /* Stop every reader and free the pool. */
 void reader_pool_free(struct reader_pool *p);
 

@@ -137,6 +137,10 @@ do_ingest(struct run *run)
 		r = stage_ingest_run(run->cfg, run->home, run->reg, NULL, &c);
 	run_lock_release(&lk);
 	run->res->quarantined += c.files_quarantined;
+	/* the same verdict as `cardpipe ingest` alone: unreadable files, ingest's rejects */
+	if (r == 0 &&
+	    ingest_needs_attention(&c, config_double(run->cfg, "general.reject_threshold")))
+		run->res->ingest_attention = 1;
 
 	s->in = c.records;
 	s->done = c.records - c.rejected;
@@ -364,16 +368,10 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 		log_warn("nightly", "%lld earlier nightly run(s) had been interrupted", stale);
 	/* what a killed run was writing when it died is garbage: its stage redoes it */
 	{
-		static const char *const dirs[] = {"out", "spool", "quarantine", "archive"};
+		/* the stages' own list of folders, so this sweep cannot drift from theirs */
 		long removed = 0;
 
-		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++) {
-			char *d = fs_join(home, dirs[i]);
-
-			r = fs_clean_stale_tmp(d, &removed);
-			free(d);
-		}
-		if (r < 0)
+		if ((r = stage_clean_tmp(cfg, home, NULL, &removed)) < 0)
 			goto out;
 		if (removed)
 			log_info("nightly",
@@ -409,9 +407,10 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	rr.kind = "nightly";
 	rr.status = run->first_error ? "failed"
 		    : stopped(run)   ? "stopped"
-		    : res->quarantined || (res->records &&
-					   (double)res->rejected / (double)res->records >
-						   config_double(cfg, "general.reject_threshold"))
+		    : res->quarantined || res->ingest_attention ||
+				    (res->records &&
+				     (double)res->rejected / (double)res->records >
+					     config_double(cfg, "general.reject_threshold"))
 			    ? "done with rejects"
 			    : "done";
 	rr.ended = cp_now();

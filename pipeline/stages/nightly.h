@@ -23,8 +23,9 @@ struct nightly_result {
 	int failed_stages;
 	long long records, rejected; /* prepare's figures, for the reject threshold */
 	long quarantined;	     /* files ingest moved to quarantine (exit 1, as ingest) */
-	char report[512];	     /* the run report written */
-	long long calendar_held;     /* applications held for calendar-missing after the run */
+	int ingest_attention; /* ingest_needs_attention() of the ingest stage (exit 1, as ingest) */
+	char report[512];     /* the run report written */
+	long long calendar_held; /* applications held for calendar-missing after the run */
 };
 
 /* Take the nightly lock (CP_ERR_BUSY at once if another run holds it), run the stages, write

@@ -317,19 +317,34 @@ xattr(xmlNodePtr n, const char *name)
 	return s;
 }
 
+/* A count: digits only (no sign, no spaces, which strtoll would take), no overflow. */
+static int
+strict_count(const char *s, long long *out)
+{
+	long long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, *s - '0', &v))
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static int
 xattr_ll(xmlNodePtr n, const char *name, long long *out)
 {
-	char *s = xattr(n, name), *end;
+	char *s = xattr(n, name);
 	int r = 0;
 
 	if (!s || !*s)
 		r = cp_err(CP_ERR_FORMAT, "line %ld: element <%s> has no attribute '%s'",
 			   (long)xmlGetLineNo(n), (const char *)n->name, name);
 	else {
-		errno = 0;
-		*out = strtoll(s, &end, 10);
-		if (*end || *out < 0 || errno == ERANGE)
+		if (strict_count(s, out) < 0)
 			r = cp_err(CP_ERR_FORMAT, "line %ld: <%s %s='%.40s'> is not a count",
 				   (long)xmlGetLineNo(n), (const char *)n->name, name, s);
 	}
@@ -485,11 +500,7 @@ split_csv(char *line, char **f, int max)
 static int
 parse_count(const char *s, long long *out, long line)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (!*s || *end || *out < 0 || errno == ERANGE)
+	if (strict_count(s, out) < 0)
 		return cp_err(CP_ERR_FORMAT, "line %ld: '%.40s' is not a count", line, s);
 	return 0;
 }
@@ -666,9 +677,16 @@ recon_compare(const struct recon_report *f, const struct recon_report *g, FILE *
 	{
 		long long s = 0;
 
-		for (size_t i = 0; i < f->nspoiled; i++)
-			s += f->spoiled[i].n;
-		d += diff_ll(out, "spoiled by reason, summed", s, f->c.spoiled);
+		int over = 0;
+
+		for (size_t i = 0; i < f->nspoiled && !over; i++)
+			over = __builtin_add_overflow(s, f->spoiled[i].n, &s);
+		if (over) {
+			fprintf(out, "MISMATCH spoiled by reason, summed: the sum overflows\n");
+			d++;
+		} else {
+			d += diff_ll(out, "spoiled by reason, summed", s, f->c.spoiled);
+		}
 		d += diff_ll(out, "PAN list length vs produced", (long long)f->ncards,
 			     f->c.produced);
 	}

@@ -30,7 +30,7 @@ stage_clean_tmp(const struct config *cfg, const char *home, const char *name, lo
 	for (size_t i = 0; i < ARRAY_SIZE(stage_dirs) && r == 0; i++) {
 		char *base, *dir;
 
-		if (strcmp(stage_dirs[i].stage, name))
+		if (name && strcmp(stage_dirs[i].stage, name))
 			continue;
 		base = config_path(cfg, stage_dirs[i].key, home);
 		dir = stage_dirs[i].sub ? fs_join(base, stage_dirs[i].sub) : xstrdup(base);

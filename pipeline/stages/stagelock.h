@@ -25,7 +25,8 @@ int stage_lock_take(const struct config *cfg, const char *home, const char *name
 		    volatile sig_atomic_t *stop, struct run_lock *lk);
 
 /* Remove the dead writers' NAME.tmp.PID files from stage `name`'s output folders;
- * *removed counts them. Safe while others write: a live writer's file is left alone. */
+ * *removed counts them; name NULL: every stage's folders. Safe while others write: a live
+ * writer's file is left alone. */
 int stage_clean_tmp(const struct config *cfg, const char *home, const char *name, long *removed);
 
 #endif

@@ -48,9 +48,15 @@ test_line_escapes_what_could_forge_a_line(void **state)
 		 "x\xc2\x9b"
 		 "2J\xe2\x80\xa8y\xe2\x80\xaegpj.exe");
 	assert_string_equal(out, "x\\u009b2J\\u2028y\\u202egpj.exe");
-	/* Chinese and a backslash stay as they are */
+	/* Chinese stays as it is; a backslash is doubled, so the literal characters "\n" in a
+	 * name never look like an escaped newline */
 	esc_line(out, sizeof(out), "北京\\x");
-	assert_string_equal(out, "北京\\x");
+	assert_string_equal(out, "北京\\\\x");
+	esc_line(out, sizeof(out), "a\\nb");
+	assert_string_equal(out, "a\\\\nb");
+	d = esc_line_dup("a\nb");
+	assert_string_not_equal(d, out);
+	free(d);
 	/* the length needed, the output cut but terminated */
 	assert_int_equal(esc_line(out, 4, "a\nbc"), 5);
 	assert_string_equal(out, "a\\n");
@@ -72,6 +78,16 @@ test_json_is_valid_utf8_for_any_bytes(void **state)
 	assert_string_equal(json_writer_str(&w),
 			    "{\"msg\":\"a\\n\\\\xff\\\\xc3(\\\"\\\\\\u007f\\u2028张\"}");
 	json_writer_release(&w);
+	/* C1 controls and bidirectional controls shown as \uXXXX, as esc_line shows them */
+	json_writer_init(&w);
+	json_obj_begin(&w);
+	json_kv_str(&w, "m", "\xc2\x9b\xe2\x80\xae\xe2\x80\x8f\xe2\x81\xa6x\xc2\xa0");
+	json_obj_end(&w);
+	assert_string_equal(json_writer_str(&w),
+			    "{\"m\":\"\\u009b\\u202e\\u200f\\u2066x\xc2\xa0\"}");
+	json_writer_release(&w);
+	assert_true(esc_unsafe_cp(0x85) && esc_unsafe_cp(0x202a) && esc_unsafe_cp(0x2069));
+	assert_false(esc_unsafe_cp(0xa0) || esc_unsafe_cp('a') || esc_unsafe_cp(0x5317));
 }
 
 /* The text and JSON lines the logger writes for a hostile name. */

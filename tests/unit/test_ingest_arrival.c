@@ -154,6 +154,19 @@ test_names_that_fit(void **state)
 	assert_string_equal(n, "unnamed");
 	free(n);
 
+	/* a name the stale-tmp sweep would take for a dead writer's file never survives as
+	 * is: the sweep would delete the quarantined evidence */
+	n = fname_fit("pay.tmp.9999999", 200);
+	assert_string_not_equal(n, "pay.tmp.9999999");
+	assert_int_equal(fs_tmp_writer_pid(n), 0);
+	free(n);
+	n = fname_fit("a.tmp.+5", 200);
+	assert_int_equal(fs_tmp_writer_pid(n), 0);
+	free(n);
+	n = fname_fit("a.tmp.x", 200);
+	assert_string_equal(n, "a.tmp.x");
+	free(n);
+
 	/* unsafe: '_' in place, and a hash of the original, so "a\nb" and "a_b" differ */
 	n = fname_fit("-a\nb\xff.csv", 200);
 	assert_int_equal(strncmp(n, "_a_b_~", 6), 0);

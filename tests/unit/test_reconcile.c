@@ -362,6 +362,23 @@ test_keystore_key(void **state)
 	free(store);
 }
 
+/* The spoilage sum of a report cannot wrap around to match its total. */
+static void
+test_compare_sum_overflow(void **state)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	struct named_count sp[2] = {{.name = (char *)"a", .n = LLONG_MAX},
+				    {.name = (char *)"b", .n = 2}};
+	struct recon_report f = {0};
+
+	(void)state;
+	f.spoiled = sp;
+	f.nspoiled = 2;
+	f.c.spoiled = LLONG_MIN + 1; /* what the sum wraps to */
+	assert_true(recon_compare(&f, &f, devnull) > 0);
+	fclose(devnull);
+}
+
 static void
 test_parse_errors(void **state)
 {
@@ -373,6 +390,13 @@ test_parse_errors(void **state)
 		"returned='0'/></BankReconciliation>",
 		"<BankReconciliation xmlns='urn:other' bank='A' date='2026-11-26'/>",
 		"not xml at all <",
+		/* counts are digits only: no sign, no spaces */
+		"<BankReconciliation xmlns='urn:cardpipe:bank-reconciliation:1' bank='A' "
+		"date='2026-11-26'><Counts ordered=' 5' produced='1' spoiled='0' dispatched='0' "
+		"returned='0'/></BankReconciliation>",
+		"<BankReconciliation xmlns='urn:cardpipe:bank-reconciliation:1' bank='A' "
+		"date='2026-11-26'><Counts ordered='+5' produced='1' spoiled='0' dispatched='0' "
+		"returned='0'/></BankReconciliation>",
 	};
 #define HDR                                                                                        \
 	"record,bank,date,format_version,figure,reason,count,pan,card_no,produced_at,"             \
@@ -385,6 +409,8 @@ test_parse_errors(void **state)
 		"record,bank,date\r\nheader,A,2026-11-26\r\n", /* columns missing */
 		"record,a,b,c,d,e,f\r\ncount,ordered,-1\r\nheader,A,2026-11-26\r\n",
 		"record,a,b,c,d,e,f\r\nheader,A,2026-11-26\r\nbogus,1,2\r\n",
+		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\ncount,,,,ordered,,+1,,,,,,,,,\r\n",
+		HDR "header,A,2026-11-26,2,,,,,,,,,,,,\r\ncount,,,,ordered,, 1,,,,,,,,,\r\n",
 	};
 	/* named columns in any order; reports written before they had names still read */
 	const char *good_csv[] = {
@@ -635,6 +661,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keystore_key, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_sm2_id, setup, fixture_env_teardown),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_compare_sum_overflow),
 		cmocka_unit_test_setup_teardown(test_sla_classes, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_refund_file, setup, fixture_env_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_balances_in_registry_refused, setup,

@@ -207,6 +207,24 @@ test_cut_tail_is_detected(void **state)
 	registry_close(reg);
 }
 
+/* The head row deleted with the last audit rows: a keyed chain without a head is a FAIL,
+ * else cutting its end would go unseen. */
+static void
+test_missing_head_is_detected(void **state)
+{
+	struct registry *reg = open_with_rows(10);
+	long long rows;
+
+	registry_close(reg);
+	tamper("DROP TRIGGER audit_no_delete;"
+	       "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);"
+	       "DELETE FROM meta WHERE key = 'audit_head';");
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "head"));
+	registry_close(reg);
+}
+
 /* The head is written once per transaction, by the commit: it names the transaction's
  * last row, also when the rows were appended outside registry_begin() (per row then). */
 static void
@@ -544,6 +562,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cut_tail_is_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_follows_each_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_head_is_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_tail_then_append_is_detected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rehashed_forgery_without_chain_is_detected,
