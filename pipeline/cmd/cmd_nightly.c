@@ -30,7 +30,8 @@ static const char usage[] =
 	"would exit 1 (a file quarantined or unreadable, ingest's rejects over the threshold),\n"
 	"the share of rejected records is over general.reject_threshold, or applications are held\n"
 	"for calendar-missing (import the next year's notice: cardpipe calendar import); 2 usage\n"
-	"or configuration error; 3 a stage failed, another nightly holds the lock, or a stage\n"
+	"or configuration error, in the run's options or in a stage (a missing key store, as the\n"
+	"stage alone would exit); 3 a stage failed, another nightly holds the lock, or a stage\n"
 	"lock stayed busy (the stages that ran before and after it committed their own work).\n";
 
 static volatile sig_atomic_t stop_requested;
@@ -86,9 +87,10 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 	r = stage_nightly_run(ctx->cfg, ctx->home, reg, &no, &res);
 	registry_close(reg);
 	if (r < 0 && (res.failed_stages || r == CP_ERR_BUSY || r == CP_ERR_INTERRUPTED)) {
-		/* a failed stage is a failure of the run, whatever its cause (exit 3) */
+		/* a failed stage exits as the stage alone would: 2 for a configuration error (a
+		 * missing key store), 3 for any other failure */
 		cmd_exit("nightly", r);
-		return EXIT_FAILURE_;
+		return cp_exit_code(r);
 	}
 	if (r < 0)
 		return cmd_exit("nightly", r);

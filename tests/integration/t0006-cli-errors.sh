@@ -69,6 +69,9 @@ BR-1,bank,ICBC-110105-007,2026-11-26T10:05:00+08:00,new,柜台即时,citizen,110
 CSV
 expect_exit 2 cardpipe instant counter/one.csv --line 2 --no-produce >/dev/null 2>err.out
 assert_contains err.out "no key store at"
+# and nightly, whose perso stage meets it, exits as perso alone does
+expect_exit 2 cardpipe nightly --no-produce >/dev/null 2>err.out
+assert_contains err.out "no key store at"
 
 # status: a number whose check character is wrong is said to be wrong, masked, with the
 # right check character; a good number with no application is "no application" (3)
