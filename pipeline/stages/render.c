@@ -255,10 +255,11 @@ proof_first_free_page(const char *prefix)
 	return page;
 }
 
-/* Pages owed by earlier runs that were killed before writing them: those cards first. The
- * last, partial page is left to fill with this run's cards. */
+/* Add to the proof sheets every card a registry listing gives, a page of cards at a time
+ * (flat memory). */
 static int
-proof_owed_pages(struct registry *reg, const char *faces, struct proof_state *ps)
+proof_add_listed(struct registry *reg, const char *faces, struct proof_state *ps,
+		 int (*list)(struct registry *, long long, size_t, struct render_card **, size_t *))
 {
 	struct render_card *cards = NULL;
 	long long after = 0;
@@ -266,7 +267,7 @@ proof_owed_pages(struct registry *reg, const char *faces, struct proof_state *ps
 	int r;
 
 	for (;;) {
-		if ((r = reg_render_list_owed(reg, after, PROOF_PER_PAGE, &cards, &n)) < 0)
+		if ((r = list(reg, after, PROOF_PER_PAGE, &cards, &n)) < 0)
 			return r;
 		for (size_t i = 0; i < n && r == 0; i++) {
 			char *dir = fs_join(faces, cards[i].card_no);
@@ -280,6 +281,14 @@ proof_owed_pages(struct registry *reg, const char *faces, struct proof_state *ps
 		if (r < 0 || n < PROOF_PER_PAGE)
 			return r;
 	}
+}
+
+/* Pages owed by earlier runs that were killed before writing them: those cards first. The
+ * last, partial page is left to fill with this run's cards. */
+static int
+proof_owed_pages(struct registry *reg, const char *faces, struct proof_state *ps)
+{
+	return proof_add_listed(reg, faces, ps, reg_render_list_owed);
 }
 
 static int
@@ -372,30 +381,12 @@ record_batch(struct registry *reg, struct job *jobs, size_t n, const char *faces
 	return 0;
 }
 
-/* Proof sheets of every rendered card, a page of cards at a time (flat memory). */
+/* Proof sheets of every rendered card. */
 static int
 proof_all_rendered(struct registry *reg, const char *faces, struct proof_state *ps)
 {
-	struct render_card *cards = NULL;
-	long long after = 0;
-	size_t n = 0;
-	int r;
+	int r = proof_add_listed(reg, faces, ps, reg_render_list_rendered);
 
-	for (;;) {
-		if ((r = reg_render_list_rendered(reg, after, PROOF_PER_PAGE, &cards, &n)) < 0)
-			return r;
-		for (size_t i = 0; i < n && r == 0; i++) {
-			char *dir = fs_join(faces, cards[i].card_no);
-
-			r = proof_add(ps, dir, cards[i].card_no, cards[i].card_id);
-			free(dir);
-		}
-		if (n)
-			after = cards[n - 1].card_id;
-		render_cards_free(cards, n);
-		if (r < 0 || n < PROOF_PER_PAGE)
-			break;
-	}
 	return r < 0 ? r : proof_flush(ps);
 }
 
