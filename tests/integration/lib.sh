@@ -35,3 +35,35 @@ for _ in range(500):
 sys.exit(1)
 PY
 }
+
+# emulated_line_env: what a test of the emulated line needs: pcscd and vpcd installed, the
+# sqlite3 CLI, loopback ports of its own, a quick poll, and the line stopped on exit.
+# Sets db (the registry) and q (a query on it).
+emulated_line_env() {
+	local base
+	command -v pcscd >/dev/null || skip "pcscd not installed"
+	[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
+	command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+	base=$(free_ports 4) || skip "no free loopback ports"
+	export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
+	export CARDPIPE_PRODUCE_POLL_MS=100
+	db=$CARDPIPE_HOME/registry.db
+	trap 'cardpipe line stop >/dev/null 2>&1 || true' EXIT
+}
+q() { sqlite3 "$CARDPIPE_HOME/registry.db" "$1"; }
+
+# cards_rendered N MIN: a new home with TEST ONLY keys, N good sample applications taken
+# through ingest, prepare, perso and render; fails unless at least MIN cards are rendered.
+cards_rendered() {
+	local n
+	cardpipe init >/dev/null 2>&1
+	cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
+	cardpipe sample --out "$CARDPIPE_HOME/inbox" --count "$1" --bad-share 0 >/dev/null 2>&1
+	rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
+	cardpipe ingest >/dev/null 2>&1 || fail "ingest"
+	cardpipe prepare >/dev/null 2>&1 || fail "prepare"
+	cardpipe perso >/dev/null 2>&1 || fail "perso"
+	cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
+	n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
+	[ "$n" -ge "$2" ] || fail "only $n cards rendered"
+}

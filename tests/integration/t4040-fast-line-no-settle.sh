@@ -6,27 +6,10 @@
 # under the settle delay's (asserted loosely: it is not a timing test).
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
-command -v pcscd >/dev/null || skip "pcscd not installed"
-[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
-
-base=$(free_ports 4) || skip "no free loopback ports"
-export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
-db=$CARDPIPE_HOME/registry.db
+emulated_line_env
 run=$CARDPIPE_HOME/run/line1
-trap 'cardpipe line stop >/dev/null 2>&1 || true' EXIT
-q() { sqlite3 "$db" "$1"; }
-
-cardpipe init >/dev/null 2>&1
-cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 10 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || fail "perso"
-cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
+cards_rendered 10 8
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 8 ] || fail "only $n cards rendered"
 
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 cardpipe produce --line 1 >produce.out 2>produce.err || { cat produce.err; fail "produce"; }

@@ -9,9 +9,6 @@
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
-command -v pcscd >/dev/null || skip "pcscd not installed"
-[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 $PY -c 'import smartcard' 2>/dev/null || skip "python3-pyscard not installed"
 $PY -c 'import cryptography' 2>/dev/null || skip "python3-cryptography not installed"
 GP="$PY $CARDPIPE_SRC/tests/integration/gp_host.py"
@@ -20,25 +17,10 @@ GP="$PY $CARDPIPE_SRC/tests/integration/gp_host.py"
 $GP selftest >selftest.txt || { cat selftest.txt; fail "gp_host.py SCP03 vectors"; }
 [ "$(grep -c ': ok$' selftest.txt)" = 9 ] || fail "not every SCP03 vector checked"
 
-base=$(free_ports 4) || skip "no free loopback ports"
-export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
-export CARDPIPE_PRODUCE_POLL_MS=100
-db=$CARDPIPE_HOME/registry.db
+emulated_line_env
 run=$CARDPIPE_HOME/run/line1
-cleanup() { cardpipe line stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-q() { sqlite3 "$db" "$1"; }
-
-cardpipe init >/dev/null 2>&1
-cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 6 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || fail "perso"
-cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
+cards_rendered 6 4
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 4 ] || fail "only $n cards rendered"
 
 # One card pulled in the middle of its script: spoiled, its chip never locked.
 printf 'pull-at = 2 6\n' >faults.conf

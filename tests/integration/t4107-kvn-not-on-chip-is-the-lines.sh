@@ -6,28 +6,9 @@
 # the right profile the same line then makes every card.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
-command -v pcscd >/dev/null || skip "pcscd not installed"
-[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
-
-base=$(free_ports 4) || skip "no free loopback ports"
-export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
-export CARDPIPE_PRODUCE_POLL_MS=100
-db=$CARDPIPE_HOME/registry.db
-cleanup() { cardpipe line stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-q() { sqlite3 "$db" "$1"; }
-
-cardpipe init >/dev/null 2>&1
-cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 3 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || fail "perso"
-cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
+emulated_line_env
+cards_rendered 3 2
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 2 ] || fail "only $n cards rendered"
 
 # the line's chips are the shipped cpvc-s03 (key set 30) ...
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
