@@ -5,6 +5,7 @@
  * vector squares (letters.h).
  */
 #include "stages/letters.h"
+#include "stages/render.h"
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -399,23 +400,6 @@ draw_letter(const struct letter_env *le, const struct dispatch_card *c)
 	return 0;
 }
 
-/* The bank names: the card-face layout's bank table (render.layout or the shipped one). */
-static int
-load_layout(const struct config *cfg, const char *home, struct layout **lo)
-{
-	char *path = config_path(cfg, "render.layout", home);
-	int r;
-
-	if (!path[0]) {
-		free(path);
-		if ((r = layout_find_shipped(&path)) < 0)
-			return r;
-	}
-	r = layout_load(path, lo);
-	free(path);
-	return r;
-}
-
 int
 letters_write_batch(const struct config *cfg, const char *home, const char *path, const char *batch,
 		    const struct dispatch_list *items)
@@ -430,7 +414,8 @@ letters_write_batch(const struct config *cfg, const char *home, const char *path
 
 	cp_business_date(cp_now(), date, sizeof(date));
 	if ((r = fonts_open(config_str(cfg, "dispatch.letter_font"), home, &fonts)) < 0 ||
-	    (r = load_layout(cfg, home, &lo)) < 0 || (r = fs_atomic_open(&sink.f, path, 0600)) < 0)
+	    (r = render_load_layout(cfg, home, &lo)) < 0 ||
+	    (r = fs_atomic_open(&sink.f, path, 0600)) < 0)
 		goto out;
 	surf = cairo_pdf_surface_create_for_stream(sink_write, &sink, A4_W, A4_H);
 	cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, batch);

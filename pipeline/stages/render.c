@@ -291,8 +291,8 @@ proof_owed_pages(struct registry *reg, const char *faces, struct proof_state *ps
 	return proof_add_listed(reg, faces, ps, reg_render_list_owed);
 }
 
-static int
-load_layout(const struct config *cfg, const char *home, struct layout **lo)
+int
+render_load_layout(const struct config *cfg, const char *home, struct layout **lo)
 {
 	char *path = config_path(cfg, "render.layout", home);
 	int r;
@@ -469,7 +469,7 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 		threads = 1; /* one card: no pool to fill */
 	if ((r = png_settings(cfg, &png)) < 0 ||
 	    (r = canvas_profile_lookup(config_str(cfg, "printer.profile"), &prof)) < 0 ||
-	    (r = load_layout(cfg, home, &lo)) < 0)
+	    (r = render_load_layout(cfg, home, &lo)) < 0)
 		goto out;
 	png.dpi = prof->dpi;
 	for (; nworkers < threads; nworkers++) {

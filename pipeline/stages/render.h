@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct config;
+struct layout;
 struct registry;
 
 struct render_opts {
@@ -40,5 +41,9 @@ struct render_counts {
 
 int stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
 		     const struct render_opts *opts, struct render_counts *counts);
+
+/* The card-face layout in force: render.layout, or the shipped one when it is empty. The
+ * carrier letters take their bank names from it too. */
+int render_load_layout(const struct config *cfg, const char *home, struct layout **lo);
 
 #endif
