@@ -155,32 +155,31 @@ reg_render_count(struct registry *reg, int with_allocated, long long *n)
 			     n);
 }
 
-int
-reg_render_list_rendered(struct registry *reg, long long after_id, size_t limit,
-			 struct render_card **cards, size_t *n)
+/* A page of cards (id, card number) from sql, which takes ?1 the id to start after and ?2
+ * the page size, ordered by card id. */
+static int
+list_cards(struct registry *reg, const char *sql, const char *what, long long after_id,
+	   size_t limit, struct render_card **cards, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	struct render_card *v;
 	size_t k = 0;
-	int r, rc;
+	int r, rc = SQLITE_DONE;
 
 	*cards = NULL;
 	*n = 0;
-	if ((r = reg_prepare(reg,
-			     "SELECT id, card_no FROM card WHERE state = 'rendered' AND id > ?1"
-			     " ORDER BY id LIMIT ?2",
-			     &st)) < 0)
+	if ((r = reg_prepare(reg, sql, &st)) < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 	v = xcalloc(limit ? limit : 1, sizeof(*v));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (k < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v[k].card_id = sqlite3_column_int64(st, 0);
 		v[k].card_no = reg_column_strdup(st, 1);
 		k++;
 	}
-	if (rc != SQLITE_DONE) {
-		r = reg_fail(reg, "list rendered cards");
+	if (k < limit && rc != SQLITE_DONE) {
+		r = reg_fail(reg, what);
 		sqlite3_finalize(st);
 		render_cards_free(v, k);
 		return r;
@@ -189,6 +188,16 @@ reg_render_list_rendered(struct registry *reg, long long after_id, size_t limit,
 	*cards = v;
 	*n = k;
 	return 0;
+}
+
+int
+reg_render_list_rendered(struct registry *reg, long long after_id, size_t limit,
+			 struct render_card **cards, size_t *n)
+{
+	return list_cards(reg,
+			  "SELECT id, card_no FROM card WHERE state = 'rendered' AND id > ?1"
+			  " ORDER BY id LIMIT ?2",
+			  "list rendered cards", after_id, limit, cards, n);
 }
 
 int
@@ -213,37 +222,10 @@ int
 reg_render_list_owed(struct registry *reg, long long after_id, size_t limit,
 		     struct render_card **cards, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	struct render_card *v;
-	size_t k = 0;
-	int r, rc;
-
-	*cards = NULL;
-	*n = 0;
-	if ((r = reg_prepare(
-		     reg,
-		     "SELECT c.id, c.card_no FROM proof_owed p JOIN card c ON c.id = p.card_id"
-		     " WHERE p.card_id > ?1 ORDER BY p.card_id LIMIT ?2",
-		     &st)) < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-	v = xcalloc(limit ? limit : 1, sizeof(*v));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < limit) {
-		v[k].card_id = sqlite3_column_int64(st, 0);
-		v[k].card_no = reg_column_strdup(st, 1);
-		k++;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		r = reg_fail(reg, "list owed proof pages");
-		sqlite3_finalize(st);
-		render_cards_free(v, k);
-		return r;
-	}
-	sqlite3_finalize(st);
-	*cards = v;
-	*n = k;
-	return 0;
+	return list_cards(reg,
+			  "SELECT c.id, c.card_no FROM proof_owed p JOIN card c ON c.id = p.card_id"
+			  " WHERE p.card_id > ?1 ORDER BY p.card_id LIMIT ?2",
+			  "list owed proof pages", after_id, limit, cards, n);
 }
 
 int
