@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 void
@@ -633,17 +634,20 @@ stage_dispatch_overdue(struct config *cfg, struct registry *reg, FILE *out, long
 				since = (long)(cp_now() / 86400) - cp_days_from_civil(y, m, dd);
 		}
 		snprintf(ds, sizeof(ds), "%ld", since);
-		csv_field(&b, c->employer_uscc, CSV_NEXT);
-		csv_field(&b, c->employer_name, CSV_NEXT);
-		csv_field(&b, c->card_no, CSV_NEXT);
-		csv_field(&b, c->name, CSV_NEXT);
-		csv_field(&b, idm, CSV_NEXT);
-		csv_field(&b, c->dispatched_at, CSV_NEXT);
-		csv_field(&b, ds, CSV_CRLF);
+		if ((r = csv_field(&b, c->employer_uscc, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->employer_name, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->card_no, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->name, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, idm, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, c->dispatched_at, CSV_NEXT)) < 0 ||
+		    (r = csv_field(&b, ds, CSV_CRLF)) < 0)
+			break;
 	}
-	fwrite(buf_str(&b), 1, b.len, out);
+	if (r == 0 && fwrite(buf_str(&b), 1, b.len, out) != b.len)
+		r = cp_err(CP_ERR_IO, "overdue employer list: cannot write: %s", strerror(errno));
 	buf_release(&b);
-	*count = (long long)l.n;
+	if (r == 0)
+		*count = (long long)l.n;
 	dispatch_list_release(&l);
-	return 0;
+	return r;
 }
