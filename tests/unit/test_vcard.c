@@ -338,7 +338,9 @@ test_get_status(void **state)
 	assert_int_equal(out[10], 0x9E);
 	/* All applications, then one by AID prefix. */
 	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_OK);
-	assert_int_equal(n, (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10));
+	/* SSSE, PBOC, transport and the PSE 1PAY.SYS.DDF01 */
+	assert_int_equal(n, (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10) +
+				    (2 + 16 + 4 + 5 + 10));
 	assert_int_equal(out[0], 0xE3);
 	assert_memory_equal(out + 2, "\x4F\x0F\x73\x78\x31", 5);
 	assert_memory_equal(out + 19, "\x9F\x70\x01\x07", 4);
@@ -369,8 +371,10 @@ test_get_status(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80F28003024F0000", NULL, NULL), SW_CONDITIONS);
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_MORE_DATA);
 	assert_memory_equal(out + 4, vcard_aid_pboc, sizeof vcard_aid_pboc);
-	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_MORE_DATA);
 	assert_memory_equal(out + 4, vcard_aid_transport, sizeof vcard_aid_transport);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
+	assert_memory_equal(out + 4, vcard_aid_pse, sizeof vcard_aid_pse);
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
 	/* A page smaller than one entry is refused (not 6A88 for the ISD, entry 0, nor an
 	 * endless chain of empty 6310 pages) */
