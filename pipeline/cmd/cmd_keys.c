@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
+#include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/secmem.h"
 #include "personalization/keys/ceremony.h"
@@ -17,6 +18,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -37,6 +39,8 @@ static const char usage[] =
 	"                               (--key NAME | --test-key HEX)\n"
 	"                               (--data HEX | --pan PAN --psn NN) [--reveal]\n"
 	"       cardpipe keys public NAME\n"
+	"       cardpipe keys arqc-verify --bank BANK --pan PAN --psn NN --atc HHHH --data HEX\n"
+	"                                 --arqc HEX [--arc HEX]\n"
 	"\n"
 	"The key store (paths.keystore) holds every master key wrapped (AES key wrap with\n"
 	"padding) under a local master key that exists only in memory: the XOR of two or three\n"
@@ -73,10 +77,19 @@ static const char usage[] =
 	"  --reveal            print the derived values too: only for --test-key or a TEST ONLY\n"
 	"                      store\n"
 	"public NAME           the public key of a key pair (report.sign) in PEM, for the banks.\n"
+	"arqc-verify           the issuer's check of a card's ARQC: MK-AC from bank.BANK.mk-ac\n"
+	"                      (EMV Option A; SM4 for banks in keys.bank_sm4), the session key\n"
+	"                      from the ATC, the cryptogram over --data (the 37-byte input of\n"
+	"                      docs/pboc-data.md: amount .. unpredictable number, AIP, ATC, CVR);\n"
+	"                      prints 'ARQC OK ARPC=...' (ARPC method 1 with --arc, default 3030)\n"
+	"                      and exits 0, or 'ARQC MISMATCH' and exits 1\n"
+	"  --atc HHHH          the ATC (9F36), 4 hex digits\n"
+	"  --arqc HEX          the card's cryptogram (9F26), 8 bytes\n"
 	"  -h, --help          this text\n"
 	"\n"
-	"Exit codes: 0 done; 2 bad usage or no key store (run the ceremony first); 3 failure\n"
-	"(wrong component, changed store, missing key).\n";
+	"Exit codes: 0 done; 1 arqc-verify: the ARQC does not match; 2 bad usage or no key\n"
+	"store (run the ceremony first); 3 failure (wrong component, changed store, missing\n"
+	"key).\n";
 
 static int
 open_store(struct cp_ctx *ctx, struct keystore **ks)
@@ -518,6 +531,95 @@ out:
 	return r;
 }
 
+/* ---- arqc-verify ---- */
+
+struct arqc_args {
+	const char *bank, *pan, *psn, *atc, *data, *arqc, *arc;
+};
+
+/* Exactly n bytes of hex from option opt. */
+static int
+hex_arg(const char *opt, const char *v, unsigned char *out, size_t n)
+{
+	unsigned char tmp[64];
+	int got;
+
+	if (!v)
+		return cp_err(CP_ERR_USAGE, "arqc-verify needs %s", opt);
+	got = hex_decode(v, tmp, sizeof(tmp));
+	if (got != (int)n)
+		return cp_err(CP_ERR_USAGE, "%s '%.40s': expected %zu bytes of hex", opt, v, n);
+	memcpy(out, tmp, n);
+	return 0;
+}
+
+/* The cryptogram the card should have made; *match 1 when it is the ARQC given. */
+static int
+arqc_compute(const struct key *k, const struct arqc_args *a, const unsigned char *data, size_t len,
+	     const unsigned char atc[2], const unsigned char arqc[8], const unsigned char arc[2],
+	     int *match, unsigned char arpc[8])
+{
+	enum emv_ac_alg alg = k->alg == KEY_SM4 ? EMV_AC_SM4 : EMV_AC_TDES;
+	unsigned char *mk = cp_secure_zalloc(16), *sk = cp_secure_zalloc(16), ac[8];
+	int r;
+
+	if (k->len != 16)
+		r = cp_err(CP_ERR_CONFIG, "'%s' is not a 16-byte key", k->name);
+	else if ((r = alg == EMV_AC_SM4 ? cp_sm4_option_a(k->value, a->pan, a->psn, mk)
+					: cp_emv_option_a(k->value, a->pan, a->psn, mk)) < 0 ||
+		 (r = emv_ac_session_key(alg, mk, atc, sk)) < 0 ||
+		 (r = emv_ac_mac(alg, sk, data, len, ac)) < 0)
+		r = cp_err_wrap(r, "arqc-verify: ");
+	else {
+		*match = CRYPTO_memcmp(ac, arqc, 8) == 0;
+		r = emv_ac_arpc1(alg, sk, arqc, arc, arpc);
+	}
+	cp_secure_free(mk, 16);
+	cp_secure_free(sk, 16);
+	return r;
+}
+
+/* 0 and "ARQC OK ARPC=..." when the card's ARQC is right, 1 and "ARQC MISMATCH" when not. */
+static int
+arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
+{
+	unsigned char data[256], atc[2], arqc[8], arc[2], arpc[8];
+	char name[96], hex[17];
+	struct keystore *ks = NULL;
+	struct key *k = NULL;
+	int n, match = 0, r;
+
+	if (!a->bank || !a->pan || !a->psn)
+		return cp_err(CP_ERR_USAGE, "arqc-verify needs --bank, --pan and --psn");
+	if ((r = hex_arg("--atc", a->atc, atc, 2)) < 0 ||
+	    (r = hex_arg("--arqc", a->arqc, arqc, 8)) < 0 ||
+	    (r = hex_arg("--arc", a->arc ? a->arc : "3030", arc, 2)) < 0)
+		return r;
+	if (!a->data || (n = hex_decode(a->data, data, sizeof(data))) <= 0)
+		return cp_err(CP_ERR_USAGE, "arqc-verify needs --data HEX (the cryptogram input)");
+	/* the input of docs/pboc-data.md carries the ATC at bytes 32-33: they must agree */
+	if (n == EMV_AC_INPUT_LEN && memcmp(data + 31, atc, 2) != 0)
+		return cp_err(CP_ERR_USAGE,
+			      "--data holds ATC %02X%02X (bytes 32-33), --atc says %s", data[31],
+			      data[32], a->atc);
+	snprintf(name, sizeof(name), "bank.%s.mk-ac", a->bank);
+	if ((r = open_store(ctx, &ks)) < 0)
+		return r;
+	if ((r = keystore_get(ks, name, &k)) >= 0)
+		r = arqc_compute(k, a, data, (size_t)n, atc, arqc, arc, &match, arpc);
+	key_free(k);
+	keystore_close(ks);
+	if (r < 0)
+		return r;
+	if (!match) {
+		printf("ARQC MISMATCH\n");
+		return 1;
+	}
+	hex_encode(arpc, 8, hex);
+	printf("ARQC OK ARPC=%s ARC=%02X%02X\n", hex, arc[0], arc[1]);
+	return 0;
+}
+
 int
 cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 {
@@ -540,11 +642,16 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		{"pan", required_argument, NULL, 'P'},
 		{"psn", required_argument, NULL, 'S'},
 		{"reveal", no_argument, NULL, 'r'},
+		{"bank", required_argument, NULL, 'B'},
+		{"atc", required_argument, NULL, 'T'},
+		{"arqc", required_argument, NULL, 'Q'},
+		{"arc", required_argument, NULL, 'C'},
 		{0},
 	};
 	const char *files[KEYSTORE_MAX_COMPONENTS + 1], *alg = NULL, *file = NULL, *want = NULL;
 	const char *hex = NULL, *name = NULL, *scheme = NULL, *data = NULL, *pan = NULL;
 	const char *psn = NULL, *verb;
+	struct arqc_args aq = {0};
 	size_t nfiles = 0;
 	int c, test = 0, nprompt = 0, prompt = 0, gen = 0, missing = 0, reveal = 0, r;
 
@@ -578,6 +685,10 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		case 'P': pan = optarg; break;
 		case 'S': psn = optarg; break;
 		case 'r': reveal = 1; break;
+		case 'B': aq.bank = optarg; break;
+		case 'T': aq.atc = optarg; break;
+		case 'Q': aq.arqc = optarg; break;
+		case 'C': aq.arc = optarg; break;
 		default: return cmd_usage(usage, 1);
 		}
 	}
@@ -602,6 +713,12 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		if (optind + 1 >= argc)
 			return cmd_usage(usage, 1);
 		r = public_cmd(ctx, argv[optind + 1]);
+	} else if (!strcmp(verb, "arqc-verify")) {
+		aq.pan = pan;
+		aq.psn = psn;
+		aq.data = data;
+		if ((r = arqc_verify(ctx, &aq)) == 1)
+			return EXIT_REJECTS; /* the ARQC does not match */
 	} else {
 		fprintf(stderr, "cardpipe keys: unknown subcommand '%s'\n\n", verb);
 		return cmd_usage(usage, 1);
