@@ -242,6 +242,7 @@ test_select_and_pse(void **state)
 	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
 	assert_int_equal(out[0], 0x70);
 	assert_int_equal(send_hex(&vc, "00B2020C00", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B2016C00", NULL, NULL), SW_FILE_NOT_FOUND); /* 0D01 */
 	assert_int_equal(send_hex(&vc, "80CA9F1400", NULL, NULL), SW_DATA_NOT_FOUND);
 	assert_int_equal(send_hex(&vc, "80CA9F1000", NULL, NULL), SW_DATA_NOT_FOUND);
 	vcard_release(&vc);
