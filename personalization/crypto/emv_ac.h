@@ -43,6 +43,13 @@ void emv_ac_input(const struct emv_ac_terminal *t, const unsigned char aip[2],
 int emv_ac_session_key(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
 		       const unsigned char atc[2], unsigned char sk[EMV_AC_KEY_LEN]);
 
+/* The PBOC 2.0/3.0 session key derivation that banks' hosts use for CVN 01 (3DES only):
+ * SK = 3DES(MK)[00×6 ‖ ATC] ‖ 3DES(MK)[00×6 ‖ ~ATC], odd parity. Checked against a public
+ * PBOC worked example (tests/unit/test_emv_ac.c); the virtual card itself uses
+ * emv_ac_session_key() as issue #13 asks (docs/pboc-cryptogram.md). */
+int emv_ac_session_key_pboc(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
+			    const unsigned char atc[2], unsigned char sk[EMV_AC_KEY_LEN]);
+
 /* The cryptogram over data under the session key, ISO/IEC 9797-1 padding method 2: 3DES with
  * MAC algorithm 3 (retail MAC); SM4 with MAC algorithm 1 (CBC-MAC), the leftmost 8 bytes. */
 int emv_ac_mac(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN],

@@ -40,7 +40,7 @@ static const char usage[] =
 	"                               (--data HEX | --pan PAN --psn NN) [--reveal]\n"
 	"       cardpipe keys public NAME\n"
 	"       cardpipe keys arqc-verify --bank BANK --pan PAN --psn NN --atc HHHH --data HEX\n"
-	"                                 --arqc HEX [--arc HEX]\n"
+	"                                 --arqc HEX [--arc HEX] [--session-key emv|pboc]\n"
 	"\n"
 	"The key store (paths.keystore) holds every master key wrapped (AES key wrap with\n"
 	"padding) under a local master key that exists only in memory: the XOR of two or three\n"
@@ -85,6 +85,8 @@ static const char usage[] =
 	"                      and exits 0, or 'ARQC MISMATCH' and exits 1\n"
 	"  --atc HHHH          the ATC (9F36), 4 hex digits\n"
 	"  --arqc HEX          the card's cryptogram (9F26), 8 bytes\n"
+	"  --session-key K     emv (default: EMV Book 2 A1.3.1, what these cards use) or pboc\n"
+	"                      (00*6||ATC, 00*6||~ATC: other PBOC cards, 3DES only)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit codes: 0 done; 1 arqc-verify: the ARQC does not match; 2 bad usage or no key\n"
@@ -534,7 +536,7 @@ out:
 /* ---- arqc-verify ---- */
 
 struct arqc_args {
-	const char *bank, *pan, *psn, *atc, *data, *arqc, *arc;
+	const char *bank, *pan, *psn, *atc, *data, *arqc, *arc, *skd;
 };
 
 /* Exactly n bytes of hex from option opt. */
@@ -561,13 +563,14 @@ arqc_compute(const struct key *k, const struct arqc_args *a, const unsigned char
 {
 	enum emv_ac_alg alg = k->alg == KEY_SM4 ? EMV_AC_SM4 : EMV_AC_TDES;
 	unsigned char *mk = cp_secure_zalloc(16), *sk = cp_secure_zalloc(16), ac[8];
-	int r;
+	int pboc = a->skd && !strcmp(a->skd, "pboc"), r;
 
 	if (k->len != 16)
 		r = cp_err(CP_ERR_CONFIG, "'%s' is not a 16-byte key", k->name);
 	else if ((r = alg == EMV_AC_SM4 ? cp_sm4_option_a(k->value, a->pan, a->psn, mk)
 					: cp_emv_option_a(k->value, a->pan, a->psn, mk)) < 0 ||
-		 (r = emv_ac_session_key(alg, mk, atc, sk)) < 0 ||
+		 (r = pboc ? emv_ac_session_key_pboc(alg, mk, atc, sk)
+			   : emv_ac_session_key(alg, mk, atc, sk)) < 0 ||
 		 (r = emv_ac_mac(alg, sk, data, len, ac)) < 0)
 		r = cp_err_wrap(r, "arqc-verify: ");
 	else {
@@ -591,6 +594,8 @@ arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
 
 	if (!a->bank || !a->pan || !a->psn)
 		return cp_err(CP_ERR_USAGE, "arqc-verify needs --bank, --pan and --psn");
+	if (a->skd && strcmp(a->skd, "emv") && strcmp(a->skd, "pboc"))
+		return cp_err(CP_ERR_USAGE, "--session-key '%s': emv or pboc", a->skd);
 	if ((r = hex_arg("--atc", a->atc, atc, 2)) < 0 ||
 	    (r = hex_arg("--arqc", a->arqc, arqc, 8)) < 0 ||
 	    (r = hex_arg("--arc", a->arc ? a->arc : "3030", arc, 2)) < 0)
@@ -646,6 +651,7 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		{"atc", required_argument, NULL, 'T'},
 		{"arqc", required_argument, NULL, 'Q'},
 		{"arc", required_argument, NULL, 'C'},
+		{"session-key", required_argument, NULL, 'Y'},
 		{0},
 	};
 	const char *files[KEYSTORE_MAX_COMPONENTS + 1], *alg = NULL, *file = NULL, *want = NULL;
@@ -689,6 +695,7 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		case 'T': aq.atc = optarg; break;
 		case 'Q': aq.arqc = optarg; break;
 		case 'C': aq.arc = optarg; break;
+		case 'Y': aq.skd = optarg; break;
 		default: return cmd_usage(usage, 1);
 		}
 	}

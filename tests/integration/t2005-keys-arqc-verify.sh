@@ -56,3 +56,12 @@ expect_exit 2 av --atc $ATC --data $DATA --arqc 1234 2>/dev/null
 expect_exit 2 av --atc $ATC --arqc $ARQC 2>/dev/null
 expect_exit 3 cardpipe keys arqc-verify --bank NOPE --pan $PAN --psn $PSN --atc $ATC --data $DATA --arqc $ARQC 2>err.txt
 assert_contains err.txt "bank.NOPE.mk-ac"
+# the PBOC session key derivation (00*6 ATC, 00*6 ~ATC) on request: the public PBOC worked
+# example, with its IMK imported into this TEST ONLY store
+printf 'F0C34A8124CEE0A91A0B034AA97D6EAC' >imk.hex
+chmod 600 imk.hex
+cardpipe keys import bank.PBOCX.mk-ac --alg 3DES --file imk.hex >/dev/null
+assert_eq "$(cardpipe keys arqc-verify --bank PBOCX --pan 6228000100001 --psn 01 --atc 0240 \
+	--data 000000000001000000000000015600800460000156140701001E78EEBC7D00024003A04002 \
+	--arqc 5D016C91005E7CC2 --arc 3031 --session-key pboc)" "ARQC OK ARPC=21415243527CE78F ARC=3031" "PBOC example"
+expect_exit 2 av --atc $ATC --data $DATA --arqc $ARQC --session-key nope 2>/dev/null
