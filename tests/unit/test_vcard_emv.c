@@ -291,7 +291,7 @@ test_verify(void **state)
 {
 	char dir[] = "/tmp/cp-vcard-emv-XXXXXX", *path;
 	struct vcard vc;
-	unsigned char out[16];
+	unsigned char out[300];
 	size_t n;
 
 	(void)state;
