@@ -36,8 +36,7 @@
 /* ---- names and parsing ---- */
 
 void
-emv_ca_key_name(const unsigned char rid[EMV_RID_LEN], unsigned char index, char *out,
-		size_t size)
+emv_ca_key_name(const unsigned char rid[EMV_RID_LEN], unsigned char index, char *out, size_t size)
 {
 	char h[2 * EMV_RID_LEN + 1];
 
@@ -163,8 +162,7 @@ cert_record_parse(const char *name, const unsigned char *v, size_t len,
 	if (len < off || v[0] != CERT_REC_VERSION ||
 	    rec_field(v, len, &off, c->cert, EMV_RSA_MAX_BYTES, &c->cert_len) < 0 ||
 	    rec_field(v, len, &off, c->remainder, EMV_RSA_MAX_BYTES, &c->remainder_len) < 0 ||
-	    rec_field(v, len, &off, c->exponent, EMV_EXP_MAX, &c->exponent_len) < 0 ||
-	    off != len)
+	    rec_field(v, len, &off, c->exponent, EMV_EXP_MAX, &c->exponent_len) < 0 || off != len)
 		return cp_err(CP_ERR_FORMAT, "key store entry '%s' is not an issuer certificate",
 			      name);
 	memcpy(rid, v + 1, EMV_RID_LEN);
@@ -254,8 +252,9 @@ put_pair(struct keystore *ks, const char *bank, EVP_PKEY *pk)
 	/* a new key pair makes the old certificate wrong */
 	if (r == 0 && keystore_has(ks, cname)) {
 		r = keystore_remove(ks, cname);
-		log_warn("keys", "issuer key of bank '%s' replaced: its certificate '%s' was removed",
-			 bank, cname);
+		log_warn("keys",
+			 "issuer key of bank '%s' replaced: its certificate '%s' was removed", bank,
+			 cname);
 	}
 	return r;
 }
@@ -406,8 +405,9 @@ cert_check(const struct keystore *ks, const char *bank, const unsigned char rid[
 			      f->id[0], f->id[1], f->id[2], f->id[3], bank, issuer_id[0],
 			      issuer_id[1], issuer_id[2], issuer_id[3]);
 	if (expired(f->expiry))
-		return cp_err(CP_ERR_INVALID, "the issuer certificate of bank '%s' expired %02X/%02X",
-			      bank, f->expiry[0], f->expiry[1]);
+		return cp_err(CP_ERR_INVALID,
+			      "the issuer certificate of bank '%s' expired %02X/%02X", bank,
+			      f->expiry[0], f->expiry[1]);
 	return 0;
 }
 
@@ -505,8 +505,9 @@ emv_issuer_cert_import(struct keystore *ks, const struct config *cfg, const char
 			goto out;
 	}
 	if (seen != 15) {
-		r = cp_err(CP_ERR_FORMAT, "%s: needs the fields rid, ca-index, certificate and "
-					  "exponent (remainder when there is one)",
+		r = cp_err(CP_ERR_FORMAT,
+			   "%s: needs the fields rid, ca-index, certificate and "
+			   "exponent (remainder when there is one)",
 			   path);
 		goto out;
 	}
