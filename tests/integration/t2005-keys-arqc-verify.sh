@@ -2,7 +2,8 @@
 # t2005: `cardpipe keys arqc-verify` accepts the ARQC a card computes and gives the ARPC, both
 # checked against an independent computation here (python3-cryptography, 3DES: EMV Option A,
 # the A1.3 session key from the ATC, ISO 9797-1 MAC algorithm 3 with padding method 2, ARPC
-# method 1); a wrong ARQC exits 1; bad usage exits 2.
+# method 1; and the SM4 variant for a bank whose IMK is SM4); the PBOC session key derivation
+# reproduces a public PBOC worked example; a wrong ARQC exits 1; bad usage exits 2.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography is not installed"
 cardpipe init >/dev/null
@@ -65,3 +66,31 @@ assert_eq "$(cardpipe keys arqc-verify --bank PBOCX --pan 6228000100001 --psn 01
 	--data 000000000001000000000000015600800460000156140701001E78EEBC7D00024003A04002 \
 	--arqc 5D016C91005E7CC2 --arc 3031 --session-key pboc)" "ARQC OK ARPC=21415243527CE78F ARC=3031" "PBOC example"
 expect_exit 2 av --atc $ATC --data $DATA --arqc $ARQC --session-key nope 2>/dev/null
+# an SM4 bank (its IMK is an SM4 key): Option A with SM4, SK = SM4(MK)[ATC F0 00*13], SM4
+# CBC-MAC, ARPC over the 16-byte block, all recomputed here
+printf '000102030405060708090A0B0C0D0E0F' >sm4.hex
+chmod 600 sm4.hex
+cardpipe keys import bank.SMB.mk-ac --alg SM4 --file sm4.hex >/dev/null
+read -r SARQC SARPC < <(python3 - 000102030405060708090A0B0C0D0E0F "$PAN$PSN" "$ATC" "$DATA" <<'PY'
+import sys
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+def enc(k, d):
+    e = Cipher(algorithms.SM4(k), modes.ECB()).encryptor()
+    return e.update(d) + e.finalize()
+imk = bytes.fromhex(sys.argv[1])
+y = bytes.fromhex(sys.argv[2][-16:].rjust(16, "0"))
+mk = enc(imk, y + bytes(b ^ 0xFF for b in y))
+atc, data = bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+sk = enc(mk, atc + b"\xF0" + bytes(13))
+d = data + b"\x80" + bytes((15 - len(data)) % 16)
+h = bytes(16)
+for i in range(0, len(d), 16):
+    h = enc(sk, bytes(a ^ b for a, b in zip(h, d[i:i + 16])))
+ac = h[:8]
+arpc = enc(sk, bytes([ac[0] ^ 0x30, ac[1] ^ 0x30]) + ac[2:] + bytes(8))[:8]
+print(ac.hex().upper(), arpc.hex().upper())
+PY
+)
+[ ${#SARQC} -eq 16 ] || fail "independent SM4 computation failed"
+assert_eq "$(cardpipe keys arqc-verify --bank SMB --pan $PAN --psn $PSN --atc $ATC --data $DATA --arqc $SARQC)" \
+	"ARQC OK ARPC=$SARPC ARC=3030" "SM4 ARQC and ARPC"
