@@ -5,10 +5,10 @@
  *
  * Two algorithms, named by the last byte of the IAD (9F10) template: 01 = 3DES (EMV), 04 =
  * SM4 (PBOC 3.0 banks whose keys are SM4; its MAC and ARPC follow the EMV rules for a
- * 128-bit block cipher, an assumption docs/pboc-data.md records). The same functions serve
+ * 128-bit block cipher, an assumption docs/pboc-cryptogram.md records). The same functions serve
  * the virtual card (GENERATE AC, EXTERNAL AUTHENTICATE) and `cardpipe keys arqc-verify`.
  *
- * The cryptogram input (docs/pboc-data.md, "Cryptogram (card side)"), 37 bytes:
+ * The cryptogram input (docs/pboc-cryptogram.md, "Cryptogram (card side)"), 37 bytes:
  *   9F02 amount (6) ‖ 9F03 other amount (6) ‖ 9F1A terminal country (2) ‖ 95 TVR (5) ‖
  *   5F2A currency (2) ‖ 9A date (3) ‖ 9C type (1) ‖ 9F37 unpredictable number (4) ‖
  *   82 AIP (2) ‖ 9F36 ATC (2) ‖ CVR as carried in the IAD (4: its length byte 03 and 3 bytes)
