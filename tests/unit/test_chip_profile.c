@@ -61,6 +61,7 @@ test_atr_emv(void **state)
 		"3B 68 00 11 43 50 56 43 2D 53 30 32",		      /* TC1 */
 		"3B E8 00 00 81 31 FE 65 43 50 56 43 2D 53 30 33 B8", /* BWI 6 */
 		"3B 88 01 43 50 56 43 2D 53 30 33 F2",		      /* T=1 without TD2 */
+		"3B 88 80 01 43 50 56 43 2D 53 30 33 72", /* the PC/SC contactless pseudo-ATR shape */
 	};
 	struct chip_profiles set;
 	struct chip_profile def;
