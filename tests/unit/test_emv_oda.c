@@ -21,7 +21,9 @@
 #include "personalization/emv/oda.h"
 #include "personalization/keys/keystore.h"
 
+#include <ctype.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -221,6 +223,30 @@ test_vector_ssad_and_icc_cert(void **state)
 
 /* ---- keys made here ---- */
 
+/* SHA-1 over up to four parts, computed here with OpenSSL EVP directly (not the module's
+ * code), to check the order of the hash input against Book 2. */
+static void
+sha1_indep(const unsigned char *a, size_t al, const unsigned char *b, size_t bl,
+	   const unsigned char *c, size_t cl, const unsigned char *d, size_t dl,
+	   unsigned char out[20])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int hl = 0;
+
+	assert_non_null(ctx);
+	assert_true(EVP_DigestInit_ex(ctx, EVP_sha1(), NULL));
+	assert_true(EVP_DigestUpdate(ctx, a, al));
+	if (bl)
+		assert_true(EVP_DigestUpdate(ctx, b, bl));
+	if (cl)
+		assert_true(EVP_DigestUpdate(ctx, c, cl));
+	if (dl)
+		assert_true(EVP_DigestUpdate(ctx, d, dl));
+	assert_true(EVP_DigestFinal_ex(ctx, out, &hl));
+	assert_int_equal(hl, 20);
+	EVP_MD_CTX_free(ctx);
+}
+
 static EVP_PKEY *ca1408, *iss1152, *iss1024;
 
 static int
@@ -360,8 +386,26 @@ test_issuer_cert_roundtrip(void **state)
 	c.cert[100] ^= 1;
 	assert_int_equal(emv_issuer_cert_recover(&ca, &c, &f), CP_ERR_CRYPTO);
 	c.cert[100] ^= 1;
-	/* recovered with another key: no header */
-	assert_int_equal(emv_issuer_cert_recover(&i1152, &c, &f), CP_ERR_FORMAT);
+	/* recovered with another CA key of the same size: the length check passes and the
+	 * header check refuses */
+	{
+		EVP_PKEY *other = NULL;
+		struct emv_pubkey ca2;
+		int tries = 0;
+
+		/* one whose modulus is above the certificate, else RSA refuses the input */
+		do {
+			assert_true(tries++ < 40);
+			assert_int_equal(emv_rsa_generate(1408, 3, &other), 0);
+			assert_int_equal(emv_pubkey_from_pkey(other, &ca2), 0);
+			EVP_PKEY_free(other);
+		} while (memcmp(c.cert, ca2.modulus, c.cert_len) >= 0);
+		assert_int_equal(ca2.modulus_len, c.cert_len);
+		assert_int_equal(emv_issuer_cert_recover(&ca2, &c, &f), CP_ERR_CRYPTO);
+		assert_non_null(strstr(cp_errmsg(), "header 6A"));
+		/* a smaller key: the length check */
+		assert_int_equal(emv_issuer_cert_recover(&i1152, &c, &f), CP_ERR_FORMAT);
+	}
 	/* 1024 under 1408: the whole modulus fits, padded with BB, no remainder */
 	assert_int_equal(emv_issuer_cert_make(ca1408, &i1024, id, exp, serial, &c), 0);
 	check_issuer_cert(&c, &ca, &i1024, 0);
@@ -401,6 +445,13 @@ test_sda(void **state)
 	for (size_t i = 5; i < n - 21; i++)
 		assert_int_equal(block[i], 0xBB);
 	assert_int_equal(block[n - 1], 0xBC);
+	{
+		/* Book 2 §5.4: SHA-1 over block[1 .. n-21) || static data, recomputed here */
+		unsigned char h[20];
+
+		sha1_indep(block + 1, n - 22, sdata, sizeof(sdata), NULL, 0, NULL, 0, h);
+		assert_memory_equal(block + n - 21, h, 20);
+	}
 	/* a changed record breaks SDA */
 	sdata[10] ^= 1;
 	assert_int_equal(emv_sda_verify(&pub, ssad, n, sdata, sizeof(sdata), got), CP_ERR_CRYPTO);
@@ -496,6 +547,15 @@ test_icc_key_and_cert(void **state)
 	assert_int_equal(block[20], 1);
 	assert_memory_equal(block + 21, k->pub.modulus, 102);
 	assert_int_equal(block[143], 0xBC);
+	{
+		/* Book 2 §6.4: SHA-1 over block[1 .. n-21) || remainder || exponent || static
+		 * data, recomputed here */
+		unsigned char h[20];
+
+		sha1_indep(block + 1, 144 - 22, c.remainder, c.remainder_len, c.exponent,
+			   c.exponent_len, sdata, sizeof(sdata), h);
+		assert_memory_equal(block + 144 - 21, h, 20);
+	}
 	/* the static data is under the hash: a changed record breaks DDA's certificate */
 	sdata[0] ^= 1;
 	assert_int_equal(emv_icc_cert_recover(&ipub, &c, sdata, sizeof(sdata), &f), CP_ERR_CRYPTO);
@@ -711,16 +771,38 @@ test_store_reopen_and_expiry(void **state)
 	config_set(cfg, "banks.cooperating", "BOB", CFG_CLI);
 	assert_int_equal(emv_test_populate(ks, cfg, NULL), 0);
 	assert_int_equal(keystore_save(ks), 0);
-	keystore_close(ks);
-	/* the store file holds nothing in the clear: no PEM, the modulus only wrapped */
 	{
-		unsigned char *data = NULL;
+		/* the store file holds no private key part in the clear: not the private
+		 * exponent, not a prime, neither in binary nor in hex */
+		static const char *const parts[] = {OSSL_PKEY_PARAM_RSA_D,
+						    OSSL_PKEY_PARAM_RSA_FACTOR1,
+						    OSSL_PKEY_PARAM_RSA_FACTOR2};
+		unsigned char *data = NULL, bin[EMV_RSA_MAX_BYTES];
+		char hex[2 * EMV_RSA_MAX_BYTES + 1];
+		EVP_PKEY *pk = NULL;
 		size_t len = 0;
 
+		assert_int_equal(keystore_get_pkey(ks, "emv.issuer.BOB", &pk), 0);
 		assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
-		assert_null(memmem(data, len, "PRIVATE", 7));
+		for (size_t i = 0; i < 3; i++) {
+			BIGNUM *bn = NULL;
+			int bl;
+
+			assert_true(EVP_PKEY_get_bn_param(pk, parts[i], &bn));
+			bl = BN_bn2bin(bn, bin);
+			BN_clear_free(bn);
+			assert_true(bl >= 32);
+			assert_null(memmem(data, len, bin, 16));
+			hex_encode(bin, 16, hex);
+			assert_null(memmem(data, len, hex, 32));
+			for (char *c = hex; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			assert_null(memmem(data, len, hex, 32));
+		}
+		EVP_PKEY_free(pk);
 		free(data);
 	}
+	keystore_close(ks);
 	memset(c1, 0x11, LMK_LEN);
 	memset(c2, 0x22, LMK_LEN);
 	assert_int_equal(keystore_open(p, comp, 2, &ks), 0);
