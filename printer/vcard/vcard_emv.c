@@ -37,7 +37,13 @@
 #define CVR2_OFFLINE_LIMIT 0x20
 #define CVR2_NEW_CARD 0x10
 #define CVR2_LAST_IA_FAILED 0x08
+#define CVR2_IA_NOT_PERFORMED 0x04 /* issuer authentication not performed after online auth. */
 #define CVR3_DDA_PERFORMED 0x02
+
+/* ADA 9F52 byte 1 (DGI 0D01; docs/pboc-cryptogram.md) */
+#define ADA1_IA_FAILED_DECLINE 0x40 /* b7: issuer authentication failed: decline */
+#define ADA1_IA_MANDATORY 0x20	    /* b6: issuer authentication mandatory, no ARPC: decline */
+#define ADA1_NEW_CARD_ONLINE 0x04   /* b3: a new card goes online */
 
 /* ---- data the card holds ---- */
 
@@ -516,7 +522,7 @@ must_go_online(struct vcard *vc, const struct card_data *cd)
 	}
 	if (e->last_online_atc == 0 && !(e->flags & VCARD_EMV_IA_FAILED)) {
 		vc->s.txn.cvr[1] |= CVR2_NEW_CARD;
-		if (cd->ada[0] & 0x04) /* ADA: a new card goes online */
+		if (cd->ada[0] & ADA1_NEW_CARD_ONLINE)
 			online = 1;
 	}
 	return online;
@@ -625,6 +631,62 @@ compute_ac(struct vcard *vc, struct card_data *cd, unsigned char ac[8])
 	return r;
 }
 
+/* Did the issuer answer the online request? The ARC (8A) of the CDOL2 data says so unless
+ * the terminal made it up (Book 4 A6: Y1/Z1 offline, Y2/Z2 referral, Y3/Z3 unable to go
+ * online); a passed issuer authentication proves it. Without 8A in CDOL2 and without ARPC
+ * nothing shows the issuer was reached. */
+static int
+issuer_answered(const struct vcard_txn *t, const unsigned char *cdol2, size_t n2,
+		const unsigned char *data)
+{
+	size_t len = 0;
+	const unsigned char *arc = dol_field(cdol2, n2, data, 0x8A, &len);
+
+	if (t->ia > 0)
+		return 1;
+	if (!arc || len != 2)
+		return 0;
+	return !((arc[0] == 'Y' || arc[0] == 'Z') && arc[1] >= '1' && arc[1] <= '3');
+}
+
+/* The first GENERATE AC's decision: the CVR's risk flags always (an AAC carries them too),
+ * the card's online decision only where the terminal asked for a TC. */
+static unsigned
+first_decision(struct vcard *vc, const struct card_data *cd, unsigned req)
+{
+	int online = must_go_online(vc, cd);
+	unsigned cid = req == 0x00 ? 0x00 : req == 0x80 || online ? 0x80 : 0x40;
+
+	vc->s.txn.cvr[0] |= CVR1_2ND_NOT_REQUESTED | (cid == 0x80   ? CVR1_1ST_ARQC
+						      : cid == 0x40 ? CVR1_1ST_TC
+								    : 0);
+	return cid;
+}
+
+/* The second GENERATE AC's decision (after an ARQC); *completed: the online transaction
+ * completed, so the counters restart. */
+static unsigned
+second_decision(struct vcard *vc, const struct card_data *cd, unsigned req, int answered,
+		int *completed)
+{
+	struct vcard_txn *t = &vc->s.txn;
+	unsigned cid = req;
+
+	/* ADA byte 1 b7: issuer authentication failed, decline */
+	if (t->ia < 0 && (cd->ada[0] & ADA1_IA_FAILED_DECLINE))
+		cid = 0x00;
+	if (t->ia == 0 && answered) {
+		t->cvr[1] |= CVR2_IA_NOT_PERFORMED;
+		/* ADA byte 1 b6: issuer authentication mandatory and no ARPC, decline */
+		if (cd->ada[0] & ADA1_IA_MANDATORY)
+			cid = 0x00;
+	}
+	*completed = answered && (t->ia > 0 || (t->ia == 0 && !(cd->ada[0] & ADA1_IA_MANDATORY)));
+	t->cvr[0] = (unsigned char)((t->cvr[0] & ~CVR1_2ND_NOT_REQUESTED) |
+				    (cid == 0x40 ? CVR1_2ND_TC : 0));
+	return cid;
+}
+
 static uint16_t
 generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 {
@@ -632,7 +694,7 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	struct vcard_emv_state *e = &vc->chip.emv;
 	struct card_data cd;
 	unsigned req = a->p1 & 0xC0, cid;
-	int first = t->step == 1, cda = (a->p1 & 0x10) != 0;
+	int first = t->step == 1, cda = (a->p1 & 0x10) != 0, completed = 0;
 	const unsigned char *dol;
 	size_t dlen = 0;
 	unsigned char ac[8];
@@ -656,19 +718,10 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	if (first) {
 		memcpy(t->cdol1, a->data, a->lc);
 		t->ncdol1 = a->lc;
-		/* never above what the terminal asks; online when risk management says so */
-		int online = req != 0x00 && must_go_online(vc, &cd);
-		cid = req == 0x00 ? 0x00 : req == 0x80 || online ? 0x80 : 0x40;
-		t->cvr[0] |= CVR1_2ND_NOT_REQUESTED | (cid == 0x80   ? CVR1_1ST_ARQC
-						       : cid == 0x40 ? CVR1_1ST_TC
-								     : 0);
+		cid = first_decision(vc, &cd, req);
 	} else {
-		cid = req;
-		/* ADA byte 1 b7: issuer authentication failed, decline */
-		if (t->ia < 0 && (cd.ada[0] & 0x40))
-			cid = 0x00;
-		t->cvr[0] = (unsigned char)((t->cvr[0] & ~CVR1_2ND_NOT_REQUESTED) |
-					    (cid == 0x40 ? CVR1_2ND_TC : 0));
+		cid = second_decision(vc, &cd, req, issuer_answered(t, dol, dlen, a->data),
+				      &completed);
 	}
 	if (compute_ac(vc, &cd, ac) < 0) {
 		sw = SW_CONDITIONS;
@@ -689,7 +742,7 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 		t->step = 3;
 	} else {
 		e->flags &= (unsigned char)~VCARD_EMV_ONLINE_PENDING;
-		if (t->ia >= 0) { /* the issuer answered (or did not ask to be authenticated) */
+		if (completed) {
 			e->last_online_atc = e->atc;
 			e->offline_count = 0;
 		}

@@ -499,6 +499,122 @@ test_offline_limit(void **state)
 	vcard_release(&vc);
 }
 
+/* One GENERATE AC with CDOL1 data (TVR 0, UN 01020304); the answer's CID and CVR. */
+static void
+gen_ac1(struct vcard *vc, const char *p1, unsigned char *cid, unsigned char cvr[3])
+{
+	unsigned char out[300];
+	const unsigned char *v;
+	char cmd[128];
+	size_t n, l;
+
+	snprintf(cmd, sizeof cmd, "80AE%s001D" CDOL1_DATA("0000000000", "01020304") "00", p1);
+	assert_int_equal(send_hex(vc, cmd, out, &n), SW_OK);
+	assert_non_null(v = find(out, n, 0x9F27, &l));
+	*cid = v[0];
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(cvr, v + 4, 3);
+}
+
+/* A second GENERATE AC: P1, ARC (hex), CID and CVR of the answer. */
+static void
+gen_ac2(struct vcard *vc, const char *p1, const char *arc, unsigned char *cid, unsigned char cvr[3])
+{
+	unsigned char out[300];
+	const unsigned char *v;
+	char cmd[128];
+	size_t n, l;
+
+	snprintf(cmd, sizeof cmd,
+		 "80AE%s000B%s000000000001020304"
+		 "00",
+		 p1, arc);
+	assert_int_equal(send_hex(vc, cmd, out, &n), SW_OK);
+	assert_non_null(v = find(out, n, 0x9F27, &l));
+	*cid = v[0];
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(cvr, v + 4, 3);
+}
+
+/* The issuer never answered (no EXTERNAL AUTHENTICATE, the terminal's ARC Z3 or Y3 "unable
+ * to go online"): the card's risk counters stay, the card is still new. An issuer's ARC
+ * without ARPC completes the online transaction unless the ADA makes issuer authentication
+ * mandatory (then AAC); either way the CVR says issuer authentication was not performed. */
+static void
+test_no_issuer_answer(void **state)
+{
+	struct vcard vc;
+	unsigned char cid, cvr[3];
+
+	(void)state;
+	perso(&vc, "7D00", "0000");
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "40", &cid, cvr);
+	assert_int_equal(cid, 0x40);
+	assert_int_equal(vc.chip.emv.offline_count, 1);
+	/* unable to go online, declined offline */
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	assert_int_equal(cid, 0x80);
+	gen_ac2(&vc, "00", "5A33", &cid, cvr);
+	assert_int_equal(cid, 0x00);
+	assert_int_equal(cvr[1] & 0x04, 0); /* no online authorisation */
+	assert_int_equal(vc.chip.emv.last_online_atc, 0);
+	assert_int_equal(vc.chip.emv.offline_count, 1);
+	/* unable to go online, approved offline: still no issuer answer */
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	assert_int_equal(cvr[1] & 0x10, 0x10); /* still a new card */
+	gen_ac2(&vc, "40", "5933", &cid, cvr);
+	assert_int_equal(cid, 0x40);
+	assert_int_equal(vc.chip.emv.last_online_atc, 0);
+	assert_int_equal(vc.chip.emv.offline_count, 1);
+	/* the issuer approved (ARC 00) and asked no issuer authentication */
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	assert_int_equal(cvr[1] & 0x10, 0x10);
+	gen_ac2(&vc, "40", "3030", &cid, cvr);
+	assert_int_equal(cid, 0x40);
+	assert_int_equal(cvr[1] & 0x04, 0x04); /* issuer authentication not performed */
+	assert_int_equal(vc.chip.emv.last_online_atc, 4);
+	assert_int_equal(vc.chip.emv.offline_count, 0);
+	vcard_release(&vc);
+
+	/* ADA byte 1 b6: issuer authentication mandatory and no ARPC received: decline */
+	perso(&vc, "7D00", "2000");
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	gen_ac2(&vc, "40", "3030", &cid, cvr);
+	assert_int_equal(cid, 0x00);
+	assert_int_equal(cvr[0] & 0xC0, 0x00); /* AAC at the second GENERATE AC */
+	assert_int_equal(cvr[1] & 0x04, 0x04);
+	assert_int_equal(vc.chip.emv.last_online_atc, 0);
+	assert_int_equal(vc.chip.emv.flags, 0);
+	vcard_release(&vc);
+}
+
+/* An AAC asked at the first GENERATE AC carries the card's risk flags in its CVR too. */
+static void
+test_aac_cvr(void **state)
+{
+	struct vcard vc;
+	unsigned char cid, cvr[3];
+
+	(void)state;
+	perso(&vc, "7D00", "0400");
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "00", &cid, cvr);
+	assert_int_equal(cid, 0x00);
+	assert_memory_equal(cvr, "\x80\x10\x00", 3); /* AAC, second not requested; new card */
+	vcard_release(&vc);
+}
+
 /* Recover a signature with the public key: the recovered block (128 bytes). */
 static void
 recover(const unsigned char *sig, size_t len, unsigned char *out)
@@ -638,6 +754,8 @@ main(void)
 		cmocka_unit_test(test_online),
 		cmocka_unit_test(test_arpc_failure),
 		cmocka_unit_test(test_offline_limit),
+		cmocka_unit_test(test_no_issuer_answer),
+		cmocka_unit_test(test_aac_cvr),
 		cmocka_unit_test(test_dda),
 		cmocka_unit_test(test_cda),
 		cmocka_unit_test(test_random_apdus),
