@@ -249,7 +249,18 @@ test_select_and_pse(void **state)
 	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
 	assert_int_equal(out[0], 0x70);
 	assert_int_equal(send_hex(&vc, "00B2020C00", NULL, NULL), SW_RECORD_NOT_FOUND);
-	assert_int_equal(send_hex(&vc, "00B2016C00", NULL, NULL), SW_FILE_NOT_FOUND); /* 0D01 */
+	assert_int_equal(send_hex(&vc, "00B2016C00", NULL, NULL), SW_RECORD_NOT_FOUND); /* 0D01 */
+	/* records of SFI 11..30 are readable; 0E01 is card-internal too; SFI 31 is none */
+	dgi(&vc, VCARD_APP_PBOC, 0x0B01, "7004DF010111", 0);
+	dgi(&vc, VCARD_APP_PBOC, 0x1E02, "7004DF020122", 0);
+	dgi(&vc, VCARD_APP_PBOC, 0x0E01, "DF030133", 0);
+	assert_int_equal(send_hex(&vc, "00B2015C00", out, &n), SW_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "\x70\x04\xDF\x01\x01\x11", 6);
+	assert_int_equal(send_hex(&vc, "00B202F400", out, &n), SW_OK);
+	assert_memory_equal(out, "\x70\x04\xDF\x02\x01\x22", 6);
+	assert_int_equal(send_hex(&vc, "00B2017400", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B201FC00", NULL, NULL), SW_FILE_NOT_FOUND);
 	assert_int_equal(send_hex(&vc, "80CA9F1400", NULL, NULL), SW_DATA_NOT_FOUND);
 	assert_int_equal(send_hex(&vc, "80CA9F1000", NULL, NULL), SW_DATA_NOT_FOUND);
 	vcard_release(&vc);
