@@ -357,6 +357,32 @@ test_verify(void **state)
 	rmdir(dir);
 }
 
+/* A chip state file that breaks after its secret DGIs: the load fails and the keys and PIN
+ * block it decrypted so far are gone from memory. */
+static void
+test_load_failure_wipes(void **state)
+{
+	char dir[] = "/tmp/cp-vcard-emv-XXXXXX", *path;
+	struct vcard vc;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	perso(&vc, "7D00", "0000");
+	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
+	vcard_release(&vc);
+	path = vcard_store_path(dir, serial);
+	assert_non_null(f = fopen(path, "a"));
+	fputs("dgi PBOC 0A01 plain 7\n", f);
+	fclose(f);
+	assert_true(vcard_store_load(&vc, dir, serial, kmc, sizeof kmc) < 0);
+	assert_null(memmem(&vc, sizeof vc, mk_ac, sizeof mk_ac));
+	assert_null(memmem(&vc, sizeof vc, "\x26\x12\x34\xFF\xFF", 5));
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 /* An online transaction: ARQC, EXTERNAL AUTHENTICATE, TC; and the checks of each step. */
 static void
 test_online(void **state)
@@ -890,6 +916,7 @@ main(void)
 		cmocka_unit_test(test_select_and_pse),
 		cmocka_unit_test(test_gpo),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_load_failure_wipes),
 		cmocka_unit_test(test_online),
 		cmocka_unit_test(test_arpc_failure),
 		cmocka_unit_test(test_offline_limit),
