@@ -843,6 +843,48 @@ test_large_icc_key(void **state)
 	}
 }
 
+/* CDA's limit with an 8-byte IAD: 77 81 FD { 9F27 (4), 9F36 (5), 9F4B 81 E5 (4 + 229),
+ * 9F10 (11) } would fill the 256 bytes; the CRT DGIs hold halves of the modulus, so the
+ * largest key is 1824 bits (228 bytes), and a 1840-bit one is refused. */
+static void
+test_cda_limit(void **state)
+{
+	static const int bits[] = {1824, 1840};
+	struct vcard vc;
+	unsigned char out[300];
+	const unsigned char *v;
+	size_t n, l;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+		EVP_PKEY *key = EVP_RSA_gen((unsigned)bits[i]);
+		assert_non_null(key);
+		perso(&vc, "7D00", "0000");
+		icc_dgis(&vc, key, (size_t)bits[i] / 16);
+		select_pboc(&vc);
+		gpo(&vc);
+		if (i == 0) {
+			assert_int_equal(
+				send_hex(&vc,
+					 "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00",
+					 out, &n),
+				SW_OK);
+			assert_int_equal(n, 255);
+			assert_memory_equal(out, "\x77\x81\xFC", 3);
+			assert_non_null(v = find(out, n, 0x9F4B, &l));
+			assert_int_equal(l, 228);
+		} else {
+			assert_int_equal(
+				send_hex(&vc,
+					 "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00",
+					 NULL, NULL),
+				SW_CONDITIONS);
+		}
+		vcard_release(&vc);
+		EVP_PKEY_free(key);
+	}
+}
+
 /* GPO data of 128 bytes or more: 77 81 L; more than 253 bytes would not fit: 6985. */
 static void
 test_gpo_long(void **state)
@@ -926,6 +968,7 @@ main(void)
 		cmocka_unit_test(test_cda),
 		cmocka_unit_test(test_cda_second),
 		cmocka_unit_test(test_large_icc_key),
+		cmocka_unit_test(test_cda_limit),
 		cmocka_unit_test(test_gpo_long),
 		cmocka_unit_test(test_random_apdus),
 	};
