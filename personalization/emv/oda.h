@@ -99,7 +99,11 @@ int emv_pan_bcd10(const char *pan, unsigned char out[10]);
 int emv_ca_hash(const unsigned char rid[EMV_RID_LEN], unsigned char index,
 		const struct emv_pubkey *ca, unsigned char out[20]);
 
-/* ---- raw RSA (no padding): in and out are as long as the modulus ---- */
+/* ---- RSA keys and raw operations (no padding: in and out as long as the modulus) ---- */
+
+/* Generate an RSA key pair (OpenSSL EVP) of bits (checked by the caller with
+ * emv_check_bits) and exponent 3 or 65537. */
+int emv_rsa_generate(unsigned bits, unsigned long exponent, struct evp_pkey_st **out);
 
 /* in^d mod n with a private key: the signer's operation. */
 int emv_rsa_private_raw(const struct evp_pkey_st *priv, const unsigned char *in, size_t len,
