@@ -38,10 +38,9 @@ struct parse {
 void
 bank_profile_default(const char *bank, struct bank_profile *p)
 {
-	static const unsigned char cdol1[] = {0x9F, 0x02, 0x06, 0x9F, 0x03, 0x06, 0x9F, 0x1A,
-					      0x02, 0x95, 0x05, 0x5F, 0x2A, 0x02, 0x9A, 0x03,
-					      0x9C, 0x01, 0x9F, 0x37, 0x04, 0x9F, 0x21, 0x03,
-					      0x9F, 0x4E, 0x14};
+	static const unsigned char cdol1[] = {0x9F, 0x02, 0x06, 0x9F, 0x03, 0x06, 0x9F, 0x1A, 0x02,
+					      0x95, 0x05, 0x5F, 0x2A, 0x02, 0x9A, 0x03, 0x9C, 0x01,
+					      0x9F, 0x37, 0x04, 0x9F, 0x21, 0x03, 0x9F, 0x4E, 0x14};
 	static const unsigned char cdol2[] = {0x8A, 0x02, 0x9F, 0x02, 0x06, 0x9F, 0x03, 0x06,
 					      0x9F, 0x1A, 0x02, 0x95, 0x05, 0x5F, 0x2A, 0x02,
 					      0x9A, 0x03, 0x9C, 0x01, 0x9F, 0x37, 0x04, 0x9F,
@@ -143,8 +142,7 @@ fixed_hex(struct parse *ps, const char *sec, const char *key, const char *v, uns
 
 /* Printable ASCII (EMV "ans"), 1..max characters; {bank} stands for the bank's code. */
 static int
-ans_field(struct parse *ps, const char *sec, const char *key, const char *v, char *out,
-	  size_t max)
+ans_field(struct parse *ps, const char *sec, const char *key, const char *v, char *out, size_t max)
 {
 	char tmp[64];
 	const char *b = strstr(v, "{bank}");
@@ -257,8 +255,10 @@ set_priority(struct parse *ps, const char *v)
 	if (fixed_hex(ps, "application", "priority", v, &ps->p->priority, 1) < 0 || ps->err)
 		return 0;
 	if (ps->p->priority & 0x70)
-		return perr(ps, "application", "priority", "%02X: bits b7-b5 are RFU (EMV Book 1 "
-			    "Table 13)", ps->p->priority);
+		return perr(ps, "application", "priority",
+			    "%02X: bits b7-b5 are RFU (EMV Book 1 "
+			    "Table 13)",
+			    ps->p->priority);
 	return 0;
 }
 

@@ -31,10 +31,10 @@ enum bank_cvm {
 
 struct bank_profile {
 	char bank[BANK_NAME_MAX];
-	char label[17];		 /* 50: application label, ans 1-16 */
-	char preferred_name[17]; /* 9F12: application preferred name, ans 1-16 */
-	unsigned char priority;	 /* 87: application priority indicator */
-	char language[9];	 /* 5F2D: 1-4 ISO 639-1 codes, lower case */
+	char label[17];		  /* 50: application label, ans 1-16 */
+	char preferred_name[17];  /* 9F12: application preferred name, ans 1-16 */
+	unsigned char priority;	  /* 87: application priority indicator */
+	char language[9];	  /* 5F2D: 1-4 ISO 639-1 codes, lower case */
 	unsigned char code_table; /* 9F11: issuer code table index (ISO 8859 part) */
 	unsigned char version[2]; /* 9F08: application version number */
 	unsigned char auc[2];	  /* 9F07: application usage control */

@@ -353,8 +353,8 @@ fci(const struct bank_profile *bp, unsigned char *out, size_t cap, int *over)
 static size_t
 risk_data(const struct pboc *P, unsigned char *out)
 {
-	unsigned char iad[8] = {0x07, P->bp->dki, 0x01, 0x03, 0x00, 0x00, 0x00,
-				P->alg == CP_ALG_SM4 ? 0x04 : 0x01};
+	unsigned char iad[8] = {0x07, P->bp->dki, 0x01, 0x03,
+				0x00, 0x00,	  0x00, P->alg == CP_ALG_SM4 ? 0x04 : 0x01};
 	static const unsigned char zero[2] = {0, 0};
 	struct tw w = {out, 0, 64, 0};
 
@@ -485,8 +485,8 @@ store_plain(struct emitter *e, struct pboc *P)
 	int over, r = 0;
 
 	for (size_t i = 0; i < P->nrec && r >= 0; i++)
-		r = store_dgi(e, "PBOC", (unsigned)(P->rec[i].sfi << 8 | P->rec[i].no),
-			      P->rec[i].d, P->rec[i].len, 0, 0);
+		r = store_dgi(e, "PBOC", (unsigned)(P->rec[i].sfi << 8 | P->rec[i].no), P->rec[i].d,
+			      P->rec[i].len, 0, 0);
 	if (r < 0)
 		return r;
 	n = fci(P->bp, v, sizeof(v), &over);

@@ -28,8 +28,8 @@ int install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_le
 /* One DGI: the header (tag, length) once, the value over as many STORE DATA commands as it
  * needs (GPCS 11.11.2.2); a secret value (whole 16-byte blocks, one command) goes under the
  * transport key. last: this DGI ends the application's personalisation data. */
-int store_dgi(struct emitter *e, const char *app, unsigned tag, const unsigned char *v,
-	      size_t len, int secret, int last);
+int store_dgi(struct emitter *e, const char *app, unsigned tag, const unsigned char *v, size_t len,
+	      int secret, int last);
 /* 3 keys as one secret DGI and their KCVs as a plain one. */
 int store_keys(struct emitter *e, const char *app, unsigned tag, unsigned kcv_tag,
 	       unsigned char keys[3][16], enum cp_alg alg, int last);

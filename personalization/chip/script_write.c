@@ -197,8 +197,10 @@ store_dgi(struct emitter *e, const char *app, unsigned tag, const unsigned char 
 		if (len % 16 || len == 0)
 			return cp_err(CP_ERR_INVALID, "secret DGI %04X is not whole blocks", tag);
 		if (hl + len > STORE_DATA_MAX)
-			return cp_err(CP_ERR_LIMIT, "%s secret DGI %04X of %zu bytes does not fit "
-				      "one STORE DATA", app, tag, len);
+			return cp_err(CP_ERR_LIMIT,
+				      "%s secret DGI %04X of %zu bytes does not fit "
+				      "one STORE DATA",
+				      app, tag, len);
 		if ((r = cp_cbc_encrypt(CP_ALG_AES, e->tk, 32, NULL, v, len, d + hl)) >= 0)
 			r = store_cmd(e, app, tag, d, hl + len, hl, len, last);
 		cp_memzero(d, sizeof(d));
