@@ -41,9 +41,9 @@ struct emv_issuer {
 	struct evp_pkey_st *key; /* the issuer private key (secure heap) */
 	struct emv_pubkey pub;	 /* its public key (N_I = pub.modulus_len) */
 	unsigned char rid[EMV_RID_LEN];
-	unsigned char ca_index;	  /* tag 8F */
-	size_t ca_len;		  /* N_CA, the CA modulus length = cert.cert_len */
-	struct emv_cert cert;	  /* tag 90, 92 (remainder_len 0: omit 92), 9F32 */
+	unsigned char ca_index; /* tag 8F */
+	size_t ca_len;		/* N_CA, the CA modulus length = cert.cert_len */
+	struct emv_cert cert;	/* tag 90, 92 (remainder_len 0: omit 92), 9F32 */
 	unsigned char issuer_id[4];
 	unsigned char expiry[2]; /* MMYY of the issuer certificate, BCD */
 };
@@ -64,8 +64,8 @@ int emv_issuer_load(const struct keystore *ks, const char *bank, struct emv_issu
 void emv_issuer_free(struct emv_issuer *is);
 
 /* The CA public key for RID/index from the store (RSAPUB or RSA entry). */
-int emv_ca_get(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN],
-	       unsigned char index, struct emv_pubkey *out);
+int emv_ca_get(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], unsigned char index,
+	       struct emv_pubkey *out);
 /* Add or replace a CA public key (production: the scheme's). Refused when the store holds
  * this CA's private key (TEST ONLY CA). */
 int emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN],

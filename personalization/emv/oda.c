@@ -115,7 +115,8 @@ emv_pubkey_to_pkey(const struct emv_pubkey *pub, EVP_PKEY **out)
 	    !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) ||
 	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		r = cp_err(CP_ERR_CRYPTO, "cannot make an RSA public key from modulus and exponent");
+		r = cp_err(CP_ERR_CRYPTO,
+			   "cannot make an RSA public key from modulus and exponent");
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -178,8 +179,8 @@ sha1_parts(const unsigned char *const *p, const size_t *n, size_t count,
 }
 
 int
-emv_ca_hash(const unsigned char rid[EMV_RID_LEN], unsigned char index,
-	    const struct emv_pubkey *ca, unsigned char out[20])
+emv_ca_hash(const unsigned char rid[EMV_RID_LEN], unsigned char index, const struct emv_pubkey *ca,
+	    unsigned char out[20])
 {
 	const unsigned char *p[] = {rid, &index, ca->modulus, ca->exponent};
 	size_t n[] = {EMV_RID_LEN, 1, ca->modulus_len, ca->exponent_len};
@@ -223,8 +224,7 @@ emv_rsa_generate(unsigned bits, unsigned long exponent, EVP_PKEY **out)
 }
 
 int
-emv_rsa_private_raw(const EVP_PKEY *priv, const unsigned char *in, size_t len,
-		    unsigned char *out)
+emv_rsa_private_raw(const EVP_PKEY *priv, const unsigned char *in, size_t len, unsigned char *out)
 {
 	/* OpenSSL's API takes a non-const key; the operation does not change it */
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, (EVP_PKEY *)priv, NULL);
@@ -282,7 +282,7 @@ emv_rsa_public_raw(const struct emv_pubkey *pub, const unsigned char *in, size_t
 #define OFF_EXPLEN(idlen) (OFF_PKLEN(idlen) + 1)
 #define OFF_KEY(idlen) (OFF_EXPLEN(idlen) + 1)
 /* room for the certified modulus in an n-byte block: N_CA - 36 or N_I - 42 */
-#define KEY_ROOM(n, idlen) ((n) - OFF_KEY(idlen) - SHA1_LEN - 1)
+#define KEY_ROOM(n, idlen) ((n)-OFF_KEY(idlen) - SHA1_LEN - 1)
 
 struct cert_spec {
 	const char *what; /* "issuer certificate" */
@@ -304,8 +304,8 @@ cert_hash(const unsigned char *block, size_t n, const struct emv_cert *c,
 
 static int
 cert_make(const EVP_PKEY *signer, const struct cert_spec *s, const struct emv_pubkey *key,
-	  const unsigned char expiry[2], const unsigned char serial[3],
-	  const unsigned char *sdata, size_t sdlen, struct emv_cert *out)
+	  const unsigned char expiry[2], const unsigned char serial[3], const unsigned char *sdata,
+	  size_t sdlen, struct emv_cert *out)
 {
 	unsigned char block[EMV_RSA_MAX_BYTES];
 	int sz = EVP_PKEY_get_size(signer);
@@ -358,8 +358,9 @@ cert_fields(const struct cert_spec *s, const unsigned char *block, size_t n,
 	size_t room = KEY_ROOM(n, s->idlen), klen, lead;
 
 	if (block[0] != HDR || block[n - 1] != TRAILER)
-		return bad(s, "recovered data", "has no header 6A / trailer BC: wrong key or "
-						"not a certificate");
+		return bad(s, "recovered data",
+			   "has no header 6A / trailer BC: wrong key or "
+			   "not a certificate");
 	if (block[1] != s->format)
 		return cp_err(CP_ERR_CRYPTO, "%s: format %02X, not %02X", s->what, block[1],
 			      s->format);

@@ -55,15 +55,15 @@ struct emv_cert {
 
 /* The fields of a recovered issuer (format 02) or ICC (format 04) certificate. */
 struct emv_cert_fields {
-	unsigned char format;	     /* 02 issuer, 04 ICC */
-	unsigned char id[10];	     /* issuer identifier (4 bytes) or application PAN (10) */
-	size_t id_len;		     /* 4 or 10 */
-	unsigned char expiry[2];     /* MMYY, BCD */
-	unsigned char serial[3];     /* binary */
-	unsigned char hash_alg;	     /* 01 */
-	unsigned char pk_alg;	     /* 01 */
-	struct emv_pubkey key;	     /* the certified public key, modulus reassembled */
-	unsigned char hash[20];	     /* as recovered (checked by the recover functions) */
+	unsigned char format;	 /* 02 issuer, 04 ICC */
+	unsigned char id[10];	 /* issuer identifier (4 bytes) or application PAN (10) */
+	size_t id_len;		 /* 4 or 10 */
+	unsigned char expiry[2]; /* MMYY, BCD */
+	unsigned char serial[3]; /* binary */
+	unsigned char hash_alg;	 /* 01 */
+	unsigned char pk_alg;	 /* 01 */
+	struct emv_pubkey key;	 /* the certified public key, modulus reassembled */
+	unsigned char hash[20];	 /* as recovered (checked by the recover functions) */
 };
 
 /* ICC key pair made at perso. The CRT components are in the secure heap
@@ -135,8 +135,7 @@ int emv_issuer_cert_recover(const struct emv_pubkey *ca, const struct emv_cert *
  * private key: block 6A 03 01 DAC(2) BB..BB SHA-1 BC, where the hash covers 03 01 DAC
  * BB..BB || sdata. out receives N_I bytes (*out_len), the value of tag 93. */
 int emv_sda_sign(const struct evp_pkey_st *issuer, const unsigned char dac[2],
-		 const unsigned char *sdata, size_t sdata_len, unsigned char *out,
-		 size_t *out_len);
+		 const unsigned char *sdata, size_t sdata_len, unsigned char *out, size_t *out_len);
 /* Recover tag 93 with the issuer public key and check header, format 03, hash alg,
  * padding, trailer and the hash over sdata; *dac gets the data authentication code. */
 int emv_sda_verify(const struct emv_pubkey *issuer, const unsigned char *ssad, size_t len,
@@ -153,13 +152,11 @@ void emv_icc_key_free(struct emv_icc_key *k);
  * and the static data to be authenticated (hashed after the exponent; may be empty).
  * Fills 9F46, 9F48 (remainder, empty when N_ICC <= N_I - 42) and 9F47. */
 int emv_icc_cert_make(const struct evp_pkey_st *issuer, const struct emv_pubkey *icc,
-		      const char *pan, const unsigned char expiry[2],
-		      const unsigned char serial[3], const unsigned char *sdata,
-		      size_t sdata_len, struct emv_cert *out);
+		      const char *pan, const unsigned char expiry[2], const unsigned char serial[3],
+		      const unsigned char *sdata, size_t sdata_len, struct emv_cert *out);
 /* Recover and check an ICC certificate with the issuer public key (same checks as the
  * issuer certificate, format 04, the hash also over sdata). */
 int emv_icc_cert_recover(const struct emv_pubkey *issuer, const struct emv_cert *c,
-			 const unsigned char *sdata, size_t sdata_len,
-			 struct emv_cert_fields *out);
+			 const unsigned char *sdata, size_t sdata_len, struct emv_cert_fields *out);
 
 #endif

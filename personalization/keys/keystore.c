@@ -128,8 +128,7 @@ asym_public_der(enum key_alg alg, const unsigned char *v, size_t len, unsigned c
 	int n;
 
 	*der = NULL;
-	if (!pk || p != v + len ||
-	    (alg != KEY_SM2 && !EVP_PKEY_is_a(pk, "RSA"))) {
+	if (!pk || p != v + len || (alg != KEY_SM2 && !EVP_PKEY_is_a(pk, "RSA"))) {
 		EVP_PKEY_free(pk);
 		return cp_err(CP_ERR_CRYPTO, "%s key does not parse", key_alg_name(alg));
 	}
@@ -398,8 +397,8 @@ keystore_put(struct keystore *ks, const char *name, enum key_alg alg, const unsi
 }
 
 int
-keystore_put_blob(struct keystore *ks, const char *name, enum key_alg alg,
-		  const unsigned char *v, size_t len)
+keystore_put_blob(struct keystore *ks, const char *name, enum key_alg alg, const unsigned char *v,
+		  size_t len)
 {
 	if (alg != KEY_RSA && alg != KEY_RSA_PUB && alg != KEY_EMV_CERT)
 		return cp_err(CP_ERR_INVALID, "keystore_put_blob takes RSA, RSAPUB or EMVCERT");
