@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2005: perso on a pool of worker threads (ICC keys per card) gives the same batches as on
+# t2050: perso on a pool of worker threads (ICC keys per card) gives the same batches as on
 # one thread: the same names, each holding the same cards, in card order; a bad bank
 # profile stops perso before any card with an error naming the file, line, key and reason;
 # a profile for a bank that does not cooperate is refused; an SDA bank's cards carry no ICC
