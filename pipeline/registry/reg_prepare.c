@@ -35,7 +35,7 @@ enum stmt_id {
 	"address, postal_code, district, branch, bank, photo_sha256, photo_ref, confirmed_at, "    \
 	"confirm_channel, category, insured, guardian_name, guardian_id_type, "                    \
 	"guardian_id_number, guardian_proof, employer_name, employer_uscc, batch_id, "             \
-	"old_card_no, transport_balance"
+	"old_card_no, transport_balance, photo_check"
 
 #define RECEIVED_OF_INGESTED                                                                       \
 	"state = 'received' AND EXISTS (SELECT 1 FROM input_file f WHERE f.id = file_id AND "      \
@@ -75,7 +75,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_JUDGED_FILES] = "SELECT f.id FROM input_file f WHERE f.status = 'ingested' AND NOT "
 			   "EXISTS (SELECT 1 FROM application a WHERE a.file_id = f.id AND "
 			   "a.state = 'received') ORDER BY f.id",
-	[S_NEXT_PHOTOS] = "SELECT photo_sha256 FROM application INDEXED BY "
+	/* a photo ingest checked needs no checking ahead */
+	[S_NEXT_PHOTOS] = "SELECT CASE WHEN photo_check IS NULL THEN photo_sha256 END FROM "
+			  "application INDEXED BY "
 			  "application_received_person WHERE " RECEIVED_OF_INGESTED
 			  "AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "
 			  "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6",
@@ -156,7 +158,8 @@ read_app(sqlite3_stmt *st, struct prep_app *a)
 	};
 	char **tail[] = {&r->guardian_name,  &r->guardian_id_type, &r->guardian_id_number,
 			 &r->guardian_proof, &r->employer_name,	   &r->employer_uscc,
-			 &r->batch_id,	     &r->old_card_no,	   &r->transport_balance};
+			 &r->batch_id,	     &r->old_card_no,	   &r->transport_balance,
+			 &r->photo_check};
 
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);

@@ -847,6 +847,7 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 	ig.env.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
 	ig.env.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
 	ig.env.check_arrival = !own;
+	photo_limits_from_config(cfg, &ig.env.photo);
 	threads = config_int(cfg, "ingest.threads");
 	settle = config_int(cfg, "ingest.settle_seconds");
 	if (settle < 0) {

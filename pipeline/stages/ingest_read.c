@@ -25,10 +25,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define QUEUE_LEN 256 /* records waiting per file */
+#define QUEUE_LEN 256	/* records waiting per file */
+#define CHECK_CACHE 256 /* photo checks a reader remembers (a power of two) */
+
+/* A reader's last photo checks by SHA-256: a photo sent more than once (duplicates, the
+ * same photo in several files) is decoded once. Each reader thread has its own. */
+struct check_cache {
+	char sha[CHECK_CACHE][65];
+	char text[CHECK_CACHE][PHOTO_RESULT_TEXT_MAX];
+};
 
 struct job {
 	struct reader_pool *pool;
+	struct check_cache *checks; /* the reading thread's */
 	struct read_file rf;
 	char *path;
 	struct app_record **q; /* ring of QUEUE_LEN */
@@ -172,6 +181,32 @@ store_photo(struct job *j, struct app_record *rec)
 	return 0;
 }
 
+static unsigned
+hex_digit(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10) & 0xf;
+}
+
+/* The photo standard's check of the record's photo (photo_check.h), kept with the record
+ * for prepare. Its SHA-256 is known (store_photo()). */
+static void
+check_photo(struct job *j, struct app_record *rec)
+{
+	struct check_cache *c = j->checks;
+	/* the hash is random: its first two hex digits pick the slot */
+	unsigned slot = (hex_digit(rec->photo_sha256[0]) << 4 | hex_digit(rec->photo_sha256[1])) &
+			(CHECK_CACHE - 1);
+	struct photo_result res;
+
+	if (strcmp(c->sha[slot], rec->photo_sha256) != 0) {
+		photo_check(rec->photo, rec->photo_len, &j->pool->env->photo, &res);
+		photo_result_encode(&j->pool->env->photo, &res, c->text[slot]);
+		memcpy(c->sha[slot], rec->photo_sha256, 65);
+	}
+	free(rec->photo_check);
+	rec->photo_check = xstrdup(c->text[slot]);
+}
+
 /* Remember a photo file the file's records use (inbox-relative), for the move to the
  * archive; a name with a line break cannot be listed and stays where it is. */
 static void
@@ -303,8 +338,11 @@ on_record(void *arg, struct app_record *rec)
 
 	if (!rec->reject_code && rec->photo_ref && !rec->photo)
 		load_photo_ref(j, rec);
-	if (!rec->reject_code && rec->photo && (r = store_photo(j, rec)) < 0)
-		return r;
+	if (!rec->reject_code && rec->photo) {
+		if ((r = store_photo(j, rec)) < 0)
+			return r;
+		check_photo(j, rec);
+	}
 	/* the registry keeps the hash, not the bytes */
 	free(rec->photo);
 	rec->photo = NULL;
@@ -400,6 +438,7 @@ static void *
 reader_main(void *arg)
 {
 	struct reader_pool *p = arg;
+	struct check_cache *checks = xcalloc(1, sizeof(*checks));
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -411,12 +450,14 @@ reader_main(void *arg)
 			break;
 		j = &p->jobs[p->next++];
 		j->taken = 1;
+		j->checks = checks;
 		j->q = xcalloc(QUEUE_LEN, sizeof(*j->q));
 		pthread_mutex_unlock(&p->mu);
 		read_one(j);
 		pthread_mutex_lock(&p->mu);
 	}
 	pthread_mutex_unlock(&p->mu);
+	free(checks);
 	return NULL;
 }
 

@@ -394,6 +394,7 @@ run_chunk(struct run *run, struct prep_app *apps, size_t n, char **next_shas, si
 		js[i].app = &apps[i];
 		js[i].photo = &jobs[i];
 		jobs[i].sha = apps[i].rec.photo_sha256;
+		jobs[i].stored = apps[i].rec.photo_check;
 	}
 	photo_checker_run(run->photos, jobs, n); /* the photos first, on every core */
 	/* and the next chunk's on the other cores while this one's registry work goes on */

@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ struct prefetch {
 
 struct photo_checker {
 	char *dir;
+	int dirfd; /* dir, for looking photos up; -1 if it cannot be opened */
 	struct photo_limits lim;
 	struct cache_slot *cache;
 	size_t used;
@@ -59,6 +61,7 @@ photo_checker_new(const char *photo_dir, const struct photo_limits *lim)
 	struct photo_checker *pc = xcalloc(1, sizeof(*pc));
 
 	pc->dir = xstrdup(photo_dir);
+	pc->dirfd = open(photo_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pc->lim = *lim;
 	pc->cache = xcalloc(PHOTO_CACHE_SLOTS, sizeof(*pc->cache));
 	return pc;
@@ -70,6 +73,8 @@ photo_checker_free(struct photo_checker *pc)
 	if (!pc)
 		return;
 	prefetch_finish(pc, 0);
+	if (pc->dirfd >= 0)
+		close(pc->dirfd);
 	free(pc->dir);
 	free(pc->cache);
 	free(pc);
@@ -128,13 +133,37 @@ cache_add(struct photo_checker *pc, const char *sha, const struct photo_result *
 	pc->used++;
 }
 
+/* A job whose check ingest kept: the photo need only be in the spool. */
+static void
+look_up_one(const struct photo_checker *pc, struct photo_job *job)
+{
+	int r = pc->dirfd >= 0 ? photo_store_present(pc->dirfd, pc->dir, job->sha)
+			       : cp_err(CP_ERR_IO, "cannot open '%s'", pc->dir);
+
+	if (r == CP_ERR_NOTFOUND) {
+		job->state = PHOTO_NOFILE;
+	} else if (r < 0) {
+		job->state = PHOTO_ERROR;
+		job->err = r;
+		snprintf(job->errmsg, sizeof(job->errmsg), "%s", cp_errmsg());
+	} else {
+		job->state = PHOTO_CHECKED;
+	}
+}
+
 /* Read and check one stored photo (thread-safe: runs on the workers). */
 static void
 check_one(const struct photo_checker *pc, struct photo_job *job)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
-	int r = photo_store_read(pc->dir, job->sha, PHOTO_READ_MAX, &data, &len);
+	int r;
+
+	if (job->from_store) {
+		look_up_one(pc, job);
+		return;
+	}
+	r = photo_store_read(pc->dir, job->sha, PHOTO_READ_MAX, &data, &len);
 
 	if (r == CP_ERR_NOTFOUND) {
 		job->state = PHOTO_NOFILE;
@@ -173,6 +202,7 @@ jobs_classify(const struct photo_checker *pc, struct photo_job *jobs, size_t n)
 		struct photo_job *job = &jobs[i];
 
 		job->state = PHOTO_PENDING;
+		job->from_store = 0;
 		if (!job->sha || !job->sha[0]) {
 			job->state = PHOTO_NONE;
 		} else if (!photo_sha_valid(job->sha)) {
@@ -180,6 +210,8 @@ jobs_classify(const struct photo_checker *pc, struct photo_job *jobs, size_t n)
 		} else if ((hit = cache_find(pc, job->sha)) != NULL) {
 			job->res = *hit;
 			job->state = PHOTO_CHECKED;
+		} else if (photo_result_decode(job->stored, &pc->lim, &job->res)) {
+			job->from_store = 1; /* still PHOTO_PENDING: the spool lookup */
 		}
 	}
 }
