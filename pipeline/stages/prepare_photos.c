@@ -34,6 +34,7 @@ struct pool {
 	const struct photo_checker *pc;
 	struct photo_job *jobs;
 	size_t n, next;
+	size_t decoded; /* photos read and decoded (not a check ingest kept) */
 };
 
 /* Checks running in the background (photo_checker_prefetch) until the next run. */
@@ -51,6 +52,8 @@ struct photo_checker {
 	struct cache_slot *cache;
 	size_t used;
 	struct prefetch *ahead;
+	int ran;	/* photo_checker_run() ran */
+	size_t decoded; /* photos its last run (with the checks ahead) read and decoded */
 };
 
 static void prefetch_finish(struct photo_checker *pc, int help);
@@ -184,11 +187,14 @@ static void *
 worker(void *arg)
 {
 	struct pool *pool = arg;
-	size_t i;
+	size_t i, decoded = 0;
 
 	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) < pool->n)
-		if (pool->jobs[i].state == PHOTO_PENDING)
+		if (pool->jobs[i].state == PHOTO_PENDING) {
+			decoded += !pool->jobs[i].from_store;
 			check_one(pool->pc, &pool->jobs[i]);
+		}
+	__atomic_fetch_add(&pool->decoded, decoded, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -295,6 +301,7 @@ prefetch_finish(struct photo_checker *pc, int help)
 	for (size_t i = 0; i < pf->pool.n && pf->started; i++)
 		if (pf->pool.jobs[i].state == PHOTO_CHECKED)
 			cache_add(pc, pf->pool.jobs[i].sha, &pf->pool.jobs[i].res);
+	pc->decoded += pf->pool.decoded;
 	free(pf->pool.jobs);
 	free(pf->shas);
 	free(pf);
@@ -334,13 +341,15 @@ photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n)
 void
 photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 {
-	struct pool pool = {pc, jobs, n, 0};
+	struct pool pool = {pc, jobs, n, 0, 0};
 	pthread_t tids[PHOTO_THREADS_MAX];
 	int nthreads = threads_for(n);
 	int started = 0;
 
 	size_t *same;
 
+	pc->decoded = 0;
+	pc->ran = 1;
 	prefetch_finish(pc, 1);
 	jobs_classify(pc, jobs, n);
 	same = jobs_park_same(jobs, n);
@@ -354,7 +363,14 @@ photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 		pthread_join(tids[t], NULL);
 	jobs_take_same(jobs, n, same);
 	free(same);
+	pc->decoded += pool.decoded;
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].state == PHOTO_CHECKED)
 			cache_add(pc, jobs[i].sha, &jobs[i].res);
+}
+
+int
+photo_checker_wants_ahead(const struct photo_checker *pc)
+{
+	return !pc->ran || pc->decoded > 0;
 }

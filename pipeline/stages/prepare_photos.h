@@ -50,6 +50,9 @@ void photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t 
  * the cache at the next photo_checker_run(), which waits for them. Only a hint: photos
  * not in it are checked then, as before. The strings are copied. */
 void photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n);
+/* 0 when the last photo_checker_run() read no photo (every one had the check ingest kept,
+ * or was known): then checking the next chunk's photos ahead is not worth its query. */
+int photo_checker_wants_ahead(const struct photo_checker *pc);
 /* 1 if s is 64 hex digits. */
 int photo_sha_valid(const char *s);
 
