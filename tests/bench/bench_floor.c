@@ -59,7 +59,7 @@ static void
 b64_photo(const char *s, const char *e)
 {
 	size_t n = 0;
-	char *flat = malloc((size_t)(e - s) + 1);
+	char *flat = xmalloc((size_t)(e - s) + 1);
 	unsigned char *out;
 	double t;
 	int k;
@@ -67,7 +67,7 @@ b64_photo(const char *s, const char *e)
 	for (const char *p = s; p < e; p++)
 		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
 			flat[n++] = *p;
-	out = malloc(n / 4 * 3 + 3);
+	out = xmalloc(n / 4 * 3 + 3);
 	t = cpu_now();
 	k = EVP_DecodeBlock(out, (unsigned char *)flat, (int)n);
 	spent[T_B64] += cpu_now() - t;
@@ -112,17 +112,18 @@ inflate_all(const unsigned char *in, size_t len, size_t *outlen)
 {
 	z_stream z = {0};
 	size_t cap = len * 4 + 4096, n = 0;
-	unsigned char *out = malloc(cap + 1);
+	unsigned char *out;
 	int rc = Z_OK;
 
 	if (inflateInit2(&z, 15 + 32) != Z_OK)
 		return NULL;
+	out = xmalloc(cap + 1);
 	z.next_in = (unsigned char *)in;
 	z.avail_in = (uInt)len;
 	while (rc != Z_STREAM_END) {
 		if (cap - n < 65536) {
 			cap *= 2;
-			out = realloc(out, cap + 1);
+			out = xrealloc(out, cap + 1);
 		}
 		z.next_out = out + n;
 		z.avail_out = (uInt)(cap - n);
