@@ -76,10 +76,10 @@ photo_store_present(int dirfd, const char *dir, const char *sha)
 	int r;
 
 	snprintf(rel, sizeof(rel), "%.2s/%.64s.jpg", sha, sha);
-	r = fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW);
+	r = fstatat(dirfd, rel, &st, 0);
 	if (r < 0 && errno == ENOENT) {
 		snprintf(rel, sizeof(rel), "%.64s.jpg", sha);
-		r = fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW);
+		r = fstatat(dirfd, rel, &st, 0);
 	}
 	if (r < 0 && errno == ENOENT)
 		return CP_ERR_NOTFOUND;
