@@ -45,6 +45,7 @@ app_record_release(struct app_record *rec)
 			 &rec->old_card_no,
 			 &rec->transport_balance,
 			 &rec->photo_sha256,
+			 &rec->photo_check,
 			 &rec->reject_field,
 			 &rec->reject_detail};
 

@@ -65,6 +65,9 @@ struct app_record {
 
 	/* set by ingest once the photo is stored as spool/photos/<photo_sha256>.jpg */
 	char *photo_sha256;
+	/* the photo's check as ingest's reader made it while it held the bytes
+	 * (photo_result_encode()), for prepare; NULL when not checked at ingest */
+	char *photo_check;
 
 	/* A problem ingest can see in this one record (reasons_ingest.c): the record is
 	 * recorded as rejected with this code, the file goes on. NULL when none. */

@@ -247,12 +247,24 @@ fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 int
 fs_read_fd(int fd, const char *path, size_t max, unsigned char **data, size_t *len)
 {
+	return fs_read_fd_sized(fd, path, max, 0, data, len);
+}
+
+int
+fs_read_fd_sized(int fd, const char *path, size_t max, size_t expect, unsigned char **data,
+		 size_t *len)
+{
 	unsigned char *p = NULL;
 	size_t cap = 0, n = 0;
 	int r = 0;
 
 	*data = NULL;
 	*len = 0;
+	if (expect && expect <= max) {
+		/* room for the whole file and the read of 0 that ends it */
+		cap = expect + 4096;
+		p = xmalloc(cap + 1);
+	}
 	for (;;) {
 		ssize_t got;
 

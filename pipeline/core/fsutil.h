@@ -42,6 +42,10 @@ int fs_sync_fs(const char *dir);
 int fs_read_file(const char *path, size_t max, unsigned char **data, size_t *len);
 /* The same from an open fd (which stays open); `what` names it in errors. */
 int fs_read_fd(int fd, const char *what, size_t max, unsigned char **data, size_t *len);
+/* The same for a file of about expect bytes (its st_size): read in one go, then one more
+ * read to see the end, instead of growing the buffer a few times. */
+int fs_read_fd_sized(int fd, const char *what, size_t max, size_t expect, unsigned char **data,
+		     size_t *len);
 /* Open an input file for reading without ever blocking in open() (a FIFO renamed over it)
  * and without following a final symlink: *fd is a regular file in blocking mode, else
  * CP_ERR_NOTFOUND (gone), CP_ERR_FORMAT ("not a regular file") or CP_ERR_IO. */

@@ -223,8 +223,8 @@ struct reg_ingest_writer {
 	"address, postal_code, district, branch, bank, photo_sha256, photo_ref, "                  \
 	"confirmed_at, confirm_channel, category, guardian_name, guardian_id_type, "               \
 	"guardian_id_number, guardian_proof, employer_name, employer_uscc, batch_id, "             \
-	"old_card_no, transport_balance"
-#define REC_NTEXT 34 /* the text columns after record_no */
+	"old_card_no, transport_balance, photo_check"
+#define REC_NTEXT 35 /* the text columns after record_no */
 
 int
 reg_ingest_writer_open(struct registry *reg, long long file_id, struct reg_ingest_writer **out)
@@ -297,6 +297,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 		rec->batch_id,
 		rec->old_card_no,
 		rec->transport_balance,
+		rec->photo_check,
 	};
 	sqlite3_stmt *st = w->ins;
 	int r;

@@ -14,8 +14,6 @@ enum stmt_id {
 	S_CHUNK,
 	S_GROUP,
 	S_PERSON,
-	S_LAST_CHANGE,
-	S_NCARDS,
 	S_OLD_CARD,
 	S_IN_PRODUCTION,
 	S_OUTCOME,
@@ -35,7 +33,7 @@ enum stmt_id {
 	"address, postal_code, district, branch, bank, photo_sha256, photo_ref, confirmed_at, "    \
 	"confirm_channel, category, insured, guardian_name, guardian_id_type, "                    \
 	"guardian_id_number, guardian_proof, employer_name, employer_uscc, batch_id, "             \
-	"old_card_no, transport_balance"
+	"old_card_no, transport_balance, photo_check"
 
 #define RECEIVED_OF_INGESTED                                                                       \
 	"state = 'received' AND EXISTS (SELECT 1 FROM input_file f WHERE f.id = file_id AND "      \
@@ -52,10 +50,11 @@ static const char *const stmt_sql[S_COUNT] = {
 		    "application_received_person WHERE " RECEIVED_OF_INGESTED
 		    "AND coalesce(id_type, '') = ?3 AND coalesce(id_number, '') = ?4 "
 		    "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id",
-	[S_PERSON] = "SELECT id, bank FROM person WHERE id_type = ? AND id_number = ?",
-	[S_LAST_CHANGE] = "SELECT max(since) FROM bank_history WHERE person_id = ? AND "
-			  "previous_bank IS NOT NULL",
-	[S_NCARDS] = "SELECT count(*) FROM card WHERE person_id = ?",
+	/* what the rules need of a known person, in one statement */
+	[S_PERSON] = "SELECT p.id, p.bank, (SELECT max(since) FROM bank_history h WHERE "
+		     "h.person_id = p.id AND h.previous_bank IS NOT NULL), (SELECT count(*) FROM "
+		     "card c WHERE c.person_id = p.id) FROM person p WHERE p.id_type = ? AND "
+		     "p.id_number = ?",
 	[S_OLD_CARD] = "SELECT person_id, state FROM card WHERE card_no = ?",
 	[S_IN_PRODUCTION] = "SELECT application_id, card_no FROM card WHERE person_id = ? AND "
 			    "state IN ('allocated','perso_ready','rendered','held') ORDER BY id "
@@ -75,7 +74,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_JUDGED_FILES] = "SELECT f.id FROM input_file f WHERE f.status = 'ingested' AND NOT "
 			   "EXISTS (SELECT 1 FROM application a WHERE a.file_id = f.id AND "
 			   "a.state = 'received') ORDER BY f.id",
-	[S_NEXT_PHOTOS] = "SELECT photo_sha256 FROM application INDEXED BY "
+	/* a photo ingest checked needs no checking ahead */
+	[S_NEXT_PHOTOS] = "SELECT CASE WHEN photo_check IS NULL THEN photo_sha256 END FROM "
+			  "application INDEXED BY "
 			  "application_received_person WHERE " RECEIVED_OF_INGESTED
 			  "AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "
 			  "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6",
@@ -156,7 +157,8 @@ read_app(sqlite3_stmt *st, struct prep_app *a)
 	};
 	char **tail[] = {&r->guardian_name,  &r->guardian_id_type, &r->guardian_id_number,
 			 &r->guardian_proof, &r->employer_name,	   &r->employer_uscc,
-			 &r->batch_id,	     &r->old_card_no,	   &r->transport_balance};
+			 &r->batch_id,	     &r->old_card_no,	   &r->transport_balance,
+			 &r->photo_check};
 
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
@@ -334,27 +336,13 @@ reg_prep_person_facts(struct reg_prep *p, const char *id_type, const char *id_nu
 		pf->known = 1;
 		*person_id = sqlite3_column_int64(st, 0);
 		snprintf(pf->bank, sizeof(pf->bank), "%s", bank ? (const char *)bank : "");
+		if (date_days((const char *)sqlite3_column_text(st, 2), &pf->last_change) < 0)
+			pf->last_change = -1;
+		pf->ncards = sqlite3_column_int(st, 3);
 	} else if (rc != SQLITE_DONE) {
 		return reg_fail(p->reg, "read person");
 	}
 	sqlite3_reset(st);
-
-	if (pf->known) {
-		st = use(p, S_LAST_CHANGE);
-		sqlite3_bind_int64(st, 1, *person_id);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			return reg_fail(p->reg, "read bank history");
-		if (date_days((const char *)sqlite3_column_text(st, 0), &pf->last_change) < 0)
-			pf->last_change = -1;
-		sqlite3_reset(st);
-
-		st = use(p, S_NCARDS);
-		sqlite3_bind_int64(st, 1, *person_id);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			return reg_fail(p->reg, "count cards");
-		pf->ncards = sqlite3_column_int(st, 0);
-		sqlite3_reset(st);
-	}
 
 	if (old_card_no && old_card_no[0]) {
 		st = use(p, S_OLD_CARD);

@@ -41,7 +41,7 @@ int reg_prep_next_chunk(struct reg_prep *p, const struct prep_filter *f, size_t 
 
 /* The photo_sha256 of up to max received applications that come after `after` in the same
  * order (the chunk after this one, as far as it is known now), for checking their photos
- * ahead; NULL entries for records without one. *shas is freed with
+ * ahead; NULL entries for records without one or whose photo ingest checked already. *shas is freed with
  * reg_prep_shas_free(*shas, *n). */
 int reg_prep_next_photos(struct reg_prep *p, const struct prep_filter *f,
 			 const struct prep_app *after, size_t max, char ***shas, size_t *n);

@@ -200,3 +200,57 @@ out:
 	free(rgb);
 	return 0;
 }
+
+/* ---- results kept for later ---- */
+
+/* Bump when photo_check() could judge the same bytes and limits differently. */
+#define PHOTO_CHECK_VERSION "pc1"
+
+/* The reasons photo_check() sets: a decoded result points at these same strings. */
+static const char *const photo_reasons[] = {
+	"photo-missing",    "photo-not-jpeg",  "photo-corrupt",	   "photo-not-rgb",
+	"photo-dimensions", "photo-file-size", "photo-background",
+};
+
+void
+photo_result_encode(const struct photo_limits *lim, const struct photo_result *res,
+		    char out[PHOTO_RESULT_TEXT_MAX])
+{
+	/* "pc1 W H MIN MAX BG REASON|- width height components background detail" */
+	snprintf(out, PHOTO_RESULT_TEXT_MAX,
+		 PHOTO_CHECK_VERSION " %d %d %ld %ld %d %s %d %d %d %d %s", lim->width, lim->height,
+		 lim->min_bytes, lim->max_bytes, lim->background_min,
+		 res->reason ? res->reason : "-", res->width, res->height, res->components,
+		 res->background, res->detail);
+}
+
+int
+photo_result_decode(const char *text, const struct photo_limits *lim, struct photo_result *res)
+{
+	struct photo_limits l;
+	char reason[32];
+	int n = -1;
+
+	if (!text || strncmp(text, PHOTO_CHECK_VERSION " ", sizeof(PHOTO_CHECK_VERSION)) != 0)
+		return 0;
+	memset(res, 0, sizeof(*res));
+	if (sscanf(text + sizeof(PHOTO_CHECK_VERSION), "%d %d %ld %ld %d %31s %d %d %d %d%n",
+		   &l.width, &l.height, &l.min_bytes, &l.max_bytes, &l.background_min, reason,
+		   &res->width, &res->height, &res->components, &res->background, &n) != 10 ||
+	    n < 0)
+		return 0;
+	text += sizeof(PHOTO_CHECK_VERSION) + (size_t)n;
+	if (*text != ' ' || l.width != lim->width || l.height != lim->height ||
+	    l.min_bytes != lim->min_bytes || l.max_bytes != lim->max_bytes ||
+	    l.background_min != lim->background_min)
+		return 0;
+	if (strcmp(reason, "-") != 0) {
+		for (size_t i = 0; i < sizeof(photo_reasons) / sizeof(photo_reasons[0]); i++)
+			if (!strcmp(reason, photo_reasons[i]))
+				res->reason = photo_reasons[i];
+		if (!res->reason)
+			return 0;
+	}
+	snprintf(res->detail, sizeof(res->detail), "%s", text + 1);
+	return 1;
+}

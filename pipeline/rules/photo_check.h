@@ -32,4 +32,14 @@ void photo_limits_from_config(const struct config *cfg, struct photo_limits *lim
 int photo_check(const unsigned char *data, size_t len, const struct photo_limits *lim,
 		struct photo_result *res);
 
+/* A result kept for later (ingest checks each photo while it holds the bytes; prepare uses
+ * the result): one line naming the check's version and the limits it was made with, then
+ * the result. At most PHOTO_RESULT_TEXT_MAX bytes with the NUL. */
+#define PHOTO_RESULT_TEXT_MAX 320
+void photo_result_encode(const struct photo_limits *lim, const struct photo_result *res,
+			 char out[PHOTO_RESULT_TEXT_MAX]);
+/* 1 and *res set if text is a result of this check version made with exactly lim; 0 when
+ * it is not (NULL, another version or other limits, garbled): the photo is checked again. */
+int photo_result_decode(const char *text, const struct photo_limits *lim, struct photo_result *res);
+
 #endif

@@ -201,13 +201,65 @@ write_pending_list(struct ingest *ig, const char *sha, const struct buf *refs)
 	return r;
 }
 
-/* Move one photo inbox/<rel> to archive/<sha>.photos/<rel>; one already moved is fine. */
+/* The folders one pending list's moves touched: each made once, and synced once after all
+ * its renames, instead of a mkdir per path part and two directory fsyncs per photo. */
+struct dir_set {
+	char **v;
+	size_t n, cap;
+};
+
+/* 1 if dir was added now, 0 if it was there. */
 static int
-move_photo(struct ingest *ig, const char *sha, const char *rel)
+dir_set_add(struct dir_set *s, const char *dir)
+{
+	for (size_t i = s->n; i-- > 0;) /* the latest first: photos come folder by folder */
+		if (!strcmp(s->v[i], dir))
+			return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = xstrdup(dir);
+	return 1;
+}
+
+static void
+dir_set_release(struct dir_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Make every rename into or out of the folders of s durable. */
+static int
+dir_set_sync(const struct dir_set *s)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		int fd = open(s->v[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if ((fd < 0 || fsync(fd) < 0) && r == 0)
+			r = cp_err(CP_ERR_IO, "cannot sync directory '%s': %s", s->v[i],
+				   strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return r;
+}
+
+/* Move one photo inbox/<rel> to archive/<sha>.photos/<rel>; one already moved is fine. The
+ * folders it made or renamed in are noted in made and touched, for dir_set_sync(). */
+static int
+move_photo(struct ingest *ig, const char *sha, const char *rel, struct dir_set *made,
+	   struct dir_set *touched)
 {
 	char *from = fs_join(ig->inbox, rel),
 	     *to = xasprintf("%s/%s.photos/%s", ig->archive, sha, rel);
 	char *dir = xstrdup(to), *slash = strrchr(dir, '/');
+	char *fdir = xstrdup(from), *fslash = strrchr(fdir, '/');
 	struct stat st;
 	int r = 0;
 
@@ -223,19 +275,49 @@ move_photo(struct ingest *ig, const char *sha, const char *rel)
 		goto out; /* moved before (a run killed after the move) */
 	}
 	*slash = '\0';
-	if ((r = fs_mkdirs(dir, 0700)) == 0)
-		r = move_file(from, to);
+	*fslash = '\0';
+	/* a folder made earlier in this list is there still; its parents are made and
+	 * synced with it (fs_mkdirs() the first time) */
+	if (dir_set_add(made, dir) && (r = fs_mkdirs(dir, 0700)) < 0)
+		goto out;
+	if (rename(from, to) < 0) {
+		r = cp_err(CP_ERR_IO, "cannot move '%s' to '%s': %s", from, to, strerror(errno));
+		goto out;
+	}
+	dir_set_add(touched, dir);
+	dir_set_add(touched, fdir);
 out:
+	free(fdir);
 	free(dir);
 	free(to);
 	free(from);
 	return r;
 }
 
-/* The photos of one pending list; the list goes once all of them are in the archive. */
+/* The parents of archive/<sha>.photos/<sub>/ made for the list: synced too, so that the
+ * new folders themselves are durable (those are all below the archive). */
+static void
+add_made_parents(struct ingest *ig, const struct dir_set *made, struct dir_set *touched)
+{
+	size_t al = strlen(ig->archive);
+
+	for (size_t i = 0; i < made->n; i++) {
+		char *d = xstrdup(made->v[i]), *slash;
+
+		while ((slash = strrchr(d, '/')) && (size_t)(slash - d) >= al) {
+			*slash = '\0';
+			dir_set_add(touched, d);
+		}
+		free(d);
+	}
+}
+
+/* The photos of one pending list; the list goes once all of them are in the archive and
+ * their moves are durable. */
 static int
 move_listed_photos(struct ingest *ig, const char *list, const char *sha, long long *moved)
 {
+	struct dir_set made = {0}, touched = {0};
 	unsigned char *data = NULL;
 	size_t len = 0;
 	char *save = NULL;
@@ -244,7 +326,7 @@ move_listed_photos(struct ingest *ig, const char *list, const char *sha, long lo
 	if ((r = fs_read_file(list, 64u << 20, &data, &len)) < 0)
 		return r;
 	for (char *l = strtok_r((char *)data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if ((r = move_photo(ig, sha, l)) < 0) {
+		if ((r = move_photo(ig, sha, l, &made, &touched)) < 0) {
 			log_warn("ingest", "photo '%s' of archived file %s stays in the inbox: %s",
 				 l, sha, cp_errmsg());
 			failed = 1;
@@ -253,6 +335,12 @@ move_listed_photos(struct ingest *ig, const char *list, const char *sha, long lo
 		}
 	}
 	free(data);
+	add_made_parents(ig, &made, &touched);
+	r = dir_set_sync(&touched);
+	dir_set_release(&made);
+	dir_set_release(&touched);
+	if (r < 0)
+		return r;
 	if (failed)
 		return 0; /* the list stays: the next run tries again */
 	if (unlink(list) < 0 && errno != ENOENT)
@@ -847,6 +935,7 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 	ig.env.lim.max_record_bytes = (size_t)config_int(cfg, "ingest.max_record_bytes");
 	ig.env.lim.max_depth = (int)config_int(cfg, "ingest.max_xml_depth");
 	ig.env.check_arrival = !own;
+	photo_limits_from_config(cfg, &ig.env.photo);
 	threads = config_int(cfg, "ingest.threads");
 	settle = config_int(cfg, "ingest.settle_seconds");
 	if (settle < 0) {

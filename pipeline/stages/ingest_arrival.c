@@ -249,6 +249,12 @@ arrival_settled(const char *path, long long settle_seconds)
 }
 
 int
+arrival_settled_fd(int fd, const struct stat *st, long long settle_seconds)
+{
+	return lease_says_writing(fd) <= 0 && age_ms(st) >= settle_seconds * 1000;
+}
+
+int
 arrival_ready(struct arrival *a, const char *name, char *why_buf, size_t why_sz, const char **why)
 {
 	char *path = fs_join(a->inbox, name), *marker = NULL;

@@ -12,6 +12,8 @@
 #ifndef CP_STAGE_INGEST_ARRIVAL_H
 #define CP_STAGE_INGEST_ARRIVAL_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 #define DONE_SUFFIX ".done" /* a channel's done marker: NAME.done once NAME is complete */
@@ -45,6 +47,8 @@ int arrival_open_for_write(struct arrival *a, const char *path);
  * it looks complete (no writer, where a lease can tell; unchanged for settle_seconds), 0 if
  * it is still arriving. */
 int arrival_settled(const char *path, long long settle_seconds);
+/* The same for the file open as fd (read-only), whose fstat() is st. */
+int arrival_settled_fd(int fd, const struct stat *st, long long settle_seconds);
 
 /* The /proc scan alone (done once per arrival, then looked up): 1 some process has
  * inbox/name open for writing, 0 none seen, -1 /proc not readable. Exposed for the tests. */

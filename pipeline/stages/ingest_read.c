@@ -25,10 +25,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define QUEUE_LEN 256 /* records waiting per file */
+#define QUEUE_LEN 256	/* records waiting per file */
+#define CHECK_CACHE 256 /* photo checks a reader remembers (a power of two) */
+
+/* A reader's last photo checks by SHA-256: a photo sent more than once (duplicates, the
+ * same photo in several files) is decoded once. Each reader thread has its own. */
+struct check_cache {
+	char sha[CHECK_CACHE][65];
+	char text[CHECK_CACHE][PHOTO_RESULT_TEXT_MAX];
+};
 
 struct job {
 	struct reader_pool *pool;
+	struct check_cache *checks; /* the reading thread's */
 	struct read_file rf;
 	char *path;
 	struct app_record **q; /* ring of QUEUE_LEN */
@@ -172,6 +181,32 @@ store_photo(struct job *j, struct app_record *rec)
 	return 0;
 }
 
+static unsigned
+hex_digit(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10) & 0xf;
+}
+
+/* The photo standard's check of the record's photo (photo_check.h), kept with the record
+ * for prepare. Its SHA-256 is known (store_photo()). */
+static void
+check_photo(struct job *j, struct app_record *rec)
+{
+	struct check_cache *c = j->checks;
+	/* the hash is random: its first two hex digits pick the slot */
+	unsigned slot = (hex_digit(rec->photo_sha256[0]) << 4 | hex_digit(rec->photo_sha256[1])) &
+			(CHECK_CACHE - 1);
+	struct photo_result res;
+
+	if (strcmp(c->sha[slot], rec->photo_sha256) != 0) {
+		photo_check(rec->photo, rec->photo_len, &j->pool->env->photo, &res);
+		photo_result_encode(&j->pool->env->photo, &res, c->text[slot]);
+		memcpy(c->sha[slot], rec->photo_sha256, 65);
+	}
+	free(rec->photo_check);
+	rec->photo_check = xstrdup(c->text[slot]);
+}
+
 /* Remember a photo file the file's records use (inbox-relative), for the move to the
  * archive; a name with a line break cannot be listed and stays where it is. */
 static void
@@ -223,14 +258,86 @@ read_photo(const struct reader_pool *p, const char *real, const char *rel, size_
 	return r;
 }
 
-/* A photo reference: below the inbox (also after symlinks), an existing regular file. */
+/* A reference with no part that realpath() would change: relative, no "." or ".." part, no
+ * empty part. Opened with no symbolic link on the way, it names the file realpath() would. */
+static int
+plain_ref(const char *ref)
+{
+	const char *p = ref;
+
+	if (!*p || *p == '/')
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (!p[n])
+			return 1;
+		p += n + 1;
+	}
+}
+
+/* The common case in one system call: a plain reference to a regular file, opened beneath
+ * the inbox with no symbolic link on the way (so nothing swapped in is read). 1 and *fd,
+ * *st when so; 0 when load_photo_ref_checked() must look (a link, a missing file, anything
+ * else), with nothing left open. */
+static int
+open_plain_photo(const struct reader_pool *p, const char *ref, int *fd, struct stat *st)
+{
+	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+
+	if (p->inbox_fd < 0 || !plain_ref(ref))
+		return 0;
+	*fd = (int)syscall(SYS_openat2, p->inbox_fd, ref, &how, sizeof(how));
+	if (*fd < 0)
+		return 0;
+	/* O_NONBLOCK stays: it changes nothing for a regular file */
+	if (fstat(*fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The photo read (r from reading rel, inbox-relative after symlinks) goes with the record,
+ * or the record is rejected for it. */
 static void
-load_photo_ref(struct job *j, struct app_record *rec)
+take_photo(struct job *j, struct app_record *rec, const char *field, int r, unsigned char **data,
+	   size_t len, const char *rel)
+{
+	const struct ingest_env *env = j->pool->env;
+
+	if (r == CP_ERR_FORMAT) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo reference '%s' is not a regular file",
+				  rec->location, field, rec->photo_ref);
+	} else if (r == CP_ERR_LIMIT) {
+		app_record_reject(rec, "record-too-large", field,
+				  "%s, field '%s': photo file '%s' is larger than the limit of %zu "
+				  "bytes (ingest.max_record_bytes)",
+				  rec->location, field, rec->photo_ref, env->lim.max_record_bytes);
+	} else if (r < 0) {
+		app_record_reject(rec, "photo-ref-missing", field,
+				  "%s, field '%s': photo file '%s' cannot be read", rec->location,
+				  field, rec->photo_ref);
+	} else {
+		rec->photo = *data;
+		rec->photo_len = len;
+		*data = NULL;
+		note_photo_ref(&j->rf, rel);
+	}
+}
+
+/* A photo reference the fast way did not take: below the inbox (also after symlinks), an
+ * existing regular file. */
+static void
+load_photo_ref_checked(struct job *j, struct app_record *rec, const char *field)
 {
 	const struct ingest_env *env = j->pool->env;
 	char *path = fs_join(env->inbox, rec->photo_ref), *real = NULL;
-	/* the field as the format names it: CSV column or XML element */
-	const char *field = j->rf.fmt == APP_FORMAT_COUNTER_CSV ? "photo" : "Photo";
 	unsigned char *data = NULL;
 	size_t len = 0, il = strlen(env->inbox_real);
 	struct stat st;
@@ -263,31 +370,44 @@ load_photo_ref(struct job *j, struct app_record *rec)
 		goto out;
 	}
 	r = read_photo(j->pool, real, real + il + 1, env->lim.max_record_bytes, &data, &len);
-	if (r == CP_ERR_FORMAT) {
-		app_record_reject(rec, "photo-ref-missing", field,
-				  "%s, field '%s': photo reference '%s' is not a regular file",
-				  rec->location, field, rec->photo_ref);
-		goto out;
-	}
-	if (r == CP_ERR_LIMIT) {
-		app_record_reject(rec, "record-too-large", field,
-				  "%s, field '%s': photo file '%s' is larger than the limit of %zu "
-				  "bytes (ingest.max_record_bytes)",
-				  rec->location, field, rec->photo_ref, env->lim.max_record_bytes);
-	} else if (r < 0) {
-		app_record_reject(rec, "photo-ref-missing", field,
-				  "%s, field '%s': photo file '%s' cannot be read", rec->location,
-				  field, rec->photo_ref);
-	} else {
-		rec->photo = data;
-		rec->photo_len = len;
-		data = NULL;
-		note_photo_ref(&j->rf, real + il + 1);
-	}
+	take_photo(j, rec, field, r, &data, len, real + il + 1);
 out:
 	free(data);
 	free(real);
 	free(path);
+}
+
+/* A photo reference: below the inbox (also after symlinks), an existing regular file. A
+ * plain reference to a regular file costs one openat2 (no realpath(): it walks the path
+ * with a readlink per part); anything else goes the careful way, which words the
+ * rejections. */
+static void
+load_photo_ref(struct job *j, struct app_record *rec)
+{
+	const struct ingest_env *env = j->pool->env;
+	/* the field as the format names it: CSV column or XML element */
+	const char *field = j->rf.fmt == APP_FORMAT_COUNTER_CSV ? "photo" : "Photo";
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, r;
+
+	if (!open_plain_photo(j->pool, rec->photo_ref, &fd, &st)) {
+		load_photo_ref_checked(j, rec, field);
+		return;
+	}
+	if (env->check_arrival && !j->rf.photo_arriving &&
+	    !arrival_settled_fd(fd, &st, env->settle_seconds)) {
+		/* a photo uploaded after its application file: the file waits for it */
+		j->rf.photo_arriving = xstrdup(rec->photo_ref);
+		close(fd);
+		return;
+	}
+	r = fs_read_fd_sized(fd, rec->photo_ref, env->lim.max_record_bytes, (size_t)st.st_size,
+			     &data, &len);
+	close(fd);
+	take_photo(j, rec, field, r, &data, len, rec->photo_ref);
+	free(data);
 }
 
 /* ---- the reader threads ---- */
@@ -303,8 +423,11 @@ on_record(void *arg, struct app_record *rec)
 
 	if (!rec->reject_code && rec->photo_ref && !rec->photo)
 		load_photo_ref(j, rec);
-	if (!rec->reject_code && rec->photo && (r = store_photo(j, rec)) < 0)
-		return r;
+	if (!rec->reject_code && rec->photo) {
+		if ((r = store_photo(j, rec)) < 0)
+			return r;
+		check_photo(j, rec);
+	}
 	/* the registry keeps the hash, not the bytes */
 	free(rec->photo);
 	rec->photo = NULL;
@@ -400,6 +523,7 @@ static void *
 reader_main(void *arg)
 {
 	struct reader_pool *p = arg;
+	struct check_cache *checks = xcalloc(1, sizeof(*checks));
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -411,12 +535,14 @@ reader_main(void *arg)
 			break;
 		j = &p->jobs[p->next++];
 		j->taken = 1;
+		j->checks = checks;
 		j->q = xcalloc(QUEUE_LEN, sizeof(*j->q));
 		pthread_mutex_unlock(&p->mu);
 		read_one(j);
 		pthread_mutex_lock(&p->mu);
 	}
 	pthread_mutex_unlock(&p->mu);
+	free(checks);
 	return NULL;
 }
 

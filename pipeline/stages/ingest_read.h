@@ -3,7 +3,9 @@
  *
  * Everything ingest does to a file that needs only its bytes runs here, for several files
  * at once: the SHA-256 of the raw file, format detection, the streamed parse, photo
- * references resolved and every photo stored once under spool/photos/<sha256>.jpg. The
+ * references resolved, every photo stored once under spool/photos/<sha256>.jpg and checked
+ * against the photo standard while its bytes are in memory (the result goes with the
+ * record to the registry, so prepare does not read the photo again). The
  * caller (ingest.c, the only registry user) takes the files in order and each file's
  * records in order, so what reaches the registry does not depend on the threads.
  *
@@ -20,6 +22,7 @@
 #include "core/buf.h"
 #include "formats/app_parse.h"
 #include "formats/instream.h"
+#include "rules/photo_check.h"
 
 #include <stddef.h>
 #include <sys/stat.h>
@@ -33,8 +36,9 @@ struct ingest_env {
 	int photos_fd;		/* open on photos */
 	struct parse_limits lim;
 	struct instream_limits slim;
-	int check_arrival;	  /* photo references must have finished arriving too */
-	long long settle_seconds; /* ingest.settle_seconds */
+	int check_arrival;	   /* photo references must have finished arriving too */
+	long long settle_seconds;  /* ingest.settle_seconds */
+	struct photo_limits photo; /* photo.*: each stored photo is checked against them */
 };
 
 /* One inbox file as its reader left it. Fields are valid once reader_hash() (hash_rc,

@@ -5,7 +5,11 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 char *
@@ -62,4 +66,26 @@ photo_store_read(const char *dir, const char *sha, size_t max, unsigned char **d
 	}
 	free(path);
 	return r;
+}
+
+int
+photo_store_present(int dirfd, const char *dir, const char *sha)
+{
+	char rel[160];
+	struct stat st;
+	int r;
+
+	snprintf(rel, sizeof(rel), "%.2s/%.64s.jpg", sha, sha);
+	r = fstatat(dirfd, rel, &st, 0);
+	if (r < 0 && errno == ENOENT) {
+		snprintf(rel, sizeof(rel), "%.64s.jpg", sha);
+		r = fstatat(dirfd, rel, &st, 0);
+	}
+	if (r < 0 && errno == ENOENT)
+		return CP_ERR_NOTFOUND;
+	if (r < 0)
+		return cp_err(CP_ERR_IO, "cannot look at '%s/%s': %s", dir, rel, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cp_err(CP_ERR_IO, "'%s/%s' is not a regular file", dir, rel);
+	return 0;
 }

@@ -22,5 +22,10 @@ char *photo_store_find(const char *dir, const char *sha);
  * CP_ERR_NOTFOUND when neither exists. */
 int photo_store_read(const char *dir, const char *sha, size_t max, unsigned char **data,
 		     size_t *len);
+/* Whether the photo with this hash is stored under the folder open as dirfd (named dir in
+ * messages), without reading it: 0 when it is a regular file (a symbolic link to one too,
+ * as photo_store_read() follows links), CP_ERR_NOTFOUND when neither
+ * layout has it, CP_ERR_IO when it is something else or cannot be looked at. */
+int photo_store_present(int dirfd, const char *dir, const char *sha);
 
 #endif

@@ -394,6 +394,7 @@ run_chunk(struct run *run, struct prep_app *apps, size_t n, char **next_shas, si
 		js[i].app = &apps[i];
 		js[i].photo = &jobs[i];
 		jobs[i].sha = apps[i].rec.photo_sha256;
+		jobs[i].stored = apps[i].rec.photo_check;
 	}
 	photo_checker_run(run->photos, jobs, n); /* the photos first, on every core */
 	/* and the next chunk's on the other cores while this one's registry work goes on */
@@ -610,8 +611,9 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 			goto out;
 		if ((r = reg_prep_next_chunk(run.rp, &filter, (size_t)batch, &apps, &n)) < 0 ||
 		    n == 0 ||
-		    (r = reg_prep_next_photos(run.rp, &filter, &apps[n - 1], (size_t)batch,
-					      &next_shas, &nnext)) < 0 ||
+		    (photo_checker_wants_ahead(run.photos) &&
+		     (r = reg_prep_next_photos(run.rp, &filter, &apps[n - 1], (size_t)batch,
+					       &next_shas, &nnext)) < 0) ||
 		    (r = run_chunk(&run, apps, n, next_shas, nnext)) < 0) {
 			registry_rollback(reg);
 			goto out;

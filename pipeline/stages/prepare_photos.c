@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct pool {
 	const struct photo_checker *pc;
 	struct photo_job *jobs;
 	size_t n, next;
+	size_t decoded; /* photos read and decoded (not a check ingest kept) */
 };
 
 /* Checks running in the background (photo_checker_prefetch) until the next run. */
@@ -45,10 +47,13 @@ struct prefetch {
 
 struct photo_checker {
 	char *dir;
+	int dirfd; /* dir, for looking photos up; -1 if it cannot be opened */
 	struct photo_limits lim;
 	struct cache_slot *cache;
 	size_t used;
 	struct prefetch *ahead;
+	int ran;	/* photo_checker_run() ran */
+	size_t decoded; /* photos its last run (with the checks ahead) read and decoded */
 };
 
 static void prefetch_finish(struct photo_checker *pc, int help);
@@ -59,6 +64,7 @@ photo_checker_new(const char *photo_dir, const struct photo_limits *lim)
 	struct photo_checker *pc = xcalloc(1, sizeof(*pc));
 
 	pc->dir = xstrdup(photo_dir);
+	pc->dirfd = open(photo_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pc->lim = *lim;
 	pc->cache = xcalloc(PHOTO_CACHE_SLOTS, sizeof(*pc->cache));
 	return pc;
@@ -70,6 +76,8 @@ photo_checker_free(struct photo_checker *pc)
 	if (!pc)
 		return;
 	prefetch_finish(pc, 0);
+	if (pc->dirfd >= 0)
+		close(pc->dirfd);
 	free(pc->dir);
 	free(pc->cache);
 	free(pc);
@@ -128,13 +136,37 @@ cache_add(struct photo_checker *pc, const char *sha, const struct photo_result *
 	pc->used++;
 }
 
+/* A job whose check ingest kept: the photo need only be in the spool. */
+static void
+look_up_one(const struct photo_checker *pc, struct photo_job *job)
+{
+	int r = pc->dirfd >= 0 ? photo_store_present(pc->dirfd, pc->dir, job->sha)
+			       : cp_err(CP_ERR_IO, "cannot open '%s'", pc->dir);
+
+	if (r == CP_ERR_NOTFOUND) {
+		job->state = PHOTO_NOFILE;
+	} else if (r < 0) {
+		job->state = PHOTO_ERROR;
+		job->err = r;
+		snprintf(job->errmsg, sizeof(job->errmsg), "%s", cp_errmsg());
+	} else {
+		job->state = PHOTO_CHECKED;
+	}
+}
+
 /* Read and check one stored photo (thread-safe: runs on the workers). */
 static void
 check_one(const struct photo_checker *pc, struct photo_job *job)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
-	int r = photo_store_read(pc->dir, job->sha, PHOTO_READ_MAX, &data, &len);
+	int r;
+
+	if (job->from_store) {
+		look_up_one(pc, job);
+		return;
+	}
+	r = photo_store_read(pc->dir, job->sha, PHOTO_READ_MAX, &data, &len);
 
 	if (r == CP_ERR_NOTFOUND) {
 		job->state = PHOTO_NOFILE;
@@ -155,11 +187,14 @@ static void *
 worker(void *arg)
 {
 	struct pool *pool = arg;
-	size_t i;
+	size_t i, decoded = 0;
 
 	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) < pool->n)
-		if (pool->jobs[i].state == PHOTO_PENDING)
+		if (pool->jobs[i].state == PHOTO_PENDING) {
+			decoded += !pool->jobs[i].from_store;
 			check_one(pool->pc, &pool->jobs[i]);
+		}
+	__atomic_fetch_add(&pool->decoded, decoded, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -173,6 +208,7 @@ jobs_classify(const struct photo_checker *pc, struct photo_job *jobs, size_t n)
 		struct photo_job *job = &jobs[i];
 
 		job->state = PHOTO_PENDING;
+		job->from_store = 0;
 		if (!job->sha || !job->sha[0]) {
 			job->state = PHOTO_NONE;
 		} else if (!photo_sha_valid(job->sha)) {
@@ -180,6 +216,8 @@ jobs_classify(const struct photo_checker *pc, struct photo_job *jobs, size_t n)
 		} else if ((hit = cache_find(pc, job->sha)) != NULL) {
 			job->res = *hit;
 			job->state = PHOTO_CHECKED;
+		} else if (photo_result_decode(job->stored, &pc->lim, &job->res)) {
+			job->from_store = 1; /* still PHOTO_PENDING: the spool lookup */
 		}
 	}
 }
@@ -263,6 +301,7 @@ prefetch_finish(struct photo_checker *pc, int help)
 	for (size_t i = 0; i < pf->pool.n && pf->started; i++)
 		if (pf->pool.jobs[i].state == PHOTO_CHECKED)
 			cache_add(pc, pf->pool.jobs[i].sha, &pf->pool.jobs[i].res);
+	pc->decoded += pf->pool.decoded;
 	free(pf->pool.jobs);
 	free(pf->shas);
 	free(pf);
@@ -302,13 +341,15 @@ photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n)
 void
 photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 {
-	struct pool pool = {pc, jobs, n, 0};
+	struct pool pool = {pc, jobs, n, 0, 0};
 	pthread_t tids[PHOTO_THREADS_MAX];
 	int nthreads = threads_for(n);
 	int started = 0;
 
 	size_t *same;
 
+	pc->decoded = 0;
+	pc->ran = 1;
 	prefetch_finish(pc, 1);
 	jobs_classify(pc, jobs, n);
 	same = jobs_park_same(jobs, n);
@@ -322,7 +363,14 @@ photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t n)
 		pthread_join(tids[t], NULL);
 	jobs_take_same(jobs, n, same);
 	free(same);
+	pc->decoded += pool.decoded;
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].state == PHOTO_CHECKED)
 			cache_add(pc, jobs[i].sha, &jobs[i].res);
+}
+
+int
+photo_checker_wants_ahead(const struct photo_checker *pc)
+{
+	return !pc->ran || pc->decoded > 0;
 }

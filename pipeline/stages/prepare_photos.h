@@ -1,8 +1,12 @@
 /*
- * prepare_photos.h - prepare's photo checks for a chunk of records: each record's stored
- * photo (spool/photos/<sha256>.jpg, as ingest stored it) read and checked against the
- * standard (rules/photo_check.h) on the machine's cores, with the verdicts remembered by
- * SHA-256 for the rest of the run (the same bytes always get the same verdict).
+ * prepare_photos.h - prepare's photo checks for a chunk of records. Ingest checks each
+ * photo while it holds the bytes and keeps the result with the record
+ * (application.photo_check): that result is taken as it is when it was made with the
+ * limits in force now, and the photo is then only looked up in the spool, never read.
+ * Records without one (ingested by an earlier release, or the limits changed since) have
+ * their stored photo (spool/photos/<sha256>.jpg) read and checked against the standard
+ * (rules/photo_check.h) on the machine's cores. Verdicts are remembered by SHA-256 for the
+ * rest of the run (the same bytes always get the same verdict).
  */
 #ifndef CP_PREPARE_PHOTOS_H
 #define CP_PREPARE_PHOTOS_H
@@ -25,7 +29,9 @@ enum photo_state {
 };
 
 struct photo_job {
-	const char *sha; /* in: the record's photo_sha256, NULL when none */
+	const char *sha;    /* in: the record's photo_sha256, NULL when none */
+	const char *stored; /* in: the check ingest kept (photo_check), NULL when none */
+	int from_store;	    /* res is the kept check: only the spool is looked at */
 	enum photo_state state;
 	struct photo_result res;
 	int err;
@@ -44,6 +50,9 @@ void photo_checker_run(struct photo_checker *pc, struct photo_job *jobs, size_t 
  * the cache at the next photo_checker_run(), which waits for them. Only a hint: photos
  * not in it are checked then, as before. The strings are copied. */
 void photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t n);
+/* 0 when the last photo_checker_run() read no photo (every one had the check ingest kept,
+ * or was known): then checking the next chunk's photos ahead is not worth its query. */
+int photo_checker_wants_ahead(const struct photo_checker *pc);
 /* 1 if s is 64 hex digits. */
 int photo_sha_valid(const char *s);
 

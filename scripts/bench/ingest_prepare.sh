@@ -3,12 +3,19 @@
 # 100,000 (BENCH_SIZES to change), each in a fresh CARDPIPE_HOME. Prints table rows
 #   stage | n | seconds | per_second | peak_kib
 # for ingest, prepare and both together; peak_kib is the peak RSS (/usr/bin/time %M), which
-# should not grow with n, and a note with the CPU seconds (user+sys) and the load average,
-# since wall time on a shared machine says little alone. Target: ingest+prepare >= 5,000
-# applications/s on 2 cores.
+# should not grow with n, and a note with the CPU time (user+sys of the child, as
+# getrusage gives it to /usr/bin/time) per application and the load average, since wall
+# time on a shared machine says little alone. Beside ingest and the total the note gives
+# the floor measured in the same run on the same data (bench-floor, tests/bench/: the
+# libraries alone doing the essential work - libjpeg's 1/8-scale decode of every photo,
+# gzip inflate, SHA-256, base64 decode - on the first BENCH_FLOOR_APPS applications, one
+# core) and the ratio to it. Targets (issue 17): ingest+prepare >= 3,000 applications/s
+# on 2 cores, CPU <= 500 us per application, peak memory flat from 10k to 100k.
 # Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
 set -eu
 command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
+FLOOR=${BENCH_FLOOR:-${CARDPIPE_SRC:-.}/${BUILD:-build}/bench/bench-floor}
+FLOOR_APPS=${BENCH_FLOOR_APPS:-5000}
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is needed for peak memory" >&2; exit 1; }
 SIZES=${BENCH_SIZES:-10000 100000}
 base=${CARDPIPE_HOME:-$PWD/home}
@@ -39,11 +46,21 @@ for n in $SIZES; do
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	read_n=$(sqlite3 "$CARDPIPE_HOME/registry.db" "SELECT count(*) FROM application" 2>/dev/null || echo "$n")
 	rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-	cpu() { awk -v u="$1" -v s="$2" 'BEGIN { printf "%.2f", u + s }'; }
-	echo "ingest | $read_n | $is | $(rate "$read_n" "$is") | $ik | cpu $(cpu "$iu" "$isy") s, load $load"
-	echo "prepare | $read_n | $ps | $(rate "$read_n" "$ps") | $pk | cpu $(cpu "$pu" "$psy") s, load $load"
+	# CPU microseconds per application of user + system seconds
+	cpu() { awk -v n="$read_n" -v u="$1" -v s="$2" 'BEGIN { printf "%.0f", (u + s) * 1e6 / n }'; }
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else printf "-" }'; }
+	floor_note=" floor -" fl=0
+	if [ -x "$FLOOR" ] && fl_out=$(sqlite3 "$CARDPIPE_HOME/registry.db" \
+		"SELECT sha256, records FROM input_file WHERE status = 'ingested' ORDER BY id" |
+		tr '|' ' ' | "$FLOOR" "$CARDPIPE_HOME/archive" "$FLOOR_APPS" 2>/dev/null); then
+		read -r _ fl_n fl _ fl_jpeg _ fl_inf _ fl_sha _ fl_b64 <<<"$fl_out"
+		floor_note=" floor $fl us (jpeg $fl_jpeg, inflate $fl_inf, sha256 $fl_sha, base64 $fl_b64; $fl_n apps)"
+	fi
+	icpu=$(cpu "$iu" "$isy") pcpu=$(cpu "$pu" "$psy")
+	echo "ingest | $read_n | $is | $(rate "$read_n" "$is") | $ik | cpu $icpu us/app,$floor_note, x$(ratio "$icpu" "$fl"); load $load"
+	echo "prepare | $read_n | $ps | $(rate "$read_n" "$ps") | $pk | cpu $pcpu us/app; load $load"
 	tot=$(awk -v a="$is" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
 	peak=$(( ik > pk ? ik : pk ))
-	echo "ingest+prepare | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | $(tr -d ' ' <<<"$(find "$CARDPIPE_HOME/spool/photos" -type f | wc -l)") distinct photos"
+	echo "ingest+prepare | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | cpu $((icpu + pcpu)) us/app, x$(ratio $((icpu + pcpu)) "$fl") the floor; $(tr -d ' ' <<<"$(find "$CARDPIPE_HOME/spool/photos" -type f | wc -l)") distinct photos"
 	rm -rf "$CARDPIPE_HOME" "gen-$n"
 done

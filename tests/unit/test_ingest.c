@@ -1,7 +1,9 @@
 /*
  * test_ingest.c - the ingest stage (pipeline/stages/ingest.c) and its registry access
  * (pipeline/registry/reg_ingest.c) on a temporary CARDPIPE_HOME: good and bad files side by
- * side, known files, a file a crash left 'ingesting', photos stored once, conservation.
+ * side, known files, a file a crash left 'ingesting', photos stored once, conservation;
+ * each photo checked once against the standard while ingest holds it, the result kept on
+ * the application row for prepare.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +23,11 @@
 #include "core/mem.h"
 #include "registry/reg_ingest.h"
 #include "registry/registry.h"
+#include "rules/photo_check.h"
 #include "stages/ingest.h"
+
+#include <jpeglib.h>
+#include <openssl/evp.h>
 
 static char home[64];
 static struct config *cfg;
@@ -65,6 +71,54 @@ q(const char *sql)
 	return v;
 }
 
+/* The text of column 0 of the first row of sql (newly allocated), NULL when none. */
+static char *
+qtext(const char *sql)
+{
+	char *path = fs_join(home, "registry.db"), *v = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return v;
+}
+
+/* A w x h grey JPEG (newly allocated, *len bytes). */
+static unsigned char *
+jpeg(int w, int h, int grey, unsigned long *len)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr err;
+	unsigned char *out = NULL, *row = xmalloc((size_t)w * 3);
+
+	*len = 0;
+	c.err = jpeg_std_error(&err);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &out, len);
+	c.image_width = (JDIMENSION)w;
+	c.image_height = (JDIMENSION)h;
+	c.input_components = 3;
+	c.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&c);
+	jpeg_start_compress(&c, TRUE);
+	memset(row, grey, (size_t)w * 3);
+	for (int y = 0; y < h; y++) {
+		JSAMPROW r = row;
+
+		jpeg_write_scanlines(&c, &r, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	free(row);
+	return out;
+}
+
 static const char csv_header[] =
 	"ref,channel,outlet,submitted_at,app_type,name,id_type,id_number,sex,ethnicity,"
 	"birth_date,nationality,mobile,category,delivery,address,postal_code,district,branch,"
@@ -86,6 +140,65 @@ csv(int rows, const char *photo)
 		t = n;
 	}
 	return t;
+}
+
+/* The check kept for the record with this ref, and the one photo_check() gives the bytes. */
+static void
+assert_kept_check(const char *ref, const unsigned char *photo, unsigned long len)
+{
+	char *sql = xasprintf("SELECT photo_check FROM application WHERE channel_ref = '%s'", ref);
+	char *kept = qtext(sql), want[PHOTO_RESULT_TEXT_MAX];
+	struct photo_limits lim;
+	struct photo_result res;
+
+	photo_limits_from_config(cfg, &lim);
+	photo_check(photo, len, &lim, &res);
+	photo_result_encode(&lim, &res, want);
+	assert_non_null(kept);
+	assert_string_equal(kept, want);
+	free(kept);
+	free(sql);
+}
+
+static void
+test_photo_checked_once_at_ingest(void **state)
+{
+	struct ingest_counts c;
+	unsigned long glen, blen;
+	unsigned char *good = jpeg(358, 441, 250, &glen), *small = jpeg(100, 120, 250, &blen);
+	char *b64 = xmalloc(glen * 2 + 4), *t, *path;
+	char *sql;
+
+	/* inline (base64), by reference in a sub-folder, a photo of the wrong size */
+	EVP_EncodeBlock((unsigned char *)b64, good, (int)glen);
+	t = xasprintf("%sR1,outlet,o1,2026-11-26T10:00:00+08:00,new,李四,citizen,"
+		      "110101198506010011,2,01,1985-06-01,CHN,13900001111,insured,pickup,,,,B1,"
+		      "BOC,base64:%s,,,,,,\n"
+		      "R2,outlet,o1,2026-11-26T10:00:00+08:00,new,李五,citizen,"
+		      "110101198506010038,2,01,1985-06-01,CHN,13900001111,insured,pickup,,,,B1,"
+		      "BOC,pics/small.jpg,,,,,,\n",
+		      csv_header, b64);
+	path = fs_join(home, "inbox/pics");
+	assert_int_equal(fs_mkdirs(path, 0700), 0);
+	free(path);
+	path = fs_join(home, "inbox/pics/small.jpg");
+	assert_int_equal(fs_write_atomic(path, small, blen, 0600), 0);
+	free(path);
+	put("p.csv", t);
+	assert_int_equal(stage_ingest_run(cfg, home, reg, NULL, &c), 0);
+	assert_int_equal(c.records, 2);
+	assert_int_equal(c.rejected, 0);
+	assert_kept_check("R1", good, glen);
+	assert_kept_check("R2", small, blen);
+	sql = qtext("SELECT photo_check FROM application WHERE channel_ref = 'R2'");
+	assert_non_null(strstr(sql, " photo-dimensions 100 120 3 "));
+	free(sql);
+	/* every record with a photo has its check */
+	assert_int_equal(q("SELECT count(*) FROM application WHERE photo_check IS NULL"), 0);
+	free(t);
+	free(b64);
+	free(good);
+	free(small);
 }
 
 static int
@@ -254,6 +367,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_good_bad_and_rerun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_left_ingesting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_deletes_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_photo_checked_once_at_ingest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,57 @@ test_not_a_jpeg_rejected(void **state)
 	check(NULL, 0, &lim, "photo-missing");
 }
 
+/* A result kept for prepare reads back as it was, and only with the same limits and check
+ * version. */
+static void
+test_kept_result_round_trip(void **state)
+{
+	unsigned long len;
+	unsigned char *p = make_photo(358, 441, 120, 3, 70, &len);
+	struct photo_result res, back;
+	struct photo_limits other = lim;
+	char text[PHOTO_RESULT_TEXT_MAX], *bad;
+
+	photo_check(p, len, &lim, &res);
+	assert_string_equal(res.reason, "photo-background");
+	photo_result_encode(&lim, &res, text);
+	assert_int_equal(photo_result_decode(text, &lim, &back), 1);
+	assert_string_equal(back.reason, res.reason);
+	assert_string_equal(back.detail, res.detail);
+	assert_int_equal(back.width, res.width);
+	assert_int_equal(back.height, res.height);
+	assert_int_equal(back.components, res.components);
+	assert_int_equal(back.background, res.background);
+	/* any limit changed since: not usable */
+	other.background_min = lim.background_min - 1;
+	assert_int_equal(photo_result_decode(text, &other, &back), 0);
+	other = lim;
+	other.max_bytes++;
+	assert_int_equal(photo_result_decode(text, &other, &back), 0);
+	/* another version, a reason photo_check() does not give, garbage, nothing */
+	bad = strdup(text);
+	bad[2] = '9';
+	assert_int_equal(photo_result_decode(bad, &lim, &back), 0);
+	free(bad);
+	bad = strdup(text);
+	memcpy(strstr(bad, "photo-background"), "photo-backgrouND", 16);
+	assert_int_equal(photo_result_decode(bad, &lim, &back), 0);
+	free(bad);
+	assert_int_equal(photo_result_decode("pc1 358 441", &lim, &back), 0);
+	assert_int_equal(photo_result_decode(NULL, &lim, &back), 0);
+	/* a photo that passes: no reason, an empty detail */
+	free(p);
+	p = make_photo(358, 441, 246, 3, 70, &len);
+	photo_check(p, len, &lim, &res);
+	assert_null(res.reason);
+	photo_result_encode(&lim, &res, text);
+	assert_int_equal(photo_result_decode(text, &lim, &back), 1);
+	assert_null(back.reason);
+	assert_string_equal(back.detail, "");
+	assert_int_equal(back.background, res.background);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -195,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_truncated_jpeg_is_corrupt),
 		cmocka_unit_test(test_flipped_bytes_never_crash),
 		cmocka_unit_test(test_not_a_jpeg_rejected),
+		cmocka_unit_test(test_kept_result_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * test_prepare.c - the prepare stage end to end on a seeded registry: the rejects file
  * (RFC 4180 quoting, one per input file, a resent name kept apart, a header-only file for
  * a clean file), a stage failure in the middle of a run (the spool unreadable) rolls back
- * the chunk in flight and a rerun converges, and --file / --application restrict the run.
+ * the chunk in flight and a rerun converges, and --file / --application restrict the run;
+ * the photo check ingest kept is taken as it is when made with today's limits (the photo
+ * is then not read), and a record without one, or with one of other limits, is checked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include "core/fsutil.h"
 #include "registry/registry.h"
 #include "rules/idnumber.h"
+#include "rules/photo_check.h"
 #include "stages/prepare.h"
 
 #include "prepare_fixture.h"
@@ -177,6 +180,79 @@ test_missing_photo_file_is_the_records_fault(void **s)
 		strstr(qs("SELECT reason_en FROM application WHERE id = %lld", a), "missing"));
 }
 
+/* A kept check as ingest writes it, made with the limits in cfg (or width w instead). */
+static void
+keep_check(long long a, int w, const char *reason, int background)
+{
+	struct photo_limits lim;
+	struct photo_result res = {.reason = reason,
+				   .width = 358,
+				   .height = 441,
+				   .components = 3,
+				   .background = background};
+	char text[PHOTO_RESULT_TEXT_MAX];
+
+	photo_limits_from_config(cfg, &lim);
+	if (w)
+		lim.width = w;
+	if (reason)
+		snprintf(res.detail, sizeof(res.detail), "kept by ingest: border %d", background);
+	photo_result_encode(&lim, &res, text);
+	sql("UPDATE application SET photo_check = %Q WHERE id = %lld", text, a);
+}
+
+/* Prepare application a alone (a run of its own: verdicts are remembered per run by the
+ * photo's hash, and these tests give one photo different kept checks). */
+static void
+run_one(long long a)
+{
+	struct prepare_counts c;
+
+	if (prepare_with(&(struct prepare_opts){.app_id = a}, &c) < 0)
+		fail_msg("prepare failed: %s", cp_errmsg());
+}
+
+static void
+test_kept_photo_check_is_taken_without_reading_the_photo(void **s)
+{
+	long long a, b, c, d, e;
+
+	newfile("kept.xml", "website");
+	/* a good photo whose kept check says otherwise: the kept check decides */
+	a = app(30, "new", "2026-11-20T09:00:00+08:00", NULL);
+	keep_check(a, 0, "photo-background", 100);
+	/* a grey photo whose kept check passes: taken as it is, the photo is not decoded */
+	b = app(31, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = %Q WHERE id = %lld", grey_sha, b);
+	keep_check(b, 0, NULL, 250);
+	/* the grey photo with a kept check made with other limits: checked again */
+	c = app(32, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = %Q WHERE id = %lld", grey_sha, c);
+	keep_check(c, 359, NULL, 250);
+	/* a garbled one: checked again */
+	d = app(33, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = %Q, photo_check = 'pc1 358 x' WHERE id = "
+	    "%lld",
+	    grey_sha, d);
+	/* a kept check that passes, but the stored photo is gone */
+	e = app(34, "new", "2026-11-20T09:00:00+08:00", NULL);
+	sql("UPDATE application SET photo_sha256 = %Q WHERE id = %lld",
+	    "1111111111111111111111111111111111111111111111111111111111111111", e);
+	keep_check(e, 0, NULL, 250);
+	run_one(a);
+	run_one(b);
+	run_one(c);
+	run_one(d);
+	run_one(e);
+	assert_string_equal(state(a), "rejected:photo-background");
+	assert_non_null(strstr(qs("SELECT reason_en FROM application WHERE id = %lld", a),
+			       "kept by ingest: border 100"));
+	assert_string_equal(state(b), "accepted");
+	assert_string_equal(state(c), "rejected:photo-background");
+	assert_string_equal(state(d), "rejected:photo-background");
+	assert_string_equal(state(e), "rejected:photo-missing");
+}
+
 static void
 test_photo_warn_mode_accepts_and_audits(void **s)
 {
@@ -268,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_unreadable_spool_fails_the_run_and_rolls_back),
 		cmocka_unit_test(test_missing_photo_file_is_the_records_fault),
 		cmocka_unit_test(test_photo_warn_mode_accepts_and_audits),
+		cmocka_unit_test(test_kept_photo_check_is_taken_without_reading_the_photo),
 		cmocka_unit_test(test_file_and_application_filters),
 		cmocka_unit_test(test_bad_configuration_stops_before_any_work),
 	};
