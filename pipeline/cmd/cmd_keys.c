@@ -96,7 +96,7 @@ static const char usage[] =
 	"arqc-verify           the issuer's check of a card's ARQC: MK-AC from bank.BANK.mk-ac\n"
 	"                      (EMV Option A; SM4 for banks in keys.bank_sm4), the session key\n"
 	"                      from the ATC, the cryptogram over --data (the 37-byte input of\n"
-	"                      docs/pboc-cryptogram.md: amount .. unpredictable number, AIP,\n"
+	"                      docs/pboc-data.md: amount .. unpredictable number, AIP,\n"
 	"                      ATC, CVR); prints 'ARQC OK ARPC=...' (ARPC method 1 with --arc,\n"
 	"                      default 3030) and exits 0, or 'ARQC MISMATCH' and exits 1\n"
 	"  --atc HHHH          the ATC (9F36), 4 hex digits\n"
@@ -660,7 +660,7 @@ arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
 		return r;
 	if (!a->data || (n = hex_decode(a->data, data, sizeof(data))) <= 0)
 		return cp_err(CP_ERR_USAGE, "arqc-verify needs --data HEX (the cryptogram input)");
-	/* the input of docs/pboc-cryptogram.md carries the ATC at bytes 32-33: they must agree */
+	/* the input of docs/pboc-data.md carries the ATC at bytes 32-33: they must agree */
 	if (n == EMV_AC_INPUT_LEN && memcmp(data + 31, atc, 2) != 0)
 		return cp_err(CP_ERR_USAGE,
 			      "--data holds ATC %02X%02X (bytes 32-33), --atc says %s", data[31],

@@ -1,7 +1,7 @@
 /*
  * vcard_emv.c - the PBOC debit application's contact transaction on the virtual card (EMV
  * 4.3 Book 3 ch. 6 and 10, Book 2 6.5/6.6 and 8; docs/virtual-card.md and the "Cryptogram
- * (card side)" section of docs/pboc-cryptogram.md): GET PROCESSING OPTIONS, GET DATA of the
+ * (card side)" section of docs/pboc-data.md): GET PROCESSING OPTIONS, GET DATA of the
  * counters, VERIFY (offline plaintext PIN), INTERNAL AUTHENTICATE (DDA), GENERATE AC with the
  * card's risk management and CDA, EXTERNAL AUTHENTICATE (ARPC method 1).
  *
@@ -43,7 +43,7 @@
 /* The largest ICC key EMV allows (Book 2: 1984 bits). */
 #define ICC_MAX_MODULUS 248
 
-/* ADA 9F52 byte 1 (DGI 0D01; docs/pboc-cryptogram.md) */
+/* ADA 9F52 byte 1 (DGI 0D01; docs/pboc-data.md) */
 #define ADA1_IA_FAILED_DECLINE 0x40 /* b7: issuer authentication failed: decline */
 #define ADA1_IA_MANDATORY 0x20	    /* b6: issuer authentication mandatory, no ARPC: decline */
 #define ADA1_NEW_CARD_ONLINE 0x04   /* b3: a new card goes online */
@@ -505,7 +505,7 @@ card_data(struct vcard *vc, struct card_data *cd)
 	return SW_OK;
 }
 
-/* Card risk management (Book 3 10.8; docs/pboc-cryptogram.md): must this transaction go online? */
+/* Card risk management (Book 3 10.8; docs/pboc-data.md): must this transaction go online? */
 static int
 must_go_online(struct vcard *vc, const struct card_data *cd)
 {
