@@ -158,6 +158,11 @@ bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 			return cp_err(CP_ERR_CONFIG, "bank %s's issuer master keys mix algorithms",
 				      bank);
 	}
+	if (prof->session_key == EMV_AC_SKD_PBOC && b->mk[0]->alg != KEY_TDES)
+		return cp_err(CP_ERR_CONFIG,
+			      "bank %s's profile: [keys] session_key = pboc needs 3DES issuer "
+			      "master keys; '%s' is %s",
+			      bank, prof->imk[0], key_alg_name(b->mk[0]->alg));
 	if ((r = bank_issuer(R, b)) < 0)
 		return r;
 	*out = b;
