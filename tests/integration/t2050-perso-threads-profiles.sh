@@ -46,6 +46,12 @@ expect_exit 2 cardpipe --set banks.bins="${bins/$bank:$old_bin/$bank:99990000}" 
 assert_contains err.txt "bank $bank's issuer certificate does not match its BIN 99990000"
 assert_contains err.txt "issuer identifier $old_bin is not a prefix of 99990000"
 assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
+# the PBOC session key derivation is 3DES only: refused for a bank with SM4 IMKs
+for k in ac smi smc; do cardpipe keys import "sm4.$k" --alg SM4 --generate >/dev/null 2>&1; done
+printf '[keys]\nimk_ac = sm4.ac\nimk_smi = sm4.smi\nimk_smc = sm4.smc\nsession_key = pboc\n' >"bad/$bank.ini"
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
+assert_contains err.txt "bank $bank's profile: .keys. session_key = pboc needs 3DES issuer master keys; 'sm4.ac' is SM4"
+rm "bad/$bank.ini"
 
 # one bank SDA, the others DDA (the default)
 mkdir prof
