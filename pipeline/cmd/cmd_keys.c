@@ -94,8 +94,9 @@ static const char usage[] =
 	"  --reveal            print the derived values too: only for --test-key or a TEST ONLY\n"
 	"                      store\n"
 	"public NAME           the public key of a key pair (report.sign) in PEM, for the banks.\n"
-	"arqc-verify           the issuer's check of a card's ARQC: MK-AC from bank.BANK.mk-ac\n"
-	"                      (EMV Option A; SM4 for banks in keys.bank_sm4), the session key\n"
+	"arqc-verify           the issuer's check of a card's ARQC: MK-AC from the bank profile's\n"
+	"                      imk_ac (default bank.BANK.mk-ac; EMV Option A; SM4 for banks in\n"
+	"                      keys.bank_sm4), the session key\n"
 	"                      from the ATC, the cryptogram over --data (the 37-byte input of\n"
 	"                      docs/pboc-data.md: amount .. unpredictable number, AIP,\n"
 	"                      ATC, CVR); prints 'ARQC OK ARPC=...' (ARPC method 1 with --arc,\n"
@@ -643,25 +644,29 @@ arqc_compute(const struct key *k, const struct arqc_args *a, enum emv_ac_skd skd
 	return r;
 }
 
-/* --session-key, else the bank profile's session_key (the bank's cards were made with it),
- * else emv for a bank that is not in banks.cooperating. */
+/* What the bank's cards were made with: the key store name of its MK-AC issuer master
+ * (the profile's, else bank.BANK.mk-ac for a bank that is not in banks.cooperating) and
+ * the session key derivation (--session-key, else the profile's, else emv). */
 static int
-arqc_skd(struct cp_ctx *ctx, const struct arqc_args *a, enum emv_ac_skd *out)
+arqc_profile(struct cp_ctx *ctx, const struct arqc_args *a, char *imk, size_t imk_size,
+	     enum emv_ac_skd *out)
 {
 	struct bank_profiles set;
 	const struct bank_profile *p;
 	int r;
 
 	*out = EMV_AC_SKD_EMV;
-	if (a->skd)
-		return emv_ac_skd_parse(a->skd, out) < 0
-			       ? cp_err(CP_ERR_USAGE, "--session-key '%s': emv or pboc", a->skd)
-			       : 0;
+	snprintf(imk, imk_size, "bank.%s.mk-ac", a->bank);
+	if (a->skd && emv_ac_skd_parse(a->skd, out) < 0)
+		return cp_err(CP_ERR_USAGE, "--session-key '%s': emv or pboc", a->skd);
 	if ((r = bank_profiles_load_config(ctx->cfg, ctx->home, &set)) < 0)
 		return cp_err_wrap(r == CP_ERR_FORMAT ? CP_ERR_CONFIG : r,
 				   "arqc-verify: bank profile: ");
-	if ((p = bank_profiles_find(&set, a->bank)))
-		*out = p->session_key;
+	if ((p = bank_profiles_find(&set, a->bank))) {
+		if (!a->skd)
+			*out = p->session_key;
+		snprintf(imk, imk_size, "%s", p->imk[0]);
+	}
 	bank_profiles_release(&set);
 	return 0;
 }
@@ -679,7 +684,7 @@ arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
 
 	if (!a->bank || !a->pan || !a->psn)
 		return cp_err(CP_ERR_USAGE, "arqc-verify needs --bank, --pan and --psn");
-	if ((r = arqc_skd(ctx, a, &skd)) < 0)
+	if ((r = arqc_profile(ctx, a, name, sizeof(name), &skd)) < 0)
 		return r;
 	if ((r = hex_arg("--atc", a->atc, atc, 2)) < 0 ||
 	    (r = hex_arg("--arqc", a->arqc, arqc, 8)) < 0 ||
@@ -692,7 +697,6 @@ arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
 		return cp_err(CP_ERR_USAGE,
 			      "--data holds ATC %02X%02X (bytes 32-33), --atc says %s", data[31],
 			      data[32], a->atc);
-	snprintf(name, sizeof(name), "bank.%s.mk-ac", a->bank);
 	if ((r = open_store(ctx, &ks)) < 0)
 		return r;
 	if ((r = keystore_get(ks, name, &k)) >= 0)

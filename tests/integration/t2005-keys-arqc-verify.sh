@@ -83,6 +83,12 @@ expect_exit 1 av --atc $ATC --data $DATA --arqc $PARQC >/dev/null
 printf '[keys]\nsession_key = visa\n' >prof/ICBC.ini
 expect_exit 2 pav --atc $ATC --data $DATA --arqc $PARQC 2>err.txt
 assert_contains err.txt "ICBC.ini:2: .keys. session_key: 'visa'"
+# the MK-AC is the one the profile names (imk_ac), not bank.BANK.mk-ac
+printf '[keys]\nsession_key = pboc\nimk_ac = bank.PBOCX.mk-ac\n' >prof/ICBC.ini
+assert_eq "$(cardpipe --set perso.bank_profiles="$PWD/prof" keys arqc-verify --bank ICBC \
+	--pan 6228000100001 --psn 01 --atc 0240 \
+	--data 000000000001000000000000015600800460000156140701001E78EEBC7D00024003A04002 \
+	--arqc 5D016C91005E7CC2 --arc 3031)" "ARQC OK ARPC=21415243527CE78F ARC=3031" "profile imk_ac"
 # an SM4 bank (its IMK is an SM4 key): Option A with SM4, SK = SM4(MK)[ATC F0 00*13], SM4
 # CBC-MAC, ARPC over the 16-byte block, all recomputed here
 printf '000102030405060708090A0B0C0D0E0F' >sm4.hex
