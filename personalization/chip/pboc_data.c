@@ -159,8 +159,8 @@ pboc_holder_name(const char *s, char out[27])
 }
 
 /* The CVM list (EMV Book 3 §10.5, Annex C3): amounts X and Y zero, then one rule per
- * method: "apply the next rule if this one fails" on every rule but the last, condition
- * 03 "if the terminal supports the CVM". */
+ * method: "apply the next rule if this one fails" on every rule but the last, then the
+ * profile's condition code. */
 static size_t
 cvm_list(const struct bank_profile *bp, unsigned char *out)
 {
@@ -169,7 +169,7 @@ cvm_list(const struct bank_profile *bp, unsigned char *out)
 	memset(out, 0, 8);
 	for (size_t i = 0; i < bp->ncvm; i++) {
 		out[n++] = (unsigned char)(bp->cvm[i] | (i + 1 < bp->ncvm ? 0x40 : 0x00));
-		out[n++] = 0x03;
+		out[n++] = bp->cvm_cond[i];
 	}
 	return n;
 }

@@ -291,10 +291,10 @@ check_cvm_list(const struct el *e)
 		else
 			assert_true(e->v[i] & 0x40);
 	}
-	/* the default profile: offline plaintext PIN, online PIN, signature */
-	assert_int_equal(e->v[8] & 0x3F, 0x01);
-	assert_int_equal(e->v[10] & 0x3F, 0x02);
-	assert_int_equal(e->v[12] & 0x3F, 0x1E);
+	/* the default profile: online PIN for unattended and manual cash, then offline
+	 * plaintext PIN, online PIN, signature, no CVM where the terminal supports it */
+	assert_int_equal(e->len, 8 + 12);
+	assert_memory_equal(e->v + 8, "\x42\x01\x42\x04\x41\x03\x42\x03\x5E\x03\x1F\x03", 12);
 }
 
 /* AFL entries: SFI 1..10, first <= last, signed count within, every record present; and
@@ -697,6 +697,7 @@ test_profile_errors(void **state)
 	expect_error("[risk]\niac_online = DC4004F8\n", "[risk] iac_online: 'DC4004F8' is not 5");
 	expect_error("[risk]\ncvm = offline-pin, fingerprint\n", "'fingerprint' is not");
 	expect_error("[risk]\ncvm = signature, signature\n", "'signature' given twice");
+	expect_error("[risk]\ncvm = online-pin@atm\n", "condition 'atm' is not always");
 	expect_error("[risk]\nlcol = 300\n", "[risk] lcol: '300' is not a number 0..255");
 	expect_error("[pin]\ninitial_pin = test:12\n", "test PIN '12' is not 4 to 12 digits");
 	expect_error("[pin]\ninitial_pin = 1234\n", "is not random or test:NNNN");
@@ -721,7 +722,7 @@ test_profile_override(void **state)
 	assert_int_equal(p.oda, BANK_ODA_DDA);
 	assert_int_equal(bank_profile_parse("BOB.ini",
 					    "[application]\npreferred_name = {bank} CARD\n"
-					    "[risk]\ncvm = online-pin, signature\n"
+					    "[risk]\ncvm = online-pin@manual-cash, signature\n"
 					    "[keys]\nimk_ac = {bank}.emv.ac\n"
 					    "[oda]\nmethod = cda\n[pin]\ninitial_pin = test:1234\n",
 					    &p),
@@ -731,6 +732,8 @@ test_profile_override(void **state)
 	assert_string_equal(p.imk[1], "bank.BOB.mk-smi"); /* untouched */
 	assert_int_equal(p.ncvm, 2);
 	assert_int_equal(p.cvm[0], BANK_CVM_ONLINE_PIN);
+	assert_int_equal(p.cvm_cond[0], 0x04);
+	assert_int_equal(p.cvm_cond[1], 0x03);
 	assert_int_equal(p.oda, BANK_ODA_CDA);
 	assert_string_equal(p.test_pin, "1234");
 	/* a failed parse leaves the profile as it was */
