@@ -249,7 +249,17 @@ dol_field(struct parse *ps, const char *sec, const char *key, const char *v, uns
 static int
 set_label(struct parse *ps, const char *v)
 {
-	return ans_field(ps, "application", "label", v, ps->p->label, 16);
+	int r = ans_field(ps, "application", "label", v, ps->p->label, 16);
+
+	/* 50 is ans with special characters limited to space (EMV Book 1 §4.3) */
+	for (const char *s = ps->p->label; r >= 0 && *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != ' ') {
+			r = perr(ps, "application", "label",
+				 "'%.40s': letters, digits and space only (EMV ans, special "
+				 "characters limited to space; '%c')",
+				 ps->p->label, *s); /* the parse's copy is dropped */
+		}
+	return r;
 }
 
 static int

@@ -360,7 +360,8 @@ fci(const struct bank_profile *bp, unsigned char *out, size_t cap, int *over)
 	if (bp->pdol_len)
 		tw_add(&w, 0x9F38, bp->pdol, bp->pdol_len);
 	tw_add(&w, 0x5F2D, bp->language, strlen(bp->language));
-	tw_byte(&w, 0x9F11, bp->code_table);
+	/* 9F11 is n 2: the part number in BCD (10 is 10, not 0A) */
+	tw_byte(&w, 0x9F11, (unsigned char)((bp->code_table / 10) << 4 | bp->code_table % 10));
 	tw_add(&w, 0x9F12, bp->preferred_name, strlen(bp->preferred_name));
 	*over = w.over;
 	return w.n;
@@ -494,6 +495,24 @@ check_card(const struct pboc *P)
 	return 0;
 }
 
+/* EMV dates are YYMMDD and a terminal reads YY 50..99 as 19YY (Book 4 §6.7.3): a card
+ * valid into 2050 or later would be expired (or not yet effective) everywhere. */
+static int
+check_years(const struct pboc *P)
+{
+	if (P->exp[0] != 0x20 || P->exp[1] >= 0x50)
+		return cp_err(CP_ERR_INVALID,
+			      "expiry %s: EMV writes the year in 2 digits and reads 50-99 as "
+			      "19YY; a PBOC card must expire before 2050",
+			      P->c->expiry_date);
+	if (P->eff[0] != 0x20 || P->eff[1] >= 0x50)
+		return cp_err(CP_ERR_INVALID,
+			      "issue date %s: EMV reads years 50-99 as 19YY; the effective "
+			      "date must be 2000-2049",
+			      P->c->issue_date);
+	return 0;
+}
+
 /* The debit application's plain DGIs: records, 9102, 9104, 0D01. */
 static int
 store_plain(struct emitter *e, struct pboc *P)
@@ -563,7 +582,7 @@ pboc_personalise(struct emitter *e, const struct perso_card *c, const struct per
 		goto out;
 	}
 	if ((r = check_card(P)) < 0 || (r = chip_bcd_date(c->expiry_date, P->exp)) < 0 ||
-	    (r = chip_bcd_date(c->issue_date, P->eff)) < 0) {
+	    (r = chip_bcd_date(c->issue_date, P->eff)) < 0 || (r = check_years(P)) < 0) {
 		r = cp_err_wrap(r, "card %s: ", c->card_no);
 		goto out;
 	}

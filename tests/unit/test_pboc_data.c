@@ -605,6 +605,66 @@ test_random_pin(void **state)
 	free(b);
 }
 
+/* 9F11 is n 2: code table 10 is written 10 (BCD), not 0A. */
+static void
+test_code_table_bcd(void **state)
+{
+	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct el f[8];
+	size_t n;
+	int seen = 0;
+
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
+	assert_int_equal(
+		bank_profile_parse("ICBC.ini", "[application]\nissuer_code_table = 10\n", &prof),
+		0);
+	read_card(cd);
+	n = tlv_list(find(cd, 1, 0x9102)->v, find(cd, 1, 0x9102)->len, f, 8);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].tag == 0x9F11) {
+			assert_int_equal(f[i].len, 1);
+			assert_int_equal(f[i].v[0], 0x10);
+			seen = 1;
+		}
+	assert_true(seen);
+	card_free(cd);
+	free(cd);
+}
+
+/* One card built alone: the result of perso_script_build. */
+static int
+build_one(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
+{
+	struct buf out = BUF_INIT(1 << 20);
+	int r = perso_script_build(c, m, p, &out);
+
+	buf_release_secret(&out);
+	return r;
+}
+
+/* EMV reads YY 50..99 as 19YY: a card expiring in 2050 or later is refused as card data. */
+static void
+test_expiry_2050(void **state)
+{
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
+	sample(&c, &m, &p);
+	snprintf(c.expiry_date, sizeof(c.expiry_date), "2049-12-31");
+	assert_int_equal(build_one(&c, &m, &p), 0);
+	snprintf(c.expiry_date, sizeof(c.expiry_date), "2050-01-31");
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "card B00001234: expiry 2050-01-31"));
+	assert_non_null(strstr(cp_errmsg(), "must expire before 2050"));
+	snprintf(c.expiry_date, sizeof(c.expiry_date), "2066-11-25");
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	cp_err_clear();
+}
+
 /* A DGI longer than one STORE DATA goes over several; it reads back whole. */
 static void
 test_long_dgi(void **state)
@@ -692,6 +752,9 @@ test_profile_errors(void **state)
 	expect_error("[application]\ncdol1 = 9F02\n", "cdol1: not a data object list");
 	expect_error("[application]\nlabel = 中国银行\n", "printable ASCII only");
 	expect_error("[application]\nlabel = ABCDEFGHIJKLMNOPQ\n", "is not 1 to 16 characters");
+	expect_error("\n[application]\nlabel = PBOC-DEBIT\n",
+		     "ICBC.ini:3: [application] label: 'PBOC-DEBIT': letters, digits and space");
+	expect_error("[application]\nlabel = DEBIT*\n", "special characters limited to space");
 	expect_error("[application]\npriority = 71\n", "bits b7-b5 are RFU");
 	expect_error("[application]\nlanguage = ZH\n", "[application] language:");
 	expect_error("[risk]\niac_online = DC4004F8\n", "[risk] iac_online: 'DC4004F8' is not 5");
@@ -809,6 +872,8 @@ main(void)
 		cmocka_unit_test(test_sda),
 		cmocka_unit_test(test_random_pin),
 		cmocka_unit_test(test_long_dgi),
+		cmocka_unit_test(test_code_table_bcd),
+		cmocka_unit_test(test_expiry_2050),
 		cmocka_unit_test(test_holder_name),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_override),
