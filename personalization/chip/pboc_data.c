@@ -20,6 +20,7 @@
 
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define REC_MAX 252
@@ -481,6 +482,26 @@ store_crt(struct emitter *e, const struct emv_icc_key *k)
 	return r;
 }
 
+int
+pboc_issuer_covers(const struct emv_issuer *is, const char *bank, const char *expiry_date)
+{
+	int cm = (is->expiry[0] >> 4) * 10 + (is->expiry[0] & 15);
+	int cy = (is->expiry[1] >> 4) * 10 + (is->expiry[1] & 15);
+	int y = atoi(expiry_date), m = atoi(expiry_date + 5);
+
+	if (strlen(expiry_date) != 10)
+		return 0; /* not a date: refused where the card's data is read */
+	/* EMV reads certificate years 50-99 as 19YY */
+	cy += cy < 50 ? 2000 : 1900;
+	if (y * 12 + m <= cy * 12 + cm)
+		return 0;
+	return cp_err(CP_ERR_INVALID,
+		      "issuer-cert-expires: bank %s's issuer certificate expires %02d/%d, before "
+		      "the card (expiry %s): offline data authentication would fail from "
+		      "%02d/%d; renew the issuer certificate",
+		      bank, cm, cy, expiry_date, cm == 12 ? 1 : cm + 1, cm == 12 ? cy + 1 : cy);
+}
+
 static int
 check_card(const struct pboc *P)
 {
@@ -582,7 +603,8 @@ pboc_personalise(struct emitter *e, const struct perso_card *c, const struct per
 		goto out;
 	}
 	if ((r = check_card(P)) < 0 || (r = chip_bcd_date(c->expiry_date, P->exp)) < 0 ||
-	    (r = chip_bcd_date(c->issue_date, P->eff)) < 0 || (r = check_years(P)) < 0) {
+	    (r = chip_bcd_date(c->issue_date, P->eff)) < 0 || (r = check_years(P)) < 0 ||
+	    (r = pboc_issuer_covers(P->is, c->bank, c->expiry_date)) < 0) {
 		r = cp_err_wrap(r, "card %s: ", c->card_no);
 		goto out;
 	}

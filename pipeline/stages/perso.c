@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "core/mem.h"
 #include "personalization/chip/bank_profile.h"
+#include "personalization/chip/pboc_data.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/secmem.h"
 #include "personalization/emv/issuer.h"
@@ -59,6 +60,7 @@ struct job {
 	struct line_out *L;
 	struct buf script;
 	int r;
+	int held; /* decided by the main thread: no script is built */
 	char err[512];
 };
 
@@ -262,6 +264,15 @@ prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j
 	m->issuer = bk->issuer;
 	j->params = R->params;
 	j->params.line = j->L->line;
+	j->held = 0;
+	if (pboc_issuer_covers(bk->issuer, c->bank, c->expiry_date) < 0) {
+		/* a card whose ODA would fail mid-life is held, not made */
+		log_warn("perso", "card %s held: %s", c->card_no, cp_errmsg());
+		snprintf(j->err, sizeof(j->err), "%s", cp_errmsg());
+		cp_err_clear();
+		j->r = CP_ERR_INVALID;
+		j->held = 1;
+	}
 	return 0;
 }
 
@@ -269,6 +280,8 @@ prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j
 static void
 build_job(struct job *j)
 {
+	if (j->held)
+		return;
 	buf_reset(&j->script);
 	j->r = perso_script_build(j->c, &j->m, &j->params, &j->script);
 	if (j->r < 0)

@@ -3,8 +3,8 @@
 # one thread: the same names, each holding the same cards, in card order; a bad bank
 # profile stops perso before any card with an error naming the file, line, key and reason;
 # a profile for a bank that does not cooperate, or an ICC key longer than the issuer key,
-# is refused; an SDA bank's cards carry no ICC
-# key, a DDA bank's do (issue #13).
+# is refused; a card expiring after its bank's issuer certificate is held; an SDA bank's
+# cards carry no ICC key, a DDA bank's do (issue #13).
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
@@ -35,6 +35,28 @@ expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
 assert_contains err.txt "profile: "
 assert_contains err.txt "icc_key_bits: the certified key (1984 bits)"
 assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
+
+# a card expiring after its bank's issuer certificate (TEST ONLY: 12/2036) is held with a
+# warning naming the bank and both dates; the other cards are made
+# (a key store made in 2025: certificates to 12/2035; the cards, made in 2026, expire 2036)
+(
+	export CARDPIPE_HOME=$PWD/home2
+	cardpipe init >/dev/null 2>&1
+	CARDPIPE_NOW=2025-11-26T20:00:00+08:00 cardpipe keys ceremony --test >/dev/null 2>&1
+	cardpipe sample --out gen2 --count 6 --seed 7 --bad-share 0 >/dev/null
+	find gen2 -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	cardpipe ingest >/dev/null 2>&1
+	cardpipe prepare >/dev/null 2>&1 || true
+	cardpipe perso 2>late.err
+)
+late=$(sqlite3 home2/registry.db "select card_no || '|' || bank || '|' || expiry_date from card where state='held' order by id limit 1")
+IFS='|' read -r late_no late_bank late_exp <<<"$late"
+[ -n "$late_no" ] || fail "no card held for its issuer certificate"
+assert_contains late.err "card $late_no held: issuer-cert-expires: bank $late_bank's issuer certificate expires 12/2035, before the card (expiry $late_exp)"
+assert_eq "$(sqlite3 home2/registry.db "select count(*) from card where state='perso_ready'")" "0" "no card made"
+assert_eq "$(sqlite3 home2/registry.db "select count(*) from card where state='held' and held_reason like 'issuer-cert-expires: %'")" \
+	"$(sqlite3 home2/registry.db "select count(*) from card where state='held'")" "held with the reason code"
+rm -rf home2
 
 # one bank SDA, the others DDA (the default)
 bank=$(reg "select bank from card where state='allocated' order by id limit 1")

@@ -650,10 +650,15 @@ test_expiry_2050(void **state)
 	struct perso_card c;
 	struct perso_masters m;
 	struct perso_params p;
+	struct emv_issuer is;
 
 	bank_profile_default("ICBC", &prof);
 	prof.oda = BANK_ODA_SDA;
 	sample(&c, &m, &p);
+	is = *m.issuer;
+	is.expiry[0] = 0x12; /* an issuer certificate to 12/2049 */
+	is.expiry[1] = 0x49;
+	m.issuer = &is;
 	snprintf(c.expiry_date, sizeof(c.expiry_date), "2049-12-31");
 	assert_int_equal(build_one(&c, &m, &p), 0);
 	snprintf(c.expiry_date, sizeof(c.expiry_date), "2050-01-31");
@@ -662,6 +667,36 @@ test_expiry_2050(void **state)
 	assert_non_null(strstr(cp_errmsg(), "must expire before 2050"));
 	snprintf(c.expiry_date, sizeof(c.expiry_date), "2066-11-25");
 	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	cp_err_clear();
+}
+
+/* A card expiring after its bank's issuer certificate is refused as card data (held). */
+static void
+test_issuer_cert_expiry(void **state)
+{
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+	struct emv_issuer is;
+
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
+	sample(&c, &m, &p);
+	is = *m.issuer;
+	is.expiry[0] = 0x11; /* 11/2036: the card's own expiry month is still covered */
+	is.expiry[1] = 0x36;
+	m.issuer = &is;
+	assert_int_equal(build_one(&c, &m, &p), 0);
+	assert_int_equal(pboc_issuer_covers(&is, "ICBC", "2036-11-25"), 0);
+	is.expiry[0] = 0x10;
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "issuer-cert-expires: bank ICBC's issuer "
+					    "certificate expires 10/2036, before the card "
+					    "(expiry 2036-11-25)"));
+	is.expiry[0] = 0x12;
+	is.expiry[1] = 0x35;
+	assert_int_equal(pboc_issuer_covers(&is, "ICBC", "2036-01-31"), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "would fail from 01/2036"));
 	cp_err_clear();
 }
 
@@ -874,6 +909,7 @@ main(void)
 		cmocka_unit_test(test_long_dgi),
 		cmocka_unit_test(test_code_table_bcd),
 		cmocka_unit_test(test_expiry_2050),
+		cmocka_unit_test(test_issuer_cert_expiry),
 		cmocka_unit_test(test_holder_name),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_override),
