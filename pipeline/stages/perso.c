@@ -142,7 +142,13 @@ bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 		const char *name = prof->imk[i];
 
 		if ((r = keystore_get(R->ks, name, &b->mk[i])) < 0)
-			return r;
+			return r == CP_ERR_NOTFOUND
+				       ? cp_err_wrap(
+						 CP_ERR_CONFIG,
+						 "bank %s's issuer master key '%s' ([keys] of its "
+						 "profile): ",
+						 bank, name)
+				       : r;
 		if ((b->mk[i]->alg != KEY_TDES && b->mk[i]->alg != KEY_SM4) || b->mk[i]->len != 16)
 			return cp_err(CP_ERR_CONFIG, "key '%s' must be a 16-byte 3DES or SM4 key",
 				      name);
@@ -535,6 +541,22 @@ load_profiles(struct run *R, const char *home)
 	return bank_profiles_check_test_pins(&R->profiles, keystore_is_test(R->ks));
 }
 
+/* Every profiled bank's IMKs and issuer key, before any card: a missing or wrong key is a
+ * configuration error at the start, not at the bank's first card in the middle of a run. */
+static int
+load_banks(struct run *R)
+{
+	struct bank_keys *b;
+	int r;
+
+	for (size_t i = 0; i < R->profiles.n; i++)
+		if ((r = bank_masters(R, R->profiles.p[i].bank, &b)) < 0)
+			return r == CP_ERR_CONFIG
+				       ? r
+				       : cp_err_wrap(r, "bank %s: ", R->profiles.p[i].bank);
+	return 0;
+}
+
 int
 stage_perso_run(const struct config *cfg, const char *home, struct registry *reg,
 		const struct perso_opts *opts, struct perso_counts *counts)
@@ -556,7 +578,8 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	R->spool = config_path(cfg, "paths.spool", home);
 	pthread_mutex_init(&R->mu, NULL);
 	if ((r = keys_harden_process()) < 0 || (r = load_params(R)) < 0 ||
-	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 || (r = load_profiles(R, home)) < 0)
+	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 || (r = load_profiles(R, home)) < 0 ||
+	    (r = load_banks(R)) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)
 		if ((r = get_key(R, ssse[i], KEY_SM4, 16, &R->ssse[i])) < 0 ||

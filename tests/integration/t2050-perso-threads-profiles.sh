@@ -35,6 +35,14 @@ expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
 assert_contains err.txt "profile: "
 assert_contains err.txt "icc_key_bits: the certified key (1984 bits)"
 assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
+# a missing IMK of the bank of the last card stops perso before the first card (exit 2)
+rm bad/default.ini
+lastbank=$(reg "select bank from card where state='allocated' order by id desc limit 1")
+printf '[keys]\nimk_smc = bank.%s.no-such-key\n' "$lastbank" >"bad/$lastbank.ini"
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" --set perso.batch_cards=1 perso 2>err.txt
+assert_contains err.txt "bank $lastbank's issuer master key 'bank.$lastbank.no-such-key'"
+assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "no card made before the key check"
+rm "bad/$lastbank.ini"
 
 # a card expiring after its bank's issuer certificate (TEST ONLY: 12/2036) is held with a
 # warning naming the bank and both dates; the other cards are made
