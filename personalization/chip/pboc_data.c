@@ -138,23 +138,48 @@ nibbles(const char *s, unsigned char *out)
 	return nb;
 }
 
+/* Copy s[0..n) in capitals without leading and trailing spaces; returns the length. */
+static size_t
+name_part(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	while (n && *s == ' ')
+		s++, n--;
+	while (n && s[n - 1] == ' ')
+		n--;
+	for (size_t i = 0; i < n && k < cap; i++)
+		out[k++] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	return k;
+}
+
 size_t
 pboc_holder_name(const char *s, char out[27])
 {
-	size_t n = 0, i;
+	const char *comma = strchr(s, ',');
+	size_t n, i;
 
 	for (i = 0; s[i]; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || strchr(" .-'/", ch)))
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || strchr(" .-',", ch)))
 			break;
 	}
-	if (s[i] || i < 2) {
+	/* ISO 7813 SURNAME/GIVEN needs the parts: the registry gives them as "SURNAME, GIVEN" */
+	if (s[i] || !comma || strchr(comma + 1, ',')) {
 		memcpy(out, " /", 3);
 		return 2;
 	}
-	for (i = 0; s[i] && n < 26; i++)
-		out[n++] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	n = name_part(s, (size_t)(comma - s), out, 25);
+	if (n == 0) {
+		memcpy(out, " /", 3);
+		return 2;
+	}
+	out[n++] = '/';
+	/* the given names are cut first, the surname only when it alone is too long */
+	n += name_part(comma + 1, strlen(comma + 1), out + n, 26 - n);
+	while (n && out[n - 1] == ' ')
+		n--;
 	out[n] = '\0';
 	return n;
 }

@@ -22,9 +22,11 @@ int pboc_personalise(struct emitter *e, const struct perso_card *c, const struct
 struct emv_issuer;
 int pboc_issuer_covers(const struct emv_issuer *is, const char *bank, const char *expiry_date);
 
-/* EMV 5F20 (ans 2-26, ISO 7813) for a holder's name: the name in capitals when it is
- * written in Latin letters (and space . - ' /), cut at 26; " /" (no name) otherwise: no
- * romanisation of Chinese names is made (docs/pboc-data.md). Returns the length. */
+/* EMV 5F20 (ans 2-26, ISO 7813 form SURNAME/GIVEN) for a holder's name: when the name is in
+ * Latin letters (and space . - ') with its parts given as "SURNAME, GIVEN", "SURNAME/GIVEN"
+ * in capitals, the given names cut first to fit 26; " /" (no name) otherwise: no
+ * romanisation of Chinese names and no guess at the order of a bare name (docs/pboc-data.md).
+ * Returns the length. */
 size_t pboc_holder_name(const char *utf8, char out[27]);
 
 #endif

@@ -757,9 +757,22 @@ test_holder_name(void **state)
 
 	assert_int_equal(pboc_holder_name("张三", n), 2);
 	assert_string_equal(n, " /");
-	assert_int_equal(pboc_holder_name("John O'Neil-Smith", n), 17);
-	assert_string_equal(n, "JOHN O'NEIL-SMITH");
-	assert_int_equal(pboc_holder_name("Maximilian Alexander Wolfgang Schmidt", n), 26);
+	/* the parts known ("SURNAME, GIVEN"): ISO 7813 SURNAME/GIVEN */
+	assert_int_equal(pboc_holder_name("O'Neil-Smith, John", n), 17);
+	assert_string_equal(n, "O'NEIL-SMITH/JOHN");
+	assert_int_equal(pboc_holder_name("  Smith ,  John  Peter ", n), 17);
+	assert_string_equal(n, "SMITH/JOHN  PETER");
+	/* the given names are cut first */
+	assert_int_equal(pboc_holder_name("Schmidt, Maximilian Alexander Wolfgang", n), 26);
+	assert_string_equal(n, "SCHMIDT/MAXIMILIAN ALEXAND");
+	assert_int_equal(pboc_holder_name("Abcdefghijklmnopqrstuvwxyzabc, Jo", n), 26);
+	assert_string_equal(n, "ABCDEFGHIJKLMNOPQRSTUVWXY/");
+	/* no parts: the order of a bare name is unknown, so no name */
+	assert_int_equal(pboc_holder_name("SMITH JOHN", n), 2);
+	assert_string_equal(n, " /");
+	assert_int_equal(pboc_holder_name("Smith, John, Jr", n), 2);
+	assert_int_equal(pboc_holder_name(", John", n), 2);
+	assert_int_equal(pboc_holder_name("Zoë, Anna", n), 2);
 	assert_int_equal(pboc_holder_name("A", n), 2);
 	assert_int_equal(pboc_holder_name("Zoë", n), 2);
 }
