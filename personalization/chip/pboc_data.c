@@ -3,7 +3,8 @@
  * docs/pboc-data.md, which lists every tag, its value and where it comes from).
  *
  * Record layout (written into the AFL, 94):
- *   SFI 1 rec 1           57 track 2, 5F20 name                      not signed
+ *   SFI 1 rec 1           57 track 2                                 signed (SDA/DDA/CDA)
+ *   SFI 1 rec 2           5F20 name                                  not signed
  *   SFI 2 rec 1..2        PAN, dates, codes, IACs, CVM list, DOLs    signed (SDA/DDA/CDA)
  *   SFI 3 rec 1..         8F 9F32 92 | 90 | 93 | 9F46 | 9F47 9F48    not signed
  * A record is at most 252 bytes of value, so that a READ RECORD answer fits 256 bytes.
@@ -200,7 +201,8 @@ cvm_list(const struct bank_profile *bp, unsigned char *out)
 	return n;
 }
 
-/* SFI 1 record 1: 57 track 2 equivalent (PAN D YYMM 220 00000), 5F20. */
+/* SFI 1 record 1: 57 track 2 equivalent (PAN D YYMM 220 00000), signed (EMV Book 3 §10.3:
+ * a changed 57 must break ODA); record 2: 5F20, not signed. */
 static int
 rec_track(struct pboc *P)
 {
@@ -208,10 +210,14 @@ rec_track(struct pboc *P)
 	unsigned char t2[24];
 	char s[48], name[27];
 	size_t nl = pboc_holder_name(c->name, name);
+	int r;
 
 	snprintf(s, sizeof(s), "%sD%02X%02X22000000", c->pan, P->exp[1], P->exp[2]);
 	rec_open(P);
 	tw_add(&P->w, 0x57, t2, nibbles(s, t2));
+	if ((r = rec_close(P, SFI_TRACK, 1)) < 0)
+		return r;
+	rec_open(P);
 	tw_add(&P->w, 0x5F20, name, nl);
 	return rec_close(P, SFI_TRACK, 0);
 }
@@ -346,7 +352,7 @@ rec_icc(struct pboc *P, const unsigned char *sdata, size_t sl)
 static int
 rec_certs(struct pboc *P)
 {
-	unsigned char sdata[2 * REC_MAX + 2];
+	unsigned char sdata[3 * REC_MAX + 2]; /* three signed records, AIP */
 	size_t sl = static_data(P, sdata);
 	int r;
 

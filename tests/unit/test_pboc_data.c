@@ -523,7 +523,17 @@ check_card(void)
 	assert_int_equal(g[0].len, 2);
 	assert_int_equal(g[0].v[0] & 0x5C, 0x5C); /* SDA, CV, TRM, issuer authentication */
 	assert_int_equal(g[1].tag, 0x94);
+	/* SFI 1: 57 signed, 5F20 not; SFI 2: both signed; SFI 3: certificates */
+	if (find(cd, 1, 0x0304)) {
+		assert_int_equal(g[1].len, 12);
+		assert_memory_equal(g[1].v, "\x08\x01\x02\x01\x10\x01\x02\x02\x18\x01\x05\x00", 12);
+	} else {
+		assert_int_equal(g[1].len, 12);
+		assert_memory_equal(g[1].v, "\x08\x01\x02\x01\x10\x01\x02\x02\x18\x01\x03\x00", 12);
+	}
 	sl = check_afl(cd, g[1].v, g[1].len, sdata);
+	/* the signed data starts with record 1 of SFI 1: 57 */
+	assert_int_equal(sdata[0], 0x57);
 	memcpy(sdata + sl, g[0].v, 2);
 	check_oda(cd, all, nall, g[0].v, sdata, sl + 2);
 	/* 9102: label, priority, PDOL, language, code table, preferred name */
