@@ -36,6 +36,10 @@
 
 static unsigned char mk[3][16], tk[32];
 static struct bank_profile prof;
+/* a test's own issuer (with its CA) and PAN instead of the fixture's, when set */
+static const struct emv_issuer *t_issuer;
+static const struct emv_pubkey *t_ca;
+static const char *t_pan, *t_5a, *t_57;
 
 #define MAX_DGIS 64
 
@@ -63,7 +67,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
 	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
 	snprintf(c->bank, sizeof(c->bank), "ICBC");
-	snprintf(c->pan, sizeof(c->pan), "6212260000000012345");
+	snprintf(c->pan, sizeof(c->pan), "%s", t_pan ? t_pan : "6212260000000012345");
 	snprintf(c->psn, sizeof(c->psn), "01");
 	snprintf(c->issue_date, sizeof(c->issue_date), "2026-11-26");
 	snprintf(c->expiry_date, sizeof(c->expiry_date), "2036-11-25");
@@ -84,7 +88,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 	snprintf(m->tk_name, sizeof(m->tk_name), "line.1.transport");
 	cp_kcv_hex(CP_ALG_AES, tk, 32, m->tk_kcv);
 	m->profile = &prof;
-	assert_non_null(m->issuer = emv_fixture_issuer());
+	assert_non_null(m->issuer = t_issuer ? t_issuer : emv_fixture_issuer());
 	memset(p, 0, sizeof(*p));
 	snprintf(p->card_type, sizeof(p->card_type), "3");
 	snprintf(p->spec_version, sizeof(p->spec_version), "3.00");
@@ -265,7 +269,7 @@ all_record_tags(const struct card_data *cd, struct el *out, size_t max)
 		assert_int_equal(tlv_list(d->v, d->len, t, 1), 1);
 		assert_int_equal(t[0].tag, 0x70);
 		assert_true(t[0].len <= 252);
-		assert_true(d->len <= 254);
+		assert_true(d->len <= 3 + 252); /* 70 81 L: a READ RECORD answer fits 256 */
 		k += tlv_list(t[0].v, t[0].len, out + k, max - k);
 	}
 	return k;
@@ -401,7 +405,7 @@ static void
 check_oda(const struct card_data *cd, struct el *all, size_t nall, const unsigned char *aip,
 	  const unsigned char *sdata, size_t sl)
 {
-	const struct emv_issuer *is = emv_fixture_issuer();
+	const struct emv_issuer *is = t_issuer ? t_issuer : emv_fixture_issuer();
 	const struct el *e90 = rec_tag(cd, 0x90, all, nall), *e93 = rec_tag(cd, 0x93, all, nall),
 			*e8f = rec_tag(cd, 0x8F, all, nall), *e46 = rec_tag(cd, 0x9F46, all, nall),
 			*e47 = rec_tag(cd, 0x9F47, all, nall),
@@ -420,7 +424,7 @@ check_oda(const struct card_data *cd, struct el *all, size_t nall, const unsigne
 	if ((e = rec_tag(cd, 0x92, all, nall)))
 		memcpy(c.remainder, e->v, c.remainder_len = e->len);
 	assert_int_equal(is->cert.remainder_len > 0, e != NULL);
-	assert_int_equal(emv_issuer_cert_recover(emv_fixture_ca(), &c, &f), 0);
+	assert_int_equal(emv_issuer_cert_recover(t_ca ? t_ca : emv_fixture_ca(), &c, &f), 0);
 	assert_memory_equal(f.key.modulus, is->pub.modulus, is->pub.modulus_len);
 	/* SDA over exactly the AFL-marked records, then the AIP (9F4A = 82) */
 	assert_non_null(e93);
@@ -470,8 +474,9 @@ check_records(const struct card_data *cd, struct el *all, size_t nall)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!rec_tag(cd, need[i], all, nall))
 			fail_msg("tag %X is in no record", need[i]);
-	assert_value(rec_tag(cd, 0x5A, all, nall), "6212260000000012345F");
-	assert_value(rec_tag(cd, 0x57, all, nall), "6212260000000012345D361122000000");
+	assert_value(rec_tag(cd, 0x5A, all, nall), t_5a ? t_5a : "6212260000000012345F");
+	assert_value(rec_tag(cd, 0x57, all, nall),
+		     t_57 ? t_57 : "6212260000000012345D361122000000");
 	assert_value(rec_tag(cd, 0x5F20, all, nall), "202F"); /* " /": no Latin name */
 	assert_value(rec_tag(cd, 0x5F24, all, nall), "361125");
 	assert_value(rec_tag(cd, 0x5F25, all, nall), "261126");
@@ -483,7 +488,9 @@ check_records(const struct card_data *cd, struct el *all, size_t nall)
 	assert_value(rec_tag(cd, 0x9F07, all, nall), "FF00");
 	assert_value(rec_tag(cd, 0x9F08, all, nall), "0030");
 	assert_value(rec_tag(cd, 0x9F4A, all, nall), "82");
+	assert_value(rec_tag(cd, 0x9F0D, all, nall), "DC4000A800");
 	assert_value(rec_tag(cd, 0x9F0E, all, nall), "0010000000");
+	assert_value(rec_tag(cd, 0x9F0F, all, nall), "DC4004F800");
 	assert_value(rec_tag(cd, 0x9F49, all, nall), "9F3704");
 	e = rec_tag(cd, 0x8C, all, nall);
 	for (size_t i = 0; i < sizeof(cdol1) / sizeof(cdol1[0]); i++)
@@ -639,6 +646,72 @@ test_code_table_bcd(void **state)
 		}
 	assert_true(seen);
 	card_free(cd);
+	free(cd);
+}
+
+static int build_one(struct perso_card *c, struct perso_masters *m, struct perso_params *p);
+
+/* A 16-digit PAN: 5A has no padding, 57 (odd number of digits) ends with F; the ICC
+ * certificate's PAN is padded with F to 10 bytes (checked by its recovery). */
+static void
+test_pan16(void **state)
+{
+	bank_profile_default("ICBC", &prof);
+	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	t_pan = "6212260000001234";
+	t_5a = "6212260000001234";
+	t_57 = "6212260000001234D361122000000F";
+	check_card();
+	t_pan = t_5a = t_57 = NULL;
+}
+
+/* The largest keys EMV allows: CA, issuer and ICC keys of 1984 bits. 9F46 (248 bytes,
+ * 9F46 81 F8) makes a record of exactly 252 bytes of value; a record that would be longer
+ * (here an issuer certificate remainder no certificate has) is refused. */
+static void
+test_1984(void **state)
+{
+	static const unsigned char id[4] = {0x62, 0x12, 0x26, 0xFF}, exp[2] = {0x12, 0x40},
+				   serial[3] = {0, 0, 2};
+	EVP_PKEY *ca = EVP_RSA_gen(1984);
+	struct emv_issuer *is = calloc(1, sizeof(*is));
+	struct emv_pubkey cap;
+	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+	const struct dgi *d;
+
+	*is = *emv_fixture_issuer();
+	assert_non_null(ca);
+	assert_non_null(is->key = EVP_RSA_gen(1984));
+	assert_int_equal(emv_pubkey_from_pkey(ca, &cap), 0);
+	assert_int_equal(emv_pubkey_from_pkey(is->key, &is->pub), 0);
+	assert_int_equal(emv_issuer_cert_make(ca, &is->pub, id, exp, serial, &is->cert), 0);
+	is->ca_len = cap.modulus_len;
+	t_issuer = is;
+	t_ca = &cap;
+	bank_profile_default("ICBC", &prof);
+	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	prof.icc_key_bits = 1984;
+	check_card();
+	read_card(cd);
+	assert_non_null(d = find(cd, 1, 0x0304));
+	assert_int_equal(d->len, 3 + 252);
+	assert_memory_equal(d->v, "\x70\x81\xFC\x9F\x46\x81\xF8", 7);
+	card_free(cd);
+	/* a record longer than 252 bytes: refused, the run's other cards unaffected */
+	is->cert.remainder_len = 248;
+	sample(&c, &m, &p);
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_LIMIT);
+	assert_non_null(
+		strstr(cp_errmsg(), "PBOC record 1 of SFI 3 would be longer than 252 bytes"));
+	cp_err_clear();
+	t_issuer = NULL;
+	t_ca = NULL;
+	EVP_PKEY_free(is->key);
+	EVP_PKEY_free(ca);
+	free(is);
 	free(cd);
 }
 
@@ -933,6 +1006,8 @@ main(void)
 		cmocka_unit_test(test_code_table_bcd),
 		cmocka_unit_test(test_expiry_2050),
 		cmocka_unit_test(test_issuer_cert_expiry),
+		cmocka_unit_test(test_pan16),
+		cmocka_unit_test(test_1984),
 		cmocka_unit_test(test_holder_name),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_override),
