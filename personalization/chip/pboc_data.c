@@ -325,17 +325,20 @@ rec_issuer(struct pboc *P, const unsigned char *sdata, size_t sl)
 }
 
 /* SFI 3 records 4-5 (DDA/CDA): a new ICC key pair and its certificate (9F46 9F47 9F48),
- * serial = the card's registry id, expiry = the card's expiry month. */
+ * serial = the card's ordinal among its bank's cards, expiry = the card's expiry month. */
 static int
 rec_icc(struct pboc *P, const unsigned char *sdata, size_t sl)
 {
 	const unsigned char mmyy[2] = {P->exp[2], P->exp[1]};
-	const unsigned char serial[3] = {(unsigned char)(P->c->card_id >> 16),
-					 (unsigned char)(P->c->card_id >> 8),
-					 (unsigned char)P->c->card_id};
+	const unsigned char serial[3] = {(unsigned char)(P->c->icc_serial >> 16),
+					 (unsigned char)(P->c->icc_serial >> 8),
+					 (unsigned char)P->c->icc_serial};
 	struct emv_cert ic;
 	int r;
 
+	if (P->c->icc_serial < 1 || P->c->icc_serial > 0xFFFFFF)
+		return cp_err(CP_ERR_LIMIT, "card %s: ICC certificate serial %ld is not 1..FFFFFF",
+			      P->c->card_no, P->c->icc_serial);
 	if ((r = emv_icc_keygen(P->bp->icc_key_bits, 65537, &P->icc)) < 0 ||
 	    (r = emv_icc_cert_make(P->is->key, &P->icc->pub, P->c->pan, mmyy, serial, sdata, sl,
 				   &ic)) < 0 ||

@@ -47,6 +47,7 @@ struct line_out {
 
 struct bank_keys {
 	char bank[16];
+	long long last_id, ordinal; /* the last card seen this run, its ordinal in the bank */
 	struct key *mk[3];
 	const struct bank_profile *prof;
 	struct emv_issuer *issuer;
@@ -241,10 +242,36 @@ out:
 	return r;
 }
 
+/* Card c's ICC certificate serial: its ordinal among its bank's cards, counted from the
+ * registry (the whole bank once per run, then only the ids since the bank's last card:
+ * cards come in id order). Unique per bank, so per issuer key, with no schema change. */
+static int
+icc_serial(struct run *R, struct bank_keys *b, struct perso_card *c)
+{
+	long long n;
+	int r;
+
+	if (c->card_id <= b->last_id) { /* not in id order: count from the start */
+		b->last_id = 0;
+		b->ordinal = 0;
+	}
+	if ((r = reg_perso_bank_cards(R->reg, c->bank, b->last_id, c->card_id, &n)) < 0)
+		return r;
+	b->last_id = c->card_id;
+	b->ordinal += n;
+	if (b->ordinal < 1 || b->ordinal > 0xFFFFFF)
+		return cp_err(CP_ERR_LIMIT,
+			      "bank %s: card %s would be the bank's card number %lld; ICC "
+			      "certificate serials (3 bytes) end at 16777215",
+			      c->bank, c->card_no, b->ordinal);
+	c->icc_serial = (long)b->ordinal;
+	return 0;
+}
+
 /* Main thread: what card c's script needs, resolved into job j (no registry or key store
  * access is left to the workers). */
 static int
-prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j)
+prepare_job(struct run *R, struct perso_card *c, int forced, struct job *j)
 {
 	struct perso_masters *m = &j->m;
 	struct bank_keys *bk = NULL;
@@ -255,7 +282,7 @@ prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j
 	j->r = 0;
 	j->err[0] = '\0';
 	memset(m, 0, sizeof(*m));
-	if ((r = bank_masters(R, c->bank, &bk)) < 0)
+	if ((r = bank_masters(R, c->bank, &bk)) < 0 || (r = icc_serial(R, bk, c)) < 0)
 		return r;
 	for (int i = 0; i < 3; i++) {
 		m->ssse[i] = R->ssse[i]->value;

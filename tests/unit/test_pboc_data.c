@@ -63,7 +63,8 @@ static void
 sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 {
 	memset(c, 0, sizeof(*c));
-	c->card_id = 0x010203;
+	c->card_id = 0x1010203; /* past 24 bits: the serial is not the id */
+	c->icc_serial = 0x0A0B0C;
 	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
 	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
 	snprintf(c->bank, sizeof(c->bank), "ICBC");
@@ -447,6 +448,7 @@ check_oda(const struct card_data *cd, struct el *all, size_t nall, const unsigne
 		memcpy(c.remainder, e48->v, c.remainder_len = e48->len);
 	assert_int_equal(emv_icc_cert_recover(&is->pub, &c, sdata, sl, &f), 0);
 	assert_int_equal(f.key.modulus_len * 8, prof.icc_key_bits);
+	assert_memory_equal(f.serial, "\x0A\x0B\x0C", 3); /* the card's icc_serial */
 	check_crt(cd, &f);
 }
 
