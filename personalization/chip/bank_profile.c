@@ -59,10 +59,19 @@ bank_profile_default(const char *bank, struct bank_profile *p)
 	memcpy(p->iac_denial, "\x00\x10\x00\x00\x00", 5);
 	memcpy(p->iac_online, "\xDC\x40\x04\xF8\x00", 5);
 	memcpy(p->iac_default, "\xDC\x40\x00\xA8\x00", 5);
-	p->cvm[0] = BANK_CVM_OFFLINE_PIN;
-	p->cvm[1] = BANK_CVM_ONLINE_PIN;
-	p->cvm[2] = BANK_CVM_SIGNATURE;
-	p->ncvm = 3;
+	/* online PIN at unattended and manual cash (the holder knows the PIN the bank set
+	 * online; the offline PIN is random until the bank's activation script sets it),
+	 * then offline PIN, online PIN, signature, no CVM where the terminal has it */
+	{
+		static const unsigned char code[] = {BANK_CVM_ONLINE_PIN,  BANK_CVM_ONLINE_PIN,
+						     BANK_CVM_OFFLINE_PIN, BANK_CVM_ONLINE_PIN,
+						     BANK_CVM_SIGNATURE,   BANK_CVM_NO_CVM};
+		static const unsigned char cond[] = {0x01, 0x04, 0x03, 0x03, 0x03, 0x03};
+
+		memcpy(p->cvm, code, sizeof(code));
+		memcpy(p->cvm_cond, cond, sizeof(cond));
+		p->ncvm = sizeof(code);
+	}
 	p->lcol = 0;
 	p->ucol = 0;
 	p->dki = 0x01;
@@ -241,7 +250,17 @@ dol_field(struct parse *ps, const char *sec, const char *key, const char *v, uns
 static int
 set_label(struct parse *ps, const char *v)
 {
-	return ans_field(ps, "application", "label", v, ps->p->label, 16);
+	int r = ans_field(ps, "application", "label", v, ps->p->label, 16);
+
+	/* 50 is ans with special characters limited to space (EMV Book 1 §4.3) */
+	for (const char *s = ps->p->label; r >= 0 && *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != ' ') {
+			r = perr(ps, "application", "label",
+				 "'%.40s': letters, digits and space only (EMV ans, special "
+				 "characters limited to space; '%c')",
+				 ps->p->label, *s); /* the parse's copy is dropped */
+		}
+	return r;
 }
 
 static int
@@ -384,6 +403,24 @@ set_ada(struct parse *ps, const char *v)
 	return fixed_hex(ps, "risk", "ada", v, ps->p->ada, 2);
 }
 
+/* One CVM condition name (EMV Book 3 Annex C3 Table 40), after '@' in a cvm entry. */
+static int
+cvm_condition(const char *s, unsigned char *out)
+{
+	static const struct {
+		const char *name;
+		unsigned char code;
+	} conds[] = {{"always", 0x00},	  {"unattended-cash", 0x01}, {"not-cash", 0x02},
+		     {"supported", 0x03}, {"manual-cash", 0x04},     {"cashback", 0x05}};
+
+	for (size_t k = 0; k < sizeof conds / sizeof conds[0]; k++)
+		if (!strcmp(conds[k].name, s)) {
+			*out = conds[k].code;
+			return 0;
+		}
+	return -1;
+}
+
 static int
 set_cvm(struct parse *ps, const char *v)
 {
@@ -399,8 +436,18 @@ set_cvm(struct parse *ps, const char *v)
 
 	snprintf(list, sizeof list, "%s", v);
 	for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		char *at = strchr(t, '@');
+		unsigned char cond = 0x03;
 		size_t k = 0;
 
+		if (at) {
+			*at++ = '\0';
+			if (cvm_condition(at, &cond) < 0)
+				return perr(ps, "risk", "cvm",
+					    "condition '%.40s' is not always, unattended-cash, "
+					    "not-cash, supported, manual-cash or cashback",
+					    at);
+		}
 		while (k < sizeof names / sizeof names[0] && strcmp(names[k].name, t))
 			k++;
 		if (k == sizeof names / sizeof names[0])
@@ -408,10 +455,11 @@ set_cvm(struct parse *ps, const char *v)
 				    "'%.40s' is not offline-pin, online-pin, signature or no-cvm",
 				    t);
 		for (size_t j = 0; j < n; j++)
-			if (ps->p->cvm[j] == names[k].code)
+			if (ps->p->cvm[j] == names[k].code && ps->p->cvm_cond[j] == cond)
 				return perr(ps, "risk", "cvm", "'%s' given twice", t);
 		if (n >= BANK_CVM_MAX)
 			return perr(ps, "risk", "cvm", "more than %d methods", BANK_CVM_MAX);
+		ps->p->cvm_cond[n] = cond;
 		ps->p->cvm[n++] = names[k].code;
 	}
 	if (n == 0)

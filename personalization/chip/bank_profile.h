@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#define BANK_CVM_MAX 6
+#define BANK_CVM_MAX 8
 #define BANK_DOL_MAX 64
 #define BANK_NAME_MAX 16
 
@@ -42,6 +42,7 @@ struct bank_profile {
 	unsigned char auc[2];	  /* 9F07: application usage control */
 	unsigned char iac_denial[5], iac_online[5], iac_default[5]; /* 9F0E 9F0F 9F0D */
 	unsigned char cvm[BANK_CVM_MAX];			    /* CVM codes, in order */
+	unsigned char cvm_cond[BANK_CVM_MAX]; /* their condition codes (Annex C3 Table 40) */
 	size_t ncvm;
 	unsigned char lcol, ucol;    /* 9F14, 9F23 */
 	unsigned char ada[2];	     /* 9F52: application default action */

@@ -3,7 +3,8 @@
  * docs/pboc-data.md, which lists every tag, its value and where it comes from).
  *
  * Record layout (written into the AFL, 94):
- *   SFI 1 rec 1           57 track 2, 5F20 name                      not signed
+ *   SFI 1 rec 1           57 track 2                                 signed (SDA/DDA/CDA)
+ *   SFI 1 rec 2           5F20 name                                  not signed
  *   SFI 2 rec 1..2        PAN, dates, codes, IACs, CVM list, DOLs    signed (SDA/DDA/CDA)
  *   SFI 3 rec 1..         8F 9F32 92 | 90 | 93 | 9F46 | 9F47 9F48    not signed
  * A record is at most 252 bytes of value, so that a READ RECORD answer fits 256 bytes.
@@ -20,6 +21,7 @@
 
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define REC_MAX 252
@@ -137,30 +139,55 @@ nibbles(const char *s, unsigned char *out)
 	return nb;
 }
 
+/* Copy s[0..n) in capitals without leading and trailing spaces; returns the length. */
+static size_t
+name_part(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	while (n && *s == ' ')
+		s++, n--;
+	while (n && s[n - 1] == ' ')
+		n--;
+	for (size_t i = 0; i < n && k < cap; i++)
+		out[k++] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	return k;
+}
+
 size_t
 pboc_holder_name(const char *s, char out[27])
 {
-	size_t n = 0, i;
+	const char *comma = strchr(s, ',');
+	size_t n, i;
 
 	for (i = 0; s[i]; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || strchr(" .-'/", ch)))
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || strchr(" .-',", ch)))
 			break;
 	}
-	if (s[i] || i < 2) {
+	/* ISO 7813 SURNAME/GIVEN needs the parts: the registry gives them as "SURNAME, GIVEN" */
+	if (s[i] || !comma || strchr(comma + 1, ',')) {
 		memcpy(out, " /", 3);
 		return 2;
 	}
-	for (i = 0; s[i] && n < 26; i++)
-		out[n++] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	n = name_part(s, (size_t)(comma - s), out, 25);
+	if (n == 0) {
+		memcpy(out, " /", 3);
+		return 2;
+	}
+	out[n++] = '/';
+	/* the given names are cut first, the surname only when it alone is too long */
+	n += name_part(comma + 1, strlen(comma + 1), out + n, 26 - n);
+	while (n && out[n - 1] == ' ')
+		n--;
 	out[n] = '\0';
 	return n;
 }
 
 /* The CVM list (EMV Book 3 §10.5, Annex C3): amounts X and Y zero, then one rule per
- * method: "apply the next rule if this one fails" on every rule but the last, condition
- * 03 "if the terminal supports the CVM". */
+ * method: "apply the next rule if this one fails" on every rule but the last, then the
+ * profile's condition code. */
 static size_t
 cvm_list(const struct bank_profile *bp, unsigned char *out)
 {
@@ -169,12 +196,13 @@ cvm_list(const struct bank_profile *bp, unsigned char *out)
 	memset(out, 0, 8);
 	for (size_t i = 0; i < bp->ncvm; i++) {
 		out[n++] = (unsigned char)(bp->cvm[i] | (i + 1 < bp->ncvm ? 0x40 : 0x00));
-		out[n++] = 0x03;
+		out[n++] = bp->cvm_cond[i];
 	}
 	return n;
 }
 
-/* SFI 1 record 1: 57 track 2 equivalent (PAN D YYMM 220 00000), 5F20. */
+/* SFI 1 record 1: 57 track 2 equivalent (PAN D YYMM 220 00000), signed (EMV Book 3 §10.3:
+ * a changed 57 must break ODA); record 2: 5F20, not signed. */
 static int
 rec_track(struct pboc *P)
 {
@@ -182,10 +210,14 @@ rec_track(struct pboc *P)
 	unsigned char t2[24];
 	char s[48], name[27];
 	size_t nl = pboc_holder_name(c->name, name);
+	int r;
 
 	snprintf(s, sizeof(s), "%sD%02X%02X22000000", c->pan, P->exp[1], P->exp[2]);
 	rec_open(P);
 	tw_add(&P->w, 0x57, t2, nibbles(s, t2));
+	if ((r = rec_close(P, SFI_TRACK, 1)) < 0)
+		return r;
+	rec_open(P);
 	tw_add(&P->w, 0x5F20, name, nl);
 	return rec_close(P, SFI_TRACK, 0);
 }
@@ -293,17 +325,20 @@ rec_issuer(struct pboc *P, const unsigned char *sdata, size_t sl)
 }
 
 /* SFI 3 records 4-5 (DDA/CDA): a new ICC key pair and its certificate (9F46 9F47 9F48),
- * serial = the card's registry id, expiry = the card's expiry month. */
+ * serial = the card's ordinal among its bank's cards, expiry = the card's expiry month. */
 static int
 rec_icc(struct pboc *P, const unsigned char *sdata, size_t sl)
 {
 	const unsigned char mmyy[2] = {P->exp[2], P->exp[1]};
-	const unsigned char serial[3] = {(unsigned char)(P->c->card_id >> 16),
-					 (unsigned char)(P->c->card_id >> 8),
-					 (unsigned char)P->c->card_id};
+	const unsigned char serial[3] = {(unsigned char)(P->c->icc_serial >> 16),
+					 (unsigned char)(P->c->icc_serial >> 8),
+					 (unsigned char)P->c->icc_serial};
 	struct emv_cert ic;
 	int r;
 
+	if (P->c->icc_serial < 1 || P->c->icc_serial > 0xFFFFFF)
+		return cp_err(CP_ERR_LIMIT, "card %s: ICC certificate serial %ld is not 1..FFFFFF",
+			      P->c->card_no, P->c->icc_serial);
 	if ((r = emv_icc_keygen(P->bp->icc_key_bits, 65537, &P->icc)) < 0 ||
 	    (r = emv_icc_cert_make(P->is->key, &P->icc->pub, P->c->pan, mmyy, serial, sdata, sl,
 				   &ic)) < 0 ||
@@ -320,7 +355,7 @@ rec_icc(struct pboc *P, const unsigned char *sdata, size_t sl)
 static int
 rec_certs(struct pboc *P)
 {
-	unsigned char sdata[2 * REC_MAX + 2];
+	unsigned char sdata[3 * REC_MAX + 2]; /* three signed records, AIP */
 	size_t sl = static_data(P, sdata);
 	int r;
 
@@ -360,7 +395,8 @@ fci(const struct bank_profile *bp, unsigned char *out, size_t cap, int *over)
 	if (bp->pdol_len)
 		tw_add(&w, 0x9F38, bp->pdol, bp->pdol_len);
 	tw_add(&w, 0x5F2D, bp->language, strlen(bp->language));
-	tw_byte(&w, 0x9F11, bp->code_table);
+	/* 9F11 is n 2: the part number in BCD (10 is 10, not 0A) */
+	tw_byte(&w, 0x9F11, (unsigned char)((bp->code_table / 10) << 4 | bp->code_table % 10));
 	tw_add(&w, 0x9F12, bp->preferred_name, strlen(bp->preferred_name));
 	*over = w.over;
 	return w.n;
@@ -484,6 +520,26 @@ store_crt(struct emitter *e, const struct emv_icc_key *k)
 	return r;
 }
 
+int
+pboc_issuer_covers(const struct emv_issuer *is, const char *bank, const char *expiry_date)
+{
+	int cm = (is->expiry[0] >> 4) * 10 + (is->expiry[0] & 15);
+	int cy = (is->expiry[1] >> 4) * 10 + (is->expiry[1] & 15);
+	int y = atoi(expiry_date), m = atoi(expiry_date + 5);
+
+	if (strlen(expiry_date) != 10)
+		return 0; /* not a date: refused where the card's data is read */
+	/* EMV reads certificate years 50-99 as 19YY */
+	cy += cy < 50 ? 2000 : 1900;
+	if (y * 12 + m <= cy * 12 + cm)
+		return 0;
+	return cp_err(CP_ERR_INVALID,
+		      "issuer-cert-expires: bank %s's issuer certificate expires %02d/%d, before "
+		      "the card (expiry %s): offline data authentication would fail from "
+		      "%02d/%d; renew the issuer certificate",
+		      bank, cm, cy, expiry_date, cm == 12 ? 1 : cm + 1, cm == 12 ? cy + 1 : cy);
+}
+
 static int
 check_card(const struct pboc *P)
 {
@@ -495,6 +551,24 @@ check_card(const struct pboc *P)
 	if (strlen(c->psn) != 2 || strspn(c->psn, "0123456789") != 2)
 		return cp_err(CP_ERR_INVALID, "card %s: PAN sequence number '%s' is not 2 digits",
 			      c->card_no, c->psn);
+	return 0;
+}
+
+/* EMV dates are YYMMDD and a terminal reads YY 50..99 as 19YY (Book 4 §6.7.3): a card
+ * valid into 2050 or later would be expired (or not yet effective) everywhere. */
+static int
+check_years(const struct pboc *P)
+{
+	if (P->exp[0] != 0x20 || P->exp[1] >= 0x50)
+		return cp_err(CP_ERR_INVALID,
+			      "expiry %s: EMV writes the year in 2 digits and reads 50-99 as "
+			      "19YY; a PBOC card must expire before 2050",
+			      P->c->expiry_date);
+	if (P->eff[0] != 0x20 || P->eff[1] >= 0x50)
+		return cp_err(CP_ERR_INVALID,
+			      "issue date %s: EMV reads years 50-99 as 19YY; the effective "
+			      "date must be 2000-2049",
+			      P->c->issue_date);
 	return 0;
 }
 
@@ -567,7 +641,8 @@ pboc_personalise(struct emitter *e, const struct perso_card *c, const struct per
 		goto out;
 	}
 	if ((r = check_card(P)) < 0 || (r = chip_bcd_date(c->expiry_date, P->exp)) < 0 ||
-	    (r = chip_bcd_date(c->issue_date, P->eff)) < 0) {
+	    (r = chip_bcd_date(c->issue_date, P->eff)) < 0 || (r = check_years(P)) < 0 ||
+	    (r = pboc_issuer_covers(P->is, c->bank, c->expiry_date)) < 0) {
 		r = cp_err_wrap(r, "card %s: ", c->card_no);
 		goto out;
 	}

@@ -15,9 +15,18 @@
 int pboc_personalise(struct emitter *e, const struct perso_card *c, const struct perso_masters *m,
 		     struct card_keys *k);
 
-/* EMV 5F20 (ans 2-26, ISO 7813) for a holder's name: the name in capitals when it is
- * written in Latin letters (and space . - ' /), cut at 26; " /" (no name) otherwise: no
- * romanisation of Chinese names is made (docs/pboc-data.md). Returns the length. */
+/* The issuer certificate must outlive the card: a card expiring (YYYY-MM-DD) in a month
+ * after the certificate's (is->expiry) would fail offline data authentication mid-life.
+ * 0, or CP_ERR_INVALID with a message that starts with the reason code
+ * "issuer-cert-expires" and names the bank and both dates. */
+struct emv_issuer;
+int pboc_issuer_covers(const struct emv_issuer *is, const char *bank, const char *expiry_date);
+
+/* EMV 5F20 (ans 2-26, ISO 7813 form SURNAME/GIVEN) for a holder's name: when the name is in
+ * Latin letters (and space . - ') with its parts given as "SURNAME, GIVEN", "SURNAME/GIVEN"
+ * in capitals, the given names cut first to fit 26; " /" (no name) otherwise: no
+ * romanisation of Chinese names and no guess at the order of a bare name (docs/pboc-data.md).
+ * Returns the length. */
 size_t pboc_holder_name(const char *utf8, char out[27]);
 
 #endif

@@ -68,6 +68,29 @@ reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id
 }
 
 int
+reg_perso_bank_cards(struct registry *reg, const char *bank, long long after_id, long long upto_id,
+		     long long *n)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if ((r = reg_prepare(reg,
+			     "SELECT count(*) FROM card WHERE id > ?1 AND id <= ?2 AND bank = ?3",
+			     &st)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, upto_id);
+	reg_bind_text(st, 3, bank);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		r = reg_fail(reg, "counting a bank's cards");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const long long *ids,
 		 const char *const *sha, size_t n)
 {

@@ -16,6 +16,11 @@ struct registry;
 int reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id, size_t limit,
 			 struct perso_card *out, size_t *n);
 
+/* How many cards of bank have an id in (after_id, upto_id]: a card's ordinal among its
+ * bank's cards, which never changes (card rows are never deleted and ids only grow). */
+int reg_perso_bank_cards(struct registry *reg, const char *bank, long long after_id,
+			 long long upto_id, long long *n);
+
 /* A sealed batch to record. */
 struct reg_perso_batch {
 	const char *name, *path, *sha256, *transport_key, *transport_kcv;

@@ -50,6 +50,7 @@ const struct reason reasons_prepare[] = {
 	{ "old-card-invalid", "原卡号格式错误", "old card number is not a card number: 9 characters, digits and capital letters" },
 	{ "amount-invalid", "交通余额金额格式错误", "transport balance is not a whole number of fen (digits only)" },
 	{ "amount-too-large", "交通余额超过上限", "transport balance is more than reconcile.max_refund_fen" },
+	{ "issuer-cert-expires", "发卡行公钥证书早于卡片到期", "held at perso: the bank's EMV issuer certificate expires before the card, whose offline data authentication would fail mid-life" },
 	{ NULL, NULL, NULL },
 };
 /* clang-format on */

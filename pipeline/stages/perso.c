@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "core/mem.h"
 #include "personalization/chip/bank_profile.h"
+#include "personalization/chip/pboc_data.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/secmem.h"
 #include "personalization/emv/issuer.h"
@@ -46,6 +47,7 @@ struct line_out {
 
 struct bank_keys {
 	char bank[16];
+	long long last_id, ordinal; /* the last card seen this run, its ordinal in the bank */
 	struct key *mk[3];
 	const struct bank_profile *prof;
 	struct emv_issuer *issuer;
@@ -59,6 +61,7 @@ struct job {
 	struct line_out *L;
 	struct buf script;
 	int r;
+	int held; /* decided by the main thread: no script is built */
 	char err[512];
 };
 
@@ -150,7 +153,13 @@ bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 		const char *name = prof->imk[i];
 
 		if ((r = keystore_get(R->ks, name, &b->mk[i])) < 0)
-			return r;
+			return r == CP_ERR_NOTFOUND
+				       ? cp_err_wrap(
+						 CP_ERR_CONFIG,
+						 "bank %s's issuer master key '%s' ([keys] of its "
+						 "profile): ",
+						 bank, name)
+				       : r;
 		if ((b->mk[i]->alg != KEY_TDES && b->mk[i]->alg != KEY_SM4) || b->mk[i]->len != 16)
 			return cp_err(CP_ERR_CONFIG, "key '%s' must be a 16-byte 3DES or SM4 key",
 				      name);
@@ -248,10 +257,36 @@ out:
 	return r;
 }
 
+/* Card c's ICC certificate serial: its ordinal among its bank's cards, counted from the
+ * registry (the whole bank once per run, then only the ids since the bank's last card:
+ * cards come in id order). Unique per bank, so per issuer key, with no schema change. */
+static int
+icc_serial(struct run *R, struct bank_keys *b, struct perso_card *c)
+{
+	long long n;
+	int r;
+
+	if (c->card_id <= b->last_id) { /* not in id order: count from the start */
+		b->last_id = 0;
+		b->ordinal = 0;
+	}
+	if ((r = reg_perso_bank_cards(R->reg, c->bank, b->last_id, c->card_id, &n)) < 0)
+		return r;
+	b->last_id = c->card_id;
+	b->ordinal += n;
+	if (b->ordinal < 1 || b->ordinal > 0xFFFFFF)
+		return cp_err(CP_ERR_LIMIT,
+			      "bank %s: card %s would be the bank's card number %lld; ICC "
+			      "certificate serials (3 bytes) end at 16777215",
+			      c->bank, c->card_no, b->ordinal);
+	c->icc_serial = (long)b->ordinal;
+	return 0;
+}
+
 /* Main thread: what card c's script needs, resolved into job j (no registry or key store
  * access is left to the workers). */
 static int
-prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j)
+prepare_job(struct run *R, struct perso_card *c, int forced, struct job *j)
 {
 	struct perso_masters *m = &j->m;
 	struct bank_keys *bk = NULL;
@@ -262,7 +297,7 @@ prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j
 	j->r = 0;
 	j->err[0] = '\0';
 	memset(m, 0, sizeof(*m));
-	if ((r = bank_masters(R, c->bank, &bk)) < 0)
+	if ((r = bank_masters(R, c->bank, &bk)) < 0 || (r = icc_serial(R, bk, c)) < 0)
 		return r;
 	for (int i = 0; i < 3; i++) {
 		m->ssse[i] = R->ssse[i]->value;
@@ -277,6 +312,15 @@ prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j
 	m->issuer = bk->issuer;
 	j->params = R->params;
 	j->params.line = j->L->line;
+	j->held = 0;
+	if (pboc_issuer_covers(bk->issuer, c->bank, c->expiry_date) < 0) {
+		/* a card whose ODA would fail mid-life is held, not made */
+		log_warn("perso", "card %s held: %s", c->card_no, cp_errmsg());
+		snprintf(j->err, sizeof(j->err), "%s", cp_errmsg());
+		cp_err_clear();
+		j->r = CP_ERR_INVALID;
+		j->held = 1;
+	}
 	return 0;
 }
 
@@ -284,6 +328,8 @@ prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j
 static void
 build_job(struct job *j)
 {
+	if (j->held)
+		return;
 	buf_reset(&j->script);
 	j->r = perso_script_build(j->c, &j->m, &j->params, &j->script);
 	if (j->r < 0)
@@ -537,6 +583,22 @@ load_profiles(struct run *R, const char *home)
 	return bank_profiles_check_test_pins(&R->profiles, keystore_is_test(R->ks));
 }
 
+/* Every profiled bank's IMKs and issuer key, before any card: a missing or wrong key is a
+ * configuration error at the start, not at the bank's first card in the middle of a run. */
+static int
+load_banks(struct run *R)
+{
+	struct bank_keys *b;
+	int r;
+
+	for (size_t i = 0; i < R->profiles.n; i++)
+		if ((r = bank_masters(R, R->profiles.p[i].bank, &b)) < 0)
+			return r == CP_ERR_CONFIG
+				       ? r
+				       : cp_err_wrap(r, "bank %s: ", R->profiles.p[i].bank);
+	return 0;
+}
+
 int
 stage_perso_run(const struct config *cfg, const char *home, struct registry *reg,
 		const struct perso_opts *opts, struct perso_counts *counts)
@@ -558,7 +620,8 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	R->spool = config_path(cfg, "paths.spool", home);
 	pthread_mutex_init(&R->mu, NULL);
 	if ((r = keys_harden_process()) < 0 || (r = load_params(R)) < 0 ||
-	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 || (r = load_profiles(R, home)) < 0)
+	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 || (r = load_profiles(R, home)) < 0 ||
+	    (r = load_banks(R)) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)
 		if ((r = get_key(R, ssse[i], KEY_SM4, 16, &R->ssse[i])) < 0 ||

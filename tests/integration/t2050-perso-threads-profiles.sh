@@ -3,8 +3,9 @@
 # one thread: the same names, each holding the same cards, in card order; a bad bank
 # profile stops perso before any card with an error naming the file, line, key and reason;
 # a profile for a bank that does not cooperate, an ICC key longer than the issuer key, or an
-# issuer certificate whose identifier does not begin the bank's BIN is refused; an SDA bank's cards carry no ICC
-# key, a DDA bank's do (issue #13).
+# issuer certificate whose identifier does not begin the bank's BIN is refused; a missing
+# IMK stops perso before any card; a card expiring after its bank's issuer certificate is
+# held; an SDA bank's cards carry no ICC key, a DDA bank's do (issue #13).
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
@@ -52,6 +53,36 @@ printf '[keys]\nimk_ac = sm4.ac\nimk_smi = sm4.smi\nimk_smc = sm4.smc\nsession_k
 expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
 assert_contains err.txt "bank $bank's profile: .keys. session_key = pboc needs 3DES issuer master keys; 'sm4.ac' is SM4"
 rm "bad/$bank.ini"
+
+# a missing IMK of the bank of the last card stops perso before the first card (exit 2)
+lastbank=$(reg "select bank from card where state='allocated' order by id desc limit 1")
+printf '[keys]\nimk_smc = bank.%s.no-such-key\n' "$lastbank" >"bad/$lastbank.ini"
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" --set perso.batch_cards=1 perso 2>err.txt
+assert_contains err.txt "bank $lastbank's issuer master key 'bank.$lastbank.no-such-key'"
+assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "no card made before the key check"
+rm "bad/$lastbank.ini"
+
+# a card expiring after its bank's issuer certificate (TEST ONLY: 12/2036) is held with a
+# warning naming the bank and both dates; the other cards are made
+# (a key store made in 2025: certificates to 12/2035; the cards, made in 2026, expire 2036)
+(
+	export CARDPIPE_HOME=$PWD/home2
+	cardpipe init >/dev/null 2>&1
+	CARDPIPE_NOW=2025-11-26T20:00:00+08:00 cardpipe keys ceremony --test >/dev/null 2>&1
+	cardpipe sample --out gen2 --count 6 --seed 7 --bad-share 0 >/dev/null
+	find gen2 -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	cardpipe ingest >/dev/null 2>&1
+	cardpipe prepare >/dev/null 2>&1 || true
+	cardpipe perso 2>late.err
+)
+late=$(sqlite3 home2/registry.db "select card_no || '|' || bank || '|' || expiry_date from card where state='held' order by id limit 1")
+IFS='|' read -r late_no late_bank late_exp <<<"$late"
+[ -n "$late_no" ] || fail "no card held for its issuer certificate"
+assert_contains late.err "card $late_no held: issuer-cert-expires: bank $late_bank's issuer certificate expires 12/2035, before the card (expiry $late_exp)"
+assert_eq "$(sqlite3 home2/registry.db "select count(*) from card where state='perso_ready'")" "0" "no card made"
+assert_eq "$(sqlite3 home2/registry.db "select count(*) from card where state='held' and held_reason like 'issuer-cert-expires: %'")" \
+	"$(sqlite3 home2/registry.db "select count(*) from card where state='held'")" "held with the reason code"
+rm -rf home2
 
 # one bank SDA, the others DDA (the default)
 mkdir prof

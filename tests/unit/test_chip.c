@@ -43,6 +43,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p, en
 {
 	memset(c, 0, sizeof(*c));
 	c->card_id = 7;
+	c->icc_serial = 7;
 	c->application_id = 42;
 	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
 	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);

@@ -36,6 +36,10 @@
 
 static unsigned char mk[3][16], tk[32];
 static struct bank_profile prof;
+/* a test's own issuer (with its CA) and PAN instead of the fixture's, when set */
+static const struct emv_issuer *t_issuer;
+static const struct emv_pubkey *t_ca;
+static const char *t_pan, *t_5a, *t_57;
 
 #define MAX_DGIS 64
 
@@ -59,11 +63,12 @@ static void
 sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 {
 	memset(c, 0, sizeof(*c));
-	c->card_id = 0x010203;
+	c->card_id = 0x1010203; /* past 24 bits: the serial is not the id */
+	c->icc_serial = 0x0A0B0C;
 	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
 	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
 	snprintf(c->bank, sizeof(c->bank), "ICBC");
-	snprintf(c->pan, sizeof(c->pan), "6212260000000012345");
+	snprintf(c->pan, sizeof(c->pan), "%s", t_pan ? t_pan : "6212260000000012345");
 	snprintf(c->psn, sizeof(c->psn), "01");
 	snprintf(c->issue_date, sizeof(c->issue_date), "2026-11-26");
 	snprintf(c->expiry_date, sizeof(c->expiry_date), "2036-11-25");
@@ -84,7 +89,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 	snprintf(m->tk_name, sizeof(m->tk_name), "line.1.transport");
 	cp_kcv_hex(CP_ALG_AES, tk, 32, m->tk_kcv);
 	m->profile = &prof;
-	assert_non_null(m->issuer = emv_fixture_issuer());
+	assert_non_null(m->issuer = t_issuer ? t_issuer : emv_fixture_issuer());
 	memset(p, 0, sizeof(*p));
 	snprintf(p->card_type, sizeof(p->card_type), "3");
 	snprintf(p->spec_version, sizeof(p->spec_version), "3.00");
@@ -265,7 +270,7 @@ all_record_tags(const struct card_data *cd, struct el *out, size_t max)
 		assert_int_equal(tlv_list(d->v, d->len, t, 1), 1);
 		assert_int_equal(t[0].tag, 0x70);
 		assert_true(t[0].len <= 252);
-		assert_true(d->len <= 254);
+		assert_true(d->len <= 3 + 252); /* 70 81 L: a READ RECORD answer fits 256 */
 		k += tlv_list(t[0].v, t[0].len, out + k, max - k);
 	}
 	return k;
@@ -291,10 +296,10 @@ check_cvm_list(const struct el *e)
 		else
 			assert_true(e->v[i] & 0x40);
 	}
-	/* the default profile: offline plaintext PIN, online PIN, signature */
-	assert_int_equal(e->v[8] & 0x3F, 0x01);
-	assert_int_equal(e->v[10] & 0x3F, 0x02);
-	assert_int_equal(e->v[12] & 0x3F, 0x1E);
+	/* the default profile: online PIN for unattended and manual cash, then offline
+	 * plaintext PIN, online PIN, signature, no CVM where the terminal supports it */
+	assert_int_equal(e->len, 8 + 12);
+	assert_memory_equal(e->v + 8, "\x42\x01\x42\x04\x41\x03\x42\x03\x5E\x03\x1F\x03", 12);
 }
 
 /* AFL entries: SFI 1..10, first <= last, signed count within, every record present; and
@@ -401,7 +406,7 @@ static void
 check_oda(const struct card_data *cd, struct el *all, size_t nall, const unsigned char *aip,
 	  const unsigned char *sdata, size_t sl)
 {
-	const struct emv_issuer *is = emv_fixture_issuer();
+	const struct emv_issuer *is = t_issuer ? t_issuer : emv_fixture_issuer();
 	const struct el *e90 = rec_tag(cd, 0x90, all, nall), *e93 = rec_tag(cd, 0x93, all, nall),
 			*e8f = rec_tag(cd, 0x8F, all, nall), *e46 = rec_tag(cd, 0x9F46, all, nall),
 			*e47 = rec_tag(cd, 0x9F47, all, nall),
@@ -420,7 +425,7 @@ check_oda(const struct card_data *cd, struct el *all, size_t nall, const unsigne
 	if ((e = rec_tag(cd, 0x92, all, nall)))
 		memcpy(c.remainder, e->v, c.remainder_len = e->len);
 	assert_int_equal(is->cert.remainder_len > 0, e != NULL);
-	assert_int_equal(emv_issuer_cert_recover(emv_fixture_ca(), &c, &f), 0);
+	assert_int_equal(emv_issuer_cert_recover(t_ca ? t_ca : emv_fixture_ca(), &c, &f), 0);
 	assert_memory_equal(f.key.modulus, is->pub.modulus, is->pub.modulus_len);
 	/* SDA over exactly the AFL-marked records, then the AIP (9F4A = 82) */
 	assert_non_null(e93);
@@ -443,6 +448,7 @@ check_oda(const struct card_data *cd, struct el *all, size_t nall, const unsigne
 		memcpy(c.remainder, e48->v, c.remainder_len = e48->len);
 	assert_int_equal(emv_icc_cert_recover(&is->pub, &c, sdata, sl, &f), 0);
 	assert_int_equal(f.key.modulus_len * 8, prof.icc_key_bits);
+	assert_memory_equal(f.serial, "\x0A\x0B\x0C", 3); /* the card's icc_serial */
 	check_crt(cd, &f);
 }
 
@@ -470,8 +476,9 @@ check_records(const struct card_data *cd, struct el *all, size_t nall)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!rec_tag(cd, need[i], all, nall))
 			fail_msg("tag %X is in no record", need[i]);
-	assert_value(rec_tag(cd, 0x5A, all, nall), "6212260000000012345F");
-	assert_value(rec_tag(cd, 0x57, all, nall), "6212260000000012345D361122000000");
+	assert_value(rec_tag(cd, 0x5A, all, nall), t_5a ? t_5a : "6212260000000012345F");
+	assert_value(rec_tag(cd, 0x57, all, nall),
+		     t_57 ? t_57 : "6212260000000012345D361122000000");
 	assert_value(rec_tag(cd, 0x5F20, all, nall), "202F"); /* " /": no Latin name */
 	assert_value(rec_tag(cd, 0x5F24, all, nall), "361125");
 	assert_value(rec_tag(cd, 0x5F25, all, nall), "261126");
@@ -483,7 +490,9 @@ check_records(const struct card_data *cd, struct el *all, size_t nall)
 	assert_value(rec_tag(cd, 0x9F07, all, nall), "FF00");
 	assert_value(rec_tag(cd, 0x9F08, all, nall), "0030");
 	assert_value(rec_tag(cd, 0x9F4A, all, nall), "82");
+	assert_value(rec_tag(cd, 0x9F0D, all, nall), "DC4000A800");
 	assert_value(rec_tag(cd, 0x9F0E, all, nall), "0010000000");
+	assert_value(rec_tag(cd, 0x9F0F, all, nall), "DC4004F800");
 	assert_value(rec_tag(cd, 0x9F49, all, nall), "9F3704");
 	e = rec_tag(cd, 0x8C, all, nall);
 	for (size_t i = 0; i < sizeof(cdol1) / sizeof(cdol1[0]); i++)
@@ -523,7 +532,17 @@ check_card(void)
 	assert_int_equal(g[0].len, 2);
 	assert_int_equal(g[0].v[0] & 0x5C, 0x5C); /* SDA, CV, TRM, issuer authentication */
 	assert_int_equal(g[1].tag, 0x94);
+	/* SFI 1: 57 signed, 5F20 not; SFI 2: both signed; SFI 3: certificates */
+	if (find(cd, 1, 0x0304)) {
+		assert_int_equal(g[1].len, 12);
+		assert_memory_equal(g[1].v, "\x08\x01\x02\x01\x10\x01\x02\x02\x18\x01\x05\x00", 12);
+	} else {
+		assert_int_equal(g[1].len, 12);
+		assert_memory_equal(g[1].v, "\x08\x01\x02\x01\x10\x01\x02\x02\x18\x01\x03\x00", 12);
+	}
 	sl = check_afl(cd, g[1].v, g[1].len, sdata);
+	/* the signed data starts with record 1 of SFI 1: 57 */
+	assert_int_equal(sdata[0], 0x57);
 	memcpy(sdata + sl, g[0].v, 2);
 	check_oda(cd, all, nall, g[0].v, sdata, sl + 2);
 	/* 9102: label, priority, PDOL, language, code table, preferred name */
@@ -627,6 +646,167 @@ test_random_pin(void **state)
 	free(b);
 }
 
+/* 9F11 is n 2: code table 10 is written 10 (BCD), not 0A. */
+static void
+test_code_table_bcd(void **state)
+{
+	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct el f[8];
+	size_t n;
+	int seen = 0;
+
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
+	assert_int_equal(
+		bank_profile_parse("ICBC.ini", "[application]\nissuer_code_table = 10\n", &prof),
+		0);
+	read_card(cd);
+	n = tlv_list(find(cd, 1, 0x9102)->v, find(cd, 1, 0x9102)->len, f, 8);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].tag == 0x9F11) {
+			assert_int_equal(f[i].len, 1);
+			assert_int_equal(f[i].v[0], 0x10);
+			seen = 1;
+		}
+	assert_true(seen);
+	card_free(cd);
+	free(cd);
+}
+
+static int build_one(struct perso_card *c, struct perso_masters *m, struct perso_params *p);
+
+/* A 16-digit PAN: 5A has no padding, 57 (odd number of digits) ends with F; the ICC
+ * certificate's PAN is padded with F to 10 bytes (checked by its recovery). */
+static void
+test_pan16(void **state)
+{
+	bank_profile_default("ICBC", &prof);
+	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	t_pan = "6212260000001234";
+	t_5a = "6212260000001234";
+	t_57 = "6212260000001234D361122000000F";
+	check_card();
+	t_pan = t_5a = t_57 = NULL;
+}
+
+/* The largest keys EMV allows: CA, issuer and ICC keys of 1984 bits. 9F46 (248 bytes,
+ * 9F46 81 F8) makes a record of exactly 252 bytes of value; a record that would be longer
+ * (here an issuer certificate remainder no certificate has) is refused. */
+static void
+test_1984(void **state)
+{
+	static const unsigned char id[4] = {0x62, 0x12, 0x26, 0xFF}, exp[2] = {0x12, 0x40},
+				   serial[3] = {0, 0, 2};
+	EVP_PKEY *ca = EVP_RSA_gen(1984);
+	struct emv_issuer *is = calloc(1, sizeof(*is));
+	struct emv_pubkey cap;
+	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+	const struct dgi *d;
+
+	*is = *emv_fixture_issuer();
+	assert_non_null(ca);
+	assert_non_null(is->key = EVP_RSA_gen(1984));
+	assert_int_equal(emv_pubkey_from_pkey(ca, &cap), 0);
+	assert_int_equal(emv_pubkey_from_pkey(is->key, &is->pub), 0);
+	assert_int_equal(emv_issuer_cert_make(ca, &is->pub, id, exp, serial, &is->cert), 0);
+	is->ca_len = cap.modulus_len;
+	t_issuer = is;
+	t_ca = &cap;
+	bank_profile_default("ICBC", &prof);
+	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	prof.icc_key_bits = 1984;
+	check_card();
+	read_card(cd);
+	assert_non_null(d = find(cd, 1, 0x0304));
+	assert_int_equal(d->len, 3 + 252);
+	assert_memory_equal(d->v, "\x70\x81\xFC\x9F\x46\x81\xF8", 7);
+	card_free(cd);
+	/* a record longer than 252 bytes: refused, the run's other cards unaffected */
+	is->cert.remainder_len = 248;
+	sample(&c, &m, &p);
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_LIMIT);
+	assert_non_null(
+		strstr(cp_errmsg(), "PBOC record 1 of SFI 3 would be longer than 252 bytes"));
+	cp_err_clear();
+	t_issuer = NULL;
+	t_ca = NULL;
+	EVP_PKEY_free(is->key);
+	EVP_PKEY_free(ca);
+	free(is);
+	free(cd);
+}
+
+/* One card built alone: the result of perso_script_build. */
+static int
+build_one(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
+{
+	struct buf out = BUF_INIT(1 << 20);
+	int r = perso_script_build(c, m, p, &out);
+
+	buf_release_secret(&out);
+	return r;
+}
+
+/* EMV reads YY 50..99 as 19YY: a card expiring in 2050 or later is refused as card data. */
+static void
+test_expiry_2050(void **state)
+{
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+	struct emv_issuer is;
+
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
+	sample(&c, &m, &p);
+	is = *m.issuer;
+	is.expiry[0] = 0x12; /* an issuer certificate to 12/2049 */
+	is.expiry[1] = 0x49;
+	m.issuer = &is;
+	snprintf(c.expiry_date, sizeof(c.expiry_date), "2049-12-31");
+	assert_int_equal(build_one(&c, &m, &p), 0);
+	snprintf(c.expiry_date, sizeof(c.expiry_date), "2050-01-31");
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "card B00001234: expiry 2050-01-31"));
+	assert_non_null(strstr(cp_errmsg(), "must expire before 2050"));
+	snprintf(c.expiry_date, sizeof(c.expiry_date), "2066-11-25");
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	cp_err_clear();
+}
+
+/* A card expiring after its bank's issuer certificate is refused as card data (held). */
+static void
+test_issuer_cert_expiry(void **state)
+{
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+	struct emv_issuer is;
+
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
+	sample(&c, &m, &p);
+	is = *m.issuer;
+	is.expiry[0] = 0x11; /* 11/2036: the card's own expiry month is still covered */
+	is.expiry[1] = 0x36;
+	m.issuer = &is;
+	assert_int_equal(build_one(&c, &m, &p), 0);
+	assert_int_equal(pboc_issuer_covers(&is, "ICBC", "2036-11-25"), 0);
+	is.expiry[0] = 0x10;
+	assert_int_equal(build_one(&c, &m, &p), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "issuer-cert-expires: bank ICBC's issuer "
+					    "certificate expires 10/2036, before the card "
+					    "(expiry 2036-11-25)"));
+	is.expiry[0] = 0x12;
+	is.expiry[1] = 0x35;
+	assert_int_equal(pboc_issuer_covers(&is, "ICBC", "2036-01-31"), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "would fail from 01/2036"));
+	cp_err_clear();
+}
+
 /* A DGI longer than one STORE DATA goes over several; it reads back whole. */
 static void
 test_long_dgi(void **state)
@@ -684,9 +864,22 @@ test_holder_name(void **state)
 
 	assert_int_equal(pboc_holder_name("张三", n), 2);
 	assert_string_equal(n, " /");
-	assert_int_equal(pboc_holder_name("John O'Neil-Smith", n), 17);
-	assert_string_equal(n, "JOHN O'NEIL-SMITH");
-	assert_int_equal(pboc_holder_name("Maximilian Alexander Wolfgang Schmidt", n), 26);
+	/* the parts known ("SURNAME, GIVEN"): ISO 7813 SURNAME/GIVEN */
+	assert_int_equal(pboc_holder_name("O'Neil-Smith, John", n), 17);
+	assert_string_equal(n, "O'NEIL-SMITH/JOHN");
+	assert_int_equal(pboc_holder_name("  Smith ,  John  Peter ", n), 17);
+	assert_string_equal(n, "SMITH/JOHN  PETER");
+	/* the given names are cut first */
+	assert_int_equal(pboc_holder_name("Schmidt, Maximilian Alexander Wolfgang", n), 26);
+	assert_string_equal(n, "SCHMIDT/MAXIMILIAN ALEXAND");
+	assert_int_equal(pboc_holder_name("Abcdefghijklmnopqrstuvwxyzabc, Jo", n), 26);
+	assert_string_equal(n, "ABCDEFGHIJKLMNOPQRSTUVWXY/");
+	/* no parts: the order of a bare name is unknown, so no name */
+	assert_int_equal(pboc_holder_name("SMITH JOHN", n), 2);
+	assert_string_equal(n, " /");
+	assert_int_equal(pboc_holder_name("Smith, John, Jr", n), 2);
+	assert_int_equal(pboc_holder_name(", John", n), 2);
+	assert_int_equal(pboc_holder_name("Zoë, Anna", n), 2);
 	assert_int_equal(pboc_holder_name("A", n), 2);
 	assert_int_equal(pboc_holder_name("Zoë", n), 2);
 }
@@ -714,11 +907,15 @@ test_profile_errors(void **state)
 	expect_error("[application]\ncdol1 = 9F02\n", "cdol1: not a data object list");
 	expect_error("[application]\nlabel = 中国银行\n", "printable ASCII only");
 	expect_error("[application]\nlabel = ABCDEFGHIJKLMNOPQ\n", "is not 1 to 16 characters");
+	expect_error("\n[application]\nlabel = PBOC-DEBIT\n",
+		     "ICBC.ini:3: [application] label: 'PBOC-DEBIT': letters, digits and space");
+	expect_error("[application]\nlabel = DEBIT*\n", "special characters limited to space");
 	expect_error("[application]\npriority = 71\n", "bits b7-b5 are RFU");
 	expect_error("[application]\nlanguage = ZH\n", "[application] language:");
 	expect_error("[risk]\niac_online = DC4004F8\n", "[risk] iac_online: 'DC4004F8' is not 5");
 	expect_error("[risk]\ncvm = offline-pin, fingerprint\n", "'fingerprint' is not");
 	expect_error("[risk]\ncvm = signature, signature\n", "'signature' given twice");
+	expect_error("[risk]\ncvm = online-pin@atm\n", "condition 'atm' is not always");
 	expect_error("[risk]\nlcol = 300\n", "[risk] lcol: '300' is not a number 0..255");
 	expect_error("[pin]\ninitial_pin = test:12\n", "test PIN '12' is not 4 to 12 digits");
 	expect_error("[pin]\ninitial_pin = 1234\n", "is not random or test:NNNN");
@@ -745,7 +942,7 @@ test_profile_override(void **state)
 	assert_int_equal(p.oda, BANK_ODA_DDA);
 	assert_int_equal(bank_profile_parse("BOB.ini",
 					    "[application]\npreferred_name = {bank} CARD\n"
-					    "[risk]\ncvm = online-pin, signature\n"
+					    "[risk]\ncvm = online-pin@manual-cash, signature\n"
 					    "[keys]\nimk_ac = {bank}.emv.ac\n"
 					    "[oda]\nmethod = cda\n[pin]\ninitial_pin = test:1234\n",
 					    &p),
@@ -755,6 +952,8 @@ test_profile_override(void **state)
 	assert_string_equal(p.imk[1], "bank.BOB.mk-smi"); /* untouched */
 	assert_int_equal(p.ncvm, 2);
 	assert_int_equal(p.cvm[0], BANK_CVM_ONLINE_PIN);
+	assert_int_equal(p.cvm_cond[0], 0x04);
+	assert_int_equal(p.cvm_cond[1], 0x03);
 	assert_int_equal(p.oda, BANK_ODA_CDA);
 	assert_string_equal(p.test_pin, "1234");
 	/* a failed parse leaves the profile as it was */
@@ -831,6 +1030,11 @@ main(void)
 		cmocka_unit_test(test_session_key_pboc),
 		cmocka_unit_test(test_random_pin),
 		cmocka_unit_test(test_long_dgi),
+		cmocka_unit_test(test_code_table_bcd),
+		cmocka_unit_test(test_expiry_2050),
+		cmocka_unit_test(test_issuer_cert_expiry),
+		cmocka_unit_test(test_pan16),
+		cmocka_unit_test(test_1984),
 		cmocka_unit_test(test_holder_name),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_override),
