@@ -1228,8 +1228,10 @@ class Terminal:
             h(r.get("9F26", b"")), h(r.get("9F10", b""))))
         return r
 
-    def check_cda(self, r, ddata_pdol, cdol_data, p_or_s):
-        """Book 2 §6.6.2: CDA signature in a GENERATE AC response."""
+    def check_cda(self, r, ddata_pdol, cdol_data, cdol1_data):
+        """Book 2 §6.6.2: the CDA signature in a GENERATE AC response. The transaction data
+        hash covers the PDOL data, the CDOL1 data, (second GENERATE AC) the CDOL2 data, and
+        the response's data objects but the SDAD."""
         if self.icc_pk is None:
             raise ValueError("no ICC public key")
         sdad = r.get("9F4B")
@@ -1242,7 +1244,7 @@ class Terminal:
             raise ValueError("CID in the SDAD %s is not the response's %s" % (h(cid), h(r["9F27"])))
         # transaction data hash: PDOL data, CDOL data, then the response TLVs except 9F4B
         resp_tlvs = b"".join(enc for t, _, enc in tlv_parse(r["_raw"], "CDA") if t != "9F4B")
-        want = sha1(ddata_pdol, p_or_s, cdol_data, resp_tlvs)
+        want = sha1(ddata_pdol, cdol1_data, cdol_data, resp_tlvs)
         if tdhc != want:
             raise ValueError("transaction data hash code does not match")
         r["9F26"] = ac
@@ -1263,13 +1265,25 @@ class Terminal:
                                                                        (p.stderr or p.stdout).strip()))
         return bytes.fromhex(m.group(1))
 
-    def ac_input(self, r):
-        """The AC input documented for the PBOC debit application: the CDOL1 data, AIP,
-        ATC and the CVR of the IAD (its bytes 4-7: length 03 and 3 CVR bytes)."""
+    # The cryptogram input of the PBOC debit application (docs/pboc-data.md, "Cryptogram"):
+    # these terminal data elements, as sent in the CDOL, then AIP, ATC and the CVR of the IAD.
+    AC_TERMINAL_TAGS = ("9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37")
+
+    def ac_input(self, r, dol_tag):
+        sent, at = {}, 0
+        for tag, ln in dol_parse(self.icc[dol_tag], "CDOL"):
+            sent[tag] = r["_data"][at:at + ln]
+            at += ln
+        out = b""
+        for tag in self.AC_TERMINAL_TAGS:
+            if tag not in sent:
+                raise TermError("online", "%s lacks %s, part of the cryptogram input"
+                                % (dol_tag, tag))
+            out += sent[tag]
         iad = r.get("9F10", b"")
-        if len(iad) < 7:
-            raise TermError("online", "IAD (9F10) %s too short for a CVR" % h(iad))
-        return r["_data"] + self.icc["82"] + r["9F36"] + iad[3:7]
+        if len(iad) < 7 or iad[3] != 0x03:
+            raise TermError("online", "IAD (9F10) %s has no CVR (byte 4 = 03)" % h(iad))
+        return out + self.icc["82"] + r["9F36"] + iad[3:7]
 
     def online(self, r):
         arqc, atc = r["9F26"], r["9F36"]
@@ -1277,7 +1291,8 @@ class Terminal:
         self.term["8A"] = arc
         arpc = None
         mk = self.mk_ac()
-        data = self.ac_input(r)
+        data = self.ac_input(r, "8C")
+        self.log("ARQC input %s ATC %s ARQC %s" % (h(data), h(atc), h(arqc)))
         if mk is not None:
             sk = ac_session_key(mk, atc)
             mine = mac_alg3(sk, data)
@@ -1341,6 +1356,8 @@ class Terminal:
             except ValueError as e:
                 self.fail("CDA", str(e))
                 self.set_tvr(0, 0x04)
+        if "9F26" not in r1:
+            raise TermError("GENERATE AC 1", "no application cryptogram (9F26) in the response")
         if r1["_kind"] == "AAC":
             raise TermError("GENERATE AC 1", "the card declined (AAC)")
         if r1["_kind"] == "TC":
@@ -1362,14 +1379,27 @@ class Terminal:
             self.log("EXTERNAL AUTHENTICATE (ARPC %s, ARC %s): 9000" % (h(arpc), arc.decode()))
         else:
             self.log("issuer authentication: not supported by the card (AIP); ARPC in 91")
-        r2 = self.generate_ac(0x40, "8D", "GENERATE AC 2")
+        r2 = self.generate_ac(0x40 | (0x10 if self.oda_done == "cda" else 0), "8D",
+                              "GENERATE AC 2")
+        if self.oda_done == "cda":
+            try:
+                self.check_cda(r2, self.pdol_data, r2["_data"], r1["_data"])
+            except ValueError as e:
+                self.fail("CDA", "second GENERATE AC: %s" % e)
         if r2["_kind"] != "TC":
             raise TermError("GENERATE AC 2", "the card answered %s to the TC request after an "
                             "approval" % r2["_kind"])
         if r2["9F36"] != r1["9F36"]:
             raise TermError("GENERATE AC 2", "ATC changed between the two GENERATE AC (%s, %s)"
                             % (h(r1["9F36"]), h(r2["9F36"])))
-        self.log("TC %s" % h(r2.get("9F26", b"")))
+        if getattr(self, "sk_ac", None) is not None:
+            tc, want = r2.get("9F26", b""), mac_alg3(self.sk_ac, self.ac_input(r2, "8D"))
+            if tc != want:
+                self.fail("TC", "TC %s does not verify: computed %s" % (h(tc), h(want)))
+            else:
+                self.log("TC %s: verified independently" % h(tc))
+        else:
+            self.log("TC %s" % h(r2.get("9F26", b"")))
         if self.o.expect_oda and self.oda_done != self.o.expect_oda:
             self.fail("ODA", "%s expected, the terminal performed %s (AIP %s)"
                       % (self.o.expect_oda.upper(), (self.oda_done or "none").upper(),
