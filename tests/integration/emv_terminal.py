@@ -1126,6 +1126,8 @@ class Terminal:
             elif code in (0x01, 0x03):
                 ok, why = self.offline_pin()
                 self.offline_pin_done = ok
+                if not ok:
+                    self.pin_failure = why
                 if ok and code == 0x03:
                     why += " (and signature)"
             elif code == 0x1E:
@@ -1142,7 +1144,6 @@ class Terminal:
                 if code == 0x1E:
                     self.term["9F34"] = bytes([rule[0], cond, 0x00])
                 return
-            self.cvm_failure = why
             if not rule[0] & 0x40:
                 break
         self.set_tvr(2, 0x80)
@@ -1342,7 +1343,7 @@ class Terminal:
         self.cvm()
         if self.o.pin is not None and not self.offline_pin_done:
             self.fail("CVM", "offline plaintext PIN was not verified: %s"
-                      % getattr(self, "cvm_failure", "the CVM list never asked for it"))
+                      % getattr(self, "pin_failure", "the CVM list never asked for it"))
         self.risk_management()
         decision = self.action_analysis()
         if decision == "AAC":
