@@ -43,7 +43,7 @@
 
 #define KEYSTORE_MAX_BYTES (4 << 20)
 #define MAX_KEYS 512
-#define REC_MAX (2 + KEY_NAME_MAX + 512)
+#define REC_MAX (2 + KEY_NAME_MAX + KEY_VALUE_MAX)
 
 struct entry {
 	struct key_info info;
@@ -69,6 +69,9 @@ key_alg_name(enum key_alg a)
 	case KEY_SM4: return "SM4";
 	case KEY_TDES: return "3DES";
 	case KEY_SM2: return "SM2";
+	case KEY_RSA: return "RSA";
+	case KEY_RSA_PUB: return "RSAPUB";
+	case KEY_EMV_CERT: return "EMVCERT";
 	}
 	return "?";
 }
@@ -84,8 +87,16 @@ key_alg_parse(const char *s, enum key_alg *a)
 		*a = KEY_TDES;
 	else if (!strcasecmp(s, "SM2"))
 		*a = KEY_SM2;
+	else if (!strcasecmp(s, "RSA"))
+		*a = KEY_RSA;
+	else if (!strcasecmp(s, "RSAPUB"))
+		*a = KEY_RSA_PUB;
+	else if (!strcasecmp(s, "EMVCERT"))
+		*a = KEY_EMV_CERT;
 	else
-		return cp_err(CP_ERR_INVALID, "unknown key algorithm '%s' (AES, SM4, 3DES, SM2)",
+		return cp_err(CP_ERR_INVALID,
+			      "unknown key algorithm '%s' (AES, SM4, 3DES, SM2, RSA, RSAPUB, "
+			      "EMVCERT)",
 			      s);
 	return 0;
 }
@@ -97,37 +108,74 @@ key_alg_cipher(enum key_alg a, enum cp_alg *out)
 	case KEY_AES: *out = CP_ALG_AES; return 0;
 	case KEY_SM4: *out = CP_ALG_SM4; return 0;
 	case KEY_TDES: *out = CP_ALG_TDES; return 0;
-	case KEY_SM2: break;
+	case KEY_SM2:
+	case KEY_RSA:
+	case KEY_RSA_PUB:
+	case KEY_EMV_CERT: break;
 	}
 	return cp_err(CP_ERR_INVALID, "%s is not a symmetric key algorithm", key_alg_name(a));
+}
+
+/* The DER public key of an asymmetric value (private key DER, or public key DER for
+ * RSAPUB) into *der, *dn bytes (OPENSSL_free it); also the key's size in bits. */
+static int
+asym_public_der(enum key_alg alg, const unsigned char *v, size_t len, unsigned char **der,
+		size_t *dn, size_t *bits)
+{
+	const unsigned char *p = v;
+	EVP_PKEY *pk = alg == KEY_RSA_PUB ? d2i_PUBKEY(NULL, &p, (long)len)
+					  : d2i_AutoPrivateKey(NULL, &p, (long)len);
+	int n;
+
+	*der = NULL;
+	if (!pk || p != v + len || (alg != KEY_SM2 && !EVP_PKEY_is_a(pk, "RSA"))) {
+		EVP_PKEY_free(pk);
+		return cp_err(CP_ERR_CRYPTO, "%s key does not parse", key_alg_name(alg));
+	}
+	*bits = (size_t)EVP_PKEY_get_bits(pk);
+	n = i2d_PUBKEY(pk, der);
+	EVP_PKEY_free(pk);
+	if (n <= 0)
+		return cp_err(CP_ERR_CRYPTO, "%s public key does not encode", key_alg_name(alg));
+	*dn = (size_t)n;
+	return 0;
+}
+
+/* KCV and size of an SM2, RSA, RSAPUB or EMVCERT value. */
+static int
+asym_info(enum key_alg alg, const unsigned char *v, size_t len, char kcv[7], size_t *bits)
+{
+	unsigned char *der = NULL, md[32];
+	size_t dn = 0;
+	int r;
+
+	if (alg == KEY_EMV_CERT) {
+		if ((r = cp_sha256(v, len, md)) < 0)
+			return r;
+		hex_encode(md, 3, kcv);
+		*bits = len * 8;
+		return 0;
+	}
+	if ((r = asym_public_der(alg, v, len, &der, &dn, bits)) < 0)
+		return r;
+	/* the hash of the public key identifies the pair without revealing it */
+	r = alg == KEY_SM2 ? cp_sm3(der, dn, md) : cp_sha256(der, dn, md);
+	OPENSSL_free(der);
+	if (r < 0)
+		return r;
+	hex_encode(md, 3, kcv);
+	return 0;
 }
 
 int
 key_kcv_hex(enum key_alg alg, const unsigned char *v, size_t len, char out[7])
 {
 	enum cp_alg c = CP_ALG_AES;
+	size_t bits;
 	int r;
 
-	if (alg == KEY_SM2) {
-		/* SM3 over the DER public key: identifies the pair without revealing it */
-		const unsigned char *p = v;
-		EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &p, (long)len);
-		unsigned char *der = NULL, md[32];
-		int dn;
-
-		if (!pk)
-			return cp_err(CP_ERR_CRYPTO, "SM2 private key does not parse");
-		dn = i2d_PUBKEY(pk, &der);
-		EVP_PKEY_free(pk);
-		if (dn <= 0)
-			return cp_err(CP_ERR_CRYPTO, "SM2 public key does not encode");
-		r = cp_sm3(der, (size_t)dn, md);
-		OPENSSL_free(der);
-		if (r < 0)
-			return r;
-		hex_encode(md, 3, out);
-		return 0;
-	}
+	if (alg == KEY_SM2 || alg == KEY_RSA || alg == KEY_RSA_PUB || alg == KEY_EMV_CERT)
+		return asym_info(alg, v, len, out, &bits);
 	if ((r = key_alg_cipher(alg, &c)) < 0)
 		return r;
 	return cp_kcv_hex(c, v, len, out);
@@ -242,7 +290,7 @@ wrap_entry(const struct keystore *ks, const char *name, enum key_alg alg,
 	size_t nl = strlen(name), rn = 2 + nl + len, wn = 0;
 	int r;
 
-	if (len > 512)
+	if (len > KEY_VALUE_MAX)
 		return cp_err(CP_ERR_LIMIT, "key '%s' of %zu bytes is too long", name, len);
 	rec = cp_secure_zalloc(rn);
 	rec[0] = (unsigned char)alg;
@@ -307,12 +355,11 @@ put_raw(struct keystore *ks, const char *name, enum key_alg alg, const unsigned 
 
 	if ((r = check_name(name)) < 0)
 		return r;
-	if (alg == KEY_SM2) {
-		if ((r = key_kcv_hex(alg, v, len, tmp.info.kcv)) < 0)
-			return r;
-		tmp.info.bits = 256;
+	if (alg == KEY_SM2 || alg == KEY_RSA || alg == KEY_RSA_PUB || alg == KEY_EMV_CERT) {
+		if ((r = asym_info(alg, v, len, tmp.info.kcv, &tmp.info.bits)) < 0)
+			return cp_err_wrap(r, "key '%s': ", name);
 	} else {
-		enum cp_alg c;
+		enum cp_alg c = CP_ALG_AES;
 
 		if ((r = key_alg_cipher(alg, &c)) < 0 || (r = cp_check_key_len(c, len)) < 0 ||
 		    (r = cp_kcv_hex(c, v, len, tmp.info.kcv)) < 0)
@@ -341,8 +388,20 @@ int
 keystore_put(struct keystore *ks, const char *name, enum key_alg alg, const unsigned char *v,
 	     size_t len)
 {
-	if (alg == KEY_SM2)
-		return cp_err(CP_ERR_INVALID, "SM2 keys are generated (keystore_generate_sm2)");
+	if (alg == KEY_SM2 || alg == KEY_RSA || alg == KEY_RSA_PUB || alg == KEY_EMV_CERT)
+		return cp_err(CP_ERR_INVALID,
+			      "%s keys are generated (keystore_generate_sm2) or put with "
+			      "keystore_put_blob",
+			      key_alg_name(alg));
+	return put_raw(ks, name, alg, v, len);
+}
+
+int
+keystore_put_blob(struct keystore *ks, const char *name, enum key_alg alg, const unsigned char *v,
+		  size_t len)
+{
+	if (alg != KEY_RSA && alg != KEY_RSA_PUB && alg != KEY_EMV_CERT)
+		return cp_err(CP_ERR_INVALID, "keystore_put_blob takes RSA, RSAPUB or EMVCERT");
 	return put_raw(ks, name, alg, v, len);
 }
 
@@ -428,14 +487,15 @@ keystore_get_pkey(const struct keystore *ks, const char *name, EVP_PKEY **out)
 	*out = NULL;
 	if ((r = keystore_get(ks, name, &k)) < 0)
 		return r;
-	if (k->alg != KEY_SM2) {
+	if (k->alg != KEY_SM2 && k->alg != KEY_RSA && k->alg != KEY_RSA_PUB) {
 		r = cp_err(CP_ERR_INVALID, "key '%s' is %s, not a key pair", name,
 			   key_alg_name(k->alg));
 		key_free(k);
 		return r;
 	}
 	p = k->value;
-	*out = d2i_AutoPrivateKey(NULL, &p, (long)k->len);
+	*out = k->alg == KEY_RSA_PUB ? d2i_PUBKEY(NULL, &p, (long)k->len)
+				     : d2i_AutoPrivateKey(NULL, &p, (long)k->len);
 	key_free(k);
 	if (!*out)
 		return cp_err(CP_ERR_CRYPTO, "key '%s' does not parse as a private key", name);

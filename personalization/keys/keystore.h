@@ -13,7 +13,9 @@
  * Names: kmc (AES, kdf3), kmc-emv (3DES, emv) (each chip profile names its stock's KMC),
  * ssse.ext-auth / ssse.maint / ssse.pin (SM4),
  * bank.<BANK>.mk-ac / mk-smi / mk-smc (3DES or SM4), transport.purchase / transport.load /
- * transport.tac (SM4), line.<N>.transport (AES-256), report.sign (SM2 key pair).
+ * transport.tac (SM4), line.<N>.transport (AES-256), report.sign (SM2 key pair),
+ * emv.ca.<RID>.<II> / emv.issuer.<BANK> / emv.issuer_cert.<BANK> (RSA, RSAPUB, EMVCERT:
+ * personalization/emv/issuer.h).
  */
 #ifndef CP_KEYSTORE_H
 #define CP_KEYSTORE_H
@@ -25,20 +27,33 @@
 struct config;
 struct evp_pkey_st;
 
-enum key_alg { KEY_AES = 1, KEY_SM4 = 2, KEY_TDES = 3, KEY_SM2 = 4 };
+/* RSA: an RSA key pair (private key DER); RSAPUB: an RSA public key only (SubjectPublicKeyInfo
+ * DER); EMVCERT: an EMV issuer certificate record (personalization/emv/issuer.c). Public
+ * values are wrapped too: the store's MAC and wrap keep them from being swapped. */
+enum key_alg {
+	KEY_AES = 1,
+	KEY_SM4 = 2,
+	KEY_TDES = 3,
+	KEY_SM2 = 4,
+	KEY_RSA = 5,
+	KEY_RSA_PUB = 6,
+	KEY_EMV_CERT = 7
+};
 
 #define KEY_NAME_MAX 63
 #define LMK_LEN 32
 #define KEYSTORE_MAX_COMPONENTS 3
+#define KEY_VALUE_MAX 2048 /* an RSA-1984 private key in DER fits */
 
-/* A clear key in the secure heap; free with key_free(). For SM2 the value is the private
- * key in DER (PKCS#8). */
+/* A clear key in the secure heap; free with key_free(). For SM2 and RSA the value is the
+ * private key in DER, for RSAPUB the public key in DER, for EMVCERT the record. */
 struct key {
 	char name[KEY_NAME_MAX + 1];
 	enum key_alg alg;
 	size_t len;
 	unsigned char *value;
-	char kcv[7]; /* hex; for SM2 the first 3 bytes of SM3 over the public key */
+	char kcv[7]; /* hex; SM2: first 3 bytes of SM3 over the public key; RSA and RSAPUB:
+		      * of SHA-256 over the public key (DER); EMVCERT: SHA-256 of the record */
 };
 
 /* One line of `keys list`: never a value. */
@@ -91,6 +106,9 @@ int keystore_has(const struct keystore *ks, const char *name);
 /* Add or replace a symmetric key (checks the length suits alg). */
 int keystore_put(struct keystore *ks, const char *name, enum key_alg alg,
 		 const unsigned char *value, size_t len);
+/* Add or replace an RSA, RSAPUB or EMVCERT value (DER or record, checked to parse). */
+int keystore_put_blob(struct keystore *ks, const char *name, enum key_alg alg,
+		      const unsigned char *value, size_t len);
 /* Generate and add an SM2 key pair. */
 int keystore_generate_sm2(struct keystore *ks, const char *name);
 /* Remove a key. */
@@ -98,11 +116,12 @@ int keystore_remove(struct keystore *ks, const char *name);
 
 /* Unwrap a key into the secure heap. CP_ERR_NOTFOUND naming the key when missing. */
 int keystore_get(const struct keystore *ks, const char *name, struct key **out);
-/* Unwrap an SM2 key pair as an EVP_PKEY (EVP_PKEY_free() it). */
+/* Unwrap an SM2 or RSA key pair, or an RSAPUB public key, as an EVP_PKEY (EVP_PKEY_free()
+ * it). */
 int keystore_get_pkey(const struct keystore *ks, const char *name, struct evp_pkey_st **out);
 void key_free(struct key *k);
 
-/* KCV hex of a clear symmetric key. */
+/* KCV hex of a clear key (any alg; see struct key). */
 int key_kcv_hex(enum key_alg alg, const unsigned char *v, size_t len, char out[7]);
 
 #endif
