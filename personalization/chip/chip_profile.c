@@ -600,6 +600,7 @@ chip_profile_default(struct chip_profile *out)
 		 15},
 		{"pboc", {0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01}, 8},
 		{"transport", {0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05}, 8},
+		{"pse", {'1', 'P', 'A', 'Y', '.', 'S', 'Y', 'S', '.', 'D', 'D', 'F', '0', '1'}, 14},
 	};
 
 	memset(out, 0, sizeof *out);

@@ -35,7 +35,7 @@
 #define VCARD_SERIAL_LEN 8
 #define VCARD_ID_LEN 16
 #define VCARD_KDD_LEN 10
-#define VCARD_MAX_RECORD 254 /* largest record or DGI value kept */
+#define VCARD_MAX_RECORD 256 /* largest record or DGI value kept (a READ RECORD answer) */
 
 /* GlobalPlatform card and application life cycles: the encoder's own definitions
  * (personalization/chip/lifecycle.h), under the names the virtual card has used. */
@@ -57,6 +57,7 @@ enum vcard_app_id {
 	VCARD_APP_SSSE,
 	VCARD_APP_PBOC,
 	VCARD_APP_TRANSPORT,
+	VCARD_APP_PSE, /* the payment system environment 1PAY.SYS.DDF01 (EMV Book 1 12.2) */
 	VCARD_NAPPS
 };
 
@@ -64,6 +65,7 @@ extern const unsigned char vcard_aid_isd[8];
 extern const unsigned char vcard_aid_ssse[15];
 extern const unsigned char vcard_aid_pboc[8];
 extern const unsigned char vcard_aid_transport[8];
+extern const unsigned char vcard_aid_pse[14];
 
 /* A record of a record file, or a stored DGI. len 0: never written. */
 struct vcard_rec {
@@ -89,6 +91,17 @@ struct vcard_app {
 	struct vcard_dgi dgis[VCARD_MAX_DGIS];
 };
 
+/* The debit application's counters (vcard_emv.c): they survive a power cycle. */
+struct vcard_emv_state {
+	uint16_t atc;		  /* 9F36, +1 at each GET PROCESSING OPTIONS */
+	uint16_t last_online_atc; /* 9F13 */
+	int pin_tries;		  /* 9F17; -1: not yet set (DGI 9010's initial value) */
+	unsigned offline_count;	  /* consecutive transactions approved offline */
+	unsigned char flags;	  /* VCARD_EMV_* */
+};
+#define VCARD_EMV_IA_FAILED 0x01      /* issuer authentication failed in the last online one */
+#define VCARD_EMV_ONLINE_PENDING 0x02 /* an ARQC was given and no second GENERATE AC came */
+
 /* Everything that survives a power cycle. */
 struct vcard_chip {
 	unsigned char serial[VCARD_SERIAL_LEN];
@@ -101,6 +114,21 @@ struct vcard_chip {
 	int keys_replaced;	/* 1 after PUT KEY: keys are not kdf3(KMC, KDD) any more */
 	struct vcard_rec ef05[VCARD_EF05_RECORDS], ef06[VCARD_EF06_RECORDS];
 	struct vcard_app apps[VCARD_NAPPS];
+	struct vcard_emv_state emv; /* the PBOC debit application's counters */
+};
+
+/* One transaction of the debit application (EMV Book 3 ch. 10): reset by SELECT and reset. */
+struct vcard_txn {
+	int step;		 /* 0 nothing, 1 GPO done, 2 ARQC given, 3 completed */
+	unsigned char cvr[3];	 /* card verification results (docs/pboc-data.md) */
+	int ia;			 /* issuer authentication: 0 not done, 1 passed, -1 failed */
+	int pin_verified;	 /* offline PIN verified in this transaction */
+	unsigned char ac[8];	 /* the first GENERATE AC's cryptogram */
+	unsigned char pdol[64];	 /* the GPO's PDOL data (CDA hash) */
+	size_t npdol;
+	unsigned char cdol1[128]; /* the first GENERATE AC's CDOL1 data */
+	size_t ncdol1;
+	unsigned char term[29];	 /* the terminal's part of the cryptogram input */
 };
 
 /* Per-session (volatile) state: selection, secure channel, STORE DATA sequence. */
@@ -118,6 +146,8 @@ struct vcard_session {
 	int status_next;		      /* 1 + the next entry to give after 6310 (0: none) */
 	const unsigned char *fixed_challenge; /* tests: the next card challenge, or NULL */
 	size_t status_page;		      /* tests: a smaller GET STATUS page (0: 224) */
+	struct vcard_txn txn;		      /* the debit application's transaction */
+	const unsigned char *fixed_icc_number; /* tests: the ICC dynamic number, or NULL */
 };
 
 struct vcard {
@@ -184,6 +214,13 @@ uint16_t vcard_get_status(struct vcard *vc, const struct apdu *a, int wrapped,
 /* SELECT, READ RECORD, UPDATE RECORD, GET DATA of the applications (vcard_fs.c). */
 uint16_t vcard_fs_command(struct vcard *vc, const struct apdu *a, int wrapped,
 			  struct vcard_resp *out);
+/* The debit application's EMV commands (vcard_emv.c): GET PROCESSING OPTIONS, GENERATE AC,
+ * VERIFY, INTERNAL and EXTERNAL AUTHENTICATE, GET DATA of 9F36/9F17/9F13. Sets *handled
+ * when the command is one of them. */
+uint16_t vcard_emv_command(struct vcard *vc, const struct apdu *a, struct vcard_resp *out,
+			   int *handled);
+/* A stored DGI of an application, or NULL. */
+struct vcard_dgi *vcard_find_dgi(struct vcard *vc, int app, uint16_t tag);
 /* Store one DGI for an application (vcard_fs.c); SW. */
 uint16_t vcard_fs_store_dgi(struct vcard *vc, int app, uint16_t tag, const unsigned char *v,
 			    size_t len, int secret);

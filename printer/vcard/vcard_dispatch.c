@@ -83,6 +83,7 @@ vcard_init_blank_stock(struct vcard *vc, const struct chip_profile *stock,
 	if ((r = vcard_derive_stock_keys(stock, kmc, kmc_len, c->kdd, &c->keys)) < 0)
 		return r;
 	c->card_lc = VCARD_LC_OP_READY;
+	c->emv.pin_tries = -1; /* DGI 9010 gives it */
 	for (int i = 0; i < VCARD_NAPPS; i++)
 		c->apps[i].lc = VCARD_APP_SELECTABLE;
 	/* EF05 record 1: tag 01, 16 bytes, written at chip initialisation. */

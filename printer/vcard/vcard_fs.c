@@ -18,6 +18,9 @@ const unsigned char vcard_aid_ssse[15] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x
 					  0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
 const unsigned char vcard_aid_pboc[8] = {0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01};
 const unsigned char vcard_aid_transport[8] = {0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05};
+/* "1PAY.SYS.DDF01", the contact payment system environment (EMV Book 1 12.2.2) */
+const unsigned char vcard_aid_pse[14] = {'1', 'P', 'A', 'Y', '.', 'S', 'Y',
+					 'S', '.', 'D', 'D', 'F', '0', '1'};
 
 static const struct {
 	const unsigned char *aid;
@@ -28,6 +31,7 @@ static const struct {
 	{vcard_aid_ssse, sizeof vcard_aid_ssse, "SSSE"},
 	{vcard_aid_pboc, sizeof vcard_aid_pboc, "PBOC"},
 	{vcard_aid_transport, sizeof vcard_aid_transport, "transport"},
+	{vcard_aid_pse, sizeof vcard_aid_pse, "PSE"},
 };
 
 /* SSSE record layout (docs/domain-facts.md §1.2): tag and value length of each record; a
@@ -149,37 +153,52 @@ vcard_fs_check_record(uint16_t ef, unsigned rec, const unsigned char *v, size_t 
 	return SW_OK;
 }
 
-static void
+/* A BER-TLV length (1 or 2 bytes) at p; the bytes written. */
+static size_t
+put_len(unsigned char *p, size_t len)
+{
+	if (len < 0x80) {
+		p[0] = (unsigned char)len;
+		return 1;
+	}
+	p[0] = 0x81;
+	p[1] = (unsigned char)len;
+	return 2;
+}
+
+/* The FCI: 6F { 84 DF name, A5 { proprietary template } }; 6A84 when it would not fit one
+ * response (a DGI 9102 too long for this card). */
+static uint16_t
 put_fci(struct vcard *vc, int app, struct vcard_resp *out)
 {
-	unsigned char a5[128];
-	size_t a5len = 0, n = 0;
+	static const unsigned char isd_a5[] = {0x9F, 0x65, 0x01, 0xFF};
+	const unsigned char *a5 = isd_a5;
+	size_t a5len = sizeof isd_a5, n = 0, inner;
 
-	if (app == VCARD_APP_ISD) {
-		/* 9F6E absent; 9F65: largest command data field (GPCS 11.9.3.3). */
-		static const unsigned char isd_a5[] = {0x9F, 0x65, 0x01, 0xFF};
-		memcpy(a5, isd_a5, sizeof isd_a5);
-		a5len = sizeof isd_a5;
-	} else {
+	if (app < 0 || app >= VCARD_NAPPS)
+		return SW_FILE_NOT_FOUND;
+	if (app != VCARD_APP_ISD) {
 		/* DGI 9102 of EMV CPS holds the FCI proprietary template's contents. */
-		const struct vcard_app *ap = &vc->chip.apps[app];
-		for (size_t i = 0; i < ap->ndgis; i++)
-			if (ap->dgis[i].tag == 0x9102 && ap->dgis[i].v.len <= sizeof a5) {
-				memcpy(a5, ap->dgis[i].v.data, ap->dgis[i].v.len);
-				a5len = ap->dgis[i].v.len;
-			}
+		const struct vcard_dgi *d = vcard_find_dgi(vc, app, 0x9102);
+		a5 = d && !d->secret ? d->v.data : NULL;
+		a5len = a5 ? d->v.len : 0;
 	}
+	inner = 2 + apps[app].len + 1 + (a5len < 0x80 ? 1 : 2) + a5len;
+	if (inner + 3 > sizeof out->data)
+		return SW_NOT_ENOUGH_MEMORY;
 	out->data[n++] = 0x6F;
-	out->data[n++] = (unsigned char)(2 + apps[app].len + 2 + a5len);
+	n += put_len(out->data + n, inner);
 	out->data[n++] = 0x84;
 	out->data[n++] = (unsigned char)apps[app].len;
 	memcpy(out->data + n, apps[app].aid, apps[app].len);
 	n += apps[app].len;
 	out->data[n++] = 0xA5;
-	out->data[n++] = (unsigned char)a5len;
-	memcpy(out->data + n, a5, a5len);
+	n += put_len(out->data + n, a5len);
+	if (a5len)
+		memcpy(out->data + n, a5, a5len);
 	n += a5len;
 	out->len = n;
+	return SW_OK;
 }
 
 static void
@@ -190,22 +209,50 @@ end_perso_sequence(struct vcard *vc)
 	vc->s.npending = 0;
 }
 
+/* The next application after `after` whose DF name starts with name (SELECT next
+ * occurrence, P2 02), or -1. */
+static int
+next_by_name(const struct vcard *vc, const unsigned char *name, size_t len, int after)
+{
+	for (int i = after + 1; i < VCARD_NAPPS; i++) {
+		size_t al;
+		const unsigned char *aid =
+			i == VCARD_APP_ISD ? vcard_isd_aid(vc, &al) : vcard_app_aid(i, &al);
+		if (len <= al && memcmp(name, aid, len) == 0 && vcard_app_present(vc, i))
+			return i;
+	}
+	return -1;
+}
+
 static uint16_t
 cmd_select(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 {
-	if (a->p2 != 0x00 && a->p2 != 0x0C && a->p2 != 0x04)
+	/* P2: first or only (00), next (02) occurrence; FCI (00) or no response (0C) */
+	if (a->p2 != 0x00 && a->p2 != 0x02 && a->p2 != 0x04 && a->p2 != 0x0C && a->p2 != 0x0E)
 		return SW_WRONG_P1P2;
 	if (a->p1 == 0x04) {
-		int app = a->lc == 0 ? VCARD_APP_ISD : app_by_name(vc, a->data, a->lc);
+		int app;
+		uint16_t sw = SW_OK;
+		if (a->lc == 0)
+			app = VCARD_APP_ISD;
+		else if (a->p2 & 0x02)
+			app = next_by_name(vc, a->data, a->lc, vc->s.app);
+		else
+			app = app_by_name(vc, a->data, a->lc);
 		if (app < 0)
 			return SW_FILE_NOT_FOUND;
 		if (app != vc->s.app)
 			end_perso_sequence(vc);
 		vc->s.app = app;
 		vc->s.cur_ef = 0;
-		if (a->p2 != 0x0C)
-			put_fci(vc, app, out);
-		return SW_OK;
+		memset(&vc->s.txn, 0, sizeof vc->s.txn); /* a new transaction */
+		if ((a->p2 & 0x0C) != 0x0C)
+			sw = put_fci(vc, app, out);
+		/* a locked application answers its FCI with 6283 (EMV Book 1 12.3.2) */
+		if (sw == SW_OK && app != VCARD_APP_ISD &&
+		    (vc->chip.apps[app].lc & VCARD_APP_LOCKED_BIT))
+			sw = 0x6283;
+		return sw;
 	}
 	if (a->p1 == 0x00 || a->p1 == 0x02) {
 		uint16_t fid;
@@ -269,7 +316,8 @@ record_target(struct vcard *vc, const struct apdu *a, uint16_t *ef, int *sfi)
 		}
 		return SW_OK;
 	}
-	if (vc->s.app == VCARD_APP_PBOC || vc->s.app == VCARD_APP_TRANSPORT) {
+	if (vc->s.app == VCARD_APP_PBOC || vc->s.app == VCARD_APP_TRANSPORT ||
+	    vc->s.app == VCARD_APP_PSE) {
 		if (*sfi == 0)
 			return SW_NO_CURRENT_EF;
 		*ef = 0;
@@ -295,6 +343,12 @@ find_dgi(struct vcard_app *ap, uint16_t tag)
 		if (ap->dgis[i].tag == tag)
 			return &ap->dgis[i];
 	return NULL;
+}
+
+struct vcard_dgi *
+vcard_find_dgi(struct vcard *vc, int app, uint16_t tag)
+{
+	return app >= 0 && app < VCARD_NAPPS ? find_dgi(&vc->chip.apps[app], tag) : NULL;
 }
 
 static uint16_t
@@ -441,7 +495,9 @@ cmd_get_data(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	ap = &vc->chip.apps[vc->s.app];
 	for (size_t i = 0; i < ap->ndgis; i++) {
 		struct vcard_dgi *d = &ap->dgis[i];
-		if (d->secret || is_record_dgi(d->tag))
+		/* card-internal data (0D01, 0E01), KCVs and the PIN counter are not data objects */
+		if (d->secret || is_record_dgi(d->tag) || d->tag == 0x0D01 || d->tag == 0x0E01 ||
+		    d->tag == 0x9000 || d->tag == 0x9010)
 			continue;
 		if (tlv_find(d->v.data, d->v.len, tag, out, 0))
 			return SW_OK;
@@ -476,6 +532,12 @@ vcard_fs_store_dgi(struct vcard *vc, int app, uint16_t tag, const unsigned char 
 uint16_t
 vcard_fs_command(struct vcard *vc, const struct apdu *a, int wrapped, struct vcard_resp *out)
 {
+	if (vc->s.app == VCARD_APP_PBOC) {
+		int handled = 0;
+		uint16_t sw = vcard_emv_command(vc, a, out, &handled);
+		if (handled)
+			return sw;
+	}
 	if (a->cla & 0x80) {
 		if (a->ins == 0xCA && vc->s.app >= VCARD_APP_PBOC)
 			return cmd_get_data(vc, a, out); /* 80 CA: proprietary GET DATA */

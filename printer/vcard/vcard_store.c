@@ -101,6 +101,11 @@ vcard_store_save(const struct vcard *vc, const char *dir, const unsigned char *k
 		cp_memzero(k, sizeof k);
 		r |= buf_putc(&b, '\n');
 	}
+	if (c->emv.atc || c->emv.last_online_atc || c->emv.pin_tries >= 0 ||
+	    c->emv.offline_count || c->emv.flags)
+		r |= buf_appendf(&b, "emv %04X %04X %d %u %02X\n", c->emv.atc,
+				 c->emv.last_online_atc, c->emv.pin_tries, c->emv.offline_count,
+				 c->emv.flags);
 	for (int i = 0; i < VCARD_EF05_RECORDS + VCARD_EF06_RECORDS && r == 0; i++) {
 		const struct vcard_rec *rec =
 			i < VCARD_EF05_RECORDS ? &c->ef05[i] : &c->ef06[i - VCARD_EF05_RECORDS];
@@ -142,6 +147,38 @@ app_by_name(const char *name)
 		if (strcmp(name, vcard_app_name(i)) == 0)
 			return i;
 	return -1;
+}
+
+/* "emv ATC LAST-ONLINE-ATC PIN-TRIES OFFLINE-COUNT FLAGS": the debit application's
+ * counters (hex, hex, decimal or -1, decimal, hex). */
+static int
+apply_emv(struct vcard_chip *c, const char *atc, const char *last, const char *tries,
+	  const char *offline, const char *flags)
+{
+	unsigned long v[5];
+	const char *f[5] = {atc, last, tries, offline, flags};
+	const int base[5] = {16, 16, 10, 10, 16};
+	const unsigned long max[5] = {0xFFFF, 0xFFFF, 15, 0xFFFF, 0xFF};
+	char *end;
+
+	for (int i = 0; i < 5; i++) {
+		if (!f[i])
+			return cp_err(CP_ERR_FORMAT, "emv: expected ATC LAST-ONLINE PIN-TRIES "
+						     "OFFLINE FLAGS");
+		if (i == 2 && strcmp(f[i], "-1") == 0) {
+			v[i] = (unsigned long)-1;
+			continue;
+		}
+		v[i] = strtoul(f[i], &end, base[i]);
+		if (*end || v[i] > max[i])
+			return cp_err(CP_ERR_FORMAT, "emv: field %d '%s'", i + 1, f[i]);
+	}
+	c->emv.atc = (uint16_t)v[0];
+	c->emv.last_online_atc = (uint16_t)v[1];
+	c->emv.pin_tries = v[2] == (unsigned long)-1 ? -1 : (int)v[2];
+	c->emv.offline_count = (unsigned)v[3];
+	c->emv.flags = (unsigned char)v[4];
+	return 0;
 }
 
 /* Apply one line "key args..." of a state file. */
@@ -207,6 +244,8 @@ apply_line(struct vcard *vc, char *line, const unsigned char *kmc, size_t kmc_le
 		c->keys_replaced = 1;
 		return 0;
 	}
+	if (strcmp(key, "emv") == 0)
+		return apply_emv(c, a1, a2, a3, a4, strtok_r(NULL, " ", &save));
 	if (strcmp(key, "rec") == 0) {
 		struct vcard_rec *rec;
 		unsigned long no = a2 ? strtoul(a2, &end, 10) : 0;

@@ -73,7 +73,7 @@ test_shipped(void **state)
 	assert_int_equal(b->i_param, 0x15);
 	assert_int_equal(b->store_enc, CHIP_STORE_ENC_EXPLICIT);
 	assert_int_equal(b->store_blocks, CHIP_BLOCKS_CONTINUOUS);
-	assert_int_equal(b->napps, 3);
+	assert_int_equal(b->napps, 4); /* ssse, pboc, transport, pse */
 	assert_int_equal(b->end_card_lc, 0x0F);
 	/* the two are told apart by their ATRs, both valid EMV contact ATRs */
 	n = hx("3BE800008131FE45435056432D53303398", atr);

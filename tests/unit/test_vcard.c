@@ -338,7 +338,9 @@ test_get_status(void **state)
 	assert_int_equal(out[10], 0x9E);
 	/* All applications, then one by AID prefix. */
 	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_OK);
-	assert_int_equal(n, (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10));
+	/* SSSE, PBOC, transport and the PSE 1PAY.SYS.DDF01 */
+	assert_int_equal(n, (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10) +
+				    (2 + 16 + 4 + 5 + 10));
 	assert_int_equal(out[0], 0xE3);
 	assert_memory_equal(out + 2, "\x4F\x0F\x73\x78\x31", 5);
 	assert_memory_equal(out + 19, "\x9F\x70\x01\x07", 4);
@@ -369,8 +371,10 @@ test_get_status(void **state)
 	assert_int_equal(wsend(&vc, &ho, "80F28003024F0000", NULL, NULL), SW_CONDITIONS);
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_MORE_DATA);
 	assert_memory_equal(out + 4, vcard_aid_pboc, sizeof vcard_aid_pboc);
-	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_MORE_DATA);
 	assert_memory_equal(out + 4, vcard_aid_transport, sizeof vcard_aid_transport);
+	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", out, &n), SW_OK);
+	assert_memory_equal(out + 4, vcard_aid_pse, sizeof vcard_aid_pse);
 	assert_int_equal(wsend(&vc, &ho, "80F24003024F0000", NULL, NULL), SW_CONDITIONS);
 	/* A page smaller than one entry is refused (not 6A88 for the ISD, entry 0, nor an
 	 * endless chain of empty 6310 pages) */
@@ -545,6 +549,60 @@ test_perso_flow(void **state)
 	/* An issued card's SSSE records need the SSSE maintenance key's secure messaging. */
 	assert_int_equal(wsend(&vc, &ho, ssse_records[2], NULL, NULL), SW_SECURITY_STATUS);
 	host_free(&ho);
+	vcard_release(&vc);
+}
+
+/* The PSE is installed and personalised like an application; a record DGI longer than one
+ * STORE DATA continues in the next command (GP 11.11.2) and is reassembled. */
+static void
+test_pse_and_split_dgi(void **state)
+{
+	unsigned char out[300];
+	char cmd[600], *p;
+	struct host ho = {0};
+	struct vcard vc;
+	size_t n;
+
+	(void)state;
+	new_card(&vc);
+	assert_int_equal(open_channel(&vc, &ho, 0x03), SW_OK);
+	assert_int_equal(
+		wsend(&vc, &ho, "80E620001400000E315041592E5359532E4444463031000000", NULL, NULL),
+		SW_OK);
+	assert_int_equal(wsend(&vc, &ho,
+			       "80E2080016 0101 13 7011610F4F08A0000003330101018701015000",
+			       NULL, NULL),
+			 SW_OK);
+	assert_int_equal(wsend(&vc, &ho, "80E2880109 9102 06 8801015F2D00", NULL, NULL), SW_OK);
+	/* PBOC record 0201 of 250 bytes: 200 in the first command, 50 in the last */
+	assert_int_equal(wsend(&vc, &ho, "80E620000E000008A000000333010101000000", NULL, NULL),
+			 SW_OK);
+	p = cmd + sprintf(cmd, "80E20800CB0201FA7081F7");
+	for (int i = 0; i < 197; i++)
+		p += sprintf(p, "%02X", i & 0xFF);
+	assert_int_equal(wsend(&vc, &ho, cmd, NULL, NULL), SW_OK);
+	p = cmd + sprintf(cmd, "80E2880132");
+	for (int i = 197; i < 247; i++)
+		p += sprintf(p, "%02X", i & 0xFF);
+	assert_int_equal(wsend(&vc, &ho, cmd, NULL, NULL), SW_OK);
+	host_free(&ho);
+	vcard_reset(&vc);
+	/* a terminal reads them back */
+	assert_int_equal(send_hex(&vc, "00A404000E315041592E5359532E444446303100", out, &n), SW_OK);
+	assert_int_equal(n, 2 + 2 + 14 + 2 + 6);
+	assert_memory_equal(out + 18, "\xA5\x06\x88\x01\x01\x5F\x2D\x00", 8);
+	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
+	assert_int_equal(n, 0x13);
+	assert_int_equal(send_hex(&vc, "00B2020C00", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00A404000E315041592E5359532E444446303100", NULL, NULL),
+			 SW_OK);
+	assert_int_equal(send_hex(&vc, "00A404020E315041592E5359532E444446303100", NULL, NULL),
+			 SW_FILE_NOT_FOUND); /* no next occurrence */
+	assert_int_equal(send_hex(&vc, "00A4040008A00000033301010100", NULL, NULL), SW_OK);
+	assert_int_equal(send_hex(&vc, "00B2011400", out, &n), SW_OK);
+	assert_int_equal(n, 250);
+	assert_memory_equal(out, "\x70\x81\xF7\x00\x01", 5);
+	assert_int_equal(out[249], 246);
 	vcard_release(&vc);
 }
 
@@ -1091,6 +1149,7 @@ main(void)
 		cmocka_unit_test(test_get_status),
 		cmocka_unit_test(test_set_status),
 		cmocka_unit_test(test_store_data_sequence),
+		cmocka_unit_test(test_pse_and_split_dgi),
 		cmocka_unit_test(test_put_key),
 		cmocka_unit_test(test_select_and_read_errors),
 		cmocka_unit_test(test_default_stock_is_shipped),
