@@ -28,6 +28,9 @@ struct perso_card {
 	char transport_no[20]; /* the T-Union card number, 19 digits (rules/cardno.h) */
 };
 
+struct bank_profile;
+struct emv_issuer;
+
 /* Master keys for one card (borrowed; clear values live in the secure heap). */
 struct perso_masters {
 	const unsigned char *ssse[3];	   /* ext-auth, maint, pin (SM4) */
@@ -36,6 +39,8 @@ struct perso_masters {
 	enum cp_alg bank_alg;		   /* CP_ALG_TDES (EMV Option A) or CP_ALG_SM4 */
 	const unsigned char *tk;	   /* the line transport key, AES-256 */
 	char tk_name[64], tk_kcv[7];
+	const struct bank_profile *profile; /* the card's bank's (bank_profile.h) */
+	const struct emv_issuer *issuer;    /* its issuer key and certificate (emv/issuer.h) */
 };
 
 /* Fixed parameters of a run (configuration). */

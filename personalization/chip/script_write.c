@@ -2,8 +2,9 @@
  * script_write.c - one card's perso script (see script.h; docs/perso-script-format.md).
  *
  * Order: the ISD is selected and SCP03 is open when the script starts. First the GP
- * personalisation of the PBOC, transport and SSSE applications (INSTALL [for
- * personalization], then STORE DATA with one DGI per command, key DGIs under the transport
+ * personalisation of the PSE and the PBOC debit application (pboc_data.c), then of the
+ * transport and SSSE applications (INSTALL [for personalization], then STORE DATA: one
+ * command per DGI, a long plain DGI continued over several, key DGIs under the transport
  * key), then the SSSE record files EF05 and EF06 (SELECT, UPDATE RECORD). EF05 record 1
  * (卡识别码) is the chip's own, written at chip initialisation; the encoder reads it.
  */
@@ -16,6 +17,8 @@
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/chip/pboc_data.h"
+#include "personalization/chip/script_emit.h"
 #include "rules/cardno.h"
 
 #include <openssl/rand.h>
@@ -24,18 +27,10 @@
 
 static const unsigned char aid_ssse[] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
 					 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
-static const unsigned char aid_pboc[] = {0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01};
 static const unsigned char aid_transport[] = {0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05};
 
 #define P1_STORE 0x28 /* DGI format, application-dependent encryption (8xxx DGIs) */
 #define P1_LAST 0x80
-
-struct emitter {
-	struct buf *out;
-	size_t ncmds;
-	unsigned store_block;
-	const unsigned char *tk;
-};
 
 /* Decimal digits of v at out; returns how many. */
 static size_t
@@ -147,7 +142,7 @@ emit(struct emitter *e, unsigned char cla, unsigned char ins, unsigned char p1, 
 }
 
 /* INSTALL [for personalization] answers one byte 00 (GPCS 11.5.3): sent with Le. */
-static int
+int
 install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_len, const char *label)
 {
 	unsigned char d[3 + 16 + 3] = {0x00, 0x00, (unsigned char)aid_len};
@@ -158,39 +153,72 @@ install_for_perso(struct emitter *e, const unsigned char *aid, size_t aid_len, c
 	return emit_apdu(e, 0x80, 0xE6, 0x20, 0x00, d, 6 + aid_len, 1, 0, 0, label);
 }
 
-/* STORE DATA with one DGI; a secret value (whole blocks) goes under the transport key. */
+/* One STORE DATA command of a DGI's bytes; sens bytes at sens_off are ciphertext. */
 static int
+store_cmd(struct emitter *e, const char *app, unsigned tag, const unsigned char *d, size_t n,
+	  size_t sens_off, size_t sens_len, int last)
+{
+	char label[48];
+
+	make_label(label, sizeof(label), app, "_DGI_", tag, 1);
+	return emit(e, 0x80, 0xE2, (unsigned char)(P1_STORE | (last ? P1_LAST : 0)),
+		    (unsigned char)e->store_block++, d, n, sens_off, sens_len, label);
+}
+
+/* DGI header: tag, then the length in one byte or FF and two (GPCS 11.11.2.2). */
+static size_t
+dgi_header(unsigned tag, size_t len, unsigned char *d)
+{
+	d[0] = (unsigned char)(tag >> 8);
+	d[1] = (unsigned char)tag;
+	if (len < 255) {
+		d[2] = (unsigned char)len;
+		return 3;
+	}
+	d[2] = 0xFF;
+	d[3] = (unsigned char)(len >> 8);
+	d[4] = (unsigned char)len;
+	return 5;
+}
+
+int
 store_dgi(struct emitter *e, const char *app, unsigned tag, const unsigned char *v, size_t len,
 	  int secret, int last)
 {
-	unsigned char d[240];
-	char label[48];
-	size_t hl = len < 255 ? 3 : 5;
-	int r;
+	unsigned char d[STORE_DATA_MAX];
+	size_t hl = dgi_header(tag, len, d), done = 0;
+	int r = 0;
 
-	if (hl + len > 239)
-		return cp_err(CP_ERR_LIMIT, "%s DGI %04X of %zu bytes does not fit one STORE DATA",
-			      app, tag, len);
-	d[0] = (unsigned char)(tag >> 8);
-	d[1] = (unsigned char)tag;
-	d[2] = (unsigned char)len;
+	if (len > DGI_MAX)
+		return cp_err(CP_ERR_LIMIT, "%s DGI %04X of %zu bytes (at most %d)", app, tag, len,
+			      DGI_MAX);
 	if (secret) {
-		if (len % 16)
+		/* the encoder re-encrypts a secret value as a whole: it stays in one command */
+		if (len % 16 || len == 0)
 			return cp_err(CP_ERR_INVALID, "secret DGI %04X is not whole blocks", tag);
-		if ((r = cp_cbc_encrypt(CP_ALG_AES, e->tk, 32, NULL, v, len, d + hl)) < 0)
-			return r;
-	} else
-		memcpy(d + hl, v, len);
-	make_label(label, sizeof(label), app, "_DGI_", tag, 1);
-	r = emit(e, 0x80, 0xE2, (unsigned char)(P1_STORE | (last ? P1_LAST : 0)),
-		 (unsigned char)e->store_block++, d, hl + len, secret ? hl : 0, secret ? len : 0,
-		 label);
+		if (hl + len > STORE_DATA_MAX)
+			return cp_err(CP_ERR_LIMIT,
+				      "%s secret DGI %04X of %zu bytes does not fit "
+				      "one STORE DATA",
+				      app, tag, len);
+		if ((r = cp_cbc_encrypt(CP_ALG_AES, e->tk, 32, NULL, v, len, d + hl)) >= 0)
+			r = store_cmd(e, app, tag, d, hl + len, hl, len, last);
+		cp_memzero(d, sizeof(d));
+		return r;
+	}
+	do {
+		size_t k = len - done < STORE_DATA_MAX - hl ? len - done : STORE_DATA_MAX - hl;
+
+		memcpy(d + hl, v + done, k);
+		done += k;
+		r = store_cmd(e, app, tag, d, hl + k, 0, 0, last && done == len);
+		hl = 0; /* the value continues in the next command */
+	} while (r >= 0 && done < len);
 	cp_memzero(d, sizeof(d));
 	return r;
 }
 
-/* 3 keys as one secret DGI and their KCVs as a plain one. */
-static int
+int
 store_keys(struct emitter *e, const char *app, unsigned tag, unsigned kcv_tag,
 	   unsigned char keys[3][16], enum cp_alg alg, int last)
 {
@@ -232,61 +260,6 @@ bcd_f(const char *digits, unsigned char *out)
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return nb;
-}
-
-static int
-pboc(struct emitter *e, const struct perso_card *c, struct card_keys *k)
-{
-	unsigned char rec[128], v[64], exp[4], iss[4];
-	char t2[48];
-	size_t n = 0, vn;
-	int r;
-
-	if ((r = chip_bcd_date(c->expiry_date, exp)) < 0 ||
-	    (r = chip_bcd_date(c->issue_date, iss)) < 0)
-		return cp_err_wrap(r, "card %s: ", c->card_no);
-	if (strlen(c->pan) < 12 || strlen(c->pan) > 19 ||
-	    strspn(c->pan, "0123456789") != strlen(c->pan))
-		return cp_err(CP_ERR_INVALID, "card %s: PAN is not 12-19 digits", c->card_no);
-	/* 57 track 2 equivalent: PAN D YYMM service code 220, discretionary 00000 */
-	snprintf(t2, sizeof(t2), "%sD%02X%02X22000000", c->pan, exp[1], exp[2]);
-	{
-		size_t tn = strlen(t2), nb = (tn + 1) / 2;
-
-		for (size_t i = 0; i < nb; i++) {
-			int hi = t2[2 * i] == 'D' ? 0xD : t2[2 * i] - '0';
-			int lo = 2 * i + 1 >= tn	? 0xF
-				 : t2[2 * i + 1] == 'D' ? 0xD
-							: t2[2 * i + 1] - '0';
-
-			v[i] = (unsigned char)(hi << 4 | lo);
-		}
-		rec[n++] = 0x70;
-		rec[n++] = 0; /* length patched below */
-		tlv(rec, &n, 0x57, v, nb);
-	}
-	vn = bcd_f(c->pan, v);
-	tlv(rec, &n, 0x5A, v, vn);
-	tlv(rec, &n, 0x5F24, exp + 1, 3);
-	tlv(rec, &n, 0x5F25, iss + 1, 3);
-	{
-		const unsigned char cc[2] = {0x01, 0x56};
-		unsigned char psn =
-			(unsigned char)(((c->psn[0] ? c->psn[0] : '0') - '0') << 4 |
-					((c->psn[0] && c->psn[1] ? c->psn[1] : '0') - '0'));
-
-		tlv(rec, &n, 0x5F28, cc, 2);
-		tlv(rec, &n, 0x5F34, &psn, 1);
-	}
-	rec[1] = (unsigned char)(n - 2);
-	if ((r = buf_appendf(e->out, "# --- PBOC debit %s: PAN ****%s, PSN %s, expiry %s ---\n",
-			     "A000000333010101", c->pan + strlen(c->pan) - 4, c->psn,
-			     c->expiry_date)) < 0 ||
-	    (r = install_for_perso(e, aid_pboc, sizeof(aid_pboc), "PBOC_INSTALL_FOR_PERSO")) < 0 ||
-	    (r = store_dgi(e, "PBOC", 0x0101, rec, n, 0, 0)) < 0 ||
-	    (r = store_keys(e, "PBOC", 0x8000, 0x9000, k->bank, k->bank_alg, 1)) < 0)
-		return r;
-	return 0;
 }
 
 static int
@@ -468,7 +441,7 @@ perso_script_build(const struct perso_card *c, const struct perso_masters *m,
 		     "# bank %s; issued %s, expires %s. The ISD is selected and SCP03 open.\n",
 		     PERSO_SCRIPT_FORMAT, c->card_no, p->line, m->tk_name, m->tk_kcv, c->bank,
 		     c->issue_date, c->expiry_date)) < 0 ||
-	    (r = pboc(&e, c, k)) < 0 || (r = transport(&e, c, p, k)) < 0 ||
+	    (r = pboc_personalise(&e, c, m, k)) < 0 || (r = transport(&e, c, p, k)) < 0 ||
 	    (r = ssse_secrets(&e, c, p, k)) < 0 || (r = ssse_records(&e, c, p)) < 0)
 		goto out;
 	if ((r = cp_sha256(out->data + start, out->len - start, md)) < 0)

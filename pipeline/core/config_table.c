@@ -75,6 +75,8 @@ const struct config_key config_keys[] = {
 	{ "perso.batch_cards", CFG_INT, "1000", "most cards in one sealed batch file (memory stays flat)" },
 	{ "perso.transport_city", CFG_STR, "1000", "T-Union city code written to the transport application (Beijing)" },
 	{ "perso.pin_tries", CFG_INT, "6", "tries of the social-security service password before it blocks" },
+	{ "perso.bank_profiles", CFG_PATH, "", "folder of bank profiles (default.ini, BANK.ini; docs/pboc-data.md); empty: the shipped data/bank-profiles" },
+	{ "perso.threads", CFG_INT, "0", "perso worker threads building card scripts (ICC RSA keys): 0 = one per online CPU" },
 
 	/* sla */
 	{ "sla.new_days", CFG_INT, "30", "calendar days for new applications and generation upgrades" },

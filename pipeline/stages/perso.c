@@ -10,8 +10,10 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/mem.h"
+#include "personalization/chip/bank_profile.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/emv/issuer.h"
 #include "personalization/keys/keystore.h"
 #include "registry/reg_cards.h"
 #include "registry/reg_perso.h"
@@ -20,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 
 #define MAX_LINES 32
 #define MAX_BANKS 64
+#define MAX_THREADS 64
 
 struct line_out {
 	int line;
@@ -42,6 +46,19 @@ struct line_out {
 struct bank_keys {
 	char bank[16];
 	struct key *mk[3];
+	const struct bank_profile *prof;
+	struct emv_issuer *issuer;
+};
+
+/* One card's script, built by a worker thread from what the main thread resolved. */
+struct job {
+	const struct perso_card *c;
+	struct perso_masters m;
+	struct perso_params params;
+	struct line_out *L;
+	struct buf script;
+	int r;
+	char err[512];
 };
 
 struct run {
@@ -57,6 +74,11 @@ struct run {
 	struct perso_params params;
 	size_t batch_cards;
 	struct perso_counts *counts;
+	struct bank_profiles profiles;
+	size_t threads;
+	struct job *jobs;
+	size_t njobs, next_job; /* next_job: the pool's cursor, under mu */
+	pthread_mutex_t mu;
 };
 
 static int
@@ -77,12 +99,27 @@ get_key(struct run *R, const char *name, enum key_alg alg, size_t len, struct ke
 	return r;
 }
 
+/* The bank's issuer key for offline data authentication, checked against its profile. */
+static int
+bank_issuer(struct run *R, struct bank_keys *b)
+{
+	size_t icc = b->prof->icc_key_bits / 8;
+	int r;
+
+	if ((r = emv_issuer_load(R->ks, b->bank, &b->issuer)) < 0)
+		return r == CP_ERR_NOTFOUND ? cp_err_wrap(CP_ERR_CONFIG, "perso: ") : r;
+	if (b->prof->oda != BANK_ODA_SDA &&
+	    ((r = emv_check_bits("ICC", b->prof->icc_key_bits)) < 0 ||
+	     (r = emv_check_chain("ICC key ... issuer key", icc, b->issuer->pub.modulus_len)) < 0))
+		return cp_err_wrap(CP_ERR_CONFIG, "bank %s's profile: ", b->bank);
+	return 0;
+}
+
 static int
 bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 {
-	static const char *const mk[] = {"mk-ac", "mk-smi", "mk-smc"};
 	struct bank_keys *b;
-	char name[KEY_NAME_MAX + 1];
+	const struct bank_profile *prof;
 	int r;
 
 	for (size_t i = 0; i < R->nbanks; i++)
@@ -92,11 +129,15 @@ bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 		}
 	if (R->nbanks >= MAX_BANKS)
 		return cp_err(CP_ERR_LIMIT, "more than %d banks", MAX_BANKS);
-	b = &R->banks[R->nbanks];
+	if (!(prof = bank_profiles_find(&R->profiles, bank)))
+		return cp_err(CP_ERR_CONFIG, "bank '%s' is not in banks.cooperating", bank);
+	b = &R->banks[R->nbanks++];
 	memset(b, 0, sizeof(*b));
 	snprintf(b->bank, sizeof(b->bank), "%s", bank);
+	b->prof = prof;
 	for (int i = 0; i < 3; i++) {
-		snprintf(name, sizeof(name), "bank.%s.%s", bank, mk[i]);
+		const char *name = prof->imk[i];
+
 		if ((r = keystore_get(R->ks, name, &b->mk[i])) < 0)
 			return r;
 		if ((b->mk[i]->alg != KEY_TDES && b->mk[i]->alg != KEY_SM4) || b->mk[i]->len != 16)
@@ -106,7 +147,8 @@ bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 			return cp_err(CP_ERR_CONFIG, "bank %s's issuer master keys mix algorithms",
 				      bank);
 	}
-	R->nbanks++;
+	if ((r = bank_issuer(R, b)) < 0)
+		return r;
 	*out = b;
 	return 0;
 }
@@ -190,34 +232,104 @@ out:
 	return r;
 }
 
+/* Main thread: what card c's script needs, resolved into job j (no registry or key store
+ * access is left to the workers). */
 static int
-one_card(struct run *R, const struct perso_card *c, int forced, struct buf *script)
+prepare_job(struct run *R, const struct perso_card *c, int forced, struct job *j)
 {
-	struct perso_masters m;
+	struct perso_masters *m = &j->m;
 	struct bank_keys *bk = NULL;
-	struct line_out *L = line_for(R, c, forced);
 	int r;
 
-	memset(&m, 0, sizeof(m));
+	j->c = c;
+	j->L = line_for(R, c, forced);
+	j->r = 0;
+	j->err[0] = '\0';
+	memset(m, 0, sizeof(*m));
 	if ((r = bank_masters(R, c->bank, &bk)) < 0)
 		return r;
 	for (int i = 0; i < 3; i++) {
-		m.ssse[i] = R->ssse[i]->value;
-		m.transport[i] = R->transport[i]->value;
-		m.bank[i] = bk->mk[i]->value;
+		m->ssse[i] = R->ssse[i]->value;
+		m->transport[i] = R->transport[i]->value;
+		m->bank[i] = bk->mk[i]->value;
 	}
-	m.bank_alg = bk->mk[0]->alg == KEY_SM4 ? CP_ALG_SM4 : CP_ALG_TDES;
-	m.tk = L->tk->value;
-	snprintf(m.tk_name, sizeof(m.tk_name), "%s", L->tk->name);
-	memcpy(m.tk_kcv, L->tk->kcv, 7);
-	R->params.line = L->line;
-	buf_reset(script);
-	if ((r = perso_script_build(c, &m, &R->params, script)) < 0) {
-		if (r != CP_ERR_INVALID)
+	m->bank_alg = bk->mk[0]->alg == KEY_SM4 ? CP_ALG_SM4 : CP_ALG_TDES;
+	m->tk = j->L->tk->value;
+	snprintf(m->tk_name, sizeof(m->tk_name), "%s", j->L->tk->name);
+	memcpy(m->tk_kcv, j->L->tk->kcv, 7);
+	m->profile = bk->prof;
+	m->issuer = bk->issuer;
+	j->params = R->params;
+	j->params.line = j->L->line;
+	return 0;
+}
+
+/* Worker side: one card's script (ICC key generation is most of it for DDA cards). */
+static void
+build_job(struct job *j)
+{
+	buf_reset(&j->script);
+	j->r = perso_script_build(j->c, &j->m, &j->params, &j->script);
+	if (j->r < 0)
+		snprintf(j->err, sizeof(j->err), "%s", cp_errmsg());
+	cp_err_clear();
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct run *R = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&R->mu);
+		i = R->next_job++;
+		pthread_mutex_unlock(&R->mu);
+		if (i >= R->njobs)
+			return NULL;
+		build_job(&R->jobs[i]);
+	}
+}
+
+/* Build the scripts of jobs 0..njobs-1 on the pool; each job keeps its own result. */
+static int
+build_all(struct run *R)
+{
+	pthread_t tid[MAX_THREADS];
+	size_t nt = R->threads < R->njobs ? R->threads : R->njobs, started = 0;
+
+	R->next_job = 0;
+	if (nt <= 1) {
+		worker_main(R);
+		return 0;
+	}
+	for (; started < nt; started++)
+		if (pthread_create(&tid[started], NULL, worker_main, R) != 0)
+			break;
+	if (started == 0)
+		worker_main(R); /* no thread to be had: this one does the work */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	return 0;
+}
+
+/* Main thread, in card order: hold a card whose data cannot go on a chip, else add its
+ * script to its line's batch. */
+static int
+finish_job(struct run *R, struct job *j)
+{
+	const struct perso_card *c = j->c;
+	struct line_out *L = j->L;
+	int r;
+
+	if (j->r < 0) {
+		r = cp_err(j->r, "%s", j->err);
+		if (j->r != CP_ERR_INVALID)
 			return r;
 		/* the card's data cannot go on a chip: hold it, go on with the others */
-		log_debug("perso", "card %s held: %s", c->card_no, cp_errmsg());
-		if ((r = reg_perso_hold(R->reg, c->card_id, cp_errmsg())) < 0)
+		log_debug("perso", "card %s held: %s", c->card_no, j->err);
+		if ((r = reg_perso_hold(R->reg, c->card_id, j->err)) < 0)
 			return r;
 		R->counts->held++;
 		return 0;
@@ -233,13 +345,47 @@ one_card(struct run *R, const struct perso_card *c, int forced, struct buf *scri
 		L->ids = xrealloc(L->ids, L->cap * sizeof(*L->ids));
 		L->sha = xrealloc(L->sha, L->cap * sizeof(*L->sha));
 	}
-	if ((r = perso_batch_writer_add(L->w, c->card_no, script->data, script->len,
+	if ((r = perso_batch_writer_add(L->w, c->card_no, j->script.data, j->script.len,
 					L->sha[L->n])) < 0)
 		return r;
 	L->ids[L->n++] = c->card_id;
 	L->last_id = c->card_id;
 	if (L->n >= R->batch_cards)
 		return flush(R, L);
+	return 0;
+}
+
+/* One chunk of cards read from the registry: resolve, build in parallel, finish in order. */
+static int
+do_chunk(struct run *R, struct perso_card *cards, size_t n, const struct perso_opts *opts,
+	 long long *scripted, struct progress *prog)
+{
+	const char *failed = NULL;
+	int r = 0;
+
+	R->njobs = 0;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		failed = cards[i].card_no;
+		if (opts->card_id && cards[i].card_id != opts->card_id)
+			continue;
+		/* a card allocated before transport card numbers gets its own now */
+		if (!cards[i].transport_no[0] &&
+		    (r = reg_card_transport_assign(R->reg, cards[i].card_id,
+						   R->params.transport_city,
+						   cards[i].transport_no)) < 0)
+			break;
+		if ((r = prepare_job(R, &cards[i], opts->line != 0, &R->jobs[R->njobs])) < 0)
+			break;
+		R->njobs++;
+	}
+	if (r < 0)
+		return cp_err_wrap(r, "card %s: ", failed);
+	build_all(R);
+	for (size_t i = 0; i < R->njobs; i++) {
+		if ((r = finish_job(R, &R->jobs[i])) < 0)
+			return cp_err_wrap(r, "card %s: ", R->jobs[i].c->card_no);
+		progress_update(prog, ++*scripted);
+	}
 	return 0;
 }
 
@@ -309,6 +455,22 @@ out:
 }
 
 static int
+load_threads(struct run *R)
+{
+	long long t = config_int(R->cfg, "perso.threads");
+
+	if (t < 0 || t > MAX_THREADS)
+		return cp_err(CP_ERR_CONFIG, "perso.threads %lld: expected 0..%d", t, MAX_THREADS);
+	if (t == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		t = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
+	}
+	R->threads = (size_t)t;
+	return 0;
+}
+
+static int
 load_params(struct run *R)
 {
 	const char *org = config_str(R->cfg, "card.init_org");
@@ -332,6 +494,21 @@ load_params(struct run *R)
 	R->batch_cards = (size_t)config_int(R->cfg, "perso.batch_cards");
 	if (R->batch_cards < 1 || R->batch_cards > 100000)
 		return cp_err(CP_ERR_CONFIG, "perso.batch_cards must be 1..100000");
+	return load_threads(R);
+}
+
+/* A bank profile's TEST ONLY initial PIN is refused with a production key store. */
+static int
+check_test_pins(struct run *R)
+{
+	if (keystore_is_test(R->ks))
+		return 0;
+	for (size_t i = 0; i < R->profiles.n; i++)
+		if (R->profiles.p[i].test_pin[0])
+			return cp_err(CP_ERR_CONFIG,
+				      "bank %s's profile: initial_pin = test:... is accepted only "
+				      "with a TEST ONLY key store",
+				      R->profiles.p[i].bank);
 	return 0;
 }
 
@@ -345,7 +522,6 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	struct perso_card *cards = NULL;
 	struct progress prog = {0}; /* cards scripted, on a terminal */
 	long long scripted = 0;
-	struct buf script = BUF_INIT(1 << 20);
 	long long after = 0;
 	size_t n = 0;
 	int lock_fd = -1, r;
@@ -355,8 +531,11 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	R->reg = reg;
 	R->counts = counts;
 	R->spool = config_path(cfg, "paths.spool", home);
+	pthread_mutex_init(&R->mu, NULL);
 	if ((r = keys_harden_process()) < 0 || (r = load_params(R)) < 0 ||
-	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0)
+	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 ||
+	    (r = bank_profiles_load_config(cfg, home, &R->profiles)) < 0 ||
+	    (r = check_test_pins(R)) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)
 		if ((r = get_key(R, ssse[i], KEY_SM4, 16, &R->ssse[i])) < 0 ||
@@ -399,6 +578,9 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	if (r < 0)
 		goto out;
 	cards = xcalloc(R->batch_cards, sizeof(*cards));
+	R->jobs = xcalloc(R->batch_cards, sizeof(*R->jobs));
+	for (size_t i = 0; i < R->batch_cards; i++)
+		buf_init(&R->jobs[i].script, 1 << 20);
 	progress_start(&prog, "perso", 0); /* cards scripted so far (no total known) */
 	for (;;) {
 		if ((r = reg_perso_next_cards(reg, after, opts->card_id, R->batch_cards, cards,
@@ -406,24 +588,9 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 			goto out;
 		if (n == 0)
 			break;
-		for (size_t i = 0; i < n; i++) {
-			after = cards[i].card_id;
-			if (opts->card_id && cards[i].card_id != opts->card_id)
-				continue;
-			/* a card allocated before transport card numbers gets its own now */
-			if (!cards[i].transport_no[0] &&
-			    (r = reg_card_transport_assign(reg, cards[i].card_id,
-							   R->params.transport_city,
-							   cards[i].transport_no)) < 0) {
-				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
-				goto out;
-			}
-			if ((r = one_card(R, &cards[i], opts->line != 0, &script)) < 0) {
-				r = cp_err_wrap(r, "card %s: ", cards[i].card_no);
-				goto out;
-			}
-			progress_update(&prog, ++scripted);
-		}
+		after = cards[n - 1].card_id;
+		if ((r = do_chunk(R, cards, n, opts, &scripted, &prog)) < 0)
+			goto out;
 		for (size_t i = 0; i < n; i++)
 			cp_memzero(&cards[i], sizeof(cards[i]));
 		if (opts->card_id && after >= opts->card_id)
@@ -436,7 +603,12 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 		 counts->batches, counts->held);
 out:
 	progress_end(&prog);
-	buf_release_secret(&script);
+	if (R->jobs) {
+		for (size_t i = 0; i < R->batch_cards; i++)
+			buf_release_secret(&R->jobs[i].script);
+		cp_memzero(R->jobs, R->batch_cards * sizeof(*R->jobs));
+		free(R->jobs);
+	}
 	if (cards) {
 		cp_memzero(cards, R->batch_cards * sizeof(*cards));
 		free(cards);
@@ -447,9 +619,13 @@ out:
 		free(R->lines[i].ids);
 		free(R->lines[i].sha);
 	}
-	for (size_t i = 0; i < R->nbanks; i++)
+	for (size_t i = 0; i < R->nbanks; i++) {
 		for (int j = 0; j < 3; j++)
 			key_free(R->banks[i].mk[j]);
+		emv_issuer_free(R->banks[i].issuer);
+	}
+	bank_profiles_release(&R->profiles);
+	pthread_mutex_destroy(&R->mu);
 	for (int i = 0; i < 3; i++) {
 		key_free(R->ssse[i]);
 		key_free(R->transport[i]);

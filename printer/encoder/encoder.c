@@ -776,7 +776,9 @@ track(struct run *rn, const unsigned char *c, size_t len)
 		rn->ndgibuf = 0;
 		note_installed(rn, d + 3, d[2]);
 	} else if (c[0] & 0x80 && c[1] == 0xE2 && lc && rn->perso_aid_len) {
-		/* STORE DATA: plain record DGIs (SFI 01..1E, record 01..) are read back. */
+		/* STORE DATA: plain record DGIs of SFI 01..0A (the EMV application files,
+		 * record 01..) are read back; DGIs of the other SFIs (CPS 0D01, 0E01) are
+		 * card-internal data that READ RECORD never returns. */
 		size_t i = 0;
 		unsigned enc = (c[2] >> 5) & 3;
 		if (rn->ndgibuf + lc > sizeof rn->dgibuf) {
@@ -798,7 +800,7 @@ track(struct run *rn, const unsigned char *c, size_t len)
 				break;
 			/* P1 b7b6: 11 all encrypted, 01 the 8xxx DGIs (as the card decides). */
 			int secret = enc == 3 || (enc == 1 && (tag & 0xF000) == 0x8000);
-			if (!secret && (tag >> 8) >= 1 && (tag >> 8) <= 0x1E && (tag & 0xFF)) {
+			if (!secret && (tag >> 8) >= 1 && (tag >> 8) <= 0x0A && (tag & 0xFF)) {
 				snprintf(label, sizeof label, "DGI %04X", tag);
 				add_check(rn, rn->perso_aid, rn->perso_aid_len, 0,
 					  (unsigned char)(tag >> 8), (unsigned char)tag, 0,

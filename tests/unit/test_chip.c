@@ -14,6 +14,8 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
+#include "emv_fixture.h"
+#include "personalization/chip/bank_profile.h"
 #include "personalization/chip/chipdata.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/cipher.h"
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 static unsigned char ssse[3][16], tra[3][16], bank[3][16], tk[32];
+static struct bank_profile prof;
 
 static void
 fill(unsigned char *p, size_t n, unsigned char seed)
@@ -65,6 +68,9 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p, en
 	}
 	fill(tk, 32, 0x55);
 	m->bank_alg = alg;
+	bank_profile_default("ICBC", &prof);
+	m->profile = &prof;
+	assert_non_null(m->issuer = emv_fixture_issuer());
 	m->tk = tk;
 	snprintf(m->tk_name, sizeof(m->tk_name), "line.1.transport");
 	cp_kcv_hex(CP_ALG_AES, tk, 32, m->tk_kcv);
@@ -464,5 +470,8 @@ main(void)
 		cmocka_unit_test(test_mutations),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	emv_fixture_release();
+	return r;
 }
