@@ -153,7 +153,8 @@ asym_info(enum key_alg alg, const unsigned char *v, size_t len, char kcv[7], siz
 		if ((r = cp_sha256(v, len, md)) < 0)
 			return r;
 		hex_encode(md, 3, kcv);
-		*bits = len * 8;
+		/* the certificate's size: its length byte follows version, RID and index */
+		*bits = len > 7 ? (size_t)v[7] * 8 : 0;
 		return 0;
 	}
 	if ((r = asym_public_der(alg, v, len, &der, &dn, bits)) < 0)

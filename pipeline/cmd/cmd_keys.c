@@ -3,6 +3,7 @@
  * TEST ONLY key. */
 #include "cmd/cmd.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
@@ -11,12 +12,17 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/kcv.h"
+#include "personalization/crypto/hash.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/emv/issuer.h"
+#include "personalization/emv/oda.h"
 #include "personalization/keys/ceremony.h"
 #include "personalization/keys/keystore.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -37,6 +43,12 @@ static const char usage[] =
 	"                               (--key NAME | --test-key HEX)\n"
 	"                               (--data HEX | --pan PAN --psn NN) [--reveal]\n"
 	"       cardpipe keys public NAME\n"
+	"       cardpipe keys issuer create --bank B [--bits N] [--exponent 3|65537]\n"
+	"       cardpipe keys issuer import --bank B --file PEM\n"
+	"       cardpipe keys issuer export --bank B [--out FILE]\n"
+	"       cardpipe keys issuer import-cert --bank B --file FILE\n"
+	"       cardpipe keys ca import --rid R --index II --file PEM [--hash SHA1]\n"
+	"       cardpipe keys ca export --rid R --index II [--out FILE]\n"
 	"\n"
 	"The key store (paths.keystore) holds every master key wrapped (AES key wrap with\n"
 	"padding) under a local master key that exists only in memory: the XOR of two or three\n"
@@ -73,16 +85,38 @@ static const char usage[] =
 	"  --reveal            print the derived values too: only for --test-key or a TEST ONLY\n"
 	"                      store\n"
 	"public NAME           the public key of a key pair (report.sign) in PEM, for the banks.\n"
+	"issuer, ca            EMV offline data authentication (SDA/DDA) keys, see docs/keys.md:\n"
+	"  issuer create       make bank B's issuer RSA key pair (default 1152 bits, exponent 3;\n"
+	"                      EMV sizes: multiples of 8 bits up to 1984, not above the CA key)\n"
+	"  issuer import       take it from an unencrypted PEM private key file (mode 0600)\n"
+	"  issuer export       its public key in PEM with what the scheme's CA needs to certify\n"
+	"                      it (issuer identifier from banks.bins, exponent, modulus)\n"
+	"  issuer import-cert  the issuer certificate the CA returned (lines 'rid', 'ca-index',\n"
+	"                      'certificate', 'remainder', 'exponent', values in hex); accepted\n"
+	"                      only when it recovers with that CA's public key from the store\n"
+	"                      and certifies exactly the bank's issuer key\n"
+	"  ca import           the scheme's CA public key (PEM SubjectPublicKeyInfo) for RID R\n"
+	"                      (10 hex digits) and index II; --hash refuses it unless its EMV\n"
+	"                      hash (SHA-1 over RID, index, modulus, exponent) is SHA1\n"
+	"  ca export           a CA public key in PEM, for terminals and tests\n"
+	"  --out FILE          write to FILE instead of standard output\n"
 	"  -h, --help          this text\n"
 	"\n"
+	"The TEST ONLY store of --test also holds a TEST ONLY CA (RID A000000333, index F1)\n"
+	"and, for every bank of banks.cooperating, an issuer key pair and its certificate.\n"
+	"\n"
 	"Exit codes: 0 done; 2 bad usage or no key store (run the ceremony first); 3 failure\n"
-	"(wrong component, changed store, missing key).\n";
+	"(wrong component, changed store, missing key, refused key or certificate).\n";
 
 static int
 open_store(struct cp_ctx *ctx, struct keystore **ks)
 {
 	return keystore_open_cfg(ctx->cfg, ctx->home, ks);
 }
+
+static int test_store_populate_oda(struct keystore *ks, struct cp_ctx *ctx);
+static int list_oda(const struct keystore *ks);
+static int oda_cmd(int argc, char **argv, struct cp_ctx *ctx);
 
 /* ---- ceremony ---- */
 
@@ -126,7 +160,8 @@ ceremony_test(struct cp_ctx *ctx)
 		if ((r = keystore_create(path, (const unsigned char *const *)comp, n, 1, &ks)) < 0)
 			goto out;
 	}
-	if ((r = test_store_populate(ks, ctx->cfg)) < 0 || (r = keystore_save(ks)) < 0)
+	if ((r = test_store_populate(ks, ctx->cfg)) < 0 || (r = test_store_populate_oda(ks, ctx)) < 0 ||
+	    (r = keystore_save(ks)) < 0)
 		goto out;
 	printf("TEST ONLY key store '%s': %zu keys (well-known test values; never use in "
 	       "production)\n",
@@ -255,6 +290,11 @@ import(struct cp_ctx *ctx, const char *name, const char *alg_s, const char *file
 	}
 	if ((r = key_alg_parse(alg_s, &alg)) < 0 || (r = open_store(ctx, &ks)) < 0)
 		goto out;
+	if (alg == KEY_RSA || alg == KEY_RSA_PUB || alg == KEY_EMV_CERT) {
+		r = cp_err(CP_ERR_USAGE, "EMV RSA keys and certificates are made with 'keys issuer' "
+					 "and 'keys ca'");
+		goto out;
+	}
 	if (alg == KEY_SM2) {
 		if (!generate) {
 			r = cp_err(CP_ERR_USAGE, "SM2 key pairs are made with --generate");
@@ -334,7 +374,8 @@ list(struct cp_ctx *ctx, int missing)
 		keystore_info(ks, i, &ki);
 		printf("%-32s %-4s %4zu %s\n", ki.name, key_alg_name(ki.alg), ki.bits, ki.kcv);
 	}
-	if (missing) {
+	r = list_oda(ks);
+	if (r >= 0 && missing) {
 		m.ks = ks;
 		r = keys_required(ctx->cfg, print_missing, &m);
 		if (r >= 0 && m.n)
@@ -518,6 +559,383 @@ out:
 	return r;
 }
 
+/* ---- EMV offline data authentication: issuer and CA keys (docs/keys.md) ---- */
+
+static int
+test_store_populate_oda(struct keystore *ks, struct cp_ctx *ctx)
+{
+	size_t added = 0;
+	int r = emv_test_populate(ks, ctx->cfg, &added);
+
+	if (r >= 0 && added)
+		log_info("keys", "TEST ONLY EMV hierarchy: %zu keys and certificates added", added);
+	return r;
+}
+
+/* Write text to --out FILE (0644: public data) or standard output. */
+static int
+emit(const char *out, const char *text, size_t len)
+{
+	if (out)
+		return fs_write_atomic(out, text, len, 0644);
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+		return cp_err(CP_ERR_IO, "cannot write to standard output");
+	return 0;
+}
+
+/* A public key in PEM, appended to b. */
+static int
+pem_public(const EVP_PKEY *pk, struct buf *b)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+	int r = 0;
+
+	if (!bio || !PEM_write_bio_PUBKEY(bio, pk) || (n = BIO_get_mem_data(bio, &p)) <= 0)
+		r = cp_err(CP_ERR_CRYPTO, "cannot write the public key in PEM");
+	else
+		r = buf_append(b, p, (size_t)n);
+	BIO_free(bio);
+	return r;
+}
+
+/* SHA-1 and SHA-256 (hex) over the DER SubjectPublicKeyInfo of pk. */
+static int
+pubkey_hashes(const EVP_PKEY *pk, char sha1[41], char sha256[65])
+{
+	unsigned char *der = NULL, md[20];
+	unsigned int ml = 0;
+	int dn = i2d_PUBKEY(pk, &der), r = 0;
+
+	if (dn <= 0)
+		return cp_err(CP_ERR_CRYPTO, "public key does not encode");
+	if (!EVP_Digest(der, (size_t)dn, md, &ml, EVP_sha1(), NULL))
+		r = cp_err(CP_ERR_CRYPTO, "SHA-1 failed");
+	else {
+		/* lower case, as sha1sum and sha256sum print them */
+		hex_encode(md, 20, sha1);
+		for (char *c = sha1; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		r = cp_sha256_hex(der, (size_t)dn, sha256);
+	}
+	OPENSSL_free(der);
+	return r;
+}
+
+static int
+oda_issuer_create(struct cp_ctx *ctx, const char *bank, unsigned bits, unsigned long e)
+{
+	struct keystore *ks = NULL;
+	int r;
+
+	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_issuer_generate(ks, bank, bits, e)) < 0 ||
+	    (r = keystore_save(ks)) < 0)
+		goto out;
+	printf("issuer key pair of bank %s: %u bits, exponent %lu (emv.issuer.%s). Next: 'keys "
+	       "issuer export --bank %s' for the scheme's CA.\n",
+	       bank, bits, e, bank, bank);
+	log_info("keys", "issuer key pair of bank %s generated (%u bits)", bank, bits);
+out:
+	keystore_close(ks);
+	return r;
+}
+
+static int
+oda_issuer_import(struct cp_ctx *ctx, const char *bank, const char *file)
+{
+	struct keystore *ks = NULL;
+	int r;
+
+	if (!file)
+		return cp_err(CP_ERR_USAGE, "issuer import needs --file PEM");
+	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_issuer_import_pem(ks, bank, file)) < 0 ||
+	    (r = keystore_save(ks)) < 0)
+		goto out;
+	printf("issuer key pair of bank %s imported (emv.issuer.%s)\n", bank, bank);
+	log_info("keys", "issuer key pair of bank %s imported", bank);
+out:
+	keystore_close(ks);
+	return r;
+}
+
+static int
+oda_issuer_export(struct cp_ctx *ctx, const char *bank, const char *out)
+{
+	struct keystore *ks = NULL;
+	struct buf b = BUF_INIT(64 * 1024);
+	struct emv_pubkey pub;
+	EVP_PKEY *pk = NULL;
+	unsigned char id[4];
+	char idh[9], mh[2 * EMV_RSA_MAX_BYTES + 1], eh[7], s1[41], s256[65];
+	int r;
+
+	if ((r = emv_bank_issuer_id(ctx->cfg, bank, id)) < 0 || (r = open_store(ctx, &ks)) < 0 ||
+	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0 || (r = emv_pubkey_from_pkey(pk, &pub)) < 0 ||
+	    (r = pubkey_hashes(pk, s1, s256)) < 0)
+		goto out;
+	hex_encode(id, 4, idh);
+	hex_encode(pub.modulus, pub.modulus_len, mh);
+	hex_encode(pub.exponent, pub.exponent_len, eh);
+	if ((r = buf_appendf(&b,
+			     "# cardpipe issuer public key, for certification by the scheme's CA\n"
+			     "bank %s\nissuer-identifier %s\nmodulus-bits %zu\nexponent %s\n"
+			     "modulus %s\nsha1 %s\nsha256 %s\n",
+			     bank, idh, pub.modulus_len * 8, eh, mh, s1, s256)) < 0 ||
+	    (r = pem_public(pk, &b)) < 0 || (r = emit(out, (const char *)b.data, b.len)) < 0)
+		goto out;
+	if (out)
+		printf("issuer public key of bank %s written to '%s'\n", bank, out);
+out:
+	buf_release(&b);
+	EVP_PKEY_free(pk);
+	keystore_close(ks);
+	return r;
+}
+
+static int
+oda_issuer_import_cert(struct cp_ctx *ctx, const char *bank, const char *file)
+{
+	struct keystore *ks = NULL;
+	struct emv_issuer *is = NULL;
+	int r;
+
+	if (!file)
+		return cp_err(CP_ERR_USAGE, "issuer import-cert needs --file FILE");
+	if ((r = open_store(ctx, &ks)) < 0 ||
+	    (r = emv_issuer_cert_import(ks, ctx->cfg, bank, file)) < 0 ||
+	    (r = emv_issuer_load(ks, bank, &is)) < 0 || (r = keystore_save(ks)) < 0)
+		goto out;
+	printf("issuer certificate of bank %s accepted: CA %02X%02X%02X%02X%02X index %02X, "
+	       "expires %02X/%02X\n",
+	       bank, is->rid[0], is->rid[1], is->rid[2], is->rid[3], is->rid[4], is->ca_index,
+	       is->expiry[0], is->expiry[1]);
+	log_info("keys", "issuer certificate of bank %s imported (CA index %02X)", bank,
+		 is->ca_index);
+out:
+	emv_issuer_free(is);
+	keystore_close(ks);
+	return r;
+}
+
+static int
+oda_ca_import(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned char index,
+	      const char *file, const char *want_hash)
+{
+	struct keystore *ks = NULL;
+	struct emv_pubkey ca;
+	EVP_PKEY *pk = NULL;
+	unsigned char h[20];
+	char hh[41], name[KEY_NAME_MAX + 1];
+	FILE *f;
+	int r;
+
+	if (!file)
+		return cp_err(CP_ERR_USAGE, "ca import needs --file PEM");
+	if (!(f = fopen(file, "r")))
+		return cp_err(CP_ERR_NOTFOUND, "CA key file '%s': %s", file, strerror(errno));
+	pk = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!pk)
+		return cp_err(CP_ERR_FORMAT,
+			      "CA key file '%s' holds no PEM public key ('BEGIN PUBLIC KEY')", file);
+	if ((r = emv_pubkey_from_pkey(pk, &ca)) < 0 || (r = emv_ca_hash(rid, index, &ca, h)) < 0) {
+		r = cp_err_wrap(r, "CA key file '%s': ", file);
+		goto out;
+	}
+	hex_encode(h, 20, hh);
+	if (want_hash && strcasecmp(want_hash, hh) != 0) {
+		r = cp_err(CP_ERR_CRYPTO,
+			   "CA key file '%s': its EMV hash is %s, not %s: not imported", file, hh,
+			   want_hash);
+		goto out;
+	}
+	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_ca_put_public(ks, rid, index, pk)) < 0 ||
+	    (r = keystore_save(ks)) < 0)
+		goto out;
+	emv_ca_key_name(rid, index, name, sizeof(name));
+	printf("%s: %zu bits, CA hash %s\n", name, ca.modulus_len * 8, hh);
+	log_info("keys", "CA public key '%s' imported (hash %s)", name, hh);
+out:
+	EVP_PKEY_free(pk);
+	keystore_close(ks);
+	return r;
+}
+
+static int
+oda_ca_export(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned char index,
+	      const char *out)
+{
+	struct keystore *ks = NULL;
+	struct buf b = BUF_INIT(64 * 1024);
+	struct emv_pubkey ca;
+	EVP_PKEY *pk = NULL;
+	int r;
+
+	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_ca_get(ks, rid, index, &ca)) < 0 ||
+	    (r = emv_pubkey_to_pkey(&ca, &pk)) < 0 || (r = pem_public(pk, &b)) < 0 ||
+	    (r = emit(out, (const char *)b.data, b.len)) < 0)
+		goto out;
+	if (out)
+		printf("CA public key written to '%s'\n", out);
+out:
+	buf_release(&b);
+	EVP_PKEY_free(pk);
+	keystore_close(ks);
+	return r;
+}
+
+/* One line of `keys list` for an EMV entry: key sizes, exponents and public key hashes. */
+static int
+list_oda_key(const struct keystore *ks, const struct key_info *ki)
+{
+	EVP_PKEY *pk = NULL;
+	struct emv_pubkey pub;
+	char s1[41], s256[65], eh[7];
+	unsigned char rid[EMV_RID_LEN], index, h[20];
+	int r;
+
+	if ((r = keystore_get_pkey(ks, ki->name, &pk)) < 0 ||
+	    (r = emv_pubkey_from_pkey(pk, &pub)) < 0 || (r = pubkey_hashes(pk, s1, s256)) < 0)
+		goto out;
+	hex_encode(pub.exponent, pub.exponent_len, eh);
+	printf("%s %s %zu exponent %s sha1 %s sha256 %s", ki->name,
+	       ki->alg == KEY_RSA ? "key-pair" : "public", pub.modulus_len * 8, eh, s1, s256);
+	/* emv.ca.<RID>.<II>: the hash terminals are given */
+	if (!strncmp(ki->name, "emv.ca.", 7) && strlen(ki->name) == 7 + 10 + 1 + 2 &&
+	    emv_parse_rid(ki->name + 7, rid) == 0 && emv_parse_ca_index(ki->name + 18, &index) == 0) {
+		if ((r = emv_ca_hash(rid, index, &pub, h)) < 0)
+			goto out;
+		hex_encode(h, 20, s1);
+		printf(" ca-hash %s", s1);
+	}
+	printf("\n");
+out:
+	EVP_PKEY_free(pk);
+	return r;
+}
+
+static int
+list_oda(const struct keystore *ks)
+{
+	int header = 0, r;
+
+	for (size_t i = 0; i < keystore_count(ks); i++) {
+		struct key_info ki;
+		struct emv_issuer *is = NULL;
+
+		keystore_info(ks, i, &ki);
+		if (ki.alg != KEY_RSA && ki.alg != KEY_RSA_PUB && ki.alg != KEY_EMV_CERT)
+			continue;
+		if (!header++)
+			printf("# EMV offline data authentication (hashes over the DER public key; "
+			       "ca-hash: SHA-1 over RID, index, modulus, exponent)\n");
+		if (ki.alg != KEY_EMV_CERT) {
+			if ((r = list_oda_key(ks, &ki)) < 0)
+				return r;
+			continue;
+		}
+		/* a certificate: loaded and checked as perso would */
+		if (emv_issuer_load(ks, ki.name + strlen("emv.issuer_cert."), &is) < 0) {
+			printf("%s INVALID: %s\n", ki.name, cp_errmsg());
+			cp_err_clear();
+			continue;
+		}
+		printf("%s CA %02X%02X%02X%02X%02X index %02X, issuer %02X%02X%02X%02X, expires "
+		       "%02X/%02X, %zu-byte certificate, %zu-byte remainder\n",
+		       ki.name, is->rid[0], is->rid[1], is->rid[2], is->rid[3], is->rid[4],
+		       is->ca_index, is->issuer_id[0], is->issuer_id[1], is->issuer_id[2],
+		       is->issuer_id[3], is->expiry[0], is->expiry[1], is->cert.cert_len,
+		       is->cert.remainder_len);
+		emv_issuer_free(is);
+	}
+	return 0;
+}
+
+/* `keys issuer ...` and `keys ca ...`, with their own options. */
+static int
+oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"bank", required_argument, NULL, 'b'},
+		{"bits", required_argument, NULL, 'B'},
+		{"exponent", required_argument, NULL, 'e'},
+		{"file", required_argument, NULL, 'F'},
+		{"out", required_argument, NULL, 'o'},
+		{"rid", required_argument, NULL, 'R'},
+		{"index", required_argument, NULL, 'I'},
+		{"hash", required_argument, NULL, 'H'},
+		{0},
+	};
+	static const char *const issuer_subs[] = {"create", "import", "export", "import-cert"};
+	static const char *const ca_subs[] = {"import", "export"};
+	const char *verb = argv[1], *sub, *bank = NULL, *file = NULL, *out = NULL;
+	const char *rid_s = NULL, *index_s = NULL, *hash = NULL;
+	unsigned long bits = EMV_DEFAULT_ISSUER_BITS, e = 3;
+	unsigned char rid[EMV_RID_LEN], index = 0;
+	char *end;
+	int c, r;
+
+	optind = 1;
+	while ((c = cmd_getopt(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return cmd_usage(usage, 0);
+		case 'b': bank = optarg; break;
+		case 'B':
+			bits = strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				return cmd_exit("keys", cp_err(CP_ERR_USAGE, "--bits '%s' is not a "
+									     "number",
+								 optarg));
+			break;
+		case 'e':
+			e = strtoul(optarg, &end, 10);
+			if (*end || (e != 3 && e != 65537))
+				return cmd_exit("keys", cp_err(CP_ERR_USAGE,
+							       "--exponent is 3 or 65537, not '%s'",
+							       optarg));
+			break;
+		case 'F': file = optarg; break;
+		case 'o': out = optarg; break;
+		case 'R': rid_s = optarg; break;
+		case 'I': index_s = optarg; break;
+		case 'H': hash = optarg; break;
+		default: return cmd_usage(usage, 1);
+		}
+	}
+	if (optind + 1 >= argc)
+		return cmd_usage(usage, 1);
+	sub = argv[optind + 1];
+	if ((r = keys_harden_process()) < 0)
+		return cmd_exit("keys", r);
+	if (!strcmp(verb, "issuer")) {
+		if (!bank)
+			return cmd_exit("keys", cp_err(CP_ERR_USAGE, "keys issuer needs --bank B"));
+		if (!strcmp(sub, "create"))
+			r = bits > 4096 ? cp_err(CP_ERR_USAGE, "--bits %lu is too large", bits)
+					: oda_issuer_create(ctx, bank, (unsigned)bits, e);
+		else if (!strcmp(sub, "import"))
+			r = oda_issuer_import(ctx, bank, file);
+		else if (!strcmp(sub, "export"))
+			r = oda_issuer_export(ctx, bank, out);
+		else if (!strcmp(sub, "import-cert"))
+			r = oda_issuer_import_cert(ctx, bank, file);
+		else
+			return cmd_unknown_word("subcommand", sub, issuer_subs, 4);
+		return cmd_exit("keys", r);
+	}
+	if (strcmp(sub, "import") && strcmp(sub, "export"))
+		return cmd_unknown_word("subcommand", sub, ca_subs, 2);
+	if (!rid_s || !index_s)
+		return cmd_exit("keys", cp_err(CP_ERR_USAGE, "keys ca needs --rid R and --index II"));
+	if ((r = emv_parse_rid(rid_s, rid)) < 0 || (r = emv_parse_ca_index(index_s, &index)) < 0)
+		return cmd_exit("keys", r);
+	r = !strcmp(sub, "import") ? oda_ca_import(ctx, rid, index, file, hash)
+				   : oda_ca_export(ctx, rid, index, out);
+	return cmd_exit("keys", r);
+}
+
 int
 cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 {
@@ -553,6 +971,8 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 	verb = argv[1];
 	if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
 		return cmd_usage(usage, 0);
+	if (!strcmp(verb, "issuer") || !strcmp(verb, "ca"))
+		return oda_cmd(argc, argv, ctx); /* their own options */
 	optind = 1;
 	while ((c = cmd_getopt(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (c) {
