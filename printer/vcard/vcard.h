@@ -119,16 +119,16 @@ struct vcard_chip {
 
 /* One transaction of the debit application (EMV Book 3 ch. 10): reset by SELECT and reset. */
 struct vcard_txn {
-	int step;		 /* 0 nothing, 1 GPO done, 2 ARQC given, 3 completed */
-	unsigned char cvr[3];	 /* card verification results (docs/pboc-data.md) */
-	int ia;			 /* issuer authentication: 0 not done, 1 passed, -1 failed */
-	int pin_verified;	 /* offline PIN verified in this transaction */
-	unsigned char ac[8];	 /* the first GENERATE AC's cryptogram */
-	unsigned char pdol[64];	 /* the GPO's PDOL data (CDA hash) */
+	int step;		/* 0 nothing, 1 GPO done, 2 ARQC given, 3 completed */
+	unsigned char cvr[3];	/* card verification results (docs/pboc-data.md) */
+	int ia;			/* issuer authentication: 0 not done, 1 passed, -1 failed */
+	int pin_verified;	/* offline PIN verified in this transaction */
+	unsigned char ac[8];	/* the first GENERATE AC's cryptogram */
+	unsigned char pdol[64]; /* the GPO's PDOL data (CDA hash) */
 	size_t npdol;
 	unsigned char cdol1[128]; /* the first GENERATE AC's CDOL1 data */
 	size_t ncdol1;
-	unsigned char term[29];	 /* the terminal's part of the cryptogram input */
+	unsigned char term[29]; /* the terminal's part of the cryptogram input */
 };
 
 /* Per-session (volatile) state: selection, secure channel, STORE DATA sequence. */
@@ -142,11 +142,11 @@ struct vcard_session {
 	unsigned char pending[2 * VCARD_MAX_RECORD + 8]; /* a DGI split over blocks */
 	size_t npending;
 	unsigned char pending_p1;
-	unsigned char status_p1;	      /* GET STATUS: the subset being listed, and */
-	int status_next;		      /* 1 + the next entry to give after 6310 (0: none) */
-	const unsigned char *fixed_challenge; /* tests: the next card challenge, or NULL */
-	size_t status_page;		      /* tests: a smaller GET STATUS page (0: 224) */
-	struct vcard_txn txn;		      /* the debit application's transaction */
+	unsigned char status_p1;	       /* GET STATUS: the subset being listed, and */
+	int status_next;		       /* 1 + the next entry to give after 6310 (0: none) */
+	const unsigned char *fixed_challenge;  /* tests: the next card challenge, or NULL */
+	size_t status_page;		       /* tests: a smaller GET STATUS page (0: 224) */
+	struct vcard_txn txn;		       /* the debit application's transaction */
 	const unsigned char *fixed_icc_number; /* tests: the ICC dynamic number, or NULL */
 };
 

@@ -123,8 +123,7 @@ dol_length(const unsigned char *dol, size_t n)
 
 /* The value a DOL's data gives to tag (its length in the DOL), or NULL. */
 static const unsigned char *
-dol_field(const unsigned char *dol, size_t n, const unsigned char *data, unsigned tag,
-	  size_t *len)
+dol_field(const unsigned char *dol, size_t n, const unsigned char *data, unsigned tag, size_t *len)
 {
 	size_t i = 0, pos = 0;
 
@@ -172,8 +171,7 @@ take_field(const unsigned char *dol, size_t n, const unsigned char *data, unsign
 
 /* The terminal's part of the cryptogram input (29 bytes, emv_ac.h) from DOL data. */
 static void
-terminal_fields(const unsigned char *dol, size_t n, const unsigned char *data,
-		unsigned char t[29])
+terminal_fields(const unsigned char *dol, size_t n, const unsigned char *data, unsigned char t[29])
 {
 	take_field(dol, n, data, 0x9F02, t, 6, 1);
 	take_field(dol, n, data, 0x9F03, t + 6, 6, 1);
@@ -403,9 +401,9 @@ sign_dynamic(struct vcard *vc, const unsigned char *dyn, size_t ldd, const unsig
 	blk[3] = (unsigned char)ldd;
 	memcpy(blk + 4, dyn, ldd);
 	memset(blk + 4 + ldd, 0xBB, nic - ldd - 25);
-	ok = EVP_DigestInit_ex(md, EVP_sha1(), NULL) &&
-	     EVP_DigestUpdate(md, blk + 1, nic - 22) && EVP_DigestUpdate(md, extra, nextra) &&
-	     EVP_DigestFinal_ex(md, blk + nic - 21, &hl) && hl == 20;
+	ok = EVP_DigestInit_ex(md, EVP_sha1(), NULL) && EVP_DigestUpdate(md, blk + 1, nic - 22) &&
+	     EVP_DigestUpdate(md, extra, nextra) && EVP_DigestFinal_ex(md, blk + nic - 21, &hl) &&
+	     hl == 20;
 	EVP_MD_CTX_free(md);
 	blk[nic - 1] = 0xBC;
 	ok = ok && rsa_private(vc, blk, nic, sdad) == 0;
@@ -542,9 +540,8 @@ put_tlv(unsigned char *p, unsigned tag, const unsigned char *v, size_t len)
 /* CDA (Book 2 6.6.1): ICC dynamic data = 08 ICC-number CID AC hash(PDOL data ‖ CDOL data ‖
  * response TLVs without 9F4B); signed over the unpredictable number. */
 static int
-cda_sign(struct vcard *vc, unsigned char cid, const unsigned char ac[8],
-	 const unsigned char *cdol2, size_t n2, const unsigned char *tlvs, size_t ntlvs,
-	 unsigned char *sdad, size_t nic)
+cda_sign(struct vcard *vc, unsigned char cid, const unsigned char ac[8], const unsigned char *cdol2,
+	 size_t n2, const unsigned char *tlvs, size_t ntlvs, unsigned char *sdad, size_t nic)
 {
 	unsigned char dyn[38];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -557,10 +554,9 @@ cda_sign(struct vcard *vc, unsigned char cid, const unsigned char ac[8],
 	dyn[9] = cid;
 	memcpy(dyn + 10, ac, 8);
 	ok = md && EVP_DigestInit_ex(md, EVP_sha1(), NULL) &&
-	     EVP_DigestUpdate(md, t->pdol, t->npdol) &&
-	     EVP_DigestUpdate(md, t->cdol1, t->ncdol1) && EVP_DigestUpdate(md, cdol2, n2) &&
-	     EVP_DigestUpdate(md, tlvs, ntlvs) && EVP_DigestFinal_ex(md, dyn + 18, &hl) &&
-	     hl == 20;
+	     EVP_DigestUpdate(md, t->pdol, t->npdol) && EVP_DigestUpdate(md, t->cdol1, t->ncdol1) &&
+	     EVP_DigestUpdate(md, cdol2, n2) && EVP_DigestUpdate(md, tlvs, ntlvs) &&
+	     EVP_DigestFinal_ex(md, dyn + 18, &hl) && hl == 20;
 	EVP_MD_CTX_free(md);
 	return ok ? sign_dynamic(vc, dyn, sizeof dyn, t->term + 25, 4, sdad, nic) : -1;
 }
@@ -660,7 +656,9 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	if (first) {
 		memcpy(t->cdol1, a->data, a->lc);
 		t->ncdol1 = a->lc;
-		cid = req == 0x00 ? 0x00 : req == 0x80 || must_go_online(vc, &cd) ? 0x80 : 0x40;
+		/* never above what the terminal asks; online when risk management says so */
+		int online = req != 0x00 && must_go_online(vc, &cd);
+		cid = req == 0x00 ? 0x00 : req == 0x80 || online ? 0x80 : 0x40;
 		t->cvr[0] |= CVR1_2ND_NOT_REQUESTED | (cid == 0x80   ? CVR1_1ST_ARQC
 						       : cid == 0x40 ? CVR1_1ST_TC
 								     : 0);

@@ -101,8 +101,8 @@ vcard_store_save(const struct vcard *vc, const char *dir, const unsigned char *k
 		cp_memzero(k, sizeof k);
 		r |= buf_putc(&b, '\n');
 	}
-	if (c->emv.atc || c->emv.last_online_atc || c->emv.pin_tries >= 0 ||
-	    c->emv.offline_count || c->emv.flags)
+	if (c->emv.atc || c->emv.last_online_atc || c->emv.pin_tries >= 0 || c->emv.offline_count ||
+	    c->emv.flags)
 		r |= buf_appendf(&b, "emv %04X %04X %d %u %02X\n", c->emv.atc,
 				 c->emv.last_online_atc, c->emv.pin_tries, c->emv.offline_count,
 				 c->emv.flags);

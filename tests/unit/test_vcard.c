@@ -339,8 +339,8 @@ test_get_status(void **state)
 	/* All applications, then one by AID prefix. */
 	assert_int_equal(wsend(&vc, &ho, "80F24002024F0000", out, &n), SW_OK);
 	/* SSSE, PBOC, transport and the PSE 1PAY.SYS.DDF01 */
-	assert_int_equal(n, (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10) +
-				    (2 + 16 + 4 + 5 + 10));
+	assert_int_equal(n,
+			 (2 + 17 + 4 + 5 + 10) + 2 * (2 + 10 + 4 + 5 + 10) + (2 + 16 + 4 + 5 + 10));
 	assert_int_equal(out[0], 0xE3);
 	assert_memory_equal(out + 2, "\x4F\x0F\x73\x78\x31", 5);
 	assert_memory_equal(out + 19, "\x9F\x70\x01\x07", 4);
@@ -570,8 +570,8 @@ test_pse_and_split_dgi(void **state)
 		wsend(&vc, &ho, "80E620001400000E315041592E5359532E4444463031000000", NULL, NULL),
 		SW_OK);
 	assert_int_equal(wsend(&vc, &ho,
-			       "80E2080016 0101 13 7011610F4F08A0000003330101018701015000",
-			       NULL, NULL),
+			       "80E2080016 0101 13 7011610F4F08A0000003330101018701015000", NULL,
+			       NULL),
 			 SW_OK);
 	assert_int_equal(wsend(&vc, &ho, "80E2880109 9102 06 8801015F2D00", NULL, NULL), SW_OK);
 	/* PBOC record 0201 of 250 bytes: 200 in the first command, 50 in the last */
