@@ -40,6 +40,8 @@ for s in "${scripts[@]}"; do
 done
 {
 	echo "cardpipe benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(git describe --always --dirty 2>/dev/null)"
+	[ -n "${BENCH_PERSO_DDA_100K:-}" ] ||
+		echo "perso with DDA (an ICC RSA key per card) at 100,000 cards is opt-in: BENCH_PERSO_DDA_100K=1"
 	echo
 	printf '%-22s %9s %9s %12s %10s  %s\n' stage n seconds per_second peak_kib note
 	printf '%-22s %9s %9s %12s %10s  %s\n' ----- - ------- ---------- -------- ----

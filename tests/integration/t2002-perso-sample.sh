@@ -3,7 +3,10 @@
 # batch (0600) that `perso verify` accepts; a rerun does nothing. For a sample card, the
 # script decrypted with the TEST ONLY transport key holds exactly the application's data
 # (EF05/EF06) and the keys an independent derivation (openssl CLI) gives from the TEST
-# ONLY master keys; no clear key (hex, base64, raw) or password is in spool/, out/, log/.
+# ONLY master keys; no clear key (hex, base64, raw) or password is in spool/, out/, log/:
+# neither the SSSE, transport and PBOC card keys, nor the offline PIN block (a bank profile
+# folder gives every bank initial_pin = test:123456), nor the ICC private key's CRT
+# components (DGIs 8201..8205), which decrypt to p, q with p * q the certified modulus.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 openssl list -cipher-algorithms 2>/dev/null | grep -qi sm4 || skip "openssl CLI without SM4"
@@ -18,7 +21,9 @@ cardpipe ingest >/dev/null 2>&1
 cardpipe prepare >/dev/null 2>&1 || true
 n=$(reg "select count(*) from card where state='allocated'")
 [ "$n" -gt 50 ] || fail "only $n allocated cards"
-cardpipe perso 2>perso.err
+mkdir profiles
+printf '[pin]\ninitial_pin = test:123456\n' >profiles/default.ini
+cardpipe --set perso.bank_profiles="$PWD/profiles" perso 2>perso.err
 assert_eq "$(reg "select count(*) from card where state='allocated'")" 0 "none left allocated"
 assert_eq "$(reg "select count(*) from card where state='perso_ready'")" "$n" "all perso_ready"
 assert_eq "$(reg "select count(*) from card_perso")" "$n" "a script per card"
@@ -101,10 +106,22 @@ for k in mk-ac mk-smi mk-smc; do
 	done
 	i=$((i + 1))
 done
+# the offline PIN: ISO 9564 format 2 of the profile's test PIN, padded 80 00..
+pin=$(secret_of PBOC_DGI_8010)
+assert_eq "$pin" "26123456FFFFFFFF8000000000000000" "offline PIN block"
+assert_eq "$(data_of PBOC_DGI_9010)" "9010020303" "PIN try counter and limit"
+# the ICC private key (DDA, the default): CRT components, half the modulus each + 80 00..
+crt=""
+for d in 8201 8202 8203 8204 8205; do
+	c=$(secret_of PBOC_DGI_$d)
+	[ ${#c} -ge 160 ] || fail "DGI $d: ${#c} hex digits"
+	crt="$crt ${c:0:32} ${c:32:32} ${c:96:32}"
+done
 # ---- no clear key or password anywhere ----
-secrets=$(for k in $(cardpipe keys list | awk 'NR>2 && $2!="SM2"{print $1}'); do
+secrets=$(for k in $(cardpipe keys list | awk 'NR>2 && $2!="SM2" && $2!~/^(RSA|RSAPUB|EMVCERT)$/{print $1}'); do
 	v=$(sm3 $k); [ $k = kmc ] || [ $k = kmc-emv ] && v=404142434445464748494A4B4C4D4E4F
-	echo ${v:0:32}; done; echo $TK; echo "${want:0:32}"; echo "${want:32:32}"; echo "${got:0:32}")
+	echo ${v:0:32}; done; echo $TK; echo "${want:0:32}"; echo "${want:32:32}"
+	echo "${got:0:32}"; echo "${got:32:32}"; echo "${got:64:32}"; echo "$pin"; echo $crt)
 for s in $secrets; do
 	lower=$(echo $s | tr A-F a-f)
 	b64=$(echo $s | xxd -r -p | base64 -w0)
@@ -118,4 +135,5 @@ for s in $secrets; do
 	done
 done
 ! grep -rqF "26${last6}FFFFFFFF" "$CARDPIPE_HOME/spool" "$CARDPIPE_HOME/log" || fail "PIN block in the clear"
+! grep -rqiF -e "26123456FFFFFFFF" -e "26 12 34 56 FF" "$CARDPIPE_HOME/spool" "$CARDPIPE_HOME/log" || fail "offline PIN block in the clear"
 ! grep -rqF "$SSN" "$CARDPIPE_HOME/spool" "$CARDPIPE_HOME/log" 2>/dev/null || fail "full ID number in clear"
