@@ -97,13 +97,9 @@ transact() {
 	local card=$1 out=$2 bank
 	shift 2
 	bank=$(bank_of "$card")
-	set +e
 	$TERMINAL transaction --ca "$CA" \
 		--mk-ac-cmd "cardpipe keys diversify --scheme option-a --key bank.$bank.mk-ac --reveal" \
 		--issuer-cmd "cardpipe keys arqc-verify --bank $bank" "$@" >"$out" 2>&1
-	local rc=$?
-	set -e
-	return $rc
 }
 approved() { # approved OUT WHAT: the log shows a full approved transaction
 	grep -q "^RESULT APPROVED$" "$1" || { cat "$1"; fail "$2: not approved"; }
@@ -139,11 +135,9 @@ psn=$(sed -n 's/^card: PAN [0-9]*, PSN \([0-9]*\),.*/\1/p' tx-dda2.txt)
 cardpipe keys arqc-verify --bank "$(bank_of "$CARD_DDA")" --pan "$pan" --psn "$psn" --atc "$atc2" \
 	--data "$data" --arqc "$arqc" >good-arqc.txt 2>&1 || { cat good-arqc.txt; fail "arqc-verify of a good ARQC"; }
 bad=$(printf '%s%X' "${arqc:0:15}" $((16#${arqc:15:1} ^ 1)))
-set +e
+rc=0
 cardpipe keys arqc-verify --bank "$(bank_of "$CARD_DDA")" --pan "$pan" --psn "$psn" --atc "$atc2" \
-	--data "$data" --arqc "$bad" >bad-arqc.txt 2>&1
-rc=$?
-set -e
+	--data "$data" --arqc "$bad" >bad-arqc.txt 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || { cat bad-arqc.txt; fail "arqc-verify accepted a forged ARQC"; }
 remove
 
@@ -166,10 +160,8 @@ remove
 # the PIN is blocked and stays blocked for the right PIN too.
 insert "$CARD_PIN"
 vpin() { # vpin PIN EXIT OUT
-	set +e
-	$TERMINAL verify-pin --pin "$1" >"$3" 2>&1
-	local rc=$?
-	set -e
+	local rc=0
+	$TERMINAL verify-pin --pin "$1" >"$3" 2>&1 || rc=$?
 	[ "$rc" -eq "$2" ] || { cat "$3"; fail "verify-pin $1: exit $rc, expected $2"; }
 }
 vpin 000000 4 pin1.txt
@@ -185,10 +177,8 @@ assert_contains pin5.txt "^PTC 1 -> 0 VERIFY 63C0$"
 vpin $PIN 5 pin6.txt
 assert_contains pin6.txt "^PTC 0 -> 0 VERIFY 6983$"
 # the terminal sees the counter at 0 and does not offer the PIN: cardholder verification fails
-set +e
-transact "$CARD_PIN" tx-blocked.txt --pin $PIN
-rc=$?
-set -e
+rc=0
+transact "$CARD_PIN" tx-blocked.txt --pin $PIN || rc=$?
 [ "$rc" -eq 1 ] || { cat tx-blocked.txt; fail "a transaction with a blocked PIN exited $rc"; }
 assert_contains tx-blocked.txt "PIN try counter: 0"
 assert_contains tx-blocked.txt "TVR: PIN try limit exceeded"
@@ -227,10 +217,8 @@ for c in SDA DDA; do
 	eval card=\$CARD_$c
 	change_record "$card"
 	insert "$card"
-	set +e
-	transact "$card" "tx-changed-$c.txt" --pin $PIN
-	rc=$?
-	set -e
+	rc=0
+	transact "$card" "tx-changed-$c.txt" --pin $PIN || rc=$?
 	[ "$rc" -eq 1 ] || { cat "tx-changed-$c.txt"; fail "$c card with a changed record: exit $rc"; }
 	assert_contains "tx-changed-$c.txt" "^FAIL SDA: SSAD hash over the static data does not match"
 	assert_contains "tx-changed-$c.txt" "^RESULT FAILED"
