@@ -28,9 +28,11 @@ transaction options:
   --pin DIGITS           the PIN the cardholder enters (offline plaintext PIN)
   --amount MINOR         amount authorised in minor units (default 1000)
   --date YYMMDD          transaction date (default today, UTC)
-  --mk-ac HEX | --mk-ac-cmd CMD
-                         the card's MK-AC for the independent ARQC/ARPC computation; CMD is
-                         run with "--pan P --psn N" appended and its "KEY=<hex>" taken
+  --mk-ac HEX | --imk HEX | --mk-ac-cmd CMD
+                         the card's MK-AC for the independent ARQC/ARPC computation: given,
+                         or by EMV Option A from the issuer master key, or from CMD run with
+                         "--pan P --psn N" appended ("KEY=<hex>" in its output); --imk with
+                         --mk-ac-cmd: the two must give the same key
   --issuer-cmd CMD       an issuer host: run with "--pan P --psn N --atc X --data HEX
                          --arqc HEX" appended; its output must contain "ARPC <hex>" or
                          "ARPC=<hex>"; a non-zero exit is a declined ARQC
@@ -116,11 +118,15 @@ def kcv(key16):
     return des3_ecb(key16, b"\x00" * 8)[:3]
 
 
+def odd_parity(key):
+    return bytes((b & 0xFE) | (bin(b >> 1).count("1") % 2 == 0) for b in key)
+
+
 def option_a_mk(imk, pan_digits, psn_digits):
     """Book 2 A1.4.1 Option A: Y = rightmost 16 digits of PAN || PSN;
-    MK = 3DES(IMK)[Y] || 3DES(IMK)[Y xor FF..FF]."""
+    MK = 3DES(IMK)[Y] || 3DES(IMK)[Y xor FF..FF], odd parity."""
     y = bytes.fromhex((pan_digits + psn_digits)[-16:].rjust(16, "0"))
-    return des3_ecb(imk, y) + des3_ecb(imk, xor(y, b"\xff" * 8))
+    return odd_parity(des3_ecb(imk, y) + des3_ecb(imk, xor(y, b"\xff" * 8)))
 
 
 def session_key(mk, r):
@@ -753,7 +759,18 @@ class Terminal:
                             "(terminal knows %s)" % ", ".join(h(a) for a in SUPPORTED_AIDS))
         candidates.sort()
         self.log("candidate list: %s" % ", ".join(h(c[2]) for c in candidates))
+        self.next_occurrence(candidates[0][2])
         self.final_select(candidates[0][2])
+
+    def next_occurrence(self, aid):
+        """Book 1 §12.3.3: after a SELECT of the AID, SELECT next occurrence (P2 02) of it
+        finds no other application: 6A82 (what the list-of-AIDs method relies on)."""
+        _, sw = self.card.send("SELECT AID", select_cmd(aid))
+        _, sw2 = self.card.send("SELECT next", select_cmd(aid, 0x02))
+        self.log("SELECT %s: %04X, SELECT next occurrence: %04X" % (h(aid), sw, sw2))
+        if sw != 0x9000 or sw2 != 0x6A82:
+            self.fail("selection", "SELECT %s then SELECT next occurrence answered %04X, %04X "
+                      "(expected 9000, 6A82)" % (h(aid), sw, sw2))
 
     def select_by_aid_list(self):
         for aid in SUPPORTED_AIDS:
@@ -1254,17 +1271,28 @@ class Terminal:
 
     # -- the independent ARQC check and the issuer
     def mk_ac(self):
+        """MK-AC: given, or Option A from the bank's IMK (--imk), or from a command; with
+        --imk and a command both, they must agree."""
+        mine = None
         if self.o.mk_ac:
             return bytes.fromhex(self.o.mk_ac)
+        if self.o.imk:
+            mine = option_a_mk(bytes.fromhex(self.o.imk), self.pan, self.psn)
+            self.log("MK-AC by Option A from the IMK (KCV %s): KCV %s"
+                     % (h(kcv(bytes.fromhex(self.o.imk))), h(kcv(mine))))
         if not self.o.mk_ac_cmd:
-            return None
+            return mine
         cmd = shlex.split(self.o.mk_ac_cmd) + ["--pan", self.pan, "--psn", self.psn]
         p = subprocess.run(cmd, capture_output=True, text=True)
         m = re.search(r"KEY=([0-9A-Fa-f]{32})\b", p.stdout)
         if p.returncode != 0 or not m:
             raise TermError("online", "MK-AC command exited %d: %s" % (p.returncode,
                                                                        (p.stderr or p.stdout).strip()))
-        return bytes.fromhex(m.group(1))
+        theirs = bytes.fromhex(m.group(1))
+        if mine is not None and odd_parity(theirs) != mine:
+            raise TermError("online", "the MK-AC command gives KCV %s, Option A from the IMK "
+                            "gives %s" % (h(kcv(theirs)), h(kcv(mine))))
+        return theirs
 
     # The cryptogram input of the PBOC debit application (docs/pboc-data.md, "Cryptogram"):
     # these terminal data elements, as sent in the CDOL, then AIP, ATC and the CVR of the IAD.
@@ -1466,6 +1494,8 @@ def selftest():
     check("IMK KCV", h(kcv(imk))[:4], "08D7")
     mk = option_a_mk(imk, "9901234567890123", "45")
     check("Option A ICC MK KCV", h(kcv(mk))[:4], "1DA5")
+    check("Option A ICC MK value (odd parity)", h(option_a_mk(imk, "99012345678901234", "45")),
+          "67F8292358083E5EA7AB7FDA58D53B6B")
     sk = session_key(mk, bytes.fromhex("1234567890123456"))
     check("A1.3 session key KCV", h(kcv(sk))[:4], "0995")
     ac = mac_alg3(sk, bytes.fromhex("0123456789ABCDEF0123456789ABCDEF"))
@@ -1596,6 +1626,7 @@ class Opts:
     date = None
     mk_ac = None
     mk_ac_cmd = None
+    imk = None
     issuer_cmd = None
     expect_oda = None
     allow_aid_list = False
@@ -1610,7 +1641,7 @@ def parse(argv):
     args = list(argv)
     while args:
         a = args.pop(0)
-        if a in ("--reader", "--pin", "--amount", "--date", "--mk-ac", "--mk-ac-cmd",
+        if a in ("--reader", "--pin", "--amount", "--date", "--mk-ac", "--mk-ac-cmd", "--imk",
                  "--issuer-cmd", "--expect-oda", "--ca") and not args:
             raise TermError("usage", "%s needs a value" % a)
         if a == "--reader":
@@ -1628,6 +1659,10 @@ def parse(argv):
             o.mk_ac = args.pop(0)
             if not re.fullmatch(r"[0-9A-Fa-f]{32}", o.mk_ac):
                 raise TermError("usage", "--mk-ac takes 16 bytes of hex")
+        elif a == "--imk":
+            o.imk = args.pop(0)
+            if not re.fullmatch(r"[0-9A-Fa-f]{32}", o.imk):
+                raise TermError("usage", "--imk takes 16 bytes of hex")
         elif a == "--mk-ac-cmd":
             o.mk_ac_cmd = args.pop(0)
         elif a == "--issuer-cmd":

@@ -5,11 +5,12 @@
 # line's pcscd on produced cards of three bank profiles (DDA, SDA, CDA): selection through
 # the PSE, GPO, records, the issuer and ICC certificates recovered with the TEST CA's public
 # key (`cardpipe keys ca export`), SDA and DDA verified, offline PIN, an ARQC that both the
-# terminal's own computation (MK-AC from `keys diversify --reveal`) and `cardpipe keys
-# arqc-verify` accept, EXTERNAL AUTHENTICATE with the ARPC, TC. Then the negative cases:
-# a wrong PIN decrements the try counter (a right one resets it), the PIN blocks at the
-# limit (6983, counter 0, the terminal no longer offers it), a record changed on the chip
-# breaks SDA and DDA, a forged ARQC is declined by the issuer side.
+# terminal's own computation and `cardpipe keys arqc-verify` accept, EXTERNAL AUTHENTICATE
+# with the ARPC, TC. The terminal derives MK-AC itself (EMV Option A from the bank's TEST
+# ONLY IMK, recomputed here from the documented rule) and it must equal `keys diversify`'s.
+# Then the negative cases: a wrong PIN decrements the try counter (a right one resets it),
+# the PIN blocks at the limit (6983, counter 0, the terminal no longer offers it), a record
+# changed on the chip breaks SDA and DDA, a forged ARQC is declined by the issuer side.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
@@ -92,19 +93,24 @@ reader_state empty
 insert() { cardpipe line insert "$1" >/dev/null || fail "line insert $1"; reader_state present; }
 remove() { cardpipe line remove >/dev/null || fail "line remove"; reader_state empty; }
 bank_of() { q "SELECT bank FROM card WHERE card_no = '$1'"; }
+# The bank's MK-AC issuer master key as a TEST ONLY store makes it (docs/keys.md: the first
+# bytes of SM3("cardpipe TEST ONLY " || name)), recomputed here, not read from cardpipe.
+imk_of() {
+	$PY -c 'import hashlib, sys; print(hashlib.new("sm3", ("cardpipe TEST ONLY bank.%s.mk-ac" % sys.argv[1]).encode()).hexdigest()[:32])' "$1"
+}
 # transact CARD OUT [terminal options]: a transaction with the card's issuer on line
 transact() {
 	local card=$1 out=$2 bank
 	shift 2
 	bank=$(bank_of "$card")
-	$TERMINAL transaction --ca "$CA" \
+	$TERMINAL transaction --ca "$CA" --imk "$(imk_of "$bank")" \
 		--mk-ac-cmd "cardpipe keys diversify --scheme option-a --key bank.$bank.mk-ac --reveal" \
 		--issuer-cmd "cardpipe keys arqc-verify --bank $bank" "$@" >"$out" 2>&1
 }
 approved() { # approved OUT WHAT: the log shows a full approved transaction
 	grep -q "^RESULT APPROVED$" "$1" || { cat "$1"; fail "$2: not approved"; }
 	for line in "^SELECT PSE 1PAY.SYS.DDF01: 9000" "^candidate list: A000000333010101" \
-		"^GPO (PDOL data" "^ARQC .*: verified independently" "^ARQC .*: accepted by the issuer" \
+		"^GPO (PDOL data" "^MK-AC by Option A from the IMK" "^ARQC .*: verified independently" "^ARQC .*: accepted by the issuer" \
 		"^EXTERNAL AUTHENTICATE (ARPC .*): 9000" "^GENERATE AC 2: asked TC, card TC" \
 		"^CVM rule 41.*offline PIN ok"; do
 		grep -q "$line" "$1" || { cat "$1"; fail "$2: no '$line' in the log"; }
