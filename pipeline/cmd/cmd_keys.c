@@ -160,8 +160,8 @@ ceremony_test(struct cp_ctx *ctx)
 		if ((r = keystore_create(path, (const unsigned char *const *)comp, n, 1, &ks)) < 0)
 			goto out;
 	}
-	if ((r = test_store_populate(ks, ctx->cfg)) < 0 || (r = test_store_populate_oda(ks, ctx)) < 0 ||
-	    (r = keystore_save(ks)) < 0)
+	if ((r = test_store_populate(ks, ctx->cfg)) < 0 ||
+	    (r = test_store_populate_oda(ks, ctx)) < 0 || (r = keystore_save(ks)) < 0)
 		goto out;
 	printf("TEST ONLY key store '%s': %zu keys (well-known test values; never use in "
 	       "production)\n",
@@ -291,8 +291,9 @@ import(struct cp_ctx *ctx, const char *name, const char *alg_s, const char *file
 	if ((r = key_alg_parse(alg_s, &alg)) < 0 || (r = open_store(ctx, &ks)) < 0)
 		goto out;
 	if (alg == KEY_RSA || alg == KEY_RSA_PUB || alg == KEY_EMV_CERT) {
-		r = cp_err(CP_ERR_USAGE, "EMV RSA keys and certificates are made with 'keys issuer' "
-					 "and 'keys ca'");
+		r = cp_err(CP_ERR_USAGE,
+			   "EMV RSA keys and certificates are made with 'keys issuer' "
+			   "and 'keys ca'");
 		goto out;
 	}
 	if (alg == KEY_SM2) {
@@ -671,8 +672,8 @@ oda_issuer_export(struct cp_ctx *ctx, const char *bank, const char *out)
 	int r;
 
 	if ((r = emv_bank_issuer_id(ctx->cfg, bank, id)) < 0 || (r = open_store(ctx, &ks)) < 0 ||
-	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0 || (r = emv_pubkey_from_pkey(pk, &pub)) < 0 ||
-	    (r = pubkey_hashes(pk, s1, s256)) < 0)
+	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0 ||
+	    (r = emv_pubkey_from_pkey(pk, &pub)) < 0 || (r = pubkey_hashes(pk, s1, s256)) < 0)
 		goto out;
 	hex_encode(id, 4, idh);
 	hex_encode(pub.modulus, pub.modulus_len, mh);
@@ -738,7 +739,8 @@ oda_ca_import(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 	fclose(f);
 	if (!pk)
 		return cp_err(CP_ERR_FORMAT,
-			      "CA key file '%s' holds no PEM public key ('BEGIN PUBLIC KEY')", file);
+			      "CA key file '%s' holds no PEM public key ('BEGIN PUBLIC KEY')",
+			      file);
 	if ((r = emv_pubkey_from_pkey(pk, &ca)) < 0 || (r = emv_ca_hash(rid, index, &ca, h)) < 0) {
 		r = cp_err_wrap(r, "CA key file '%s': ", file);
 		goto out;
@@ -803,7 +805,14 @@ list_oda_key(const struct keystore *ks, const struct key_info *ki)
 	       ki->alg == KEY_RSA ? "key-pair" : "public", pub.modulus_len * 8, eh, s1, s256);
 	/* emv.ca.<RID>.<II>: the hash terminals are given */
 	if (!strncmp(ki->name, "emv.ca.", 7) && strlen(ki->name) == 7 + 10 + 1 + 2 &&
-	    emv_parse_rid(ki->name + 7, rid) == 0 && emv_parse_ca_index(ki->name + 18, &index) == 0) {
+	    ki->name[17] == '.') {
+		char rid_s[11];
+
+		memcpy(rid_s, ki->name + 7, 10);
+		rid_s[10] = '\0';
+		if ((r = emv_parse_rid(rid_s, rid)) < 0 ||
+		    (r = emv_parse_ca_index(ki->name + 18, &index)) < 0)
+			goto out;
 		if ((r = emv_ca_hash(rid, index, &pub, h)) < 0)
 			goto out;
 		hex_encode(h, 20, s1);
@@ -857,16 +866,11 @@ static int
 oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"bank", required_argument, NULL, 'b'},
-		{"bits", required_argument, NULL, 'B'},
-		{"exponent", required_argument, NULL, 'e'},
-		{"file", required_argument, NULL, 'F'},
-		{"out", required_argument, NULL, 'o'},
-		{"rid", required_argument, NULL, 'R'},
-		{"index", required_argument, NULL, 'I'},
-		{"hash", required_argument, NULL, 'H'},
-		{0},
+		{"help", no_argument, NULL, 'h'},	{"bank", required_argument, NULL, 'b'},
+		{"bits", required_argument, NULL, 'B'}, {"exponent", required_argument, NULL, 'e'},
+		{"file", required_argument, NULL, 'F'}, {"out", required_argument, NULL, 'o'},
+		{"rid", required_argument, NULL, 'R'},	{"index", required_argument, NULL, 'I'},
+		{"hash", required_argument, NULL, 'H'}, {0},
 	};
 	static const char *const issuer_subs[] = {"create", "import", "export", "import-cert"};
 	static const char *const ca_subs[] = {"import", "export"};
@@ -885,9 +889,10 @@ oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 		case 'B':
 			bits = strtoul(optarg, &end, 10);
 			if (*end || !*optarg)
-				return cmd_exit("keys", cp_err(CP_ERR_USAGE, "--bits '%s' is not a "
-									     "number",
-								 optarg));
+				return cmd_exit("keys", cp_err(CP_ERR_USAGE,
+							       "--bits '%s' is not a "
+							       "number",
+							       optarg));
 			break;
 		case 'e':
 			e = strtoul(optarg, &end, 10);
@@ -928,7 +933,8 @@ oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 	if (strcmp(sub, "import") && strcmp(sub, "export"))
 		return cmd_unknown_word("subcommand", sub, ca_subs, 2);
 	if (!rid_s || !index_s)
-		return cmd_exit("keys", cp_err(CP_ERR_USAGE, "keys ca needs --rid R and --index II"));
+		return cmd_exit("keys",
+				cp_err(CP_ERR_USAGE, "keys ca needs --rid R and --index II"));
 	if ((r = emv_parse_rid(rid_s, rid)) < 0 || (r = emv_parse_ca_index(index_s, &index)) < 0)
 		return cmd_exit("keys", r);
 	r = !strcmp(sub, "import") ? oda_ca_import(ctx, rid, index, file, hash)
