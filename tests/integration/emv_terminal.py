@@ -1351,7 +1351,7 @@ class Terminal:
                                 % (h(theirs), h(arpc)))
             arpc = theirs
             self.log("ARQC %s: accepted by the issuer (%s), ARPC %s"
-                     % (h(arqc), shlex.split(self.o.issuer_cmd)[0:3], h(arpc)))
+                     % (h(arqc), " ".join(shlex.split(self.o.issuer_cmd)[:3]), h(arpc)))
         if arpc is None:
             raise TermError("online", "no issuer: neither --mk-ac/--mk-ac-cmd nor --issuer-cmd")
         self.term["91"] = arpc + arc
