@@ -10,6 +10,8 @@
 #include "rules/cardno.h"
 
 #include <iconv.h>
+#include <pthread.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,23 +95,43 @@ gb_char_len(const unsigned char *p, size_t n)
 	return n >= 2 ? 2 : 0;
 }
 
+/* UTF-8 to GB18030 with one converter for the process: perso's worker threads take turns
+ * (an iconv_t is not to be shared, and opening one per name would cost more than the
+ * conversion). Returns the bytes written, or -1. */
+static ssize_t
+to_gb18030(const char *utf8, char *gb, size_t size)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static iconv_t cd = (iconv_t)-1;
+	char *in = (char *)utf8, *out = gb;
+	size_t inl = strlen(utf8), outl = size;
+	ssize_t n = -2;
+
+	pthread_mutex_lock(&mu);
+	if (cd != (iconv_t)-1 || (cd = iconv_open("GB18030", "UTF-8")) != (iconv_t)-1) {
+		iconv(cd, NULL, NULL, NULL, NULL);
+		n = iconv(cd, &in, &inl, &out, &outl) == (size_t)-1 ? -1 : (ssize_t)(size - outl);
+	}
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
 int
 chip_name_gb(const char *utf8, unsigned char first[30], size_t *first_len, unsigned char ext[60],
 	     size_t *ext_len)
 {
-	static iconv_t cd = (iconv_t)-1;
-	char gb[128], *in = (char *)utf8, *out = gb;
-	size_t inl = strlen(utf8), outl = sizeof(gb), n, cut = 0;
+	char gb[128];
+	ssize_t got;
+	size_t n, cut = 0;
 
-	if (inl == 0)
+	if (!utf8[0])
 		return cp_err(CP_ERR_INVALID, "the name is empty");
-	if (cd == (iconv_t)-1 && (cd = iconv_open("GB18030", "UTF-8")) == (iconv_t)-1)
+	if ((got = to_gb18030(utf8, gb, sizeof(gb))) == -2)
 		return cp_err(CP_ERR_UNSUPPORTED, "no UTF-8 to GB18030 converter (iconv)");
-	iconv(cd, NULL, NULL, NULL, NULL);
-	if (iconv(cd, &in, &inl, &out, &outl) == (size_t)-1)
+	if (got < 0)
 		return cp_err(CP_ERR_INVALID, "the name does not convert to GB18030 (or is longer "
 					      "than 90 bytes)");
-	n = sizeof(gb) - outl;
+	n = (size_t)got;
 	while (cut < n) {
 		size_t cl = gb_char_len((unsigned char *)gb + cut, n - cut);
 

@@ -286,7 +286,7 @@ rec_certs(struct pboc *P)
 	if ((r = rec_close(P, SFI_CERTS, 0)) < 0 ||
 	    (r = rec_one(P, 0x90, is->cert.cert, is->cert.cert_len)) < 0)
 		return r;
-	/* the data authentication code: 2 bytes of SHA-256(PAN || PSN), for the issuer */
+	/* the data authentication code: 2 bytes of SHA-256(PAN), for the issuer */
 	if ((r = cp_sha256(P->c->pan, strlen(P->c->pan), dac)) < 0 ||
 	    (r = emv_sda_sign(is->key, dac, sdata, sl, ssad, &ssad_len)) < 0 ||
 	    (r = rec_one(P, 0x93, ssad, ssad_len)) < 0 || P->bp->oda == BANK_ODA_SDA)

@@ -497,10 +497,15 @@ load_params(struct run *R)
 	return load_threads(R);
 }
 
-/* A bank profile's TEST ONLY initial PIN is refused with a production key store. */
+/* The bank profiles: a bad file is a configuration error (exit 2), and a TEST ONLY initial
+ * PIN is refused with a production key store. */
 static int
-check_test_pins(struct run *R)
+load_profiles(struct run *R, const char *home)
 {
+	int r;
+
+	if ((r = bank_profiles_load_config(R->cfg, home, &R->profiles)) < 0)
+		return r == CP_ERR_FORMAT ? cp_err_wrap(CP_ERR_CONFIG, "bank profile: ") : r;
 	if (keystore_is_test(R->ks))
 		return 0;
 	for (size_t i = 0; i < R->profiles.n; i++)
@@ -533,9 +538,7 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	R->spool = config_path(cfg, "paths.spool", home);
 	pthread_mutex_init(&R->mu, NULL);
 	if ((r = keys_harden_process()) < 0 || (r = load_params(R)) < 0 ||
-	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 ||
-	    (r = bank_profiles_load_config(cfg, home, &R->profiles)) < 0 ||
-	    (r = check_test_pins(R)) < 0)
+	    (r = keystore_open_cfg(cfg, home, &R->ks)) < 0 || (r = load_profiles(R, home)) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)
 		if ((r = get_key(R, ssse[i], KEY_SM4, 16, &R->ssse[i])) < 0 ||

@@ -1,0 +1,69 @@
+#!/bin/bash
+# t2050: perso on a pool of worker threads (ICC keys per card) gives the same batches as on
+# one thread: the same names, each holding the same cards, in card order; a bad bank
+# profile stops perso before any card with an error naming the file, line, key and reason;
+# a profile for a bank that does not cooperate is refused; an SDA bank's cards carry no ICC
+# key, a DDA bank's do (issue #13).
+source "$CARDPIPE_SRC/tests/integration/lib.sh"
+command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
+cardpipe init >/dev/null
+DB=$CARDPIPE_HOME/registry.db
+reg() { sqlite3 "$DB" "$1"; }
+cardpipe keys ceremony --test >/dev/null 2>&1
+cardpipe sample --out gen --count 40 --seed 5 --bad-share 0 >/dev/null
+find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+cardpipe ingest >/dev/null 2>&1
+cardpipe prepare >/dev/null 2>&1 || true
+n=$(reg "select count(*) from card where state='allocated'")
+[ "$n" -gt 15 ] || fail "only $n allocated cards"
+
+# bad profiles: exit 2, the file, line, key and reason, nothing committed
+mkdir bad
+printf '[application]\nlabel = PBOC\n\n[risk]\ncvm = offline-pin, retina\n' >bad/default.ini
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
+assert_contains err.txt "default.ini:5: .risk. cvm: 'retina' is not"
+rm bad/default.ini
+printf '[oda]\nmethod = dda\n' >bad/XYZ.ini
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
+assert_contains err.txt "bank 'XYZ' is not in banks.cooperating"
+assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
+
+# one bank SDA, the others DDA (the default)
+bank=$(reg "select bank from card where state='allocated' order by id limit 1")
+mkdir prof
+printf '[oda]\nmethod = sda\n' >"prof/$bank.ini"
+cp -a "$CARDPIPE_HOME" home1
+cardpipe --set perso.bank_profiles="$PWD/prof" --set perso.threads=3 \
+	--set perso.batch_cards=7 perso 2>perso.err
+assert_eq "$(reg "select count(*) from card where state='perso_ready'")" "$n" "all perso_ready"
+CARDPIPE_HOME=$PWD/home1 cardpipe --set perso.bank_profiles="$PWD/prof" \
+	--set perso.threads=1 --set perso.batch_cards=7 perso 2>perso1.err
+q="select b.name || ':' || group_concat(c.card_id) from perso_batch b
+   join (select * from card_perso order by card_id) c on c.batch_id = b.id group by b.id order by b.name"
+assert_eq "$(reg "$q")" "$(sqlite3 home1/registry.db "$q")" "same batches on 3 threads and on 1"
+# each batch holds a run of consecutive cards, named after its first and last
+reg "select b.name, min(c.card_id), max(c.card_id), count(*), b.cards from perso_batch b
+     join card_perso c on c.batch_id = b.id group by b.id" | while IFS='|' read -r name lo hi cnt cards; do
+	assert_eq "$name" "$(printf 'L1-%09d-%09d' "$lo" "$hi")" "batch name"
+	assert_eq "$cnt" "$cards" "batch count"
+done
+cardpipe db check >/dev/null
+# the SDA bank's card has no ICC key DGIs, a DDA bank's has them
+B=$(reg "select path from perso_batch order by id limit 1")
+sda_card=$(reg "select card_no from card where bank='$bank' order by id limit 1")
+dda_card=$(reg "select card_no from card where bank<>'$bank' order by id limit 1")
+sda_b=$(reg "select b.path from card c join card_perso p on p.card_id=c.id join perso_batch b on b.id=p.batch_id where c.card_no='$sda_card'")
+dda_b=$(reg "select b.path from card c join card_perso p on p.card_id=c.id join perso_batch b on b.id=p.batch_id where c.card_no='$dda_card'")
+cardpipe perso show "$sda_b" "$sda_card" >sda.script
+cardpipe perso show "$dda_b" "$dda_card" >dda.script
+assert_contains sda.script "ODA sda"
+! grep -q "label=PBOC_DGI_8201" sda.script || fail "an SDA card with an ICC key"
+for d in 8201 8202 8203 8204 8205; do
+	grep -q "sens=.* label=PBOC_DGI_$d" dda.script || fail "DDA card without secret DGI $d"
+done
+assert_contains dda.script "label=PSE_DGI_0101"
+assert_contains dda.script "label=PBOC_DGI_9104"
+# rerun: nothing new
+cardpipe --set perso.bank_profiles="$PWD/prof" perso 2>/dev/null
+assert_eq "$(reg "select sum(cards) from perso_batch")" "$n" "rerun adds nothing"
