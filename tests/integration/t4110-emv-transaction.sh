@@ -25,6 +25,8 @@ $TERMINAL selftest >selftest.txt || { cat selftest.txt; fail "emv_terminal.py se
 expect_exit 1 $TERMINAL atr 3B8F8001804F0CA000000306030001000000006A >/dev/null
 
 emulated_line_env
+# both card stocks of the line in turn: T=1 (cpvc-s03) and T=0 (cpvc-s02) chips
+export CARDPIPE_ENCODER_CARD_STOCKS=cpvc-s03:cpvc-s02
 run=$CARDPIPE_HOME/run/line1
 PIN=123456
 cardpipe init >/dev/null 2>&1
@@ -118,16 +120,38 @@ approved() { # approved OUT WHAT: the log shows a full approved transaction
 	! grep -q "^FAIL" "$1" || { cat "$1"; fail "$2: a failure in the log"; }
 }
 
-# 1. DDA card: a full transaction, DDA and the card's SDA data both verified.
+# 1. Every produced card pays: a full transaction with the method its bank's profile says.
+t0=0 t1=0
+for card in $(q "SELECT card_no FROM card WHERE state = 'produced' ORDER BY id"); do
+	case $(bank_of "$card") in
+	"$BANK_SDA") oda=sda ;;
+	"$BANK_CDA") oda=cda ;;
+	*) oda=dda ;;
+	esac
+	insert "$card"
+	transact "$card" "tx-$card.txt" --pin $PIN --expect-oda $oda ||
+		{ cat "tx-$card.txt"; fail "transaction on $card ($oda)"; }
+	approved "tx-$card.txt" "card $card ($oda)"
+	assert_contains "tx-$card.txt" "issuer public key certificate (CA A000000333/F1): .*: ok"
+	assert_contains "tx-$card.txt" "^SDA (tag 93): verified"
+	case $oda in
+	sda) assert_contains "tx-$card.txt" "^ODA: SDA ok"
+		assert_not_contains "tx-$card.txt" "INTERNAL AUTHENTICATE" ;;
+	dda) assert_contains "tx-$card.txt" "ICC public key certificate: .*: ok"
+		assert_contains "tx-$card.txt" "^DDA: INTERNAL AUTHENTICATE (DDOL data .*): signed dynamic data verified" ;;
+	cda) assert_contains "tx-$card.txt" "ICC public key certificate: .*: ok"
+		[ "$(grep -c "^CDA: signature verified" "tx-$card.txt")" = 2 ] ||
+			{ cat "tx-$card.txt"; fail "$card: not both GENERATE AC signed (CDA)"; } ;;
+	esac
+	if grep -q "^ATR .*(T=0)$" "tx-$card.txt"; then t0=$((t0 + 1)); else t1=$((t1 + 1)); fi
+	remove
+done
+[ "$t0" -ge 1 ] && [ "$t1" -ge 1 ] || fail "not both protocols: $t0 T=0 and $t1 T=1 cards"
+
+# 2. The DDA card again: a new ATC (one GPO each), approved again.
+cp "tx-$CARD_DDA.txt" tx-dda.txt
 insert "$CARD_DDA"
-transact "$CARD_DDA" tx-dda.txt --pin $PIN --expect-oda dda || { cat tx-dda.txt; fail "DDA transaction"; }
-approved tx-dda.txt "DDA card $CARD_DDA"
-assert_contains tx-dda.txt "^DDA: INTERNAL AUTHENTICATE (DDOL data .*): signed dynamic data verified"
-assert_contains tx-dda.txt "issuer public key certificate (CA A000000333/F1): .*: ok"
-assert_contains tx-dda.txt "ICC public key certificate: .*: ok"
-assert_contains tx-dda.txt "^SDA (tag 93): verified"
 atc1=$(sed -n 's/^GENERATE AC 1: .* ATC \([0-9A-F]*\),.*/\1/p' tx-dda.txt)
-# A second transaction on the same card: a new ATC (one GPO each), approved again.
 transact "$CARD_DDA" tx-dda2.txt --pin $PIN --expect-oda dda || { cat tx-dda2.txt; fail "second DDA transaction"; }
 approved tx-dda2.txt "DDA card, second transaction"
 atc2=$(sed -n 's/^GENERATE AC 1: .* ATC \([0-9A-F]*\),.*/\1/p' tx-dda2.txt)
@@ -147,22 +171,7 @@ cardpipe keys arqc-verify --bank "$(bank_of "$CARD_DDA")" --pan "$pan" --psn "$p
 [ "$rc" -ne 0 ] || { cat bad-arqc.txt; fail "arqc-verify accepted a forged ARQC"; }
 remove
 
-# 2. SDA card (its bank's profile says sda): SDA is the method, the AIP offers no DDA.
-insert "$CARD_SDA"
-transact "$CARD_SDA" tx-sda.txt --pin $PIN --expect-oda sda || { cat tx-sda.txt; fail "SDA transaction"; }
-approved tx-sda.txt "SDA card $CARD_SDA"
-assert_contains tx-sda.txt "^ODA: SDA ok"
-assert_not_contains tx-sda.txt "INTERNAL AUTHENTICATE"
-remove
-
-# 3. CDA card: the signature comes with the GENERATE AC.
-insert "$CARD_CDA"
-transact "$CARD_CDA" tx-cda.txt --pin $PIN --expect-oda cda || { cat tx-cda.txt; fail "CDA transaction"; }
-approved tx-cda.txt "CDA card $CARD_CDA"
-assert_contains tx-cda.txt "^CDA: signature verified"
-remove
-
-# 4. Offline PIN try counter: a wrong PIN decrements it, a right one resets it; at the limit
+# 3. Offline PIN try counter: a wrong PIN decrements it, a right one resets it; at the limit
 # the PIN is blocked and stays blocked for the right PIN too.
 insert "$CARD_PIN"
 vpin() { # vpin PIN EXIT OUT
@@ -192,7 +201,7 @@ assert_contains tx-blocked.txt "^FAIL CVM: offline plaintext PIN was not verifie
 assert_not_contains tx-blocked.txt "VERIFY (offline plaintext PIN)"
 remove
 
-# 5. A record changed on the chip (its state file edited while out of the reader: one bit of
+# 4. A record changed on the chip (its state file edited while out of the reader: one bit of
 # the issuer action code - default in SFI 2 record 1, a signed record) breaks SDA, and DDA
 # with it (the ICC certificate covers the same static data).
 change_record() { # change_record CARD
