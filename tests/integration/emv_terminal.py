@@ -1294,20 +1294,26 @@ class Terminal:
                             "gives %s" % (h(kcv(theirs)), h(kcv(mine))))
         return theirs
 
-    # The cryptogram input of the PBOC debit application (docs/pboc-data.md, "Cryptogram"):
+    # The cryptogram input of the PBOC debit application (docs/pboc-cryptogram.md):
     # these terminal data elements, as sent in the CDOL, then AIP, ATC and the CVR of the IAD.
     AC_TERMINAL_TAGS = ("9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37")
 
-    def ac_input(self, r, dol_tag):
-        sent, at = {}, 0
-        for tag, ln in dol_parse(self.icc[dol_tag], "CDOL"):
-            sent[tag] = r["_data"][at:at + ln]
-            at += ln
+    def ac_input(self, r, dol_tag, first=None):
+        """For the second GENERATE AC (first = the first's response), CDOL2's values
+        replace CDOL1's where CDOL2 asks for the same tag."""
+        sent = {}
+        for resp, tag_of_dol in ((first, "8C"), (r, dol_tag)):
+            if resp is None:
+                continue
+            at = 0
+            for tag, ln in dol_parse(self.icc[tag_of_dol], "CDOL"):
+                sent[tag] = resp["_data"][at:at + ln]
+                at += ln
         out = b""
         for tag in self.AC_TERMINAL_TAGS:
             if tag not in sent:
-                raise TermError("online", "%s lacks %s, part of the cryptogram input"
-                                % (dol_tag, tag))
+                raise TermError("online", "the CDOL lacks %s, part of the cryptogram input"
+                                % tag)
             out += sent[tag]
         iad = r.get("9F10", b"")
         if len(iad) < 7 or iad[3] != 0x03:
@@ -1422,7 +1428,7 @@ class Terminal:
             raise TermError("GENERATE AC 2", "ATC changed between the two GENERATE AC (%s, %s)"
                             % (h(r1["9F36"]), h(r2["9F36"])))
         if getattr(self, "sk_ac", None) is not None:
-            tc, want = r2.get("9F26", b""), mac_alg3(self.sk_ac, self.ac_input(r2, "8D"))
+            tc, want = r2.get("9F26", b""), mac_alg3(self.sk_ac, self.ac_input(r2, "8D", r1))
             if tc != want:
                 self.fail("TC", "TC %s does not verify: computed %s" % (h(tc), h(want)))
             else:
