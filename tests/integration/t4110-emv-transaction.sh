@@ -55,6 +55,7 @@ cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 cardpipe produce --line 1 >produce.txt 2>produce.err || { cat produce.err; fail "produce"; }
 [ "$(q "SELECT count(*) FROM production_attempt WHERE state = 'spoiled'")" = 0 ] ||
 	fail "cards spoiled: $(q "SELECT spoil_reason, detail FROM production_attempt WHERE state = 'spoiled'")"
+bank_of() { q "SELECT bank FROM card WHERE card_no = '$1'"; }
 card_of() { q "SELECT card_no FROM card WHERE state = 'produced' AND bank = '$1' ORDER BY id LIMIT 1 OFFSET ${2:-0}"; }
 CARD_DDA=$(card_of "$BANK_DDA")
 CARD_SDA=$(card_of "$BANK_SDA")
@@ -64,6 +65,40 @@ CARD_CDA=$(card_of "$BANK_CDA")
 # a second DDA card for the PIN cases: another bank's if the batch has one
 CARD_PIN=$(q "SELECT card_no FROM card WHERE state = 'produced' AND bank NOT IN ('$BANK_SDA', '$BANK_CDA') AND card_no <> '$CARD_DDA' ORDER BY id LIMIT 1")
 [ -n "$CARD_PIN" ] || fail "no second DDA card"
+
+# Nothing perso or the line wrote holds a card's MK-AC or the offline PIN block in the
+# clear (raw bytes, or hex in either case), anywhere under the home.
+secrets=""
+for card in "$CARD_DDA" "$CARD_SDA" "$CARD_CDA"; do
+	pan=$(q "SELECT pan FROM card WHERE card_no = '$card'")
+	psn=$(q "SELECT psn FROM card WHERE card_no = '$card'")
+	mk=$(cardpipe keys diversify --scheme option-a --key "bank.$(bank_of "$card").mk-ac" \
+		--pan "$pan" --psn "$psn" --reveal | sed -n 's/.*KEY=//p')
+	[ -n "$mk" ] || fail "no MK-AC for $card"
+	secrets="$secrets $mk"
+done
+$PY - "$CARDPIPE_HOME" 2${#PIN}${PIN}FFFFFFFFFFFF $secrets <<'PYEOF' || fail "a card secret in the clear under the home"
+import os, sys
+home, pinblock, *mks = sys.argv[1:]
+pinblock = pinblock[:16]
+pats = []
+for hx in [pinblock] + mks:
+    b = bytes.fromhex(hx)
+    pats += [b, hx.upper().encode(), hx.lower().encode()]
+bad = 0
+for root, dirs, files in os.walk(home):
+    for f in files:
+        path = os.path.join(root, f)
+        try:
+            data = open(path, "rb").read()
+        except OSError:
+            continue
+        for p in pats:
+            if p in data:
+                print("secret %s... in %s" % (p[:4].hex(), path))
+                bad = 1
+sys.exit(bad)
+PYEOF
 
 # The TEST CA's public key, as a bank's terminal gets it from the scheme.
 cardpipe keys ca export --rid A000000333 --index F1 --out ca.pem 2>ca.err || { cat ca.err; fail "keys ca export"; }
@@ -94,7 +129,6 @@ cardpipe line remove >/dev/null 2>&1 || true
 reader_state empty
 insert() { cardpipe line insert "$1" >/dev/null || fail "line insert $1"; reader_state present; }
 remove() { cardpipe line remove >/dev/null || fail "line remove"; reader_state empty; }
-bank_of() { q "SELECT bank FROM card WHERE card_no = '$1'"; }
 # The bank's MK-AC issuer master key as a TEST ONLY store makes it (docs/keys.md: the first
 # bytes of SM3("cardpipe TEST ONLY " || name)), recomputed here, not read from cardpipe.
 imk_of() {
