@@ -39,6 +39,8 @@ transaction options:
   --expect-oda sda|dda|cda  fail unless this method was performed and succeeded
   --allow-aid-list       fall back to the list of AIDs when the card has no PSE
                          (reported as a failure otherwise)
+  --corrupt-arpc         send EXTERNAL AUTHENTICATE an ARPC with one bit changed (the card
+                         must refuse it: the run then fails at issuer authentication)
   --verbose              print every APDU
 
 Output: a readable transaction log on stdout; lines starting "FAIL <step>: " say what
@@ -1403,6 +1405,9 @@ class Terminal:
             raise TermError("GENERATE AC 1", "ATC %s is not the ATC %s GET DATA gave"
                             % (h(r1["9F36"]), h(self.atc_seen)))
         arpc, arc = self.online(r1)
+        if self.o.corrupt_arpc:
+            arpc = bytes([arpc[0] ^ 0x01]) + arpc[1:]
+            self.log("ARPC changed on purpose to %s (--corrupt-arpc)" % h(arpc))
         if self.icc["82"][0] & 0x04:
             _, sw = self.card.send("EXTERNAL AUTHENTICATE",
                                    bytes([0x00, 0x82, 0x00, 0x00, 10]) + arpc + arc)
@@ -1636,6 +1641,7 @@ class Opts:
     issuer_cmd = None
     expect_oda = None
     allow_aid_list = False
+    corrupt_arpc = False
     verbose = False
 
     def __init__(self):
@@ -1685,6 +1691,8 @@ def parse(argv):
                 o.ca[(parts[0].upper(), parts[1].upper())] = load_ca_pem(parts[2])
             except (OSError, ValueError) as e:
                 raise TermError("usage", "CA key %s: %s" % (parts[2], e))
+        elif a == "--corrupt-arpc":
+            o.corrupt_arpc = True
         elif a == "--allow-aid-list":
             o.allow_aid_list = True
         elif a == "--verbose":

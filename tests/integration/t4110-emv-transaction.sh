@@ -203,6 +203,17 @@ rc=0
 cardpipe keys arqc-verify --bank "$(bank_of "$CARD_DDA")" --pan "$pan" --psn "$psn" --atc "$atc2" \
 	--data "$data" --arqc "$bad" >bad-arqc.txt 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || { cat bad-arqc.txt; fail "arqc-verify accepted a forged ARQC"; }
+# The card refuses an ARPC that is not its issuer's (one bit changed).
+rc=0
+transact "$CARD_DDA" tx-bad-arpc.txt --pin $PIN --corrupt-arpc || rc=$?
+[ "$rc" -eq 1 ] || { cat tx-bad-arpc.txt; fail "a changed ARPC: exit $rc"; }
+assert_contains tx-bad-arpc.txt "^FAIL issuer authentication: EXTERNAL AUTHENTICATE with ARPC [0-9A-F]* answered 6300"
+# and the next transaction still works, with the failure carried in the card's CVR
+transact "$CARD_DDA" tx-dda3.txt --pin $PIN --expect-oda dda || { cat tx-dda3.txt; fail "DDA card after a refused ARPC"; }
+approved tx-dda3.txt "DDA card after a refused ARPC"
+iad=$(sed -n 's/^GENERATE AC 1: .* IAD \([0-9A-F]*\)$/\1/p' tx-dda3.txt)
+[ $((16#${iad:10:2} & 0x08)) -ne 0 ] ||
+	fail "IAD $iad: the CVR does not say issuer authentication failed last time (byte 2 b4)"
 remove
 
 # 3. Offline PIN try counter: a wrong PIN decrements it, a right one resets it; at the limit
