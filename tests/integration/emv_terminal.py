@@ -1296,7 +1296,7 @@ class Terminal:
                             "gives %s" % (h(kcv(theirs)), h(kcv(mine))))
         return theirs
 
-    # The cryptogram input of the PBOC debit application (docs/pboc-cryptogram.md):
+    # The cryptogram input of the PBOC debit application, as cardpipe documents it:
     # these terminal data elements, as sent in the CDOL, then AIP, ATC and the CVR of the IAD.
     AC_TERMINAL_TAGS = ("9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37")
 
