@@ -32,6 +32,7 @@
 #define MAX_LINES 32
 #define MAX_BANKS 64
 #define MAX_THREADS 64
+#define JOB_WINDOW 256 /* scripts built ahead of sealing: memory stays small */
 
 struct line_out {
 	int line;
@@ -355,10 +356,10 @@ finish_job(struct run *R, struct job *j)
 	return 0;
 }
 
-/* One chunk of cards read from the registry: resolve, build in parallel, finish in order. */
+/* A window of cards read from the registry: resolve, build in parallel, finish in order. */
 static int
-do_chunk(struct run *R, struct perso_card *cards, size_t n, const struct perso_opts *opts,
-	 long long *scripted, struct progress *prog)
+do_window(struct run *R, struct perso_card *cards, size_t n, const struct perso_opts *opts,
+	  long long *scripted, struct progress *prog)
 {
 	const char *failed = NULL;
 	int r = 0;
@@ -387,6 +388,18 @@ do_chunk(struct run *R, struct perso_card *cards, size_t n, const struct perso_o
 		progress_update(prog, ++*scripted);
 	}
 	return 0;
+}
+
+static int
+do_chunk(struct run *R, struct perso_card *cards, size_t n, const struct perso_opts *opts,
+	 long long *scripted, struct progress *prog)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i += JOB_WINDOW)
+		r = do_window(R, cards + i, n - i < JOB_WINDOW ? n - i : JOB_WINDOW, opts, scripted,
+			      prog);
+	return r;
 }
 
 /* Delete batch files no registry row names (a run that died before its commit). */
@@ -581,8 +594,8 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 	if (r < 0)
 		goto out;
 	cards = xcalloc(R->batch_cards, sizeof(*cards));
-	R->jobs = xcalloc(R->batch_cards, sizeof(*R->jobs));
-	for (size_t i = 0; i < R->batch_cards; i++)
+	R->jobs = xcalloc(JOB_WINDOW, sizeof(*R->jobs));
+	for (size_t i = 0; i < JOB_WINDOW; i++)
 		buf_init(&R->jobs[i].script, 1 << 20);
 	progress_start(&prog, "perso", 0); /* cards scripted so far (no total known) */
 	for (;;) {
@@ -607,9 +620,9 @@ stage_perso_run(const struct config *cfg, const char *home, struct registry *reg
 out:
 	progress_end(&prog);
 	if (R->jobs) {
-		for (size_t i = 0; i < R->batch_cards; i++)
+		for (size_t i = 0; i < JOB_WINDOW; i++)
 			buf_release_secret(&R->jobs[i].script);
-		cp_memzero(R->jobs, R->batch_cards * sizeof(*R->jobs));
+		cp_memzero(R->jobs, JOB_WINDOW * sizeof(*R->jobs));
 		free(R->jobs);
 	}
 	if (cards) {
