@@ -287,4 +287,9 @@ done
 assert_contains tx-changed-SDA.txt "TVR: SDA failed"
 assert_contains tx-changed-DDA.txt "^FAIL DDA: ICC certificate hash over the static data does not match"
 assert_contains tx-changed-DDA.txt "TVR: DDA failed"
+# The line's virtual card ran every command of these transactions: it stops cleanly, with
+# no sanitizer report (ASan/UBSan builds).
+cardpipe line stop >/dev/null 2>&1 || fail "line stop"
+! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error" "$run/vcard.log" ||
+	{ cat "$run/vcard.log" >&2; fail "sanitizer report in the line's vcard.log"; }
 echo "t4110: DDA $CARD_DDA ($BANK_DDA), SDA $CARD_SDA ($BANK_SDA), CDA $CARD_CDA ($BANK_CDA), PIN $CARD_PIN: ok"
