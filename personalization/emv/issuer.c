@@ -15,10 +15,13 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/crypto/secmem.h"
 #include "personalization/keys/keystore.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CERT_REC_VERSION 1
 #define CERT_FILE_MAX 8192
@@ -91,8 +95,9 @@ check_bank(const char *bank)
 	return 0;
 }
 
-int
-emv_bank_issuer_id(const struct config *cfg, const char *bank, unsigned char out[4])
+/* The BIN of bank from banks.bins ("BANK:BIN,..."), as digits. */
+static int
+bank_bin(const struct config *cfg, const char *bank, char *out, size_t size)
 {
 	char *dup = xstrdup(config_str(cfg, "banks.bins")), *save = NULL;
 	size_t bl = strlen(bank);
@@ -100,15 +105,89 @@ emv_bank_issuer_id(const struct config *cfg, const char *bank, unsigned char out
 
 	for (char *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
 		if (!strncmp(t, bank, bl) && t[bl] == ':') {
-			r = emv_issuer_id(t + bl + 1, out);
-			if (r < 0)
-				r = cp_err_wrap(r, "banks.bins, bank '%s': ", bank);
+			size_t n = strlen(t + bl + 1);
+
+			r = n >= 3 && n < size && strspn(t + bl + 1, "0123456789") == n
+				    ? 0
+				    : cp_err(CP_ERR_CONFIG,
+					     "banks.bins, bank '%s': BIN '%s' is not 3 to %zu "
+					     "digits",
+					     bank, t + bl + 1, size - 1);
+			if (r == 0)
+				memcpy(out, t + bl + 1, n + 1);
 			break;
 		}
 	free(dup);
 	if (r == CP_ERR_NOTFOUND)
 		return cp_err(CP_ERR_CONFIG, "banks.bins has no BIN for bank '%s'", bank);
 	return r;
+}
+
+int
+emv_bank_issuer_id(const struct config *cfg, const char *bank, unsigned char out[4])
+{
+	char bin[24];
+	int r;
+
+	if ((r = bank_bin(cfg, bank, bin, sizeof(bin))) < 0)
+		return r;
+	if ((r = emv_issuer_id(bin, out)) < 0)
+		return cp_err_wrap(r, "banks.bins, bank '%s': ", bank);
+	return 0;
+}
+
+/* Book 2 §5.3 step 8: the digits of the issuer identifier up to its first F nibble (3 to
+ * 8, then only F padding) must be the leftmost digits of digits (a PAN or a BIN). */
+static int
+id_prefix_check(const unsigned char id[4], const char *digits)
+{
+	char d[9];
+	size_t n = 0, i;
+
+	for (i = 0; i < 8; i++) {
+		unsigned v = i % 2 ? id[i / 2] & 15u : id[i / 2] >> 4;
+
+		if (v == 15)
+			break;
+		if (v > 9)
+			return cp_err(
+				CP_ERR_INVALID,
+				"issuer identifier %02X%02X%02X%02X: nibble %zu is not a digit",
+				id[0], id[1], id[2], id[3], i + 1);
+		d[n++] = (char)('0' + v);
+	}
+	d[n] = '\0';
+	for (; i < 8; i++)
+		if ((i % 2 ? id[i / 2] & 15u : id[i / 2] >> 4) != 15)
+			return cp_err(CP_ERR_INVALID,
+				      "issuer identifier %02X%02X%02X%02X: a digit after the F "
+				      "padding",
+				      id[0], id[1], id[2], id[3]);
+	if (n < 3)
+		return cp_err(CP_ERR_INVALID,
+			      "issuer identifier %02X%02X%02X%02X: fewer than 3 digits", id[0],
+			      id[1], id[2], id[3]);
+	if (strncmp(d, digits, n) != 0)
+		return cp_err(CP_ERR_INVALID,
+			      "issuer identifier %s is not a prefix of %s (EMV Book 2 5.3 step 8)",
+			      d, digits);
+	return 0;
+}
+
+int
+emv_issuer_check_pan_prefix(const struct emv_issuer *is, const char *bin_or_pan)
+{
+	size_t n = strlen(bin_or_pan);
+
+	if (n < 3 || n > 19 || strspn(bin_or_pan, "0123456789") != n)
+		return cp_err(CP_ERR_INVALID,
+			      "bank '%s': '%s' is not a BIN or PAN of 3 to 19 digits", is->bank,
+			      bin_or_pan);
+	if (id_prefix_check(is->issuer_id, bin_or_pan) < 0)
+		return cp_err_wrap(
+			CP_ERR_INVALID,
+			"bank '%s': the issuer certificate does not cover this card: ", is->bank);
+	return 0;
 }
 
 /* ---- certificate record ---- */
@@ -228,13 +307,16 @@ emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], uns
 	    (r = emv_check_bits("CA", (unsigned)k.modulus_len * 8)) < 0)
 		return cp_err_wrap(r, "CA key '%s': ", name);
 	if ((dn = i2d_PUBKEY(pub, &der)) <= 0)
-		return cp_err(CP_ERR_CRYPTO, "CA key '%s' does not encode", name);
+		return emv_ossl_err(CP_ERR_CRYPTO, "CA key '%s' does not encode", name);
 	r = keystore_put_blob(ks, name, KEY_RSA_PUB, der, (size_t)dn);
 	OPENSSL_free(der);
 	return r;
 }
 
 /* ---- issuer key pair ---- */
+
+#define KEY_FILE_MAX (64 * 1024)
+#define PASS_MAX 1024
 
 static int
 put_pair(struct keystore *ks, const char *bank, EVP_PKEY *pk)
@@ -246,7 +328,7 @@ put_pair(struct keystore *ks, const char *bank, EVP_PKEY *pk)
 	emv_issuer_key_name(bank, name, sizeof(name));
 	emv_issuer_cert_name(bank, cname, sizeof(cname));
 	if ((dn = i2d_PrivateKey(pk, &der)) <= 0)
-		return cp_err(CP_ERR_CRYPTO, "issuer key of bank '%s' does not encode", bank);
+		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key of bank '%s' does not encode", bank);
 	r = keystore_put_blob(ks, name, KEY_RSA, der, (size_t)dn);
 	OPENSSL_clear_free(der, (size_t)dn);
 	/* a new key pair makes the old certificate wrong */
@@ -259,13 +341,96 @@ put_pair(struct keystore *ks, const char *bank, EVP_PKEY *pk)
 	return r;
 }
 
+/* Before a key pair is made or read: the bank has none, or the caller replaces it. */
+static int
+pair_may_be_put(const struct keystore *ks, const char *bank, const struct emv_issuer_opts *o)
+{
+	char name[KEY_NAME_MAX + 1];
+	int r;
+
+	if ((r = check_bank(bank)) < 0)
+		return r;
+	emv_issuer_key_name(bank, name, sizeof(name));
+	if (keystore_has(ks, name) && !(o && o->replace))
+		return cp_err(CP_ERR_EXISTS,
+			      "bank '%s' already has an issuer key pair ('%s'); replacing it also "
+			      "removes its certificate: give --replace to do so",
+			      bank, name);
+	return 0;
+}
+
+/* The longest CA key of rid in the store (0 when there is none). */
+static int
+longest_ca(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], size_t *len)
+{
+	char prefix[KEY_NAME_MAX + 1];
+	size_t pl;
+
+	emv_ca_key_name(rid, 0, prefix, sizeof(prefix));
+	pl = strlen(prefix) - 2; /* "emv.ca.<RID>." */
+	*len = 0;
+	for (size_t i = 0; i < keystore_count(ks); i++) {
+		struct key_info ki;
+		struct emv_pubkey k;
+		EVP_PKEY *pk = NULL;
+		int r;
+
+		keystore_info(ks, i, &ki);
+		if (strncmp(ki.name, prefix, pl) != 0 ||
+		    (ki.alg != KEY_RSA && ki.alg != KEY_RSA_PUB))
+			continue;
+		if ((r = keystore_get_pkey(ks, ki.name, &pk)) < 0)
+			return r;
+		r = emv_pubkey_from_pkey(pk, &k);
+		EVP_PKEY_free(pk);
+		if (r < 0)
+			return cp_err_wrap(r, "CA key '%s': ", ki.name);
+		if (k.modulus_len > *len)
+			*len = k.modulus_len;
+	}
+	return 0;
+}
+
+/* An issuer key of n bytes: some CA key of the RID (when the store has any) must be able
+ * to certify it; below the default ICC size, DDA/CDA cards need shorter ICC keys. */
+static int
+issuer_size_check(const struct keystore *ks, const char *bank, size_t n,
+		  const struct emv_issuer_opts *o)
+{
+	unsigned char rid[EMV_RID_LEN];
+	size_t ca = 0;
+	int r;
+
+	if (o && o->rid)
+		memcpy(rid, o->rid, EMV_RID_LEN);
+	else if ((r = emv_parse_rid(EMV_RID_PBOC, rid)) < 0)
+		return r;
+	if ((r = emv_check_bits("issuer", (unsigned)n * 8)) < 0 ||
+	    (r = longest_ca(ks, rid, &ca)) < 0)
+		return r;
+	if (ca && n > ca)
+		return cp_err(CP_ERR_INVALID,
+			      "issuer key of %zu bits is longer than every CA key of RID "
+			      "%02X%02X%02X%02X%02X in the key store (the longest has %zu bits): "
+			      "no such CA can certify it",
+			      n * 8, rid[0], rid[1], rid[2], rid[3], rid[4], ca * 8);
+	if (n * 8 < EMV_DEFAULT_ICC_BITS)
+		log_warn("keys",
+			 "issuer key of bank '%s' has %zu bits, less than the default ICC key "
+			 "(%d bits): its DDA/CDA cards need ICC keys of at most %zu bits",
+			 bank, n * 8, EMV_DEFAULT_ICC_BITS, n * 8);
+	return 0;
+}
+
 int
-emv_issuer_generate(struct keystore *ks, const char *bank, unsigned bits, unsigned long exponent)
+emv_issuer_generate(struct keystore *ks, const char *bank, unsigned bits, unsigned long exponent,
+		    const struct emv_issuer_opts *o)
 {
 	EVP_PKEY *pk = NULL;
 	int r;
 
-	if ((r = check_bank(bank)) < 0 || (r = emv_check_bits("issuer", bits)) < 0 ||
+	if ((r = pair_may_be_put(ks, bank, o)) < 0 || (r = emv_check_bits("issuer", bits)) < 0 ||
+	    (r = issuer_size_check(ks, bank, bits / 8, o)) < 0 ||
 	    (r = emv_rsa_generate(bits, exponent, &pk)) < 0)
 		return r;
 	r = put_pair(ks, bank, pk);
@@ -273,57 +438,180 @@ emv_issuer_generate(struct keystore *ks, const char *bank, unsigned bits, unsign
 	return r;
 }
 
+/* The passphrase source of one PEM read, and whether the PEM asked for it. */
+struct pass_ctx {
+	emv_pass_fn fn;
+	void *arg;
+	int asked;
+	int r; /* the source's error, if it failed */
+};
+
 static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
+pem_pass(char *buf, int size, int rwflag, void *u)
 {
-	(void)buf;
-	(void)size;
+	struct pass_ctx *pc = u;
+	char *p;
+	size_t n;
+
 	(void)rwflag;
-	(void)u;
-	return -1; /* never prompt: an encrypted PEM is refused with a clear error */
+	pc->asked = 1;
+	if (!pc->fn) {
+		pc->r = cp_err(CP_ERR_USAGE,
+			       "the key file is encrypted and no passphrase was given");
+		return -1;
+	}
+	p = cp_secure_zalloc(PASS_MAX);
+	if ((pc->r = pc->fn(p, PASS_MAX, pc->arg)) < 0) {
+		cp_secure_free(p, PASS_MAX);
+		return -1;
+	}
+	n = strnlen(p, PASS_MAX);
+	if (n == 0 || n >= (size_t)size) {
+		pc->r = cp_err(CP_ERR_INVALID, "passphrase of %zu characters (1 to %d)", n,
+			       size - 1);
+		cp_secure_free(p, PASS_MAX);
+		return -1;
+	}
+	memcpy(buf, p, n);
+	cp_secure_free(p, PASS_MAX);
+	return (int)n;
+}
+
+/* The key file, opened without following a link, checked as private to this user and
+ * read into secure memory (*len bytes; cp_secure_free(*out, KEY_FILE_MAX + 1)). */
+static int
+read_private_file(const char *path, unsigned char **out, size_t *len)
+{
+	struct stat st;
+	unsigned char *b;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), r = 0;
+
+	*out = NULL;
+	if (fd < 0)
+		return cp_err(errno == ENOENT  ? CP_ERR_NOTFOUND
+			      : errno == ELOOP ? CP_ERR_PERM
+					       : CP_ERR_IO,
+			      "key file '%s': %s%s", path, strerror(errno),
+			      errno == ELOOP ? " (a symbolic link is not followed)" : "");
+	if (fstat(fd, &st) != 0) {
+		r = cp_err(CP_ERR_IO, "key file '%s': %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_uid != geteuid()) {
+		r = cp_err(CP_ERR_PERM,
+			   "key file '%s' must be a regular file private to you (owner uid %u, "
+			   "mode 0600 or 0400), not uid %u mode %04o",
+			   path, (unsigned)geteuid(), (unsigned)st.st_uid,
+			   (unsigned)(st.st_mode & 07777));
+	} else if (st.st_size > KEY_FILE_MAX) {
+		r = cp_err(CP_ERR_LIMIT, "key file '%s' is larger than %d bytes", path,
+			   KEY_FILE_MAX);
+	}
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	b = cp_secure_zalloc(KEY_FILE_MAX + 1);
+	for (ssize_t got; n < KEY_FILE_MAX; n += (size_t)got) {
+		got = read(fd, b + n, KEY_FILE_MAX - n);
+		if (got < 0 && errno == EINTR) {
+			got = 0;
+			continue;
+		}
+		if (got < 0) {
+			r = cp_err(CP_ERR_IO, "key file '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (got == 0)
+			break;
+	}
+	close(fd);
+	if (r < 0) {
+		cp_secure_free(b, KEY_FILE_MAX + 1);
+		return r;
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+/* Parse the PEM private key of a file already in memory. *encrypted says whether the PEM
+ * asked for a passphrase. */
+static int
+parse_private_pem(const char *path, const unsigned char *data, size_t len, emv_pass_fn pass,
+		  void *arg, EVP_PKEY **pk, int *encrypted)
+{
+	struct pass_ctx pc = {pass, arg, 0, 0};
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+
+	*pk = NULL;
+	if (!bio)
+		return emv_ossl_err(CP_ERR_NOMEM, "key file '%s'", path);
+	*pk = PEM_read_bio_PrivateKey(bio, NULL, pem_pass, &pc);
+	BIO_free(bio);
+	*encrypted = pc.asked;
+	if (*pk) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (pc.r < 0) {
+		ERR_clear_error();
+		return cp_err_wrap(pc.r, "key file '%s': ", path);
+	}
+	return emv_ossl_err(pc.asked ? CP_ERR_CRYPTO : CP_ERR_FORMAT,
+			    pc.asked ? "key file '%s': cannot decrypt the private key (wrong "
+				       "passphrase?)"
+				     : "key file '%s' holds no PEM private key (encrypted PKCS#8, "
+				       "'BEGIN ENCRYPTED PRIVATE KEY')",
+			    path);
+}
+
+/* Unencrypted key files: refused on a production store, a warning on a TEST ONLY one. */
+static int
+clear_file_check(const struct keystore *ks, const char *path)
+{
+	if (!keystore_is_test(ks))
+		return cp_err(CP_ERR_PERM,
+			      "key file '%s' holds the private key unencrypted: a production key "
+			      "store takes only an encrypted PKCS#8 file (e.g. 'openssl pkcs8 "
+			      "-topk8 -v2 aes-256-cbc'); destroy the clear copy",
+			      path);
+	log_warn("keys",
+		 "key file '%s' holds the private key unencrypted: accepted only because the key "
+		 "store is TEST ONLY",
+		 path);
+	return 0;
 }
 
 int
-emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path)
+emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path,
+		      const struct emv_issuer_opts *o, emv_pass_fn pass, void *pass_arg)
 {
-	struct stat st;
 	struct emv_pubkey pub;
+	unsigned char *data = NULL;
 	EVP_PKEY *pk = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
-	FILE *f;
-	int r;
+	size_t len = 0;
+	int encrypted = 0, r;
 
-	if ((r = check_bank(bank)) < 0)
+	if ((r = pair_may_be_put(ks, bank, o)) < 0 ||
+	    (r = read_private_file(path, &data, &len)) < 0)
 		return r;
-	if (lstat(path, &st) != 0)
-		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "key file '%s': %s",
-			      path, strerror(errno));
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077))
-		return cp_err(CP_ERR_PERM,
-			      "key file '%s' must be a regular file private to you (mode 0600), "
-			      "not %04o",
-			      path, (unsigned)(st.st_mode & 07777));
-	if (!(f = fopen(path, "r")))
-		return cp_err(CP_ERR_IO, "key file '%s': %s", path, strerror(errno));
-	pk = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
-	fclose(f);
-	if (!pk)
-		return cp_err(CP_ERR_FORMAT,
-			      "key file '%s' holds no unencrypted PEM private key (PKCS#8 or "
-			      "'RSA PRIVATE KEY')",
-			      path);
+	r = parse_private_pem(path, data, len, pass, pass_arg, &pk, &encrypted);
+	cp_secure_free(data, KEY_FILE_MAX + 1);
+	if (r < 0 || (!encrypted && (r = clear_file_check(ks, path)) < 0))
+		goto out;
 	if (!EVP_PKEY_is_a(pk, "RSA")) {
 		r = cp_err(CP_ERR_INVALID, "key file '%s': not an RSA key", path);
 		goto out;
 	}
 	if ((r = emv_pubkey_from_pkey(pk, &pub)) < 0 ||
-	    (r = emv_check_bits("issuer", (unsigned)pub.modulus_len * 8)) < 0) {
+	    (r = issuer_size_check(ks, bank, pub.modulus_len, o)) < 0) {
 		r = cp_err_wrap(r, "key file '%s': ", path);
 		goto out;
 	}
 	if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) || EVP_PKEY_check(ctx) != 1) {
-		r = cp_err(CP_ERR_CRYPTO, "key file '%s': the RSA key pair is not consistent",
-			   path);
+		r = emv_ossl_err(CP_ERR_CRYPTO, "key file '%s': the RSA key pair is not consistent",
+				 path);
 		goto out;
 	}
 	r = put_pair(ks, bank, pk);
@@ -354,11 +642,11 @@ emv_issuer_pubkey(const struct keystore *ks, const char *bank, EVP_PKEY **out)
 	dn = i2d_PUBKEY(pk, &der);
 	EVP_PKEY_free(pk);
 	if (dn <= 0)
-		return cp_err(CP_ERR_CRYPTO, "issuer key '%s' does not encode", name);
+		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not encode", name);
 	p = der;
 	*out = d2i_PUBKEY(NULL, &p, dn);
 	OPENSSL_free(der);
-	return *out ? 0 : cp_err(CP_ERR_CRYPTO, "issuer key '%s' does not decode", name);
+	return *out ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not decode", name);
 }
 
 /* ---- certificates ---- */
@@ -379,7 +667,7 @@ expired(const unsigned char e[2])
 static int
 cert_check(const struct keystore *ks, const char *bank, const unsigned char rid[EMV_RID_LEN],
 	   unsigned char index, const struct emv_cert *c, const struct emv_pubkey *pub,
-	   const unsigned char *issuer_id, struct emv_cert_fields *f, size_t *ca_len)
+	   const char *bin, struct emv_cert_fields *f, size_t *ca_len)
 {
 	struct emv_pubkey ca;
 	int r;
@@ -398,12 +686,11 @@ cert_check(const struct keystore *ks, const char *bank, const unsigned char rid[
 			      "the certificate certifies another key than the issuer key of bank "
 			      "'%s'",
 			      bank);
-	if (issuer_id && memcmp(f->id, issuer_id, 4) != 0)
-		return cp_err(CP_ERR_INVALID,
-			      "the certificate's issuer identifier %02X%02X%02X%02X is not bank "
-			      "'%s''s %02X%02X%02X%02X (banks.bins)",
-			      f->id[0], f->id[1], f->id[2], f->id[3], bank, issuer_id[0],
-			      issuer_id[1], issuer_id[2], issuer_id[3]);
+	if (bin && id_prefix_check(f->id, bin) < 0)
+		return cp_err_wrap(CP_ERR_INVALID,
+				   "the certificate does not fit bank '%s''s BIN "
+				   "(banks.bins): ",
+				   bank);
 	if (expired(f->expiry))
 		return cp_err(CP_ERR_INVALID,
 			      "the issuer certificate of bank '%s' expired %02X/%02X", bank,
@@ -416,20 +703,20 @@ emv_issuer_cert_put(struct keystore *ks, const struct config *cfg, const char *b
 		    const unsigned char rid[EMV_RID_LEN], unsigned char index,
 		    const struct emv_cert *c)
 {
-	char name[KEY_NAME_MAX + 1];
-	unsigned char id[4], rec[4 * EMV_RSA_MAX_BYTES];
+	char name[KEY_NAME_MAX + 1], bin[24];
+	unsigned char rec[4 * EMV_RSA_MAX_BYTES];
 	struct emv_cert_fields f;
 	struct emv_pubkey pub;
 	EVP_PKEY *pk = NULL;
 	size_t ca_len, n;
 	int r;
 
-	if ((r = check_bank(bank)) < 0 || (r = emv_bank_issuer_id(cfg, bank, id)) < 0 ||
+	if ((r = check_bank(bank)) < 0 || (r = bank_bin(cfg, bank, bin, sizeof(bin))) < 0 ||
 	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0)
 		return r;
 	r = emv_pubkey_from_pkey(pk, &pub);
 	EVP_PKEY_free(pk);
-	if (r < 0 || (r = cert_check(ks, bank, rid, index, c, &pub, id, &f, &ca_len)) < 0)
+	if (r < 0 || (r = cert_check(ks, bank, rid, index, c, &pub, bin, &f, &ca_len)) < 0)
 		return cp_err_wrap(r, "issuer certificate of bank '%s': ", bank);
 	emv_issuer_cert_name(bank, name, sizeof(name));
 	n = cert_record(rid, index, c, rec);
@@ -614,7 +901,7 @@ test_certify(struct keystore *ks, const struct config *cfg, const char *bank, EV
 		return r;
 	test_expiry(expiry);
 	if (RAND_bytes(serial, sizeof(serial)) != 1)
-		return cp_err(CP_ERR_CRYPTO, "no random bytes for a certificate serial");
+		return emv_ossl_err(CP_ERR_CRYPTO, "no random bytes for a certificate serial");
 	if ((r = emv_issuer_cert_make(ca, &pub, id, expiry, serial, &c)) < 0)
 		return r;
 	return emv_issuer_cert_put(ks, cfg, bank, rid, EMV_TEST_CA_INDEX, &c);
@@ -640,7 +927,7 @@ test_ca(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], EVP_PKEY **ca
 	if ((r = emv_rsa_generate(EMV_TEST_CA_BITS, 3, ca)) < 0)
 		return r;
 	if ((dn = i2d_PrivateKey(*ca, &der)) <= 0)
-		return cp_err(CP_ERR_CRYPTO, "TEST ONLY CA key does not encode");
+		return emv_ossl_err(CP_ERR_CRYPTO, "TEST ONLY CA key does not encode");
 	r = keystore_put_blob(ks, name, KEY_RSA, der, (size_t)dn);
 	OPENSSL_clear_free(der, (size_t)dn);
 	if (r == 0)
@@ -668,7 +955,7 @@ emv_test_populate(struct keystore *ks, const struct config *cfg, size_t *added)
 	for (char *b = strtok_r(banks, ", ", &save); b; b = strtok_r(NULL, ", ", &save)) {
 		emv_issuer_key_name(b, name, sizeof(name));
 		if (!keystore_has(ks, name)) {
-			if ((r = emv_issuer_generate(ks, b, EMV_TEST_ISSUER_BITS, 3)) < 0)
+			if ((r = emv_issuer_generate(ks, b, EMV_TEST_ISSUER_BITS, 3, NULL)) < 0)
 				goto out;
 			n++;
 		}

@@ -62,6 +62,12 @@ int emv_parse_ca_index(const char *s, unsigned char *index);
  * (cp_now()). CP_ERR_NOTFOUND naming the missing entry and the command that makes it. */
 int emv_issuer_load(const struct keystore *ks, const char *bank, struct emv_issuer **out);
 void emv_issuer_free(struct emv_issuer *is);
+/* EMV Book 2 §5.3 step 8, as a terminal checks it: the digits of the certificate's issuer
+ * identifier up to its first F nibble (3 to 8 digits) must be the leftmost digits of the
+ * card's PAN. Perso calls it once per bank with the BIN it allocates PANs from (or per card
+ * with the PAN) after emv_issuer_load(), which does not know the BIN. CP_ERR_INVALID naming
+ * the bank, the identifier's digits and bin_or_pan when they do not match. Thread-safe. */
+int emv_issuer_check_pan_prefix(const struct emv_issuer *is, const char *bin_or_pan);
 
 /* The CA public key for RID/index from the store (RSAPUB or RSA entry). */
 int emv_ca_get(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], unsigned char index,
@@ -73,13 +79,34 @@ int emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN],
 /* The issuer public key of bank (from its key pair). */
 int emv_issuer_pubkey(const struct keystore *ks, const char *bank, struct evp_pkey_st **out);
 
+/* How a new issuer key pair goes into the store. */
+struct emv_issuer_opts {
+	/* Replace the bank's key pair when it has one (its certificate, which no longer
+	 * matches, is removed); otherwise an existing key pair is CP_ERR_EXISTS. */
+	int replace;
+	/* The RID of the CA that is to certify the key (NULL: EMV_RID_PBOC): refused when
+	 * the store holds CA keys of that RID and every one is shorter than the issuer key. */
+	const unsigned char *rid;
+};
+
+/* Reads a passphrase into buf (size bytes, NUL-terminated, secure memory): 0 or a
+ * CP_ERR_* code with a message. */
+typedef int (*emv_pass_fn)(char *buf, size_t size, void *arg);
+
 /* Generate the issuer key pair of bank (bits per emv_check_bits("issuer"), exponent 3 or
- * 65537). Replacing a key pair removes its certificate, which no longer matches. */
+ * 65537), checked against the CA keys of the RID (see struct emv_issuer_opts); a key
+ * shorter than EMV_DEFAULT_ICC_BITS is made with a warning (ICC keys cannot be longer). */
 int emv_issuer_generate(struct keystore *ks, const char *bank, unsigned bits,
-			unsigned long exponent);
-/* Import the issuer key pair from a PEM private key (PKCS#8 or traditional RSA; the file
- * must be private to the user, mode 0600/0400), checked like a generated one. */
-int emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path);
+			unsigned long exponent, const struct emv_issuer_opts *o);
+/* Import the issuer key pair from an encrypted PKCS#8 PEM private key file ("ENCRYPTED
+ * PRIVATE KEY"; pass is called for its passphrase). The file is opened without following
+ * a symbolic link and must be a regular file of this user with no group or other access
+ * (CP_ERR_PERM); it is read into secure memory and wiped. An unencrypted private key file
+ * is refused on a production store (CP_ERR_PERM: the issuer private key never lies in a
+ * file in the clear) and accepted with a warning on a TEST ONLY store. Checked like a
+ * generated key. */
+int emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path,
+			  const struct emv_issuer_opts *o, emv_pass_fn pass, void *pass_arg);
 /* Import the issuer certificate from the file the scheme's CA returned (format in
  * docs/keys.md: lines "rid", "ca-index", "certificate", "remainder", "exponent" with hex
  * values); accepted only when it recovers with that CA's public key from the store and

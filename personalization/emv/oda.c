@@ -11,9 +11,12 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #define HDR 0x6A
@@ -26,17 +29,36 @@
 #define ALG_RSA 0x01
 #define SHA1_LEN 20
 
+int
+emv_ossl_err(int code, const char *fmt, ...)
+{
+	unsigned long e = ERR_get_error();
+	char msg[256], why[256] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (e)
+		ERR_error_string_n(e, why, sizeof(why));
+	ERR_clear_error();
+	return cp_err(code, "%s%s%s", msg, e ? ": " : "", why);
+}
+
 /* ---- sizes and encodings ---- */
 
 int
 emv_check_bits(const char *role, unsigned bits)
 {
 	unsigned step = !strcmp(role, "ICC") ? 16 : 8;
+	unsigned min = !strcmp(role, "CA")	 ? EMV_CA_MIN_BYTES
+		       : !strcmp(role, "issuer") ? EMV_ISSUER_MIN_BYTES
+						 : EMV_RSA_MIN_BYTES;
 
-	if (bits < EMV_RSA_MIN_BYTES * 8 || bits > EMV_RSA_MAX_BYTES * 8 || bits % step)
+	if (bits < min * 8 || bits > EMV_RSA_MAX_BYTES * 8 || bits % step)
 		return cp_err(CP_ERR_INVALID,
 			      "%s key of %u bits: EMV allows %u to %u bits in steps of %u", role,
-			      bits, EMV_RSA_MIN_BYTES * 8, EMV_RSA_MAX_BYTES * 8, step);
+			      bits, min * 8, EMV_RSA_MAX_BYTES * 8, step);
 	return 0;
 }
 
@@ -71,7 +93,7 @@ emv_pubkey_from_pkey(const EVP_PKEY *pk, struct emv_pubkey *out)
 		return cp_err(CP_ERR_INVALID, "not an RSA key");
 	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
 	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
-		r = cp_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
+		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
 		goto out;
 	}
 	bits = BN_num_bits(n);
@@ -115,8 +137,8 @@ emv_pubkey_to_pkey(const struct emv_pubkey *pub, EVP_PKEY **out)
 	    !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) ||
 	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		r = cp_err(CP_ERR_CRYPTO,
-			   "cannot make an RSA public key from modulus and exponent");
+		r = emv_ossl_err(CP_ERR_CRYPTO,
+				 "cannot make an RSA public key from modulus and exponent");
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -175,7 +197,7 @@ sha1_parts(const unsigned char *const *p, const size_t *n, size_t count,
 			ok = EVP_DigestUpdate(ctx, p[i], n[i]);
 	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == SHA1_LEN;
 	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : cp_err(CP_ERR_CRYPTO, "SHA-1 failed");
+	return ok ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed");
 }
 
 int
@@ -216,8 +238,8 @@ emv_rsa_generate(unsigned bits, unsigned long exponent, EVP_PKEY **out)
 		 EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) <= 0 ||
 		 EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) <= 0 ||
 		 EVP_PKEY_generate(ctx, out) <= 0)
-		r = cp_err(CP_ERR_CRYPTO, "RSA key generation (%u bits, exponent %lu) failed", bits,
-			   exponent);
+		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA key generation (%u bits, exponent %lu) failed",
+				 bits, exponent);
 	BN_free(e);
 	EVP_PKEY_CTX_free(ctx);
 	return r;
@@ -232,14 +254,14 @@ emv_rsa_private_raw(const EVP_PKEY *priv, const unsigned char *in, size_t len, u
 	int r = 0;
 
 	if (!ctx)
-		return cp_err(CP_ERR_CRYPTO, "no RSA context");
+		return emv_ossl_err(CP_ERR_CRYPTO, "no RSA context");
 	if ((size_t)EVP_PKEY_get_size(priv) != len)
 		r = cp_err(CP_ERR_INVALID, "RSA block of %zu bytes for a %d-byte modulus", len,
 			   EVP_PKEY_get_size(priv));
 	else if (EVP_PKEY_decrypt_init(ctx) <= 0 ||
 		 EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) <= 0 ||
 		 EVP_PKEY_decrypt(ctx, out, &outlen, in, len) <= 0 || outlen != len)
-		r = cp_err(CP_ERR_CRYPTO, "RSA private operation failed");
+		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA private operation failed");
 	EVP_PKEY_CTX_free(ctx);
 	return r;
 }
@@ -264,7 +286,7 @@ emv_rsa_public_raw(const struct emv_pubkey *pub, const unsigned char *in, size_t
 	    EVP_PKEY_encrypt_init(ctx) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) <= 0 ||
 	    EVP_PKEY_encrypt(ctx, out, &outlen, in, len) <= 0 || outlen != len)
-		r = cp_err(CP_ERR_CRYPTO, "RSA public operation failed");
+		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA public operation failed");
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(pk);
 	return r;
@@ -565,7 +587,7 @@ crt_part(const EVP_PKEY *pk, const char *param, size_t half, unsigned char **out
 
 	*out = cp_secure_zalloc(half);
 	if (!bn || !EVP_PKEY_get_bn_param(pk, param, &bn))
-		r = cp_err(CP_ERR_CRYPTO, "RSA key without %s", param);
+		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA key without %s", param);
 	else if (BN_num_bytes(bn) > (int)half)
 		r = cp_err(CP_ERR_CRYPTO, "RSA %s longer than half the modulus", param);
 	else

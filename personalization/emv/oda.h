@@ -27,7 +27,12 @@ struct evp_pkey_st;
 
 #define EMV_RSA_MAX_BYTES 248 /* 1984 bits */
 #define EMV_RSA_MIN_BYTES 64  /* 512 bits: below, a certificate's fixed fields do not fit */
-#define EMV_EXP_MAX 3	      /* exponent 03 (1 byte) or 010001 (3 bytes) */
+/* A signer's modulus must leave room for a 512-bit certified key: terminals (e.g. the
+ * open-source emv-utils) refuse an issuer certificate under N_CA < 15 + 64 + 21 = 100 bytes
+ * and an ICC certificate under N_I < 21 + 64 + 21 = 106 bytes. */
+#define EMV_CA_MIN_BYTES 100	 /* 800 bits */
+#define EMV_ISSUER_MIN_BYTES 106 /* 848 bits */
+#define EMV_EXP_MAX 3		 /* exponent 03 (1 byte) or 010001 (3 bytes) */
 #define EMV_RID_LEN 5
 #define EMV_DEFAULT_CA_BITS 1408
 #define EMV_DEFAULT_ISSUER_BITS 1152
@@ -76,10 +81,17 @@ struct emv_icc_key {
 	unsigned char *p, *q, *dp, *dq, *qinv;
 };
 
+/* Record an OpenSSL failure: the message of fmt followed by ": " and the reason of the
+ * oldest OpenSSL error queued (ERR_error_string_n), then clear the queue, so that the next
+ * failure is not blamed on this one. Returns code, like cp_err(). */
+int emv_ossl_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- key sizes and encodings ---- */
 
 /* CP_ERR_INVALID unless bits is a size EMV allows for that role: a multiple of 8 (16 for an
- * ICC key), 512..1984. role is "CA", "issuer" or "ICC" (for the message). */
+ * ICC key), at most 1984, at least 800 for a CA key, 848 for an issuer key (so that the
+ * certificates they sign hold a 512-bit key, see EMV_CA_MIN_BYTES) and 512 for an ICC key.
+ * role is "CA", "issuer" or "ICC". */
 int emv_check_bits(const char *role, unsigned bits);
 /* CP_ERR_INVALID unless the certified key is not longer than the signer's (what = "issuer
  * key ... CA key" in the message). */

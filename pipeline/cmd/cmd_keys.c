@@ -30,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: cardpipe keys ceremony [--test] [--component-file FILE]... [--components N]\n"
@@ -624,37 +626,116 @@ pubkey_hashes(const EVP_PKEY *pk, char sha1[41], char sha256[65])
 	return r;
 }
 
+/* The SHA-256 (hex, over the DER public key) of bank's issuer key; "" when it has none. */
 static int
-oda_issuer_create(struct cp_ctx *ctx, const char *bank, unsigned bits, unsigned long e)
+issuer_hash(const struct keystore *ks, const char *bank, char sha256[65])
 {
-	struct keystore *ks = NULL;
+	char name[KEY_NAME_MAX + 1], s1[41];
+	EVP_PKEY *pk = NULL;
 	int r;
 
-	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_issuer_generate(ks, bank, bits, e)) < 0 ||
-	    (r = keystore_save(ks)) < 0)
+	sha256[0] = '\0';
+	emv_issuer_key_name(bank, name, sizeof(name));
+	if (!keystore_has(ks, name))
+		return 0;
+	if ((r = emv_issuer_pubkey(ks, bank, &pk)) < 0)
+		return r;
+	r = pubkey_hashes(pk, s1, sha256);
+	EVP_PKEY_free(pk);
+	return r;
+}
+
+/* After a new key pair was put: say which key it is and, when it replaced one, which. */
+static int
+issuer_report(const struct keystore *ks, const char *bank, const char *what, const char *old)
+{
+	char now[65];
+	int r;
+
+	if ((r = issuer_hash(ks, bank, now)) < 0)
+		return r;
+	printf("issuer key pair of bank %s %s (emv.issuer.%s), sha256 %s\n", bank, what, bank, now);
+	if (old[0]) {
+		printf("replaced the key pair with sha256 %s; its certificate was removed: export "
+		       "the new key for the scheme's CA\n",
+		       old);
+		log_warn("keys",
+			 "issuer key pair of bank %s replaced: old sha256 %s, new sha256 %s", bank,
+			 old, now);
+	} else
+		log_info("keys", "issuer key pair of bank %s %s, sha256 %s", bank, what, now);
+	return 0;
+}
+
+static int
+oda_issuer_create(struct cp_ctx *ctx, const char *bank, unsigned bits, unsigned long e,
+		  const struct emv_issuer_opts *o)
+{
+	struct keystore *ks = NULL;
+	char old[65];
+	int r;
+
+	if ((r = open_store(ctx, &ks)) < 0 || (r = issuer_hash(ks, bank, old)) < 0 ||
+	    (r = emv_issuer_generate(ks, bank, bits, e, o)) < 0 || (r = keystore_save(ks)) < 0 ||
+	    (r = issuer_report(ks, bank, "generated", old)) < 0)
 		goto out;
-	printf("issuer key pair of bank %s: %u bits, exponent %lu (emv.issuer.%s). Next: 'keys "
-	       "issuer export --bank %s' for the scheme's CA.\n",
-	       bank, bits, e, bank, bank);
-	log_info("keys", "issuer key pair of bank %s generated (%u bits)", bank, bits);
+	printf("%u bits, exponent %lu. Next: 'keys issuer export --bank %s' for the scheme's "
+	       "CA.\n",
+	       bits, e, bank);
 out:
 	keystore_close(ks);
 	return r;
 }
 
+/* The passphrase of an encrypted key file: one line from --pass-fd N, else typed without
+ * echo on the terminal. */
 static int
-oda_issuer_import(struct cp_ctx *ctx, const char *bank, const char *file)
+read_passphrase(char *buf, size_t size, void *arg)
+{
+	int fd = *(const int *)arg;
+	size_t n = 0;
+
+	if (fd < 0) {
+		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+
+		if (tty < 0)
+			return cp_err(CP_ERR_USAGE, "the key file is encrypted and there is no "
+						    "terminal to ask for its passphrase: give "
+						    "--pass-fd N");
+		close(tty);
+		return keys_read_secret("passphrase of the issuer key file (no echo): ", buf, size);
+	}
+	while (n + 1 < size) {
+		ssize_t got = read(fd, buf + n, 1);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return cp_err(CP_ERR_IO, "--pass-fd %d: %s", fd, strerror(errno));
+		if (got == 0 || buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return n ? 0 : cp_err(CP_ERR_USAGE, "--pass-fd %d gave no passphrase", fd);
+}
+
+static int
+oda_issuer_import(struct cp_ctx *ctx, const char *bank, const char *file,
+		  const struct emv_issuer_opts *o, int pass_fd)
 {
 	struct keystore *ks = NULL;
+	char old[65];
 	int r;
 
 	if (!file)
 		return cp_err(CP_ERR_USAGE, "issuer import needs --file PEM");
-	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_issuer_import_pem(ks, bank, file)) < 0 ||
-	    (r = keystore_save(ks)) < 0)
+	if ((r = open_store(ctx, &ks)) < 0 || (r = issuer_hash(ks, bank, old)) < 0 ||
+	    (r = emv_issuer_import_pem(ks, bank, file, o, read_passphrase, &pass_fd)) < 0 ||
+	    (r = keystore_save(ks)) < 0 || (r = issuer_report(ks, bank, "imported", old)) < 0)
 		goto out;
-	printf("issuer key pair of bank %s imported (emv.issuer.%s)\n", bank, bank);
-	log_info("keys", "issuer key pair of bank %s imported", bank);
 out:
 	keystore_close(ks);
 	return r;
@@ -746,14 +827,23 @@ oda_ca_import(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 		goto out;
 	}
 	hex_encode(h, 20, hh);
+	if ((r = open_store(ctx, &ks)) < 0)
+		goto out;
+	/* a production CA key is trusted only as the scheme published it */
+	if (!want_hash && !keystore_is_test(ks)) {
+		r = cp_err(CP_ERR_USAGE,
+			   "CA key file '%s': a production key store needs --hash, the CA key hash "
+			   "the scheme published (this file's is %s); compare it out of band",
+			   file, hh);
+		goto out;
+	}
 	if (want_hash && strcasecmp(want_hash, hh) != 0) {
 		r = cp_err(CP_ERR_CRYPTO,
 			   "CA key file '%s': its EMV hash is %s, not %s: not imported", file, hh,
 			   want_hash);
 		goto out;
 	}
-	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_ca_put_public(ks, rid, index, pk)) < 0 ||
-	    (r = keystore_save(ks)) < 0)
+	if ((r = emv_ca_put_public(ks, rid, index, pk)) < 0 || (r = keystore_save(ks)) < 0)
 		goto out;
 	emv_ca_key_name(rid, index, name, sizeof(name));
 	printf("%s: %zu bits, CA hash %s\n", name, ca.modulus_len * 8, hh);
@@ -866,11 +956,18 @@ static int
 oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},	{"bank", required_argument, NULL, 'b'},
-		{"bits", required_argument, NULL, 'B'}, {"exponent", required_argument, NULL, 'e'},
-		{"file", required_argument, NULL, 'F'}, {"out", required_argument, NULL, 'o'},
-		{"rid", required_argument, NULL, 'R'},	{"index", required_argument, NULL, 'I'},
-		{"hash", required_argument, NULL, 'H'}, {0},
+		{"help", no_argument, NULL, 'h'},
+		{"bank", required_argument, NULL, 'b'},
+		{"bits", required_argument, NULL, 'B'},
+		{"exponent", required_argument, NULL, 'e'},
+		{"file", required_argument, NULL, 'F'},
+		{"out", required_argument, NULL, 'o'},
+		{"rid", required_argument, NULL, 'R'},
+		{"index", required_argument, NULL, 'I'},
+		{"hash", required_argument, NULL, 'H'},
+		{"replace", no_argument, NULL, 'X'},
+		{"pass-fd", required_argument, NULL, 'P'},
+		{0},
 	};
 	static const char *const issuer_subs[] = {"create", "import", "export", "import-cert"};
 	static const char *const ca_subs[] = {"import", "export"};
@@ -878,6 +975,8 @@ oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 	const char *rid_s = NULL, *index_s = NULL, *hash = NULL;
 	unsigned long bits = EMV_DEFAULT_ISSUER_BITS, e = 3;
 	unsigned char rid[EMV_RID_LEN], index = 0;
+	struct emv_issuer_opts o = {0, NULL};
+	long pass_fd = -1;
 	char *end;
 	int c, r;
 
@@ -906,6 +1005,15 @@ oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 		case 'R': rid_s = optarg; break;
 		case 'I': index_s = optarg; break;
 		case 'H': hash = optarg; break;
+		case 'X': o.replace = 1; break;
+		case 'P':
+			pass_fd = strtol(optarg, &end, 10);
+			if (*end || !*optarg || pass_fd < 0 || pass_fd > 1024)
+				return cmd_exit("keys", cp_err(CP_ERR_USAGE,
+							       "--pass-fd '%s' is not a file "
+							       "descriptor",
+							       optarg));
+			break;
 		default: return cmd_usage(usage, 1);
 		}
 	}
@@ -917,11 +1025,16 @@ oda_cmd(int argc, char **argv, struct cp_ctx *ctx)
 	if (!strcmp(verb, "issuer")) {
 		if (!bank)
 			return cmd_exit("keys", cp_err(CP_ERR_USAGE, "keys issuer needs --bank B"));
+		if (rid_s) {
+			if ((r = emv_parse_rid(rid_s, rid)) < 0)
+				return cmd_exit("keys", r);
+			o.rid = rid;
+		}
 		if (!strcmp(sub, "create"))
 			r = bits > 4096 ? cp_err(CP_ERR_USAGE, "--bits %lu is too large", bits)
-					: oda_issuer_create(ctx, bank, (unsigned)bits, e);
+					: oda_issuer_create(ctx, bank, (unsigned)bits, e, &o);
 		else if (!strcmp(sub, "import"))
-			r = oda_issuer_import(ctx, bank, file);
+			r = oda_issuer_import(ctx, bank, file, &o, (int)pass_fd);
 		else if (!strcmp(sub, "export"))
 			r = oda_issuer_export(ctx, bank, out);
 		else if (!strcmp(sub, "import-cert"))

@@ -20,7 +20,6 @@ for b in $(cardpipe config --show | sed -n 's/^cooperating = //p' | tr ',' ' ');
 	grep -q "^emv.issuer_cert.$b CA A000000333 index F1, " list.txt || fail "no certificate for $b"
 done
 assert_not_contains list.txt "INVALID"
-assert_not_contains list.txt "PRIVATE"
 # a second --test adds nothing
 cardpipe keys ceremony --test >/dev/null 2>&1
 cardpipe keys list >list2.txt
@@ -52,6 +51,11 @@ t = sys.stdin.read()
 m = re.search(r"Modulus:\s*((?:[0-9a-f]{2}:?\s*)+)", t)
 print(re.sub(r"[^0-9a-f]", "", m.group(1)).lstrip("0").upper())')
 assert_eq "$(awk '$1=="modulus"{print $2}' icbc.txt)" "$mod" "exported modulus"
+# a TEST ONLY store takes an unencrypted key file, with a warning
+openssl genrsa -3 -out test-iss.pem 1152 2>/dev/null && chmod 600 test-iss.pem
+cardpipe keys issuer import --bank TESTB --file test-iss.pem >out.txt 2>err.txt
+assert_contains out.txt "issuer key pair of bank TESTB imported"
+assert_contains err.txt "unencrypted: accepted only because the key store is TEST ONLY"
 
 # ---- a production store ----
 P=$PWD/prod && mkdir -p $P/c && chmod 700 $P/c
@@ -160,38 +164,90 @@ cmp -s <(openssl pkey -pubin -in back.pem -outform DER) <(openssl pkey -pubin -i
 # an issuer key longer than the CA key breaks the chain rule
 openssl genrsa -3 -out small-ca.pem 1152 2>/dev/null
 openssl pkey -in small-ca.pem -pubout -out small-ca-pub.pem
-cardpipe $SET keys ca import --rid A000000333 --index 09 --file small-ca-pub.pem >/dev/null
 cardpipe $SET keys issuer create --bank BOB --bits 1408 >/dev/null
 cardpipe $SET keys issuer export --bank BOB --out req-bob.txt >/dev/null
-python3 mkcert.py small-ca.pem req-bob.txt 09 cert-bob.txt >/dev/null
+smallhash=$(python3 mkcert.py small-ca.pem req-bob.txt 09 cert-bob.txt)
+# a production store takes a CA key only with the hash the scheme published
+expect_exit 2 cardpipe $SET keys ca import --rid A000000333 --index 09 --file small-ca-pub.pem 2>err.txt
+assert_contains err.txt "needs --hash"
+cardpipe $SET keys list >plist.txt
+assert_not_contains plist.txt "emv.ca.A000000333.09"
+cardpipe $SET keys ca import --rid A000000333 --index 09 --file small-ca-pub.pem --hash "$smallhash" >/dev/null
 expect_exit 3 cardpipe $SET keys issuer import-cert --bank BOB --file cert-bob.txt 2>err.txt
 assert_contains err.txt "longer than the key that signs"
 
-# importing an issuer key pair: private file, PEM, EMV size
-openssl genrsa -out iss.pem 1152 2>/dev/null
-chmod 644 iss.pem
-expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file iss.pem 2>err.txt
+# issuer key sizes against the CA keys of the RID (the longest here has 1408 bits)
+expect_exit 3 cardpipe $SET keys issuer create --bank CEB --bits 1416 2>err.txt
+assert_contains err.txt "longer than every CA key of RID A000000333"
+cardpipe $SET keys issuer create --bank CEB --bits 1416 --rid A000000004 >/dev/null
+expect_exit 3 cardpipe $SET keys issuer create --bank HXB --bits 840 2>err.txt
+assert_contains err.txt "848 to 1984"
+cardpipe $SET keys issuer create --bank HXB --bits 1016 >/dev/null 2>err.txt
+assert_contains err.txt "less than the default ICC key (1024 bits)"
+
+# importing an issuer key pair: an encrypted PKCS#8 file private to the user, EMV size
+openssl genrsa -out iss.pem 1152 2>/dev/null && chmod 600 iss.pem
+openssl pkcs8 -topk8 -v2 aes-256-cbc -in iss.pem -out iss-enc.pem -passout pass:'issuer pass phrase'
+chmod 644 iss-enc.pem
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file iss-enc.pem --pass-fd 3 3<<<"issuer pass phrase" 2>err.txt
 assert_contains err.txt "private to you"
-chmod 600 iss.pem
-cardpipe $SET keys issuer import --bank CCB --file iss.pem >out.txt
-assert_contains out.txt "imported"
+chmod 600 iss-enc.pem
+ln -s iss-enc.pem link.pem
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file link.pem --pass-fd 3 3<<<"issuer pass phrase" 2>err.txt
+assert_contains err.txt "symbolic link"
+# the private key in the clear in a file: refused on a production store
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file iss.pem 2>err.txt
+assert_contains err.txt "unencrypted"
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file iss-enc.pem --pass-fd 3 3<<<"wrong" 2>err.txt
+assert_contains err.txt "wrong passphrase"
+assert_contains err.txt "bad decrypt"
+# no terminal and no --pass-fd: nothing to ask the passphrase with
+expect_exit 2 setsid -w cardpipe $SET keys issuer import --bank CCB --file iss-enc.pem </dev/null 2>err.txt
+assert_contains err.txt "give --pass-fd N"
+cardpipe $SET keys issuer import --bank CCB --file iss-enc.pem --pass-fd 3 3<<<"issuer pass phrase" >out.txt
+assert_contains out.txt "issuer key pair of bank CCB imported"
 cardpipe $SET keys issuer export --bank CCB >ccb.txt
 cmp -s <(openssl pkey -pubin -in ccb.txt -outform DER) <(openssl pkey -in iss.pem -pubout -outform DER) || fail "imported issuer key differs"
-openssl genrsa -out big.pem 2048 2>/dev/null && chmod 600 big.pem
-expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file big.pem 2>err.txt
+# a second import does not replace the key pair unless asked
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file iss-enc.pem --pass-fd 3 3<<<"issuer pass phrase" 2>err.txt
+assert_contains err.txt "give --replace"
+openssl genrsa -out big.pem 2048 2>/dev/null
+openssl pkcs8 -topk8 -v2 aes-256-cbc -in big.pem -out big-enc.pem -passout pass:p && chmod 600 big-enc.pem
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --replace --file big-enc.pem --pass-fd 3 3<<<"p" 2>err.txt
 assert_contains err.txt "2048"
 cp junk.pem junk2.pem && chmod 600 junk2.pem
-expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file junk2.pem 2>err.txt
-assert_contains err.txt "no unencrypted PEM private key"
-openssl genrsa -aes128 -passout pass:secret -out enc.pem 1152 2>/dev/null && chmod 600 enc.pem
-expect_exit 3 cardpipe $SET keys issuer import --bank CCB --file enc.pem 2>err.txt </dev/null
-assert_contains err.txt "no unencrypted PEM private key"
-# no private key in the clear: not in the store file, not in the log
-! grep -q "PRIVATE" "$CARDPIPE_HOME"/keys/keystore.db || fail "key store holds a PEM"
-priv=$(openssl pkey -in iss.pem -noout -text | sed -n '/privateExponent/,/prime1/p' | tr -d ' :\n' | sed 's/privateExponent//;s/prime1//' | tr a-f A-F | cut -c3-40)
-[ ${#priv} -ge 30 ] || fail "private exponent not read"
-! grep -rqi "$priv" "$CARDPIPE_HOME" || fail "the private exponent is somewhere in the home"
-# the TEST ONLY CA is not put into a production store
+expect_exit 3 cardpipe $SET keys issuer import --bank CCB --replace --file junk2.pem 2>err.txt
+assert_contains err.txt "no PEM private key"
+# no private key in the clear: not in the store file (binary or hex), not in the listing,
+# not anywhere in the home
+hexpart() { openssl pkey -in iss.pem -noout -text | sed -n "/^$1:/,/^$2:/p" | sed '1d;$d' | tr -d ' :\n' | tr a-f A-F | cut -c3-40; }
+priv=$(hexpart privateExponent prime1)
+prime=$(hexpart prime1 prime2)
+[ ${#priv} -ge 30 ] && [ ${#prime} -ge 30 ] || fail "private exponent or prime not read"
+cardpipe $SET keys list >plist.txt
+for h in "$priv" "$prime"; do
+	! grep -rqi "$h" "$CARDPIPE_HOME" || fail "a private key part ($h) is somewhere in the home"
+	! grep -qi "$h" plist.txt || fail "keys list shows a private key part"
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.exit(bytes.fromhex(sys.argv[2]) in d)' \
+		"$CARDPIPE_HOME"/keys/keystore.db "$h" || fail "the key store holds a private key part in binary"
+done
+# replacing a key pair prints both hashes and drops the certificate
+old=$(awk '$1=="emv.issuer.ICBC" && $2=="key-pair"{print $9}' plist.txt)
+[ ${#old} -eq 64 ] || fail "no ICBC hash in keys list"
+grep -q '^emv.issuer_cert.ICBC ' plist.txt || fail "ICBC has no certificate before replacing"
+expect_exit 3 cardpipe $SET keys issuer create --bank ICBC 2>err.txt
+assert_contains err.txt "give --replace"
+cardpipe $SET keys issuer create --bank ICBC --replace >out.txt 2>err.txt
+assert_contains out.txt "replaced the key pair with sha256 $old"
+cardpipe $SET keys list >plist.txt
+new=$(awk '$1=="emv.issuer.ICBC" && $2=="key-pair"{print $9}' plist.txt)
+assert_contains out.txt "sha256 $new"
+[ "$new" != "$old" ] || fail "the key pair was not replaced"
+assert_not_contains plist.txt "^emv.issuer_cert.ICBC "
+# the TEST ONLY CA is not put into a production store: the ceremony refuses the store as a
+# whole before the EMV part runs (emv_test_populate's own refusal is in test_emv_oda)
 expect_exit 3 cardpipe $SET keys ceremony --test 2>err.txt
-assert_contains err.txt "production key store"
+assert_contains err.txt "is a production key store; --test refuses to touch it"
+cardpipe $SET keys list >plist.txt
+assert_not_contains plist.txt "emv.ca.A000000333.F1"
 echo ok

@@ -21,7 +21,10 @@
 #include "personalization/emv/oda.h"
 #include "personalization/keys/keystore.h"
 
+#include <ctype.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -221,6 +224,30 @@ test_vector_ssad_and_icc_cert(void **state)
 
 /* ---- keys made here ---- */
 
+/* SHA-1 over up to four parts, computed here with OpenSSL EVP directly (not the module's
+ * code), to check the order of the hash input against Book 2. */
+static void
+sha1_indep(const unsigned char *a, size_t al, const unsigned char *b, size_t bl,
+	   const unsigned char *c, size_t cl, const unsigned char *d, size_t dl,
+	   unsigned char out[20])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int hl = 0;
+
+	assert_non_null(ctx);
+	assert_true(EVP_DigestInit_ex(ctx, EVP_sha1(), NULL));
+	assert_true(EVP_DigestUpdate(ctx, a, al));
+	if (bl)
+		assert_true(EVP_DigestUpdate(ctx, b, bl));
+	if (cl)
+		assert_true(EVP_DigestUpdate(ctx, c, cl));
+	if (dl)
+		assert_true(EVP_DigestUpdate(ctx, d, dl));
+	assert_true(EVP_DigestFinal_ex(ctx, out, &hl));
+	assert_int_equal(hl, 20);
+	EVP_MD_CTX_free(ctx);
+}
+
 static EVP_PKEY *ca1408, *iss1152, *iss1024;
 
 static int
@@ -259,6 +286,14 @@ test_sizes_and_encodings(void **state)
 	assert_int_equal(emv_check_bits("CA", 1984), 0);
 	assert_int_equal(emv_check_bits("CA", 2048), CP_ERR_INVALID);
 	assert_int_equal(emv_check_bits("CA", 504), CP_ERR_INVALID);
+	/* what terminals accept: N_CA >= 100 bytes, N_I >= 106 bytes (a 512-bit certified key) */
+	assert_int_equal(emv_check_bits("CA", 792), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "800 to 1984"));
+	assert_int_equal(emv_check_bits("CA", 800), 0);
+	assert_int_equal(emv_check_bits("issuer", 840), CP_ERR_INVALID);
+	assert_int_equal(emv_check_bits("issuer", 848), 0);
+	assert_int_equal(emv_check_bits("ICC", 512), 0);
+	assert_int_equal(emv_check_bits("ICC", 496), CP_ERR_INVALID);
 	assert_int_equal(emv_check_chain("x", 145, 144), CP_ERR_INVALID);
 	assert_int_equal(emv_check_chain("x", 144, 144), 0);
 	assert_int_equal(emv_issuer_id("62122600", id), 0);
@@ -360,8 +395,26 @@ test_issuer_cert_roundtrip(void **state)
 	c.cert[100] ^= 1;
 	assert_int_equal(emv_issuer_cert_recover(&ca, &c, &f), CP_ERR_CRYPTO);
 	c.cert[100] ^= 1;
-	/* recovered with another key: no header */
-	assert_int_equal(emv_issuer_cert_recover(&i1152, &c, &f), CP_ERR_FORMAT);
+	/* recovered with another CA key of the same size: the length check passes and the
+	 * header check refuses */
+	{
+		EVP_PKEY *other = NULL;
+		struct emv_pubkey ca2;
+		int tries = 0;
+
+		/* one whose modulus is above the certificate, else RSA refuses the input */
+		do {
+			assert_true(tries++ < 40);
+			assert_int_equal(emv_rsa_generate(1408, 3, &other), 0);
+			assert_int_equal(emv_pubkey_from_pkey(other, &ca2), 0);
+			EVP_PKEY_free(other);
+		} while (memcmp(c.cert, ca2.modulus, c.cert_len) >= 0);
+		assert_int_equal(ca2.modulus_len, c.cert_len);
+		assert_int_equal(emv_issuer_cert_recover(&ca2, &c, &f), CP_ERR_CRYPTO);
+		assert_non_null(strstr(cp_errmsg(), "header 6A"));
+		/* a smaller key: the length check */
+		assert_int_equal(emv_issuer_cert_recover(&i1152, &c, &f), CP_ERR_FORMAT);
+	}
 	/* 1024 under 1408: the whole modulus fits, padded with BB, no remainder */
 	assert_int_equal(emv_issuer_cert_make(ca1408, &i1024, id, exp, serial, &c), 0);
 	check_issuer_cert(&c, &ca, &i1024, 0);
@@ -401,6 +454,13 @@ test_sda(void **state)
 	for (size_t i = 5; i < n - 21; i++)
 		assert_int_equal(block[i], 0xBB);
 	assert_int_equal(block[n - 1], 0xBC);
+	{
+		/* Book 2 §5.4: SHA-1 over block[1 .. n-21) || static data, recomputed here */
+		unsigned char h[20];
+
+		sha1_indep(block + 1, n - 22, sdata, sizeof(sdata), NULL, 0, NULL, 0, h);
+		assert_memory_equal(block + n - 21, h, 20);
+	}
 	/* a changed record breaks SDA */
 	sdata[10] ^= 1;
 	assert_int_equal(emv_sda_verify(&pub, ssad, n, sdata, sizeof(sdata), got), CP_ERR_CRYPTO);
@@ -496,6 +556,15 @@ test_icc_key_and_cert(void **state)
 	assert_int_equal(block[20], 1);
 	assert_memory_equal(block + 21, k->pub.modulus, 102);
 	assert_int_equal(block[143], 0xBC);
+	{
+		/* Book 2 §6.4: SHA-1 over block[1 .. n-21) || remainder || exponent || static
+		 * data, recomputed here */
+		unsigned char h[20];
+
+		sha1_indep(block + 1, 144 - 22, c.remainder, c.remainder_len, c.exponent,
+			   c.exponent_len, sdata, sizeof(sdata), h);
+		assert_memory_equal(block + 144 - 21, h, 20);
+	}
 	/* the static data is under the hash: a changed record breaks DDA's certificate */
 	sdata[0] ^= 1;
 	assert_int_equal(emv_icc_cert_recover(&ipub, &c, sdata, sizeof(sdata), &f), CP_ERR_CRYPTO);
@@ -587,6 +656,61 @@ write_cert_file(const char *name, const char *rid, const char *index, const stru
 	write_text(name, text, 0600);
 }
 
+/* Certify ICBC's issuer key with the TEST ONLY CA under issuer identifier id. */
+static int
+certify_icbc(struct keystore *ks, const struct config *cfg, const unsigned char rid[5],
+	     const unsigned char id[4])
+{
+	static const unsigned char exp[2] = {0x12, 0x45}, serial[3] = {0, 0, 9};
+	EVP_PKEY *ca = NULL, *pk = NULL;
+	struct emv_pubkey pub;
+	struct emv_cert c;
+	int r;
+
+	assert_int_equal(keystore_get_pkey(ks, "emv.ca.A000000333.F1", &ca), 0);
+	assert_int_equal(emv_issuer_pubkey(ks, "ICBC", &pk), 0);
+	assert_int_equal(emv_pubkey_from_pkey(pk, &pub), 0);
+	assert_int_equal(emv_issuer_cert_make(ca, &pub, id, exp, serial, &c), 0);
+	r = emv_issuer_cert_put(ks, cfg, "ICBC", rid, 0xF1, &c);
+	EVP_PKEY_free(ca);
+	EVP_PKEY_free(pk);
+	return r;
+}
+
+/* Book 2 §5.3 step 8 at import (BIN 62122600) and for perso (the PAN or BIN). */
+static void
+check_issuer_id_prefix(struct keystore *ks, const struct config *cfg, const unsigned char rid[5])
+{
+	static const unsigned char six[4] = {0x62, 0x12, 0x26, 0xFF},
+				   three[4] = {0x62, 0x1F, 0xFF, 0xFF},
+				   other[4] = {0x62, 0x12, 0x27, 0xFF},
+				   two[4] = {0x62, 0xFF, 0xFF, 0xFF},
+				   gap[4] = {0x62, 0x12, 0xF2, 0xFF};
+	struct emv_issuer *is = NULL;
+
+	/* 6 and 3 digits that begin the BIN: accepted */
+	assert_int_equal(certify_icbc(ks, cfg, rid, three), 0);
+	assert_int_equal(certify_icbc(ks, cfg, rid, six), 0);
+	/* digits that do not, fewer than 3, or digits after the padding: refused */
+	assert_int_equal(certify_icbc(ks, cfg, rid, other), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "621227 is not a prefix of 62122600"));
+	assert_int_equal(certify_icbc(ks, cfg, rid, two), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "fewer than 3"));
+	assert_int_equal(certify_icbc(ks, cfg, rid, gap), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "after the F"));
+	/* the certificate in the store is the 6-digit one: perso checks each BIN or PAN */
+	assert_int_equal(emv_issuer_load(ks, "ICBC", &is), 0);
+	assert_memory_equal(is->issuer_id, six, 4);
+	assert_int_equal(emv_issuer_check_pan_prefix(is, "62122600"), 0);
+	assert_int_equal(emv_issuer_check_pan_prefix(is, "6212269999999999990"), 0);
+	assert_int_equal(emv_issuer_check_pan_prefix(is, "6228480000000000017"), CP_ERR_INVALID);
+	assert_non_null(strstr(cp_errmsg(), "bank 'ICBC'"));
+	assert_non_null(strstr(cp_errmsg(), "622848"));
+	assert_int_equal(emv_issuer_check_pan_prefix(is, "62"), CP_ERR_INVALID);
+	assert_int_equal(emv_issuer_check_pan_prefix(is, "62122A"), CP_ERR_INVALID);
+	emv_issuer_free(is);
+}
+
 static void
 test_store_hierarchy(void **state)
 {
@@ -601,6 +725,7 @@ test_store_hierarchy(void **state)
 
 	(void)state;
 	config_set(cfg, "banks.cooperating", "ICBC,ABC", CFG_CLI);
+	config_set(cfg, "banks.bins", "ICBC:62122600,ABC:62284800,CEB:62148900", CFG_CLI);
 	assert_int_equal(emv_test_populate(ks, cfg, &added), CP_ERR_PERM);
 	keystore_close(ks);
 	ks = new_store("test.ks", 1);
@@ -672,15 +797,37 @@ test_store_hierarchy(void **state)
 	p = fs_join(dir, "bad3.cert");
 	assert_int_equal(emv_issuer_cert_import(ks, cfg, "ICBC", p), CP_ERR_FORMAT);
 	free(p);
-	/* a new issuer key pair drops the certificate it no longer matches */
-	assert_int_equal(emv_issuer_generate(ks, "ICBC", 1024, 3), 0);
-	assert_false(keystore_has(ks, "emv.issuer_cert.ICBC"));
-	emv_issuer_free(is);
-	is = NULL;
-	assert_int_equal(emv_issuer_load(ks, "ICBC", &is), CP_ERR_NOTFOUND);
-	assert_non_null(strstr(cp_errmsg(), "import-cert"));
-	assert_int_equal(emv_issuer_generate(ks, "ICBC", 1160, 3), 0); /* fine for an issuer */
-	assert_int_equal(emv_issuer_generate(ks, "ICBC", 2048, 3), CP_ERR_INVALID);
+	/* the issuer identifier: its digits up to the F padding are a prefix of the BIN */
+	check_issuer_id_prefix(ks, cfg, rid);
+	/* an existing key pair is not replaced, nor its certificate dropped, unless asked */
+	{
+		struct emv_issuer_opts rep = {1, NULL};
+
+		assert_int_equal(emv_issuer_generate(ks, "ICBC", 1024, 3, NULL), CP_ERR_EXISTS);
+		assert_non_null(strstr(cp_errmsg(), "--replace"));
+		assert_true(keystore_has(ks, "emv.issuer_cert.ICBC"));
+		/* a new issuer key pair drops the certificate it no longer matches */
+		assert_int_equal(emv_issuer_generate(ks, "ICBC", 1024, 3, &rep), 0);
+		assert_false(keystore_has(ks, "emv.issuer_cert.ICBC"));
+		emv_issuer_free(is);
+		is = NULL;
+		assert_int_equal(emv_issuer_load(ks, "ICBC", &is), CP_ERR_NOTFOUND);
+		assert_non_null(strstr(cp_errmsg(), "import-cert"));
+		assert_int_equal(emv_issuer_generate(ks, "ICBC", 1160, 3, &rep), 0);
+		assert_int_equal(emv_issuer_generate(ks, "ICBC", 2048, 3, &rep), CP_ERR_INVALID);
+		/* not longer than every CA key of the RID (the TEST ONLY CA has 1408 bits) */
+		assert_int_equal(emv_issuer_generate(ks, "CEB", 1416, 3, NULL), CP_ERR_INVALID);
+		assert_non_null(strstr(cp_errmsg(), "longer than every CA key"));
+		assert_false(keystore_has(ks, "emv.issuer.CEB"));
+		assert_int_equal(emv_issuer_generate(ks, "CEB", 1408, 3, NULL), 0);
+		/* a RID the store has no CA key of: nothing to compare with */
+		{
+			static const unsigned char other[5] = {0xA0, 0x00, 0x00, 0x00, 0x04};
+			struct emv_issuer_opts o = {1, other};
+
+			assert_int_equal(emv_issuer_generate(ks, "CEB", 1416, 3, &o), 0);
+		}
+	}
 	/* the TEST ONLY CA's key pair is not replaced by a public key */
 	{
 		EVP_PKEY *pk = NULL;
@@ -711,16 +858,38 @@ test_store_reopen_and_expiry(void **state)
 	config_set(cfg, "banks.cooperating", "BOB", CFG_CLI);
 	assert_int_equal(emv_test_populate(ks, cfg, NULL), 0);
 	assert_int_equal(keystore_save(ks), 0);
-	keystore_close(ks);
-	/* the store file holds nothing in the clear: no PEM, the modulus only wrapped */
 	{
-		unsigned char *data = NULL;
+		/* the store file holds no private key part in the clear: not the private
+		 * exponent, not a prime, neither in binary nor in hex */
+		static const char *const parts[] = {OSSL_PKEY_PARAM_RSA_D,
+						    OSSL_PKEY_PARAM_RSA_FACTOR1,
+						    OSSL_PKEY_PARAM_RSA_FACTOR2};
+		unsigned char *data = NULL, bin[EMV_RSA_MAX_BYTES];
+		char hex[2 * EMV_RSA_MAX_BYTES + 1];
+		EVP_PKEY *pk = NULL;
 		size_t len = 0;
 
+		assert_int_equal(keystore_get_pkey(ks, "emv.issuer.BOB", &pk), 0);
 		assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
-		assert_null(memmem(data, len, "PRIVATE", 7));
+		for (size_t i = 0; i < 3; i++) {
+			BIGNUM *bn = NULL;
+			int bl;
+
+			assert_true(EVP_PKEY_get_bn_param(pk, parts[i], &bn));
+			bl = BN_bn2bin(bn, bin);
+			BN_clear_free(bn);
+			assert_true(bl >= 32);
+			assert_null(memmem(data, len, bin, 16));
+			hex_encode(bin, 16, hex);
+			assert_null(memmem(data, len, hex, 32));
+			for (char *c = hex; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			assert_null(memmem(data, len, hex, 32));
+		}
+		EVP_PKEY_free(pk);
 		free(data);
 	}
+	keystore_close(ks);
 	memset(c1, 0x11, LMK_LEN);
 	memset(c2, 0x22, LMK_LEN);
 	assert_int_equal(keystore_open(p, comp, 2, &ks), 0);
@@ -737,24 +906,92 @@ test_store_reopen_and_expiry(void **state)
 	config_free(cfg);
 }
 
+static int
+give_pass(char *buf, size_t size, void *arg)
+{
+	snprintf(buf, size, "%s", (const char *)arg);
+	return 0;
+}
+
+static char *
+write_pem(const char *name, EVP_PKEY *pk, const char *pass, mode_t mode)
+{
+	char *p = fs_join(dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	if (pass)
+		assert_true(PEM_write_PKCS8PrivateKey(f, pk, EVP_aes_256_cbc(), NULL, 0, NULL,
+						      (void *)pass));
+	else
+		assert_true(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL));
+	fclose(f);
+	assert_int_equal(chmod(p, mode), 0);
+	return p;
+}
+
+/* Production store: only an encrypted PKCS#8 file, with its passphrase. */
+static void
+check_import_encrypted(void)
+{
+	static char good[] = "s3cret pass", wrong[] = "wrong", x[] = "x";
+	struct keystore *ks = new_store("t3p.ks", 0);
+	struct emv_issuer_opts rep = {1, NULL};
+	EVP_PKEY *pk = NULL, *back = NULL;
+	char *clear, *enc, *link;
+
+	assert_int_equal(emv_rsa_generate(1152, 3, &pk), 0);
+	clear = write_pem("clear.pem", pk, NULL, 0600);
+	enc = write_pem("enc.pem", pk, "s3cret pass", 0600);
+	/* the private key in the clear in a file: refused on a production store */
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", clear, NULL, give_pass, x), CP_ERR_PERM);
+	assert_non_null(strstr(cp_errmsg(), "unencrypted"));
+	assert_false(keystore_has(ks, "emv.issuer.CMB"));
+	/* encrypted: a wrong passphrase, none, then the right one */
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", enc, NULL, give_pass, wrong),
+			 CP_ERR_CRYPTO);
+	assert_non_null(strstr(cp_errmsg(), "passphrase"));
+	assert_int_equal(ERR_peek_error(), 0);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", enc, NULL, NULL, NULL), CP_ERR_USAGE);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", enc, NULL, give_pass, good), 0);
+	assert_int_equal(emv_issuer_pubkey(ks, "CMB", &back), 0);
+	assert_int_equal(EVP_PKEY_eq(back, pk), 1);
+	EVP_PKEY_free(back);
+	/* a second import does not replace it unless asked */
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", enc, NULL, give_pass, good),
+			 CP_ERR_EXISTS);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", enc, &rep, give_pass, good), 0);
+	/* a symbolic link is not followed */
+	link = fs_join(dir, "link.pem");
+	assert_int_equal(symlink(enc, link), 0);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", link, &rep, give_pass, good),
+			 CP_ERR_PERM);
+	assert_non_null(strstr(cp_errmsg(), "symbolic link"));
+	/* group-readable */
+	assert_int_equal(chmod(enc, 0640), 0);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", enc, &rep, give_pass, good), CP_ERR_PERM);
+	free(link);
+	free(clear);
+	free(enc);
+	EVP_PKEY_free(pk);
+	keystore_close(ks);
+}
+
 static void
 test_import_pem(void **state)
 {
 	struct keystore *ks = new_store("t3.ks", 1);
+	struct emv_issuer_opts rep = {1, NULL};
 	EVP_PKEY *pk = NULL;
-	char *p = fs_join(dir, "issuer.pem");
-	FILE *f;
+	char *p;
 
 	(void)state;
 	assert_int_equal(emv_rsa_generate(1152, 65537, &pk), 0);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	assert_true(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL));
-	fclose(f);
-	chmod(p, 0644);
-	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p), CP_ERR_PERM);
-	chmod(p, 0600);
-	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p), 0);
+	/* TEST ONLY store: an unencrypted file is accepted (with a warning) */
+	p = write_pem("issuer.pem", pk, NULL, 0644);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p, NULL, NULL, NULL), CP_ERR_PERM);
+	assert_int_equal(chmod(p, 0600), 0);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p, NULL, NULL, NULL), 0);
 	assert_true(keystore_has(ks, "emv.issuer.CMB"));
 	{
 		EVP_PKEY *back = NULL;
@@ -768,20 +1005,19 @@ test_import_pem(void **state)
 		   0600);
 	free(p);
 	p = fs_join(dir, "junk.pem");
-	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p), CP_ERR_FORMAT);
+	/* OpenSSL's reason is in the message, and its error queue is left empty */
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p, &rep, NULL, NULL), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "routines"));
+	assert_int_equal(ERR_peek_error(), 0);
 	free(p);
 	/* an RSA key of a size EMV does not allow */
 	assert_int_equal(emv_rsa_generate(2048, 65537, &pk), 0);
-	p = fs_join(dir, "big.pem");
-	f = fopen(p, "w");
-	assert_non_null(f);
-	assert_true(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL));
-	fclose(f);
-	chmod(p, 0600);
-	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p), CP_ERR_INVALID);
+	p = write_pem("big.pem", pk, NULL, 0600);
+	assert_int_equal(emv_issuer_import_pem(ks, "CMB", p, &rep, NULL, NULL), CP_ERR_INVALID);
 	EVP_PKEY_free(pk);
 	free(p);
 	keystore_close(ks);
+	check_import_encrypted();
 }
 
 static int
