@@ -48,6 +48,11 @@ echo "made by scripts/demo.sh: deleted and made again by the next make demo" \
 	>"$CARDPIPE_HOME/$MARKER"
 cardpipe init >/dev/null
 cardpipe keys ceremony --test >/dev/null
+# the demo's bank cards get the TEST ONLY offline PIN 123456 (docs/pboc-data.md), so that a
+# terminal can run a transaction on them; the other profile values are the built-ins
+mkdir -p "$CARDPIPE_HOME/bank-profiles"
+printf '[pin]\ninitial_pin = test:123456\n' >"$CARDPIPE_HOME/bank-profiles/default.ini"
+sed -i 's|^;bank_profiles = .*|bank_profiles = bank-profiles|' "$CARDPIPE_HOME/cardpipe.conf"
 
 say "$COUNT sample applications from every channel"
 samples=$(mktemp -d "${TMPDIR:-/tmp}/cardpipe-demo.XXXXXX")

@@ -735,6 +735,18 @@ bank_profiles_release(struct bank_profiles *set)
 	memset(set, 0, sizeof(*set));
 }
 
+int
+bank_profiles_check_test_pins(const struct bank_profiles *set, int test_store)
+{
+	for (size_t i = 0; i < set->n && !test_store; i++)
+		if (set->p[i].test_pin[0])
+			return cp_err(CP_ERR_CONFIG,
+				      "bank %s's profile: initial_pin = test:... is accepted only "
+				      "with a TEST ONLY key store",
+				      set->p[i].bank);
+	return 0;
+}
+
 const struct bank_profile *
 bank_profiles_find(const struct bank_profiles *set, const char *bank)
 {

@@ -80,6 +80,10 @@ int bank_profiles_load_config(const struct config *cfg, const char *home,
 void bank_profiles_release(struct bank_profiles *set);
 const struct bank_profile *bank_profiles_find(const struct bank_profiles *set, const char *bank);
 
+/* CP_ERR_CONFIG naming the bank when a profile has initial_pin = test:... and the key store
+ * is not TEST ONLY (test_store 0). */
+int bank_profiles_check_test_pins(const struct bank_profiles *set, int test_store);
+
 /* Whether a data object list holds tag (1 or 2 bytes). */
 int bank_dol_has(const unsigned char *dol, size_t len, unsigned tag);
 const char *bank_oda_name(enum bank_oda m);

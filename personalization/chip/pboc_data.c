@@ -268,14 +268,13 @@ rec_one(struct pboc *P, unsigned tag, const unsigned char *v, size_t len)
 	return rec_close(P, SFI_CERTS, 0);
 }
 
-/* SFI 3: the issuer certificate, the SSAD and, for DDA/CDA, the ICC certificate. */
+/* SFI 3 records 1-3: the issuer certificate and the SSAD (93) over the static data. */
 static int
-rec_certs(struct pboc *P)
+rec_issuer(struct pboc *P, const unsigned char *sdata, size_t sl)
 {
 	const struct emv_issuer *is = P->is;
-	unsigned char sdata[2 * REC_MAX + 2], dac[32], ssad[EMV_RSA_MAX_BYTES], serial[3];
-	size_t sl = static_data(P, sdata), ssad_len = 0;
-	struct emv_cert ic;
+	unsigned char dac[32], ssad[EMV_RSA_MAX_BYTES];
+	size_t ssad_len = 0;
 	int r;
 
 	rec_open(P);
@@ -288,27 +287,46 @@ rec_certs(struct pboc *P)
 		return r;
 	/* the data authentication code: 2 bytes of SHA-256(PAN), for the issuer */
 	if ((r = cp_sha256(P->c->pan, strlen(P->c->pan), dac)) < 0 ||
-	    (r = emv_sda_sign(is->key, dac, sdata, sl, ssad, &ssad_len)) < 0 ||
-	    (r = rec_one(P, 0x93, ssad, ssad_len)) < 0 || P->bp->oda == BANK_ODA_SDA)
+	    (r = emv_sda_sign(is->key, dac, sdata, sl, ssad, &ssad_len)) < 0)
 		return r;
-	serial[0] = (unsigned char)(P->c->card_id >> 16);
-	serial[1] = (unsigned char)(P->c->card_id >> 8);
-	serial[2] = (unsigned char)P->c->card_id;
-	{
-		const unsigned char mmyy[2] = {P->exp[2], P->exp[1]};
+	return rec_one(P, 0x93, ssad, ssad_len);
+}
 
-		if ((r = emv_icc_keygen(P->bp->icc_key_bits, 65537, &P->icc)) < 0 ||
-		    (r = emv_icc_cert_make(is->key, &P->icc->pub, P->c->pan, mmyy, serial, sdata,
-					   sl, &ic)) < 0)
-			return r;
-	}
-	if ((r = rec_one(P, 0x9F46, ic.cert, ic.cert_len)) < 0)
+/* SFI 3 records 4-5 (DDA/CDA): a new ICC key pair and its certificate (9F46 9F47 9F48),
+ * serial = the card's registry id, expiry = the card's expiry month. */
+static int
+rec_icc(struct pboc *P, const unsigned char *sdata, size_t sl)
+{
+	const unsigned char mmyy[2] = {P->exp[2], P->exp[1]};
+	const unsigned char serial[3] = {(unsigned char)(P->c->card_id >> 16),
+					 (unsigned char)(P->c->card_id >> 8),
+					 (unsigned char)P->c->card_id};
+	struct emv_cert ic;
+	int r;
+
+	if ((r = emv_icc_keygen(P->bp->icc_key_bits, 65537, &P->icc)) < 0 ||
+	    (r = emv_icc_cert_make(P->is->key, &P->icc->pub, P->c->pan, mmyy, serial, sdata, sl,
+				   &ic)) < 0 ||
+	    (r = rec_one(P, 0x9F46, ic.cert, ic.cert_len)) < 0)
 		return r;
 	rec_open(P);
 	tw_add(&P->w, 0x9F47, ic.exponent, ic.exponent_len);
 	if (ic.remainder_len)
 		tw_add(&P->w, 0x9F48, ic.remainder, ic.remainder_len);
 	return rec_close(P, SFI_CERTS, 0);
+}
+
+/* SFI 3: the certificates; the signed records are complete by now. */
+static int
+rec_certs(struct pboc *P)
+{
+	unsigned char sdata[2 * REC_MAX + 2];
+	size_t sl = static_data(P, sdata);
+	int r;
+
+	if ((r = rec_issuer(P, sdata, sl)) < 0 || P->bp->oda == BANK_ODA_SDA)
+		return r;
+	return rec_icc(P, sdata, sl);
 }
 
 /* 94: one entry per SFI: first and last record, how many from the first are signed. */

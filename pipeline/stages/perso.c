@@ -519,15 +519,7 @@ load_profiles(struct run *R, const char *home)
 
 	if ((r = bank_profiles_load_config(R->cfg, home, &R->profiles)) < 0)
 		return r == CP_ERR_FORMAT ? cp_err_wrap(CP_ERR_CONFIG, "bank profile: ") : r;
-	if (keystore_is_test(R->ks))
-		return 0;
-	for (size_t i = 0; i < R->profiles.n; i++)
-		if (R->profiles.p[i].test_pin[0])
-			return cp_err(CP_ERR_CONFIG,
-				      "bank %s's profile: initial_pin = test:... is accepted only "
-				      "with a TEST ONLY key store",
-				      R->profiles.p[i].bank);
-	return 0;
+	return bank_profiles_check_test_pins(&R->profiles, keystore_is_test(R->ks));
 }
 
 int

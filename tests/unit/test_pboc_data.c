@@ -766,6 +766,13 @@ test_profile_dir(void **state)
 	assert_int_equal(bank_profiles_find(&set, "BOB")->oda, BANK_ODA_CDA);
 	assert_null(bank_profiles_find(&set, "CCB"));
 	bank_profiles_release(&set);
+	/* a TEST ONLY PIN only with a TEST ONLY key store */
+	write_file(dir, "BOB.ini", "[pin]\ninitial_pin = test:123456\n");
+	assert_int_equal(bank_profiles_load(dir, "ICBC,BOB", &set), 0);
+	assert_int_equal(bank_profiles_check_test_pins(&set, 1), 0);
+	assert_int_equal(bank_profiles_check_test_pins(&set, 0), CP_ERR_CONFIG);
+	assert_non_null(strstr(cp_errmsg(), "bank BOB's profile: initial_pin = test:"));
+	bank_profiles_release(&set);
 	/* a bad file stops the load with its name and line */
 	write_file(dir, "BOB.ini", "[oda]\n\nmethod = ecc\n");
 	assert_int_equal(bank_profiles_load(dir, "ICBC,BOB", &set), CP_ERR_FORMAT);
