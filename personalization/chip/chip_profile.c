@@ -127,6 +127,64 @@ chip_atr_check(const unsigned char *atr, size_t len, unsigned *protocols, char *
 	return 0;
 }
 
+/* Interface bytes of an ATR: ta[i], tb[i], tc[i], td[i] for i = 1..4, -1 when absent. */
+static void
+atr_interface(const unsigned char *atr, size_t len, int ta[5], int tb[5], int tc[5], int td[5])
+{
+	size_t k = 2;
+	unsigned y = atr[1] >> 4;
+
+	for (int i = 0; i < 5; i++)
+		ta[i] = tb[i] = tc[i] = td[i] = -1;
+	for (int i = 1; i <= 4 && k < len; i++) {
+		int *t[3] = {&ta[i], &tb[i], &tc[i]};
+		for (int b = 0; b < 3; b++)
+			if ((y & (1u << b)) && k < len)
+				*t[b] = atr[k++];
+		if (!(y & 8) || k >= len)
+			break;
+		td[i] = atr[k++];
+		y = (unsigned)td[i] >> 4;
+	}
+}
+
+int
+chip_atr_emv_check(const unsigned char *atr, size_t len, char *why, size_t whysz)
+{
+	int ta[5], tb[5], tc[5], td[5], t1;
+	const char *e = NULL;
+
+	if (chip_atr_check(atr, len, NULL, why, whysz) < 0)
+		return CP_ERR_FORMAT;
+	atr_interface(atr, len, ta, tb, tc, td);
+	t1 = td[1] >= 0 && (td[1] & 0x0F) == 1;
+	if (tb[1] > 0)
+		e = "TB1 is not 00 (EMV: no programming voltage)";
+	else if (tc[1] >= 0 && tc[1] != 0x00 && tc[1] != 0xFF)
+		e = "TC1 is neither 00 nor FF";
+	else if (td[1] >= 0 && (td[1] & 0x0F) > 1)
+		e = "TD1 names neither T=0 nor T=1";
+	else if (ta[2] >= 0 && ((ta[2] & 0x0F) != (t1 ? 1 : 0) || (ta[2] & 0x10)))
+		e = "TA2 is not the specific mode of TD1's protocol";
+	else if (tc[2] >= 0 && (t1 || tc[2] != 0x0A))
+		e = "TC2 is allowed only for T=0, and only 0A";
+	else if (!t1 && td[2] >= 0 && (td[2] & 0x0F) != 0x0F)
+		e = "TD2 protocol is invalid (after T=0 only T=15 may follow)";
+	else if (t1 && (td[2] < 0 || (td[2] & 0x0F) != 1))
+		e = "TD2 protocol is invalid (T=1 needs a TD2 of T=1)";
+	else if (t1 && ta[3] >= 0 && (ta[3] < 0x10 || ta[3] == 0xFF))
+		e = "TA3 (IFSC) is not 10..FE";
+	else if (t1 && (tb[3] < 0 || (tb[3] >> 4) > 4 || (tb[3] & 0x0F) > 5))
+		e = "TB3 is missing or its BWI > 4 or CWI > 5";
+	else if (t1 && tc[3] > 0)
+		e = "TC3 is not 00 (EMV: LRC)";
+	if (e) {
+		snprintf(why, whysz, "%s", e);
+		return CP_ERR_FORMAT;
+	}
+	return 0;
+}
+
 /* Hex with optional spaces into out; the number of bytes, or -1. */
 static int
 hex_field(const char *v, unsigned char *out, size_t max)

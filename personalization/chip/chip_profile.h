@@ -97,6 +97,11 @@ int chip_profile_matches(const struct chip_profile *p, const unsigned char *atr,
  * bit 0 for T=0 and bit 1 for T=1 (may be NULL). why: the reason when it is not valid. */
 int chip_atr_check(const unsigned char *atr, size_t len, unsigned *protocols, char *why,
 		   size_t whysz);
+/* 0 when the ATR is one an EMV Level 1 terminal accepts (EMV Book 1 8.3: TB1 00, TC1 00 or
+ * FF, TD1 T=0 or T=1, TA2 specific mode of TD1's protocol, TC2 0A for T=0 only, after T=0 a
+ * TD2 only for T=15, after T=1 a TD2 of T=1 with TA3 10..FE, TB3 BWI <= 4 and CWI <= 5,
+ * TC3 00; TCK right); CP_ERR_FORMAT and the reason in why otherwise. */
+int chip_atr_emv_check(const unsigned char *atr, size_t len, char *why, size_t whysz);
 
 const char *chip_div_name(enum chip_div d);
 const char *chip_scp_name(enum chip_scp s);

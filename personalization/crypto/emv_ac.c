@@ -58,6 +58,26 @@ emv_ac_session_key(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
 }
 
 int
+emv_ac_session_key_pboc(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
+			const unsigned char atc[2], unsigned char sk[EMV_AC_KEY_LEN])
+{
+	unsigned char in[16] = {0};
+	int r;
+
+	if (alg != EMV_AC_TDES)
+		return cp_err(CP_ERR_UNSUPPORTED,
+			      "the PBOC session key derivation is defined here for 3DES only");
+	in[6] = atc[0];
+	in[7] = atc[1];
+	in[14] = (unsigned char)~atc[0];
+	in[15] = (unsigned char)~atc[1];
+	if ((r = cp_ecb_encrypt(CP_ALG_TDES, mk, EMV_AC_KEY_LEN, in, 16, sk)) < 0)
+		return r;
+	cp_des_set_odd_parity(sk, EMV_AC_KEY_LEN);
+	return 0;
+}
+
+int
 emv_ac_mac(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN], const unsigned char *data,
 	   size_t len, unsigned char ac[EMV_AC_LEN])
 {

@@ -5,10 +5,10 @@
  *
  * Two algorithms, named by the last byte of the IAD (9F10) template: 01 = 3DES (EMV), 04 =
  * SM4 (PBOC 3.0 banks whose keys are SM4; its MAC and ARPC follow the EMV rules for a
- * 128-bit block cipher, an assumption docs/pboc-data.md records). The same functions serve
+ * 128-bit block cipher, an assumption docs/pboc-cryptogram.md records). The same functions serve
  * the virtual card (GENERATE AC, EXTERNAL AUTHENTICATE) and `cardpipe keys arqc-verify`.
  *
- * The cryptogram input (docs/pboc-data.md, "Cryptogram (card side)"), 37 bytes:
+ * The cryptogram input (docs/pboc-cryptogram.md, "Cryptogram (card side)"), 37 bytes:
  *   9F02 amount (6) ‖ 9F03 other amount (6) ‖ 9F1A terminal country (2) ‖ 95 TVR (5) ‖
  *   5F2A currency (2) ‖ 9A date (3) ‖ 9C type (1) ‖ 9F37 unpredictable number (4) ‖
  *   82 AIP (2) ‖ 9F36 ATC (2) ‖ CVR as carried in the IAD (4: its length byte 03 and 3 bytes)
@@ -42,6 +42,13 @@ void emv_ac_input(const struct emv_ac_terminal *t, const unsigned char aip[2],
  * 3DES(MK)[ATC‖0F‖00×5], odd parity; SM4 (block = key length): SK = SM4(MK)[ATC‖F0‖00×13]. */
 int emv_ac_session_key(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
 		       const unsigned char atc[2], unsigned char sk[EMV_AC_KEY_LEN]);
+
+/* The PBOC 2.0/3.0 session key derivation that banks' hosts use for CVN 01 (3DES only):
+ * SK = 3DES(MK)[00×6 ‖ ATC] ‖ 3DES(MK)[00×6 ‖ ~ATC], odd parity. Checked against a public
+ * PBOC worked example (tests/unit/test_emv_ac.c); the virtual card itself uses
+ * emv_ac_session_key() as issue #13 asks (docs/pboc-cryptogram.md). */
+int emv_ac_session_key_pboc(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
+			    const unsigned char atc[2], unsigned char sk[EMV_AC_KEY_LEN]);
 
 /* The cryptogram over data under the session key, ISO/IEC 9797-1 padding method 2: 3DES with
  * MAC algorithm 3 (retail MAC); SM4 with MAC algorithm 1 (CBC-MAC), the leftmost 8 bytes. */

@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
+#include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/secmem.h"
@@ -22,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -45,6 +47,8 @@ static const char usage[] =
 	"                               (--key NAME | --test-key HEX)\n"
 	"                               (--data HEX | --pan PAN --psn NN) [--reveal]\n"
 	"       cardpipe keys public NAME\n"
+	"       cardpipe keys arqc-verify --bank BANK --pan PAN --psn NN --atc HHHH --data HEX\n"
+	"                                 --arqc HEX [--arc HEX] [--session-key emv|pboc]\n"
 	"       cardpipe keys issuer create --bank B [--bits N] [--exponent 3|65537]\n"
 	"       cardpipe keys issuer import --bank B --file PEM\n"
 	"       cardpipe keys issuer export --bank B [--out FILE]\n"
@@ -87,6 +91,16 @@ static const char usage[] =
 	"  --reveal            print the derived values too: only for --test-key or a TEST ONLY\n"
 	"                      store\n"
 	"public NAME           the public key of a key pair (report.sign) in PEM, for the banks.\n"
+	"arqc-verify           the issuer's check of a card's ARQC: MK-AC from bank.BANK.mk-ac\n"
+	"                      (EMV Option A; SM4 for banks in keys.bank_sm4), the session key\n"
+	"                      from the ATC, the cryptogram over --data (the 37-byte input of\n"
+	"                      docs/pboc-cryptogram.md: amount .. unpredictable number, AIP,\n"
+	"                      ATC, CVR); prints 'ARQC OK ARPC=...' (ARPC method 1 with --arc,\n"
+	"                      default 3030) and exits 0, or 'ARQC MISMATCH' and exits 1\n"
+	"  --atc HHHH          the ATC (9F36), 4 hex digits\n"
+	"  --arqc HEX          the card's cryptogram (9F26), 8 bytes\n"
+	"  --session-key K     emv (default: EMV Book 2 A1.3.1, what these cards use) or pboc\n"
+	"                      (00*6||ATC, 00*6||~ATC: other PBOC cards, 3DES only)\n"
 	"issuer, ca            EMV offline data authentication (SDA/DDA) keys, see docs/keys.md:\n"
 	"  issuer create       make bank B's issuer RSA key pair (default 1152 bits, exponent 3;\n"
 	"                      EMV sizes: multiples of 8 bits up to 1984, not above the CA key)\n"
@@ -107,8 +121,9 @@ static const char usage[] =
 	"The TEST ONLY store of --test also holds a TEST ONLY CA (RID A000000333, index F1)\n"
 	"and, for every bank of banks.cooperating, an issuer key pair and its certificate.\n"
 	"\n"
-	"Exit codes: 0 done; 2 bad usage or no key store (run the ceremony first); 3 failure\n"
-	"(wrong component, changed store, missing key, refused key or certificate).\n";
+	"Exit codes: 0 done; 1 arqc-verify: the ARQC does not match; 2 bad usage or no key\n"
+	"store (run the ceremony first); 3 failure (wrong component, changed store, missing\n"
+	"key, refused key or certificate).\n";
 
 static int
 open_store(struct cp_ctx *ctx, struct keystore **ks)
@@ -560,6 +575,98 @@ out:
 	EVP_PKEY_free(pk);
 	keystore_close(ks);
 	return r;
+}
+
+/* ---- arqc-verify ---- */
+
+struct arqc_args {
+	const char *bank, *pan, *psn, *atc, *data, *arqc, *arc, *skd;
+};
+
+/* Exactly n bytes of hex from option opt. */
+static int
+hex_arg(const char *opt, const char *v, unsigned char *out, size_t n)
+{
+	unsigned char tmp[64];
+	int got;
+
+	if (!v)
+		return cp_err(CP_ERR_USAGE, "arqc-verify needs %s", opt);
+	got = hex_decode(v, tmp, sizeof(tmp));
+	if (got != (int)n)
+		return cp_err(CP_ERR_USAGE, "%s '%.40s': expected %zu bytes of hex", opt, v, n);
+	memcpy(out, tmp, n);
+	return 0;
+}
+
+/* The cryptogram the card should have made; *match 1 when it is the ARQC given. */
+static int
+arqc_compute(const struct key *k, const struct arqc_args *a, const unsigned char *data, size_t len,
+	     const unsigned char atc[2], const unsigned char arqc[8], const unsigned char arc[2],
+	     int *match, unsigned char arpc[8])
+{
+	enum emv_ac_alg alg = k->alg == KEY_SM4 ? EMV_AC_SM4 : EMV_AC_TDES;
+	unsigned char *mk = cp_secure_zalloc(16), *sk = cp_secure_zalloc(16), ac[8];
+	int pboc = a->skd && !strcmp(a->skd, "pboc"), r;
+
+	if (k->len != 16)
+		r = cp_err(CP_ERR_CONFIG, "'%s' is not a 16-byte key", k->name);
+	else if ((r = alg == EMV_AC_SM4 ? cp_sm4_option_a(k->value, a->pan, a->psn, mk)
+					: cp_emv_option_a(k->value, a->pan, a->psn, mk)) < 0 ||
+		 (r = pboc ? emv_ac_session_key_pboc(alg, mk, atc, sk)
+			   : emv_ac_session_key(alg, mk, atc, sk)) < 0 ||
+		 (r = emv_ac_mac(alg, sk, data, len, ac)) < 0)
+		r = cp_err_wrap(r, "arqc-verify: ");
+	else {
+		*match = CRYPTO_memcmp(ac, arqc, 8) == 0;
+		r = emv_ac_arpc1(alg, sk, arqc, arc, arpc);
+	}
+	cp_secure_free(mk, 16);
+	cp_secure_free(sk, 16);
+	return r;
+}
+
+/* 0 and "ARQC OK ARPC=..." when the card's ARQC is right, 1 and "ARQC MISMATCH" when not. */
+static int
+arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
+{
+	unsigned char data[256], atc[2], arqc[8], arc[2], arpc[8];
+	char name[96], hex[17];
+	struct keystore *ks = NULL;
+	struct key *k = NULL;
+	int n, match = 0, r;
+
+	if (!a->bank || !a->pan || !a->psn)
+		return cp_err(CP_ERR_USAGE, "arqc-verify needs --bank, --pan and --psn");
+	if (a->skd && strcmp(a->skd, "emv") && strcmp(a->skd, "pboc"))
+		return cp_err(CP_ERR_USAGE, "--session-key '%s': emv or pboc", a->skd);
+	if ((r = hex_arg("--atc", a->atc, atc, 2)) < 0 ||
+	    (r = hex_arg("--arqc", a->arqc, arqc, 8)) < 0 ||
+	    (r = hex_arg("--arc", a->arc ? a->arc : "3030", arc, 2)) < 0)
+		return r;
+	if (!a->data || (n = hex_decode(a->data, data, sizeof(data))) <= 0)
+		return cp_err(CP_ERR_USAGE, "arqc-verify needs --data HEX (the cryptogram input)");
+	/* the input of docs/pboc-cryptogram.md carries the ATC at bytes 32-33: they must agree */
+	if (n == EMV_AC_INPUT_LEN && memcmp(data + 31, atc, 2) != 0)
+		return cp_err(CP_ERR_USAGE,
+			      "--data holds ATC %02X%02X (bytes 32-33), --atc says %s", data[31],
+			      data[32], a->atc);
+	snprintf(name, sizeof(name), "bank.%s.mk-ac", a->bank);
+	if ((r = open_store(ctx, &ks)) < 0)
+		return r;
+	if ((r = keystore_get(ks, name, &k)) >= 0)
+		r = arqc_compute(k, a, data, (size_t)n, atc, arqc, arc, &match, arpc);
+	key_free(k);
+	keystore_close(ks);
+	if (r < 0)
+		return r;
+	if (!match) {
+		printf("ARQC MISMATCH\n");
+		return 1;
+	}
+	hex_encode(arpc, 8, hex);
+	printf("ARQC OK ARPC=%s ARC=%02X%02X\n", hex, arc[0], arc[1]);
+	return 0;
 }
 
 /* ---- EMV offline data authentication: issuer and CA keys (docs/keys.md) ---- */
@@ -1077,11 +1184,17 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		{"pan", required_argument, NULL, 'P'},
 		{"psn", required_argument, NULL, 'S'},
 		{"reveal", no_argument, NULL, 'r'},
+		{"bank", required_argument, NULL, 'B'},
+		{"atc", required_argument, NULL, 'T'},
+		{"arqc", required_argument, NULL, 'Q'},
+		{"arc", required_argument, NULL, 'C'},
+		{"session-key", required_argument, NULL, 'Y'},
 		{0},
 	};
 	const char *files[KEYSTORE_MAX_COMPONENTS + 1], *alg = NULL, *file = NULL, *want = NULL;
 	const char *hex = NULL, *name = NULL, *scheme = NULL, *data = NULL, *pan = NULL;
 	const char *psn = NULL, *verb;
+	struct arqc_args aq = {0};
 	size_t nfiles = 0;
 	int c, test = 0, nprompt = 0, prompt = 0, gen = 0, missing = 0, reveal = 0, r;
 
@@ -1117,6 +1230,11 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		case 'P': pan = optarg; break;
 		case 'S': psn = optarg; break;
 		case 'r': reveal = 1; break;
+		case 'B': aq.bank = optarg; break;
+		case 'T': aq.atc = optarg; break;
+		case 'Q': aq.arqc = optarg; break;
+		case 'C': aq.arc = optarg; break;
+		case 'Y': aq.skd = optarg; break;
 		default: return cmd_usage(usage, 1);
 		}
 	}
@@ -1141,6 +1259,12 @@ cmd_keys(int argc, char **argv, struct cp_ctx *ctx)
 		if (optind + 1 >= argc)
 			return cmd_usage(usage, 1);
 		r = public_cmd(ctx, argv[optind + 1]);
+	} else if (!strcmp(verb, "arqc-verify")) {
+		aq.pan = pan;
+		aq.psn = psn;
+		aq.data = data;
+		if ((r = arqc_verify(ctx, &aq)) == 1)
+			return EXIT_REJECTS; /* the ARQC does not match */
 	} else {
 		fprintf(stderr, "cardpipe keys: unknown subcommand '%s'\n\n", verb);
 		return cmd_usage(usage, 1);

@@ -1,7 +1,7 @@
 /*
  * vcard_emv.c - the PBOC debit application's contact transaction on the virtual card (EMV
  * 4.3 Book 3 ch. 6 and 10, Book 2 6.5/6.6 and 8; docs/virtual-card.md and the "Cryptogram
- * (card side)" section of docs/pboc-data.md): GET PROCESSING OPTIONS, GET DATA of the
+ * (card side)" section of docs/pboc-cryptogram.md): GET PROCESSING OPTIONS, GET DATA of the
  * counters, VERIFY (offline plaintext PIN), INTERNAL AUTHENTICATE (DDA), GENERATE AC with the
  * card's risk management and CDA, EXTERNAL AUTHENTICATE (ARPC method 1).
  *
@@ -491,7 +491,7 @@ card_data(struct vcard *vc, struct card_data *cd)
 	return SW_OK;
 }
 
-/* Card risk management (Book 3 10.8; docs/pboc-data.md): must this transaction go online? */
+/* Card risk management (Book 3 10.8; docs/pboc-cryptogram.md): must this transaction go online? */
 static int
 must_go_online(struct vcard *vc, const struct card_data *cd)
 {

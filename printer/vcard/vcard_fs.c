@@ -320,6 +320,10 @@ record_target(struct vcard *vc, const struct apdu *a, uint16_t *ef, int *sfi)
 	    vc->s.app == VCARD_APP_PSE) {
 		if (*sfi == 0)
 			return SW_NO_CURRENT_EF;
+		/* SFI 1..10 are the application's files (EMV Book 1 12.2.3); DGIs of the other
+		 * SFIs (CPS 0D01, 0E01) are card-internal data that no command reads */
+		if (*sfi > 10)
+			return SW_FILE_NOT_FOUND;
 		*ef = 0;
 		return SW_OK;
 	}

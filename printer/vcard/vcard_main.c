@@ -605,6 +605,15 @@ setup_stocks(struct daemon *d, const char *profiles, const char *const *names, s
 		log_info("vcard", "stock %s: %s, %s keys, ATR of %zu bytes", st->profile->name,
 			 chip_scp_name(st->profile->scp), chip_div_name(st->profile->div),
 			 st->profile->atr_len);
+		{
+			char why[128];
+			/* an EMV terminal refuses such a card before its first command */
+			if (chip_atr_emv_check(st->profile->atr, st->profile->atr_len, why,
+					       sizeof why) < 0)
+				log_warn("vcard",
+					 "stock %s: its ATR is not EMV Level 1 compliant: %s",
+					 st->profile->name, why);
+		}
 	}
 	return 0;
 }

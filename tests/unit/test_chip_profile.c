@@ -49,6 +49,53 @@ hx(const char *h, unsigned char *out)
 	return (size_t)n;
 }
 
+/* EMV Level 1 (Book 1 8.3): the shipped stocks' ATRs, the built-in default's, and the
+ * combinations a terminal refuses. */
+static void
+test_atr_emv(void **state)
+{
+	static const char *const bad[] = {
+		"3BE8000080 31FE45 435056432D533033 99", /* T=0 then T=1: TD2 protocol invalid */
+		"3B E8 00 00 81 31 FE 45 43 50 56 43 2D 53 30 33 99", /* TCK */
+		"3B 68 25 00 43 50 56 43 2D 53 30 32",		      /* TB1 */
+		"3B 68 00 11 43 50 56 43 2D 53 30 32",		      /* TC1 */
+		"3B E8 00 00 81 31 FE 65 43 50 56 43 2D 53 30 33 B8", /* BWI 6 */
+		"3B 88 01 43 50 56 43 2D 53 30 33 F2",		      /* T=1 without TD2 */
+		"3B 88 80 01 43 50 56 43 2D 53 30 33 72", /* the PC/SC contactless pseudo-ATR shape */
+	};
+	struct chip_profiles set;
+	struct chip_profile def;
+	unsigned char atr[40];
+	char why[128], tried[256], *dir = fs_find_data("chip-profiles", tried, sizeof tried);
+	int n;
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(chip_profiles_load_dir(dir, &set), 0);
+	for (size_t i = 0; i < set.n; i++)
+		assert_int_equal(
+			chip_atr_emv_check(set.p[i]->atr, set.p[i]->atr_len, why, sizeof why), 0);
+	chip_profile_default(&def);
+	assert_int_equal(chip_atr_emv_check(def.atr, def.atr_len, why, sizeof why), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char h[128];
+		size_t k = 0;
+		for (const char *p = bad[i]; *p; p++)
+			if (*p != ' ')
+				h[k++] = *p;
+		h[k] = 0;
+		n = hex_decode(h, atr, sizeof atr);
+		assert_true(n > 0);
+		/* a well-formed ATR (but for the TCK one) that EMV refuses */
+		assert_int_equal(chip_atr_check(atr, (size_t)n, NULL, why, sizeof why) == 0,
+				 i != 1);
+		assert_int_equal(chip_atr_emv_check(atr, (size_t)n, why, sizeof why),
+				 CP_ERR_FORMAT);
+	}
+	chip_profiles_release(&set);
+	free(dir);
+}
+
 static void
 test_shipped(void **state)
 {
@@ -346,9 +393,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shipped), cmocka_unit_test(test_atr_check),
-		cmocka_unit_test(test_good),	cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_dir),	cmocka_unit_test(test_static_keys),
+		cmocka_unit_test(test_shipped),	    cmocka_unit_test(test_atr_check),
+		cmocka_unit_test(test_atr_emv),	    cmocka_unit_test(test_good),
+		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_static_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

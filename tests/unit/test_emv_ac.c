@@ -121,6 +121,46 @@ test_pyemv_vectors(void **state)
 	assert_hex(arpc, 8, "C3620580668E5B65");
 }
 
+/* A public PBOC worked example (a UnionPay debit card's ARQC and ARPC as a bank's host
+ * checks them): IMK-AC F0C34A8124CEE0A91A0B034AA97D6EAC, PAN 6228000100001, PSN 01, ATC
+ * 0240; the 37-byte input in exactly the order of emv_ac_input(); ARQC 5D016C91005E7CC2;
+ * ARPC for ARC "01" (3031) 21415243527CE78F. It uses the PBOC session key derivation. */
+static void
+test_pboc_example(void **state)
+{
+	unsigned char imk[16], mk[16], sk[16], in[64], ac[8], arpc[8], atc[2] = {0x02, 0x40};
+	unsigned char arc[2] = {0x30, 0x31}, built[EMV_AC_INPUT_LEN];
+	struct emv_ac_terminal t;
+	size_t n;
+
+	(void)state;
+	hx("F0C34A8124CEE0A91A0B034AA97D6EAC", imk);
+	assert_int_equal(cp_emv_option_a(imk, "6228000100001", "01", mk), 0);
+	n = hx("000000000001000000000000015600800460000156140701001E78EEBC7D00024003A04002", in);
+	assert_int_equal(n, EMV_AC_INPUT_LEN);
+	/* the same bytes from the fields */
+	hx("000000000001", t.amount);
+	hx("000000000000", t.other);
+	hx("0156", t.country);
+	hx("0080046000", t.tvr);
+	hx("0156", t.currency);
+	hx("140701", t.date);
+	t.type = 0x00;
+	hx("1E78EEBC", t.un);
+	emv_ac_input(&t, (const unsigned char *)"\x7D\x00", atc,
+		     (const unsigned char *)"\x03\xA0\x40\x02", built);
+	assert_memory_equal(built, in, n);
+	assert_int_equal(emv_ac_session_key_pboc(EMV_AC_TDES, mk, atc, sk), 0);
+	assert_int_equal(emv_ac_mac(EMV_AC_TDES, sk, in, n, ac), 0);
+	assert_hex(ac, 8, "5D016C91005E7CC2");
+	assert_int_equal(emv_ac_arpc1(EMV_AC_TDES, sk, ac, arc, arpc), 0);
+	assert_hex(arpc, 8, "21415243527CE78F");
+	/* the A1.3 common session key gives another cryptogram */
+	assert_int_equal(emv_ac_generate(EMV_AC_TDES, mk, atc, in, n, ac), 0);
+	assert_memory_not_equal(ac, "\x5D\x01\x6C\x91\x00\x5E\x7C\xC2", 8);
+	assert_true(emv_ac_session_key_pboc(EMV_AC_SM4, mk, atc, sk) < 0);
+}
+
 static void
 build_input(unsigned char in[EMV_AC_INPUT_LEN], const unsigned char atc[2])
 {
@@ -252,6 +292,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pyemv_vectors),
+		cmocka_unit_test(test_pboc_example),
 		cmocka_unit_test(test_input_layout),
 		cmocka_unit_test(test_tdes_atc_session_key_and_ac),
 		cmocka_unit_test(test_sm4),

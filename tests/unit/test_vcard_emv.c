@@ -242,6 +242,7 @@ test_select_and_pse(void **state)
 	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
 	assert_int_equal(out[0], 0x70);
 	assert_int_equal(send_hex(&vc, "00B2020C00", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B2016C00", NULL, NULL), SW_FILE_NOT_FOUND); /* 0D01 */
 	assert_int_equal(send_hex(&vc, "80CA9F1400", NULL, NULL), SW_DATA_NOT_FOUND);
 	assert_int_equal(send_hex(&vc, "80CA9F1000", NULL, NULL), SW_DATA_NOT_FOUND);
 	vcard_release(&vc);
@@ -290,7 +291,7 @@ test_verify(void **state)
 {
 	char dir[] = "/tmp/cp-vcard-emv-XXXXXX", *path;
 	struct vcard vc;
-	unsigned char out[16];
+	unsigned char out[300];
 	size_t n;
 
 	(void)state;
@@ -598,6 +599,35 @@ test_cda(void **state)
 	vcard_release(&vc);
 }
 
+/* Random commands at a personalised card, in every state of a transaction: always a status
+ * word, never a crash (run under ASan/UBSan by the sanitizer build). */
+static void
+test_random_apdus(void **state)
+{
+	static const unsigned char ins[] = {0xA8, 0xAE, 0x20, 0x88, 0x82, 0xCA, 0xB2, 0xA4};
+	unsigned char cmd[300], resp[300];
+	struct vcard vc;
+	unsigned seed = 12345;
+
+	(void)state;
+	perso(&vc, "7D00", "4000");
+	for (int i = 0; i < 3000; i++) {
+		size_t len = 4 + (seed = seed * 1103515245u + 12345u) % 60, n;
+		for (size_t k = 0; k < len; k++)
+			cmd[k] = (unsigned char)((seed = seed * 1103515245u + 12345u) >> 16);
+		cmd[0] = (seed & 1) ? 0x80 : 0x00;
+		cmd[1] = ins[(seed >> 8) % sizeof ins];
+		if (i % 50 == 0) {
+			select_pboc(&vc);
+			if (i % 100 == 0)
+				gpo(&vc);
+		}
+		n = vcard_apdu(&vc, cmd, len, resp, sizeof resp);
+		assert_true(n >= 2 && n <= 258);
+	}
+	vcard_release(&vc);
+}
+
 int
 main(void)
 {
@@ -610,6 +640,7 @@ main(void)
 		cmocka_unit_test(test_offline_limit),
 		cmocka_unit_test(test_dda),
 		cmocka_unit_test(test_cda),
+		cmocka_unit_test(test_random_apdus),
 	};
 	return cmocka_run_group_tests(tests, setup_key, teardown_key);
 }
