@@ -405,7 +405,8 @@ def recover_issuer_key(ca_mod, ca_exp, cert, rem, exp, pan, today):
                          % (h(want), h(got)))
     iid = h(r[2:6]).rstrip("F")
     if not 3 <= len(iid) <= 8 or not pan_digits(pan).startswith(iid):
-        raise ValueError("issuer identifier %s does not match PAN %s" % (h(r[2:6]), pan_digits(pan)))
+        raise ValueError("issuer identifier %s does not match PAN %s"
+                         % (h(r[2:6]), pan_digits(pan)))
     if expiry_passed(r[6:8], today):
         raise ValueError("issuer certificate expired %s (MMYY)" % h(r[6:8]))
     if r[12] != 0x01:
@@ -610,7 +611,6 @@ TERMINAL_CAPABILITIES = bytes.fromhex("E0A8C8")
 FLOOR_LIMIT = 0  # every transaction exceeds it: the terminal asks for an ARQC
 TAC_DENIAL = bytes.fromhex("0010000000")
 TAC_ONLINE = bytes.fromhex("DC4004F800")
-TAC_DEFAULT = bytes.fromhex("DC4004F800")
 
 CVM_NAMES = {0x00: "fail CVM processing", 0x01: "plaintext PIN verified by ICC",
              0x02: "enciphered PIN verified online",
@@ -660,12 +660,6 @@ class Terminal:
         for tag, ln in dol_parse(dol, where):
             out += dol_value(tag, ln, self.data(tag))
         return out
-
-    def cmd(self, step, name, apdu, ok=(0x9000,)):
-        resp, sw = self.card.send(name, apdu)
-        if sw not in ok:
-            raise TermError(step, "%s answered %04X" % (name, sw))
-        return resp, sw
 
     # -- terminal data (Book 3 Annex A: terminal-sourced data elements)
     def init_terminal_data(self):
@@ -817,7 +811,8 @@ class Terminal:
         pdata = self.dol_data(pdol, "PDOL") if pdol else b""
         self.pdol_data = pdata
         body = b"\x83" + bytes([len(pdata)]) + pdata
-        resp, sw = self.card.send("GPO", bytes([0x80, 0xA8, 0x00, 0x00, len(body)]) + body + b"\x00")
+        resp, sw = self.card.send("GPO", bytes([0x80, 0xA8, 0x00, 0x00, len(body)])
+                                  + body + b"\x00")
         if sw == 0x6985:
             raise TermError("GPO", "conditions of use not satisfied (6985)")
         if sw != 0x9000:
@@ -918,9 +913,11 @@ class Terminal:
                 if t2pan != pan:
                     self.fail("read", "track 2 PAN %s is not the PAN %s" % (t2pan, pan))
                 if rest[:4] != h(self.icc["5F24"])[:4]:
-                    self.fail("read", "track 2 expiry %s is not 5F24 %s" % (rest[:4], h(self.icc["5F24"])))
+                    self.fail("read", "track 2 expiry %s is not 5F24 %s"
+                              % (rest[:4], h(self.icc["5F24"])))
                 if "5F30" in self.icc and rest[4:7] != h(self.icc["5F30"])[1:4]:
-                    self.fail("read", "track 2 service code %s is not 5F30 %s" % (rest[4:7], h(self.icc["5F30"])))
+                    self.fail("read", "track 2 service code %s is not 5F30 %s"
+                              % (rest[4:7], h(self.icc["5F30"])))
 
     # -- Book 3 §10.3 / Book 2: offline data authentication
     def static_data(self):
@@ -1044,7 +1041,8 @@ class Terminal:
     def restrictions(self):
         cv = self.icc.get("9F08")
         if cv is not None and cv != TERMINAL_APP_VERSION:
-            self.log("  application version: card %s, terminal %s" % (h(cv), h(TERMINAL_APP_VERSION)))
+            self.log("  application version: card %s, terminal %s"
+                     % (h(cv), h(TERMINAL_APP_VERSION)))
             self.set_tvr(1, 0x80)
         auc = self.icc.get("9F07")
         if auc is not None:
@@ -1122,14 +1120,12 @@ class Terminal:
         self.tsi[0] |= 0x40
         rules = [cvl[i:i + 2] for i in range(8, len(cvl), 2)]
         self.log("CVM list: X %d Y %d, rules %s" % (x, y, " ".join(h(r) for r in rules)))
+        cap = TERMINAL_CAPABILITIES[1]  # 9F33 byte 2: the CVMs this terminal has
+        supported = {0x00: True, 0x01: cap & 0x80, 0x02: cap & 0x40, 0x03: cap & 0xA0 == 0xA0,
+                     0x04: cap & 0x10, 0x05: cap & 0x30 == 0x30, 0x1E: cap & 0x20,
+                     0x1F: cap & 0x08}
         for rule in rules:
             code, cond = rule[0] & 0x3F, rule[1]
-            supported = {0x01: TERMINAL_CAPABILITIES[1] & 0x80, 0x02: TERMINAL_CAPABILITIES[1] & 0x40,
-                         0x03: TERMINAL_CAPABILITIES[1] & 0xA0 == 0xA0,
-                         0x04: TERMINAL_CAPABILITIES[1] & 0x10,
-                         0x05: TERMINAL_CAPABILITIES[1] & 0x30 == 0x30,
-                         0x1E: TERMINAL_CAPABILITIES[1] & 0x20, 0x1F: TERMINAL_CAPABILITIES[1] & 0x08,
-                         0x00: True}
             cond_ok = {0x00: True, 0x01: False, 0x02: True, 0x03: bool(supported.get(code)),
                        0x04: False, 0x05: False,
                        0x06: in_app_currency and amount < x, 0x07: in_app_currency and amount > x,
@@ -1259,7 +1255,8 @@ class Terminal:
             raise ValueError("GENERATE AC response has no SDAD (9F4B)")
         dyn = recover_sdad(self.icc_pk[0], self.icc_pk[1], sdad, self.term["9F37"])
         ln = dyn[0]
-        idn, cid, ac, tdhc = dyn[1:1 + ln], dyn[1 + ln:2 + ln], dyn[2 + ln:10 + ln], dyn[10 + ln:30 + ln]
+        idn, cid = dyn[1:1 + ln], dyn[1 + ln:2 + ln]
+        ac, tdhc = dyn[2 + ln:10 + ln], dyn[10 + ln:30 + ln]
         if cid != r["9F27"]:
             raise ValueError("CID in the SDAD %s is not the response's %s" % (h(cid), h(r["9F27"])))
         # transaction data hash: PDOL data, CDOL data, then the response TLVs except 9F4B
@@ -1288,8 +1285,8 @@ class Terminal:
         p = subprocess.run(cmd, capture_output=True, text=True)
         m = re.search(r"KEY=([0-9A-Fa-f]{32})\b", p.stdout)
         if p.returncode != 0 or not m:
-            raise TermError("online", "MK-AC command exited %d: %s" % (p.returncode,
-                                                                       (p.stderr or p.stdout).strip()))
+            raise TermError("online", "MK-AC command exited %d: %s"
+                            % (p.returncode, (p.stderr or p.stdout).strip()))
         theirs = bytes.fromhex(m.group(1))
         if mine is not None and odd_parity(theirs) != mine:
             raise TermError("online", "the MK-AC command gives KCV %s, Option A from the IMK "
@@ -1535,7 +1532,8 @@ def selftest():
         "4892077AC18A6AE23488BEA9DF3B1A83F2C0800CD7C5CDF2FDE0496F7BC39FB4BF363299BFA637B2EC33C5"
         "07E36821EEC2075F0E420D38A1C9F3127261BA316C987674FADB20EA7FEB75EE455D12146EA6F02E8B01EC"
         "2FA7A115")
-    rem92 = bytes.fromhex("6E63B7BC70ABDD09341B34C03286BA9BD83BA7936C5B7798FB22C5E53FF240A26DBD6415")
+    rem92 = bytes.fromhex("6E63B7BC70ABDD09341B34C03286BA9BD83BA7936C5B7798FB22C5E53FF240A2"
+                          "6DBD6415")
     cert9f46 = bytes.fromhex(
         "A42FBEB156B98DCB0554DA062ADCA5309A91F04FA2C7BD7102A8D73F16A3CFADE8AADF4F3FE2A2125CCDD7"
         "7C6B9F78B5B4371CE0805725B0F9C027AF147D91E1FFDB201E9C170CE777053A172AD526DCAFD33895E1A9"
@@ -1577,7 +1575,8 @@ def selftest():
             check("a changed static data byte breaks the ICC certificate",
                   "hash" in str(e), True)
         try:
-            recover_issuer_key(ca_mod, e3, cert90, rem92, e3, bytes.fromhex("5385881254345653"), when)
+            recover_issuer_key(ca_mod, e3, cert90, rem92, e3, bytes.fromhex("5385881254345653"),
+                               when)
             check("issuer identifier against another PAN", "accepted", "refused")
         except ValueError as e:
             check("issuer identifier against another PAN", "issuer identifier" in str(e), True)
