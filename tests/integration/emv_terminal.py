@@ -551,7 +551,10 @@ class Card:
             out += bytes(data)
         sw = (sw1 << 8) | sw2
         if self.verbose:
-            self.log("  > %s %s" % (name, h(bytes(apdu))))
+            shown = h(bytes(apdu))
+            if apdu[1] == 0x20:  # VERIFY: never print the PIN block
+                shown = shown[:10] + "*" * (len(shown) - 10)
+            self.log("  > %s %s" % (name, shown))
             self.log("  < %s %04X" % (h(out), sw))
         return out, sw
 

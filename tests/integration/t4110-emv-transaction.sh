@@ -141,7 +141,7 @@ transact() {
 	bank=$(bank_of "$card")
 	$TERMINAL transaction --ca "$CA" --imk "$(imk_of "$bank")" \
 		--mk-ac-cmd "cardpipe keys diversify --scheme option-a --key bank.$bank.mk-ac --reveal" \
-		--issuer-cmd "cardpipe keys arqc-verify --bank $bank" "$@" >"$out" 2>&1
+		--issuer-cmd "cardpipe keys arqc-verify --bank $bank" --verbose "$@" >"$out" 2>&1
 }
 approved() { # approved OUT WHAT: the log shows a full approved transaction
 	grep -q "^RESULT APPROVED$" "$1" || { cat "$1"; fail "$2: not approved"; }
