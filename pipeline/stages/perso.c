@@ -111,7 +111,7 @@ bank_issuer(struct run *R, struct bank_keys *b)
 		return r == CP_ERR_NOTFOUND ? cp_err_wrap(CP_ERR_CONFIG, "perso: ") : r;
 	if (b->prof->oda != BANK_ODA_SDA &&
 	    ((r = emv_check_bits("ICC", b->prof->icc_key_bits)) < 0 ||
-	     (r = emv_check_chain("ICC key ... issuer key", icc, b->issuer->pub.modulus_len)) < 0))
+	     (r = emv_check_chain("[oda] icc_key_bits", icc, b->issuer->pub.modulus_len)) < 0))
 		return cp_err_wrap(CP_ERR_CONFIG, "bank %s's profile: ", b->bank);
 	return 0;
 }

@@ -2,7 +2,8 @@
 # t2050: perso on a pool of worker threads (ICC keys per card) gives the same batches as on
 # one thread: the same names, each holding the same cards, in card order; a bad bank
 # profile stops perso before any card with an error naming the file, line, key and reason;
-# a profile for a bank that does not cooperate is refused; an SDA bank's cards carry no ICC
+# a profile for a bank that does not cooperate, or an ICC key longer than the issuer key,
+# is refused; an SDA bank's cards carry no ICC
 # key, a DDA bank's do (issue #13).
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
@@ -27,6 +28,12 @@ rm bad/default.ini
 printf '[oda]\nmethod = dda\n' >bad/XYZ.ini
 expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
 assert_contains err.txt "bank 'XYZ' is not in banks.cooperating"
+rm bad/XYZ.ini
+# an ICC key longer than the TEST ONLY issuer keys (1152 bits) cannot be certified by them
+printf '[oda]\nicc_key_bits = 1984\n' >bad/default.ini
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
+assert_contains err.txt "profile: "
+assert_contains err.txt "icc_key_bits: the certified key (1984 bits)"
 assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
 
 # one bank SDA, the others DDA (the default)
