@@ -240,6 +240,7 @@ vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char
 					     sw == SW_OK || sw == SW_MORE_DATA ? out.len : 0, sw,
 					     resp, resp_size, &n) == 0) {
 			cp_memzero(plain, sizeof plain);
+			cp_memzero(&out, sizeof out);
 			return n;
 		}
 		log_error("vcard", "response wrap: %s", cp_errmsg());
@@ -252,5 +253,6 @@ vcard_apdu(struct vcard *vc, const unsigned char *cmd, size_t len, unsigned char
 		memcpy(resp, out.data, out.len);
 		n = out.len;
 	}
+	cp_memzero(&out, sizeof out);
 	return put_sw(resp, n, sw);
 }

@@ -37,7 +37,16 @@
 #define CVR2_OFFLINE_LIMIT 0x20
 #define CVR2_NEW_CARD 0x10
 #define CVR2_LAST_IA_FAILED 0x08
+#define CVR2_IA_NOT_PERFORMED 0x04 /* issuer authentication not performed after online auth. */
 #define CVR3_DDA_PERFORMED 0x02
+
+/* The largest ICC key EMV allows (Book 2: 1984 bits). */
+#define ICC_MAX_MODULUS 248
+
+/* ADA 9F52 byte 1 (DGI 0D01; docs/pboc-cryptogram.md) */
+#define ADA1_IA_FAILED_DECLINE 0x40 /* b7: issuer authentication failed: decline */
+#define ADA1_IA_MANDATORY 0x20	    /* b6: issuer authentication mandatory, no ARPC: decline */
+#define ADA1_NEW_CARD_ONLINE 0x04   /* b3: a new card goes online */
 
 /* ---- data the card holds ---- */
 
@@ -217,7 +226,8 @@ gpo(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 		return SW_WRONG_P1P2;
 	if (vc->s.txn.step)
 		return SW_CONDITIONS; /* once per transaction */
-	if (!g || g->v.len + 2 > sizeof out->data || (vc->chip.apps[VCARD_APP_PBOC].lc & 0x80))
+	/* 77 81 L and at most 253 bytes of value fill one short response */
+	if (!g || g->v.len > sizeof out->data - 3 || (vc->chip.apps[VCARD_APP_PBOC].lc & 0x80))
 		return SW_CONDITIONS;
 	if ((pdol = app_object(vc, 0x9102, 0x9F38, &plen)) && (want = dol_length(pdol, plen)) < 0)
 		return SW_CONDITIONS;
@@ -235,10 +245,13 @@ gpo(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	vc->s.txn.npdol = (size_t)want;
 	terminal_fields(pdol, plen, a->data + 2, vc->s.txn.term);
 	vc->s.txn.step = 1;
-	out->data[0] = 0x77;
-	out->data[1] = (unsigned char)g->v.len;
-	memcpy(out->data + 2, g->v.data, g->v.len);
-	out->len = 2 + g->v.len;
+	out->len = 0;
+	out->data[out->len++] = 0x77;
+	if (g->v.len >= 0x80)
+		out->data[out->len++] = 0x81;
+	out->data[out->len++] = (unsigned char)g->v.len;
+	memcpy(out->data + out->len, g->v.data, g->v.len);
+	out->len += g->v.len;
 	return SW_OK;
 }
 
@@ -342,7 +355,7 @@ rsa_private(struct vcard *vc, const unsigned char *m, size_t nic, unsigned char 
 		if (!(c[i] = secret_dgi(vc, (uint16_t)(0x8201 + i), 1, &len[i])))
 			goto out;
 	h = crt_half(c[4], len[4]);
-	if (h == 0 || 2 * h != nic || !x || !m1 || !m2 || !t || !ctx)
+	if (h == 0 || 2 * h != nic || nic > ICC_MAX_MODULUS || !x || !m1 || !m2 || !t || !ctx)
 		goto out;
 	for (int i = 0; i < 5; i++)
 		if (len[i] < h || !(bn[i] = BN_bin2bn(c[i], (int)h, NULL)))
@@ -370,7 +383,8 @@ out:
 	return r;
 }
 
-/* The ICC key's modulus length: p and q each half of it (0: no key). */
+/* The ICC key's modulus length: p and q each half of it (0: no key; above ICC_MAX_MODULUS:
+ * a key this card refuses to use). */
 static size_t
 icc_modulus_len(struct vcard *vc)
 {
@@ -435,7 +449,7 @@ internal_auth(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	if (nic == 0)
 		return SW_DATA_NOT_FOUND; /* no ICC key: not a DDA card */
 	hdr = nic < 0x80 ? 2 : 3;
-	if (hdr + nic > sizeof out->data)
+	if (nic > ICC_MAX_MODULUS || hdr + nic > sizeof out->data)
 		return SW_CONDITIONS;
 	dyn[0] = 8;
 	icc_number(vc, dyn + 1);
@@ -516,25 +530,37 @@ must_go_online(struct vcard *vc, const struct card_data *cd)
 	}
 	if (e->last_online_atc == 0 && !(e->flags & VCARD_EMV_IA_FAILED)) {
 		vc->s.txn.cvr[1] |= CVR2_NEW_CARD;
-		if (cd->ada[0] & 0x04) /* ADA: a new card goes online */
+		if (cd->ada[0] & ADA1_NEW_CARD_ONLINE)
 			online = 1;
 	}
 	return online;
 }
 
+/* The size of a TLV with a one- or two-byte tag and a value of len bytes (at most 255). */
 static size_t
-put_tlv(unsigned char *p, unsigned tag, const unsigned char *v, size_t len)
+tlv_size(unsigned tag, size_t len)
 {
-	size_t n = 0;
+	return (tag > 0xFF ? 2 : 1) + (len >= 0x80 ? 2 : 1) + len;
+}
 
+/* Append a TLV at p[*n] within cap bytes (lengths 128..255 as 81 L); -1 when the value is
+ * longer than 255 or the TLV does not fit. */
+static int
+put_tlv(unsigned char *p, size_t cap, size_t *n, unsigned tag, const unsigned char *v, size_t len)
+{
+	size_t i = *n;
+
+	if (len > 0xFF || i > cap || tlv_size(tag, len) > cap - i)
+		return -1;
 	if (tag > 0xFF)
-		p[n++] = (unsigned char)(tag >> 8);
-	p[n++] = (unsigned char)tag;
+		p[i++] = (unsigned char)(tag >> 8);
+	p[i++] = (unsigned char)tag;
 	if (len >= 0x80)
-		p[n++] = 0x81;
-	p[n++] = (unsigned char)len;
-	memcpy(p + n, v, len);
-	return n + len;
+		p[i++] = 0x81;
+	p[i++] = (unsigned char)len;
+	memcpy(p + i, v, len);
+	*n = i + len;
+	return 0;
 }
 
 /* CDA (Book 2 6.6.1): ICC dynamic data = 08 ICC-number CID AC hash(PDOL data ‖ CDOL data ‖
@@ -561,41 +587,45 @@ cda_sign(struct vcard *vc, unsigned char cid, const unsigned char ac[8], const u
 	return ok ? sign_dynamic(vc, dyn, sizeof dyn, t->term + 25, 4, sdad, nic) : -1;
 }
 
-/* The answer, format 2: 77 { 9F27 CID, 9F36 ATC, 9F26 AC | 9F4B SDAD, 9F10 IAD }. */
+/* The answer, format 2: 77 { 9F27 CID, 9F36 ATC, 9F26 AC | 9F4B SDAD, 9F10 IAD }. Its size
+ * is checked against the 256 bytes of a short response before anything is signed. */
 static uint16_t
 ac_response(struct vcard *vc, const struct card_data *cd, unsigned char cid,
 	    const unsigned char ac[8], int cda, const unsigned char *cdol2, size_t n2,
 	    struct vcard_resp *out)
 {
-	unsigned char body[300], tlvs[64], sdad[256], atc[2];
-	size_t nb = 0, nt = 0, nic = icc_modulus_len(vc);
+	unsigned char tlvs[64], sdad[ICC_MAX_MODULUS], atc[2];
+	size_t nt = 0, n = 0, nic = cda ? icc_modulus_len(vc) : 8, inner;
+	int r;
 
+	if (cda && (nic == 0 || nic > sizeof sdad))
+		return SW_CONDITIONS; /* no ICC key, or one too large for this card */
+	inner = tlv_size(0x9F27, 1) + tlv_size(0x9F36, 2) + tlv_size(0x9F26, nic) +
+		tlv_size(0x9F10, cd->niad);
+	if (inner > 0xFF || 1 + (inner >= 0x80 ? 2 : 1) + inner > sizeof out->data)
+		return SW_CONDITIONS; /* the answer would not fit one response */
 	atc[0] = (unsigned char)(vc->chip.emv.atc >> 8);
 	atc[1] = (unsigned char)vc->chip.emv.atc;
-	nt += put_tlv(tlvs + nt, 0x9F27, &cid, 1);
-	nt += put_tlv(tlvs + nt, 0x9F36, atc, 2);
-	nt += put_tlv(tlvs + nt, 0x9F10, cd->iad, cd->niad);
-	if (cda) {
-		if (nic == 0 || cda_sign(vc, cid, ac, cdol2, n2, tlvs, nt, sdad, nic) < 0)
-			return SW_CONDITIONS;
-		nb += put_tlv(body + nb, 0x9F27, &cid, 1);
-		nb += put_tlv(body + nb, 0x9F36, atc, 2);
-		nb += put_tlv(body + nb, 0x9F4B, sdad, nic);
-	} else {
-		nb += put_tlv(body + nb, 0x9F27, &cid, 1);
-		nb += put_tlv(body + nb, 0x9F36, atc, 2);
-		nb += put_tlv(body + nb, 0x9F26, ac, 8);
-	}
-	nb += put_tlv(body + nb, 0x9F10, cd->iad, cd->niad);
-	if (nb + 3 > sizeof out->data)
+	r = put_tlv(tlvs, sizeof tlvs, &nt, 0x9F27, &cid, 1) |
+	    put_tlv(tlvs, sizeof tlvs, &nt, 0x9F36, atc, 2) |
+	    put_tlv(tlvs, sizeof tlvs, &nt, 0x9F10, cd->iad, cd->niad);
+	if (r < 0 || (cda && cda_sign(vc, cid, ac, cdol2, n2, tlvs, nt, sdad, nic) < 0))
 		return SW_CONDITIONS;
-	out->len = 0;
-	out->data[out->len++] = 0x77;
-	if (nb >= 0x80)
-		out->data[out->len++] = 0x81;
-	out->data[out->len++] = (unsigned char)nb;
-	memcpy(out->data + out->len, body, nb);
-	out->len += nb;
+	out->data[n++] = 0x77;
+	if (inner >= 0x80)
+		out->data[n++] = 0x81;
+	out->data[n++] = (unsigned char)inner;
+	r = put_tlv(out->data, sizeof out->data, &n, 0x9F27, &cid, 1) |
+	    put_tlv(out->data, sizeof out->data, &n, 0x9F36, atc, 2) |
+	    (cda ? put_tlv(out->data, sizeof out->data, &n, 0x9F4B, sdad, nic)
+		 : put_tlv(out->data, sizeof out->data, &n, 0x9F26, ac, 8)) |
+	    put_tlv(out->data, sizeof out->data, &n, 0x9F10, cd->iad, cd->niad);
+	cp_memzero(sdad, sizeof sdad);
+	if (r < 0 || n != 1 + (inner >= 0x80 ? 2 : 1) + inner) {
+		out->len = 0;
+		return SW_CONDITIONS;
+	}
+	out->len = n;
 	return SW_OK;
 }
 
@@ -625,6 +655,62 @@ compute_ac(struct vcard *vc, struct card_data *cd, unsigned char ac[8])
 	return r;
 }
 
+/* Did the issuer answer the online request? The ARC (8A) of the CDOL2 data says so unless
+ * the terminal made it up (Book 4 A6: Y1/Z1 offline, Y2/Z2 referral, Y3/Z3 unable to go
+ * online); a passed issuer authentication proves it. Without 8A in CDOL2 and without ARPC
+ * nothing shows the issuer was reached. */
+static int
+issuer_answered(const struct vcard_txn *t, const unsigned char *cdol2, size_t n2,
+		const unsigned char *data)
+{
+	size_t len = 0;
+	const unsigned char *arc = dol_field(cdol2, n2, data, 0x8A, &len);
+
+	if (t->ia > 0)
+		return 1;
+	if (!arc || len != 2)
+		return 0;
+	return !((arc[0] == 'Y' || arc[0] == 'Z') && arc[1] >= '1' && arc[1] <= '3');
+}
+
+/* The first GENERATE AC's decision: the CVR's risk flags always (an AAC carries them too),
+ * the card's online decision only where the terminal asked for a TC. */
+static unsigned
+first_decision(struct vcard *vc, const struct card_data *cd, unsigned req)
+{
+	int online = must_go_online(vc, cd);
+	unsigned cid = req == 0x00 ? 0x00 : req == 0x80 || online ? 0x80 : 0x40;
+
+	vc->s.txn.cvr[0] |= CVR1_2ND_NOT_REQUESTED | (cid == 0x80   ? CVR1_1ST_ARQC
+						      : cid == 0x40 ? CVR1_1ST_TC
+								    : 0);
+	return cid;
+}
+
+/* The second GENERATE AC's decision (after an ARQC); *completed: the online transaction
+ * completed, so the counters restart. */
+static unsigned
+second_decision(struct vcard *vc, const struct card_data *cd, unsigned req, int answered,
+		int *completed)
+{
+	struct vcard_txn *t = &vc->s.txn;
+	unsigned cid = req;
+
+	/* ADA byte 1 b7: issuer authentication failed, decline */
+	if (t->ia < 0 && (cd->ada[0] & ADA1_IA_FAILED_DECLINE))
+		cid = 0x00;
+	if (t->ia == 0 && answered) {
+		t->cvr[1] |= CVR2_IA_NOT_PERFORMED;
+		/* ADA byte 1 b6: issuer authentication mandatory and no ARPC, decline */
+		if (cd->ada[0] & ADA1_IA_MANDATORY)
+			cid = 0x00;
+	}
+	*completed = answered && (t->ia > 0 || (t->ia == 0 && !(cd->ada[0] & ADA1_IA_MANDATORY)));
+	t->cvr[0] = (unsigned char)((t->cvr[0] & ~CVR1_2ND_NOT_REQUESTED) |
+				    (cid == 0x40 ? CVR1_2ND_TC : 0));
+	return cid;
+}
+
 static uint16_t
 generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 {
@@ -632,7 +718,7 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	struct vcard_emv_state *e = &vc->chip.emv;
 	struct card_data cd;
 	unsigned req = a->p1 & 0xC0, cid;
-	int first = t->step == 1, cda = (a->p1 & 0x10) != 0;
+	int first = t->step == 1, cda = (a->p1 & 0x10) != 0, completed = 0;
 	const unsigned char *dol;
 	size_t dlen = 0;
 	unsigned char ac[8];
@@ -656,19 +742,10 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	if (first) {
 		memcpy(t->cdol1, a->data, a->lc);
 		t->ncdol1 = a->lc;
-		/* never above what the terminal asks; online when risk management says so */
-		int online = req != 0x00 && must_go_online(vc, &cd);
-		cid = req == 0x00 ? 0x00 : req == 0x80 || online ? 0x80 : 0x40;
-		t->cvr[0] |= CVR1_2ND_NOT_REQUESTED | (cid == 0x80   ? CVR1_1ST_ARQC
-						       : cid == 0x40 ? CVR1_1ST_TC
-								     : 0);
+		cid = first_decision(vc, &cd, req);
 	} else {
-		cid = req;
-		/* ADA byte 1 b7: issuer authentication failed, decline */
-		if (t->ia < 0 && (cd.ada[0] & 0x40))
-			cid = 0x00;
-		t->cvr[0] = (unsigned char)((t->cvr[0] & ~CVR1_2ND_NOT_REQUESTED) |
-					    (cid == 0x40 ? CVR1_2ND_TC : 0));
+		cid = second_decision(vc, &cd, req, issuer_answered(t, dol, dlen, a->data),
+				      &completed);
 	}
 	if (compute_ac(vc, &cd, ac) < 0) {
 		sw = SW_CONDITIONS;
@@ -689,7 +766,7 @@ generate_ac(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 		t->step = 3;
 	} else {
 		e->flags &= (unsigned char)~VCARD_EMV_ONLINE_PENDING;
-		if (t->ia >= 0) { /* the issuer answered (or did not ask to be authenticated) */
+		if (completed) {
 			e->last_online_atc = e->atc;
 			e->offline_count = 0;
 		}

@@ -320,9 +320,9 @@ record_target(struct vcard *vc, const struct apdu *a, uint16_t *ef, int *sfi)
 	    vc->s.app == VCARD_APP_PSE) {
 		if (*sfi == 0)
 			return SW_NO_CURRENT_EF;
-		/* SFI 1..10 are the application's files (EMV Book 1 12.2.3); DGIs of the other
-		 * SFIs (CPS 0D01, 0E01) are card-internal data that no command reads */
-		if (*sfi > 10)
+		/* SFI 1..10 are EMV's files, 11..20 the payment system's, 21..30 the issuer's
+		 * (EMV Book 1 10.2); all readable when personalised (card_internal_dgi) */
+		if (*sfi > 30)
 			return SW_FILE_NOT_FOUND;
 		*ef = 0;
 		return SW_OK;
@@ -355,6 +355,15 @@ vcard_find_dgi(struct vcard *vc, int app, uint16_t tag)
 	return app >= 0 && app < VCARD_NAPPS ? find_dgi(&vc->chip.apps[app], tag) : NULL;
 }
 
+/* DGIs whose number looks like a record (SFI 13 and 14, record 1) but that CPS 1.1 gives
+ * to card-internal data (DGI 0D01 the application's risk data, 0E01 its internal data):
+ * no command reads them. */
+static int
+card_internal_dgi(uint16_t tag)
+{
+	return tag == 0x0D01 || tag == 0x0E01;
+}
+
 static uint16_t
 cmd_read_record(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 {
@@ -369,7 +378,7 @@ cmd_read_record(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	} else {
 		struct vcard_dgi *d =
 			find_dgi(&vc->chip.apps[vc->s.app], (uint16_t)(sfi << 8 | a->p1));
-		if (d && !d->secret)
+		if (d && !d->secret && !card_internal_dgi(d->tag))
 			r = &d->v;
 	}
 	if (!r || r->len == 0)
@@ -500,7 +509,7 @@ cmd_get_data(struct vcard *vc, const struct apdu *a, struct vcard_resp *out)
 	for (size_t i = 0; i < ap->ndgis; i++) {
 		struct vcard_dgi *d = &ap->dgis[i];
 		/* card-internal data (0D01, 0E01), KCVs and the PIN counter are not data objects */
-		if (d->secret || is_record_dgi(d->tag) || d->tag == 0x0D01 || d->tag == 0x0E01 ||
+		if (d->secret || is_record_dgi(d->tag) || card_internal_dgi(d->tag) ||
 		    d->tag == 0x9000 || d->tag == 0x9010)
 			continue;
 		if (tlv_find(d->v.data, d->v.len, tag, out, 0))

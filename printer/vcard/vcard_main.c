@@ -423,6 +423,7 @@ vpcd_message(struct daemon *d, const unsigned char *msg, size_t len)
 {
 	unsigned char resp[SCP03_RESP_MAX + 16];
 	size_t n;
+	int r;
 
 	if (len == 1) {
 		switch (msg[0]) {
@@ -453,7 +454,9 @@ vpcd_message(struct daemon *d, const unsigned char *msg, size_t len)
 		log_info("vcard", "APDU %02X %02X %02X %02X (%zu bytes) -> %02X%02X", msg[0],
 			 msg[1], msg[2], msg[3], len, resp[n - 2], resp[n - 1]);
 	save_card(d); /* before answering: the answer is the chip's commitment */
-	if (vpcd_send(d->vfd, resp, n) < 0)
+	r = vpcd_send(d->vfd, resp, n);
+	cp_memzero(resp, sizeof resp);
+	if (r < 0)
 		return -1;
 	if (d->active.kind == FAULT_PULL && d->apdus >= d->active.pull_after) {
 		remove_card(d, "pulled by a fault");
@@ -528,6 +531,8 @@ run(struct daemon *d, int lfd)
 			} else if (vpcd_message(d, msg, len) < 0) {
 				remove_card(d, "vpcd connection lost");
 			}
+			/* a VERIFY's plaintext PIN block must not outlive its command */
+			cp_memzero(msg, sizeof msg);
 		}
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (map[i] >= 0 && (p[map[i]].revents & (POLLIN | POLLHUP | POLLERR)))

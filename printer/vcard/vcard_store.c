@@ -355,6 +355,7 @@ vcard_store_load_stock(struct vcard *vc, const char *dir,
 			continue;
 		if ((r = apply_line(vc, p, st->kmc, st->kmc_len)) < 0) {
 			r = cp_err_wrap(r, "%s:%d: ", path, lineno);
+			vcard_release(vc); /* the secret DGIs decrypted so far */
 			goto out;
 		}
 	}

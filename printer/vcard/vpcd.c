@@ -2,6 +2,7 @@
 #include "printer/vcard/vpcd.h"
 
 #include "core/err.h"
+#include "core/mem.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -110,9 +111,12 @@ vpcd_send(int fd, const unsigned char *p, size_t len)
 		ssize_t k = send(fd, msg + off, n - off, MSG_NOSIGNAL);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
+		if (k < 0) {
+			cp_memzero(msg, n);
 			return cp_err(CP_ERR_IO, "vpcd send: %s", strerror(errno));
+		}
 		off += (size_t)k;
 	}
+	cp_memzero(msg, n); /* a card's answer (keys, data) does not linger on the stack */
 	return 0;
 }

@@ -83,13 +83,13 @@ dgi(struct vcard *vc, int app, uint16_t tag, const char *hex, int secret)
 }
 
 static void
-dgi_bn(struct vcard *vc, uint16_t tag, const char *param, size_t half)
+dgi_bn(struct vcard *vc, EVP_PKEY *key, uint16_t tag, const char *param, size_t half)
 {
 	BIGNUM *b = NULL;
 	unsigned char v[256], p[272];
 	size_t n;
 
-	assert_int_equal(EVP_PKEY_get_bn_param(icc_key, param, &b), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(key, param, &b), 1);
 	assert_int_equal(BN_bn2binpad(b, v, (int)half), (int)half);
 	n = cp_pad80(v, half, 16, p); /* as perso pads it before encryption */
 	assert_int_equal(vcard_fs_store_dgi(vc, VCARD_APP_PBOC, tag, p, n, 1), SW_OK);
@@ -117,6 +117,17 @@ teardown_key(void **state)
 	return 0;
 }
 
+/* The ICC private key as DGIs 8201..8205 (CRT, half the modulus each). */
+static void
+icc_dgis(struct vcard *vc, EVP_PKEY *key, size_t half)
+{
+	dgi_bn(vc, key, 0x8201, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, half);
+	dgi_bn(vc, key, 0x8202, OSSL_PKEY_PARAM_RSA_EXPONENT2, half);
+	dgi_bn(vc, key, 0x8203, OSSL_PKEY_PARAM_RSA_EXPONENT1, half);
+	dgi_bn(vc, key, 0x8204, OSSL_PKEY_PARAM_RSA_FACTOR2, half);
+	dgi_bn(vc, key, 0x8205, OSSL_PKEY_PARAM_RSA_FACTOR1, half);
+}
+
 /* A chip personalised the way the contract of docs/pboc-data.md says. aip: 2 bytes hex;
  * ada: 2 bytes hex. */
 static void
@@ -142,11 +153,7 @@ perso(struct vcard *vc, const char *aip, const char *ada)
 	dgi(vc, VCARD_APP_PBOC, 0x8000, keys, 1);
 	dgi(vc, VCARD_APP_PBOC, 0x8010, "261234FFFFFFFFFF8000000000000000", 1);
 	dgi(vc, VCARD_APP_PBOC, 0x9010, "0303", 0);
-	dgi_bn(vc, 0x8201, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, 64);
-	dgi_bn(vc, 0x8202, OSSL_PKEY_PARAM_RSA_EXPONENT2, 64);
-	dgi_bn(vc, 0x8203, OSSL_PKEY_PARAM_RSA_EXPONENT1, 64);
-	dgi_bn(vc, 0x8204, OSSL_PKEY_PARAM_RSA_FACTOR2, 64);
-	dgi_bn(vc, 0x8205, OSSL_PKEY_PARAM_RSA_FACTOR1, 64);
+	icc_dgis(vc, icc_key, 64);
 }
 
 static void
@@ -242,7 +249,18 @@ test_select_and_pse(void **state)
 	assert_int_equal(send_hex(&vc, "00B2010C00", out, &n), SW_OK);
 	assert_int_equal(out[0], 0x70);
 	assert_int_equal(send_hex(&vc, "00B2020C00", NULL, NULL), SW_RECORD_NOT_FOUND);
-	assert_int_equal(send_hex(&vc, "00B2016C00", NULL, NULL), SW_FILE_NOT_FOUND); /* 0D01 */
+	assert_int_equal(send_hex(&vc, "00B2016C00", NULL, NULL), SW_RECORD_NOT_FOUND); /* 0D01 */
+	/* records of SFI 11..30 are readable; 0E01 is card-internal too; SFI 31 is none */
+	dgi(&vc, VCARD_APP_PBOC, 0x0B01, "7004DF010111", 0);
+	dgi(&vc, VCARD_APP_PBOC, 0x1E02, "7004DF020122", 0);
+	dgi(&vc, VCARD_APP_PBOC, 0x0E01, "DF030133", 0);
+	assert_int_equal(send_hex(&vc, "00B2015C00", out, &n), SW_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "\x70\x04\xDF\x01\x01\x11", 6);
+	assert_int_equal(send_hex(&vc, "00B202F400", out, &n), SW_OK);
+	assert_memory_equal(out, "\x70\x04\xDF\x02\x01\x22", 6);
+	assert_int_equal(send_hex(&vc, "00B2017400", NULL, NULL), SW_RECORD_NOT_FOUND);
+	assert_int_equal(send_hex(&vc, "00B201FC00", NULL, NULL), SW_FILE_NOT_FOUND);
 	assert_int_equal(send_hex(&vc, "80CA9F1400", NULL, NULL), SW_DATA_NOT_FOUND);
 	assert_int_equal(send_hex(&vc, "80CA9F1000", NULL, NULL), SW_DATA_NOT_FOUND);
 	vcard_release(&vc);
@@ -339,6 +357,32 @@ test_verify(void **state)
 	rmdir(dir);
 }
 
+/* A chip state file that breaks after its secret DGIs: the load fails and the keys and PIN
+ * block it decrypted so far are gone from memory. */
+static void
+test_load_failure_wipes(void **state)
+{
+	char dir[] = "/tmp/cp-vcard-emv-XXXXXX", *path;
+	struct vcard vc;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	perso(&vc, "7D00", "0000");
+	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
+	vcard_release(&vc);
+	path = vcard_store_path(dir, serial);
+	assert_non_null(f = fopen(path, "a"));
+	fputs("dgi PBOC 0A01 plain 7\n", f);
+	fclose(f);
+	assert_true(vcard_store_load(&vc, dir, serial, kmc, sizeof kmc) < 0);
+	assert_null(memmem(&vc, sizeof vc, mk_ac, sizeof mk_ac));
+	assert_null(memmem(&vc, sizeof vc, "\x26\x12\x34\xFF\xFF", 5));
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 /* An online transaction: ARQC, EXTERNAL AUTHENTICATE, TC; and the checks of each step. */
 static void
 test_online(void **state)
@@ -400,14 +444,14 @@ test_online(void **state)
 			 SW_WRONG_P1P2);
 	assert_int_equal(send_hex(&vc, "80AE40000A3030000000800001020300", NULL, NULL),
 			 SW_WRONG_LENGTH);
-	assert_int_equal(send_hex(&vc, "80AE40000B303000000080000102030400", out, &n), SW_OK);
+	assert_int_equal(send_hex(&vc, "80AE40000B30300000000800A1B2C3D400", out, &n), SW_OK);
 	assert_non_null(v = find(out, n, 0x9F27, &l));
 	assert_int_equal(v[0], 0x40);
 	assert_non_null(v = find(out, n, 0x9F10, &l));
 	assert_memory_equal(v, "\x07\x01\x01\x03\x60\x10\x00\x01", 8);
 	memcpy(iad, v, 8);
 	/* the second cryptogram: CDOL2's TVR and UN over the first's other fields */
-	expected_ac(CDOL1_DATA("0000008000", "01020304"), 1, iad, ac);
+	expected_ac(CDOL1_DATA("0000000800", "A1B2C3D4"), 1, iad, ac);
 	assert_non_null(v = find(out, n, 0x9F26, &l));
 	assert_memory_equal(v, ac, 8);
 	assert_int_equal(send_hex(&vc, "80AE40000B303000000080000102030400", NULL, NULL),
@@ -496,6 +540,122 @@ test_offline_limit(void **state)
 		SW_OK);
 	assert_non_null(v = find(out, n, 0x9F27, &l));
 	assert_int_equal(v[0], 0x80);
+	vcard_release(&vc);
+}
+
+/* One GENERATE AC with CDOL1 data (TVR 0, UN 01020304); the answer's CID and CVR. */
+static void
+gen_ac1(struct vcard *vc, const char *p1, unsigned char *cid, unsigned char cvr[3])
+{
+	unsigned char out[300];
+	const unsigned char *v;
+	char cmd[128];
+	size_t n, l;
+
+	snprintf(cmd, sizeof cmd, "80AE%s001D" CDOL1_DATA("0000000000", "01020304") "00", p1);
+	assert_int_equal(send_hex(vc, cmd, out, &n), SW_OK);
+	assert_non_null(v = find(out, n, 0x9F27, &l));
+	*cid = v[0];
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(cvr, v + 4, 3);
+}
+
+/* A second GENERATE AC: P1, ARC (hex), CID and CVR of the answer. */
+static void
+gen_ac2(struct vcard *vc, const char *p1, const char *arc, unsigned char *cid, unsigned char cvr[3])
+{
+	unsigned char out[300];
+	const unsigned char *v;
+	char cmd[128];
+	size_t n, l;
+
+	snprintf(cmd, sizeof cmd,
+		 "80AE%s000B%s000000000001020304"
+		 "00",
+		 p1, arc);
+	assert_int_equal(send_hex(vc, cmd, out, &n), SW_OK);
+	assert_non_null(v = find(out, n, 0x9F27, &l));
+	*cid = v[0];
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(cvr, v + 4, 3);
+}
+
+/* The issuer never answered (no EXTERNAL AUTHENTICATE, the terminal's ARC Z3 or Y3 "unable
+ * to go online"): the card's risk counters stay, the card is still new. An issuer's ARC
+ * without ARPC completes the online transaction unless the ADA makes issuer authentication
+ * mandatory (then AAC); either way the CVR says issuer authentication was not performed. */
+static void
+test_no_issuer_answer(void **state)
+{
+	struct vcard vc;
+	unsigned char cid, cvr[3];
+
+	(void)state;
+	perso(&vc, "7D00", "0000");
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "40", &cid, cvr);
+	assert_int_equal(cid, 0x40);
+	assert_int_equal(vc.chip.emv.offline_count, 1);
+	/* unable to go online, declined offline */
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	assert_int_equal(cid, 0x80);
+	gen_ac2(&vc, "00", "5A33", &cid, cvr);
+	assert_int_equal(cid, 0x00);
+	assert_int_equal(cvr[1] & 0x04, 0); /* no online authorisation */
+	assert_int_equal(vc.chip.emv.last_online_atc, 0);
+	assert_int_equal(vc.chip.emv.offline_count, 1);
+	/* unable to go online, approved offline: still no issuer answer */
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	assert_int_equal(cvr[1] & 0x10, 0x10); /* still a new card */
+	gen_ac2(&vc, "40", "5933", &cid, cvr);
+	assert_int_equal(cid, 0x40);
+	assert_int_equal(vc.chip.emv.last_online_atc, 0);
+	assert_int_equal(vc.chip.emv.offline_count, 1);
+	/* the issuer approved (ARC 00) and asked no issuer authentication */
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	assert_int_equal(cvr[1] & 0x10, 0x10);
+	gen_ac2(&vc, "40", "3030", &cid, cvr);
+	assert_int_equal(cid, 0x40);
+	assert_int_equal(cvr[1] & 0x04, 0x04); /* issuer authentication not performed */
+	assert_int_equal(vc.chip.emv.last_online_atc, 4);
+	assert_int_equal(vc.chip.emv.offline_count, 0);
+	vcard_release(&vc);
+
+	/* ADA byte 1 b6: issuer authentication mandatory and no ARPC received: decline */
+	perso(&vc, "7D00", "2000");
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "80", &cid, cvr);
+	gen_ac2(&vc, "40", "3030", &cid, cvr);
+	assert_int_equal(cid, 0x00);
+	assert_int_equal(cvr[0] & 0xC0, 0x00); /* AAC at the second GENERATE AC */
+	assert_int_equal(cvr[1] & 0x04, 0x04);
+	assert_int_equal(vc.chip.emv.last_online_atc, 0);
+	assert_int_equal(vc.chip.emv.flags, 0);
+	vcard_release(&vc);
+}
+
+/* An AAC asked at the first GENERATE AC carries the card's risk flags in its CVR too. */
+static void
+test_aac_cvr(void **state)
+{
+	struct vcard vc;
+	unsigned char cid, cvr[3];
+
+	(void)state;
+	perso(&vc, "7D00", "0400");
+	select_pboc(&vc);
+	gpo(&vc);
+	gen_ac1(&vc, "00", &cid, cvr);
+	assert_int_equal(cid, 0x00);
+	assert_memory_equal(cvr, "\x80\x10\x00", 3); /* AAC, second not requested; new card */
 	vcard_release(&vc);
 }
 
@@ -599,6 +759,169 @@ test_cda(void **state)
 	vcard_release(&vc);
 }
 
+/* CDA at the second GENERATE AC: the signature covers the AC made over CDOL2's TVR and UN,
+ * the hash over PDOL, CDOL1 and CDOL2 data, and the unpredictable number of CDOL2. */
+static void
+test_cda_second(void **state)
+{
+	struct vcard vc;
+	unsigned char out[300], rec[128], h[20], ac[8], iad[8], tdh[200];
+	const unsigned char *v;
+	size_t n, l, nt = 0;
+
+	(void)state;
+	perso(&vc, "7D00", "0000");
+	select_pboc(&vc);
+	gpo(&vc);
+	assert_int_equal(
+		send_hex(&vc, "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00", out, &n),
+		SW_OK);
+	assert_non_null(v = find(out, n, 0x9F27, &l));
+	assert_int_equal(v[0], 0x80);
+	assert_int_equal(send_hex(&vc, "80AE50000B30300000000800A1B2C3D400", out, &n), SW_OK);
+	assert_null(find(out, n, 0x9F26, &l));
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(iad, v, 8);
+	expected_ac(CDOL1_DATA("0000000800", "A1B2C3D4"), 1, iad, ac);
+	assert_non_null(v = find(out, n, 0x9F4B, &l));
+	assert_int_equal(l, 128);
+	recover(v, 128, rec);
+	assert_memory_equal(rec, "\x6A\x05\x01\x26\x08", 5);
+	assert_int_equal(rec[13], 0x40); /* TC */
+	assert_memory_equal(rec + 14, ac, 8);
+	nt += hx(PDOL_DATA, tdh + nt);
+	nt += hx(CDOL1_DATA("0000000000", "0A0B0C0D"), tdh + nt);
+	nt += hx("30300000000800A1B2C3D4", tdh + nt);
+	nt += hx("9F2701409F360200019F1008", tdh + nt);
+	memcpy(tdh + nt, iad, 8);
+	nt += 8;
+	sha1(tdh, nt, NULL, 0, h);
+	assert_memory_equal(rec + 22, h, 20);
+	sha1(rec + 1, 128 - 22, (const unsigned char *)"\xA1\xB2\xC3\xD4", 4, h);
+	assert_memory_equal(rec + 128 - 21, h, 20);
+	vcard_release(&vc);
+}
+
+/* ICC keys: up to 1984 bits (248 bytes) for DDA; a larger one is refused, never signed
+ * with; CDA whose answer would pass 256 bytes (a large key, a 32-byte IAD) is refused before
+ * anything is written (ASan: no stack overflow). */
+static void
+test_large_icc_key(void **state)
+{
+	static const int bits[] = {1984, 2000, 2048};
+	struct vcard vc;
+	unsigned char out[300];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+		EVP_PKEY *key = EVP_RSA_gen((unsigned)bits[i]);
+		assert_non_null(key);
+		perso(&vc, "7D00", "0000");
+		icc_dgis(&vc, key, (size_t)bits[i] / 16);
+		/* an IAD template with 24 bytes of issuer data: 32 bytes */
+		dgi(&vc, VCARD_APP_PBOC, 0x0D01,
+		    "9F1401039F2301059F520200009F1020" IAD_TEMPLATE
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA9F13020000",
+		    0);
+		select_pboc(&vc);
+		if (bits[i] == 1984) {
+			assert_int_equal(send_hex(&vc, "0088000004DEADBEEF00", out, &n), SW_OK);
+			assert_int_equal(n, 3 + 248);
+			assert_memory_equal(out, "\x80\x81\xF8", 3);
+		} else {
+			assert_int_equal(send_hex(&vc, "0088000004DEADBEEF00", NULL, NULL),
+					 SW_CONDITIONS);
+		}
+		gpo(&vc);
+		assert_int_equal(send_hex(&vc,
+					  "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00",
+					  NULL, NULL),
+				 SW_CONDITIONS);
+		vcard_release(&vc);
+		EVP_PKEY_free(key);
+	}
+}
+
+/* CDA's limit with an 8-byte IAD: 77 81 FD { 9F27 (4), 9F36 (5), 9F4B 81 E5 (4 + 229),
+ * 9F10 (11) } would fill the 256 bytes; the CRT DGIs hold halves of the modulus, so the
+ * largest key is 1824 bits (228 bytes), and a 1840-bit one is refused. */
+static void
+test_cda_limit(void **state)
+{
+	static const int bits[] = {1824, 1840};
+	struct vcard vc;
+	unsigned char out[300];
+	const unsigned char *v;
+	size_t n, l;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+		EVP_PKEY *key = EVP_RSA_gen((unsigned)bits[i]);
+		assert_non_null(key);
+		perso(&vc, "7D00", "0000");
+		icc_dgis(&vc, key, (size_t)bits[i] / 16);
+		select_pboc(&vc);
+		gpo(&vc);
+		if (i == 0) {
+			assert_int_equal(
+				send_hex(&vc,
+					 "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00",
+					 out, &n),
+				SW_OK);
+			assert_int_equal(n, 255);
+			assert_memory_equal(out, "\x77\x81\xFC", 3);
+			assert_non_null(v = find(out, n, 0x9F4B, &l));
+			assert_int_equal(l, 228);
+		} else {
+			assert_int_equal(
+				send_hex(&vc,
+					 "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00",
+					 NULL, NULL),
+				SW_CONDITIONS);
+		}
+		vcard_release(&vc);
+		EVP_PKEY_free(key);
+	}
+}
+
+/* GPO data of 128 bytes or more: 77 81 L; more than 253 bytes would not fit: 6985. */
+static void
+test_gpo_long(void **state)
+{
+	struct vcard vc;
+	unsigned char out[300];
+	char v[600];
+	size_t n;
+
+	(void)state;
+	perso(&vc, "7D00", "0000");
+	strcpy(v, "82027D00948180");
+	for (int i = 0; i < 32; i++)
+		strcat(v, "08010100");
+	dgi(&vc, VCARD_APP_PBOC, 0x9104, v, 0);
+	select_pboc(&vc);
+	assert_int_equal(send_hex(&vc, "80A800000E830C" PDOL_DATA "00", out, &n), SW_OK);
+	assert_int_equal(n, 3 + 135);
+	assert_memory_equal(out, "\x77\x81\x87\x82\x02\x7D\x00\x94\x81\x80", 10);
+	strcpy(v, "82027D009481F4");
+	for (int i = 0; i < 61; i++)
+		strcat(v, "08010100");
+	dgi(&vc, VCARD_APP_PBOC, 0x9104, v, 0); /* 251 bytes: the largest */
+	select_pboc(&vc);
+	assert_int_equal(send_hex(&vc, "80A800000E830C" PDOL_DATA "00", out, &n), SW_OK);
+	assert_int_equal(n, 3 + 251);
+	strcpy(v, "82027D009481F7");
+	for (int i = 0; i < 61; i++)
+		strcat(v, "08010100");
+	strcat(v, "080101");
+	dgi(&vc, VCARD_APP_PBOC, 0x9104, v, 0); /* 254 bytes */
+	select_pboc(&vc);
+	assert_int_equal(send_hex(&vc, "80A800000E830C" PDOL_DATA "00", NULL, NULL), SW_CONDITIONS);
+	assert_int_equal(vc.chip.emv.atc, 2);
+	vcard_release(&vc);
+}
+
 /* Random commands at a personalised card, in every state of a transaction: always a status
  * word, never a crash (run under ASan/UBSan by the sanitizer build). */
 static void
@@ -635,11 +958,18 @@ main(void)
 		cmocka_unit_test(test_select_and_pse),
 		cmocka_unit_test(test_gpo),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_load_failure_wipes),
 		cmocka_unit_test(test_online),
 		cmocka_unit_test(test_arpc_failure),
 		cmocka_unit_test(test_offline_limit),
+		cmocka_unit_test(test_no_issuer_answer),
+		cmocka_unit_test(test_aac_cvr),
 		cmocka_unit_test(test_dda),
 		cmocka_unit_test(test_cda),
+		cmocka_unit_test(test_cda_second),
+		cmocka_unit_test(test_large_icc_key),
+		cmocka_unit_test(test_cda_limit),
+		cmocka_unit_test(test_gpo_long),
 		cmocka_unit_test(test_random_apdus),
 	};
 	return cmocka_run_group_tests(tests, setup_key, teardown_key);
