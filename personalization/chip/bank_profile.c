@@ -66,6 +66,7 @@ bank_profile_default(const char *bank, struct bank_profile *p)
 	p->lcol = 0;
 	p->ucol = 0;
 	p->dki = 0x01;
+	p->session_key = EMV_AC_SKD_EMV;
 	memcpy(p->pdol, "\x9F\x1A\x02", 3);
 	p->pdol_len = 3;
 	memcpy(p->cdol1, cdol1, sizeof(cdol1));
@@ -462,6 +463,17 @@ set_dki(struct parse *ps, const char *v)
 }
 
 static int
+set_session_key(struct parse *ps, const char *v)
+{
+	if (emv_ac_skd_parse(v, &ps->p->session_key) < 0) {
+		cp_err_clear();
+		return perr(ps, "keys", "session_key",
+			    "'%.40s' is not emv (EMV Book 2 A1.3) or pboc", v);
+	}
+	return 0;
+}
+
+static int
 set_oda(struct parse *ps, const char *v)
 {
 	if (!strcmp(v, "sda"))
@@ -542,6 +554,7 @@ static const struct key_def {
 	{"keys", "imk_smi", set_imk_smi},
 	{"keys", "imk_smc", set_imk_smc},
 	{"keys", "dki", set_dki},
+	{"keys", "session_key", set_session_key},
 	{"oda", "method", set_oda},
 	{"oda", "icc_key_bits", set_icc_bits},
 	{"pin", "initial_pin", set_initial_pin},

@@ -13,6 +13,8 @@
 #ifndef CP_BANK_PROFILE_H
 #define CP_BANK_PROFILE_H
 
+#include "personalization/crypto/emv_ac.h"
+
 #include <stddef.h>
 
 #define BANK_CVM_MAX 6
@@ -41,9 +43,10 @@ struct bank_profile {
 	unsigned char iac_denial[5], iac_online[5], iac_default[5]; /* 9F0E 9F0F 9F0D */
 	unsigned char cvm[BANK_CVM_MAX];			    /* CVM codes, in order */
 	size_t ncvm;
-	unsigned char lcol, ucol; /* 9F14, 9F23 */
-	unsigned char ada[2];	  /* 9F52: application default action */
-	unsigned char dki;	  /* derivation key index in the IAD */
+	unsigned char lcol, ucol;    /* 9F14, 9F23 */
+	unsigned char ada[2];	     /* 9F52: application default action */
+	unsigned char dki;	     /* derivation key index in the IAD */
+	enum emv_ac_skd session_key; /* AC session key derivation (0D01 DF01 when pboc) */
 	unsigned char pdol[BANK_DOL_MAX], cdol1[BANK_DOL_MAX], cdol2[BANK_DOL_MAX],
 		ddol[BANK_DOL_MAX];
 	size_t pdol_len, cdol1_len, cdol2_len, ddol_len;

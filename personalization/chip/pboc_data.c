@@ -367,7 +367,8 @@ fci(const struct bank_profile *bp, unsigned char *out, size_t cap, int *over)
 }
 
 /* 0D01: card risk management data, never readable (docs/pboc-data.md). The IAD template
- * 9F10: 07 DKI CVN CVR(03 00 00 00) ALG; CVN 01, ALG 01 3DES or 04 SM4. */
+ * 9F10: 07 DKI CVN CVR(03 00 00 00) ALG; CVN 01, ALG 01 3DES or 04 SM4; DF01 the session
+ * key derivation when the bank's profile says pboc. */
 static size_t
 risk_data(const struct pboc *P, unsigned char *out)
 {
@@ -381,6 +382,9 @@ risk_data(const struct pboc *P, unsigned char *out)
 	tw_add(&w, 0x9F52, P->bp->ada, 2);
 	tw_add(&w, 0x9F10, iad, sizeof(iad));
 	tw_add(&w, 0x9F13, zero, 2);
+	/* only a non-default derivation is written: an EMV bank's 0D01 stays as it was */
+	if (P->bp->session_key != EMV_AC_SKD_EMV)
+		tw_byte(&w, EMV_AC_SKD_TAG, (unsigned char)P->bp->session_key);
 	return w.n;
 }
 

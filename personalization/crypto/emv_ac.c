@@ -78,6 +78,38 @@ emv_ac_session_key_pboc(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_L
 }
 
 int
+emv_ac_skd_parse(const char *name, enum emv_ac_skd *out)
+{
+	if (!strcmp(name, "emv"))
+		*out = EMV_AC_SKD_EMV;
+	else if (!strcmp(name, "pboc"))
+		*out = EMV_AC_SKD_PBOC;
+	else
+		return cp_err(CP_ERR_INVALID, "session key derivation '%.40s' is not emv or pboc",
+			      name);
+	return 0;
+}
+
+const char *
+emv_ac_skd_name(enum emv_ac_skd skd)
+{
+	return skd == EMV_AC_SKD_PBOC ? "pboc" : "emv";
+}
+
+int
+emv_ac_session_key_by(enum emv_ac_skd skd, enum emv_ac_alg alg,
+		      const unsigned char mk[EMV_AC_KEY_LEN], const unsigned char atc[2],
+		      unsigned char sk[EMV_AC_KEY_LEN])
+{
+	if (skd == EMV_AC_SKD_PBOC)
+		return emv_ac_session_key_pboc(alg, mk, atc, sk);
+	if (skd != EMV_AC_SKD_EMV)
+		return cp_err(CP_ERR_UNSUPPORTED, "session key derivation %02X is not 01 or 02",
+			      (unsigned)skd);
+	return emv_ac_session_key(alg, mk, atc, sk);
+}
+
+int
 emv_ac_mac(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN], const unsigned char *data,
 	   size_t len, unsigned char ac[EMV_AC_LEN])
 {

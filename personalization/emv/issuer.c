@@ -95,9 +95,8 @@ check_bank(const char *bank)
 	return 0;
 }
 
-/* The BIN of bank from banks.bins ("BANK:BIN,..."), as digits. */
-static int
-bank_bin(const struct config *cfg, const char *bank, char *out, size_t size)
+int
+emv_bank_bin(const struct config *cfg, const char *bank, char *out, size_t size)
 {
 	char *dup = xstrdup(config_str(cfg, "banks.bins")), *save = NULL;
 	size_t bl = strlen(bank);
@@ -129,7 +128,7 @@ emv_bank_issuer_id(const struct config *cfg, const char *bank, unsigned char out
 	char bin[24];
 	int r;
 
-	if ((r = bank_bin(cfg, bank, bin, sizeof(bin))) < 0)
+	if ((r = emv_bank_bin(cfg, bank, bin, sizeof(bin))) < 0)
 		return r;
 	if ((r = emv_issuer_id(bin, out)) < 0)
 		return cp_err_wrap(r, "banks.bins, bank '%s': ", bank);
@@ -711,7 +710,7 @@ emv_issuer_cert_put(struct keystore *ks, const struct config *cfg, const char *b
 	size_t ca_len, n;
 	int r;
 
-	if ((r = check_bank(bank)) < 0 || (r = bank_bin(cfg, bank, bin, sizeof(bin))) < 0 ||
+	if ((r = check_bank(bank)) < 0 || (r = emv_bank_bin(cfg, bank, bin, sizeof(bin))) < 0 ||
 	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0)
 		return r;
 	r = emv_pubkey_from_pkey(pk, &pub);

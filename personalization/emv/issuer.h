@@ -117,6 +117,9 @@ int emv_issuer_cert_import(struct keystore *ks, const struct config *cfg, const 
 int emv_issuer_cert_put(struct keystore *ks, const struct config *cfg, const char *bank,
 			const unsigned char rid[EMV_RID_LEN], unsigned char index,
 			const struct emv_cert *c);
+/* The BIN of bank from banks.bins ("BANK:BIN,..."), as digits, into out (3 to size-1
+ * digits); CP_ERR_CONFIG naming the bank when it has none or it is not digits. */
+int emv_bank_bin(const struct config *cfg, const char *bank, char *out, size_t size);
 /* The issuer identifier of bank: its BIN from banks.bins, as emv_issuer_id() pads it. */
 int emv_bank_issuer_id(const struct config *cfg, const char *bank, unsigned char out[4]);
 

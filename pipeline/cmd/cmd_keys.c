@@ -9,6 +9,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/chip/bank_profile.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/emv_ac.h"
@@ -96,13 +97,15 @@ static const char usage[] =
 	"arqc-verify           the issuer's check of a card's ARQC: MK-AC from bank.BANK.mk-ac\n"
 	"                      (EMV Option A; SM4 for banks in keys.bank_sm4), the session key\n"
 	"                      from the ATC, the cryptogram over --data (the 37-byte input of\n"
-	"                      docs/pboc-cryptogram.md: amount .. unpredictable number, AIP,\n"
+	"                      docs/pboc-data.md: amount .. unpredictable number, AIP,\n"
 	"                      ATC, CVR); prints 'ARQC OK ARPC=...' (ARPC method 1 with --arc,\n"
 	"                      default 3030) and exits 0, or 'ARQC MISMATCH' and exits 1\n"
 	"  --atc HHHH          the ATC (9F36), 4 hex digits\n"
 	"  --arqc HEX          the card's cryptogram (9F26), 8 bytes\n"
-	"  --session-key K     emv (default: EMV Book 2 A1.3.1, what these cards use) or pboc\n"
-	"                      (00*6||ATC, 00*6||~ATC: other PBOC cards, 3DES only)\n"
+	"  --session-key K     emv (EMV Book 2 A1.3.1) or pboc (00*6||ATC, 00*6||~ATC, 3DES\n"
+	"                      only); default: [keys] session_key of the bank's profile\n"
+	"                      (perso.bank_profiles; emv for a bank without one), what perso\n"
+	"                      wrote into its cards\n"
 	"issuer, ca            EMV offline data authentication (SDA/DDA) keys, see docs/keys.md:\n"
 	"  issuer create       make bank B's issuer RSA key pair (default 1152 bits, exponent 3;\n"
 	"                      multiples of 8 bits, 848 to 1984, not above every CA key of the\n"
@@ -615,20 +618,20 @@ hex_arg(const char *opt, const char *v, unsigned char *out, size_t n)
 
 /* The cryptogram the card should have made; *match 1 when it is the ARQC given. */
 static int
-arqc_compute(const struct key *k, const struct arqc_args *a, const unsigned char *data, size_t len,
-	     const unsigned char atc[2], const unsigned char arqc[8], const unsigned char arc[2],
-	     int *match, unsigned char arpc[8])
+arqc_compute(const struct key *k, const struct arqc_args *a, enum emv_ac_skd skd,
+	     const unsigned char *data, size_t len, const unsigned char atc[2],
+	     const unsigned char arqc[8], const unsigned char arc[2], int *match,
+	     unsigned char arpc[8])
 {
 	enum emv_ac_alg alg = k->alg == KEY_SM4 ? EMV_AC_SM4 : EMV_AC_TDES;
 	unsigned char *mk = cp_secure_zalloc(16), *sk = cp_secure_zalloc(16), ac[8];
-	int pboc = a->skd && !strcmp(a->skd, "pboc"), r;
+	int r;
 
 	if (k->len != 16)
 		r = cp_err(CP_ERR_CONFIG, "'%s' is not a 16-byte key", k->name);
 	else if ((r = alg == EMV_AC_SM4 ? cp_sm4_option_a(k->value, a->pan, a->psn, mk)
 					: cp_emv_option_a(k->value, a->pan, a->psn, mk)) < 0 ||
-		 (r = pboc ? emv_ac_session_key_pboc(alg, mk, atc, sk)
-			   : emv_ac_session_key(alg, mk, atc, sk)) < 0 ||
+		 (r = emv_ac_session_key_by(skd, alg, mk, atc, sk)) < 0 ||
 		 (r = emv_ac_mac(alg, sk, data, len, ac)) < 0)
 		r = cp_err_wrap(r, "arqc-verify: ");
 	else {
@@ -640,6 +643,29 @@ arqc_compute(const struct key *k, const struct arqc_args *a, const unsigned char
 	return r;
 }
 
+/* --session-key, else the bank profile's session_key (the bank's cards were made with it),
+ * else emv for a bank that is not in banks.cooperating. */
+static int
+arqc_skd(struct cp_ctx *ctx, const struct arqc_args *a, enum emv_ac_skd *out)
+{
+	struct bank_profiles set;
+	const struct bank_profile *p;
+	int r;
+
+	*out = EMV_AC_SKD_EMV;
+	if (a->skd)
+		return emv_ac_skd_parse(a->skd, out) < 0
+			       ? cp_err(CP_ERR_USAGE, "--session-key '%s': emv or pboc", a->skd)
+			       : 0;
+	if ((r = bank_profiles_load_config(ctx->cfg, ctx->home, &set)) < 0)
+		return cp_err_wrap(r == CP_ERR_FORMAT ? CP_ERR_CONFIG : r,
+				   "arqc-verify: bank profile: ");
+	if ((p = bank_profiles_find(&set, a->bank)))
+		*out = p->session_key;
+	bank_profiles_release(&set);
+	return 0;
+}
+
 /* 0 and "ARQC OK ARPC=..." when the card's ARQC is right, 1 and "ARQC MISMATCH" when not. */
 static int
 arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
@@ -648,19 +674,20 @@ arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
 	char name[96], hex[17];
 	struct keystore *ks = NULL;
 	struct key *k = NULL;
+	enum emv_ac_skd skd;
 	int n, match = 0, r;
 
 	if (!a->bank || !a->pan || !a->psn)
 		return cp_err(CP_ERR_USAGE, "arqc-verify needs --bank, --pan and --psn");
-	if (a->skd && strcmp(a->skd, "emv") && strcmp(a->skd, "pboc"))
-		return cp_err(CP_ERR_USAGE, "--session-key '%s': emv or pboc", a->skd);
+	if ((r = arqc_skd(ctx, a, &skd)) < 0)
+		return r;
 	if ((r = hex_arg("--atc", a->atc, atc, 2)) < 0 ||
 	    (r = hex_arg("--arqc", a->arqc, arqc, 8)) < 0 ||
 	    (r = hex_arg("--arc", a->arc ? a->arc : "3030", arc, 2)) < 0)
 		return r;
 	if (!a->data || (n = hex_decode(a->data, data, sizeof(data))) <= 0)
 		return cp_err(CP_ERR_USAGE, "arqc-verify needs --data HEX (the cryptogram input)");
-	/* the input of docs/pboc-cryptogram.md carries the ATC at bytes 32-33: they must agree */
+	/* the input of docs/pboc-data.md carries the ATC at bytes 32-33: they must agree */
 	if (n == EMV_AC_INPUT_LEN && memcmp(data + 31, atc, 2) != 0)
 		return cp_err(CP_ERR_USAGE,
 			      "--data holds ATC %02X%02X (bytes 32-33), --atc says %s", data[31],
@@ -669,7 +696,7 @@ arqc_verify(struct cp_ctx *ctx, const struct arqc_args *a)
 	if ((r = open_store(ctx, &ks)) < 0)
 		return r;
 	if ((r = keystore_get(ks, name, &k)) >= 0)
-		r = arqc_compute(k, a, data, (size_t)n, atc, arqc, arc, &match, arpc);
+		r = arqc_compute(k, a, skd, data, (size_t)n, atc, arqc, arc, &match, arpc);
 	key_free(k);
 	keystore_close(ks);
 	if (r < 0)

@@ -105,10 +105,20 @@ static int
 bank_issuer(struct run *R, struct bank_keys *b)
 {
 	size_t icc = b->prof->icc_key_bits / 8;
+	char bin[24];
 	int r;
 
 	if ((r = emv_issuer_load(R->ks, b->bank, &b->issuer)) < 0)
 		return r == CP_ERR_NOTFOUND ? cp_err_wrap(CP_ERR_CONFIG, "perso: ") : r;
+	/* a terminal refuses the issuer certificate (Book 2 5.3 step 8) of every card whose
+	 * PAN its identifier does not begin: refuse before any card is made */
+	if ((r = emv_bank_bin(R->cfg, b->bank, bin, sizeof(bin))) < 0)
+		return cp_err_wrap(r, "perso: ");
+	if (emv_issuer_check_pan_prefix(b->issuer, bin) < 0)
+		return cp_err_wrap(CP_ERR_CONFIG,
+				   "perso: bank %s's issuer certificate does not match its BIN %s "
+				   "(banks.bins): ",
+				   b->bank, bin);
 	if (b->prof->oda != BANK_ODA_SDA &&
 	    ((r = emv_check_bits("ICC", b->prof->icc_key_bits)) < 0 ||
 	     (r = emv_check_chain("[oda] icc_key_bits", icc, b->issuer->pub.modulus_len)) < 0))
@@ -148,6 +158,11 @@ bank_masters(struct run *R, const char *bank, struct bank_keys **out)
 			return cp_err(CP_ERR_CONFIG, "bank %s's issuer master keys mix algorithms",
 				      bank);
 	}
+	if (prof->session_key == EMV_AC_SKD_PBOC && b->mk[0]->alg != KEY_TDES)
+		return cp_err(CP_ERR_CONFIG,
+			      "bank %s's profile: [keys] session_key = pboc needs 3DES issuer "
+			      "master keys; '%s' is %s",
+			      bank, prof->imk[0], key_alg_name(b->mk[0]->alg));
 	if ((r = bank_issuer(R, b)) < 0)
 		return r;
 	*out = b;

@@ -777,8 +777,8 @@ track(struct run *rn, const unsigned char *c, size_t len)
 		note_installed(rn, d + 3, d[2]);
 	} else if (c[0] & 0x80 && c[1] == 0xE2 && lc && rn->perso_aid_len) {
 		/* STORE DATA: plain record DGIs of SFI 01..0A (the EMV application files,
-		 * record 01..) are read back; DGIs of the other SFIs (CPS 0D01, 0E01) are
-		 * card-internal data that READ RECORD never returns. */
+		 * record 01..) are read back, those of SFI 0B..1E are not (among them CPS
+		 * 0D01 and 0E01, card-internal data that READ RECORD never returns). */
 		size_t i = 0;
 		unsigned enc = (c[2] >> 5) & 3;
 		if (rn->ndgibuf + lc > sizeof rn->dgibuf) {

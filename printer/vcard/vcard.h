@@ -120,7 +120,7 @@ struct vcard_chip {
 /* One transaction of the debit application (EMV Book 3 ch. 10): reset by SELECT and reset. */
 struct vcard_txn {
 	int step;		/* 0 nothing, 1 GPO done, 2 ARQC given, 3 completed */
-	unsigned char cvr[3];	/* card verification results (docs/pboc-cryptogram.md) */
+	unsigned char cvr[3];	/* card verification results (docs/pboc-data.md) */
 	int ia;			/* issuer authentication: 0 not done, 1 passed, -1 failed */
 	int pin_verified;	/* offline PIN verified in this transaction */
 	unsigned char ac[8];	/* the first GENERATE AC's cryptogram */

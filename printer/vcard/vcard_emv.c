@@ -1,7 +1,7 @@
 /*
  * vcard_emv.c - the PBOC debit application's contact transaction on the virtual card (EMV
  * 4.3 Book 3 ch. 6 and 10, Book 2 6.5/6.6 and 8; docs/virtual-card.md and the "Cryptogram
- * (card side)" section of docs/pboc-cryptogram.md): GET PROCESSING OPTIONS, GET DATA of the
+ * (card side)" section of docs/pboc-data.md): GET PROCESSING OPTIONS, GET DATA of the
  * counters, VERIFY (offline plaintext PIN), INTERNAL AUTHENTICATE (DDA), GENERATE AC with the
  * card's risk management and CDA, EXTERNAL AUTHENTICATE (ARPC method 1).
  *
@@ -43,7 +43,7 @@
 /* The largest ICC key EMV allows (Book 2: 1984 bits). */
 #define ICC_MAX_MODULUS 248
 
-/* ADA 9F52 byte 1 (DGI 0D01; docs/pboc-cryptogram.md) */
+/* ADA 9F52 byte 1 (DGI 0D01; docs/pboc-data.md) */
 #define ADA1_IA_FAILED_DECLINE 0x40 /* b7: issuer authentication failed: decline */
 #define ADA1_IA_MANDATORY 0x20	    /* b6: issuer authentication mandatory, no ARPC: decline */
 #define ADA1_NEW_CARD_ONLINE 0x04   /* b3: a new card goes online */
@@ -472,7 +472,8 @@ struct card_data {
 	size_t niad;
 	unsigned char aip[2];
 	enum emv_ac_alg alg;
-	int lcol; /* -1: none */
+	enum emv_ac_skd skd; /* 0D01 DF01; none: EMV A1.3 */
+	int lcol;	     /* -1: none */
 	unsigned char ada[2];
 };
 
@@ -498,6 +499,12 @@ card_data(struct vcard *vc, struct card_data *cd)
 		return SW_CONDITIONS;
 	memcpy(cd->iad, v, len);
 	cd->niad = len;
+	cd->skd = EMV_AC_SKD_EMV;
+	if ((v = app_object(vc, 0x0D01, EMV_AC_SKD_TAG, &len))) {
+		if (len != 1 || (v[0] != EMV_AC_SKD_EMV && v[0] != EMV_AC_SKD_PBOC))
+			return SW_CONDITIONS;
+		cd->skd = (enum emv_ac_skd)v[0];
+	}
 	if ((v = app_object(vc, 0x0D01, 0x9F14, &len)) && len == 1)
 		cd->lcol = v[0];
 	if ((v = app_object(vc, 0x0D01, 0x9F52, &len)) && len >= 1)
@@ -505,7 +512,7 @@ card_data(struct vcard *vc, struct card_data *cd)
 	return SW_OK;
 }
 
-/* Card risk management (Book 3 10.8; docs/pboc-cryptogram.md): must this transaction go online? */
+/* Card risk management (Book 3 10.8; docs/pboc-data.md): must this transaction go online? */
 static int
 must_go_online(struct vcard *vc, const struct card_data *cd)
 {
@@ -634,7 +641,7 @@ static int
 compute_ac(struct vcard *vc, struct card_data *cd, unsigned char ac[8])
 {
 	struct emv_ac_terminal t;
-	unsigned char in[EMV_AC_INPUT_LEN], atc[2];
+	unsigned char in[EMV_AC_INPUT_LEN], atc[2], sk[EMV_AC_KEY_LEN];
 	const unsigned char *term = vc->s.txn.term;
 	int r;
 
@@ -650,8 +657,10 @@ compute_ac(struct vcard *vc, struct card_data *cd, unsigned char ac[8])
 	atc[0] = (unsigned char)(vc->chip.emv.atc >> 8);
 	atc[1] = (unsigned char)vc->chip.emv.atc;
 	emv_ac_input(&t, cd->aip, atc, cd->iad + 3, in);
-	r = emv_ac_generate(cd->alg, cd->mk, atc, in, sizeof in, ac);
+	if ((r = emv_ac_session_key_by(cd->skd, cd->alg, cd->mk, atc, sk)) == 0)
+		r = emv_ac_mac(cd->alg, sk, in, sizeof in, ac);
 	cp_memzero(in, sizeof in);
+	cp_memzero(sk, sizeof sk);
 	return r;
 }
 
@@ -798,7 +807,7 @@ external_auth(struct vcard *vc, const struct apdu *a)
 		return sw;
 	atc[0] = (unsigned char)(vc->chip.emv.atc >> 8);
 	atc[1] = (unsigned char)vc->chip.emv.atc;
-	if (emv_ac_session_key(cd.alg, cd.mk, atc, sk) < 0 ||
+	if (emv_ac_session_key_by(cd.skd, cd.alg, cd.mk, atc, sk) < 0 ||
 	    emv_ac_arpc1(cd.alg, sk, t->ac, a->data + 8, arpc) < 0)
 		sw = SW_CONDITIONS;
 	else if (CRYPTO_memcmp(arpc, a->data, 8) == 0) {

@@ -2,8 +2,8 @@
 # t2050: perso on a pool of worker threads (ICC keys per card) gives the same batches as on
 # one thread: the same names, each holding the same cards, in card order; a bad bank
 # profile stops perso before any card with an error naming the file, line, key and reason;
-# a profile for a bank that does not cooperate, or an ICC key longer than the issuer key,
-# is refused; an SDA bank's cards carry no ICC
+# a profile for a bank that does not cooperate, an ICC key longer than the issuer key, or an
+# issuer certificate whose identifier does not begin the bank's BIN is refused; an SDA bank's cards carry no ICC
 # key, a DDA bank's do (issue #13).
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
@@ -35,9 +35,25 @@ expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
 assert_contains err.txt "profile: "
 assert_contains err.txt "icc_key_bits: the certified key (1984 bits)"
 assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
+rm bad/default.ini
+# banks.bins changed after the issuer certificate was made: its identifier no longer begins
+# the bank's PANs, so perso refuses naming the bank, the identifier and the BIN
+bank=$(reg "select bank from card where state='allocated' order by id limit 1")
+bins=$(cardpipe config --show | sed -n 's/^bins = //p')
+old_bin=$(tr ',' '\n' <<<"$bins" | sed -n "s/^$bank://p")
+[ -n "$old_bin" ] || fail "no BIN for $bank in '$bins'"
+expect_exit 2 cardpipe --set banks.bins="${bins/$bank:$old_bin/$bank:99990000}" perso 2>err.txt
+assert_contains err.txt "bank $bank's issuer certificate does not match its BIN 99990000"
+assert_contains err.txt "issuer identifier $old_bin is not a prefix of 99990000"
+assert_eq "$(reg "select count(*) from card where state='allocated'")" "$n" "nothing committed"
+# the PBOC session key derivation is 3DES only: refused for a bank with SM4 IMKs
+for k in ac smi smc; do cardpipe keys import "sm4.$k" --alg SM4 --generate >/dev/null 2>&1; done
+printf '[keys]\nimk_ac = sm4.ac\nimk_smi = sm4.smi\nimk_smc = sm4.smc\nsession_key = pboc\n' >"bad/$bank.ini"
+expect_exit 2 cardpipe --set perso.bank_profiles="$PWD/bad" perso 2>err.txt
+assert_contains err.txt "bank $bank's profile: .keys. session_key = pboc needs 3DES issuer master keys; 'sm4.ac' is SM4"
+rm "bad/$bank.ini"
 
 # one bank SDA, the others DDA (the default)
-bank=$(reg "select bank from card where state='allocated' order by id limit 1")
 mkdir prof
 printf '[oda]\nmethod = sda\n' >"prof/$bank.ini"
 cp -a "$CARDPIPE_HOME" home1

@@ -580,6 +580,28 @@ test_sda(void **state)
 	check_card();
 }
 
+/* session_key = pboc: 0D01 carries DF01 02 after what an EMV bank's holds (unchanged). */
+static void
+test_session_key_pboc(void **state)
+{
+	struct card_data *cd = calloc(1, sizeof(*cd));
+
+	bank_profile_default("ICBC", &prof);
+	assert_int_equal(prof.session_key, EMV_AC_SKD_EMV);
+	assert_int_equal(bank_profile_parse("ICBC.ini", "[keys]\nsession_key = pboc\n", &prof), 0);
+	assert_int_equal(prof.session_key, EMV_AC_SKD_PBOC);
+	prof.oda = BANK_ODA_SDA;
+	read_card(cd);
+	assert_dgi(find(cd, 1, 0x0D01), "9F140100"
+					"9F230100"
+					"9F52020000"
+					"9F10080701010300000001"
+					"9F13020000"
+					"DF010102");
+	card_free(cd);
+	free(cd);
+}
+
 /* A random initial PIN: 6 digits in a well-formed block, different on two cards. */
 static void
 test_random_pin(void **state)
@@ -704,6 +726,8 @@ test_profile_errors(void **state)
 	expect_error("[keys]\nimk_ac = bank ICBC\n", "is not a key store name");
 	expect_error("[oda]\nmethod = dda\nmethod = sda\n",
 		     "ICBC.ini:3: [oda] method: given twice");
+	expect_error("[keys]\nsession_key = visa\n",
+		     "ICBC.ini:2: [keys] session_key: 'visa' is not emv (EMV Book 2 A1.3) or pboc");
 	expect_error("[oda]\ncolour = red\n", "[oda] colour: unknown key");
 	expect_error("[bins]\nx = 1\n", "unknown section [bins]");
 	expect_error("label = x\n", "a key before the first [section]");
@@ -804,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_dda),
 		cmocka_unit_test(test_cda),
 		cmocka_unit_test(test_sda),
+		cmocka_unit_test(test_session_key_pboc),
 		cmocka_unit_test(test_random_pin),
 		cmocka_unit_test(test_long_dgi),
 		cmocka_unit_test(test_holder_name),

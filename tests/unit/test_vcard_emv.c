@@ -464,6 +464,78 @@ test_online(void **state)
 	vcard_release(&vc);
 }
 
+/* A card whose 0D01 says DF01 = 02 (bank profile session_key = pboc) makes its cryptograms
+ * and checks the ARPC with the PBOC session key, not the EMV one; a DF01 it does not know
+ * makes GENERATE AC 6985. */
+static void
+test_pboc_session_key(void **state)
+{
+	struct vcard vc;
+	unsigned char out[300], ac[8], emv[8], iad[8], term[29], in[EMV_AC_INPUT_LEN], sk[16],
+		arpc[8], atc[2] = {0, 1}, aip[2] = {0x7D, 0x00};
+	const unsigned char *v;
+	struct emv_ac_terminal t;
+	char cmd[128];
+	size_t n, l;
+
+	(void)state;
+	perso(&vc, "7D00", "0000");
+	dgi(&vc, VCARD_APP_PBOC, 0x0D01,
+	    "9F1401039F2301059F520200009F1008" IAD_TEMPLATE "9F13020000DF010102", 0);
+	select_pboc(&vc);
+	gpo(&vc);
+	assert_int_equal(
+		send_hex(&vc, "80AE80001D" CDOL1_DATA("0000008000", "01020304") "00", out, &n),
+		SW_OK);
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	assert_int_equal(l, 8);
+	memcpy(iad, v, 8);
+	/* the PBOC session key (checked on a public example in test_emv_ac) over the input */
+	hx(CDOL1_DATA("0000008000", "01020304"), term);
+	memcpy(t.amount, term, 6);
+	memcpy(t.other, term + 6, 6);
+	memcpy(t.country, term + 12, 2);
+	memcpy(t.tvr, term + 14, 5);
+	memcpy(t.currency, term + 19, 2);
+	memcpy(t.date, term + 21, 3);
+	t.type = term[24];
+	memcpy(t.un, term + 25, 4);
+	emv_ac_input(&t, aip, atc, iad + 3, in);
+	assert_int_equal(emv_ac_session_key_pboc(EMV_AC_TDES, mk_ac, atc, sk), 0);
+	assert_int_equal(emv_ac_mac(EMV_AC_TDES, sk, in, sizeof in, ac), 0);
+	expected_ac(CDOL1_DATA("0000008000", "01020304"), 1, iad, emv);
+	assert_memory_not_equal(ac, emv, 8);
+	assert_non_null(v = find(out, n, 0x9F26, &l));
+	assert_memory_equal(v, ac, 8);
+	/* the ARPC under the PBOC session key passes */
+	assert_int_equal(emv_ac_arpc1(EMV_AC_TDES, sk, ac, (const unsigned char *)"00", arpc), 0);
+	snprintf(cmd, sizeof cmd, "008200000A%02X%02X%02X%02X%02X%02X%02X%02X3030", arpc[0],
+		 arpc[1], arpc[2], arpc[3], arpc[4], arpc[5], arpc[6], arpc[7]);
+	assert_int_equal(send_hex(&vc, cmd, NULL, NULL), SW_OK);
+	/* DF01 = 01 is the EMV derivation, as without DF01 */
+	dgi(&vc, VCARD_APP_PBOC, 0x0D01,
+	    "9F1401039F2301059F520200009F1008" IAD_TEMPLATE "9F13020000DF010101", 0);
+	select_pboc(&vc);
+	gpo(&vc);
+	assert_int_equal(
+		send_hex(&vc, "80AE00001D" CDOL1_DATA("0000008000", "01020304") "00", out, &n),
+		SW_OK);
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(iad, v, 8);
+	expected_ac(CDOL1_DATA("0000008000", "01020304"), 2, iad, emv);
+	assert_non_null(v = find(out, n, 0x9F26, &l));
+	assert_memory_equal(v, emv, 8);
+	/* an unknown derivation: no cryptogram */
+	dgi(&vc, VCARD_APP_PBOC, 0x0D01,
+	    "9F1401039F2301059F520200009F1008" IAD_TEMPLATE "9F13020000DF010103", 0);
+	select_pboc(&vc);
+	gpo(&vc);
+	assert_int_equal(
+		send_hex(&vc, "80AE80001D" CDOL1_DATA("0000008000", "01020304") "00", NULL, NULL),
+		SW_CONDITIONS);
+	vcard_release(&vc);
+}
+
 /* A wrong ARPC: 6300, the CVR says so, the card declines (ADA) and goes online next time. */
 static void
 test_arpc_failure(void **state)
@@ -960,6 +1032,7 @@ main(void)
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_load_failure_wipes),
 		cmocka_unit_test(test_online),
+		cmocka_unit_test(test_pboc_session_key),
 		cmocka_unit_test(test_arpc_failure),
 		cmocka_unit_test(test_offline_limit),
 		cmocka_unit_test(test_no_issuer_answer),
