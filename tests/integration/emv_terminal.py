@@ -39,6 +39,8 @@ transaction options:
   --expect-oda sda|dda|cda  fail unless this method was performed and succeeded
   --allow-aid-list       fall back to the list of AIDs when the card has no PSE
                          (reported as a failure otherwise)
+  --session-key emv|pboc the AC session key derivation of the independent check: EMV Book 2
+                         A1.3.1 (default) or the PBOC one (00 x 6 || ATC, 00 x 6 || ~ATC)
   --corrupt-arpc         send EXTERNAL AUTHENTICATE an ARPC with one bit changed (the card
                          must refuse it: the run then fails at issuer authentication)
   --verbose              print every APDU
@@ -139,7 +141,12 @@ def session_key(mk, r):
     return des3_ecb(mk, f1) + des3_ecb(mk, f2)
 
 
-def ac_session_key(mk_ac, atc):
+def ac_session_key(mk_ac, atc, method="emv"):
+    """emv: A1.3.1 with R = ATC || 00 x 6. pboc: the PBOC derivation some issuers use,
+    SK = 3DES(MK)[00 x 6 || ATC] || 3DES(MK)[00 x 6 || ~ATC], odd parity."""
+    if method == "pboc":
+        return odd_parity(des3_ecb(mk_ac, b"\x00" * 6 + atc)
+                          + des3_ecb(mk_ac, b"\x00" * 6 + xor(atc, b"\xff\xff")))
     return session_key(mk_ac, atc + b"\x00" * 6)
 
 
@@ -1331,7 +1338,7 @@ class Terminal:
         data = self.ac_input(r, "8C")
         self.log("ARQC input %s ATC %s ARQC %s" % (h(data), h(atc), h(arqc)))
         if mk is not None:
-            sk = ac_session_key(mk, atc)
+            sk = ac_session_key(mk, atc, self.o.session_key)
             mine = mac_alg3(sk, data)
             if mine != arqc:
                 raise TermError("online", "ARQC %s does not verify: the independent computation "
@@ -1339,8 +1346,8 @@ class Terminal:
                                 % (h(arqc), h(data), h(atc), h(mine)))
             arpc = arpc_method1(sk, arqc, arc)
             self.sk_ac = sk
-            self.log("ARQC %s: verified independently (MK-AC KCV %s, session key KCV %s), "
-                     "ARPC %s" % (h(arqc), h(kcv(mk)), h(kcv(sk)), h(arpc)))
+            self.log("ARQC %s: verified independently (MK-AC KCV %s, %s session key KCV %s), "
+                     "ARPC %s" % (h(arqc), h(kcv(mk)), self.o.session_key, h(kcv(sk)), h(arpc)))
         if self.o.issuer_cmd:
             cmd = shlex.split(self.o.issuer_cmd) + ["--pan", self.pan, "--psn", self.psn,
                                                     "--atc", h(atc), "--data", h(data),
@@ -1520,6 +1527,19 @@ def selftest():
     ac2 = mac_alg3(sk2, bytes.fromhex("0123456789ABCDEF0123456789ABCDEF"))
     check("AC (2)", h(ac2), "19C1FBC83EBDC0D5")
     check("ARPC method 1 (session key)", h(arpc_method1(sk2, ac2, b"\x00\x00")), "C3620580668E5B65")
+    # The PBOC session key derivation: a public PBOC worked example (a UnionPay debit card's
+    # ARQC and ARPC as a bank's host checks them; the same vector cardpipe's own unit test uses)
+    imk3 = bytes.fromhex("F0C34A8124CEE0A91A0B034AA97D6EAC")
+    mk3 = option_a_mk(imk3, "6228000100001", "01")
+    sk3 = ac_session_key(mk3, bytes.fromhex("0240"), "pboc")
+    ac3 = mac_alg3(sk3, bytes.fromhex("000000000001000000000000015600800460000156140701001E78EEBC"
+                                      "7D00024003A04002"))
+    check("PBOC session key: ARQC of the worked example", h(ac3), "5D016C91005E7CC2")
+    check("PBOC session key: ARPC for ARC 01", h(arpc_method1(sk3, ac3, b"01")), "21415243527CE78F")
+    check("the EMV session key gives another ARQC there",
+          h(mac_alg3(ac_session_key(mk3, bytes.fromhex("0240")),
+                     bytes.fromhex("000000000001000000000000015600800460000156140701001E78EEBC"
+                                   "7D00024003A04002"))) != h(ac3), True)
     # Offline data authentication: the published DDA test data of emv-tools
     # (test/dda-test.c: MasterCard test CA key A000000004/05, a real card's issuer and ICC
     # certificates, its static data and a signed dynamic application data).
@@ -1644,6 +1664,7 @@ class Opts:
     expect_oda = None
     allow_aid_list = False
     corrupt_arpc = False
+    session_key = "emv"
     verbose = False
 
     def __init__(self):
@@ -1656,6 +1677,7 @@ def parse(argv):
     while args:
         a = args.pop(0)
         if a in ("--reader", "--pin", "--amount", "--date", "--mk-ac", "--mk-ac-cmd", "--imk",
+                 "--session-key",
                  "--issuer-cmd", "--expect-oda", "--ca") and not args:
             raise TermError("usage", "%s needs a value" % a)
         if a == "--reader":
@@ -1693,6 +1715,10 @@ def parse(argv):
                 o.ca[(parts[0].upper(), parts[1].upper())] = load_ca_pem(parts[2])
             except (OSError, ValueError) as e:
                 raise TermError("usage", "CA key %s: %s" % (parts[2], e))
+        elif a == "--session-key":
+            o.session_key = args.pop(0)
+            if o.session_key not in ("emv", "pboc"):
+                raise TermError("usage", "--session-key emv|pboc")
         elif a == "--corrupt-arpc":
             o.corrupt_arpc = True
         elif a == "--allow-aid-list":

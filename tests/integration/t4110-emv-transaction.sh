@@ -8,9 +8,11 @@
 # terminal's own computation and `cardpipe keys arqc-verify` accept, EXTERNAL AUTHENTICATE
 # with the ARPC, TC. The terminal derives MK-AC itself (EMV Option A from the bank's TEST
 # ONLY IMK, recomputed here from the documented rule) and it must equal `keys diversify`'s.
-# Then the negative cases: a wrong PIN decrements the try counter (a right one resets it),
-# the PIN blocks at the limit (6983, counter 0, the terminal no longer offers it), a record
-# changed on the chip breaks SDA and DDA, a forged ARQC is declined by the issuer side.
+# One bank's cards use the PBOC AC session key derivation (its profile says so), checked the
+# same way. Then the negative cases: a wrong PIN decrements the try counter (a right one
+# resets it), the PIN blocks at the limit (6983, counter 0, the terminal no longer offers
+# it), a record changed on the chip breaks SDA and DDA, a forged ARQC is declined by the
+# issuer side, the card refuses a changed ARPC.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
@@ -37,16 +39,19 @@ cardpipe ingest >/dev/null 2>&1 || fail "ingest"
 cardpipe prepare >/dev/null 2>&1 || fail "prepare"
 
 # Bank profiles: every bank's cards get the TEST PIN; the first bank of this batch uses SDA,
-# the second CDA, the others the default DDA.
+# the second CDA, the others the default DDA; the fourth derives its AC session keys the
+# PBOC way instead of EMV A1.3.1.
 banks=$(q "SELECT bank FROM card GROUP BY bank ORDER BY min(id)")
 BANK_SDA=$(echo "$banks" | sed -n 1p)
 BANK_CDA=$(echo "$banks" | sed -n 2p)
 BANK_DDA=$(echo "$banks" | sed -n 3p)
-[ -n "$BANK_DDA" ] || fail "the sample has fewer than 3 banks: $banks"
+BANK_PBOC=$(echo "$banks" | sed -n 4p)
+[ -n "$BANK_PBOC" ] || fail "the sample has fewer than 4 banks: $banks"
 mkdir profiles
 printf '[pin]\ninitial_pin = test:%s\n' "$PIN" >profiles/default.ini
 printf '[oda]\nmethod = sda\n' >"profiles/$BANK_SDA.ini"
 printf '[oda]\nmethod = cda\n' >"profiles/$BANK_CDA.ini"
+printf '[keys]\nsession_key = pboc\n' >"profiles/$BANK_PBOC.ini"
 export CARDPIPE_PERSO_BANK_PROFILES=$PWD/profiles
 cardpipe perso >perso.out 2>&1 || { cat perso.out; fail "perso"; }
 cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
@@ -139,7 +144,9 @@ transact() {
 	local card=$1 out=$2 bank
 	shift 2
 	bank=$(bank_of "$card")
-	$TERMINAL transaction --ca "$CA" --imk "$(imk_of "$bank")" \
+	sk=emv
+	[ "$bank" = "$BANK_PBOC" ] && sk=pboc
+	$TERMINAL transaction --ca "$CA" --imk "$(imk_of "$bank")" --session-key $sk \
 		--mk-ac-cmd "cardpipe keys diversify --scheme option-a --key bank.$bank.mk-ac --reveal" \
 		--issuer-cmd "cardpipe keys arqc-verify --bank $bank" --verbose "$@" >"$out" 2>&1
 }
@@ -155,7 +162,7 @@ approved() { # approved OUT WHAT: the log shows a full approved transaction
 }
 
 # 1. Every produced card pays: a full transaction with the method its bank's profile says.
-t0=0 t1=0
+t0=0 t1=0 npboc=0
 for card in $(q "SELECT card_no FROM card WHERE state = 'produced' ORDER BY id"); do
 	case $(bank_of "$card") in
 	"$BANK_SDA") oda=sda ;;
@@ -178,9 +185,13 @@ for card in $(q "SELECT card_no FROM card WHERE state = 'produced' ORDER BY id")
 			{ cat "tx-$card.txt"; fail "$card: not both GENERATE AC signed (CDA)"; } ;;
 	esac
 	if grep -q "^ATR .*(T=0)$" "tx-$card.txt"; then t0=$((t0 + 1)); else t1=$((t1 + 1)); fi
+	grep -q "^ARQC .*: verified independently (.*, pboc session key" "tx-$card.txt" && npboc=$((npboc + 1))
 	remove
 done
 [ "$t0" -ge 1 ] && [ "$t1" -ge 1 ] || fail "not both protocols: $t0 T=0 and $t1 T=1 cards"
+[ "$npboc" -ge 1 ] || fail "no card of $BANK_PBOC (PBOC session key) produced"
+assert_eq "$npboc" "$(q "SELECT count(*) FROM card WHERE state = 'produced' AND bank = '$BANK_PBOC'")" \
+	"cards of $BANK_PBOC checked with the PBOC session key"
 
 # 2. The DDA card again: a new ATC (one GPO each), approved again.
 cp "tx-$CARD_DDA.txt" tx-dda.txt
