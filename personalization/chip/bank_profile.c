@@ -10,11 +10,11 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/chip/profile_ini.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +23,10 @@
 #include <unistd.h>
 
 #define PROFILE_MAX (64 * 1024)
-#define LINE_LIMIT 198 /* libinih is built with 200-byte lines */
 
 struct parse {
+	struct profile_ini ini;
 	struct bank_profile *p;
-	const char *path;
-	const char *text;
-	int line;
-	int err, err_line;
-	char msg[400];
-	unsigned seen;
 };
 
 void
@@ -97,25 +91,8 @@ bank_oda_name(enum bank_oda m)
 	return m == BANK_ODA_SDA ? "sda" : m == BANK_ODA_CDA ? "cda" : "dda";
 }
 
-static int perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int
-perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
-{
-	char reason[256];
-	va_list ap;
-
-	if (ps->err)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
-	va_end(ap);
-	ps->err = CP_ERR_FORMAT;
-	ps->err_line = ps->line;
-	snprintf(ps->msg, sizeof ps->msg, "%s:%d: [%s] %s: %s", ps->path, ps->line, section, key,
-		 reason);
-	return 0;
-}
+/* The first error of the file, at ps->ini.line (profile_ini_error). */
+#define perr(ps, ...) profile_ini_error(&(ps)->ini, __VA_ARGS__)
 
 /* Hex with optional spaces into out; the number of bytes, or -1. */
 static int
@@ -272,7 +249,7 @@ set_pname(struct parse *ps, const char *v)
 static int
 set_priority(struct parse *ps, const char *v)
 {
-	if (fixed_hex(ps, "application", "priority", v, &ps->p->priority, 1) < 0 || ps->err)
+	if (fixed_hex(ps, "application", "priority", v, &ps->p->priority, 1) < 0 || ps->ini.err)
 		return 0;
 	if (ps->p->priority & 0x70)
 		return perr(ps, "application", "priority",
@@ -324,7 +301,7 @@ set_cdol1(struct parse *ps, const char *v)
 	static const unsigned need[] = {0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37};
 	struct bank_profile *p = ps->p;
 
-	if (dol_field(ps, "application", "cdol1", v, p->cdol1, &p->cdol1_len, 0) < 0 || ps->err)
+	if (dol_field(ps, "application", "cdol1", v, p->cdol1, &p->cdol1_len, 0) < 0 || ps->ini.err)
 		return 0;
 	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
 		if (!bank_dol_has(p->cdol1, p->cdol1_len, need[i]))
@@ -340,7 +317,7 @@ set_cdol2(struct parse *ps, const char *v)
 {
 	struct bank_profile *p = ps->p;
 
-	if (dol_field(ps, "application", "cdol2", v, p->cdol2, &p->cdol2_len, 0) < 0 || ps->err)
+	if (dol_field(ps, "application", "cdol2", v, p->cdol2, &p->cdol2_len, 0) < 0 || ps->ini.err)
 		return 0;
 	if (!bank_dol_has(p->cdol2, p->cdol2_len, 0x8A) ||
 	    !bank_dol_has(p->cdol2, p->cdol2_len, 0x9F37))
@@ -354,7 +331,7 @@ set_ddol(struct parse *ps, const char *v)
 {
 	struct bank_profile *p = ps->p;
 
-	if (dol_field(ps, "application", "ddol", v, p->ddol, &p->ddol_len, 0) < 0 || ps->err)
+	if (dol_field(ps, "application", "ddol", v, p->ddol, &p->ddol_len, 0) < 0 || ps->ini.err)
 		return 0;
 	if (!bank_dol_has(p->ddol, p->ddol_len, 0x9F37))
 		return perr(ps, "application", "ddol", "the DDOL needs 9F37 (EMV Book 2 6.5.1)");
@@ -614,71 +591,25 @@ static int
 on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *ps = user;
+	int i;
 
-	if (ps->err)
+	if (ps->ini.err)
 		return 1;
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].section, section) || strcmp(keys[i].key, name))
-			continue;
-		if (ps->seen & (1u << i))
-			return perr(ps, section, name, "given twice"), 1;
-		ps->seen |= 1u << i;
-		return keys[i].set(ps, value), 1;
-	}
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0)
-			return perr(ps, section, name, "unknown key"), 1;
-	if (strcmp(section, "") == 0)
-		return perr(ps, "", name, "a key before the first [section]"), 1;
-	return perr(ps, section, name, "unknown section [%s]", section), 1;
-}
-
-/* inih's reader: one line at a time, counted, refusing lines inih would cut. */
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct parse *ps = stream;
-	const char *nl;
-	size_t n;
-
-	if (!*ps->text)
-		return NULL;
-	nl = strchr(ps->text, '\n');
-	n = nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
-	ps->line++;
-	if (n > LINE_LIMIT || n + 1 > (size_t)num) {
-		if (!ps->err) {
-			ps->err = CP_ERR_FORMAT;
-			ps->err_line = ps->line;
-			snprintf(ps->msg, sizeof ps->msg, "%s:%d: line longer than %d bytes",
-				 ps->path, ps->line, LINE_LIMIT);
-		}
-		str[0] = '\n';
-		str[1] = '\0';
-		ps->text += n;
-		return str;
-	}
-	memcpy(str, ps->text, n);
-	str[n] = '\0';
-	ps->text += n;
-	return str;
+	i = profile_ini_key(&ps->ini, keys, NKEYS, sizeof keys[0], section, name);
+	if (i >= 0)
+		keys[i].set(ps, value);
+	return 1;
 }
 
 int
 bank_profile_parse(const char *path, const char *text, struct bank_profile *p)
 {
 	struct bank_profile tmp = *p;
-	struct parse ps = {.p = &tmp, .path = path, .text = text};
-	int r = ini_parse_stream(reader, &ps, on_entry, &ps);
+	struct parse ps = {.ini = {.path = path, .text = text}, .p = &tmp};
 
-	/* a syntax error inih found before the first error of ours is the one to report */
-	if (r > 0 && (!ps.err || (ps.err_line > 0 && r < ps.err_line))) {
-		ps.err = CP_ERR_FORMAT;
-		snprintf(ps.msg, sizeof ps.msg,
-			 "%s:%d: syntax error (expected [section] or key = value)", path, r);
-	}
-	if (ps.err)
-		return cp_err(ps.err, "%s", ps.msg);
+	profile_ini_run(&ps.ini, on_entry, &ps);
+	if (ps.ini.err)
+		return cp_err(ps.ini.err, "%s", ps.ini.msg);
 	*p = tmp;
 	return 0;
 }

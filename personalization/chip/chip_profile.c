@@ -10,29 +10,22 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/chip/profile_ini.h"
 #include "personalization/crypto/derive.h"
 
 #include <ctype.h>
 #include <dirent.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROFILE_MAX (64 * 1024)
-#define LINE_LIMIT 198 /* libinih is built with 200-byte lines */
 
 struct parse {
+	struct profile_ini ini;
 	struct chip_profile *p;
-	const char *path;
-	const char *text; /* the rest of the text the reader gives inih */
-	int line;	  /* the line inih is at */
-	int err;	  /* the first error */
-	int err_line;	  /* and its line (0: none) */
-	char msg[400];
-	unsigned seen; /* bit per key of the table */
-	int mask_len;  /* -1: no atr_mask */
+	int mask_len; /* -1: no atr_mask */
 	int mask_line;
 };
 
@@ -216,29 +209,8 @@ byte_field(const char *v, unsigned char *out)
 	return 0;
 }
 
-static int perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int
-perr(struct parse *ps, const char *section, const char *key, const char *fmt, ...)
-{
-	char reason[256];
-	va_list ap;
-
-	if (ps->err)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
-	va_end(ap);
-	ps->err = CP_ERR_FORMAT;
-	ps->err_line = ps->line;
-	if (ps->line > 0)
-		snprintf(ps->msg, sizeof ps->msg, "%s:%d: [%s] %s: %s", ps->path, ps->line, section,
-			 key, reason);
-	else
-		snprintf(ps->msg, sizeof ps->msg, "%s: [%s] %s: %s", ps->path, section, key,
-			 reason);
-	return 0;
-}
+/* The first error of the file, at ps->ini.line (profile_ini_error). */
+#define perr(ps, ...) profile_ini_error(&(ps)->ini, __VA_ARGS__)
 
 /* ---- the keys ---- */
 
@@ -271,7 +243,7 @@ set_atr_mask(struct parse *ps, const char *v)
 	if (n < 0)
 		return perr(ps, "stock", "atr_mask", "'%.80s' is not 2 to 33 bytes of hex", v);
 	ps->mask_len = n; /* checked against the ATR's length at the end */
-	ps->mask_line = ps->line;
+	ps->mask_line = ps->ini.line;
 	return 0;
 }
 
@@ -459,57 +431,16 @@ static int
 on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *ps = user;
+	int i;
 
-	if (ps->err)
+	if (ps->ini.err)
 		return 1;
 	if (strcmp(section, "applications") == 0)
 		return add_app(ps, name, value), 1;
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].section, section) || strcmp(keys[i].key, name))
-			continue;
-		if (ps->seen & (1u << i))
-			return perr(ps, section, name, "given twice"), 1;
-		ps->seen |= 1u << i;
-		return keys[i].set(ps, value), 1;
-	}
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0)
-			return perr(ps, section, name, "unknown key"), 1;
-	if (strcmp(section, "") == 0)
-		return perr(ps, "", name, "a key before the first [section]"), 1;
-	return perr(ps, section, name, "unknown section [%s]", section), 1;
-}
-
-/* inih's reader: one line at a time, counted, refusing lines inih would cut. */
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct parse *ps = stream;
-	const char *nl;
-	size_t n;
-
-	if (!*ps->text)
-		return NULL;
-	nl = strchr(ps->text, '\n');
-	n = nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
-	ps->line++;
-	if (n > LINE_LIMIT || n + 1 > (size_t)num) {
-		if (!ps->err) {
-			ps->err = CP_ERR_FORMAT;
-			ps->err_line = ps->line;
-			snprintf(ps->msg, sizeof ps->msg, "%s:%d: line longer than %d bytes",
-				 ps->path, ps->line, LINE_LIMIT);
-		}
-		n = 0;
-		str[0] = '\n';
-		str[1] = '\0';
-		ps->text += nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
-		return str;
-	}
-	memcpy(str, ps->text, n);
-	str[n] = '\0';
-	ps->text += n;
-	return str;
+	i = profile_ini_key(&ps->ini, keys, NKEYS, sizeof keys[0], section, name);
+	if (i >= 0)
+		keys[i].set(ps, value);
+	return 1;
 }
 
 /* Rules between keys, once the whole file is read. */
@@ -518,20 +449,20 @@ check_whole(struct parse *ps)
 {
 	struct chip_profile *p = ps->p;
 
-	for (size_t i = 0; i < NKEYS && !ps->err; i++)
-		if (keys[i].required && !(ps->seen & (1u << i))) {
-			ps->line = 0;
+	for (size_t i = 0; i < NKEYS && !ps->ini.err; i++)
+		if (keys[i].required && !(ps->ini.seen & (1u << i))) {
+			ps->ini.line = 0;
 			perr(ps, keys[i].section, keys[i].key, "missing");
 		}
-	if (ps->err)
+	if (ps->ini.err)
 		return;
-	ps->line = ps->mask_line;
+	ps->ini.line = ps->mask_line;
 	if (ps->mask_len < 0)
 		memset(p->atr_mask, 0xFF, sizeof p->atr_mask);
 	else if ((size_t)ps->mask_len != p->atr_len)
 		perr(ps, "stock", "atr_mask", "%d bytes, the ATR has %zu", ps->mask_len,
 		     p->atr_len);
-	ps->line = 0;
+	ps->ini.line = 0;
 	if (p->napps == 0)
 		perr(ps, "applications", "*", "no application listed");
 	if (p->scp == CHIP_SCP03) {
@@ -575,10 +506,9 @@ int
 chip_profile_parse(const char *path, const char *text, struct chip_profile **out)
 {
 	struct chip_profile *p = xcalloc(1, sizeof *p);
-	struct parse ps = {.p = p, .path = path, .text = text, .mask_len = -1};
+	struct parse ps = {.ini = {.path = path, .text = text}, .p = p, .mask_len = -1};
 	const char *base = strrchr(path, '/');
 	size_t n;
-	int r;
 
 	*out = NULL;
 	base = base ? base + 1 : path;
@@ -595,19 +525,12 @@ chip_profile_parse(const char *path, const char *text, struct chip_profile **out
 	}
 	memcpy(p->name, base, n);
 	p->store_enc = CHIP_STORE_ENC_APPLICATION;
-	r = ini_parse_stream(reader, &ps, on_entry, &ps);
-	/* a syntax error inih found before the first error of ours is the one to report */
-	if (r > 0 && (!ps.err || (ps.err_line > 0 && r < ps.err_line))) {
-		ps.line = r;
-		ps.err = CP_ERR_FORMAT;
-		snprintf(ps.msg, sizeof ps.msg,
-			 "%s:%d: syntax error (expected [section] or key = value)", path, r);
-	}
-	if (!ps.err)
+	profile_ini_run(&ps.ini, on_entry, &ps);
+	if (!ps.ini.err)
 		check_whole(&ps);
-	if (ps.err) {
+	if (ps.ini.err) {
 		free(p);
-		return cp_err(ps.err, "%s", ps.msg);
+		return cp_err(ps.ini.err, "%s", ps.ini.msg);
 	}
 	p->path = xstrdup(path);
 	*out = p;
