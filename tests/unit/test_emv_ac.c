@@ -18,28 +18,10 @@
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/kcv.h"
+#include "hex_fixture.h"
 
 #include <openssl/evp.h>
 #include <string.h>
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 256);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
-
-static void
-assert_hex(const unsigned char *got, size_t n, const char *want)
-{
-	unsigned char w[256];
-	size_t wn = hx(want, w);
-
-	assert_int_equal(n, wn);
-	assert_memory_equal(got, w, n);
-}
 
 /* One ECB encryption with an EVP cipher, no padding. */
 static void
