@@ -67,3 +67,26 @@ cards_rendered() {
 	n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
 	[ "$n" -ge "$2" ] || fail "only $n cards rendered"
 }
+
+# reader_state present|empty: wait (10 s at most) until the line's pcscd
+# (PCSCLITE_CSOCK_NAME) sees a card in the "Virtual PCD" reader, or none: pcscd sees a card
+# come or go only at its next poll, and a card put in before that is not seen as new.
+reader_state() {
+	/usr/bin/python3 - "$1" <<'PYEOF' || fail "the reader did not become $1"
+import sys, time
+from smartcard.scard import (SCardEstablishContext, SCardListReaders, SCardGetStatusChange,
+                             SCARD_SCOPE_USER, SCARD_STATE_UNAWARE, SCARD_STATE_EMPTY,
+                             SCARD_STATE_PRESENT)
+want = SCARD_STATE_PRESENT if sys.argv[1] == "present" else SCARD_STATE_EMPTY
+hr, ctx = SCardEstablishContext(SCARD_SCOPE_USER)
+hr, readers = SCardListReaders(ctx, [])
+reader = [r for r in readers if r.startswith("Virtual PCD")][0]
+for _ in range(200):
+    hr, states = SCardGetStatusChange(ctx, 0, [(reader, SCARD_STATE_UNAWARE)])
+    if states[0][1] & want:
+        break
+    time.sleep(0.05)
+else:
+    raise SystemExit(1)
+PYEOF
+}

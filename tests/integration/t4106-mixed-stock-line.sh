@@ -58,27 +58,8 @@ cardpipe db check >check.txt || { cat check.txt; fail "db check"; }
 # Which stock each card is: its chip's state file, and the encoder's own account.
 export PCSCLITE_CSOCK_NAME=$run/pcscd/run/pcscd.comm
 apps="--app A000000333010101:0F --app A000000632010105:0F --app 7378312E73682EC9E7BBE1B1A3D5CF:0F"
-# pcscd sees a card leave only at its next poll of the reader: wait for that, so that a
-# card put in next is seen as a new card (its own ATR), as the emulator's settle time does.
-wait_empty() {
-	$PY - <<'PYEOF' || fail "the reader did not become empty"
-import time
-from smartcard.scard import (SCardEstablishContext, SCardListReaders, SCardGetStatusChange,
-                             SCARD_SCOPE_USER, SCARD_STATE_UNAWARE, SCARD_STATE_EMPTY)
-hr, ctx = SCardEstablishContext(SCARD_SCOPE_USER)
-hr, readers = SCardListReaders(ctx, [])
-reader = [r for r in readers if r.startswith("Virtual PCD")][0]
-for _ in range(100):
-    hr, states = SCardGetStatusChange(ctx, 0, [(reader, SCARD_STATE_UNAWARE)])
-    if states[0][1] & SCARD_STATE_EMPTY:
-        break
-    time.sleep(0.05)
-else:
-    raise SystemExit(1)
-PYEOF
-}
 cardpipe line remove >/dev/null 2>&1 || true
-wait_empty
+reader_state empty
 n02=0 n03=0
 for card in $(q "SELECT card_no FROM card WHERE state = 'produced' ORDER BY id"); do
 	chip=$(q "SELECT chip_id FROM card WHERE card_no = '$card'")
@@ -123,7 +104,7 @@ for card in $(q "SELECT card_no FROM card WHERE state = 'produced' ORDER BY id")
 	grep -q "^APP A000000333010101 1 1 70" "read-$card.txt" ||
 		fail "PBOC record 1 of $card: $(grep '^APP' "read-$card.txt")"
 	cardpipe line remove >/dev/null
-	wait_empty
+	reader_state empty
 done
 [ "$n02" -ge 2 ] && [ "$n03" -ge 2 ] || fail "not a mixed batch: $n02 SCP02 and $n03 SCP03 cards"
 echo "mixed batch: $n02 cards of cpvc-s02 (SCP02), $n03 of cpvc-s03 (SCP03)"
@@ -171,7 +152,7 @@ while not buf.endswith(b"\n"):
 print(buf.decode().strip())
 PYEOF
 }
-wait_empty # the last card of phase 2 left the reader: pcscd must have seen it go
+reader_state empty # the last card of phase 2 left the reader: pcscd must have seen it go
 assert_eq "$(vctl "INSERT-NEW 00000000000002F1 cpvc-s02")" "OK 110000D15600000500000000000002F1" "a new cpvc-s02 chip"
 echo 404142434445464748494A4B4C4D4E4F >kmc.hex
 chmod 600 kmc.hex

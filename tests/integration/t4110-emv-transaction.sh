@@ -111,25 +111,6 @@ grep -q "BEGIN PUBLIC KEY" ca.pem || fail "ca.pem is not a PEM public key"
 CA="A000000333:F1:$PWD/ca.pem"
 
 export PCSCLITE_CSOCK_NAME=$run/pcscd/run/pcscd.comm
-reader_state() { # reader_state present|empty: wait until pcscd sees the reader so
-	$PY - "$1" <<'PYEOF' || fail "the reader did not become $1"
-import sys, time
-from smartcard.scard import (SCardEstablishContext, SCardListReaders, SCardGetStatusChange,
-                             SCARD_SCOPE_USER, SCARD_STATE_UNAWARE, SCARD_STATE_EMPTY,
-                             SCARD_STATE_PRESENT)
-want = SCARD_STATE_PRESENT if sys.argv[1] == "present" else SCARD_STATE_EMPTY
-hr, ctx = SCardEstablishContext(SCARD_SCOPE_USER)
-hr, readers = SCardListReaders(ctx, [])
-reader = [r for r in readers if r.startswith("Virtual PCD")][0]
-for _ in range(200):
-    hr, states = SCardGetStatusChange(ctx, 0, [(reader, SCARD_STATE_UNAWARE)])
-    if states[0][1] & want:
-        break
-    time.sleep(0.05)
-else:
-    raise SystemExit(1)
-PYEOF
-}
 cardpipe line remove >/dev/null 2>&1 || true
 reader_state empty
 insert() { cardpipe line insert "$1" >/dev/null || fail "line insert $1"; reader_state present; }
