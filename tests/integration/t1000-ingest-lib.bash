@@ -106,3 +106,18 @@ rerun_changes_nothing() {
 	rm -f "$a" "$b"
 	cardpipe db check >/dev/null || { cardpipe db check; fail "db check"; }
 }
+
+# big_counter_csv PATH N: a counter CSV of N good rows (all with photo p.jpg), for the tests
+# that need a file long enough to be caught mid-read.
+big_counter_csv() {
+	python3 - "$1" "$CSV_HEADER" "$2" <<'PY'
+import sys
+path, header, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(path, "w") as f:
+    f.write(header + "\n")
+    for k in range(1, n + 1):
+        f.write("C%06d,outlet,110101-001,2026-11-26T10:00:00+08:00,new,李四%d,citizen,"
+                "1101011985%08d,2,01,1985-06-01,CHN,13900001111,insured,mail-person,"
+                "\"北京市西城区, 金融街%d号\",100032,110102,,BOC,p.jpg,,,,,,\n" % (k, k, k, k))
+PY
+}

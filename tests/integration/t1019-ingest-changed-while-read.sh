@@ -10,16 +10,7 @@ W=$PWD/work
 mkdir -p "$W"
 mkjpg $I/p.jpg 2
 N=40000
-python3 - "$I/big.csv" "$CSV_HEADER" $N <<'PY'
-import sys
-path, header, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(path, "w") as f:
-    f.write(header + "\n")
-    for k in range(1, n + 1):
-        f.write("C%06d,outlet,110101-001,2026-11-26T10:00:00+08:00,new,李四%d,citizen,"
-                "1101011985%08d,2,01,1985-06-01,CHN,13900001111,insured,mail-person,"
-                "\"北京市西城区, 金融街%d号\",100032,110102,,BOC,p.jpg,,,,,,\n" % (k, k, k, k))
-PY
+big_counter_csv "$I/big.csv" $N
 cardpipe ingest 2>$W/err &
 pid=$!
 sleep 0.5

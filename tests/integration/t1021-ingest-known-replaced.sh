@@ -18,16 +18,7 @@ mkjpg $I/p.jpg 2
 # the same bytes again under the same name, read after a large file
 cp $W/old.csv $I/z.csv
 N=40000
-python3 - "$I/a-big.csv" "$CSV_HEADER" $N <<'PY'
-import sys
-path, header, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(path, "w") as f:
-    f.write(header + "\n")
-    for k in range(1, n + 1):
-        f.write("C%06d,outlet,110101-001,2026-11-26T10:00:00+08:00,new,李四%d,citizen,"
-                "1101011985%08d,2,01,1985-06-01,CHN,13900001111,insured,mail-person,"
-                "\"北京市西城区, 金融街%d号\",100032,110102,,BOC,p.jpg,,,,,,\n" % (k, k, k, k))
-PY
+big_counter_csv "$I/a-big.csv" $N
 { echo "$CSV_HEADER"; csv_row 2 p.jpg; } >$W/new.csv
 cardpipe ingest 2>$W/err &
 pid=$!
