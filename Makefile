@@ -12,7 +12,7 @@
 #   make install         PREFIX=/usr/local DESTDIR= : programs, data, manual pages, systemd
 #                        units, logrotate file, bash completion
 #
-# Layout: every .c below pipeline/ formats/ personalization/ printer/ goes into one static
+# Layout: every .c below core/ formats/ personalization/ printer/ emulator/ pipeline/ goes into one static
 # library, except the thin mains (*_main.c), each of which becomes build/bin/<name>.
 
 WERROR ?= 1
@@ -43,7 +43,7 @@ WARNINGS += -Werror
 endif
 
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread $(WARNINGS) $(CFLAGS) -I. -Ipipeline \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread $(WARNINGS) $(CFLAGS) -I. \
 	$(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(LDFLAGS)
 ifneq ($(SANITIZE),)
@@ -70,7 +70,7 @@ SYSCONFDIR ?= /etc
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 ALL_CFLAGS += -DCARDPIPE_VERSION='"0.1.0 ($(VERSION))"'
 
-SRC_DIRS := pipeline formats personalization printer
+SRC_DIRS := core formats personalization printer emulator pipeline
 ALL_SRCS := $(shell find $(SRC_DIRS) -name '*.c' | LC_ALL=C sort)
 MAIN_SRCS := $(filter %_main.c,$(ALL_SRCS))
 LIB_SRCS := $(filter-out %_main.c,$(ALL_SRCS))
@@ -157,7 +157,7 @@ $(BENCH_FLOOR): tests/bench/bench_floor.c $(LIB)
 # (-fsanitize=fuzzer-no-link) into build-fuzz/, each target links it with libFuzzer's main.
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread -g -O1 -I. -Ipipeline $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread -g -O1 -I. $(PKG_CFLAGS) \
 	$(FUZZ_SAN) -DCARDPIPE_VERSION='"fuzz"'
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
@@ -192,7 +192,7 @@ check-format: deps
 
 lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem -I. -Ipipeline $(SRC_DIRS)
+		--suppress=missingIncludeSystem -I. $(SRC_DIRS)
 
 clean:
 	rm -rf build build-asan build-cov build-fuzz
@@ -205,8 +205,8 @@ FORCE:
 $(DATADIR_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
-$(BUILD)/obj/pipeline/core/fsutil.o: $(DATADIR_STAMP)
-$(BUILD)/obj/pipeline/core/fsutil.o: ALL_CFLAGS += -DCARDPIPE_DATADIR='"$(DATADIR)"'
+$(BUILD)/obj/core/fsutil.o: $(DATADIR_STAMP)
+$(BUILD)/obj/core/fsutil.o: ALL_CFLAGS += -DCARDPIPE_DATADIR='"$(DATADIR)"'
 
 # Manual pages: cardpipe(1) and cardpipe-COMMAND(1) by help2man from the --help texts,
 # cardpipe.conf(5) by pandoc from `cardpipe config --markdown` (the key table).

@@ -2,7 +2,7 @@
  * cardpipe_main.c - the thin main: global options, configuration, logging, then the
  * builtin named by the first argument (table below; one file per builtin in pipeline/cmd/).
  */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -14,7 +14,7 @@
 #include "core/progress.h"
 #include "core/suggest.h"
 #include "personalization/keys/keystore.h"
-#include "stages/calendar_watch.h"
+#include "pipeline/stages/calendar_watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

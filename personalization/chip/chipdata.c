@@ -7,7 +7,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/crypto/derive.h"
-#include "rules/cardno.h"
+#include "pipeline/rules/cardno.h"
 
 #include <iconv.h>
 #include <pthread.h>

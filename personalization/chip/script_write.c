@@ -19,7 +19,7 @@
 #include "personalization/crypto/secmem.h"
 #include "personalization/chip/pboc_data.h"
 #include "personalization/chip/script_emit.h"
-#include "rules/cardno.h"
+#include "pipeline/rules/cardno.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #ifndef CP_CMD_H
 #define CP_CMD_H
 
-#include "cmd/exitcode.h"
+#include "pipeline/cmd/exitcode.h"
 #include "core/config.h"
 
 #include <getopt.h>

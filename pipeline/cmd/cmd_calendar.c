@@ -1,14 +1,14 @@
 /* cmd_calendar.c - `cardpipe calendar`: working-day questions against the calendar file
  * (is-working-day DATE, add-working-days DATE N), and `import NOTICE`, which reads the State
  * Council's yearly notice into it. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "formats/holiday_notice.h"
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include <errno.h>
 #include <getopt.h>

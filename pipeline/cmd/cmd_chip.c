@@ -1,12 +1,12 @@
 /* cmd_chip.c - `cardpipe chip`: the card stocks (chip profiles) a line knows, and which stock
  * the card in a reader is (personalization/chip/chip_profile.h, docs/chip-profiles.md). */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/hex.h"
 #include "personalization/chip/chip_profile.h"
 #include "printer/encoder/encoder.h"
-#include "printer/line.h"
+#include "emulator/line.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* cmd_config.c - `cardpipe config --show`: the effective configuration and where each value
  * came from; `--markdown`: the key table as the source of cardpipe.conf(5). */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* cmd_db.c - `cardpipe db check | verify-audit | reseal`: registry integrity and invariants. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
-#include "registry/reg_held.h"
-#include "registry/registry.h"
-#include "stages/calendar_watch.h"
+#include "pipeline/registry/reg_held.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/calendar_watch.h"
 
 #include <stdio.h>
 #include <string.h>

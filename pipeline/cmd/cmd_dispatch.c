@@ -2,14 +2,14 @@
  * cmd_dispatch.c - `cardpipe dispatch`: send produced cards out (mail manifests, carrier
  * letters, pickup lists, employer lists) and record what happens to them afterwards.
  */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "registry/registry.h"
-#include "stages/dispatch.h"
-#include "stages/stagelock.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/dispatch.h"
+#include "pipeline/stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>

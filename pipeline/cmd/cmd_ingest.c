@@ -1,11 +1,11 @@
 /* cmd_ingest.c - `cardpipe ingest`: read application files from the inbox into the registry. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/log.h"
-#include "registry/registry.h"
-#include "stages/ingest.h"
-#include "stages/stagelock.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/ingest.h"
+#include "pipeline/stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 /* cmd_init.c - `cardpipe init`: create CARDPIPE_HOME, its folders and its registry. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "registry/registry.h"
+#include "pipeline/registry/registry.h"
 
 #include <errno.h>
 #include <getopt.h>

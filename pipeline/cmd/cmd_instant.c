@@ -1,11 +1,11 @@
 /* cmd_instant.c - `cardpipe instant FILE --line N`: instant issuance at a branch's counter. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/mask.h"
-#include "registry/registry.h"
-#include "stages/instant.h"
-#include "stages/status.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/instant.h"
+#include "pipeline/stages/status.h"
 
 #include <getopt.h>
 #include <stdio.h>

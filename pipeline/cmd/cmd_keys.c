@@ -1,7 +1,7 @@
 /* cmd_keys.c - `cardpipe keys`: key ceremonies, import, list, check values,
  * diversification (docs/keys.md). Never prints a key value except with --reveal for a
  * TEST ONLY key. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/buf.h"
 #include "core/err.h"

@@ -1,17 +1,17 @@
 /* cmd_line.c - `cardpipe line`: start, stop and use the emulated production line
- * (printer/line.h, docs/production-line.md). */
-#include "cmd/cmd.h"
+ * (emulator/line.h, docs/production-line.md). */
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/fsutil.h"
 #include "personalization/face/panels.h"
-#include "printer/emulator/emu_face.h"
-#include "printer/emulator/vcard_client.h"
-#include "printer/line.h"
-#include "registry/reg_production.h"
-#include "registry/registry.h"
+#include "emulator/printer/emu_face.h"
+#include "emulator/printer/vcard_client.h"
+#include "emulator/line.h"
+#include "pipeline/registry/reg_production.h"
+#include "pipeline/registry/registry.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* cmd_nightly.c - `cardpipe nightly`: every stage in order under a lock (cron, systemd timer). */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/log.h"
-#include "registry/registry.h"
-#include "stages/nightly.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/nightly.h"
 
 #include <getopt.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 /* cmd_perso.c - `cardpipe perso`: data preparation for every prepared card, and the checks
  * of its outputs (perso verify, perso show). docs/perso-script-format.md. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -8,9 +8,9 @@
 #include "core/mem.h"
 #include "personalization/chip/script.h"
 #include "personalization/keys/keystore.h"
-#include "registry/registry.h"
-#include "stages/perso.h"
-#include "stages/stagelock.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/perso.h"
+#include "pipeline/stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 /* cmd_prepare.c - `cardpipe prepare`: run the prepare stage and print its summary. */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/config.h"
 #include "core/err.h"
-#include "registry/registry.h"
-#include "stages/prepare.h"
-#include "stages/stagelock.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/prepare.h"
+#include "pipeline/stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* cmd_produce.c - `cardpipe produce`: drive one production line (pipeline/stages/produce.h). */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/log.h"
-#include "registry/registry.h"
-#include "stages/produce.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/produce.h"
 
 #include <getopt.h>
 #include <signal.h>

@@ -2,16 +2,16 @@
  * cmd_reconcile.c - `cardpipe reconcile`: signed per-bank day reports, the transport
  * refunds and SLA reports; verify a report; make the signing key.
  */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "registry/registry.h"
-#include "stages/reconcile.h"
-#include "stages/stagelock.h"
-#include "stages/runreport.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/reconcile.h"
+#include "pipeline/stages/stagelock.h"
+#include "pipeline/stages/runreport.h"
 
 #include <getopt.h>
 #include <libgen.h>

@@ -1,13 +1,13 @@
 /* cmd_render.c - `cardpipe render`: card faces and printer panels (stages/render.c). */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "personalization/face/layout.h"
-#include "registry/registry.h"
-#include "stages/render.h"
-#include "stages/stagelock.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/render.h"
+#include "pipeline/stages/stagelock.h"
 
 #include <getopt.h>
 #include <stdio.h>

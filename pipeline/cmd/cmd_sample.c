@@ -1,9 +1,9 @@
 /* cmd_sample.c - `cardpipe sample`: write synthetic application files (stages/sample.c). */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/log.h"
-#include "stages/sample.h"
+#include "pipeline/stages/sample.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -2,12 +2,12 @@
  * cmd_status.c - `cardpipe status`: where a person's applications stand (manual item 37),
  * and the status feed for the channels.
  */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry.h"
-#include "stages/status.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/status.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* cmd_util.c - what every builtin shares: exit codes, the registry of CARDPIPE_HOME, usage,
  * option errors with a "did you mean". */
-#include "cmd/cmd.h"
+#include "pipeline/cmd/cmd.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -8,7 +8,7 @@
 #include "core/mem.h"
 #include "core/suggest.h"
 #include "personalization/keys/audit_key.h"
-#include "registry/registry.h"
+#include "pipeline/registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>

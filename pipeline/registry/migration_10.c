@@ -15,7 +15,7 @@
  *                  ever from transport_counter (one row per city code), UNIQUE
  *                  (docs/card-number.md "Transport card number").
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 /* The fault class of a spoil reason r (NULL when there is none). */
 #define FAULT_OF(r)                                                                                \

@@ -6,7 +6,7 @@
  *                                 attempt without it is a card that must not be shipped
  *                                 (`cardpipe db check`).
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_11_sql[] =
 	"ALTER TABLE production_attempt ADD COLUMN locked_at TEXT;\n"

@@ -6,7 +6,7 @@
  *                  check each deleted row against every such column: without an index, one
  *                  scan of the table per row, minutes for a file of 60,000 records
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_12_sql[] =
 	"CREATE INDEX application_duplicate_of ON application(duplicate_of)\n"

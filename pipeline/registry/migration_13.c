@@ -6,7 +6,7 @@
  *               draws those pages first: what a run owes comes from here, not from the
  *               cards that run happened to draw.
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_13_sql[] = "CREATE TABLE proof_owed(\n"
 				"  card_id INTEGER PRIMARY KEY REFERENCES card(id),\n"

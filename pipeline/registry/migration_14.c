@@ -7,6 +7,6 @@
  *                            for records without a photo: prepare checks those itself. Part
  *                            of the row, so the row's seal covers it.
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_14_sql[] = "ALTER TABLE application ADD COLUMN photo_check TEXT;\n";

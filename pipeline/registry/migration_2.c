@@ -4,7 +4,7 @@
  *   application.reason_detail   where and why ingest rejected a record ("line 7: ...")
  *   input_file.report    the quarantine report's text, to rewrite it after a crash
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_2_sql[] = "ALTER TABLE application ADD COLUMN outlet TEXT;\n"
 			       "ALTER TABLE application ADD COLUMN reason_detail TEXT;\n"

@@ -9,7 +9,7 @@
  *   card_person    a person's cards (old card of a replacement, superseding)
  *   a card's state cannot leave 'superseded' (item 22: a replaced card is never unblocked)
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_3_sql[] =
 	"CREATE TABLE bank_history(\n"

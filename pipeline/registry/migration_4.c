@@ -2,7 +2,7 @@
  * migration_4.c - schema changes owned by perso: the sealed batches it writes and which
  * batch holds each card's perso script (docs/perso-script-format.md).
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_4_sql[] = "CREATE TABLE perso_batch(\n"
 			       "  id INTEGER PRIMARY KEY,\n"

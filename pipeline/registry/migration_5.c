@@ -1,4 +1,4 @@
 /* migration_5.c - schema changes owned by render (card faces). Empty until that work needs one. */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_5_sql[] = "";

@@ -8,7 +8,7 @@
  *                            shift counts "fed = produced + spoiled after feeding";
  *   production_pause         every pause of a line for a printer fault, for the shift report.
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_6_sql[] =
 	"ALTER TABLE production_attempt ADD COLUMN step TEXT NOT NULL DEFAULT 'started'\n"

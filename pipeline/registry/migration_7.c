@@ -6,7 +6,7 @@
  *                    (an employer confirmed giving the card to the employee, item 14)
  *   an audit row when a dispatch item is created, so the status feed sees "manifested"
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_7_sql[] =
 	"CREATE TABLE s10_counter(prefix TEXT PRIMARY KEY, next_serial INTEGER NOT NULL\n"

@@ -8,7 +8,7 @@
  *                      cardpipe before every commit; registry_open() seals the existing rows
  *                      right after this migration
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 const char migration_9_sql[] =
 	"ALTER TABLE audit_log ADD COLUMN key_id TEXT;\n"

@@ -1,11 +1,11 @@
 /* reg_cards.c - allocating and reading cards (see reg_cards.h). */
-#include "registry/reg_cards.h"
+#include "pipeline/registry/reg_cards.h"
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
-#include "rules/cardno.h"
-#include "rules/luhn.h"
+#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/rules/cardno.h"
+#include "pipeline/rules/luhn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
  * and the keyed audit chain (docs/audit.md). Each check is a query counting offending rows;
  * 0 means it holds. Add a row to checks[] for a new one.
  */
-#include "registry/reg_production.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/reg_production.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include "core/err.h"
 #include "core/mem.h"

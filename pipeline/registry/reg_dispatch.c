@@ -1,9 +1,9 @@
 /* reg_dispatch.c - SQLite side of dispatch (reg_dispatch.h). */
-#include "registry/reg_dispatch.h"
+#include "pipeline/registry/reg_dispatch.h"
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdio.h>
 #include <stdlib.h>

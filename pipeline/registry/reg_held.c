@@ -1,11 +1,11 @@
 /*
  * reg_held.c - applications held for calendar-missing (see reg_held.h).
  */
-#include "registry/reg_held.h"
+#include "pipeline/registry/reg_held.h"
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdlib.h>
 

@@ -1,11 +1,11 @@
 /* reg_ingest.c - input files and application rows for ingest (see reg_ingest.h). */
-#include "registry/reg_ingest.h"
+#include "pipeline/registry/reg_ingest.h"
 
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
-#include "rules/reasons.h"
+#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/rules/reasons.h"
 
 #include <stdlib.h>
 #include <string.h>

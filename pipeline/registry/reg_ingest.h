@@ -13,7 +13,7 @@
 #define CP_REG_INGEST_H
 
 #include "formats/application.h"
-#include "registry/registry.h"
+#include "pipeline/registry/registry.h"
 
 struct reg_input_file {
 	long long id;

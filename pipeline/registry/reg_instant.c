@@ -1,8 +1,8 @@
 /* reg_instant.c - the application of an instant-issuance file (see reg_instant.h). */
-#include "registry/reg_instant.h"
+#include "pipeline/registry/reg_instant.h"
 
 #include "core/err.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdio.h>
 #include <string.h>

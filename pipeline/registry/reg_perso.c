@@ -1,8 +1,8 @@
 /* reg_perso.c - perso's registry work (see reg_perso.h). */
-#include "registry/reg_perso.h"
+#include "pipeline/registry/reg_perso.h"
 
 #include "core/err.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdio.h>
 #include <string.h>

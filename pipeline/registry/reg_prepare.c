@@ -1,10 +1,10 @@
 /* reg_prepare.c - the prepare stage's registry work (see reg_prepare.h). */
-#include "registry/reg_prepare.h"
+#include "pipeline/registry/reg_prepare.h"
 
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdio.h>
 #include <stdlib.h>

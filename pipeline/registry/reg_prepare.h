@@ -8,7 +8,7 @@
 #define CP_REG_PREPARE_H
 
 #include "formats/application.h"
-#include "rules/prepare_rules.h"
+#include "pipeline/rules/prepare_rules.h"
 
 #include <stddef.h>
 

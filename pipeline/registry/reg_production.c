@@ -1,10 +1,10 @@
 /* reg_production.c - claims, production attempts, holds, pauses and counts (see
  * reg_production.h). Each change is one transaction; the schema's triggers audit it. */
-#include "registry/reg_production.h"
+#include "pipeline/registry/reg_production.h"
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdio.h>
 #include <stdlib.h>

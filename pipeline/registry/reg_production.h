@@ -11,7 +11,7 @@
 #ifndef CP_REG_PRODUCTION_H
 #define CP_REG_PRODUCTION_H
 
-#include "registry/reg_cards.h"
+#include "pipeline/registry/reg_cards.h"
 
 #include <stddef.h>
 

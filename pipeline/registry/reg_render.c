@@ -2,12 +2,12 @@
  * reg_render.c - the render stage's SQL (see reg_render.h). State changes append their
  * audit rows through the card_state_audit trigger.
  */
-#include "registry/reg_render.h"
+#include "pipeline/registry/reg_render.h"
 
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdlib.h>
 #include <string.h>

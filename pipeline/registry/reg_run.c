@@ -1,7 +1,7 @@
 /* reg_run.c - the run table (see reg_run.h). */
-#include "registry/reg_run.h"
+#include "pipeline/registry/reg_run.h"
 
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 int
 reg_run_start(struct registry *reg, const char *kind, long long *id)

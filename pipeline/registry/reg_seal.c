@@ -12,7 +12,7 @@
  * The key is set once per process (registry_set_audit_key()); the MACs are computed here,
  * in C, so that another backend computes the same values.
  */
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include "core/err.h"
 #include "core/mem.h"

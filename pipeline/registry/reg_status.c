@@ -1,9 +1,9 @@
 /* reg_status.c - SQLite side of the reports (reg_status.h). */
-#include "registry/reg_status.h"
+#include "pipeline/registry/reg_status.h"
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,13 +3,13 @@
  * the SQL functions the schema's triggers call (cp_now, cp_actor, cp_audit_hash; the keyed
  * cp_audit_mac is in reg_seal.c), metadata. Invariant checks are in reg_check.c.
  */
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/mem.h"
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>

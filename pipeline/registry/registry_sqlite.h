@@ -5,7 +5,7 @@
 #ifndef CP_REGISTRY_SQLITE_H
 #define CP_REGISTRY_SQLITE_H
 
-#include "registry/registry.h"
+#include "pipeline/registry/registry.h"
 
 /* sqlite3_preupdate_hook(): Debian's libsqlite3 is built with it; the header declares it only
  * when asked */

@@ -11,7 +11,7 @@
  * audit_log rows are hash-chained: hash = SHA-256 over the previous hash and the row's fields
  * (cp_audit_hash(), registered on every connection by registry_sqlite.c).
  */
-#include "registry/schema.h"
+#include "pipeline/registry/schema.h"
 
 #include "core/mem.h"
 

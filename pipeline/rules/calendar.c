@@ -3,7 +3,7 @@
  * into a sorted table of holiday and make-up days, and answers working-day questions for
  * the years the file declares. A year it does not declare is CP_ERR_NOTFOUND, never a guess.
  */
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include "core/clock.h"
 #include "core/err.h"

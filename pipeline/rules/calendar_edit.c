@@ -3,7 +3,7 @@
  * year's block in, in year order, and keep every other byte as it was, so that comments and
  * hand edits survive an import; and where the file is.
  */
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"

@@ -2,7 +2,7 @@
  * district.c - Beijing's district codes and names (GB/T 2260, as in use since the
  * 2015 reform: 崇文 and 宣武 merged into 东城 and 西城, 密云 and 延庆 became districts).
  */
-#include "rules/district.h"
+#include "pipeline/rules/district.h"
 
 #include "core/mem.h"
 

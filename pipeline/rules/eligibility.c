@@ -1,5 +1,5 @@
 /* eligibility.c - item-4 eligibility and age arithmetic (see eligibility.h). */
-#include "rules/eligibility.h"
+#include "pipeline/rules/eligibility.h"
 
 #include "core/clock.h"
 #include "core/err.h"

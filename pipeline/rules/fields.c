@@ -4,7 +4,7 @@
  * Anything else (emoji, control and formatting characters, markup-only symbols) is refused
  * rather than carried into cards, letters, manifests and lists.
  */
-#include "rules/fields.h"
+#include "pipeline/rules/fields.h"
 
 #include "personalization/face/utf8.h"
 

@@ -2,7 +2,7 @@
  * idnumber.c - validation of identity numbers (GB 11643 MOD 11-2, residence permits,
  * foreign permanent resident numbers old and new); see idnumber.h for the layouts.
  */
-#include "rules/idnumber.h"
+#include "pipeline/rules/idnumber.h"
 
 #include "core/clock.h"
 #include "core/err.h"

@@ -3,10 +3,10 @@
  * anything a lenient strtoll would bend ("12.5" -> 12, "abc" -> 0, "0x10" -> 0, a 19-digit
  * value -> LLONG_MAX) is refused, so a bad value never becomes a refund.
  */
-#include "rules/money.h"
+#include "pipeline/rules/money.h"
 
 #include "core/err.h"
-#include "rules/fields.h"
+#include "pipeline/rules/fields.h"
 
 #include <limits.h>
 #include <stdio.h>

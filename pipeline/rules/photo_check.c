@@ -5,7 +5,7 @@
  * back to photo_check(). Warnings (a truncated or corrupt entropy stream, which libjpeg
  * would otherwise paper over with grey) count as a corrupt photo too.
  */
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 #include "core/config.h"
 

@@ -3,7 +3,7 @@
  * The order of the checks is the order of the reasons a channel sees: the first failure is
  * the one reported, so a record is fixed one problem at a time, most basic first.
  */
-#include "rules/prepare_rules.h"
+#include "pipeline/rules/prepare_rules.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -11,11 +11,11 @@
 #include "core/mask.h"
 #include "core/mem.h"
 #include "personalization/face/fonts.h"
-#include "rules/cardno.h"
-#include "rules/eligibility.h"
-#include "rules/fields.h"
-#include "rules/idnumber.h"
-#include "rules/money.h"
+#include "pipeline/rules/cardno.h"
+#include "pipeline/rules/eligibility.h"
+#include "pipeline/rules/fields.h"
+#include "pipeline/rules/idnumber.h"
+#include "pipeline/rules/money.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -18,7 +18,7 @@
 #define CP_PREPARE_RULES_H
 
 #include "formats/application.h"
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 #include <stddef.h>
 

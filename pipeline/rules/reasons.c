@@ -1,5 +1,5 @@
 /* reasons.c - looking up a reason code in the ingest and prepare tables (see reasons.h). */
-#include "rules/reasons.h"
+#include "pipeline/rules/reasons.h"
 
 #include <string.h>
 

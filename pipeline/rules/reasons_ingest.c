@@ -1,5 +1,5 @@
 /* reasons_ingest.c - reason codes given by ingest: file-level (quarantine) and record-level. */
-#include "rules/reasons.h"
+#include "pipeline/rules/reasons.h"
 
 #include <stddef.h>
 

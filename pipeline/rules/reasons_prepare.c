@@ -1,5 +1,5 @@
 /* reasons_prepare.c - reason codes given by prepare's business rules. */
-#include "rules/reasons.h"
+#include "pipeline/rules/reasons.h"
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* s10.c - UPU S10 tracking numbers: check digit, formatting, validation. */
-#include "rules/s10.h"
+#include "pipeline/rules/s10.h"
 
 #include "core/err.h"
 

@@ -1,14 +1,14 @@
 /*
  * calendar_watch.c - warns before the working-day calendar runs out (see calendar_watch.h).
  */
-#include "stages/calendar_watch.h"
+#include "pipeline/stages/calendar_watch.h"
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>

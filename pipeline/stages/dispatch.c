@@ -2,7 +2,7 @@
  * dispatch.c - the dispatch stage (dispatch.h): produced cards -> dispatch items -> batch
  * outputs -> dispatched; delivery and return events; employer cards overdue (item 14).
  */
-#include "stages/dispatch.h"
+#include "pipeline/stages/dispatch.h"
 
 #include "core/csv.h"
 #include "core/clock.h"
@@ -13,13 +13,13 @@
 #include "core/progress.h"
 #include "core/mask.h"
 #include "core/mem.h"
-#include "registry/reg_dispatch.h"
-#include "registry/registry.h"
-#include "rules/fields.h"
-#include "rules/prepare_rules.h"
-#include "rules/s10.h"
-#include "stages/letters.h"
-#include "stages/manifest.h"
+#include "pipeline/registry/reg_dispatch.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/fields.h"
+#include "pipeline/rules/prepare_rules.h"
+#include "pipeline/rules/s10.h"
+#include "pipeline/stages/letters.h"
+#include "pipeline/stages/manifest.h"
 
 #include <ctype.h>
 #include <openssl/rand.h>

@@ -1,5 +1,5 @@
 /* fname.c - names that fit for files named after untrusted names (see fname.h). */
-#include "stages/fname.h"
+#include "pipeline/stages/fname.h"
 
 #include "core/escape.h"
 #include "core/fsutil.h"

@@ -12,7 +12,7 @@
  * Reading (hash, parse, photos) runs ahead on reader threads (ingest_read.c); this file
  * takes their files and records in order and is the only one that touches the registry.
  */
-#include "stages/ingest.h"
+#include "pipeline/stages/ingest.h"
 
 #include "core/clock.h"
 #include "core/escape.h"
@@ -23,11 +23,11 @@
 #include "core/progress.h"
 #include "formats/app_parse.h"
 #include "personalization/crypto/hash.h"
-#include "registry/reg_ingest.h"
-#include "rules/reasons.h"
-#include "stages/fname.h"
-#include "stages/ingest_arrival.h"
-#include "stages/ingest_read.h"
+#include "pipeline/registry/reg_ingest.h"
+#include "pipeline/rules/reasons.h"
+#include "pipeline/stages/fname.h"
+#include "pipeline/stages/ingest_arrival.h"
+#include "pipeline/stages/ingest_read.h"
 
 #include <dirent.h>
 #include <errno.h>

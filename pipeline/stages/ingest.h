@@ -6,7 +6,7 @@
 #define CP_STAGE_INGEST_H
 
 #include "core/config.h"
-#include "registry/registry.h"
+#include "pipeline/registry/registry.h"
 
 struct ingest_counts {
 	long files;		/* application files looked at */

@@ -10,7 +10,7 @@
  * that sees the processes /proc shows us (all of them as root). Where neither works, only
  * the settle time is left, and the log says so once.
  */
-#include "stages/ingest_arrival.h"
+#include "pipeline/stages/ingest_arrival.h"
 
 #include "core/fsutil.h"
 #include "core/log.h"

@@ -5,14 +5,14 @@
  * or queue space, the caller for a hash or a record. Waits are rare and short (the queue
  * holds QUEUE_LEN records), so one of each is simpler than per-file ones and costs nothing.
  */
-#include "stages/ingest_read.h"
+#include "pipeline/stages/ingest_read.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
-#include "stages/ingest_arrival.h"
-#include "stages/photo_store.h"
+#include "pipeline/stages/ingest_arrival.h"
+#include "pipeline/stages/photo_store.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -22,7 +22,7 @@
 #include "core/buf.h"
 #include "formats/app_parse.h"
 #include "formats/instream.h"
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 #include <stddef.h>
 #include <sys/stat.h>

@@ -5,7 +5,7 @@
  * are relative to the file), into a private inbox under run/instant/, so that ingest sees
  * exactly this file and nothing else of the bureau's inbox.
  */
-#include "stages/instant.h"
+#include "pipeline/stages/instant.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -13,16 +13,16 @@
 #include "core/mask.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
-#include "printer/line.h"
-#include "registry/reg_cards.h"
-#include "registry/reg_ingest.h"
-#include "registry/reg_instant.h"
-#include "registry/registry.h"
-#include "stages/ingest.h"
-#include "stages/perso.h"
-#include "stages/prepare.h"
-#include "stages/produce.h"
-#include "stages/render.h"
+#include "emulator/line.h"
+#include "pipeline/registry/reg_cards.h"
+#include "pipeline/registry/reg_ingest.h"
+#include "pipeline/registry/reg_instant.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/ingest.h"
+#include "pipeline/stages/perso.h"
+#include "pipeline/stages/prepare.h"
+#include "pipeline/stages/produce.h"
+#include "pipeline/stages/render.h"
 
 #include <dirent.h>
 #include <libgen.h>

@@ -4,8 +4,8 @@
  * numbers of an address never split across lines), QR codes from libqrencode drawn as
  * vector squares (letters.h).
  */
-#include "stages/letters.h"
-#include "stages/render.h"
+#include "pipeline/stages/letters.h"
+#include "pipeline/stages/render.h"
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -14,7 +14,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/face/layout.h"
-#include "rules/district.h"
+#include "pipeline/rules/district.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>

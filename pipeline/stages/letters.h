@@ -9,7 +9,7 @@
 #ifndef CP_LETTERS_H
 #define CP_LETTERS_H
 
-#include "registry/reg_dispatch.h"
+#include "pipeline/registry/reg_dispatch.h"
 
 struct config;
 

@@ -9,7 +9,7 @@
  * useless to them. dispatch.manifest_mobile = masked turns this off. ID numbers are
  * always masked: the post has no use for them.
  */
-#include "stages/manifest.h"
+#include "pipeline/stages/manifest.h"
 
 #include "core/csv.h"
 #include "core/clock.h"
@@ -18,7 +18,7 @@
 #include "core/fsutil.h"
 #include "core/mask.h"
 #include "core/mem.h"
-#include "rules/district.h"
+#include "pipeline/rules/district.h"
 
 #include <errno.h>
 #include <iconv.h>

@@ -7,7 +7,7 @@
 #define CP_MANIFEST_H
 
 #include "core/buf.h"
-#include "registry/reg_dispatch.h"
+#include "pipeline/registry/reg_dispatch.h"
 
 struct config;
 

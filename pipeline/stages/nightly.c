@@ -7,7 +7,7 @@
  * what earlier nights left (dispatch of cards already produced, reconciliation): each step
  * works from the registry, not from the previous step's return value.
  */
-#include "stages/nightly.h"
+#include "pipeline/stages/nightly.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -16,19 +16,19 @@
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "registry/reg_held.h"
-#include "registry/reg_run.h"
-#include "registry/registry.h"
-#include "stages/calendar_watch.h"
-#include "stages/dispatch.h"
-#include "stages/ingest.h"
-#include "stages/perso.h"
-#include "stages/prepare.h"
-#include "stages/produce.h"
-#include "stages/reconcile.h"
-#include "stages/render.h"
-#include "stages/runreport.h"
-#include "stages/stagelock.h"
+#include "pipeline/registry/reg_held.h"
+#include "pipeline/registry/reg_run.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/calendar_watch.h"
+#include "pipeline/stages/dispatch.h"
+#include "pipeline/stages/ingest.h"
+#include "pipeline/stages/perso.h"
+#include "pipeline/stages/prepare.h"
+#include "pipeline/stages/produce.h"
+#include "pipeline/stages/reconcile.h"
+#include "pipeline/stages/render.h"
+#include "pipeline/stages/runreport.h"
+#include "pipeline/stages/stagelock.h"
 
 #include <stdio.h>
 #include <stdlib.h>

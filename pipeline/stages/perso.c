@@ -1,7 +1,7 @@
 /*
  * perso.c - the perso stage (see perso.h).
  */
-#include "stages/perso.h"
+#include "pipeline/stages/perso.h"
 
 #include "core/config.h"
 #include "core/err.h"
@@ -16,9 +16,9 @@
 #include "personalization/crypto/secmem.h"
 #include "personalization/emv/issuer.h"
 #include "personalization/keys/keystore.h"
-#include "registry/reg_cards.h"
-#include "registry/reg_perso.h"
-#include "registry/registry.h"
+#include "pipeline/registry/reg_cards.h"
+#include "pipeline/registry/reg_perso.h"
+#include "pipeline/registry/registry.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* photo_store.c - the stored photos' layout (see photo_store.h). */
-#include "stages/photo_store.h"
+#include "pipeline/stages/photo_store.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"

@@ -8,7 +8,7 @@
  * them against a card already in production), and the one left is held or accepted with
  * a card.
  */
-#include "stages/prepare.h"
+#include "pipeline/stages/prepare.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -17,14 +17,14 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/mem.h"
-#include "registry/reg_cards.h"
-#include "registry/reg_held.h"
-#include "registry/reg_prepare.h"
-#include "registry/registry.h"
-#include "rules/calendar.h"
-#include "rules/prepare_rules.h"
-#include "rules/reasons.h"
-#include "stages/prepare_photos.h"
+#include "pipeline/registry/reg_cards.h"
+#include "pipeline/registry/reg_held.h"
+#include "pipeline/registry/reg_prepare.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/calendar.h"
+#include "pipeline/rules/prepare_rules.h"
+#include "pipeline/rules/reasons.h"
+#include "pipeline/stages/prepare_photos.h"
 
 #include <limits.h>
 #include <stdio.h>

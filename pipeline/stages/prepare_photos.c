@@ -4,8 +4,8 @@
  * nothing but the bytes, so it is the part worth spreading over the cores; everything that
  * touches the registry stays on the caller's thread, in order.
  */
-#include "stages/prepare_photos.h"
-#include "stages/photo_store.h"
+#include "pipeline/stages/prepare_photos.h"
+#include "pipeline/stages/photo_store.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"

@@ -11,7 +11,7 @@
 #ifndef CP_PREPARE_PHOTOS_H
 #define CP_PREPARE_PHOTOS_H
 
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 #include <stddef.h>
 

@@ -4,7 +4,7 @@
  * original is too long or unsafe), RFC 4180, UTF-8 with BOM, written atomically from the
  * registry once every record of the file is judged.
  */
-#include "stages/prepare.h"
+#include "pipeline/stages/prepare.h"
 
 #include "core/buf.h"
 #include "core/csv.h"
@@ -12,8 +12,8 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "registry/reg_prepare.h"
-#include "stages/fname.h"
+#include "pipeline/registry/reg_prepare.h"
+#include "pipeline/stages/fname.h"
 
 #include <limits.h>
 #include <stdio.h>

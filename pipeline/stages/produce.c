@@ -4,7 +4,7 @@
  * stop on a line fault or a run of spoiled blanks; pause on printer faults that clear;
  * resolve what a killed run left in flight; the shift report.
  */
-#include "stages/produce.h"
+#include "pipeline/stages/produce.h"
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -19,8 +19,8 @@
 #include "personalization/face/panels.h"
 #include "printer/encoder/encoder.h"
 #include "printer/printer.h"
-#include "registry/reg_production.h"
-#include "registry/registry.h"
+#include "pipeline/registry/reg_production.h"
+#include "pipeline/registry/registry.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  * When the emulated line of this CARDPIPE_HOME runs (cardpipe line start), its pcscd is
  * used (PCSCLITE_CSOCK_NAME); otherwise the system's.
  */
-#include "stages/produce.h"
+#include "pipeline/stages/produce.h"
 
 #include "core/config.h"
 #include "core/err.h"
@@ -21,9 +21,9 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/keys/keystore.h"
 #include "printer/encoder/encoder.h"
-#include "printer/line.h"
+#include "emulator/line.h"
 #include "printer/printer.h"
-#include "registry/reg_cards.h"
+#include "pipeline/registry/reg_cards.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -3,14 +3,14 @@
  * and shift from the registry (fed, produced, spoiled by reason, held, pauses), with the
  * identities they must satisfy checked and printed, written crash-safely under out/shift/.
  */
-#include "stages/produce.h"
+#include "pipeline/stages/produce.h"
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "registry/reg_production.h"
+#include "pipeline/registry/reg_production.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * reconcile.c - the reconcile stage (reconcile.h): bank reports with signatures, the
  * transport refunds list, the SLA report; and verify.
  */
-#include "stages/reconcile.h"
+#include "pipeline/stages/reconcile.h"
 
 #include "core/csv.h"
 #include "core/clock.h"
@@ -12,8 +12,8 @@
 #include "core/log.h"
 #include "core/mask.h"
 #include "core/mem.h"
-#include "registry/registry.h"
-#include "stages/manifest.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/stages/manifest.h"
 
 #include <stdlib.h>
 #include <string.h>

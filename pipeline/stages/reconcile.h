@@ -13,7 +13,7 @@
 #define CP_STAGE_RECONCILE_H
 
 #include "core/buf.h"
-#include "registry/reg_status.h"
+#include "pipeline/registry/reg_status.h"
 
 #include <stdio.h>
 

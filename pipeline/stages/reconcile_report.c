@@ -8,10 +8,10 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/reg_production.h"
-#include "rules/money.h"
-#include "stages/manifest.h"
-#include "stages/reconcile.h"
+#include "pipeline/registry/reg_production.h"
+#include "pipeline/rules/money.h"
+#include "pipeline/stages/manifest.h"
+#include "pipeline/stages/reconcile.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

@@ -16,7 +16,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/keys/keystore.h"
-#include "stages/reconcile.h"
+#include "pipeline/stages/reconcile.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

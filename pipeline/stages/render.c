@@ -4,7 +4,7 @@
  * then the main thread makes the batch durable and records it in one transaction.
  * A crash loses at most the batch in flight; its complete outputs are reused next time.
  */
-#include "stages/render.h"
+#include "pipeline/stages/render.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -17,10 +17,10 @@
 #include "personalization/face/fonts.h"
 #include "personalization/face/layout.h"
 #include "personalization/face/proof.h"
-#include "registry/reg_render.h"
-#include "registry/registry.h"
-#include "rules/fields.h"
-#include "stages/photo_store.h"
+#include "pipeline/registry/reg_render.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/fields.h"
+#include "pipeline/stages/photo_store.h"
 
 #include <ctype.h>
 #include <pthread.h>

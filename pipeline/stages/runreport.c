@@ -1,5 +1,5 @@
 /* runreport.c - the run report as one self-contained HTML page (runreport.h). */
-#include "stages/runreport.h"
+#include "pipeline/stages/runreport.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -7,9 +7,9 @@
 #include "core/fsutil.h"
 #include "core/mask.h"
 #include "core/mem.h"
-#include "registry/reg_status.h"
-#include "rules/reasons.h"
-#include "stages/reconcile.h"
+#include "pipeline/registry/reg_status.h"
+#include "pipeline/rules/reasons.h"
+#include "pipeline/stages/reconcile.h"
 
 #include <stdlib.h>
 #include <string.h>

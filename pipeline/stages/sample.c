@@ -4,7 +4,7 @@
  * stream, spoils an evenly spread share of them, writes the files and expected.tsv.
  * Memory stays flat: one record and one open file at a time, plus a small photo pool.
  */
-#include "stages/sample.h"
+#include "pipeline/stages/sample.h"
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -12,8 +12,8 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
-#include "stages/sample_photo.h"
-#include "stages/sample_write.h"
+#include "pipeline/stages/sample_photo.h"
+#include "pipeline/stages/sample_write.h"
 
 #include <errno.h>
 #include <fcntl.h>

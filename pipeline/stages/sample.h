@@ -8,7 +8,7 @@
 #ifndef CP_SAMPLE_H
 #define CP_SAMPLE_H
 
-#include "stages/sample_apps.h"
+#include "pipeline/stages/sample_apps.h"
 
 #include <stdint.h>
 

@@ -3,12 +3,12 @@
  * good record passes prepare's rules (prepare_rules.c) on a fresh registry; every bad one
  * breaks exactly one rule, so that the reason prepare gives is the one expected.tsv names.
  */
-#include "stages/sample_apps.h"
+#include "pipeline/stages/sample_apps.h"
 
 #include "core/clock.h"
 #include "core/mem.h"
-#include "rules/cardno.h"
-#include "rules/eligibility.h"
+#include "pipeline/rules/cardno.h"
+#include "pipeline/rules/eligibility.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #ifndef CP_SAMPLE_APPS_H
 #define CP_SAMPLE_APPS_H
 
-#include "stages/sample_people.h"
+#include "pipeline/stages/sample_people.h"
 
 /* The deliberately bad records, in the order the generator cycles through them. */
 enum sample_bad {

@@ -5,13 +5,13 @@
  * references that escape the file's folder. Each is small except the gzip bomb, which
  * expands to 32 MiB of blanks from about 50 KB.
  */
-#include "stages/sample.h"
+#include "pipeline/stages/sample.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "stages/sample_photo.h"
-#include "stages/sample_write.h"
+#include "pipeline/stages/sample_photo.h"
+#include "pipeline/stages/sample_write.h"
 
 #include <stdio.h>
 #include <stdlib.h>

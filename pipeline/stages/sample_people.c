@@ -3,7 +3,7 @@
  * ID numbers of every kind (unique in a run), ages, Beijing addresses, mobiles, banks and
  * employers with valid unified social credit codes. The applications are sample_apps.c.
  */
-#include "stages/sample_apps.h"
+#include "pipeline/stages/sample_apps.h"
 
 #include "core/clock.h"
 #include "core/mem.h"

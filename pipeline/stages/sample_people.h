@@ -6,8 +6,8 @@
 #ifndef CP_SAMPLE_PEOPLE_H
 #define CP_SAMPLE_PEOPLE_H
 
-#include "rules/idnumber.h"
-#include "stages/sample_rng.h"
+#include "pipeline/rules/idnumber.h"
+#include "pipeline/stages/sample_rng.h"
 
 #include <stddef.h>
 #include <stdint.h>

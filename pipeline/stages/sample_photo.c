@@ -4,7 +4,7 @@
  * size real photos have, so hair, skin and clothes carry a fixed noise texture whose
  * strength is steered until the file lands in the standard's size range.
  */
-#include "stages/sample_photo.h"
+#include "pipeline/stages/sample_photo.h"
 
 #include "core/err.h"
 #include "core/mem.h"

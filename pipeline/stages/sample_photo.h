@@ -8,7 +8,7 @@
 #ifndef CP_SAMPLE_PHOTO_H
 #define CP_SAMPLE_PHOTO_H
 
-#include "stages/sample_rng.h"
+#include "pipeline/stages/sample_rng.h"
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* sample_rng.c - xoshiro256** seeded by splitmix64 (see sample_rng.h). */
-#include "stages/sample_rng.h"
+#include "pipeline/stages/sample_rng.h"
 
 static uint64_t
 splitmix64(uint64_t *x)

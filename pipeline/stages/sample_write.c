@@ -4,7 +4,7 @@
  * split UTF-8 sequence; the sink buffers, deflates (zlib, gzip wrapper, no name or time in
  * the header, so output is byte-identical run to run) and writes through fs_atomic.
  */
-#include "stages/sample_write.h"
+#include "pipeline/stages/sample_write.h"
 
 #include "core/buf.h"
 #include "core/csv.h"

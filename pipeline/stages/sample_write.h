@@ -7,7 +7,7 @@
 #ifndef CP_SAMPLE_WRITE_H
 #define CP_SAMPLE_WRITE_H
 
-#include "stages/sample_apps.h"
+#include "pipeline/stages/sample_apps.h"
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* stagelock.c - per-stage run locks and the cleanup of killed writers' files (stagelock.h). */
-#include "stages/stagelock.h"
+#include "pipeline/stages/stagelock.h"
 
 #include "core/config.h"
 #include "core/err.h"

@@ -1,5 +1,5 @@
 /* status.c - `cardpipe status`: a person's applications, and the status feed (status.h). */
-#include "stages/status.h"
+#include "pipeline/stages/status.h"
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -10,9 +10,9 @@
 #include "core/log.h"
 #include "core/mask.h"
 #include "core/mem.h"
-#include "registry/reg_status.h"
-#include "registry/registry.h"
-#include "rules/idnumber.h"
+#include "pipeline/registry/reg_status.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/idnumber.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -18,7 +18,7 @@
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/scp02.h"
 #include "personalization/crypto/scp03.h"
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <PCSC/winscard.h>
 #include <openssl/rand.h>

@@ -17,7 +17,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 #include <dirent.h>
 #include <openssl/evp.h>

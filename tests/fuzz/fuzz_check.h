@@ -9,8 +9,8 @@
 #define CP_FUZZ_CHECK_H
 
 #include "formats/app_parse.h"
-#include "rules/fields.h"
-#include "rules/money.h"
+#include "pipeline/rules/fields.h"
+#include "pipeline/rules/money.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * allowed characters within the bound, with no control byte; a refusal always says why.
  * Seeds: tests/fuzz/corpus/fields/.
  */
-#include "rules/fields.h"
+#include "pipeline/rules/fields.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "formats/holiday_notice.h"
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * print back to the same number; additions never wrap. Seeds: tests/fuzz/corpus/money/.
  */
 #include "core/err.h"
-#include "rules/money.h"
+#include "pipeline/rules/money.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * (photo_result_decode) is taken or refused without harm. Seeds: any JPEG (the sample
  * generator's photos); `make fuzz` runs it.
  */
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,7 +8,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/keys/audit_key.h"
-#include "registry/registry.h"
+#include "pipeline/registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -31,10 +31,10 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "registry/registry.h"
-#include "registry/registry_sqlite.h"
-#include "rules/cardno.h"
-#include "stages/dispatch.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/rules/cardno.h"
+#include "pipeline/stages/dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

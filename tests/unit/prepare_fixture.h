@@ -32,9 +32,9 @@
 
 #include "core/config.h"
 #include "core/err.h"
-#include "registry/registry.h"
-#include "rules/idnumber.h"
-#include "stages/prepare.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/idnumber.h"
+#include "pipeline/stages/prepare.h"
 
 static char home[64], dbpath[128];
 static struct config *cfg;

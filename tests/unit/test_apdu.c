@@ -1,5 +1,5 @@
 /*
- * test_apdu.c - ISO 7816-4 short APDU parsing (printer/vcard/apdu.h): the four cases, every
+ * test_apdu.c - ISO 7816-4 short APDU parsing (formats/apdu.h): the four cases, every
  * length inconsistency with the status word a card answers, and the status-word texts.
  */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "formats/holiday_notice.h"
-#include "rules/calendar.h"
+#include "pipeline/rules/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>

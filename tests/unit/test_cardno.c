@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "rules/cardno.h"
-#include "rules/luhn.h"
+#include "pipeline/rules/cardno.h"
+#include "pipeline/rules/luhn.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 

@@ -21,7 +21,7 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/kcv.h"
-#include "rules/cardno.h"
+#include "pipeline/rules/cardno.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,9 +17,9 @@
 
 #include "core/config.h"
 #include "core/fsutil.h"
-#include "registry/registry.h"
-#include "rules/idnumber.h"
-#include "stages/prepare.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/idnumber.h"
+#include "pipeline/stages/prepare.h"
 
 #include "prepare_fixture.h"
 

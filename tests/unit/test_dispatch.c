@@ -17,10 +17,10 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "dispatch_fixture.h"
-#include "registry/reg_dispatch.h"
-#include "rules/s10.h"
-#include "stages/dispatch.h"
-#include "stages/manifest.h"
+#include "pipeline/registry/reg_dispatch.h"
+#include "pipeline/rules/s10.h"
+#include "pipeline/stages/dispatch.h"
+#include "pipeline/stages/manifest.h"
 
 #include <glob.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * test_emulator.c - the Evolis printer emulator's machine (printer/emulator/emu.h): the
+ * test_emulator.c - the Evolis printer emulator's machine (emulator/printer/emu.h): the
  * byte parser (any split, NUL padding, length-framed Db data holding CR and ESC, bad
  * headers), faults files and control commands, chip serials unique across restarts, and
  * its conversation with the virtual-card daemon (a fake one on a unix socket here).
@@ -14,7 +14,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "printer/emulator/emu.h"
+#include "emulator/printer/emu.h"
 #include "printer/evolis/evolis_proto.h"
 
 #include <pthread.h>

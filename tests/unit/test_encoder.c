@@ -15,7 +15,7 @@
 #include "core/fsutil.h"
 #include "personalization/chip/chip_profile.h"
 #include "printer/encoder/encoder.h"
-#include "stages/produce.h"
+#include "pipeline/stages/produce.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -15,7 +15,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/face/panels.h"
-#include "printer/emulator/emu.h"
+#include "emulator/printer/emu.h"
 #include "printer/evolis/evolis.h"
 #include "printer/evolis/evolis_io.h"
 #include "printer/evolis/evolis_proto.h"

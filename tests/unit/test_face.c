@@ -15,7 +15,7 @@
 #include "core/mem.h"
 #include "personalization/face/face.h"
 #include "personalization/face/panels.h"
-#include "stages/sample_photo.h"
+#include "pipeline/stages/sample_photo.h"
 #include "personalization/face/photo.h"
 
 #include <openssl/evp.h>

@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
-#include "rules/idnumber.h"
+#include "pipeline/rules/idnumber.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -21,10 +21,10 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "registry/reg_ingest.h"
-#include "registry/registry.h"
-#include "rules/photo_check.h"
-#include "stages/ingest.h"
+#include "pipeline/registry/reg_ingest.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/rules/photo_check.h"
+#include "pipeline/stages/ingest.h"
 
 #include <jpeglib.h>
 #include <openssl/evp.h>

@@ -8,8 +8,8 @@
 
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "stages/fname.h"
-#include "stages/ingest_arrival.h"
+#include "pipeline/stages/fname.h"
+#include "pipeline/stages/ingest_arrival.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -22,7 +22,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "stages/ingest_read.h"
+#include "pipeline/stages/ingest_read.h"
 
 #define ROWS 700 /* more than a reader's queue holds (256) */
 

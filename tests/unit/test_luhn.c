@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules/luhn.h"
+#include "pipeline/rules/luhn.h"
 
 static void
 test_domain_example_is_valid(void **state)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "rules/money.h"
+#include "pipeline/rules/money.h"
 
 #define MAX 100000LL /* reconcile.max_refund_fen's default: 1000 yuan */
 

@@ -26,7 +26,7 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
-#include "rules/cardno.h"
+#include "pipeline/rules/cardno.h"
 
 #include <openssl/bn.h>
 #include <stdio.h>

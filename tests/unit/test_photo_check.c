@@ -13,7 +13,7 @@
 
 #include <jpeglib.h>
 
-#include "rules/photo_check.h"
+#include "pipeline/rules/photo_check.h"
 
 static const struct photo_limits lim = {358, 441, 9000, 150000, 200};
 

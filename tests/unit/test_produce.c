@@ -19,16 +19,16 @@
 #include "core/mem.h"
 #include "personalization/face/panels.h"
 #include "personalization/face/png.h"
-#include "printer/emulator/emu.h"
-#include "printer/emulator/emu_face.h"
+#include "emulator/printer/emu.h"
+#include "emulator/printer/emu_face.h"
 #include "printer/encoder/encoder.h"
 #include "printer/evolis/evolis.h"
 #include "printer/evolis/evolis_io.h"
 #include "printer/printer.h"
-#include "registry/reg_production.h"
-#include "registry/registry.h"
-#include "registry/registry_sqlite.h"
-#include "stages/produce.h"
+#include "pipeline/registry/reg_production.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/stages/produce.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -17,8 +17,8 @@
 #include "core/hex.h"
 #include "dispatch_fixture.h"
 #include "personalization/keys/keystore.h"
-#include "stages/dispatch.h"
-#include "stages/reconcile.h"
+#include "pipeline/stages/dispatch.h"
+#include "pipeline/stages/reconcile.h"
 
 #include <limits.h>
 #include <openssl/err.h>

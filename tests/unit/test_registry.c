@@ -7,8 +7,8 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "registry/registry.h"
-#include "registry/registry_sqlite.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/registry/registry_sqlite.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

@@ -15,10 +15,10 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/face/face.h"
-#include "stages/sample_photo.h"
-#include "registry/registry.h"
-#include "registry/registry_sqlite.h" /* the fixture uses the registry's connection */
-#include "stages/render.h"
+#include "pipeline/stages/sample_photo.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/registry/registry_sqlite.h" /* the fixture uses the registry's connection */
+#include "pipeline/stages/render.h"
 
 #include <dirent.h>
 #include <limits.h>

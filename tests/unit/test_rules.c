@@ -17,10 +17,10 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "rules/district.h"
-#include "rules/eligibility.h"
-#include "rules/idnumber.h"
-#include "rules/prepare_rules.h"
+#include "pipeline/rules/district.h"
+#include "pipeline/rules/eligibility.h"
+#include "pipeline/rules/idnumber.h"
+#include "pipeline/rules/prepare_rules.h"
 
 /* app_record fields are char * (ingest owns them); the tests point them at literals */
 #define S(lit) ((char *)(lit))

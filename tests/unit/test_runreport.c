@@ -15,8 +15,8 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "dispatch_fixture.h"
-#include "stages/dispatch.h"
-#include "stages/runreport.h"
+#include "pipeline/stages/dispatch.h"
+#include "pipeline/stages/runreport.h"
 
 #include <stdlib.h>
 #include <string.h>

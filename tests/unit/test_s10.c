@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
-#include "rules/s10.h"
+#include "pipeline/rules/s10.h"
 
 #include <string.h>
 

@@ -11,11 +11,11 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
-#include "rules/eligibility.h"
-#include "rules/idnumber.h"
-#include "stages/sample.h"
-#include "stages/sample_photo.h"
-#include "stages/sample_write.h"
+#include "pipeline/rules/eligibility.h"
+#include "pipeline/rules/idnumber.h"
+#include "pipeline/stages/sample.h"
+#include "pipeline/stages/sample_photo.h"
+#include "pipeline/stages/sample_write.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -14,9 +14,9 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "dispatch_fixture.h"
-#include "registry/reg_status.h"
-#include "stages/dispatch.h"
-#include "stages/status.h"
+#include "pipeline/registry/reg_status.h"
+#include "pipeline/stages/dispatch.h"
+#include "pipeline/stages/status.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -21,10 +21,10 @@
 #include "personalization/crypto/scp02.h"
 #include "personalization/crypto/gp.h"
 #include "personalization/crypto/scp03.h"
-#include "printer/vcard/apdu.h"
-#include "printer/vcard/pcscd_line.h"
-#include "printer/vcard/vcard.h"
-#include "printer/vcard/vcard_store.h"
+#include "formats/apdu.h"
+#include "emulator/pcscd_line.h"
+#include "emulator/card/vcard.h"
+#include "emulator/card/vcard_store.h"
 #include "vectors_scp03.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * test_vcard_emv.c - the virtual card's PBOC debit transaction (printer/vcard/vcard_emv.c):
+ * test_vcard_emv.c - the virtual card's PBOC debit transaction (emulator/card/vcard_emv.c):
  * a chip personalised with DGIs built here (PSE, FCI with a PDOL, AIP/AFL, a record with
  * CDOL1/CDOL2/DDOL, card risk data, MK-AC, PIN block and try limit, an ICC RSA key made with
  * OpenSSL), driven with the APDUs a terminal sends. Cryptograms are checked against
@@ -15,9 +15,9 @@
 #include "core/hex.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/emv_ac.h"
-#include "printer/vcard/apdu.h"
-#include "printer/vcard/vcard.h"
-#include "printer/vcard/vcard_store.h"
+#include "formats/apdu.h"
+#include "emulator/card/vcard.h"
+#include "emulator/card/vcard_store.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -5,16 +5,16 @@
  * waited for until it answers, and stopped by that pid after checking that the pid is
  * still the program we started (pids are reused).
  */
-#include "printer/line.h"
+#include "emulator/line.h"
 
 #include "core/config.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "printer/emulator/vcard_client.h"
+#include "emulator/printer/vcard_client.h"
 #include "printer/printer.h"
-#include "printer/vcard/pcscd_line.h"
+#include "emulator/pcscd_line.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* emu_face.c - printed faces: composing, expecting and comparing them (see emu_face.h). */
-#include "printer/emulator/emu_face.h"
+#include "emulator/printer/emu_face.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"

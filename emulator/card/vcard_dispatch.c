@@ -10,13 +10,13 @@
  * the channel (a MAC that does not verify closes it: 6982); plain commands may read but
  * never write.
  */
-#include "printer/vcard/vcard.h"
+#include "emulator/card/vcard.h"
 
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "personalization/crypto/derive.h"
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * each recorded by its pid file under $CARDPIPE_HOME/run/line<N>/ and stopped by that pid.
  *
  * Files of line N (run/line<N>/):
- *   pcscd/            the line's pcscd (printer/vcard/pcscd_line.h): reader.conf.d, socket
+ *   pcscd/            the line's pcscd (emulator/pcscd_line.h): reader.conf.d, socket
  *   vcard.pid, vcard.ctl, vcard.log, vcard/   the virtual-card daemon and its chips
  *   emu.pid, emu.ctl, emu.log, emu-state/     the printer emulator
  *   printed/          every printed card as a PNG (<card identifier>.png), printed.log,
@@ -47,7 +47,7 @@ int line_status(const char *home, int line, struct line_status *st);
 /* Put an existing chip (serial, 16 hex) back into the line's reader / take it out. */
 int line_insert(const char *home, int line, const char *serial);
 int line_remove(const char *home, int line);
-/* A chip serial from its card identifier (110000 D156000005 + serial, printer/vcard). */
+/* A chip serial from its card identifier (110000 D156000005 + serial, emulator/card). */
 int line_serial_of_chip(const char *chip_id, char serial[17]);
 
 /* Point this process's PC/SC clients at line N's pcscd when that line runs. 1 if it

@@ -10,7 +10,7 @@
 #ifndef CP_VCARD_STORE_H
 #define CP_VCARD_STORE_H
 
-#include "printer/vcard/vcard.h"
+#include "emulator/card/vcard.h"
 
 /* DIR/<SERIAL>.card, newly allocated. */
 char *vcard_store_path(const char *dir, const unsigned char serial[VCARD_SERIAL_LEN]);

@@ -1,5 +1,5 @@
 /* vpcd.c - the vicc end of the vpcd socket protocol (see vpcd.h). */
-#include "printer/vcard/vpcd.h"
+#include "emulator/card/vpcd.h"
 
 #include "core/err.h"
 #include "core/mem.h"

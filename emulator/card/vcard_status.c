@@ -15,10 +15,10 @@
  * (the applications are in ROM): P1 60 (an SSD and its applications) and the load-file
  * subsets of GET STATUS find nothing, 6A88.
  */
-#include "printer/vcard/vcard.h"
+#include "emulator/card/vcard.h"
 
 #include "personalization/chip/tlv.h"
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <string.h>
 

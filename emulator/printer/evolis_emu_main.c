@@ -1,6 +1,6 @@
 /*
  * evolis_emu_main.c - evolis-emu: the Evolis printer emulator of the emulated line, on a
- * loopback TCP port (printer/emulator/emu.h says what it emulates and which faults it
+ * loopback TCP port (emulator/printer/emu.h says what it emulates and which faults it
  * injects). One printer connection at a time (a new one replaces a dead one); a unix
  * control socket takes fault commands; SIGTERM/SIGINT stop it cleanly.
  *
@@ -12,8 +12,8 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "printer/emulator/emu.h"
-#include "printer/emulator/vcard_client.h"
+#include "emulator/printer/emu.h"
+#include "emulator/printer/vcard_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -6,9 +6,9 @@
  * Anyone may select and read (a bank branch or a PC/SC tool reads a card back); writing
  * needs the ISD's SCP03 channel and a chip not yet personalised.
  */
-#include "printer/vcard/vcard.h"
+#include "emulator/card/vcard.h"
 
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <string.h>
 

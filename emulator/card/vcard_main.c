@@ -27,9 +27,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "personalization/keys/keystore.h"
-#include "printer/vcard/vcard.h"
-#include "printer/vcard/vcard_store.h"
-#include "printer/vcard/vpcd.h"
+#include "emulator/card/vcard.h"
+#include "emulator/card/vcard_store.h"
+#include "emulator/card/vpcd.h"
 
 #include <errno.h>
 #include <getopt.h>

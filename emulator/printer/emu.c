@@ -2,7 +2,7 @@
  * emu.c - the Evolis printer emulator's machine (see emu.h): command parser, printer
  * state, faults, the virtual card at the contact station, and a PNG of every printed card.
  */
-#include "printer/emulator/emu.h"
+#include "emulator/printer/emu.h"
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -10,8 +10,8 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "personalization/face/png.h"
-#include "printer/emulator/emu_face.h"
-#include "printer/emulator/vcard_client.h"
+#include "emulator/printer/emu_face.h"
+#include "emulator/printer/vcard_client.h"
 #include "printer/evolis/evolis_proto.h"
 #include "printer/printer.h"
 

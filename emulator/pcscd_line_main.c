@@ -4,7 +4,7 @@
  */
 #include "core/err.h"
 #include "core/log.h"
-#include "printer/vcard/pcscd_line.h"
+#include "emulator/pcscd_line.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* pcscd_line.c - a line's own pcscd with the vpcd reader (see pcscd_line.h). */
-#include "printer/vcard/pcscd_line.h"
+#include "emulator/pcscd_line.h"
 
 #include "core/err.h"
 #include "core/fsutil.h"

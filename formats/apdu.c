@@ -1,5 +1,5 @@
 /* apdu.c - short ISO 7816-4 command APDUs and status-word texts (see apdu.h). */
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include "core/err.h"
 

@@ -1,5 +1,5 @@
 /* vcard_store.c - a virtual card's chip state file (see vcard_store.h). */
-#include "printer/vcard/vcard_store.h"
+#include "emulator/card/vcard_store.h"
 
 #include "core/buf.h"
 #include "core/err.h"

@@ -2,7 +2,7 @@
  * vcard_client.c - one request, one answer over the vcard daemon's unix control socket,
  * bounded by a timeout (a hung daemon must not hang the printer).
  */
-#include "printer/emulator/vcard_client.h"
+#include "emulator/printer/vcard_client.h"
 
 #include "core/err.h"
 

@@ -1,6 +1,6 @@
 /*
  * vcard_client.h - the printer emulator's side of the virtual-card daemon's control
- * socket (printer/vcard: one command line, one answer line "OK ..." or "ERR ...").
+ * socket (emulator/card: one command line, one answer line "OK ..." or "ERR ...").
  */
 #ifndef CP_VCARD_CLIENT_H
 #define CP_VCARD_CLIENT_H

@@ -11,12 +11,12 @@
  * PIN tries, last online ATC, consecutive offline count, flags) are chip state and persist;
  * the transaction (vc->s.txn) starts again at each SELECT and reset.
  */
-#include "printer/vcard/vcard.h"
+#include "emulator/card/vcard.h"
 
 #include "core/mem.h"
 #include "personalization/chip/tlv.h"
 #include "personalization/crypto/emv_ac.h"
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>

@@ -9,14 +9,14 @@
  * The SCP03 arithmetic itself is personalization/crypto/scp03.h (the card side shared
  * with the encoder's host side); this file is the card's behaviour around it.
  */
-#include "printer/vcard/vcard.h"
+#include "emulator/card/vcard.h"
 
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/kcv.h"
-#include "printer/vcard/apdu.h"
+#include "formats/apdu.h"
 
 #include <string.h>
 
