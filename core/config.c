@@ -54,8 +54,81 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
+/* Is value one of k->words? Whole numbers compare by value ("064" is 64). */
 static int
-check_value(const struct config_key *k, const char *value)
+in_words(const struct config_key *k, const char *value)
+{
+	for (const char *w = k->words; *w;) {
+		size_t n = strcspn(w, "|");
+
+		if (k->type == CFG_INT ? strtoll(w, NULL, 10) == strtoll(value, NULL, 10)
+				       : (strlen(value) == n && strncmp(w, value, n) == 0))
+			return 1;
+		w += n + (w[n] == '|');
+	}
+	return 0;
+}
+
+void
+config_allowed(const struct config_key *k, char *out, size_t outsz)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (k->words) {
+		for (const char *w = k->words; *w && len < outsz;) {
+			size_t n = strcspn(w, "|");
+			int last = w[n] == '\0';
+
+			len += (size_t)snprintf(out + len, outsz - len, "%s%.*s",
+						w == k->words ? ""
+						: last	      ? " or "
+							      : ", ",
+						(int)n, w);
+			w += n + !last;
+		}
+		return;
+	}
+	if (k->has_min && k->has_max)
+		len = (size_t)snprintf(out, outsz, "%lld..%lld", k->min, k->max);
+	else if (k->has_min)
+		len = (size_t)snprintf(out, outsz, "%lld or more", k->min);
+	else if (k->has_max)
+		len = (size_t)snprintf(out, outsz, "at most %lld", k->max);
+	if (len && len < outsz && k->unit)
+		snprintf(out + len, outsz - len, " %s", k->unit);
+}
+
+/* The key's range or words (the type is already checked). */
+static int
+check_allowed(const struct config_key *k, const char *value)
+{
+	char allowed[256];
+	int low = 0, high = 0;
+
+	if (k->type == CFG_INT) {
+		long long v = strtoll(value, NULL, 10);
+
+		low = k->has_min && v < k->min;
+		high = k->has_max && v > k->max;
+	} else if (k->type == CFG_DOUBLE) {
+		double v = strtod(value, NULL);
+
+		low = k->has_min && v < (double)k->min;
+		high = k->has_max && v > (double)k->max;
+	}
+	config_allowed(k, allowed, sizeof(allowed));
+	if (low || high)
+		return cp_err(CP_ERR_CONFIG, "%s: '%s' is out of range, expected %s", k->name,
+			      value, allowed);
+	if (k->words && !in_words(k, value))
+		return cp_err(CP_ERR_CONFIG, "%s: '%s' is not allowed, expected %s", k->name, value,
+			      allowed);
+	return 0;
+}
+
+int
+config_check(const struct config_key *k, const char *value)
 {
 	char *end;
 
@@ -82,7 +155,7 @@ check_value(const struct config_key *k, const char *value)
 	case CFG_STR:
 	case CFG_PATH: break;
 	}
-	return 0;
+	return check_allowed(k, value);
 }
 
 int
@@ -92,9 +165,11 @@ config_set(struct config *cfg, const char *name, const char *value, enum config_
 	int r;
 
 	if (i < 0)
-		return cp_err(CP_ERR_CONFIG, "unknown configuration key '%s'", name);
-	if ((r = check_value(&config_keys[i], value)) < 0)
-		return r;
+		r = cp_err(CP_ERR_CONFIG, "unknown configuration key '%s'", name);
+	else
+		r = config_check(&config_keys[i], value);
+	if (r < 0) /* a file names its line and the environment its variable: see the callers */
+		return src == CFG_CLI ? cp_err_wrap(r, "--set: ") : r;
 	free(cfg->values[i]);
 	cfg->values[i] = xstrdup(value);
 	cfg->sources[i] = src;
@@ -230,6 +305,21 @@ config_path(const struct config *cfg, const char *name, const char *home)
 	return xasprintf("%s/%s", home, v);
 }
 
+/* "allowed: 0..9 seconds", "unit: bytes" or "" (anything of its type) */
+static void
+constraint_text(const struct config_key *k, char *out, size_t outsz)
+{
+	char allowed[256];
+
+	config_allowed(k, allowed, sizeof(allowed));
+	if (allowed[0])
+		snprintf(out, outsz, "allowed: %s", allowed);
+	else if (k->unit)
+		snprintf(out, outsz, "unit: %s", k->unit);
+	else
+		out[0] = '\0';
+}
+
 void
 config_show(const struct config *cfg, void *file, int with_help)
 {
@@ -245,8 +335,14 @@ config_show(const struct config *cfg, void *file, int with_help)
 			snprintf(section, sizeof(section), "%.*s", (int)slen, name);
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
-		if (with_help)
+		if (with_help) {
+			char c[300];
+
 			fprintf(out, "# %s\n", config_keys[i].help);
+			constraint_text(&config_keys[i], c, sizeof(c));
+			if (c[0])
+				fprintf(out, "# %s\n", c);
+		}
 		/* on its own line: libinih reads lines of at most 200 bytes */
 		if (cfg->sources[i] != CFG_DEFAULT)
 			fprintf(out, "; from %s\n", src_names[cfg->sources[i]]);
@@ -291,7 +387,7 @@ void
 config_write_template(void *file)
 {
 	FILE *out = file;
-	char section[64] = "";
+	char section[64] = "", c[300];
 
 	fputs("; cardpipe configuration (cardpipe.conf(5)). Every key is listed, commented out, "
 	      "at\n"
@@ -308,6 +404,9 @@ config_write_template(void *file)
 			fprintf(out, "\n[%s]\n", section);
 		}
 		put_wrapped_comment(out, config_keys[i].help);
+		constraint_text(&config_keys[i], c, sizeof(c));
+		if (c[0])
+			put_wrapped_comment(out, c);
 		fprintf(out, ";%s = %s\n", dot + 1, config_keys[i].def);
 	}
 }
@@ -329,7 +428,7 @@ void
 config_reference_markdown(void *file)
 {
 	FILE *out = file;
-	char section[64] = "";
+	char section[64] = "", c[300];
 
 	fputs("% CARDPIPE.CONF(5) cardpipe | File Formats\n"
 	      "\n"
@@ -344,8 +443,10 @@ config_reference_markdown(void *file)
 	      "# DESCRIPTION\n"
 	      "\n"
 	      "An INI file: `[section]` lines, then `key = value` lines; a line that starts with "
-	      "`;` or `#` is a comment. A line may hold at most 198 bytes. An unknown key or a "
-	      "malformed value is a configuration error (exit code 2) naming the file and line.\n"
+	      "`;` or `#` is a comment. A line may hold at most 198 bytes. An unknown key, a "
+	      "malformed value or a value a key does not allow (its range or words, below) is a "
+	      "configuration error (exit code 2) naming the file and line, or the environment "
+	      "variable, with what the key allows.\n"
 	      "\n"
 	      "**cardpipe init** writes the file with every key commented out at its default; "
 	      "remove the `;` before a key to change it. **cardpipe config \\-\\-show** prints "
@@ -379,6 +480,12 @@ config_reference_markdown(void *file)
 			fputs("below)\n", out);
 		fputs(":   ", out);
 		put_md(out, k->help);
+		constraint_text(k, c, sizeof(c));
+		if (c[0]) { /* a paragraph of its own under the meaning */
+			fputs("\n\n    ", out);
+			c[0] = (char)toupper((unsigned char)c[0]);
+			put_md(out, c);
+		}
 		/* a long default in a code block: troff cannot break or adjust it inline */
 		if (strlen(k->def) > MD_INLINE_DEFAULT)
 			fprintf(out, "\n\n        %s", k->def);

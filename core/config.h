@@ -5,6 +5,11 @@
  * values follow the precedence default < file (cardpipe.conf, INI syntax parsed by
  * libinih) < environment (CARDPIPE_<SECTION>_<KEY>, upper case, dots and dashes as '_')
  * < command line (--set section.key=value). An unknown key anywhere is an error.
+ *
+ * A key may also say which values it allows (a whole-number range, a list of words) and the
+ * unit its number counts. config_set() checks every value from every source against its key
+ * once, so code that reads a key never checks its range again; only rules that tie two keys
+ * together stay with the code that reads them.
  */
 #ifndef CP_CONFIG_H
 #define CP_CONFIG_H
@@ -19,6 +24,11 @@ struct config_key {
 	enum config_type type;
 	const char *def;  /* default, as text */
 	const char *help; /* one line */
+	/* What the key allows; a field left out (zero) allows anything of the type. */
+	unsigned char has_min, has_max; /* CFG_INT, CFG_DOUBLE: min and max hold */
+	long long min, max;		/* bounds, inclusive */
+	const char *words;		/* CFG_STR, CFG_INT: the allowed values, '|'-separated */
+	const char *unit;		/* what the number counts: "seconds", "bytes", ... */
 };
 
 extern const struct config_key config_keys[];
@@ -33,8 +43,15 @@ void config_free(struct config *cfg);
 int config_load_file(struct config *cfg, const char *path);
 /* Layer CARDPIPE_* environment variables (environ). */
 int config_load_env(struct config *cfg);
-/* Set one "section.key=value" (source CFG_CLI or as given). */
+/* Set one "section.key=value" (source CFG_CLI or as given). A value that is not of the key's
+ * type or not among what it allows is CP_ERR_CONFIG naming the key, the value and what is
+ * allowed; the value in cfg stays as it was. */
 int config_set(struct config *cfg, const char *name, const char *value, enum config_source src);
+/* Check a value against a key's type and constraints (what config_set() does). */
+int config_check(const struct config_key *k, const char *value);
+/* What a key allows, for people: "0..9", "1 or more seconds", "each or batch"; "" when
+ * anything of its type is allowed. */
+void config_allowed(const struct config_key *k, char *out, size_t outsz);
 
 /* Typed reads; the key must be in the table (a missing key is a programming error). */
 const char *config_str(const struct config *cfg, const char *name);

@@ -1,4 +1,5 @@
-/* test_config.c - configuration precedence: default < file < environment < command line. */
+/* test_config.c - configuration precedence: default < file < environment < command line, and
+ * the key table's ranges, words and units, checked for every source. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,215 @@ test_template_is_all_defaults_and_loadable(void **state)
 	unlink(conf_path);
 }
 
+static const struct config_key *
+key(const char *name)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (!strcmp(config_keys[i].name, name))
+			return &config_keys[i];
+	fail_msg("no key %s", name);
+	return NULL;
+}
+
+/* cp_errmsg() holds every needle */
+static void
+assert_msg_has(const char *a, const char *b, const char *c)
+{
+	const char *m = cp_errmsg();
+
+	if (!strstr(m, a) || !strstr(m, b) || (c && !strstr(m, c)))
+		fail_msg("'%s' lacks '%s' / '%s' / '%s'", m, a, b, c ? c : "");
+}
+
+static void
+test_range_refuses_below_min_and_above_max(void **state)
+{
+	struct config *cfg = config_new();
+
+	assert_int_equal(config_set(cfg, "render.png_level", "10", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("render.png_level: '10' is out of range", "expected 0..9", "--set");
+	assert_int_equal(config_set(cfg, "render.png_level", "-1", CFG_CLI), CP_ERR_CONFIG);
+	assert_int_equal(config_int(cfg, "render.png_level"), 1); /* unchanged */
+	assert_int_equal(config_set(cfg, "render.png_level", "0", CFG_CLI), 0);
+	assert_int_equal(config_set(cfg, "render.png_level", "9", CFG_CLI), 0);
+	assert_int_equal(config_int(cfg, "render.png_level"), 9);
+
+	/* a unit is part of what is allowed */
+	assert_int_equal(config_set(cfg, "general.lock_wait", "86401", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("general.lock_wait: '86401'", "expected 0..86400 seconds", NULL);
+	assert_int_equal(config_set(cfg, "general.lock_wait", "86400", CFG_CLI), 0);
+
+	/* a lower bound only */
+	assert_int_equal(config_set(cfg, "dispatch.bag_size", "0", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("dispatch.bag_size: '0'", "expected 1 or more items", NULL);
+	assert_int_equal(config_set(cfg, "dispatch.bag_size", "1", CFG_CLI), 0);
+	assert_int_equal(config_set(cfg, "dispatch.bag_size", "9223372036854775807", CFG_CLI), 0);
+	assert_int_equal(config_set(cfg, "reconcile.max_refund_fen", "1000000000000", CFG_CLI),
+			 CP_ERR_CONFIG);
+	assert_msg_has("expected 0..999999999999 fen", "reconcile.max_refund_fen", NULL);
+	/* the type is still checked first */
+	assert_int_equal(config_set(cfg, "render.png_level", "9x", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("render.png_level: '9x' is not a whole number", "--set", NULL);
+	config_free(cfg);
+}
+
+static void
+test_words_refuse_what_is_not_listed(void **state)
+{
+	struct config *cfg = config_new();
+
+	assert_int_equal(config_set(cfg, "render.sync", "sometimes", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("render.sync: 'sometimes' is not allowed", "expected each or batch", NULL);
+	assert_int_equal(config_set(cfg, "render.sync", "Each", CFG_CLI), CP_ERR_CONFIG);
+	assert_int_equal(config_set(cfg, "render.sync", "eac", CFG_CLI), CP_ERR_CONFIG);
+	assert_int_equal(config_set(cfg, "render.sync", "each", CFG_CLI), 0);
+	assert_string_equal(config_str(cfg, "render.sync"), "each");
+	assert_int_equal(config_set(cfg, "render.png_filter", "fast", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("expected none, sub, up, avg, paeth or all", "render.png_filter", NULL);
+	assert_int_equal(config_set(cfg, "render.png_filter", "paeth", CFG_CLI), 0);
+	assert_int_equal(config_set(cfg, "dispatch.csv_encoding", "latin1", CFG_CLI),
+			 CP_ERR_CONFIG);
+	assert_string_equal(config_str(cfg, "dispatch.csv_encoding"), "utf-8");
+
+	/* whole-number words compare by value */
+	assert_int_equal(config_set(cfg, "printer.levels", "48", CFG_CLI), CP_ERR_CONFIG);
+	assert_msg_has("printer.levels: '48' is not allowed", "expected 32, 64 or 128", NULL);
+	assert_int_equal(config_set(cfg, "printer.levels", "064", CFG_CLI), 0);
+	assert_int_equal(config_int(cfg, "printer.levels"), 64);
+	assert_int_equal(config_set(cfg, "printer.levels", "32", CFG_CLI), 0);
+	config_free(cfg);
+}
+
+/* the same check for the file (file:line) and the environment (its variable) */
+static void
+test_constraints_name_the_source(void **state)
+{
+	struct config *cfg = config_new();
+
+	write_conf("[render]\nbatch = 16\npng_level = 12\n");
+	assert_int_equal(config_load_file(cfg, conf_path), CP_ERR_CONFIG);
+	assert_msg_has(":3: render.png_level: '12' is out of range", conf_path, "0..9");
+	write_conf("[photo]\non_failure = ignore\n");
+	assert_int_equal(config_load_file(cfg, conf_path), CP_ERR_CONFIG);
+	assert_msg_has(":2: photo.on_failure: 'ignore'", "expected reject or warn", NULL);
+	unlink(conf_path);
+
+	setenv("CARDPIPE_PERSO_PIN_TRIES", "16", 1);
+	assert_int_equal(config_load_env(cfg), CP_ERR_CONFIG);
+	unsetenv("CARDPIPE_PERSO_PIN_TRIES");
+	assert_msg_has("environment CARDPIPE_PERSO_PIN_TRIES: perso.pin_tries: '16'",
+		       "expected 1..15 tries", NULL);
+	assert_int_equal(config_int(cfg, "perso.pin_tries"), 6);
+	config_free(cfg);
+}
+
+static void
+test_allowed_texts(void **state)
+{
+	char t[256];
+
+	config_allowed(key("render.png_level"), t, sizeof(t));
+	assert_string_equal(t, "0..9");
+	config_allowed(key("ingest.settle_seconds"), t, sizeof(t));
+	assert_string_equal(t, "0 or more seconds");
+	config_allowed(key("log.format"), t, sizeof(t));
+	assert_string_equal(t, "text or json");
+	config_allowed(key("printer.ribbon"), t, sizeof(t));
+	assert_string_equal(t, "ymcko, ymckok, ko or k");
+	config_allowed(key("ingest.max_file_bytes"), t, sizeof(t)); /* a unit, no bound */
+	assert_string_equal(t, "");
+	config_allowed(key("general.bureau_name"), t, sizeof(t));
+	assert_string_equal(t, "");
+	config_allowed(key("printer.ribbon"), t, 8); /* cut, still a string */
+	assert_int_equal(strlen(t), 7);
+}
+
+/* Every key of the table: its default is allowed, its bounds and words make sense for its
+ * type, and every listed word is itself allowed. */
+static void
+test_every_default_is_inside_its_key(void **state)
+{
+	size_t nranged = 0, nwords = 0;
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		int numeric = k->type == CFG_INT || k->type == CFG_DOUBLE;
+
+		if (config_check(k, k->def) < 0)
+			fail_msg("%s: default '%s': %s", k->name, k->def, cp_errmsg());
+		if ((k->has_min || k->has_max) && !numeric)
+			fail_msg("%s: a range on a key that is not a number", k->name);
+		if (k->unit && !numeric)
+			fail_msg("%s: a unit on a key that is not a number", k->name);
+		if (k->has_min && k->has_max && k->min > k->max)
+			fail_msg("%s: min %lld above max %lld", k->name, k->min, k->max);
+		if (k->has_min && k->type == CFG_INT && strtoll(k->def, NULL, 10) < k->min)
+			fail_msg("%s: default below %lld", k->name, k->min);
+		if (k->has_max && k->type == CFG_INT && strtoll(k->def, NULL, 10) > k->max)
+			fail_msg("%s: default above %lld", k->name, k->max);
+		nranged += k->has_min || k->has_max;
+		if (!k->words)
+			continue;
+		nwords++;
+		if (k->type != CFG_STR && k->type != CFG_INT)
+			fail_msg("%s: words on a key that is neither text nor a whole number",
+				 k->name);
+		if (k->has_min || k->has_max)
+			fail_msg("%s: both words and a range", k->name);
+		for (const char *w = k->words;;) {
+			size_t n = strcspn(w, "|");
+			char word[64];
+
+			if (n == 0 || n >= sizeof(word))
+				fail_msg("%s: an empty or long word in '%s'", k->name, k->words);
+			snprintf(word, sizeof(word), "%.*s", (int)n, w);
+			if (config_check(k, word) < 0)
+				fail_msg("%s: its own word '%s' is refused: %s", k->name, word,
+					 cp_errmsg());
+			if (!w[n])
+				break;
+			w += n + 1;
+		}
+	}
+	assert_true(nranged >= 30);
+	assert_true(nwords >= 10);
+}
+
+/* --describe, the template and the manual page say what each key allows */
+static void
+test_listings_show_what_is_allowed(void **state)
+{
+	struct config *cfg = config_new();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	config_show(cfg, mem, 1);
+	fclose(mem);
+	assert_non_null(strstr(text, "# allowed: 0..9\npng_level = 1\n"));
+	assert_non_null(strstr(text, "# allowed: each or batch\nsync = batch\n"));
+	assert_non_null(strstr(text, "# unit: bytes\nmax_file_bytes = 2147483648\n"));
+	free(text);
+	mem = open_memstream(&text, &len);
+	config_show(cfg, mem, 0); /* without --describe: only keys and values */
+	fclose(mem);
+	assert_null(strstr(text, "allowed"));
+	free(text);
+	mem = open_memstream(&text, &len);
+	config_write_template(mem);
+	fclose(mem);
+	assert_non_null(strstr(text, "# allowed: 1..15 tries\n;pin_tries = 6\n"));
+	free(text);
+	mem = open_memstream(&text, &len);
+	config_reference_markdown(mem);
+	fclose(mem);
+	assert_non_null(strstr(text, "\n\n    Allowed\\: 0\\.\\.86400 seconds"));
+	assert_non_null(strstr(text, "**lock\\_wait** (whole number, default `1800`)") ||
+			strstr(text, "**lock_wait** (whole number, default `1800`)"));
+	free(text);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -219,6 +429,12 @@ main(void)
 		cmocka_unit_test(test_paths_resolve_against_home),
 		cmocka_unit_test(test_show_output_is_a_loadable_config),
 		cmocka_unit_test(test_template_is_all_defaults_and_loadable),
+		cmocka_unit_test(test_range_refuses_below_min_and_above_max),
+		cmocka_unit_test(test_words_refuse_what_is_not_listed),
+		cmocka_unit_test(test_constraints_name_the_source),
+		cmocka_unit_test(test_allowed_texts),
+		cmocka_unit_test(test_every_default_is_inside_its_key),
+		cmocka_unit_test(test_listings_show_what_is_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
