@@ -31,8 +31,6 @@ check(const struct config *cfg, const char *home, struct calendar_watch *w)
 	char *conf, *path, today[11], last[11];
 	int y, m, d, r;
 
-	if (warn < 0 || warn > 3660)
-		return cp_err(CP_ERR_CONFIG, "calendar.warn_days must be 0..3660, not %lld", warn);
 	cp_business_date(cp_now(), today, sizeof(today));
 	if (cp_parse_date(today, &y, &m, &d) < 0)
 		return cp_err(CP_ERR_INVALID, "today '%s' is not a date", today);

@@ -126,9 +126,6 @@ create_batch(struct config *cfg, struct registry *reg, struct dispatch_result *r
 	struct progress prog = {0}; /* cards manifested of those pending, on a terminal */
 	int r;
 
-	if (bag_size < 1)
-		return cp_err(CP_ERR_CONFIG, "dispatch.bag_size must be at least 1, not %lld",
-			      bag_size);
 	/* check the S10 settings before touching anything */
 	if ((r = s10_format(prefix, 1, country, tn, sizeof(tn))) < 0)
 		return r;
@@ -270,20 +267,6 @@ stage_dispatch_run(struct config *cfg, const char *home, struct registry *reg,
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	/* settings the batch's files need are checked before a batch is made */
-	{
-		const char *enc = config_str(cfg, "dispatch.csv_encoding");
-		const char *mm = config_str(cfg, "dispatch.manifest_mobile");
-
-		if (strcmp(enc, "utf-8") && strcmp(enc, "gb18030"))
-			return cp_err(CP_ERR_CONFIG,
-				      "dispatch.csv_encoding must be utf-8 or gb18030, not '%s'",
-				      enc);
-		if (strcmp(mm, "full") && strcmp(mm, "masked"))
-			return cp_err(CP_ERR_CONFIG,
-				      "dispatch.manifest_mobile must be full or masked, not '%s'",
-				      mm);
-	}
 	if ((r = create_batch(cfg, reg, res)) < 0)
 		return r;
 	if ((r = reg_dispatch_open_batches(reg, &batches, &n)) < 0)
@@ -612,8 +595,6 @@ stage_dispatch_overdue(struct config *cfg, struct registry *reg, FILE *out, long
 	int r;
 
 	*count = 0;
-	if (days < 0)
-		return cp_err(CP_ERR_CONFIG, "dispatch.employer_return_days must not be negative");
 	cp_iso_utc(cp_now() - (time_t)days * 86400, cutoff, sizeof(cutoff));
 	if ((r = reg_dispatch_employer_overdue(reg, cutoff, &l)) < 0)
 		return r;

@@ -938,15 +938,6 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 	photo_limits_from_config(cfg, &ig.env.photo);
 	threads = config_int(cfg, "ingest.threads");
 	settle = config_int(cfg, "ingest.settle_seconds");
-	if (settle < 0) {
-		r = cp_err(CP_ERR_CONFIG, "ingest.settle_seconds %lld: expected 0 or more", settle);
-		goto out;
-	}
-	if (threads < 0 || threads > INGEST_MAX_READERS) {
-		r = cp_err(CP_ERR_CONFIG, "ingest.threads %lld: expected 0..%d", threads,
-			   INGEST_MAX_READERS);
-		goto out;
-	}
 	if (threads == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 

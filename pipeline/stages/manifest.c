@@ -401,12 +401,8 @@ int
 manifest_write_batch(const struct config *cfg, const char *dir, const char *batch,
 		     const struct dispatch_list *items)
 {
-	const char *mm = config_str(cfg, "dispatch.manifest_mobile");
 	int r, has_mail = 0;
 
-	if (strcmp(mm, "full") && strcmp(mm, "masked"))
-		return cp_err(CP_ERR_CONFIG,
-			      "dispatch.manifest_mobile must be full or masked, not '%s'", mm);
 	if ((r = fs_mkdirs(dir, 0700)) < 0)
 		return r;
 	for (size_t i = 0; i < items->n; i++)

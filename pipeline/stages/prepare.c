@@ -474,8 +474,6 @@ run_setup(struct run *run, const struct config *cfg, const char *home)
 	run->today = cp_days_from_civil(y, m, d);
 	memcpy(run->issue_date, today, sizeof(run->issue_date));
 	run->validity_years = (int)config_int(cfg, "card.validity_years");
-	if (run->validity_years < 1 || run->validity_years > 50)
-		return cp_err(CP_ERR_CONFIG, "card.validity_years must be 1..50");
 	{
 		/* expiry = issue date + N years, less a day (20211203 -> 20311202); 29 February
 		 * becomes 1 March in a year without it, so the day before is 28 February */
@@ -497,9 +495,6 @@ run_setup(struct run *run, const struct config *cfg, const char *home)
 			      run->prefix);
 	run->new_days = (int)config_int(cfg, "sla.new_days");
 	run->replace_days = (int)config_int(cfg, "sla.replace_working_days");
-	if (run->new_days < 0 || run->replace_days < 0)
-		return cp_err(CP_ERR_CONFIG,
-			      "sla.new_days and sla.replace_working_days must be >= 0");
 	run->bins = xstrdup(config_str(cfg, "banks.bins"));
 	if ((r = rules_init(&run->rules, cfg, run->today)) < 0)
 		return r;
@@ -595,10 +590,6 @@ stage_prepare_run(const struct config *cfg, const char *home, struct registry *r
 	run.counts = counts;
 	filter.app_id = run.opts->app_id;
 	filter.file_id = run.opts->file_id;
-	if (batch < 1 || batch > 1000000) {
-		r = cp_err(CP_ERR_CONFIG, "prepare.batch_size must be 1..1000000");
-		goto out;
-	}
 	if ((r = run_setup(&run, cfg, home)) < 0 ||
 	    (r = release_calendar_holds(&run, &filter)) < 0 ||
 	    (r = reg_prep_open(reg, &run.rp)) < 0 ||

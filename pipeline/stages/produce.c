@@ -603,12 +603,6 @@ stage_produce_run_with(struct config *cfg, const char *home, struct registry *re
 	run.poll_ms = (int)config_int(cfg, "produce.poll_ms");
 	run.fault_wait_s = (int)config_int(cfg, "produce.fault_wait_s");
 	run.max_consecutive = (int)config_int(cfg, "produce.max_consecutive_spoils");
-	if (run.max_attempts < 1 || run.poll_ms < 1 || run.fault_wait_s < 0 ||
-	    run.max_consecutive < 1)
-		return cp_err(CP_ERR_CONFIG,
-			      "produce.max_attempts, produce.max_consecutive_spoils and "
-			      "produce.poll_ms must be positive, produce.fault_wait_s not "
-			      "negative");
 	printer_job_config(cfg, &run.job);
 	produce_shift_of(cp_now(), (int)config_int(cfg, "produce.shift_hours"), run.shift,
 			 sizeof(run.shift));

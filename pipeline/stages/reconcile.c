@@ -287,10 +287,6 @@ stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, 
 	}
 	if (day_number(day) < 0)
 		return cp_err(CP_ERR_USAGE, "date '%s' is not YYYY-MM-DD", day);
-	if (config_int(cfg, "reconcile.refund_days") < 0)
-		return cp_err(CP_ERR_CONFIG, "reconcile.refund_days must not be negative");
-	if (config_int(cfg, "reconcile.max_refund_fen") < 0)
-		return cp_err(CP_ERR_CONFIG, "reconcile.max_refund_fen must not be negative");
 	if ((r = recon_signing_key(cfg, home, &key)) < 0)
 		goto out;
 	outdir = config_path(cfg, "paths.out", home);

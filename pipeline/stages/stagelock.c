@@ -51,11 +51,6 @@ stage_lock_take(const struct config *cfg, const char *home, const char *name,
 	int r;
 
 	lk->fd = -1;
-	if (wait_s < 0 || wait_s > 86400) {
-		r = cp_err(CP_ERR_CONFIG, "general.lock_wait %lld: expected 0..86400 seconds",
-			   wait_s);
-		goto out;
-	}
 	path = xasprintf("%s/%s.lock", dir, name);
 	what = xasprintf("the %s stage", name);
 	if ((r = fs_mkdirs(dir, 0700)) < 0 ||

@@ -325,9 +325,13 @@ test_bad_configuration_stops_before_any_work(void **s)
 	config_set(cfg, "card.number_prefix", "BB", CFG_CLI);
 	assert_true(prepare_with(NULL, &c) < 0);
 	config_set(cfg, "card.number_prefix", "B", CFG_CLI);
-	config_set(cfg, "photo.on_failure", "ignore", CFG_CLI);
+	/* a rule of two keys stays with the rules */
+	config_set(cfg, "photo.max_bytes", "8999", CFG_CLI);
 	assert_true(prepare_with(NULL, &c) < 0);
-	config_set(cfg, "photo.on_failure", "reject", CFG_CLI);
+	assert_non_null(strstr(cp_errmsg(), "photo.max_bytes 8999 is below photo.min_bytes 9000"));
+	config_set(cfg, "photo.max_bytes", "150000", CFG_CLI);
+	/* a word the key table does not allow never reaches prepare */
+	assert_int_equal(config_set(cfg, "photo.on_failure", "ignore", CFG_CLI), CP_ERR_CONFIG);
 	assert_string_equal(state(a), "received");
 	run();
 	assert_string_equal(state(a), "accepted");
