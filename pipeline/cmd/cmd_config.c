@@ -11,10 +11,12 @@ static const char usage[] =
 	"\n"
 	"Print the effective configuration in cardpipe.conf syntax. Values that are not the\n"
 	"default say where they came from (file, environment, command line).\n"
+	"A value outside what its key allows is a configuration error (exit 2).\n"
 	"\n"
 	"Options:\n"
 	"  --show       print every key with its effective value\n"
 	"  --describe   also print each key's meaning\n"
+	"               and what it allows (a range or words, and a unit)\n"
 	"  --markdown   print every key, its type, default and meaning as the Markdown source\n"
 	"               of the cardpipe.conf(5) manual page (for pandoc)\n"
 	"  -h, --help   this text\n";
