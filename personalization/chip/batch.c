@@ -1,5 +1,6 @@
 /*
- * batch.c - sealed batches of perso scripts for one production line (see script.h).
+ * batch.c - sealed batches of perso scripts for one production line (see script.h;
+ * docs/perso-script-format.md).
  *
  * File: one header line, then AES-256-GCM ciphertext, then the 16-byte tag.
  *   cardpipe-perso-batch 1 line=N batch=ID key=NAME kcv=KCV nonce=HEX24\n

@@ -1,5 +1,6 @@
 /*
- * script_read.c - parsing and checking a perso script (see script.h).
+ * script_read.c - parsing and checking a perso script (see script.h;
+ * docs/perso-script-format.md).
  */
 #include "personalization/chip/script.h"
 

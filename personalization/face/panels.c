@@ -1,6 +1,7 @@
 /*
  * panels.c - splitting a composed side into YMC / K / overlay panels in the printer's
  * line order, their PNG files, loading them back, and packing Evolis colour downloads.
+ * The files' format: docs/panel-format.md.
  */
 #include "personalization/face/panels.h"
 

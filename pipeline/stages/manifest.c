@@ -3,7 +3,8 @@
  * the per-district summary, pickup lists per branch, delivery lists per employer.
  *
  * The manifest holds every item that goes by post: cards mailed to the person and cards
- * mailed to their employer (with the employer as organisation).
+ * mailed to their employer (with the employer as organisation). Its files' bytes are
+ * written by formats/mail_manifest.c; this picks the items and writes the files.
  * The post gets the recipient's full mobile number: China Post / EMS phone the recipient
  * to arrange delivery of registered items, so a masked number would make the manifest
  * useless to them. dispatch.manifest_mobile = masked turns this off. ID numbers are
@@ -18,15 +19,14 @@
 #include "core/fsutil.h"
 #include "core/mask.h"
 #include "core/mem.h"
+#include "formats/mail_manifest.h"
 #include "pipeline/rules/district.h"
 
 #include <errno.h>
 #include <iconv.h>
-#include <libxml/xmlwriter.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MANIFEST_NS "urn:cardpipe:mail-manifest:1"
 
 int
 csv_encode(const struct buf *utf8, const char *encoding, struct buf *out)
@@ -107,222 +107,82 @@ mobile_for_post(const struct config *cfg, const char *mobile, char *masked, size
 	return mobile;
 }
 
-/* Summary of one district: items and distinct bags (items are sorted by postal code and
- * bag, so a bag's items are adjacent). */
-struct district_sum {
-	const char *district;
-	long long items, bags;
-	const char *last_bag;
+/* The items of a batch that go by post, as the mail manifest's items
+ * (formats/mail_manifest.h), with the mobile number the post gets. */
+struct mail_items {
+	struct mail_item *v;
+	char (*mobile)[32]; /* masked mobiles, when they are masked */
+	size_t n;
 };
 
-static struct district_sum *
-district_summary(const struct dispatch_list *items, size_t *n)
+static void
+mail_items_build(const struct config *cfg, const struct dispatch_list *items,
+		 struct mail_items *out)
 {
-	struct district_sum *v = NULL;
-	size_t cnt = 0;
-
+	out->v = xcalloc(items->n + 1, sizeof(*out->v));
+	out->mobile = xcalloc(items->n + 1, sizeof(*out->mobile));
+	out->n = 0;
 	for (size_t i = 0; i < items->n; i++) {
 		const struct dispatch_card *c = &items->v[i];
-		const char *d = c->district ? c->district : "";
-		size_t k;
+		size_t k = out->n;
 
 		if (!c->tracking_no)
 			continue;
-		for (k = 0; k < cnt && strcmp(v[k].district, d); k++)
-			;
-		if (k == cnt) {
-			v = xrealloc(v, (cnt + 1) * sizeof(*v));
-			v[cnt++] = (struct district_sum){d, 0, 0, NULL};
-		}
-		v[k].items++;
-		if (!v[k].last_bag || strcmp(v[k].last_bag, c->bag ? c->bag : "")) {
-			v[k].bags++;
-			v[k].last_bag = c->bag ? c->bag : "";
-		}
+		out->v[k] = (struct mail_item){
+			.bag = c->bag,
+			.tracking_no = c->tracking_no,
+			.postal_code = c->postal_code,
+			.district = c->district,
+			.district_name = district_name(nz(c->district)),
+			.card_no = c->card_no,
+			.recipient = c->name,
+			.organisation = organisation(c),
+			.id_number = c->id_number,
+			.mobile = mobile_for_post(cfg, c->mobile, out->mobile[k],
+						  sizeof(out->mobile[k])),
+			.address = c->address,
+			.due_date = c->due_date,
+		};
+		out->n++;
 	}
-	/* district code order, for a stable file */
-	for (size_t i = 1; i < cnt; i++)
-		for (size_t j = i; j > 0 && strcmp(v[j - 1].district, v[j].district) > 0; j--) {
-			struct district_sum t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	*n = cnt;
-	return v;
 }
 
+static void
+mail_items_release(struct mail_items *m)
+{
+	free(m->v);
+	free(m->mobile);
+}
+
+/* A CSV of the mail items (mail-manifest.csv, mail-districts.csv) */
 static int
-mail_csv(const struct config *cfg, const char *dir, const struct dispatch_list *items)
+mail_csv(const struct config *cfg, const char *dir, const char *name,
+	 int (*fmt)(const struct mail_item *, size_t, struct buf *), const struct mail_items *m)
 {
 	struct buf b = BUF_INIT(BUF_UNLIMITED);
-	char idm[64], mob[32];
-	long long seq = 0;
 	int r;
 
-	r = buf_appendf(&b, "seq,bag,tracking_no,postal_code,district,recipient,organisation,"
-			    "address,mobile,card_no,id_number_masked,sla_due_date\r\n");
-	for (size_t i = 0; r == 0 && i < items->n; i++) {
-		const struct dispatch_card *c = &items->v[i];
-		char s[24];
-
-		if (!c->tracking_no)
-			continue;
-		snprintf(s, sizeof(s), "%lld", ++seq);
-		mask_id(c->id_number ? c->id_number : "", idm, sizeof(idm));
-		if ((r = csv_field(&b, s, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->bag, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->tracking_no, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->postal_code, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->district, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->name, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, organisation(c), CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->address, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, mobile_for_post(cfg, c->mobile, mob, sizeof(mob)),
-				   CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->card_no, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, idm, CSV_NEXT)) < 0 ||
-		    (r = csv_field(&b, c->due_date, CSV_CRLF)) < 0)
-			break;
-	}
-	if (r == 0)
-		r = write_csv(cfg, dir, "mail-manifest.csv", &b);
+	if ((r = fmt(m->v, m->n, &b)) == 0)
+		r = write_csv(cfg, dir, name, &b);
 	buf_release(&b);
 	return r;
 }
 
 static int
-district_csv(const struct config *cfg, const char *dir, const struct dispatch_list *items)
+mail_xml(const struct config *cfg, const char *dir, const char *batch, const struct mail_items *m)
 {
 	struct buf b = BUF_INIT(BUF_UNLIMITED);
-	struct district_sum *d;
-	size_t n;
+	char ts[32], *path = fs_join(dir, "mail-manifest.xml");
+	struct mail_manifest_head head = {batch, ts, config_str(cfg, "general.bureau_name")};
 	int r;
 
-	d = district_summary(items, &n);
-	r = buf_appendf(&b, "district,district_name,items,bags\r\n");
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		const char *name = district_name(d[i].district);
-
-		if ((r = csv_field(&b, d[i].district, CSV_NEXT)) == 0 &&
-		    (r = csv_field(&b, name ? name : "", CSV_NEXT)) == 0)
-			r = buf_appendf(&b, "%lld,%lld\r\n", d[i].items, d[i].bags);
-	}
-	if (r == 0)
-		r = write_csv(cfg, dir, "mail-districts.csv", &b);
-	free(d);
-	buf_release(&b);
-	return r;
-}
-
-/* <Name code="AAC003">value</Name> */
-static int
-xml_el(xmlTextWriterPtr w, const char *name, const char *code, const char *value)
-{
-	if (xmlTextWriterStartElement(w, BAD_CAST name) < 0)
-		return -1;
-	if (code && xmlTextWriterWriteAttribute(w, BAD_CAST "code", BAD_CAST code) < 0)
-		return -1;
-	if (xmlTextWriterWriteString(w, BAD_CAST(value ? value : "")) < 0)
-		return -1;
-	return xmlTextWriterEndElement(w);
-}
-
-static int
-mail_xml(const struct config *cfg, const char *dir, const char *batch,
-	 const struct dispatch_list *items)
-{
-	xmlBufferPtr xb = xmlBufferCreate();
-	xmlTextWriterPtr w = xmlNewTextWriterMemory(xb, 0);
-	struct district_sum *d;
-	long long nmail = 0, nbags = 0, seq = 0;
-	const char *bag = NULL;
-	char ts[32], num[24], idm[64], mob[32], *path;
-	size_t nd;
-	int ok = 0, r = 0;
-
-	d = district_summary(items, &nd);
-	for (size_t i = 0; i < nd; i++) {
-		nmail += d[i].items;
-		nbags += d[i].bags;
-	}
 	cp_iso_utc(cp_now(), ts, sizeof(ts));
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	ok = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) >= 0 &&
-	     xmlTextWriterStartElementNS(w, NULL, BAD_CAST "MailManifest", BAD_CAST MANIFEST_NS) >=
-		     0 &&
-	     xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST "1") >= 0 &&
-	     xmlTextWriterWriteAttribute(w, BAD_CAST "batch", BAD_CAST batch) >= 0 &&
-	     xmlTextWriterWriteAttribute(w, BAD_CAST "created", BAD_CAST ts) >= 0 &&
-	     xmlTextWriterWriteAttribute(w, BAD_CAST "sender",
-					 BAD_CAST config_str(cfg, "general.bureau_name")) >= 0;
-	snprintf(num, sizeof(num), "%lld", nmail);
-	ok = ok && xmlTextWriterWriteAttribute(w, BAD_CAST "items", BAD_CAST num) >= 0;
-	snprintf(num, sizeof(num), "%lld", nbags);
-	ok = ok && xmlTextWriterWriteAttribute(w, BAD_CAST "bags", BAD_CAST num) >= 0;
-	for (size_t i = 0; ok && i < items->n; i++) {
-		const struct dispatch_card *c = &items->v[i];
-
-		if (!c->tracking_no)
-			continue;
-		if (!bag || strcmp(bag, c->bag ? c->bag : "")) {
-			if (bag)
-				ok = xmlTextWriterEndElement(w) >= 0;
-			bag = c->bag ? c->bag : "";
-			ok = ok && xmlTextWriterStartElement(w, BAD_CAST "Bag") >= 0 &&
-			     xmlTextWriterWriteAttribute(w, BAD_CAST "id", BAD_CAST bag) >= 0 &&
-			     xmlTextWriterWriteAttribute(
-				     w, BAD_CAST "postalCode",
-				     BAD_CAST(c->postal_code ? c->postal_code : "")) >= 0;
-		}
-		snprintf(num, sizeof(num), "%lld", ++seq);
-		mask_id(c->id_number ? c->id_number : "", idm, sizeof(idm));
-		ok = ok && xmlTextWriterStartElement(w, BAD_CAST "Item") >= 0 &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "seq", BAD_CAST num) >= 0 &&
-		     xml_el(w, "TrackingNo", NULL, c->tracking_no) >= 0 &&
-		     xml_el(w, "CardNo", "AAZ500", c->card_no) >= 0 &&
-		     xml_el(w, "Recipient", "AAC003", c->name) >= 0 &&
-		     (!organisation(c)[0] ||
-		      xml_el(w, "Organisation", NULL, organisation(c)) >= 0) &&
-		     xml_el(w, "IdNumberMasked", "AAC002", idm) >= 0 &&
-		     xml_el(w, "Mobile", "AAE005",
-			    mobile_for_post(cfg, c->mobile, mob, sizeof(mob))) >= 0 &&
-		     xml_el(w, "Address", "AAE006", c->address) >= 0 &&
-		     xml_el(w, "PostalCode", "AAE007", c->postal_code) >= 0 &&
-		     xml_el(w, "District", "AAB301", c->district) >= 0 &&
-		     xml_el(w, "SlaDueDate", NULL, c->due_date) >= 0 &&
-		     xmlTextWriterEndElement(w) >= 0;
-	}
-	if (ok && bag)
-		ok = xmlTextWriterEndElement(w) >= 0;
-	ok = ok && xmlTextWriterStartElement(w, BAD_CAST "Summary") >= 0;
-	for (size_t i = 0; ok && i < nd; i++) {
-		char a[24], b2[24];
-
-		snprintf(a, sizeof(a), "%lld", d[i].items);
-		snprintf(b2, sizeof(b2), "%lld", d[i].bags);
-		ok = xmlTextWriterStartElement(w, BAD_CAST "District") >= 0 &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "code", BAD_CAST d[i].district) >= 0 &&
-		     (!district_name(d[i].district) ||
-		      xmlTextWriterWriteAttribute(w, BAD_CAST "name",
-						  BAD_CAST district_name(d[i].district)) >= 0) &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "items", BAD_CAST a) >= 0 &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "bags", BAD_CAST b2) >= 0 &&
-		     xmlTextWriterEndElement(w) >= 0;
-	}
-	ok = ok && xmlTextWriterEndDocument(w) >= 0;
-	xmlFreeTextWriter(w);
-	path = fs_join(dir, "mail-manifest.xml");
-	if (!ok)
-		r = cp_err(CP_ERR_FORMAT,
-			   "%s: cannot write the XML (a text field is not valid UTF-8?)", path);
-	else if ((r = fs_write_atomic(path, xmlBufferContent(xb), (size_t)xmlBufferLength(xb),
-				      0600)) < 0)
+	if ((r = mail_manifest_xml(&head, m->v, m->n, &b)) == 0)
+		r = fs_write_atomic(path, b.data, b.len, 0600);
+	if (r < 0)
 		r = cp_err_wrap(r, "%s: ", path);
 	free(path);
-	free(d);
-	xmlBufferFree(xb);
+	buf_release(&b);
 	return r;
 }
 
@@ -407,10 +267,17 @@ manifest_write_batch(const struct config *cfg, const char *dir, const char *batc
 		return r;
 	for (size_t i = 0; i < items->n; i++)
 		has_mail |= items->v[i].tracking_no != NULL;
-	if (has_mail &&
-	    ((r = mail_csv(cfg, dir, items)) < 0 || (r = mail_xml(cfg, dir, batch, items)) < 0 ||
-	     (r = district_csv(cfg, dir, items)) < 0))
-		return r;
+	if (has_mail) {
+		struct mail_items m;
+
+		mail_items_build(cfg, items, &m);
+		if ((r = mail_csv(cfg, dir, "mail-manifest.csv", mail_manifest_csv, &m)) == 0 &&
+		    (r = mail_xml(cfg, dir, batch, &m)) == 0)
+			r = mail_csv(cfg, dir, "mail-districts.csv", mail_districts_csv, &m);
+		mail_items_release(&m);
+		if (r < 0)
+			return r;
+	}
 	if ((r = per_destination(cfg, dir, items, "pickup", "pickup")) < 0 ||
 	    (r = per_destination(cfg, dir, items, "employer", "employer")) < 0)
 		return r;

@@ -1,7 +1,8 @@
 /*
  * manifest.h - dispatch's list files for one batch: the mail manifest for the post (CSV and
  * XML, formats/mail-manifest.xsd), its summary per district, the pickup list of each
- * branch and the delivery list of each employer. Formats are described in docs/dispatch.md.
+ * branch and the delivery list of each employer. Formats are described in docs/dispatch.md;
+ * formats/mail_manifest.h writes the mail manifest's bytes.
  */
 #ifndef CP_MANIFEST_H
 #define CP_MANIFEST_H

@@ -1,17 +1,16 @@
 /*
  * prepare_rejects.c - the rejects file of an input file (formats/rejects-csv.md):
  * out/rejects/<channel>/<original-name>.rejects.csv (a name that fits, fname.h, when the
- * original is too long or unsafe), RFC 4180, UTF-8 with BOM, written atomically from the
- * registry once every record of the file is judged.
+ * original is too long or unsafe), written atomically from the registry once every record
+ * of the file is judged. Its lines are written by formats/rejects_csv.c.
  */
 #include "pipeline/stages/prepare.h"
 
 #include "core/buf.h"
-#include "core/csv.h"
-#include "core/escape.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "formats/rejects_csv.h"
 #include "pipeline/registry/reg_prepare.h"
 #include "pipeline/stages/fname.h"
 
@@ -20,35 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The UTF-8 BOM first, as in the dispatch CSVs: Excel then reads the Chinese as UTF-8. */
-#define REJECTS_HEADER                                                                             \
-	"\xEF\xBB\xBF"                                                                             \
-	"record_no,channel_ref,location,reason_code,field,message_zh,message_en,input_file\n"
-
-struct rows {
-	struct buf *b;
-	const char *input_file; /* the input file's name as received, escaped (escape.h) */
-};
-
+/* The registry's row as the format's (formats/rejects_csv.h writes it). */
 static int
 add_row(const struct reject_row *row, void *arg)
 {
-	struct rows *rows = arg;
-	struct buf *b = rows->b;
-	char no[24];
-	int r;
+	const struct rejects_csv_row out = {
+		.record_no = row->record_no,
+		.channel_ref = row->channel_ref,
+		.location = row->location,
+		.reason_code = row->reason_code,
+		.field = row->reason_field,
+		.message_zh = row->reason_zh,
+		.message_en = row->reason_en,
+	};
 
-	snprintf(no, sizeof(no), "%ld", row->record_no);
-	if ((r = csv_field(b, no, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->channel_ref, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->location, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->reason_code, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->reason_field, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->reason_zh, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, row->reason_en, CSV_NEXT)) < 0 ||
-	    (r = csv_field(b, rows->input_file, "\n")) < 0)
-		return r;
-	return 0;
+	return rejects_csv_add(arg, &out);
 }
 
 /* The rejects file's name leaves room in NAME_MAX for ".<file id>" (a name used before),
@@ -94,8 +79,8 @@ int
 prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_id, char **path)
 {
 	struct buf b = BUF_INIT(BUF_UNLIMITED);
-	char *file = NULL, *slash, *channel = NULL, *name = NULL, *escaped = NULL;
-	struct rows rows = {&b, NULL};
+	char *file = NULL, *slash, *channel = NULL, *name = NULL;
+	struct rejects_csv w = {0};
 	int reused, r;
 
 	if (path)
@@ -103,16 +88,14 @@ prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_i
 	if ((r = prepare_rejects_path(rp, out_dir, file_id, &file)) < 0 ||
 	    (r = reg_prep_file_info(rp, file_id, &channel, &name, &reused)) < 0)
 		goto out;
-	/* the name as received stays in the file even when the file's own name was shortened */
-	rows.input_file = escaped = esc_line_dup(name ? name : "");
 	slash = strrchr(file, '/');
 	*slash = '\0';
 	r = fs_mkdirs(file, 0700);
 	*slash = '/';
 	if (r < 0)
 		goto out;
-	if ((r = buf_append(&b, REJECTS_HEADER, strlen(REJECTS_HEADER))) < 0 ||
-	    (r = reg_prep_rejects_each(rp, file_id, add_row, &rows)) < 0)
+	if ((r = rejects_csv_begin(&w, &b, name)) < 0 ||
+	    (r = reg_prep_rejects_each(rp, file_id, add_row, &w)) < 0)
 		goto out;
 	if ((r = fs_write_atomic(file, b.data, b.len, 0600)) < 0)
 		goto out;
@@ -121,10 +104,10 @@ prepare_write_rejects(struct reg_prep *rp, const char *out_dir, long long file_i
 		file = NULL;
 	}
 out:
+	rejects_csv_release(&w);
 	buf_release(&b);
 	free(file);
 	free(channel);
 	free(name);
-	free(escaped);
 	return r;
 }
