@@ -15,6 +15,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "emv_fixture.h"
+#include "hex_fixture.h"
 #include "personalization/chip/bank_profile.h"
 #include "personalization/chip/chipdata.h"
 #include "personalization/chip/script.h"
@@ -103,10 +104,10 @@ assert_record(const struct perso_script *s, const char *label, const char *hex_t
 {
 	const struct perso_cmd *c = by_label(s, label);
 	unsigned char want[128];
-	int n = hex_decode(hex_tlv, want, sizeof(want));
+	size_t n = hxn(hex_tlv, want, sizeof(want));
 
-	assert_int_equal(c->len, 5 + (size_t)n);
-	assert_memory_equal(c->apdu + 5, want, (size_t)n);
+	assert_int_equal(c->len, 5 + n);
+	assert_memory_equal(c->apdu + 5, want, n);
 }
 
 /* Decrypt a secret DGI under the transport key. */

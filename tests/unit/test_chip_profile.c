@@ -13,6 +13,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "personalization/chip/chip_profile.h"
+#include "hex_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,15 +40,6 @@ static const char good[] = "[stock]\n"
 			   "[lifecycle]\n"
 			   "applications = personalized\n"
 			   "card = secured\n";
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 64);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
 
 /* EMV Level 1 (Book 1 8.3): the shipped stocks' ATRs, the built-in default's, and the
  * combinations a terminal refuses. */
