@@ -36,14 +36,7 @@ cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys c
 cardpipe chip profiles >profiles.txt || fail "chip profiles"
 assert_contains profiles.txt "^cpvc-s02  *SCP02 i=15 sl=03 div=emv "
 assert_contains profiles.txt "^cpvc-s03  *SCP03 i=70 sl=03 div=kdf3 "
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 12 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || fail "perso"
-cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
-n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 10 ] || fail "only $n cards rendered"
+sample_rendered 12 10
 
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 assert_contains "$run/vcard.log" "stock cpvc-s02: SCP02, emv keys"
@@ -137,21 +130,7 @@ echo "phase 2: $refused cpvc-s02 chips refused untouched"
 
 # A chip whose ATR no profile knows: pcsc-encode with only the SCP03 profile refuses it
 # before sending anything (its sequence counter and life cycle stay as made).
-vctl() {
-	$PY - "$run/vcard.ctl" "$1" <<'PYEOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-buf = b""
-while not buf.endswith(b"\n"):
-    d = s.recv(256)
-    if not d:
-        break
-    buf += d
-print(buf.decode().strip())
-PYEOF
-}
+vctl() { vcard_ctl "$run/vcard.ctl" "$1"; }
 reader_state empty # the last card of phase 2 left the reader: pcscd must have seen it go
 assert_eq "$(vctl "INSERT-NEW 00000000000002F1 cpvc-s02")" "OK 110000D15600000500000000000002F1" "a new cpvc-s02 chip"
 echo 404142434445464748494A4B4C4D4E4F >kmc.hex

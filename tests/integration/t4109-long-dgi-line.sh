@@ -24,10 +24,7 @@ q() { sqlite3 "$db" "$1"; }
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || fail "keys ceremony --test"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 4 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
+sample_prepared 4
 one=$(q "SELECT card_no FROM card WHERE state = 'allocated' ORDER BY id LIMIT 1")
 bank=$(q "SELECT bank FROM card WHERE card_no = '$one'")
 [ -n "$bank" ] || fail "no allocated card"
