@@ -63,22 +63,11 @@ struct card_data {
 static void
 sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 {
-	memset(c, 0, sizeof(*c));
+	emv_fixture_card(c);
 	c->card_id = 0x1010203; /* past 24 bits: the serial is not the id */
 	c->icc_serial = 0x0A0B0C;
-	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
-	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
-	snprintf(c->bank, sizeof(c->bank), "ICBC");
-	snprintf(c->pan, sizeof(c->pan), "%s", t_pan ? t_pan : "6212260000000012345");
-	snprintf(c->psn, sizeof(c->psn), "01");
-	snprintf(c->issue_date, sizeof(c->issue_date), "2026-11-26");
-	snprintf(c->expiry_date, sizeof(c->expiry_date), "2036-11-25");
-	snprintf(c->name, sizeof(c->name), "张三");
-	snprintf(c->id_type, sizeof(c->id_type), "citizen");
-	snprintf(c->id_number, sizeof(c->id_number), "11010519491231002X");
-	snprintf(c->sex, sizeof(c->sex), "1");
-	snprintf(c->ethnicity, sizeof(c->ethnicity), "01");
-	snprintf(c->birth_date, sizeof(c->birth_date), "1949-12-31");
+	if (t_pan)
+		snprintf(c->pan, sizeof(c->pan), "%s", t_pan);
 	memset(m, 0, sizeof(*m));
 	for (int i = 0; i < 3; i++) {
 		memset(mk[i], 0x31 + i, 16);
@@ -91,12 +80,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 	cp_kcv_hex(CP_ALG_AES, tk, 32, m->tk_kcv);
 	m->profile = &prof;
 	assert_non_null(m->issuer = t_issuer ? t_issuer : emv_fixture_issuer());
-	memset(p, 0, sizeof(*p));
-	snprintf(p->card_type, sizeof(p->card_type), "3");
-	snprintf(p->spec_version, sizeof(p->spec_version), "3.00");
-	snprintf(p->transport_city, sizeof(p->transport_city), "1000");
-	p->pin_tries = 6;
-	p->line = 1;
+	emv_fixture_params(p);
 }
 
 static const unsigned char aid_pse[] = "1PAY.SYS.DDF01";
