@@ -45,6 +45,7 @@ stops() {
 }
 
 cards_rendered 10 8
+n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 
 cardpipe produce --line 1 --max-cards 1 >p0.out 2>p0.err || { cat p0.err; fail "first card"; }

@@ -37,6 +37,7 @@ cardpipe chip profiles >profiles.txt || fail "chip profiles"
 assert_contains profiles.txt "^cpvc-s02  *SCP02 i=15 sl=03 div=emv "
 assert_contains profiles.txt "^cpvc-s03  *SCP03 i=70 sl=03 div=kdf3 "
 sample_rendered 12 10
+n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
 
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 assert_contains "$run/vcard.log" "stock cpvc-s02: SCP02, emv keys"
