@@ -394,44 +394,58 @@ def check_issued(card, kmc, kvn, apps):
     return problems
 
 
-def main(argv):
-    if argv[:1] == ["selftest"]:
-        return 1 if selftest() else 0
+def check_issued_main(prog, argv, doc, check, own=None, defaults=None, required=(),
+                      card_class=None):
+    """A host's command line: "selftest" is the caller's; "check-issued" takes --reader,
+    --kmc, --kvn, --app AID[:STATE] and the host's own options (own: option -> (key,
+    parse)) over defaults, then check(card, opts) on a card_class (Card) in the reader gives
+    the problems. Exit 0 issued, 1 not, 2 on usage, 3 on a PC/SC or protocol failure."""
     if argv[:1] != ["check-issued"]:
-        print(__doc__, file=sys.stderr)
+        print(doc, file=sys.stderr)
         return 2
-    prefix, kmc, kvn, apps = "Virtual PCD", GP_TEST_KMC, 0, []
+    opts = {"reader": "Virtual PCD", "kmc": GP_TEST_KMC, "kvn": 0, "apps": []}
+    opts.update(defaults or {})
+    parsers = {"--reader": ("reader", str), "--kmc": ("kmc", bytes.fromhex),
+               "--kvn": ("kvn", lambda v: int(v, 16))}
+    parsers.update(own or {})
     args = argv[1:]
     try:
         while args:
             a = args.pop(0)
-            if a == "--reader":
-                prefix = args.pop(0)
-            elif a == "--kmc":
-                kmc = bytes.fromhex(args.pop(0))
-            elif a == "--kvn":
-                kvn = int(args.pop(0), 16)
+            if a in parsers:
+                key, parse = parsers[a]
+                opts[key] = parse(args.pop(0))
             elif a == "--app":
                 aid, _, state = args.pop(0).partition(":")
-                apps.append((bytes.fromhex(aid), int(state or "0F", 16)))
+                opts["apps"].append((bytes.fromhex(aid), int(state or "0F", 16)))
             else:
                 raise ValueError(a)
+        for key, option in required:
+            if opts.get(key) is None:
+                raise ValueError("%s is needed" % option)
     except (ValueError, IndexError) as e:
-        print("gp_host.py: bad argument %s\n%s" % (e, __doc__), file=sys.stderr)
+        print("%s: bad argument %s\n%s" % (prog, e, doc), file=sys.stderr)
         return 2
     try:
-        problems = check_issued(Card(prefix), kmc, kvn, apps)
+        problems = check((card_class or Card)(opts["reader"]), opts)
     except GPError as e:
-        print("gp_host.py: %s" % e, file=sys.stderr)
+        print("%s: %s" % (prog, e), file=sys.stderr)
         return 3
     except Exception as e:  # pyscard's own errors (no card, reader gone)
-        print("gp_host.py: PC/SC: %s" % e, file=sys.stderr)
+        print("%s: PC/SC: %s" % (prog, e), file=sys.stderr)
         return 3
     if problems:
         print("NOT ISSUED: " + "; ".join(problems))
         return 1
     print("ISSUED")
     return 0
+
+
+def main(argv):
+    if argv[:1] == ["selftest"]:
+        return 1 if selftest() else 0
+    return check_issued_main("gp_host.py", argv, __doc__,
+                             lambda card, o: check_issued(card, o["kmc"], o["kvn"], o["apps"]))
 
 
 if __name__ == "__main__":
