@@ -10,9 +10,7 @@
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
-command -v pcscd >/dev/null || skip "pcscd not installed"
-[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+emulated_line_env
 $PY -c 'import smartcard' 2>/dev/null || skip "python3-pyscard not installed"
 $PY -c 'import cryptography' 2>/dev/null || skip "python3-cryptography not installed"
 GP03="$PY $CARDPIPE_SRC/tests/integration/gp_host.py"
@@ -21,15 +19,8 @@ $GP03 selftest >selftest03.txt || { cat selftest03.txt; fail "gp_host.py SCP03 v
 $GP02 selftest >selftest02.txt || { cat selftest02.txt; fail "gp_host02.py SCP02 vector"; }
 [ "$(grep -c '^ok ' selftest02.txt)" = 8 ] || fail "not every SCP02 check ran"
 
-base=$(free_ports 4) || skip "no free loopback ports"
-export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
-export CARDPIPE_PRODUCE_POLL_MS=100
 export CARDPIPE_ENCODER_CARD_STOCKS=cpvc-s03:cpvc-s02
-db=$CARDPIPE_HOME/registry.db
 run=$CARDPIPE_HOME/run/line1
-cleanup() { cardpipe line stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-q() { sqlite3 "$db" "$1"; }
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
