@@ -78,6 +78,19 @@ sample_rendered() {
 	[ "$n" -ge "$2" ] || fail "only $n cards rendered"
 }
 
+# sample_night COUNT SEED [OPTION...]: COUNT sample applications of this seed (more
+# `cardpipe sample` options after them, e.g. --bad-share 0) dropped into the inbox, ingested
+# and prepared; prepare may refuse some (its exit status is not checked).
+sample_night() {
+	local count=$1 seed=$2
+	shift 2
+	rm -rf gen
+	cardpipe sample --out gen --count "$count" --seed "$seed" "$@" >/dev/null
+	find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	cardpipe ingest >/dev/null 2>&1
+	cardpipe prepare >/dev/null 2>&1 || true
+}
+
 # dispatch_fixture_home N [DAY FIRST BANKS]: a new home whose registry holds the dispatch
 # unit tests' fixture (tests/unit/dispatch_fixture.h, written by the test_dispatch binary
 # with --fixture) of N produced cards, the clock at 2026-11-26 20:00 Beijing; sets db.
