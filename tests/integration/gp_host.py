@@ -27,6 +27,7 @@ The default KMC is the public GlobalPlatform test key 404142...4F. Point pyscard
 line's pcscd with PCSCLITE_CSOCK_NAME.
 """
 import os
+import re
 import sys
 
 from cryptography.hazmat.primitives import cmac
@@ -178,85 +179,45 @@ class SCP03:
 
 # ---------------------------------------------------------------- published vectors
 
-# GP SCP03 test vectors TV-03-A (public; also in cardpipe's tests/unit/vectors_scp03.h):
-# keys ENC = 00 01 .., MAC = 10 11 .., DEK = 20 21 .. of the key length; per vector the
-# INITIALIZE UPDATE command and answer, EXTERNAL AUTHENTICATE, then the wrapped forms of
-# GET EID and the four command cases below.
-TV_PLAIN = ["80E2910006BF3E035C015A00", "80F22002", "80ca006600",
-            "80F220020a4f0212345c054f9f70c5", "80f28002024f0000"]
-TV03A = [
-    ("8050300008b13e5f938fc108c400",
-     "000000000000000000003003703eb51047495b249f66c484c1d2ef1948000002",
-     "84821100107d5f5826a993ebc89eea24957fa0b3ce",
-     ["84e291000ebf3e035c015a558d036518a2829700", "84f220020863a63f8959827fb2",
-      "84ca006608a0c6a4a74166f7ce00", "84f22002124f0212345c054f9f70c52249b50272656536",
-      "84f280020a4f00e91443f6dce6b8ed00"]),
-    ("80503000088e1552d0513c60f300",
-     "0000000000000000000030037030760cd2c47c1dd395065fe5ead8a9d7000001",
-     "8482030010fd4721a14d9b07003c451d2f8ae6bb21",
-     ["84e2910018ca9c00f6713d79bc8baa642bdff51c3f6a4082d3bd9ad26c00",
-      "84f2200208c9811b11f1264cf1", "84ca006608e10ab60b3054798800",
-      "84f22002184e2908bdb48b2315a55482e9e936ca122d6ecfae7d17416e",
-      "84f28002180dd10a6b6193e5340b9e77d32d5a179cd710ac2773aefb2800"]),
-    ("8050300008fdf38259a1e0de4400",
-     "000000000000000000003003703b1aca81e821f219081cdc01c26b372d000003",
-     "84823300108c36f96bcc00724a4e13ad591d7da3f0",
-     ["84e2910018267a85dfe4a98fca6fb0527e0dfecce4914e40401433c87f00",
-      "84f2200208ac6a59024bed84cc", "84ca006608409912ad8fb7aed000",
-      "84f22002185f3dafc3ac14c381536a488bf44e06d056df9d74dbd21e5a",
-      "84f280021865165105be3373347d0424d4400af2ac393f569ec779389e00"]),
-    ("80503100087396430b768b085b00",
-     "000000000000000000003103708cfc23522ffdbf1e5df5542cac8fd866000003",
-     "84821100102145ed30b146f5db252fb7e624cec244",
-     ["84e291000ebf3e035c015aff42cf801d14394400", "84f22002084584e4f6784811ee",
-      "84ca006608937776ebe190fa3000", "84f22002124f0212345c054f9f70c59a52bddf3040368c",
-      "84f280020a4f009804b11411f7393d00"]),
-    ("805031000869c65da8202bf19f00",
-     "00000000000000000000310370b570a67be38446717729d6dd3d2ec5b1000001",
-     "848203001065df4f1a356a887905466516d9e5b7c1",
-     ["84e2910018d2c6fb477c5d4afe4fd4d21f17eff10d3578ec1774a12a2d00",
-      "84f2200208964e188f0b1bb697", "84ca006608f0820035a41d3e1800",
-      "84f220021806b076ed452cd1fa84f77f5c08a146aa77a9286757dea791",
-      "84f2800218d06527e39222dce091fabdb8e9b898417a67a6852d3577db00"]),
-    ("80503100089b3f2eef0e8c937400",
-     "00000000000000000000310370f6bb305a15bae1a68f79fb08212fbed7000002",
-     "84823300109100bc22d58b45b86a26365ce39ff3cf",
-     ["84e29100188f7f946c84f70d17994bc6e8791251bb1bb1bf02cf8de58900",
-      "84f2200208d5d97754b6b3d2ba", "84ca006608516c82b8e30adbeb00",
-      "84f2200218cc247f4761e6944277a4e0d6e32e44025b1e31537e2fc668",
-      "84f2800218ba22b63d509bef5d093b43e5eaed03ed23144ab2d9cb51de00"]),
-    ("805032000811666d57866c6f5400",
-     "0000000000000000000032037053ea8847efa7674e41498a4d66cf0dee000003",
-     "84821100102f2ad190eff2fafc4908996d1cebd310",
-     ["84e291000ebf3e035c015af4b680372542b59d00", "84f2200208d618b7da68d5fe52",
-      "84ca0066088f3e055db23ad5e500", "84f22002124f0212345c054f9f70c5b6e15cc42404915e",
-      "84f280020a4f00aa124aa74afe7f7500"]),
-    ("8050320008c6066990fc426e1d00",
-     "000000000000000000003203708682cd81bbd8919f2de3f2664581f118000001",
-     "848203001077c493b632edadaf865a1e64acc07ce9",
-     ["84e29100183ddaa60594963befaada3525b492ede23c2ab2c1ce3afe4400",
-      "84f2200208480ddc8e419da38d", "84ca0066083e9d6a6c0b2d732000",
-      "84f22002183ebfef2da8b04af2a85f491f299b76973df76ff08a4031be",
-      "84f2800218783fff80990f5585b1055010ea95094a26e4a8f1ef4b18e100"]),
-    ("805032000897b2055fe58599fd00",
-     "00000000000000000000320370a8439a22cedf045fa9f1903b2834f26e000002",
-     "8482330010508a0fd959d2e547c6b33154a6be2057",
-     ["84e29100187a5ef717eaf1e135ae92fe54429d0e465decda65f5fe5aea00",
-      "84f2200208bcc5c17275545d93", "84ca00660804806aba9d543bb600",
-      "84f2200218717222491556ec81a45f49ce48be33320024801a1c4cb0e0",
-      "84f2800218561f105bccd3a1642904b251ccc1228beb80a82370a8637000"]),
-]
-# Intermediate values published with the vectors (AES128 at level 11).
-TV03A_128_11 = {"s_enc": "C4E87149F2114DA66BB015A567D751F9",
-                "s_mac": "8B2635556E987A6B84F43D9FFC197D3F",
-                "s_rmac": "3F6B2CE3B3ABD9A99BD4453AFA54CC7B"}
-# Static-key check values of the 16-byte vector keys (AES(key, 01*16), first 3 bytes).
-TV03A_KCV = ("C35280", "013808", "840DE5")
+# GP SCP03 test vectors TV-03-A (public), read from the one table of them,
+# tests/unit/vectors_scp03.h (data only: string literals): keys ENC = 00 01 .., MAC = 10 11
+# .., DEK = 20 21 .. of the key length; per vector the INITIALIZE UPDATE command and answer,
+# EXTERNAL AUTHENTICATE, then the wrapped forms of GET EID and the four command cases; also
+# the session keys of AES128_11 and the static keys' check values published with them.
+VECTORS_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit",
+                         "vectors_scp03.h")
+
+
+def c_strings(text, name):
+    """The string literals of the C initializer of `name` (adjacent literals joined)."""
+    body = text[text.index(name):]
+    body = body[:body.index(";")]
+    body = re.sub(r'"\s*"', "", body)
+    return re.findall(r'"([0-9A-Za-z_]*)"', body)
+
+
+def tv03a_table(path=VECTORS_H):
+    with open(path, encoding="utf-8") as f:
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    plain = c_strings(text, "tv03a_get_eid_plain[]") + c_strings(text, "tv03a_plain[4]")
+    flat = c_strings(text, "tv03a_vectors[]")
+    session = c_strings(text, "tv03a_128_11_session[3]")
+    kcv = c_strings(text, "tv03a_static_kcv[3]")
+    if len(plain) != 5 or not flat or len(flat) % 10 or len(session) != 3 or len(kcv) != 3:
+        raise ValueError("%s: not the TV-03-A table this host reads" % path)
+    # per vector: name, INITIALIZE UPDATE, answer, EXTERNAL AUTHENTICATE, GET EID, its
+    # response, the four wrapped commands
+    return plain, [(v[1], v[2], v[3], [v[4]] + v[6:10])
+                   for v in (flat[i:i + 10] for i in range(0, len(flat), 10))], session, kcv
+
+
+
 
 
 def selftest(out=sys.stdout):
     failures = 0
-    for init_cmd, init_rsp, ext_auth, wrapped in TV03A:
+    tv_plain, tv03a, session, kcvs = tv03a_table()
+    for init_cmd, init_rsp, ext_auth, wrapped in tv03a:
         init_cmd, init_rsp = bytes.fromhex(init_cmd), bytes.fromhex(init_rsp)
         kvn = init_cmd[2]
         klen = {0x30: 16, 0x31: 24, 0x32: 32}[kvn]
@@ -271,17 +232,17 @@ def selftest(out=sys.stdout):
             failures += 1
             continue
         ok &= s.external_authenticate_apdu(bytes.fromhex(ext_auth)[2]) == bytes.fromhex(ext_auth)
-        for plain, want in zip(TV_PLAIN, wrapped):
+        for plain, want in zip(tv_plain, wrapped):
             got = s.wrap(bytes.fromhex(plain))
             if got != bytes.fromhex(want):
                 print("selftest %s: %s wraps to %s, published %s"
                       % (name, plain, got.hex(), want), file=out)
                 ok = False
         if name == "AES128_11":
-            ok &= s.s_enc.hex().upper() == TV03A_128_11["s_enc"]
-            ok &= s.s_mac.hex().upper() == TV03A_128_11["s_mac"]
-            ok &= s.s_rmac.hex().upper() == TV03A_128_11["s_rmac"]
-            for k, kcv in zip(keys, TV03A_KCV):
+            ok &= s.s_enc.hex().upper() == session[0]
+            ok &= s.s_mac.hex().upper() == session[1]
+            ok &= s.s_rmac.hex().upper() == session[2]
+            for k, kcv in zip(keys, kcvs):
                 ok &= aes_ecb(k, b"\x01" * 16)[:3].hex().upper() == kcv
         print("selftest %s: %s" % (name, "ok" if ok else "MISMATCH"), file=out)
         failures += not ok
@@ -433,44 +394,58 @@ def check_issued(card, kmc, kvn, apps):
     return problems
 
 
-def main(argv):
-    if argv[:1] == ["selftest"]:
-        return 1 if selftest() else 0
+def check_issued_main(prog, argv, doc, check, own=None, defaults=None, required=(),
+                      card_class=None):
+    """A host's command line: "selftest" is the caller's; "check-issued" takes --reader,
+    --kmc, --kvn, --app AID[:STATE] and the host's own options (own: option -> (key,
+    parse)) over defaults, then check(card, opts) on a card_class (Card) in the reader gives
+    the problems. Exit 0 issued, 1 not, 2 on usage, 3 on a PC/SC or protocol failure."""
     if argv[:1] != ["check-issued"]:
-        print(__doc__, file=sys.stderr)
+        print(doc, file=sys.stderr)
         return 2
-    prefix, kmc, kvn, apps = "Virtual PCD", GP_TEST_KMC, 0, []
+    opts = {"reader": "Virtual PCD", "kmc": GP_TEST_KMC, "kvn": 0, "apps": []}
+    opts.update(defaults or {})
+    parsers = {"--reader": ("reader", str), "--kmc": ("kmc", bytes.fromhex),
+               "--kvn": ("kvn", lambda v: int(v, 16))}
+    parsers.update(own or {})
     args = argv[1:]
     try:
         while args:
             a = args.pop(0)
-            if a == "--reader":
-                prefix = args.pop(0)
-            elif a == "--kmc":
-                kmc = bytes.fromhex(args.pop(0))
-            elif a == "--kvn":
-                kvn = int(args.pop(0), 16)
+            if a in parsers:
+                key, parse = parsers[a]
+                opts[key] = parse(args.pop(0))
             elif a == "--app":
                 aid, _, state = args.pop(0).partition(":")
-                apps.append((bytes.fromhex(aid), int(state or "0F", 16)))
+                opts["apps"].append((bytes.fromhex(aid), int(state or "0F", 16)))
             else:
                 raise ValueError(a)
+        for key, option in required:
+            if opts.get(key) is None:
+                raise ValueError("%s is needed" % option)
     except (ValueError, IndexError) as e:
-        print("gp_host.py: bad argument %s\n%s" % (e, __doc__), file=sys.stderr)
+        print("%s: bad argument %s\n%s" % (prog, e, doc), file=sys.stderr)
         return 2
     try:
-        problems = check_issued(Card(prefix), kmc, kvn, apps)
+        problems = check((card_class or Card)(opts["reader"]), opts)
     except GPError as e:
-        print("gp_host.py: %s" % e, file=sys.stderr)
+        print("%s: %s" % (prog, e), file=sys.stderr)
         return 3
     except Exception as e:  # pyscard's own errors (no card, reader gone)
-        print("gp_host.py: PC/SC: %s" % e, file=sys.stderr)
+        print("%s: PC/SC: %s" % (prog, e), file=sys.stderr)
         return 3
     if problems:
         print("NOT ISSUED: " + "; ".join(problems))
         return 1
     print("ISSUED")
     return 0
+
+
+def main(argv):
+    if argv[:1] == ["selftest"]:
+        return 1 if selftest() else 0
+    return check_issued_main("gp_host.py", argv, __doc__,
+                             lambda card, o: check_issued(card, o["kmc"], o["kvn"], o["apps"]))
 
 
 if __name__ == "__main__":

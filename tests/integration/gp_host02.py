@@ -35,7 +35,7 @@ I_UNMODIFIED, I_ICV_ENC = 0x02, 0x10
 
 # the PC/SC transport, GET STATUS and its errors are the SCP03 host's: only the secure channel
 # differs (tests/integration/gp_host.py, written from the same specifications)
-from gp_host import Card as _Card, GPError  # noqa: E402
+from gp_host import Card as _Card, GPError, check_issued_main  # noqa: E402
 
 
 def tdes_cbc(key, data, iv=b"\x00" * 8):
@@ -219,47 +219,11 @@ def check_issued(card, isd, kmc, kvn, i_param, apps):
 def main(argv):
     if argv[:1] == ["selftest"]:
         return 1 if selftest() else 0
-    if argv[:1] != ["check-issued"]:
-        print(__doc__, file=sys.stderr)
-        return 2
-    prefix, kmc, kvn, i_param, isd, apps = "Virtual PCD", GP_TEST_KMC, 0, 0x15, None, []
-    args = argv[1:]
-    try:
-        while args:
-            a = args.pop(0)
-            if a == "--reader":
-                prefix = args.pop(0)
-            elif a == "--kmc":
-                kmc = bytes.fromhex(args.pop(0))
-            elif a == "--kvn":
-                kvn = int(args.pop(0), 16)
-            elif a == "--i":
-                i_param = int(args.pop(0), 16)
-            elif a == "--isd":
-                isd = bytes.fromhex(args.pop(0))
-            elif a == "--app":
-                aid, _, state = args.pop(0).partition(":")
-                apps.append((bytes.fromhex(aid), int(state or "0F", 16)))
-            else:
-                raise ValueError(a)
-        if isd is None:
-            raise ValueError("--isd is needed")
-    except (ValueError, IndexError) as e:
-        print("gp_host02.py: bad argument %s\n%s" % (e, __doc__), file=sys.stderr)
-        return 2
-    try:
-        problems = check_issued(Card(prefix), isd, kmc, kvn, i_param, apps)
-    except GPError as e:
-        print("gp_host02.py: %s" % e, file=sys.stderr)
-        return 3
-    except Exception as e:
-        print("gp_host02.py: PC/SC: %s" % e, file=sys.stderr)
-        return 3
-    if problems:
-        print("NOT ISSUED: " + "; ".join(problems))
-        return 1
-    print("ISSUED")
-    return 0
+    return check_issued_main(
+        "gp_host02.py", argv, __doc__,
+        lambda card, o: check_issued(card, o["isd"], o["kmc"], o["kvn"], o["i"], o["apps"]),
+        own={"--i": ("i", lambda v: int(v, 16)), "--isd": ("isd", bytes.fromhex)},
+        defaults={"i": 0x15, "isd": None}, required=[("isd", "--isd")], card_class=Card)
 
 
 if __name__ == "__main__":

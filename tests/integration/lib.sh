@@ -55,17 +55,72 @@ q() { sqlite3 "$CARDPIPE_HOME/registry.db" "$1"; }
 # cards_rendered N MIN: a new home with TEST ONLY keys, N good sample applications taken
 # through ingest, prepare, perso and render; fails unless at least MIN cards are rendered.
 cards_rendered() {
-	local n
 	cardpipe init >/dev/null 2>&1
 	cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
+	sample_rendered "$1" "$2"
+}
+# sample_prepared N: N good sample applications taken through ingest and prepare, in a home
+# that has its keys.
+sample_prepared() {
 	cardpipe sample --out "$CARDPIPE_HOME/inbox" --count "$1" --bad-share 0 >/dev/null 2>&1
 	rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
 	cardpipe ingest >/dev/null 2>&1 || fail "ingest"
 	cardpipe prepare >/dev/null 2>&1 || fail "prepare"
+}
+# sample_rendered N MIN: sample_prepared N, then perso and render; fails unless at least MIN
+# cards are rendered.
+sample_rendered() {
+	local n
+	sample_prepared "$1"
 	cardpipe perso >/dev/null 2>&1 || fail "perso"
 	cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
 	n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
 	[ "$n" -ge "$2" ] || fail "only $n cards rendered"
+}
+
+# sample_night COUNT SEED [OPTION...]: COUNT sample applications of this seed (more
+# `cardpipe sample` options after them, e.g. --bad-share 0) dropped into the inbox, ingested
+# and prepared; prepare may refuse some (its exit status is not checked).
+sample_night() {
+	local count=$1 seed=$2
+	shift 2
+	rm -rf gen
+	cardpipe sample --out gen --count "$count" --seed "$seed" "$@" >/dev/null
+	find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
+	cardpipe ingest >/dev/null 2>&1
+	cardpipe prepare >/dev/null 2>&1 || true
+}
+
+# dispatch_fixture_home N [DAY FIRST BANKS]: a new home whose registry holds the dispatch
+# unit tests' fixture (tests/unit/dispatch_fixture.h, written by the test_dispatch binary
+# with --fixture) of N produced cards, the clock at 2026-11-26 20:00 Beijing; sets db.
+dispatch_fixture_home() {
+	local tool="$CARDPIPE_BIN/../tests/test_dispatch"
+	[ -x "$tool" ] || skip "fixture tool $tool not built (make \$BUILD/tests/test_dispatch)"
+	export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
+	cardpipe init >/dev/null 2>&1
+	db="$CARDPIPE_HOME/registry.db"
+	"$tool" --fixture "$db" "$@"
+}
+
+# vcard_ctl SOCKET CMD...: one command line to a virtual card daemon's control socket; prints
+# its one-line answer.
+vcard_ctl() {
+	local sock=$1
+	shift
+	/usr/bin/python3 - "$sock" "$*" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(512)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+PYEOF
 }
 
 # reader_state present|empty: wait (10 s at most) until the line's pcscd

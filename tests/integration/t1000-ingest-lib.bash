@@ -4,10 +4,17 @@
 reg() { sqlite3 "$CARDPIPE_HOME/registry.db" "$@"; }
 inbox() { echo "$CARDPIPE_HOME/inbox"; }
 
+# ingest_setup [work]: the tools the ingest tests need and a new home; with "work", also I
+# (the inbox) and W (a work folder, made) for the files a test writes before it drops them.
 ingest_setup() {
 	command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 	command -v python3 >/dev/null || skip "python3 not installed"
 	cardpipe init >/dev/null 2>&1 || fail "cardpipe init"
+	if [ "${1:-}" = work ]; then
+		I=$(inbox)
+		W=$PWD/work
+		mkdir -p "$W"
+	fi
 }
 
 # mkjpg PATH [SEED]: a small, valid baseline JPEG (distinct bytes per seed).

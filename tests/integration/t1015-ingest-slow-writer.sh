@@ -7,10 +7,7 @@
 # for NAME.done, which is removed once the file is taken.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
-ingest_setup
-I=$(inbox)
-W=$PWD/work
-mkdir -p "$W"
+ingest_setup work
 mkjpg $I/p.jpg 2
 { echo "$CSV_HEADER"; for k in $(seq 1 45); do csv_row $k p.jpg; done; } >$W/outlet.csv
 employer_xml $W/emp.xml 30

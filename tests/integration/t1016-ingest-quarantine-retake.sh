@@ -4,11 +4,8 @@
 # that still had it open when it was moved there.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
-ingest_setup
-I=$(inbox)
+ingest_setup work
 Q=$CARDPIPE_HOME/quarantine
-W=$PWD/work
-mkdir -p "$W"
 employer_xml $W/emp.xml 12
 employer_xml $W/b.xml 7
 head -n 60 $W/emp.xml >$I/emp.xml

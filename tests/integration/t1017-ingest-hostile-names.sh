@@ -5,11 +5,8 @@
 # rejects file for each, and no name stops the files after it.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
-ingest_setup
-I=$(inbox)
+ingest_setup work
 Q=$CARDPIPE_HOME/quarantine
-W=$PWD/work
-mkdir -p "$W"
 mkjpg $I/p.jpg 2
 long250=$(printf 'b%.0s' $(seq 1 246)).xml
 long255=$(printf 'a%.0s' $(seq 1 251)).csv

@@ -5,10 +5,7 @@
 # can be read back from it.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
-ingest_setup
-I=$(inbox)
-W=$PWD/work
-mkdir -p "$W"
+ingest_setup work
 mkjpg $I/p.jpg 2
 n1=$'a\ncardpipe ingest: error: forged.xml'
 n2=$'b\r\x1b[2Jc.xml'

@@ -4,10 +4,7 @@
 # in the inbox, and the next run reads it whole.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
-ingest_setup
-I=$(inbox)
-W=$PWD/work
-mkdir -p "$W"
+ingest_setup work
 mkjpg $I/p.jpg 2
 N=40000
 big_counter_csv "$I/big.csv" $N

@@ -4,10 +4,7 @@
 # left for the next run, which ingests it.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
-ingest_setup
-I=$(inbox)
-W=$PWD/work
-mkdir -p "$W"
+ingest_setup work
 export CARDPIPE_INGEST_THREADS=2
 mkjpg $I/p.jpg 2
 { echo "$CSV_HEADER"; csv_row 1 p.jpg; } >$W/old.csv

@@ -15,10 +15,7 @@ cardpipe init >/dev/null
 DB=$CARDPIPE_HOME/registry.db
 reg() { sqlite3 "$DB" "$1"; }
 cardpipe keys ceremony --test >/dev/null
-cardpipe sample --out gen --count 120 --seed 7 --bad-share 0 >/dev/null
-find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
-cardpipe ingest >/dev/null 2>&1
-cardpipe prepare >/dev/null 2>&1 || true
+sample_night 120 7 --bad-share 0
 n=$(reg "select count(*) from card where state='allocated'")
 [ "$n" -gt 50 ] || fail "only $n allocated cards"
 mkdir profiles

@@ -9,10 +9,7 @@ export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
 cardpipe init >/dev/null
 DB=$CARDPIPE_HOME/registry.db
 reg() { sqlite3 "$DB" "$1"; }
-cardpipe sample --out gen --count 40 --seed 3 --bad-share 0 >/dev/null
-find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
-cardpipe ingest >/dev/null 2>&1
-cardpipe prepare >/dev/null 2>&1 || true
+sample_night 40 3 --bad-share 0
 n=$(reg "select count(*) from card where state='allocated'")
 # no key store: a clear error, nothing committed
 expect_exit 2 cardpipe perso 2>err.txt

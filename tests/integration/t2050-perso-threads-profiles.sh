@@ -13,10 +13,7 @@ cardpipe init >/dev/null
 DB=$CARDPIPE_HOME/registry.db
 reg() { sqlite3 "$DB" "$1"; }
 cardpipe keys ceremony --test >/dev/null 2>&1
-cardpipe sample --out gen --count 40 --seed 5 --bad-share 0 >/dev/null
-find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
-cardpipe ingest >/dev/null 2>&1
-cardpipe prepare >/dev/null 2>&1 || true
+sample_night 40 5 --bad-share 0
 n=$(reg "select count(*) from card where state='allocated'")
 [ "$n" -gt 15 ] || fail "only $n allocated cards"
 

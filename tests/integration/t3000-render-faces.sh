@@ -105,10 +105,7 @@ ean_rects() { # EAN-13 4006381333931 as layout rects: 4-pixel modules on pixel e
 cardpipe render --check-layout barcode.layout | grep -q '^ok$' || fail "control layout does not parse"
 export CARDPIPE_HOME="$CARDPIPE_HOME-control"
 cardpipe init >/dev/null
-rm -rf gen && cardpipe sample --out gen --count 3 --seed 12 --bad-share 0 >/dev/null
-find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
-cardpipe ingest >/dev/null 2>&1 || true
-cardpipe prepare >/dev/null 2>&1 || true
+sample_night 3 12 --bad-share 0
 cardpipe --set render.from_allocated=true --set "render.layout=$PWD/barcode.layout" render --no-proof >control.out
 one=$(find "$CARDPIPE_HOME/spool/faces" -name front.png | head -1)
 [ -n "$one" ] || fail "control card not rendered: $(cat control.out)"

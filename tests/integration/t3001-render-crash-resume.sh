@@ -8,10 +8,7 @@ export CARDPIPE_NOW=2026-11-26T10:00:00+08:00
 
 setup_home() {
 	cardpipe init >/dev/null
-	rm -rf gen && cardpipe sample --out gen --count "$1" --seed "$2" --bad-share 0 >/dev/null
-	find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
-	cardpipe ingest >/dev/null 2>&1 || true
-	cardpipe prepare >/dev/null 2>&1 || true
+	sample_night "$1" "$2" --bad-share 0
 }
 waiting() {
 	sqlite3 "$CARDPIPE_HOME/registry.db" \

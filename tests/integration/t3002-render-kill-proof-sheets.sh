@@ -11,10 +11,7 @@ q() { sqlite3 "$CARDPIPE_HOME/registry.db" "$1"; }
 rendered() { q "SELECT count(*) FROM card WHERE state = 'rendered'"; }
 
 cardpipe init >/dev/null
-cardpipe sample --out gen --count 150 --seed 23 --bad-share 0 >/dev/null
-find gen -mindepth 1 -maxdepth 1 ! -name expected.tsv -exec mv -t "$CARDPIPE_HOME/inbox" {} +
-cardpipe ingest >/dev/null 2>&1 || true
-cardpipe prepare >/dev/null 2>&1 || true
+sample_night 150 23 --bad-share 0
 total=$(q "SELECT count(*) FROM card WHERE state = 'allocated'")
 [ "$total" -gt 100 ] || fail "expected a batch of cards, got $total"
 

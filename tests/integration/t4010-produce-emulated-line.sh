@@ -26,16 +26,7 @@ cleanup() {
 trap cleanup EXIT
 q() { sqlite3 "$db" "$1"; }
 
-cardpipe init >/dev/null 2>&1
-cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 12 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || skip "perso stage not available"
-cardpipe render --no-proof >/dev/null 2>&1 || skip "render stage not available"
-n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 8 ] || fail "only $n cards rendered"
+cards_rendered 12 8
 
 cat >faults.conf <<'F'
 # physical cards counted from the start of the line

@@ -25,10 +25,7 @@ q() { sqlite3 "$db" "$1"; }
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 8 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
+sample_prepared 8
 cardpipe perso >/dev/null 2>&1 || skip "perso stage not available"
 cardpipe render --no-proof >/dev/null 2>&1 || skip "render stage not available"
 ls "$CARDPIPE_HOME"/spool/perso/line-1/*.batch "$CARDPIPE_HOME"/spool/perso/line-2/*.batch >/dev/null 2>&1 \

@@ -44,16 +44,8 @@ stops() {
 	assert_eq "$(q "SELECT count(*) FROM card WHERE claimed_by IS NOT NULL")" 0 "$name: cards queued"
 }
 
-cardpipe init >/dev/null 2>&1
-cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 10 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || skip "perso stage not available"
-cardpipe render --no-proof >/dev/null 2>&1 || skip "render stage not available"
+cards_rendered 10 8
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 8 ] || fail "only $n cards rendered"
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 
 cardpipe produce --line 1 --max-cards 1 >p0.out 2>p0.err || { cat p0.err; fail "first card"; }

@@ -63,23 +63,7 @@ for _ in $(seq 100); do [ -S "$W/vcard.ctl" ] && break; sleep 0.05; done
 [ -S "$W/vcard.ctl" ] || fail "vcard did not open its control socket: $(cat "$W/vcard.log")"
 
 vctl() { vctl_at "$W/vcard.ctl" "$@"; }
-vctl_at() { # vctl_at SOCKET CMD...
-	local sock=$1
-	shift
-	$PY - "$sock" "$*" <<'PYEOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(512)
-    if not chunk:
-        break
-    buf += chunk
-print(buf.decode().strip())
-PYEOF
-}
+vctl_at() { vcard_ctl "$@"; } # vctl_at SOCKET CMD...
 
 # pcscd sees a removal at its next poll of vpcd.
 wait_empty() { sleep 1; }

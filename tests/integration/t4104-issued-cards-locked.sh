@@ -65,21 +65,7 @@ checked=$(ls gp-*.txt | wc -l)
 assert_eq "$checked" "$produced" "cards checked from outside"
 
 # The same client on chips never locked: the pulled card's, and a blank one.
-ctl() { # ctl CMD: one line to the line's virtual card daemon
-	$PY - "$run/vcard.ctl" "$1" <<'PYEOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-buf = b""
-while not buf.endswith(b"\n"):
-    d = s.recv(256)
-    if not d:
-        break
-    buf += d
-print(buf.decode().strip())
-PYEOF
-}
+ctl() { vcard_ctl "$run/vcard.ctl" "$1"; } # ctl CMD: one line to the line's virtual card daemon
 not_issued() { # not_issued NAME: the card in the reader must be reported not issued
 	local rc=3
 	for _ in $(seq 20); do

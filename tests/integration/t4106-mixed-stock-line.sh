@@ -10,9 +10,7 @@
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
-command -v pcscd >/dev/null || skip "pcscd not installed"
-[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+emulated_line_env
 $PY -c 'import smartcard' 2>/dev/null || skip "python3-pyscard not installed"
 $PY -c 'import cryptography' 2>/dev/null || skip "python3-cryptography not installed"
 GP03="$PY $CARDPIPE_SRC/tests/integration/gp_host.py"
@@ -21,29 +19,16 @@ $GP03 selftest >selftest03.txt || { cat selftest03.txt; fail "gp_host.py SCP03 v
 $GP02 selftest >selftest02.txt || { cat selftest02.txt; fail "gp_host02.py SCP02 vector"; }
 [ "$(grep -c '^ok ' selftest02.txt)" = 8 ] || fail "not every SCP02 check ran"
 
-base=$(free_ports 4) || skip "no free loopback ports"
-export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
-export CARDPIPE_PRODUCE_POLL_MS=100
 export CARDPIPE_ENCODER_CARD_STOCKS=cpvc-s03:cpvc-s02
-db=$CARDPIPE_HOME/registry.db
 run=$CARDPIPE_HOME/run/line1
-cleanup() { cardpipe line stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-q() { sqlite3 "$db" "$1"; }
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
 cardpipe chip profiles >profiles.txt || fail "chip profiles"
 assert_contains profiles.txt "^cpvc-s02  *SCP02 i=15 sl=03 div=emv "
 assert_contains profiles.txt "^cpvc-s03  *SCP03 i=70 sl=03 div=kdf3 "
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 12 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
-cardpipe perso >/dev/null 2>&1 || fail "perso"
-cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
+sample_rendered 12 10
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 10 ] || fail "only $n cards rendered"
 
 cardpipe line start --fast 2>start.log || { cat start.log; fail "line start"; }
 assert_contains "$run/vcard.log" "stock cpvc-s02: SCP02, emv keys"
@@ -137,21 +122,7 @@ echo "phase 2: $refused cpvc-s02 chips refused untouched"
 
 # A chip whose ATR no profile knows: pcsc-encode with only the SCP03 profile refuses it
 # before sending anything (its sequence counter and life cycle stay as made).
-vctl() {
-	$PY - "$run/vcard.ctl" "$1" <<'PYEOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-buf = b""
-while not buf.endswith(b"\n"):
-    d = s.recv(256)
-    if not d:
-        break
-    buf += d
-print(buf.decode().strip())
-PYEOF
-}
+vctl() { vcard_ctl "$run/vcard.ctl" "$1"; }
 reader_state empty # the last card of phase 2 left the reader: pcscd must have seen it go
 assert_eq "$(vctl "INSERT-NEW 00000000000002F1 cpvc-s02")" "OK 110000D15600000500000000000002F1" "a new cpvc-s02 chip"
 echo 404142434445464748494A4B4C4D4E4F >kmc.hex

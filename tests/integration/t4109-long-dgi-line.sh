@@ -7,27 +7,14 @@
 # recovers the certificate with the CA key and the signature with the issuer key.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
-command -v pcscd >/dev/null || skip "pcscd not installed"
-[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || skip "vsmartcard-vpcd not installed"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+emulated_line_env
 /usr/bin/python3 -c 'import smartcard' 2>/dev/null || skip "python3-pyscard not installed"
 /usr/bin/python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography not installed"
-
-base=$(free_ports 4) || skip "no free loopback ports"
-export CARDPIPE_PRINTER_PORT=$base CARDPIPE_PRINTER_VPCD_PORT=$((base + 2))
-export CARDPIPE_PRODUCE_POLL_MS=100
-db=$CARDPIPE_HOME/registry.db
 run=$CARDPIPE_HOME/run/line1
-cleanup() { cardpipe line stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-q() { sqlite3 "$db" "$1"; }
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || fail "keys ceremony --test"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 4 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
+sample_prepared 4
 one=$(q "SELECT card_no FROM card WHERE state = 'allocated' ORDER BY id LIMIT 1")
 bank=$(q "SELECT bank FROM card WHERE card_no = '$one'")
 [ -n "$bank" ] || fail "no allocated card"

@@ -33,10 +33,7 @@ run=$CARDPIPE_HOME/run/line1
 PIN=123456
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store (keys ceremony --test)"
-cardpipe sample --out "$CARDPIPE_HOME/inbox" --count 14 --bad-share 0 >/dev/null 2>&1
-rm -f "$CARDPIPE_HOME/inbox/expected.tsv"
-cardpipe ingest >/dev/null 2>&1 || fail "ingest"
-cardpipe prepare >/dev/null 2>&1 || fail "prepare"
+sample_prepared 14
 
 # Bank profiles: every bank's cards get the TEST PIN; the first bank of this batch uses SDA,
 # the second CDA, the others the default DDA; the fourth derives its AC session keys the

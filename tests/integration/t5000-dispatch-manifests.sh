@@ -4,12 +4,7 @@
 # postal code within dispatch.bag_size, per-district summary, pickup and employer lists,
 # no full ID number anywhere, files 0600; a second run does nothing; registry checks hold.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
-fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
-[ -x "$fixture_tool" ] || skip "fixture tool $fixture_tool not built (make $BUILD/tests/test_dispatch)"
-export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
-cardpipe init >/dev/null 2>&1
-db="$CARDPIPE_HOME/registry.db"
-"$fixture_tool" --fixture "$db" 20
+dispatch_fixture_home 20
 
 cardpipe --set dispatch.bag_size=3 dispatch >run1.txt
 assert_contains run1.txt "dispatched 20 card(s): 10 mail, 5 employer, 5 pickup"

@@ -5,14 +5,9 @@
 # personal data. Text laid out by Pango: addresses whole (never broken inside a number),
 # banks and districts by their Chinese names, no internal data-element codes.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
-fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
-[ -x "$fixture_tool" ] || skip "fixture tool not built"
 command -v zbarimg >/dev/null || skip "zbarimg not installed"
 command -v pdftoppm >/dev/null || skip "pdftoppm not installed"
-export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
-cardpipe init >/dev/null 2>&1
-db="$CARDPIPE_HOME/registry.db"
-"$fixture_tool" --fixture "$db" 12
+dispatch_fixture_home 12
 # a name with a character of CJK extension B that only the chain's second font has (U+20001)
 sqlite3 "$db" "UPDATE application SET name = '张𠀁' WHERE id = 1"
 # addresses whose numbers per-character wrapping split at the 85 mm line ("六单元1" / "104室")

@@ -3,12 +3,7 @@
 # applied, bad ones reported with their line, exit 1), an employer return (manual item 14)
 # and the overdue list 30 days on; states as `cardpipe status` shows them.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
-fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
-[ -x "$fixture_tool" ] || skip "fixture tool not built"
-export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
-cardpipe init >/dev/null 2>&1
-db="$CARDPIPE_HOME/registry.db"
-"$fixture_tool" --fixture "$db" 8
+dispatch_fixture_home 8
 cardpipe dispatch >/dev/null
 export CARDPIPE_NOW=2026-12-02T20:00:00+08:00   # the events below are dated up to today
 q() { sqlite3 "$db" "$1"; }

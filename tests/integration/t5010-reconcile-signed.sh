@@ -5,12 +5,7 @@
 # verify`, transport refunds due in 2 natural days (manual item 46). The SM2 key is the
 # key store's report.sign; ECDSA and RSA-PSS keys are PEM files.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
-fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
-[ -x "$fixture_tool" ] || skip "fixture tool not built"
-export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
-cardpipe init >/dev/null 2>&1
-db="$CARDPIPE_HOME/registry.db"
-"$fixture_tool" --fixture "$db" 15 2026-11-26 0 ICBC,CCB,BOB
+dispatch_fixture_home 15 2026-11-26 0 ICBC,CCB,BOB
 cardpipe dispatch >/dev/null
 q() { sqlite3 "$db" "$1"; }
 

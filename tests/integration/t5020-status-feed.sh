@@ -3,12 +3,7 @@
 # with the ID number masked in the output and the log; the status feed lists the changes
 # since the last feed (a second feed is empty, a later change appears once).
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
-fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
-[ -x "$fixture_tool" ] || skip "fixture tool not built"
-export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
-cardpipe init >/dev/null 2>&1
-db="$CARDPIPE_HOME/registry.db"
-"$fixture_tool" --fixture "$db" 6
+dispatch_fixture_home 6
 id=$(sqlite3 "$db" "SELECT id_number FROM application ORDER BY id LIMIT 1")
 masked="${id:0:6}********${id:14:4}"
 

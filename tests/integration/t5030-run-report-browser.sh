@@ -2,13 +2,9 @@
 # t5030: the run report is one self-contained HTML page that headless Chromium renders from
 # a file, without a server, without console errors or failed loads; a screenshot is taken.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
-fixture_tool="$CARDPIPE_BIN/../tests/test_dispatch"
-[ -x "$fixture_tool" ] || skip "fixture tool not built"
 chrome=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chrome" ] || skip "chromium not installed"
-export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
-cardpipe init >/dev/null 2>&1
-"$fixture_tool" --fixture "$CARDPIPE_HOME/registry.db" 10
+dispatch_fixture_home 10
 # a reject with a known reason, an application produced after its due date (red figures)
 sqlite3 "$CARDPIPE_HOME/registry.db" "UPDATE application SET reason_code = 'id-check-digit' WHERE state = 'rejected';
 	UPDATE application SET due_date = '2026-11-20' WHERE id = 2"

@@ -4,15 +4,22 @@
  * signed by the CA with the emv module's own function, all in a struct emv_issuer as
  * emv_issuer_load() would give it. Header-only like prepare_fixture.h: the state is the
  * includer's. emv_fixture_issuer() makes it once; emv_fixture_ca() is the CA public key.
+ * emv_fixture_card() is the sample card both tests build (card B00001234 of ICBC for
+ * 张三, PAN 6212260000000012345, issued 2026-11-26), emv_fixture_params() its run's
+ * parameters (card type 3, spec 3.00, transport city 1000, 6 PIN tries, line 1); the tests
+ * set their own ids, keys and anything they vary afterwards.
  */
 #ifndef EMV_FIXTURE_H
 #define EMV_FIXTURE_H
 
+#include "personalization/chip/chipdata.h"
 #include "personalization/emv/issuer.h"
 #include "personalization/emv/oda.h"
+#include "pipeline/rules/cardno.h"
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <string.h>
 
 static struct emv_issuer emv_fx_issuer;
@@ -47,6 +54,36 @@ static inline const struct emv_pubkey *
 emv_fixture_ca(void)
 {
 	return &emv_fx_ca;
+}
+
+static inline void
+emv_fixture_card(struct perso_card *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
+	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
+	snprintf(c->bank, sizeof(c->bank), "ICBC");
+	snprintf(c->pan, sizeof(c->pan), "6212260000000012345");
+	snprintf(c->psn, sizeof(c->psn), "01");
+	snprintf(c->issue_date, sizeof(c->issue_date), "2026-11-26");
+	snprintf(c->expiry_date, sizeof(c->expiry_date), "2036-11-25");
+	snprintf(c->name, sizeof(c->name), "张三");
+	snprintf(c->id_type, sizeof(c->id_type), "citizen");
+	snprintf(c->id_number, sizeof(c->id_number), "11010519491231002X");
+	snprintf(c->sex, sizeof(c->sex), "1");
+	snprintf(c->ethnicity, sizeof(c->ethnicity), "01");
+	snprintf(c->birth_date, sizeof(c->birth_date), "1949-12-31");
+}
+
+static inline void
+emv_fixture_params(struct perso_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->card_type, sizeof(p->card_type), "3");
+	snprintf(p->spec_version, sizeof(p->spec_version), "3.00");
+	snprintf(p->transport_city, sizeof(p->transport_city), "1000");
+	p->pin_tries = 6;
+	p->line = 1;
 }
 
 static inline void

@@ -35,6 +35,7 @@
 #include "pipeline/registry/registry.h"
 #include "pipeline/rules/idnumber.h"
 #include "pipeline/stages/prepare.h"
+#include "jpeg_fixture.h"
 
 static char home[64], dbpath[128];
 static struct config *cfg;
@@ -96,43 +97,37 @@ qs(const char *fmt, ...)
 	return out;
 }
 
+struct prepare_fixture_grey {
+	int bg;
+	unsigned int seed;
+};
+
+/* A row of the 358 x 441 photo: a noisy grey head on a noisy background of grey bg. */
+static inline void
+prepare_fixture_row(int y, unsigned char *row, void *arg)
+{
+	struct prepare_fixture_grey *p = arg;
+
+	for (int x = 0; x < 358; x++) {
+		double dx = (x - 179) / 100.0, dy = (y - 243) / 141.0;
+		int head = dx * dx + dy * dy < 1 || y > 375;
+
+		p->seed = p->seed * 1103515245u + 12345u;
+		row[x * 3] = row[x * 3 + 1] = row[x * 3 + 2] =
+			(unsigned char)(head ? 60 + (p->seed >> 8) % 140
+					     : p->bg + (p->seed >> 16) % 9);
+	}
+}
+
 static inline void
 prepare_fixture_photo(int bg, char sha_out[65])
 {
-	struct jpeg_compress_struct c;
-	struct jpeg_error_mgr err;
-	unsigned char *out = NULL, row[358 * 3];
-	unsigned long len = 0;
-	unsigned int seed = 5;
+	struct prepare_fixture_grey g = {bg, 5};
+	unsigned long len;
+	unsigned char *out = jpeg_fixture(358, 441, 3, 70, prepare_fixture_row, &g, &len);
 	char cmd[256];
 	FILE *f;
 
-	c.err = jpeg_std_error(&err);
-	jpeg_create_compress(&c);
-	jpeg_mem_dest(&c, &out, &len);
-	c.image_width = 358;
-	c.image_height = 441;
-	c.input_components = 3;
-	c.in_color_space = JCS_RGB;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, 70, TRUE);
-	jpeg_start_compress(&c, TRUE);
-	for (int y = 0; y < 441; y++) {
-		JSAMPROW r = row;
-
-		for (int x = 0; x < 358; x++) {
-			double dx = (x - 179) / 100.0, dy = (y - 243) / 141.0;
-			int head = dx * dx + dy * dy < 1 || y > 375;
-
-			seed = seed * 1103515245u + 12345u;
-			row[x * 3] = row[x * 3 + 1] = row[x * 3 + 2] =
-				(unsigned char)(head ? 60 + (seed >> 8) % 140
-						     : bg + (seed >> 16) % 9);
-		}
-		jpeg_write_scanlines(&c, &r, 1);
-	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
 	snprintf(cmd, sizeof(cmd), "%s/p.jpg", home);
 	f = fopen(cmd, "wb");
 	fwrite(out, 1, len, f);

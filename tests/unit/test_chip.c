@@ -15,6 +15,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "emv_fixture.h"
+#include "hex_fixture.h"
 #include "personalization/chip/bank_profile.h"
 #include "personalization/chip/chipdata.h"
 #include "personalization/chip/script.h"
@@ -41,23 +42,10 @@ fill(unsigned char *p, size_t n, unsigned char seed)
 static void
 sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p, enum cp_alg alg)
 {
-	memset(c, 0, sizeof(*c));
+	emv_fixture_card(c);
 	c->card_id = 7;
 	c->icc_serial = 7;
 	c->application_id = 42;
-	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
-	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
-	snprintf(c->bank, sizeof(c->bank), "ICBC");
-	snprintf(c->pan, sizeof(c->pan), "6212260000000012345");
-	snprintf(c->psn, sizeof(c->psn), "01");
-	snprintf(c->issue_date, sizeof(c->issue_date), "2026-11-26");
-	snprintf(c->expiry_date, sizeof(c->expiry_date), "2036-11-25");
-	snprintf(c->name, sizeof(c->name), "张三");
-	snprintf(c->id_type, sizeof(c->id_type), "citizen");
-	snprintf(c->id_number, sizeof(c->id_number), "11010519491231002X");
-	snprintf(c->sex, sizeof(c->sex), "1");
-	snprintf(c->ethnicity, sizeof(c->ethnicity), "01");
-	snprintf(c->birth_date, sizeof(c->birth_date), "1949-12-31");
 	memset(m, 0, sizeof(*m));
 	for (int i = 0; i < 3; i++) {
 		fill(ssse[i], 16, (unsigned char)(0x10 * i + 1));
@@ -75,13 +63,8 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p, en
 	m->tk = tk;
 	snprintf(m->tk_name, sizeof(m->tk_name), "line.1.transport");
 	cp_kcv_hex(CP_ALG_AES, tk, 32, m->tk_kcv);
-	memset(p, 0, sizeof(*p));
-	snprintf(p->card_type, sizeof(p->card_type), "3");
-	snprintf(p->spec_version, sizeof(p->spec_version), "3.00");
+	emv_fixture_params(p);
 	hex_decode("110000000000000000000001", p->init_org, 12);
-	snprintf(p->transport_city, sizeof(p->transport_city), "1000");
-	p->pin_tries = 6;
-	p->line = 1;
 }
 
 /* The command whose label is label; fails the test when missing. */
@@ -103,10 +86,10 @@ assert_record(const struct perso_script *s, const char *label, const char *hex_t
 {
 	const struct perso_cmd *c = by_label(s, label);
 	unsigned char want[128];
-	int n = hex_decode(hex_tlv, want, sizeof(want));
+	size_t n = hxn(hex_tlv, want, sizeof(want));
 
-	assert_int_equal(c->len, 5 + (size_t)n);
-	assert_memory_equal(c->apdu + 5, want, (size_t)n);
+	assert_int_equal(c->len, 5 + n);
+	assert_memory_equal(c->apdu + 5, want, n);
 }
 
 /* Decrypt a secret DGI under the transport key. */

@@ -13,6 +13,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "personalization/chip/chip_profile.h"
+#include "hex_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,15 +40,6 @@ static const char good[] = "[stock]\n"
 			   "[lifecycle]\n"
 			   "applications = personalized\n"
 			   "card = secured\n";
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 64);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
 
 /* EMV Level 1 (Book 1 8.3): the shipped stocks' ATRs, the built-in default's, and the
  * combinations a terminal refuses. */
@@ -123,15 +115,15 @@ test_shipped(void **state)
 	assert_int_equal(b->napps, 4); /* ssse, pboc, transport, pse */
 	assert_int_equal(b->end_card_lc, 0x0F);
 	/* the two are told apart by their ATRs, both valid EMV contact ATRs */
-	n = hx("3BE800008131FE45435056432D53303398", atr);
+	n = hxn("3BE800008131FE45435056432D53303398", atr, sizeof atr);
 	assert_ptr_equal(chip_profiles_match(&set, atr, n), a);
-	n = hx("3B6800004350564"
-	       "32D533032",
-	       atr);
+	n = hxn("3B6800004350564"
+		"32D533032",
+		atr, sizeof atr);
 	assert_ptr_equal(chip_profiles_match(&set, atr, n), b);
-	n = hx("3B6800004350564"
-	       "32D533033",
-	       atr);
+	n = hxn("3B6800004350564"
+		"32D533033",
+		atr, sizeof atr);
 	assert_null(chip_profiles_match(&set, atr, n));
 	assert_null(chip_profiles_find(&set, "nope"));
 	chip_profiles_release(&set);
@@ -164,7 +156,7 @@ test_atr_check(void **state)
 	char why[160];
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		size_t n = hx(cases[i].hex, atr);
+		size_t n = hxn(cases[i].hex, atr, sizeof atr);
 		int r = chip_atr_check(atr, n, &prot, why, sizeof why);
 		if (!cases[i].why) {
 			assert_int_equal(r, 0);
@@ -190,7 +182,7 @@ test_good(void **state)
 	assert_int_equal(p->isd_aid_len, 8);
 	assert_int_equal(p->security_level, 3);
 	assert_int_equal(p->end_app_lc, 0x0F);
-	n = hx("3B680000435056432D533032", atr);
+	n = hxn("3B680000435056432D533032", atr, sizeof atr);
 	assert_true(chip_profile_matches(p, atr, n));
 	atr[5] ^= 1;
 	assert_false(chip_profile_matches(p, atr, n));

@@ -13,27 +13,9 @@
 #include "core/hex.h"
 #include "personalization/crypto/gp.h"
 #include "personalization/crypto/scp02.h"
+#include "hex_fixture.h"
 
 #include <string.h>
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 512);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
-
-static void
-assert_hex(const unsigned char *got, size_t n, const char *want)
-{
-	unsigned char w[512];
-	size_t wn = hx(want, w);
-
-	assert_int_equal(n, wn);
-	assert_memory_equal(got, w, n);
-}
 
 static void
 test_scp02(void **state)

@@ -15,29 +15,11 @@
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/mac.h"
+#include "hex_fixture.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 1024);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
-
-static void
-assert_hex(const unsigned char *got, size_t n, const char *want)
-{
-	unsigned char w[1024];
-	size_t wn = hx(want, w);
-
-	assert_int_equal(n, wn);
-	assert_memory_equal(got, w, n);
-}
 
 static void
 test_sm4(void **state)

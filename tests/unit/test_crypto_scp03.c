@@ -17,27 +17,9 @@
 #include "personalization/crypto/mac.h"
 #include "personalization/crypto/scp03.h"
 #include "vectors_scp03.h"
+#include "hex_fixture.h"
 
 #include <string.h>
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 512);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
-
-static void
-assert_hex(const unsigned char *got, size_t n, const char *want)
-{
-	unsigned char w[512];
-	size_t wn = hx(want, w);
-
-	assert_int_equal(n, wn);
-	assert_memory_equal(got, w, n);
-}
 
 static void
 keys_for(unsigned char kvn, struct scp03_keys *k)
@@ -158,11 +140,11 @@ test_static_kcvs(void **state)
 
 	keys_for(0x30, &k);
 	assert_int_equal(cp_kcv(CP_ALG_AES, k.enc, 16, kcv), 0);
-	assert_hex(kcv, 3, "C35280");
+	assert_hex(kcv, 3, tv03a_static_kcv[0]);
 	assert_int_equal(cp_kcv(CP_ALG_AES, k.mac, 16, kcv), 0);
-	assert_hex(kcv, 3, "013808");
+	assert_hex(kcv, 3, tv03a_static_kcv[1]);
 	assert_int_equal(cp_kcv(CP_ALG_AES, k.dek, 16, kcv), 0);
-	assert_hex(kcv, 3, "840DE5");
+	assert_hex(kcv, 3, tv03a_static_kcv[2]);
 }
 
 static void
@@ -187,9 +169,8 @@ test_intermediates(void **state)
 {
 	unsigned char ctx[16], out[16];
 
-	check_session(0x30, "b13e5f938fc108c4", "3eb51047495b249f",
-		      "C4E87149F2114DA66BB015A567D751F9", "8B2635556E987A6B84F43D9FFC197D3F",
-		      "3F6B2CE3B3ABD9A99BD4453AFA54CC7B");
+	check_session(0x30, "b13e5f938fc108c4", "3eb51047495b249f", tv03a_128_11_session[0],
+		      tv03a_128_11_session[1], tv03a_128_11_session[2]);
 	check_session(0x30, "8e1552d0513c60f3", "30760cd2c47c1dd3",
 		      "EE54985E150155E021725489F717D645", "59B76DDFF91DBA0515A9644DE3A48863",
 		      "5942BF778C5942F17037DA8278F9330D");

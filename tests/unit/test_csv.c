@@ -20,6 +20,7 @@
 #include "core/mem.h"
 #include "formats/app_parse.h"
 #include "formats/csv_reader.h"
+#include "records_fixture.h"
 
 static const struct instream_limits slim = {1ULL << 30, 200};
 static const struct parse_limits plim = {4096, 32};
@@ -191,49 +192,14 @@ test_reader_unterminated_and_too_large(void **state)
 
 /* ---- the counter CSV format ---- */
 
-struct got {
-	int n;
-	struct app_record recs[8];
-};
-
-/* Keep copies of what matters of each record. */
-static int
-keep(void *arg, struct app_record *rec)
-{
-	struct got *g = arg;
-	struct app_record *k;
-
-	if (g->n == 8)
-		return 0;
-	k = &g->recs[g->n++];
-	memset(k, 0, sizeof(*k));
-	*k = *rec;
-	memset(rec, 0, sizeof(*rec)); /* taken over */
-	return 0;
-}
-
-static void
-got_release(struct got *g)
-{
-	for (int i = 0; i < g->n; i++)
-		app_record_release(&g->recs[i]);
-	g->n = 0;
-}
-
 static int
 parse(const char *text, size_t len, struct got *g, struct parse_fail *f)
 {
-	struct instream s;
 	enum app_format fmt;
-	int r;
+	int r = records_parse(text, len, &slim, &plim, g, f, &fmt);
 
-	memset(f, 0, sizeof(*f));
-	memset(g, 0, sizeof(*g));
-	instream_open_mem(&s, text, len, &slim);
-	r = app_parse_stream(&s, &plim, keep, g, &fmt, f);
 	if (r == 0)
 		assert_int_equal(fmt, APP_FORMAT_COUNTER_CSV);
-	instream_close(&s);
 	return r;
 }
 

@@ -20,6 +20,7 @@
 #include "personalization/emv/issuer.h"
 #include "personalization/emv/oda.h"
 #include "personalization/keys/keystore.h"
+#include "hex_fixture.h"
 
 #include <ctype.h>
 #include <openssl/bn.h>
@@ -86,20 +87,11 @@ static const char vec_icc_modulus[] =
 	"C9CE67DFD70359153855A8F735CAFBE5";
 static const char vec_icc_hash[] = "B8D9B5F7A12DC0D77FC0B2F7BBACA514939CAD60";
 
-static size_t
-unhex(const char *h, unsigned char *out, size_t max)
-{
-	int n = hex_decode(h, out, max);
-
-	assert_true(n > 0);
-	return (size_t)n;
-}
-
 static void
 pub_from_hex(const char *mod, unsigned char e, struct emv_pubkey *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->modulus_len = unhex(mod, k->modulus, sizeof(k->modulus));
+	k->modulus_len = hxn(mod, k->modulus, sizeof(k->modulus));
 	k->exponent[0] = e;
 	k->exponent_len = 1;
 }
@@ -115,7 +107,7 @@ test_vector_ca_hash(void **state)
 	pub_from_hex(visa94_modulus, 3, &ca);
 	assert_int_equal(ca.modulus_len, 248);
 	assert_int_equal(emv_ca_hash(rid, 0x94, &ca, h), 0);
-	unhex(visa94_hash, want, 20);
+	hxn(visa94_hash, want, 20);
 	assert_memory_equal(h, want, 20);
 	assert_int_equal(emv_ca_hash(rid, 0x95, &ca, h), 0);
 	assert_memory_not_equal(h, want, 20);
@@ -133,7 +125,7 @@ test_vector_issuer_cert(void **state)
 	(void)state;
 	pub_from_hex(visa94_modulus, 3, &ca);
 	pub_from_hex(vec_issuer_modulus, 3, &want);
-	c.cert_len = unhex(vec_issuer_cert, c.cert, sizeof(c.cert));
+	c.cert_len = hxn(vec_issuer_cert, c.cert, sizeof(c.cert));
 	c.exponent[0] = 3;
 	c.exponent_len = 1;
 	assert_int_equal(emv_issuer_cert_recover(&ca, &c, &f), 0);
@@ -183,7 +175,7 @@ test_vector_ssad_and_icc_cert(void **state)
 	pub_from_hex(vec_issuer_modulus, 3, &issuer);
 	pub_from_hex(vec_icc_modulus, 3, &icc);
 	/* SSAD: 6A 03 01 DAC(DAC0) BB.. hash BC */
-	assert_int_equal(unhex(vec_ssad, s, sizeof(s)), 176);
+	assert_int_equal(hxn(vec_ssad, s, sizeof(s)), 176);
 	assert_int_equal(emv_rsa_public_raw(&issuer, s, 176, block), 0);
 	assert_int_equal(block[0], 0x6A);
 	assert_int_equal(block[1], 0x03);
@@ -192,11 +184,11 @@ test_vector_ssad_and_icc_cert(void **state)
 	assert_int_equal(block[4], 0xC0);
 	for (size_t i = 5; i < 176 - 21; i++)
 		assert_int_equal(block[i], 0xBB);
-	unhex(vec_ssad_hash, h, 20);
+	hxn(vec_ssad_hash, h, 20);
 	assert_memory_equal(block + 176 - 21, h, 20);
 	assert_int_equal(block[175], 0xBC);
 	/* ICC certificate: fields and the modulus reassembled from the remainder */
-	c.cert_len = unhex(vec_icc_cert, c.cert, sizeof(c.cert));
+	c.cert_len = hxn(vec_icc_cert, c.cert, sizeof(c.cert));
 	c.remainder_len = 42;
 	memcpy(c.remainder, icc.modulus + 176 - 42, 42);
 	c.exponent[0] = 3;
@@ -217,7 +209,7 @@ test_vector_ssad_and_icc_cert(void **state)
 	assert_int_equal(block[19], 176);
 	assert_int_equal(block[20], 1);
 	assert_memory_equal(block + 21, icc.modulus, 176 - 42);
-	unhex(vec_icc_hash, h, 20);
+	hxn(vec_icc_hash, h, 20);
 	assert_memory_equal(block + 176 - 21, h, 20);
 	assert_int_equal(block[175], 0xBC);
 }

@@ -17,6 +17,7 @@
 #include "personalization/face/panels.h"
 #include "pipeline/stages/sample_photo.h"
 #include "personalization/face/photo.h"
+#include "photo_fixture.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -34,22 +35,6 @@ struct fx {
 	char dir[64];
 	char photo[128];
 };
-
-/* A standard 358 x 441 applicant photo from the sample generator (seeded: same bytes). */
-static void
-photo_jpeg(uint64_t seed, unsigned char **jpeg, size_t *len)
-{
-	struct rng r;
-	struct sample_photo p;
-
-	rng_seed(&r, seed, 0);
-	if (sample_photo_make(&r, SAMPLE_PHOTO_W, SAMPLE_PHOTO_H, &p) < 0)
-		fail_msg("sample photo: %s", cp_errmsg());
-	*jpeg = xmalloc(p.len);
-	memcpy(*jpeg, p.data, p.len);
-	*len = p.len;
-	sample_photo_release(&p);
-}
 
 static int
 setup(void **state)

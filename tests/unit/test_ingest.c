@@ -25,6 +25,7 @@
 #include "pipeline/registry/registry.h"
 #include "pipeline/rules/photo_check.h"
 #include "pipeline/stages/ingest.h"
+#include "jpeg_fixture.h"
 
 #include <jpeglib.h>
 #include <openssl/evp.h>
@@ -89,34 +90,26 @@ qtext(const char *sql)
 	return v;
 }
 
+struct grey_photo {
+	int w, grey;
+};
+
+static void
+grey_row(int y, unsigned char *row, void *arg)
+{
+	const struct grey_photo *p = arg;
+
+	(void)y;
+	memset(row, p->grey, (size_t)p->w * 3);
+}
+
 /* A w x h grey JPEG (newly allocated, *len bytes). */
 static unsigned char *
 jpeg(int w, int h, int grey, unsigned long *len)
 {
-	struct jpeg_compress_struct c;
-	struct jpeg_error_mgr err;
-	unsigned char *out = NULL, *row = xmalloc((size_t)w * 3);
+	struct grey_photo p = {w, grey};
 
-	*len = 0;
-	c.err = jpeg_std_error(&err);
-	jpeg_create_compress(&c);
-	jpeg_mem_dest(&c, &out, len);
-	c.image_width = (JDIMENSION)w;
-	c.image_height = (JDIMENSION)h;
-	c.input_components = 3;
-	c.in_color_space = JCS_RGB;
-	jpeg_set_defaults(&c);
-	jpeg_start_compress(&c, TRUE);
-	memset(row, grey, (size_t)w * 3);
-	for (int y = 0; y < h; y++) {
-		JSAMPROW r = row;
-
-		jpeg_write_scanlines(&c, &r, 1);
-	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
-	free(row);
-	return out;
+	return jpeg_fixture(w, h, 3, 0, grey_row, &p, len);
 }
 
 static const char csv_header[] =

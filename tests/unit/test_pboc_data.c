@@ -19,6 +19,7 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "emv_fixture.h"
+#include "hex_fixture.h"
 #include "personalization/chip/bank_profile.h"
 #include "personalization/chip/chipdata.h"
 #include "personalization/chip/pboc_data.h"
@@ -62,22 +63,11 @@ struct card_data {
 static void
 sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 {
-	memset(c, 0, sizeof(*c));
+	emv_fixture_card(c);
 	c->card_id = 0x1010203; /* past 24 bits: the serial is not the id */
 	c->icc_serial = 0x0A0B0C;
-	snprintf(c->card_no, sizeof(c->card_no), "B00001234");
-	assert_int_equal(cardno_transport_format("1000", 1234, c->transport_no), 0);
-	snprintf(c->bank, sizeof(c->bank), "ICBC");
-	snprintf(c->pan, sizeof(c->pan), "%s", t_pan ? t_pan : "6212260000000012345");
-	snprintf(c->psn, sizeof(c->psn), "01");
-	snprintf(c->issue_date, sizeof(c->issue_date), "2026-11-26");
-	snprintf(c->expiry_date, sizeof(c->expiry_date), "2036-11-25");
-	snprintf(c->name, sizeof(c->name), "张三");
-	snprintf(c->id_type, sizeof(c->id_type), "citizen");
-	snprintf(c->id_number, sizeof(c->id_number), "11010519491231002X");
-	snprintf(c->sex, sizeof(c->sex), "1");
-	snprintf(c->ethnicity, sizeof(c->ethnicity), "01");
-	snprintf(c->birth_date, sizeof(c->birth_date), "1949-12-31");
+	if (t_pan)
+		snprintf(c->pan, sizeof(c->pan), "%s", t_pan);
 	memset(m, 0, sizeof(*m));
 	for (int i = 0; i < 3; i++) {
 		memset(mk[i], 0x31 + i, 16);
@@ -90,12 +80,7 @@ sample(struct perso_card *c, struct perso_masters *m, struct perso_params *p)
 	cp_kcv_hex(CP_ALG_AES, tk, 32, m->tk_kcv);
 	m->profile = &prof;
 	assert_non_null(m->issuer = t_issuer ? t_issuer : emv_fixture_issuer());
-	memset(p, 0, sizeof(*p));
-	snprintf(p->card_type, sizeof(p->card_type), "3");
-	snprintf(p->spec_version, sizeof(p->spec_version), "3.00");
-	snprintf(p->transport_city, sizeof(p->transport_city), "1000");
-	p->pin_tries = 6;
-	p->line = 1;
+	emv_fixture_params(p);
 }
 
 static const unsigned char aid_pse[] = "1PAY.SYS.DDF01";
@@ -192,6 +177,40 @@ card_free(struct card_data *cd)
 {
 	perso_script_free(cd->s);
 	buf_release(&cd->text);
+}
+
+/* A card read back into memory of its own (card_done() frees it). */
+static struct card_data *
+card_new(void)
+{
+	struct card_data *cd = calloc(1, sizeof(*cd));
+
+	assert_non_null(cd);
+	read_card(cd);
+	return cd;
+}
+
+static void
+card_done(struct card_data *cd)
+{
+	card_free(cd);
+	free(cd);
+}
+
+/* The ICBC built-in profile with the TEST ONLY PIN 123456 (a known PIN block). */
+static void
+profile_test_pin(void)
+{
+	bank_profile_default("ICBC", &prof);
+	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+}
+
+/* The ICBC built-in profile with SDA (no ICC key to make) and a random PIN. */
+static void
+profile_sda(void)
+{
+	bank_profile_default("ICBC", &prof);
+	prof.oda = BANK_ODA_SDA;
 }
 
 static const struct dgi *
@@ -456,11 +475,11 @@ static void
 assert_value(const struct el *e, const char *hex)
 {
 	unsigned char want[64];
-	int n = hex_decode(hex, want, sizeof(want));
+	size_t n = hxn(hex, want, sizeof(want));
 
 	assert_non_null(e);
-	assert_int_equal(e->len, (size_t)n);
-	assert_memory_equal(e->v, want, (size_t)n);
+	assert_int_equal(e->len, n);
+	assert_memory_equal(e->v, want, n);
 }
 
 static void
@@ -504,24 +523,24 @@ static void
 assert_dgi(const struct dgi *d, const char *hex)
 {
 	unsigned char want[128];
-	int n = hex_decode(hex, want, sizeof(want));
+	size_t n = hxn(hex, want, sizeof(want));
 
 	assert_non_null(d);
 	assert_true(n > 0);
-	assert_int_equal(d->len, (size_t)n);
-	assert_memory_equal(d->v, want, (size_t)n);
+	assert_int_equal(d->len, n);
+	assert_memory_equal(d->v, want, n);
 }
 
 static void
 check_card(void)
 {
-	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct card_data *cd;
 	struct el all[64], g[4];
 	unsigned char sdata[1024];
 	const struct dgi *d;
 	size_t nall, sl;
 
-	read_card(cd);
+	cd = card_new();
 	check_pse(cd);
 	nall = all_record_tags(cd, all, 64);
 	check_records(cd, all, nall);
@@ -568,23 +587,20 @@ check_card(void)
 	assert_dgi(d, "26123456FFFFFFFF8000000000000000");
 	assert_dgi(find(cd, 1, 0x9010), "0303");
 	assert_null(strstr((char *)cd->text.data, "26 12 34 56 FF"));
-	card_free(cd);
-	free(cd);
+	card_done(cd);
 }
 
 static void
 test_dda(void **state)
 {
-	bank_profile_default("ICBC", &prof);
-	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	profile_test_pin();
 	check_card();
 }
 
 static void
 test_cda(void **state)
 {
-	bank_profile_default("ICBC", &prof);
-	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	profile_test_pin();
 	prof.oda = BANK_ODA_CDA;
 	prof.icc_key_bits = 1152;
 	check_card();
@@ -593,8 +609,7 @@ test_cda(void **state)
 static void
 test_sda(void **state)
 {
-	bank_profile_default("ICBC", &prof);
-	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	profile_test_pin();
 	prof.oda = BANK_ODA_SDA;
 	check_card();
 }
@@ -603,35 +618,33 @@ test_sda(void **state)
 static void
 test_session_key_pboc(void **state)
 {
-	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct card_data *cd;
 
 	bank_profile_default("ICBC", &prof);
 	assert_int_equal(prof.session_key, EMV_AC_SKD_EMV);
 	assert_int_equal(bank_profile_parse("ICBC.ini", "[keys]\nsession_key = pboc\n", &prof), 0);
 	assert_int_equal(prof.session_key, EMV_AC_SKD_PBOC);
 	prof.oda = BANK_ODA_SDA;
-	read_card(cd);
+	cd = card_new();
 	assert_dgi(find(cd, 1, 0x0D01), "9F140100"
 					"9F230100"
 					"9F52020000"
 					"9F10080701010300000001"
 					"9F13020000"
 					"DF010102");
-	card_free(cd);
-	free(cd);
+	card_done(cd);
 }
 
 /* A random initial PIN: 6 digits in a well-formed block, different on two cards. */
 static void
 test_random_pin(void **state)
 {
-	struct card_data *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct card_data *a, *b;
 	const struct dgi *pa, *pb;
 
-	bank_profile_default("ICBC", &prof);
-	prof.oda = BANK_ODA_SDA;
-	read_card(a);
-	read_card(b);
+	profile_sda();
+	a = card_new();
+	b = card_new();
 	assert_non_null(pa = find(a, 1, 0x8010));
 	assert_non_null(pb = find(b, 1, 0x8010));
 	assert_int_equal(pa->v[0], 0x26);
@@ -640,27 +653,24 @@ test_random_pin(void **state)
 	assert_memory_equal(pa->v + 4, "\xFF\xFF\xFF\xFF\x80", 5);
 	/* 1 in 10^6 to be equal by chance */
 	assert_memory_not_equal(pa->v, pb->v, 4);
-	card_free(a);
-	card_free(b);
-	free(a);
-	free(b);
+	card_done(a);
+	card_done(b);
 }
 
 /* 9F11 is n 2: code table 10 is written 10 (BCD), not 0A. */
 static void
 test_code_table_bcd(void **state)
 {
-	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct card_data *cd;
 	struct el f[8];
 	size_t n;
 	int seen = 0;
 
-	bank_profile_default("ICBC", &prof);
-	prof.oda = BANK_ODA_SDA;
+	profile_sda();
 	assert_int_equal(
 		bank_profile_parse("ICBC.ini", "[application]\nissuer_code_table = 10\n", &prof),
 		0);
-	read_card(cd);
+	cd = card_new();
 	n = tlv_list(find(cd, 1, 0x9102)->v, find(cd, 1, 0x9102)->len, f, 8);
 	for (size_t i = 0; i < n; i++)
 		if (f[i].tag == 0x9F11) {
@@ -669,8 +679,7 @@ test_code_table_bcd(void **state)
 			seen = 1;
 		}
 	assert_true(seen);
-	card_free(cd);
-	free(cd);
+	card_done(cd);
 }
 
 static int build_one(struct perso_card *c, struct perso_masters *m, struct perso_params *p);
@@ -680,8 +689,7 @@ static int build_one(struct perso_card *c, struct perso_masters *m, struct perso
 static void
 test_pan16(void **state)
 {
-	bank_profile_default("ICBC", &prof);
-	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	profile_test_pin();
 	t_pan = "6212260000001234";
 	t_5a = "6212260000001234";
 	t_57 = "6212260000001234D361122000000F";
@@ -700,7 +708,7 @@ test_1984(void **state)
 	EVP_PKEY *ca = EVP_RSA_gen(1984);
 	struct emv_issuer *is = calloc(1, sizeof(*is));
 	struct emv_pubkey cap;
-	struct card_data *cd = calloc(1, sizeof(*cd));
+	struct card_data *cd;
 	struct perso_card c;
 	struct perso_masters m;
 	struct perso_params p;
@@ -715,15 +723,14 @@ test_1984(void **state)
 	is->ca_len = cap.modulus_len;
 	t_issuer = is;
 	t_ca = &cap;
-	bank_profile_default("ICBC", &prof);
-	snprintf(prof.test_pin, sizeof(prof.test_pin), "123456");
+	profile_test_pin();
 	prof.icc_key_bits = 1984;
 	check_card();
-	read_card(cd);
+	cd = card_new();
 	assert_non_null(d = find(cd, 1, 0x0304));
 	assert_int_equal(d->len, 3 + 252);
 	assert_memory_equal(d->v, "\x70\x81\xFC\x9F\x46\x81\xF8", 7);
-	card_free(cd);
+	card_done(cd);
 	/* a record longer than 252 bytes: refused, the run's other cards unaffected */
 	is->cert.remainder_len = 248;
 	sample(&c, &m, &p);
@@ -736,7 +743,6 @@ test_1984(void **state)
 	EVP_PKEY_free(is->key);
 	EVP_PKEY_free(ca);
 	free(is);
-	free(cd);
 }
 
 /* One card built alone: the result of perso_script_build. */
@@ -759,8 +765,7 @@ test_expiry_2050(void **state)
 	struct perso_params p;
 	struct emv_issuer is;
 
-	bank_profile_default("ICBC", &prof);
-	prof.oda = BANK_ODA_SDA;
+	profile_sda();
 	sample(&c, &m, &p);
 	is = *m.issuer;
 	is.expiry[0] = 0x12; /* an issuer certificate to 12/2049 */
@@ -786,8 +791,7 @@ test_issuer_cert_expiry(void **state)
 	struct perso_params p;
 	struct emv_issuer is;
 
-	bank_profile_default("ICBC", &prof);
-	prof.oda = BANK_ODA_SDA;
+	profile_sda();
 	sample(&c, &m, &p);
 	is = *m.issuer;
 	is.expiry[0] = 0x11; /* 11/2036: the card's own expiry month is still covered */

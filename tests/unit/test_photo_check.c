@@ -14,56 +14,53 @@
 #include <jpeglib.h>
 
 #include "pipeline/rules/photo_check.h"
+#include "jpeg_fixture.h"
 
 static const struct photo_limits lim = {358, 441, 9000, 150000, 200};
 
-/* A head-and-shoulders photo: background bg with noise, a noisy darker ellipse and
- * shoulders. components 3 (RGB) or 1 (greyscale). Returns malloc'd JPEG bytes. */
+struct head_photo {
+	int w, h, bg, components;
+	unsigned int seed;
+};
+
+/* A head-and-shoulders photo's row: background bg with noise, a noisy darker ellipse and
+ * shoulders. */
+static void
+head_row(int y, unsigned char *row, void *arg)
+{
+	struct head_photo *p = arg;
+	int w = p->w, h = p->h;
+
+	for (int x = 0; x < w; x++) {
+		double dx = (x - w / 2.0) / (w * 0.28), dy = (y - h * 0.55) / (h * 0.32);
+		int v, noise, head = dx * dx + dy * dy < 1 || y > h * 0.85;
+
+		p->seed = p->seed * 1103515245u + 12345u;
+		noise = (int)((p->seed >> 16) % 9) - 4;
+		if (head)
+			v = 60 + (int)((p->seed >> 8) % 140);
+		else
+			v = p->bg + noise;
+		v = v < 0 ? 0 : v > 255 ? 255 : v;
+		if (p->components == 3) {
+			row[x * 3] = (unsigned char)v;
+			/* skin and clothes tinted, the background neutral */
+			row[x * 3 + 1] = (unsigned char)(head && v > 30 ? v - 30 : v);
+			row[x * 3 + 2] = (unsigned char)(head && v > 50 ? v - 50 : v);
+		} else {
+			row[x] = (unsigned char)v;
+		}
+	}
+}
+
+/* A head-and-shoulders photo. components 3 (RGB) or 1 (greyscale). Returns malloc'd JPEG
+ * bytes. */
 static unsigned char *
 make_photo(int w, int h, int bg, int components, int quality, unsigned long *len)
 {
-	struct jpeg_compress_struct c;
-	struct jpeg_error_mgr err;
-	unsigned char *out = NULL, *row = malloc((size_t)w * 3);
-	unsigned int seed = 12345;
+	struct head_photo p = {w, h, bg, components, 12345};
 
-	c.err = jpeg_std_error(&err);
-	jpeg_create_compress(&c);
-	jpeg_mem_dest(&c, &out, len);
-	c.image_width = (JDIMENSION)w;
-	c.image_height = (JDIMENSION)h;
-	c.input_components = components;
-	c.in_color_space = components == 3 ? JCS_RGB : JCS_GRAYSCALE;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, quality, TRUE);
-	jpeg_start_compress(&c, TRUE);
-	for (int y = 0; y < h; y++) {
-		for (int x = 0; x < w; x++) {
-			double dx = (x - w / 2.0) / (w * 0.28), dy = (y - h * 0.55) / (h * 0.32);
-			int v, noise, head = dx * dx + dy * dy < 1 || y > h * 0.85;
-
-			seed = seed * 1103515245u + 12345u;
-			noise = (int)((seed >> 16) % 9) - 4;
-			if (head)
-				v = 60 + (int)((seed >> 8) % 140);
-			else
-				v = bg + noise;
-			v = v < 0 ? 0 : v > 255 ? 255 : v;
-			if (components == 3) {
-				row[x * 3] = (unsigned char)v;
-				/* skin and clothes tinted, the background neutral */
-				row[x * 3 + 1] = (unsigned char)(head && v > 30 ? v - 30 : v);
-				row[x * 3 + 2] = (unsigned char)(head && v > 50 ? v - 50 : v);
-			} else {
-				row[x] = (unsigned char)v;
-			}
-		}
-		jpeg_write_scanlines(&c, &row, 1);
-	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
-	free(row);
-	return out;
+	return jpeg_fixture(w, h, components, quality, head_row, &p, len);
 }
 
 static void

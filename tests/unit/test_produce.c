@@ -213,6 +213,35 @@ exec_sql(struct fx *f, const char *sql)
 	assert_true(exec_sql_ok(f, sql));
 }
 
+/* Card id back in the queue as if never produced: rendered, no chip, no attempts. */
+static void
+requeue(struct fx *f, int id)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql),
+		 "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = %d;"
+		 "DELETE FROM production_attempt WHERE card_id = %d",
+		 id, id);
+	exec_sql(f, sql);
+}
+
+/* Card id requeued, then taken up to "printed" with this chip, as a produce killed after
+ * printing it leaves it. */
+static void
+printed_then_killed(struct fx *f, int id, const char *chip_id)
+{
+	struct prod_attempt a;
+	struct card_row card;
+
+	requeue(f, id);
+	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
+	assert_int_equal(card.id, id);
+	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
+	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, chip_id, "2026-11-26T09:00:00Z"), 0);
+	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
+}
+
 static void
 exec_sql_fails(struct fx *f, const char *sql)
 {
@@ -573,8 +602,7 @@ test_unlocked_never_produced(void **state)
 	assert_counts_add_up(f);
 
 	/* The registry itself: no produced attempt without a lock; a bad lock time. */
-	exec_sql(f, "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = 2;"
-		    "DELETE FROM production_attempt WHERE card_id = 2");
+	requeue(f, 2);
 	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
 	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
 	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D1560000050000000000000099",
@@ -641,8 +669,7 @@ test_pauses_before_feeding(void **state)
 				  "'cover-open' AND outcome = 'cleared'"),
 			 1);
 	/* feeder empty, refilled */
-	exec_sql(f, "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = 1");
-	exec_sql(f, "DELETE FROM production_attempt WHERE card_id = 1");
+	requeue(f, 1);
 	emu_cmd(f, "FAULT feeder-empty");
 	snprintf(f->clear_cmd, sizeof(f->clear_cmd), "LOAD 10");
 	pthread_create(&th, NULL, clearer, f);
@@ -729,15 +756,7 @@ test_recovery(void **state)
 
 	/* killed after card 3 was printed, before its eject: the card is good, the eject
 	 * completes it */
-	exec_sql(f, "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = 3;"
-		    "DELETE FROM production_attempt WHERE card_id = 3");
-	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
-	assert_int_equal(card.id, 3);
-	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
-	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D156000005BBBBBBBBBBBBBBBB",
-						  "2026-11-26T09:00:00Z"),
-			 0);
-	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
+	printed_then_killed(f, 3, "110000D156000005BBBBBBBBBBBBBBBB");
 	{
 		struct panel_set ps;
 		char dir[200];
@@ -764,15 +783,7 @@ test_recovery(void **state)
 
 	/* killed after card 2 was printed and ejected (the printer is empty): produced, with
 	 * the chip it was encoded with, and nothing printed again */
-	exec_sql(f, "UPDATE card SET state = 'rendered', chip_id = NULL WHERE id = 2;"
-		    "DELETE FROM production_attempt WHERE card_id = 2");
-	assert_int_equal(reg_prod_claim_next(f->reg, 1, NULL, &card), 0);
-	assert_int_equal(card.id, 2);
-	assert_int_equal(reg_prod_attempt_begin(f->reg, card.id, 1, "2026-11-26/1", &a), 0);
-	assert_int_equal(reg_prod_attempt_encoded(f->reg, &a, "110000D156000005AAAAAAAAAAAAAAAA",
-						  "2026-11-26T09:00:00Z"),
-			 0);
-	assert_int_equal(reg_prod_attempt_step(f->reg, &a, "printed", NULL), 0);
+	printed_then_killed(f, 2, "110000D156000005AAAAAAAAAAAAAAAA");
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.produced, 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id = 2 AND state = 'produced' "

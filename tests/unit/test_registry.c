@@ -87,6 +87,18 @@ open_with_rows(int n)
 	return reg;
 }
 
+/* A registry of n audit rows changed behind its back by sql (see tamper()), opened again. */
+static struct registry *
+tampered(int n, const char *sql)
+{
+	struct registry *reg = open_with_rows(n);
+
+	registry_close(reg);
+	tamper(sql);
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	return reg;
+}
+
 static void
 test_fresh_registry_is_at_the_latest_schema(void **state)
 {
@@ -165,13 +177,11 @@ test_audit_log_refuses_update_and_delete(void **state)
 static void
 test_edited_row_is_detected(void **state)
 {
-	struct registry *reg = open_with_rows(10);
+	struct registry *reg;
 	long long rows;
 
-	registry_close(reg);
-	tamper("DROP TRIGGER audit_no_update;"
-	       "UPDATE audit_log SET detail = 'forged' WHERE id = 5;");
-	assert_int_equal(registry_open(db_path, &reg), 0);
+	reg = tampered(10, "DROP TRIGGER audit_no_update;"
+			   "UPDATE audit_log SET detail = 'forged' WHERE id = 5;");
 	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
 	assert_non_null(strstr(cp_errmsg(), "row 5"));
 	assert_non_null(strstr(cp_errmsg(), "edited"));
@@ -181,12 +191,10 @@ test_edited_row_is_detected(void **state)
 static void
 test_deleted_middle_row_is_detected(void **state)
 {
-	struct registry *reg = open_with_rows(10);
+	struct registry *reg;
 	long long rows;
 
-	registry_close(reg);
-	tamper("DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE id = 4;");
-	assert_int_equal(registry_open(db_path, &reg), 0);
+	reg = tampered(10, "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE id = 4;");
 	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
 	assert_non_null(strstr(cp_errmsg(), "row 5"));
 	registry_close(reg);
@@ -195,13 +203,11 @@ test_deleted_middle_row_is_detected(void **state)
 static void
 test_cut_tail_is_detected(void **state)
 {
-	struct registry *reg = open_with_rows(10);
+	struct registry *reg;
 	long long rows;
 
-	registry_close(reg);
-	tamper("DROP TRIGGER audit_no_delete;"
-	       "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);");
-	assert_int_equal(registry_open(db_path, &reg), 0);
+	reg = tampered(10, "DROP TRIGGER audit_no_delete;"
+			   "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);");
 	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
 	assert_non_null(strstr(cp_errmsg(), "removed from its end"));
 	registry_close(reg);
@@ -212,14 +218,12 @@ test_cut_tail_is_detected(void **state)
 static void
 test_missing_head_is_detected(void **state)
 {
-	struct registry *reg = open_with_rows(10);
+	struct registry *reg;
 	long long rows;
 
-	registry_close(reg);
-	tamper("DROP TRIGGER audit_no_delete;"
-	       "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);"
-	       "DELETE FROM meta WHERE key = 'audit_head';");
-	assert_int_equal(registry_open(db_path, &reg), 0);
+	reg = tampered(10, "DROP TRIGGER audit_no_delete;"
+			   "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);"
+			   "DELETE FROM meta WHERE key = 'audit_head';");
 	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
 	assert_non_null(strstr(cp_errmsg(), "head"));
 	registry_close(reg);
@@ -257,13 +261,12 @@ test_head_follows_each_commit(void **state)
 static void
 test_cut_tail_then_append_is_detected(void **state)
 {
-	struct registry *reg = open_with_rows(10);
+	struct registry *reg;
 	long long rows;
 
-	registry_close(reg);
-	tamper("DROP TRIGGER audit_no_delete;"
-	       "DELETE FROM audit_log WHERE id >= (SELECT max(id) - 2 FROM audit_log);");
-	assert_int_equal(registry_open(db_path, &reg), 0);
+	reg = tampered(10,
+		       "DROP TRIGGER audit_no_delete;"
+		       "DELETE FROM audit_log WHERE id >= (SELECT max(id) - 2 FROM audit_log);");
 	assert_int_equal(registry_begin(reg), 0);
 	assert_int_equal(registry_audit(reg, "test", 1, "after the cut", ""), 0);
 	assert_int_equal(registry_commit(reg), 0);

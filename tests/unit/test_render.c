@@ -19,6 +19,7 @@
 #include "pipeline/registry/registry.h"
 #include "pipeline/registry/registry_sqlite.h" /* the fixture uses the registry's connection */
 #include "pipeline/stages/render.h"
+#include "photo_fixture.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -35,22 +36,6 @@ struct fx {
 	struct registry *reg;
 	sqlite3 *db; /* the registry's connection, for fixtures */
 };
-
-/* A standard 358 x 441 applicant photo from the sample generator (seeded: same bytes). */
-static void
-photo_jpeg(uint64_t seed, unsigned char **jpeg, size_t *len)
-{
-	struct rng r;
-	struct sample_photo p;
-
-	rng_seed(&r, seed, 0);
-	if (sample_photo_make(&r, SAMPLE_PHOTO_W, SAMPLE_PHOTO_H, &p) < 0)
-		fail_msg("sample photo: %s", cp_errmsg());
-	*jpeg = xmalloc(p.len);
-	memcpy(*jpeg, p.data, p.len);
-	*len = p.len;
-	sample_photo_release(&p);
-}
 
 static void
 sql(struct fx *f, const char *q)

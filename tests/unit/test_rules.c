@@ -21,6 +21,7 @@
 #include "pipeline/rules/eligibility.h"
 #include "pipeline/rules/idnumber.h"
 #include "pipeline/rules/prepare_rules.h"
+#include "jpeg_fixture.h"
 
 /* app_record fields are char * (ingest owns them); the tests point them at literals */
 #define S(lit) ((char *)(lit))
@@ -55,44 +56,37 @@ cid(const char *first17)
 	return b;
 }
 
+struct noise_photo {
+	int bg;
+	unsigned int seed;
+};
+
+/* A row of a 358 x 441 RGB photo: a noisy head on a noisy background of grey bg. */
+static void
+photo_row(int y, unsigned char *row, void *arg)
+{
+	struct noise_photo *p = arg;
+
+	for (int x = 0; x < 358; x++) {
+		double dx = (x - 179) / 100.0, dy = (y - 243) / 141.0;
+		int head = dx * dx + dy * dy < 1 || y > 375, val;
+
+		p->seed = p->seed * 1103515245u + 12345u;
+		val = head ? 60 + (int)((p->seed >> 8) % 140)
+			   : p->bg + (int)((p->seed >> 16) % 9) - 4;
+		val = val > 255 ? 255 : val;
+		row[x * 3] = (unsigned char)val;
+		row[x * 3 + 1] = (unsigned char)(head ? val / 2 : val);
+		row[x * 3 + 2] = (unsigned char)(head ? val / 3 : val);
+	}
+}
+
 static unsigned char *
 make_photo(int bg, unsigned long *len)
 {
-	struct jpeg_compress_struct c;
-	struct jpeg_error_mgr err;
-	unsigned char *out = NULL, row[358 * 3];
-	unsigned int seed = 99;
+	struct noise_photo p = {bg, 99};
 
-	c.err = jpeg_std_error(&err);
-	jpeg_create_compress(&c);
-	jpeg_mem_dest(&c, &out, len);
-	c.image_width = 358;
-	c.image_height = 441;
-	c.input_components = 3;
-	c.in_color_space = JCS_RGB;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, 70, TRUE);
-	jpeg_start_compress(&c, TRUE);
-	for (int y = 0; y < 441; y++) {
-		JSAMPROW r = row;
-
-		for (int x = 0; x < 358; x++) {
-			double dx = (x - 179) / 100.0, dy = (y - 243) / 141.0;
-			int head = dx * dx + dy * dy < 1 || y > 375, val;
-
-			seed = seed * 1103515245u + 12345u;
-			val = head ? 60 + (int)((seed >> 8) % 140)
-				   : bg + (int)((seed >> 16) % 9) - 4;
-			val = val > 255 ? 255 : val;
-			row[x * 3] = (unsigned char)val;
-			row[x * 3 + 1] = (unsigned char)(head ? val / 2 : val);
-			row[x * 3 + 2] = (unsigned char)(head ? val / 3 : val);
-		}
-		jpeg_write_scanlines(&c, &r, 1);
-	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
-	return out;
+	return jpeg_fixture(358, 441, 3, 70, photo_row, &p, len);
 }
 
 static int

@@ -26,6 +26,7 @@
 #include "emulator/card/vcard.h"
 #include "emulator/card/vcard_store.h"
 #include "vectors_scp03.h"
+#include "hex_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +36,6 @@
 static const unsigned char kmc[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 				      0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
 static const unsigned char serial[8] = {0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0};
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 512);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
 
 /* Send a command (hex) to the card; the SW, and the response data into out. */
 static uint16_t

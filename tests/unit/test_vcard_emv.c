@@ -18,6 +18,7 @@
 #include "formats/apdu.h"
 #include "emulator/card/vcard.h"
 #include "emulator/card/vcard_store.h"
+#include "hex_fixture.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -49,15 +50,6 @@ static const unsigned char mk_ac[16] = {0x67, 0xF8, 0x29, 0x23, 0x58, 0x08, 0x3E
 
 static BIGNUM *rsa_n, *rsa_e;
 static EVP_PKEY *icc_key;
-
-static size_t
-hx(const char *h, unsigned char *out)
-{
-	int n = hex_decode(h, out, 600);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
 
 static uint16_t
 send_hex(struct vcard *vc, const char *hex, unsigned char *out, size_t *olen)
@@ -173,6 +165,51 @@ gpo(struct vcard *vc)
 	assert_int_equal(out[0], 0x77);
 }
 
+/* A new transaction: SELECT the PBOC application, GET PROCESSING OPTIONS. */
+static void
+transaction(struct vcard *vc)
+{
+	select_pboc(vc);
+	gpo(vc);
+}
+
+/* A card personalised with AIP 7D00 (SDA, DDA, CDA) and this ADA, in a transaction. */
+static void
+perso_gpo(struct vcard *vc, const char *ada)
+{
+	perso(vc, "7D00", ada);
+	transaction(vc);
+}
+
+/* A card personalised with a new ICC key of this many bits, the key (the caller frees it). */
+static EVP_PKEY *
+perso_icc_key(struct vcard *vc, int bits)
+{
+	EVP_PKEY *key = EVP_RSA_gen((unsigned)bits);
+
+	assert_non_null(key);
+	perso(vc, "7D00", "0000");
+	icc_dgis(vc, key, (size_t)bits / 16);
+	return key;
+}
+
+/* The terminal data of a CDOL1 data string (hex). */
+static void
+terminal_of(const char *cdol1, struct emv_ac_terminal *t)
+{
+	unsigned char term[29];
+
+	hx(cdol1, term);
+	memcpy(t->amount, term, 6);
+	memcpy(t->other, term + 6, 6);
+	memcpy(t->country, term + 12, 2);
+	memcpy(t->tvr, term + 14, 5);
+	memcpy(t->currency, term + 19, 2);
+	memcpy(t->date, term + 21, 3);
+	t->type = term[24];
+	memcpy(t->un, term + 25, 4);
+}
+
 /* The value of a tag in a response. */
 static const unsigned char *
 find(const unsigned char *r, size_t n, unsigned tag, size_t *len)
@@ -200,20 +237,11 @@ find(const unsigned char *r, size_t n, unsigned tag, size_t *len)
 static void
 expected_ac(const char *cdol1, uint16_t atc, const unsigned char iad[8], unsigned char ac[8])
 {
-	unsigned char term[29], in[EMV_AC_INPUT_LEN],
-		a[2] = {(unsigned char)(atc >> 8), (unsigned char)atc};
+	unsigned char in[EMV_AC_INPUT_LEN], a[2] = {(unsigned char)(atc >> 8), (unsigned char)atc};
 	unsigned char aip[2];
 	struct emv_ac_terminal t;
 
-	hx(cdol1, term);
-	memcpy(t.amount, term, 6);
-	memcpy(t.other, term + 6, 6);
-	memcpy(t.country, term + 12, 2);
-	memcpy(t.tvr, term + 14, 5);
-	memcpy(t.currency, term + 19, 2);
-	memcpy(t.date, term + 21, 3);
-	t.type = term[24];
-	memcpy(t.un, term + 25, 4);
+	terminal_of(cdol1, &t);
 	hx("7D00", aip);
 	emv_ac_input(&t, aip, a, iad + 3, in);
 	assert_int_equal(emv_ac_generate(EMV_AC_TDES, mk_ac, a, in, sizeof in, ac), 0);
@@ -292,8 +320,7 @@ test_gpo(void **state)
 	assert_memory_equal(out, "\x9F\x36\x02\x00\x01", 5);
 	/* once per transaction; a new SELECT starts another */
 	assert_int_equal(send_hex(&vc, "80A800000E830C" PDOL_DATA "00", NULL, NULL), SW_CONDITIONS);
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	assert_int_equal(vc.chip.emv.atc, 2);
 	assert_int_equal(send_hex(&vc, "80CA9F1300", out, &n), SW_OK);
 	assert_memory_equal(out, "\x9F\x13\x02\x00\x00", 5);
@@ -302,21 +329,30 @@ test_gpo(void **state)
 	vcard_release(&vc);
 }
 
+/* Remove the chip state folder of a test (the card's state file in it). */
+static void
+state_dir_remove(const char *dir)
+{
+	char *path = vcard_store_path(dir, serial);
+
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 /* Offline PIN: a wrong PIN decrements the counter, which survives the chip being put back
  * (state file), the right one resets it; at 0 the PIN is blocked. */
 static void
 test_verify(void **state)
 {
-	char dir[] = "/tmp/cp-vcard-emv-XXXXXX", *path;
+	char dir[] = "/tmp/cp-vcard-emv-XXXXXX";
 	struct vcard vc;
 	unsigned char out[300];
 	size_t n;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	perso(&vc, "7D00", "0000");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "0000");
 	assert_int_equal(send_hex(&vc, "0020008008261234FFFFFFFFFF", NULL, NULL), SW_OK);
 	assert_int_equal(send_hex(&vc, "0020008008261235FFFFFFFFFF", NULL, NULL), 0x63C2);
 	assert_int_equal(send_hex(&vc, "0020008000", NULL, NULL), 0x63C2);
@@ -351,10 +387,7 @@ test_verify(void **state)
 		SW_OK);
 	assert_memory_equal(out + 2, "\x9F\x27\x01\x80", 4);
 	vcard_release(&vc);
-	path = vcard_store_path(dir, serial);
-	unlink(path);
-	free(path);
-	rmdir(dir);
+	state_dir_remove(dir);
 }
 
 /* A chip state file that breaks after its secret DGIs: the load fails and the keys and PIN
@@ -378,9 +411,8 @@ test_load_failure_wipes(void **state)
 	assert_true(vcard_store_load(&vc, dir, serial, kmc, sizeof kmc) < 0);
 	assert_null(memmem(&vc, sizeof vc, mk_ac, sizeof mk_ac));
 	assert_null(memmem(&vc, sizeof vc, "\x26\x12\x34\xFF\xFF", 5));
-	unlink(path);
 	free(path);
-	rmdir(dir);
+	state_dir_remove(dir);
 }
 
 /* An online transaction: ARQC, EXTERNAL AUTHENTICATE, TC; and the checks of each step. */
@@ -471,8 +503,8 @@ static void
 test_pboc_session_key(void **state)
 {
 	struct vcard vc;
-	unsigned char out[300], ac[8], emv[8], iad[8], term[29], in[EMV_AC_INPUT_LEN], sk[16],
-		arpc[8], atc[2] = {0, 1}, aip[2] = {0x7D, 0x00};
+	unsigned char out[300], ac[8], emv[8], iad[8], in[EMV_AC_INPUT_LEN], sk[16], arpc[8],
+		atc[2] = {0, 1}, aip[2] = {0x7D, 0x00};
 	const unsigned char *v;
 	struct emv_ac_terminal t;
 	char cmd[128];
@@ -482,8 +514,7 @@ test_pboc_session_key(void **state)
 	perso(&vc, "7D00", "0000");
 	dgi(&vc, VCARD_APP_PBOC, 0x0D01,
 	    "9F1401039F2301059F520200009F1008" IAD_TEMPLATE "9F13020000DF010102", 0);
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	assert_int_equal(
 		send_hex(&vc, "80AE80001D" CDOL1_DATA("0000008000", "01020304") "00", out, &n),
 		SW_OK);
@@ -491,15 +522,7 @@ test_pboc_session_key(void **state)
 	assert_int_equal(l, 8);
 	memcpy(iad, v, 8);
 	/* the PBOC session key (checked on a public example in test_emv_ac) over the input */
-	hx(CDOL1_DATA("0000008000", "01020304"), term);
-	memcpy(t.amount, term, 6);
-	memcpy(t.other, term + 6, 6);
-	memcpy(t.country, term + 12, 2);
-	memcpy(t.tvr, term + 14, 5);
-	memcpy(t.currency, term + 19, 2);
-	memcpy(t.date, term + 21, 3);
-	t.type = term[24];
-	memcpy(t.un, term + 25, 4);
+	terminal_of(CDOL1_DATA("0000008000", "01020304"), &t);
 	emv_ac_input(&t, aip, atc, iad + 3, in);
 	assert_int_equal(emv_ac_session_key_pboc(EMV_AC_TDES, mk_ac, atc, sk), 0);
 	assert_int_equal(emv_ac_mac(EMV_AC_TDES, sk, in, sizeof in, ac), 0);
@@ -515,8 +538,7 @@ test_pboc_session_key(void **state)
 	/* DF01 = 01 is the EMV derivation, as without DF01 */
 	dgi(&vc, VCARD_APP_PBOC, 0x0D01,
 	    "9F1401039F2301059F520200009F1008" IAD_TEMPLATE "9F13020000DF010101", 0);
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	assert_int_equal(
 		send_hex(&vc, "80AE00001D" CDOL1_DATA("0000008000", "01020304") "00", out, &n),
 		SW_OK);
@@ -528,8 +550,7 @@ test_pboc_session_key(void **state)
 	/* an unknown derivation: no cryptogram */
 	dgi(&vc, VCARD_APP_PBOC, 0x0D01,
 	    "9F1401039F2301059F520200009F1008" IAD_TEMPLATE "9F13020000DF010103", 0);
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	assert_int_equal(
 		send_hex(&vc, "80AE80001D" CDOL1_DATA("0000008000", "01020304") "00", NULL, NULL),
 		SW_CONDITIONS);
@@ -546,9 +567,7 @@ test_arpc_failure(void **state)
 	size_t n, l;
 
 	(void)state;
-	perso(&vc, "7D00", "4000");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "4000");
 	assert_int_equal(
 		send_hex(&vc, "80AE80001D" CDOL1_DATA("0000000000", "01020304") "00", NULL, NULL),
 		SW_OK);
@@ -561,8 +580,7 @@ test_arpc_failure(void **state)
 	assert_int_equal(v[4], 0x28); /* ARQC first, issuer authentication failed, AAC second */
 	assert_int_equal(vc.chip.emv.flags, VCARD_EMV_IA_FAILED);
 	/* next transaction: a TC asked, the card goes online */
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	assert_int_equal(
 		send_hex(&vc, "80AE40001D" CDOL1_DATA("0000000000", "01020304") "00", out, &n),
 		SW_OK);
@@ -586,8 +604,7 @@ test_offline_limit(void **state)
 	(void)state;
 	perso(&vc, "7D00", "0000");
 	for (int i = 0; i < 4; i++) {
-		select_pboc(&vc);
-		gpo(&vc);
+		transaction(&vc);
 		assert_int_equal(send_hex(&vc,
 					  "80AE40001D" CDOL1_DATA("0000000000", "01020304") "00",
 					  out, &n),
@@ -595,8 +612,7 @@ test_offline_limit(void **state)
 		assert_non_null(v = find(out, n, 0x9F27, &l));
 		assert_int_equal(v[0], i < 3 ? 0x40 : 0x80);
 	}
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	assert_int_equal(
 		send_hex(&vc, "80AE00001D" CDOL1_DATA("0000000000", "01020304") "00", out, &n),
 		SW_OK);
@@ -604,9 +620,7 @@ test_offline_limit(void **state)
 	assert_int_equal(v[0], 0x00);
 	/* an ADA asking new cards online */
 	vcard_release(&vc);
-	perso(&vc, "7D00", "0400");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "0400");
 	assert_int_equal(
 		send_hex(&vc, "80AE40001D" CDOL1_DATA("0000000000", "01020304") "00", out, &n),
 		SW_OK);
@@ -663,15 +677,12 @@ test_no_issuer_answer(void **state)
 	unsigned char cid, cvr[3];
 
 	(void)state;
-	perso(&vc, "7D00", "0000");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "0000");
 	gen_ac1(&vc, "40", &cid, cvr);
 	assert_int_equal(cid, 0x40);
 	assert_int_equal(vc.chip.emv.offline_count, 1);
 	/* unable to go online, declined offline */
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	gen_ac1(&vc, "80", &cid, cvr);
 	assert_int_equal(cid, 0x80);
 	gen_ac2(&vc, "00", "5A33", &cid, cvr);
@@ -680,8 +691,7 @@ test_no_issuer_answer(void **state)
 	assert_int_equal(vc.chip.emv.last_online_atc, 0);
 	assert_int_equal(vc.chip.emv.offline_count, 1);
 	/* unable to go online, approved offline: still no issuer answer */
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	gen_ac1(&vc, "80", &cid, cvr);
 	assert_int_equal(cvr[1] & 0x10, 0x10); /* still a new card */
 	gen_ac2(&vc, "40", "5933", &cid, cvr);
@@ -689,8 +699,7 @@ test_no_issuer_answer(void **state)
 	assert_int_equal(vc.chip.emv.last_online_atc, 0);
 	assert_int_equal(vc.chip.emv.offline_count, 1);
 	/* the issuer approved (ARC 00) and asked no issuer authentication */
-	select_pboc(&vc);
-	gpo(&vc);
+	transaction(&vc);
 	gen_ac1(&vc, "80", &cid, cvr);
 	assert_int_equal(cvr[1] & 0x10, 0x10);
 	gen_ac2(&vc, "40", "3030", &cid, cvr);
@@ -701,9 +710,7 @@ test_no_issuer_answer(void **state)
 	vcard_release(&vc);
 
 	/* ADA byte 1 b6: issuer authentication mandatory and no ARPC received: decline */
-	perso(&vc, "7D00", "2000");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "2000");
 	gen_ac1(&vc, "80", &cid, cvr);
 	gen_ac2(&vc, "40", "3030", &cid, cvr);
 	assert_int_equal(cid, 0x00);
@@ -722,9 +729,7 @@ test_aac_cvr(void **state)
 	unsigned char cid, cvr[3];
 
 	(void)state;
-	perso(&vc, "7D00", "0400");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "0400");
 	gen_ac1(&vc, "00", &cid, cvr);
 	assert_int_equal(cid, 0x00);
 	assert_memory_equal(cvr, "\x80\x10\x00", 3); /* AAC, second not requested; new card */
@@ -792,42 +797,53 @@ test_dda(void **state)
 	vcard_release(&vc);
 }
 
+/* A CDA answer (out, n) to a GENERATE AC: no 9F26, the AC (made over ac_data, CDOL1 data
+ * with the TVR and UN of the cryptogram) and the CID inside 9F4B, which hashes the
+ * transaction data tdh (hex; the card's IAD follows it) and the unpredictable number un. */
+static void
+check_cda(const unsigned char *out, size_t n, const char *ac_data, unsigned char cid,
+	  const char *tdh_hex, const unsigned char un[4])
+{
+	unsigned char rec[128], h[20], ac[8], iad[8], tdh[200];
+	const unsigned char *v;
+	size_t l, nt;
+
+	assert_null(find(out, n, 0x9F26, &l)); /* the AC is inside the signature */
+	assert_non_null(v = find(out, n, 0x9F10, &l));
+	memcpy(iad, v, 8);
+	expected_ac(ac_data, 1, iad, ac);
+	assert_non_null(v = find(out, n, 0x9F4B, &l));
+	assert_int_equal(l, 128);
+	recover(v, 128, rec);
+	assert_memory_equal(rec, "\x6A\x05\x01\x26\x08", 5);
+	assert_int_equal(rec[13], cid);
+	assert_memory_equal(rec + 14, ac, 8);
+	nt = hxn(tdh_hex, tdh, sizeof tdh - 8);
+	memcpy(tdh + nt, iad, 8);
+	nt += 8;
+	sha1(tdh, nt, NULL, 0, h);
+	assert_memory_equal(rec + 22, h, 20);
+	sha1(rec + 1, 128 - 22, un, 4, h);
+	assert_memory_equal(rec + 128 - 21, h, 20);
+}
+
 /* CDA: GENERATE AC with P1 b5 gives 9F4B over CID, AC and the transaction data hash. */
 static void
 test_cda(void **state)
 {
 	struct vcard vc;
-	unsigned char out[300], rec[128], h[20], ac[8], iad[8], tdh[200];
-	const unsigned char *v;
-	size_t n, l, nt = 0;
+	unsigned char out[300];
+	size_t n;
 
 	(void)state;
-	perso(&vc, "7D00", "0000"); /* AIP byte 1 b1: CDA */
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "0000"); /* AIP byte 1 b1: CDA */
 	assert_int_equal(
 		send_hex(&vc, "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00", out, &n),
 		SW_OK);
-	assert_null(find(out, n, 0x9F26, &l)); /* the AC is inside the signature */
-	assert_non_null(v = find(out, n, 0x9F10, &l));
-	memcpy(iad, v, 8);
-	expected_ac(CDOL1_DATA("0000000000", "0A0B0C0D"), 1, iad, ac);
-	assert_non_null(v = find(out, n, 0x9F4B, &l));
-	assert_int_equal(l, 128);
-	recover(v, 128, rec);
-	assert_memory_equal(rec, "\x6A\x05\x01\x26\x08", 5);
-	assert_int_equal(rec[13], 0x80); /* CID */
-	assert_memory_equal(rec + 14, ac, 8);
 	/* transaction data hash: PDOL data, CDOL1 data, the response's TLVs without 9F4B */
-	nt += hx(PDOL_DATA, tdh + nt);
-	nt += hx(CDOL1_DATA("0000000000", "0A0B0C0D"), tdh + nt);
-	nt += hx("9F2701809F360200019F1008", tdh + nt);
-	memcpy(tdh + nt, iad, 8);
-	nt += 8;
-	sha1(tdh, nt, NULL, 0, h);
-	assert_memory_equal(rec + 22, h, 20);
-	sha1(rec + 1, 128 - 22, (const unsigned char *)"\x0A\x0B\x0C\x0D", 4, h);
-	assert_memory_equal(rec + 128 - 21, h, 20);
+	check_cda(out, n, CDOL1_DATA("0000000000", "0A0B0C0D"), 0x80,
+		  PDOL_DATA CDOL1_DATA("0000000000", "0A0B0C0D") "9F2701809F360200019F1008",
+		  (const unsigned char *)"\x0A\x0B\x0C\x0D");
 	vcard_release(&vc);
 }
 
@@ -837,40 +853,22 @@ static void
 test_cda_second(void **state)
 {
 	struct vcard vc;
-	unsigned char out[300], rec[128], h[20], ac[8], iad[8], tdh[200];
+	unsigned char out[300];
 	const unsigned char *v;
-	size_t n, l, nt = 0;
+	size_t n, l;
 
 	(void)state;
-	perso(&vc, "7D00", "0000");
-	select_pboc(&vc);
-	gpo(&vc);
+	perso_gpo(&vc, "0000");
 	assert_int_equal(
 		send_hex(&vc, "80AE90001D" CDOL1_DATA("0000000000", "0A0B0C0D") "00", out, &n),
 		SW_OK);
 	assert_non_null(v = find(out, n, 0x9F27, &l));
 	assert_int_equal(v[0], 0x80);
 	assert_int_equal(send_hex(&vc, "80AE50000B30300000000800A1B2C3D400", out, &n), SW_OK);
-	assert_null(find(out, n, 0x9F26, &l));
-	assert_non_null(v = find(out, n, 0x9F10, &l));
-	memcpy(iad, v, 8);
-	expected_ac(CDOL1_DATA("0000000800", "A1B2C3D4"), 1, iad, ac);
-	assert_non_null(v = find(out, n, 0x9F4B, &l));
-	assert_int_equal(l, 128);
-	recover(v, 128, rec);
-	assert_memory_equal(rec, "\x6A\x05\x01\x26\x08", 5);
-	assert_int_equal(rec[13], 0x40); /* TC */
-	assert_memory_equal(rec + 14, ac, 8);
-	nt += hx(PDOL_DATA, tdh + nt);
-	nt += hx(CDOL1_DATA("0000000000", "0A0B0C0D"), tdh + nt);
-	nt += hx("30300000000800A1B2C3D4", tdh + nt);
-	nt += hx("9F2701409F360200019F1008", tdh + nt);
-	memcpy(tdh + nt, iad, 8);
-	nt += 8;
-	sha1(tdh, nt, NULL, 0, h);
-	assert_memory_equal(rec + 22, h, 20);
-	sha1(rec + 1, 128 - 22, (const unsigned char *)"\xA1\xB2\xC3\xD4", 4, h);
-	assert_memory_equal(rec + 128 - 21, h, 20);
+	check_cda(out, n, CDOL1_DATA("0000000800", "A1B2C3D4"), 0x40 /* TC */,
+		  PDOL_DATA CDOL1_DATA("0000000000", "0A0B0C0D") "30300000000800A1B2C3D4"
+								 "9F2701409F360200019F1008",
+		  (const unsigned char *)"\xA1\xB2\xC3\xD4");
 	vcard_release(&vc);
 }
 
@@ -887,10 +885,7 @@ test_large_icc_key(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
-		EVP_PKEY *key = EVP_RSA_gen((unsigned)bits[i]);
-		assert_non_null(key);
-		perso(&vc, "7D00", "0000");
-		icc_dgis(&vc, key, (size_t)bits[i] / 16);
+		EVP_PKEY *key = perso_icc_key(&vc, bits[i]);
 		/* an IAD template with 24 bytes of issuer data: 32 bytes */
 		dgi(&vc, VCARD_APP_PBOC, 0x0D01,
 		    "9F1401039F2301059F520200009F1020" IAD_TEMPLATE
@@ -929,12 +924,8 @@ test_cda_limit(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
-		EVP_PKEY *key = EVP_RSA_gen((unsigned)bits[i]);
-		assert_non_null(key);
-		perso(&vc, "7D00", "0000");
-		icc_dgis(&vc, key, (size_t)bits[i] / 16);
-		select_pboc(&vc);
-		gpo(&vc);
+		EVP_PKEY *key = perso_icc_key(&vc, bits[i]);
+		transaction(&vc);
 		if (i == 0) {
 			assert_int_equal(
 				send_hex(&vc,

@@ -20,48 +20,15 @@
 #include "core/mem.h"
 #include "formats/app_parse.h"
 #include "formats/schemas.h"
+#include "records_fixture.h"
 
 static const struct instream_limits slim = {1ULL << 30, 200};
 static struct parse_limits plim = {4096, 32};
 
-struct got {
-	int n;
-	struct app_record recs[8];
-};
-
-static int
-keep(void *arg, struct app_record *rec)
-{
-	struct got *g = arg;
-
-	if (g->n < 8) {
-		g->recs[g->n++] = *rec;
-		memset(rec, 0, sizeof(*rec)); /* taken over */
-	}
-	return 0;
-}
-
-static void
-got_release(struct got *g)
-{
-	for (int i = 0; i < g->n; i++)
-		app_record_release(&g->recs[i]);
-	g->n = 0;
-}
-
 static int
 parse(const char *text, size_t len, struct got *g, struct parse_fail *f, enum app_format *fmt)
 {
-	struct instream s;
-	enum app_format dummy;
-	int r;
-
-	memset(f, 0, sizeof(*f));
-	memset(g, 0, sizeof(*g));
-	instream_open_mem(&s, text, len, &slim);
-	r = app_parse_stream(&s, &plim, keep, g, fmt ? fmt : &dummy, f);
-	instream_close(&s);
-	return r;
+	return records_parse(text, len, &slim, &plim, g, f, fmt);
 }
 
 static const char head[] =

@@ -7,7 +7,12 @@
  * KVN 30/31/32 and KDD 00*10: INITIALIZE UPDATE and the card's answer, EXTERNAL
  * AUTHENTICATE, GET EID wrapped and its wrapped response, and c[0..3], the commands
  * tv03a_plain[0..3] wrapped. tv03a_get_eid_plain and tv03a_eid_rsp_plain are GET EID and
- * its response data in the clear.
+ * its response data in the clear; tv03a_128_11_session the S-ENC, S-MAC and S-RMAC of
+ * AES128_11 and tv03a_static_kcv the check values of the 16-byte static keys, published
+ * with the vectors.
+ *
+ * The one table of them: tests/integration/gp_host.py (the independent Python host) reads
+ * its vectors from this file too, so the initializers hold string literals only.
  */
 #ifndef VECTORS_SCP03_H
 #define VECTORS_SCP03_H
@@ -25,6 +30,10 @@ static const char *const tv03a_plain[4] = {"80F22002", "80ca006600",
 					   "80F220020a4f0212345c054f9f70c5", "80f28002024f0000"};
 static const char tv03a_get_eid_plain[] = "80E2910006BF3E035C015A00";
 static const char tv03a_eid_rsp_plain[] = "bf3e125a1089882119900000000000000000000005";
+static const char *const tv03a_128_11_session[3] = {"C4E87149F2114DA66BB015A567D751F9",
+						    "8B2635556E987A6B84F43D9FFC197D3F",
+						    "3F6B2CE3B3ABD9A99BD4453AFA54CC7B"};
+static const char *const tv03a_static_kcv[3] = {"C35280", "013808", "840DE5"};
 
 static const struct tv03a tv03a_vectors[] = {
 	{"AES128_11",
