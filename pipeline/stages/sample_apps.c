@@ -7,7 +7,7 @@
 
 #include "core/clock.h"
 #include "core/mem.h"
-#include "pipeline/rules/cardno.h"
+#include "formats/cardno.h"
 #include "pipeline/rules/eligibility.h"
 
 #include <stdio.h>
