@@ -7,7 +7,7 @@
 #   make fuzz            run each libFuzzer target for FUZZ_SECONDS
 #   make SANITIZE=address,undefined check   the same tests under ASan+UBSan (tree: build-asan/)
 #   make coverage        tests with gcov counters (tree: build-cov/)
-#   make check-format / format / lint
+#   make check-format / format / lint   (lint: cppcheck and the include rule, docs/architecture.md)
 #   make man             the manual pages, from --help and the key table (tree: $(BUILD)/man/)
 #   make install         PREFIX=/usr/local DESTDIR= : programs, data, manual pages, systemd
 #                        units, logrotate file, bash completion
@@ -190,9 +190,11 @@ format:
 check-format: deps
 	@clang-format --dry-run -Werror $(FORMAT_SRCS) && echo "clang-format: clean"
 
+# cppcheck, then the include rule: the layers of docs/architecture.md, no include cycle
 lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -I. $(SRC_DIRS)
+	@scripts/check-includes.py .
 
 clean:
 	rm -rf build build-asan build-cov build-fuzz

@@ -22,23 +22,6 @@
 
 #define SYSTEM_RUN_DIR "/run/pcscd"
 
-char *
-pcscd_line_socket_path(const char *dir)
-{
-	return xasprintf("%s/run/pcscd.comm", dir);
-}
-
-int
-pcscd_line_client_env(const char *dir)
-{
-	char *s = pcscd_line_socket_path(dir);
-	int r = setenv("PCSCLITE_CSOCK_NAME", s, 1) == 0
-			? 0
-			: cp_err(CP_ERR_IO, "setenv PCSCLITE_CSOCK_NAME: %s", strerror(errno));
-	free(s);
-	return r;
-}
-
 static long
 now_ms(void)
 {

@@ -16,6 +16,9 @@
 #ifndef CP_PCSCD_LINE_H
 #define CP_PCSCD_LINE_H
 
+/* the client side (pcscd_line_socket_path, pcscd_line_client_env) */
+#include "printer/encoder/pcscd_client.h"
+
 #include <sys/types.h>
 
 /* The vpcd reader of slot 0 as PC/SC clients see it ("Virtual PCD 00 00"). */
@@ -38,11 +41,5 @@ int pcscd_line_stop(struct pcscd_line *l, int timeout_ms);
  * file or a process already gone is not an error. Only a pcscd process is signalled. */
 int pcscd_line_stop_dir(const char *dir, int timeout_ms);
 void pcscd_line_release(struct pcscd_line *l);
-
-/* The client socket path for dir ("DIR/run/pcscd.comm"), newly allocated. */
-char *pcscd_line_socket_path(const char *dir);
-/* Point this process's PC/SC clients (libpcsclite) at dir's pcscd: sets
- * PCSCLITE_CSOCK_NAME. Call before the first SCardEstablishContext. */
-int pcscd_line_client_env(const char *dir);
 
 #endif

@@ -6,7 +6,7 @@
  * field must then be valid in that encoding (a file that is neither is bad-encoding).
  * GB18030 is converted to UTF-8 with iconv. A UTF-8 BOM is skipped.
  */
-#include "formats/app_parse.h"
+#include "formats/counter_csv.h"
 
 #include "core/err.h"
 #include "core/mem.h"

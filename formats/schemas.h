@@ -7,7 +7,7 @@
 #ifndef CP_SCHEMAS_H
 #define CP_SCHEMAS_H
 
-#include "formats/app_parse.h"
+#include "formats/app_common.h"
 
 #include <libxml/xmlschemas.h>
 

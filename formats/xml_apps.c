@@ -13,7 +13,7 @@
  * called: from inside an encoding conversion it frees the input under libxml2's feet in
  * 2.9.14, as fuzzing showed.)
  */
-#include "formats/app_parse.h"
+#include "formats/xml_apps.h"
 
 #include "core/buf.h"
 #include "core/err.h"

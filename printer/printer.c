@@ -1,17 +1,12 @@
 /*
  * printer.c - what every printer driver shares: condition names, which conditions pause a
- * line, and opening the configured printer.
+ * line, the line's port and job. Opening the configured printer: printer_open.c.
  */
 #include "printer/printer.h"
 
 #include "core/config.h"
-#include "core/err.h"
-#include "core/mem.h"
-#include "printer/evolis/evolis.h"
-#include "printer/evolis/evolis_io.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static const char *const cond_names[PRN_NCOND] = {
 	[PRN_OK] = "ok",
@@ -74,37 +69,6 @@ printer_job_config(const struct config *cfg, struct printer_job *job)
 	job->ribbon = config_str(cfg, "printer.ribbon");
 	job->levels = (int)config_int(cfg, "printer.levels");
 	job->k_contrast = (int)config_int(cfg, "printer.k_contrast");
-}
-
-int
-printer_open_line(const struct config *cfg, int line, struct printer **out)
-{
-	const char *profile = config_str(cfg, "printer.profile");
-	const char *transport = config_str(cfg, "printer.transport");
-	int timeout = (int)config_int(cfg, "printer.timeout_ms");
-	struct evo_io *io = NULL;
-	int r;
-
-	*out = NULL;
-	if (strcmp(profile, "evolis"))
-		return cp_err(CP_ERR_UNSUPPORTED,
-			      "printer.profile '%s': only the Evolis driver is built in", profile);
-	if (timeout <= 0)
-		return cp_err(CP_ERR_CONFIG, "printer.timeout_ms must be positive");
-	if (!strcmp(transport, "tcp")) {
-		r = evo_io_open_tcp(config_str(cfg, "printer.host"), printer_line_port(cfg, line),
-				    timeout, &io);
-	} else if (!strcmp(transport, "usb")) {
-		char *dev = config_path(cfg, "printer.device", "");
-
-		r = evo_io_open_usb(dev, timeout, &io);
-		free(dev);
-	} else {
-		return cp_err(CP_ERR_CONFIG, "printer.transport '%s' is not tcp or usb", transport);
-	}
-	if (r < 0)
-		return r;
-	return evolis_open(io, out);
 }
 
 void

@@ -114,9 +114,7 @@ struct printer {
 	void *priv;
 };
 
-/* Open line N's printer as the configuration names it (printer.transport, host and
- * port + N - 1, or device; timeout_ms). Connects and puts it in host error management. */
-int printer_open_line(const struct config *cfg, int line, struct printer **out);
+/* Opening line N's printer with its driver: printer_open.h (printer_open_line). */
 /* Line N's printer port (printer.port + N - 1). */
 int printer_line_port(const struct config *cfg, int line);
 /* The job printer.ribbon, printer.levels and printer.k_contrast describe. */

@@ -6,8 +6,8 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "formats/cardno.h"
 #include "personalization/crypto/derive.h"
-#include "pipeline/rules/cardno.h"
 
 #include <iconv.h>
 #include <pthread.h>

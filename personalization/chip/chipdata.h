@@ -25,7 +25,7 @@ struct perso_card {
 	char sex[4], ethnicity[4];
 	char birth_date[11];   /* YYYY-MM-DD */
 	int line;	       /* 0: not assigned yet */
-	char transport_no[20]; /* the T-Union card number, 19 digits (rules/cardno.h) */
+	char transport_no[20]; /* the T-Union card number, 19 digits (formats/cardno.h) */
 	/* the ICC certificate's serial (EMV Book 2 Table 14, unique per certificate): the
 	 * card's ordinal among its bank's cards, 1..0xFFFFFF (set by the perso stage) */
 	long icc_serial;

@@ -13,13 +13,13 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "formats/cardno.h"
+#include "personalization/chip/pboc_data.h"
+#include "personalization/chip/script_emit.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/secmem.h"
-#include "personalization/chip/pboc_data.h"
-#include "personalization/chip/script_emit.h"
-#include "pipeline/rules/cardno.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "personalization/keys/ceremony.h"
+#include "personalization/keys/component.h"
 #include "personalization/keys/keystore.h"
 
 #include <errno.h>

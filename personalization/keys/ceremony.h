@@ -1,13 +1,13 @@
 /*
  * ceremony.h - key ceremonies: the custodians' components of the local master key (LMK),
- * read from files or typed at a prompt without echo, each shown and checked by its KCV; and
- * the TEST ONLY store the demo and the tests use (docs/keys.md).
- *
- * A component file holds 64 hex digits (32 bytes; spaces, newlines and '#' comment lines
- * allowed). It must be private to the service user (mode 0600 or 0400), like the store.
+ * read from files or typed at a prompt without echo (component.h), each shown and checked by
+ * its KCV; and the TEST ONLY store the demo and the tests use (docs/keys.md).
  */
 #ifndef CP_CEREMONY_H
 #define CP_CEREMONY_H
+
+/* the components a ceremony reads (component_read_file, component_prompt, ...) */
+#include "personalization/keys/component.h"
 
 #include <stddef.h>
 
@@ -15,17 +15,6 @@ struct config;
 struct keystore;
 
 #define TEST_KEY_LABEL "cardpipe TEST ONLY "
-
-/* Read one component (LMK_LEN bytes) from a private file. */
-int component_read_file(const char *path, unsigned char *out);
-/* Parse one component from text (hex, as in a file). */
-int component_parse(const char *text, unsigned char *out);
-/* Ask for a component on the terminal without echo, twice, and check both agree. */
-int component_prompt(int index, unsigned char *out);
-/* Read one line from the terminal (/dev/tty) with echo off. */
-int keys_read_secret(const char *prompt, char *line, size_t size);
-/* Write a random component to path (0600) and return it; for TEST ONLY stores. */
-int component_generate_file(const char *path, unsigned char *out);
 
 /* The well-known value of a TEST ONLY key: the first len bytes of SM3(TEST_KEY_LABEL ||
  * name), odd parity for 3DES; kmc and kmc-emv are the public GlobalPlatform test key

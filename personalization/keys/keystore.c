@@ -26,7 +26,7 @@
 #include "personalization/crypto/keywrap.h"
 #include "personalization/crypto/mac.h"
 #include "personalization/crypto/secmem.h"
-#include "personalization/keys/ceremony.h"
+#include "personalization/keys/component.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>

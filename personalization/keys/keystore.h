@@ -8,7 +8,7 @@
  * algorithm so that wrapped values cannot be swapped between names, and a CMAC over the
  * whole file so that a removed, added or reordered line is refused.
  * The LMK exists only in memory: the XOR of two or three custodian components, each
- * checked against the KCV the store recorded at the ceremony (keys/ceremony.h).
+ * checked against the KCV the store recorded at the ceremony (keys/component.h, ceremony.h).
  *
  * Names: kmc (AES, kdf3), kmc-emv (3DES, emv) (each chip profile names its stock's KMC),
  * ssse.ext-auth / ssse.maint / ssse.pin (SM4),
@@ -21,6 +21,7 @@
 #define CP_KEYSTORE_H
 
 #include "personalization/crypto/cipher.h"
+#include "personalization/keys/component.h" /* LMK_LEN */
 
 #include <stddef.h>
 
@@ -41,7 +42,6 @@ enum key_alg {
 };
 
 #define KEY_NAME_MAX 63
-#define LMK_LEN 32
 #define KEYSTORE_MAX_COMPONENTS 3
 #define KEY_VALUE_MAX 2048 /* an RSA-1984 private key in DER fits */
 

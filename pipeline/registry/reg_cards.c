@@ -3,9 +3,9 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "formats/cardno.h"
+#include "formats/luhn.h"
 #include "pipeline/registry/registry_sqlite.h"
-#include "pipeline/rules/cardno.h"
-#include "pipeline/rules/luhn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

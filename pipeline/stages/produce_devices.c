@@ -23,6 +23,7 @@
 #include "printer/encoder/encoder.h"
 #include "emulator/line.h"
 #include "printer/printer.h"
+#include "printer/printer_open.h"
 #include "pipeline/registry/reg_cards.h"
 
 #include <dirent.h>

@@ -7,7 +7,7 @@
 
 #include "core/clock.h"
 #include "core/mem.h"
-#include "pipeline/rules/cardno.h"
+#include "formats/cardno.h"
 #include "pipeline/rules/eligibility.h"
 
 #include <stdio.h>
@@ -419,6 +419,9 @@ sample_app_remember(struct sample_people *sp, const struct sample_app *a)
 
 	if (c < 0)
 		return;
+	/* allocated here, where struct sample_app is known; released with the people */
+	if (!sp->ring)
+		sp->ring = xcalloc(SAMPLE_CHANNELS * SAMPLE_RING, sizeof(*sp->ring));
 	sp->ring[(size_t)c * SAMPLE_RING + sp->ringpos[c]] = *a;
 	sp->ringpos[c] = (sp->ringpos[c] + 1) % SAMPLE_RING;
 	if (sp->nring[c] < SAMPLE_RING)

@@ -3,7 +3,7 @@
  * ID numbers of every kind (unique in a run), ages, Beijing addresses, mobiles, banks and
  * employers with valid unified social credit codes. The applications are sample_apps.c.
  */
-#include "pipeline/stages/sample_apps.h"
+#include "pipeline/stages/sample_people.h"
 
 #include "core/clock.h"
 #include "core/mem.h"
@@ -178,7 +178,6 @@ sample_people_init(struct sample_people *sp, time_t now, int npool)
 		y = 2026, m = 1, d = 1; /* cp_business_date always gives a real date */
 	sp->today = cp_days_from_civil(y, m, d);
 	sp->npool = npool > 0 ? npool : 1;
-	sp->ring = xcalloc(SAMPLE_CHANNELS * SAMPLE_RING, sizeof(*sp->ring));
 }
 
 void

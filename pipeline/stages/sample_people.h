@@ -49,7 +49,8 @@ struct sample_people {
 	long today; /* Beijing business date, days since 1970-01-01 */
 	uint64_t *ids;
 	size_t nids, capids;
-	struct sample_app *ring; /* SAMPLE_CHANNELS x SAMPLE_RING (sample_apps.c) */
+	struct sample_app *ring; /* SAMPLE_CHANNELS x SAMPLE_RING, from the first
+				  * sample_app_remember (sample_apps.c) */
 	size_t nring[SAMPLE_CHANNELS], ringpos[SAMPLE_CHANNELS];
 	int npool; /* photos in the pool */
 };

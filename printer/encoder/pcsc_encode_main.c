@@ -16,7 +16,7 @@
 #include "personalization/crypto/cipher.h"
 #include "printer/encoder/apdu_script.h"
 #include "printer/encoder/encoder.h"
-#include "emulator/pcscd_line.h"
+#include "printer/encoder/pcscd_client.h"
 
 #include <errno.h>
 #include <getopt.h>

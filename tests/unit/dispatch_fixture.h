@@ -31,9 +31,9 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "formats/cardno.h"
 #include "pipeline/registry/registry.h"
 #include "pipeline/registry/registry_sqlite.h"
-#include "pipeline/rules/cardno.h"
 #include "pipeline/stages/dispatch.h"
 
 #include <stdio.h>

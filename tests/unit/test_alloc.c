@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "formats/cardno.h"
+#include "formats/luhn.h"
 #include "pipeline/registry/reg_cards.h"
 #include "pipeline/registry/registry.h"
 #include "pipeline/registry/registry_sqlite.h"
-#include "pipeline/rules/cardno.h"
-#include "pipeline/rules/luhn.h"
 
 #define NAPPS 3000
 

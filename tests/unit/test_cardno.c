@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "pipeline/rules/cardno.h"
-#include "pipeline/rules/luhn.h"
+#include "formats/cardno.h"
+#include "formats/luhn.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 

@@ -16,13 +16,13 @@
 #include "core/hex.h"
 #include "emv_fixture.h"
 #include "hex_fixture.h"
+#include "formats/cardno.h"
 #include "personalization/chip/bank_profile.h"
 #include "personalization/chip/chipdata.h"
 #include "personalization/chip/script.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
 #include "personalization/crypto/kcv.h"
-#include "pipeline/rules/cardno.h"
 
 #include <stdio.h>
 #include <stdlib.h>

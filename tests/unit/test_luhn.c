@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/rules/luhn.h"
+#include "formats/luhn.h"
 
 static void
 test_domain_example_is_valid(void **state)

@@ -20,6 +20,7 @@
 #include "core/hex.h"
 #include "emv_fixture.h"
 #include "hex_fixture.h"
+#include "formats/cardno.h"
 #include "personalization/chip/bank_profile.h"
 #include "personalization/chip/chipdata.h"
 #include "personalization/chip/pboc_data.h"
@@ -27,7 +28,6 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
-#include "pipeline/rules/cardno.h"
 
 #include <openssl/bn.h>
 #include <stdio.h>

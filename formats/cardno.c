@@ -6,10 +6,10 @@
  * single substitution and every adjacent transposition, and its check character is one of
  * the same 36 characters, so the number stays 9 characters of an9.
  */
-#include "pipeline/rules/cardno.h"
+#include "formats/cardno.h"
 
 #include "core/err.h"
-#include "pipeline/rules/luhn.h"
+#include "formats/luhn.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* luhn.c - Luhn check digits for PANs (see luhn.h). */
-#include "pipeline/rules/luhn.h"
+#include "formats/luhn.h"
 
 #include <string.h>
 

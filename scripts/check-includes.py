@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""The include rule (make lint): every .c/.h below the source folders may include only
+files of its own layer or of a lower one, two layers that share a level (chip and face)
+may not include each other, and no two modules (a module is foo.c + foo.h) may include
+each other, directly or round a longer cycle.
+
+Usage: scripts/check-includes.py [ROOT]      check the tree at ROOT (default: this repository)
+       scripts/check-includes.py --layers    print the layer table (docs/architecture.md has it)
+Prints one line per violation and per cycle, exits 1 if there is any, 0 if none."""
+
+import os
+import re
+import sys
+
+# The layers, bottom to top: (level, name, paths). A file belongs to the layer whose path is
+# the longest prefix of its own. It may include a file of a lower level or of its own layer;
+# a layer of the same level but another name (chip and face) is off limits. This table is the
+# rule; docs/architecture.md shows it.
+LAYERS = [
+    (1, "core", ["core/"]),
+    (2, "formats", ["formats/"]),
+    (3, "personalization/crypto", ["personalization/crypto/"]),
+    (4, "personalization/keys", ["personalization/keys/"]),
+    (5, "personalization/emv", ["personalization/emv/"]),
+    (6, "personalization/chip", ["personalization/chip/"]),
+    (6, "personalization/face", ["personalization/face/"]),
+    (7, "printer", ["printer/"]),
+    (8, "emulator", ["emulator/"]),
+    (9, "pipeline/rules", ["pipeline/rules/"]),
+    (10, "pipeline/registry", ["pipeline/registry/"]),
+    (11, "pipeline/stages", ["pipeline/stages/"]),
+    (12, "pipeline/cmd", ["pipeline/cmd/"]),
+    (13, "pipeline/main", ["pipeline/cardpipe_main.c"]),
+]
+SOURCE_DIRS = ["core", "formats", "personalization", "printer", "emulator", "pipeline"]
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def layer_of(path):
+    best = None
+    for level, name, prefixes in LAYERS:
+        for p in prefixes:
+            if path.startswith(p) and (best is None or len(p) > len(best[2])):
+                best = (level, name, p)
+    return best
+
+
+def sources(root):
+    for top in SOURCE_DIRS:
+        for d, dirs, names in os.walk(os.path.join(root, top)):
+            dirs.sort()
+            for n in sorted(names):
+                if n.endswith((".c", ".h")):
+                    yield os.path.relpath(os.path.join(d, n), root).replace(os.sep, "/")
+
+
+def resolve(root, src, name):
+    """A file's own folder first (its own header), then the repository root."""
+    for base in (os.path.dirname(src), ""):
+        p = os.path.normpath(os.path.join(base, name)).replace(os.sep, "/")
+        if not p.startswith("../") and os.path.isfile(os.path.join(root, p)):
+            return p
+    return None
+
+
+def module(path):
+    return os.path.splitext(path)[0]
+
+
+def find_cycle(start, comp, edges):
+    """One simple cycle through start inside the strongly connected component comp."""
+    stack, seen = [(start, [start])], {start}
+    while stack:
+        node, path = stack.pop()
+        for nxt in sorted(edges.get(node, {}), reverse=True):
+            if nxt == start:
+                return path + [start]
+            if nxt in comp and nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, path + [nxt]))
+    return [start, start]
+
+
+def components(edges):
+    """Tarjan's strongly connected components, iteratively."""
+    index, low, on, st, out, counter = {}, {}, set(), [], [], [0]
+    nodes = sorted(set(edges) | {m for v in edges.values() for m in v})
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, {}))))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        st.append(root)
+        on.add(root)
+        while work:
+            node, it = work[-1]
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter[0]
+                    counter[0] += 1
+                    st.append(nxt)
+                    on.add(nxt)
+                    work.append((nxt, iter(sorted(edges.get(nxt, {})))))
+                    break
+                if nxt in on:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    comp = set()
+                    while True:
+                        m = st.pop()
+                        on.discard(m)
+                        comp.add(m)
+                        if m == node:
+                            break
+                    out.append(comp)
+    return out
+
+
+def check(root):
+    problems = []
+    edges = {}  # module -> {module: "file:line"}
+    for src in sources(root):
+        mine = layer_of(src)
+        if mine is None:
+            problems.append(f"{src}:1: is in no layer (add its folder to LAYERS in "
+                            f"scripts/check-includes.py)")
+            continue
+        with open(os.path.join(root, src), encoding="utf-8", errors="replace") as f:
+            for lineno, line in enumerate(f, 1):
+                m = INCLUDE.match(line)
+                if not m:
+                    continue
+                name = m.group(1)
+                target = resolve(root, src, name)
+                if target is None:
+                    problems.append(f"{src}:{lineno}: includes {name}: no such file")
+                    continue
+                theirs = layer_of(target)
+                if theirs is None:
+                    problems.append(f"{src}:{lineno}: includes {name}: layer {mine[1]} may not "
+                                    f"depend on {target}, which is in no layer")
+                    continue
+                if theirs[0] > mine[0] or (theirs[0] == mine[0] and theirs[1] != mine[1]):
+                    problems.append(f"{src}:{lineno}: includes {name}: layer {mine[1]} may "
+                                    f"not depend on layer {theirs[1]}")
+                a, b = module(src), module(target)
+                if a != b:
+                    edges.setdefault(a, {}).setdefault(b, f"{src}:{lineno}")
+    for comp in sorted(components(edges), key=min):
+        if len(comp) < 2:
+            continue
+        cycle = find_cycle(min(comp), comp, edges)
+        where = ", ".join(f"{edges[x][y]} includes {y}.h" for x, y in zip(cycle, cycle[1:]))
+        problems.append(f"{edges[cycle[0]][cycle[1]]}: include cycle: "
+                        f"{' -> '.join(cycle)} ({where})")
+    return problems
+
+
+def main(argv):
+    if len(argv) > 1 and argv[1] == "--layers":
+        for level, name, prefixes in LAYERS:
+            print(f"{level}\t{name}\t{' '.join(prefixes)}")
+        return 0
+    root = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
+    problems = check(root)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"check-includes: {len(problems)} problem(s); the layers are in "
+              f"docs/architecture.md", file=sys.stderr)
+        return 1
+    print("check-includes: clean")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
