@@ -15,7 +15,7 @@
 #include "personalization/chip/chipdata.h"
 #include "personalization/emv/issuer.h"
 #include "personalization/emv/oda.h"
-#include "pipeline/rules/cardno.h"
+#include "formats/cardno.h"
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
