@@ -528,12 +528,6 @@ scp03_host_dek_encrypt(struct scp03_host *h, const unsigned char *in, size_t len
 	return scp03_dek_encrypt(&h->s.keys, in, len, out);
 }
 
-unsigned char
-scp03_host_security_level(const struct scp03_host *h)
-{
-	return h->s.sl;
-}
-
 /* ---- card ---- */
 
 int

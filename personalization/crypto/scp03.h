@@ -128,8 +128,6 @@ int scp03_host_unwrap(struct scp03_host *h, const unsigned char *resp, size_t re
 /* Encrypt key-sensitive data for this card under its static DEK (as scp03_dek_encrypt). */
 int scp03_host_dek_encrypt(struct scp03_host *h, const unsigned char *in, size_t len,
 			   unsigned char *out);
-/* The security level negotiated (after external_auth), and the last card/host cryptograms. */
-unsigned char scp03_host_security_level(const struct scp03_host *h);
 
 /* ---- card (on-card) side ---- */
 
