@@ -137,12 +137,6 @@ fs_atomic_commit(struct fs_atomic *f)
 	return commit(f, 1);
 }
 
-int
-fs_atomic_commit_nosync(struct fs_atomic *f)
-{
-	return commit(f, 0);
-}
-
 void
 fs_atomic_abort(struct fs_atomic *f)
 {

@@ -28,10 +28,6 @@ struct fs_atomic {
 int fs_atomic_open(struct fs_atomic *f, const char *path, mode_t mode);
 int fs_atomic_write(struct fs_atomic *f, const void *data, size_t len);
 int fs_atomic_commit(struct fs_atomic *f);
-/* Rename into place without fsync: for many small files made durable together by one
- * fs_sync_fs() before the registry commit that names them (a torn file must then be
- * detectable by its reader, e.g. through a hash or a manifest written last). */
-int fs_atomic_commit_nosync(struct fs_atomic *f);
 void fs_atomic_abort(struct fs_atomic *f);
 
 int fs_write_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode);

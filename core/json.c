@@ -87,12 +87,6 @@ json_writer_str(const struct json_writer *w)
 	return buf_str(&w->b);
 }
 
-size_t
-json_writer_len(const struct json_writer *w)
-{
-	return w->b.len;
-}
-
 void
 json_obj_begin(struct json_writer *w)
 {

@@ -19,9 +19,8 @@ struct json_writer {
 /* An empty writer; json_writer_release() frees its text. */
 void json_writer_init(struct json_writer *w);
 void json_writer_release(struct json_writer *w);
-/* The text written so far ("" when none) and its length. */
+/* The text written so far ("" when none). */
 const char *json_writer_str(const struct json_writer *w);
-size_t json_writer_len(const struct json_writer *w);
 void json_obj_begin(struct json_writer *w);
 void json_obj_end(struct json_writer *w);
 void json_kv_str(struct json_writer *w, const char *key, const char *value);

@@ -28,12 +28,6 @@ log_set_level(enum log_level level)
 	cur_level = level;
 }
 
-enum log_level
-log_get_level(void)
-{
-	return cur_level;
-}
-
 void
 log_set_format(enum log_format format)
 {

@@ -13,7 +13,6 @@ enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 void log_set_format(enum log_format format);
 /* Called with 1 before a line goes to stderr and with 0 after it (under the log's lock):
  * the progress display (core/progress.h) erases its line and draws it again below. */

@@ -43,7 +43,8 @@ line_dir(const char *home, int line)
 	return xasprintf("%s/run/line%d", home, line);
 }
 
-int
+/* The vpcd port of line N. */
+static int
 line_vpcd_port(const struct config *cfg, int line)
 {
 	return (int)config_int(cfg, "printer.vpcd_port") + 2 * (line - 1);

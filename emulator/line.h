@@ -28,8 +28,6 @@ struct line_opts {
 
 /* The line's run folder: "$home/run/line<N>", newly allocated. */
 char *line_dir(const char *home, int line);
-/* The vpcd port of line N. */
-int line_vpcd_port(const struct config *cfg, int line);
 
 /* Start the line (an already running one is CP_ERR_BUSY); on failure, whatever was started
  * is stopped again. */

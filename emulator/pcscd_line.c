@@ -142,6 +142,9 @@ log_tail(const char *path)
 	free(data);
 }
 
+/* Stop the pcscd started by pcscd_line_start (SIGTERM, then SIGKILL after timeout_ms). */
+static int pcscd_line_stop(struct pcscd_line *l, int timeout_ms);
+
 int
 pcscd_line_start(const char *dir, int port, int timeout_ms, struct pcscd_line *out)
 {
@@ -307,7 +310,7 @@ stop_pid(pid_t pid, int timeout_ms, int reap)
 	}
 }
 
-int
+static int
 pcscd_line_stop(struct pcscd_line *l, int timeout_ms)
 {
 	int r;

@@ -35,8 +35,6 @@ struct pcscd_line {
  * (created 0700), wait until it answers and lists the vpcd reader (timeout_ms), and fill
  * out (release with pcscd_line_release). On failure the pcscd started is stopped again. */
 int pcscd_line_start(const char *dir, int port, int timeout_ms, struct pcscd_line *out);
-/* Stop the pcscd started by pcscd_line_start (SIGTERM, then SIGKILL after timeout_ms). */
-int pcscd_line_stop(struct pcscd_line *l, int timeout_ms);
 /* Stop the pcscd whose pid is in dir/pcscd.pid (another process started it). A missing pid
  * file or a process already gone is not an error. Only a pcscd process is signalled. */
 int pcscd_line_stop_dir(const char *dir, int timeout_ms);

@@ -172,11 +172,6 @@ int vcard_init_blank_stock(struct vcard *vc, const struct chip_profile *stock,
 			   size_t kmc_len);
 /* The built-in default stock, the same as the shipped data/chip-profiles/cpvc-s03.ini. */
 void vcard_default_stock(struct chip_profile *out);
-/* The static keys of a stock from the KMC and the KDD; CP_ERR_INVALID when the KMC does not
- * suit the stock's diversification (e.g. a 32-byte AES KMC for emv). */
-int vcard_derive_stock_keys(const struct chip_profile *stock, const unsigned char *kmc,
-			    size_t kmc_len, const unsigned char kdd[VCARD_KDD_LEN],
-			    struct scp03_keys *out);
 /* Derive the ISD's static keys from the KMC and the KDD (GP kdf3, AES, key length of the
  * KMC), key version 0x30. */
 int vcard_derive_keys(const unsigned char *kmc, size_t kmc_len,

@@ -27,7 +27,9 @@ vcard_default_stock(struct chip_profile *out)
 	chip_profile_default(out);
 }
 
-int
+/* The static keys of a stock from the KMC and the KDD; CP_ERR_INVALID when the KMC does not
+ * suit the stock's diversification (e.g. a 32-byte AES KMC for emv). */
+static int
 vcard_derive_stock_keys(const struct chip_profile *stock, const unsigned char *kmc, size_t kmc_len,
 			const unsigned char kdd[VCARD_KDD_LEN], struct scp03_keys *out)
 {

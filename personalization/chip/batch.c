@@ -151,12 +151,6 @@ perso_batch_writer_free(struct perso_batch_writer *w)
 	free(w);
 }
 
-size_t
-perso_batch_writer_count(const struct perso_batch_writer *w)
-{
-	return w->n;
-}
-
 int
 perso_batch_writer_add(struct perso_batch_writer *w, const char *card_no,
 		       const unsigned char *script, size_t len, char sha_hex[65])
@@ -406,12 +400,6 @@ const char *
 perso_batch_card_no(const struct perso_batch *b, size_t i)
 {
 	return i < b->n ? b->cards[i].card_no : NULL;
-}
-
-const struct perso_script *
-perso_batch_script(const struct perso_batch *b, size_t i)
-{
-	return i < b->n ? b->cards[i].script : NULL;
 }
 
 int

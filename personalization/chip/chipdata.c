@@ -15,7 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int
+/* SSSE factor: the last 8 characters of the card number in ASCII. */
+static int
 chip_ssse_factor(const char *card_no, unsigned char factor[8])
 {
 	size_t n = strlen(card_no);

@@ -64,8 +64,6 @@ struct card_keys {
 	enum cp_alg bank_alg;
 };
 
-/* SSSE factor: the last 8 characters of the card number in ASCII. */
-int chip_ssse_factor(const char *card_no, unsigned char factor[8]);
 /* The transport keys' factor: the last 16 digits of the card's 19-digit T-Union number,
  * BCD. CP_ERR_INVALID when the number is missing or malformed, or was allocated under
  * another city code than city (perso.transport_city: the chip's 9F0C carries both). */

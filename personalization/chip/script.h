@@ -63,7 +63,6 @@ int perso_batch_writer_new(int line, const unsigned char *tk, const char *tk_nam
 			   const char *tk_kcv, struct perso_batch_writer **out);
 int perso_batch_writer_add(struct perso_batch_writer *w, const char *card_no,
 			   const unsigned char *script, size_t len, char sha256_hex[65]);
-size_t perso_batch_writer_count(const struct perso_batch_writer *w);
 int perso_batch_writer_commit(struct perso_batch_writer *w, const char *batch_id, const char *path,
 			      char file_sha256_hex[65]);
 void perso_batch_writer_free(struct perso_batch_writer *w);
@@ -80,8 +79,6 @@ int perso_batch_line(const struct perso_batch *b);
 const char *perso_batch_id(const struct perso_batch *b);
 size_t perso_batch_count(const struct perso_batch *b);
 const char *perso_batch_card_no(const struct perso_batch *b, size_t i);
-/* The script of card i, or of a card by number (CP_ERR_NOTFOUND). Freed with the batch. */
-const struct perso_script *perso_batch_script(const struct perso_batch *b, size_t i);
 int perso_batch_find(const struct perso_batch *b, const char *card_no,
 		     const struct perso_script **out);
 /* The script text of card i (for `perso show`). */

@@ -39,7 +39,9 @@ all_digits(const char *s, size_t min, size_t max, const char *what)
 	return 0;
 }
 
-int
+/* Y of Option A: the rightmost 16 digits of PAN || PSN, left-padded with 0, BCD in 8 bytes.
+ * pan: 12-19 digits; psn: "" or 1-2 digits ("" = "00"). CP_ERR_FORMAT on bad digits. */
+static int
 cp_emv_y(const char *pan, const char *psn, unsigned char y[8])
 {
 	char d[24], digits[17];
@@ -174,7 +176,7 @@ cp_gp_scheme_parse(const char *name, enum cp_gp_scheme *s)
 	return 0;
 }
 
-const char *
+static const char *
 cp_gp_scheme_name(enum cp_gp_scheme s)
 {
 	return s == CP_GP_EMV ? "emv" : s == CP_GP_VISA2 ? "visa2" : s == CP_GP_KDF3 ? "kdf3" : "?";

@@ -21,9 +21,6 @@
 int cp_sm4_diversify(const unsigned char master[16], const unsigned char factor[8],
 		     unsigned char out[16]);
 
-/* Y of Option A: the rightmost 16 digits of PAN || PSN, left-padded with 0, BCD in 8 bytes.
- * pan: 12-19 digits; psn: "" or 1-2 digits ("" = "00"). CP_ERR_FORMAT on bad digits. */
-int cp_emv_y(const char *pan, const char *psn, unsigned char y[8]);
 /* EMV Option A: MK = 3DES-ECB(IMK, Y || Y^FF..) with odd parity (IMK 16 bytes). */
 int cp_emv_option_a(const unsigned char imk[16], const char *pan, const char *psn,
 		    unsigned char mk[16]);
@@ -40,7 +37,6 @@ int cp_emv_session_key(const unsigned char mk[16], const unsigned char r[8], uns
 /* GP static-key schemes. */
 enum cp_gp_scheme { CP_GP_EMV = 1, CP_GP_VISA2 = 2, CP_GP_KDF3 = 3 };
 int cp_gp_scheme_parse(const char *name, enum cp_gp_scheme *s);
-const char *cp_gp_scheme_name(enum cp_gp_scheme s);
 /* Derive ENC, MAC, DEK (x = 01, 02, 03) from kmc for the card's KDD (10 bytes).
  * emv/visa2: kmc is 2- or 3-key 3DES, the keys are 16 bytes; kdf3: kmc is AES (16/24/32)
  * and each key has kmc's length. *key_len gets the length. */

@@ -90,12 +90,6 @@ emv_ac_skd_parse(const char *name, enum emv_ac_skd *out)
 	return 0;
 }
 
-const char *
-emv_ac_skd_name(enum emv_ac_skd skd)
-{
-	return skd == EMV_AC_SKD_PBOC ? "pboc" : "emv";
-}
-
 int
 emv_ac_session_key_by(enum emv_ac_skd skd, enum emv_ac_alg alg,
 		      const unsigned char mk[EMV_AC_KEY_LEN], const unsigned char atc[2],

@@ -58,7 +58,6 @@ enum emv_ac_skd { EMV_AC_SKD_EMV = 0x01, EMV_AC_SKD_PBOC = 0x02 };
 
 /* "emv" or "pboc"; CP_ERR_INVALID otherwise. */
 int emv_ac_skd_parse(const char *name, enum emv_ac_skd *out);
-const char *emv_ac_skd_name(enum emv_ac_skd skd);
 /* The session key by skd: emv_ac_session_key() or emv_ac_session_key_pboc(). */
 int emv_ac_session_key_by(enum emv_ac_skd skd, enum emv_ac_alg alg,
 			  const unsigned char mk[EMV_AC_KEY_LEN], const unsigned char atc[2],

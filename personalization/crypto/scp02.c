@@ -23,7 +23,9 @@ struct scp02_host {
 	int state, first;
 };
 
-int
+/* SK = 3DES-CBC(key, IV 0, constant(2) || seq(2) || 00*12). Constants: C-MAC 0101,
+ * R-MAC 0102, S-ENC 0182, DEK 0181. */
+static int
 scp02_session_key(const unsigned char key[16], unsigned int constant, const unsigned char seq[2],
 		  unsigned char out[16])
 {

@@ -23,11 +23,6 @@ struct scp02_keys {
 	unsigned char kvn;
 };
 
-/* SK = 3DES-CBC(key, IV 0, constant(2) || seq(2) || 00*12). Constants: C-MAC 0101,
- * R-MAC 0102, S-ENC 0182, DEK 0181. */
-int scp02_session_key(const unsigned char key[16], unsigned int constant,
-		      const unsigned char seq[2], unsigned char out[16]);
-
 struct scp02_host;
 
 /* i_param: the card's SCP02 option ("15" is usual: explicit, modified APDU, ICV encryption). */

@@ -108,7 +108,8 @@ scp03_session_keys(const struct scp03_keys *keys, const unsigned char hc[8],
 	return 0;
 }
 
-int
+/* The pseudo-random card challenge: KDF(Key-ENC, 02, seq(3) || SD AID), 8 bytes. */
+static int
 scp03_pseudo_card_challenge(const struct scp03_keys *keys, const unsigned char seq[3],
 			    const unsigned char *aid, size_t aid_len, unsigned char challenge[8])
 {
@@ -182,7 +183,7 @@ scp03_dek_encrypt(const struct scp03_keys *k, const unsigned char *in, size_t le
 	return dek_crypt(k, in, len, out, 1);
 }
 
-int
+static int
 scp03_dek_decrypt(const struct scp03_keys *k, const unsigned char *in, size_t len,
 		  unsigned char *out)
 {
@@ -526,12 +527,6 @@ scp03_host_dek_encrypt(struct scp03_host *h, const unsigned char *in, size_t len
 		       unsigned char *out)
 {
 	return scp03_dek_encrypt(&h->s.keys, in, len, out);
-}
-
-unsigned char
-scp03_host_security_level(const struct scp03_host *h)
-{
-	return h->s.sl;
 }
 
 /* ---- card ---- */

@@ -83,11 +83,6 @@ int scp03_session_keys(const struct scp03_keys *keys, const unsigned char host_c
 		       const unsigned char card_challenge[8], unsigned char *s_enc,
 		       unsigned char *s_mac, unsigned char *s_rmac);
 
-/* The pseudo-random card challenge: KDF(Key-ENC, 02, seq(3) || SD AID), 8 bytes. */
-int scp03_pseudo_card_challenge(const struct scp03_keys *keys, const unsigned char seq[3],
-				const unsigned char *aid, size_t aid_len,
-				unsigned char challenge[8]);
-
 /* `80 50 KVN 00 08 host_challenge 00` into apdu (14 bytes). */
 void scp03_init_update_apdu(unsigned char kvn, const unsigned char host_challenge[8],
 			    unsigned char apdu[14]);
@@ -98,8 +93,6 @@ int scp03_parse_init_response(const unsigned char *resp, size_t len,
 /* Key-sensitive data (AMD-D 6.2.8, 7.3): AES-CBC under the static DEK with ICV 0. len must be
  * a multiple of 16 (pad first: scp03_pad_key pads AES-192 keys). out may equal in. */
 int scp03_dek_encrypt(const struct scp03_keys *keys, const unsigned char *in, size_t len,
-		      unsigned char *out);
-int scp03_dek_decrypt(const struct scp03_keys *keys, const unsigned char *in, size_t len,
 		      unsigned char *out);
 
 /* ---- host (off-card) side ---- */
@@ -128,8 +121,6 @@ int scp03_host_unwrap(struct scp03_host *h, const unsigned char *resp, size_t re
 /* Encrypt key-sensitive data for this card under its static DEK (as scp03_dek_encrypt). */
 int scp03_host_dek_encrypt(struct scp03_host *h, const unsigned char *in, size_t len,
 			   unsigned char *out);
-/* The security level negotiated (after external_auth), and the last card/host cryptograms. */
-unsigned char scp03_host_security_level(const struct scp03_host *h);
 
 /* ---- card (on-card) side ---- */
 

@@ -25,12 +25,6 @@ cp_secmem_init(size_t size)
 	return 0;
 }
 
-int
-cp_secmem_active(void)
-{
-	return CRYPTO_secure_malloc_initialized();
-}
-
 void *
 cp_secure_zalloc(size_t n)
 {

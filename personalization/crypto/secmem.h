@@ -10,8 +10,6 @@
 /* Create the secure heap (size bytes; 0 = 1 MiB). Idempotent. 0, or CP_ERR_CRYPTO when the
  * system refuses (e.g. RLIMIT_MEMLOCK too low): the caller may go on with wiped memory. */
 int cp_secmem_init(size_t size);
-/* 1 when the secure heap is in use. */
-int cp_secmem_active(void);
 /* Zeroed memory; aborts on exhaustion like xmalloc. */
 void *cp_secure_zalloc(size_t n);
 /* Wipe and free; NULL is a no-op. */

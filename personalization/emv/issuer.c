@@ -54,7 +54,7 @@ emv_issuer_key_name(const char *bank, char *out, size_t size)
 	snprintf(out, size, "emv.issuer.%s", bank);
 }
 
-void
+static void
 emv_issuer_cert_name(const char *bank, char *out, size_t size)
 {
 	snprintf(out, size, "emv.issuer_cert.%s", bank);

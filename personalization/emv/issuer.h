@@ -52,7 +52,6 @@ struct emv_issuer {
 void emv_ca_key_name(const unsigned char rid[EMV_RID_LEN], unsigned char index, char *out,
 		     size_t size);
 void emv_issuer_key_name(const char *bank, char *out, size_t size);
-void emv_issuer_cert_name(const char *bank, char *out, size_t size);
 /* Parse a RID (10 hex digits) and a CA index (2 hex digits). CP_ERR_USAGE when malformed. */
 int emv_parse_rid(const char *s, unsigned char rid[EMV_RID_LEN]);
 int emv_parse_ca_index(const char *s, unsigned char *index);

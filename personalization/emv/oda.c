@@ -245,7 +245,8 @@ emv_rsa_generate(unsigned bits, unsigned long exponent, EVP_PKEY **out)
 	return r;
 }
 
-int
+/* in^d mod n with a private key: the signer's operation. */
+static int
 emv_rsa_private_raw(const EVP_PKEY *priv, const unsigned char *in, size_t len, unsigned char *out)
 {
 	/* OpenSSL's API takes a non-const key; the operation does not change it */

@@ -117,9 +117,6 @@ int emv_ca_hash(const unsigned char rid[EMV_RID_LEN], unsigned char index,
  * emv_check_bits) and exponent 3 or 65537. */
 int emv_rsa_generate(unsigned bits, unsigned long exponent, struct evp_pkey_st **out);
 
-/* in^d mod n with a private key: the signer's operation. */
-int emv_rsa_private_raw(const struct evp_pkey_st *priv, const unsigned char *in, size_t len,
-			unsigned char *out);
 /* in^e mod n with a public key: recovery of a certificate or signature. */
 int emv_rsa_public_raw(const struct emv_pubkey *pub, const unsigned char *in, size_t len,
 		       unsigned char *out);

@@ -512,14 +512,6 @@ composer_preview_row(const struct side_image *si, int y, unsigned char *buf)
 	}
 }
 
-void
-composer_preview(const struct side_image *si, struct rgb_image *out)
-{
-	rgb_copy(out, &si->color);
-	for (int y = 0; y < si->color.h; y++)
-		composer_preview_row(si, y, out->px + (size_t)y * (size_t)si->color.w * 3);
-}
-
 struct fontset *
 composer_font(struct composer *c, int i)
 {

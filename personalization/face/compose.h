@@ -59,8 +59,6 @@ void composer_free(struct composer *c);
  * long for its box), naming the field. */
 int composer_side(struct composer *c, enum layout_side_id side, const struct face_fields *f,
 		  const struct rgb_image *photo, struct side_image *out);
-/* The composite preview: colour, then K in black, the chip drawn in gold. */
-void composer_preview(const struct side_image *si, struct rgb_image *out);
 /* Row y of the composite preview into buf (3 * width bytes). */
 void composer_preview_row(const struct side_image *si, int y, unsigned char *buf);
 /* The fontset of layout font i (for proof-sheet captions). */

@@ -220,11 +220,185 @@ font_lookup(const struct layout *lo, const char *name)
 	return -1;
 }
 
+/* A token without '=': the element's quoted text (text) or field name (field). */
+static int
+parse_literal(struct pstate *ps, int k, const struct tok *t, struct layout_el *el,
+	      int *have_literal)
+{
+	int r;
+
+	if (kinds[k].literal == 1 && t->quoted && !*have_literal) {
+		const char *p = t->s;
+		unsigned cp;
+
+		while ((r = utf8_next(&p, &cp)) > 0)
+			;
+		if (r < 0)
+			return cp_err_wrap(r, "%s:%d: ", ps->name, ps->line);
+		if (!t->s[0])
+			return PERR(ps, "empty text", ps->name, ps->line);
+		el->text = t->s;
+		*have_literal = 1;
+		return 0;
+	}
+	if (kinds[k].literal == 2 && !t->quoted && !*have_literal) {
+		int f = field_lookup(t->s);
+
+		if (f < 0)
+			return PERR(ps,
+				    "unknown field '%s' (name, ssn, card_no, "
+				    "issue_date, pan, bank)",
+				    ps->name, ps->line, t->s);
+		el->field = (enum field_id)f;
+		*have_literal = 1;
+		return 0;
+	}
+	return PERR(ps, "unexpected '%s' (options are key=value)", ps->name, ps->line, t->s);
+}
+
+/* The value v of option key (its bit): into el. */
+static int
+parse_option(struct pstate *ps, const char *key, const char *v, unsigned bit, struct layout_el *el,
+	     int *is_black)
+{
+	int r = 0;
+
+	switch (bit) {
+	case O_X: r = parse_num(ps, key, v, -10, 200, &el->x); break;
+	case O_Y: r = parse_num(ps, key, v, -10, 200, &el->y); break;
+	case O_W: r = parse_num(ps, key, v, 0.01, 200, &el->w); break;
+	case O_H: r = parse_num(ps, key, v, 0.01, 200, &el->h); break;
+	case O_R: r = parse_num(ps, key, v, el->kind == EL_STAR ? 0.1 : 0, 100, &el->radius); break;
+	case O_STROKEW: r = parse_num(ps, key, v, 0.01, 20, &el->stroke_w); break;
+	case O_SIZE: r = parse_num(ps, key, v, 2, 72, &el->size); break;
+	case O_MINSIZE: r = parse_num(ps, key, v, 2, 72, &el->min_size); break;
+	case O_FILL:
+	case O_COLOR:
+		r = parse_color(ps, key, v, &el->fill);
+		el->has_fill = 1;
+		*is_black = el->fill == 0;
+		break;
+	case O_STROKE:
+		r = parse_color(ps, key, v, &el->stroke);
+		el->has_stroke = 1;
+		break;
+	case O_FONT:
+		if ((el->font = font_lookup(ps->lo, v)) < 0)
+			return PERR(ps, "font '%s' is not declared (add 'font %s CHAIN')", ps->name,
+				    ps->line, v, v);
+		break;
+	case O_ALIGN:
+		if (!strcmp(v, "left"))
+			el->align = ALIGN_LEFT;
+		else if (!strcmp(v, "center"))
+			el->align = ALIGN_CENTER;
+		else if (!strcmp(v, "right"))
+			el->align = ALIGN_RIGHT;
+		else
+			return PERR(ps, "align must be left, center or right, got '%s'", ps->name,
+				    ps->line, v);
+		break;
+	case O_INK:
+		if (!strcmp(v, "k"))
+			el->ink_k = 1;
+		else if (!strcmp(v, "color"))
+			el->ink_k = 0;
+		else
+			return PERR(ps, "ink must be k or color, got '%s'", ps->name, ps->line, v);
+		break;
+	case O_IF:
+		if ((el->only_if = field_lookup(v)) < 0)
+			return PERR(ps, "if: unknown field '%s'", ps->name, ps->line, v);
+		break;
+	}
+	return r;
+}
+
+/* A text or field element: its colour, ink and sizes agree. */
+static int
+check_text_element(struct pstate *ps, unsigned seen, int is_black, struct layout_el *el)
+{
+	if (!(seen & O_COLOR))
+		el->has_fill = 1, el->fill = 0;
+	/* resin black suits black text only: K has no colour */
+	if (el->ink_k < 0)
+		el->ink_k = is_black;
+	else if (el->ink_k == 1 && !is_black)
+		return PERR(ps, "ink=k prints black only; colour #%06X needs ink=color", ps->name,
+			    ps->line, (unsigned)el->fill);
+	if (el->min_size == 0)
+		el->min_size = el->size;
+	if (el->min_size > el->size)
+		return PERR(ps, "min-size %g is larger than size %g", ps->name, ps->line,
+			    el->min_size, el->size);
+	if (el->min_size < el->size && !(seen & O_W))
+		return PERR(ps, "min-size needs w= (the width to fit)", ps->name, ps->line);
+	if (el->align != ALIGN_LEFT && !(seen & O_W))
+		return PERR(ps, "align=%s needs w=", ps->name, ps->line,
+			    el->align == ALIGN_CENTER ? "center" : "right");
+	return 0;
+}
+
+/* The element as a whole, once every token is read: nothing missing, on the card. */
+static int
+check_element(struct pstate *ps, int k, unsigned seen, int have_literal, int is_black,
+	      struct layout_el *el)
+{
+	const struct layout *lo = ps->lo;
+	int r;
+
+	if ((seen & kinds[k].required) != kinds[k].required) {
+		for (size_t j = 0; j < sizeof(opt_names) / sizeof(opt_names[0]); j++)
+			if ((kinds[k].required & opt_names[j].bit) && !(seen & opt_names[j].bit))
+				return PERR(ps, "'%s' needs option '%s'", ps->name, ps->line,
+					    kinds[k].name, opt_names[j].name);
+	}
+	if (kinds[k].literal == 1 && !have_literal)
+		return PERR(ps, "'text' needs a quoted text", ps->name, ps->line);
+	if (kinds[k].literal == 2 && !have_literal)
+		return PERR(ps,
+			    "'field' needs a field name (name, ssn, card_no, issue_date, pan, "
+			    "bank)",
+			    ps->name, ps->line);
+	if ((el->kind == EL_TEXT || el->kind == EL_FIELD) &&
+	    (r = check_text_element(ps, seen, is_black, el)) < 0)
+		return r;
+	if ((el->kind == EL_RECT || el->kind == EL_ELLIPSE) && !el->has_fill && !el->has_stroke)
+		return PERR(ps, "'%s' needs fill= or stroke=", ps->name, ps->line, kinds[k].name);
+	if (el->kind != EL_BACKGROUND && el->kind != EL_STAR && (seen & O_X) &&
+	    (el->x < 0 || el->y < 0 || el->x + el->w > lo->card_w + 0.001 ||
+	     el->y + el->h > lo->card_h + 0.001))
+		return PERR(ps, "'%s' at (%g, %g) size %g x %g mm lies outside the %g x %g mm card",
+			    ps->name, ps->line, kinds[k].name, el->x, el->y, el->w, el->h,
+			    lo->card_w, lo->card_h);
+	return 0;
+}
+
+/* Append el to the current side (its text copied). */
+static int
+add_element(struct pstate *ps, struct layout_el *el)
+{
+	struct layout_side *sd;
+
+	if (el->text)
+		el->text = xstrdup(el->text);
+	sd = &ps->lo->side[ps->side];
+	if (sd->n >= MAX_ELEMENTS) {
+		free(el->text);
+		return PERR(ps, "more than %d elements on one side", ps->name, ps->line,
+			    MAX_ELEMENTS);
+	}
+	sd->els = xrealloc(sd->els, (sd->n + 1) * sizeof(*sd->els));
+	sd->els[sd->n++] = *el;
+	/* a side whose drawing depends on the card is drawn per card, never reused */
+	if (el->kind == EL_FIELD || el->kind == EL_PHOTO || el->only_if >= 0)
+		sd->personal = 1;
+	return 0;
+}
+
 static int
 parse_element(struct pstate *ps, int k, struct tok *toks, int ntok)
 {
-	struct layout *lo = ps->lo;
-	struct layout_side *sd;
 	struct layout_el el;
 	unsigned seen = 0;
 	int r, have_literal = 0, is_black = 1;
@@ -245,34 +419,9 @@ parse_element(struct pstate *ps, int k, struct tok *toks, int ntok)
 		unsigned bit = 0;
 
 		if (!eq) {
-			if (kinds[k].literal == 1 && toks[i].quoted && !have_literal) {
-				const char *p = toks[i].s;
-				unsigned cp;
-
-				while ((r = utf8_next(&p, &cp)) > 0)
-					;
-				if (r < 0)
-					return cp_err_wrap(r, "%s:%d: ", ps->name, ps->line);
-				if (!toks[i].s[0])
-					return PERR(ps, "empty text", ps->name, ps->line);
-				el.text = toks[i].s;
-				have_literal = 1;
-				continue;
-			}
-			if (kinds[k].literal == 2 && !toks[i].quoted && !have_literal) {
-				int f = field_lookup(toks[i].s);
-
-				if (f < 0)
-					return PERR(ps,
-						    "unknown field '%s' (name, ssn, card_no, "
-						    "issue_date, pan, bank)",
-						    ps->name, ps->line, toks[i].s);
-				el.field = (enum field_id)f;
-				have_literal = 1;
-				continue;
-			}
-			return PERR(ps, "unexpected '%s' (options are key=value)", ps->name,
-				    ps->line, toks[i].s);
+			if ((r = parse_literal(ps, k, &toks[i], &el, &have_literal)) < 0)
+				return r;
+			continue;
 		}
 		*eq = '\0';
 		key = toks[i].s;
@@ -286,116 +435,12 @@ parse_element(struct pstate *ps, int k, struct tok *toks, int ntok)
 		if (seen & bit)
 			return PERR(ps, "option '%s' given twice", ps->name, ps->line, key);
 		seen |= bit;
-		r = 0;
-		switch (bit) {
-		case O_X: r = parse_num(ps, key, v, -10, 200, &el.x); break;
-		case O_Y: r = parse_num(ps, key, v, -10, 200, &el.y); break;
-		case O_W: r = parse_num(ps, key, v, 0.01, 200, &el.w); break;
-		case O_H: r = parse_num(ps, key, v, 0.01, 200, &el.h); break;
-		case O_R:
-			r = parse_num(ps, key, v, el.kind == EL_STAR ? 0.1 : 0, 100, &el.radius);
-			break;
-		case O_STROKEW: r = parse_num(ps, key, v, 0.01, 20, &el.stroke_w); break;
-		case O_SIZE: r = parse_num(ps, key, v, 2, 72, &el.size); break;
-		case O_MINSIZE: r = parse_num(ps, key, v, 2, 72, &el.min_size); break;
-		case O_FILL:
-		case O_COLOR:
-			r = parse_color(ps, key, v, &el.fill);
-			el.has_fill = 1;
-			is_black = el.fill == 0;
-			break;
-		case O_STROKE:
-			r = parse_color(ps, key, v, &el.stroke);
-			el.has_stroke = 1;
-			break;
-		case O_FONT:
-			if ((el.font = font_lookup(lo, v)) < 0)
-				return PERR(ps, "font '%s' is not declared (add 'font %s CHAIN')",
-					    ps->name, ps->line, v, v);
-			break;
-		case O_ALIGN:
-			if (!strcmp(v, "left"))
-				el.align = ALIGN_LEFT;
-			else if (!strcmp(v, "center"))
-				el.align = ALIGN_CENTER;
-			else if (!strcmp(v, "right"))
-				el.align = ALIGN_RIGHT;
-			else
-				return PERR(ps, "align must be left, center or right, got '%s'",
-					    ps->name, ps->line, v);
-			break;
-		case O_INK:
-			if (!strcmp(v, "k"))
-				el.ink_k = 1;
-			else if (!strcmp(v, "color"))
-				el.ink_k = 0;
-			else
-				return PERR(ps, "ink must be k or color, got '%s'", ps->name,
-					    ps->line, v);
-			break;
-		case O_IF:
-			if ((el.only_if = field_lookup(v)) < 0)
-				return PERR(ps, "if: unknown field '%s'", ps->name, ps->line, v);
-			break;
-		}
-		if (r < 0)
+		if ((r = parse_option(ps, key, v, bit, &el, &is_black)) < 0)
 			return r;
 	}
-	if ((seen & kinds[k].required) != kinds[k].required) {
-		for (size_t j = 0; j < sizeof(opt_names) / sizeof(opt_names[0]); j++)
-			if ((kinds[k].required & opt_names[j].bit) && !(seen & opt_names[j].bit))
-				return PERR(ps, "'%s' needs option '%s'", ps->name, ps->line,
-					    kinds[k].name, opt_names[j].name);
-	}
-	if (kinds[k].literal == 1 && !have_literal)
-		return PERR(ps, "'text' needs a quoted text", ps->name, ps->line);
-	if (kinds[k].literal == 2 && !have_literal)
-		return PERR(ps,
-			    "'field' needs a field name (name, ssn, card_no, issue_date, pan, "
-			    "bank)",
-			    ps->name, ps->line);
-	if (el.kind == EL_TEXT || el.kind == EL_FIELD) {
-		if (!(seen & O_COLOR))
-			el.has_fill = 1, el.fill = 0;
-		/* resin black suits black text only: K has no colour */
-		if (el.ink_k < 0)
-			el.ink_k = is_black;
-		else if (el.ink_k == 1 && !is_black)
-			return PERR(ps, "ink=k prints black only; colour #%06X needs ink=color",
-				    ps->name, ps->line, (unsigned)el.fill);
-		if (el.min_size == 0)
-			el.min_size = el.size;
-		if (el.min_size > el.size)
-			return PERR(ps, "min-size %g is larger than size %g", ps->name, ps->line,
-				    el.min_size, el.size);
-		if (el.min_size < el.size && !(seen & O_W))
-			return PERR(ps, "min-size needs w= (the width to fit)", ps->name, ps->line);
-		if (el.align != ALIGN_LEFT && !(seen & O_W))
-			return PERR(ps, "align=%s needs w=", ps->name, ps->line,
-				    el.align == ALIGN_CENTER ? "center" : "right");
-	}
-	if ((el.kind == EL_RECT || el.kind == EL_ELLIPSE) && !el.has_fill && !el.has_stroke)
-		return PERR(ps, "'%s' needs fill= or stroke=", ps->name, ps->line, kinds[k].name);
-	if (el.kind != EL_BACKGROUND && el.kind != EL_STAR && (seen & O_X) &&
-	    (el.x < 0 || el.y < 0 || el.x + el.w > lo->card_w + 0.001 ||
-	     el.y + el.h > lo->card_h + 0.001))
-		return PERR(ps, "'%s' at (%g, %g) size %g x %g mm lies outside the %g x %g mm card",
-			    ps->name, ps->line, kinds[k].name, el.x, el.y, el.w, el.h, lo->card_w,
-			    lo->card_h);
-	if (el.text)
-		el.text = xstrdup(el.text);
-	sd = &lo->side[ps->side];
-	if (sd->n >= MAX_ELEMENTS) {
-		free(el.text);
-		return PERR(ps, "more than %d elements on one side", ps->name, ps->line,
-			    MAX_ELEMENTS);
-	}
-	sd->els = xrealloc(sd->els, (sd->n + 1) * sizeof(*sd->els));
-	sd->els[sd->n++] = el;
-	/* a side whose drawing depends on the card is drawn per card, never reused */
-	if (el.kind == EL_FIELD || el.kind == EL_PHOTO || el.only_if >= 0)
-		sd->personal = 1;
-	return 0;
+	if ((r = check_element(ps, k, seen, have_literal, is_black, &el)) < 0)
+		return r;
+	return add_element(ps, &el);
 }
 
 static int

@@ -101,7 +101,8 @@ key_alg_parse(const char *s, enum key_alg *a)
 	return 0;
 }
 
-int
+/* The cipher of a symmetric key alg (CP_ERR_INVALID for SM2). */
+static int
 key_alg_cipher(enum key_alg a, enum cp_alg *out)
 {
 	switch (a) {

@@ -68,8 +68,6 @@ struct keystore;
 
 const char *key_alg_name(enum key_alg a);
 int key_alg_parse(const char *s, enum key_alg *a);
-/* The cipher of a symmetric key alg (CP_ERR_INVALID for SM2). */
-int key_alg_cipher(enum key_alg a, enum cp_alg *out);
 
 /* Harden this process for key handling: no core dumps (RLIMIT_CORE 0, PR_SET_DUMPABLE 0)
  * and the secure heap. A secure heap the system refuses is logged, not fatal. Every way

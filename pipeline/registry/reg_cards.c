@@ -359,20 +359,6 @@ reg_card_allocate(struct registry *reg, const struct card_alloc *a, struct card_
 	return r;
 }
 
-int
-reg_card_supersede_previous(struct registry *reg, long long person_id, long long new_id, long *n)
-{
-	struct card_allocator *ca;
-	int r;
-
-	*n = 0;
-	if ((r = reg_card_allocator_open(reg, &ca)) < 0)
-		return r;
-	r = reg_card_supersede_with(ca, person_id, new_id, n);
-	reg_card_allocator_close(ca);
-	return r;
-}
-
 struct assign {
 	long long card_id;
 	const char *city;

@@ -47,10 +47,6 @@ struct card_alloc {
  * 'allocated').
  * CP_ERR_LIMIT when a counter is exhausted; must run inside a transaction. */
 int reg_card_allocate(struct registry *reg, const struct card_alloc *a, struct card_row *out);
-/* Mark the person's earlier cards that are out of production (produced, dispatched,
- * delivered, returned) superseded by card new_id; *n = how many. Inside a transaction. */
-int reg_card_supersede_previous(struct registry *reg, long long person_id, long long new_id,
-				long *n);
 
 /* The same for a run of many allocations: the statements prepared once. */
 struct card_allocator;

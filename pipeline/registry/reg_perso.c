@@ -183,32 +183,6 @@ out:
 }
 
 int
-reg_perso_batch_of(struct registry *reg, const char *card_no, char *path, size_t size, int *line)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, r;
-
-	if ((r = reg_prepare(
-		     reg,
-		     "SELECT b.path, b.line FROM card c JOIN card_perso p ON p.card_id = c.id\n"
-		     "JOIN perso_batch b ON b.id = p.batch_id WHERE c.card_no = ?",
-		     &st)) < 0)
-		return r;
-	reg_bind_text(st, 1, card_no);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		col(st, 0, path, size);
-		*line = sqlite3_column_int(st, 1);
-	} else if (rc == SQLITE_DONE)
-		r = cp_err(CP_ERR_NOTFOUND, "card %s has no perso script (run 'cardpipe perso')",
-			   card_no);
-	else
-		r = reg_fail(reg, "finding a card's batch");
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
 reg_perso_batch_paths(struct registry *reg, int (*fn)(const char *, void *), void *arg)
 {
 	sqlite3_stmt *st = NULL;

@@ -36,10 +36,6 @@ int reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b,
 /* Hold a card that cannot be personalised (bad data): allocated -> held with reason. */
 int reg_perso_hold(struct registry *reg, long long card_id, const char *reason);
 
-/* Where a card's script is: the batch file path and its line (for produce). */
-int reg_perso_batch_of(struct registry *reg, const char *card_no, char *path, size_t path_size,
-		       int *line);
-
 /* Every batch file path the registry knows (fn per path), to find orphans of a crashed run. */
 int reg_perso_batch_paths(struct registry *reg, int (*fn)(const char *path, void *arg), void *arg);
 

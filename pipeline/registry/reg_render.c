@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
+static void
 render_card_release(struct render_card *c)
 {
 	free(c->card_no);

@@ -23,7 +23,6 @@ struct render_card {
 	char *pan;
 };
 
-void render_card_release(struct render_card *c);
 void render_cards_free(struct render_card *cards, size_t n);
 
 /* Up to limit cards (by id, above after_id) in state perso_ready, or also allocated when

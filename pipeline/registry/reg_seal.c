@@ -41,6 +41,16 @@ static unsigned char *audit_key;
 static size_t audit_key_len;
 static char audit_key_id[8];
 
+static void
+registry_clear_audit_key(void)
+{
+	if (audit_key)
+		OPENSSL_secure_clear_free(audit_key, audit_key_len);
+	audit_key = NULL;
+	audit_key_len = 0;
+	audit_key_id[0] = '\0';
+}
+
 int
 registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
 {
@@ -59,16 +69,6 @@ registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
 	audit_key_len = len;
 	snprintf(audit_key_id, sizeof(audit_key_id), "%s", key_id);
 	return 0;
-}
-
-void
-registry_clear_audit_key(void)
-{
-	if (audit_key)
-		OPENSSL_secure_clear_free(audit_key, audit_key_len);
-	audit_key = NULL;
-	audit_key_len = 0;
-	audit_key_id[0] = '\0';
 }
 
 static int
@@ -219,7 +219,9 @@ stmt_value(void *st, int c)
 	return sqlite3_column_value(st, c + 1);
 }
 
-int
+/* Seal of the current row of st ("SELECT rowid, * FROM table"), skipping column
+ * row_mac; *mac_col is set to the index of row_mac (-1 without). */
+static int
 reg_row_mac(struct registry *reg, const char *table, sqlite3_stmt *st, char out[65], int *mac_col)
 {
 	int r = row_mac(reg, table, sqlite3_column_int64(st, 0), sqlite3_column_count(st) - 1,

@@ -23,7 +23,6 @@ struct registry;
  * registry this process opens, and its check value (recorded in each audit row). Set it
  * before registry_open(); the copy is kept in the secure heap (docs/audit.md). */
 int registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id);
-void registry_clear_audit_key(void);
 
 /* Open (creating if needed) and migrate to the current schema. CP_ERR_CONFIG without an
  * audit key. */

@@ -86,10 +86,6 @@ int reg_seal_all(struct registry *reg, int keep_broken);
 /* Keyed hash of an audit row (7 fields: prev hash, at, actor, entity, entity_id, event,
  * detail) as 64 lower-case hex digits. */
 int reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65]);
-/* Seal of the current row of st ("SELECT rowid, * FROM table"), skipping column
- * row_mac; *mac_col is set to the index of row_mac (-1 without). */
-int reg_row_mac(struct registry *reg, const char *table, sqlite3_stmt *st, char out[65],
-		int *mac_col);
 /* db check: one FAIL line per row (up to 10 a table) whose seal does not match. */
 int registry_check_seals(struct registry *reg, FILE *out, int *problems);
 

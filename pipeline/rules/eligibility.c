@@ -32,7 +32,8 @@ age_months(long birth, long on)
 	return months;
 }
 
-int
+/* "insured", "elderly-civil", ...; 0 or CP_ERR_INVALID. */
+static int
 category_parse(const char *name, enum category *cat)
 {
 	for (size_t i = 0; name && i < sizeof(category_names) / sizeof(category_names[0]); i++)
@@ -50,7 +51,7 @@ const char *
 eligibility_check(const char *category, int insured, long birth, long on, char *detail,
 		  size_t detailsz)
 {
-	enum category cat;
+	enum category cat = CAT_INSURED; /* set by category_parse(); gcc cannot tell */
 	long months;
 
 	detail[0] = '\0';

@@ -27,9 +27,6 @@ enum category {
 	CAT_OTHER,	      /* (五) other public-service groups */
 };
 
-/* "insured", "elderly-civil", ...; 0 or CP_ERR_INVALID. */
-int category_parse(const char *name, enum category *cat);
-
 /*
  * Is the applicant eligible on day `on`? category may be NULL (then insured decides);
  * insured is 1, 0 or -1 (not stated). Returns NULL when eligible, else the reason code

@@ -48,7 +48,9 @@ name_letter(unsigned cp)
 	return cjk_ideograph(cp) || latin_letter(cp) || private_use(cp);
 }
 
-int
+/* 1 if cp may appear in text of class cls (at a position other than the first: a name's
+ * first character must be a letter or ideograph). */
+static int
 text_char_allowed(unsigned cp, enum text_class cls)
 {
 	switch (cls) {

@@ -38,10 +38,6 @@ struct text_problem {
  * with *p saying why. An empty string is a problem ("is empty"). */
 int text_check(const char *s, enum text_class cls, size_t max_chars, struct text_problem *p);
 
-/* 1 if cp may appear in text of class cls (at a position other than the first: a name's
- * first character must be a letter or ideograph). */
-int text_char_allowed(unsigned cp, enum text_class cls);
-
 /* The district (区) name of a GB/T 2260 code of one of Beijing's 16 districts
  * ("110101" -> "东城区"), or NULL. */
 const char *beijing_district(const char *code);

@@ -51,11 +51,3 @@ money_add(long long a, long long b, long long *sum)
 	*sum = a + b;
 	return 0;
 }
-
-void
-money_yuan(long long fen, char *out, unsigned long outsz)
-{
-	unsigned long long u = fen < 0 ? 0ULL - (unsigned long long)fen : (unsigned long long)fen;
-
-	snprintf(out, outsz, "%s%llu.%02llu", fen < 0 ? "-" : "", u / 100, u % 100);
-}

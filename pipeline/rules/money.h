@@ -21,7 +21,4 @@ int money_parse_fen(const char *s, long long max, long long *out);
  * LLONG_MAX (*sum is left unchanged). */
 int money_add(long long a, long long b, long long *sum);
 
-/* "1234.56" for 123456 fen into out (at least 24 bytes); negative amounts get a '-'. */
-void money_yuan(long long fen, char *out, unsigned long outsz);
-
 #endif

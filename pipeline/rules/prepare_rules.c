@@ -513,51 +513,64 @@ rules_judge_record(const struct rules_ctx *rc, const struct app_record *rec, int
 	return rules_judge_checked(rc, rec, insured, &pr, v);
 }
 
-int
-rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, int insured,
-		    const struct photo_result *photo, struct verdict *v)
+/* ---- rules_judge_checked: one check after another, the first failure reported ---------- */
+
+/* What a check of the record sees. */
+struct judge_in {
+	const struct app_record *rec;
+	int insured;
+	const struct photo_result *photo;
+};
+
+/* Each check leaves v->code NULL when the record passes it (and may fill v's facts:
+ * app_date, birth, minor, the photo warning for the checks that follow). */
+typedef int (*judge_check)(const struct rules_ctx *rc, const struct judge_in *in,
+			   struct verdict *v);
+
+/* required fields, in the order a form lists them; then the application type */
+static int
+judge_required(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
 {
-	struct id_info info, ginfo;
-	long declared, gbirth;
-	char detail[200];
-	const char *why;
-	int mail;
+	static const struct {
+		const char *name;
+		size_t off;
+	} required[] = {
+		{"app_type", offsetof(struct app_record, app_type)},
+		{"name", offsetof(struct app_record, name)},
+		{"id_type", offsetof(struct app_record, id_type)},
+		{"id_number", offsetof(struct app_record, id_number)},
+		{"bank", offsetof(struct app_record, bank)},
+		{"delivery", offsetof(struct app_record, delivery)},
+	};
+	const struct app_record *rec = in->rec;
 
-	memset(v, 0, sizeof(*v));
-	v->birth = -1;
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		const char *val = *(char *const *)((const char *)rec + required[i].off);
 
-	/* required fields, in the order a form lists them */
-	{
-		static const struct {
-			const char *name;
-			size_t off;
-		} required[] = {
-			{"app_type", offsetof(struct app_record, app_type)},
-			{"name", offsetof(struct app_record, name)},
-			{"id_type", offsetof(struct app_record, id_type)},
-			{"id_number", offsetof(struct app_record, id_number)},
-			{"bank", offsetof(struct app_record, bank)},
-			{"delivery", offsetof(struct app_record, delivery)},
-		};
-
-		for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-			const char *val = *(char *const *)((const char *)rec + required[i].off);
-
-			if (empty(val))
-				return fail(v, "field-missing", required[i].name,
-					    "required field '%s' is missing or empty",
-					    required[i].name);
-		}
+		if (empty(val))
+			return fail(v, "field-missing", required[i].name,
+				    "required field '%s' is missing or empty", required[i].name);
 	}
 	if (!in_list(rec->app_type, app_types, sizeof(app_types) / sizeof(app_types[0])))
 		return fail(v, "app-type-unknown", "app_type",
 			    "app_type '%.40s' is not one of new, upgrade, replace-lost, "
 			    "replace-damaged, change-info, change-bank",
 			    rec->app_type);
-	if (check_fields(rc, rec, v) < 0 || v->code)
-		return 0;
+	return 0;
+}
 
-	/* the application date: every age and due date is counted from it */
+static int
+judge_fields(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	return check_fields(rc, in->rec, v);
+}
+
+/* the application date: every age and due date is counted from it */
+static int
+judge_app_date(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	const struct app_record *rec = in->rec;
+
 	if (empty(rec->submitted_at)) {
 		v->app_date = rc->today;
 	} else if (rules_app_date(rec->submitted_at, &v->app_date) < 0) {
@@ -566,8 +579,41 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 		return fail(v, "field-invalid", "submitted_at",
 			    "submitted_at '%.40s' is after today", rec->submitted_at);
 	}
+	return 0;
+}
 
-	/* the ID number, then what the record declares against it */
+/* the declared sex against the ID number's */
+static int
+judge_sex(const struct app_record *rec, const struct id_info *info, struct verdict *v)
+{
+	int sex;
+
+	if (empty(rec->sex))
+		return 0;
+	if (!strcmp(rec->sex, "1"))
+		sex = 1;
+	else if (!strcmp(rec->sex, "2"))
+		sex = 2;
+	else
+		return fail(v, "field-invalid", "sex",
+			    "sex '%.20s' is not 1 (male) or 2 (female) (GB/T 2261.1)", rec->sex);
+	if (sex != info->sex)
+		return fail(v, "id-sex-mismatch", "sex",
+			    "declared sex %d (%s) but the ID number's sex digit says %d "
+			    "(%s)",
+			    sex, sex == 1 ? "male" : "female", info->sex,
+			    info->sex == 1 ? "male" : "female");
+	return 0;
+}
+
+/* the ID number, then what the record declares against it */
+static int
+judge_identity(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	const struct app_record *rec = in->rec;
+	struct id_info info;
+	long declared;
+
 	if (check_id(rc, rec->id_type, rec->id_number, "id_type", "id_number", NULL, &info, v) <
 		    0 ||
 	    v->code)
@@ -575,24 +621,8 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 	if (parse_day(info.birth_date, &v->birth) < 0)
 		return fail(v, "id-birth-date", "id_number",
 			    "birth date in the ID number unreadable");
-	if (!empty(rec->sex)) {
-		int sex;
-
-		if (!strcmp(rec->sex, "1"))
-			sex = 1;
-		else if (!strcmp(rec->sex, "2"))
-			sex = 2;
-		else
-			return fail(v, "field-invalid", "sex",
-				    "sex '%.20s' is not 1 (male) or 2 (female) (GB/T 2261.1)",
-				    rec->sex);
-		if (sex != info.sex)
-			return fail(v, "id-sex-mismatch", "sex",
-				    "declared sex %d (%s) but the ID number's sex digit says %d "
-				    "(%s)",
-				    sex, sex == 1 ? "male" : "female", info.sex,
-				    info.sex == 1 ? "male" : "female");
-	}
+	if (judge_sex(rec, &info, v) < 0 || v->code)
+		return 0;
 	if (!empty(rec->birth_date)) {
 		if (parse_day(rec->birth_date, &declared) < 0)
 			return fail(v, "field-invalid", "birth_date",
@@ -606,69 +636,104 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 	if (v->birth > v->app_date)
 		return fail(v, "id-birth-date", "id_number",
 			    "birth date %s is after the application date", info.birth_date);
+	return 0;
+}
 
-	/* eligibility (item 4) */
-	if ((why = eligibility_check(rec->category, insured, v->birth, v->app_date, detail,
+/* eligibility (item 4) */
+static int
+judge_eligibility(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	char detail[200];
+	const char *why;
+
+	if ((why = eligibility_check(in->rec->category, in->insured, v->birth, v->app_date, detail,
 				     sizeof(detail))) != NULL)
 		return fail(v, why, "category", "%s", detail);
+	return 0;
+}
 
-	/* minors (item 38): a guardian with a valid ID and proof of guardianship */
+/* minors (item 38): a guardian with a valid ID and proof of guardianship */
+static int
+judge_minor(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	const struct app_record *rec = in->rec;
+	struct id_info ginfo;
+	long gbirth;
+
 	v->minor = is_minor(v->birth, v->app_date, rc->minor_years);
-	if (v->minor) {
-		if (empty(rec->guardian_name) || empty(rec->guardian_id_type) ||
-		    empty(rec->guardian_id_number) || empty(rec->guardian_proof))
-			return fail(
-				v, "minor-no-guardian",
-				empty(rec->guardian_name)	 ? "guardian_name"
-				: empty(rec->guardian_id_type)	 ? "guardian_id_type"
-				: empty(rec->guardian_id_number) ? "guardian_id_number"
-								 : "guardian_proof",
-				"the applicant is under %d on the application date and needs a "
-				"guardian's name, ID type, ID number and proof of guardianship; "
-				"'%s' is missing",
-				rc->minor_years,
-				empty(rec->guardian_name)	 ? "guardian_name"
-				: empty(rec->guardian_id_type)	 ? "guardian_id_type"
-				: empty(rec->guardian_id_number) ? "guardian_id_number"
-								 : "guardian_proof");
-		if (check_id(rc, rec->guardian_id_type, rec->guardian_id_number, "guardian_id_type",
-			     "guardian_id_number", "guardian-id-invalid", &ginfo, v) < 0 ||
-		    v->code)
-			return 0;
-		if (!strcmp(rec->guardian_id_type, rec->id_type) &&
-		    !strcmp(rec->guardian_id_number, rec->id_number))
-			return fail(v, "guardian-id-invalid", "guardian_id_number",
-				    "the guardian's ID number is the applicant's own");
-		if (parse_day(ginfo.birth_date, &gbirth) == 0 &&
-		    is_minor(gbirth, v->app_date, rc->minor_years))
-			return fail(v, "guardian-id-invalid", "guardian_id_number",
-				    "the guardian's ID number gives birth date %s: the guardian is "
-				    "under %d",
-				    ginfo.birth_date, rc->minor_years);
-	}
+	if (!v->minor)
+		return 0;
+	if (empty(rec->guardian_name) || empty(rec->guardian_id_type) ||
+	    empty(rec->guardian_id_number) || empty(rec->guardian_proof))
+		return fail(v, "minor-no-guardian",
+			    empty(rec->guardian_name)	     ? "guardian_name"
+			    : empty(rec->guardian_id_type)   ? "guardian_id_type"
+			    : empty(rec->guardian_id_number) ? "guardian_id_number"
+							     : "guardian_proof",
+			    "the applicant is under %d on the application date and needs a "
+			    "guardian's name, ID type, ID number and proof of guardianship; "
+			    "'%s' is missing",
+			    rc->minor_years,
+			    empty(rec->guardian_name)	     ? "guardian_name"
+			    : empty(rec->guardian_id_type)   ? "guardian_id_type"
+			    : empty(rec->guardian_id_number) ? "guardian_id_number"
+							     : "guardian_proof");
+	if (check_id(rc, rec->guardian_id_type, rec->guardian_id_number, "guardian_id_type",
+		     "guardian_id_number", "guardian-id-invalid", &ginfo, v) < 0 ||
+	    v->code)
+		return 0;
+	if (!strcmp(rec->guardian_id_type, rec->id_type) &&
+	    !strcmp(rec->guardian_id_number, rec->id_number))
+		return fail(v, "guardian-id-invalid", "guardian_id_number",
+			    "the guardian's ID number is the applicant's own");
+	if (parse_day(ginfo.birth_date, &gbirth) == 0 &&
+	    is_minor(gbirth, v->app_date, rc->minor_years))
+		return fail(v, "guardian-id-invalid", "guardian_id_number",
+			    "the guardian's ID number gives birth date %s: the guardian is "
+			    "under %d",
+			    ginfo.birth_date, rc->minor_years);
+	return 0;
+}
 
-	/* employer batches: the employee must have confirmed (item 12) */
-	if (rec->channel && !strcmp(rec->channel, "employer")) {
-		long cday;
+/* employer batches: the employee must have confirmed (item 12) */
+static int
+judge_employer(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	const struct app_record *rec = in->rec;
+	long cday;
 
-		if (empty(rec->confirmed_at))
-			return fail(v, "employee-unconfirmed", "confirmed_at",
-				    "the employee has not confirmed this application (no "
-				    "confirmed_at)");
-		if (rules_app_date(rec->confirmed_at, &cday) < 0)
-			return fail(v, "employee-unconfirmed", "confirmed_at", "confirmed_at: %s",
-				    cp_errmsg());
-		if (cday > rc->today)
-			return fail(v, "employee-unconfirmed", "confirmed_at",
-				    "confirmed_at '%.40s' is after today", rec->confirmed_at);
-	}
+	if (!rec->channel || strcmp(rec->channel, "employer"))
+		return 0;
+	if (empty(rec->confirmed_at))
+		return fail(v, "employee-unconfirmed", "confirmed_at",
+			    "the employee has not confirmed this application (no "
+			    "confirmed_at)");
+	if (rules_app_date(rec->confirmed_at, &cday) < 0)
+		return fail(v, "employee-unconfirmed", "confirmed_at", "confirmed_at: %s",
+			    cp_errmsg());
+	if (cday > rc->today)
+		return fail(v, "employee-unconfirmed", "confirmed_at",
+			    "confirmed_at '%.40s' is after today", rec->confirmed_at);
+	return 0;
+}
 
-	/* the bank (item 6) */
-	if (!bank_known(rc, rec->bank))
+/* the bank (item 6) */
+static int
+judge_bank(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	if (!bank_known(rc, in->rec->bank))
 		return fail(v, "bank-unknown", "bank", "bank '%.20s' is not in banks.cooperating",
-			    rec->bank);
+			    in->rec->bank);
+	return 0;
+}
 
-	/* delivery: mailed cards need an address, a postal code and a mobile (item 13) */
+/* delivery: mailed cards need an address, a postal code and a mobile (item 13) */
+static int
+judge_delivery(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	const struct app_record *rec = in->rec;
+	int mail;
+
 	if (!in_list(rec->delivery, deliveries, sizeof(deliveries) / sizeof(deliveries[0])))
 		return fail(v, "delivery-unknown", "delivery",
 			    "delivery '%.30s' is not mail-person, mail-employer or pickup",
@@ -704,12 +769,23 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 		return fail(v, "mobile-invalid", "mobile",
 			    "mobile is not a phone number (digits, spaces and '-', an optional "
 			    "leading '+', at most 24 characters)");
+	return 0;
+}
 
-	/* the name: GB18030 (drawability is a hold, rules_judge_hold) */
-	if (check_name_encoding(rc, rec->name, v) < 0 || v->code)
-		return 0;
+/* the name: GB18030 (drawability is a hold, rules_judge_hold) */
+static int
+judge_name(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	return check_name_encoding(rc, in->rec->name, v);
+}
 
-	/* the photo (docs/domain-facts.md §3) */
+/* the photo (docs/domain-facts.md §3) */
+static int
+judge_photo(const struct rules_ctx *rc, const struct judge_in *in, struct verdict *v)
+{
+	const struct app_record *rec = in->rec;
+	const struct photo_result *photo = in->photo;
+
 	if (!photo)
 		return fail(v, "photo-missing", "photo", "the application has no photo%s%.80s%s",
 			    rec->photo_ref ? " (reference '" : "",
@@ -723,6 +799,27 @@ rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, in
 		v->photo_warning = photo->reason;
 		snprintf(v->photo_detail, sizeof(v->photo_detail), "%s", photo->detail);
 	}
+	return 0;
+}
+
+/* The prepare rules in the order their reasons are reported. */
+static const judge_check judge_checks[] = {
+	judge_required,	   judge_fields, judge_app_date, judge_identity,
+	judge_eligibility, judge_minor,	 judge_employer, judge_bank,
+	judge_delivery,	   judge_name,	 judge_photo,
+};
+
+int
+rules_judge_checked(const struct rules_ctx *rc, const struct app_record *rec, int insured,
+		    const struct photo_result *photo, struct verdict *v)
+{
+	const struct judge_in in = {.rec = rec, .insured = insured, .photo = photo};
+
+	memset(v, 0, sizeof(*v));
+	v->birth = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(judge_checks); i++)
+		if (judge_checks[i](rc, &in, v) < 0 || v->code)
+			return 0;
 	return 0;
 }
 

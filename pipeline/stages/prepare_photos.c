@@ -83,7 +83,8 @@ photo_checker_free(struct photo_checker *pc)
 	free(pc);
 }
 
-int
+/* 1 if s is 64 hex digits. */
+static int
 photo_sha_valid(const char *s)
 {
 	if (!s || strlen(s) != 64)

@@ -53,7 +53,5 @@ void photo_checker_prefetch(struct photo_checker *pc, char *const *shas, size_t 
 /* 0 when the last photo_checker_run() read no photo (every one had the check ingest kept,
  * or was known): then checking the next chunk's photos ahead is not worth its query. */
 int photo_checker_wants_ahead(const struct photo_checker *pc);
-/* 1 if s is 64 hex digits. */
-int photo_sha_valid(const char *s);
 
 #endif

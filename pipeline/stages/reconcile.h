@@ -80,8 +80,6 @@ int recon_signing_key(const struct config *cfg, const char *home, void **key);
 char *recon_signing_key_path(const struct config *cfg, const char *home);
 /* Make a new signing key of the configured kind at path (0600); never overwrites. */
 int recon_keygen(const char *alg, const char *path);
-/* The openssl command that verifies file with the public key pub. */
-char *recon_openssl_command(const char *alg, const char *sm2_id, const char *pub, const char *file);
 
 /* SLA report (manual items 13 and 30): per application type. */
 struct sla_counts {

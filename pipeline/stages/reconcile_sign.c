@@ -353,17 +353,3 @@ out:
 	free(list);
 	return r;
 }
-
-char *
-recon_openssl_command(const char *alg, const char *sm2_id, const char *pub, const char *file)
-{
-	if (!strcmp(alg, "rsa-pss"))
-		return xasprintf("openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt "
-				 "rsa_pss_saltlen:digest -verify %s -signature %s.sig %s",
-				 pub, file, file);
-	if (!strcmp(alg, "sm2"))
-		return xasprintf(
-			"openssl dgst -sm3 -verify %s -sigopt distid:%s -signature %s.sig %s", pub,
-			sm2_id, file, file);
-	return xasprintf("openssl dgst -sha256 -verify %s -signature %s.sig %s", pub, file, file);
-}

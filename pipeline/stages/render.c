@@ -418,6 +418,180 @@ finish_batch(struct registry *reg, struct done_batch *b, const char *faces, enum
 	return r;
 }
 
+/* render.sync read (the key table checked its words); threads bounded, 0 becomes the CPU count. */
+static int
+render_settings(const char *sync_s, long long *threads, enum face_sync *sync)
+{
+	*sync = !strcmp(sync_s, "batch") ? FACE_SYNC_BATCH : FACE_SYNC_EACH;
+	/* opts->threads is the caller's too: it bounds workers[] whatever the table says */
+	if (*threads < 0 || *threads > MAX_THREADS)
+		return cp_err(CP_ERR_CONFIG, "render.threads %lld: expected 0..%d", *threads,
+			      MAX_THREADS);
+	if (*threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		*threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
+	}
+	return 0;
+}
+
+/* The proof sheets of this run: under out/proof/<UTC stamp>, drawn with fonts of their own. */
+static int
+proof_open(const struct config *cfg, const char *home, struct registry *reg,
+	   const struct layout *lo, const struct canvas_profile *prof, const char *card_font,
+	   const struct png_opts *png, const char *today, struct proof_state *ps,
+	   struct face_renderer **proof_fr)
+{
+	char *out = config_path(cfg, "paths.out", home), *dir = fs_join(out, "proof"), stamp[32];
+	int r;
+
+	cp_iso_utc(cp_now(), stamp, sizeof(stamp));
+	for (char *p = stamp; *p; p++)
+		if (*p == ':')
+			*p = '-';
+	ps->reg = reg;
+	if ((r = fs_mkdirs(dir, 0700)) == 0) {
+		ps->prefix = fs_join(dir, stamp);
+		ps->first_page = proof_first_free_page(ps->prefix);
+		ps->title = xasprintf("cardpipe proof sheet  %s  (%s)", today, prof->name);
+		/* its own fonts: proof pages are drawn while the workers draw cards */
+		if ((r = face_renderer_new(lo, prof, card_font, png, proof_fr)) == 0)
+			ps->fs = composer_font(face_renderer_composer(*proof_fr), 0);
+		ps->side = lo->side[SIDE_BACK].personal || !lo->side[SIDE_FRONT].personal ? "back"
+											  : "front";
+	}
+	free(out);
+	free(dir);
+	return r;
+}
+
+/* render --proof-only: proof sheets of every rendered card, nothing drawn. */
+static int
+proof_only(struct registry *reg, const char *faces, struct proof_state *ps,
+	   struct render_counts *counts)
+{
+	int r;
+
+	if ((r = proof_all_rendered(reg, faces, ps)) < 0)
+		return r;
+	counts->proof_pages = ps->pages;
+	log_info("render", "%d proof pages%s%s", ps->pages, ps->pages ? ": " : "",
+		 ps->pages ? ps->prefix : "");
+	return 0;
+}
+
+/* What the batches of one run share. */
+struct render_run {
+	struct registry *reg;
+	const struct render_opts *opts;
+	const struct layout *lo;
+	struct worker *workers;
+	int nworkers;
+	const char *faces, *photos, *today;
+	int with_alloc, print_pan;
+	enum face_sync sync;
+	long long batch;
+	struct render_counts *counts;
+	struct proof_state *ps;
+	struct progress *prog;
+};
+
+/* Draw the n jobs on the workers; meanwhile record the previous batch on this thread.
+ * Returns what recording the previous batch returned. */
+static int
+draw_batch(const struct render_run *rr, struct job *jobs, size_t n, struct done_batch *prev)
+{
+	struct pool pool;
+	int started = 0, r = 0;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.jobs = jobs;
+	pool.njobs = n;
+	pool.force = rr->opts->force;
+	atomic_init(&pool.next, 0);
+	atomic_init(&pool.failed, 0);
+	for (int t = 0; t < rr->nworkers && (size_t)t < n; t++) {
+		rr->workers[t].pool = &pool;
+		if (pthread_create(&rr->workers[t].tid, NULL, worker_main, &rr->workers[t]) != 0)
+			break;
+		started++;
+	}
+	if (prev->jobs) { /* the previous batch, while this one is drawn */
+		r = finish_batch(rr->reg, prev, rr->faces, rr->sync, rr->counts, rr->ps, rr->prog);
+		if (r < 0)
+			atomic_store(&pool.failed, 1);
+	}
+	if (started == 0) /* no thread could start: render on this one */
+		worker_main(&(struct worker){.pool = &pool, .fr = rr->workers[0].fr});
+	for (int t = 0; t < started; t++)
+		pthread_join(rr->workers[t].tid, NULL);
+	return r;
+}
+
+/*
+ * Pipelined: while the workers draw batch k+1, this thread syncs and records batch k
+ * (the registry stays on this thread), so the workers do not wait for either.
+ */
+static int
+render_batches(const struct render_run *rr, struct done_batch *prev, long long *after)
+{
+	int r;
+
+	for (;;) {
+		struct render_card *cards = NULL;
+		struct job *jobs = NULL;
+		size_t n = 0;
+
+		if ((r = reg_render_list(rr->reg, rr->with_alloc, rr->opts->card_no, *after,
+					 (size_t)rr->batch, &cards, &n)) < 0)
+			return r;
+		if (n == 0) {
+			free(cards);
+			break;
+		}
+		*after = cards[n - 1].card_id;
+		jobs = xcalloc(n, sizeof(*jobs));
+		for (size_t i = 0; i < n; i++)
+			prepare_job(&jobs[i], &cards[i], rr->lo, rr->faces, rr->photos, rr->today,
+				    rr->print_pan);
+		r = draw_batch(rr, jobs, n, prev);
+		prev->jobs = jobs;
+		prev->cards = cards;
+		prev->n = n;
+		for (size_t i = 0; i < n && r == 0; i++)
+			if (jobs[i].status == JOB_FAILED)
+				r = cp_err(jobs[i].err, "%s", jobs[i].msg);
+		if (r < 0)
+			return r;
+		if (rr->opts->card_no)
+			break;
+	}
+	if (prev->jobs && (r = finish_batch(rr->reg, prev, rr->faces, rr->sync, rr->counts, rr->ps,
+					    rr->prog)) < 0)
+		return r;
+	return 0;
+}
+
+/* render CARD_NO drew nothing: fine when the card is rendered already, else say why. */
+static int
+render_card_not_drawn(struct registry *reg, const char *card_no, int with_alloc)
+{
+	char *state = NULL;
+	int r;
+
+	if ((r = reg_render_card_state(reg, card_no, &state)) == 0) {
+		if (!strcmp(state, "rendered"))
+			log_info("render", "card %s is already rendered", card_no);
+		else
+			r = cp_err(CP_ERR_INVALID,
+				   "card %s is in state '%s'; render takes perso_ready%s "
+				   "cards",
+				   card_no, state, with_alloc ? " and allocated" : "");
+		free(state);
+	}
+	return r;
+}
+
 int
 stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
 		 const struct render_opts *opts, struct render_counts *counts)
@@ -444,18 +618,8 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 
 	memset(counts, 0, sizeof(*counts));
 	cp_business_date(cp_now(), today, sizeof(today));
-	sync = !strcmp(sync_s, "batch") ? FACE_SYNC_BATCH : FACE_SYNC_EACH;
-	/* opts->threads is the caller's too: it bounds workers[] whatever the table says */
-	if (threads < 0 || threads > MAX_THREADS) {
-		r = cp_err(CP_ERR_CONFIG, "render.threads %lld: expected 0..%d", threads,
-			   MAX_THREADS);
+	if ((r = render_settings(sync_s, &threads, &sync)) < 0)
 		goto out;
-	}
-	if (threads == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
-	}
 	if (opts->card_no)
 		threads = 1; /* one card: no pool to fill */
 	if ((r = png_settings(cfg, &png)) < 0 ||
@@ -472,38 +636,12 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 		goto out;
 	ps.enabled = opts->proof_only ||
 		     (!opts->no_proof && !opts->card_no && config_bool(cfg, "render.proof"));
-	if (ps.enabled) {
-		char *out = config_path(cfg, "paths.out", home), *dir = fs_join(out, "proof"),
-		     stamp[32];
-
-		cp_iso_utc(cp_now(), stamp, sizeof(stamp));
-		for (char *p = stamp; *p; p++)
-			if (*p == ':')
-				*p = '-';
-		ps.reg = reg;
-		if ((r = fs_mkdirs(dir, 0700)) == 0) {
-			ps.prefix = fs_join(dir, stamp);
-			ps.first_page = proof_first_free_page(ps.prefix);
-			ps.title = xasprintf("cardpipe proof sheet  %s  (%s)", today, prof->name);
-			/* its own fonts: proof pages are drawn while the workers draw cards */
-			if ((r = face_renderer_new(lo, prof, card_font, &png, &proof_fr)) == 0)
-				ps.fs = composer_font(face_renderer_composer(proof_fr), 0);
-			ps.side = lo->side[SIDE_BACK].personal || !lo->side[SIDE_FRONT].personal
-					  ? "back"
-					  : "front";
-		}
-		free(out);
-		free(dir);
-		if (r < 0)
-			goto out;
-	}
+	if (ps.enabled &&
+	    (r = proof_open(cfg, home, reg, lo, prof, card_font, &png, today, &ps, &proof_fr)) < 0)
+		goto out;
 
 	if (opts->proof_only) {
-		if ((r = proof_all_rendered(reg, faces, &ps)) < 0)
-			goto out;
-		counts->proof_pages = ps.pages;
-		log_info("render", "%d proof pages%s%s", ps.pages, ps.pages ? ": " : "",
-			 ps.pages ? ps.prefix : "");
+		r = proof_only(reg, faces, &ps, counts);
 		goto out;
 	}
 	if (ps.enabled && (r = proof_owed_pages(reg, faces, &ps)) < 0)
@@ -515,81 +653,27 @@ stage_render_run(const struct config *cfg, const char *home, struct registry *re
 			goto out;
 		progress_start(&prog, "render", waiting);
 	}
-	/*
-	 * Pipelined: while the workers draw batch k+1, this thread syncs and records batch k
-	 * (the registry stays on this thread), so the workers do not wait for either.
-	 */
-	for (;;) {
-		struct render_card *cards = NULL;
-		struct job *jobs = NULL;
-		size_t n = 0;
-		struct pool pool;
-		int started = 0, rr = 0;
-
-		if ((r = reg_render_list(reg, with_alloc, opts->card_no, after, (size_t)batch,
-					 &cards, &n)) < 0)
-			goto out;
-		if (n == 0) {
-			free(cards);
-			break;
-		}
-		after = cards[n - 1].card_id;
-		jobs = xcalloc(n, sizeof(*jobs));
-		for (size_t i = 0; i < n; i++)
-			prepare_job(&jobs[i], &cards[i], lo, faces, photos, today, print_pan);
-		memset(&pool, 0, sizeof(pool));
-		pool.jobs = jobs;
-		pool.njobs = n;
-		pool.force = opts->force;
-		atomic_init(&pool.next, 0);
-		atomic_init(&pool.failed, 0);
-		for (int t = 0; t < nworkers && (size_t)t < n; t++) {
-			workers[t].pool = &pool;
-			if (pthread_create(&workers[t].tid, NULL, worker_main, &workers[t]) != 0)
-				break;
-			started++;
-		}
-		if (prev.jobs) { /* the previous batch, while this one is drawn */
-			rr = finish_batch(reg, &prev, faces, sync, counts, &ps, &prog);
-			if (rr < 0)
-				atomic_store(&pool.failed, 1);
-		}
-		if (started == 0) /* no thread could start: render on this one */
-			worker_main(&(struct worker){.pool = &pool, .fr = workers[0].fr});
-		for (int t = 0; t < started; t++)
-			pthread_join(workers[t].tid, NULL);
-		prev.jobs = jobs;
-		prev.cards = cards;
-		prev.n = n;
-		r = rr;
-		for (size_t i = 0; i < n && r == 0; i++)
-			if (jobs[i].status == JOB_FAILED)
-				r = cp_err(jobs[i].err, "%s", jobs[i].msg);
-		if (r < 0)
-			goto out;
-		if (opts->card_no)
-			break;
-	}
-	if (prev.jobs && (r = finish_batch(reg, &prev, faces, sync, counts, &ps, &prog)) < 0)
+	if ((r = render_batches(&(struct render_run){.reg = reg,
+						     .opts = opts,
+						     .lo = lo,
+						     .workers = workers,
+						     .nworkers = nworkers,
+						     .faces = faces,
+						     .photos = photos,
+						     .today = today,
+						     .with_alloc = with_alloc,
+						     .print_pan = print_pan,
+						     .sync = sync,
+						     .batch = batch,
+						     .counts = counts,
+						     .ps = &ps,
+						     .prog = &prog},
+				&prev, &after)) < 0)
 		goto out;
 	progress_end(&prog);
-	if (opts->card_no && counts->rendered + counts->complete + counts->held == 0) {
-		char *state = NULL;
-
-		if ((r = reg_render_card_state(reg, opts->card_no, &state)) == 0) {
-			if (!strcmp(state, "rendered"))
-				log_info("render", "card %s is already rendered", opts->card_no);
-			else
-				r = cp_err(CP_ERR_INVALID,
-					   "card %s is in state '%s'; render takes perso_ready%s "
-					   "cards",
-					   opts->card_no, state,
-					   with_alloc ? " and allocated" : "");
-			free(state);
-		}
-		if (r < 0)
-			goto out;
-	}
+	if (opts->card_no && counts->rendered + counts->complete + counts->held == 0 &&
+	    (r = render_card_not_drawn(reg, opts->card_no, with_alloc)) < 0)
+		goto out;
 	if ((r = proof_flush(&ps)) < 0)
 		goto out;
 	counts->proof_pages = ps.pages;

@@ -214,12 +214,6 @@ sample_bad_outcome(enum sample_bad bad)
 	return (unsigned)bad < BAD_NKINDS ? bad_table[bad].outcome : "ok";
 }
 
-const char *
-sample_bad_name(enum sample_bad bad)
-{
-	return (unsigned)bad < BAD_NKINDS ? bad_table[bad].name : "none";
-}
-
 static const char *const channel_names[SAMPLE_CHANNELS] = {
 	"employer", "website", "rs-app", "jingtong", "minsheng", "outlet", "bank"};
 

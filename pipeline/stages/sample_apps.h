@@ -29,8 +29,6 @@ enum sample_bad {
 
 /* "reject:id-check-digit", ..., "duplicate"; "ok" for BAD_NONE. */
 const char *sample_bad_outcome(enum sample_bad bad);
-/* A short name for documentation and counts: "check-digit", ... */
-const char *sample_bad_name(enum sample_bad bad);
 
 /* Photo choice: an index into the pool of good photos, or one of the bad ones. */
 #define SAMPLE_PHOTO_WRONG_SIZE (-1)

@@ -92,7 +92,8 @@ static const char *const buildings[] = {"大厦", "中心", "广场", "科技园
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-void
+/* "YYYY-MM-DD" of a day number. */
+static void
 sample_date(long day, char out[11])
 {
 	int y, m, d;

@@ -93,7 +93,5 @@ const char *sample_pick_other_bank(struct rng *r);
 /* GB 32100 check character of the first 17 characters of a unified social credit code
  * ('0'-'9', 'A'-'Y' less I O S V Z), or 0 for a character outside its alphabet. */
 char sample_uscc_check(const char *first17);
-/* "YYYY-MM-DD" of a day number. */
-void sample_date(long day, char out[11]);
 
 #endif

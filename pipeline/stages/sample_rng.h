@@ -16,7 +16,6 @@ struct rng {
  * other stream, so each record can have its own and a change to one record's draws does
  * not shift the others. */
 void rng_seed(struct rng *r, uint64_t seed, uint64_t stream);
-uint64_t rng_next(struct rng *r);
 /* Uniform in [0, n), unbiased (n > 0). */
 uint32_t rng_below(struct rng *r, uint32_t n);
 /* Uniform in [lo, hi] (lo <= hi). */

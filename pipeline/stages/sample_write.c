@@ -29,7 +29,6 @@ struct sample_sink {
 	z_stream z;
 	iconv_t cd; /* (iconv_t)-1 when not converting */
 	unsigned char out[SINK_CHUNK];
-	size_t bytes;
 };
 
 int
@@ -113,7 +112,6 @@ sink_write(struct sample_sink *s, const void *data, size_t len)
 	size_t inleft = len;
 	int r;
 
-	s->bytes += len;
 	if (s->cd == (iconv_t)-1)
 		return raw_write(s, data, len);
 	while (inleft) {
@@ -133,12 +131,6 @@ int
 sink_puts(struct sample_sink *s, const char *text)
 {
 	return sink_write(s, text, strlen(text));
-}
-
-size_t
-sink_bytes(const struct sample_sink *s)
-{
-	return s->bytes;
 }
 
 static void

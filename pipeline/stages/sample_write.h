@@ -23,8 +23,6 @@ int sink_puts(struct sample_sink *s, const char *text);
 int sink_commit(struct sample_sink *s);
 /* Remove the temporary file; frees s. NULL is a no-op. */
 void sink_abort(struct sample_sink *s);
-/* Bytes written so far, before compression. */
-size_t sink_bytes(const struct sample_sink *s);
 
 /* How a record's photo is given: inline JPEG bytes, or a relative path. */
 struct sample_photo_ref {

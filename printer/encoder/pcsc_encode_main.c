@@ -163,8 +163,20 @@ load_profiles(const char *dir, struct chip_profiles *set)
 	return r;
 }
 
-int
-main(int argc, char **argv)
+/* The command line. */
+struct args {
+	const char *dir, *reader, *kmc_file, *tk_file, *script_file, *card_no, *profiles, *stock;
+	struct encoder_expect ex[16];
+	unsigned char exbuf[16][16 + 256];
+	size_t nex, nlock;
+	struct lc_transition lock[LC_MAX_TRANSITIONS];
+	int timeout, read_only;
+	unsigned kvn;
+};
+
+/* -1 when the run goes on, else the exit code (--help, a usage error). */
+static int
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{"pcscd-dir", required_argument, NULL, 'd'},
@@ -183,8 +195,93 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *reader = "Virtual PCD", *kmc_file = NULL, *tk_file = NULL;
-	const char *script_file = NULL, *card_no = NULL, *profiles = NULL, *stock = NULL;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a->dir = optarg; break;
+		case 'r': a->reader = optarg; break;
+		case 't':
+			a->timeout = (int)strtol(optarg, &end, 10);
+			if (*end || a->timeout <= 0) {
+				fprintf(stderr, "pcsc-encode: --timeout '%s': milliseconds > 0\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'k': a->kmc_file = optarg; break;
+		case 'v':
+			a->kvn = (unsigned)strtoul(optarg, &end, 16);
+			if (*end || a->kvn > 0x7F) {
+				fprintf(stderr, "pcsc-encode: --kvn '%s': hex 00..7F\n", optarg);
+				return 2;
+			}
+			break;
+		case 'T': a->tk_file = optarg; break;
+		case 's': a->script_file = optarg; break;
+		case 'n': a->card_no = optarg; break;
+		case 'R': a->read_only = 1; break;
+		case 'e':
+			if (a->nex >= 16 ||
+			    parse_expect(optarg, &a->ex[a->nex], a->exbuf[a->nex]) < 0) {
+				fprintf(stderr, "pcsc-encode: --expect '%s': %s\n", optarg,
+					a->nex >= 16 ? "at most 16" : cp_errmsg());
+				return 2;
+			}
+			a->nex++;
+			break;
+		case 'L':
+			if (a->nlock >= LC_MAX_TRANSITIONS ||
+			    lc_transition_parse(optarg, &a->lock[a->nlock]) < 0) {
+				fprintf(stderr, "pcsc-encode: --lock: %s\n",
+					a->nlock >= LC_MAX_TRANSITIONS ? "at most 8" : cp_errmsg());
+				return 2;
+			}
+			a->nlock++;
+			break;
+		case 'P': a->profiles = optarg; break;
+		case 'S': a->stock = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind != argc || (!a->read_only && (!a->kmc_file || !a->script_file))) {
+		fprintf(stderr, "pcsc-encode: --kmc-file and --script are needed (or --read)\n%s",
+			usage_text);
+		return 2;
+	}
+	return -1;
+}
+
+/* The OK or FAIL line; the exit code. */
+static int
+print_result(int r, const struct encoder_result *res, int with_stock)
+{
+	if (r == 0) {
+		printf("OK %s apdus=%u checked=%u atr=%s", res->card_id, res->n_apdus,
+		       res->n_checked, res->atr);
+		if (res->locked_at[0])
+			printf(" locked=%s card=%s transitions=%u", res->locked_at,
+			       lc_card_state_name(res->card_state)
+				       ? lc_card_state_name(res->card_state)
+				       : "?",
+			       res->n_transitions);
+		if (with_stock)
+			printf(" stock=%s", res->stock);
+		putchar('\n');
+		return 0;
+	}
+	printf("FAIL %s %s\n", encoder_outcome_name(res->outcome), res->reason);
+	return res->outcome == ENCODER_READER || res->outcome == ENCODER_CONFIG ? 3
+	       : res->outcome == ENCODER_BAD_SCRIPT				? 2
+										: 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = {.reader = "Virtual PCD", .timeout = 10000};
 	struct chip_profiles set = {0};
 	struct picker pk = {&set, NULL, 0};
 	unsigned char kmc[32], tk[32];
@@ -193,125 +290,52 @@ main(int argc, char **argv)
 	struct encoder *e = NULL;
 	struct encoder_result res;
 	struct encoder_keys keys;
-	struct encoder_expect ex[16];
-	unsigned char exbuf[16][16 + 256];
-	size_t nex = 0, nlock = 0;
-	struct lc_transition lock[LC_MAX_TRANSITIONS];
-	int c, timeout = 10000, read_only = 0, rc = 3, r;
-	unsigned kvn = 0;
-	char *end;
+	int rc, r;
 
 	umask(077);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'r': reader = optarg; break;
-		case 't':
-			timeout = (int)strtol(optarg, &end, 10);
-			if (*end || timeout <= 0) {
-				fprintf(stderr, "pcsc-encode: --timeout '%s': milliseconds > 0\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'k': kmc_file = optarg; break;
-		case 'v':
-			kvn = (unsigned)strtoul(optarg, &end, 16);
-			if (*end || kvn > 0x7F) {
-				fprintf(stderr, "pcsc-encode: --kvn '%s': hex 00..7F\n", optarg);
-				return 2;
-			}
-			break;
-		case 'T': tk_file = optarg; break;
-		case 's': script_file = optarg; break;
-		case 'n': card_no = optarg; break;
-		case 'R': read_only = 1; break;
-		case 'e':
-			if (nex >= 16 || parse_expect(optarg, &ex[nex], exbuf[nex]) < 0) {
-				fprintf(stderr, "pcsc-encode: --expect '%s': %s\n", optarg,
-					nex >= 16 ? "at most 16" : cp_errmsg());
-				return 2;
-			}
-			nex++;
-			break;
-		case 'L':
-			if (nlock >= LC_MAX_TRANSITIONS ||
-			    lc_transition_parse(optarg, &lock[nlock]) < 0) {
-				fprintf(stderr, "pcsc-encode: --lock: %s\n",
-					nlock >= LC_MAX_TRANSITIONS ? "at most 8" : cp_errmsg());
-				return 2;
-			}
-			nlock++;
-			break;
-		case 'P': profiles = optarg; break;
-		case 'S': stock = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
-		}
-	}
-	if (optind != argc || (!read_only && (!kmc_file || !script_file))) {
-		fprintf(stderr, "pcsc-encode: --kmc-file and --script are needed (or --read)\n%s",
-			usage_text);
-		return 2;
-	}
-	if ((dir && (r = pcscd_line_client_env(dir)) < 0) ||
-	    (!read_only && (r = load_key(kmc_file, kmc, &kmc_len, "KMC")) < 0) ||
-	    (tk_file && (r = load_key(tk_file, tk, &tk_len, "transport key")) < 0) ||
-	    (script_file && (r = apdu_script_load(script_file, &script)) < 0) ||
-	    ((profiles || stock) && (r = load_profiles(profiles, &set)) < 0) ||
-	    (r = encoder_open(reader, timeout, &e)) < 0) {
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	if ((a.dir && (r = pcscd_line_client_env(a.dir)) < 0) ||
+	    (!a.read_only && (r = load_key(a.kmc_file, kmc, &kmc_len, "KMC")) < 0) ||
+	    (a.tk_file && (r = load_key(a.tk_file, tk, &tk_len, "transport key")) < 0) ||
+	    (a.script_file && (r = apdu_script_load(a.script_file, &script)) < 0) ||
+	    ((a.profiles || a.stock) && (r = load_profiles(a.profiles, &set)) < 0) ||
+	    (r = encoder_open(a.reader, a.timeout, &e)) < 0) {
 		fprintf(stderr, "pcsc-encode: %s\n", cp_errmsg());
 		rc = r == CP_ERR_FORMAT || r == CP_ERR_PERM || r == CP_ERR_NOTFOUND ? 2 : 3;
 		goto out;
 	}
-	if (read_only) {
-		r = encoder_read(e, ex, nex, &res);
+	if (a.read_only) {
+		r = encoder_read(e, a.ex, a.nex, &res);
 	} else {
-		struct encoder_job job = {.card_no = card_no,
+		struct encoder_job job = {.card_no = a.card_no,
 					  .keys = &keys,
-					  .expect = ex,
-					  .n_expect = nex,
-					  .transitions = lock,
-					  .n_transitions = nlock};
+					  .expect = a.ex,
+					  .n_expect = a.nex,
+					  .transitions = a.lock,
+					  .n_transitions = a.nlock};
 		keys = (struct encoder_keys){.kmc = kmc,
 					     .kmc_len = kmc_len,
-					     .kvn = (unsigned char)kvn,
+					     .kvn = (unsigned char)a.kvn,
 					     .transport = tk_len ? tk : NULL,
 					     .transport_len = tk_len,
 					     .transport_alg = CP_ALG_AES};
 		job.script = apdu_script_iter(script);
 		pk.kmc = kmc;
 		pk.kmc_len = kmc_len;
-		if (stock && !(job.profile = chip_profiles_find(&set, stock))) {
-			fprintf(stderr, "pcsc-encode: --stock '%s': no such chip profile\n", stock);
+		if (a.stock && !(job.profile = chip_profiles_find(&set, a.stock))) {
+			fprintf(stderr, "pcsc-encode: --stock '%s': no such chip profile\n",
+				a.stock);
 			rc = 2;
 			goto out;
 		}
-		if (profiles && !stock) {
+		if (a.profiles && !a.stock) {
 			job.pick_stock = pick;
 			job.pick_ctx = &pk;
 		}
 		r = encoder_personalize(e, &job, &res);
 	}
-	if (r == 0) {
-		printf("OK %s apdus=%u checked=%u atr=%s", res.card_id, res.n_apdus, res.n_checked,
-		       res.atr);
-		if (res.locked_at[0])
-			printf(" locked=%s card=%s transitions=%u", res.locked_at,
-			       lc_card_state_name(res.card_state)
-				       ? lc_card_state_name(res.card_state)
-				       : "?",
-			       res.n_transitions);
-		if (profiles || stock)
-			printf(" stock=%s", res.stock);
-		putchar('\n');
-		rc = 0;
-	} else {
-		printf("FAIL %s %s\n", encoder_outcome_name(res.outcome), res.reason);
-		rc = res.outcome == ENCODER_READER || res.outcome == ENCODER_CONFIG ? 3
-		     : res.outcome == ENCODER_BAD_SCRIPT			    ? 2
-										    : 1;
-	}
+	rc = print_result(r, &res, a.profiles || a.stock);
 out:
 	cp_memzero(kmc, sizeof kmc);
 	cp_memzero(tk, sizeof tk);

@@ -56,7 +56,10 @@ exchange(struct printer *p, const char *what, const void *data, size_t len)
 	return 0;
 }
 
-int
+/* Send one command and read its reply into p->reply; sets p->cond. Returns 0 when the
+ * reply is OK or data, CP_ERR_DEVICE for an error reply, CP_ERR_TIMEOUT/IO/PROTOCOL for a
+ * missing or malformed one. */
+static int
 evolis_command(struct printer *p, const char *cmd)
 {
 	struct buf b = BUF_INIT(256);

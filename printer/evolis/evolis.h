@@ -21,9 +21,5 @@ struct evo_io;
 
 /* A printer over an open transport (taken over: closed with the printer). */
 int evolis_open(struct evo_io *io, struct printer **out);
-/* Send one command and read its reply into p->reply; sets p->cond. Returns 0 when the
- * reply is OK or data, CP_ERR_DEVICE for an error reply, CP_ERR_TIMEOUT/IO/PROTOCOL for a
- * missing or malformed one. */
-int evolis_command(struct printer *p, const char *cmd);
 
 #endif

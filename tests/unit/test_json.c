@@ -50,7 +50,7 @@ test_writer_100k_value_whole(void **state)
 	json_kv_int(&w, "n", 7);
 	json_obj_end(&w);
 	want = xasprintf("{\"msg\":\"%s\",\"n\":7}", v);
-	assert_int_equal(json_writer_len(&w), strlen(want));
+	assert_int_equal(strlen(json_writer_str(&w)), strlen(want));
 	assert_string_equal(json_writer_str(&w), want);
 	json_writer_release(&w);
 	assert_string_equal(json_writer_str(&w), "");
@@ -99,8 +99,8 @@ test_writer_escapes_grow(void **state)
 	v[20000] = '\0';
 	json_writer_init(&w);
 	json_kv_str(&w, "k", v);
-	assert_int_equal(json_writer_len(&w), 4 + 20000 * 6 + 2);
-	assert_string_equal(json_writer_str(&w) + json_writer_len(&w) - 7, "\\u0001\"");
+	assert_int_equal(strlen(json_writer_str(&w)), 4 + 20000 * 6 + 2);
+	assert_string_equal(json_writer_str(&w) + strlen(json_writer_str(&w)) - 7, "\\u0001\"");
 	json_writer_release(&w);
 	free(v);
 }

@@ -165,7 +165,7 @@ test_counts_and_expected(void **state)
 	assert_int_equal(st.bad_files, 10);
 	for (int k = BAD_NONE + 1; k < BAD_NKINDS; k++)
 		if (st.by_bad[k] < 1)
-			fail_msg("bad kind %s never made in 1000 records", sample_bad_name(k));
+			fail_msg("bad kind %s never made in 1000 records", sample_bad_outcome(k));
 
 	assert_int_equal(fs_read_file(path, 1 << 24, &data, &len), 0);
 	for (line = strtok_r((char *)data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
