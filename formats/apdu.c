@@ -4,7 +4,7 @@
 #include "core/err.h"
 
 int
-apdu_parse(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw)
+apdu_split(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw)
 {
 	*sw = SW_OK;
 	if (len < 4) {
@@ -19,10 +19,6 @@ apdu_parse(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw)
 	a->lc = 0;
 	a->le = 0;
 	a->has_le = 0;
-	if (a->cla == 0xFF) {
-		*sw = SW_CLA_NOT_SUPPORTED;
-		return cp_err(CP_ERR_FORMAT, "APDU class FF is reserved (PPS)");
-	}
 	if (len == 4) {
 		a->icase = 1;
 		return 0;
@@ -51,6 +47,16 @@ apdu_parse(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw)
 	}
 	a->data = buf + 5;
 	return 0;
+}
+
+int
+apdu_parse(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw)
+{
+	if (len >= 4 && buf[0] == 0xFF) {
+		*sw = SW_CLA_NOT_SUPPORTED;
+		return cp_err(CP_ERR_FORMAT, "APDU class FF is reserved (PPS)");
+	}
+	return apdu_split(buf, len, a, sw);
 }
 
 const char *

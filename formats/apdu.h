@@ -1,6 +1,6 @@
 /*
  * apdu.h - ISO/IEC 7816-4 command APDUs (short form) and status words, for the virtual
- * card's dispatcher and the encoder.
+ * card's dispatcher, the encoder and the secure channels.
  *
  * apdu_parse() classifies a command as case 1-4 and checks that Lc and Le agree with the
  * length; extended-length commands are refused (the virtual card, like the encoder, speaks
@@ -48,6 +48,9 @@ struct apdu {
 /* Parse a short command APDU. 0, or CP_ERR_FORMAT with *sw set to the status word a card
  * answers (6700 wrong length, 6E00 ...). The struct points into buf. */
 int apdu_parse(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw);
+/* The length grammar alone (cases 1-4, Lc, Le), any class: for a secure channel, which wraps
+ * what it is given and leaves the class to the card. */
+int apdu_split(const unsigned char *buf, size_t len, struct apdu *a, uint16_t *sw);
 
 /* A short description of a status word for messages: "6985 conditions of use not
  * satisfied". Returns a static string (unknown SWs: "status word"). */

@@ -16,11 +16,11 @@
 #include "core/mem.h"
 #include "personalization/chip/tlv.h"
 #include "personalization/crypto/emv_ac.h"
+#include "personalization/crypto/hash.h"
 #include "formats/apdu.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -401,24 +401,20 @@ sign_dynamic(struct vcard *vc, const unsigned char *dyn, size_t ldd, const unsig
 	     size_t nextra, unsigned char *sdad, size_t nic)
 {
 	unsigned char blk[256];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned hl = 0;
+	struct cp_md_ctx *md;
 	int ok;
 
-	if (!md || nic > sizeof blk || ldd + 25 > nic) {
-		EVP_MD_CTX_free(md);
+	if (nic > sizeof blk || ldd + 25 > nic || cp_md_new(CP_MD_SHA1, &md) < 0)
 		return -1;
-	}
 	blk[0] = 0x6A;
 	blk[1] = 0x05;
 	blk[2] = 0x01;
 	blk[3] = (unsigned char)ldd;
 	memcpy(blk + 4, dyn, ldd);
 	memset(blk + 4 + ldd, 0xBB, nic - ldd - 25);
-	ok = EVP_DigestInit_ex(md, EVP_sha1(), NULL) && EVP_DigestUpdate(md, blk + 1, nic - 22) &&
-	     EVP_DigestUpdate(md, extra, nextra) && EVP_DigestFinal_ex(md, blk + nic - 21, &hl) &&
-	     hl == 20;
-	EVP_MD_CTX_free(md);
+	cp_md_update(md, blk + 1, nic - 22);
+	cp_md_update(md, extra, nextra);
+	ok = cp_md_final(md, blk + nic - 21) == 0;
 	blk[nic - 1] = 0xBC;
 	ok = ok && rsa_private(vc, blk, nic, sdad) == 0;
 	cp_memzero(blk, sizeof blk);
@@ -577,21 +573,22 @@ cda_sign(struct vcard *vc, unsigned char cid, const unsigned char ac[8], const u
 	 size_t n2, const unsigned char *tlvs, size_t ntlvs, unsigned char *sdad, size_t nic)
 {
 	unsigned char dyn[38];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct cp_md_ctx *md;
 	struct vcard_txn *t = &vc->s.txn;
-	unsigned hl = 0;
-	int ok;
 
 	dyn[0] = 8;
 	icc_number(vc, dyn + 1);
 	dyn[9] = cid;
 	memcpy(dyn + 10, ac, 8);
-	ok = md && EVP_DigestInit_ex(md, EVP_sha1(), NULL) &&
-	     EVP_DigestUpdate(md, t->pdol, t->npdol) && EVP_DigestUpdate(md, t->cdol1, t->ncdol1) &&
-	     EVP_DigestUpdate(md, cdol2, n2) && EVP_DigestUpdate(md, tlvs, ntlvs) &&
-	     EVP_DigestFinal_ex(md, dyn + 18, &hl) && hl == 20;
-	EVP_MD_CTX_free(md);
-	return ok ? sign_dynamic(vc, dyn, sizeof dyn, t->term + 25, 4, sdad, nic) : -1;
+	if (cp_md_new(CP_MD_SHA1, &md) < 0)
+		return -1;
+	cp_md_update(md, t->pdol, t->npdol);
+	cp_md_update(md, t->cdol1, t->ncdol1);
+	cp_md_update(md, cdol2, n2);
+	cp_md_update(md, tlvs, ntlvs);
+	if (cp_md_final(md, dyn + 18) < 0)
+		return -1;
+	return sign_dynamic(vc, dyn, sizeof dyn, t->term + 25, 4, sdad, nic);
 }
 
 /* The answer, format 2: 77 { 9F27 CID, 9F36 ATC, 9F26 AC | 9F4B SDAD, 9F10 IAD }. Its size

@@ -18,14 +18,11 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/crypto/cipher.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/secmem.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,53 +60,9 @@ static int
 seal_key(const unsigned char *tk, unsigned char out[32])
 {
 	static const char info[] = "cardpipe perso batch seal v1";
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM params[4];
-	int r = 0;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)tk, 32);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-						      sizeof(info) - 1);
-	params[3] = OSSL_PARAM_construct_end();
-	if (!ctx || EVP_KDF_derive(ctx, out, 32, params) <= 0)
-		r = cp_err(CP_ERR_CRYPTO, "HKDF for the batch seal key failed");
-	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
-	return r;
-}
-
-static int
-gcm(int enc, const unsigned char *key, const unsigned char nonce[12], const unsigned char *aad,
-    size_t aad_len, const unsigned char *in, size_t len, unsigned char *out, unsigned char tag[16])
-{
-	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	EVP_CIPHER_CTX *ctx = c ? EVP_CIPHER_CTX_new() : NULL;
-	int ol = 0, fl = 0, ok;
-	size_t done = 0;
-
-	ok = ctx && EVP_CipherInit_ex2(ctx, c, key, nonce, enc, NULL) &&
-	     EVP_CipherUpdate(ctx, NULL, &ol, aad, (int)aad_len);
-	while (ok && done < len) {
-		size_t k = len - done > (1u << 24) ? (1u << 24) : len - done;
-
-		ok = EVP_CipherUpdate(ctx, out + done, &ol, in + done, (int)k) && (size_t)ol == k;
-		done += k;
-	}
-	if (ok && !enc)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag);
-	if (ok)
-		ok = EVP_CipherFinal_ex(ctx, out + done, &fl);
-	if (ok && enc)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag);
-	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
-	if (!ok)
-		return enc ? cp_err(CP_ERR_CRYPTO, "AES-256-GCM sealing failed")
-			   : cp_err(CP_ERR_INTEGRITY,
-				    "the batch's seal does not verify: the file was changed or "
-				    "truncated, or it is sealed under another transport key");
+	if (cp_hkdf_sha256(tk, 32, NULL, 0, info, sizeof(info) - 1, out, 32) < 0)
+		return cp_err(CP_ERR_CRYPTO, "HKDF for the batch seal key failed");
 	return 0;
 }
 
@@ -212,8 +165,8 @@ perso_batch_writer_commit(struct perso_batch_writer *w, const char *batch_id, co
 	if ((r = buf_append(&file, header, (size_t)hl)) < 0 ||
 	    (r = buf_append(&file, plain.data, plain.len)) < 0) /* room for the ciphertext */
 		goto out;
-	if ((r = gcm(1, w->seal_key, nonce, (unsigned char *)header, (size_t)hl, plain.data,
-		     plain.len, file.data + hl, tag)) < 0 ||
+	if ((r = cp_gcm_seal(w->seal_key, nonce, (unsigned char *)header, (size_t)hl, plain.data,
+			     plain.len, file.data + hl, tag)) < 0 ||
 	    (r = buf_append(&file, tag, 16)) < 0 || (r = cp_sha256(file.data, file.len, md)) < 0 ||
 	    (r = fs_write_atomic(path, file.data, file.len, 0600)) < 0)
 		goto out;
@@ -362,9 +315,12 @@ perso_batch_open(const char *path, const unsigned char *tk, struct perso_batch *
 		goto out;
 	if ((r = buf_append(&b->plain, data + hl, len - hl - 16)) < 0)
 		goto out;
-	if ((r = gcm(0, key, nonce, data, hl, data + hl, len - hl - 16, b->plain.data,
-		     data + len - 16)) < 0) {
-		r = cp_err_wrap(r, "batch '%s': ", path);
+	if (cp_gcm_open(key, nonce, data, hl, data + hl, len - hl - 16, b->plain.data,
+			data + len - 16) < 0) {
+		r = cp_err(CP_ERR_INTEGRITY,
+			   "batch '%s': the batch's seal does not verify: the file was changed or "
+			   "truncated, or it is sealed under another transport key",
+			   path);
 		goto out;
 	}
 	if ((r = parse_manifest(b, path)) < 0)

@@ -3,6 +3,7 @@
  * docs/perso-script-format.md).
  */
 #include "personalization/chip/script.h"
+#include "personalization/chip/script_line.h"
 
 #include "core/err.h"
 #include "core/hex.h"
@@ -72,125 +73,6 @@ const struct perso_cmd *
 perso_script_cmd(const struct perso_script *s, size_t i)
 {
 	return i < s->n ? &s->cmds[i] : NULL;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* One APDU line into cmd (apdu bytes appended at *apos, label at *lpos). */
-static int
-parse_apdu(const char *p, const char *end, const char *name, int ln, unsigned char *apdu,
-	   size_t *alen, struct perso_cmd *cmd, char *label, size_t label_size)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	memset(cmd, 0, sizeof(*cmd));
-	label[0] = '\0';
-	/* hex bytes, spaces allowed between them, up to the first word with '=' */
-	while (p < end) {
-		const char *w = p;
-
-		while (w < end && *w != ' ' && *w != '\t')
-			w++;
-		if (memchr(p, '=', (size_t)(w - p)))
-			break;
-		for (const char *q = p; q < w; q++) {
-			int v = hexval(*q);
-
-			if (v < 0)
-				return cp_err(CP_ERR_FORMAT, "%s:%d: '%c' is not hex", name, ln,
-					      *q);
-			if (hi < 0)
-				hi = v;
-			else {
-				if (n >= 261)
-					return cp_err(CP_ERR_FORMAT,
-						      "%s:%d: APDU longer than 261 bytes", name,
-						      ln);
-				apdu[n++] = (unsigned char)(hi << 4 | v);
-				hi = -1;
-			}
-		}
-		p = w;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-	}
-	if (hi >= 0)
-		return cp_err(CP_ERR_FORMAT, "%s:%d: odd number of hex digits", name, ln);
-	if (n < 4)
-		return cp_err(CP_ERR_FORMAT, "%s:%d: an APDU has at least 4 bytes", name, ln);
-	if (n > 5 && n != 5 + (size_t)apdu[4] && n != 6 + (size_t)apdu[4])
-		return cp_err(CP_ERR_FORMAT, "%s:%d: APDU of %zu bytes does not match Lc %u", name,
-			      ln, n, apdu[4]);
-	if (n > 5 && apdu[4] == 0)
-		return cp_err(CP_ERR_FORMAT, "%s:%d: Lc 00 (extended APDUs are not used)", name,
-			      ln);
-	/* key=value words */
-	while (p < end) {
-		const char *w = p, *eq;
-		char val[96];
-		size_t vl;
-
-		while (w < end && *w != ' ' && *w != '\t')
-			w++;
-		eq = memchr(p, '=', (size_t)(w - p));
-		vl = eq ? (size_t)(w - eq - 1) : 0;
-		if (!eq || vl == 0 || vl >= sizeof(val))
-			return cp_err(CP_ERR_FORMAT, "%s:%d: expected key=value after the APDU",
-				      name, ln);
-		memcpy(val, eq + 1, vl);
-		val[vl] = '\0';
-		if ((size_t)(eq - p) == 2 && !strncmp(p, "sw", 2)) {
-			char *save = NULL;
-
-			for (char *t = strtok_r(val, ",", &save); t;
-			     t = strtok_r(NULL, ",", &save)) {
-				unsigned char sw[2];
-
-				if (cmd->n_sw >= 4 || strlen(t) != 4 || hex_decode(t, sw, 2) != 2)
-					return cp_err(CP_ERR_FORMAT, "%s:%d: bad sw= list", name,
-						      ln);
-				cmd->sw[cmd->n_sw++] = (uint16_t)(sw[0] << 8 | sw[1]);
-			}
-		} else if ((size_t)(eq - p) == 4 && !strncmp(p, "sens", 4)) {
-			char *colon = strchr(val, ':'), *e1, *e2;
-			unsigned long off, len;
-
-			if (!colon)
-				return cp_err(CP_ERR_FORMAT, "%s:%d: sens= wants OFF:LEN", name,
-					      ln);
-			*colon = '\0';
-			off = strtoul(val, &e1, 10);
-			len = strtoul(colon + 1, &e2, 10);
-			if (*e1 || *e2 || !val[0] || !colon[1] || len == 0 || len % 16 || n <= 5 ||
-			    off + len > apdu[4])
-				return cp_err(
-					CP_ERR_FORMAT,
-					"%s:%d: sens=%s:%s is not whole blocks inside the data",
-					name, ln, val, colon + 1);
-			cmd->sens_off = off;
-			cmd->sens_len = len;
-		} else if ((size_t)(eq - p) == 5 && !strncmp(p, "label", 5))
-			snprintf(label, label_size, "%s", val);
-		else
-			return cp_err(CP_ERR_FORMAT, "%s:%d: unknown word '%.*s'", name, ln,
-				      (int)(eq - p), p);
-		p = w;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-	}
-	*alen = n;
-	return 0;
 }
 
 int
@@ -277,9 +159,7 @@ perso_script_parse(const char *text, size_t len, const char *name, struct perso_
 				goto out;
 			}
 		} else if (le > p && p[0] != '#') {
-			unsigned char apdu[261];
-			char label[64];
-			size_t an = 0;
+			struct perso_line l;
 
 			if (s->n >= MAX_CMDS) {
 				r = cp_err(CP_ERR_LIMIT, "%s: more than %d commands", name,
@@ -292,15 +172,18 @@ perso_script_parse(const char *text, size_t len, const char *name, struct perso_
 				apos = xrealloc(apos, cap * sizeof(*apos));
 				lpos = xrealloc(lpos, cap * sizeof(*lpos));
 			}
-			if ((r = parse_apdu(p, le, name, ln, apdu, &an, &s->cmds[s->n], label,
-					    sizeof(label))) < 0)
+			if ((r = perso_line_parse(p, le, name, ln, &l)) < 0)
 				goto out;
 			apos[s->n] = apdus.len;
 			lpos[s->n] = labels.len;
-			if ((r = buf_append(&apdus, apdu, an)) < 0 ||
-			    (r = buf_append(&labels, label, strlen(label) + 1)) < 0)
+			if ((r = buf_append(&apdus, l.apdu, l.len)) < 0 ||
+			    (r = buf_append(&labels, l.label, strlen(l.label) + 1)) < 0)
 				goto out;
-			s->cmds[s->n].len = an;
+			s->cmds[s->n] = (struct perso_cmd){.len = l.len,
+							   .n_sw = l.n_sw,
+							   .sens_off = l.sens_off,
+							   .sens_len = l.sens_len};
+			memcpy(s->cmds[s->n].sw, l.sw, sizeof(l.sw));
 			s->n++;
 		}
 		p = nl + 1;

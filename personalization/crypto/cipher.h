@@ -1,5 +1,6 @@
 /*
- * cipher.h - block ciphers over OpenSSL 3 EVP: AES, SM4, 3DES (ECB and CBC, no padding).
+ * cipher.h - block ciphers over OpenSSL 3 EVP: AES, SM4, 3DES (ECB and CBC, no padding), and
+ * AES-256-GCM for sealing files.
  *
  * Single DES exists only as 3DES with repeated keys (an 8-byte key is used as K||K||K; a
  * 16-byte 2-key 3DES key as K1||K2||K1), because OpenSSL 3 keeps single DES in the legacy
@@ -45,5 +46,15 @@ size_t cp_pad80(const unsigned char *in, size_t len, size_t block, unsigned char
 size_t cp_pad80_len(size_t len, size_t block);
 /* Strip method-2 padding: the new length, or CP_ERR_FORMAT when it is not there. */
 int cp_unpad80(const unsigned char *in, size_t len, size_t *out_len);
+
+/* AES-256-GCM (NIST SP 800-38D) with a 96-bit nonce and a 128-bit tag, any length (out may
+ * be in). cp_gcm_open() returns CP_ERR_INTEGRITY when the tag does not verify (changed data,
+ * AAD, nonce or key); out then holds no usable plaintext. */
+int cp_gcm_seal(const unsigned char key[32], const unsigned char nonce[12],
+		const unsigned char *aad, size_t aad_len, const unsigned char *in, size_t len,
+		unsigned char *out, unsigned char tag[16]);
+int cp_gcm_open(const unsigned char key[32], const unsigned char nonce[12],
+		const unsigned char *aad, size_t aad_len, const unsigned char *in, size_t len,
+		unsigned char *out, const unsigned char tag[16]);
 
 #endif

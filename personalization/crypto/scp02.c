@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "formats/apdu.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/mac.h"
 #include "personalization/crypto/secmem.h"
@@ -157,27 +158,21 @@ int
 scp02_host_wrap(struct scp02_host *h, const unsigned char *cmd, size_t n, unsigned char *out,
 		size_t out_size, size_t *out_len)
 {
-	unsigned char hdr[4], mac[8], data[264];
-	size_t lc = 0, dlen, m;
-	int has_le = 0, r;
-	unsigned char le = 0;
+	unsigned char hdr[4], mac[8], data[264], le;
+	size_t lc, dlen, m;
+	int has_le, r;
+	struct apdu a;
+	uint16_t sw;
 
 	if (h->state != 2)
 		return cp_err(CP_ERR_PROTOCOL, "no open SCP02 channel");
-	if (n < 4)
-		return cp_err(CP_ERR_FORMAT, "a command APDU has at least 4 bytes");
-	if (n == 5) {
-		has_le = 1;
-		le = cmd[4];
-	} else if (n > 5) {
-		lc = cmd[4];
-		if (lc == 0 || (n != 5 + lc && n != 6 + lc))
-			return cp_err(CP_ERR_FORMAT, "APDU of %zu bytes does not match its Lc", n);
-		if (n == 6 + lc) {
-			has_le = 1;
-			le = cmd[n - 1];
-		}
-	}
+	/* formats/apdu.h: the length grammar, any class (the card judges the class) */
+	if (apdu_split(cmd, n, &a, &sw) < 0)
+		return n < 4 ? cp_err(CP_ERR_FORMAT, "a command APDU has at least 4 bytes")
+			     : cp_err(CP_ERR_FORMAT, "APDU of %zu bytes does not match its Lc", n);
+	lc = a.lc;
+	has_le = a.has_le;
+	le = (unsigned char)a.le; /* 256 goes back to 00 */
 	if (!(h->sl & 0x01)) {
 		if (n > out_size)
 			return cp_err(CP_ERR_LIMIT, "output buffer too small");
@@ -333,15 +328,17 @@ scp02_card_unwrap(struct scp02_card *c, const unsigned char *apdu, size_t len, u
 	unsigned char data[256], mac[8], hdr[4];
 	size_t lc, dlen, plen;
 	int has_le, r;
+	struct apdu a;
+	uint16_t sw;
 
 	if (h->state != 2)
 		return cp_err(CP_ERR_PROTOCOL, "no open SCP02 channel");
 	if (len < 5 + 8 || !(apdu[0] & 0x04))
 		return cp_err(CP_ERR_FORMAT, "a secured command has its 8-byte C-MAC");
-	lc = apdu[4];
-	if (lc < 8 || (len != 5 + lc && len != 6 + lc))
+	if (apdu_split(apdu, len, &a, &sw) < 0 || a.lc < 8)
 		return cp_err(CP_ERR_FORMAT, "APDU of %zu bytes does not match its Lc", len);
-	has_le = len == 6 + lc;
+	lc = a.lc;
+	has_le = a.has_le;
 	dlen = lc - 8;
 	memcpy(data, apdu + 5, dlen);
 	plen = dlen;

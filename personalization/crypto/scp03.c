@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "formats/apdu.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/mac.h"
 #include "personalization/crypto/secmem.h"
@@ -275,43 +276,14 @@ sw_carries_rmac(uint16_t sw)
 	return sw == 0x9000 || (sw >> 8) == 0x62 || (sw >> 8) == 0x63;
 }
 
-/* A command APDU split into its parts (short APDUs only). */
-struct apdu {
-	unsigned char hdr[4];
-	const unsigned char *data;
-	size_t lc;
-	int has_le;
-	unsigned char le;
-};
-
+/* A command APDU split into its parts (formats/apdu.h; any class: the channel wraps what the
+ * script holds and leaves the class checks to the card). */
 static int
-apdu_parse(const unsigned char *a, size_t n, struct apdu *p)
+split(const unsigned char *a, size_t n, struct apdu *p)
 {
-	memset(p, 0, sizeof(*p));
-	if (n < 4)
-		return cp_err(CP_ERR_FORMAT, "a command APDU has at least 4 bytes, not %zu", n);
-	memcpy(p->hdr, a, 4);
-	if (n == 4)
-		return 0;
-	if (n == 5) {
-		p->has_le = 1;
-		p->le = a[4];
-		return 0;
-	}
-	p->lc = a[4];
-	if (p->lc == 0)
-		return cp_err(CP_ERR_FORMAT, "extended-length APDUs are not supported");
-	if (n == 5 + p->lc) {
-		p->data = a + 5;
-		return 0;
-	}
-	if (n == 6 + p->lc) {
-		p->data = a + 5;
-		p->has_le = 1;
-		p->le = a[n - 1];
-		return 0;
-	}
-	return cp_err(CP_ERR_FORMAT, "APDU of %zu bytes does not match its Lc %zu", n, p->lc);
+	uint16_t sw;
+
+	return apdu_split(a, n, p, &sw);
 }
 
 /* The class byte with secure messaging indicated (b3; b6 for further interindustry). */
@@ -423,7 +395,7 @@ scp03_host_wrap(struct scp03_host *h, const unsigned char *cmd, size_t cmd_len, 
 
 	if (s->state != 2)
 		return cp_err(CP_ERR_PROTOCOL, "no open secure channel");
-	if ((r = apdu_parse(cmd, cmd_len, &p)) < 0)
+	if ((r = split(cmd, cmd_len, &p)) < 0)
 		return r;
 	if (!(s->sl & SCP03_C_MAC)) {
 		if (cmd_len > out_size)
@@ -451,7 +423,7 @@ scp03_host_wrap(struct scp03_host *h, const unsigned char *cmd, size_t cmd_len, 
 	if (dlen + 8 > 255)
 		return cp_err(CP_ERR_LIMIT, "command data of %zu bytes is too long for C-MAC",
 			      dlen);
-	memcpy(hdr, p.hdr, 4);
+	memcpy(hdr, cmd, 4);
 	hdr[0] = cla_sm(hdr[0]);
 	if ((r = sess_cmac(s, hdr, (unsigned char)(dlen + 8), data, dlen, mac)) < 0)
 		return r;
@@ -464,7 +436,7 @@ scp03_host_wrap(struct scp03_host *h, const unsigned char *cmd, size_t cmd_len, 
 	memcpy(out + 5, data, dlen);
 	memcpy(out + 5 + dlen, mac, 8);
 	if (p.has_le)
-		out[n - 1] = p.le;
+		out[n - 1] = (unsigned char)p.le; /* 256 goes back to 00 */
 	*out_len = n;
 	cp_memzero(data, sizeof(data));
 	return 0;
@@ -656,15 +628,16 @@ scp03_card_unwrap(struct scp03_card *c, const unsigned char *apdu, size_t apdu_l
 		  unsigned char *out, size_t out_size, size_t *out_len)
 {
 	struct scp03_sess *s = &c->s;
-	unsigned char data[256], mac[16], icv[16];
+	unsigned char data[256], mac[16], icv[16], hdr[4];
 	size_t dlen, n;
 	struct apdu p;
 	int r;
 
 	if (s->state != 2)
 		return cp_err(CP_ERR_PROTOCOL, "no open secure channel");
-	if ((r = apdu_parse(apdu, apdu_len, &p)) < 0)
+	if ((r = split(apdu, apdu_len, &p)) < 0)
 		return r;
+	memcpy(hdr, apdu, 4);
 	if (!(s->sl & SCP03_C_MAC)) {
 		if (apdu_len > out_size)
 			return cp_err(CP_ERR_LIMIT, "output buffer too small");
@@ -672,7 +645,7 @@ scp03_card_unwrap(struct scp03_card *c, const unsigned char *apdu, size_t apdu_l
 		*out_len = apdu_len;
 		return 0;
 	}
-	if (!cla_has_sm(p.hdr[0]))
+	if (!cla_has_sm(hdr[0]))
 		return cp_err(CP_ERR_PROTOCOL,
 			      "command without secure messaging in an open channel "
 			      "at security level %02X",
@@ -683,7 +656,7 @@ scp03_card_unwrap(struct scp03_card *c, const unsigned char *apdu, size_t apdu_l
 	}
 	s->counter++;
 	dlen = p.lc - 8;
-	if ((r = sess_cmac(s, p.hdr, (unsigned char)p.lc, p.data, dlen, mac)) < 0)
+	if ((r = sess_cmac(s, hdr, (unsigned char)p.lc, p.data, dlen, mac)) < 0)
 		return r;
 	if (CRYPTO_memcmp(mac, p.data + dlen, 8) != 0) {
 		scp03_card_close(c);
@@ -708,14 +681,14 @@ scp03_card_unwrap(struct scp03_card *c, const unsigned char *apdu, size_t apdu_l
 	n = 4 + (dlen ? 1 + dlen : 0) + (p.has_le ? 1 : 0);
 	if (n > out_size)
 		return cp_err(CP_ERR_LIMIT, "output buffer too small");
-	memcpy(out, p.hdr, 4);
+	memcpy(out, hdr, 4);
 	out[0] = cla_plain(out[0]);
 	if (dlen) {
 		out[4] = (unsigned char)dlen;
 		memcpy(out + 5, data, dlen);
 	}
 	if (p.has_le)
-		out[n - 1] = p.le;
+		out[n - 1] = (unsigned char)p.le; /* 256 goes back to 00 */
 	*out_len = n;
 	cp_memzero(data, sizeof(data));
 	return 0;

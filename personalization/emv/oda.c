@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "personalization/crypto/hash.h"
 #include "personalization/crypto/secmem.h"
 
 #include <openssl/bn.h>
@@ -188,16 +189,13 @@ static int
 sha1_parts(const unsigned char *const *p, const size_t *n, size_t count,
 	   unsigned char out[SHA1_LEN])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int len = 0;
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+	struct cp_md_ctx *ctx;
 
-	for (size_t i = 0; ok && i < count; i++)
-		if (n[i])
-			ok = EVP_DigestUpdate(ctx, p[i], n[i]);
-	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == SHA1_LEN;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed");
+	if (cp_md_new(CP_MD_SHA1, &ctx) < 0)
+		return emv_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed");
+	for (size_t i = 0; i < count; i++)
+		cp_md_update(ctx, p[i], n[i]);
+	return cp_md_final(ctx, out) < 0 ? emv_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed") : 0;
 }
 
 int

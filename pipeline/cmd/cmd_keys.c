@@ -760,14 +760,11 @@ static int
 pubkey_hashes(const EVP_PKEY *pk, char sha1[41], char sha256[65])
 {
 	unsigned char *der = NULL, md[20];
-	unsigned int ml = 0;
 	int dn = i2d_PUBKEY(pk, &der), r = 0;
 
 	if (dn <= 0)
 		return cp_err(CP_ERR_CRYPTO, "public key does not encode");
-	if (!EVP_Digest(der, (size_t)dn, md, &ml, EVP_sha1(), NULL))
-		r = cp_err(CP_ERR_CRYPTO, "SHA-1 failed");
-	else {
+	if ((r = cp_sha1(der, (size_t)dn, md)) == 0) {
 		/* lower case, as sha1sum and sha256sum print them */
 		hex_encode(md, 20, sha1);
 		for (char *c = sha1; *c; c++)

@@ -16,11 +16,9 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "personalization/crypto/hash.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,11 +81,10 @@ table_index(const char *table)
 /* ---- the MAC ---- */
 
 static int
-mac_begin(struct registry *reg, EVP_MAC_CTX **ctx, const char *label)
+mac_begin(struct registry *reg, struct cp_hmac **ctx, const char *label)
 {
-	*ctx = EVP_MAC_CTX_dup(reg->mac);
-	if (!*ctx || !EVP_MAC_update(*ctx, (const unsigned char *)label, strlen(label) + 1)) {
-		EVP_MAC_CTX_free(*ctx);
+	if (cp_hmac_dup(reg->mac, ctx) < 0 || cp_hmac_update(*ctx, label, strlen(label) + 1) < 0) {
+		cp_hmac_free(*ctx);
 		*ctx = NULL;
 		return cp_err(CP_ERR_CRYPTO, "registry: cannot start the audit MAC");
 	}
@@ -97,23 +94,24 @@ mac_begin(struct registry *reg, EVP_MAC_CTX **ctx, const char *label)
 /* One field: its length (4 bytes, big-endian), then its bytes; no separator can be forged
  * by a value that contains it. */
 static int
-mac_field(EVP_MAC_CTX *ctx, const void *data, size_t len)
+mac_field(struct cp_hmac *ctx, const void *data, size_t len)
 {
 	unsigned char n[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
 			      (unsigned char)(len >> 8), (unsigned char)len};
 
-	return EVP_MAC_update(ctx, n, 4) && (len == 0 || EVP_MAC_update(ctx, data, len));
+	return cp_hmac_update(ctx, n, 4) == 0 && cp_hmac_update(ctx, data, len) == 0;
 }
 
 static int
-mac_end(EVP_MAC_CTX *ctx, int ok, char out[65])
+mac_end(struct cp_hmac *ctx, int ok, char out[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[32];
-	size_t mdlen = 0;
 
-	ok = ok && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == sizeof(md);
-	EVP_MAC_CTX_free(ctx);
+	if (!ok)
+		cp_hmac_free(ctx);
+	else
+		ok = cp_hmac_final(ctx, md) == 0;
 	if (!ok)
 		return cp_err(CP_ERR_CRYPTO, "registry: the audit MAC failed");
 	for (size_t i = 0; i < sizeof(md); i++) {
@@ -127,7 +125,7 @@ mac_end(EVP_MAC_CTX *ctx, int ok, char out[65])
 int
 reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65])
 {
-	EVP_MAC_CTX *ctx;
+	struct cp_hmac *ctx;
 	int r, ok = 1;
 
 	if ((r = mac_begin(reg, &ctx, "cardpipe audit 1")) < 0)
@@ -142,7 +140,7 @@ reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65])
 
 /* A column's value with its type, so that 1, '1' and x'31' seal differently. */
 static int
-mac_value(EVP_MAC_CTX *ctx, sqlite3_value *v)
+mac_value(struct cp_hmac *ctx, sqlite3_value *v)
 {
 	unsigned char tag;
 	char num[32];
@@ -171,7 +169,7 @@ mac_value(EVP_MAC_CTX *ctx, sqlite3_value *v)
 		n = (size_t)sqlite3_value_bytes(v);
 		break;
 	}
-	return EVP_MAC_update(ctx, &tag, 1) && mac_field(ctx, p, n);
+	return cp_hmac_update(ctx, &tag, 1) == 0 && mac_field(ctx, p, n);
 }
 
 /* The seal over a row's table, rowid and named non-NULL columns; value(i) is column i's
@@ -182,7 +180,7 @@ row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
 	const char *(*name)(void *, int), sqlite3_value *(*value)(void *, int), void *src,
 	char out[65], int *mac_col)
 {
-	EVP_MAC_CTX *ctx;
+	struct cp_hmac *ctx;
 	char id[32];
 	int r, ok;
 
@@ -331,18 +329,10 @@ update_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_in
 int
 reg_seal_attach(struct registry *reg)
 {
-	char digest[] = "SHA256";
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-			       OSSL_PARAM_END};
-	EVP_MAC *hmac;
-
 	if (!audit_key)
 		return cp_err(CP_ERR_CONFIG, "registry: no audit key (registry_set_audit_key() "
 					     "was not called)");
-	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	reg->mac = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-	EVP_MAC_free(hmac);
-	if (!reg->mac || !EVP_MAC_init(reg->mac, audit_key, audit_key_len, params))
+	if (cp_hmac_new(audit_key, audit_key_len, &reg->mac) < 0)
 		return cp_err(CP_ERR_CRYPTO, "registry: cannot key HMAC-SHA-256");
 	snprintf(reg->key_id, sizeof(reg->key_id), "%s", audit_key_id);
 	sqlite3_create_function(reg->db, "cp_audit_mac", 7, SQLITE_UTF8, reg, sql_audit_mac, NULL,
@@ -468,7 +458,7 @@ reg_seal_detach(struct registry *reg)
 		sqlite3_finalize(reg->seal_put[i]);
 		reg->seal_get[i] = reg->seal_put[i] = NULL;
 	}
-	EVP_MAC_CTX_free(reg->mac);
+	cp_hmac_free(reg->mac);
 	reg->mac = NULL;
 	for (int t = 0; t < REG_SEALED_MAX; t++) {
 		for (int c = 0; c < reg->ncolumns[t]; c++)

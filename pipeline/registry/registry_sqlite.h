@@ -29,7 +29,7 @@ struct registry {
 	int audit_pending; /* audit rows appended in this transaction: commit writes the head */
 	/* reg_seal.c: the audit key (a keyed HMAC context), the chain's key check, the rows
 	 * changed since the last seal and the statements that seal them */
-	struct evp_mac_ctx_st *mac;
+	struct cp_hmac *mac;
 	char key_id[8];
 	char *key_mismatch; /* why this connection must not append (another key's chain) */
 	struct reg_seal_row *pending;

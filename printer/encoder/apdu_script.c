@@ -3,8 +3,8 @@
 
 #include "core/err.h"
 #include "core/fsutil.h"
-#include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/chip/script_line.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -12,80 +12,10 @@
 
 #define MAX_COMMANDS 4096
 
-struct cmd {
-	unsigned char apdu[261];
-	size_t len;
-	uint16_t sw[4];
-	size_t n_sw;
-	size_t sens_off, sens_len;
-	char label[48];
-};
-
 struct apdu_script {
-	struct cmd *cmds;
+	struct perso_line *cmds;
 	size_t n, next;
 };
-
-static int
-parse_line(char *line, struct cmd *c, const char *name, int lineno)
-{
-	char hex[2 * 261 + 1];
-	size_t hn = 0;
-	char *p = line, *save = NULL, *w;
-	int n;
-
-	memset(c, 0, sizeof *c);
-	/* The hex part: everything up to the first word containing '='. */
-	for (w = strtok_r(p, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		char *eq = strchr(w, '=');
-		if (!eq) {
-			size_t wl = strlen(w);
-			if (hn + wl >= sizeof hex)
-				return cp_err(CP_ERR_LIMIT, "%s:%d: APDU longer than 261 bytes",
-					      name, lineno);
-			memcpy(hex + hn, w, wl);
-			hn += wl;
-			continue;
-		}
-		*eq = '\0';
-		if (strcmp(w, "sw") == 0) {
-			char *s2 = NULL, *v;
-			for (v = strtok_r(eq + 1, ",", &s2); v; v = strtok_r(NULL, ",", &s2)) {
-				char *end;
-				unsigned long sw = strtoul(v, &end, 16);
-				if (*end || strlen(v) != 4 || c->n_sw >= 4)
-					return cp_err(CP_ERR_FORMAT,
-						      "%s:%d: sw '%s': up to 4 status words of 4 "
-						      "hex digits",
-						      name, lineno, v);
-				c->sw[c->n_sw++] = (uint16_t)sw;
-			}
-		} else if (strcmp(w, "sens") == 0) {
-			char *end;
-			c->sens_off = strtoul(eq + 1, &end, 10);
-			if (*end != ':' || (c->sens_len = strtoul(end + 1, &end, 10), *end) ||
-			    !c->sens_len)
-				return cp_err(CP_ERR_FORMAT, "%s:%d: sens: expected OFFSET:LENGTH",
-					      name, lineno);
-		} else if (strcmp(w, "label") == 0) {
-			snprintf(c->label, sizeof c->label, "%s", eq + 1);
-		} else {
-			return cp_err(CP_ERR_FORMAT, "%s:%d: unknown field '%s' (sw, sens, label)",
-				      name, lineno, w);
-		}
-	}
-	hex[hn] = '\0';
-	if ((n = hex_decode(hex, c->apdu, sizeof c->apdu)) < 0)
-		return cp_err_wrap(n, "%s:%d: APDU: ", name, lineno);
-	if (n < 4)
-		return cp_err(CP_ERR_FORMAT, "%s:%d: an APDU has at least 4 bytes", name, lineno);
-	c->len = (size_t)n;
-	if (c->sens_len && (c->len < 5 || c->sens_off + c->sens_len > c->apdu[4] ||
-			    5 + (size_t)c->apdu[4] > c->len))
-		return cp_err(CP_ERR_FORMAT, "%s:%d: sens range outside the data field", name,
-			      lineno);
-	return 0;
-}
 
 int
 apdu_script_parse(const char *text, const char *name, struct apdu_script **out)
@@ -118,7 +48,8 @@ apdu_script_parse(const char *text, const char *name, struct apdu_script **out)
 		for (char *cr = line; *cr; cr++)
 			if (*cr == '\r')
 				*cr = ' ';
-		if ((r = parse_line(line, &s->cmds[s->n], name, lineno)) == 0)
+		if ((r = perso_line_parse(line, line + strlen(line), name, lineno,
+					  &s->cmds[s->n])) == 0)
 			s->n++;
 	}
 	cp_freezero(copy, strlen(text) + 1);
@@ -165,7 +96,7 @@ static int
 next(void *ctx, struct encoder_cmd *ec)
 {
 	struct apdu_script *s = ctx;
-	const struct cmd *c;
+	const struct perso_line *c;
 
 	if (s->next >= s->n)
 		return 0;

@@ -8,7 +8,9 @@
  *
  * Fields after the hex (which may contain spaces) are key=value words: sw= a comma list of
  * acceptable status words; sens=OFF:LEN the data bytes under the line transport key;
- * label= a name for messages. It yields struct encoder_cmd through struct encoder_script.
+ * label= a name for messages. Each command line follows the grammar of perso scripts and is
+ * checked by the same parser (personalization/chip/script_line.h); '#' starts a comment
+ * anywhere on a line. It yields struct encoder_cmd through struct encoder_script.
  */
 #ifndef CP_APDU_SCRIPT_H
 #define CP_APDU_SCRIPT_H

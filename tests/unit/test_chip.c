@@ -334,6 +334,17 @@ test_script_parse_errors(void **state)
 	assert_int_equal(perso_script_parse("80 E2 00 00 03 01 02 03 sens=0:16\n", 34, "y", &s),
 			 CP_ERR_FORMAT);
 	assert_int_equal(perso_script_parse("zz\n", 3, "y", &s), CP_ERR_FORMAT);
+	/* a negative offset: strtoul made it huge, and offset + length wrapped inside the data */
+	{
+		static const char neg[] =
+			"80 E2 00 00 10 00112233445566778899AABBCCDDEEFF sens=-1:16\n";
+
+		assert_int_equal(perso_script_parse(neg, sizeof(neg) - 1, "y", &s), CP_ERR_FORMAT);
+		assert_non_null(strstr(cp_errmsg(), "y:1: sens: expected OFFSET:LENGTH"));
+	}
+	/* the plain scripts' field names, now one grammar */
+	assert_int_equal(perso_script_parse("00A4040000 colour=red\n", 22, "y", &s), CP_ERR_FORMAT);
+	assert_non_null(strstr(cp_errmsg(), "y:1: unknown field 'colour'"));
 	buf_release(&b);
 }
 

@@ -210,6 +210,145 @@ test_sm4_cbc_mac(void **state)
 	assert_memory_not_equal(m, c, 16); /* CMAC XORs a subkey into the last block */
 }
 
+/* SHA-1 and SHA-256, one-shot and streamed in uneven parts (FIPS 180-4 examples "abc" and
+ * the two-block "abcdbcdecdef..."); SM3 streamed (GB/T 32905 example "abc"). */
+static void
+test_md_streaming(void **state)
+{
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	unsigned char md[32];
+	struct cp_md_ctx *c;
+
+	(void)state;
+	assert_int_equal(cp_sha1("abc", 3, md), 0);
+	assert_hex(md, 20, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	assert_int_equal(cp_sha1(two, strlen(two), md), 0);
+	assert_hex(md, 20, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	assert_int_equal(cp_md_size(CP_MD_SHA1), 20);
+	assert_int_equal(cp_md_size(CP_MD_SHA256), 32);
+	assert_int_equal(cp_md_size(CP_MD_SM3), 32);
+
+	assert_int_equal(cp_md_new(CP_MD_SHA256, &c), 0);
+	assert_int_equal(cp_md_update(c, two, 7), 0);
+	assert_int_equal(cp_md_update(c, NULL, 0), 0);
+	assert_int_equal(cp_md_update(c, two + 7, strlen(two) - 7), 0);
+	assert_int_equal(cp_md_final(c, md), 0);
+	assert_hex(md, 32, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+
+	assert_int_equal(cp_md_new(CP_MD_SHA1, &c), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(cp_md_update(c, "abc" + i, 1), 0);
+	assert_int_equal(cp_md_final(c, md), 0);
+	assert_hex(md, 20, "a9993e364706816aba3e25717850c26c9cd0d89d");
+
+	assert_int_equal(cp_md_new(CP_MD_SM3, &c), 0);
+	assert_int_equal(cp_md_update(c, "a", 1), 0);
+	assert_int_equal(cp_md_update(c, "bc", 2), 0);
+	assert_int_equal(cp_md_final(c, md), 0);
+	assert_hex(md, 32, "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+
+	/* an unfinished context is freed without a leak (ASan) */
+	assert_int_equal(cp_md_new(CP_MD_SHA256, &c), 0);
+	assert_int_equal(cp_md_update(c, "x", 1), 0);
+	cp_md_free(c);
+	cp_md_free(NULL);
+	assert_int_equal(cp_md_new((enum cp_md)99, &c), CP_ERR_UNSUPPORTED);
+	assert_null(c);
+}
+
+/* HMAC-SHA-256: RFC 4231 test cases 1, 2 and 6 (a key longer than the block), one-shot,
+ * streamed, and from one keyed context duplicated for two messages. */
+static void
+test_hmac_sha256(void **state)
+{
+	static const char tc6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	unsigned char key[131], mac[32];
+	struct cp_hmac *keyed, *h;
+
+	(void)state;
+	memset(key, 0x0b, 20);
+	assert_int_equal(cp_hmac_sha256(key, 20, "Hi There", 8, mac), 0);
+	assert_hex(mac, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	memset(key, 0xaa, sizeof(key));
+	assert_int_equal(cp_hmac_sha256(key, sizeof(key), tc6, strlen(tc6), mac), 0);
+	assert_hex(mac, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+
+	assert_int_equal(cp_hmac_new("Jefe", 4, &keyed), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(cp_hmac_dup(keyed, &h), 0);
+		assert_int_equal(cp_hmac_update(h, "what do ya want ", 16), 0);
+		assert_int_equal(cp_hmac_update(h, "for nothing?", 12), 0);
+		assert_int_equal(cp_hmac_final(h, mac), 0);
+		assert_hex(mac, 32,
+			   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	}
+	cp_hmac_free(keyed);
+	cp_hmac_free(NULL);
+}
+
+/* HKDF-SHA-256: RFC 5869 A.1 (salt and info) and A.3 (no salt, no info). */
+static void
+test_hkdf_sha256(void **state)
+{
+	unsigned char ikm[22], salt[13], info[10], okm[42];
+
+	(void)state;
+	memset(ikm, 0x0b, sizeof(ikm));
+	for (int i = 0; i < 13; i++)
+		salt[i] = (unsigned char)i;
+	for (int i = 0; i < 10; i++)
+		info[i] = (unsigned char)(0xf0 + i);
+	assert_int_equal(cp_hkdf_sha256(ikm, 22, salt, 13, info, 10, okm, 42), 0);
+	assert_hex(okm, 42,
+		   "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+		   "34007208d5b887185865");
+	assert_int_equal(cp_hkdf_sha256(ikm, 22, NULL, 0, "", 0, okm, 42), 0);
+	assert_hex(okm, 42,
+		   "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+		   "9d201395faa4b61a96c8");
+	assert_int_equal(cp_hkdf_sha256(ikm, 22, NULL, 0, "", 0, okm, 0), CP_ERR_CRYPTO);
+}
+
+/* AES-256-GCM: the GCM specification's test cases 14 (zero key, one zero block) and 16
+ * (96-bit IV, AAD, a partial last block); a changed byte, AAD or tag does not open. */
+static void
+test_gcm(void **state)
+{
+	unsigned char k[32], iv[12], p[64], aad[20], c[64], d[64], tag[16];
+	size_t pn;
+
+	(void)state;
+	memset(k, 0, 32);
+	memset(iv, 0, 12);
+	memset(p, 0, 16);
+	assert_int_equal(cp_gcm_seal(k, iv, NULL, 0, p, 16, c, tag), 0);
+	assert_hex(c, 16, "cea7403d4d606b6e074ec5d3baf39d18");
+	assert_hex(tag, 16, "d0d1c8a799996bf0265b98b5d48ab919");
+
+	hx("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", k);
+	hx("cafebabefacedbaddecaf888", iv);
+	hx("feedfacedeadbeeffeedfacedeadbeefabaddad2", aad);
+	pn = hx("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+		"1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+		p);
+	assert_int_equal(pn, 60);
+	assert_int_equal(cp_gcm_seal(k, iv, aad, 20, p, pn, c, tag), 0);
+	assert_hex(c, 60,
+		   "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+		   "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662");
+	assert_hex(tag, 16, "76fc6ece0f4e1768cddf8853bb2d551b");
+	assert_int_equal(cp_gcm_open(k, iv, aad, 20, c, pn, d, tag), 0);
+	assert_memory_equal(d, p, pn);
+	c[59] ^= 1;
+	assert_int_equal(cp_gcm_open(k, iv, aad, 20, c, pn, d, tag), CP_ERR_INTEGRITY);
+	c[59] ^= 1;
+	aad[0] ^= 1;
+	assert_int_equal(cp_gcm_open(k, iv, aad, 20, c, pn, d, tag), CP_ERR_INTEGRITY);
+	aad[0] ^= 1;
+	tag[15] ^= 1;
+	assert_int_equal(cp_gcm_open(k, iv, aad, 20, c, pn, d, tag), CP_ERR_INTEGRITY);
+}
+
 int
 main(void)
 {
@@ -218,7 +357,9 @@ main(void)
 		cmocka_unit_test(test_sm3),	    cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_aes_cmac),    cmocka_unit_test(test_retail_mac),
 		cmocka_unit_test(test_kcv_and_des), cmocka_unit_test(test_pad_and_errors),
-		cmocka_unit_test(test_sm4_cbc_mac),
+		cmocka_unit_test(test_sm4_cbc_mac), cmocka_unit_test(test_md_streaming),
+		cmocka_unit_test(test_hmac_sha256), cmocka_unit_test(test_hkdf_sha256),
+		cmocka_unit_test(test_gcm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,21 @@ test_script_errors(void **state)
 		{"00A4040000 sens=1\n", "t:1: sens: expected OFFSET:LENGTH"},
 		{"00A4040002A000 sens=1:16\n", "t:1: sens range outside the data field"},
 		{"00A4040000 colour=red\n", "t:1: unknown field 'colour'"},
+		/* the perso-script line checks, which the plain script shares (script_line.h) */
+		{"00A4040005A000\n", "t:1: APDU of 7 bytes does not match Lc 5"},
+		{"00A4040000A0\n", "t:1: Lc 00 (extended APDUs are not used)"},
+		{"00:A4:04:00\n", "t:1: APDU: ':' is not a hex digit"},
+		{"00A4040\n", "t:1: APDU: odd number of hex digits"},
+		{"00A40400 label=x 00\n", "t:1: expected key=value after the APDU"},
+		{"00A4040000 sw=\n", "t:1: expected key=value after the APDU"},
+		{"00A4040000 sw=0x90\n", "t:1: sw '0x90'"},
+		{"80E2000010 00112233445566778899AABBCCDDEEFF sens=0:8\n",
+		 "t:1: sens=0:8: not whole blocks of 16 bytes"},
+		{"80E2000004 00112233 sens=0:16\n", "t:1: sens range outside the data field"},
+		{"00A4040000 sens=+0:16\n", "t:1: sens: expected OFFSET:LENGTH"},
+		/* strtoul took -1 as a huge offset, whose sum with the length wrapped inside */
+		{"80E2000010 00112233445566778899AABBCCDDEEFF sens=-1:16\n",
+		 "t:1: sens: expected OFFSET:LENGTH"},
 	};
 	struct apdu_script *s;
 
