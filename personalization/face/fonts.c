@@ -184,8 +184,6 @@ chain_walk(FT_Library lib, const char *chain, const struct font_chain_rules *rul
 
 	for (char *tok = strtok_r(copy, ":", &save); tok && r == 0;
 	     tok = strtok_r(NULL, ":", &save)) {
-		if (!tok[0])
-			continue;
 		r = resolve_entry(lib, tok, rules, &path, &index);
 		r = fn(ctx, path, index, r);
 		free(path);
