@@ -1,6 +1,7 @@
 /*
- * fonts.c - the card font chain over FreeType: opening the configured fonts (TTC face
- * selection included), coverage checks for prepare, and a per-fontset glyph cache for
+ * fonts.c - the font chain over FreeType: resolving a chain's entries to font files and
+ * faces (TTC face selection included; the card's and the carrier letters'), opening the
+ * card's fonts, coverage checks for prepare, and a per-fontset glyph cache for
  * render (one rasterisation per glyph and size, however many cards share it).
  */
 #include "personalization/face/fonts.h"
@@ -91,81 +92,141 @@ find_font_file(const char *name)
 	return res;
 }
 
+/* "file#N": N (0..255) into *index and the '#' cut off; -1 without one. */
 static int
-open_face(struct fontset *fs, const char *entry)
+cut_face_index(char *path, const char *entry, long *index)
 {
-	char *path = NULL, *hash;
-	long index = -1;
+	char *hash = strrchr(path, '#'), *end;
+
+	*index = -1;
+	if (!hash)
+		return 0;
+	*hash = '\0';
+	*index = strtol(hash + 1, &end, 10);
+	if (hash[1] == '\0' || *end != '\0' || *index < 0 || *index > 255)
+		return cp_err(CP_ERR_CONFIG, "font '%s': face index after '#' must be 0..255",
+			      entry);
+	return 0;
+}
+
+/* The face of a collection to use: its Simplified Chinese one (family name ending in
+ * " SC", not a Mono one), else face 0. */
+static int
+default_face(FT_Library lib, const char *path, long *index)
+{
+	FT_Face face;
+	FT_Error e;
+	long nfaces;
+
+	if ((e = FT_New_Face(lib, path, -1, &face)) != 0)
+		return cp_err(CP_ERR_CONFIG, "font '%s': not a font FreeType can read (error %d)",
+			      path, e);
+	nfaces = face->num_faces;
+	FT_Done_Face(face);
+	*index = 0;
+	for (long i = 0; nfaces > 1 && i < nfaces; i++) {
+		FT_Face f;
+		size_t fl;
+
+		if (FT_New_Face(lib, path, i, &f) != 0)
+			continue;
+		fl = f->family_name ? strlen(f->family_name) : 0;
+		int sc = fl > 3 && strcmp(f->family_name + fl - 3, " SC") == 0 &&
+			 !strstr(f->family_name, "Mono");
+		FT_Done_Face(f);
+		if (sc) {
+			*index = i;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* One entry of a chain to its file (*path, malloc'd, set as soon as it is known) and face. */
+static int
+resolve_entry(FT_Library lib, const char *entry, const struct font_chain_rules *rules, char **path,
+	      long *index)
+{
+	char *p = xstrdup(entry);
+	int r;
+
+	*path = NULL;
+	*index = -1;
+	if (!rules->base && (r = cut_face_index(p, entry, index)) < 0) {
+		free(p);
+		return r;
+	}
+	if (rules->base && p[0] != '/') {
+		*path = fs_join(rules->base, p);
+		free(p);
+	} else if (!rules->base && !strchr(p, '/')) {
+		*path = find_font_file(p);
+		if (!*path) {
+			r = cp_err(CP_ERR_CONFIG, "font '%s' not found under %s", p, FONT_DIR);
+			free(p);
+			return r;
+		}
+		free(p);
+	} else
+		*path = p;
+	if (!fs_exists(*path))
+		return cp_err(CP_ERR_CONFIG, "font file '%s' does not exist", *path);
+	return *index < 0 ? default_face(lib, *path, index) : 0;
+}
+
+static int
+chain_walk(FT_Library lib, const char *chain, const struct font_chain_rules *rules,
+	   font_chain_fn fn, void *ctx)
+{
+	char *copy = xstrdup(chain ? chain : ""), *save = NULL, *path;
+	long index;
+	int n = 0, r = 0;
+
+	for (char *tok = strtok_r(copy, ":", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ":", &save)) {
+		r = resolve_entry(lib, tok, rules, &path, &index);
+		r = fn(ctx, path, index, r);
+		free(path);
+		n++;
+	}
+	free(copy);
+	return r < 0 ? r : n;
+}
+
+int
+font_chain_walk(const char *chain, const struct font_chain_rules *rules, font_chain_fn fn,
+		void *ctx)
+{
+	FT_Library lib;
+	int r;
+
+	if (FT_Init_FreeType(&lib) != 0)
+		return cp_err(CP_ERR_UNSUPPORTED, "FreeType could not start");
+	r = chain_walk(lib, chain, rules, fn, ctx);
+	FT_Done_FreeType(lib);
+	return r;
+}
+
+/* font_chain_fn of fontset_open(): the face joins the set. */
+static int
+add_face(void *ctx, const char *path, long index, int r)
+{
+	struct fontset *fs = ctx;
 	FT_Face face = NULL;
 	FT_Error e;
-	int r = 0;
 
 	if (fs->n >= MAX_FONTS)
 		return cp_err(CP_ERR_LIMIT, "font chain: more than %d fonts", MAX_FONTS);
-	path = xstrdup(entry);
-	if ((hash = strrchr(path, '#')) != NULL) {
-		char *end;
-
-		*hash = '\0';
-		index = strtol(hash + 1, &end, 10);
-		if (hash[1] == '\0' || *end != '\0' || index < 0 || index > 255) {
-			r = cp_err(CP_ERR_CONFIG, "font '%s': face index after '#' must be 0..255",
-				   entry);
-			goto out;
-		}
-	}
-	if (!strchr(path, '/')) {
-		char *found = find_font_file(path);
-
-		if (!found) {
-			r = cp_err(CP_ERR_CONFIG, "font '%s' not found under %s", path, FONT_DIR);
-			goto out;
-		}
-		free(path);
-		path = found;
-	}
-	if (!fs_exists(path)) {
-		r = cp_err(CP_ERR_CONFIG, "font file '%s' does not exist", path);
-		goto out;
-	}
-	if (index < 0) {
-		/* a collection: prefer its Simplified Chinese face */
-		if ((e = FT_New_Face(fs->lib, path, -1, &face)) != 0) {
-			r = cp_err(CP_ERR_CONFIG,
-				   "font '%s': not a font FreeType can read (error %d)", path, e);
-			goto out;
-		}
-		long nfaces = face->num_faces;
-
-		FT_Done_Face(face);
-		face = NULL;
-		index = 0;
-		for (long i = 0; nfaces > 1 && i < nfaces; i++) {
-			FT_Face f;
-			size_t fl;
-
-			if (FT_New_Face(fs->lib, path, i, &f) != 0)
-				continue;
-			fl = f->family_name ? strlen(f->family_name) : 0;
-			int sc = fl > 3 && strcmp(f->family_name + fl - 3, " SC") == 0 &&
-				 !strstr(f->family_name, "Mono");
-			FT_Done_Face(f);
-			if (sc) {
-				index = i;
-				break;
-			}
-		}
-	}
-	if ((e = FT_New_Face(fs->lib, path, index, &face)) != 0) {
-		r = cp_err(CP_ERR_CONFIG, "font '%s' face %ld: FreeType cannot open it (error %d)",
-			   path, index, e);
-		goto out;
-	}
+	if (r < 0)
+		return r;
+	if ((e = FT_New_Face(fs->lib, path, index, &face)) != 0)
+		return cp_err(CP_ERR_CONFIG,
+			      "font '%s' face %ld: FreeType cannot open it (error %d)", path, index,
+			      e);
 	if (!FT_IS_SCALABLE(face) || FT_Select_Charmap(face, FT_ENCODING_UNICODE) != 0) {
 		FT_Done_Face(face);
-		r = cp_err(CP_ERR_CONFIG, "font '%s': not a scalable font with a Unicode cmap",
-			   path);
-		goto out;
+		return cp_err(CP_ERR_CONFIG, "font '%s': not a scalable font with a Unicode cmap",
+			      path);
 	}
 	fs->fonts[fs->n].face = face;
 	fs->fonts[fs->n].desc = xasprintf("%s#%ld (%s %s)", path, index,
@@ -173,14 +234,13 @@ open_face(struct fontset *fs, const char *entry)
 					  face->style_name ? face->style_name : "");
 	fs->fonts[fs->n].cur_px26 = 0;
 	fs->n++;
-out:
-	free(path);
-	return r;
+	return 0;
 }
 
 int
 fontset_open(const char *chain, struct fontset **out)
 {
+	static const struct font_chain_rules card = {NULL};
 	struct fontset *fs = xcalloc(1, sizeof(*fs));
 	int r = 0;
 
@@ -192,7 +252,7 @@ fontset_open(const char *chain, struct fontset **out)
 	if (!chain || !chain[0]) {
 		for (size_t i = 0; i < ARRAY_SIZE(default_chain); i++) {
 			/* a default that is not installed is skipped; the chain must not be empty */
-			if (open_face(fs, default_chain[i]) < 0)
+			if (chain_walk(fs->lib, default_chain[i], &card, add_face, fs) < 0)
 				cp_err_clear();
 		}
 		if (fs->n == 0)
@@ -202,16 +262,8 @@ fontset_open(const char *chain, struct fontset **out)
 				"found under %s (install fonts-noto-cjk and fonts-hanazono, or set "
 				"card.font)",
 				FONT_DIR);
-	} else {
-		char *copy = xstrdup(chain), *save = NULL;
-
-		for (char *tok = strtok_r(copy, ":", &save); tok && r == 0;
-		     tok = strtok_r(NULL, ":", &save))
-			if (tok[0])
-				r = open_face(fs, tok);
-		free(copy);
-		if (r == 0 && fs->n == 0)
-			r = cp_err(CP_ERR_CONFIG, "font chain '%s' names no font", chain);
+	} else if ((r = chain_walk(fs->lib, chain, &card, add_face, fs)) == 0) {
+		r = cp_err(CP_ERR_CONFIG, "font chain '%s' names no font", chain);
 	}
 	if (r < 0) {
 		fontset_free(fs);

@@ -1,7 +1,9 @@
 /*
  * fonts.h - the card font chain (FreeType): the configured fonts in order, the first
  * that has a glyph for a character draws it. prepare asks whether a name can be drawn
- * (a name that cannot is held, never printed as boxes); render draws with it.
+ * (a name that cannot is held, never printed as boxes); render draws with it. The chain's
+ * entries resolve here for every caller: the carrier letters walk theirs with
+ * font_chain_walk().
  *
  * A fontset is not thread-safe (FreeType faces are not): each render worker opens its own.
  */
@@ -41,5 +43,26 @@ int fontset_count(const struct fontset *fs);
 const char *fontset_describe(const struct fontset *fs, int i);
 /* True for a code point that needs no glyph (variation selectors). */
 int font_cp_ignorable(unsigned cp);
+
+/*
+ * The chain itself, for a caller that draws with other machinery (the carrier letters lay
+ * out text with Pango): the same entries, resolved to the same files and faces, in the
+ * same order, as fontset_open() draws with.
+ */
+struct font_chain_rules {
+	/* NULL: the card font chain's entries (see fontset_open()): "file#N" picks face N, a
+	 * name without '/' is looked up under /usr/share/fonts. Else an entry is a file name
+	 * as it stands ('#' is part of it), and one not starting with '/' is under base. */
+	const char *base;
+};
+/* Called for each entry in chain order with its file and face (without "#N", a
+ * collection's " SC" face as above, else 0) and r = 0; or with r < 0 when the entry names
+ * no readable font file (cp_errmsg() says why; path is the file when known, else NULL).
+ * A negative return stops the walk. */
+typedef int (*font_chain_fn)(void *ctx, const char *path, long face, int r);
+/* Walk a ':'-separated chain (empty entries are skipped): the number of entries walked,
+ * or the first negative return of fn. */
+int font_chain_walk(const char *chain, const struct font_chain_rules *rules, font_chain_fn fn,
+		    void *ctx);
 
 #endif

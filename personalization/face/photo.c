@@ -1,19 +1,15 @@
 /*
- * photo.c - JPEG decoding with libjpeg-turbo (errors come back through longjmp, never
- * exit()) and separable resampling in 16.16 fixed point: an exact area average when
- * shrinking (every source pixel weighted by how much of it an output pixel covers), and
- * bilinear interpolation when enlarging. No nearest-neighbour anywhere.
+ * photo.c - photo decoding for the card face (through the JPEG wrapper, jpeg.h) and
+ * separable resampling in 16.16 fixed point: an exact area average when shrinking (every
+ * source pixel weighted by how much of it an output pixel covers), and bilinear
+ * interpolation when enlarging. No nearest-neighbour anywhere.
  */
 #include "personalization/face/photo.h"
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "personalization/face/jpeg.h"
 
-#include <stdio.h> /* before jpeglib.h, which uses FILE */
-
-#include <jpeglib.h>
-#include <jerror.h> /* the JWRN_* warning codes */
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,114 +17,62 @@
 #define PHOTO_MIN_PX 16
 #define PHOTO_MAX_PX 4000
 
-struct jerr {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jb;
-	char msg[JMSG_LENGTH_MAX];
-};
-
-static void
-jerr_exit(j_common_ptr cinfo)
-{
-	struct jerr *e = (struct jerr *)cinfo->err;
-
-	(*cinfo->err->format_message)(cinfo, e->msg);
-	longjmp(e->jb, 1);
-}
-
-/* libjpeg "recovers" from corrupt or truncated scan data with a warning and grey fill; a
- * card must not be printed with half a face, so those warnings fail the decode. Harmless
- * ones (extraneous bytes before a marker, an unknown JFIF version) do not. */
-static void
-jerr_warn(j_common_ptr cinfo, int level)
-{
-	struct jerr *e = (struct jerr *)cinfo->err;
-
-	if (level >= 0)
-		return; /* trace messages */
-	switch (cinfo->err->msg_code) {
-	case JWRN_JPEG_EOF:
-	case JWRN_HIT_MARKER:
-	case JWRN_MUST_RESYNC:
-	case JWRN_HUFF_BAD_CODE:
-	case JWRN_ARITH_BAD_CODE:
-	case JWRN_NOT_SEQUENTIAL:
-	case JWRN_BOGUS_PROGRESSION:
-		if (cinfo->err->num_warnings++ == 0)
-			(*cinfo->err->format_message)(cinfo, e->msg);
-		break;
-	default: break;
-	}
-}
-
 static void fit_size(int sw, int sh, int bw, int bh, int *w, int *h);
 
+/* The image's checks, then the decode: whole (bw, bh 0) or DCT-scaled for a bw x bh box.
+ * Only data-losing warnings fail it: a card must not be printed with half a face, but
+ * harmless ones (extraneous bytes before a marker, an unknown JFIF version) pass. */
 static int
 decode(const unsigned char *jpeg, size_t len, int bw, int bh, struct rgb_image *out)
 {
-	struct jpeg_decompress_struct cinfo;
-	struct jerr err;
-	unsigned char *volatile px = NULL;
-	volatile int r = 0;
+	struct jpegd d;
+	unsigned char *px = NULL;
+	unsigned num = 1, denom = 1;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (len < 4 || jpeg[0] != 0xff || jpeg[1] != 0xd8)
 		return cp_err(CP_ERR_FORMAT, "photo is not a JPEG file (no SOI marker)");
-	cinfo.err = jpeg_std_error(&err.mgr);
-	err.mgr.error_exit = jerr_exit;
-	err.mgr.emit_message = jerr_warn;
-	err.msg[0] = '\0';
-	if (setjmp(err.jb)) {
-		jpeg_destroy_decompress(&cinfo);
-		free(px);
-		return cp_err(CP_ERR_FORMAT, "photo JPEG: %s", err.msg);
-	}
-	jpeg_create_decompress(&cinfo);
-	jpeg_mem_src(&cinfo, jpeg, (unsigned long)len);
-	jpeg_read_header(&cinfo, TRUE);
-	if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+	if (jpegd_open(&d, jpeg, len, JPEGD_WARN_DATA_LOSS) < 0)
+		goto fatal;
+	if (d.cinfo.jpeg_color_space == JCS_CMYK || d.cinfo.jpeg_color_space == JCS_YCCK) {
 		r = cp_err(CP_ERR_FORMAT, "photo JPEG is CMYK; the standard asks for 24-bit RGB");
 		goto done;
 	}
-	if (cinfo.image_width < PHOTO_MIN_PX || cinfo.image_height < PHOTO_MIN_PX ||
-	    cinfo.image_width > PHOTO_MAX_PX || cinfo.image_height > PHOTO_MAX_PX) {
+	if (d.cinfo.image_width < PHOTO_MIN_PX || d.cinfo.image_height < PHOTO_MIN_PX ||
+	    d.cinfo.image_width > PHOTO_MAX_PX || d.cinfo.image_height > PHOTO_MAX_PX) {
 		r = cp_err(CP_ERR_FORMAT, "photo JPEG is %ux%u px; expected %d..%d px a side",
-			   cinfo.image_width, cinfo.image_height, PHOTO_MIN_PX, PHOTO_MAX_PX);
+			   d.cinfo.image_width, d.cinfo.image_height, PHOTO_MIN_PX, PHOTO_MAX_PX);
 		goto done;
 	}
-	cinfo.out_color_space = JCS_RGB;
-	/* exact DCT: the same pixels on every machine and libjpeg-turbo SIMD path */
-	cinfo.dct_method = JDCT_ISLOW;
 	if (bw > 0 && bh > 0) {
 		int fw, fh;
 
-		fit_size((int)cinfo.image_width, (int)cinfo.image_height, bw, bh, &fw, &fh);
-		cinfo.scale_denom = 8;
-		for (unsigned n = 1; n <= 8; n++) {
-			cinfo.scale_num = n;
-			jpeg_calc_output_dimensions(&cinfo);
-			if ((int)cinfo.output_width >= fw && (int)cinfo.output_height >= fh)
-				break;
-		}
+		fit_size((int)d.cinfo.image_width, (int)d.cinfo.image_height, bw, bh, &fw, &fh);
+		denom = 8;
+		if (jpegd_fit_scale(&d, fw, fh, &num) < 0)
+			goto fatal;
 	}
-	jpeg_start_decompress(&cinfo);
-	px = xmalloc((size_t)cinfo.output_width * cinfo.output_height * 3 + 1);
-	while (cinfo.output_scanline < cinfo.output_height) {
-		JSAMPROW row = px + (size_t)cinfo.output_scanline * cinfo.output_width * 3;
-
-		jpeg_read_scanlines(&cinfo, &row, 1);
-	}
-	jpeg_finish_decompress(&cinfo);
-	if (err.mgr.num_warnings > 0) {
-		r = cp_err(CP_ERR_FORMAT, "photo JPEG is corrupt or truncated: %s", err.msg);
+	/* exact DCT: the same pixels on every machine and libjpeg-turbo SIMD path */
+	if (jpegd_start(&d, num, denom, JDCT_ISLOW) < 0)
+		goto fatal;
+	px = xmalloc((size_t)d.cinfo.output_width * d.cinfo.output_height * 3 + 1);
+	if (jpegd_read(&d, px) < 0)
+		goto fatal;
+	if (d.warnings > 0) {
+		r = cp_err(CP_ERR_FORMAT, "photo JPEG is corrupt or truncated: %s", d.msg);
 		goto done;
 	}
-	out->w = (int)cinfo.output_width;
-	out->h = (int)cinfo.output_height;
+	out->w = (int)d.cinfo.output_width;
+	out->h = (int)d.cinfo.output_height;
 	out->px = px;
 	px = NULL;
+	r = 0;
+	goto done;
+fatal:
+	r = cp_err(CP_ERR_FORMAT, "photo JPEG: %s", d.msg);
 done:
-	jpeg_destroy_decompress(&cinfo);
+	jpegd_close(&d);
 	free(px);
 	return r;
 }

@@ -1,52 +1,18 @@
 /*
- * photo_check.c - the photo standard check with libjpeg(-turbo) (see photo_check.h).
- *
- * libjpeg reports fatal errors through error_exit, which must not return: ours longjmps
- * back to photo_check(). Warnings (a truncated or corrupt entropy stream, which libjpeg
- * would otherwise paper over with grey) count as a corrupt photo too.
+ * photo_check.c - the photo standard check (see photo_check.h), decoding through the JPEG
+ * wrapper of the card face (personalization/face/jpeg.h). Any libjpeg warning (a truncated
+ * or corrupt entropy stream, which libjpeg would otherwise paper over with grey, and any
+ * other) counts as a corrupt photo.
  */
 #include "pipeline/rules/photo_check.h"
 
 #include "core/config.h"
+#include "personalization/face/jpeg.h"
 
-#include <setjmp.h>
 #include <stdarg.h>
-#include <stdio.h> /* before jpeglib.h, which uses FILE */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jpeglib.h>
-
-struct photo_err {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jump;
-	int warnings;
-	char msg[JMSG_LENGTH_MAX];
-};
-
-static void
-on_error_exit(j_common_ptr cinfo)
-{
-	struct photo_err *e = (struct photo_err *)cinfo->err;
-
-	(*cinfo->err->format_message)(cinfo, e->msg);
-	longjmp(e->jump, 1);
-}
-
-static void
-on_emit_message(j_common_ptr cinfo, int level)
-{
-	struct photo_err *e = (struct photo_err *)cinfo->err;
-
-	if (level < 0 && e->warnings++ == 0)
-		(*cinfo->err->format_message)(cinfo, e->msg);
-}
-
-static void
-on_output_message(j_common_ptr cinfo)
-{
-	/* never print: messages are returned to the caller */
-}
 
 void
 photo_limits_from_config(const struct config *cfg, struct photo_limits *lim)
@@ -99,11 +65,8 @@ int
 photo_check(const unsigned char *data, size_t len, const struct photo_limits *lim,
 	    struct photo_result *res)
 {
-	struct jpeg_decompress_struct cinfo;
-	struct photo_err err;
-	/* volatile: written between setjmp and a possible longjmp */
-	unsigned char *volatile rgb = NULL;
-	volatile int started = 0;
+	struct jpegd d;
+	unsigned char *rgb = NULL;
 
 	memset(res, 0, sizeof(*res));
 	res->background = -1;
@@ -117,32 +80,17 @@ photo_check(const unsigned char *data, size_t len, const struct photo_limits *li
 		return 0;
 	}
 
-	memset(&err, 0, sizeof(err));
-	cinfo.err = jpeg_std_error(&err.mgr);
-	err.mgr.error_exit = on_error_exit;
-	err.mgr.emit_message = on_emit_message;
-	err.mgr.output_message = on_output_message;
-	if (setjmp(err.jump)) {
-		set_result(res, "photo-corrupt", "the JPEG cannot be decoded: %s", err.msg);
-		jpeg_destroy_decompress(&cinfo);
-		free(rgb);
-		return 0;
-	}
-	jpeg_create_decompress(&cinfo);
-	jpeg_mem_src(&cinfo, data, (unsigned long)len);
-	if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK) {
-		set_result(res, "photo-corrupt", "the JPEG has no image");
-		goto out;
-	}
-	res->width = (int)cinfo.image_width;
-	res->height = (int)cinfo.image_height;
-	res->components = cinfo.num_components;
-	if (cinfo.num_components != 3 ||
-	    (cinfo.jpeg_color_space != JCS_YCbCr && cinfo.jpeg_color_space != JCS_RGB)) {
+	if (jpegd_open(&d, data, len, JPEGD_WARN_ANY) < 0)
+		goto fatal;
+	res->width = (int)d.cinfo.image_width;
+	res->height = (int)d.cinfo.image_height;
+	res->components = d.cinfo.num_components;
+	if (d.cinfo.num_components != 3 ||
+	    (d.cinfo.jpeg_color_space != JCS_YCbCr && d.cinfo.jpeg_color_space != JCS_RGB)) {
 		set_result(res, "photo-not-rgb",
 			   "the JPEG has %d colour component(s) (colour space %d), a photo is "
 			   "24-bit colour: 3 components, YCbCr or RGB",
-			   cinfo.num_components, (int)cinfo.jpeg_color_space);
+			   d.cinfo.num_components, (int)d.cinfo.jpeg_color_space);
 		goto out;
 	}
 	if (res->width != lim->width || res->height != lim->height) {
@@ -153,30 +101,20 @@ photo_check(const unsigned char *data, size_t len, const struct photo_limits *li
 
 	/* decode at 1/8 scale: every block's DC value, enough for a border mean and it still
 	 * runs the whole entropy stream, so corruption anywhere shows */
-	cinfo.out_color_space = JCS_RGB;
-	cinfo.scale_num = 1;
-	cinfo.scale_denom = 8;
-	cinfo.dct_method = JDCT_IFAST;
-	jpeg_start_decompress(&cinfo);
-	started = 1;
+	if (jpegd_start(&d, 1, 8, JDCT_IFAST) < 0)
+		goto fatal;
 	{
-		int w = (int)cinfo.output_width, h = (int)cinfo.output_height;
-		size_t stride = (size_t)w * 3;
+		int w = (int)d.cinfo.output_width, h = (int)d.cinfo.output_height;
 
-		rgb = malloc(stride * (size_t)h + 1);
+		rgb = malloc((size_t)w * 3 * (size_t)h + 1);
 		if (!rgb) {
 			set_result(res, "photo-corrupt", "out of memory decoding the photo");
 			goto out;
 		}
-		while (cinfo.output_scanline < cinfo.output_height) {
-			JSAMPROW row = rgb + stride * cinfo.output_scanline;
-
-			jpeg_read_scanlines(&cinfo, &row, 1);
-		}
-		jpeg_finish_decompress(&cinfo);
-		started = 0;
-		if (err.warnings) {
-			set_result(res, "photo-corrupt", "the JPEG data is corrupt: %s", err.msg);
+		if (jpegd_read(&d, rgb) < 0)
+			goto fatal;
+		if (d.warnings) {
+			set_result(res, "photo-corrupt", "the JPEG data is corrupt: %s", d.msg);
 			goto out;
 		}
 		res->background = border_brightness(rgb, w, h);
@@ -193,10 +131,11 @@ photo_check(const unsigned char *data, size_t len, const struct photo_limits *li
 			   res->background, lim->background_min);
 		goto out;
 	}
+	goto out;
+fatal:
+	set_result(res, "photo-corrupt", "the JPEG cannot be decoded: %s", d.msg);
 out:
-	if (started)
-		jpeg_abort_decompress(&cinfo);
-	jpeg_destroy_decompress(&cinfo);
+	jpegd_close(&d);
 	free(rgb);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "personalization/face/fonts.h"
 #include "personalization/face/layout.h"
 #include "pipeline/rules/district.h"
 
@@ -60,29 +61,24 @@ struct letter_fonts {
 	char families[512];
 };
 
-/* The family of the font file path in fc's application fonts; in a collection, prefer the
- * face whose family ends in " SC" (Simplified Chinese). */
+/* The family of face index of the font file path in fc's application fonts. */
 static const char *
-family_of(FcConfig *fc, const char *path)
+family_of(FcConfig *fc, const char *path, long index)
 {
 	FcFontSet *set = FcConfigGetFonts(fc, FcSetApplication);
-	const char *first = NULL;
 
 	for (int i = 0; set && i < set->nfont; i++) {
 		FcChar8 *file, *fam;
-		size_t n;
+		int fi;
 
-		if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch ||
-		    strcmp((const char *)file, path) ||
-		    FcPatternGetString(set->fonts[i], FC_FAMILY, 0, &fam) != FcResultMatch)
-			continue;
-		n = strlen((const char *)fam);
-		if (n >= 3 && !strcmp((const char *)fam + n - 3, " SC"))
+		if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) == FcResultMatch &&
+		    !strcmp((const char *)file, path) &&
+		    FcPatternGetInteger(set->fonts[i], FC_INDEX, 0, &fi) == FcResultMatch &&
+		    fi == index &&
+		    FcPatternGetString(set->fonts[i], FC_FAMILY, 0, &fam) == FcResultMatch)
 			return (const char *)fam;
-		if (!first)
-			first = (const char *)fam;
 	}
-	return first;
+	return NULL;
 }
 
 static void
@@ -102,47 +98,54 @@ fonts_release(struct letter_fonts *lf)
 
 #define MAX_FONTS 4
 
+/* The chain being opened: font_chain_fn of fonts_open(). */
+struct chain_open {
+	FcConfig *fc;
+	struct letter_fonts *lf;
+	int n;
+};
+
+static int
+add_font(void *ctx, const char *path, long face, int r)
+{
+	struct chain_open *co = ctx;
+	const char *fam;
+
+	if (co->n == MAX_FONTS)
+		return cp_err(CP_ERR_CONFIG, "dispatch.letter_font: at most %d fonts", MAX_FONTS);
+	if (r < 0 || !FcConfigAppFontAddFile(co->fc, (const FcChar8 *)path) ||
+	    !(fam = family_of(co->fc, path, face)))
+		return cp_err(CP_ERR_NOTFOUND,
+			      "carrier letter font '%s' cannot be opened (dispatch.letter_font)",
+			      path ? path : "");
+	if (strlen(co->lf->families) + strlen(fam) + 2 > sizeof(co->lf->families))
+		return cp_err(CP_ERR_CONFIG, "dispatch.letter_font: family names too long");
+	if (co->n++)
+		strcat(co->lf->families, ",");
+	strcat(co->lf->families, fam);
+	return 0;
+}
+
+/* spec: the face font chain's entries as files (fonts.h, base home): relative ones under
+ * home, each file's " SC" face when it is a collection. */
 static int
 fonts_open(const char *spec, const char *home, struct letter_fonts *lf)
 {
-	char *list = xstrdup(spec), *save = NULL;
-	FcConfig *fc = FcConfigCreate();
+	const struct font_chain_rules rules = {home};
+	struct chain_open co = {FcConfigCreate(), lf, 0};
 	cairo_font_options_t *fo;
-	int n = 0, r = 0;
+	int r;
 
 	memset(lf, 0, sizeof(*lf));
-	for (char *t = strtok_r(list, ":", &save); t && r == 0; t = strtok_r(NULL, ":", &save)) {
-		char *path = t[0] == '/' ? xstrdup(t) : fs_join(home, t);
-		const char *fam;
-
-		if (n == MAX_FONTS)
-			r = cp_err(CP_ERR_CONFIG, "dispatch.letter_font: at most %d fonts",
-				   MAX_FONTS);
-		else if (!FcConfigAppFontAddFile(fc, (const FcChar8 *)path) ||
-			 !(fam = family_of(fc, path)))
-			r = cp_err(
-				CP_ERR_NOTFOUND,
-				"carrier letter font '%s' cannot be opened (dispatch.letter_font)",
-				path);
-		else if (strlen(lf->families) + strlen(fam) + 2 > sizeof(lf->families))
-			r = cp_err(CP_ERR_CONFIG, "dispatch.letter_font: family names too long");
-		else {
-			if (n++)
-				strcat(lf->families, ",");
-			strcat(lf->families, fam);
-		}
-		free(path);
-	}
-	free(list);
-	if (r == 0 && n == 0)
+	if ((r = font_chain_walk(spec, &rules, add_font, &co)) == 0)
 		r = cp_err(CP_ERR_CONFIG, "dispatch.letter_font names no font");
 	if (r < 0) {
-		FcConfigDestroy(fc);
+		FcConfigDestroy(co.fc);
 		return r;
 	}
 	lf->map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
-	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(lf->map), fc);
-	FcConfigDestroy(fc); /* the font map holds its reference */
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(lf->map), co.fc);
+	FcConfigDestroy(co.fc); /* the font map holds its reference */
 	lf->pc = pango_font_map_create_context(lf->map);
 	/* sizes in points are PDF units; outlines unhinted, as a PDF is scaled anyway */
 	pango_cairo_context_set_resolution(lf->pc, 72);

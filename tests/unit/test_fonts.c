@@ -1,5 +1,6 @@
 /* test_fonts.c - the card font chain: installed defaults, CJK extension coverage (䶮 U+4DAE
- * in Ext A, 𠇔 U+201D4 in Ext B), code points no font has, TTC face selection, bad chains. */
+ * in Ext A, 𠇔 U+201D4 in Ext B), code points no font has, TTC face selection, bad chains,
+ * and the chain walked for a caller that draws with other machinery (the carrier letters). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,6 +122,68 @@ test_bad_chains(void **state)
 	assert_int_equal(fontset_open(":::", &fs), CP_ERR_CONFIG);
 }
 
+/* What font_chain_walk() hands its caller, one line per entry. */
+struct walked {
+	char lines[8][256];
+	int n, fail_at; /* fail_at: the entry whose call returns an error (-1: none) */
+};
+
+static int
+record(void *ctx, const char *path, long face, int r)
+{
+	struct walked *w = ctx;
+
+	if (w->n < 8)
+		snprintf(w->lines[w->n], sizeof(w->lines[0]), "%s %ld %d", path ? path : "-",
+			 r < 0 ? -1 : face, r);
+	if (w->n++ == w->fail_at)
+		return cp_err(CP_ERR_INVALID, "stop");
+	return 0;
+}
+
+/* The chain as the carrier letters walk it: the same files and faces in the same order as
+ * the card's fontset, relative entries under the base, '#' part of a file name. */
+static void
+test_chain_walk(void **state)
+{
+	const struct font_chain_rules card = {NULL}, letters = {"/usr/share/fonts/opentype"};
+	struct walked w = {.fail_at = -1};
+	struct fontset *fs = NULL;
+
+	(void)state;
+	assert_int_equal(font_chain_walk("HanaMinB.ttf::" NOTO_SANS, &card, record, &w), 2);
+	assert_string_equal(w.lines[0], "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf 0 0");
+	assert_string_equal(w.lines[1], NOTO_SANS " 2 0");
+	assert_int_equal(fontset_open("HanaMinB.ttf::" NOTO_SANS, &fs), 0);
+	assert_non_null(strstr(fontset_describe(fs, 1), NOTO_SANS "#2 (Noto Sans CJK SC"));
+	fontset_free(fs);
+	memset(&w, 0, sizeof(w));
+	w.fail_at = -1;
+	assert_int_equal(font_chain_walk("noto/NotoSansCJK-Regular.ttc:" NOTO_SANS "#0:"
+					 "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+					 &letters, record, &w),
+			 3);
+	assert_string_equal(w.lines[0], NOTO_SANS " 2 0");
+	/* "#0" is no face index here: a file of that name, which does not exist */
+	assert_string_equal(w.lines[1], NOTO_SANS "#0 -1 -11");
+	assert_string_equal(w.lines[2], "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf 0 0");
+	/* an error of the caller stops the walk */
+	memset(&w, 0, sizeof(w));
+	w.fail_at = 0;
+	assert_int_equal(font_chain_walk("HanaMinA.ttf:HanaMinB.ttf", &card, record, &w),
+			 CP_ERR_INVALID);
+	assert_int_equal(w.n, 1);
+	/* nothing in it */
+	memset(&w, 0, sizeof(w));
+	w.fail_at = -1;
+	assert_int_equal(font_chain_walk(":::", &letters, record, &w), 0);
+	assert_int_equal(font_chain_walk(NULL, &letters, record, &w), 0);
+	assert_int_equal(w.n, 0);
+	/* an entry the card chain cannot find: the reason, and no file */
+	assert_int_equal(font_chain_walk("no-such-font-file.otf", &card, record, &w), 1);
+	assert_string_equal(w.lines[0], "- -1 -11");
+}
+
 static void
 test_glyphs_rasterise(void **state)
 {
@@ -155,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_chain_order_and_ttc),
 		cmocka_unit_test(test_bad_chains),
+		cmocka_unit_test(test_chain_walk),
 		cmocka_unit_test(test_glyphs_rasterise),
 	};
 
