@@ -62,9 +62,8 @@ cmd_status(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (feed ? (optind != argc || json) : (optind + 1 != argc || out))
 		return cmd_usage(usage, 1);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_registry(ctx, &reg)) < 0)
 		return cmd_exit("status", r);
-	registry_set_actor(reg, "status");
 	if (feed) {
 		long long n = 0;
 		char *written = NULL;
@@ -77,6 +76,5 @@ cmd_status(int argc, char **argv, struct cp_ctx *ctx)
 	} else {
 		r = status_person(reg, argv[optind], json, stdout);
 	}
-	registry_close(reg);
 	return cmd_exit("status", r);
 }
