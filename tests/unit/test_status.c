@@ -59,7 +59,7 @@ test_person(void **state)
 	assert_non_null(strstr(t, "duplicate of application 1"));
 	free(t);
 
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &dr), 0);
 	dispatch_result_release(&dr);
 	t = status_text(e, id, 0, &rc);
 	assert_non_null(strstr(t, "by mail, tracking number EK"));
@@ -169,7 +169,7 @@ test_feed_watermark(void **state)
 	assert_null(w);
 
 	/* dispatch: per card one manifested row, one card and one item state change */
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &dr), 0);
 	dispatch_result_release(&dr);
 	assert_int_equal(status_feed(e->cfg, e->home, e->reg, p3, &n3, &w), 0);
 	free(w);
