@@ -32,8 +32,7 @@ static const struct builtin {
 	const char *actor;
 	const char *summary;
 } builtins[] = {
-	{"init", cmd_init, 0, NULL,
-	 "create CARDPIPE_HOME: registry, spool folders, configuration"},
+	{"init", cmd_init, 0, NULL, "create CARDPIPE_HOME: registry, spool folders, configuration"},
 	{"config", cmd_config, 0, NULL, "show the effective configuration (--show)"},
 	{"db", cmd_db, RUN_REGISTRY, NULL, "registry checks: check, verify-audit"},
 	{"sample", cmd_sample, 0, NULL, "write synthetic application files for every channel"},

@@ -27,9 +27,10 @@ struct ingest_counts {
 int ingest_needs_attention(const struct config *cfg, const struct ingest_counts *c);
 
 struct ingest_opts {
-	const char *inbox;	     /* NULL: paths.inbox of the configuration */
-	int own_files;		     /* the inbox holds only files cardpipe wrote there complete
-					(instant issuance): no wait for files still arriving */
+	const char *inbox; /* NULL: paths.inbox of the configuration */
+	/* the inbox holds only files cardpipe wrote there complete (instant issuance): no
+	 * wait for files still arriving */
+	int own_files;
 	struct ingest_counts *detail; /* the stage's own figures, or NULL */
 };
 

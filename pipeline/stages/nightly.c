@@ -126,14 +126,13 @@ STAGE_RUN_ANY(reconcile, struct reconcile_opts)
  * (stagelock.h), so a `cardpipe <stage>` started by hand waits for it and the nightly waits
  * for one already running; NULL for a stage that locks itself. */
 static int
-run_stage(struct run *run, const char *name, const char *lock, stage_run_fn *fn,
-	  const void *opts, struct stage_result *out)
+run_stage(struct run *run, const char *name, const char *lock, stage_run_fn *fn, const void *opts,
+	  struct stage_result *out)
 {
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, name, &t0);
 	struct run_lock lk = {-1};
-	int r = lock ? stage_lock_take(run->ctx.cfg, run->ctx.home, lock, run->opts->stop, &lk)
-		     : 0;
+	int r = lock ? stage_lock_take(run->ctx.cfg, run->ctx.home, lock, run->opts->stop, &lk) : 0;
 
 	memset(out, 0, sizeof(*out));
 	if (r == 0)

@@ -22,9 +22,9 @@ struct config;
 struct registry;
 
 struct perso_opts {
-	int line;	   /* put every card on this line; 0 = card's own line, else
+	int line;		     /* put every card on this line; 0 = card's own line, else
 				 round robin over produce.lines */
-	long long card_id; /* only this card (instant issuance); 0 = all */
+	long long card_id;	     /* only this card (instant issuance); 0 = all */
 	struct perso_counts *detail; /* the stage's own figures, or NULL */
 };
 

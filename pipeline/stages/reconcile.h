@@ -107,7 +107,7 @@ struct reconcile_result {
 void reconcile_result_release(struct reconcile_result *res);
 
 struct reconcile_opts {
-	const char *day;		  /* NULL: today's business date */
+	const char *day;		 /* NULL: today's business date */
 	struct reconcile_result *detail; /* the stage's own figures, or NULL */
 };
 

@@ -1,17 +1,17 @@
 /*
  * stage.h - the stage contract: what every stage is given and what it hands back.
  *
- * struct stage_ctx carries the configuration, CARDPIPE_HOME, the open registry and the actor
- * its changes are audited under into every stage. Every stage's run function has the shape
- *     int stage_<name>_run(const struct stage_ctx *, const struct <name>_opts *,
- *                          struct stage_result *);
- * and fills struct stage_result: read, done, rejected, held and a one-line note (the run
- * report's figures and the nightly log line). Figures only one stage has stay in that
- * stage's own struct, which its options may point at (opts->detail; NULL: not wanted).
- * Builtins flagged RUN_REGISTRY in cardpipe_main.c's table get the registry opened, the
- * actor set and the registry closed by the dispatcher (struct cp_ctx's reg). The nightly
- * and instant runners call the stages through this one signature, from a table, and every
- * command judges its rejects with the one stage_over_threshold().
+ * struct stage_ctx carries the configuration, CARDPIPE_HOME, the open registry and the
+ * actor its audit rows name into every stage; every stage's run function has the shape
+ * int stage_<name>_run(const struct stage_ctx *, const struct <name>_opts *,
+ * struct stage_result *) and fills struct stage_result: read, done, rejected, held and a
+ * one-line note (the run report's figures and the nightly log line). Figures only one
+ * stage has stay in its own struct, which its options may point at (opts->detail).
+ * Builtins flagged RUN_REGISTRY in cardpipe_main.c's table get the registry from the
+ * dispatcher: opened at their first ctx_stage()/ctx_registry(), after their options are
+ * checked, with the table's actor set, and closed by main. nightly runs a table of stages
+ * through the one stage_run_fn signature (timing, lock, run report row in one place);
+ * instant calls the same run functions; stage_over_threshold() is the one reject check.
  */
 #ifndef CP_STAGE_H
 #define CP_STAGE_H

@@ -1162,13 +1162,11 @@ test_options(void **state)
 			 1);
 	/* a card that is not this line's, asked for by number: a clear error */
 	o.card_no = "B00000002";
-	assert_int_equal(produce_with(f, &dev, &o, &res),
-			 CP_ERR_NOTFOUND);
+	assert_int_equal(produce_with(f, &dev, &o, &res), CP_ERR_NOTFOUND);
 	assert_non_null(strstr(cp_errmsg(), "B00000002"));
 	/* and one that is already produced */
 	o.card_no = "B00000004";
-	assert_int_equal(produce_with(f, &dev, &o, &res),
-			 CP_ERR_INVALID);
+	assert_int_equal(produce_with(f, &dev, &o, &res), CP_ERR_INVALID);
 	assert_counts_add_up(f);
 }
 

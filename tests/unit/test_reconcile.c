@@ -536,8 +536,7 @@ test_refund_file(void **state)
 	assert_null(strstr((char *)data, "1101011990030"));
 	free(data);
 	free(p);
-	assert_int_equal(reconcile_with(e, "26-11-2026", &res),
-			 CP_ERR_USAGE);
+	assert_int_equal(reconcile_with(e, "26-11-2026", &res), CP_ERR_USAGE);
 	reconcile_result_release(&res);
 }
 
@@ -561,14 +560,10 @@ test_bad_balances_in_registry_refused(void **state)
 		free(sql);
 		if (!strcmp(bad[i], "-5")) {
 			/* not listed at all (a refund is positive), so nothing to refuse */
-			assert_int_equal(
-				reconcile_with(e, "2026-11-26", &res),
-				0);
+			assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 			assert_int_equal(res.refunds, 0);
 		} else {
-			assert_int_equal(
-				reconcile_with(e, "2026-11-26", &res),
-				CP_ERR_INTEGRITY);
+			assert_int_equal(reconcile_with(e, "2026-11-26", &res), CP_ERR_INTEGRITY);
 			assert_non_null(strstr(cp_errmsg(), "reconcile.max_refund_fen"));
 		}
 		reconcile_result_release(&res);
