@@ -108,10 +108,10 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	sigaction(SIGTERM, &old_term, NULL);
 	if (r >= 0 || res.shift[0]) {
 		if (!ctx->quiet)
-			printf("line %d shift %s: %ld produced, %ld spoiled, %ld held, %ld "
+			printf("line %d shift %s: %lld produced, %lld spoiled, %lld held, %ld "
 			       "pauses%s%s%s%s\n"
 			       "shift report: %s\n",
-			       o.line, res.shift, res.produced, res.spoiled, res.held, res.pauses,
+			       o.line, res.shift, sr.done, sr.rejected, sr.held, res.pauses,
 			       res.stopped ? " (stopped by the operator)" : "",
 			       res.line_fault[0] ? " (stopped, line fault: " : "", res.line_fault,
 			       res.line_fault[0] ? ")" : "",

@@ -109,17 +109,17 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	ro.detail = counts;
 	r = stage_render_run(&sc, &ro, &sr);
 	if (r >= 0 && !ctx->quiet) {
-		printf("rendered %ld, already complete %ld, held %ld", counts->rendered,
-		       counts->complete, counts->held);
+		printf("rendered %ld, already complete %ld, held %lld", counts->rendered,
+		       counts->complete, sr.held);
 		if (counts->proof_pages)
 			printf(", proof pages %d", counts->proof_pages);
 		printf("\n");
 		for (int i = 0; i < counts->nreported; i++)
 			printf("held %s: %s\n", counts->held_cards[i].card_no,
 			       counts->held_cards[i].reason);
-		if (counts->held > counts->nreported)
-			printf("... and %ld more held (cardpipe status, or the registry)\n",
-			       counts->held - counts->nreported);
+		if (sr.held > counts->nreported)
+			printf("... and %lld more held (cardpipe status, or the registry)\n",
+			       sr.held - counts->nreported);
 	}
 	free(counts);
 	run_lock_release(&lk);

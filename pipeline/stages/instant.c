@@ -191,14 +191,14 @@ stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
 	ro.no_proof = 1;
 	if ((r = stage_perso_run(ctx, &so, &sr)) < 0 || (r = stage_render_run(ctx, &ro, &sr)) < 0)
 		goto out;
-	if (rc->held) {
+	if (sr.held) {
 		snprintf(res->reason, sizeof(res->reason), "%s",
 			 rc->nreported ? rc->held_cards[0].reason : "held by render");
 	}
 
 	/* 5. produce on the branch's line */
 	tp = now_s();
-	if (!opts->no_produce && !rc->held) {
+	if (!opts->no_produce && !sr.held) {
 		pro.line = opts->line;
 		pro.card_no = card.card_no;
 		pro.max_cards = 1;
