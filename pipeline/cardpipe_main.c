@@ -14,6 +14,7 @@
 #include "core/progress.h"
 #include "core/suggest.h"
 #include "personalization/keys/keystore.h"
+#include "pipeline/registry/registry.h"
 #include "pipeline/stages/calendar_watch.h"
 
 #include <stdio.h>
@@ -22,29 +23,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* flags RUN_REGISTRY (cmd.h): the dispatcher gives the builtin the registry with actor set
+ * (NULL: the stage names its own, or the command writes nothing) and closes it. */
 static const struct builtin {
 	const char *name;
 	int (*fn)(int, char **, struct cp_ctx *);
+	unsigned flags;
+	const char *actor;
 	const char *summary;
 } builtins[] = {
-	{"init", cmd_init, "create CARDPIPE_HOME: registry, spool folders, configuration"},
-	{"config", cmd_config, "show the effective configuration (--show)"},
-	{"db", cmd_db, "registry checks: check, verify-audit"},
-	{"sample", cmd_sample, "write synthetic application files for every channel"},
-	{"ingest", cmd_ingest, "read application files from the inbox into the registry"},
-	{"prepare", cmd_prepare, "validate, deduplicate, compute due dates, allocate card numbers"},
-	{"perso", cmd_perso, "derive card keys and write perso scripts; perso verify FILE"},
-	{"render", cmd_render, "draw card faces and printer panels; proof sheets"},
-	{"produce", cmd_produce, "drive a production line: print, encode, read back, account"},
-	{"dispatch", cmd_dispatch, "mail manifests, carrier letters, pickup lists, returns"},
-	{"reconcile", cmd_reconcile, "bank reconciliation, refunds, SLA report; verify FILE"},
-	{"status", cmd_status, "where a person's application stands; the status feed"},
-	{"nightly", cmd_nightly, "run every stage in order under a lock, with a run report"},
-	{"instant", cmd_instant, "one application through every stage onto a branch's line"},
-	{"keys", cmd_keys, "key store, ceremonies, check values, diversification"},
-	{"calendar", cmd_calendar, "working days: add-working-days, is-working-day, import NOTICE"},
-	{"line", cmd_line, "start, stop or use the emulated production line"},
-	{"chip", cmd_chip, "card stocks: chip profiles, identify the card in a reader"},
+	{"init", cmd_init, 0, NULL, "create CARDPIPE_HOME: registry, spool folders, configuration"},
+	{"config", cmd_config, 0, NULL, "show the effective configuration (--show)"},
+	{"db", cmd_db, RUN_REGISTRY, NULL, "registry checks: check, verify-audit"},
+	{"sample", cmd_sample, 0, NULL, "write synthetic application files for every channel"},
+	{"ingest", cmd_ingest, RUN_REGISTRY, NULL,
+	 "read application files from the inbox into the registry"},
+	{"prepare", cmd_prepare, RUN_REGISTRY, "prepare",
+	 "validate, deduplicate, compute due dates, allocate card numbers"},
+	{"perso", cmd_perso, RUN_REGISTRY, "perso",
+	 "derive card keys and write perso scripts; perso verify FILE"},
+	{"render", cmd_render, RUN_REGISTRY, "render",
+	 "draw card faces and printer panels; proof sheets"},
+	{"produce", cmd_produce, RUN_REGISTRY, NULL,
+	 "drive a production line: print, encode, read back, account"},
+	{"dispatch", cmd_dispatch, RUN_REGISTRY, "dispatch",
+	 "mail manifests, carrier letters, pickup lists, returns"},
+	{"reconcile", cmd_reconcile, RUN_REGISTRY, "reconcile",
+	 "bank reconciliation, refunds, SLA report; verify FILE"},
+	{"status", cmd_status, RUN_REGISTRY, "status",
+	 "where a person's application stands; the status feed"},
+	{"nightly", cmd_nightly, RUN_REGISTRY, "nightly",
+	 "run every stage in order under a lock, with a run report"},
+	{"instant", cmd_instant, RUN_REGISTRY, "instant",
+	 "one application through every stage onto a branch's line"},
+	{"keys", cmd_keys, 0, NULL, "key store, ceremonies, check values, diversification"},
+	{"calendar", cmd_calendar, 0, NULL,
+	 "working days: add-working-days, is-working-day, import NOTICE"},
+	{"line", cmd_line, RUN_REGISTRY, NULL, "start, stop or use the emulated production line"},
+	{"chip", cmd_chip, 0, NULL, "card stocks: chip profiles, identify the card in a reader"},
 };
 
 /* The runs that warn when the working-day calendar runs out soon (nightly does it itself,
@@ -351,7 +367,10 @@ main(int argc, char **argv)
 	} else {
 		if (watches_calendar(b->name, nargs, args))
 			calendar_watch_warn(ctx.cfg, ctx.home, b->name);
+		ctx.flags = b->flags;
+		ctx.actor = b->actor;
 		rc = b->fn(nargs, args, &ctx);
+		registry_close(ctx.reg);
 	}
 	log_close_file();
 	config_free(ctx.cfg);

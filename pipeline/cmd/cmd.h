@@ -3,29 +3,45 @@
  * in pipeline/cmd/, listed in the table in cardpipe_main.c. A builtin parses its own
  * options (getopt_long; --help prints its usage to stdout and returns 0), does its work
  * through the library (pipeline/stages/, formats/, personalization/, printer/), and
- * returns an exit code.
+ * returns an exit code. A builtin flagged RUN_REGISTRY in the table gets the registry
+ * from the dispatcher (ctx_registry(), ctx_stage()): opened when the builtin first asks,
+ * after its options are checked (so --help and a usage error never need a home), with
+ * the table's actor set, and closed by main after the builtin returns.
  */
 #ifndef CP_CMD_H
 #define CP_CMD_H
 
 #include "pipeline/cmd/exitcode.h"
 #include "core/config.h"
+#include "pipeline/stages/stage.h"
 
 #include <getopt.h>
 
 struct registry;
 
+/* Builtin table flags (cardpipe_main.c). */
+#define RUN_REGISTRY (1u << 0) /* uses the registry: ctx_registry(), closed by main */
+
 struct cp_ctx {
 	struct config *cfg;
 	char *home; /* CARDPIPE_HOME */
 	int quiet, verbose;
+	unsigned flags;	      /* the builtin's table flags */
+	const char *actor;    /* the table's actor for the registry (NULL: none set); a builtin
+				 may name another before its first ctx_registry() */
+	struct registry *reg; /* RUN_REGISTRY: open once ctx_registry() succeeded */
 };
 
 /* Map a CP_ERR code to an exit code (usage/config -> 2, other failures -> 3), printing
  * the error detail first. Returns EXIT_DONE for r >= 0. */
 int cmd_exit(const char *cmd, int r);
-/* Open ctx->home's registry; fails with a hint to run `cardpipe init` if there is none. */
-int ctx_open_registry(struct cp_ctx *ctx, struct registry **reg);
+/* The registry of ctx->home for a RUN_REGISTRY builtin: opened on the first call, with
+ * ctx->actor set; fails with a hint to run `cardpipe init` if there is none. Main closes
+ * it after the builtin returns. */
+int ctx_registry(struct cp_ctx *ctx, struct registry **reg);
+/* ctx_registry(), then the stage context of the builtin: configuration, home, registry,
+ * actor. */
+int ctx_stage(struct cp_ctx *ctx, struct stage_ctx *sc);
 /* Load the home's audit key (key store or audit key file) for the registries this process
  * opens (docs/audit.md); ctx_open_registry() calls it. */
 int ctx_audit_key(struct cp_ctx *ctx);

@@ -71,7 +71,9 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (argc != 2)
 		return cmd_usage(usage, 1);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if (!strcmp(argv[1], "reseal"))
+		ctx->actor = "operator:db-reseal";
+	if ((r = ctx_registry(ctx, &reg)) < 0)
 		return cmd_exit("db", r);
 	if (!strcmp(argv[1], "check")) {
 		r = registry_check(reg, stdout, &problems);
@@ -84,7 +86,6 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 			printf("all checks passed\n");
 		}
 	} else if (!strcmp(argv[1], "reseal")) {
-		registry_set_actor(reg, "operator:db-reseal");
 		if ((r = registry_reseal(reg, &rows)) == 0)
 			printf("resealed %lld row(s)\n", rows);
 	} else {
@@ -92,6 +93,5 @@ cmd_db(int argc, char **argv, struct cp_ctx *ctx)
 		if (r == 0)
 			printf("audit chain intact: %lld rows\n", rows);
 	}
-	registry_close(reg);
 	return cmd_exit("db", r);
 }

@@ -61,15 +61,19 @@ static const char usage[] =
 	"general.lock_wait seconds, naming it, then exits 3.\n";
 
 static int
-do_run(struct cp_ctx *ctx, struct registry *reg)
+do_run(struct cp_ctx *ctx)
 {
-	struct dispatch_result res;
+	struct dispatch_result res = {0};
+	struct dispatch_opts o = {.detail = &res};
+	struct stage_result sr;
+	struct stage_ctx sc;
 	struct run_lock lk = {-1};
 	int r;
 
-	if ((r = stage_lock_take(ctx->cfg, ctx->home, "dispatch", NULL, &lk)) < 0)
+	if ((r = ctx_stage(ctx, &sc)) < 0 ||
+	    (r = stage_lock_take(ctx->cfg, ctx->home, "dispatch", NULL, &lk)) < 0)
 		return r;
-	r = stage_dispatch_run(ctx->cfg, ctx->home, reg, &res);
+	r = stage_dispatch_run(&sc, &o, &sr);
 	run_lock_release(&lk);
 
 	if (r == 0 && !ctx->quiet)
@@ -154,11 +158,12 @@ cmd_dispatch(int argc, char **argv, struct cp_ctx *ctx)
 		fprintf(stderr, "cardpipe dispatch: unknown subcommand '%s'\n", sub);
 		return cmd_usage(usage, 1);
 	}
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if (strcmp(sub, "run"))
+		ctx->actor = "operator:dispatch";
+	if ((r = ctx_registry(ctx, &reg)) < 0)
 		return cmd_exit("dispatch", r);
-	registry_set_actor(reg, !strcmp(sub, "run") ? "dispatch" : "operator:dispatch");
 	if (!strcmp(sub, "run")) {
-		r = do_run(ctx, reg);
+		r = do_run(ctx);
 	} else if (!strcmp(sub, "overdue")) {
 		r = do_overdue(ctx, reg, out);
 	} else if (!strcmp(sub, "return")) {
@@ -179,6 +184,5 @@ cmd_dispatch(int argc, char **argv, struct cp_ctx *ctx)
 	} else {
 		r = stage_dispatch_delivered(ctx->cfg, reg, argv[optind], date, note);
 	}
-	registry_close(reg);
 	return r < 0 ? cmd_exit("dispatch", r) : rc;
 }

@@ -54,16 +54,16 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{"inbox", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
-	struct registry *reg = NULL;
 	struct run_lock lk = {-1};
-	struct ingest_counts counts;
-	const char *inbox = NULL;
-	double threshold;
+	struct ingest_counts counts = {0};
+	struct ingest_opts io = {.detail = &counts};
+	struct stage_result sr;
+	struct stage_ctx sc;
 	int c, r;
 
 	while ((c = cmd_getopt(argc, argv, "hi:", opts, NULL)) != -1) {
 		if (c == 'i')
-			inbox = optarg;
+			io.inbox = optarg;
 		else
 			return cmd_usage(usage, c != 'h');
 	}
@@ -72,17 +72,15 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 	/* two ingests of one inbox would race for the same files: one at a time */
 	if ((r = stage_lock_take(ctx->cfg, ctx->home, "ingest", NULL, &lk)) < 0)
 		return cmd_exit("ingest", r);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+	if ((r = ctx_stage(ctx, &sc)) < 0) {
 		run_lock_release(&lk);
 		return cmd_exit("ingest", r);
 	}
-	r = stage_ingest_run(ctx->cfg, ctx->home, reg, inbox, &counts);
-	registry_close(reg);
+	r = stage_ingest_run(&sc, &io, &sr);
 	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("ingest", r);
-	threshold = config_double(ctx->cfg, "general.reject_threshold");
-	if (ingest_needs_attention(&counts, threshold))
+	if (ingest_needs_attention(ctx->cfg, &counts))
 		return EXIT_REJECTS;
 	return EXIT_DONE;
 }

@@ -39,7 +39,7 @@ cmd_instant(int argc, char **argv, struct cp_ctx *ctx)
 					     {0}};
 	struct instant_opts io = {0};
 	struct instant_result res;
-	struct registry *reg = NULL;
+	struct stage_ctx sc;
 	char masked[40];
 	int c, r;
 
@@ -54,14 +54,11 @@ cmd_instant(int argc, char **argv, struct cp_ctx *ctx)
 	if (optind + 1 != argc || io.line < 1 || io.line > 99)
 		return cmd_usage(usage, 1);
 	io.file = argv[optind];
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_stage(ctx, &sc)) < 0)
 		return cmd_exit("instant", r);
-	registry_set_actor(reg, "instant");
-	r = stage_instant_run(ctx->cfg, ctx->home, reg, &io, &res);
-	if (r < 0) {
-		registry_close(reg);
+	r = stage_instant_run(&sc, &io, &res);
+	if (r < 0)
 		return cmd_exit("instant", r);
-	}
 	mask_id(res.id_number, masked, sizeof(masked));
 	printf("application %lld (%s): %s\n", res.application_id, masked, res.app_state);
 	if (res.card_no[0])
@@ -71,8 +68,7 @@ cmd_instant(int argc, char **argv, struct cp_ctx *ctx)
 	printf("cardpipe processing %.3f s; production %.1f s\n", res.own_seconds,
 	       res.produce_seconds);
 	if (res.id_number[0])
-		status_person(reg, res.id_number, 0, stdout);
-	registry_close(reg);
+		status_person(sc.reg, res.id_number, 0, stdout);
 	if (strcmp(res.app_state, "accepted") != 0)
 		return EXIT_REJECTS;
 	if (!strcmp(res.card_state, "produced") ||

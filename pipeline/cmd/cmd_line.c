@@ -122,7 +122,7 @@ check_print(struct cp_ctx *ctx, int line, int n, char **cards)
 	char *spool = ctx_path(ctx, "paths.spool"), *dir = line_dir(ctx->home, line);
 	int levels = (int)config_int(ctx->cfg, "printer.levels"), r, bad = 0;
 
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_registry(ctx, &reg)) < 0)
 		goto out;
 	for (int i = 0; i < n; i++) {
 		char chip[64], *faces = NULL, *png = NULL, *bpanel = NULL;
@@ -155,7 +155,6 @@ check_print(struct cp_ctx *ctx, int line, int n, char **cards)
 			 n)
 		: 0;
 out:
-	registry_close(reg);
 	free(spool);
 	free(dir);
 	return r;
@@ -212,13 +211,12 @@ cmd_line(int argc, char **argv, struct cp_ctx *ctx)
 		struct registry *reg = NULL;
 		char chip[64], serial[17];
 
-		if ((r = ctx_open_registry(ctx, &reg)) == 0 &&
+		if ((r = ctx_registry(ctx, &reg)) == 0 &&
 		    (r = reg_prod_chip_of(reg, argv[optind], chip, sizeof(chip))) == 0 &&
 		    (r = line_serial_of_chip(chip, serial)) == 0 &&
 		    (r = line_insert(ctx->home, o.line, serial)) == 0 && !ctx->quiet)
 			printf("card %s (chip %s) is in line %d's reader\n", argv[optind], chip,
 			       o.line);
-		registry_close(reg);
 	} else if (!strcmp(sub, "remove") && optind == argc) {
 		r = line_remove(ctx->home, o.line);
 	} else if (!strcmp(sub, "printer") && optind < argc) {

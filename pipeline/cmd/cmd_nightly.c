@@ -51,7 +51,7 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 					     {0}};
 	struct nightly_opts no = {.stop = &stop_requested};
 	struct nightly_result res;
-	struct registry *reg = NULL;
+	struct stage_ctx sc;
 	struct sigaction sa = {0};
 	int c, r, given_lines = 0, no_produce = 0;
 
@@ -81,11 +81,9 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_stage(ctx, &sc)) < 0)
 		return cmd_exit("nightly", r);
-	registry_set_actor(reg, "nightly");
-	r = stage_nightly_run(ctx->cfg, ctx->home, reg, &no, &res);
-	registry_close(reg);
+	r = stage_nightly_run(&sc, &no, &res);
 	if (r < 0 && (res.failed_stages || r == CP_ERR_BUSY || r == CP_ERR_INTERRUPTED)) {
 		/* a failed stage exits as the stage alone would: 2 for a configuration error (a
 		 * missing key store), 3 for any other failure */
@@ -103,8 +101,7 @@ cmd_nightly(int argc, char **argv, struct cp_ctx *ctx)
 				    "records rejected by ingest over general.reject_threshold");
 		return EXIT_REJECTS;
 	}
-	if (res.records && (double)res.rejected / (double)res.records >
-				   config_double(ctx->cfg, "general.reject_threshold")) {
+	if (stage_over_threshold(ctx->cfg, res.records, res.rejected)) {
 		log_warn("nightly", "%lld of %lld records rejected, above the threshold of %.1f%%",
 			 res.rejected, res.records,
 			 100 * config_double(ctx->cfg, "general.reject_threshold"));

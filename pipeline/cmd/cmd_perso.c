@@ -143,10 +143,10 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct perso_opts po = {0, 0};
+	struct perso_opts po = {0};
 	struct run_lock lk = {-1};
-	struct perso_counts pc;
-	struct registry *reg = NULL;
+	struct stage_result sr;
+	struct stage_ctx sc;
 	char *end;
 	int c, r;
 
@@ -181,11 +181,8 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if ((r = stage_lock_take(ctx->cfg, ctx->home, "perso", NULL, &lk)) < 0)
 		return cmd_exit("perso", r);
-	if ((r = ctx_open_registry(ctx, &reg)) == 0) {
-		registry_set_actor(reg, "perso");
-		r = stage_perso_run(ctx->cfg, ctx->home, reg, &po, &pc);
-		registry_close(reg);
-	}
+	if ((r = ctx_stage(ctx, &sc)) == 0)
+		r = stage_perso_run(&sc, &po, &sr);
 	run_lock_release(&lk);
 	return cmd_exit("perso", r);
 }

@@ -61,11 +61,11 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct prepare_opts po = {0};
-	struct prepare_counts counts;
-	struct registry *reg = NULL;
+	struct prepare_counts counts = {0};
+	struct prepare_opts po = {.detail = &counts};
+	struct stage_result sr;
+	struct stage_ctx sc;
 	struct run_lock lk = {-1};
-	double threshold, share;
 	int c, r;
 
 	optind = 1;
@@ -92,23 +92,21 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 	if (!po.app_id && !po.file_id && !po.instant &&
 	    (r = stage_lock_take(ctx->cfg, ctx->home, "prepare", NULL, &lk)) < 0)
 		return cmd_exit("prepare", r);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+	if ((r = ctx_stage(ctx, &sc)) < 0) {
 		run_lock_release(&lk);
 		return cmd_exit("prepare", r);
 	}
-	registry_set_actor(reg, "prepare");
-	r = stage_prepare_run(ctx->cfg, ctx->home, reg, &po, &counts);
-	registry_close(reg);
+	r = stage_prepare_run(&sc, &po, &sr);
 	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("prepare", r);
 
 	if (!ctx->quiet) {
-		printf("prepare: %ld read\n", counts.read);
-		printf("  accepted   %ld\n", counts.accepted);
-		printf("  rejected   %ld\n", counts.rejected);
+		printf("prepare: %lld read\n", sr.read);
+		printf("  accepted   %lld\n", sr.done);
+		printf("  rejected   %lld\n", sr.rejected);
 		printf("  duplicate  %ld\n", counts.duplicate);
-		printf("  held       %ld\n", counts.held);
+		printf("  held       %lld\n", sr.held);
 		if (counts.photo_warnings)
 			printf("  photo warnings %ld (accepted under photo.on_failure = warn)\n",
 			       counts.photo_warnings);
@@ -116,13 +114,12 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 			printf("  cards superseded %ld\n", counts.superseded);
 		printf("  rejects files written %ld\n", counts.rejects_files);
 	}
-	threshold = config_double(ctx->cfg, "general.reject_threshold");
-	share = counts.read ? (double)counts.rejected / (double)counts.read : 0.0;
-	if (share > threshold) {
+	if (stage_over_threshold(ctx->cfg, sr.read, sr.rejected)) {
 		fprintf(stderr,
 			"prepare: %.1f%% of the records were rejected, above "
 			"general.reject_threshold (%.1f%%)\n",
-			share * 100.0, threshold * 100.0);
+			100.0 * (double)sr.rejected / (double)sr.read,
+			100.0 * config_double(ctx->cfg, "general.reject_threshold"));
 		return EXIT_REJECTS;
 	}
 	return EXIT_DONE;

@@ -64,9 +64,10 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct produce_opts o = {.line = 1, .stop = &stop_flag};
-	struct produce_result res;
-	struct registry *reg = NULL;
+	struct produce_result res = {0};
+	struct produce_opts o = {.line = 1, .stop = &stop_flag, .detail = &res};
+	struct stage_result sr;
+	struct stage_ctx sc;
 	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
 	char *end;
 	int c, r;
@@ -97,26 +98,25 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage(usage, 1);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_stage(ctx, &sc)) < 0)
 		return cmd_exit("produce", r);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	r = stage_produce_run(ctx->cfg, ctx->home, reg, &o, &res);
+	r = stage_produce_run(&sc, &o, &sr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (r >= 0 || res.shift[0]) {
 		if (!ctx->quiet)
-			printf("line %d shift %s: %ld produced, %ld spoiled, %ld held, %ld "
+			printf("line %d shift %s: %lld produced, %lld spoiled, %lld held, %ld "
 			       "pauses%s%s%s%s\n"
 			       "shift report: %s\n",
-			       o.line, res.shift, res.produced, res.spoiled, res.held, res.pauses,
+			       o.line, res.shift, sr.done, sr.rejected, sr.held, res.pauses,
 			       res.stopped ? " (stopped by the operator)" : "",
 			       res.line_fault[0] ? " (stopped, line fault: " : "", res.line_fault,
 			       res.line_fault[0] ? ")" : "",
 			       res.report[0] ? res.report : "(not written)");
 	}
-	registry_close(reg);
 	c = cmd_exit("produce", r);
 	return r < 0 && res.line_fault[0] ? EXIT_LINE_FAULT : c;
 }

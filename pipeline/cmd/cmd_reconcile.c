@@ -180,15 +180,18 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 
 		return cmd_unknown_word("subcommand", sub, subs, 5);
 	}
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_registry(ctx, &reg)) < 0)
 		return cmd_exit("reconcile", r);
-	registry_set_actor(reg, "reconcile");
 	if (!strcmp(sub, "run")) {
 		struct reconcile_result res = {0};
+		struct reconcile_opts o = {.day = date, .detail = &res};
+		struct stage_result sr;
+		struct stage_ctx sc;
 		struct run_lock lk = {-1};
 
-		if ((r = stage_lock_take(ctx->cfg, ctx->home, "reconcile", NULL, &lk)) == 0)
-			r = stage_reconcile_run(ctx->cfg, ctx->home, reg, date, &res);
+		if ((r = ctx_stage(ctx, &sc)) == 0 &&
+		    (r = stage_lock_take(ctx->cfg, ctx->home, "reconcile", NULL, &lk)) == 0)
+			r = stage_reconcile_run(&sc, &o, &sr);
 		run_lock_release(&lk);
 		if (r == 0 && !ctx->quiet)
 			printf("%lld bank report(s), %lld card(s) produced, %lld transport "
@@ -202,6 +205,5 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 	} else {
 		r = stage_reconcile_verify(ctx->cfg, ctx->home, reg, argv[optind], pubkey, stdout);
 	}
-	registry_close(reg);
 	return cmd_exit("reconcile", r);
 }

@@ -56,7 +56,8 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	};
 	struct render_opts ro = {0};
 	struct render_counts *counts = NULL;
-	struct registry *reg = NULL;
+	struct stage_result sr;
+	struct stage_ctx sc;
 	struct run_lock lk = {-1};
 	const char *check = NULL;
 	int c, r;
@@ -100,28 +101,27 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 	 * (instant issuance) is drawn beside it */
 	if (!ro.card_no && (r = stage_lock_take(ctx->cfg, ctx->home, "render", NULL, &lk)) < 0)
 		return cmd_exit("render", r);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0) {
+	if ((r = ctx_stage(ctx, &sc)) < 0) {
 		run_lock_release(&lk);
 		return cmd_exit("render", r);
 	}
-	registry_set_actor(reg, "render");
 	counts = xcalloc(1, sizeof(*counts));
-	r = stage_render_run(ctx->cfg, ctx->home, reg, &ro, counts);
+	ro.detail = counts;
+	r = stage_render_run(&sc, &ro, &sr);
 	if (r >= 0 && !ctx->quiet) {
-		printf("rendered %ld, already complete %ld, held %ld", counts->rendered,
-		       counts->complete, counts->held);
+		printf("rendered %ld, already complete %ld, held %lld", counts->rendered,
+		       counts->complete, sr.held);
 		if (counts->proof_pages)
 			printf(", proof pages %d", counts->proof_pages);
 		printf("\n");
 		for (int i = 0; i < counts->nreported; i++)
 			printf("held %s: %s\n", counts->held_cards[i].card_no,
 			       counts->held_cards[i].reason);
-		if (counts->held > counts->nreported)
-			printf("... and %ld more held (cardpipe status, or the registry)\n",
-			       counts->held - counts->nreported);
+		if (sr.held > counts->nreported)
+			printf("... and %lld more held (cardpipe status, or the registry)\n",
+			       sr.held - counts->nreported);
 	}
 	free(counts);
-	registry_close(reg);
 	run_lock_release(&lk);
 	return cmd_exit("render", r);
 }

@@ -62,21 +62,22 @@ cmd_status(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (feed ? (optind != argc || json) : (optind + 1 != argc || out))
 		return cmd_usage(usage, 1);
-	if ((r = ctx_open_registry(ctx, &reg)) < 0)
+	if ((r = ctx_registry(ctx, &reg)) < 0)
 		return cmd_exit("status", r);
-	registry_set_actor(reg, "status");
 	if (feed) {
-		long long n = 0;
 		char *written = NULL;
+		struct status_opts so = {.path = out, .written = &written};
+		struct stage_result sr = {0};
+		struct stage_ctx sc;
 
-		r = status_feed(ctx->cfg, ctx->home, reg, out, &n, &written);
+		if ((r = ctx_stage(ctx, &sc)) == 0)
+			r = stage_status_run(&sc, &so, &sr);
 		if (r == 0 && !ctx->quiet)
-			printf("%lld change(s)%s%s\n", n, written ? ": " : "",
+			printf("%lld change(s)%s%s\n", sr.done, written ? ": " : "",
 			       written ? written : "");
 		free(written);
 	} else {
 		r = status_person(reg, argv[optind], json, stdout);
 	}
-	registry_close(reg);
 	return cmd_exit("status", r);
 }

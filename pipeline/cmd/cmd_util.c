@@ -54,8 +54,8 @@ ctx_audit_key(struct cp_ctx *ctx)
 	return r;
 }
 
-int
-ctx_open_registry(struct cp_ctx *ctx, struct registry **reg)
+static int
+open_registry(struct cp_ctx *ctx, struct registry **reg)
 {
 	char *path = ctx_path(ctx, "paths.registry");
 	int r;
@@ -70,6 +70,35 @@ ctx_open_registry(struct cp_ctx *ctx, struct registry **reg)
 	if ((r = ctx_audit_key(ctx)) == 0)
 		r = registry_open(path, reg);
 	free(path);
+	return r;
+}
+
+int
+ctx_registry(struct cp_ctx *ctx, struct registry **reg)
+{
+	int r;
+
+	*reg = NULL;
+	if (!(ctx->flags & RUN_REGISTRY))
+		return cp_err(CP_ERR_INVALID, "this command is not flagged RUN_REGISTRY");
+	if (!ctx->reg) {
+		if ((r = open_registry(ctx, &ctx->reg)) < 0)
+			return r;
+		if (ctx->actor)
+			registry_set_actor(ctx->reg, ctx->actor);
+	}
+	*reg = ctx->reg;
+	return 0;
+}
+
+int
+ctx_stage(struct cp_ctx *ctx, struct stage_ctx *sc)
+{
+	int r = ctx_registry(ctx, &sc->reg);
+
+	sc->cfg = ctx->cfg;
+	sc->home = ctx->home;
+	sc->actor = ctx->actor;
 	return r;
 }
 

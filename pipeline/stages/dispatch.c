@@ -258,9 +258,9 @@ out:
 	return r;
 }
 
-int
-stage_dispatch_run(struct config *cfg, const char *home, struct registry *reg,
-		   struct dispatch_result *res)
+static int
+dispatch_run(struct config *cfg, const char *home, struct registry *reg,
+	     struct dispatch_result *res)
 {
 	char **batches = NULL;
 	size_t n = 0;
@@ -277,6 +277,23 @@ stage_dispatch_run(struct config *cfg, const char *home, struct registry *reg,
 	if (r == 0 && res->skipped)
 		log_warn("dispatch", "%lld produced card(s) could not be dispatched (see above)",
 			 res->skipped);
+	return r;
+}
+
+int
+stage_dispatch_run(const struct stage_ctx *ctx, const struct dispatch_opts *opts,
+		   struct stage_result *res)
+{
+	struct dispatch_result own = {0}, *c = opts && opts->detail ? opts->detail : &own;
+	int r = dispatch_run(ctx->cfg, ctx->home, ctx->reg, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->cards + c->skipped;
+	res->done = c->cards;
+	snprintf(res->note, sizeof(res->note),
+		 "%lld cards: %lld mailed, %lld to employers, %lld for pickup; %lld batches",
+		 c->cards, c->mail, c->employer, c->pickup, c->batches);
+	dispatch_result_release(&own);
 	return r;
 }
 

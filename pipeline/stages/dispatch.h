@@ -12,6 +12,8 @@
 #ifndef CP_STAGE_DISPATCH_H
 #define CP_STAGE_DISPATCH_H
 
+#include "pipeline/stages/stage.h"
+
 #include <stdio.h>
 
 struct config;
@@ -26,8 +28,13 @@ struct dispatch_result {
 };
 void dispatch_result_release(struct dispatch_result *res);
 
-int stage_dispatch_run(struct config *cfg, const char *home, struct registry *reg,
-		       struct dispatch_result *res);
+struct dispatch_opts {
+	struct dispatch_result *detail; /* the stage's own figures, or NULL */
+};
+
+/* The result: read = cards + skipped, done = cards dispatched (opts may be NULL). */
+int stage_dispatch_run(const struct stage_ctx *ctx, const struct dispatch_opts *opts,
+		       struct stage_result *res);
 
 /* An employer (or the post) returned a card: card number or tracking number. */
 int stage_dispatch_return(struct config *cfg, struct registry *reg, const char *key,

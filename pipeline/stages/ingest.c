@@ -1005,22 +1005,28 @@ out:
 }
 
 int
-stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
-		 struct ingest_counts *counts)
+stage_ingest_run(const struct stage_ctx *ctx, const struct ingest_opts *opts,
+		 struct stage_result *res)
 {
-	return ingest_run(cfg, home, reg, inbox, 0, counts);
+	struct ingest_counts own = {0}, *c = opts && opts->detail ? opts->detail : &own;
+	int r = ingest_run(ctx->cfg, ctx->home, ctx->reg, opts ? opts->inbox : NULL,
+			   opts && opts->own_files, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->records;
+	res->done = c->records - c->rejected;
+	res->rejected = c->rejected;
+	snprintf(res->note, sizeof(res->note),
+		 "%ld files (%ld new, %ld already known, %ld quarantined), %lld records; %ld "
+		 "still arriving",
+		 c->files, c->files_ingested, c->files_known, c->files_quarantined, c->records,
+		 c->files_waiting);
+	return r;
 }
 
 int
-stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
-		     struct ingest_counts *counts)
-{
-	return ingest_run(cfg, home, reg, inbox, 1, counts);
-}
-
-int
-ingest_needs_attention(const struct ingest_counts *c, double reject_threshold)
+ingest_needs_attention(const struct config *cfg, const struct ingest_counts *c)
 {
 	return c->files_quarantined > 0 || c->files_unreadable > 0 ||
-	       (c->records > 0 && (double)c->rejected / (double)c->records > reject_threshold);
+	       stage_over_threshold(cfg, c->records, c->rejected);
 }

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "pipeline/registry/registry.h"
+#include "pipeline/stages/stage.h"
 
 struct ingest_counts {
 	long files;		/* application files looked at */
@@ -21,20 +22,25 @@ struct ingest_counts {
 };
 
 /* 1 if a run with these counts needs an operator (exit 1 of ingest and of nightly): a file
- * quarantined or unreadable, or the share of rejected records over reject_threshold. */
-int ingest_needs_attention(const struct ingest_counts *c, double reject_threshold);
+ * quarantined or unreadable, or the share of rejected records over
+ * general.reject_threshold (stage_over_threshold()). */
+int ingest_needs_attention(const struct config *cfg, const struct ingest_counts *c);
 
-/* Ingest every file in inbox (NULL: paths.inbox of cfg). Files are taken in name order;
+struct ingest_opts {
+	const char *inbox; /* NULL: paths.inbox of the configuration */
+	/* the inbox holds only files cardpipe wrote there complete (instant issuance): no
+	 * wait for files still arriving */
+	int own_files;
+	struct ingest_counts *detail; /* the stage's own figures, or NULL */
+};
+
+/* Ingest every file in opts->inbox (opts may be NULL). Files are taken in name order;
  * a bad file is quarantined and the rest go on. A file still arriving (open for writing,
  * changed within ingest.settle_seconds, no done marker where required) is left for the
  * next run; a quarantined file changed since is taken back first. Returns 0, or a negative CP_ERR code for a
  * failure that is not a file's fault (registry, disk): the file being read is then left
  * for the next run, which redoes it. */
-int stage_ingest_run(struct config *cfg, const char *home, struct registry *reg, const char *inbox,
-		     struct ingest_counts *counts);
-/* The same for an inbox holding only files cardpipe itself wrote there complete (instant
- * issuance): no wait for files still arriving. */
-int stage_ingest_run_own(struct config *cfg, const char *home, struct registry *reg,
-			 const char *inbox, struct ingest_counts *counts);
+int stage_ingest_run(const struct stage_ctx *ctx, const struct ingest_opts *opts,
+		     struct stage_result *res);
 
 #endif

@@ -111,21 +111,21 @@ line_down_hint(const char *home, int line, int r)
 }
 
 int
-stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
-		  const struct instant_opts *opts, struct instant_result *res)
+stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
+		  struct instant_result *res)
 {
+	const char *home = ctx->home;
+	struct registry *reg = ctx->reg;
 	char sha[65], *copy = xstrdup(opts->file), *dir = NULL, *inbox = NULL, *target = NULL;
 	unsigned char *data = NULL;
 	struct reg_input_file f = {0};
-	struct ingest_counts ic = {0};
+	struct ingest_opts io = {.own_files = 1};
 	struct prepare_opts po = {0};
-	struct prepare_counts pc = {0};
 	struct perso_opts so = {0};
-	struct perso_counts sc = {0};
-	struct render_opts ro = {0};
 	struct render_counts *rc = xcalloc(1, sizeof(*rc));
+	struct render_opts ro = {.detail = rc};
 	struct produce_opts pro = {0};
-	struct produce_result prr = {0};
+	struct stage_result sr;
 	struct instant_app app;
 	struct card_row card;
 	size_t len;
@@ -146,7 +146,8 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 	    (r = fs_write_atomic(target, data, len, 0600)) < 0 ||
 	    (r = copy_photos(dirname(dir), inbox)) < 0)
 		goto out;
-	if ((r = stage_ingest_run_own(cfg, home, reg, inbox, &ic)) < 0)
+	io.inbox = inbox;
+	if ((r = stage_ingest_run(ctx, &io, &sr)) < 0)
 		goto out;
 	if ((r = reg_ingest_find_file(reg, sha, &f)) < 0) {
 		r = cp_err(CP_ERR_NOTFOUND, "'%s' was not recorded by ingest", opts->file);
@@ -170,7 +171,7 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 	/* 2. prepare: the rules, deduplication, a card number, due the same day */
 	po.file_id = f.id;
 	po.instant = 1;
-	if ((r = stage_prepare_run(cfg, home, reg, &po, &pc)) < 0 ||
+	if ((r = stage_prepare_run(ctx, &po, &sr)) < 0 ||
 	    (r = reg_instant_app_of_file(reg, f.id, &app, &count)) < 0)
 		goto out;
 	res->application_id = app.id;
@@ -188,21 +189,20 @@ stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
 	so.card_id = card.id;
 	ro.card_no = card.card_no;
 	ro.no_proof = 1;
-	if ((r = stage_perso_run(cfg, home, reg, &so, &sc)) < 0 ||
-	    (r = stage_render_run(cfg, home, reg, &ro, rc)) < 0)
+	if ((r = stage_perso_run(ctx, &so, &sr)) < 0 || (r = stage_render_run(ctx, &ro, &sr)) < 0)
 		goto out;
-	if (rc->held) {
+	if (sr.held) {
 		snprintf(res->reason, sizeof(res->reason), "%s",
 			 rc->nreported ? rc->held_cards[0].reason : "held by render");
 	}
 
 	/* 5. produce on the branch's line */
 	tp = now_s();
-	if (!opts->no_produce && !rc->held) {
+	if (!opts->no_produce && !sr.held) {
 		pro.line = opts->line;
 		pro.card_no = card.card_no;
 		pro.max_cards = 1;
-		r = stage_produce_run(cfg, home, reg, &pro, &prr);
+		r = stage_produce_run(ctx, &pro, &sr);
 		if (r == CP_ERR_DEVICE || r == CP_ERR_IO || r == CP_ERR_TIMEOUT)
 			r = line_down_hint(home, opts->line, r);
 	}

@@ -7,8 +7,7 @@
 #ifndef CP_STAGE_INSTANT_H
 #define CP_STAGE_INSTANT_H
 
-struct config;
-struct registry;
+#include "pipeline/stages/stage.h"
 
 struct instant_opts {
 	const char *file; /* the application file: one record, any input format */
@@ -27,7 +26,7 @@ struct instant_result {
 	double produce_seconds; /* the production step, mechanics included */
 };
 
-int stage_instant_run(struct config *cfg, const char *home, struct registry *reg,
-		      const struct instant_opts *opts, struct instant_result *res);
+int stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
+		      struct instant_result *res);
 
 #endif

@@ -36,9 +36,7 @@
 #include <time.h>
 
 struct run {
-	struct config *cfg;
-	const char *home;
-	struct registry *reg;
+	struct stage_ctx ctx;
 	const struct nightly_opts *opts;
 	struct nightly_result *res;
 	struct runreport_stage stages[8 + NIGHTLY_MAX_LINES];
@@ -116,180 +114,102 @@ skip_stage(struct run *run, const char *name, const char *why)
 	log_warn("nightly", "%s skipped: %s", name, why);
 }
 
-/* Run one stage under its lock (stagelock.h): a `cardpipe <stage>` started by hand waits
- * for it, and the nightly waits for one that is already running. */
+STAGE_RUN_ANY(ingest, struct ingest_opts)
+STAGE_RUN_ANY(prepare, struct prepare_opts)
+STAGE_RUN_ANY(perso, struct perso_opts)
+STAGE_RUN_ANY(render, struct render_opts)
+STAGE_RUN_ANY(produce, struct produce_opts)
+STAGE_RUN_ANY(dispatch, struct dispatch_opts)
+STAGE_RUN_ANY(reconcile, struct reconcile_opts)
+
+/* One stage through the contract, timed, into the run report. lock: the stage's lock
+ * (stagelock.h), so a `cardpipe <stage>` started by hand waits for it and the nightly waits
+ * for one already running; NULL for a stage that locks itself. */
 static int
-take_stage(struct run *run, const char *name, struct run_lock *lk)
+run_stage(struct run *run, const char *name, const char *lock, stage_run_fn *fn, const void *opts,
+	  struct stage_result *out)
 {
-	return stage_lock_take(run->cfg, run->home, name, run->opts->stop, lk);
-}
-
-static void
-do_ingest(struct run *run)
-{
-	struct ingest_counts c = {0};
 	struct timespec t0;
-	struct runreport_stage *s = stage_begin(run, "ingest", &t0);
+	struct runreport_stage *s = stage_begin(run, name, &t0);
 	struct run_lock lk = {-1};
-	int r = take_stage(run, "ingest", &lk);
+	int r = lock ? stage_lock_take(run->ctx.cfg, run->ctx.home, lock, run->opts->stop, &lk) : 0;
 
+	memset(out, 0, sizeof(*out));
 	if (r == 0)
-		r = stage_ingest_run(run->cfg, run->home, run->reg, NULL, &c);
+		r = fn(&run->ctx, opts, out);
 	run_lock_release(&lk);
-	run->res->quarantined += c.files_quarantined;
-	/* the same verdict as `cardpipe ingest` alone: unreadable files, ingest's rejects */
-	if (r == 0 &&
-	    ingest_needs_attention(&c, config_double(run->cfg, "general.reject_threshold")))
-		run->res->ingest_attention = 1;
-
-	s->in = c.records;
-	s->done = c.records - c.rejected;
-	s->rejected = c.rejected;
-	snprintf(run->notes[s - run->stages], 256,
-		 "%ld files (%ld new, %ld already known, %ld quarantined), %lld records; %ld "
-		 "still arriving",
-		 c.files, c.files_ingested, c.files_known, c.files_quarantined, c.records,
-		 c.files_waiting);
+	s->in = out->read;
+	s->done = out->done;
+	s->rejected = out->rejected;
+	snprintf(run->notes[s - run->stages], 256, "%s", out->note);
 	stage_end(run, s, &t0, r);
+	return r;
 }
 
+/* The production lines, one stage each; the produce stage locks its line itself
+ * (run/line<N>/produce.lock). */
 static void
-do_prepare(struct run *run)
+run_lines(struct run *run)
 {
-	struct prepare_opts o = {0};
-	struct prepare_counts c = {0};
-	struct timespec t0;
-	struct runreport_stage *s = stage_begin(run, "prepare", &t0);
-	struct run_lock lk = {-1};
-	int r = take_stage(run, "prepare", &lk);
+	struct stage_result out;
 
-	if (r == 0)
-		r = stage_prepare_run(run->cfg, run->home, run->reg, &o, &c);
-	run_lock_release(&lk);
+	for (int i = 0; i < run->opts->nlines && !stopped(run); i++) {
+		struct produce_opts o = {.line = run->opts->lines[i], .stop = run->opts->stop};
+		char *name = run->names[i];
 
-	s->in = c.read;
-	s->done = c.accepted;
-	s->rejected = c.rejected;
-	run->res->records += c.read;
-	run->res->rejected += c.rejected;
-	snprintf(run->notes[s - run->stages], 256,
-		 "%ld read: %ld accepted, %ld rejected, %ld duplicate, %ld held", c.read,
-		 c.accepted, c.rejected, c.duplicate, c.held);
-	stage_end(run, s, &t0, r);
+		snprintf(name, 24, "produce line %d", o.line);
+		run_stage(run, name, NULL, stage_produce_run_any, &o, &out);
+	}
+	if (run->opts->nlines == 0)
+		skip_stage(run, "produce", "no production line configured for this run");
 }
 
+/* Every stage in order. A stage that fails does not stop the ones after it; a signal does. */
 static void
-do_perso(struct run *run)
+run_stages(struct run *run)
 {
-	struct perso_opts o = {0};
-	struct perso_counts c = {0};
-	struct timespec t0;
-	struct runreport_stage *s = stage_begin(run, "perso", &t0);
-	struct run_lock lk = {-1};
-	int r = take_stage(run, "perso", &lk);
-
-	if (r == 0)
-		r = stage_perso_run(run->cfg, run->home, run->reg, &o, &c);
-	run_lock_release(&lk);
-
-	s->in = c.cards + c.held;
-	s->done = c.cards;
-	s->rejected = c.held;
-	snprintf(run->notes[s - run->stages], 256, "%ld cards in %ld sealed batches, %ld held",
-		 c.cards, c.batches, c.held);
-	stage_end(run, s, &t0, r);
-}
-
-static void
-do_render(struct run *run)
-{
-	struct render_opts o = {0};
-	struct render_counts *c = xcalloc(1, sizeof(*c));
-	struct timespec t0;
-	struct runreport_stage *s = stage_begin(run, "render", &t0);
-	struct run_lock lk = {-1};
-	int r = take_stage(run, "render", &lk);
-
-	if (r == 0)
-		r = stage_render_run(run->cfg, run->home, run->reg, &o, c);
-	run_lock_release(&lk);
-
-	s->in = c->rendered + c->complete + c->held;
-	s->done = c->rendered + c->complete;
-	s->rejected = c->held;
-	snprintf(run->notes[s - run->stages], 256, "%ld cards drawn, %ld held, %d proof pages",
-		 c->rendered + c->complete, c->held, c->proof_pages);
-	stage_end(run, s, &t0, r);
-	free(c);
-}
-
-static void
-do_produce(struct run *run, int line)
-{
-	struct produce_opts o = {0};
-	struct produce_result c = {0};
-	struct timespec t0;
-	char *name = run->names[run->nstages < NIGHTLY_MAX_LINES ? run->nstages : 0];
-	struct runreport_stage *s;
+	struct ingest_counts ic = {0};
+	struct ingest_opts io = {.detail = &ic};
+	struct prepare_opts po = {0};
+	struct perso_opts so = {0};
+	struct render_opts ro = {0};
+	const struct {
+		const char *name;
+		stage_run_fn *run; /* NULL: the production lines */
+		const void *opts;
+	} stages[] = {
+		{"ingest", stage_ingest_run_any, &io},
+		{"prepare", stage_prepare_run_any, &po},
+		{"perso", stage_perso_run_any, &so},
+		{"render", stage_render_run_any, &ro},
+		{"produce", NULL, NULL},
+		{"dispatch", stage_dispatch_run_any, NULL},
+		{"reconcile", stage_reconcile_run_any, NULL},
+	};
+	struct stage_result out;
 	int r;
 
-	snprintf(name, 24, "produce line %d", line);
-	s = stage_begin(run, name, &t0);
-	o.line = line;
-	o.stop = run->opts->stop;
-	/* the produce stage locks its line itself (run/line<N>/produce.lock) */
-	r = stage_produce_run(run->cfg, run->home, run->reg, &o, &c);
-	s->in = c.produced + c.spoiled;
-	s->done = c.produced;
-	s->rejected = c.spoiled;
-	snprintf(run->notes[s - run->stages], 256,
-		 "%ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)%s%s", c.produced,
-		 c.spoiled, c.held, c.pauses, c.shift,
-		 c.line_fault[0] ? "; stopped on line fault " : "", c.line_fault);
-	stage_end(run, s, &t0, r);
-}
-
-static void
-do_dispatch(struct run *run)
-{
-	struct dispatch_result c = {0};
-	struct timespec t0;
-	struct runreport_stage *s = stage_begin(run, "dispatch", &t0);
-	struct run_lock lk = {-1};
-	int r = take_stage(run, "dispatch", &lk);
-
-	if (r == 0)
-		r = stage_dispatch_run(run->cfg, run->home, run->reg, &c);
-	run_lock_release(&lk);
-
-	s->in = c.cards + c.skipped;
-	s->done = c.cards;
-	snprintf(run->notes[s - run->stages], 256,
-		 "%lld cards: %lld mailed, %lld to employers, %lld for pickup; %lld batches",
-		 c.cards, c.mail, c.employer, c.pickup, c.batches);
-	stage_end(run, s, &t0, r);
-	dispatch_result_release(&c);
-}
-
-static void
-do_reconcile(struct run *run)
-{
-	struct reconcile_result c = {0};
-	struct timespec t0;
-	struct runreport_stage *s = stage_begin(run, "reconcile", &t0);
-	struct run_lock lk = {-1};
-	int r = take_stage(run, "reconcile", &lk);
-
-	if (r == 0)
-		r = stage_reconcile_run(run->cfg, run->home, run->reg, NULL, &c);
-	run_lock_release(&lk);
-
-	s->in = c.cards;
-	s->done = c.cards;
-	snprintf(run->notes[s - run->stages], 256, "%lld bank reports, %lld cards, %lld refunds",
-		 c.banks, c.cards, c.refunds);
-	stage_end(run, s, &t0, r);
-	reconcile_result_release(&c);
+	for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
+		if (!stages[i].run) {
+			run_lines(run);
+			continue;
+		}
+		if (i > 0 && stopped(run))
+			continue;
+		r = run_stage(run, stages[i].name, stages[i].name, stages[i].run, stages[i].opts,
+			      &out);
+		if (stages[i].run == stage_ingest_run_any) {
+			/* the same verdict as `cardpipe ingest` alone: unreadable files, ingest's
+			 * rejects */
+			run->res->quarantined += ic.files_quarantined;
+			if (r == 0 && ingest_needs_attention(run->ctx.cfg, &ic))
+				run->res->ingest_attention = 1;
+		} else if (stages[i].run == stage_prepare_run_any) {
+			/* prepare's figures decide the reject threshold */
+			run->res->records += out.read;
+			run->res->rejected += out.rejected;
+		}
+	}
 }
 
 int
@@ -326,7 +246,7 @@ calendar_warnings(struct run *run, const struct calendar_watch *cal, int cal_r, 
 
 	if (cal_r < 0 || cal->expiring)
 		out[n++] = cal->message;
-	if (reg_held_count(run->reg, "calendar-missing", &run->res->calendar_held) == 0 &&
+	if (reg_held_count(run->ctx.reg, "calendar-missing", &run->res->calendar_held) == 0 &&
 	    run->res->calendar_held) {
 		snprintf(held, 256,
 			 "%lld application(s) held for calendar-missing: import the State "
@@ -339,9 +259,12 @@ calendar_warnings(struct run *run, const struct calendar_watch *cal, int cal_r, 
 }
 
 int
-stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
-		  const struct nightly_opts *opts, struct nightly_result *res)
+stage_nightly_run(const struct stage_ctx *ctx, const struct nightly_opts *opts,
+		  struct nightly_result *res)
 {
+	struct config *cfg = ctx->cfg;
+	const char *home = ctx->home;
+	struct registry *reg = ctx->reg;
 	struct run *run = xcalloc(1, sizeof(*run));
 	struct run_lock lk = {-1};
 	struct runreport rr = {0};
@@ -353,9 +276,7 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	int r, cal_r;
 
 	memset(res, 0, sizeof(*res));
-	run->cfg = cfg;
-	run->home = home;
-	run->reg = reg;
+	run->ctx = *ctx;
 	run->opts = opts;
 	run->res = res;
 	if ((r = fs_mkdirs(rundir, 0700)) < 0 ||
@@ -384,21 +305,7 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	if ((cal_r = calendar_watch_check(cfg, home, &cal)) < 0 || cal.expiring)
 		log_warn("nightly", "%s", cal.message);
 
-	do_ingest(run);
-	if (!stopped(run))
-		do_prepare(run);
-	if (!stopped(run))
-		do_perso(run);
-	if (!stopped(run))
-		do_render(run);
-	for (int i = 0; i < opts->nlines && !stopped(run); i++)
-		do_produce(run, opts->lines[i]);
-	if (opts->nlines == 0)
-		skip_stage(run, "produce", "no production line configured for this run");
-	if (!stopped(run))
-		do_dispatch(run);
-	if (!stopped(run))
-		do_reconcile(run);
+	run_stages(run);
 	if (stopped(run))
 		log_warn("nightly", "stopped by a signal; run it again to finish");
 
@@ -408,9 +315,7 @@ stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
 	rr.status = run->first_error ? "failed"
 		    : stopped(run)   ? "stopped"
 		    : res->quarantined || res->ingest_attention ||
-				    (res->records &&
-				     (double)res->rejected / (double)res->records >
-					     config_double(cfg, "general.reject_threshold"))
+				    stage_over_threshold(cfg, res->records, res->rejected)
 			    ? "done with rejects"
 			    : "done";
 	rr.ended = cp_now();

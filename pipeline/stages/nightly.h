@@ -5,10 +5,9 @@
 #ifndef CP_STAGE_NIGHTLY_H
 #define CP_STAGE_NIGHTLY_H
 
-#include <signal.h>
+#include "pipeline/stages/stage.h"
 
-struct config;
-struct registry;
+#include <signal.h>
 
 #define NIGHTLY_MAX_LINES 16
 
@@ -31,8 +30,8 @@ struct nightly_result {
 /* Take the nightly lock (CP_ERR_BUSY at once if another run holds it), run the stages, write
  * the run report. A stage that fails is reported and the stages that do not depend on it
  * still run. Returns 0 when every stage ran, CP_ERR_* of the first failure otherwise. */
-int stage_nightly_run(struct config *cfg, const char *home, struct registry *reg,
-		      const struct nightly_opts *opts, struct nightly_result *res);
+int stage_nightly_run(const struct stage_ctx *ctx, const struct nightly_opts *opts,
+		      struct nightly_result *res);
 
 /* Parse "1,2" (produce.lines) into opts->lines. */
 int nightly_parse_lines(const char *spec, struct nightly_opts *opts);

@@ -595,9 +595,9 @@ load_banks(struct run *R)
 	return 0;
 }
 
-int
-stage_perso_run(const struct config *cfg, const char *home, struct registry *reg,
-		const struct perso_opts *opts, struct perso_counts *counts)
+static int
+perso_run(const struct config *cfg, const char *home, struct registry *reg,
+	  const struct perso_opts *opts, struct perso_counts *counts)
 {
 	static const char *const ssse[] = {"ssse.ext-auth", "ssse.maint", "ssse.pin"};
 	static const char *const tra[] = {"transport.purchase", "transport.load", "transport.tac"};
@@ -717,5 +717,22 @@ out:
 	free(R);
 	if (lock_fd >= 0)
 		close(lock_fd); /* releases the lock */
+	return r;
+}
+
+int
+stage_perso_run(const struct stage_ctx *ctx, const struct perso_opts *opts,
+		struct stage_result *res)
+{
+	struct perso_counts own = {0}, *c = opts->detail ? opts->detail : &own;
+	int r = perso_run(ctx->cfg, ctx->home, ctx->reg, opts, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->cards + c->held;
+	res->done = c->cards;
+	res->rejected = c->held; /* a card held is one perso could not do */
+	res->held = c->held;
+	snprintf(res->note, sizeof(res->note), "%ld cards in %ld sealed batches, %ld held",
+		 c->cards, c->batches, c->held);
 	return r;
 }

@@ -14,22 +14,26 @@
 #ifndef CP_STAGE_PERSO_H
 #define CP_STAGE_PERSO_H
 
+#include "pipeline/stages/stage.h"
+
 #include <stddef.h>
 
 struct config;
 struct registry;
 
 struct perso_opts {
-	int line;	   /* put every card on this line; 0 = card's own line, else
+	int line;		     /* put every card on this line; 0 = card's own line, else
 				 round robin over produce.lines */
-	long long card_id; /* only this card (instant issuance); 0 = all */
+	long long card_id;	     /* only this card (instant issuance); 0 = all */
+	struct perso_counts *detail; /* the stage's own figures, or NULL */
 };
 
 struct perso_counts {
 	long cards, held, batches;
 };
 
-int stage_perso_run(const struct config *cfg, const char *home, struct registry *reg,
-		    const struct perso_opts *opts, struct perso_counts *counts);
+/* The result: read = cards + held, done = cards, rejected = held = cards held. */
+int stage_perso_run(const struct stage_ctx *ctx, const struct perso_opts *opts,
+		    struct stage_result *res);
 
 #endif

@@ -568,9 +568,9 @@ fail:
 	return r;
 }
 
-int
-stage_prepare_run(const struct config *cfg, const char *home, struct registry *reg,
-		  const struct prepare_opts *opts, struct prepare_counts *counts)
+static int
+prepare_run(const struct config *cfg, const char *home, struct registry *reg,
+	    const struct prepare_opts *opts, struct prepare_counts *counts)
 {
 	static const struct prepare_opts none = {0};
 	struct prep_filter filter = {0};
@@ -652,5 +652,23 @@ out:
 	free(run.bins);
 	free(run.touched);
 	photo_checker_free(run.photos);
+	return r;
+}
+
+int
+stage_prepare_run(const struct stage_ctx *ctx, const struct prepare_opts *opts,
+		  struct stage_result *res)
+{
+	struct prepare_counts own = {0}, *c = opts && opts->detail ? opts->detail : &own;
+	int r = prepare_run(ctx->cfg, ctx->home, ctx->reg, opts, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->read;
+	res->done = c->accepted;
+	res->rejected = c->rejected;
+	res->held = c->held;
+	snprintf(res->note, sizeof(res->note),
+		 "%ld read: %ld accepted, %ld rejected, %ld duplicate, %ld held", c->read,
+		 c->accepted, c->rejected, c->duplicate, c->held);
 	return r;
 }

@@ -12,14 +12,16 @@
 #ifndef CP_STAGE_PREPARE_H
 #define CP_STAGE_PREPARE_H
 
-struct config;
-struct registry;
+#include "pipeline/stages/stage.h"
+
+struct prepare_counts;
 
 struct prepare_opts {
 	long long app_id;  /* only this application (instant issuance), 0 = all */
 	long long file_id; /* only the records of this input file, 0 = all */
 	int instant;	   /* instant issuance: due the same day, card marked instant */
 	int no_rejects;	   /* do not write rejects files (a caller that writes its own) */
+	struct prepare_counts *detail; /* the stage's own figures, or NULL */
 };
 
 struct prepare_counts {
@@ -37,8 +39,10 @@ struct prepare_counts {
 	"lowest application id"
 #define DEDUP_RULE_PRODUCTION "a card of this person is already in production"
 
-int stage_prepare_run(const struct config *cfg, const char *home, struct registry *reg,
-		      const struct prepare_opts *opts, struct prepare_counts *counts);
+/* Judge every received application (or opts' one file or application; opts may be NULL).
+ * The result: read, done = accepted, rejected, held. */
+int stage_prepare_run(const struct stage_ctx *ctx, const struct prepare_opts *opts,
+		      struct stage_result *res);
 
 /* Write (atomically) the rejects file of one input file from the registry. *path gets the
  * file written (newly allocated; may be NULL). */

@@ -585,9 +585,9 @@ out:
 }
 
 int
-stage_produce_run_with(struct config *cfg, const char *home, struct registry *reg,
-		       const struct produce_devices *dev, const struct produce_opts *o,
-		       struct produce_result *res)
+produce_run_with(struct config *cfg, const char *home, struct registry *reg,
+		 const struct produce_devices *dev, const struct produce_opts *o,
+		 struct produce_result *res)
 {
 	struct run run = {.cfg = cfg, .home = home, .reg = reg, .dev = dev, .o = o, .res = res};
 	struct card_row card;

@@ -22,6 +22,8 @@
 #ifndef CP_STAGE_PRODUCE_H
 #define CP_STAGE_PRODUCE_H
 
+#include "pipeline/stages/stage.h"
+
 #include <signal.h>
 #include <stddef.h>
 #include <time.h>
@@ -33,12 +35,15 @@ struct card_row;
 struct encoder_result;
 struct chip_profiles;
 struct chip_profile;
+struct produce_devices;
 
 struct produce_opts {
 	int line;		     /* 1..99 */
 	long max_cards;		     /* stop after this many produced (0: no limit) */
 	const char *card_no;	     /* only this card (instant issuance); NULL: any */
 	volatile sig_atomic_t *stop; /* set by a signal: stop between cards, or while paused */
+	const struct produce_devices *devices; /* NULL: the line's real devices */
+	struct produce_result *detail;	       /* the stage's own figures, or NULL */
 };
 
 struct produce_result {
@@ -68,11 +73,15 @@ struct produce_devices {
 	int (*check_reader)(void *ctx);
 };
 
-int stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
-		      const struct produce_opts *opts, struct produce_result *res);
-int stage_produce_run_with(struct config *cfg, const char *home, struct registry *reg,
-			   const struct produce_devices *dev, const struct produce_opts *opts,
-			   struct produce_result *res);
+/* Drive the line opts->line with opts->devices (NULL: the real ones, under the line's
+ * lock). The result: read = produced + spoiled, done = produced, rejected = spoiled,
+ * held = cards held. */
+int stage_produce_run(const struct stage_ctx *ctx, const struct produce_opts *opts,
+		      struct stage_result *res);
+/* The stage over the given devices (stage_produce_run() calls it). */
+int produce_run_with(struct config *cfg, const char *home, struct registry *reg,
+		     const struct produce_devices *dev, const struct produce_opts *opts,
+		     struct produce_result *res);
 
 /* The stock of the card at the contact station, by its ATR (docs/chip-profiles.md): 0 and
  * *out, or CP_ERR_UNSUPPORTED ("ATR ... matches no chip profile"): a card of a stock the

@@ -331,9 +331,9 @@ real_release(struct real_dev *d)
 	keystore_close(d->ks);
 }
 
-int
-stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
-		  const struct produce_opts *opts, struct produce_result *res)
+static int
+produce_run_real(struct config *cfg, const char *home, struct registry *reg,
+		 const struct produce_opts *opts, struct produce_result *res)
 {
 	struct real_dev d = {.cfg = cfg, .home = home, .line = opts->line};
 	struct produce_devices dev = {&d, real_open_printer, real_encode, real_prepare,
@@ -358,12 +358,33 @@ stage_produce_run(struct config *cfg, const char *home, struct registry *reg,
 		goto out;
 	}
 	keys_harden_process();
-	r = stage_produce_run_with(cfg, home, reg, &dev, opts, res);
+	r = produce_run_with(cfg, home, reg, &dev, opts, res);
 out:
 	real_release(&d);
 	if (fd >= 0)
 		close(fd);
 	free(lock);
 	free(dir);
+	return r;
+}
+
+int
+stage_produce_run(const struct stage_ctx *ctx, const struct produce_opts *opts,
+		  struct stage_result *res)
+{
+	struct produce_result own = {0}, *c = opts->detail ? opts->detail : &own;
+	int r = opts->devices
+			? produce_run_with(ctx->cfg, ctx->home, ctx->reg, opts->devices, opts, c)
+			: produce_run_real(ctx->cfg, ctx->home, ctx->reg, opts, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->produced + c->spoiled;
+	res->done = c->produced;
+	res->rejected = c->spoiled;
+	res->held = c->held;
+	snprintf(res->note, sizeof(res->note),
+		 "%ld produced, %ld spoiled, %ld held, %ld pauses (shift %s)%s%s", c->produced,
+		 c->spoiled, c->held, c->pauses, c->shift,
+		 c->line_fault[0] ? "; stopped on line fault " : "", c->line_fault);
 	return r;
 }

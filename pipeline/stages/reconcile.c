@@ -269,9 +269,9 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
-int
-stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, const char *day,
-		    struct reconcile_result *res)
+static int
+reconcile_run(struct config *cfg, const char *home, struct registry *reg, const char *day,
+	      struct reconcile_result *res)
 {
 	const char *alg = config_str(cfg, "reconcile.signature");
 	char today[16], *outdir = NULL, *sub = NULL;
@@ -349,6 +349,22 @@ out:
 	recon_key_free(key);
 	free(outdir);
 	free(sub);
+	return r;
+}
+
+int
+stage_reconcile_run(const struct stage_ctx *ctx, const struct reconcile_opts *opts,
+		    struct stage_result *res)
+{
+	struct reconcile_result own = {0}, *c = opts && opts->detail ? opts->detail : &own;
+	int r = reconcile_run(ctx->cfg, ctx->home, ctx->reg, opts ? opts->day : NULL, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->cards;
+	res->done = c->cards;
+	snprintf(res->note, sizeof(res->note), "%lld bank reports, %lld cards, %lld refunds",
+		 c->banks, c->cards, c->refunds);
+	reconcile_result_release(&own);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "pipeline/registry/reg_status.h"
+#include "pipeline/stages/stage.h"
 
 #include <stdio.h>
 
@@ -103,9 +104,14 @@ struct reconcile_result {
 };
 void reconcile_result_release(struct reconcile_result *res);
 
-/* day NULL: today's business date. */
-int stage_reconcile_run(struct config *cfg, const char *home, struct registry *reg, const char *day,
-			struct reconcile_result *res);
+struct reconcile_opts {
+	const char *day;		 /* NULL: today's business date */
+	struct reconcile_result *detail; /* the stage's own figures, or NULL */
+};
+
+/* The result: read = done = cards reconciled (opts may be NULL). */
+int stage_reconcile_run(const struct stage_ctx *ctx, const struct reconcile_opts *opts,
+			struct stage_result *res);
 /* Check file (a report's .xml or .csv) against file.sig with the public key at pubkey
  * (NULL: the configured signing key's), then recount it against the registry. 0 when
  * both hold; CP_ERR_INTEGRITY (with the differences printed on out) when not. */

@@ -592,9 +592,9 @@ render_card_not_drawn(struct registry *reg, const char *card_no, int with_alloc)
 	return r;
 }
 
-int
-stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
-		 const struct render_opts *opts, struct render_counts *counts)
+static int
+render_run(const struct config *cfg, const char *home, struct registry *reg,
+	   const struct render_opts *opts, struct render_counts *counts)
 {
 	struct layout *lo = NULL;
 	const struct canvas_profile *prof;
@@ -693,5 +693,24 @@ out:
 	free(spool);
 	free(faces);
 	free(photos);
+	return r;
+}
+
+int
+stage_render_run(const struct stage_ctx *ctx, const struct render_opts *opts,
+		 struct stage_result *res)
+{
+	struct render_counts *own = opts->detail ? NULL : xcalloc(1, sizeof(*own));
+	struct render_counts *c = opts->detail ? opts->detail : own;
+	int r = render_run(ctx->cfg, ctx->home, ctx->reg, opts, c);
+
+	memset(res, 0, sizeof(*res));
+	res->read = c->rendered + c->complete + c->held;
+	res->done = c->rendered + c->complete;
+	res->rejected = c->held; /* a card held is one render could not draw */
+	res->held = c->held;
+	snprintf(res->note, sizeof(res->note), "%ld cards drawn, %ld held, %d proof pages",
+		 c->rendered + c->complete, c->held, c->proof_pages);
+	free(own);
 	return r;
 }

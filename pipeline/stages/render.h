@@ -10,11 +10,14 @@
 #ifndef CP_STAGE_RENDER_H
 #define CP_STAGE_RENDER_H
 
+#include "pipeline/stages/stage.h"
+
 #include <stddef.h>
 
 struct config;
 struct layout;
 struct registry;
+struct render_counts;
 
 struct render_opts {
 	const char *card_no; /* only this card (instant issuance); NULL = every waiting card */
@@ -22,6 +25,7 @@ struct render_opts {
 	int force;	     /* draw again even when the outputs are complete */
 	int no_proof;	     /* no proof sheets, whatever render.proof says */
 	int proof_only;	     /* render nothing: proof sheets of every card in state rendered */
+	struct render_counts *detail; /* the stage's own figures (held cards), or NULL */
 };
 
 #define RENDER_MAX_REPORTED 50
@@ -39,8 +43,10 @@ struct render_counts {
 	} held_cards[RENDER_MAX_REPORTED];
 };
 
-int stage_render_run(const struct config *cfg, const char *home, struct registry *reg,
-		     const struct render_opts *opts, struct render_counts *counts);
+/* The result: read = drawn + already complete + held, done = drawn + already complete,
+ * rejected = held = cards held. */
+int stage_render_run(const struct stage_ctx *ctx, const struct render_opts *opts,
+		     struct stage_result *res);
 
 /* The card-face layout in force: render.layout, or the shipped one when it is empty. The
  * carrier letters take their bank names from it too. */

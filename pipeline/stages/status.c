@@ -249,7 +249,7 @@ feed_line(struct buf *b, const struct feed_event *e)
 	return status_feed_line(b, &rec);
 }
 
-int
+static int
 status_feed(struct config *cfg, const char *home, struct registry *reg, const char *path,
 	    long long *count, char **written)
 {
@@ -329,5 +329,22 @@ out:
 	free(outdir);
 	free(dir);
 	free(target);
+	return r;
+}
+
+int
+stage_status_run(const struct stage_ctx *ctx, const struct status_opts *opts,
+		 struct stage_result *res)
+{
+	char *own = NULL, **written = opts->written ? opts->written : &own;
+	long long n = 0;
+	int r = status_feed(ctx->cfg, ctx->home, ctx->reg, opts->path, &n, written);
+
+	memset(res, 0, sizeof(*res));
+	res->read = n;
+	res->done = n;
+	snprintf(res->note, sizeof(res->note), "%lld change(s)%s%s", n, *written ? ": " : "",
+		 *written ? *written : "");
+	free(own);
 	return r;
 }

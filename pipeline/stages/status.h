@@ -6,6 +6,8 @@
 #ifndef CP_STATUS_H
 #define CP_STATUS_H
 
+#include "pipeline/stages/stage.h"
+
 #include <stdio.h>
 
 struct config;
@@ -20,10 +22,15 @@ char *status_describe(const struct status_app *a);
  * json is set. CP_ERR_NOTFOUND when the registry has none. */
 int status_person(struct registry *reg, const char *id_number, int json, FILE *out);
 
-/* Write the changes since the last feed to path (NULL: out/status/status-feed-<from>-<to>.jsonl,
- * written only when there are changes), then move the watermark. *count = records written;
- * *written = the path (newly allocated, NULL when nothing was written). */
-int status_feed(struct config *cfg, const char *home, struct registry *reg, const char *path,
-		long long *count, char **written);
+struct status_opts {
+	const char *path; /* NULL: out/status/status-feed-<from>-<to>.jsonl, written only when
+			     there are changes */
+	char **written;	  /* the path written (newly allocated, NULL when nothing was), or NULL */
+};
+
+/* The status feed: write the changes since the last feed to opts->path, then move the
+ * watermark. The result: read = done = records written. */
+int stage_status_run(const struct stage_ctx *ctx, const struct status_opts *opts,
+		     struct stage_result *res);
 
 #endif

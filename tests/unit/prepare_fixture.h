@@ -208,15 +208,27 @@ app(int who, const char *app_type, const char *submitted, const char *name)
 
 /* stage_prepare_run() over the rows the fixture wrote. Those were written by a connection
  * without the audit key: they are accepted first as `db reseal` would, or prepare refuses to
- * change them. */
+ * change them. The contract's figures must be the stage's own. */
 static inline int
 prepare_with(const struct prepare_opts *opts, struct prepare_counts *c)
 {
+	struct prepare_opts o = {0};
+	struct stage_ctx sc = {.cfg = cfg, .home = home, .reg = reg, .actor = "prepare"};
+	struct stage_result sr;
 	long long resealed;
+	int r;
 
 	if (registry_reseal(reg, &resealed) < 0)
 		fail_msg("reseal failed: %s", cp_errmsg());
-	return stage_prepare_run(cfg, home, reg, opts, c);
+	if (opts)
+		o = *opts;
+	o.detail = c;
+	r = stage_prepare_run(&sc, &o, &sr);
+	assert_int_equal(sr.read, c->read);
+	assert_int_equal(sr.done, c->accepted);
+	assert_int_equal(sr.rejected, c->rejected);
+	assert_int_equal(sr.held, c->held);
+	return r;
 }
 
 static inline struct prepare_counts

@@ -52,7 +52,7 @@ test_run_dispatches_every_card(void **state)
 	struct dispatch_list items = {0};
 	char *p;
 
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	assert_int_equal(res.cards, 12);
 	assert_int_equal(res.mail, 6);
 	assert_int_equal(res.pickup, 3);
@@ -111,7 +111,7 @@ test_run_dispatches_every_card(void **state)
 	dispatch_result_release(&res);
 
 	/* idempotent: a second run finds nothing */
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	assert_int_equal(res.cards, 0);
 	assert_int_equal(res.batches, 0);
 	dispatch_result_release(&res);
@@ -131,7 +131,7 @@ test_manifest_contents(void **state)
 	assert_int_equal(fixture_exec(e->reg, "UPDATE application SET district = '110105' "
 					      "WHERE district = '100001'"),
 			 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	dispatch_result_release(&res);
 	p = outfile(e, "20261126-01", "mail-manifest.csv");
 	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
@@ -194,7 +194,7 @@ test_outputs_neutralise_formulas(void **state)
 					      "'@SUM(A1:A9)', district = '-2+3', employer_name "
 					      "= '+cmd|'' /C calc''!A0'"),
 			 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	dispatch_result_release(&res);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char *pat = outfile(e, "20261126-01", files[i]);
@@ -241,7 +241,7 @@ test_gb18030_and_masked_mobile(void **state)
 
 	assert_int_equal(config_set(e->cfg, "dispatch.csv_encoding", "gb18030", CFG_CLI), 0);
 	assert_int_equal(config_set(e->cfg, "dispatch.manifest_mobile", "masked", CFG_CLI), 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	dispatch_result_release(&res);
 	p = outfile(e, "20261126-01", "mail-manifest.csv");
 	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
@@ -276,7 +276,7 @@ test_stopped_run_converges(void **state)
 	assert_int_equal(fs_mkdirs(out, 0700), 0);
 	blocker = fs_join(out, "dispatch");
 	assert_int_equal(fs_write_atomic(blocker, "x", 1, 0600), 0);
-	assert_true(stage_dispatch_run(e->cfg, e->home, e->reg, &res) < 0);
+	assert_true(fixture_env_dispatch_run(e, &res) < 0);
 	dispatch_result_release(&res);
 	assert_int_equal(fixture_int(e->reg, "SELECT count(*) FROM dispatch_item WHERE state = "
 					     "'manifested'"),
@@ -285,7 +285,7 @@ test_stopped_run_converges(void **state)
 			 12);
 
 	unlink(blocker);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	assert_int_equal(res.cards, 12);
 	assert_string_equal(res.last_batch, "20261126-01");
 	dispatch_result_release(&res);
@@ -333,7 +333,7 @@ test_events(void **state)
 	fixture_card_no(4, c4);
 	fixture_card_no(5, c5);
 
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	dispatch_result_release(&res);
 	/* the events come in the days after dispatch: none may be dated after today */
 	setenv("CARDPIPE_NOW", "2026-12-02T20:00:00+08:00", 1);
@@ -443,7 +443,7 @@ test_undispatchable_cards_are_skipped(void **state)
 				  "id = (SELECT application_id FROM card WHERE card_no LIKE "
 				  "'B0000002_')"),
 			 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	assert_int_equal(res.cards, 10);
 	assert_int_equal(res.skipped, 2);
 	dispatch_result_release(&res);
@@ -453,7 +453,7 @@ test_undispatchable_cards_are_skipped(void **state)
 			 2);
 	/* bad S10 configuration is refused before anything is written */
 	assert_int_equal(config_set(e->cfg, "dispatch.s10_prefix", "E1", CFG_CLI), 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), CP_ERR_CONFIG);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), CP_ERR_CONFIG);
 	dispatch_result_release(&res);
 }
 
@@ -468,7 +468,7 @@ test_instant_and_counter(void **state)
 	assert_int_equal(reg_exec(e->reg, "UPDATE card SET instant = 1 WHERE card_no LIKE "
 					  "'B0000001_'"),
 			 0);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	assert_int_equal(res.pickup, 4);
 	dispatch_result_release(&res);
 	assert_int_equal(
@@ -542,7 +542,7 @@ test_event_dates_and_notes(void **state)
 	fixture_card_no(1, c1);
 	fixture_card_no(2, c2);
 	fixture_card_no(5, c5);
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &res), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &res), 0);
 	dispatch_result_release(&res);
 	setenv("CARDPIPE_NOW", "2026-11-30T12:00:00+08:00", 1);
 

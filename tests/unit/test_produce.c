@@ -369,13 +369,34 @@ teardown(void **state)
 	return 0;
 }
 
+/* The stage through the contract with these devices; the contract's figures are the
+ * stage's own. */
+static int
+produce_with(struct fx *f, const struct produce_devices *dev, const struct produce_opts *opts,
+	     struct produce_result *res)
+{
+	struct stage_ctx sc = {.cfg = f->cfg, .home = f->home, .reg = f->reg};
+	struct produce_opts o = *opts;
+	struct stage_result sr;
+	int r;
+
+	o.devices = dev;
+	o.detail = res;
+	r = stage_produce_run(&sc, &o, &sr);
+	assert_int_equal(sr.read, res->produced + res->spoiled);
+	assert_int_equal(sr.done, res->produced);
+	assert_int_equal(sr.rejected, res->spoiled);
+	assert_int_equal(sr.held, res->held);
+	return r;
+}
+
 static int
 run(struct fx *f, struct produce_result *res)
 {
 	struct produce_devices dev = {f, open_printer, encode, NULL, check_reader};
 	struct produce_opts o = {.line = 1};
 
-	return stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, res);
+	return produce_with(f, &dev, &o, res);
 }
 
 static long long
@@ -1027,7 +1048,7 @@ test_printer_unreachable(void **state)
 
 	make_cards(f, 1);
 	/* never reached in this run: a line fault at once, not a pause of fault_wait_s */
-	assert_true(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res) < 0);
+	assert_true(produce_with(f, &dev, &o, &res) < 0);
 	assert_non_null(strstr(cp_errmsg(), "printer does not answer"));
 	assert_string_equal(res.line_fault, "printer-offline");
 	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE state = 'rendered' AND "
@@ -1130,12 +1151,12 @@ test_options(void **state)
 	make_cards(f, 4);
 	/* the operator's stop before anything: nothing done, nothing claimed */
 	o.stop = &stop;
-	assert_int_equal(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res), 0);
+	assert_int_equal(produce_with(f, &dev, &o, &res), 0);
 	assert_int_equal(res.stopped, 1);
 	assert_int_equal(res.produced, 0);
 	o.stop = NULL;
 	/* --max-cards 2 counts produced cards; card 2 is left for its line, unclaimed */
-	assert_int_equal(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res), 0);
+	assert_int_equal(produce_with(f, &dev, &o, &res), 0);
 	assert_int_equal(res.produced, 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id IN (1, 3) AND state = "
 				  "'produced'"),
@@ -1146,19 +1167,17 @@ test_options(void **state)
 	/* instant issuance: one given card */
 	o.max_cards = 0;
 	o.card_no = "B00000004";
-	assert_int_equal(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res), 0);
+	assert_int_equal(produce_with(f, &dev, &o, &res), 0);
 	assert_int_equal(res.produced, 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM card WHERE id = 4 AND state = 'produced'"),
 			 1);
 	/* a card that is not this line's, asked for by number: a clear error */
 	o.card_no = "B00000002";
-	assert_int_equal(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res),
-			 CP_ERR_NOTFOUND);
+	assert_int_equal(produce_with(f, &dev, &o, &res), CP_ERR_NOTFOUND);
 	assert_non_null(strstr(cp_errmsg(), "B00000002"));
 	/* and one that is already produced */
 	o.card_no = "B00000004";
-	assert_int_equal(stage_produce_run_with(f->cfg, f->home, f->reg, &dev, &o, &res),
-			 CP_ERR_INVALID);
+	assert_int_equal(produce_with(f, &dev, &o, &res), CP_ERR_INVALID);
 	assert_counts_add_up(f);
 }
 

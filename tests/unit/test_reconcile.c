@@ -46,6 +46,20 @@ report_path(struct fixture_env *e, const char *name)
 	return xasprintf("%s/out/reconcile/2026-11-26/%s", e->home, name);
 }
 
+/* The stage through the contract; the contract's figures are the stage's own. */
+static int
+reconcile_with(struct fixture_env *e, const char *day, struct reconcile_result *res)
+{
+	struct stage_ctx sc = {.cfg = e->cfg, .home = e->home, .reg = e->reg, .actor = "reconcile"};
+	struct reconcile_opts o = {.day = day, .detail = res};
+	struct stage_result sr;
+	int r = stage_reconcile_run(&sc, &o, &sr);
+
+	assert_int_equal(sr.read, res->cards);
+	assert_int_equal(sr.done, res->cards);
+	return r;
+}
+
 static void
 test_totals_equal_registry(void **state)
 {
@@ -54,7 +68,7 @@ test_totals_equal_registry(void **state)
 	const char *banks[] = {"ICBC", "CCB", "ABC"};
 	long long sum[5] = {0};
 
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 	assert_int_equal(res.banks, 14); /* every cooperating bank gets its file */
 	assert_int_equal(res.refunds, 2);
 	reconcile_result_release(&res);
@@ -102,7 +116,7 @@ test_roundtrip_and_verify(void **state)
 	unsigned char *data;
 	size_t len;
 
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 	reconcile_result_release(&res);
 	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
 	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, csv, NULL, devnull), 0);
@@ -272,7 +286,7 @@ test_sm2_id(void **state)
 	assert_string_equal(id, "abc");
 	assert_int_equal(recon_sm2_id(e->cfg, "ICBC", id, sizeof(id)), 0);
 	assert_string_equal(id, "1234567812345678");
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 	reconcile_result_release(&res);
 	free(xml);
 	xml = report_path(e, "CCB-2026-11-26.xml");
@@ -348,7 +362,7 @@ test_keystore_key(void **state)
 	assert_null(recon_signing_key_path(e->cfg, e->home));
 	assert_int_equal(recon_signing_key(e->cfg, e->home, &key), 0);
 	recon_key_free(key);
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 	reconcile_result_release(&res);
 	assert_int_equal(stage_reconcile_verify(e->cfg, e->home, e->reg, xml, NULL, devnull), 0);
 	/* a name the store does not hold is a configuration error */
@@ -514,7 +528,7 @@ test_refund_file(void **state)
 	unsigned char *data;
 	size_t len;
 
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, NULL, &res), 0);
+	assert_int_equal(reconcile_with(e, NULL, &res), 0);
 	reconcile_result_release(&res);
 	assert_int_equal(fs_read_file(p, 1 << 20, &data, &len), 0);
 	/* two replacements (persons 4 and 9), 12.34 yuan each, due in 2 natural days */
@@ -522,8 +536,7 @@ test_refund_file(void **state)
 	assert_null(strstr((char *)data, "1101011990030"));
 	free(data);
 	free(p);
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "26-11-2026", &res),
-			 CP_ERR_USAGE);
+	assert_int_equal(reconcile_with(e, "26-11-2026", &res), CP_ERR_USAGE);
 	reconcile_result_release(&res);
 }
 
@@ -547,14 +560,10 @@ test_bad_balances_in_registry_refused(void **state)
 		free(sql);
 		if (!strcmp(bad[i], "-5")) {
 			/* not listed at all (a refund is positive), so nothing to refuse */
-			assert_int_equal(
-				stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res),
-				0);
+			assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 			assert_int_equal(res.refunds, 0);
 		} else {
-			assert_int_equal(
-				stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res),
-				CP_ERR_INTEGRITY);
+			assert_int_equal(reconcile_with(e, "2026-11-26", &res), CP_ERR_INTEGRITY);
 			assert_non_null(strstr(cp_errmsg(), "reconcile.max_refund_fen"));
 		}
 		reconcile_result_release(&res);
@@ -624,7 +633,7 @@ test_verify_checks_refund_total(void **state)
 	size_t len;
 	char *text;
 
-	assert_int_equal(stage_reconcile_run(e->cfg, e->home, e->reg, "2026-11-26", &res), 0);
+	assert_int_equal(reconcile_with(e, "2026-11-26", &res), 0);
 	reconcile_result_release(&res);
 	assert_int_equal(fs_read_file(xml, 1 << 20, &data, &len), 0);
 	text = xstrndup((const char *)data, len);

@@ -175,6 +175,23 @@ count_files(const char *dir, const char *prefix)
 	return n;
 }
 
+/* The stage through the contract; the contract's figures are the stage's own. */
+static int
+render_with(struct fx *f, const struct render_opts *opts, struct render_counts *c)
+{
+	struct stage_ctx sc = {.cfg = f->cfg, .home = f->home, .reg = f->reg, .actor = "render"};
+	struct render_opts o = *opts;
+	struct stage_result sr;
+	int r;
+
+	o.detail = c;
+	r = stage_render_run(&sc, &o, &sr);
+	assert_int_equal(sr.read, c->rendered + c->complete + c->held);
+	assert_int_equal(sr.done, c->rendered + c->complete);
+	assert_int_equal(sr.held, c->held);
+	return r;
+}
+
 static void
 test_stage(void **state)
 {
@@ -183,7 +200,7 @@ test_stage(void **state)
 	struct render_counts *c = xcalloc(1, sizeof(*c));
 	char *faces = fs_join(f->home, "spool/faces"), *d1 = fs_join(faces, "B00000001"), *s;
 
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered, 2);
 	assert_int_equal(c->held, 2);
 	assert_int_equal(c->complete, 0);
@@ -222,12 +239,12 @@ test_stage(void **state)
 	assert_int_equal(c->nreported, 2);
 
 	/* rerun: nothing to do */
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered + c->complete + c->held, 0);
 
 	/* crash after the files, before the commit: recorded, not redrawn */
 	sql(f, "UPDATE card SET state = 'perso_ready' WHERE id = 1");
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->complete, 1);
 	assert_int_equal(c->rendered, 0);
 
@@ -239,37 +256,37 @@ test_stage(void **state)
 		assert_int_equal(truncate(p, 100), 0);
 		free(p);
 	}
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered, 1);
 	assert_true(face_outputs_complete(d1));
 
 	/* complete outputs drawn with another printer profile are not reused */
 	sql(f, "UPDATE card SET state = 'perso_ready' WHERE id = 1");
 	config_set(f->cfg, "printer.profile", "zebra", CFG_CLI);
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered, 1);
 	assert_int_equal(c->complete, 0);
 	config_set(f->cfg, "printer.profile", "evolis", CFG_CLI);
 
 	/* one card (instant issuance): allocated is refused unless configured */
 	o.card_no = "B00000004";
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), CP_ERR_INVALID);
+	assert_int_equal(render_with(f, &o, c), CP_ERR_INVALID);
 	assert_non_null(strstr(cp_errmsg(), "allocated"));
 	config_set(f->cfg, "render.from_allocated", "true", CFG_CLI);
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered, 1);
 	assert_int_equal(c->proof_pages, 0);
 	/* again: already rendered, fine */
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered, 0);
 	o.card_no = "B99999999";
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), CP_ERR_NOTFOUND);
+	assert_int_equal(render_with(f, &o, c), CP_ERR_NOTFOUND);
 
 	/* proof sheets of everything rendered (cards 1, 2, 4 and the fixture's 6 without
 	 * outputs, shown as a red "preview missing" cell), nothing drawn */
 	memset(&o, 0, sizeof(o));
 	o.proof_only = 1;
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->proof_pages, 1);
 	assert_int_equal(c->rendered + c->complete + c->held, 0);
 	free(faces);
@@ -291,7 +308,7 @@ test_bad_configuration(void **state)
 	assert_string_equal(config_str(f->cfg, "render.png_filter"), "none");
 	config_set(f->cfg, "render.png_filter", "sub", CFG_CLI);
 	config_set(f->cfg, "render.layout", "/nonexistent.layout", CFG_CLI);
-	assert_true(stage_render_run(f->cfg, f->home, f->reg, &o, c) < 0);
+	assert_true(render_with(f, &o, c) < 0);
 	assert_non_null(strstr(cp_errmsg(), "/nonexistent.layout"));
 	free(c);
 }
@@ -307,7 +324,7 @@ test_emoji_name_held(void **state)
 	char *s;
 
 	sql(f, "UPDATE application SET name = '张\xf0\x9f\x98\x80' WHERE id = 1");
-	assert_int_equal(stage_render_run(f->cfg, f->home, f->reg, &o, c), 0);
+	assert_int_equal(render_with(f, &o, c), 0);
 	assert_int_equal(c->rendered, 1);
 	assert_int_equal(c->held, 3);
 	s = sql_text(f, "SELECT held_reason FROM card WHERE id = 1 AND state = 'held'");

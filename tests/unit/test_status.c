@@ -59,7 +59,7 @@ test_person(void **state)
 	assert_non_null(strstr(t, "duplicate of application 1"));
 	free(t);
 
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &dr), 0);
 	dispatch_result_release(&dr);
 	t = status_text(e, id, 0, &rc);
 	assert_non_null(strstr(t, "by mail, tracking number EK"));
@@ -137,6 +137,20 @@ count_lines(const char *path)
 	return n;
 }
 
+/* The status feed through the stage contract: *n records, *w the file written. */
+static int
+feed(struct fixture_env *e, const char *path, long long *n, char **w)
+{
+	struct stage_ctx sc = {.cfg = e->cfg, .home = e->home, .reg = e->reg, .actor = "status"};
+	struct status_opts o = {.path = path, .written = w};
+	struct stage_result sr;
+	int r = stage_status_run(&sc, &o, &sr);
+
+	assert_int_equal(sr.read, sr.done);
+	*n = sr.done;
+	return r;
+}
+
 static void
 test_feed_watermark(void **state)
 {
@@ -148,7 +162,7 @@ test_feed_watermark(void **state)
 	unsigned char *data;
 	size_t len;
 
-	assert_int_equal(status_feed(e->cfg, e->home, e->reg, p1, &n1, &w), 0);
+	assert_int_equal(feed(e, p1, &n1, &w), 0);
 	free(w);
 	assert_true(n1 > 0);
 	assert_int_equal(count_lines(p1), n1);
@@ -160,18 +174,18 @@ test_feed_watermark(void **state)
 	free(data);
 
 	/* nothing changed: the second feed is empty */
-	assert_int_equal(status_feed(e->cfg, e->home, e->reg, p2, &n2, &w), 0);
+	assert_int_equal(feed(e, p2, &n2, &w), 0);
 	free(w);
 	assert_int_equal(n2, 0);
 	assert_int_equal(count_lines(p2), 0);
 	/* without --out and without changes, no file */
-	assert_int_equal(status_feed(e->cfg, e->home, e->reg, NULL, &n2, &w), 0);
+	assert_int_equal(feed(e, NULL, &n2, &w), 0);
 	assert_null(w);
 
 	/* dispatch: per card one manifested row, one card and one item state change */
-	assert_int_equal(stage_dispatch_run(e->cfg, e->home, e->reg, &dr), 0);
+	assert_int_equal(fixture_env_dispatch_run(e, &dr), 0);
 	dispatch_result_release(&dr);
-	assert_int_equal(status_feed(e->cfg, e->home, e->reg, p3, &n3, &w), 0);
+	assert_int_equal(feed(e, p3, &n3, &w), 0);
 	free(w);
 	assert_int_equal(n3, 8 * 3);
 	assert_int_equal(fs_read_file(p3, 1 << 24, &data, &len), 0);
@@ -180,7 +194,7 @@ test_feed_watermark(void **state)
 	free(data);
 	/* the default name carries the sequence range */
 	assert_int_equal(stage_dispatch_delivered(e->cfg, e->reg, "EK000000014CN", NULL, NULL), 0);
-	assert_int_equal(status_feed(e->cfg, e->home, e->reg, NULL, &n3, &w), 0);
+	assert_int_equal(feed(e, NULL, &n3, &w), 0);
 	assert_int_equal(n3, 2);
 	assert_non_null(w);
 	assert_non_null(strstr(w, "/out/status/status-feed-"));
