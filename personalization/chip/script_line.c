@@ -65,7 +65,7 @@ parse_hex(const char *p, const char *end, const char *name, int ln, struct perso
 				continue;
 			}
 			if (n >= sizeof(l->apdu))
-				return cp_err(CP_ERR_FORMAT, "%s:%d: APDU longer than %d bytes",
+				return cp_err(CP_ERR_LIMIT, "%s:%d: APDU longer than %d bytes",
 					      name, ln, PERSO_LINE_APDU_MAX);
 			l->apdu[n++] = (unsigned char)(hi << 4 | v);
 			hi = -1;

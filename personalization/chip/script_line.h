@@ -8,7 +8,8 @@
  * bytes whose Lc matches its length (Lc 00, an extended APDU, is refused); then only
  * key=value words: sw= up to 4 acceptable status words of 4 hex digits; sens=OFF:LEN the
  * data-field bytes under the line transport key (whole 16-byte blocks inside the data);
- * label= a name for messages. Every error names "name:line:" and is CP_ERR_FORMAT.
+ * label= a name for messages. Every error names "name:line:" and is CP_ERR_FORMAT, but an
+ * APDU over 261 bytes, which is CP_ERR_LIMIT.
  */
 #ifndef CP_SCRIPT_LINE_H
 #define CP_SCRIPT_LINE_H

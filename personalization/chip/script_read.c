@@ -172,8 +172,13 @@ perso_script_parse(const char *text, size_t len, const char *name, struct perso_
 				apos = xrealloc(apos, cap * sizeof(*apos));
 				lpos = xrealloc(lpos, cap * sizeof(*lpos));
 			}
-			if ((r = perso_line_parse(p, le, name, ln, &l)) < 0)
+			/* an over-long APDU is a malformed perso script (CP_ERR_LIMIT only in
+			 * the encoder's plain scripts, whose exit status tells them apart) */
+			if ((r = perso_line_parse(p, le, name, ln, &l)) < 0) {
+				if (r == CP_ERR_LIMIT)
+					r = cp_err_wrap(CP_ERR_FORMAT, "%s", "");
 				goto out;
+			}
 			apos[s->n] = apdus.len;
 			lpos[s->n] = labels.len;
 			if ((r = buf_append(&apdus, l.apdu, l.len)) < 0 ||

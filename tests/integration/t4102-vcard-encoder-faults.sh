@@ -106,4 +106,14 @@ rc=$?
 set -e
 assert_eq "$rc" 2 "bad script exit status"
 assert_contains "$W/bad.err" "bad.txt:2: APDU"
+
+# An APDU over 261 bytes is over a limit (exit 3), as it always was.
+head -c 524 /dev/zero | tr '\0' 'A' >"$W/long.txt"
+echo >>"$W/long.txt"
+set +e
+pcsc-encode --kmc-file "$KMC_FILE" --script "$W/long.txt" 2>"$W/long.err"
+rc=$?
+set -e
+assert_eq "$rc" 3 "over-long APDU exit status"
+assert_contains "$W/long.err" "long.txt:1: APDU longer than 261 bytes"
 echo "t4102: ok"

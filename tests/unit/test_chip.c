@@ -334,6 +334,16 @@ test_script_parse_errors(void **state)
 	assert_int_equal(perso_script_parse("80 E2 00 00 03 01 02 03 sens=0:16\n", 34, "y", &s),
 			 CP_ERR_FORMAT);
 	assert_int_equal(perso_script_parse("zz\n", 3, "y", &s), CP_ERR_FORMAT);
+	/* an APDU over 261 bytes is a malformed perso script (the encoder's plain script: a limit) */
+	{
+		char long_line[2 * 262 + 2];
+
+		memset(long_line, 'A', 2 * 262);
+		memcpy(long_line + 2 * 262, "\n", 2);
+		assert_int_equal(perso_script_parse(long_line, strlen(long_line), "y", &s),
+				 CP_ERR_FORMAT);
+		assert_non_null(strstr(cp_errmsg(), "y:1: APDU longer than 261 bytes"));
+	}
 	/* a negative offset: strtoul made it huge, and offset + length wrapped inside the data */
 	{
 		static const char neg[] =

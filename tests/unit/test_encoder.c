@@ -100,6 +100,27 @@ test_script_errors(void **state)
 	assert_true(apdu_script_load("/nonexistent/script.txt", &s) < 0);
 }
 
+/* An APDU over 261 bytes is a limit, not a format error: pcsc-encode exits 3, not 2. */
+static void
+test_script_too_long(void **state)
+{
+	char text[2 * 262 + 2];
+	struct apdu_script *s;
+
+	(void)state;
+	/* 261 bytes: header, Lc FF, 255 data bytes, Le */
+	memset(text, 'A', 2 * 261);
+	memcpy(text, "00DA0000FF", 10);
+	memcpy(text + 2 * 261, "\n", 2);
+	assert_int_equal(apdu_script_parse(text, "t", &s), 0);
+	apdu_script_free(s);
+	memset(text, 'A', 2 * 262);
+	memcpy(text + 2 * 262, "\n", 2);
+	assert_int_equal(apdu_script_parse(text, "t", &s), CP_ERR_LIMIT);
+	assert_null(s);
+	assert_non_null(strstr(cp_errmsg(), "t:1: APDU longer than 261 bytes"));
+}
+
 static void
 test_outcome_names(void **state)
 {
@@ -182,9 +203,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_script_parse),  cmocka_unit_test(test_script_errors),
-		cmocka_unit_test(test_outcome_names), cmocka_unit_test(test_pick_stock),
-		cmocka_unit_test(test_no_pcscd),
+		cmocka_unit_test(test_script_parse),	cmocka_unit_test(test_script_errors),
+		cmocka_unit_test(test_script_too_long), cmocka_unit_test(test_outcome_names),
+		cmocka_unit_test(test_pick_stock),	cmocka_unit_test(test_no_pcscd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
