@@ -277,13 +277,20 @@ sw_carries_rmac(uint16_t sw)
 }
 
 /* A command APDU split into its parts (formats/apdu.h; any class: the channel wraps what the
- * script holds and leaves the class checks to the card). */
+ * script holds and leaves the class checks to the card), its errors in the channel's words. */
 static int
 split(const unsigned char *a, size_t n, struct apdu *p)
 {
 	uint16_t sw;
 
-	return apdu_split(a, n, p, &sw);
+	if (apdu_split(a, n, p, &sw) == 0)
+		return 0;
+	if (n < 4)
+		return cp_err(CP_ERR_FORMAT, "a command APDU has at least 4 bytes, not %zu", n);
+	if (a[4] == 0)
+		return cp_err(CP_ERR_FORMAT, "extended-length APDUs are not supported");
+	return cp_err(CP_ERR_FORMAT, "APDU of %zu bytes does not match its Lc %zu", n,
+		      (size_t)a[4]);
 }
 
 /* The class byte with secure messaging indicated (b3; b6 for further interindustry). */

@@ -71,6 +71,23 @@ run_host(const struct tv03a *v)
 		assert_int_equal(scp03_host_wrap(h, p, pn, apdu, sizeof(apdu), &n), 0);
 		assert_hex(apdu, n, v->c[i]);
 	}
+	/* a malformed command, in the channel's own words */
+	{
+		static const struct {
+			const char *hex, *msg;
+		} bad[] = {
+			{"80F220", "a command APDU has at least 4 bytes, not 3"},
+			{"80E2000000AABB", "extended-length APDUs are not supported"},
+			{"80E2000003AABB", "APDU of 7 bytes does not match its Lc 3"},
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			pn = hx(bad[i].hex, p);
+			assert_int_equal(scp03_host_wrap(h, p, pn, apdu, sizeof(apdu), &n),
+					 CP_ERR_FORMAT);
+			assert_string_equal(cp_errmsg(), bad[i].msg);
+		}
+	}
 	scp03_host_free(h);
 }
 
