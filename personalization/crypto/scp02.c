@@ -270,10 +270,12 @@ scp02_card_init_update(struct scp02_card *c, const unsigned char *apdu, size_t l
 		       size_t resp_size, size_t *resp_len)
 {
 	unsigned char s[2] = {(unsigned char)(seq >> 8), (unsigned char)seq}, cc[6];
+	struct apdu a;
+	uint16_t sw;
 	int r;
 
 	c->h.state = 0;
-	if ((len != 13 && len != 14) || apdu[4] != 8)
+	if (apdu_split(apdu, len, &a, &sw) < 0 || a.lc != 8)
 		return cp_err(CP_ERR_FORMAT, "INITIALIZE UPDATE of %zu bytes", len);
 	if (apdu[2] != 0 && apdu[2] != c->h.keys.kvn)
 		return cp_err(CP_ERR_NOTFOUND, "key version %02X is not on the card", apdu[2]);
@@ -299,12 +301,15 @@ int
 scp02_card_external_auth(struct scp02_card *c, const unsigned char *apdu, size_t len)
 {
 	unsigned char mac[8], sl;
+	struct apdu a;
+	uint16_t sw;
 	int r;
 
 	if (c->h.state != 1)
 		return cp_err(CP_ERR_PROTOCOL, "EXTERNAL AUTHENTICATE before INITIALIZE UPDATE");
 	c->h.state = 0;
-	if (len != 21 || apdu[0] != 0x84 || apdu[1] != 0x82 || apdu[4] != 0x10)
+	if (apdu_split(apdu, len, &a, &sw) < 0 || a.icase != 3 || a.lc != 0x10 || a.cla != 0x84 ||
+	    a.ins != 0x82)
 		return cp_err(CP_ERR_FORMAT, "EXTERNAL AUTHENTICATE of %zu bytes", len);
 	sl = apdu[2];
 	if (sl != 0x00 && sl != 0x01 && sl != 0x03)

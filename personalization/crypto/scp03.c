@@ -549,11 +549,14 @@ scp03_card_init_update(struct scp03_card *c, const unsigned char *apdu, size_t a
 	unsigned char cc[8], cgram[8], seqb[3];
 	int pseudo = (c->i_param & SCP03_I_PSEUDO_RANDOM) != 0, r;
 	size_t n = pseudo ? 32 : 29;
+	struct apdu a;
+	uint16_t sw;
 
 	sess_reset(&c->s);
 	if (apdu_len != 13 && apdu_len != 14)
 		return cp_err(CP_ERR_FORMAT, "INITIALIZE UPDATE of %zu bytes", apdu_len);
-	if ((apdu[0] & 0xFC) != 0x80 || apdu[1] != 0x50 || apdu[4] != 0x08)
+	if (apdu_split(apdu, apdu_len, &a, &sw) < 0 || a.lc != 8 || (a.cla & 0xFC) != 0x80 ||
+	    a.ins != 0x50)
 		return cp_err(CP_ERR_FORMAT, "not an INITIALIZE UPDATE with an 8-byte challenge");
 	if (apdu[2] != 0x00 && apdu[2] != c->s.keys.kvn)
 		return cp_err(CP_ERR_NOTFOUND, "no key set with version %02X", apdu[2]);
@@ -600,12 +603,14 @@ int
 scp03_card_external_auth(struct scp03_card *c, const unsigned char *apdu, size_t apdu_len)
 {
 	unsigned char mac[16];
+	struct apdu a;
+	uint16_t sw;
 	int r;
 
 	if (c->s.state != 1)
 		return cp_err(CP_ERR_PROTOCOL, "EXTERNAL AUTHENTICATE without INITIALIZE UPDATE");
-	if ((apdu_len != 21 && apdu_len != 22) || (apdu[0] & 0xFC) != 0x84 || apdu[1] != 0x82 ||
-	    apdu[4] != 0x10) {
+	if (apdu_split(apdu, apdu_len, &a, &sw) < 0 || a.lc != 0x10 || (a.cla & 0xFC) != 0x84 ||
+	    a.ins != 0x82) {
 		scp03_card_close(c);
 		return cp_err(CP_ERR_FORMAT, "malformed EXTERNAL AUTHENTICATE");
 	}

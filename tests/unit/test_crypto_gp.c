@@ -104,6 +104,19 @@ test_scp02_card(void **state)
 	n = hx(wrapped[0], apdu);
 	assert_int_equal(scp02_card_unwrap(c, apdu, n, p, sizeof(p), &pn), CP_ERR_CRYPTO);
 	assert_false(scp02_card_is_open(c));
+	/* INITIALIZE UPDATE and EXTERNAL AUTHENTICATE whose length does not fit their Lc */
+	iu[4] = 0x07;
+	assert_int_equal(scp02_card_init_update(c, iu, 14, NULL, 2, rsp, sizeof(rsp), &rn),
+			 CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "INITIALIZE UPDATE of 14 bytes");
+	iu[4] = 0x08;
+	assert_int_equal(scp02_card_init_update(c, iu, 12, NULL, 2, rsp, sizeof(rsp), &rn),
+			 CP_ERR_FORMAT);
+	assert_int_equal(scp02_card_init_update(c, iu, 14, NULL, 2, rsp, sizeof(rsp), &rn), 0);
+	n = hx("8482010010BA6961667737C5BCEBECE14C7D6A437600", apdu);
+	assert_int_equal(scp02_card_external_auth(c, apdu, n), CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "EXTERNAL AUTHENTICATE of 22 bytes");
+	assert_false(scp02_card_is_open(c));
 	/* another KVN: 6A88 */
 	iu[2] = 0x21;
 	assert_int_equal(scp02_card_init_update(c, iu, 14, NULL, 2, rsp, sizeof(rsp), &rn),

@@ -297,6 +297,22 @@ test_negative(void **state)
 	apdu[6] ^= 0x80;
 	assert_int_equal(scp03_card_unwrap(c, apdu, an, buf, sizeof(buf), &n), CP_ERR_CRYPTO);
 	assert_false(scp03_card_is_open(c));
+	/* INITIALIZE UPDATE and EXTERNAL AUTHENTICATE whose length does not fit their Lc */
+	assert_int_equal(scp03_card_init_update(c, iu, 12, NULL, 2, buf, sizeof(buf), &n),
+			 CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "INITIALIZE UPDATE of 12 bytes");
+	iu[4] = 0x07;
+	assert_int_equal(scp03_card_init_update(c, iu, 14, NULL, 2, buf, sizeof(buf), &n),
+			 CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "not an INITIALIZE UPDATE with an 8-byte challenge");
+	iu[4] = 0x08;
+	assert_int_equal(
+		scp03_card_init_update(c, iu, 14, ir.card_challenge, 2, buf, sizeof(buf), &n), 0);
+	an = hx(v->ext_auth, apdu);
+	apdu[4] = 0x0F;
+	assert_int_equal(scp03_card_external_auth(c, apdu, an), CP_ERR_FORMAT);
+	assert_string_equal(cp_errmsg(), "malformed EXTERNAL AUTHENTICATE");
+	assert_false(scp03_card_is_open(c));
 	/* wrong KVN asked for */
 	iu[2] = 0x21;
 	assert_int_equal(scp03_card_init_update(c, iu, 14, NULL, 2, buf, sizeof(buf), &n),
