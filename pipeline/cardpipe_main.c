@@ -14,7 +14,6 @@
 #include "core/progress.h"
 #include "core/suggest.h"
 #include "personalization/keys/keystore.h"
-#include "pipeline/registry/registry.h"
 #include "pipeline/stages/calendar_watch.h"
 
 #include <stdio.h>
@@ -370,7 +369,7 @@ main(int argc, char **argv)
 		ctx.flags = b->flags;
 		ctx.actor = b->actor;
 		rc = b->fn(nargs, args, &ctx);
-		registry_close(ctx.reg);
+		ctx_close_registry(&ctx);
 	}
 	log_close_file();
 	config_free(ctx.cfg);

@@ -6,7 +6,8 @@
  * returns an exit code. A builtin flagged RUN_REGISTRY in the table gets the registry
  * from the dispatcher (ctx_registry(), ctx_stage()): opened when the builtin first asks,
  * after its options are checked (so --help and a usage error never need a home), with
- * the table's actor set, and closed by main after the builtin returns.
+ * the table's actor set, and closed by main after the builtin returns (or earlier by the
+ * builtin with ctx_close_registry(), e.g. while it still holds its stage lock).
  */
 #ifndef CP_CMD_H
 #define CP_CMD_H
@@ -39,11 +40,15 @@ int cmd_exit(const char *cmd, int r);
  * ctx->actor set; fails with a hint to run `cardpipe init` if there is none. Main closes
  * it after the builtin returns. */
 int ctx_registry(struct cp_ctx *ctx, struct registry **reg);
+/* Close the builtin's registry now (closing seals pending rows, so a stage closes it
+ * before it releases its stage lock); main's close is then a no-op. The registry and a
+ * stage context holding it must not be used after. */
+void ctx_close_registry(struct cp_ctx *ctx);
 /* ctx_registry(), then the stage context of the builtin: configuration, home, registry,
  * actor. */
 int ctx_stage(struct cp_ctx *ctx, struct stage_ctx *sc);
 /* Load the home's audit key (key store or audit key file) for the registries this process
- * opens (docs/audit.md); ctx_open_registry() calls it. */
+ * opens (docs/audit.md); ctx_registry() calls it. */
 int ctx_audit_key(struct cp_ctx *ctx);
 /* A path from the configuration, resolved against CARDPIPE_HOME. Newly allocated. */
 char *ctx_path(struct cp_ctx *ctx, const char *key);

@@ -77,6 +77,7 @@ cmd_ingest(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("ingest", r);
 	}
 	r = stage_ingest_run(&sc, &io, &sr);
+	ctx_close_registry(ctx);
 	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("ingest", r);

@@ -183,6 +183,7 @@ cmd_perso(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("perso", r);
 	if ((r = ctx_stage(ctx, &sc)) == 0)
 		r = stage_perso_run(&sc, &po, &sr);
+	ctx_close_registry(ctx);
 	run_lock_release(&lk);
 	return cmd_exit("perso", r);
 }

@@ -97,6 +97,7 @@ cmd_prepare(int argc, char **argv, struct cp_ctx *ctx)
 		return cmd_exit("prepare", r);
 	}
 	r = stage_prepare_run(&sc, &po, &sr);
+	ctx_close_registry(ctx);
 	run_lock_release(&lk);
 	if (r < 0)
 		return cmd_exit("prepare", r);

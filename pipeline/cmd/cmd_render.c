@@ -122,6 +122,7 @@ cmd_render(int argc, char **argv, struct cp_ctx *ctx)
 			       sr.held - counts->nreported);
 	}
 	free(counts);
+	ctx_close_registry(ctx);
 	run_lock_release(&lk);
 	return cmd_exit("render", r);
 }

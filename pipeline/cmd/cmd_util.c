@@ -91,6 +91,13 @@ ctx_registry(struct cp_ctx *ctx, struct registry **reg)
 	return 0;
 }
 
+void
+ctx_close_registry(struct cp_ctx *ctx)
+{
+	registry_close(ctx->reg);
+	ctx->reg = NULL;
+}
+
 int
 ctx_stage(struct cp_ctx *ctx, struct stage_ctx *sc)
 {
