@@ -127,8 +127,9 @@ check_allowed(const struct config_key *k, const char *value)
 	return 0;
 }
 
-int
-config_check(const struct config_key *k, const char *value)
+/* The value's type; these texts are older than --set's prefix and stay without it. */
+static int
+check_type(const struct config_key *k, const char *value)
 {
 	char *end;
 
@@ -155,7 +156,15 @@ config_check(const struct config_key *k, const char *value)
 	case CFG_STR:
 	case CFG_PATH: break;
 	}
-	return check_allowed(k, value);
+	return 0;
+}
+
+int
+config_check(const struct config_key *k, const char *value)
+{
+	int r = check_type(k, value);
+
+	return r < 0 ? r : check_allowed(k, value);
 }
 
 int
@@ -165,10 +174,11 @@ config_set(struct config *cfg, const char *name, const char *value, enum config_
 	int r;
 
 	if (i < 0)
-		r = cp_err(CP_ERR_CONFIG, "unknown configuration key '%s'", name);
-	else
-		r = config_check(&config_keys[i], value);
-	if (r < 0) /* a file names its line and the environment its variable: see the callers */
+		return cp_err(CP_ERR_CONFIG, "unknown configuration key '%s'", name);
+	if ((r = check_type(&config_keys[i], value)) < 0)
+		return r;
+	/* a file names its line and the environment its variable: see the callers */
+	if ((r = check_allowed(&config_keys[i], value)) < 0)
 		return src == CFG_CLI ? cp_err_wrap(r, "--set: ") : r;
 	free(cfg->values[i]);
 	cfg->values[i] = xstrdup(value);

@@ -252,9 +252,11 @@ test_range_refuses_below_min_and_above_max(void **state)
 	assert_int_equal(config_set(cfg, "reconcile.max_refund_fen", "1000000000000", CFG_CLI),
 			 CP_ERR_CONFIG);
 	assert_msg_has("expected 0..999999999999 fen", "reconcile.max_refund_fen", NULL);
-	/* the type is still checked first */
+	/* the type is still checked first, in its text from before the ranges (no "--set: ") */
 	assert_int_equal(config_set(cfg, "render.png_level", "9x", CFG_CLI), CP_ERR_CONFIG);
-	assert_msg_has("render.png_level: '9x' is not a whole number", "--set", NULL);
+	assert_string_equal(cp_errmsg(), "render.png_level: '9x' is not a whole number");
+	assert_int_equal(config_set(cfg, "no.such", "1", CFG_CLI), CP_ERR_CONFIG);
+	assert_string_equal(cp_errmsg(), "unknown configuration key 'no.such'");
 	config_free(cfg);
 }
 
