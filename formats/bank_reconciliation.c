@@ -10,6 +10,7 @@
 #include "core/csv.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "formats/xml_write.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -60,15 +61,6 @@ add_days(const char *date, int days, char out[16])
 }
 
 static int
-attr_ll(xmlTextWriterPtr w, const char *name, long long v)
-{
-	char s[24];
-
-	snprintf(s, sizeof(s), "%lld", v);
-	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST s);
-}
-
-static int
 attr(xmlTextWriterPtr w, const char *name, const char *v)
 {
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST(v ? v : ""));
@@ -102,21 +94,22 @@ bank_recon_write_xml(const struct bank_recon *rep, struct buf *out)
 	     attr(w, "version", "1") >= 0 && attr(w, "bank", rep->bank) >= 0 &&
 	     attr(w, "date", rep->day) >= 0 && attr(w, "issuer", rep->issuer) >= 0 &&
 	     xmlTextWriterStartElement(w, BAD_CAST "Counts") >= 0 &&
-	     attr_ll(w, "ordered", rep->c.ordered) >= 0 &&
-	     attr_ll(w, "produced", rep->c.produced) >= 0 &&
-	     attr_ll(w, "spoiled", rep->c.spoiled) >= 0 &&
-	     attr_ll(w, "dispatched", rep->c.dispatched) >= 0 &&
-	     attr_ll(w, "returned", rep->c.returned) >= 0 && xmlTextWriterEndElement(w) >= 0 &&
+	     xml_write_attr_ll(w, "ordered", rep->c.ordered) >= 0 &&
+	     xml_write_attr_ll(w, "produced", rep->c.produced) >= 0 &&
+	     xml_write_attr_ll(w, "spoiled", rep->c.spoiled) >= 0 &&
+	     xml_write_attr_ll(w, "dispatched", rep->c.dispatched) >= 0 &&
+	     xml_write_attr_ll(w, "returned", rep->c.returned) >= 0 &&
+	     xmlTextWriterEndElement(w) >= 0 &&
 	     xmlTextWriterStartElement(w, BAD_CAST "Spoiled") >= 0;
 	for (size_t i = 0; ok && i < rep->nspoiled; i++)
 		ok = xmlTextWriterStartElement(w, BAD_CAST "Reason") >= 0 &&
 		     attr(w, "code", rep->spoiled[i].code) >= 0 &&
 		     attr(w, "fault", rep->spoiled[i].fault) >= 0 &&
-		     attr_ll(w, "count", rep->spoiled[i].count) >= 0 &&
+		     xml_write_attr_ll(w, "count", rep->spoiled[i].count) >= 0 &&
 		     xmlTextWriterEndElement(w) >= 0;
 	ok = ok && xmlTextWriterEndElement(w) >= 0 &&
 	     xmlTextWriterStartElement(w, BAD_CAST "Cards") >= 0 &&
-	     attr_ll(w, "count", (long long)rep->ncards) >= 0;
+	     xml_write_attr_ll(w, "count", (long long)rep->ncards) >= 0;
 	for (size_t i = 0; ok && i < rep->ncards; i++)
 		ok = xmlTextWriterStartElement(w, BAD_CAST "Card") >= 0 &&
 		     attr(w, "pan", rep->cards[i].pan) >= 0 &&
@@ -125,19 +118,20 @@ bank_recon_write_xml(const struct bank_recon *rep, struct buf *out)
 		     xmlTextWriterEndElement(w) >= 0;
 	ok = ok && xmlTextWriterEndElement(w) >= 0 &&
 	     xmlTextWriterStartElement(w, BAD_CAST "TransportRefunds") >= 0 &&
-	     attr_ll(w, "count", (long long)rep->nrefunds) >= 0 &&
-	     attr_ll(w, "totalFen", total) >= 0 && attr_ll(w, "dueDays", rep->refund_days) >= 0;
+	     xml_write_attr_ll(w, "count", (long long)rep->nrefunds) >= 0 &&
+	     xml_write_attr_ll(w, "totalFen", total) >= 0 &&
+	     xml_write_attr_ll(w, "dueDays", rep->refund_days) >= 0;
 	for (size_t i = 0; ok && i < rep->nrefunds; i++) {
 		const struct bank_recon_refund *f = &rep->refunds[i];
 		char due[16];
 
 		add_days(f->requested, rep->refund_days, due);
 		ok = xmlTextWriterStartElement(w, BAD_CAST "Refund") >= 0 &&
-		     attr_ll(w, "application", f->app_id) >= 0 &&
+		     xml_write_attr_ll(w, "application", f->app_id) >= 0 &&
 		     attr(w, "channelRef", f->channel_ref) >= 0 &&
 		     attr(w, "oldCardNo", f->old_card_no) >= 0 &&
 		     attr(w, "newCardNo", f->new_card_no) >= 0 &&
-		     attr_ll(w, "amountFen", f->amount_fen) >= 0 &&
+		     xml_write_attr_ll(w, "amountFen", f->amount_fen) >= 0 &&
 		     attr(w, "requested", f->requested) >= 0 && attr(w, "due", due) >= 0 &&
 		     xmlTextWriterEndElement(w) >= 0;
 	}

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/mask.h"
 #include "core/mem.h"
+#include "formats/xml_write.h"
 
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
@@ -125,15 +126,6 @@ xml_el(xmlTextWriterPtr w, const char *name, const char *code, const char *value
 	return xmlTextWriterEndElement(w);
 }
 
-static int
-xml_attr_ll(xmlTextWriterPtr w, const char *name, long long v)
-{
-	char s[24];
-
-	snprintf(s, sizeof(s), "%lld", v);
-	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST s);
-}
-
 /* <MailManifest ...> with its attributes */
 static int
 xml_root(xmlTextWriterPtr w, const struct mail_manifest_head *h, const struct mail_district *d,
@@ -152,7 +144,8 @@ xml_root(xmlTextWriterPtr w, const struct mail_manifest_head *h, const struct ma
 	       xmlTextWriterWriteAttribute(w, BAD_CAST "batch", BAD_CAST nz(h->batch)) >= 0 &&
 	       xmlTextWriterWriteAttribute(w, BAD_CAST "created", BAD_CAST nz(h->created)) >= 0 &&
 	       xmlTextWriterWriteAttribute(w, BAD_CAST "sender", BAD_CAST nz(h->sender)) >= 0 &&
-	       xml_attr_ll(w, "items", nmail) >= 0 && xml_attr_ll(w, "bags", nbags) >= 0;
+	       xml_write_attr_ll(w, "items", nmail) >= 0 &&
+	       xml_write_attr_ll(w, "bags", nbags) >= 0;
 }
 
 /* <Item seq="N">...</Item> */
@@ -163,7 +156,7 @@ xml_item(xmlTextWriterPtr w, const struct mail_item *c, size_t seq)
 
 	mask_id(nz(c->id_number), idm, sizeof(idm));
 	return xmlTextWriterStartElement(w, BAD_CAST "Item") >= 0 &&
-	       xml_attr_ll(w, "seq", (long long)seq) >= 0 &&
+	       xml_write_attr_ll(w, "seq", (long long)seq) >= 0 &&
 	       xml_el(w, "TrackingNo", NULL, c->tracking_no) >= 0 &&
 	       xml_el(w, "CardNo", "AAZ500", c->card_no) >= 0 &&
 	       xml_el(w, "Recipient", "AAC003", c->recipient) >= 0 &&
@@ -213,8 +206,9 @@ xml_summary(xmlTextWriterPtr w, const struct mail_district *d, size_t nd)
 		     xmlTextWriterWriteAttribute(w, BAD_CAST "code", BAD_CAST d[i].district) >= 0 &&
 		     (!d[i].name ||
 		      xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST d[i].name) >= 0) &&
-		     xml_attr_ll(w, "items", d[i].items) >= 0 &&
-		     xml_attr_ll(w, "bags", d[i].bags) >= 0 && xmlTextWriterEndElement(w) >= 0;
+		     xml_write_attr_ll(w, "items", d[i].items) >= 0 &&
+		     xml_write_attr_ll(w, "bags", d[i].bags) >= 0 &&
+		     xmlTextWriterEndElement(w) >= 0;
 	return ok;
 }
 
