@@ -17,11 +17,10 @@
 #include "personalization/chip/tlv.h"
 #include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/random.h"
 #include "formats/apdu.h"
 
 #include <openssl/bn.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 /* CVR (the 3 bytes after the IAD's CVR length 03; VIS layout that PBOC 3.0 keeps). */
@@ -309,7 +308,7 @@ verify(struct vcard *vc, const struct apdu *a)
 	if ((a->data[0] & 0xF0) != 0x20)
 		return SW_WRONG_DATA; /* not an ISO 9564 format 2 block */
 	vc->s.txn.cvr[0] |= CVR1_PIN_PERFORMED;
-	if (CRYPTO_memcmp(a->data, pin, 8) == 0) {
+	if (cp_ct_memcmp(a->data, pin, 8) == 0) {
 		vc->chip.emv.pin_tries = limit;
 		vc->s.txn.pin_verified = 1;
 		vc->s.txn.cvr[0] &= (unsigned char)~CVR1_PIN_FAILED;
@@ -426,7 +425,7 @@ icc_number(struct vcard *vc, unsigned char n[8])
 {
 	if (vc->s.fixed_icc_number)
 		memcpy(n, vc->s.fixed_icc_number, 8);
-	else if (RAND_bytes(n, 8) != 1)
+	else if (cp_random_bytes(n, 8) < 0)
 		memset(n, 0, 8); /* never reached with a working OpenSSL */
 }
 
@@ -807,7 +806,7 @@ external_auth(struct vcard *vc, const struct apdu *a)
 	if (emv_ac_session_key_by(cd.skd, cd.alg, cd.mk, atc, sk) < 0 ||
 	    emv_ac_arpc1(cd.alg, sk, t->ac, a->data + 8, arpc) < 0)
 		sw = SW_CONDITIONS;
-	else if (CRYPTO_memcmp(arpc, a->data, 8) == 0) {
+	else if (cp_ct_memcmp(arpc, a->data, 8) == 0) {
 		t->ia = 1;
 		vc->chip.emv.flags &= (unsigned char)~VCARD_EMV_IA_FAILED;
 	} else {
