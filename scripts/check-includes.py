@@ -44,8 +44,6 @@ OPENSSL_ALLOWED = {
     "core/mem.c": "OPENSSL_cleanse, CRYPTO_memcmp",
     # below the crypto layer: the fast line-by-line base64 codec of inline photos
     "formats/base64.c": "EVP_DecodeBlock, EVP_EncodeBlock",
-    # the key store's key objects: DER key pairs and public keys parsed, generated, handed out
-    "personalization/keys/keystore.c": "d2i/i2d key objects, SM2 key generation, CRYPTO_memcmp",
     # EMV RSA (issuer keys and certificates, ODA recovery and signing): raw RSA and BIGNUMs;
     # to move to a crypto/rsa.[ch]
     "personalization/emv/issuer.c": "RSA key generation, PEM import, EMV certificates",

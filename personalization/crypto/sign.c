@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "personalization/crypto/secmem.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -66,6 +67,47 @@ cp_pkey_read_public_pem_file(FILE *f, EVP_PKEY **out)
 	if (!(*out = PEM_read_PUBKEY(f, NULL, NULL, NULL)))
 		return ossl_fail(CP_ERR_FORMAT, "not a PEM public key");
 	return 0;
+}
+
+int
+cp_pkey_read_der(const void *der, size_t len, int private, EVP_PKEY **out, size_t *used)
+{
+	const unsigned char *p = der;
+
+	*used = 0;
+	if (len > 0x7fffffff)
+		return cp_err(CP_ERR_LIMIT, "DER key too long");
+	*out = private ? d2i_AutoPrivateKey(NULL, &p, (long)len) : d2i_PUBKEY(NULL, &p, (long)len);
+	if (!*out)
+		return ossl_fail(CP_ERR_FORMAT,
+				 private ? "not a DER private key" : "not a DER public key");
+	*used = (size_t)(p - (const unsigned char *)der);
+	return 0;
+}
+
+int
+cp_pkey_private_der(const EVP_PKEY *key, unsigned char **der, size_t *len)
+{
+	unsigned char *d = NULL;
+	int n = i2d_PrivateKey(key, &d);
+
+	*der = NULL;
+	*len = 0;
+	if (n <= 0)
+		return ossl_fail(CP_ERR_CRYPTO, "private key does not encode");
+	*der = cp_secure_zalloc((size_t)n);
+	memcpy(*der, d, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_clear_free(d, (size_t)n);
+	return 0;
+}
+
+size_t
+cp_pkey_bits(const EVP_PKEY *key)
+{
+	int b = EVP_PKEY_get_bits(key);
+
+	return b > 0 ? (size_t)b : 0;
 }
 
 int

@@ -29,6 +29,16 @@ int cp_pkey_read_private_pem(const void *pem, size_t len, struct evp_pkey_st **o
 int cp_pkey_read_public_pem(const void *pem, size_t len, struct evp_pkey_st **out);
 /* The first PEM public key of an open file; CP_ERR_FORMAT when it holds none. */
 int cp_pkey_read_public_pem_file(FILE *f, struct evp_pkey_st **out);
+/* A DER key: a private key (PKCS#8 or the type's own form, any type) or a public one
+ * (SubjectPublicKeyInfo); *used is how many bytes it took (callers that hold exactly one key
+ * check it is len). CP_ERR_FORMAT "not a DER private/public key" when it does not parse. */
+int cp_pkey_read_der(const void *der, size_t len, int private, struct evp_pkey_st **out,
+		     size_t *used);
+/* The private key as DER (the type's own form, what cp_pkey_read_der() reads back), in new
+ * secure memory (personalization/crypto/secmem.h): cp_secure_free(*der, *len) it. */
+int cp_pkey_private_der(const struct evp_pkey_st *key, unsigned char **der, size_t *len);
+/* The key's size in bits (the modulus for RSA, the group order for EC and SM2). */
+size_t cp_pkey_bits(const struct evp_pkey_st *key);
 /* A fresh key pair for alg (RSA-PSS: a 3072-bit RSA key). */
 int cp_pkey_generate(enum cp_sig alg, struct evp_pkey_st **out);
 /* The private key as unencrypted PKCS#8 PEM, written atomically to path with mode 0600

@@ -2,7 +2,7 @@
  * test_crypto_sign.c - personalization/crypto/sign.h: the published SM2 example of GM/T
  * 0003.5-2012 / GB/T 32918.5-2017 Appendix A (ID 1234567812345678, "message digest")
  * verifies and nothing near it does; SM2, ECDSA P-256 and RSA-PSS sign and verify with
- * generated keys, through PEM and DER; RSA-PSS is PSS with a digest-long salt; keys that do
+ * generated keys, through PEM and DER (private and public); RSA-PSS is PSS with a digest-long salt; keys that do
  * not fit, empty IDs and bad PEM are refused.
  */
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "personalization/crypto/secmem.h"
 #include "personalization/crypto/sign.h"
 #include "hex_fixture.h"
 
@@ -140,6 +141,30 @@ test_sign_verify(void **state)
 		assert_int_equal(cp_pkey_read_private_pem(data, len, &back), 0);
 		free(data);
 		assert_int_equal(unlink(path), 0);
+		/* DER: the private key whole, the public one with a byte too many */
+		{
+			static const size_t bits[] = {256, 256, 3072};
+			struct evp_pkey_st *d = NULL;
+			struct buf pd = BUF_INIT(1 << 16);
+			unsigned char *der;
+			size_t dn, used;
+
+			assert_int_equal(cp_pkey_bits(k), bits[i]);
+			assert_int_equal(cp_pkey_private_der(k, &der, &dn), 0);
+			assert_int_equal(cp_pkey_read_der(der, dn, 1, &d, &used), 0);
+			assert_int_equal(used, dn);
+			assert_true(cp_pkey_fits(d, algs[i]));
+			cp_pkey_free(d);
+			assert_int_equal(cp_pkey_read_der(der, dn, 0, &d, &used), CP_ERR_FORMAT);
+			assert_null(d);
+			cp_secure_free(der, dn);
+			assert_int_equal(cp_pkey_public_der(k, &pd), 0);
+			assert_int_equal(buf_putc(&pd, 0), 0);
+			assert_int_equal(cp_pkey_read_der(pd.data, pd.len, 0, &d, &used), 0);
+			assert_int_equal(used, pd.len - 1);
+			cp_pkey_free(d);
+			buf_release(&pd);
+		}
 		assert_int_equal(cp_pkey_public_pem(k, &pem), 0);
 		assert_int_equal(cp_pkey_read_public_pem(pem.data, pem.len, &pub), 0);
 		assert_int_equal(
