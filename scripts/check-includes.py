@@ -47,8 +47,6 @@ OPENSSL_ALLOWED = {
     # EMV issuer keys: encrypted PKCS#8 PEM import with a passphrase callback, key checks;
     # its raw RSA already goes through personalization/crypto/rsa.h (via oda.c)
     "personalization/emv/issuer.c": "PEM import of issuer key pairs, EVP key checks",
-    # the virtual card's RSA-CRT signing (the card's own arithmetic, as a chip does it)
-    "emulator/card/vcard_emv.c": "BN RSA-CRT",
 }
 SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>')
 SOURCE_DIRS = ["core", "formats", "personalization", "printer", "emulator", "pipeline"]

@@ -152,3 +152,40 @@ cp_rsa_public_raw(const EVP_PKEY *key, const unsigned char *in, size_t len, unsi
 {
 	return raw(key, 0, in, len, out);
 }
+
+int
+cp_rsa_crt_raw(const struct cp_rsa_crt *k, const unsigned char *in, unsigned char *out)
+{
+	const unsigned char *c[5] = {k->qinv, k->dq, k->dp, k->q, k->p};
+	size_t h = k->half, nic = 2 * k->half;
+	BIGNUM *bn[5] = {0}, *x = BN_new(), *m1 = BN_new(), *m2 = BN_new(), *t = BN_new();
+	BN_CTX *ctx = BN_CTX_new();
+	int r = CP_ERR_CRYPTO;
+
+	if (h == 0 || !x || !m1 || !m2 || !t || !ctx)
+		goto out;
+	for (int i = 0; i < 5; i++)
+		if (!(bn[i] = BN_bin2bn(c[i], (int)h, NULL)))
+			goto out;
+	BN_set_flags(bn[1], BN_FLG_CONSTTIME);
+	BN_set_flags(bn[2], BN_FLG_CONSTTIME);
+	/* m1 = x^dP mod p, m2 = x^dQ mod q, h = qInv (m1 - m2) mod p, m = m2 + h q */
+	if (!BN_bin2bn(in, (int)nic, x) || !BN_mod(t, x, bn[4], ctx) ||
+	    !BN_mod_exp_mont_consttime(m1, t, bn[2], bn[4], ctx, NULL) ||
+	    !BN_mod(t, x, bn[3], ctx) ||
+	    !BN_mod_exp_mont_consttime(m2, t, bn[1], bn[3], ctx, NULL) ||
+	    !BN_mod_sub(t, m1, m2, bn[4], ctx) || !BN_mod_mul(t, t, bn[0], bn[4], ctx) ||
+	    !BN_mul(t, t, bn[3], ctx) || !BN_add(t, t, m2) || BN_num_bytes(t) > (int)nic ||
+	    BN_bn2binpad(t, out, (int)nic) != (int)nic)
+		goto out;
+	r = 0;
+out:
+	for (int i = 0; i < 5; i++)
+		BN_clear_free(bn[i]);
+	BN_clear_free(x);
+	BN_clear_free(m1);
+	BN_clear_free(m2);
+	BN_clear_free(t);
+	BN_CTX_free(ctx);
+	return r;
+}

@@ -49,4 +49,14 @@ int cp_rsa_private_raw(const struct evp_pkey_st *key, const unsigned char *in, s
 int cp_rsa_public_raw(const struct evp_pkey_st *key, const unsigned char *in, size_t len,
 		      unsigned char *out);
 
+/* The private operation from the CRT numbers alone (as a card holds its key: EMV's DGIs
+ * 8201 to 8205), each half bytes big-endian; in and out have 2 * half bytes. m1 = in^dP mod
+ * p, m2 = in^dQ mod q, out = m2 + q (qInv (m1 - m2) mod p), exponentiations in constant
+ * time. CP_ERR_CRYPTO when the numbers do not make a key. */
+struct cp_rsa_crt {
+	const unsigned char *p, *q, *dp, *dq, *qinv;
+	size_t half;
+};
+int cp_rsa_crt_raw(const struct cp_rsa_crt *k, const unsigned char *in, unsigned char *out);
+
 #endif

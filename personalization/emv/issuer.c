@@ -15,6 +15,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/crypto/random.h"
 #include "personalization/crypto/secmem.h"
 #include "personalization/keys/keystore.h"
 
@@ -24,7 +25,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -899,7 +899,7 @@ test_certify(struct keystore *ks, const struct config *cfg, const char *bank, EV
 	if (r < 0)
 		return r;
 	test_expiry(expiry);
-	if (RAND_bytes(serial, sizeof(serial)) != 1)
+	if (cp_random_bytes(serial, sizeof(serial)) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "no random bytes for a certificate serial");
 	if ((r = emv_issuer_cert_make(ca, &pub, id, expiry, serial, &c)) < 0)
 		return r;

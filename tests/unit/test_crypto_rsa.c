@@ -1,8 +1,9 @@
 /*
  * test_crypto_rsa.c - personalization/crypto/rsa.h on a generated 1024-bit key with e = 3:
- * the public operation is m^3 mod n (computed here by shift-and-add, without OpenSSL), the
- * private one undoes it, a public key rebuilt from its numbers does the same; numbers come
- * padded and are refused when too long; cp_ossl_err() appends OpenSSL's reason.
+ * the public operation is m^3 mod n (computed here by shift-and-add, without OpenSSL); the
+ * private one undoes it, from the key or from its CRT numbers alone (as a card holds them);
+ * a public key rebuilt from its numbers does the same; numbers come padded and are refused
+ * when too long; cp_ossl_err() appends OpenSSL's reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +115,25 @@ test_raw(void **state)
 	assert_memory_equal(c, cube, sizeof(c));
 	assert_int_equal(cp_rsa_private_raw(k, c, sizeof(c), back), 0);
 	assert_memory_equal(back, m, sizeof(m));
+	/* the CRT numbers alone (as a card holds them) do the same private operation */
+	{
+		static const enum cp_rsa_num w[5] = {CP_RSA_P, CP_RSA_Q, CP_RSA_DP, CP_RSA_DQ,
+						     CP_RSA_QINV};
+		unsigned char crt[5][64], crt_out[128];
+		struct cp_rsa_crt ck;
+
+		for (int i = 0; i < 5; i++)
+			assert_int_equal(cp_rsa_num(k, w[i], crt[i], 64, &bits), 0);
+		ck = (struct cp_rsa_crt){crt[0], crt[1], crt[2], crt[3], crt[4], 64};
+		assert_int_equal(cp_rsa_crt_raw(&ck, c, crt_out), 0);
+		assert_memory_equal(crt_out, m, sizeof(m));
+		/* a wrong dP gives another result */
+		crt[2][63] ^= 2;
+		assert_int_equal(cp_rsa_crt_raw(&ck, c, crt_out), 0);
+		assert_memory_not_equal(crt_out, m, sizeof(m));
+		ck.half = 0;
+		assert_int_equal(cp_rsa_crt_raw(&ck, c, crt_out), CP_ERR_CRYPTO);
+	}
 	/* a public key cannot do the private operation */
 	assert_int_equal(cp_rsa_private_raw(pub, c, sizeof(c), back), CP_ERR_CRYPTO);
 	assert_int_equal(cp_ossl_err(CP_ERR_CRYPTO, "RSA private operation %s", "failed"),
