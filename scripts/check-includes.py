@@ -44,9 +44,6 @@ OPENSSL_ALLOWED = {
     "core/mem.c": "OPENSSL_cleanse, CRYPTO_memcmp",
     # below the crypto layer: the fast line-by-line base64 codec of inline photos
     "formats/base64.c": "EVP_DecodeBlock, EVP_EncodeBlock",
-    # EMV issuer keys: encrypted PKCS#8 PEM import with a passphrase callback, key checks;
-    # its raw RSA already goes through personalization/crypto/rsa.h (via oda.c)
-    "personalization/emv/issuer.c": "PEM import of issuer key pairs, EVP key checks",
 }
 SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>')
 SOURCE_DIRS = ["core", "formats", "personalization", "printer", "emulator", "pipeline"]

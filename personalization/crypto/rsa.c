@@ -4,15 +4,21 @@
 #include "personalization/crypto/rsa.h"
 
 #include "core/err.h"
+#include "core/mem.h"
+#include "personalization/crypto/secmem.h"
 
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int
 cp_ossl_err(int code, const char *fmt, ...)
@@ -188,4 +194,92 @@ out:
 	BN_clear_free(t);
 	BN_CTX_free(ctx);
 	return r;
+}
+
+struct pass_call {
+	cp_pem_pass_fn fn;
+	void *arg;
+};
+
+static int
+pass_cb(char *buf, int size, int rwflag, void *u)
+{
+	const struct pass_call *pc = u;
+
+	(void)rwflag;
+	return pc->fn(buf, size, pc->arg);
+}
+
+int
+cp_rsa_read_pem_private(const void *pem, size_t len, cp_pem_pass_fn pass, void *arg, EVP_PKEY **out)
+{
+	struct pass_call pc = {pass, arg};
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+
+	*out = NULL;
+	if (!bio)
+		return CP_ERR_NOMEM;
+	*out = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &pc);
+	BIO_free(bio);
+	return *out ? 0 : CP_ERR_FORMAT;
+}
+
+int
+cp_rsa_check(const EVP_PKEY *key)
+{
+	/* OpenSSL's API takes a non-const key; the check does not change it */
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, (EVP_PKEY *)key, NULL);
+	int r = ctx && EVP_PKEY_check(ctx) == 1 ? 0 : CP_ERR_CRYPTO;
+
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+int
+cp_rsa_private_der(const EVP_PKEY *key, unsigned char **der, size_t *len)
+{
+	unsigned char *d = NULL;
+	int n = i2d_PrivateKey(key, &d);
+
+	*der = NULL;
+	*len = 0;
+	if (n <= 0)
+		return CP_ERR_CRYPTO;
+	*der = cp_secure_zalloc((size_t)n);
+	memcpy(*der, d, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_clear_free(d, (size_t)n);
+	return 0;
+}
+
+int
+cp_rsa_public_der(const EVP_PKEY *key, unsigned char **der, size_t *len)
+{
+	unsigned char *d = NULL;
+	int n = i2d_PUBKEY(key, &d);
+
+	*der = NULL;
+	*len = 0;
+	if (n <= 0)
+		return CP_ERR_CRYPTO;
+	*der = xmalloc((size_t)n);
+	memcpy(*der, d, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(d);
+	return 0;
+}
+
+int
+cp_rsa_read_public_der(const unsigned char *der, size_t len, EVP_PKEY **out)
+{
+	const unsigned char *p = der;
+
+	*out = d2i_PUBKEY(NULL, &p, (long)len);
+	return *out ? 0 : CP_ERR_CRYPTO;
+}
+
+void
+cp_ossl_clear(void)
+{
+	ERR_clear_error();
 }
