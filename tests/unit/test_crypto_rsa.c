@@ -3,7 +3,8 @@
  * the public operation is m^3 mod n (computed here by shift-and-add, without OpenSSL); the
  * private one undoes it, from the key or from its CRT numbers alone (as a card holds them);
  * a public key rebuilt from its numbers does the same; numbers come padded and are refused
- * when too long; cp_ossl_err() appends OpenSSL's reason.
+ * when too long; cp_ossl_err() appends OpenSSL's reason; keys go to DER and back, and an
+ * encrypted PEM opens with its passphrase only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,10 +12,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "personalization/crypto/rsa.h"
+#include "personalization/crypto/secmem.h"
 #include "personalization/crypto/sign.h"
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* x * y mod n on big-endian bytes, by shift and add (slow, independent of OpenSSL) */
@@ -146,11 +153,85 @@ test_raw(void **state)
 	assert_string_equal(cp_errmsg(), "plain 1");
 }
 
+/* A passphrase source: the text in arg, or giving up when it is NULL; counts its calls. */
+static int pass_calls;
+
+static int
+pass_from(char *buf, int size, void *arg)
+{
+	const char *p = arg;
+
+	pass_calls++;
+	if (!p || (int)strlen(p) >= size)
+		return -1;
+	memcpy(buf, p, strlen(p));
+	return (int)strlen(p);
+}
+
+static void
+test_key_objects(void **state)
+{
+	struct evp_pkey_st *k = NULL, *back = NULL, *pub = NULL;
+	unsigned char *der, *pd;
+	size_t dn, pn, used;
+	struct buf pem = BUF_INIT(1 << 16);
+	EVP_PKEY *ek;
+	BIO *bio;
+	char *p;
+	long n;
+
+	(void)state;
+	assert_int_equal(cp_rsa_generate(1024, 65537, &k), 0);
+	assert_int_equal(cp_rsa_check(k), 0);
+	/* private DER (secure memory) back to the key, public DER back to a public key */
+	assert_int_equal(cp_rsa_private_der(k, &der, &dn), 0);
+	assert_int_equal(cp_pkey_read_der(der, dn, 1, &back, &used), 0);
+	assert_int_equal(used, dn);
+	assert_int_equal(cp_rsa_check(back), 0);
+	cp_secure_free(der, dn);
+	assert_int_equal(cp_rsa_public_der(k, &pd, &pn), 0);
+	assert_int_equal(cp_rsa_read_public_der(pd, pn, &pub), 0);
+	assert_int_equal(cp_rsa_read_public_der(pd, pn - 1, &(struct evp_pkey_st *){0}),
+			 CP_ERR_CRYPTO);
+	cp_ossl_clear();
+	free(pd);
+	cp_pkey_free(pub);
+	cp_pkey_free(back);
+
+	/* an encrypted PKCS#8 PEM: read with the right passphrase only */
+	ek = (EVP_PKEY *)k;
+	bio = BIO_new(BIO_s_mem());
+	assert_int_equal(PEM_write_bio_PKCS8PrivateKey(bio, ek, EVP_aes_256_cbc(), NULL, 0, NULL,
+						       (void *)"s3cret"),
+			 1);
+	n = BIO_get_mem_data(bio, &p);
+	assert_int_equal(buf_append(&pem, p, (size_t)n), 0);
+	BIO_free(bio);
+	pass_calls = 0;
+	assert_int_equal(
+		cp_rsa_read_pem_private(pem.data, pem.len, pass_from, (void *)"s3cret", &back), 0);
+	assert_int_equal(pass_calls, 1);
+	assert_int_equal(cp_rsa_check(back), 0);
+	cp_pkey_free(back);
+	assert_int_equal(
+		cp_rsa_read_pem_private(pem.data, pem.len, pass_from, (void *)"wrong", &back),
+		CP_ERR_FORMAT);
+	assert_null(back);
+	assert_int_equal(cp_rsa_read_pem_private(pem.data, pem.len, pass_from, NULL, &back),
+			 CP_ERR_FORMAT);
+	assert_int_equal(cp_rsa_read_pem_private("no key", 6, pass_from, NULL, &back),
+			 CP_ERR_FORMAT);
+	cp_ossl_clear();
+	buf_release(&pem);
+	cp_pkey_free(k);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_key_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
