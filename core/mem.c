@@ -91,3 +91,9 @@ cp_freezero(void *p, size_t n)
 	cp_memzero(p, n);
 	free(p);
 }
+
+int
+cp_ct_memcmp(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n);
+}

@@ -22,6 +22,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void cp_memzero(void *p, size_t n);
 void cp_freezero(void *p, size_t n);
+/* memcmp for secrets (MACs, cryptograms, PINs): the time does not depend on where the
+ * bytes differ. 0 when equal, non-zero otherwise (no ordering). */
+int cp_ct_memcmp(const void *a, const void *b, size_t n);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

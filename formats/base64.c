@@ -234,3 +234,11 @@ base64_decode(const char *text, size_t len, unsigned char **out, size_t *outlen)
 	free(o);
 	return decode_strict(text, len, out, outlen);
 }
+
+size_t
+base64_encode(const unsigned char *in, size_t len, unsigned char *out)
+{
+	int k = EVP_EncodeBlock(out, in, (int)len);
+
+	return k > 0 ? (size_t)k : 0;
+}

@@ -17,11 +17,10 @@
 #include "personalization/chip/tlv.h"
 #include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/random.h"
+#include "personalization/crypto/rsa.h"
 #include "formats/apdu.h"
 
-#include <openssl/bn.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 /* CVR (the 3 bytes after the IAD's CVR length 03; VIS layout that PBOC 3.0 keeps). */
@@ -309,7 +308,7 @@ verify(struct vcard *vc, const struct apdu *a)
 	if ((a->data[0] & 0xF0) != 0x20)
 		return SW_WRONG_DATA; /* not an ISO 9564 format 2 block */
 	vc->s.txn.cvr[0] |= CVR1_PIN_PERFORMED;
-	if (CRYPTO_memcmp(a->data, pin, 8) == 0) {
+	if (cp_ct_memcmp(a->data, pin, 8) == 0) {
 		vc->chip.emv.pin_tries = limit;
 		vc->s.txn.pin_verified = 1;
 		vc->s.txn.cvr[0] &= (unsigned char)~CVR1_PIN_FAILED;
@@ -346,41 +345,21 @@ static int
 rsa_private(struct vcard *vc, const unsigned char *m, size_t nic, unsigned char *out)
 {
 	const unsigned char *c[5];
+	struct cp_rsa_crt k;
 	size_t len[5], h;
-	BIGNUM *bn[5] = {0}, *x = BN_new(), *m1 = BN_new(), *m2 = BN_new(), *t = BN_new();
-	BN_CTX *ctx = BN_CTX_new();
-	int r = -1;
 
 	for (int i = 0; i < 5; i++)
 		if (!(c[i] = secret_dgi(vc, (uint16_t)(0x8201 + i), 1, &len[i])))
-			goto out;
+			return -1;
 	h = crt_half(c[4], len[4]);
-	if (h == 0 || 2 * h != nic || nic > ICC_MAX_MODULUS || !x || !m1 || !m2 || !t || !ctx)
-		goto out;
+	if (h == 0 || 2 * h != nic || nic > ICC_MAX_MODULUS)
+		return -1;
 	for (int i = 0; i < 5; i++)
-		if (len[i] < h || !(bn[i] = BN_bin2bn(c[i], (int)h, NULL)))
-			goto out;
-	BN_set_flags(bn[1], BN_FLG_CONSTTIME);
-	BN_set_flags(bn[2], BN_FLG_CONSTTIME);
-	/* m1 = x^dP mod p, m2 = x^dQ mod q, h = qInv (m1 - m2) mod p, m = m2 + h q */
-	if (!BN_bin2bn(m, (int)nic, x) || !BN_mod(t, x, bn[4], ctx) ||
-	    !BN_mod_exp_mont_consttime(m1, t, bn[2], bn[4], ctx, NULL) ||
-	    !BN_mod(t, x, bn[3], ctx) ||
-	    !BN_mod_exp_mont_consttime(m2, t, bn[1], bn[3], ctx, NULL) ||
-	    !BN_mod_sub(t, m1, m2, bn[4], ctx) || !BN_mod_mul(t, t, bn[0], bn[4], ctx) ||
-	    !BN_mul(t, t, bn[3], ctx) || !BN_add(t, t, m2) || BN_num_bytes(t) > (int)nic ||
-	    BN_bn2binpad(t, out, (int)nic) != (int)nic)
-		goto out;
-	r = 0;
-out:
-	for (int i = 0; i < 5; i++)
-		BN_clear_free(bn[i]);
-	BN_clear_free(x);
-	BN_clear_free(m1);
-	BN_clear_free(m2);
-	BN_clear_free(t);
-	BN_CTX_free(ctx);
-	return r;
+		if (len[i] < h)
+			return -1;
+	k = (struct cp_rsa_crt){
+		.qinv = c[0], .dq = c[1], .dp = c[2], .q = c[3], .p = c[4], .half = h};
+	return cp_rsa_crt_raw(&k, m, out) < 0 ? -1 : 0;
 }
 
 /* The ICC key's modulus length: p and q each half of it (0: no key; above ICC_MAX_MODULUS:
@@ -426,7 +405,7 @@ icc_number(struct vcard *vc, unsigned char n[8])
 {
 	if (vc->s.fixed_icc_number)
 		memcpy(n, vc->s.fixed_icc_number, 8);
-	else if (RAND_bytes(n, 8) != 1)
+	else if (cp_random_bytes(n, 8) < 0)
 		memset(n, 0, 8); /* never reached with a working OpenSSL */
 }
 
@@ -807,7 +786,7 @@ external_auth(struct vcard *vc, const struct apdu *a)
 	if (emv_ac_session_key_by(cd.skd, cd.alg, cd.mk, atc, sk) < 0 ||
 	    emv_ac_arpc1(cd.alg, sk, t->ac, a->data + 8, arpc) < 0)
 		sw = SW_CONDITIONS;
-	else if (CRYPTO_memcmp(arpc, a->data, 8) == 0) {
+	else if (cp_ct_memcmp(arpc, a->data, 8) == 0) {
 		t->ia = 1;
 		vc->chip.emv.flags &= (unsigned char)~VCARD_EMV_IA_FAILED;
 	} else {

@@ -20,10 +20,9 @@
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/random.h"
 #include "personalization/crypto/secmem.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +145,7 @@ perso_batch_writer_commit(struct perso_batch_writer *w, const char *batch_id, co
 	if (!batch_id[0] || strlen(batch_id) >= sizeof(w->id) || strpbrk(batch_id, " \n"))
 		return cp_err(CP_ERR_INVALID, "batch id '%s' unsuitable", batch_id);
 	snprintf(w->id, sizeof(w->id), "%s", batch_id);
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+	if (cp_random_bytes(nonce, sizeof(nonce)) < 0)
 		return cp_err(CP_ERR_CRYPTO, "no random nonce");
 	hex_encode(nonce, 12, nh);
 	hl = snprintf(header, sizeof(header),

@@ -15,11 +15,11 @@
 #include "core/mem.h"
 #include "personalization/chip/bank_profile.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/random.h"
 #include "personalization/crypto/secmem.h"
 #include "personalization/emv/issuer.h"
 #include "personalization/emv/oda.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,7 +466,7 @@ initial_pin(const struct bank_profile *bp, char pin[13])
 	for (size_t i = 0; i < 6;) {
 		unsigned char b;
 
-		if (RAND_bytes(&b, 1) != 1)
+		if (cp_random_bytes(&b, 1) < 0)
 			return cp_err(CP_ERR_CRYPTO, "no random PIN digit");
 		if (b < 250)
 			pin[i++] = (char)('0' + b % 10);

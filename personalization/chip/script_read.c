@@ -10,7 +10,6 @@
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +143,7 @@ perso_script_parse(const char *text, size_t len, const char *name, struct perso_
 				}
 				if ((r = cp_sha256(text, (size_t)(p - text), md)) < 0)
 					goto out;
-				if (cnt != s->n || CRYPTO_memcmp(md, want, 32) != 0) {
+				if (cnt != s->n || cp_ct_memcmp(md, want, 32) != 0) {
 					r = cp_err(
 						CP_ERR_INTEGRITY,
 						"%s:%d: the script was changed: %zu commands and "

@@ -19,9 +19,9 @@
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
+#include "personalization/crypto/random.h"
 #include "personalization/crypto/secmem.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -321,7 +321,7 @@ ssse_secrets(struct emitter *e, const struct perso_card *c, const struct perso_p
 	for (int i = 0; i < 3; i++)
 		blk[1 + i] = (unsigned char)((pin[2 * i] - '0') << 4 | (pin[2 * i + 1] - '0'));
 	memset(blk + 4, 0xFF, 4);
-	if (RAND_bytes(blk + 8, 8) != 1) {
+	if (cp_random_bytes(blk + 8, 8) < 0) {
 		r = cp_err(CP_ERR_CRYPTO, "no random padding");
 		goto out;
 	}

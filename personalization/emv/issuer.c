@@ -15,17 +15,15 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/crypto/random.h"
+#include "personalization/crypto/rsa.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/crypto/sign.h"
 #include "personalization/keys/keystore.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,7 +253,7 @@ emv_ca_get(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], unsi
 	   struct emv_pubkey *out)
 {
 	char name[KEY_NAME_MAX + 1];
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	emv_ca_key_name(rid, index, name, sizeof(name));
@@ -267,7 +265,7 @@ emv_ca_get(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], unsi
 	if ((r = keystore_get_pkey(ks, name, &pk)) < 0)
 		return r;
 	r = emv_pubkey_from_pkey(pk, out);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r < 0 ? cp_err_wrap(r, "CA key '%s': ", name) : 0;
 }
 
@@ -288,13 +286,14 @@ entry_alg(const struct keystore *ks, const char *name, enum key_alg *alg)
 
 int
 emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], unsigned char index,
-		  const EVP_PKEY *pub)
+		  const struct evp_pkey_st *pub)
 {
 	char name[KEY_NAME_MAX + 1];
 	struct emv_pubkey k;
 	unsigned char *der = NULL;
 	enum key_alg alg;
-	int dn, r;
+	size_t dn;
+	int r;
 
 	emv_ca_key_name(rid, index, name, sizeof(name));
 	if (entry_alg(ks, name, &alg) && alg == KEY_RSA)
@@ -305,10 +304,10 @@ emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], uns
 	if ((r = emv_pubkey_from_pkey(pub, &k)) < 0 ||
 	    (r = emv_check_bits("CA", (unsigned)k.modulus_len * 8)) < 0)
 		return cp_err_wrap(r, "CA key '%s': ", name);
-	if ((dn = i2d_PUBKEY(pub, &der)) <= 0)
+	if (cp_rsa_public_der(pub, &der, &dn) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "CA key '%s' does not encode", name);
-	r = keystore_put_blob(ks, name, KEY_RSA_PUB, der, (size_t)dn);
-	OPENSSL_free(der);
+	r = keystore_put_blob(ks, name, KEY_RSA_PUB, der, dn);
+	free(der);
 	return r;
 }
 
@@ -318,18 +317,19 @@ emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], uns
 #define PASS_MAX 1024
 
 static int
-put_pair(struct keystore *ks, const char *bank, EVP_PKEY *pk)
+put_pair(struct keystore *ks, const char *bank, struct evp_pkey_st *pk)
 {
 	char name[KEY_NAME_MAX + 1], cname[KEY_NAME_MAX + 1];
 	unsigned char *der = NULL;
-	int dn, r;
+	size_t dn;
+	int r;
 
 	emv_issuer_key_name(bank, name, sizeof(name));
 	emv_issuer_cert_name(bank, cname, sizeof(cname));
-	if ((dn = i2d_PrivateKey(pk, &der)) <= 0)
+	if (cp_rsa_private_der(pk, &der, &dn) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key of bank '%s' does not encode", bank);
-	r = keystore_put_blob(ks, name, KEY_RSA, der, (size_t)dn);
-	OPENSSL_clear_free(der, (size_t)dn);
+	r = keystore_put_blob(ks, name, KEY_RSA, der, dn);
+	cp_secure_free(der, dn);
 	/* a new key pair makes the old certificate wrong */
 	if (r == 0 && keystore_has(ks, cname)) {
 		r = keystore_remove(ks, cname);
@@ -371,7 +371,7 @@ longest_ca(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], size
 	for (size_t i = 0; i < keystore_count(ks); i++) {
 		struct key_info ki;
 		struct emv_pubkey k;
-		EVP_PKEY *pk = NULL;
+		struct evp_pkey_st *pk = NULL;
 		int r;
 
 		keystore_info(ks, i, &ki);
@@ -381,7 +381,7 @@ longest_ca(const struct keystore *ks, const unsigned char rid[EMV_RID_LEN], size
 		if ((r = keystore_get_pkey(ks, ki.name, &pk)) < 0)
 			return r;
 		r = emv_pubkey_from_pkey(pk, &k);
-		EVP_PKEY_free(pk);
+		cp_pkey_free(pk);
 		if (r < 0)
 			return cp_err_wrap(r, "CA key '%s': ", ki.name);
 		if (k.modulus_len > *len)
@@ -425,7 +425,7 @@ int
 emv_issuer_generate(struct keystore *ks, const char *bank, unsigned bits, unsigned long exponent,
 		    const struct emv_issuer_opts *o)
 {
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	if ((r = pair_may_be_put(ks, bank, o)) < 0 || (r = emv_check_bits("issuer", bits)) < 0 ||
@@ -433,7 +433,7 @@ emv_issuer_generate(struct keystore *ks, const char *bank, unsigned bits, unsign
 	    (r = emv_rsa_generate(bits, exponent, &pk)) < 0)
 		return r;
 	r = put_pair(ks, bank, pk);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r;
 }
 
@@ -446,13 +446,12 @@ struct pass_ctx {
 };
 
 static int
-pem_pass(char *buf, int size, int rwflag, void *u)
+pem_pass(char *buf, int size, void *u)
 {
 	struct pass_ctx *pc = u;
 	char *p;
 	size_t n;
 
-	(void)rwflag;
 	pc->asked = 1;
 	if (!pc->fn) {
 		pc->r = cp_err(CP_ERR_USAGE,
@@ -537,23 +536,19 @@ read_private_file(const char *path, unsigned char **out, size_t *len)
  * asked for a passphrase. */
 static int
 parse_private_pem(const char *path, const unsigned char *data, size_t len, emv_pass_fn pass,
-		  void *arg, EVP_PKEY **pk, int *encrypted)
+		  void *arg, struct evp_pkey_st **pk, int *encrypted)
 {
 	struct pass_ctx pc = {pass, arg, 0, 0};
-	BIO *bio = BIO_new_mem_buf(data, (int)len);
 
-	*pk = NULL;
-	if (!bio)
+	if (cp_rsa_read_pem_private(data, len, pem_pass, &pc, pk) == CP_ERR_NOMEM)
 		return emv_ossl_err(CP_ERR_NOMEM, "key file '%s'", path);
-	*pk = PEM_read_bio_PrivateKey(bio, NULL, pem_pass, &pc);
-	BIO_free(bio);
 	*encrypted = pc.asked;
 	if (*pk) {
-		ERR_clear_error();
+		cp_ossl_clear();
 		return 0;
 	}
 	if (pc.r < 0) {
-		ERR_clear_error();
+		cp_ossl_clear();
 		return cp_err_wrap(pc.r, "key file '%s': ", path);
 	}
 	return emv_ossl_err(pc.asked ? CP_ERR_CRYPTO : CP_ERR_FORMAT,
@@ -587,8 +582,7 @@ emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path,
 {
 	struct emv_pubkey pub;
 	unsigned char *data = NULL;
-	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
+	struct evp_pkey_st *pk = NULL;
 	size_t len = 0;
 	int encrypted = 0, r;
 
@@ -599,7 +593,7 @@ emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path,
 	cp_secure_free(data, KEY_FILE_MAX + 1);
 	if (r < 0 || (!encrypted && (r = clear_file_check(ks, path)) < 0))
 		goto out;
-	if (!EVP_PKEY_is_a(pk, "RSA")) {
+	if (!cp_pkey_is_a(pk, "RSA")) {
 		r = cp_err(CP_ERR_INVALID, "key file '%s': not an RSA key", path);
 		goto out;
 	}
@@ -608,26 +602,25 @@ emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path,
 		r = cp_err_wrap(r, "key file '%s': ", path);
 		goto out;
 	}
-	if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) || EVP_PKEY_check(ctx) != 1) {
+	if (cp_rsa_check(pk) < 0) {
 		r = emv_ossl_err(CP_ERR_CRYPTO, "key file '%s': the RSA key pair is not consistent",
 				 path);
 		goto out;
 	}
 	r = put_pair(ks, bank, pk);
 out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r;
 }
 
 int
-emv_issuer_pubkey(const struct keystore *ks, const char *bank, EVP_PKEY **out)
+emv_issuer_pubkey(const struct keystore *ks, const char *bank, struct evp_pkey_st **out)
 {
 	char name[KEY_NAME_MAX + 1];
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	unsigned char *der = NULL;
-	const unsigned char *p;
-	int dn, r;
+	size_t dn;
+	int r;
 
 	*out = NULL;
 	emv_issuer_key_name(bank, name, sizeof(name));
@@ -638,14 +631,13 @@ emv_issuer_pubkey(const struct keystore *ks, const char *bank, EVP_PKEY **out)
 			      name, bank);
 	if ((r = keystore_get_pkey(ks, name, &pk)) < 0)
 		return r;
-	dn = i2d_PUBKEY(pk, &der);
-	EVP_PKEY_free(pk);
-	if (dn <= 0)
+	r = cp_rsa_public_der(pk, &der, &dn);
+	cp_pkey_free(pk);
+	if (r < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not encode", name);
-	p = der;
-	*out = d2i_PUBKEY(NULL, &p, dn);
-	OPENSSL_free(der);
-	return *out ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not decode", name);
+	r = cp_rsa_read_public_der(der, dn, out);
+	free(der);
+	return r == 0 ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not decode", name);
 }
 
 /* ---- certificates ---- */
@@ -706,7 +698,7 @@ emv_issuer_cert_put(struct keystore *ks, const struct config *cfg, const char *b
 	unsigned char rec[4 * EMV_RSA_MAX_BYTES];
 	struct emv_cert_fields f;
 	struct emv_pubkey pub;
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	size_t ca_len, n;
 	int r;
 
@@ -714,7 +706,7 @@ emv_issuer_cert_put(struct keystore *ks, const struct config *cfg, const char *b
 	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0)
 		return r;
 	r = emv_pubkey_from_pkey(pk, &pub);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	if (r < 0 || (r = cert_check(ks, bank, rid, index, c, &pub, bin, &f, &ca_len)) < 0)
 		return cp_err_wrap(r, "issuer certificate of bank '%s': ", bank);
 	emv_issuer_cert_name(bank, name, sizeof(name));
@@ -812,7 +804,7 @@ emv_issuer_free(struct emv_issuer *is)
 {
 	if (!is)
 		return;
-	EVP_PKEY_free(is->key);
+	cp_pkey_free(is->key);
 	free(is);
 }
 
@@ -882,24 +874,24 @@ test_expiry(unsigned char e[2])
 
 /* A certificate for bank's issuer key signed by the TEST ONLY CA key pair ca. */
 static int
-test_certify(struct keystore *ks, const struct config *cfg, const char *bank, EVP_PKEY *ca,
-	     const unsigned char rid[EMV_RID_LEN])
+test_certify(struct keystore *ks, const struct config *cfg, const char *bank,
+	     struct evp_pkey_st *ca, const unsigned char rid[EMV_RID_LEN])
 {
 	unsigned char id[4], expiry[2], serial[3];
 	struct emv_cert c;
 	struct emv_pubkey pub;
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	if ((r = emv_bank_issuer_id(cfg, bank, id)) < 0 ||
 	    (r = emv_issuer_pubkey(ks, bank, &pk)) < 0)
 		return r;
 	r = emv_pubkey_from_pkey(pk, &pub);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	if (r < 0)
 		return r;
 	test_expiry(expiry);
-	if (RAND_bytes(serial, sizeof(serial)) != 1)
+	if (cp_random_bytes(serial, sizeof(serial)) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "no random bytes for a certificate serial");
 	if ((r = emv_issuer_cert_make(ca, &pub, id, expiry, serial, &c)) < 0)
 		return r;
@@ -907,12 +899,14 @@ test_certify(struct keystore *ks, const struct config *cfg, const char *bank, EV
 }
 
 static int
-test_ca(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], EVP_PKEY **ca, size_t *added)
+test_ca(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], struct evp_pkey_st **ca,
+	size_t *added)
 {
 	char name[KEY_NAME_MAX + 1];
 	unsigned char *der = NULL;
 	enum key_alg alg;
-	int dn, r;
+	size_t dn;
+	int r;
 
 	emv_ca_key_name(rid, EMV_TEST_CA_INDEX, name, sizeof(name));
 	if (entry_alg(ks, name, &alg)) {
@@ -925,10 +919,10 @@ test_ca(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], EVP_PKEY **ca
 	}
 	if ((r = emv_rsa_generate(EMV_TEST_CA_BITS, 3, ca)) < 0)
 		return r;
-	if ((dn = i2d_PrivateKey(*ca, &der)) <= 0)
+	if (cp_rsa_private_der(*ca, &der, &dn) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "TEST ONLY CA key does not encode");
-	r = keystore_put_blob(ks, name, KEY_RSA, der, (size_t)dn);
-	OPENSSL_clear_free(der, (size_t)dn);
+	r = keystore_put_blob(ks, name, KEY_RSA, der, dn);
+	cp_secure_free(der, dn);
 	if (r == 0)
 		(*added)++;
 	return r;
@@ -940,7 +934,7 @@ emv_test_populate(struct keystore *ks, const struct config *cfg, size_t *added)
 	unsigned char rid[EMV_RID_LEN];
 	char *banks = xstrdup(config_str(cfg, "banks.cooperating")), *save = NULL;
 	char name[KEY_NAME_MAX + 1];
-	EVP_PKEY *ca = NULL;
+	struct evp_pkey_st *ca = NULL;
 	size_t n = 0;
 	int r;
 
@@ -970,7 +964,7 @@ emv_test_populate(struct keystore *ks, const struct config *cfg, size_t *added)
 out:
 	if (added)
 		*added = n;
-	EVP_PKEY_free(ca);
+	cp_pkey_free(ca);
 	free(banks);
 	return r;
 }

@@ -7,17 +7,13 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/rsa.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/crypto/sign.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/rsa.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HDR 0x6A
@@ -33,17 +29,13 @@
 int
 emv_ossl_err(int code, const char *fmt, ...)
 {
-	unsigned long e = ERR_get_error();
-	char msg[256], why[256] = "";
+	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (e)
-		ERR_error_string_n(e, why, sizeof(why));
-	ERR_clear_error();
-	return cp_err(code, "%s%s%s", msg, e ? ": " : "", why);
+	return cp_ossl_err(code, "%s", msg);
 }
 
 /* ---- sizes and encodings ---- */
@@ -84,68 +76,40 @@ exponent_check(const unsigned char *e, size_t len)
 }
 
 int
-emv_pubkey_from_pkey(const EVP_PKEY *pk, struct emv_pubkey *out)
+emv_pubkey_from_pkey(const struct evp_pkey_st *pk, struct emv_pubkey *out)
 {
-	BIGNUM *n = NULL, *e = NULL;
-	int bits, r = 0;
+	int bits, ebits;
 
 	memset(out, 0, sizeof(*out));
-	if (!EVP_PKEY_is_a(pk, "RSA"))
+	if (!cp_pkey_is_a(pk, "RSA"))
 		return cp_err(CP_ERR_INVALID, "not an RSA key");
-	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
-	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
-		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
-		goto out;
-	}
-	bits = BN_num_bits(n);
-	if (bits % 8 || bits > EMV_RSA_MAX_BYTES * 8 || bits < EMV_RSA_MIN_BYTES * 8) {
-		r = cp_err(CP_ERR_INVALID,
-			   "RSA modulus of %d bits: EMV needs a whole number of bytes, %d to %d "
-			   "bits",
-			   bits, EMV_RSA_MIN_BYTES * 8, EMV_RSA_MAX_BYTES * 8);
-		goto out;
-	}
+	if (cp_rsa_num(pk, CP_RSA_N, NULL, 0, &bits) < 0 ||
+	    cp_rsa_num(pk, CP_RSA_E, NULL, 0, &ebits) < 0)
+		return emv_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
+	if (bits % 8 || bits > EMV_RSA_MAX_BYTES * 8 || bits < EMV_RSA_MIN_BYTES * 8)
+		return cp_err(CP_ERR_INVALID,
+			      "RSA modulus of %d bits: EMV needs a whole number of bytes, %d to %d "
+			      "bits",
+			      bits, EMV_RSA_MIN_BYTES * 8, EMV_RSA_MAX_BYTES * 8);
 	out->modulus_len = (size_t)bits / 8;
-	BN_bn2binpad(n, out->modulus, (int)out->modulus_len);
-	if (BN_num_bytes(e) > EMV_EXP_MAX) {
-		r = cp_err(CP_ERR_INVALID, "RSA exponent of %d bits: EMV allows 3 or 65537",
-			   BN_num_bits(e));
-		goto out;
-	}
-	out->exponent_len = (size_t)BN_num_bytes(e);
-	BN_bn2bin(e, out->exponent);
-	r = exponent_check(out->exponent, out->exponent_len);
-out:
-	BN_free(n);
-	BN_free(e);
-	return r;
+	if ((ebits + 7) / 8 > EMV_EXP_MAX)
+		return cp_err(CP_ERR_INVALID, "RSA exponent of %d bits: EMV allows 3 or 65537",
+			      ebits);
+	out->exponent_len = (size_t)(ebits + 7) / 8;
+	if (cp_rsa_num(pk, CP_RSA_N, out->modulus, out->modulus_len, &bits) < 0 ||
+	    cp_rsa_num(pk, CP_RSA_E, out->exponent, out->exponent_len, &ebits) < 0)
+		return emv_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
+	return exponent_check(out->exponent, out->exponent_len);
 }
 
 int
-emv_pubkey_to_pkey(const struct emv_pubkey *pub, EVP_PKEY **out)
+emv_pubkey_to_pkey(const struct emv_pubkey *pub, struct evp_pkey_st **out)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	BIGNUM *n = BN_bin2bn(pub->modulus, (int)pub->modulus_len, NULL);
-	BIGNUM *e = BN_bin2bn(pub->exponent, (int)pub->exponent_len, NULL);
-	int r = 0;
-
-	*out = NULL;
-	if (!bld || !n || !e || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    !(params = OSSL_PARAM_BLD_to_param(bld)) ||
-	    !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		r = emv_ossl_err(CP_ERR_CRYPTO,
-				 "cannot make an RSA public key from modulus and exponent");
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(n);
-	BN_free(e);
-	return r;
+	if (cp_rsa_from_ne(pub->modulus, pub->modulus_len, pub->exponent, pub->exponent_len, out) <
+	    0)
+		return emv_ossl_err(CP_ERR_CRYPTO,
+				    "cannot make an RSA public key from modulus and exponent");
+	return 0;
 }
 
 int
@@ -223,55 +187,40 @@ expiry_check(const unsigned char e[2])
 /* ---- raw RSA ---- */
 
 int
-emv_rsa_generate(unsigned bits, unsigned long exponent, EVP_PKEY **out)
+emv_rsa_generate(unsigned bits, unsigned long exponent, struct evp_pkey_st **out)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	BIGNUM *e = BN_new();
-	int r = 0;
-
 	*out = NULL;
 	if (exponent != 3 && exponent != 65537)
-		r = cp_err(CP_ERR_INVALID, "RSA exponent %lu: EMV allows 3 or 65537", exponent);
-	else if (!ctx || !e || !BN_set_word(e, exponent) || EVP_PKEY_keygen_init(ctx) <= 0 ||
-		 EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) <= 0 ||
-		 EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) <= 0 ||
-		 EVP_PKEY_generate(ctx, out) <= 0)
-		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA key generation (%u bits, exponent %lu) failed",
-				 bits, exponent);
-	BN_free(e);
-	EVP_PKEY_CTX_free(ctx);
-	return r;
+		return cp_err(CP_ERR_INVALID, "RSA exponent %lu: EMV allows 3 or 65537", exponent);
+	if (cp_rsa_generate(bits, exponent, out) < 0)
+		return emv_ossl_err(CP_ERR_CRYPTO,
+				    "RSA key generation (%u bits, exponent %lu) failed", bits,
+				    exponent);
+	return 0;
 }
 
 /* in^d mod n with a private key: the signer's operation. */
 static int
-emv_rsa_private_raw(const EVP_PKEY *priv, const unsigned char *in, size_t len, unsigned char *out)
+emv_rsa_private_raw(const struct evp_pkey_st *priv, const unsigned char *in, size_t len,
+		    unsigned char *out)
 {
-	/* OpenSSL's API takes a non-const key; the operation does not change it */
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, (EVP_PKEY *)priv, NULL);
-	size_t outlen = len;
-	int r = 0;
+	int r;
 
-	if (!ctx)
-		return emv_ossl_err(CP_ERR_CRYPTO, "no RSA context");
-	if ((size_t)EVP_PKEY_get_size(priv) != len)
-		r = cp_err(CP_ERR_INVALID, "RSA block of %zu bytes for a %d-byte modulus", len,
-			   EVP_PKEY_get_size(priv));
-	else if (EVP_PKEY_decrypt_init(ctx) <= 0 ||
-		 EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) <= 0 ||
-		 EVP_PKEY_decrypt(ctx, out, &outlen, in, len) <= 0 || outlen != len)
-		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA private operation failed");
-	EVP_PKEY_CTX_free(ctx);
-	return r;
+	if (cp_rsa_size(priv) != len)
+		return cp_err(CP_ERR_INVALID, "RSA block of %zu bytes for a %d-byte modulus", len,
+			      (int)cp_rsa_size(priv));
+	if ((r = cp_rsa_private_raw(priv, in, len, out)) < 0)
+		return emv_ossl_err(CP_ERR_CRYPTO, r == CP_ERR_NOMEM
+							   ? "no RSA context"
+							   : "RSA private operation failed");
+	return 0;
 }
 
 int
 emv_rsa_public_raw(const struct emv_pubkey *pub, const unsigned char *in, size_t len,
 		   unsigned char *out)
 {
-	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	size_t outlen = len;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	if (len != pub->modulus_len)
@@ -281,13 +230,9 @@ emv_rsa_public_raw(const struct emv_pubkey *pub, const unsigned char *in, size_t
 		return cp_err(CP_ERR_CRYPTO, "signature is not below the modulus");
 	if ((r = emv_pubkey_to_pkey(pub, &pk)) < 0)
 		return r;
-	if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) ||
-	    EVP_PKEY_encrypt_init(ctx) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) <= 0 ||
-	    EVP_PKEY_encrypt(ctx, out, &outlen, in, len) <= 0 || outlen != len)
+	if (cp_rsa_public_raw(pk, in, len, out) < 0)
 		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA public operation failed");
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r;
 }
 
@@ -324,12 +269,12 @@ cert_hash(const unsigned char *block, size_t n, const struct emv_cert *c,
 }
 
 static int
-cert_make(const EVP_PKEY *signer, const struct cert_spec *s, const struct emv_pubkey *key,
+cert_make(const struct evp_pkey_st *signer, const struct cert_spec *s, const struct emv_pubkey *key,
 	  const unsigned char expiry[2], const unsigned char serial[3], const unsigned char *sdata,
 	  size_t sdlen, struct emv_cert *out)
 {
 	unsigned char block[EMV_RSA_MAX_BYTES];
-	int sz = EVP_PKEY_get_size(signer);
+	int sz = (int)cp_rsa_size(signer);
 	size_t n = sz > 0 ? (size_t)sz : 0, room, lead;
 	int r;
 
@@ -440,13 +385,13 @@ cert_recover(const struct emv_pubkey *signer, const struct cert_spec *s, const s
 	if ((r = cert_fields(s, block, n, c, out)) < 0 ||
 	    (r = cert_hash(block, n, c, sdata, sdlen, h)) < 0)
 		return r;
-	if (CRYPTO_memcmp(h, out->hash, SHA1_LEN) != 0)
+	if (cp_ct_memcmp(h, out->hash, SHA1_LEN) != 0)
 		return bad(s, "hash", "does not match its fields, remainder and exponent");
 	return 0;
 }
 
 int
-emv_issuer_cert_make(const EVP_PKEY *ca, const struct emv_pubkey *issuer,
+emv_issuer_cert_make(const struct evp_pkey_st *ca, const struct emv_pubkey *issuer,
 		     const unsigned char issuer_id[4], const unsigned char expiry[2],
 		     const unsigned char serial[3], struct emv_cert *out)
 {
@@ -465,7 +410,7 @@ emv_issuer_cert_recover(const struct emv_pubkey *ca, const struct emv_cert *c,
 }
 
 int
-emv_icc_cert_make(const EVP_PKEY *issuer, const struct emv_pubkey *icc, const char *pan,
+emv_icc_cert_make(const struct evp_pkey_st *issuer, const struct emv_pubkey *icc, const char *pan,
 		  const unsigned char expiry[2], const unsigned char serial[3],
 		  const unsigned char *sdata, size_t sdata_len, struct emv_cert *out)
 {
@@ -492,11 +437,11 @@ emv_icc_cert_recover(const struct emv_pubkey *issuer, const struct emv_cert *c,
 #define SDA_FIXED 26 /* 6A 03 01 DAC(2) ... hash(20) BC */
 
 int
-emv_sda_sign(const EVP_PKEY *issuer, const unsigned char dac[2], const unsigned char *sdata,
-	     size_t sdata_len, unsigned char *out, size_t *out_len)
+emv_sda_sign(const struct evp_pkey_st *issuer, const unsigned char dac[2],
+	     const unsigned char *sdata, size_t sdata_len, unsigned char *out, size_t *out_len)
 {
 	unsigned char block[EMV_RSA_MAX_BYTES];
-	int sz = EVP_PKEY_get_size(issuer);
+	int sz = (int)cp_rsa_size(issuer);
 	size_t n = sz > 0 ? (size_t)sz : 0;
 	const unsigned char *p[2];
 	size_t l[2];
@@ -554,7 +499,7 @@ emv_sda_verify(const struct emv_pubkey *issuer, const unsigned char *ssad, size_
 	l[1] = sdata_len;
 	if ((r = sha1_parts(p, l, 2, h)) < 0)
 		return r;
-	if (CRYPTO_memcmp(h, block + n - 1 - SHA1_LEN, SHA1_LEN) != 0)
+	if (cp_ct_memcmp(h, block + n - 1 - SHA1_LEN, SHA1_LEN) != 0)
 		return cp_err(CP_ERR_CRYPTO,
 			      "signed static data: hash does not match the static data");
 	dac[0] = block[3];
@@ -579,27 +524,25 @@ emv_icc_key_free(struct emv_icc_key *k)
 
 /* One CRT component of pk into a secure buffer of exactly half bytes. */
 static int
-crt_part(const EVP_PKEY *pk, const char *param, size_t half, unsigned char **out)
+crt_part(const struct evp_pkey_st *pk, enum cp_rsa_num which, size_t half, unsigned char **out)
 {
-	BIGNUM *bn = BN_secure_new();
-	int r = 0;
+	int bits, r;
 
 	*out = cp_secure_zalloc(half);
-	if (!bn || !EVP_PKEY_get_bn_param(pk, param, &bn))
-		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA key without %s", param);
-	else if (BN_num_bytes(bn) > (int)half)
-		r = cp_err(CP_ERR_CRYPTO, "RSA %s longer than half the modulus", param);
-	else
-		BN_bn2binpad(bn, *out, (int)half);
-	BN_clear_free(bn);
-	return r;
+	r = cp_rsa_num(pk, which, *out, half, &bits);
+	if (r == CP_ERR_LIMIT)
+		return cp_err(CP_ERR_CRYPTO, "RSA %s longer than half the modulus",
+			      cp_rsa_num_name(which));
+	if (r < 0)
+		return emv_ossl_err(CP_ERR_CRYPTO, "RSA key without %s", cp_rsa_num_name(which));
+	return 0;
 }
 
 int
 emv_icc_keygen(unsigned bits, unsigned long exponent, struct emv_icc_key **out)
 {
 	struct emv_icc_key *k = NULL;
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	*out = NULL;
@@ -615,16 +558,16 @@ emv_icc_keygen(unsigned bits, unsigned long exponent, struct emv_icc_key **out)
 			   k->pub.modulus_len, bits / 8);
 		goto out;
 	}
-	if ((r = crt_part(pk, OSSL_PKEY_PARAM_RSA_FACTOR1, k->half, &k->p)) < 0 ||
-	    (r = crt_part(pk, OSSL_PKEY_PARAM_RSA_FACTOR2, k->half, &k->q)) < 0 ||
-	    (r = crt_part(pk, OSSL_PKEY_PARAM_RSA_EXPONENT1, k->half, &k->dp)) < 0 ||
-	    (r = crt_part(pk, OSSL_PKEY_PARAM_RSA_EXPONENT2, k->half, &k->dq)) < 0 ||
-	    (r = crt_part(pk, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, k->half, &k->qinv)) < 0)
+	if ((r = crt_part(pk, CP_RSA_P, k->half, &k->p)) < 0 ||
+	    (r = crt_part(pk, CP_RSA_Q, k->half, &k->q)) < 0 ||
+	    (r = crt_part(pk, CP_RSA_DP, k->half, &k->dp)) < 0 ||
+	    (r = crt_part(pk, CP_RSA_DQ, k->half, &k->dq)) < 0 ||
+	    (r = crt_part(pk, CP_RSA_QINV, k->half, &k->qinv)) < 0)
 		goto out;
 	*out = k;
 	k = NULL;
 out:
 	emv_icc_key_free(k);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r;
 }

@@ -99,7 +99,7 @@ int emv_check_chain(const char *what, size_t certified_len, size_t signer_len);
 /* The modulus and exponent of an RSA EVP_PKEY (public or private), checked: exponent 3 or
  * 65537, modulus a whole number of bytes <= EMV_RSA_MAX_BYTES. */
 int emv_pubkey_from_pkey(const struct evp_pkey_st *pk, struct emv_pubkey *out);
-/* An RSA public EVP_PKEY from modulus and exponent (EVP_PKEY_free() it). */
+/* An RSA public EVP_PKEY from modulus and exponent (cp_pkey_free() it). */
 int emv_pubkey_to_pkey(const struct emv_pubkey *pub, struct evp_pkey_st **out);
 /* The issuer identifier of a certificate: the leftmost 3..8 digits of the PAN (or the BIN
  * given as digits), padded on the right with hex F to 4 bytes. */

@@ -10,11 +10,11 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "personalization/crypto/random.h"
 #include "personalization/keys/component.h"
 #include "personalization/keys/keystore.h"
 
 #include <errno.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@ file_create(const char *path)
 	char *tmp = xasprintf("%s.new.%ld", path, (long)getpid());
 	int r;
 
-	if (RAND_priv_bytes(v, sizeof(v)) != 1) {
+	if (cp_random_priv_bytes(v, sizeof(v)) < 0) {
 		free(tmp);
 		return cp_err(CP_ERR_CRYPTO, "no random bytes for the audit key");
 	}
@@ -78,7 +78,7 @@ seal_into_store(struct keystore *ks, const char *path, unsigned char *out)
 	if (have_file)
 		r = component_read_file(path, out);
 	else
-		r = RAND_priv_bytes(out, AUDIT_KEY_LEN) == 1
+		r = cp_random_priv_bytes(out, AUDIT_KEY_LEN) == 0
 			    ? 0
 			    : cp_err(CP_ERR_CRYPTO, "no random bytes for the audit key");
 	if (r < 0 || (r = keystore_put(ks, AUDIT_KEY_NAME, KEY_AES, out, AUDIT_KEY_LEN)) < 0 ||

@@ -8,10 +8,10 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/mem.h"
+#include "personalization/crypto/random.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +158,7 @@ component_generate_file(const char *path, unsigned char *out)
 	free(dir);
 	if (r < 0)
 		return r;
-	if (RAND_priv_bytes(out, LMK_LEN) != 1)
+	if (cp_random_priv_bytes(out, LMK_LEN) < 0)
 		return cp_err(CP_ERR_CRYPTO, "no random bytes for a component");
 	hex_encode(out, LMK_LEN, hex);
 	snprintf(text, sizeof(text),

@@ -26,12 +26,10 @@
 #include "personalization/crypto/keywrap.h"
 #include "personalization/crypto/mac.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/crypto/sign.h"
 #include "personalization/keys/component.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,27 +116,23 @@ key_alg_cipher(enum key_alg a, enum cp_alg *out)
 }
 
 /* The DER public key of an asymmetric value (private key DER, or public key DER for
- * RSAPUB) into *der, *dn bytes (OPENSSL_free it); also the key's size in bits. */
+ * RSAPUB) into der; also the key's size in bits. */
 static int
-asym_public_der(enum key_alg alg, const unsigned char *v, size_t len, unsigned char **der,
-		size_t *dn, size_t *bits)
+asym_public_der(enum key_alg alg, const unsigned char *v, size_t len, struct buf *der, size_t *bits)
 {
-	const unsigned char *p = v;
-	EVP_PKEY *pk = alg == KEY_RSA_PUB ? d2i_PUBKEY(NULL, &p, (long)len)
-					  : d2i_AutoPrivateKey(NULL, &p, (long)len);
-	int n;
+	struct evp_pkey_st *pk = NULL;
+	size_t used = 0;
+	int r = cp_pkey_read_der(v, len, alg != KEY_RSA_PUB, &pk, &used);
 
-	*der = NULL;
-	if (!pk || p != v + len || (alg != KEY_SM2 && !EVP_PKEY_is_a(pk, "RSA"))) {
-		EVP_PKEY_free(pk);
+	if (r < 0 || used != len || (alg != KEY_SM2 && !cp_pkey_is_a(pk, "RSA"))) {
+		cp_pkey_free(pk);
 		return cp_err(CP_ERR_CRYPTO, "%s key does not parse", key_alg_name(alg));
 	}
-	*bits = (size_t)EVP_PKEY_get_bits(pk);
-	n = i2d_PUBKEY(pk, der);
-	EVP_PKEY_free(pk);
-	if (n <= 0)
+	*bits = cp_pkey_bits(pk);
+	r = cp_pkey_public_der(pk, der);
+	cp_pkey_free(pk);
+	if (r < 0)
 		return cp_err(CP_ERR_CRYPTO, "%s public key does not encode", key_alg_name(alg));
-	*dn = (size_t)n;
 	return 0;
 }
 
@@ -146,8 +140,8 @@ asym_public_der(enum key_alg alg, const unsigned char *v, size_t len, unsigned c
 static int
 asym_info(enum key_alg alg, const unsigned char *v, size_t len, char kcv[7], size_t *bits)
 {
-	unsigned char *der = NULL, md[32];
-	size_t dn = 0;
+	struct buf der = BUF_INIT(1 << 16);
+	unsigned char md[32];
 	int r;
 
 	if (alg == KEY_EMV_CERT) {
@@ -158,11 +152,11 @@ asym_info(enum key_alg alg, const unsigned char *v, size_t len, char kcv[7], siz
 		*bits = len > 7 ? (size_t)v[7] * 8 : 0;
 		return 0;
 	}
-	if ((r = asym_public_der(alg, v, len, &der, &dn, bits)) < 0)
+	if ((r = asym_public_der(alg, v, len, &der, bits)) < 0)
 		return r;
 	/* the hash of the public key identifies the pair without revealing it */
-	r = alg == KEY_SM2 ? cp_sm3(der, dn, md) : cp_sha256(der, dn, md);
-	OPENSSL_free(der);
+	r = alg == KEY_SM2 ? cp_sm3(der.data, der.len, md) : cp_sha256(der.data, der.len, md);
+	buf_release(&der);
 	if (r < 0)
 		return r;
 	hex_encode(md, 3, kcv);
@@ -410,18 +404,19 @@ keystore_put_blob(struct keystore *ks, const char *name, enum key_alg alg, const
 int
 keystore_generate_sm2(struct keystore *ks, const char *name)
 {
-	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+	struct evp_pkey_st *pk = NULL;
 	unsigned char *der = NULL;
-	int dn, r;
+	size_t dn = 0;
+	int r;
 
-	if (!pk)
+	if (cp_pkey_generate(CP_SIG_SM2, &pk) < 0)
 		return cp_err(CP_ERR_CRYPTO, "SM2 key generation failed");
-	dn = i2d_PrivateKey(pk, &der);
-	EVP_PKEY_free(pk);
-	if (dn <= 0)
+	r = cp_pkey_private_der(pk, &der, &dn);
+	cp_pkey_free(pk);
+	if (r < 0)
 		return cp_err(CP_ERR_CRYPTO, "SM2 private key does not encode");
-	r = put_raw(ks, name, KEY_SM2, der, (size_t)dn);
-	OPENSSL_clear_free(der, (size_t)dn);
+	r = put_raw(ks, name, KEY_SM2, der, dn);
+	cp_secure_free(der, dn);
 	return r;
 }
 
@@ -480,10 +475,10 @@ key_free(struct key *k)
 }
 
 int
-keystore_get_pkey(const struct keystore *ks, const char *name, EVP_PKEY **out)
+keystore_get_pkey(const struct keystore *ks, const char *name, struct evp_pkey_st **out)
 {
 	struct key *k = NULL;
-	const unsigned char *p;
+	size_t used;
 	int r;
 
 	*out = NULL;
@@ -495,11 +490,9 @@ keystore_get_pkey(const struct keystore *ks, const char *name, EVP_PKEY **out)
 		key_free(k);
 		return r;
 	}
-	p = k->value;
-	*out = k->alg == KEY_RSA_PUB ? d2i_PUBKEY(NULL, &p, (long)k->len)
-				     : d2i_AutoPrivateKey(NULL, &p, (long)k->len);
+	r = cp_pkey_read_der(k->value, k->len, k->alg != KEY_RSA_PUB, out, &used);
 	key_free(k);
-	if (!*out)
+	if (r < 0)
 		return cp_err(CP_ERR_CRYPTO, "key '%s' does not parse as a private key", name);
 	return 0;
 }
@@ -751,7 +744,7 @@ keystore_open(const char *path, const unsigned char *const *comp, size_t ncomp,
 	/* the MAC covers every byte before the mac line */
 	if ((r = mac_key(ks, mk)) < 0 || (r = cp_cmac(CP_ALG_AES, mk, 16, orig, mac_off, mac)) < 0)
 		goto out;
-	if (CRYPTO_memcmp(mac, mac_seen, 16) != 0) {
+	if (cp_ct_memcmp(mac, mac_seen, 16) != 0) {
 		r = cp_err(CP_ERR_INTEGRITY, "key store '%s' was changed: its MAC does not verify",
 			   path);
 		goto out;

@@ -15,7 +15,9 @@
 #include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/random.h"
 #include "personalization/crypto/secmem.h"
+#include "personalization/crypto/sign.h"
 #include "personalization/emv/issuer.h"
 #include "personalization/emv/oda.h"
 #include "personalization/keys/ceremony.h"
@@ -24,11 +26,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <openssl/crypto.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +337,7 @@ import(struct cp_ctx *ctx, const char *name, const char *alg_s, const char *file
 	} else {
 		if (generate) {
 			len = alg == KEY_AES ? 32 : 16;
-			if (RAND_priv_bytes(v, (int)len) != 1)
+			if (cp_random_priv_bytes(v, len) < 0)
 				r = cp_err(CP_ERR_CRYPTO, "no random bytes");
 			if (alg == KEY_TDES)
 				cp_des_set_odd_parity(v, len);
@@ -582,15 +579,17 @@ static int
 public_cmd(struct cp_ctx *ctx, const char *name)
 {
 	struct keystore *ks = NULL;
-	EVP_PKEY *pk = NULL;
+	struct buf pem = BUF_INIT(1 << 16);
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	if ((r = open_store(ctx, &ks)) < 0 || (r = keystore_get_pkey(ks, name, &pk)) < 0)
 		goto out;
-	if (!PEM_write_PUBKEY(stdout, pk))
+	if (cp_pkey_public_pem(pk, &pem) < 0 || fwrite(pem.data, 1, pem.len, stdout) != pem.len)
 		r = cp_err(CP_ERR_CRYPTO, "cannot write the public key");
 out:
-	EVP_PKEY_free(pk);
+	buf_release(&pem);
+	cp_pkey_free(pk);
 	keystore_close(ks);
 	return r;
 }
@@ -636,7 +635,7 @@ arqc_compute(const struct key *k, const struct arqc_args *a, enum emv_ac_skd skd
 		 (r = emv_ac_mac(alg, sk, data, len, ac)) < 0)
 		r = cp_err_wrap(r, "arqc-verify: ");
 	else {
-		*match = CRYPTO_memcmp(ac, arqc, 8) == 0;
+		*match = cp_ct_memcmp(ac, arqc, 8) == 0;
 		r = emv_ac_arpc1(alg, sk, arqc, arc, arpc);
 	}
 	cp_secure_free(mk, 16);
@@ -740,38 +739,31 @@ emit(const char *out, const char *text, size_t len)
 
 /* A public key in PEM, appended to b. */
 static int
-pem_public(const EVP_PKEY *pk, struct buf *b)
+pem_public(const struct evp_pkey_st *pk, struct buf *b)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *p = NULL;
-	long n;
-	int r = 0;
-
-	if (!bio || !PEM_write_bio_PUBKEY(bio, pk) || (n = BIO_get_mem_data(bio, &p)) <= 0)
-		r = cp_err(CP_ERR_CRYPTO, "cannot write the public key in PEM");
-	else
-		r = buf_append(b, p, (size_t)n);
-	BIO_free(bio);
-	return r;
+	if (cp_pkey_public_pem(pk, b) < 0)
+		return cp_err(CP_ERR_CRYPTO, "cannot write the public key in PEM");
+	return 0;
 }
 
 /* SHA-1 and SHA-256 (hex) over the DER SubjectPublicKeyInfo of pk. */
 static int
-pubkey_hashes(const EVP_PKEY *pk, char sha1[41], char sha256[65])
+pubkey_hashes(const struct evp_pkey_st *pk, char sha1[41], char sha256[65])
 {
-	unsigned char *der = NULL, md[20];
-	int dn = i2d_PUBKEY(pk, &der), r = 0;
+	struct buf der = BUF_INIT(1 << 16);
+	unsigned char md[20];
+	int r;
 
-	if (dn <= 0)
-		return cp_err(CP_ERR_CRYPTO, "public key does not encode");
-	if ((r = cp_sha1(der, (size_t)dn, md)) == 0) {
+	if ((r = cp_pkey_public_der(pk, &der)) < 0)
+		return r;
+	if ((r = cp_sha1(der.data, der.len, md)) == 0) {
 		/* lower case, as sha1sum and sha256sum print them */
 		hex_encode(md, 20, sha1);
 		for (char *c = sha1; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		r = cp_sha256_hex(der, (size_t)dn, sha256);
+		r = cp_sha256_hex(der.data, der.len, sha256);
 	}
-	OPENSSL_free(der);
+	buf_release(&der);
 	return r;
 }
 
@@ -780,7 +772,7 @@ static int
 issuer_hash(const struct keystore *ks, const char *bank, char sha256[65])
 {
 	char name[KEY_NAME_MAX + 1], s1[41];
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	sha256[0] = '\0';
@@ -790,7 +782,7 @@ issuer_hash(const struct keystore *ks, const char *bank, char sha256[65])
 	if ((r = emv_issuer_pubkey(ks, bank, &pk)) < 0)
 		return r;
 	r = pubkey_hashes(pk, s1, sha256);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r;
 }
 
@@ -896,7 +888,7 @@ oda_issuer_export(struct cp_ctx *ctx, const char *bank, const char *out)
 	struct keystore *ks = NULL;
 	struct buf b = BUF_INIT(64 * 1024);
 	struct emv_pubkey pub;
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	unsigned char id[4];
 	char idh[9], mh[2 * EMV_RSA_MAX_BYTES + 1], eh[7], s1[41], s256[65];
 	int r;
@@ -919,7 +911,7 @@ oda_issuer_export(struct cp_ctx *ctx, const char *bank, const char *out)
 		printf("issuer public key of bank %s written to '%s'\n", bank, out);
 out:
 	buf_release(&b);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	keystore_close(ks);
 	return r;
 }
@@ -955,7 +947,7 @@ oda_ca_import(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 {
 	struct keystore *ks = NULL;
 	struct emv_pubkey ca;
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	unsigned char h[20];
 	char hh[41], name[KEY_NAME_MAX + 1];
 	FILE *f;
@@ -965,9 +957,9 @@ oda_ca_import(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 		return cp_err(CP_ERR_USAGE, "ca import needs --file PEM");
 	if (!(f = fopen(file, "r")))
 		return cp_err(CP_ERR_NOTFOUND, "CA key file '%s': %s", file, strerror(errno));
-	pk = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	r = cp_pkey_read_public_pem_file(f, &pk);
 	fclose(f);
-	if (!pk)
+	if (r < 0)
 		return cp_err(CP_ERR_FORMAT,
 			      "CA key file '%s' holds no PEM public key ('BEGIN PUBLIC KEY')",
 			      file);
@@ -998,7 +990,7 @@ oda_ca_import(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 	printf("%s: %zu bits, CA hash %s\n", name, ca.modulus_len * 8, hh);
 	log_info("keys", "CA public key '%s' imported (hash %s)", name, hh);
 out:
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	keystore_close(ks);
 	return r;
 }
@@ -1010,7 +1002,7 @@ oda_ca_export(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 	struct keystore *ks = NULL;
 	struct buf b = BUF_INIT(64 * 1024);
 	struct emv_pubkey ca;
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	int r;
 
 	if ((r = open_store(ctx, &ks)) < 0 || (r = emv_ca_get(ks, rid, index, &ca)) < 0 ||
@@ -1021,7 +1013,7 @@ oda_ca_export(struct cp_ctx *ctx, const unsigned char rid[EMV_RID_LEN], unsigned
 		printf("CA public key written to '%s'\n", out);
 out:
 	buf_release(&b);
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	keystore_close(ks);
 	return r;
 }
@@ -1030,7 +1022,7 @@ out:
 static int
 list_oda_key(const struct keystore *ks, const struct key_info *ki)
 {
-	EVP_PKEY *pk = NULL;
+	struct evp_pkey_st *pk = NULL;
 	struct emv_pubkey pub;
 	char s1[41], s256[65], eh[7];
 	unsigned char rid[EMV_RID_LEN], index, h[20];
@@ -1059,7 +1051,7 @@ list_oda_key(const struct keystore *ks, const struct key_info *ki)
 	}
 	printf("\n");
 out:
-	EVP_PKEY_free(pk);
+	cp_pkey_free(pk);
 	return r;
 }
 

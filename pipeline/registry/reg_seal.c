@@ -17,8 +17,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/crypto/secmem.h"
 
-#include <openssl/crypto.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +43,7 @@ static void
 registry_clear_audit_key(void)
 {
 	if (audit_key)
-		OPENSSL_secure_clear_free(audit_key, audit_key_len);
+		cp_secure_free(audit_key, audit_key_len);
 	audit_key = NULL;
 	audit_key_len = 0;
 	audit_key_id[0] = '\0';
@@ -60,9 +60,7 @@ registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
 			      "characters",
 			      sizeof(audit_key_id) - 1);
 	registry_clear_audit_key();
-	audit_key = OPENSSL_secure_malloc(len);
-	if (!audit_key)
-		abort();
+	audit_key = cp_secure_zalloc(len);
 	memcpy(audit_key, key, len);
 	audit_key_len = len;
 	snprintf(audit_key_id, sizeof(audit_key_id), "%s", key_id);

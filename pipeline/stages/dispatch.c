@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "core/mask.h"
 #include "core/mem.h"
+#include "personalization/crypto/random.h"
 #include "pipeline/registry/reg_dispatch.h"
 #include "pipeline/registry/registry.h"
 #include "pipeline/rules/fields.h"
@@ -22,7 +23,6 @@
 #include "pipeline/stages/manifest.h"
 
 #include <ctype.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
@@ -85,7 +85,7 @@ new_activation_ref(char out[20])
 	unsigned long long acc = 0;
 	int bits = 0, k = 0, j = 0;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (cp_random_bytes(rnd, sizeof(rnd)) < 0)
 		return cp_err(CP_ERR_CRYPTO, "no random bytes for an activation reference");
 	for (size_t i = 0; i < sizeof(rnd); i++) {
 		acc = (acc << 8) | rnd[i];

@@ -1,5 +1,6 @@
 /*
- * reconcile_sign.c - detached signatures of bank reports over OpenSSL 3 EVP, in the form
+ * reconcile_sign.c - detached signatures of bank reports (the primitives are
+ * personalization/crypto/sign.h), in the form
  * the openssl command line makes and checks (`openssl dgst -sm3 -sign/-verify`): DER
  * signatures over the file's bytes. sm2 = SM2 with SM3 (GB/T 32918) and a distinguishing
  * ID (by default GM/T 0009's "1234567812345678", which banks' SM2 tools expect; OpenSSL 3
@@ -15,30 +16,14 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "personalization/crypto/sign.h"
 #include "personalization/keys/keystore.h"
 #include "pipeline/stages/reconcile.h"
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int
-ossl_fail(int code, const char *what)
-{
-	unsigned long e = ERR_get_error();
-	char msg[256] = "";
-
-	if (e)
-		ERR_error_string_n(e, msg, sizeof(msg));
-	ERR_clear_error();
-	return cp_err(code, "%s%s%s", what, e ? ": " : "", msg);
-}
 
 static int
 load_pem(const char *path, int private, void **out)
@@ -46,8 +31,7 @@ load_pem(const char *path, int private, void **out)
 	unsigned char *data = NULL;
 	size_t len = 0;
 	struct stat st;
-	EVP_PKEY *k;
-	BIO *bio;
+	struct evp_pkey_st *k;
 	int r;
 
 	*out = NULL;
@@ -60,14 +44,11 @@ load_pem(const char *path, int private, void **out)
 			      "chmod 600 it",
 			      path, (unsigned)(st.st_mode & 07777));
 	}
-	bio = BIO_new_mem_buf(data, (int)len);
-	k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-		    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	r = private ? cp_pkey_read_private_pem(data, len, &k)
+		    : cp_pkey_read_public_pem(data, len, &k);
 	cp_freezero(data, len);
-	if (!k)
-		return ossl_fail(CP_ERR_FORMAT, private ? "signing key is not a PEM private key"
-							: "not a PEM public key");
+	if (r < 0)
+		return private ? cp_err_wrap(r, "signing key is ") : r;
 	*out = k;
 	return 0;
 }
@@ -87,60 +68,49 @@ recon_pubkey_load(const char *path, void **key)
 void
 recon_key_free(void *key)
 {
-	EVP_PKEY_free(key);
+	cp_pkey_free(key);
 }
 
-/* The digest for alg, after checking that key is of the matching kind. */
+/* The crypto layer's algorithm for a reconcile.signature name. */
 static int
-digest_for(const char *alg, EVP_PKEY *key, const EVP_MD **md)
+sig_alg(const char *alg, enum cp_sig *out)
 {
-	const char *want;
-
-	if (!strcmp(alg, "sm2")) {
-		*md = EVP_sm3();
-		want = "SM2";
-	} else if (!strcmp(alg, "ecdsa-p256")) {
-		*md = EVP_sha256();
-		want = "EC";
-	} else if (!strcmp(alg, "rsa-pss")) {
-		*md = EVP_sha256();
-		want = "RSA";
-	} else {
+	if (!strcmp(alg, "sm2"))
+		*out = CP_SIG_SM2;
+	else if (!strcmp(alg, "ecdsa-p256"))
+		*out = CP_SIG_ECDSA_P256;
+	else if (!strcmp(alg, "rsa-pss"))
+		*out = CP_SIG_RSA_PSS;
+	else
 		return cp_err(CP_ERR_CONFIG,
 			      "reconcile.signature must be sm2, ecdsa-p256 or rsa-pss, not '%s'",
 			      alg);
-	}
-	if (!EVP_PKEY_is_a(key, want))
-		return cp_err(CP_ERR_CONFIG, "reconcile.signature is %s but the key is a %s key",
-			      alg, EVP_PKEY_get0_type_name(key));
-	if (!strcmp(alg, "ecdsa-p256")) {
-		char curve[64] = "";
-		size_t cl = 0;
-
-		EVP_PKEY_get_utf8_string_param(key, "group", curve, sizeof(curve), &cl);
-		if (strcmp(curve, "prime256v1") && strcmp(curve, "P-256"))
-			return cp_err(CP_ERR_CONFIG, "ecdsa-p256 needs a P-256 key, not curve '%s'",
-				      curve);
-	}
 	return 0;
 }
 
-/* The per-signature parameters: the SM2 distinguishing ID, the RSA-PSS padding. */
+/* The algorithm for alg, after checking that key is of the matching kind and, for SM2, that
+ * there is an ID: configuration errors, told in the configuration's terms. */
 static int
-sig_params(const char *alg, const char *sm2_id, EVP_PKEY_CTX *pctx)
+alg_for(const char *alg, const char *sm2_id, void *key, enum cp_sig *out)
 {
-	if (!strcmp(alg, "sm2")) {
-		if (!sm2_id || !*sm2_id)
-			return cp_err(CP_ERR_CONFIG, "an SM2 signature needs a distinguishing ID");
-		if (EVP_PKEY_CTX_set1_id(pctx, sm2_id, strlen(sm2_id)) <= 0)
-			return ossl_fail(CP_ERR_CRYPTO, "SM2 distinguishing ID");
-		return 0;
+	static const char *const kind[] = {
+		[CP_SIG_SM2] = "SM2", [CP_SIG_ECDSA_P256] = "EC", [CP_SIG_RSA_PSS] = "RSA"};
+	int r;
+
+	if ((r = sig_alg(alg, out)) < 0)
+		return r;
+	if (!cp_pkey_fits(key, *out)) {
+		char curve[64];
+
+		if (!cp_pkey_is_a(key, kind[*out]))
+			return cp_err(CP_ERR_CONFIG,
+				      "reconcile.signature is %s but the key is a %s key", alg,
+				      cp_pkey_type(key));
+		cp_pkey_curve(key, curve, sizeof(curve));
+		return cp_err(CP_ERR_CONFIG, "ecdsa-p256 needs a P-256 key, not curve '%s'", curve);
 	}
-	if (strcmp(alg, "rsa-pss"))
-		return 0;
-	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-		return ossl_fail(CP_ERR_CRYPTO, "RSA-PSS parameters");
+	if (*out == CP_SIG_SM2 && (!sm2_id || !*sm2_id))
+		return cp_err(CP_ERR_CONFIG, "an SM2 signature needs a distinguishing ID");
 	return 0;
 }
 
@@ -148,116 +118,54 @@ int
 recon_sign(const char *alg, const char *sm2_id, void *key, const void *data, size_t len,
 	   struct buf *sig)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	const EVP_MD *md;
-	size_t sl = 0;
+	enum cp_sig a;
 	int r;
 
 	buf_init(sig, BUF_UNLIMITED);
-	if ((r = digest_for(alg, key, &md)) < 0)
-		goto out;
-	if (EVP_DigestSignInit(ctx, &pctx, md, NULL, key) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "signature init");
-		goto out;
-	}
-	if ((r = sig_params(alg, sm2_id, pctx)) < 0)
-		goto out;
-	if (EVP_DigestSign(ctx, NULL, &sl, data, len) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "signature length");
-		goto out;
-	}
-	sig->data = xmalloc(sl + 1);
-	sig->cap = sl + 1;
-	if (EVP_DigestSign(ctx, sig->data, &sl, data, len) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "sign");
-		buf_release(sig);
-		goto out;
-	}
-	sig->len = sl;
-	sig->data[sl] = '\0';
-out:
-	EVP_MD_CTX_free(ctx);
-	return r;
+	if ((r = alg_for(alg, sm2_id, key, &a)) < 0)
+		return r;
+	return cp_sign(a, sm2_id, key, data, len, sig);
 }
 
 int
 recon_verify(const char *alg, const char *sm2_id, void *key, const void *data, size_t len,
 	     const unsigned char *sig, size_t siglen)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	const EVP_MD *md;
-	int r, ok;
+	enum cp_sig a;
+	int r;
 
-	if ((r = digest_for(alg, key, &md)) < 0)
-		goto out;
-	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "verify init");
-		goto out;
-	}
-	if ((r = sig_params(alg, sm2_id, pctx)) < 0)
-		goto out;
-	ok = EVP_DigestVerify(ctx, sig, siglen, data, len);
-	ERR_clear_error();
-	if (ok != 1)
+	if ((r = alg_for(alg, sm2_id, key, &a)) < 0)
+		return r;
+	r = cp_verify(a, sm2_id, key, data, len, sig, siglen);
+	if (r == CP_ERR_INTEGRITY)
 		r = cp_err(CP_ERR_INTEGRITY,
 			   "the signature does not verify: the report was "
 			   "changed or signed with another key%s",
-			   strcmp(alg, "sm2") ? "" : " or SM2 ID");
-out:
-	EVP_MD_CTX_free(ctx);
+			   a == CP_SIG_SM2 ? " or SM2 ID" : "");
 	return r;
 }
 
 int
 recon_pubkey_pem(void *key, struct buf *pem)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-	int r = 0;
-
 	buf_init(pem, BUF_UNLIMITED);
-	if (PEM_write_bio_PUBKEY(bio, key) != 1)
-		r = ossl_fail(CP_ERR_CRYPTO, "write public key");
-	else if ((n = BIO_get_mem_data(bio, &p)) > 0)
-		r = buf_append(pem, p, (size_t)n);
-	BIO_free(bio);
-	return r;
+	return cp_pkey_public_pem(key, pem);
 }
 
 int
 recon_keygen(const char *alg, const char *path)
 {
-	EVP_PKEY *k = NULL;
-	BIO *bio;
-	char *p;
-	long n;
-	int r = 0;
+	struct evp_pkey_st *k = NULL;
+	enum cp_sig a;
+	int r;
 
 	if (fs_exists(path))
 		return cp_err(CP_ERR_EXISTS, "'%s' exists; a signing key is never overwritten",
 			      path);
-	if (!strcmp(alg, "sm2"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
-	else if (!strcmp(alg, "ecdsa-p256"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	else if (!strcmp(alg, "rsa-pss"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
-	else
-		return cp_err(CP_ERR_CONFIG,
-			      "reconcile.signature must be sm2, ecdsa-p256 or rsa-pss, not '%s'",
-			      alg);
-	if (!k)
-		return ossl_fail(CP_ERR_CRYPTO, "key generation");
-	bio = BIO_new(BIO_s_secmem());
-	if (PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1)
-		r = ossl_fail(CP_ERR_CRYPTO, "write private key");
-	else if ((n = BIO_get_mem_data(bio, &p)) > 0)
-		r = fs_write_atomic(path, p, (size_t)n, 0600);
-	BIO_free(bio);
-	EVP_PKEY_free(k);
+	if ((r = sig_alg(alg, &a)) < 0 || (r = cp_pkey_generate(a, &k)) < 0)
+		return r;
+	r = cp_pkey_save_private_pem(k, path);
+	cp_pkey_free(k);
 	return r;
 }
 
@@ -279,7 +187,7 @@ recon_signing_key(const struct config *cfg, const char *home, void **key)
 	const char *v = config_str(cfg, "reconcile.signing_key");
 	char *path = recon_signing_key_path(cfg, home);
 	struct keystore *ks = NULL;
-	EVP_PKEY *k = NULL;
+	struct evp_pkey_st *k = NULL;
 	int r;
 
 	*key = NULL;

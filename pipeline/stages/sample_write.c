@@ -11,10 +11,10 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "formats/base64.h"
 
 #include <errno.h>
 #include <iconv.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,10 +207,10 @@ base64_lines(struct buf *b, const unsigned char *data, size_t len, const char *i
 	/* 57 bytes make one 76-character line, as MIME writes it */
 	for (size_t off = 0; off < len; off += 57) {
 		size_t n = len - off < 57 ? len - off : 57;
-		int k = EVP_EncodeBlock(line, data + off, (int)n);
+		size_t k = base64_encode(data + off, n, line);
 
 		buf_appendf(b, "%s", indent);
-		buf_append(b, line, (size_t)k);
+		buf_append(b, line, k);
 		buf_putc(b, '\n');
 	}
 }
@@ -403,11 +403,11 @@ sample_csv_row(struct sample_sink *s, const struct sample_app *a,
 	csv_field(&b, a->branch, CSV_NEXT);
 	csv_field(&b, a->bank, CSV_NEXT);
 	if (photo && photo->jpeg) {
-		unsigned char *tmp = xmalloc((photo->len + 2) / 3 * 4 + 1);
-		int k = EVP_EncodeBlock(tmp, photo->jpeg, (int)photo->len);
+		unsigned char *tmp = xmalloc(BASE64_ENCODED_LEN(photo->len));
+		size_t k = base64_encode(photo->jpeg, photo->len, tmp);
 
 		buf_append(&b, "base64:", 7);
-		buf_append(&b, tmp, (size_t)k);
+		buf_append(&b, tmp, k);
 		free(tmp);
 		buf_putc(&b, ',');
 	} else {

@@ -16,12 +16,12 @@
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
 #include "personalization/crypto/derive.h"
+#include "personalization/crypto/random.h"
 #include "personalization/crypto/scp02.h"
 #include "personalization/crypto/scp03.h"
 #include "formats/apdu.h"
 
 #include <PCSC/winscard.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -599,7 +599,7 @@ open_channel(struct run *rn)
 	if ((r = select_aid(rn, p->isd_aid, p->isd_aid_len, "SELECT issuer security domain", NULL,
 			    NULL)) < 0)
 		return r;
-	if (RAND_bytes(hc, sizeof hc) != 1)
+	if (cp_random_bytes(hc, sizeof hc) < 0)
 		return fail(rn, ENCODER_READER, "no random host challenge (OpenSSL RAND)");
 	scp03_init_update_apdu(kvn, hc, cmd); /* 80 50 KVN 00 08 challenge 00: both SCPs */
 	if ((r = xmit(rn, cmd, 14, resp, &rlen, "INITIALIZE UPDATE")) < 0)

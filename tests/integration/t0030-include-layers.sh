@@ -1,6 +1,8 @@
 # The include rule of make lint (scripts/check-includes.py): it refuses an include that goes
 # up the layers, one between the two layers of a level (chip and face), and a cycle between
-# modules, naming the file, the line and the cycle; it accepts a tree that keeps the rule;
+# modules, naming the file, the line and the cycle; it refuses an OpenSSL include outside the
+# crypto layer and its allowlist, and an allowlist entry whose file no longer needs it; it
+# accepts a tree that keeps the rule;
 # the repository itself keeps it; and docs/architecture.md shows the same table it enforces.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
@@ -30,6 +32,11 @@ mk clean/emulator/line.c printer/printer.c
 mk clean/pipeline/rules/luhn.h
 mk clean/pipeline/registry/reg.c pipeline/rules/luhn.h emulator/line.c
 mk clean/pipeline/cardpipe_main.c pipeline/registry/reg.c
+# OpenSSL: in the crypto layer, and in an allowlisted file (core/mem.c)
+mk clean/personalization/crypto/sign.c core/err.h
+echo "#include <openssl/evp.h>" >>clean/personalization/crypto/sign.c
+mk clean/core/mem.c
+echo "#include <openssl/crypto.h>" >>clean/core/mem.c
 "$check" clean >clean.out || { cat clean.out; fail "a clean tree was refused"; }
 assert_contains clean.out "check-includes: clean"
 
@@ -66,6 +73,23 @@ assert_contains bad2.out "^personalization/keys/ceremony.h:1: include cycle: per
 assert_contains bad2.out "^personalization/keys/audit.c:1: includes personalization/keys/gone.h: no such file$"
 assert_contains bad2.out "^emulator/line.c:1: includes tests/fake.h: layer emulator may not depend on tests/fake.h, which is in no layer$"
 assert_contains bad2.out "^pipeline/extra/x.c:1: is in no layer"
+
+# OpenSSL above the crypto layer (any spelling of the directive), and an allowlisted file
+# that no longer includes it
+cp -r clean bad3
+mk bad3/pipeline/stages/sign.c core/err.h
+echo "#  include <openssl/rand.h>" >>bad3/pipeline/stages/sign.c
+mk bad3/emulator/card/vcard.c
+echo "#include <stdio.h>" >>bad3/emulator/card/vcard.c
+echo "#include <openssl/bn.h>" >>bad3/emulator/card/vcard.c
+mk bad3/core/mem.c
+echo "#include <string.h>" >>bad3/core/mem.c
+expect_exit 1 "$check" bad3 >bad3.out 2>/dev/null
+cat bad3.out
+assert_contains bad3.out "^pipeline/stages/sign.c:2: includes <openssl/rand.h>: OpenSSL only in personalization/crypto/ "
+assert_contains bad3.out "^emulator/card/vcard.c:2: includes <openssl/bn.h>: OpenSSL only in personalization/crypto/ "
+assert_contains bad3.out "^core/mem.c:1: includes no OpenSSL header: remove it from OPENSSL_ALLOWED"
+assert_eq "$(wc -l <bad3.out)" 3 "three OpenSSL problems, one line each"
 
 # the repository keeps the rule
 "$check" "$CARDPIPE_SRC" >repo.out || { cat repo.out; fail "the repository breaks the include rule"; }

@@ -134,6 +134,31 @@ test_padding_rules_kept(void **state)
 	free(out);
 }
 
+/* base64_encode: the RFC 4648 section 10 vectors, and back through base64_decode */
+static void
+test_encode(void **state)
+{
+	static const char *const want[] = {"",	       "Zg==",	   "Zm8=",    "Zm9v",
+					   "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	unsigned char out[BASE64_ENCODED_LEN(300)], in[300], *back;
+	size_t n, bn;
+
+	(void)state;
+	for (size_t i = 0; i < 7; i++) {
+		assert_int_equal(base64_encode((const unsigned char *)"foobar", i, out),
+				 strlen(want[i]));
+		assert_string_equal((char *)out, want[i]);
+	}
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)rnd(256);
+	n = base64_encode(in, sizeof(in), out);
+	assert_int_equal(n, BASE64_ENCODED_LEN(sizeof(in)) - 1);
+	assert_int_equal(base64_decode((char *)out, n, &back, &bn), 0);
+	assert_int_equal(bn, sizeof(in));
+	assert_memory_equal(back, in, bn);
+	free(back);
+}
+
 int
 main(void)
 {
@@ -141,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_wrapped_layouts_decode_alike),
 		cmocka_unit_test(test_bad_character_at_its_offset),
 		cmocka_unit_test(test_padding_rules_kept),
+		cmocka_unit_test(test_encode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
