@@ -46,7 +46,9 @@ OPENSSL_ALLOWED = {
     "formats/base64.c": "EVP_DecodeBlock, EVP_EncodeBlock",
 }
 SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>')
-SOURCE_DIRS = ["core", "formats", "personalization", "printer", "emulator", "pipeline"]
+# Not source: the tests (they may include anything), the bench results, build trees (build*)
+# and hidden folders.
+SKIP_TOP = {"tests", "bench"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -60,12 +62,16 @@ def layer_of(path):
 
 
 def sources(root):
-    for top in SOURCE_DIRS:
-        for d, dirs, names in os.walk(os.path.join(root, top)):
-            dirs.sort()
-            for n in sorted(names):
-                if n.endswith((".c", ".h")):
-                    yield os.path.relpath(os.path.join(d, n), root).replace(os.sep, "/")
+    """Every .c and .h of the repository but tests/ and build trees: a file outside the
+    layers is reported, not skipped, so a new folder cannot escape the rule."""
+    for d, dirs, names in os.walk(root):
+        rel = os.path.relpath(d, root).replace(os.sep, "/")
+        if rel == ".":
+            dirs[:] = [x for x in dirs if x not in SKIP_TOP and not x.startswith(("build", "."))]
+        dirs.sort()
+        for n in sorted(names):
+            if n.endswith((".c", ".h")):
+                yield os.path.relpath(os.path.join(d, n), root).replace(os.sep, "/")
 
 
 def resolve(root, src, name):
@@ -138,6 +144,8 @@ def components(edges):
 def check(root):
     problems = []
     edges = {}  # module -> {module: "file:line"}
+    project_tops = {n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n))
+                    and n not in SKIP_TOP and not n.startswith(("build", "."))}
     for src in sources(root):
         mine = layer_of(src)
         if mine is None:
@@ -155,10 +163,20 @@ def check(root):
                                         f"in {CRYPTO_LAYER} (use its functions, or add the "
                                         f"file with a reason to OPENSSL_ALLOWED)")
                     continue
+                if m and m.group(1).split("/")[0] in project_tops:
+                    problems.append(f"{src}:{lineno}: includes <{m.group(1)}>: a project header "
+                                    f"is included with quotes, \"{m.group(1)}\"")
+                    continue
                 m = INCLUDE.match(line)
                 if not m:
                     continue
                 name = m.group(1)
+                if ".." in name.split("/") or (
+                        "/" not in name and module(name) != os.path.basename(module(src))):
+                    problems.append(f"{src}:{lineno}: includes {name}: a project include names "
+                                    f"its path from the repository root (only a file's own "
+                                    f"header may be named alone)")
+                    continue
                 target = resolve(root, src, name)
                 if target is None:
                     problems.append(f"{src}:{lineno}: includes {name}: no such file")

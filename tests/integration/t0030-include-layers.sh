@@ -2,7 +2,8 @@
 # up the layers, one between the two layers of a level (chip and face), and a cycle between
 # modules, naming the file, the line and the cycle; it refuses an OpenSSL include outside the
 # crypto layer and its allowlist, and an allowlist entry whose file no longer needs it; it
-# accepts a tree that keeps the rule;
+# refuses a project header in angle brackets, a ".." path, another module's header named
+# alone and a file outside every layer; accepts a tree that keeps the rule;
 # the repository itself keeps it; and docs/architecture.md shows the same table it enforces.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
@@ -90,6 +91,20 @@ assert_contains bad3.out "^pipeline/stages/sign.c:2: includes <openssl/rand.h>: 
 assert_contains bad3.out "^emulator/card/vcard.c:2: includes <openssl/bn.h>: OpenSSL only in personalization/crypto/ "
 assert_contains bad3.out "^core/mem.c:1: includes no OpenSSL header: remove it from OPENSSL_ALLOWED"
 assert_eq "$(wc -l <bad3.out)" 3 "three OpenSSL problems, one line each"
+
+# how an include is spelled: a project header in angle brackets, a path through "..", a
+# header of another module named alone; and a file in a new top-level folder
+cp -r clean bad4
+mk bad4/formats/apdu.c formats/apdu.h ../core/err.h err.h
+echo "#include <core/err.h>" >>bad4/formats/apdu.c
+mk bad4/tools/gen.c core/err.h
+expect_exit 1 "$check" bad4 >bad4.out 2>/dev/null
+cat bad4.out
+assert_contains bad4.out '^formats/apdu.c:2: includes ../core/err.h: a project include names its path from the repository root'
+assert_contains bad4.out '^formats/apdu.c:3: includes err.h: a project include names its path from the repository root'
+assert_contains bad4.out '^formats/apdu.c:4: includes <core/err.h>: a project header is included with quotes'
+assert_contains bad4.out '^tools/gen.c:1: is in no layer'
+assert_eq "$(wc -l <bad4.out)" 4 "four problems, one line each"
 
 # the repository keeps the rule
 "$check" "$CARDPIPE_SRC" >repo.out || { cat repo.out; fail "the repository breaks the include rule"; }
