@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""The include rule (make lint): every .c/.h below the source folders may include only
+"""The include rule (make lint): every .c/.h of the repository (but tests/ and build trees)
+belongs to a layer and may include only
 files of its own layer or of a lower one, two layers that share a level (chip and face)
 may not include each other, and no two modules (a module is foo.c + foo.h) may include
 each other, directly or round a longer cycle. OpenSSL (#include <openssl/...>) is included
 only by the crypto layer, personalization/crypto/, and the few files of OPENSSL_ALLOWED.
+A project header is included in quotes by its path from the root (a file's own header by its
+plain name), never through "..".
 
 Usage: scripts/check-includes.py [ROOT]      check the tree at ROOT (default: this repository)
        scripts/check-includes.py --layers    print the layer table (docs/architecture.md has it)
