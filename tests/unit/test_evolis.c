@@ -20,6 +20,7 @@
 #include "printer/evolis/evolis_io.h"
 #include "printer/evolis/evolis_proto.h"
 #include "printer/printer.h"
+#include "emu_status_fixture.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -30,6 +30,7 @@
 #include "pipeline/registry/registry_sqlite.h"
 #include "pipeline/stages/produce.h"
 #include "panels_fixture.h"
+#include "emu_status_fixture.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
