@@ -298,13 +298,6 @@ config_bool(const struct config *cfg, const char *name)
 	return !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
 }
 
-enum config_source
-config_source_of(const struct config *cfg, const char *name)
-{
-	(void)value_of(cfg, name);
-	return cfg->sources[key_index(name)];
-}
-
 char *
 config_path(const struct config *cfg, const char *name, const char *home)
 {

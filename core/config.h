@@ -58,7 +58,6 @@ const char *config_str(const struct config *cfg, const char *name);
 long long config_int(const struct config *cfg, const char *name);
 int config_bool(const struct config *cfg, const char *name);
 double config_double(const struct config *cfg, const char *name);
-enum config_source config_source_of(const struct config *cfg, const char *name);
 /* Path keys: a relative path is resolved against home ("" when not set). Newly allocated. */
 char *config_path(const struct config *cfg, const char *name, const char *home);
 

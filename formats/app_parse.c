@@ -234,14 +234,3 @@ app_parse(struct instream *s, enum app_format fmt, const struct parse_limits *li
 	default: return parse_failf(f, "unknown-format", 0, "unknown format");
 	}
 }
-
-int
-app_parse_stream(struct instream *s, const struct parse_limits *lim, app_record_fn fn, void *arg,
-		 enum app_format *fmt, struct parse_fail *f)
-{
-	int r;
-
-	if ((r = app_format_detect(s, fmt, f)) < 0)
-		return r;
-	return app_parse(s, *fmt, lim, fn, arg, f);
-}

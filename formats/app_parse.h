@@ -34,8 +34,4 @@ int app_format_detect(struct instream *s, enum app_format *fmt, struct parse_fai
 int app_parse(struct instream *s, enum app_format fmt, const struct parse_limits *lim,
 	      app_record_fn fn, void *arg, struct parse_fail *f);
 
-/* Detect and parse in one call (what the fuzz targets and tests use). */
-int app_parse_stream(struct instream *s, const struct parse_limits *lim, app_record_fn fn,
-		     void *arg, enum app_format *fmt, struct parse_fail *f);
-
 #endif

@@ -61,33 +61,6 @@ cardno_format(const char *prefix, long seq, char out[CARDNO_LEN + 1])
 }
 
 int
-cardno_validate(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	char want, body[CARDNO_LEN];
-
-	if (n != CARDNO_LEN)
-		return cp_err(CP_ERR_INVALID, "card number has %zu characters, expected %d", n,
-			      CARDNO_LEN);
-	if (cardno_value(s[0]) < 0)
-		return cp_err(CP_ERR_INVALID, "card number prefix '%c' is not A-Z or 0-9",
-			      s[0] > 0x20 && s[0] < 0x7f ? s[0] : '?');
-	for (int i = 1; i < 8; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return cp_err(CP_ERR_INVALID,
-				      "card number character %d is not a digit (the sequence is "
-				      "7 digits)",
-				      i + 1);
-	memcpy(body, s, 8);
-	body[8] = '\0';
-	want = cardno_check_char(body);
-	if (s[8] != want)
-		return cp_err(CP_ERR_INVALID, "card number check character is '%c', expected '%c'",
-			      s[8] > 0x20 && s[8] < 0x7f ? s[8] : '?', want);
-	return 0;
-}
-
-int
 cardno_transport_format(const char *city, long long seq, char out[TRANSPORT_NO_LEN + 1])
 {
 	if (!city || strlen(city) != 4 || strspn(city, "0123456789") != 4)

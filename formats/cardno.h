@@ -21,12 +21,9 @@ char cardno_check_char(const char *s);
 /* Format prefix + seq + check into out (at least 10 bytes). CP_ERR_INVALID for a prefix
  * that is not one character A-Z/0-9 or a seq outside 1..CARDNO_SEQ_MAX. */
 int cardno_format(const char *prefix, long seq, char out[CARDNO_LEN + 1]);
-/* 0 if s is a well-formed card number (length, characters, check character); otherwise
- * CP_ERR_INVALID with cp_errmsg() saying what is wrong. */
-int cardno_validate(const char *s);
 /* 0 if s is an an9 card number of any issuer or generation (EF05 record 7): 9 characters,
  * each 0-9 or A-Z. Earlier cards (X00000019, B7K334774) have no check character of ours,
- * so the old card number of a replacement is held to this, not to cardno_validate().
+ * so the old card number of a replacement is held to this, not to our check character.
  * CP_ERR_INVALID with cp_errmsg() otherwise. */
 int cardno_validate_an9(const char *s);
 

@@ -241,12 +241,6 @@ instream_read(struct instream *s, void *buf, size_t n)
 	return content_read(s, buf, n);
 }
 
-int
-instream_is_gzip(const struct instream *s)
-{
-	return s->gzip == 1;
-}
-
 void
 instream_close(struct instream *s)
 {

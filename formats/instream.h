@@ -50,8 +50,6 @@ ssize_t instream_read(struct instream *s, void *buf, size_t n);
 /* Make the first up to INSTREAM_PEEK content bytes available without consuming them:
  * *data points at them, the count is returned (-1 on failure). Call before any read. */
 ssize_t instream_peek(struct instream *s, const unsigned char **data);
-/* Whether the raw file was gzip (valid after the first peek or read). */
-int instream_is_gzip(const struct instream *s);
 void instream_close(struct instream *s);
 
 #endif

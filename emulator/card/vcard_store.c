@@ -366,21 +366,3 @@ out:
 	free(path);
 	return r;
 }
-
-int
-vcard_store_load(struct vcard *vc, const char *dir, const unsigned char serial[VCARD_SERIAL_LEN],
-		 const unsigned char *kmc, size_t kmc_len)
-{
-	struct chip_profile def;
-	struct vcard_stock st = {.profile = &def};
-	int r;
-
-	vcard_default_stock(&def);
-	if (kmc_len > sizeof st.kmc)
-		return cp_err(CP_ERR_INVALID, "KMC of %zu bytes", kmc_len);
-	memcpy(st.kmc, kmc, kmc_len);
-	st.kmc_len = kmc_len;
-	r = vcard_store_load_stock(vc, dir, serial, &st, 1);
-	cp_memzero(st.kmc, sizeof st.kmc);
-	return r;
-}

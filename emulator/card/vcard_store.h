@@ -16,11 +16,6 @@
 char *vcard_store_path(const char *dir, const unsigned char serial[VCARD_SERIAL_LEN]);
 int vcard_store_save(const struct vcard *vc, const char *dir, const unsigned char *kmc,
 		     size_t kmc_len);
-/* Load the chip with this serial, of the default stock; CP_ERR_NOTFOUND when the chip was
- * never made. */
-int vcard_store_load(struct vcard *vc, const char *dir,
-		     const unsigned char serial[VCARD_SERIAL_LEN], const unsigned char *kmc,
-		     size_t kmc_len);
 /* A stock the virtual card makes chips of, with its TEST KMC. */
 struct vcard_stock {
 	const struct chip_profile *profile;

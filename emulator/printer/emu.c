@@ -155,19 +155,6 @@ emu_free(struct emu *e)
 	free(e);
 }
 
-void
-emu_stats(const struct emu *e, struct emu_stats *st)
-{
-	st->fed = e->fed;
-	st->printed = e->printed;
-	st->ejected = e->ejected;
-	st->rejected = e->rejected;
-	st->feeder = e->feeder;
-	st->ribbon = e->ribbon;
-	st->pos = (int)e->pos;
-	st->cover_open = e->cover_open;
-}
-
 static int
 parse_long(const char *s, long *v)
 {

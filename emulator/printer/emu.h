@@ -64,12 +64,4 @@ enum emu_action emu_input(struct emu *e, const unsigned char *data, size_t len, 
 /* The host connection closed or dropped: forget a half-received command. */
 void emu_disconnect(struct emu *e);
 
-/* Figures for tests and STATUS. */
-struct emu_stats {
-	long fed, printed, ejected, rejected, feeder, ribbon;
-	int pos; /* enum printer_card_pos */
-	int cover_open;
-};
-void emu_stats(const struct emu *e, struct emu_stats *st);
-
 #endif

@@ -169,15 +169,6 @@ cp_des_set_odd_parity(unsigned char *key, size_t len)
 			key[i] ^= 1;
 }
 
-int
-cp_des_has_odd_parity(const unsigned char *key, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (!parity_bit_ok(key[i]))
-			return 0;
-	return 1;
-}
-
 size_t
 cp_pad80_len(size_t len, size_t block)
 {

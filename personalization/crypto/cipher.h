@@ -36,8 +36,6 @@ int cp_cbc_decrypt(enum cp_alg alg, const unsigned char *key, size_t key_len,
 
 /* Force odd parity on every byte of a DES key (EMV Option A, session keys). */
 void cp_des_set_odd_parity(unsigned char *key, size_t len);
-/* 1 when every byte has odd parity. */
-int cp_des_has_odd_parity(const unsigned char *key, size_t len);
 
 /* ISO/IEC 9797-1 padding method 2 (GP padding): append 80, then 00 to a multiple of block
  * (a whole block when already aligned). out needs len + block bytes; returns the new length. */

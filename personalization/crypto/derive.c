@@ -105,48 +105,6 @@ cp_sm4_option_a(const unsigned char imk[16], const char *pan, const char *psn, u
 }
 
 int
-cp_emv_option_b(const unsigned char imk[16], const char *pan, const char *psn, unsigned char mk[16])
-{
-	char d[24], dec[17];
-	unsigned char bcd[12], md[20], y[8];
-	unsigned int mdlen = 0;
-	size_t n, nb, k = 0;
-	int r;
-
-	if ((r = all_digits(pan, 12, 19, "PAN")) < 0 ||
-	    (psn[0] && (r = all_digits(psn, 1, 2, "PAN sequence number")) < 0))
-		return r;
-	if (strlen(pan) <= 16)
-		return cp_emv_option_a(imk, pan, psn, mk);
-	/* BCD of PAN || PSN, left-padded with 0 to an even number of digits */
-	snprintf(d, sizeof(d), "%s%s%s%s", "", pan, strlen(psn) == 1 ? "0" : "",
-		 psn[0] ? psn : "00");
-	n = strlen(d);
-	nb = (n + 1) / 2;
-	memset(bcd, 0, sizeof(bcd));
-	for (size_t i = 0; i < n; i++) {
-		size_t pos = i + (n & 1); /* digit index after left padding */
-
-		bcd[pos / 2] |= (unsigned char)((d[i] - '0') << ((pos & 1) ? 0 : 4));
-	}
-	if (!EVP_Digest(bcd, nb, md, &mdlen, EVP_sha1(), NULL))
-		return cp_err(CP_ERR_CRYPTO, "SHA-1 failed");
-	/* decimalise: first the digits 0-9 of the hash's nibbles, then a-f as 0-5 */
-	for (int pass = 0; pass < 2 && k < 16; pass++)
-		for (unsigned i = 0; i < 2 * mdlen && k < 16; i++) {
-			int nib = (md[i / 2] >> ((i & 1) ? 0 : 4)) & 0xF;
-
-			if (pass == 0 && nib < 10)
-				dec[k++] = (char)('0' + nib);
-			else if (pass == 1 && nib >= 10)
-				dec[k++] = (char)('0' + nib - 10);
-		}
-	for (int i = 0; i < 8; i++)
-		y[i] = (unsigned char)((dec[2 * i] - '0') << 4 | (dec[2 * i + 1] - '0'));
-	return option_a_from_y(CP_ALG_TDES, imk, y, mk);
-}
-
-int
 cp_emv_session_key(const unsigned char mk[16], const unsigned char rv[8], unsigned char sk[16])
 {
 	unsigned char in[16];

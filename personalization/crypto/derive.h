@@ -3,9 +3,9 @@
  *
  *  - SM4 diversification (Chinese industry convention, docs/domain-facts.md §5.1):
  *    SM4(master, f || ~f) for an 8-byte factor f; several levels repeat the step.
- *  - EMV Option A (EMV 4.3 Book 2 A1.4.1) and Option B (A1.4.2): ICC master keys from an
- *    issuer master key (2-key 3DES), odd parity forced; and the same Option A construction
- *    with SM4 (Y || ~Y as one block), which docs/crypto-reference.md §4.5 marks unverified.
+ *  - EMV Option A (EMV 4.3 Book 2 A1.4.1): ICC master keys from an issuer master key
+ *    (2-key 3DES), odd parity forced; and the same Option A construction with SM4
+ *    (Y || ~Y as one block), which docs/crypto-reference.md §4.5 marks unverified.
  *  - The EMV common session key (A1.3.1).
  *  - GlobalPlatform static keys from a KMC: `emv` (EMV CPS 1.1), `visa2`, `kdf3` (SCP03),
  *    exactly as docs/crypto-reference.md §4.4 gives them.
@@ -23,9 +23,6 @@ int cp_sm4_diversify(const unsigned char master[16], const unsigned char factor[
 
 /* EMV Option A: MK = 3DES-ECB(IMK, Y || Y^FF..) with odd parity (IMK 16 bytes). */
 int cp_emv_option_a(const unsigned char imk[16], const char *pan, const char *psn,
-		    unsigned char mk[16]);
-/* EMV Option B: Option A for PANs of 16 digits or fewer; SHA-1 and decimalisation above. */
-int cp_emv_option_b(const unsigned char imk[16], const char *pan, const char *psn,
 		    unsigned char mk[16]);
 /* The Option A construction with SM4: MK = SM4-ECB(IMK, Y || ~Y) (unverified for PBOC 3.0;
  * see docs/crypto-reference.md §4.5 and docs/keys.md). */

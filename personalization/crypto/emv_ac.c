@@ -121,20 +121,6 @@ emv_ac_mac(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN], const un
 }
 
 int
-emv_ac_generate(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
-		const unsigned char atc[2], const unsigned char *data, size_t len,
-		unsigned char ac[EMV_AC_LEN])
-{
-	unsigned char sk[EMV_AC_KEY_LEN];
-	int r;
-
-	if ((r = emv_ac_session_key(alg, mk, atc, sk)) == 0)
-		r = emv_ac_mac(alg, sk, data, len, ac);
-	cp_memzero(sk, sizeof sk);
-	return r;
-}
-
-int
 emv_ac_arpc1(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN],
 	     const unsigned char arqc[EMV_AC_LEN], const unsigned char arc[2],
 	     unsigned char arpc[EMV_AC_LEN])

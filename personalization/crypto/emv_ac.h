@@ -68,11 +68,6 @@ int emv_ac_session_key_by(enum emv_ac_skd skd, enum emv_ac_alg alg,
 int emv_ac_mac(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN],
 	       const unsigned char *data, size_t len, unsigned char ac[EMV_AC_LEN]);
 
-/* Session key (EMV A1.3) and cryptogram in one step. */
-int emv_ac_generate(enum emv_ac_alg alg, const unsigned char mk[EMV_AC_KEY_LEN],
-		    const unsigned char atc[2], const unsigned char *data, size_t len,
-		    unsigned char ac[EMV_AC_LEN]);
-
 /* ARPC method 1: ALG(SK)[ARQC ⊕ (ARC‖00×6)] (SM4: that block padded with 00 to 16 bytes,
  * the leftmost 8 bytes of the result). */
 int emv_ac_arpc1(enum emv_ac_alg alg, const unsigned char sk[EMV_AC_KEY_LEN],

@@ -275,21 +275,6 @@ cp_hmac_free(struct cp_hmac *h)
 	free(h);
 }
 
-int
-cp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, unsigned char out[32])
-{
-	struct cp_hmac *h;
-	int r;
-
-	if ((r = cp_hmac_new(key, key_len, &h)) < 0)
-		return r;
-	if ((r = cp_hmac_update(h, data, len)) < 0) {
-		cp_hmac_free(h);
-		return r;
-	}
-	return cp_hmac_final(h, out);
-}
-
 /* ---- HKDF-SHA-256 ---- */
 
 int

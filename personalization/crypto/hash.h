@@ -38,9 +38,6 @@ void cp_md_free(struct cp_md_ctx *c);
 
 /* ---- HMAC-SHA-256 ---- */
 
-int cp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-		   unsigned char out[32]);
-
 struct cp_hmac;
 
 /* A keyed HMAC-SHA-256 context. cp_hmac_dup() gives a fresh copy that starts from the key

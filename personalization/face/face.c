@@ -407,12 +407,6 @@ face_clean_stale(const char *outdir)
 }
 
 int
-face_outputs_complete(const char *outdir)
-{
-	return outputs_check(outdir, NULL);
-}
-
-int
 face_outputs_current(struct face_renderer *fr, const char *card_no, const char *outdir)
 {
 	struct buf head = BUF_INIT(BUF_UNLIMITED);

@@ -40,10 +40,8 @@ int face_render_card(struct face_renderer *fr, const struct face_card *card, con
 /* Remove temporary files a crashed run left in outdir (".tmp.<pid>" whose process is gone);
  * returns how many. */
 int face_clean_stale(const char *outdir);
-/* 1 if outdir holds a complete set (manifest present, every file at its size and CRC-32),
- * else 0. */
-int face_outputs_complete(const char *outdir);
-/* Complete, and drawn for card_no with this renderer's profile, resolution and layout
+/* 1 if outdir holds a complete set (manifest present, every file at its size and CRC-32)
+ * drawn for card_no with this renderer's profile, resolution and layout
  * (same CRC-32 of the layout text): what a resumed run may record without drawing. */
 int face_outputs_current(struct face_renderer *fr, const char *card_no, const char *outdir);
 /* The issue date as printed: "2026-11-26" -> "2026年11月26日". CP_ERR_FORMAT if bad. */

@@ -424,21 +424,6 @@ fontset_glyph(struct fontset *fs, unsigned cp, long px26, const struct glyph **o
 	return 0;
 }
 
-void
-fontset_vmetrics(struct fontset *fs, long px26, long *ascender, long *descender)
-{
-	FT_Face face = fs->fonts[0].face;
-
-	*ascender = (long)((long long)face->ascender * px26 / face->units_per_EM);
-	*descender = (long)((long long)face->descender * px26 / face->units_per_EM);
-}
-
-int
-fontset_count(const struct fontset *fs)
-{
-	return fs->n;
-}
-
 const char *
 fontset_describe(const struct fontset *fs, int i)
 {

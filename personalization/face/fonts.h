@@ -36,10 +36,8 @@ struct glyph {
 /* The glyph of cp at size px26 (pixel size in 26.6) from the first font of the chain that
  * has it; cached in fs, valid until fontset_free(). CP_ERR_NOTFOUND if no font has it. */
 int fontset_glyph(struct fontset *fs, unsigned cp, long px26, const struct glyph **out);
-/* Ascender and descender (26.6, descender negative) of the chain's first font at px26. */
-void fontset_vmetrics(struct fontset *fs, long px26, long *ascender, long *descender);
-/* Number of fonts and the description of font i ("path#index family"), for messages. */
-int fontset_count(const struct fontset *fs);
+/* The description of font i ("path#index (family style)", as in messages); "" when the
+ * chain has no font i. */
 const char *fontset_describe(const struct fontset *fs, int i);
 /* True for a code point that needs no glyph (variation selectors). */
 int font_cp_ignorable(unsigned cp);

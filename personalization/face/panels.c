@@ -211,19 +211,6 @@ panel_set_release(struct panel_set *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-int
-panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3])
-{
-	int r;
-
-	/* the YMC "image" is stored in the RGB channels as Y, M, C: a machine file */
-	if ((r = png_encode_rgb(ps->ymc, ps->dots, ps->lines, o, &bufs[0])) < 0 ||
-	    (r = png_encode_bits(ps->k, ps->dots, ps->lines, 0x000000, o, &bufs[1])) < 0 ||
-	    (r = png_encode_bits(ps->o, ps->dots, ps->lines, 0x3399ff, o, &bufs[2])) < 0)
-		return r;
-	return 0;
-}
-
 static int
 load_png(const char *dir, const char *side, const char *suffix, struct png_image *im)
 {

@@ -31,9 +31,6 @@ struct panel_set {
 void panels_from_side(const struct side_image *si, int dpi, struct panel_set *out);
 void panel_set_release(struct panel_set *ps);
 
-/* The panel files of one side in dir: SIDE-ymc.png, SIDE-k.png, SIDE-o.png.
- * Encoded to memory (bufs[0..2]) so that the caller writes them crash-safely. */
-int panels_encode(const struct panel_set *ps, const struct png_opts *o, struct buf bufs[3]);
 /* The panel files of a composed side as render writes them: SIDE-ymc.png as a patch over
  * the side's preview file 'base' (whose bytes have CRC-32 base_crc) covering every pixel
  * where the preview is not the colour image, and the K and overlay panels in full

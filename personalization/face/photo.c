@@ -78,12 +78,6 @@ done:
 }
 
 int
-photo_decode(const unsigned char *jpeg, size_t len, struct rgb_image *out)
-{
-	return decode(jpeg, len, 0, 0, out);
-}
-
-int
 photo_decode_for_box(const unsigned char *jpeg, size_t len, int bw, int bh, struct rgb_image *out)
 {
 	return decode(jpeg, len, bw, bh, out);

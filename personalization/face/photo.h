@@ -10,11 +10,10 @@
 #include <stddef.h>
 
 /* Decode a baseline or progressive JPEG (greyscale, RGB or YCbCr) into RGB. Bad data,
- * CMYK, or dimensions outside 16..4000 px are CP_ERR_FORMAT with the reason. */
-int photo_decode(const unsigned char *jpeg, size_t len, struct rgb_image *out);
-/* The same, for a photo that will be fitted into a bw x bh box: libjpeg-turbo's DCT scaling
- * (a proper low-pass, and a faster decode) to the smallest n/8 size that is still at least
- * what photo_fit() will produce, so that the area average finishes the job. */
+ * CMYK, or dimensions outside 16..4000 px are CP_ERR_FORMAT with the reason. For a photo
+ * that will be fitted into a bw x bh box, libjpeg-turbo's DCT scaling (a proper low-pass,
+ * and a faster decode) to the smallest n/8 size that is still at least what photo_fit()
+ * will produce, so that the area average finishes the job; bw or bh 0: the whole image. */
 int photo_decode_for_box(const unsigned char *jpeg, size_t len, int bw, int bh,
 			 struct rgb_image *out);
 /* Scale src to fit inside bw x bh, preserving aspect; the result is at most bw x bh. */

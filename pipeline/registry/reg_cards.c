@@ -104,65 +104,6 @@ reg_card_by_application(struct registry *reg, long long application_id, struct c
 	return one_card(reg, st, out, "application");
 }
 
-int
-reg_card_in_production(struct registry *reg, long long person_id, struct card_row *out)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = reg_prepare(reg,
-			     "SELECT " CARD_COLUMNS " FROM card WHERE person_id = ? AND state IN "
-			     "('allocated','perso_ready','rendered','held')",
-			     &st)) < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, person_id);
-	return one_card(reg, st, out, "person in production");
-}
-
-int
-reg_cards_by_state(struct registry *reg, const char *state, long limit,
-		   int (*fn)(const struct card_row *card, void *arg), void *arg)
-{
-	sqlite3_stmt *st;
-	struct card_row c;
-	int r, rc;
-
-	if ((r = reg_prepare(reg,
-			     "SELECT " CARD_COLUMNS " FROM card WHERE state = ? ORDER BY id "
-			     "LIMIT ?",
-			     &st)) < 0)
-		return r;
-	reg_bind_text(st, 1, state);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_row(st, &c);
-		if ((r = fn(&c, arg)) != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = reg_fail(reg, "list cards");
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-reg_cards_count_person(struct registry *reg, long long person_id, long *n)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	*n = 0;
-	if ((r = reg_prepare(reg, "SELECT count(*) FROM card WHERE person_id = ?", &st)) < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, person_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = (long)sqlite3_column_int64(st, 0);
-	else
-		r = reg_fail(reg, "count cards");
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* The next transport card number sequence of a city code. */
 #define TRANSPORT_COUNTER_SQL                                                                      \
 	"INSERT INTO transport_counter(city, next_seq) VALUES(?, 2) ON CONFLICT(city) DO "         \
@@ -343,19 +284,6 @@ reg_card_supersede_no_with(struct card_allocator *ca, const char *card_no, long 
 	if ((r = reg_step_done(ca->reg, st, "supersede card")) == 0)
 		*n = (long)sqlite3_changes(ca->reg->db);
 	sqlite3_reset(st);
-	return r;
-}
-
-int
-reg_card_allocate(struct registry *reg, const struct card_alloc *a, struct card_row *out)
-{
-	struct card_allocator *ca;
-	int r;
-
-	if ((r = reg_card_allocator_open(reg, &ca)) < 0)
-		return r;
-	r = reg_card_allocate_with(ca, a, out);
-	reg_card_allocator_close(ca);
 	return r;
 }
 

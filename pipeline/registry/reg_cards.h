@@ -44,11 +44,8 @@ struct card_alloc {
 };
 
 /* Allocate the next card number, PAN and transport card number and insert the card (state
- * 'allocated').
+ * 'allocated'), through an allocator whose statements are prepared once for a run.
  * CP_ERR_LIMIT when a counter is exhausted; must run inside a transaction. */
-int reg_card_allocate(struct registry *reg, const struct card_alloc *a, struct card_row *out);
-
-/* The same for a run of many allocations: the statements prepared once. */
 struct card_allocator;
 int reg_card_allocator_open(struct registry *reg, struct card_allocator **out);
 void reg_card_allocator_close(struct card_allocator *ca);
@@ -70,13 +67,5 @@ int reg_card_transport_assign(struct registry *reg, long long card_id, const cha
 int reg_card_by_id(struct registry *reg, long long id, struct card_row *out);
 int reg_card_by_no(struct registry *reg, const char *card_no, struct card_row *out);
 int reg_card_by_application(struct registry *reg, long long application_id, struct card_row *out);
-/* The person's card in production (allocated, perso_ready, rendered, held), if any. */
-int reg_card_in_production(struct registry *reg, long long person_id, struct card_row *out);
-/* Call fn for every card in state, in id order; stops early when fn returns non-zero
- * (returned). limit 0 = no limit. */
-int reg_cards_by_state(struct registry *reg, const char *state, long limit,
-		       int (*fn)(const struct card_row *card, void *arg), void *arg);
-/* Number of cards of a person. */
-int reg_cards_count_person(struct registry *reg, long long person_id, long *n);
 
 #endif

@@ -440,9 +440,3 @@ id_validate_reason(enum id_kind kind, const char *number, long now_days, struct 
 		return validate_fpr_old(number, now_days, info, reason);
 	return validate18(kind, number, now_days, info, reason);
 }
-
-int
-id_validate(enum id_kind kind, const char *number, long now_days, struct id_info *info)
-{
-	return id_validate_reason(kind, number, now_days, info, NULL);
-}

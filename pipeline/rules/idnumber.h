@@ -42,11 +42,9 @@ char id_fpr_old_check_char(const char *first14);
  * return CP_ERR_INVALID with cp_errmsg() saying exactly what is wrong (length, character,
  * check digit (expected X), birth date, region prefix). now_days (cp_days_from_civil of
  * today) rejects birth dates in the future. Checks run in the order format, region and
- * nationality, birth date, check character: the first failure is reported. */
-int id_validate(enum id_kind kind, const char *number, long now_days, struct id_info *info);
-
-/* id_validate, also giving the prepare reason code of a failure (reasons_prepare.c):
- * "id-format", "id-region", "id-birth-date" or "id-check-digit"; NULL on success. */
+ * nationality, birth date, check character: the first failure is reported. reason (may be
+ * NULL) gets the prepare reason code of a failure (reasons_prepare.c): "id-format",
+ * "id-region", "id-birth-date" or "id-check-digit"; NULL on success. */
 int id_validate_reason(enum id_kind kind, const char *number, long now_days, struct id_info *info,
 		       const char **reason);
 

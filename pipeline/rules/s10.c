@@ -55,29 +55,3 @@ s10_format(const char *prefix, long serial, const char *country, char *out, size
 	snprintf(out, outsz, "%s%s%d%s", prefix, digits, c, country);
 	return 0;
 }
-
-int
-s10_validate(const char *s)
-{
-	char pre[3], serial[9], cc[3];
-	int c;
-
-	if (!s || strlen(s) != S10_LEN)
-		return cp_err(CP_ERR_FORMAT, "S10 number '%s' must be 13 characters", s ? s : "");
-	memcpy(pre, s, 2);
-	pre[2] = '\0';
-	memcpy(serial, s + 2, 8);
-	serial[8] = '\0';
-	memcpy(cc, s + 11, 2);
-	cc[2] = '\0';
-	if (!is_upper2(pre) || !is_upper2(cc))
-		return cp_err(CP_ERR_FORMAT,
-			      "S10 number '%s' must start and end with 2 letters A-Z", s);
-	if ((c = s10_check_digit(serial)) < 0)
-		return cp_err(CP_ERR_FORMAT, "S10 number '%s' must have 9 digits after its prefix",
-			      s);
-	if (s[10] != '0' + c)
-		return cp_err(CP_ERR_FORMAT, "S10 number '%s': check digit is %c, should be %d", s,
-			      s[10], c);
-	return 0;
-}

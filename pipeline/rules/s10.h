@@ -18,8 +18,5 @@ int s10_check_digit(const char *serial8);
 /* Format prefix + serial + check digit + country into out (at least S10_LEN + 1 bytes).
  * prefix and country must be 2 upper-case letters, serial 0..S10_MAX_SERIAL. */
 int s10_format(const char *prefix, long serial, const char *country, char *out, size_t outsz);
-/* 0 if s is a well-formed S10 number with a correct check digit; CP_ERR_FORMAT naming
- * what is wrong otherwise. */
-int s10_validate(const char *s);
 
 #endif

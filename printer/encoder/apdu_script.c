@@ -86,12 +86,6 @@ apdu_script_free(struct apdu_script *s)
 	free(s);
 }
 
-size_t
-apdu_script_count(const struct apdu_script *s)
-{
-	return s->n;
-}
-
 static int
 next(void *ctx, struct encoder_cmd *ec)
 {

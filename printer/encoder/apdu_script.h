@@ -23,7 +23,6 @@ struct apdu_script;
 int apdu_script_parse(const char *text, const char *name, struct apdu_script **out);
 int apdu_script_load(const char *path, struct apdu_script **out);
 void apdu_script_free(struct apdu_script *s);
-size_t apdu_script_count(const struct apdu_script *s);
 /* An iterator over the commands, from the first (rewound by each call). */
 struct encoder_script apdu_script_iter(struct apdu_script *s);
 

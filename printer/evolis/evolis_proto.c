@@ -80,15 +80,6 @@ evo_reply_cond(const char *reply)
 	return PRN_NCOND;
 }
 
-const char *
-evo_cond_reply(enum printer_cond c)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(replies); i++)
-		if (replies[i].cond == c)
-			return replies[i].text;
-	return NULL;
-}
-
 int
 evo_parse_position(const char *reply, enum printer_card_pos *pos)
 {

@@ -35,8 +35,6 @@ int evo_frame(struct buf *b, const char *cmd);
  * reply starting "ERR" -> PRN_ERROR), or PRN_NCOND when the reply is data (a query's
  * answer). Leading and trailing blanks are ignored. */
 enum printer_cond evo_reply_cond(const char *reply);
-/* The reply text of a condition ("COVER OPEN"), for the emulator; NULL for host-side ones. */
-const char *evo_cond_reply(enum printer_cond c);
 
 /* Rlr;p: "OK" none, "CARD" print, "SMART CARD" contact, "CONTACTLESS CARD". */
 int evo_parse_position(const char *reply, enum printer_card_pos *pos);

@@ -1,6 +1,6 @@
 /*
  * records_fixture.h - the application records a parser gives, for the input format tests
- * (test_csv, test_xml): records_parse() runs app_parse_stream() over text in memory and
+ * (test_csv, test_xml): records_parse() runs app_format_detect() and app_parse() over text in memory and
  * keeps the first 8 records in a struct got (got_release() frees them). Header-only, for
  * cmocka tests that include <cmocka.h> first.
  */
@@ -52,7 +52,10 @@ records_parse(const char *text, size_t len, const struct instream_limits *slim,
 	memset(f, 0, sizeof(*f));
 	memset(g, 0, sizeof(*g));
 	instream_open_mem(&s, text, len, slim);
-	r = app_parse_stream(&s, plim, keep, g, fmt ? fmt : &dummy, f);
+	if (!fmt)
+		fmt = &dummy;
+	if ((r = app_format_detect(&s, fmt, f)) >= 0)
+		r = app_parse(&s, *fmt, plim, keep, g, f);
 	instream_close(&s);
 	return r;
 }

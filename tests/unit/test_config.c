@@ -16,6 +16,39 @@
 
 static char conf_path[64];
 
+/* Where a key's value came from, as `cardpipe config show` prints it: config_show() puts
+ * "; from file|environment|command line" on the line above a key that is not at its
+ * default. */
+static enum config_source
+source_of(const struct config *cfg, const char *name)
+{
+	static const char *const from[] = {"; from file\n", "; from environment\n",
+					   "; from command line\n"};
+	const char *dot = strchr(name, '.');
+	char *text = NULL, head[80], line[80], *at, *prev;
+	size_t len = 0;
+	enum config_source src = CFG_DEFAULT;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	assert_non_null(dot);
+	config_show(cfg, mem, 0);
+	fclose(mem);
+	snprintf(head, sizeof(head), "[%.*s]\n", (int)(dot - name), name);
+	snprintf(line, sizeof(line), "\n%s = ", dot + 1);
+	at = strstr(text, head);
+	assert_non_null(at);
+	at = strstr(at, line);
+	assert_non_null(at);
+	for (size_t i = 0; i < 3; i++) {
+		prev = at + 1 - strlen(from[i]);
+		if (prev >= text && !strncmp(prev, from[i], strlen(from[i])))
+			src = (enum config_source)(CFG_FILE + i);
+	}
+	free(text);
+	return src;
+}
+
 static void
 write_conf(const char *text)
 {
@@ -37,7 +70,7 @@ test_defaults_come_from_the_table(void **state)
 	assert_int_equal(config_int(cfg, "photo.height"), 441);
 	assert_int_equal(config_int(cfg, "sla.new_days"), 30);
 	assert_int_equal(config_int(cfg, "sla.replace_working_days"), 4);
-	assert_int_equal(config_source_of(cfg, "photo.width"), CFG_DEFAULT);
+	assert_int_equal(source_of(cfg, "photo.width"), CFG_DEFAULT);
 	config_free(cfg);
 }
 
@@ -50,7 +83,7 @@ test_file_overrides_default(void **state)
 	assert_int_equal(config_load_file(cfg, conf_path), 0);
 	assert_int_equal(config_int(cfg, "photo.width"), 400);
 	assert_string_equal(config_str(cfg, "card.number_prefix"), "C");
-	assert_int_equal(config_source_of(cfg, "photo.width"), CFG_FILE);
+	assert_int_equal(source_of(cfg, "photo.width"), CFG_FILE);
 	assert_int_equal(config_int(cfg, "photo.height"), 441);
 	config_free(cfg);
 	unlink(conf_path);
@@ -67,12 +100,12 @@ test_env_overrides_file_and_cli_overrides_env(void **state)
 	assert_int_equal(config_load_env(cfg), 0);
 	unsetenv("CARDPIPE_PHOTO_WIDTH");
 	assert_int_equal(config_int(cfg, "photo.width"), 410);
-	assert_int_equal(config_source_of(cfg, "photo.width"), CFG_ENV);
+	assert_int_equal(source_of(cfg, "photo.width"), CFG_ENV);
 	assert_int_equal(config_int(cfg, "photo.height"), 500);
 
 	assert_int_equal(config_set(cfg, "photo.width", "420", CFG_CLI), 0);
 	assert_int_equal(config_int(cfg, "photo.width"), 420);
-	assert_int_equal(config_source_of(cfg, "photo.width"), CFG_CLI);
+	assert_int_equal(source_of(cfg, "photo.width"), CFG_CLI);
 	config_free(cfg);
 	unlink(conf_path);
 }
@@ -185,7 +218,7 @@ test_template_is_all_defaults_and_loadable(void **state)
 	write_conf(text);
 	assert_int_equal(config_load_file(cfg, conf_path), 0);
 	for (size_t i = 0; i < config_nkeys; i++)
-		assert_int_equal(config_source_of(cfg, config_keys[i].name), CFG_DEFAULT);
+		assert_int_equal(source_of(cfg, config_keys[i].name), CFG_DEFAULT);
 	config_free(cfg);
 
 	/* uncomment one key and change it */
@@ -199,8 +232,8 @@ test_template_is_all_defaults_and_loadable(void **state)
 	cfg = config_new();
 	assert_int_equal(config_load_file(cfg, conf_path), 0);
 	assert_int_equal(config_int(cfg, "photo.min_bytes"), 9100);
-	assert_int_equal(config_source_of(cfg, "photo.min_bytes"), CFG_FILE);
-	assert_int_equal(config_source_of(cfg, "photo.max_bytes"), CFG_DEFAULT);
+	assert_int_equal(source_of(cfg, "photo.min_bytes"), CFG_FILE);
+	assert_int_equal(source_of(cfg, "photo.max_bytes"), CFG_DEFAULT);
 	config_free(cfg);
 	free(text);
 	unlink(conf_path);

@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "emulator/printer/emu.h"
 #include "printer/evolis/evolis_proto.h"
+#include "emu_status_fixture.h"
 
 #include <pthread.h>
 #include <stdio.h>

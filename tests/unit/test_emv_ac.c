@@ -19,6 +19,8 @@
 #include "personalization/crypto/emv_ac.h"
 #include "personalization/crypto/kcv.h"
 #include "hex_fixture.h"
+#include "des_parity.h"
+#include "emv_ac_fixture.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -138,7 +140,7 @@ test_pboc_example(void **state)
 	assert_int_equal(emv_ac_arpc1(EMV_AC_TDES, sk, ac, arc, arpc), 0);
 	assert_hex(arpc, 8, "21415243527CE78F");
 	/* the A1.3 common session key gives another cryptogram */
-	assert_int_equal(emv_ac_generate(EMV_AC_TDES, mk, atc, in, n, ac), 0);
+	assert_int_equal(ac_generate(EMV_AC_TDES, mk, atc, in, n, ac), 0);
 	assert_memory_not_equal(ac, "\x5D\x01\x6C\x91\x00\x5E\x7C\xC2", 8);
 	assert_true(emv_ac_session_key_pboc(EMV_AC_SM4, mk, atc, sk) < 0);
 }
@@ -198,10 +200,10 @@ test_tdes_atc_session_key_and_ac(void **state)
 	evp_ecb(EVP_des_ede_ecb(), mk, blk, 8, want + 8, 0);
 	cp_des_set_odd_parity(want, 16);
 	assert_memory_equal(sk, want, 16);
-	assert_true(cp_des_has_odd_parity(sk, 16));
+	assert_true(des_has_odd_parity(sk, 16));
 
 	build_input(in, atc);
-	assert_int_equal(emv_ac_generate(EMV_AC_TDES, mk, atc, in, sizeof in, ac), 0);
+	assert_int_equal(ac_generate(EMV_AC_TDES, mk, atc, in, sizeof in, ac), 0);
 	ref_retail_mac(want, in, sizeof in, ref);
 	assert_memory_equal(ac, ref, 8);
 
@@ -214,7 +216,7 @@ test_tdes_atc_session_key_and_ac(void **state)
 
 	/* another ATC, another cryptogram */
 	atc[1]++;
-	assert_int_equal(emv_ac_generate(EMV_AC_TDES, mk, atc, in, sizeof in, ref), 0);
+	assert_int_equal(ac_generate(EMV_AC_TDES, mk, atc, in, sizeof in, ref), 0);
 	assert_memory_not_equal(ac, ref, 8);
 }
 
@@ -244,7 +246,7 @@ test_sm4(void **state)
 			t[j] = cbc[j] ^ pad[i + j];
 		evp_ecb(sm4, want, t, 16, cbc, 0);
 	}
-	assert_int_equal(emv_ac_generate(EMV_AC_SM4, mk, atc, in, sizeof in, ac), 0);
+	assert_int_equal(ac_generate(EMV_AC_SM4, mk, atc, in, sizeof in, ac), 0);
 	assert_memory_equal(ac, cbc, 8);
 
 	memset(blk, 0, sizeof blk);

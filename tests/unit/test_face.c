@@ -248,7 +248,7 @@ test_golden_kinds(void **state)
 		char *reason = NULL, *out = fs_join(f->dir, kinds[i].no), hex[65], line[128];
 
 		assert_int_equal(face_render_card(f->fr, &c, out, &reason), 0);
-		assert_true(face_outputs_complete(out));
+		assert_true(face_outputs_current(f->fr, kinds[i].no, out));
 		decoded_hash(out, hex);
 		snprintf(line, sizeof(line), "%s %s\n", kinds[i].kind, hex);
 		buf_appendf(&golden, "%s", line);
@@ -294,7 +294,7 @@ test_deterministic_and_complete(void **state)
 	assert_int_equal(face_render_card(f->fr, &c, b, &reason), 0);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		assert_same_file(a, b, names[i]);
-	assert_true(face_outputs_complete(a));
+	assert_true(face_outputs_current(f->fr, "B00000021", a));
 	/* a torn file (same size, other bytes) or a missing one makes the set incomplete */
 	{
 		char *p = fs_join(a, "back-k.png");
@@ -304,9 +304,9 @@ test_deterministic_and_complete(void **state)
 		assert_int_equal(fs_read_file(p, 1 << 24, &d, &l), 0);
 		d[l / 2] ^= 0x55;
 		assert_int_equal(fs_write_atomic(p, d, l, 0600), 0);
-		assert_false(face_outputs_complete(a));
+		assert_false(face_outputs_current(f->fr, "B00000021", a));
 		unlink(p);
-		assert_false(face_outputs_complete(a));
+		assert_false(face_outputs_current(f->fr, "B00000021", a));
 		free(d);
 		free(p);
 	}
@@ -349,7 +349,7 @@ test_card_after_card(void **state)
 		assert_same_file(da, db, names[i]);
 	/* every plane: A with its photo, then B without one, into the same images */
 	assert_int_equal(fs_read_file(f->photo, 1 << 22, &jpeg, &len), 0);
-	assert_int_equal(photo_decode(jpeg, len, &photo), 0);
+	assert_int_equal(photo_decode_for_box(jpeg, len, 0, 0, &photo), 0);
 	assert_int_equal(face_compose(f->fr, &a, &photo, si), 0);
 	assert_int_equal(face_compose(f->fr, &b, NULL, si), 0);
 	assert_int_equal(face_compose(alone, &b, NULL, fresh), 0);
@@ -443,15 +443,16 @@ test_photo_decode_errors(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(photo_decode((const unsigned char *)"GIF89a", 6, &im), CP_ERR_FORMAT);
+	assert_int_equal(photo_decode_for_box((const unsigned char *)"GIF89a", 6, 0, 0, &im),
+			 CP_ERR_FORMAT);
 	photo_jpeg(1, &jpeg, &len);
 	/* truncated: libjpeg-turbo warns and pads; a header cut short is an error */
-	assert_int_equal(photo_decode(jpeg, 100, &im), CP_ERR_FORMAT);
+	assert_int_equal(photo_decode_for_box(jpeg, 100, 0, 0, &im), CP_ERR_FORMAT);
 	/* cut in the middle of the scan: libjpeg would pad it grey; we refuse it */
-	assert_int_equal(photo_decode(jpeg, len / 2, &im), CP_ERR_FORMAT);
+	assert_int_equal(photo_decode_for_box(jpeg, len / 2, 0, 0, &im), CP_ERR_FORMAT);
 	assert_non_null(strstr(cp_errmsg(), "corrupt or truncated"));
 	assert_null(im.px);
-	assert_int_equal(photo_decode(jpeg, len, &im), 0);
+	assert_int_equal(photo_decode_for_box(jpeg, len, 0, 0, &im), 0);
 	assert_int_equal(im.w, 358);
 	assert_int_equal(im.h, 441);
 	rgb_release(&im);

@@ -1,5 +1,5 @@
 /* test_idnumber.c - GB 11643 MOD 11-2, permits, foreign permanent resident numbers, and every
- * error kind of id_validate with its reason code. */
+ * error kind of id_validate_reason with its reason code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,32 +40,35 @@ test_valid_numbers(void **state)
 
 	(void)state;
 	/* published samples (Beijing PSB via jxlwqq/id-validator.py) */
-	assert_int_equal(id_validate(ID_HK, "810000199408230021", today, &info), 0);
+	assert_int_equal(id_validate_reason(ID_HK, "810000199408230021", today, &info, NULL), 0);
 	assert_string_equal(info.birth_date, "1994-08-23");
 	assert_int_equal(info.sex, 2);
 	assert_string_equal(info.region, "810000");
 	assert_int_equal(info.kind, ID_HK);
-	assert_int_equal(id_validate(ID_TW, "830000199201300022", today, &info), 0);
+	assert_int_equal(id_validate_reason(ID_TW, "830000199201300022", today, &info, NULL), 0);
 	assert_string_equal(info.birth_date, "1992-01-30");
 	assert_int_equal(info.sex, 2);
 
-	assert_int_equal(id_validate(ID_CITIZEN, "11010519491231002X", today, &info), 0);
+	assert_int_equal(id_validate_reason(ID_CITIZEN, "11010519491231002X", today, &info, NULL),
+			 0);
 	assert_string_equal(info.birth_date, "1949-12-31");
 	assert_int_equal(info.sex, 2);
 	assert_string_equal(info.region, "110105");
 	assert_string_equal(info.nationality, "CHN");
-	assert_int_equal(id_validate(ID_CITIZEN, "110101199003071233", today, &info), 0);
+	assert_int_equal(id_validate_reason(ID_CITIZEN, "110101199003071233", today, &info, NULL),
+			 0);
 	assert_int_equal(info.sex, 1);
-	assert_int_equal(id_validate(ID_CITIZEN, "440304198506152010", today, NULL), 0);
+	assert_int_equal(id_validate_reason(ID_CITIZEN, "440304198506152010", today, NULL, NULL),
+			 0);
 
-	assert_int_equal(id_validate(ID_FPR, "933840198805120010", today, &info), 0);
+	assert_int_equal(id_validate_reason(ID_FPR, "933840198805120010", today, &info, NULL), 0);
 	assert_string_equal(info.nationality, "840");
 	assert_string_equal(info.birth_date, "1988-05-12");
 	assert_int_equal(info.sex, 1);
 	assert_string_equal(info.region, "");
-	assert_int_equal(id_validate(ID_FPR, "911840198805120015", today, NULL), 0);
+	assert_int_equal(id_validate_reason(ID_FPR, "911840198805120015", today, NULL, NULL), 0);
 
-	assert_int_equal(id_validate(ID_FPR_OLD, "USA110088051206", today, &info), 0);
+	assert_int_equal(id_validate_reason(ID_FPR_OLD, "USA110088051206", today, &info, NULL), 0);
 	assert_string_equal(info.nationality, "USA");
 	assert_string_equal(info.birth_date, "1988-05-12");
 	assert_int_equal(info.sex, 2);
@@ -75,7 +78,7 @@ test_valid_numbers(void **state)
 
 		n[14] = id_fpr_old_check_char(n);
 		n[15] = '\0';
-		assert_int_equal(id_validate(ID_FPR_OLD, n, today, &info), 0);
+		assert_int_equal(id_validate_reason(ID_FPR_OLD, n, today, &info, NULL), 0);
 		assert_string_equal(info.birth_date, "2010-01-01");
 		assert_int_equal(info.sex, 1);
 	}
@@ -84,11 +87,11 @@ test_valid_numbers(void **state)
 		char n[16] = "USA11002311301?";
 
 		n[14] = id_fpr_old_check_char(n);
-		assert_int_equal(id_validate(ID_FPR_OLD, n, today, &info), 0);
+		assert_int_equal(id_validate_reason(ID_FPR_OLD, n, today, &info, NULL), 0);
 		assert_string_equal(info.birth_date, "2023-11-30");
 		memcpy(n + 7, "231201", 6);
 		n[14] = id_fpr_old_check_char(n);
-		assert_int_equal(id_validate(ID_FPR_OLD, n, today, &info), 0);
+		assert_int_equal(id_validate_reason(ID_FPR_OLD, n, today, &info, NULL), 0);
 		assert_string_equal(info.birth_date, "1923-12-01");
 	}
 	/* YY 25 -> 1925: no old card was issued after 2023 */
@@ -97,7 +100,7 @@ test_valid_numbers(void **state)
 
 		n[14] = id_fpr_old_check_char(n);
 		n[15] = '\0';
-		assert_int_equal(id_validate(ID_FPR_OLD, n, today, &info), 0);
+		assert_int_equal(id_validate_reason(ID_FPR_OLD, n, today, &info, NULL), 0);
 		assert_string_equal(info.birth_date, "1925-01-01");
 	}
 }
@@ -112,7 +115,7 @@ expect_error(enum id_kind kind, const char *number, const char *reason, const ch
 		fail_msg("%s '%s': r=%d reason=%s msg='%s' (wanted %s, '%s')", id_kind_name(kind),
 			 number, r, why ? why : "(null)", cp_errmsg(), reason, text);
 	/* the plain entry point agrees */
-	assert_int_equal(id_validate(kind, number, today, NULL), CP_ERR_INVALID);
+	assert_int_equal(id_validate_reason(kind, number, today, NULL, NULL), CP_ERR_INVALID);
 }
 
 static void
@@ -166,10 +169,10 @@ test_errors(void **state)
 		/* today itself is fine; 29 February in a leap year too */
 		snprintf(n, sizeof(n), "%s%c", "11010120261126123",
 			 id_check_char("11010120261126123"));
-		assert_int_equal(id_validate(ID_CITIZEN, n, today, NULL), 0);
+		assert_int_equal(id_validate_reason(ID_CITIZEN, n, today, NULL, NULL), 0);
 		snprintf(n, sizeof(n), "%s%c", "11010120000229123",
 			 id_check_char("11010120000229123"));
-		assert_int_equal(id_validate(ID_CITIZEN, n, today, NULL), 0);
+		assert_int_equal(id_validate_reason(ID_CITIZEN, n, today, NULL, NULL), 0);
 		snprintf(n, sizeof(n), "%s%c", "11010119000229123",
 			 id_check_char("11010119000229123"));
 		expect_error(ID_CITIZEN, n, "id-birth-date", "not a real date");
@@ -234,7 +237,7 @@ test_errors(void **state)
 
 			snprintf(first17, sizeof(first17), "%02d010119900307123", provinces[i]);
 			snprintf(n, sizeof(n), "%s%c", first17, id_check_char(first17));
-			if (id_validate(ID_CITIZEN, n, today, NULL) != 0)
+			if (id_validate_reason(ID_CITIZEN, n, today, NULL, NULL) != 0)
 				fail_msg("province %d: %s", provinces[i], cp_errmsg());
 		}
 	}

@@ -187,8 +187,8 @@ test_harmless_warning_counts_only_for_the_check(void **state)
 	assert_string_equal(res.detail, "the JPEG data is corrupt: Corrupt JPEG data: 2 "
 					"extraneous bytes before marker 0xdb");
 	/* the card face draws it as the clean photo */
-	assert_int_equal(photo_decode(jpeg, len, &a), 0);
-	assert_int_equal(photo_decode(odd, len + 2, &b), 0);
+	assert_int_equal(photo_decode_for_box(jpeg, len, 0, 0, &a), 0);
+	assert_int_equal(photo_decode_for_box(odd, len + 2, 0, 0, &b), 0);
 	assert_int_equal(a.w, b.w);
 	assert_int_equal(a.h, b.h);
 	assert_memory_equal(a.px, b.px, (size_t)a.w * (size_t)a.h * 3);
@@ -215,9 +215,9 @@ test_callers_texts(void **state)
 	assert_int_equal(photo_check(jpeg, len / 2, &lim, &res), 0);
 	assert_string_equal(res.reason, "photo-corrupt");
 	assert_string_equal(res.detail, "the JPEG data is corrupt: Premature end of JPEG file");
-	assert_int_equal(photo_decode(jpeg, 100, &im), CP_ERR_FORMAT);
+	assert_int_equal(photo_decode_for_box(jpeg, 100, 0, 0, &im), CP_ERR_FORMAT);
 	assert_true(strncmp(cp_errmsg(), "photo JPEG: ", 12) == 0);
-	assert_int_equal(photo_decode(jpeg, len / 2, &im), CP_ERR_FORMAT);
+	assert_int_equal(photo_decode_for_box(jpeg, len / 2, 0, 0, &im), CP_ERR_FORMAT);
 	assert_string_equal(cp_errmsg(), "photo JPEG is corrupt or truncated: Premature end of "
 					 "JPEG file");
 	free(jpeg);

@@ -15,6 +15,7 @@
 #include "personalization/face/face.h"
 #include "personalization/face/panels.h"
 #include "personalization/face/png.h"
+#include "panels_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>

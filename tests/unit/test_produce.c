@@ -29,6 +29,8 @@
 #include "pipeline/registry/registry.h"
 #include "pipeline/registry/registry_sqlite.h"
 #include "pipeline/stages/produce.h"
+#include "panels_fixture.h"
+#include "emu_status_fixture.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

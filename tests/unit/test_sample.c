@@ -219,7 +219,7 @@ check_person(const struct sample_person *p, const char *what)
 {
 	struct id_info info;
 
-	if (id_validate(p->kind, p->id_number, today, &info) < 0)
+	if (id_validate_reason(p->kind, p->id_number, today, &info, NULL) < 0)
 		fail_msg("%s: %s %s invalid: %s", what, id_kind_name(p->kind), p->id_number,
 			 cp_errmsg());
 	assert_int_equal(info.sex, p->sex);

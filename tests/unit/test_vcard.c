@@ -27,6 +27,7 @@
 #include "emulator/card/vcard_store.h"
 #include "vectors_scp03.h"
 #include "hex_fixture.h"
+#include "vcard_store_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -852,7 +853,7 @@ test_scp02_stock(void **state)
 	vs.profile = st;
 	memcpy(vs.kmc, kmc, sizeof kmc);
 	vs.kmc_len = sizeof kmc;
-	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), CP_ERR_NOTFOUND);
+	assert_int_equal(store_load_default(&back, dir, serial, kmc, sizeof kmc), CP_ERR_NOTFOUND);
 	assert_non_null(strstr(cp_errmsg(), "of stock 'cpvc-s02'"));
 	assert_int_equal(vcard_store_load_stock(&back, dir, serial, &vs, 1), 0);
 	assert_string_equal(back.stock.name, "cpvc-s02");
@@ -1012,7 +1013,7 @@ test_store_roundtrip(void **state)
 	assert_null(strstr((char *)data, "534543524554")); /* "SECRET" in hex */
 	assert_non_null(strstr((char *)data, "dgi PBOC 8010 secret "));
 	free(data);
-	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), 0);
+	assert_int_equal(store_load_default(&back, dir, serial, kmc, sizeof kmc), 0);
 	assert_int_equal(back.chip.card_lc, vc.chip.card_lc);
 	assert_int_equal(back.chip.seq, vc.chip.seq);
 	assert_memory_equal(back.chip.ef05, vc.chip.ef05, sizeof vc.chip.ef05);
@@ -1026,17 +1027,17 @@ test_store_roundtrip(void **state)
 	vcard_release(&back);
 	/* Another KMC cannot open the secrets. */
 	memset(wrong, 0x77, sizeof wrong);
-	assert_true(vcard_store_load(&back, dir, serial, wrong, sizeof wrong) < 0);
+	assert_true(store_load_default(&back, dir, serial, wrong, sizeof wrong) < 0);
 	vcard_release(&back);
 	/* A chip never made; a damaged file. */
 	unsigned char other[8] = {0};
-	assert_int_equal(vcard_store_load(&back, dir, other, kmc, sizeof kmc), CP_ERR_NOTFOUND);
+	assert_int_equal(store_load_default(&back, dir, other, kmc, sizeof kmc), CP_ERR_NOTFOUND);
 	assert_int_equal(fs_write_atomic(path, "version 1\nrec EF05 2 0A\n", 24, 0600), 0);
-	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), CP_ERR_FORMAT);
+	assert_int_equal(store_load_default(&back, dir, serial, kmc, sizeof kmc), CP_ERR_FORMAT);
 	assert_non_null(strstr(cp_errmsg(), ":2: rec EF05 2"));
 	vcard_release(&back);
 	assert_int_equal(fs_write_atomic(path, "serial 0000000000000000\n", 24, 0600), 0);
-	assert_int_equal(vcard_store_load(&back, dir, serial, kmc, sizeof kmc), CP_ERR_INTEGRITY);
+	assert_int_equal(store_load_default(&back, dir, serial, kmc, sizeof kmc), CP_ERR_INTEGRITY);
 	vcard_release(&back);
 	unlink(path);
 	free(path);

@@ -19,6 +19,8 @@
 #include "emulator/card/vcard.h"
 #include "emulator/card/vcard_store.h"
 #include "hex_fixture.h"
+#include "vcard_store_fixture.h"
+#include "emv_ac_fixture.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -244,7 +246,7 @@ expected_ac(const char *cdol1, uint16_t atc, const unsigned char iad[8], unsigne
 	terminal_of(cdol1, &t);
 	hx("7D00", aip);
 	emv_ac_input(&t, aip, a, iad + 3, in);
-	assert_int_equal(emv_ac_generate(EMV_AC_TDES, mk_ac, a, in, sizeof in, ac), 0);
+	assert_int_equal(ac_generate(EMV_AC_TDES, mk_ac, a, in, sizeof in, ac), 0);
 }
 
 static void
@@ -358,7 +360,7 @@ test_verify(void **state)
 	assert_int_equal(send_hex(&vc, "0020008000", NULL, NULL), 0x63C2);
 	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
 	vcard_release(&vc);
-	assert_int_equal(vcard_store_load(&vc, dir, serial, kmc, sizeof kmc), 0);
+	assert_int_equal(store_load_default(&vc, dir, serial, kmc, sizeof kmc), 0);
 	select_pboc(&vc);
 	assert_int_equal(send_hex(&vc, "80CA9F1700", out, &n), SW_OK);
 	assert_int_equal(out[3], 2);
@@ -377,7 +379,7 @@ test_verify(void **state)
 	assert_int_equal(send_hex(&vc, "0020008008261234FFFFFFFFFF", NULL, NULL), SW_AUTH_BLOCKED);
 	assert_int_equal(vcard_store_save(&vc, dir, kmc, sizeof kmc), 0);
 	vcard_release(&vc);
-	assert_int_equal(vcard_store_load(&vc, dir, serial, kmc, sizeof kmc), 0);
+	assert_int_equal(store_load_default(&vc, dir, serial, kmc, sizeof kmc), 0);
 	select_pboc(&vc);
 	assert_int_equal(send_hex(&vc, "0020008008261234FFFFFFFFFF", NULL, NULL), SW_AUTH_BLOCKED);
 	/* PIN try limit exceeded: the card goes online */
@@ -408,7 +410,7 @@ test_load_failure_wipes(void **state)
 	assert_non_null(f = fopen(path, "a"));
 	fputs("dgi PBOC 0A01 plain 7\n", f);
 	fclose(f);
-	assert_true(vcard_store_load(&vc, dir, serial, kmc, sizeof kmc) < 0);
+	assert_true(store_load_default(&vc, dir, serial, kmc, sizeof kmc) < 0);
 	assert_null(memmem(&vc, sizeof vc, mk_ac, sizeof mk_ac));
 	assert_null(memmem(&vc, sizeof vc, "\x26\x12\x34\xFF\xFF", 5));
 	free(path);
