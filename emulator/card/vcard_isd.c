@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "personalization/crypto/cipher.h"
+#include "personalization/crypto/gp.h"
 #include "personalization/crypto/kcv.h"
 #include "formats/apdu.h"
 
@@ -241,18 +242,14 @@ consume_dgis(struct vcard *vc, unsigned char p1, int app)
 	size_t n = vc->s.npending, i = 0;
 
 	while (n - i >= 3) {
-		uint16_t tag = (uint16_t)(p[i] << 8 | p[i + 1]);
-		size_t len, hdr = 3;
+		unsigned int dgi;
+		size_t len, hdr = gp_dgi_header_parse(p + i, n - i, &dgi, &len);
+		uint16_t tag = (uint16_t)dgi;
 		int secret;
 		uint16_t sw;
 
-		len = p[i + 2];
-		if (len == 0xFF) {
-			if (n - i < 5)
-				break;
-			len = (size_t)p[i + 3] << 8 | p[i + 4];
-			hdr = 5;
-		}
+		if (hdr == 0)
+			break; /* the header continues in the next block */
 		if (len > VCARD_MAX_RECORD + 16)
 			return SW_NOT_ENOUGH_MEMORY;
 		if (n - i - hdr < len)

@@ -17,6 +17,7 @@
 #include "personalization/chip/pboc_data.h"
 #include "personalization/chip/script_emit.h"
 #include "personalization/crypto/cipher.h"
+#include "personalization/crypto/gp.h"
 #include "personalization/crypto/hash.h"
 #include "personalization/crypto/kcv.h"
 #include "personalization/crypto/random.h"
@@ -165,28 +166,12 @@ store_cmd(struct emitter *e, const char *app, unsigned tag, const unsigned char 
 		    (unsigned char)e->store_block++, d, n, sens_off, sens_len, label);
 }
 
-/* DGI header: tag, then the length in one byte or FF and two (GPCS 11.11.2.2). */
-static size_t
-dgi_header(unsigned tag, size_t len, unsigned char *d)
-{
-	d[0] = (unsigned char)(tag >> 8);
-	d[1] = (unsigned char)tag;
-	if (len < 255) {
-		d[2] = (unsigned char)len;
-		return 3;
-	}
-	d[2] = 0xFF;
-	d[3] = (unsigned char)(len >> 8);
-	d[4] = (unsigned char)len;
-	return 5;
-}
-
 int
 store_dgi(struct emitter *e, const char *app, unsigned tag, const unsigned char *v, size_t len,
 	  int secret, int last)
 {
 	unsigned char d[STORE_DATA_MAX];
-	size_t hl = dgi_header(tag, len, d), done = 0;
+	size_t hl = gp_dgi_header(tag, len, d), done = 0;
 	int r = 0;
 
 	if (len > DGI_MAX)
