@@ -300,6 +300,48 @@ rec_one(struct pboc *P, unsigned tag, const unsigned char *v, size_t len)
 	return rec_close(P, SFI_CERTS, 0);
 }
 
+/* A fault during RSA-CRT signing yields a bad signature and can leak the private key: what
+ * the issuer key signed is verified with its public key before the card leaves. */
+static int
+check_ssad(const struct pboc *P, const unsigned char *ssad, size_t ssad_len,
+	   const unsigned char dac[2], const unsigned char *sdata, size_t sl)
+{
+	unsigned char got[2];
+
+	if (emv_sda_verify(&P->is->pub, ssad, ssad_len, sdata, sl, got) < 0)
+		return cp_err_wrap(CP_ERR_CRYPTO,
+				   "card %s: signed static data (93) fails verification with "
+				   "the issuer public key: ",
+				   P->c->card_no);
+	if (memcmp(got, dac, 2) != 0)
+		return cp_err(CP_ERR_CRYPTO,
+			      "card %s: signed static data (93) fails verification with the "
+			      "issuer public key: data authentication code differs",
+			      P->c->card_no);
+	return 0;
+}
+
+/* The ICC public key certificate (9F46) checked the same way. */
+static int
+check_icc_cert(const struct pboc *P, const struct emv_cert *ic, const unsigned char *sdata,
+	       size_t sl)
+{
+	struct emv_cert_fields f;
+
+	if (emv_icc_cert_recover(&P->is->pub, ic, sdata, sl, &f) < 0)
+		return cp_err_wrap(CP_ERR_CRYPTO,
+				   "card %s: ICC public key certificate (9F46) fails verification "
+				   "with the issuer public key: ",
+				   P->c->card_no);
+	if (f.key.modulus_len != P->icc->pub.modulus_len ||
+	    memcmp(f.key.modulus, P->icc->pub.modulus, f.key.modulus_len) != 0)
+		return cp_err(CP_ERR_CRYPTO,
+			      "card %s: ICC public key certificate (9F46) fails verification "
+			      "with the issuer public key: it certifies another key",
+			      P->c->card_no);
+	return 0;
+}
+
 /* SFI 3 records 1-3: the issuer certificate and the SSAD (93) over the static data. */
 static int
 rec_issuer(struct pboc *P, const unsigned char *sdata, size_t sl)
@@ -320,6 +362,8 @@ rec_issuer(struct pboc *P, const unsigned char *sdata, size_t sl)
 	/* the data authentication code: 2 bytes of SHA-256(PAN), for the issuer */
 	if ((r = cp_sha256(P->c->pan, strlen(P->c->pan), dac)) < 0 ||
 	    (r = emv_sda_sign(is->key, dac, sdata, sl, ssad, &ssad_len)) < 0)
+		return r;
+	if ((r = check_ssad(P, ssad, ssad_len, dac, sdata, sl)) < 0)
 		return r;
 	return rec_one(P, 0x93, ssad, ssad_len);
 }
@@ -342,6 +386,7 @@ rec_icc(struct pboc *P, const unsigned char *sdata, size_t sl)
 	if ((r = emv_icc_keygen(P->bp->icc_key_bits, 65537, &P->icc)) < 0 ||
 	    (r = emv_icc_cert_make(P->is->key, &P->icc->pub, P->c->pan, mmyy, serial, sdata, sl,
 				   &ic)) < 0 ||
+	    (r = check_icc_cert(P, &ic, sdata, sl)) < 0 ||
 	    (r = rec_one(P, 0x9F46, ic.cert, ic.cert_len)) < 0)
 		return r;
 	rec_open(P);

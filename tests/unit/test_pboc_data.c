@@ -782,6 +782,40 @@ test_expiry_2050(void **state)
 	cp_err_clear();
 }
 
+/* What the issuer key signs is verified with its public key before the card leaves: a
+ * signing key whose public half differs (as a faulty signature would) makes the card an
+ * error, naming it and the signature; with the right key the same card builds. */
+static void
+test_signature_verified(void **state)
+{
+	struct perso_card c;
+	struct perso_masters m;
+	struct perso_params p;
+	struct emv_issuer is;
+	EVP_PKEY *other = EVP_RSA_gen(1152);
+
+	assert_non_null(other);
+	for (int oda = 0; oda < 2; oda++) {
+		if (oda)
+			profile_test_pin(); /* DDA: 93 is signed (and checked) before 9F46 */
+		else
+			profile_sda();
+		sample(&c, &m, &p);
+		is = *m.issuer;
+		m.issuer = &is;
+		assert_int_equal(build_one(&c, &m, &p), 0);
+		assert_int_equal(emv_pubkey_from_pkey(other, &is.pub), 0);
+		assert_int_equal(build_one(&c, &m, &p), CP_ERR_CRYPTO);
+		assert_non_null(strstr(cp_errmsg(), "card B00001234: signed static data (93) "
+						    "fails verification with the issuer public "
+						    "key: signed static data: header"));
+		cp_err_clear();
+		is.pub = emv_fixture_issuer()->pub;
+		assert_int_equal(build_one(&c, &m, &p), 0);
+	}
+	EVP_PKEY_free(other);
+}
+
 /* A card expiring after its bank's issuer certificate is refused as card data (held). */
 static void
 test_issuer_cert_expiry(void **state)
@@ -1037,6 +1071,7 @@ main(void)
 		cmocka_unit_test(test_code_table_bcd),
 		cmocka_unit_test(test_expiry_2050),
 		cmocka_unit_test(test_issuer_cert_expiry),
+		cmocka_unit_test(test_signature_verified),
 		cmocka_unit_test(test_pan16),
 		cmocka_unit_test(test_1984),
 		cmocka_unit_test(test_holder_name),
