@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "personalization/crypto/gp.h"
 #include "personalization/crypto/scp02.h"
+#include "gp_keys.h"
 #include "hex_fixture.h"
 
 #include <string.h>

@@ -26,6 +26,7 @@
 #include "emulator/card/vcard.h"
 #include "emulator/card/vcard_store.h"
 #include "vectors_scp03.h"
+#include "gp_keys.h"
 #include "hex_fixture.h"
 #include "vcard_store_fixture.h"
 
