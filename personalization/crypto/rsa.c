@@ -236,40 +236,6 @@ cp_rsa_check(const EVP_PKEY *key)
 }
 
 int
-cp_rsa_private_der(const EVP_PKEY *key, unsigned char **der, size_t *len)
-{
-	unsigned char *d = NULL;
-	int n = i2d_PrivateKey(key, &d);
-
-	*der = NULL;
-	*len = 0;
-	if (n <= 0)
-		return CP_ERR_CRYPTO;
-	*der = cp_secure_zalloc((size_t)n);
-	memcpy(*der, d, (size_t)n);
-	*len = (size_t)n;
-	OPENSSL_clear_free(d, (size_t)n);
-	return 0;
-}
-
-int
-cp_rsa_public_der(const EVP_PKEY *key, unsigned char **der, size_t *len)
-{
-	unsigned char *d = NULL;
-	int n = i2d_PUBKEY(key, &d);
-
-	*der = NULL;
-	*len = 0;
-	if (n <= 0)
-		return CP_ERR_CRYPTO;
-	*der = xmalloc((size_t)n);
-	memcpy(*der, d, (size_t)n);
-	*len = (size_t)n;
-	OPENSSL_free(d);
-	return 0;
-}
-
-int
 cp_rsa_read_public_der(const unsigned char *der, size_t len, EVP_PKEY **out)
 {
 	const unsigned char *p = der;

@@ -8,6 +8,7 @@
  */
 #include "personalization/emv/issuer.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -290,9 +291,8 @@ emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], uns
 {
 	char name[KEY_NAME_MAX + 1];
 	struct emv_pubkey k;
-	unsigned char *der = NULL;
+	struct buf der = BUF_INIT(BUF_UNLIMITED);
 	enum key_alg alg;
-	size_t dn;
 	int r;
 
 	emv_ca_key_name(rid, index, name, sizeof(name));
@@ -304,10 +304,11 @@ emv_ca_put_public(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], uns
 	if ((r = emv_pubkey_from_pkey(pub, &k)) < 0 ||
 	    (r = emv_check_bits("CA", (unsigned)k.modulus_len * 8)) < 0)
 		return cp_err_wrap(r, "CA key '%s': ", name);
-	if (cp_rsa_public_der(pub, &der, &dn) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "CA key '%s' does not encode", name);
-	r = keystore_put_blob(ks, name, KEY_RSA_PUB, der, dn);
-	free(der);
+	if (cp_pkey_public_der(pub, &der) < 0)
+		r = cp_err_wrap(CP_ERR_CRYPTO, "CA key '%s': ", name);
+	else
+		r = keystore_put_blob(ks, name, KEY_RSA_PUB, der.data, der.len);
+	buf_release(&der);
 	return r;
 }
 
@@ -326,7 +327,7 @@ put_pair(struct keystore *ks, const char *bank, struct evp_pkey_st *pk)
 
 	emv_issuer_key_name(bank, name, sizeof(name));
 	emv_issuer_cert_name(bank, cname, sizeof(cname));
-	if (cp_rsa_private_der(pk, &der, &dn) < 0)
+	if (cp_pkey_private_der(pk, &der, &dn) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key of bank '%s' does not encode", bank);
 	r = keystore_put_blob(ks, name, KEY_RSA, der, dn);
 	cp_secure_free(der, dn);
@@ -618,8 +619,7 @@ emv_issuer_pubkey(const struct keystore *ks, const char *bank, struct evp_pkey_s
 {
 	char name[KEY_NAME_MAX + 1];
 	struct evp_pkey_st *pk = NULL;
-	unsigned char *der = NULL;
-	size_t dn;
+	struct buf der = BUF_INIT(BUF_UNLIMITED);
 	int r;
 
 	*out = NULL;
@@ -631,12 +631,14 @@ emv_issuer_pubkey(const struct keystore *ks, const char *bank, struct evp_pkey_s
 			      name, bank);
 	if ((r = keystore_get_pkey(ks, name, &pk)) < 0)
 		return r;
-	r = cp_rsa_public_der(pk, &der, &dn);
+	r = cp_pkey_public_der(pk, &der);
 	cp_pkey_free(pk);
-	if (r < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not encode", name);
-	r = cp_rsa_read_public_der(der, dn, out);
-	free(der);
+	if (r < 0) {
+		buf_release(&der);
+		return cp_err_wrap(CP_ERR_CRYPTO, "issuer key '%s': ", name);
+	}
+	r = cp_rsa_read_public_der(der.data, der.len, out);
+	buf_release(&der);
 	return r == 0 ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not decode", name);
 }
 
@@ -919,7 +921,7 @@ test_ca(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], struct evp_pk
 	}
 	if ((r = emv_rsa_generate(EMV_TEST_CA_BITS, 3, ca)) < 0)
 		return r;
-	if (cp_rsa_private_der(*ca, &der, &dn) < 0)
+	if (cp_pkey_private_der(*ca, &der, &dn) < 0)
 		return emv_ossl_err(CP_ERR_CRYPTO, "TEST ONLY CA key does not encode");
 	r = keystore_put_blob(ks, name, KEY_RSA, der, dn);
 	cp_secure_free(der, dn);

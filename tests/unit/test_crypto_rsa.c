@@ -172,8 +172,9 @@ static void
 test_key_objects(void **state)
 {
 	struct evp_pkey_st *k = NULL, *back = NULL, *pub = NULL;
-	unsigned char *der, *pd;
-	size_t dn, pn, used;
+	unsigned char *der;
+	struct buf pd = BUF_INIT(BUF_UNLIMITED);
+	size_t dn, used;
 	struct buf pem = BUF_INIT(1 << 16);
 	EVP_PKEY *ek;
 	BIO *bio;
@@ -184,17 +185,17 @@ test_key_objects(void **state)
 	assert_int_equal(cp_rsa_generate(1024, 65537, &k), 0);
 	assert_int_equal(cp_rsa_check(k), 0);
 	/* private DER (secure memory) back to the key, public DER back to a public key */
-	assert_int_equal(cp_rsa_private_der(k, &der, &dn), 0);
+	assert_int_equal(cp_pkey_private_der(k, &der, &dn), 0);
 	assert_int_equal(cp_pkey_read_der(der, dn, 1, &back, &used), 0);
 	assert_int_equal(used, dn);
 	assert_int_equal(cp_rsa_check(back), 0);
 	cp_secure_free(der, dn);
-	assert_int_equal(cp_rsa_public_der(k, &pd, &pn), 0);
-	assert_int_equal(cp_rsa_read_public_der(pd, pn, &pub), 0);
-	assert_int_equal(cp_rsa_read_public_der(pd, pn - 1, &(struct evp_pkey_st *){0}),
+	assert_int_equal(cp_pkey_public_der(k, &pd), 0);
+	assert_int_equal(cp_rsa_read_public_der(pd.data, pd.len, &pub), 0);
+	assert_int_equal(cp_rsa_read_public_der(pd.data, pd.len - 1, &(struct evp_pkey_st *){0}),
 			 CP_ERR_CRYPTO);
 	cp_ossl_clear();
-	free(pd);
+	buf_release(&pd);
 	cp_pkey_free(pub);
 	cp_pkey_free(back);
 
