@@ -41,6 +41,20 @@ raw_apdu(const struct apdu *a, unsigned char *buf)
 	return n;
 }
 
+/* INITIALIZE UPDATE refused by the secure channel (SCP02 or SCP03): no session, and the
+ * status word of the reason. */
+static uint16_t
+init_update_failed(struct vcard *vc, int r)
+{
+	vcard_channel_close(vc);
+	if (r == CP_ERR_NOTFOUND)
+		return SW_DATA_NOT_FOUND;
+	if (r == CP_ERR_FORMAT)
+		return SW_WRONG_DATA;
+	log_error("vcard", "INITIALIZE UPDATE: %s", cp_errmsg());
+	return SW_NO_DIAGNOSIS;
+}
+
 /* SCP02: the 28-byte answer of the stock's key set, 16-bit sequence counter. */
 static uint16_t
 initialize_update_02(struct vcard *vc, const unsigned char *raw, size_t n, struct vcard_resp *out)
@@ -60,15 +74,8 @@ initialize_update_02(struct vcard *vc, const unsigned char *raw, size_t n, struc
 		return SW_NO_DIAGNOSIS;
 	if ((r = scp02_card_init_update(vc->s.scp02, raw, n, vc->s.fixed_challenge,
 					vc->chip.seq & 0xFFFF, out->data, sizeof out->data,
-					&out->len)) < 0) {
-		vcard_channel_close(vc);
-		if (r == CP_ERR_NOTFOUND)
-			return SW_DATA_NOT_FOUND;
-		if (r == CP_ERR_FORMAT)
-			return SW_WRONG_DATA;
-		log_error("vcard", "INITIALIZE UPDATE: %s", cp_errmsg());
-		return SW_NO_DIAGNOSIS;
-	}
+					&out->len)) < 0)
+		return init_update_failed(vc, r);
 	vc->s.fixed_challenge = NULL;
 	return SW_OK;
 }
@@ -109,15 +116,8 @@ initialize_update(struct vcard *vc, const struct apdu *a, struct vcard_resp *out
 		return SW_NO_DIAGNOSIS;
 	}
 	if ((r = scp03_card_init_update(vc->s.scp, raw, n, vc->s.fixed_challenge, vc->chip.seq,
-					out->data, sizeof out->data, &out->len)) < 0) {
-		vcard_channel_close(vc);
-		if (r == CP_ERR_NOTFOUND)
-			return SW_DATA_NOT_FOUND;
-		if (r == CP_ERR_FORMAT)
-			return SW_WRONG_DATA;
-		log_error("vcard", "INITIALIZE UPDATE: %s", cp_errmsg());
-		return SW_NO_DIAGNOSIS;
-	}
+					out->data, sizeof out->data, &out->len)) < 0)
+		return init_update_failed(vc, r);
 	vc->s.fixed_challenge = NULL;
 	return SW_OK;
 }
