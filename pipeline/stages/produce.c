@@ -297,8 +297,15 @@ spoil(struct run *run, struct prod_attempt *a, const char *reason, enum printer_
 		run->consecutive++;
 		snprintf(run->last_spoil, sizeof(run->last_spoil), "%s: %.180s", reason, detail);
 	}
-	if (printer_cond_pauses(cond) || cond == PRN_CARD_JAM)
-		return wait_printer(run, 1, reason, &st);
+	if (printer_cond_pauses(cond) || cond == PRN_CARD_JAM) {
+		if ((r = wait_printer(run, 1, reason, &st)) < 0)
+			return r;
+		/* a person saw to the printer (a ribbon changed, a jam cleared), even when
+		 * it was done before the line looked again: not a storm of bad blanks (a
+		 * connection that comes back by itself is no one's attention) */
+		if (!cond_lost(cond))
+			run->consecutive = 0;
+	}
 	return 0;
 }
 
