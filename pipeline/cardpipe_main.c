@@ -35,7 +35,7 @@ static const struct builtin {
 	{"config", cmd_config, 0, NULL, "show the effective configuration (--show)"},
 	{"db", cmd_db, RUN_REGISTRY, NULL, "registry checks: check, verify-audit"},
 	{"sample", cmd_sample, 0, NULL, "write synthetic application files for every channel"},
-	{"ingest", cmd_ingest, RUN_REGISTRY, NULL,
+	{"ingest", cmd_ingest, RUN_REGISTRY, "ingest",
 	 "read application files from the inbox into the registry"},
 	{"prepare", cmd_prepare, RUN_REGISTRY, "prepare",
 	 "validate, deduplicate, compute due dates, allocate card numbers"},

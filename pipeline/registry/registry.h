@@ -28,7 +28,8 @@ int registry_set_audit_key(const unsigned char *key, size_t len, const char *key
  * audit key. */
 int registry_open(const char *path, struct registry **out);
 void registry_close(struct registry *reg);
-/* Who is acting, for the audit log ("ingest", "produce:line1", "operator:keys"). */
+/* Who is acting, for the audit log ("ingest", "nightly:prepare", "produce:line1",
+ * "operator:dispatch"; docs/audit.md). */
 void registry_set_actor(struct registry *reg, const char *actor);
 
 int registry_begin(struct registry *reg);

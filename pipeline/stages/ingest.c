@@ -943,8 +943,6 @@ ingest_run(struct config *cfg, const char *home, struct registry *reg, const cha
 
 		threads = cpus < 1 ? 1 : cpus > INGEST_MAX_READERS ? INGEST_MAX_READERS : cpus;
 	}
-	registry_set_actor(reg, "ingest");
-
 	if ((r = fs_mkdirs(ig.archive, 0700)) < 0 || (r = fs_mkdirs(ig.quarantine, 0700)) < 0 ||
 	    (r = fs_mkdirs(ig.photos, 0700)) < 0)
 		goto out;

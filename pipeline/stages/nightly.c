@@ -135,8 +135,26 @@ run_stage(struct run *run, const char *name, const char *lock, stage_run_fn *fn,
 	int r = lock ? stage_lock_take(run->ctx.cfg, run->ctx.home, lock, run->opts->stop, &lk) : 0;
 
 	memset(out, 0, sizeof(*out));
-	if (r == 0)
-		r = fn(&run->ctx, opts, out);
+	if (r == 0) {
+		/* the stage's audit rows name the run and the stage ("nightly:prepare"); the
+		 * run's own rows name the run again afterwards */
+		struct stage_ctx sc = run->ctx;
+		char actor[48];
+		size_t n = (size_t)snprintf(actor, sizeof(actor),
+					    "%s:", run->ctx.actor ? run->ctx.actor : "nightly");
+
+		/* "produce line 1" names "nightly:produce:line1" */
+		for (const char *p = name; *p && n + 1 < sizeof(actor); p++)
+			if (*p != ' ')
+				actor[n++] = *p;
+			else if (p == strchr(name, ' '))
+				actor[n++] = ':';
+		actor[n] = '\0';
+		sc.actor = actor;
+		registry_set_actor(sc.reg, actor);
+		r = fn(&sc, opts, out);
+		registry_set_actor(sc.reg, run->ctx.actor ? run->ctx.actor : "nightly");
+	}
 	run_lock_release(&lk);
 	s->in = out->read;
 	s->done = out->done;

@@ -614,13 +614,6 @@ produce_run_with(struct config *cfg, const char *home, struct registry *reg,
 	produce_shift_of(cp_now(), (int)config_int(cfg, "produce.shift_hours"), run.shift,
 			 sizeof(run.shift));
 	snprintf(res->shift, sizeof(res->shift), "%s", run.shift);
-	{
-		char actor[32];
-
-		snprintf(actor, sizeof(actor), "produce:line%d", o->line);
-		registry_set_actor(reg, actor);
-	}
-
 	if ((r = recover(&run)) < 0)
 		goto out;
 	if (!o->card_no) {

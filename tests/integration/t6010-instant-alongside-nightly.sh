@@ -77,5 +77,20 @@ assert_eq "$(sqlite3 "$reg" "SELECT count(*) FROM card WHERE instant = 0 AND sta
 	"$(sqlite3 "$reg" "SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id
 	WHERE c.instant = 0 AND p.state = 'produced' AND p.line = 1")" "nightly cards produced once on line 1"
 ls "$CARDPIPE_HOME/run/line2/printed/" | grep -q png || fail "nothing printed on line 2"
+
+# every audit row names the run and the stage that wrote it: the nightly's stages their
+# own ("nightly:prepare", not the stage that ran before them), instant issuance "instant"
+actors=" $(sqlite3 "$reg" "SELECT DISTINCT actor FROM audit_log ORDER BY 1" | tr '\n' ' ')"
+for a in nightly:ingest nightly:prepare nightly:perso nightly:render nightly:produce:line1 \
+	nightly:dispatch instant; do
+	case "$actors" in *" $a "*) ;; *) fail "no audit row names $a; the actors: $actors" ;; esac
+done
+case "$actors" in *" ingest "* | *" produce:line"*) fail "a nightly or instant row names a bare stage: $actors" ;; esac
+assert_eq "$(sqlite3 "$reg" "SELECT group_concat(DISTINCT a.actor) FROM audit_log a JOIN card c
+	ON a.entity = 'card' AND a.entity_id = c.id WHERE c.card_no = '$card' AND a.event = 'allocated'")" \
+	instant "the instant card's number allocated by instant"
+assert_eq "$(sqlite3 "$reg" "SELECT count(*) FROM audit_log a JOIN card c ON a.entity = 'card'
+	AND a.entity_id = c.id WHERE c.instant = 0 AND a.event = 'allocated' AND a.actor <> 'nightly:prepare'")" \
+	0 "the nightly's card numbers allocated by nightly:prepare"
 grep "cardpipe processing" instant.out
 echo "t6010 ok"
