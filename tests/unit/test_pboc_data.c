@@ -806,9 +806,10 @@ test_signature_verified(void **state)
 		assert_int_equal(build_one(&c, &m, &p), 0);
 		assert_int_equal(emv_pubkey_from_pkey(other, &is.pub), 0);
 		assert_int_equal(build_one(&c, &m, &p), CP_ERR_CRYPTO);
+		/* which check of the recovery fails first depends on the random key */
 		assert_non_null(strstr(cp_errmsg(), "card B00001234: signed static data (93) "
 						    "fails verification with the issuer public "
-						    "key: signed static data: header"));
+						    "key: signed static data: "));
 		cp_err_clear();
 		is.pub = emv_fixture_issuer()->pub;
 		assert_int_equal(build_one(&c, &m, &p), 0);
