@@ -177,11 +177,12 @@ expected_hash(struct registry *reg, long long id, const char *key_id, int *keyed
 	return reg_audit_mac(reg, fields, calc);
 }
 
-/* The chain cannot show its own tail cut off: compare with the recorded head. */
+/* The chain cannot show its own tail cut off: compare with the recorded head, "ID:HASH:MAC"
+ * (reg_audit_head()), whose MAC shows it was not moved back without the key. */
 static int
 check_head(struct registry *reg, long long last_id, const char *last_hash, int keyed)
 {
-	char *head = NULL, *colon;
+	char *head = NULL, *hash, *mac, want[REG_AUDIT_HEAD_MAX];
 	long long head_id;
 	int r = 0;
 
@@ -195,13 +196,26 @@ check_head(struct registry *reg, long long last_id, const char *last_hash, int k
 				      "its end)");
 		return r == CP_ERR_NOTFOUND ? 0 : r;
 	}
-	if ((colon = strchr(head, ':'))) {
-		head_id = strtoll(head, NULL, 10);
-		if (last_id < head_id || (last_id == head_id && strcmp(colon + 1, last_hash)))
-			r = cp_err(CP_ERR_INTEGRITY,
-				   "audit log ends at row %lld but its recorded head is row "
-				   "%lld (rows were removed from its end)",
-				   last_id, head_id);
+	head_id = strtoll(head, NULL, 10);
+	hash = strchr(head, ':');
+	mac = hash ? strchr(hash + 1, ':') : NULL;
+	if (hash)
+		*hash++ = '\0';
+	if (mac)
+		*mac = '\0';
+	if (keyed && (!mac || (r = reg_audit_head(reg, head_id, hash, want)) < 0 ||
+		      strcmp(strrchr(want, ':') + 1, mac + 1))) {
+		r = r < 0 ? r
+			  : cp_err(CP_ERR_INTEGRITY,
+				   "the recorded head of the audit log (meta.audit_head, row "
+				   "%lld) is not sealed with the audit key: it was rewritten, and "
+				   "rows may have been cut from the end of the log",
+				   head_id);
+	} else if (hash && (last_id < head_id || (last_id == head_id && strcmp(hash, last_hash)))) {
+		r = cp_err(CP_ERR_INTEGRITY,
+			   "audit log ends at row %lld but its recorded head is row %lld (rows "
+			   "were removed from its end)",
+			   last_id, head_id);
 	}
 	free(head);
 	return r;

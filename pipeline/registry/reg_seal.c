@@ -136,6 +136,23 @@ reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65])
 	return mac_end(ctx, ok, out);
 }
 
+int
+reg_audit_head(struct registry *reg, long long id, const char *hash, char out[REG_AUDIT_HEAD_MAX])
+{
+	struct cp_hmac *ctx;
+	char num[24], mac[65];
+	int r, ok;
+
+	snprintf(num, sizeof(num), "%lld", id);
+	if ((r = mac_begin(reg, &ctx, "cardpipe audit head 1")) < 0)
+		return r;
+	ok = mac_field(ctx, num, strlen(num)) && mac_field(ctx, hash, strlen(hash));
+	if ((r = mac_end(ctx, ok, mac)) < 0)
+		return r;
+	snprintf(out, REG_AUDIT_HEAD_MAX, "%s:%.64s:%s", num, hash, mac);
+	return 0;
+}
+
 /* A column's value with its type, so that 1, '1' and x'31' seal differently. */
 static int
 mac_value(struct cp_hmac *ctx, sqlite3_value *v)
@@ -250,6 +267,25 @@ sql_audit_mac(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, 64, SQLITE_TRANSIENT);
 }
 
+/* SQL cp_audit_head(id, hash): the value meta.audit_head records (reg_audit_head()). */
+static void
+sql_audit_head(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct registry *reg = sqlite3_user_data(ctx);
+	const char *hash = (const char *)sqlite3_value_text(argv[1]);
+	char out[REG_AUDIT_HEAD_MAX];
+
+	if (reg->key_mismatch) {
+		sqlite3_result_error(ctx, reg->key_mismatch, -1);
+		return;
+	}
+	if (reg_audit_head(reg, sqlite3_value_int64(argv[0]), hash ? hash : "", out) < 0) {
+		sqlite3_result_error(ctx, cp_errmsg(), -1);
+		return;
+	}
+	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
 static void
 sql_audit_key_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -337,6 +373,8 @@ reg_seal_attach(struct registry *reg)
 				NULL);
 	sqlite3_create_function(reg->db, "cp_audit_key_id", 0, SQLITE_UTF8, reg, sql_audit_key_id,
 				NULL, NULL);
+	sqlite3_create_function(reg->db, "cp_audit_head", 2, SQLITE_UTF8, reg, sql_audit_head, NULL,
+				NULL);
 	sqlite3_update_hook(reg->db, update_hook, reg);
 	return 0;
 }

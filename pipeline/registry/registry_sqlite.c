@@ -355,7 +355,8 @@ registry_begin(struct registry *reg)
 static int
 audit_head_commit(struct registry *reg)
 {
-	return reg_exec(reg, "INSERT INTO meta(key, value) SELECT 'audit_head', id || ':' || hash "
+	return reg_exec(reg, "INSERT INTO meta(key, value) SELECT 'audit_head', "
+			     "cp_audit_head(id, hash) "
 			     "FROM audit_log WHERE id = (SELECT max(id) FROM audit_log) "
 			     "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
 			     "WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");

@@ -86,6 +86,12 @@ int reg_seal_all(struct registry *reg, int keep_broken);
 /* Keyed hash of an audit row (7 fields: prev hash, at, actor, entity, entity_id, event,
  * detail) as 64 lower-case hex digits. */
 int reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65]);
+/* The sealed head of the audit chain, as meta.audit_head records it: "ID:HASH:MAC", MAC
+ * being HMAC-SHA-256(audit key, "cardpipe audit head 1" 00 || F(ID) || F(HASH)), so that
+ * the head cannot be moved back over rows cut from the end without the key. */
+#define REG_AUDIT_HEAD_MAX 160
+int reg_audit_head(struct registry *reg, long long id, const char *hash,
+		   char out[REG_AUDIT_HEAD_MAX]);
 /* db check: one FAIL line per row (up to 10 a table) whose seal does not match. */
 int registry_check_seals(struct registry *reg, FILE *out, int *problems);
 

@@ -229,6 +229,32 @@ test_missing_head_is_detected(void **state)
 	registry_close(reg);
 }
 
+/* Rows cut from the end and the head moved back to the new last row, as anyone with the
+ * file can write it: the head carries a MAC under the audit key, so the move shows. */
+static void
+test_head_moved_back_is_detected(void **state)
+{
+	struct registry *reg;
+	long long rows;
+
+	reg = tampered(10, "DROP TRIGGER audit_no_delete;"
+			   "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);"
+			   "UPDATE meta SET value = (SELECT id || ':' || hash FROM audit_log "
+			   "ORDER BY id DESC LIMIT 1) WHERE key = 'audit_head';");
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "is not sealed with the audit key"));
+	registry_close(reg);
+	/* a MAC copied from the old head does not fit the earlier row either (the same file:
+	 * ten more rows appended, the trigger already gone) */
+	reg = tampered(10, "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log);"
+			   "UPDATE meta SET value = (SELECT id || ':' || hash FROM audit_log "
+			   "ORDER BY id DESC LIMIT 1) || substr(value, 1 + length(value) - 65) "
+			   "WHERE key = 'audit_head';");
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "is not sealed with the audit key"));
+	registry_close(reg);
+}
+
 /* The head is written once per transaction, by the commit: it names the transaction's
  * last row, also when the rows were appended outside registry_begin() (per row then). */
 static void
@@ -240,6 +266,10 @@ test_head_follows_each_commit(void **state)
 
 	assert_int_equal(registry_meta_get(reg, "audit_head", &head), 0);
 	assert_int_equal(strtoll(head, NULL, 10), last_row_of(reg));
+	/* ID:HASH:MAC, two 64-digit hex values */
+	assert_non_null(strchr(head, ':'));
+	assert_int_equal(strlen(strchr(head, ':')), 1 + 64 + 1 + 64);
+	assert_int_equal(strrchr(head, ':') - strchr(head, ':'), 65);
 	free(head);
 	assert_int_equal(registry_audit(reg, "test", 99, "outside a transaction", ""), 0);
 	assert_int_equal(registry_meta_get(reg, "audit_head", &head), 0);
@@ -566,6 +596,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cut_tail_is_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_follows_each_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_head_is_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_moved_back_is_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_tail_then_append_is_detected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rehashed_forgery_without_chain_is_detected,
