@@ -8,10 +8,16 @@
 # peak_kib is the peak RSS (/usr/bin/time %M): it must not grow with n (render works in
 # batches of render.batch cards). The note gives the CPU time (user + system) per card,
 # which a loaded machine does not inflate the way it does the wall clock.
-# Target: >= 150 cards/s on 2 cores.
+# Beside it the floor measured in the same run on the same cards (bench-floor --render,
+# tests/bench/: the libraries alone doing the essential per-card work - libjpeg's decode of
+# the photo scaled for its box, libdeflate at render.png_level over the scan lines of every
+# file the card has alone - on the first BENCH_FLOOR_CARDS cards, one core) and the ratio.
+# Targets: >= 150 cards/s on 2 cores (issue 5), >= 300 (issue 17).
 # Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
 set -eu
 command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
+FLOOR=${BENCH_FLOOR:-${CARDPIPE_SRC:-.}/${BUILD:-build}/bench/bench-floor}
+FLOOR_CARDS=${BENCH_FLOOR_CARDS:-500}
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is needed for peak memory" >&2; exit 1; }
 SIZES=${BENCH_SIZES:-500 2000}
 base=${CARDPIPE_HOME:-$PWD/home}
@@ -34,7 +40,16 @@ for n in $SIZES; do
 	[ -n "$cards" ] && [ "$cards" -gt 0 ] || { echo "no cards rendered" >&2; cat "render-$n.err" >&2; exit 1; }
 	rate=$(awk -v n="$cards" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
 	cpu=$(awk -v n="$cards" -v u="$usr" -v s="$sys" 'BEGIN { printf "%.1f", (u + s) * 1000 / n }')
-	echo "render | $cards | $secs | $rate | $kib | cpu $cpu ms/card ($usr s user, $sys s sys)"
+	floor_note="floor -"
+	if [ -x "$FLOOR" ] && fl_out=$(sqlite3 "$CARDPIPE_HOME/registry.db" \
+		"SELECT c.card_no, a.photo_sha256 FROM card c JOIN application a ON a.id = c.application_id
+		 WHERE c.state = 'rendered' ORDER BY c.id" | tr '|' ' ' |
+		"$FLOOR" --render "$CARDPIPE_HOME/spool/faces" "$CARDPIPE_HOME/spool/photos" "$FLOOR_CARDS" 2>/dev/null); then
+		read -r _ fl_n fl _ fl_jpeg _ fl_def <<<"$fl_out"
+		floor_note=$(awk -v f="$fl" -v j="$fl_jpeg" -v d="$fl_def" -v n="$fl_n" -v c="$cpu" 'BEGIN {
+			printf "floor %.1f ms (jpeg %.1f, deflate %.1f; %d cards), x%.1f", f / 1000, j / 1000, d / 1000, n, c * 1000 / f }')
+	fi
+	echo "render | $cards | $secs | $rate | $kib | cpu $cpu ms/card ($usr s user, $sys s sys), $floor_note"
 	rm -f "render-$n".*
 	done_homes="${done_homes:-} $CARDPIPE_HOME gen-$n"
 done

@@ -12,14 +12,33 @@
  * check's libjpeg decode at 1/8 scale (photo_check(): every Huffman code decoded). Prints
  *   floor APPS TOTAL_US jpeg US inflate US sha256 US base64 US
  * with each figure in CPU microseconds per application, on one core.
+ *
+ * Usage: bench-floor --render FACES PHOTOS MAX_CARDS < list
+ * render's floor, for lines "CARD_NO PHOTO_SHA" of rendered cards: the photo's libjpeg
+ * decode DCT-scaled for the layout's photo box (photo_decode_for_box(), as render does),
+ * and the deflate (libdeflate, zlib format, at render.png_level) of the scan lines of
+ * every PNG file the card has alone under FACES/CARD_NO (files of a side that is the same
+ * on every card are hard links, encoded once per renderer: not per-card work). Prints
+ *   floor-render CARDS TOTAL_US jpeg US deflate US
+ * in CPU microseconds per card, on one core. CARDPIPE_HOME's configuration (layout,
+ * printer.profile, card.font, render.png_level) is the one render used.
  */
+#include "core/buf.h"
 #include "core/config.h"
+#include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "personalization/face/compose.h"
+#include "personalization/face/photo.h"
 #include "pipeline/rules/photo_check.h"
+#include "pipeline/stages/photo_store.h"
+#include "personalization/face/layout.h"
+#include "pipeline/stages/render.h"
 
 #include <dirent.h>
+#include <libdeflate.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,21 +218,136 @@ one_file(const char *archive, const char *sha)
 	free(path);
 }
 
+/* ---- render's floor ---- */
+
+/* The scan lines a PNG file's IDAT chunks hold (what its encoder deflated), or NULL. */
+static unsigned char *
+png_scanlines(const unsigned char *png, size_t len, size_t *outlen)
+{
+	struct buf z = BUF_INIT(BUF_UNLIMITED);
+	unsigned char *raw = NULL;
+
+	for (size_t at = 8; at + 12 <= len;) {
+		size_t n = (size_t)png[at] << 24 | (size_t)png[at + 1] << 16 |
+			   (size_t)png[at + 2] << 8 | png[at + 3];
+
+		if (n > len - at - 12)
+			break;
+		if (!memcmp(png + at + 4, "IDAT", 4))
+			buf_append(&z, png + at + 8, n);
+		at += 12 + n;
+	}
+	if (z.len)
+		raw = inflate_all((const unsigned char *)z.data, z.len, outlen);
+	buf_release(&z);
+	return raw;
+}
+
+struct render_floor {
+	const char *faces, *photos;
+	int bw, bh;
+	struct libdeflate_compressor *zc;
+	double jpeg, deflate; /* CPU seconds */
+};
+
+static void
+render_card(struct render_floor *rf, const char *card_no, const char *sha)
+{
+	char *dir = fs_join(rf->faces, card_no);
+	unsigned char *data;
+	size_t len;
+	DIR *d;
+	struct dirent *de;
+
+	if (photo_store_read(rf->photos, sha, 64u << 20, &data, &len) == 0) {
+		struct rgb_image im = {0};
+		double t = cpu_now();
+
+		if (photo_decode_for_box(data, len, rf->bw, rf->bh, &im) == 0)
+			rgb_release(&im);
+		rf->jpeg += cpu_now() - t;
+		free(data);
+	}
+	for (d = opendir(dir); d && (de = readdir(d));) {
+		char *path;
+		struct stat st;
+		size_t n = strlen(de->d_name), rawlen;
+		unsigned char *raw, *out;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".png"))
+			continue;
+		path = fs_join(dir, de->d_name);
+		if (stat(path, &st) == 0 && st.st_nlink == 1 &&
+		    fs_read_file(path, 64u << 20, &data, &len) == 0) {
+			if ((raw = png_scanlines(data, len, &rawlen))) {
+				size_t cap = libdeflate_zlib_compress_bound(rf->zc, rawlen);
+				double t;
+
+				out = xmalloc(cap);
+				t = cpu_now();
+				libdeflate_zlib_compress(rf->zc, raw, rawlen, out, cap);
+				rf->deflate += cpu_now() - t;
+				free(out);
+				free(raw);
+			}
+			free(data);
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+static int
+render_floor(struct config *cfg, const char *home, char **argv)
+{
+	struct render_floor rf = {.faces = argv[0], .photos = argv[1]};
+	const struct canvas_profile *prof;
+	struct layout *lo = NULL;
+	struct composer *comp = NULL;
+	long long cards = 0, max = atoll(argv[2]);
+	char card_no[64], sha[128];
+
+	if (canvas_profile_lookup(config_str(cfg, "printer.profile"), &prof) < 0 ||
+	    render_load_layout(cfg, home, &lo) < 0 ||
+	    composer_new(lo, prof, config_str(cfg, "card.font"), &comp) < 0) {
+		fprintf(stderr, "bench-floor: %s\n", cp_errmsg());
+		layout_free(lo);
+		return 1;
+	}
+	composer_photo_box(comp, &rf.bw, &rf.bh);
+	rf.zc = libdeflate_alloc_compressor((int)config_int(cfg, "render.png_level"));
+	while (cards < max && scanf("%63s %127s", card_no, sha) == 2) {
+		if (strchr(card_no, '/') || strchr(sha, '/'))
+			continue;
+		render_card(&rf, card_no, sha);
+		cards++;
+	}
+	libdeflate_free_compressor(rf.zc);
+	composer_free(comp);
+	layout_free(lo);
+	if (cards == 0) {
+		fprintf(stderr, "bench-floor: no cards\n");
+		return 1;
+	}
+	printf("floor-render %lld %.0f jpeg %.0f deflate %.0f\n", cards,
+	       (rf.jpeg + rf.deflate) * 1e6 / (double)cards, rf.jpeg * 1e6 / (double)cards,
+	       rf.deflate * 1e6 / (double)cards);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	char sha[128];
 	long long recs, apps = 0, max;
 	double total = 0;
+	struct config *cfg = config_new();
+	const char *home = getenv("CARDPIPE_HOME");
+	int r;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench-floor ARCHIVE MAX_APPS < 'SHA RECORDS' lines\n");
-		return 2;
-	}
-	max = atoll(argv[2]);
 	{
-		struct config *cfg = config_new();
-		const char *home = getenv("CARDPIPE_HOME");
 		char *file = home ? fs_join(home, "cardpipe.conf") : NULL;
 
 		if (file && fs_exists(file))
@@ -221,8 +355,20 @@ main(int argc, char **argv)
 		config_load_env(cfg);
 		photo_limits_from_config(cfg, &lim);
 		free(file);
-		config_free(cfg);
 	}
+	if (argc == 5 && !strcmp(argv[1], "--render")) {
+		r = render_floor(cfg, home ? home : ".", argv + 2);
+		config_free(cfg);
+		return r;
+	}
+	config_free(cfg);
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench-floor ARCHIVE MAX_APPS < 'SHA RECORDS' lines\n"
+				"       bench-floor --render FACES PHOTOS MAX_CARDS < 'CARD_NO "
+				"PHOTO_SHA' lines\n");
+		return 2;
+	}
+	max = atoll(argv[2]);
 	while (apps < max && scanf("%127s %lld", sha, &recs) == 2) {
 		if (strchr(sha, '/'))
 			continue;
