@@ -14,13 +14,20 @@ expect_exit() {
 	set +e; "$@"; local got=$?; set -e
 	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want"
 }
-# free_ports N: a base port with N free consecutive loopback ports (tests run lines side by side)
+# free_ports N: a base port with N free consecutive loopback ports (tests run lines side by
+# side). Below the kernel's ephemeral range: a port free now but in that range can be taken
+# by any outgoing connection (another run's line) before the test's servers bind it.
 free_ports() {
 	/usr/bin/python3 - "$1" <<'PY'
 import random, socket, sys
 n = int(sys.argv[1])
+try:
+    lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+except (OSError, ValueError):
+    lo, hi = 32768, 60999
+start, end = (10000, lo) if lo - 10000 > 1000 else (hi + 1, 65535)
 for _ in range(500):
-    base = random.randrange(20000, 60000 - n)
+    base = random.randrange(start, end - n)
     for p in range(base, base + n):
         s = socket.socket()
         try:
