@@ -17,8 +17,8 @@ hex_encode(const void *data, size_t n, char *out)
 	return out;
 }
 
-static int
-nibble(char c)
+int
+hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -40,7 +40,7 @@ hex_decode(const char *hex, unsigned char *out, size_t outsz)
 
 		if (*hex == ' ' || *hex == ':' || *hex == '\t')
 			continue;
-		if ((v = nibble(*hex)) < 0)
+		if ((v = hex_digit(*hex)) < 0)
 			return cp_err(CP_ERR_FORMAT, "'%c' is not a hex digit", *hex);
 		if (hi < 0) {
 			hi = v;

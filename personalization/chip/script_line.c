@@ -12,18 +12,6 @@
 
 #define SENS_BLOCK 16
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static const char *
 word_end(const char *p, const char *end)
 {
@@ -55,7 +43,7 @@ parse_hex(const char *p, const char *end, const char *name, int ln, struct perso
 		if (memchr(p, '=', (size_t)(w - p)))
 			break;
 		for (; p < w; p++) {
-			int v = hexval(*p);
+			int v = hex_digit(*p);
 
 			if (v < 0)
 				return cp_err(CP_ERR_FORMAT, "%s:%d: APDU: '%c' is not a hex digit",
