@@ -255,6 +255,8 @@ install: all $(MAN_STAMP)
 	install -m 0644 $(BUILD)/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	cp -R docs $(DESTDIR)$(DOCDIR)/ && chmod -R u=rwX,go=rX $(DESTDIR)$(DOCDIR)/docs
+	install -d $(DESTDIR)$(DOCDIR)/formats
+	install -m 0644 formats/*.md formats/*.xsd $(DESTDIR)$(DOCDIR)/formats/
 	$(SUBST) scripts/deploy/cardpipe.cron >$(DESTDIR)$(DOCDIR)/examples/cardpipe.cron
 	$(SUBST) scripts/deploy/cardpipe-nightly.service \
 		>$(DESTDIR)$(UNITDIR)/cardpipe-nightly.service

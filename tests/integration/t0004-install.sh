@@ -36,7 +36,10 @@ for f in usr/bin/cardpipe usr/lib/cardpipe/evolis-emu usr/lib/cardpipe/vcard \
 	usr/share/man/man5/cardpipe.conf.5 usr/lib/systemd/system/cardpipe-nightly.service \
 	usr/lib/systemd/system/cardpipe-nightly.timer etc/logrotate.d/cardpipe \
 	usr/share/bash-completion/completions/cardpipe usr/share/doc/cardpipe/README.md \
-	usr/share/doc/cardpipe/examples/cardpipe.cron; do
+	usr/share/doc/cardpipe/examples/cardpipe.cron usr/share/doc/cardpipe/formats/README.md \
+	usr/share/doc/cardpipe/formats/mail-manifest.xsd \
+	usr/share/doc/cardpipe/formats/bank-reconciliation.xsd \
+	usr/share/doc/cardpipe/formats/employer-batch.xsd; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"
 done
 assert_eq "$(stat -c %a "$R/usr/bin/cardpipe")" 755 "installed program mode"
