@@ -24,6 +24,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* acc -= n when acc (with carry, the bit above its top byte) is at least n: acc < 2n
+ * comes back below n */
+static void
+reduce_once(unsigned char *acc, unsigned carry, const unsigned char *n, size_t len)
+{
+	int ge = 1;
+	unsigned borrow = 0;
+
+	for (size_t j = 0; j < len && !carry; j++)
+		if (acc[j] != n[j]) {
+			ge = acc[j] > n[j];
+			break;
+		}
+	if (!carry && !ge)
+		return;
+	for (size_t j = len; j-- > 0;) {
+		int v = acc[j] - n[j] - (int)borrow;
+
+		borrow = v < 0;
+		acc[j] = (unsigned char)v;
+	}
+}
+
 /* x * y mod n on big-endian bytes, by shift and add (slow, independent of OpenSSL) */
 static void
 mulmod(const unsigned char *x, const unsigned char *y, const unsigned char *n, size_t len,
@@ -33,7 +56,6 @@ mulmod(const unsigned char *x, const unsigned char *y, const unsigned char *n, s
 
 	for (size_t i = 0; i < len * 8; i++) {
 		unsigned carry = 0;
-		int ge = 1;
 
 		/* acc = 2 * acc mod n */
 		for (size_t j = len; j-- > 0;) {
@@ -42,21 +64,7 @@ mulmod(const unsigned char *x, const unsigned char *y, const unsigned char *n, s
 			acc[j] = (unsigned char)v;
 			carry = v >> 8;
 		}
-		for (size_t j = 0; j < len && !carry; j++)
-			if (acc[j] != n[j]) {
-				ge = acc[j] > n[j];
-				break;
-			}
-		if (carry || ge) {
-			unsigned borrow = 0;
-
-			for (size_t j = len; j-- > 0;) {
-				int v = acc[j] - n[j] - (int)borrow;
-
-				borrow = v < 0;
-				acc[j] = (unsigned char)v;
-			}
-		}
+		reduce_once(acc, carry, n, len);
 		/* acc += x when bit i of y (from the top) is set, mod n */
 		if (y[i / 8] & (0x80 >> (i % 8))) {
 			carry = 0;
@@ -66,22 +74,7 @@ mulmod(const unsigned char *x, const unsigned char *y, const unsigned char *n, s
 				acc[j] = (unsigned char)v;
 				carry = v >> 8;
 			}
-			ge = 1;
-			for (size_t j = 0; j < len && !carry; j++)
-				if (acc[j] != n[j]) {
-					ge = acc[j] > n[j];
-					break;
-				}
-			if (carry || ge) {
-				unsigned borrow = 0;
-
-				for (size_t j = len; j-- > 0;) {
-					int v = acc[j] - n[j] - (int)borrow;
-
-					borrow = v < 0;
-					acc[j] = (unsigned char)v;
-				}
-			}
+			reduce_once(acc, carry, n, len);
 		}
 	}
 	memcpy(out, acc, len);
