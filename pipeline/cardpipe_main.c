@@ -43,7 +43,7 @@ static const struct builtin {
 	 "derive card keys and write perso scripts; perso verify FILE"},
 	{"render", cmd_render, RUN_REGISTRY, "render",
 	 "draw card faces and printer panels; proof sheets"},
-	{"produce", cmd_produce, RUN_REGISTRY, NULL,
+	{"produce", cmd_produce, RUN_REGISTRY, NULL /* produce:line<N>, set by the command */,
 	 "drive a production line: print, encode, read back, account"},
 	{"dispatch", cmd_dispatch, RUN_REGISTRY, "dispatch",
 	 "mail manifests, carrier letters, pickup lists, returns"},

@@ -69,6 +69,7 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	struct stage_result sr;
 	struct stage_ctx sc;
 	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
+	static char actor[32]; /* ctx->actor, read when the registry opens */
 	char *end;
 	int c, r;
 
@@ -98,6 +99,9 @@ cmd_produce(int argc, char **argv, struct cp_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage(usage, 1);
+	/* the audit rows name the line */
+	snprintf(actor, sizeof(actor), "produce:line%d", o.line);
+	ctx->actor = actor;
 	if ((r = ctx_stage(ctx, &sc)) < 0)
 		return cmd_exit("produce", r);
 	sigemptyset(&sa.sa_mask);

@@ -124,10 +124,11 @@ STAGE_RUN_ANY(reconcile, struct reconcile_opts)
 
 /* One stage through the contract, timed, into the run report. lock: the stage's lock
  * (stagelock.h), so a `cardpipe <stage>` started by hand waits for it and the nightly waits
- * for one already running; NULL for a stage that locks itself. */
+ * for one already running; NULL for a stage that locks itself. actor: what its audit rows
+ * name after the run's own ("prepare", "produce:line1"). */
 static int
-run_stage(struct run *run, const char *name, const char *lock, stage_run_fn *fn, const void *opts,
-	  struct stage_result *out)
+run_stage(struct run *run, const char *name, const char *actor, const char *lock, stage_run_fn *fn,
+	  const void *opts, struct stage_result *out)
 {
 	struct timespec t0;
 	struct runreport_stage *s = stage_begin(run, name, &t0);
@@ -139,21 +140,13 @@ run_stage(struct run *run, const char *name, const char *lock, stage_run_fn *fn,
 		/* the stage's audit rows name the run and the stage ("nightly:prepare"); the
 		 * run's own rows name the run again afterwards */
 		struct stage_ctx sc = run->ctx;
-		char actor[48];
-		size_t n = (size_t)snprintf(actor, sizeof(actor),
-					    "%s:", run->ctx.actor ? run->ctx.actor : "nightly");
+		char who[48];
 
-		/* "produce line 1" names "nightly:produce:line1" */
-		for (const char *p = name; *p && n + 1 < sizeof(actor); p++)
-			if (*p != ' ')
-				actor[n++] = *p;
-			else if (p == strchr(name, ' '))
-				actor[n++] = ':';
-		actor[n] = '\0';
-		sc.actor = actor;
-		registry_set_actor(sc.reg, actor);
+		snprintf(who, sizeof(who), "%s:%s", run->ctx.actor, actor);
+		sc.actor = who;
+		registry_set_actor(sc.reg, who);
 		r = fn(&sc, opts, out);
-		registry_set_actor(sc.reg, run->ctx.actor ? run->ctx.actor : "nightly");
+		registry_set_actor(sc.reg, run->ctx.actor);
 	}
 	run_lock_release(&lk);
 	s->in = out->read;
@@ -173,10 +166,11 @@ run_lines(struct run *run)
 
 	for (int i = 0; i < run->opts->nlines && !stopped(run); i++) {
 		struct produce_opts o = {.line = run->opts->lines[i], .stop = run->opts->stop};
-		char *name = run->names[i];
+		char *name = run->names[i], actor[24];
 
 		snprintf(name, 24, "produce line %d", o.line);
-		run_stage(run, name, NULL, stage_produce_run_any, &o, &out);
+		snprintf(actor, sizeof(actor), "produce:line%d", o.line);
+		run_stage(run, name, actor, NULL, stage_produce_run_any, &o, &out);
 	}
 	if (run->opts->nlines == 0)
 		skip_stage(run, "produce", "no production line configured for this run");
@@ -214,8 +208,8 @@ run_stages(struct run *run)
 		}
 		if (i > 0 && stopped(run))
 			continue;
-		r = run_stage(run, stages[i].name, stages[i].name, stages[i].run, stages[i].opts,
-			      &out);
+		r = run_stage(run, stages[i].name, stages[i].name, stages[i].name, stages[i].run,
+			      stages[i].opts, &out);
 		if (stages[i].run == stage_ingest_run_any) {
 			/* the same verdict as `cardpipe ingest` alone: unreadable files, ingest's
 			 * rejects */
@@ -295,6 +289,8 @@ stage_nightly_run(const struct stage_ctx *ctx, const struct nightly_opts *opts,
 
 	memset(res, 0, sizeof(*res));
 	run->ctx = *ctx;
+	if (!run->ctx.actor)
+		run->ctx.actor = "nightly";
 	run->opts = opts;
 	run->res = res;
 	if ((r = fs_mkdirs(rundir, 0700)) < 0 ||

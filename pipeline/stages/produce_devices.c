@@ -25,7 +25,6 @@
 #include "printer/printer.h"
 #include "printer/printer_open.h"
 #include "pipeline/registry/reg_cards.h"
-#include "pipeline/registry/registry.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -374,17 +373,9 @@ stage_produce_run(const struct stage_ctx *ctx, const struct produce_opts *opts,
 		  struct stage_result *res)
 {
 	struct produce_result own = {0}, *c = opts->detail ? opts->detail : &own;
-	int r;
-
-	/* `cardpipe produce` names no actor: the rows name the line; a runner's name stays */
-	if (!ctx->actor) {
-		char actor[32];
-
-		snprintf(actor, sizeof(actor), "produce:line%d", opts->line);
-		registry_set_actor(ctx->reg, actor);
-	}
-	r = opts->devices ? produce_run_with(ctx->cfg, ctx->home, ctx->reg, opts->devices, opts, c)
-			  : produce_run_real(ctx->cfg, ctx->home, ctx->reg, opts, c);
+	int r = opts->devices
+			? produce_run_with(ctx->cfg, ctx->home, ctx->reg, opts->devices, opts, c)
+			: produce_run_real(ctx->cfg, ctx->home, ctx->reg, opts, c);
 
 	memset(res, 0, sizeof(*res));
 	res->read = c->produced + c->spoiled;

@@ -60,5 +60,14 @@ for l in 1 2; do
 	cardpipe line check-print --line $l $(q "SELECT c.card_no FROM card c JOIN production_attempt p ON p.card_id = c.id WHERE p.state = 'produced' AND p.line = $l") >/dev/null \
 		|| fail "line $l printed faces differ"
 done
+# each line's audit rows name it: the card it produced, by that line's produce
+for l in 1 2; do
+	assert_eq "$(q "SELECT count(*) FROM audit_log a JOIN production_attempt p ON a.entity = 'card'
+		AND a.entity_id = p.card_id WHERE p.state = 'produced' AND p.line = $l
+		AND a.event LIKE '%->produced' AND a.actor <> 'produce:line$l'")" 0 "line $l's rows name produce:line$l"
+	assert_eq "$(q "SELECT count(*) FROM audit_log WHERE actor = 'produce:line$l' AND entity = 'card'
+		AND event LIKE '%->produced'")" "$(q "SELECT count(*) FROM production_attempt
+		WHERE state = 'produced' AND line = $l")" "line $l's produced cards in its audit rows"
+done
 cardpipe db check >check.txt || { cat check.txt; fail "db check"; }
 echo "t4020 ok"
