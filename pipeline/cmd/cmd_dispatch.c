@@ -74,6 +74,7 @@ do_run(struct cp_ctx *ctx)
 	    (r = stage_lock_take(ctx->cfg, ctx->home, "dispatch", NULL, &lk)) < 0)
 		return r;
 	r = stage_dispatch_run(&sc, &o, &sr);
+	ctx_close_registry(ctx); /* closing seals pending rows: still under the lock */
 	run_lock_release(&lk);
 
 	if (r == 0 && !ctx->quiet)

@@ -192,6 +192,7 @@ cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx)
 		if ((r = ctx_stage(ctx, &sc)) == 0 &&
 		    (r = stage_lock_take(ctx->cfg, ctx->home, "reconcile", NULL, &lk)) == 0)
 			r = stage_reconcile_run(&sc, &o, &sr);
+		ctx_close_registry(ctx); /* closing seals pending rows: still under the lock */
 		run_lock_release(&lk);
 		if (r == 0 && !ctx->quiet)
 			printf("%lld bank report(s), %lld card(s) produced, %lld transport "
