@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/hex.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
 #include "pipeline/stages/ingest_arrival.h"
@@ -181,12 +182,6 @@ store_photo(struct job *j, struct app_record *rec)
 	return 0;
 }
 
-static unsigned
-hex_digit(char c)
-{
-	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10) & 0xf;
-}
-
 /* The photo standard's check of the record's photo (photo_check.h), kept with the record
  * for prepare. Its SHA-256 is known (store_photo()). */
 static void
@@ -194,8 +189,9 @@ check_photo(struct job *j, struct app_record *rec)
 {
 	struct check_cache *c = j->checks;
 	/* the hash is random: its first two hex digits pick the slot */
-	unsigned slot = (hex_digit(rec->photo_sha256[0]) << 4 | hex_digit(rec->photo_sha256[1])) &
-			(CHECK_CACHE - 1);
+	unsigned slot =
+		(unsigned)(hex_digit(rec->photo_sha256[0]) << 4 | hex_digit(rec->photo_sha256[1])) &
+		(CHECK_CACHE - 1);
 	struct photo_result res;
 
 	if (strcmp(c->sha[slot], rec->photo_sha256) != 0) {
