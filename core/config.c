@@ -117,14 +117,11 @@ check_allowed(const struct config_key *k, const char *value)
 		low = k->has_min && v < (double)k->min;
 		high = k->has_max && v > (double)k->max;
 	}
+	if (!low && !high && (!k->words || in_words(k, value)))
+		return 0;
 	config_allowed(k, allowed, sizeof(allowed));
-	if (low || high)
-		return cp_err(CP_ERR_CONFIG, "%s: '%s' is out of range, expected %s", k->name,
-			      value, allowed);
-	if (k->words && !in_words(k, value))
-		return cp_err(CP_ERR_CONFIG, "%s: '%s' is not allowed, expected %s", k->name, value,
-			      allowed);
-	return 0;
+	return cp_err(CP_ERR_CONFIG, "%s: '%s' is %s, expected %s", k->name, value,
+		      low || high ? "out of range" : "not allowed", allowed);
 }
 
 /* The value's type; these texts are older than --set's prefix and stay without it. */
@@ -157,14 +154,6 @@ check_type(const struct config_key *k, const char *value)
 	case CFG_PATH: break;
 	}
 	return 0;
-}
-
-int
-config_check(const struct config_key *k, const char *value)
-{
-	int r = check_type(k, value);
-
-	return r < 0 ? r : check_allowed(k, value);
 }
 
 int

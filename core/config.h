@@ -47,8 +47,6 @@ int config_load_env(struct config *cfg);
  * type or not among what it allows is CP_ERR_CONFIG naming the key, the value and what is
  * allowed; the value in cfg stays as it was. */
 int config_set(struct config *cfg, const char *name, const char *value, enum config_source src);
-/* Check a value against a key's type and constraints (what config_set() does). */
-int config_check(const struct config_key *k, const char *value);
 /* What a key allows, for people: "0..9", "1 or more seconds", "each or batch"; "" when
  * anything of its type is allowed. */
 void config_allowed(const struct config_key *k, char *out, size_t outsz);

@@ -25,8 +25,6 @@ printer_open_line(const struct config *cfg, int line, struct printer **out)
 	if (strcmp(profile, "evolis"))
 		return cp_err(CP_ERR_UNSUPPORTED,
 			      "printer.profile '%s': only the Evolis driver is built in", profile);
-	if (timeout <= 0)
-		return cp_err(CP_ERR_CONFIG, "printer.timeout_ms must be positive");
 	if (!strcmp(transport, "tcp")) {
 		r = evo_io_open_tcp(config_str(cfg, "printer.host"), printer_line_port(cfg, line),
 				    timeout, &io);
