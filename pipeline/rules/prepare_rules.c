@@ -658,26 +658,23 @@ judge_minor(const struct rules_ctx *rc, const struct judge_in *in, struct verdic
 {
 	const struct app_record *rec = in->rec;
 	struct id_info ginfo;
+	const char *missing;
 	long gbirth;
 
 	v->minor = is_minor(v->birth, v->app_date, rc->minor_years);
 	if (!v->minor)
 		return 0;
-	if (empty(rec->guardian_name) || empty(rec->guardian_id_type) ||
-	    empty(rec->guardian_id_number) || empty(rec->guardian_proof))
-		return fail(v, "minor-no-guardian",
-			    empty(rec->guardian_name)	     ? "guardian_name"
-			    : empty(rec->guardian_id_type)   ? "guardian_id_type"
-			    : empty(rec->guardian_id_number) ? "guardian_id_number"
-							     : "guardian_proof",
+	missing = empty(rec->guardian_name)	   ? "guardian_name"
+		  : empty(rec->guardian_id_type)   ? "guardian_id_type"
+		  : empty(rec->guardian_id_number) ? "guardian_id_number"
+		  : empty(rec->guardian_proof)	   ? "guardian_proof"
+						   : NULL;
+	if (missing)
+		return fail(v, "minor-no-guardian", missing,
 			    "the applicant is under %d on the application date and needs a "
 			    "guardian's name, ID type, ID number and proof of guardianship; "
 			    "'%s' is missing",
-			    rc->minor_years,
-			    empty(rec->guardian_name)	     ? "guardian_name"
-			    : empty(rec->guardian_id_type)   ? "guardian_id_type"
-			    : empty(rec->guardian_id_number) ? "guardian_id_number"
-							     : "guardian_proof");
+			    rc->minor_years, missing);
 	if (check_id(rc, rec->guardian_id_type, rec->guardian_id_number, "guardian_id_type",
 		     "guardian_id_number", "guardian-id-invalid", &ginfo, v) < 0 ||
 	    v->code)
