@@ -47,7 +47,8 @@ for n in $SIZES; do
 		"$FLOOR" --render "$CARDPIPE_HOME/spool/faces" "$CARDPIPE_HOME/spool/photos" "$FLOOR_CARDS" 2>/dev/null); then
 		read -r _ fl_n fl _ fl_jpeg _ fl_def <<<"$fl_out"
 		floor_note=$(awk -v f="$fl" -v j="$fl_jpeg" -v d="$fl_def" -v n="$fl_n" -v c="$cpu" 'BEGIN {
-			printf "floor %.1f ms (jpeg %.1f, deflate %.1f; %d cards), x%.1f", f / 1000, j / 1000, d / 1000, n, c * 1000 / f }')
+			printf "floor %.1f ms (jpeg %.1f, deflate %.1f; %d cards), x", f / 1000, j / 1000, d / 1000, n
+			if (f > 0) printf "%.1f", c * 1000 / f; else printf "-" }')
 	fi
 	echo "render | $cards | $secs | $rate | $kib | cpu $cpu ms/card ($usr s user, $sys s sys), $floor_note"
 	rm -f "render-$n".*
