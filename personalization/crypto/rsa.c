@@ -235,15 +235,6 @@ cp_rsa_check(const EVP_PKEY *key)
 	return r;
 }
 
-int
-cp_rsa_read_public_der(const unsigned char *der, size_t len, EVP_PKEY **out)
-{
-	const unsigned char *p = der;
-
-	*out = d2i_PUBKEY(NULL, &p, (long)len);
-	return *out ? 0 : CP_ERR_CRYPTO;
-}
-
 void
 cp_ossl_clear(void)
 {

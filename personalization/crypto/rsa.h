@@ -70,8 +70,6 @@ int cp_rsa_read_pem_private(const void *pem, size_t len, cp_pem_pass_fn pass, vo
 			    struct evp_pkey_st **out);
 /* OpenSSL's consistency check of a key pair (EVP_PKEY_check). */
 int cp_rsa_check(const struct evp_pkey_st *key);
-/* A public key from DER SubjectPublicKeyInfo (sign.h writes it: cp_pkey_public_der). */
-int cp_rsa_read_public_der(const unsigned char *der, size_t len, struct evp_pkey_st **out);
 /* Drop OpenSSL's queued reasons (after a failure the caller handled without them). */
 void cp_ossl_clear(void);
 

@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "personalization/crypto/rsa.h"
 #include "personalization/crypto/secmem.h"
 
 #include <openssl/bio.h>
@@ -15,19 +16,6 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <string.h>
-
-/* code with what, and OpenSSL's first queued reason when there is one. */
-static int
-ossl_fail(int code, const char *what)
-{
-	unsigned long e = ERR_get_error();
-	char msg[256] = "";
-
-	if (e)
-		ERR_error_string_n(e, msg, sizeof(msg));
-	ERR_clear_error();
-	return cp_err(code, "%s%s%s", what, e ? ": " : "", msg);
-}
 
 static int
 read_pem(const void *pem, size_t len, int private, EVP_PKEY **out)
@@ -43,8 +31,8 @@ read_pem(const void *pem, size_t len, int private, EVP_PKEY **out)
 		    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (!k)
-		return ossl_fail(CP_ERR_FORMAT,
-				 private ? "not a PEM private key" : "not a PEM public key");
+		return cp_ossl_err(CP_ERR_FORMAT, "%s",
+				   private ? "not a PEM private key" : "not a PEM public key");
 	*out = k;
 	return 0;
 }
@@ -65,7 +53,7 @@ int
 cp_pkey_read_public_pem_file(FILE *f, EVP_PKEY **out)
 {
 	if (!(*out = PEM_read_PUBKEY(f, NULL, NULL, NULL)))
-		return ossl_fail(CP_ERR_FORMAT, "not a PEM public key");
+		return cp_ossl_err(CP_ERR_FORMAT, "not a PEM public key");
 	return 0;
 }
 
@@ -79,8 +67,8 @@ cp_pkey_read_der(const void *der, size_t len, int private, EVP_PKEY **out, size_
 		return cp_err(CP_ERR_LIMIT, "DER key too long");
 	*out = private ? d2i_AutoPrivateKey(NULL, &p, (long)len) : d2i_PUBKEY(NULL, &p, (long)len);
 	if (!*out)
-		return ossl_fail(CP_ERR_FORMAT,
-				 private ? "not a DER private key" : "not a DER public key");
+		return cp_ossl_err(CP_ERR_FORMAT, "%s",
+				   private ? "not a DER private key" : "not a DER public key");
 	*used = (size_t)(p - (const unsigned char *)der);
 	return 0;
 }
@@ -94,7 +82,7 @@ cp_pkey_private_der(const EVP_PKEY *key, unsigned char **der, size_t *len)
 	*der = NULL;
 	*len = 0;
 	if (n <= 0)
-		return ossl_fail(CP_ERR_CRYPTO, "private key does not encode");
+		return cp_ossl_err(CP_ERR_CRYPTO, "private key does not encode");
 	*der = cp_secure_zalloc((size_t)n);
 	memcpy(*der, d, (size_t)n);
 	*len = (size_t)n;
@@ -121,7 +109,7 @@ cp_pkey_generate(enum cp_sig alg, EVP_PKEY **out)
 		*out = NULL;
 		return cp_err(CP_ERR_INVALID, "unknown signature algorithm %d", (int)alg);
 	}
-	return *out ? 0 : ossl_fail(CP_ERR_CRYPTO, "key generation");
+	return *out ? 0 : cp_ossl_err(CP_ERR_CRYPTO, "key generation");
 }
 
 int
@@ -133,7 +121,7 @@ cp_pkey_save_private_pem(const EVP_PKEY *key, const char *path)
 	int r = 0;
 
 	if (PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) != 1)
-		r = ossl_fail(CP_ERR_CRYPTO, "write private key");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "write private key");
 	else if ((n = BIO_get_mem_data(bio, &p)) > 0)
 		r = fs_write_atomic(path, p, (size_t)n, 0600);
 	BIO_free(bio);
@@ -149,7 +137,7 @@ cp_pkey_public_pem(const EVP_PKEY *key, struct buf *pem)
 	int r = 0;
 
 	if (!bio || PEM_write_bio_PUBKEY(bio, key) != 1)
-		r = ossl_fail(CP_ERR_CRYPTO, "write public key");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "write public key");
 	else if ((n = BIO_get_mem_data(bio, &p)) > 0)
 		r = buf_append(pem, p, (size_t)n);
 	BIO_free(bio);
@@ -237,14 +225,14 @@ sig_params(enum cp_sig alg, const char *sm2_id, EVP_PKEY_CTX *pctx)
 {
 	if (alg == CP_SIG_SM2) {
 		if (EVP_PKEY_CTX_set1_id(pctx, sm2_id, strlen(sm2_id)) <= 0)
-			return ossl_fail(CP_ERR_CRYPTO, "SM2 distinguishing ID");
+			return cp_ossl_err(CP_ERR_CRYPTO, "SM2 distinguishing ID");
 		return 0;
 	}
 	if (alg != CP_SIG_RSA_PSS)
 		return 0;
 	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-		return ossl_fail(CP_ERR_CRYPTO, "RSA-PSS parameters");
+		return cp_ossl_err(CP_ERR_CRYPTO, "RSA-PSS parameters");
 	return 0;
 }
 
@@ -263,19 +251,19 @@ cp_sign(enum cp_sig alg, const char *sm2_id, EVP_PKEY *key, const void *data, si
 		return r;
 	ctx = EVP_MD_CTX_new();
 	if (EVP_DigestSignInit(ctx, &pctx, md, NULL, key) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "signature init");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "signature init");
 		goto out;
 	}
 	if ((r = sig_params(alg, sm2_id, pctx)) < 0)
 		goto out;
 	if (EVP_DigestSign(ctx, NULL, &sl, data, len) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "signature length");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "signature length");
 		goto out;
 	}
 	sig->data = xmalloc(sl + 1);
 	sig->cap = sl + 1;
 	if (EVP_DigestSign(ctx, sig->data, &sl, data, len) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "sign");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "sign");
 		buf_release(sig);
 		goto out;
 	}
@@ -299,7 +287,7 @@ cp_verify(enum cp_sig alg, const char *sm2_id, EVP_PKEY *key, const void *data, 
 		return r;
 	ctx = EVP_MD_CTX_new();
 	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key) != 1) {
-		r = ossl_fail(CP_ERR_CRYPTO, "verify init");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "verify init");
 		goto out;
 	}
 	if ((r = sig_params(alg, sm2_id, pctx)) < 0)

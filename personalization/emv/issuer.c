@@ -328,7 +328,7 @@ put_pair(struct keystore *ks, const char *bank, struct evp_pkey_st *pk)
 	emv_issuer_key_name(bank, name, sizeof(name));
 	emv_issuer_cert_name(bank, cname, sizeof(cname));
 	if (cp_pkey_private_der(pk, &der, &dn) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "issuer key of bank '%s' does not encode", bank);
+		return cp_ossl_err(CP_ERR_CRYPTO, "issuer key of bank '%s' does not encode", bank);
 	r = keystore_put_blob(ks, name, KEY_RSA, der, dn);
 	cp_secure_free(der, dn);
 	/* a new key pair makes the old certificate wrong */
@@ -542,7 +542,7 @@ parse_private_pem(const char *path, const unsigned char *data, size_t len, emv_p
 	struct pass_ctx pc = {pass, arg, 0, 0};
 
 	if (cp_rsa_read_pem_private(data, len, pem_pass, &pc, pk) == CP_ERR_NOMEM)
-		return emv_ossl_err(CP_ERR_NOMEM, "key file '%s'", path);
+		return cp_ossl_err(CP_ERR_NOMEM, "key file '%s'", path);
 	*encrypted = pc.asked;
 	if (*pk) {
 		cp_ossl_clear();
@@ -552,12 +552,12 @@ parse_private_pem(const char *path, const unsigned char *data, size_t len, emv_p
 		cp_ossl_clear();
 		return cp_err_wrap(pc.r, "key file '%s': ", path);
 	}
-	return emv_ossl_err(pc.asked ? CP_ERR_CRYPTO : CP_ERR_FORMAT,
-			    pc.asked ? "key file '%s': cannot decrypt the private key (wrong "
-				       "passphrase?)"
-				     : "key file '%s' holds no PEM private key (encrypted PKCS#8, "
-				       "'BEGIN ENCRYPTED PRIVATE KEY')",
-			    path);
+	return cp_ossl_err(pc.asked ? CP_ERR_CRYPTO : CP_ERR_FORMAT,
+			   pc.asked ? "key file '%s': cannot decrypt the private key (wrong "
+				      "passphrase?)"
+				    : "key file '%s' holds no PEM private key (encrypted PKCS#8, "
+				      "'BEGIN ENCRYPTED PRIVATE KEY')",
+			   path);
 }
 
 /* Unencrypted key files: refused on a production store, a warning on a TEST ONLY one. */
@@ -604,8 +604,8 @@ emv_issuer_import_pem(struct keystore *ks, const char *bank, const char *path,
 		goto out;
 	}
 	if (cp_rsa_check(pk) < 0) {
-		r = emv_ossl_err(CP_ERR_CRYPTO, "key file '%s': the RSA key pair is not consistent",
-				 path);
+		r = cp_ossl_err(CP_ERR_CRYPTO, "key file '%s': the RSA key pair is not consistent",
+				path);
 		goto out;
 	}
 	r = put_pair(ks, bank, pk);
@@ -620,6 +620,7 @@ emv_issuer_pubkey(const struct keystore *ks, const char *bank, struct evp_pkey_s
 	char name[KEY_NAME_MAX + 1];
 	struct evp_pkey_st *pk = NULL;
 	struct buf der = BUF_INIT(BUF_UNLIMITED);
+	size_t used;
 	int r;
 
 	*out = NULL;
@@ -637,9 +638,9 @@ emv_issuer_pubkey(const struct keystore *ks, const char *bank, struct evp_pkey_s
 		buf_release(&der);
 		return cp_err_wrap(CP_ERR_CRYPTO, "issuer key '%s': ", name);
 	}
-	r = cp_rsa_read_public_der(der.data, der.len, out);
+	r = cp_pkey_read_der(der.data, der.len, 0, out, &used);
 	buf_release(&der);
-	return r == 0 ? 0 : emv_ossl_err(CP_ERR_CRYPTO, "issuer key '%s' does not decode", name);
+	return r == 0 ? 0 : cp_err_wrap(CP_ERR_CRYPTO, "issuer key '%s' does not decode: ", name);
 }
 
 /* ---- certificates ---- */
@@ -894,7 +895,7 @@ test_certify(struct keystore *ks, const struct config *cfg, const char *bank,
 		return r;
 	test_expiry(expiry);
 	if (cp_random_bytes(serial, sizeof(serial)) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "no random bytes for a certificate serial");
+		return cp_ossl_err(CP_ERR_CRYPTO, "no random bytes for a certificate serial");
 	if ((r = emv_issuer_cert_make(ca, &pub, id, expiry, serial, &c)) < 0)
 		return r;
 	return emv_issuer_cert_put(ks, cfg, bank, rid, EMV_TEST_CA_INDEX, &c);
@@ -922,7 +923,7 @@ test_ca(struct keystore *ks, const unsigned char rid[EMV_RID_LEN], struct evp_pk
 	if ((r = emv_rsa_generate(EMV_TEST_CA_BITS, 3, ca)) < 0)
 		return r;
 	if (cp_pkey_private_der(*ca, &der, &dn) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "TEST ONLY CA key does not encode");
+		return cp_ossl_err(CP_ERR_CRYPTO, "TEST ONLY CA key does not encode");
 	r = keystore_put_blob(ks, name, KEY_RSA, der, dn);
 	cp_secure_free(der, dn);
 	if (r == 0)

@@ -26,18 +26,6 @@
 #define ALG_RSA 0x01
 #define SHA1_LEN 20
 
-int
-emv_ossl_err(int code, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return cp_ossl_err(code, "%s", msg);
-}
-
 /* ---- sizes and encodings ---- */
 
 int
@@ -85,7 +73,7 @@ emv_pubkey_from_pkey(const struct evp_pkey_st *pk, struct emv_pubkey *out)
 		return cp_err(CP_ERR_INVALID, "not an RSA key");
 	if (cp_rsa_num(pk, CP_RSA_N, NULL, 0, &bits) < 0 ||
 	    cp_rsa_num(pk, CP_RSA_E, NULL, 0, &ebits) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
+		return cp_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
 	if (bits % 8 || bits > EMV_RSA_MAX_BYTES * 8 || bits < EMV_RSA_MIN_BYTES * 8)
 		return cp_err(CP_ERR_INVALID,
 			      "RSA modulus of %d bits: EMV needs a whole number of bytes, %d to %d "
@@ -98,7 +86,7 @@ emv_pubkey_from_pkey(const struct evp_pkey_st *pk, struct emv_pubkey *out)
 	out->exponent_len = (size_t)(ebits + 7) / 8;
 	if (cp_rsa_num(pk, CP_RSA_N, out->modulus, out->modulus_len, &bits) < 0 ||
 	    cp_rsa_num(pk, CP_RSA_E, out->exponent, out->exponent_len, &ebits) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
+		return cp_ossl_err(CP_ERR_CRYPTO, "RSA key without modulus or exponent");
 	return exponent_check(out->exponent, out->exponent_len);
 }
 
@@ -107,8 +95,8 @@ emv_pubkey_to_pkey(const struct emv_pubkey *pub, struct evp_pkey_st **out)
 {
 	if (cp_rsa_from_ne(pub->modulus, pub->modulus_len, pub->exponent, pub->exponent_len, out) <
 	    0)
-		return emv_ossl_err(CP_ERR_CRYPTO,
-				    "cannot make an RSA public key from modulus and exponent");
+		return cp_ossl_err(CP_ERR_CRYPTO,
+				   "cannot make an RSA public key from modulus and exponent");
 	return 0;
 }
 
@@ -156,10 +144,10 @@ sha1_parts(const unsigned char *const *p, const size_t *n, size_t count,
 	struct cp_md_ctx *ctx;
 
 	if (cp_md_new(CP_MD_SHA1, &ctx) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed");
+		return cp_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed");
 	for (size_t i = 0; i < count; i++)
 		cp_md_update(ctx, p[i], n[i]);
-	return cp_md_final(ctx, out) < 0 ? emv_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed") : 0;
+	return cp_md_final(ctx, out) < 0 ? cp_ossl_err(CP_ERR_CRYPTO, "SHA-1 failed") : 0;
 }
 
 int
@@ -193,9 +181,9 @@ emv_rsa_generate(unsigned bits, unsigned long exponent, struct evp_pkey_st **out
 	if (exponent != 3 && exponent != 65537)
 		return cp_err(CP_ERR_INVALID, "RSA exponent %lu: EMV allows 3 or 65537", exponent);
 	if (cp_rsa_generate(bits, exponent, out) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO,
-				    "RSA key generation (%u bits, exponent %lu) failed", bits,
-				    exponent);
+		return cp_ossl_err(CP_ERR_CRYPTO,
+				   "RSA key generation (%u bits, exponent %lu) failed", bits,
+				   exponent);
 	return 0;
 }
 
@@ -210,9 +198,9 @@ emv_rsa_private_raw(const struct evp_pkey_st *priv, const unsigned char *in, siz
 		return cp_err(CP_ERR_INVALID, "RSA block of %zu bytes for a %d-byte modulus", len,
 			      (int)cp_rsa_size(priv));
 	if ((r = cp_rsa_private_raw(priv, in, len, out)) < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, r == CP_ERR_NOMEM
-							   ? "no RSA context"
-							   : "RSA private operation failed");
+		return cp_ossl_err(CP_ERR_CRYPTO, r == CP_ERR_NOMEM
+							  ? "no RSA context"
+							  : "RSA private operation failed");
 	return 0;
 }
 
@@ -231,7 +219,7 @@ emv_rsa_public_raw(const struct emv_pubkey *pub, const unsigned char *in, size_t
 	if ((r = emv_pubkey_to_pkey(pub, &pk)) < 0)
 		return r;
 	if (cp_rsa_public_raw(pk, in, len, out) < 0)
-		r = emv_ossl_err(CP_ERR_CRYPTO, "RSA public operation failed");
+		r = cp_ossl_err(CP_ERR_CRYPTO, "RSA public operation failed");
 	cp_pkey_free(pk);
 	return r;
 }
@@ -534,7 +522,7 @@ crt_part(const struct evp_pkey_st *pk, enum cp_rsa_num which, size_t half, unsig
 		return cp_err(CP_ERR_CRYPTO, "RSA %s longer than half the modulus",
 			      cp_rsa_num_name(which));
 	if (r < 0)
-		return emv_ossl_err(CP_ERR_CRYPTO, "RSA key without %s", cp_rsa_num_name(which));
+		return cp_ossl_err(CP_ERR_CRYPTO, "RSA key without %s", cp_rsa_num_name(which));
 	return 0;
 }
 

@@ -81,11 +81,6 @@ struct emv_icc_key {
 	unsigned char *p, *q, *dp, *dq, *qinv;
 };
 
-/* Record an OpenSSL failure: the message of fmt followed by ": " and the reason of the
- * oldest OpenSSL error queued (ERR_error_string_n), then clear the queue, so that the next
- * failure is not blamed on this one. Returns code, like cp_err(). */
-int emv_ossl_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* ---- key sizes and encodings ---- */
 
 /* CP_ERR_INVALID unless bits is a size EMV allows for that role: a multiple of 8 (16 for an

@@ -184,9 +184,11 @@ test_key_objects(void **state)
 	assert_int_equal(cp_rsa_check(back), 0);
 	cp_secure_free(der, dn);
 	assert_int_equal(cp_pkey_public_der(k, &pd), 0);
-	assert_int_equal(cp_rsa_read_public_der(pd.data, pd.len, &pub), 0);
-	assert_int_equal(cp_rsa_read_public_der(pd.data, pd.len - 1, &(struct evp_pkey_st *){0}),
-			 CP_ERR_CRYPTO);
+	assert_int_equal(cp_pkey_read_der(pd.data, pd.len, 0, &pub, &used), 0);
+	assert_int_equal(used, pd.len);
+	assert_int_equal(
+		cp_pkey_read_der(pd.data, pd.len - 1, 0, &(struct evp_pkey_st *){0}, &used),
+		CP_ERR_FORMAT);
 	cp_ossl_clear();
 	buf_release(&pd);
 	cp_pkey_free(pub);
