@@ -16,6 +16,7 @@
 #include "pipeline/registry/registry.h"
 #include "pipeline/stages/stage.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,26 @@ test_registry_opened_once(void **state)
 	assert_ptr_equal(sc.cfg, h->ctx.cfg);
 	assert_string_equal(sc.home, h->dir);
 	assert_string_equal(sc.actor, "prepare");
+	/* the registry writes the table's actor into its audit rows */
+	assert_int_equal(registry_audit(first, "test", 1, "opened", ""), 0);
+	ctx_close_registry(&h->ctx);
+	{
+		char *path = xasprintf("%s/registry.db", h->dir);
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db,
+						    "SELECT actor FROM audit_log WHERE entity = "
+						    "'test' AND event = 'opened'",
+						    -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), "prepare");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		free(path);
+	}
 }
 
 int
