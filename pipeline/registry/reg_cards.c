@@ -5,7 +5,7 @@
 #include "core/mem.h"
 #include "formats/cardno.h"
 #include "formats/luhn.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,33 +19,33 @@
 #define PAN_LEN 19
 
 static void
-copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
+copy_col(struct reg_stmt *st, int col, char *dst, size_t dstsz)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const char *t = reg_col_text(st, col);
 
-	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+	snprintf(dst, dstsz, "%s", t ? t : "");
 }
 
 static void
-read_row(sqlite3_stmt *st, struct card_row *c)
+read_row(struct reg_stmt *st, struct card_row *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->id = sqlite3_column_int64(st, 0);
+	c->id = reg_col_int(st, 0);
 	copy_col(st, 1, c->card_no, sizeof(c->card_no));
-	c->application_id = sqlite3_column_int64(st, 2);
-	c->person_id = sqlite3_column_int64(st, 3);
+	c->application_id = reg_col_int(st, 2);
+	c->person_id = reg_col_int(st, 3);
 	copy_col(st, 4, c->bank, sizeof(c->bank));
 	copy_col(st, 5, c->pan, sizeof(c->pan));
 	copy_col(st, 6, c->psn, sizeof(c->psn));
 	copy_col(st, 7, c->issue_date, sizeof(c->issue_date));
 	copy_col(st, 8, c->expiry_date, sizeof(c->expiry_date));
-	c->instant = sqlite3_column_int(st, 9);
+	c->instant = reg_col_int(st, 9);
 	copy_col(st, 10, c->state, sizeof(c->state));
 	copy_col(st, 11, c->held_reason, sizeof(c->held_reason));
-	c->line = sqlite3_column_int(st, 12);
+	c->line = reg_col_int(st, 12);
 	copy_col(st, 13, c->claimed_by, sizeof(c->claimed_by));
 	copy_col(st, 14, c->chip_id, sizeof(c->chip_id));
-	c->superseded_by = sqlite3_column_int64(st, 15);
+	c->superseded_by = reg_col_int(st, 15);
 	copy_col(st, 16, c->created_at, sizeof(c->created_at));
 	copy_col(st, 17, c->updated_at, sizeof(c->updated_at));
 	copy_col(st, 18, c->transport_no, sizeof(c->transport_no));
@@ -53,36 +53,36 @@ read_row(sqlite3_stmt *st, struct card_row *c)
 
 /* Run a one-row card query whose only parameter is bound by the caller. */
 static int
-one_card(struct registry *reg, sqlite3_stmt *st, struct card_row *out, const char *what)
+one_card(struct registry *reg, struct reg_stmt *st, struct card_row *out, const char *what)
 {
-	int rc = sqlite3_step(st), r = 0;
+	int rc = reg_step(st), r = 0;
 
-	if (rc == SQLITE_ROW)
+	if (rc == REG_ROW)
 		read_row(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == REG_DONE)
 		r = cp_err(CP_ERR_NOTFOUND, "no card with that %s", what);
 	else
 		r = reg_fail(reg, "read card");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 int
 reg_card_by_id(struct registry *reg, long long id, struct card_row *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg, "SELECT " CARD_COLUMNS " FROM card WHERE id = ?", &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
+	reg_bind_int(st, 1, id);
 	return one_card(reg, st, out, "id");
 }
 
 int
 reg_card_by_no(struct registry *reg, const char *card_no, struct card_row *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg, "SELECT " CARD_COLUMNS " FROM card WHERE card_no = ?", &st)) < 0)
@@ -94,13 +94,13 @@ reg_card_by_no(struct registry *reg, const char *card_no, struct card_row *out)
 int
 reg_card_by_application(struct registry *reg, long long application_id, struct card_row *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg, "SELECT " CARD_COLUMNS " FROM card WHERE application_id = ?",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, application_id);
+	reg_bind_int(st, 1, application_id);
 	return one_card(reg, st, out, "application");
 }
 
@@ -112,7 +112,7 @@ reg_card_by_application(struct registry *reg, long long application_id, struct c
 /* The statements of allocation, prepared once for a run of many allocations. */
 struct card_allocator {
 	struct registry *reg;
-	sqlite3_stmt *card_counter, *pan_counter, *transport_counter, *insert, *supersede,
+	struct reg_stmt *card_counter, *pan_counter, *transport_counter, *insert, *supersede,
 		*supersede_no;
 };
 
@@ -164,32 +164,32 @@ reg_card_allocator_close(struct card_allocator *ca)
 {
 	if (!ca)
 		return;
-	sqlite3_finalize(ca->card_counter);
-	sqlite3_finalize(ca->pan_counter);
-	sqlite3_finalize(ca->transport_counter);
-	sqlite3_finalize(ca->insert);
-	sqlite3_finalize(ca->supersede);
-	sqlite3_finalize(ca->supersede_no);
+	reg_finalize(ca->card_counter);
+	reg_finalize(ca->pan_counter);
+	reg_finalize(ca->transport_counter);
+	reg_finalize(ca->insert);
+	reg_finalize(ca->supersede);
+	reg_finalize(ca->supersede_no);
 	free(ca);
 }
 
 /* Take the next value of a counter row (created at 1 on first use). */
 static int
-counter_take(struct registry *reg, sqlite3_stmt *st, const char *key, long long *value)
+counter_take(struct registry *reg, struct reg_stmt *st, const char *key, long long *value)
 {
 	int r = 0, rc;
 
-	sqlite3_reset(st);
+	reg_reset(st);
 	reg_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*value = sqlite3_column_int64(st, 0);
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*value = reg_col_int(st, 0);
 	else
 		r = reg_fail(reg, "take counter");
 	/* a RETURNING statement finishes its write when stepped to the end */
-	if (rc == SQLITE_ROW && sqlite3_step(st) != SQLITE_DONE)
+	if (rc == REG_ROW && reg_step(st) != REG_DONE)
 		r = reg_fail(reg, "take counter");
-	sqlite3_reset(st);
+	reg_reset(st);
 	return r;
 }
 
@@ -200,10 +200,10 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	char card_no[CARDNO_LEN + 1], pan[PAN_LEN + 1], tno[TRANSPORT_NO_LEN + 1];
 	long long seq, pseq, tseq, limit = 1;
 	size_t binlen = a->bin ? strlen(a->bin) : 0, seqlen;
-	sqlite3_stmt *st = ca->insert;
+	struct reg_stmt *st = ca->insert;
 	int r = 0;
 
-	if (!reg->in_tx)
+	if (!reg_in_tx(reg))
 		return cp_err(CP_ERR_INVALID, "card allocation outside a transaction");
 	if (binlen < 6 || binlen > 12 || strspn(a->bin, "0123456789") != binlen)
 		return cp_err(CP_ERR_CONFIG, "bank %s: BIN '%s' is not 6 to 12 digits", a->bank,
@@ -230,42 +230,41 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	    (r = cardno_transport_format(a->transport_city, tseq, tno)) < 0)
 		return r;
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	reg_reset_clear(st);
 	reg_bind_text(st, 1, card_no);
-	sqlite3_bind_int64(st, 2, a->application_id);
-	sqlite3_bind_int64(st, 3, a->person_id);
+	reg_bind_int(st, 2, a->application_id);
+	reg_bind_int(st, 3, a->person_id);
 	reg_bind_text(st, 4, a->bank);
 	reg_bind_text(st, 5, pan);
 	reg_bind_text(st, 6, a->issue_date);
 	reg_bind_text(st, 7, a->expiry_date);
-	sqlite3_bind_int(st, 8, a->instant ? 1 : 0);
+	reg_bind_int(st, 8, a->instant ? 1 : 0);
 	reg_bind_text(st, 9, tno);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (reg_step(st) == REG_ROW) {
 		read_row(st, out);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (reg_step(st) != REG_DONE)
 			r = reg_fail(reg, "insert card");
 	} else {
 		r = reg_fail(reg, "insert card");
 	}
-	sqlite3_reset(st);
+	reg_reset(st);
 	return r;
 }
 
 int
 reg_card_supersede_with(struct card_allocator *ca, long long person_id, long long new_id, long *n)
 {
-	sqlite3_stmt *st = ca->supersede;
+	struct reg_stmt *st = ca->supersede;
 	int r;
 
 	*n = 0;
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, new_id);
-	sqlite3_bind_int64(st, 2, person_id);
-	sqlite3_bind_int64(st, 3, new_id);
+	reg_reset(st);
+	reg_bind_int(st, 1, new_id);
+	reg_bind_int(st, 2, person_id);
+	reg_bind_int(st, 3, new_id);
 	if ((r = reg_step_done(ca->reg, st, "supersede cards")) == 0)
-		*n = (long)sqlite3_changes(ca->reg->db);
-	sqlite3_reset(st);
+		*n = (long)reg_changes(ca->reg);
+	reg_reset(st);
 	return r;
 }
 
@@ -273,17 +272,17 @@ int
 reg_card_supersede_no_with(struct card_allocator *ca, const char *card_no, long long new_id,
 			   long *n)
 {
-	sqlite3_stmt *st = ca->supersede_no;
+	struct reg_stmt *st = ca->supersede_no;
 	int r;
 
 	*n = 0;
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, new_id);
+	reg_reset(st);
+	reg_bind_int(st, 1, new_id);
 	reg_bind_text(st, 2, card_no);
-	sqlite3_bind_int64(st, 3, new_id);
+	reg_bind_int(st, 3, new_id);
 	if ((r = reg_step_done(ca->reg, st, "supersede card")) == 0)
-		*n = (long)sqlite3_changes(ca->reg->db);
-	sqlite3_reset(st);
+		*n = (long)reg_changes(ca->reg);
+	reg_reset(st);
 	return r;
 }
 
@@ -296,7 +295,7 @@ struct assign {
 static int
 assign_tx(struct registry *reg, struct assign *as)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	struct card_row row;
 	long long seq;
 	int r;
@@ -311,7 +310,7 @@ assign_tx(struct registry *reg, struct assign *as)
 	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &st)) < 0)
 		return r;
 	r = counter_take(reg, st, as->city, &seq);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0 || (r = cardno_transport_format(as->city, seq, as->out)) < 0 ||
 	    (r = reg_prepare(reg,
 			     "UPDATE card SET transport_no = ?, updated_at = cp_now() WHERE id = ? "
@@ -319,9 +318,9 @@ assign_tx(struct registry *reg, struct assign *as)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, as->out);
-	sqlite3_bind_int64(st, 2, as->card_id);
+	reg_bind_int(st, 2, as->card_id);
 	r = reg_step_done(reg, st, "assign transport card number");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0)
 		r = registry_audit(reg, "card", as->card_id, "transport_no", as->out);
 	return r;

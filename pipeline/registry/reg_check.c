@@ -5,15 +5,13 @@
  * 0 means it holds. Add a row to checks[] for a new one.
  */
 #include "pipeline/registry/reg_production.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include "core/err.h"
 #include "core/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void registry_audit_hash(const char *const fields[7], char out[65]);
 
 static const struct {
 	const char *name;
@@ -111,22 +109,22 @@ static const struct {
 int
 registry_check(struct registry *reg, FILE *out, int *problems)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	long long n, rows = 0;
 	int r;
 
 	*problems = 0;
 	if ((r = reg_prepare(reg, "PRAGMA integrity_check", &st)) < 0)
 		return r;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *msg = (const char *)sqlite3_column_text(st, 0);
+	while (reg_step(st) == REG_ROW) {
+		const char *msg = reg_col_text(st, 0);
 
 		if (msg && strcmp(msg, "ok") != 0) {
 			fprintf(out, "FAIL  integrity_check: %s\n", msg);
 			(*problems)++;
 		}
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (*problems == 0)
 		fprintf(out, "ok    SQLite integrity check\n");
 
@@ -168,11 +166,11 @@ expected_hash(struct registry *reg, long long id, const char *key_id, int *keyed
 		registry_audit_hash(fields, calc);
 		return 0;
 	}
-	if (strcmp(key_id, reg->key_id) != 0)
+	if (strcmp(key_id, reg_audit_key_id(reg)) != 0)
 		return cp_err(CP_ERR_INTEGRITY,
 			      "audit row %lld is keyed with the audit key of check value '%s', "
 			      "not this home's (%s)",
-			      id, key_id, reg->key_id);
+			      id, key_id, reg_audit_key_id(reg));
 	*keyed = 1;
 	return reg_audit_mac(reg, fields, calc);
 }
@@ -226,7 +224,7 @@ registry_verify_audit(struct registry *reg, long long *rows)
 {
 	static const char zero[] =
 		"0000000000000000000000000000000000000000000000000000000000000000";
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char prev[65], calc[65];
 	long long count = 0, last_id = 0;
 	int r, rc, keyed = 0;
@@ -238,15 +236,15 @@ registry_verify_audit(struct registry *reg, long long *rows)
 			     "prev_hash, hash, key_id FROM audit_log ORDER BY id",
 			     &st)) < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(st, 0);
+	while ((rc = reg_step(st)) == REG_ROW) {
+		long long id = reg_col_int(st, 0);
 		const char *fields[7], *row_prev, *row_hash;
 
-		row_prev = (const char *)sqlite3_column_text(st, 7);
+		row_prev = reg_col_text(st, 7);
 		fields[0] = row_prev;
 		for (int i = 1; i < 7; i++)
-			fields[i] = (const char *)sqlite3_column_text(st, i);
-		row_hash = (const char *)sqlite3_column_text(st, 8);
+			fields[i] = reg_col_text(st, i);
+		row_hash = reg_col_text(st, 8);
 		if (!row_prev || strcmp(row_prev, prev) != 0) {
 			r = cp_err(CP_ERR_INTEGRITY,
 				   "audit row %lld does not follow the row before it (a row was "
@@ -254,8 +252,7 @@ registry_verify_audit(struct registry *reg, long long *rows)
 				   id);
 			break;
 		}
-		if ((r = expected_hash(reg, id, (const char *)sqlite3_column_text(st, 9), &keyed,
-				       fields, calc)) < 0)
+		if ((r = expected_hash(reg, id, reg_col_text(st, 9), &keyed, fields, calc)) < 0)
 			break;
 		if (!row_hash || strcmp(row_hash, calc) != 0) {
 			r = cp_err(CP_ERR_INTEGRITY,
@@ -268,9 +265,9 @@ registry_verify_audit(struct registry *reg, long long *rows)
 		last_id = id;
 		count++;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
+	if (r == 0 && rc != REG_DONE)
 		r = reg_fail(reg, "read audit log");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	/* the migration that keyed the chain appended a keyed row: a chain without one was
 	 * rewritten by someone who had no key */
 	if (r == 0)

@@ -3,7 +3,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #define CARD_FROM " FROM card c JOIN application a ON a.id = c.application_id "
 
 static void
-load_card(sqlite3_stmt *st, struct dispatch_card *c)
+load_card(struct reg_stmt *st, struct dispatch_card *c)
 {
 	char **s[] = {&c->card_no,	 &c->bank,	     &c->pan,	      &c->card_state,
 		      &c->delivery,	 &c->name,	     &c->id_number,   &c->mobile,
@@ -32,12 +32,12 @@ load_card(sqlite3_stmt *st, struct dispatch_card *c)
 		      &c->handed_out_at};
 
 	memset(c, 0, sizeof(*c));
-	c->card_id = sqlite3_column_int64(st, 0);
-	c->app_id = sqlite3_column_int64(st, 1);
-	c->item_id = sqlite3_column_int64(st, 2);
-	c->instant = sqlite3_column_int(st, 3);
+	c->card_id = reg_col_int(st, 0);
+	c->app_id = reg_col_int(st, 1);
+	c->item_id = reg_col_int(st, 2);
+	c->instant = reg_col_int(st, 3);
 	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-		*s[i] = reg_column_strdup(st, (int)i + 4);
+		*s[i] = reg_col_strdup(st, (int)i + 4);
 }
 
 void
@@ -70,23 +70,23 @@ dispatch_list_release(struct dispatch_list *l)
 
 /* Run a prepared statement and append every row to out. Finalizes st. */
 static int
-collect(struct registry *reg, sqlite3_stmt *st, struct dispatch_list *out)
+collect(struct registry *reg, struct reg_stmt *st, struct dispatch_list *out)
 {
 	size_t cap = 0;
 	int rc, r = 0;
 
 	out->v = NULL;
 	out->n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = reg_step(st)) == REG_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 64;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
 		}
 		load_card(st, &out->v[out->n++]);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != REG_DONE)
 		r = reg_fail(reg, "read dispatch cards");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		dispatch_list_release(out);
 	return r;
@@ -95,7 +95,7 @@ collect(struct registry *reg, sqlite3_stmt *st, struct dispatch_list *out)
 int
 reg_dispatch_pending(struct registry *reg, struct dispatch_list *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -110,7 +110,7 @@ reg_dispatch_pending(struct registry *reg, struct dispatch_list *out)
 int
 reg_dispatch_batch_items(struct registry *reg, const char *batch, struct dispatch_list *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -127,7 +127,7 @@ reg_dispatch_batch_items(struct registry *reg, const char *batch, struct dispatc
 int
 reg_dispatch_employer_overdue(struct registry *reg, const char *cutoff, struct dispatch_list *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(
@@ -146,7 +146,7 @@ reg_dispatch_employer_overdue(struct registry *reg, const char *cutoff, struct d
 int
 reg_dispatch_find(struct registry *reg, const char *key, struct dispatch_card *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -157,17 +157,17 @@ reg_dispatch_find(struct registry *reg, const char *key, struct dispatch_card *o
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = reg_step(st);
+	if (rc == REG_ROW)
 		load_card(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == REG_DONE)
 		r = cp_err(CP_ERR_NOTFOUND,
 			   "no dispatched card with card number or tracking "
 			   "number '%s'",
 			   key);
 	else
 		r = reg_fail(reg, "find dispatch item");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -182,7 +182,7 @@ reg_strv_free(char **v, size_t n)
 int
 reg_dispatch_open_batches(struct registry *reg, char ***batches, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char **v = NULL;
 	size_t cnt = 0;
 	int r, rc;
@@ -194,18 +194,18 @@ reg_dispatch_open_batches(struct registry *reg, char ***batches, size_t *n)
 			     "GROUP BY batch ORDER BY min(id)",
 			     &st)) < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = reg_step(st)) == REG_ROW) {
 		v = xrealloc(v, (cnt + 1) * sizeof(*v));
-		v[cnt++] = reg_column_strdup(st, 0);
+		v[cnt++] = reg_col_strdup(st, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != REG_DONE) {
 		r = reg_fail(reg, "read open dispatch batches");
 		reg_strv_free(v, cnt);
 	} else {
 		*batches = v;
 		*n = cnt;
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -213,7 +213,7 @@ int
 reg_dispatch_new_batch(struct registry *reg, const char *business_date, char **out)
 {
 	char ymd[9] = {0}, *like;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	long long max = 0;
 	int r, rc;
 
@@ -229,12 +229,12 @@ reg_dispatch_new_batch(struct registry *reg, const char *business_date, char **o
 			&st);
 	if (r == 0) {
 		reg_bind_text(st, 1, like);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			max = sqlite3_column_int64(st, 0);
+		rc = reg_step(st);
+		if (rc == REG_ROW)
+			max = reg_col_int(st, 0);
 		else
 			r = reg_fail(reg, "next dispatch batch");
-		sqlite3_finalize(st);
+		reg_finalize(st);
 	}
 	free(like);
 	if (r == 0)
@@ -245,7 +245,7 @@ reg_dispatch_new_batch(struct registry *reg, const char *business_date, char **o
 int
 reg_s10_next(struct registry *reg, const char *prefix, long *serial)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	long long next = 0;
 	int r, rc;
 
@@ -257,18 +257,18 @@ reg_s10_next(struct registry *reg, const char *prefix, long *serial)
 		return r;
 	reg_bind_text(st, 1, prefix);
 	r = reg_step_done(reg, st, "S10 counter");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	if ((r = reg_prepare(reg, "SELECT next_serial FROM s10_counter WHERE prefix = ?", &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, prefix);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		next = sqlite3_column_int64(st, 0);
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		next = reg_col_int(st, 0);
 	else
 		r = reg_fail(reg, "read S10 counter");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	if (next > 99999999LL)
@@ -282,7 +282,7 @@ reg_s10_next(struct registry *reg, const char *prefix, long *serial)
 		return r;
 	reg_bind_text(st, 1, prefix);
 	r = reg_step_done(reg, st, "advance S10 counter");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0)
 		*serial = (long)next;
 	return r;
@@ -291,7 +291,7 @@ reg_s10_next(struct registry *reg, const char *prefix, long *serial)
 int
 reg_dispatch_add(struct registry *reg, const struct dispatch_card *c)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -300,7 +300,7 @@ reg_dispatch_add(struct registry *reg, const struct dispatch_card *c)
 			     "VALUES(?, ?, ?, ?, ?, ?, 'manifested', cp_now(), ?)",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, c->card_id);
+	reg_bind_int(st, 1, c->card_id);
 	reg_bind_text(st, 2, c->method);
 	reg_bind_text(st, 3, c->tracking_no);
 	reg_bind_text(st, 4, c->bag);
@@ -308,7 +308,7 @@ reg_dispatch_add(struct registry *reg, const struct dispatch_card *c)
 	reg_bind_text(st, 6, c->destination);
 	reg_bind_text(st, 7, c->activation_ref);
 	r = reg_step_done(reg, st, "add dispatch item");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -316,7 +316,7 @@ reg_dispatch_add(struct registry *reg, const struct dispatch_card *c)
 static int
 exec2(struct registry *reg, const char *sql, const char *p1, const char *p2, long long *changes)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg, sql, &st)) < 0)
@@ -325,9 +325,9 @@ exec2(struct registry *reg, const char *sql, const char *p1, const char *p2, lon
 	if (p2)
 		reg_bind_text(st, 2, p2);
 	r = reg_step_done(reg, st, "update dispatch");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0 && changes)
-		*changes = sqlite3_changes(reg->db);
+		*changes = reg_changes(reg);
 	return r;
 }
 
@@ -369,7 +369,7 @@ static int
 set_event(struct registry *reg, long long item_id, const char *state, const char *at,
 	  const char *detail)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char *sql;
 	int r;
 
@@ -380,12 +380,12 @@ set_event(struct registry *reg, long long item_id, const char *state, const char
 	free(sql);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, item_id);
+	reg_bind_int(st, 1, item_id);
 	reg_bind_text(st, 2, state);
 	reg_bind_text(st, 3, at);
 	reg_bind_text(st, 4, detail);
 	r = reg_step_done(reg, st, "record dispatch event");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	if ((r = reg_prepare(reg,
@@ -393,32 +393,32 @@ set_event(struct registry *reg, long long item_id, const char *state, const char
 			     "(SELECT card_id FROM dispatch_item WHERE id = ?1)",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, item_id);
+	reg_bind_int(st, 1, item_id);
 	reg_bind_text(st, 2, state);
 	reg_bind_text(st, 3, at);
 	r = reg_step_done(reg, st, "card state after dispatch event");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 static int
 item_state(struct registry *reg, long long item_id, char **state)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	*state = NULL;
 	if ((r = reg_prepare(reg, "SELECT state FROM dispatch_item WHERE id = ?", &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, item_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*state = reg_column_strdup(st, 0);
-	else if (rc == SQLITE_DONE)
+	reg_bind_int(st, 1, item_id);
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*state = reg_col_strdup(st, 0);
+	else if (rc == REG_DONE)
 		r = cp_err(CP_ERR_NOTFOUND, "no dispatch item %lld", item_id);
 	else
 		r = reg_fail(reg, "read dispatch item");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -465,7 +465,7 @@ reg_dispatch_returned(struct registry *reg, long long item_id, const char *at, c
 int
 reg_dispatch_handed_out(struct registry *reg, long long item_id, const char *at)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char *state = NULL;
 	long long handed = 0;
 	int r, rc;
@@ -477,10 +477,10 @@ reg_dispatch_handed_out(struct registry *reg, long long item_id, const char *at)
 			     "FROM dispatch_item WHERE id = ?",
 			     &st)) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, item_id);
-	rc = sqlite3_step(st);
-	handed = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	reg_bind_int(st, 1, item_id);
+	rc = reg_step(st);
+	handed = rc == REG_ROW ? reg_col_int(st, 0) : 0;
+	reg_finalize(st);
 	if (!(handed & 2))
 		r = cp_err(CP_ERR_INVALID,
 			   "not an employer delivery: only an employer hands a card "
@@ -495,10 +495,10 @@ reg_dispatch_handed_out(struct registry *reg, long long item_id, const char *at)
 		;
 	else if ((r = reg_prepare(reg, "UPDATE dispatch_item SET handed_out_at = ?2 WHERE id = ?1",
 				  &st)) == 0) {
-		sqlite3_bind_int64(st, 1, item_id);
+		reg_bind_int(st, 1, item_id);
 		reg_bind_text(st, 2, at);
 		r = reg_step_done(reg, st, "record hand-out");
-		sqlite3_finalize(st);
+		reg_finalize(st);
 		/* an audit row: the status feed and the hotline see the hand-out */
 		if (r == 0)
 			r = registry_audit(reg, "dispatch", item_id, "handed_out", "");

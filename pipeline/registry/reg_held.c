@@ -5,14 +5,14 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdlib.h>
 
 int
 reg_held_count(struct registry *reg, const char *reason, long long *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*n = 0;
@@ -22,11 +22,11 @@ reg_held_count(struct registry *reg, const char *reason, long long *n)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, reason);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	if (reg_step(st) == REG_ROW)
+		*n = reg_col_int(st, 0);
 	else
 		r = reg_fail(reg, "count held applications");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -34,7 +34,7 @@ int
 reg_held_list(struct registry *reg, const char *reason, long long app_id, long long file_id,
 	      struct held_app **v, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	size_t cap = 0;
 	int rc, r;
 
@@ -48,22 +48,22 @@ reg_held_list(struct registry *reg, const char *reason, long long app_id, long l
 		     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, reason);
-	sqlite3_bind_int64(st, 2, app_id);
-	sqlite3_bind_int64(st, 3, file_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *sub = sqlite3_column_text(st, 1);
+	reg_bind_int(st, 2, app_id);
+	reg_bind_int(st, 3, file_id);
+	while ((rc = reg_step(st)) == REG_ROW) {
+		const char *sub = reg_col_text(st, 1);
 
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*v = xrealloc(*v, cap * sizeof(**v));
 		}
-		(*v)[*n].id = sqlite3_column_int64(st, 0);
-		(*v)[*n].submitted_at = sub ? xstrdup((const char *)sub) : NULL;
+		(*v)[*n].id = reg_col_int(st, 0);
+		(*v)[*n].submitted_at = sub ? xstrdup(sub) : NULL;
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != REG_DONE)
 		r = reg_fail(reg, "list held applications");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -88,18 +88,18 @@ reg_held_release(struct registry *reg, long long app_id, const char *reason)
 	int r = 0;
 
 	for (size_t i = 0; i < 2 && r == 0; i++) {
-		sqlite3_stmt *st;
+		struct reg_stmt *st;
 
 		if ((r = reg_prepare(reg, sql[i], &st)) < 0)
 			return r;
-		sqlite3_bind_int64(st, 1, app_id);
+		reg_bind_int(st, 1, app_id);
 		if (i == 0)
 			reg_bind_text(st, 2, reason);
 		if ((r = reg_step_done(reg, st, "release a held application")) == 0 &&
-		    sqlite3_changes(reg->db) != 1)
+		    reg_changes(reg) != 1)
 			r = cp_err(CP_ERR_NOTFOUND, "application %lld is not held for %s", app_id,
 				   reason);
-		sqlite3_finalize(st);
+		reg_finalize(st);
 	}
 	return r;
 }

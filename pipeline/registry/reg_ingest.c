@@ -4,7 +4,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 #include "pipeline/rules/reasons.h"
 
 #include <stdlib.h>
@@ -24,7 +24,7 @@ reg_input_file_release(struct reg_input_file *f)
 static int
 find_by(struct registry *reg, const char *where, const char *value, struct reg_input_file *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char *sql;
 	int r, rc;
 
@@ -38,21 +38,21 @@ find_by(struct registry *reg, const char *where, const char *value, struct reg_i
 	if (r < 0)
 		return r;
 	reg_bind_text(st, 1, value);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->status = reg_column_strdup(st, 1);
-		out->name = reg_column_strdup(st, 2);
-		out->reason = reg_column_strdup(st, 3);
-		out->report = reg_column_strdup(st, 4);
-		out->archived_as = reg_column_strdup(st, 5);
-		out->records = sqlite3_column_int64(st, 6);
-	} else if (rc == SQLITE_DONE) {
+	rc = reg_step(st);
+	if (rc == REG_ROW) {
+		out->id = reg_col_int(st, 0);
+		out->status = reg_col_strdup(st, 1);
+		out->name = reg_col_strdup(st, 2);
+		out->reason = reg_col_strdup(st, 3);
+		out->report = reg_col_strdup(st, 4);
+		out->archived_as = reg_col_strdup(st, 5);
+		out->records = reg_col_int(st, 6);
+	} else if (rc == REG_DONE) {
 		r = CP_ERR_NOTFOUND;
 	} else {
 		r = reg_fail(reg, "find input file");
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -72,7 +72,7 @@ reg_ingest_find_quarantined(struct registry *reg, const char *archived_as,
 int
 reg_ingest_file_start(struct registry *reg, const char *sha256, const char *name, long long *id)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -84,31 +84,31 @@ reg_ingest_file_start(struct registry *reg, const char *sha256, const char *name
 	reg_bind_text(st, 1, sha256);
 	reg_bind_text(st, 2, name);
 	r = reg_step_done(reg, st, "record input file");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
-	*id = sqlite3_last_insert_rowid(reg->db);
+	*id = reg_last_id(reg);
 	return registry_audit(reg, "input_file", *id, "ingesting", name);
 }
 
 static int
 delete_rows(struct registry *reg, long long id)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg, "DELETE FROM application WHERE file_id = ?", &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
+	reg_bind_int(st, 1, id);
 	r = reg_step_done(reg, st, "delete a file's records");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 int
 reg_ingest_file_reset(struct registry *reg, long long id, const char *name)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = delete_rows(reg, id)) < 0)
@@ -119,9 +119,9 @@ reg_ingest_file_reset(struct registry *reg, long long id, const char *name)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, name);
-	sqlite3_bind_int64(st, 2, id);
+	reg_bind_int(st, 2, id);
 	r = reg_step_done(reg, st, "reset input file");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	return registry_audit(reg, "input_file", id, "ingesting again after an interrupted run",
@@ -133,7 +133,7 @@ file_finish(struct registry *reg, long long id, const char *status, const char *
 	    const char *channel, long long records, const char *reason, const char *report,
 	    const char *archived_as)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -145,13 +145,13 @@ file_finish(struct registry *reg, long long id, const char *status, const char *
 	reg_bind_text(st, 1, status);
 	reg_bind_text(st, 2, format);
 	reg_bind_text(st, 3, channel);
-	sqlite3_bind_int64(st, 4, records);
+	reg_bind_int(st, 4, records);
 	reg_bind_text(st, 5, reason);
 	reg_bind_text(st, 6, report);
 	reg_bind_text(st, 7, archived_as);
-	sqlite3_bind_int64(st, 8, id);
+	reg_bind_int(st, 8, id);
 	r = reg_step_done(reg, st, "finish input file");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	return registry_audit(reg, "input_file", id, status, reason ? reason : archived_as);
@@ -179,7 +179,7 @@ reg_ingest_file_quarantine(struct registry *reg, long long id, const char *forma
 int
 reg_ingest_file_abandon(struct registry *reg, long long id, const char *why)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = delete_rows(reg, id)) < 0)
@@ -187,9 +187,9 @@ reg_ingest_file_abandon(struct registry *reg, long long id, const char *why)
 	if ((r = reg_prepare(reg, "DELETE FROM input_file WHERE id = ? AND status = 'ingesting'",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
+	reg_bind_int(st, 1, id);
 	r = reg_step_done(reg, st, "abandon input file");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	return registry_audit(reg, "input_file", id, "abandoned", why);
@@ -198,22 +198,22 @@ reg_ingest_file_abandon(struct registry *reg, long long id, const char *why)
 int
 reg_ingest_file_moved(struct registry *reg, long long id, const char *archived_as)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg, "UPDATE input_file SET archived_as = ? WHERE id = ?", &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, archived_as);
-	sqlite3_bind_int64(st, 2, id);
+	reg_bind_int(st, 2, id);
 	r = reg_step_done(reg, st, "update input file");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 struct reg_ingest_writer {
 	struct registry *reg;
 	long long file_id;
-	sqlite3_stmt *ins, *rej;
+	struct reg_stmt *ins, *rej;
 };
 
 /* The columns of a record, in bind order (after file_id). */
@@ -299,31 +299,30 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 		rec->transport_balance,
 		rec->photo_check,
 	};
-	sqlite3_stmt *st = w->ins;
+	struct reg_stmt *st = w->ins;
 	int r;
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	sqlite3_bind_int64(st, 1, w->file_id);
-	sqlite3_bind_int64(st, 2, rec->record_no);
+	reg_reset_clear(st);
+	reg_bind_int(st, 1, w->file_id);
+	reg_bind_int(st, 2, rec->record_no);
 	for (int i = 0; i < REC_NTEXT; i++)
 		reg_bind_text_static(st, i + 3, text[i]); /* rec outlives the step */
 	if ((r = reg_step_done(w->reg, st, "insert application")) < 0)
 		return r;
-	sqlite3_reset(st);
+	reg_reset(st);
 	if (rec->reject_code) {
 		const struct reason *why = reason_find(rec->reject_code);
 
 		st = w->rej;
-		sqlite3_reset(st);
+		reg_reset(st);
 		reg_bind_text(st, 1, rec->reject_code);
 		reg_bind_text(st, 2, why ? why->zh : NULL);
 		reg_bind_text(st, 3, why ? why->en : NULL);
 		reg_bind_text(st, 4, rec->reject_field);
 		reg_bind_text(st, 5, rec->reject_detail);
-		sqlite3_bind_int64(st, 6, sqlite3_last_insert_rowid(w->reg->db));
+		reg_bind_int(st, 6, reg_last_id(w->reg));
 		r = reg_step_done(w->reg, st, "reject application");
-		sqlite3_reset(st);
+		reg_reset(st);
 	}
 	return r;
 }
@@ -333,7 +332,7 @@ reg_ingest_writer_free(struct reg_ingest_writer *w)
 {
 	if (!w)
 		return;
-	sqlite3_finalize(w->ins);
-	sqlite3_finalize(w->rej);
+	reg_finalize(w->ins);
+	reg_finalize(w->rej);
 	free(w);
 }

@@ -2,7 +2,7 @@
 #include "pipeline/registry/reg_instant.h"
 
 #include "core/err.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +11,7 @@ int
 reg_instant_app_of_file(struct registry *reg, long long file_id, struct instant_app *app,
 			long *count)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	memset(app, 0, sizeof(*app));
@@ -24,19 +24,19 @@ reg_instant_app_of_file(struct registry *reg, long long file_id, struct instant_
 			     "ORDER BY record_no LIMIT 1",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, file_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		app->id = sqlite3_column_int64(st, 0);
-		snprintf(app->state, sizeof(app->state), "%s", sqlite3_column_text(st, 1));
-		snprintf(app->reason, sizeof(app->reason), "%s: %s", sqlite3_column_text(st, 2),
-			 sqlite3_column_text(st, 3));
-		snprintf(app->id_number, sizeof(app->id_number), "%s", sqlite3_column_text(st, 4));
-		app->duplicate_of = sqlite3_column_int64(st, 5);
-		*count = (long)sqlite3_column_int64(st, 6);
-	} else if (rc != SQLITE_DONE) {
+	reg_bind_int(st, 1, file_id);
+	rc = reg_step(st);
+	if (rc == REG_ROW) {
+		app->id = reg_col_int(st, 0);
+		snprintf(app->state, sizeof(app->state), "%s", reg_col_text(st, 1));
+		snprintf(app->reason, sizeof(app->reason), "%s: %s", reg_col_text(st, 2),
+			 reg_col_text(st, 3));
+		snprintf(app->id_number, sizeof(app->id_number), "%s", reg_col_text(st, 4));
+		app->duplicate_of = reg_col_int(st, 5);
+		*count = (long)reg_col_int(st, 6);
+	} else if (rc != REG_DONE) {
 		r = reg_fail(reg, "read instant application");
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }

@@ -2,24 +2,24 @@
 #include "pipeline/registry/reg_perso.h"
 
 #include "core/err.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static void
-col(sqlite3_stmt *st, int i, char *dst, size_t size)
+col(struct reg_stmt *st, int i, char *dst, size_t size)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = reg_col_text(st, i);
 
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
+	snprintf(dst, size, "%s", t ? t : "");
 }
 
 int
 reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id, size_t limit,
 		     struct perso_card *out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	int rc, r;
 
 	*n = 0;
@@ -37,15 +37,15 @@ reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id
 		     "ORDER BY c.id LIMIT ?2",
 		     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-	sqlite3_bind_int64(st, 3, only_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+	reg_bind_int(st, 1, after_id);
+	reg_bind_int(st, 2, (long long)limit);
+	reg_bind_int(st, 3, only_id);
+	while ((rc = reg_step(st)) == REG_ROW && *n < limit) {
 		struct perso_card *c = &out[(*n)++];
 
 		memset(c, 0, sizeof(*c));
-		c->card_id = sqlite3_column_int64(st, 0);
-		c->application_id = sqlite3_column_int64(st, 1);
+		c->card_id = reg_col_int(st, 0);
+		c->application_id = reg_col_int(st, 1);
 		col(st, 2, c->card_no, sizeof(c->card_no));
 		col(st, 3, c->bank, sizeof(c->bank));
 		col(st, 4, c->pan, sizeof(c->pan));
@@ -58,12 +58,12 @@ reg_perso_next_cards(struct registry *reg, long long after_id, long long only_id
 		col(st, 11, c->sex, sizeof(c->sex));
 		col(st, 12, c->ethnicity, sizeof(c->ethnicity));
 		col(st, 13, c->birth_date, sizeof(c->birth_date));
-		c->line = sqlite3_column_int(st, 14);
+		c->line = reg_col_int(st, 14);
 		col(st, 15, c->transport_no, sizeof(c->transport_no));
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != REG_ROW && rc != REG_DONE)
 		r = reg_fail(reg, "reading prepared cards");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -71,22 +71,22 @@ int
 reg_perso_bank_cards(struct registry *reg, const char *bank, long long after_id, long long upto_id,
 		     long long *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	int r, rc;
 
 	if ((r = reg_prepare(reg,
 			     "SELECT count(*) FROM card WHERE id > ?1 AND id <= ?2 AND bank = ?3",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, upto_id);
+	reg_bind_int(st, 1, after_id);
+	reg_bind_int(st, 2, upto_id);
 	reg_bind_text(st, 3, bank);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*n = reg_col_int(st, 0);
 	else
 		r = reg_fail(reg, "counting a bank's cards");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -94,7 +94,7 @@ int
 reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const long long *ids,
 		 const char *const *sha, size_t n)
 {
-	sqlite3_stmt *st = NULL, *cp = NULL, *up = NULL;
+	struct reg_stmt *st = NULL, *cp = NULL, *up = NULL;
 	long long batch_id;
 	int r;
 
@@ -107,15 +107,15 @@ reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const lo
 		     &st)) < 0)
 		goto out;
 	reg_bind_text(st, 1, b->name);
-	sqlite3_bind_int(st, 2, b->line);
+	reg_bind_int(st, 2, b->line);
 	reg_bind_text(st, 3, b->path);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+	reg_bind_int(st, 4, (long long)n);
 	reg_bind_text(st, 5, b->sha256);
 	reg_bind_text(st, 6, b->transport_key);
 	reg_bind_text(st, 7, b->transport_kcv);
 	if ((r = reg_step_done(reg, st, "recording a perso batch")) < 0)
 		goto out;
-	batch_id = sqlite3_last_insert_rowid(reg->db);
+	batch_id = reg_last_id(reg);
 	if ((r = reg_prepare(
 		     reg,
 		     "INSERT INTO card_perso(card_id, batch_id, script_sha256) VALUES(?, ?, ?)\n"
@@ -129,18 +129,18 @@ reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const lo
 		     &up)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(cp);
-		sqlite3_bind_int64(cp, 1, ids[i]);
-		sqlite3_bind_int64(cp, 2, batch_id);
+		reg_reset(cp);
+		reg_bind_int(cp, 1, ids[i]);
+		reg_bind_int(cp, 2, batch_id);
 		reg_bind_text(cp, 3, sha[i]);
 		if ((r = reg_step_done(reg, cp, "recording a card's script")) < 0)
 			goto out;
-		sqlite3_reset(up);
-		sqlite3_bind_int(up, 1, b->line);
-		sqlite3_bind_int64(up, 2, ids[i]);
+		reg_reset(up);
+		reg_bind_int(up, 1, b->line);
+		reg_bind_int(up, 2, ids[i]);
 		if ((r = reg_step_done(reg, up, "moving a card to perso_ready")) < 0)
 			goto out;
-		if (sqlite3_changes(reg->db) != 1) {
+		if (reg_changes(reg) != 1) {
 			r = cp_err(CP_ERR_BUSY,
 				   "card %lld is no longer allocated (another perso run?)", ids[i]);
 			goto out;
@@ -148,9 +148,9 @@ reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const lo
 	}
 	r = registry_commit(reg);
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(cp);
-	sqlite3_finalize(up);
+	reg_finalize(st);
+	reg_finalize(cp);
+	reg_finalize(up);
 	if (r < 0)
 		registry_rollback(reg);
 	return r;
@@ -159,7 +159,7 @@ out:
 int
 reg_perso_hold(struct registry *reg, long long card_id, const char *reason)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	int r;
 
 	if ((r = registry_begin(reg)) < 0)
@@ -171,12 +171,12 @@ reg_perso_hold(struct registry *reg, long long card_id, const char *reason)
 		     &st)) < 0)
 		goto out;
 	reg_bind_text(st, 1, reason);
-	sqlite3_bind_int64(st, 2, card_id);
+	reg_bind_int(st, 2, card_id);
 	if ((r = reg_step_done(reg, st, "holding a card")) < 0)
 		goto out;
 	r = registry_commit(reg);
 out:
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		registry_rollback(reg);
 	return r;
@@ -185,16 +185,16 @@ out:
 int
 reg_perso_batch_paths(struct registry *reg, int (*fn)(const char *, void *), void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = reg_prepare(reg, "SELECT path FROM perso_batch ORDER BY id", &st)) < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((r = fn((const char *)sqlite3_column_text(st, 0), arg)) != 0)
+	while ((rc = reg_step(st)) == REG_ROW)
+		if ((r = fn(reg_col_text(st, 0), arg)) != 0)
 			break;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != REG_ROW && rc != REG_DONE)
 		r = reg_fail(reg, "listing perso batches");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }

@@ -4,7 +4,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +87,7 @@ static const char *const stmt_sql[S_COUNT] = {
 
 struct reg_prep {
 	struct registry *reg;
-	sqlite3_stmt *st[S_COUNT];
+	struct reg_stmt *st[S_COUNT];
 };
 
 int
@@ -121,15 +121,14 @@ reg_prep_close(struct reg_prep *p)
 	if (!p)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(p->st[i]);
+		reg_finalize(p->st[i]);
 	free(p);
 }
 
-static sqlite3_stmt *
+static struct reg_stmt *
 use(struct reg_prep *p, enum stmt_id id)
 {
-	sqlite3_reset(p->st[id]);
-	sqlite3_clear_bindings(p->st[id]);
+	reg_reset_clear(p->st[id]);
 	return p->st[id];
 }
 
@@ -142,7 +141,7 @@ prep_apps_free(struct prep_app *apps, size_t n)
 }
 
 static void
-read_app(sqlite3_stmt *st, struct prep_app *a)
+read_app(struct reg_stmt *st, struct prep_app *a)
 {
 	struct app_record *r = &a->rec;
 	char **cols[] = {
@@ -161,32 +160,30 @@ read_app(sqlite3_stmt *st, struct prep_app *a)
 			 &r->photo_check};
 
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	a->file_id = sqlite3_column_int64(st, 1);
-	r->record_no = (long)sqlite3_column_int64(st, 2);
+	a->id = reg_col_int(st, 0);
+	a->file_id = reg_col_int(st, 1);
+	r->record_no = (long)reg_col_int(st, 2);
 	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
-		*cols[i] = reg_column_strdup(st, 3 + (int)i);
-	a->insured = sqlite3_column_type(st, 27) == SQLITE_NULL ? -1
-		     : sqlite3_column_int(st, 27)		? 1
-								: 0;
+		*cols[i] = reg_col_strdup(st, 3 + (int)i);
+	a->insured = reg_col_is_null(st, 27) ? -1 : reg_col_int(st, 27) ? 1 : 0;
 	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
-		*tail[i] = reg_column_strdup(st, 28 + (int)i);
+		*tail[i] = reg_col_strdup(st, 28 + (int)i);
 }
 
 /* Append every row of st to *apps. */
 static int
-collect(struct reg_prep *p, sqlite3_stmt *st, struct prep_app **apps, size_t *n, size_t *cap)
+collect(struct reg_prep *p, struct reg_stmt *st, struct prep_app **apps, size_t *n, size_t *cap)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = reg_step(st)) == REG_ROW) {
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 64;
 			*apps = xrealloc(*apps, *cap * sizeof(**apps));
 		}
 		read_app(st, &(*apps)[(*n)++]);
 	}
-	return rc == SQLITE_DONE ? 0 : reg_fail(p->reg, "read received applications");
+	return rc == REG_DONE ? 0 : reg_fail(p->reg, "read received applications");
 }
 
 static const char *
@@ -206,7 +203,7 @@ int
 reg_prep_next_chunk(struct reg_prep *p, const struct prep_filter *f, size_t max,
 		    struct prep_app **apps, size_t *n)
 {
-	sqlite3_stmt *st = use(p, S_CHUNK);
+	struct reg_stmt *st = use(p, S_CHUNK);
 	size_t cap = 0, keep;
 	int r;
 
@@ -214,16 +211,16 @@ reg_prep_next_chunk(struct reg_prep *p, const struct prep_filter *f, size_t max,
 	*n = 0;
 	if (max < 1)
 		max = 1;
-	sqlite3_bind_int64(st, 1, f ? f->app_id : 0);
-	sqlite3_bind_int64(st, 2, f ? f->file_id : 0);
+	reg_bind_int(st, 1, f ? f->app_id : 0);
+	reg_bind_int(st, 2, f ? f->file_id : 0);
 	/* rows leave 'received' as they are judged, so every chunk starts from the first */
 	reg_bind_text(st, 3, "");
 	reg_bind_text(st, 4, "");
-	sqlite3_bind_int64(st, 5, 0);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)max);
+	reg_bind_int(st, 5, 0);
+	reg_bind_int(st, 6, (long long)max);
 	if ((r = collect(p, st, apps, n, &cap)) < 0)
 		goto fail;
-	sqlite3_reset(st);
+	reg_reset(st);
 	if (*n < max)
 		return 0;
 	/* the last person may go on past the limit: leave them for the next chunk, unless
@@ -245,12 +242,12 @@ reg_prep_next_chunk(struct reg_prep *p, const struct prep_filter *f, size_t max,
 			app_record_release(&(*apps)[i].rec);
 		*n = 0;
 		st = use(p, S_GROUP);
-		sqlite3_bind_int64(st, 1, f ? f->app_id : 0);
-		sqlite3_bind_int64(st, 2, f ? f->file_id : 0);
+		reg_bind_int(st, 1, f ? f->app_id : 0);
+		reg_bind_int(st, 2, f ? f->file_id : 0);
 		reg_bind_text(st, 3, type);
 		reg_bind_text(st, 4, number);
 		r = collect(p, st, apps, n, &cap);
-		sqlite3_reset(st);
+		reg_reset(st);
 		free(type);
 		free(number);
 		if (r < 0)
@@ -268,32 +265,32 @@ int
 reg_prep_next_photos(struct reg_prep *p, const struct prep_filter *f, const struct prep_app *after,
 		     size_t max, char ***shas, size_t *n)
 {
-	sqlite3_stmt *st = use(p, S_NEXT_PHOTOS);
+	struct reg_stmt *st = use(p, S_NEXT_PHOTOS);
 	size_t cap = 0;
 	int rc, r = 0;
 
 	*shas = NULL;
 	*n = 0;
-	sqlite3_bind_int64(st, 1, f ? f->app_id : 0);
-	sqlite3_bind_int64(st, 2, f ? f->file_id : 0);
+	reg_bind_int(st, 1, f ? f->app_id : 0);
+	reg_bind_int(st, 2, f ? f->file_id : 0);
 	reg_bind_text(st, 3, str0(after->rec.id_type));
 	reg_bind_text(st, 4, str0(after->rec.id_number));
-	sqlite3_bind_int64(st, 5, after->id);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	reg_bind_int(st, 5, after->id);
+	reg_bind_int(st, 6, (long long)max);
+	while ((rc = reg_step(st)) == REG_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			*shas = xrealloc(*shas, cap * sizeof(**shas));
 		}
-		(*shas)[(*n)++] = reg_column_strdup(st, 0);
+		(*shas)[(*n)++] = reg_col_strdup(st, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != REG_DONE) {
 		r = reg_fail(p->reg, "read the next received applications");
 		reg_prep_shas_free(*shas, *n);
 		*shas = NULL;
 		*n = 0;
 	}
-	sqlite3_reset(st);
+	reg_reset(st);
 	return r;
 }
 
@@ -320,7 +317,7 @@ int
 reg_prep_person_facts(struct reg_prep *p, const char *id_type, const char *id_number,
 		      const char *old_card_no, struct person_facts *pf, long long *person_id)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int rc;
 
 	memset(pf, 0, sizeof(*pf));
@@ -329,36 +326,35 @@ reg_prep_person_facts(struct reg_prep *p, const char *id_type, const char *id_nu
 	st = use(p, S_PERSON);
 	reg_bind_text(st, 1, id_type);
 	reg_bind_text(st, 2, id_number);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *bank = sqlite3_column_text(st, 1);
+	rc = reg_step(st);
+	if (rc == REG_ROW) {
+		const char *bank = reg_col_text(st, 1);
 
 		pf->known = 1;
-		*person_id = sqlite3_column_int64(st, 0);
-		snprintf(pf->bank, sizeof(pf->bank), "%s", bank ? (const char *)bank : "");
-		if (date_days((const char *)sqlite3_column_text(st, 2), &pf->last_change) < 0)
+		*person_id = reg_col_int(st, 0);
+		snprintf(pf->bank, sizeof(pf->bank), "%s", bank ? bank : "");
+		if (date_days(reg_col_text(st, 2), &pf->last_change) < 0)
 			pf->last_change = -1;
-		pf->ncards = sqlite3_column_int(st, 3);
-	} else if (rc != SQLITE_DONE) {
+		pf->ncards = reg_col_int(st, 3);
+	} else if (rc != REG_DONE) {
 		return reg_fail(p->reg, "read person");
 	}
-	sqlite3_reset(st);
+	reg_reset(st);
 
 	if (old_card_no && old_card_no[0]) {
 		st = use(p, S_OLD_CARD);
 		reg_bind_text(st, 1, old_card_no);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			const unsigned char *state = sqlite3_column_text(st, 1);
+		rc = reg_step(st);
+		if (rc == REG_ROW) {
+			const char *state = reg_col_text(st, 1);
 
 			pf->old_found = 1;
-			pf->old_is_theirs = pf->known && sqlite3_column_int64(st, 0) == *person_id;
-			snprintf(pf->old_state, sizeof(pf->old_state), "%s",
-				 state ? (const char *)state : "");
-		} else if (rc != SQLITE_DONE) {
+			pf->old_is_theirs = pf->known && reg_col_int(st, 0) == *person_id;
+			snprintf(pf->old_state, sizeof(pf->old_state), "%s", state ? state : "");
+		} else if (rc != REG_DONE) {
 			return reg_fail(p->reg, "read old card");
 		}
-		sqlite3_reset(st);
+		reg_reset(st);
 	}
 	return 0;
 }
@@ -366,48 +362,48 @@ reg_prep_person_facts(struct reg_prep *p, const char *id_type, const char *id_nu
 int
 reg_prep_in_production(struct reg_prep *p, long long person_id, long long *app_id, char card_no[16])
 {
-	sqlite3_stmt *st = use(p, S_IN_PRODUCTION);
+	struct reg_stmt *st = use(p, S_IN_PRODUCTION);
 	int rc, r = 0;
 
-	sqlite3_bind_int64(st, 1, person_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *no = sqlite3_column_text(st, 1);
+	reg_bind_int(st, 1, person_id);
+	rc = reg_step(st);
+	if (rc == REG_ROW) {
+		const char *no = reg_col_text(st, 1);
 
-		*app_id = sqlite3_column_int64(st, 0);
-		snprintf(card_no, 16, "%s", no ? (const char *)no : "");
-	} else if (rc == SQLITE_DONE) {
+		*app_id = reg_col_int(st, 0);
+		snprintf(card_no, 16, "%s", no ? no : "");
+	} else if (rc == REG_DONE) {
 		r = CP_ERR_NOTFOUND;
 	} else {
 		r = reg_fail(p->reg, "read card in production");
 	}
-	sqlite3_reset(st);
+	reg_reset(st);
 	return r;
 }
 
 int
 reg_prep_set_outcome(struct reg_prep *p, long long app_id, const struct prep_outcome *o)
 {
-	sqlite3_stmt *st = use(p, S_OUTCOME);
+	struct reg_stmt *st = use(p, S_OUTCOME);
 	int r;
 
 	/* o's strings outlive the step: no copies */
-	sqlite3_bind_int64(st, 1, app_id);
+	reg_bind_int(st, 1, app_id);
 	reg_bind_text_static(st, 2, o->state);
 	reg_bind_text_static(st, 3, o->reason_code);
 	reg_bind_text_static(st, 4, o->reason_field);
 	reg_bind_text_static(st, 5, o->reason_zh);
 	reg_bind_text_static(st, 6, o->reason_en);
 	if (o->duplicate_of)
-		sqlite3_bind_int64(st, 7, o->duplicate_of);
+		reg_bind_int(st, 7, o->duplicate_of);
 	reg_bind_text_static(st, 8, o->dedup_rule);
 	if (o->person_id)
-		sqlite3_bind_int64(st, 9, o->person_id);
+		reg_bind_int(st, 9, o->person_id);
 	reg_bind_text_static(st, 10, o->due_date);
 	if ((r = reg_step_done(p->reg, st, "record application outcome")) < 0)
 		return r;
-	sqlite3_reset(st);
-	if (sqlite3_changes(p->reg->db) != 1)
+	reg_reset(st);
+	if (reg_changes(p->reg) != 1)
 		return cp_err(CP_ERR_DB,
 			      "application %lld is no longer 'received' (another run "
 			      "judged it)",
@@ -419,7 +415,7 @@ int
 reg_prep_person_save(struct reg_prep *p, const struct app_record *rec, long long app_id,
 		     const char *since, const struct person_facts *pf, long long *person_id)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, changed;
 
 	if (!pf->known || !*person_id) {
@@ -429,35 +425,35 @@ reg_prep_person_save(struct reg_prep *p, const struct app_record *rec, long long
 		reg_bind_text(st, 3, rec->name);
 		reg_bind_text(st, 4, rec->bank);
 		reg_bind_text(st, 5, since);
-		if (sqlite3_step(st) != SQLITE_ROW)
+		if (reg_step(st) != REG_ROW)
 			return reg_fail(p->reg, "insert person");
-		*person_id = sqlite3_column_int64(st, 0);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		*person_id = reg_col_int(st, 0);
+		if (reg_step(st) != REG_DONE)
 			return reg_fail(p->reg, "insert person");
-		sqlite3_reset(st);
+		reg_reset(st);
 		changed = 1;
 	} else {
 		changed = strcmp(pf->bank, rec->bank) != 0;
 		st = use(p, S_PERSON_UPDATE);
-		sqlite3_bind_int64(st, 1, *person_id);
+		reg_bind_int(st, 1, *person_id);
 		reg_bind_text(st, 2, rec->name);
 		reg_bind_text(st, 3, rec->bank);
 		reg_bind_text(st, 4, changed ? since : NULL); /* NULL keeps bank_since */
 		if ((r = reg_step_done(p->reg, st, "update person")) < 0)
 			return r;
-		sqlite3_reset(st);
+		reg_reset(st);
 	}
 	if (!changed)
 		return 0;
 	st = use(p, S_BANK_HISTORY);
-	sqlite3_bind_int64(st, 1, *person_id);
+	reg_bind_int(st, 1, *person_id);
 	reg_bind_text(st, 2, rec->bank);
 	reg_bind_text(st, 3, pf->known && pf->bank[0] ? pf->bank : NULL);
 	reg_bind_text(st, 4, since);
-	sqlite3_bind_int64(st, 5, app_id);
+	reg_bind_int(st, 5, app_id);
 	if ((r = reg_step_done(p->reg, st, "record bank history")) < 0)
 		return r;
-	sqlite3_reset(st);
+	reg_reset(st);
 	return 0;
 }
 
@@ -465,45 +461,45 @@ int
 reg_prep_file_info(struct reg_prep *p, long long file_id, char **channel, char **name,
 		   int *name_reused)
 {
-	sqlite3_stmt *st = use(p, S_FILE_INFO);
+	struct reg_stmt *st = use(p, S_FILE_INFO);
 	int rc, r = 0;
 
 	*channel = *name = NULL;
 	*name_reused = 0;
-	sqlite3_bind_int64(st, 1, file_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*channel = reg_column_strdup(st, 0);
-		*name = reg_column_strdup(st, 1);
-		*name_reused = sqlite3_column_int(st, 2);
-	} else if (rc == SQLITE_DONE) {
+	reg_bind_int(st, 1, file_id);
+	rc = reg_step(st);
+	if (rc == REG_ROW) {
+		*channel = reg_col_strdup(st, 0);
+		*name = reg_col_strdup(st, 1);
+		*name_reused = reg_col_int(st, 2);
+	} else if (rc == REG_DONE) {
 		r = cp_err(CP_ERR_NOTFOUND, "no input file %lld", file_id);
 	} else {
 		r = reg_fail(p->reg, "read input file");
 	}
-	sqlite3_reset(st);
+	reg_reset(st);
 	return r;
 }
 
 int
 reg_prep_judged_files(struct reg_prep *p, int (*fn)(long long file_id, void *arg), void *arg)
 {
-	sqlite3_stmt *st = use(p, S_JUDGED_FILES);
+	struct reg_stmt *st = use(p, S_JUDGED_FILES);
 	long long *ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc, r = 0;
 
 	/* collect first: fn may run other statements of this connection */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = reg_step(st)) == REG_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			ids = xrealloc(ids, cap * sizeof(*ids));
 		}
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = reg_col_int(st, 0);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != REG_DONE)
 		r = reg_fail(p->reg, "list judged files");
-	sqlite3_reset(st);
+	reg_reset(st);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = fn(ids[i], arg);
 	free(ids);
@@ -514,24 +510,24 @@ int
 reg_prep_rejects_each(struct reg_prep *p, long long file_id,
 		      int (*fn)(const struct reject_row *row, void *arg), void *arg)
 {
-	sqlite3_stmt *st = use(p, S_REJECTS);
+	struct reg_stmt *st = use(p, S_REJECTS);
 	struct reject_row row;
 	int rc, r = 0;
 
-	sqlite3_bind_int64(st, 1, file_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.record_no = (long)sqlite3_column_int64(st, 0);
-		row.channel_ref = (const char *)sqlite3_column_text(st, 1);
-		row.location = (const char *)sqlite3_column_text(st, 2);
-		row.reason_code = (const char *)sqlite3_column_text(st, 3);
-		row.reason_field = (const char *)sqlite3_column_text(st, 4);
-		row.reason_zh = (const char *)sqlite3_column_text(st, 5);
-		row.reason_en = (const char *)sqlite3_column_text(st, 6);
+	reg_bind_int(st, 1, file_id);
+	while ((rc = reg_step(st)) == REG_ROW) {
+		row.record_no = (long)reg_col_int(st, 0);
+		row.channel_ref = reg_col_text(st, 1);
+		row.location = reg_col_text(st, 2);
+		row.reason_code = reg_col_text(st, 3);
+		row.reason_field = reg_col_text(st, 4);
+		row.reason_zh = reg_col_text(st, 5);
+		row.reason_en = reg_col_text(st, 6);
 		if ((r = fn(&row, arg)) != 0)
 			break;
 	}
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (r == 0 && rc != REG_DONE && rc != REG_ROW)
 		r = reg_fail(p->reg, "read rejected records");
-	sqlite3_reset(st);
+	reg_reset(st);
 	return r;
 }

@@ -4,7 +4,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +27,11 @@ prod_reason_fault(const char *reason)
 }
 
 static void
-copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
+copy_col(struct reg_stmt *st, int col, char *dst, size_t dstsz)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const char *t = reg_col_text(st, col);
 
-	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+	snprintf(dst, dstsz, "%s", t ? t : "");
 }
 
 /* Run fn inside BEGIN IMMEDIATE ... COMMIT; roll back on failure. */
@@ -56,23 +56,23 @@ static int
 query_id3(struct registry *reg, const char *sql, long long p1, const char *p2, const char *p3,
 	  long long *id)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	*id = 0;
 	if ((r = reg_prepare(reg, sql, &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, p1);
+	reg_bind_int(st, 1, p1);
 	if (p2)
 		reg_bind_text(st, 2, p2);
 	if (p3)
 		reg_bind_text(st, 3, p3);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*id = reg_col_int(st, 0);
+	else if (rc != REG_DONE)
 		r = reg_fail(reg, "find card to claim");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -91,7 +91,7 @@ struct claim {
 static int
 set_claim(struct registry *reg, struct claim *c)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char who[32];
 	int r;
 
@@ -103,11 +103,11 @@ set_claim(struct registry *reg, struct claim *c)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, who);
-	sqlite3_bind_int(st, 2, c->line);
-	sqlite3_bind_int64(st, 3, c->id);
-	if ((r = reg_step_done(reg, st, "claim card")) == 0 && sqlite3_changes(reg->db) != 1)
+	reg_bind_int(st, 2, c->line);
+	reg_bind_int(st, 3, c->id);
+	if ((r = reg_step_done(reg, st, "claim card")) == 0 && reg_changes(reg) != 1)
 		r = cp_err(CP_ERR_BUSY, "card %lld was claimed by someone else", c->id);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0) {
 		char detail[48];
 
@@ -210,7 +210,7 @@ static int
 release_tx(struct registry *reg, void *arg)
 {
 	struct release *rl = arg;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	char who[32];
 	int r;
 
@@ -222,11 +222,11 @@ release_tx(struct registry *reg, void *arg)
 			     "p.state = 'in_flight')",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, rl->card_id);
+	reg_bind_int(st, 1, rl->card_id);
 	reg_bind_text(st, 2, who);
 	r = reg_step_done(reg, st, "release card");
-	sqlite3_finalize(st);
-	if (r == 0 && sqlite3_changes(reg->db) == 1)
+	reg_finalize(st);
+	if (r == 0 && reg_changes(reg) == 1)
 		r = registry_audit(reg, "card", rl->card_id, "released", who);
 	return r;
 }
@@ -270,7 +270,7 @@ begin_tx(struct registry *reg, void *arg)
 {
 	struct begin *b = arg;
 	long long next;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = query_id(reg,
@@ -283,15 +283,15 @@ begin_tx(struct registry *reg, void *arg)
 			     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight')",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, b->card_id);
-	sqlite3_bind_int64(st, 2, next);
-	sqlite3_bind_int(st, 3, b->line);
+	reg_bind_int(st, 1, b->card_id);
+	reg_bind_int(st, 2, next);
+	reg_bind_int(st, 3, b->line);
 	reg_bind_text(st, 4, b->shift);
 	r = reg_step_done(reg, st, "record attempt");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
-	b->a->id = sqlite3_last_insert_rowid(reg->db);
+	b->a->id = reg_last_id(reg);
 	b->a->attempt_no = (int)next;
 	return 0;
 }
@@ -320,7 +320,7 @@ static int
 step_tx(struct registry *reg, void *arg)
 {
 	struct step *s = arg;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -332,11 +332,11 @@ step_tx(struct registry *reg, void *arg)
 	reg_bind_text(st, 1, s->step);
 	reg_bind_text(st, 2, s->step);
 	reg_bind_text(st, 3, s->chip_id);
-	sqlite3_bind_int64(st, 4, s->a->id);
+	reg_bind_int(st, 4, s->a->id);
 	r = reg_step_done(reg, st, "record attempt step");
-	if (r == 0 && sqlite3_changes(reg->db) != 1)
+	if (r == 0 && reg_changes(reg) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", s->a->id);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -367,7 +367,7 @@ encoded_tx(struct registry *reg, void *arg)
 {
 	struct locked *l = arg;
 	struct step s = {l->a, "encoded", l->chip_id};
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = step_tx(reg, &s)) < 0)
@@ -378,9 +378,9 @@ encoded_tx(struct registry *reg, void *arg)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, l->locked_at);
-	sqlite3_bind_int64(st, 2, l->a->id);
+	reg_bind_int(st, 2, l->a->id);
 	r = reg_step_done(reg, st, "record the lock time");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -411,7 +411,7 @@ struct end {
 static int
 end_attempt(struct registry *reg, struct end *e, const char *state)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -424,11 +424,11 @@ end_attempt(struct registry *reg, struct end *e, const char *state)
 	reg_bind_text(st, 2, e->reason);
 	reg_bind_text(st, 3, e->detail);
 	reg_bind_text(st, 4, e->reason ? prod_reason_fault(e->reason) : NULL);
-	sqlite3_bind_int64(st, 5, e->a->id);
+	reg_bind_int(st, 5, e->a->id);
 	r = reg_step_done(reg, st, "end attempt");
-	if (r == 0 && sqlite3_changes(reg->db) != 1)
+	if (r == 0 && reg_changes(reg) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld is no longer in flight", e->a->id);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -436,7 +436,7 @@ static int
 produced_tx(struct registry *reg, void *arg)
 {
 	struct end *e = arg;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	/* issued means locked: a chip never verified SECURED is not a produced card */
@@ -444,12 +444,12 @@ produced_tx(struct registry *reg, void *arg)
 			     "SELECT locked_at IS NOT NULL FROM production_attempt WHERE id = ?",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, e->a->id);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	reg_bind_int(st, 1, e->a->id);
+	if (reg_step(st) != REG_ROW)
 		r = reg_fail(reg, "read the lock time");
-	else if (!sqlite3_column_int(st, 0))
+	else if (!reg_col_int(st, 0))
 		r = cp_err(CP_ERR_INTEGRITY, "attempt %lld: the chip was never locked", e->a->id);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0 || (r = end_attempt(reg, e, "produced")) < 0)
 		return r;
 	if ((r = reg_prepare(reg,
@@ -459,11 +459,11 @@ produced_tx(struct registry *reg, void *arg)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, e->a->chip_id[0] ? e->a->chip_id : NULL);
-	sqlite3_bind_int64(st, 2, e->a->card_id);
+	reg_bind_int(st, 2, e->a->card_id);
 	r = reg_step_done(reg, st, "mark card produced");
-	if (r == 0 && sqlite3_changes(reg->db) != 1)
+	if (r == 0 && reg_changes(reg) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "card %lld is no longer 'rendered'", e->a->card_id);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -509,7 +509,7 @@ static int
 hold_tx(struct registry *reg, void *arg)
 {
 	struct hold *h = arg;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -519,11 +519,11 @@ hold_tx(struct registry *reg, void *arg)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, h->reason);
-	sqlite3_bind_int64(st, 2, h->card_id);
+	reg_bind_int(st, 2, h->card_id);
 	r = reg_step_done(reg, st, "hold card");
-	if (r == 0 && sqlite3_changes(reg->db) != 1)
+	if (r == 0 && reg_changes(reg) != 1)
 		r = cp_err(CP_ERR_INTEGRITY, "card %lld is no longer 'rendered'", h->card_id);
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -538,7 +538,7 @@ reg_prod_hold(struct registry *reg, long long card_id, const char *reason)
 int
 reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	struct prod_attempt *v = NULL;
 	size_t cnt = 0;
 	int r, rc;
@@ -553,18 +553,18 @@ reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, si
 			     "p.line = ? AND p.state = 'in_flight' ORDER BY p.id",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int(st, 1, line);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	reg_bind_int(st, 1, line);
+	while ((rc = reg_step(st)) == REG_ROW) {
 		struct prod_attempt *a;
 
 		v = xrealloc(v, (cnt + 1) * sizeof(*v));
 		a = &v[cnt++];
 		memset(a, 0, sizeof(*a));
-		a->id = sqlite3_column_int64(st, 0);
-		a->card_id = sqlite3_column_int64(st, 1);
-		a->attempt_no = sqlite3_column_int(st, 2);
-		a->line = sqlite3_column_int(st, 3);
-		a->fed = sqlite3_column_int(st, 4);
+		a->id = reg_col_int(st, 0);
+		a->card_id = reg_col_int(st, 1);
+		a->attempt_no = reg_col_int(st, 2);
+		a->line = reg_col_int(st, 3);
+		a->fed = reg_col_int(st, 4);
 		copy_col(st, 5, a->card_no, sizeof(a->card_no));
 		copy_col(st, 6, a->shift, sizeof(a->shift));
 		copy_col(st, 7, a->state, sizeof(a->state));
@@ -572,13 +572,13 @@ reg_prod_in_flight(struct registry *reg, int line, struct prod_attempt **out, si
 		copy_col(st, 9, a->chip_id, sizeof(a->chip_id));
 		copy_col(st, 10, a->locked_at, sizeof(a->locked_at));
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != REG_DONE) {
 		r = reg_fail(reg, "list attempts in flight");
 		free(v);
 		v = NULL;
 		cnt = 0;
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	*out = v;
 	*n = cnt;
 	return r;
@@ -594,7 +594,7 @@ static int
 pause_begin_tx(struct registry *reg, void *arg)
 {
 	struct pause *p = arg;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -602,12 +602,12 @@ pause_begin_tx(struct registry *reg, void *arg)
 			     "VALUES(?, ?, ?, cp_now())",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int(st, 1, p->line);
+	reg_bind_int(st, 1, p->line);
 	reg_bind_text(st, 2, p->shift);
 	reg_bind_text(st, 3, p->cause);
 	r = reg_step_done(reg, st, "record pause");
-	sqlite3_finalize(st);
-	p->id = sqlite3_last_insert_rowid(reg->db);
+	reg_finalize(st);
+	p->id = reg_last_id(reg);
 	return r;
 }
 
@@ -626,7 +626,7 @@ static int
 pause_end_tx(struct registry *reg, void *arg)
 {
 	struct pause *p = arg;
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -635,9 +635,9 @@ pause_end_tx(struct registry *reg, void *arg)
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, p->outcome);
-	sqlite3_bind_int64(st, 2, p->id);
+	reg_bind_int(st, 2, p->id);
 	r = reg_step_done(reg, st, "end pause");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -652,7 +652,7 @@ reg_prod_pause_end(struct registry *reg, long long pause_id, const char *outcome
 int
 reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_counts *c)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	memset(c, 0, sizeof(*c));
@@ -663,15 +663,15 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 		     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
 		     &st)) < 0)
 		return r;
-	sqlite3_bind_int(st, 1, line);
+	reg_bind_int(st, 1, line);
 	reg_bind_text(st, 2, shift);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(st, 0);
-		const char *reason = (const char *)sqlite3_column_text(st, 1);
-		int fed = sqlite3_column_int(st, 2);
-		long n = (long)sqlite3_column_int64(st, 3);
-		const char *fault = (const char *)sqlite3_column_text(st, 4);
-		long locked = (long)sqlite3_column_int64(st, 5);
+	while ((rc = reg_step(st)) == REG_ROW) {
+		const char *state = reg_col_text(st, 0);
+		const char *reason = reg_col_text(st, 1);
+		int fed = reg_col_int(st, 2);
+		long n = (long)reg_col_int(st, 3);
+		const char *fault = reg_col_text(st, 4);
+		long locked = (long)reg_col_int(st, 5);
 
 		c->attempts += n;
 		if (!strcmp(state, "produced"))
@@ -699,9 +699,9 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 			c->in_flight += n;
 		}
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != REG_DONE)
 		r = reg_fail(reg, "count attempts");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r < 0)
 		return r;
 	if ((r = reg_prepare(reg,
@@ -711,15 +711,15 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 			     "c.state = 'held' AND p.line = ?1 AND (?2 IS NULL OR p.shift = ?2))",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int(st, 1, line);
+	reg_bind_int(st, 1, line);
 	reg_bind_text(st, 2, shift);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		c->pauses = (long)sqlite3_column_int64(st, 0);
-		c->held = (long)sqlite3_column_int64(st, 1);
+	if (reg_step(st) == REG_ROW) {
+		c->pauses = (long)reg_col_int(st, 0);
+		c->held = (long)reg_col_int(st, 1);
 	} else {
 		r = reg_fail(reg, "count pauses");
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 

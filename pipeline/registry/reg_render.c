@@ -7,7 +7,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,7 @@ reg_render_list(struct registry *reg, int with_allocated, const char *card_no, l
 		"c.application_id"
 		" WHERE (c.state = 'perso_ready' OR (?1 AND c.state = 'allocated'))"
 		" AND (?2 IS NULL OR c.card_no = ?2) AND c.id > ?3 ORDER BY c.id LIMIT ?4";
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	struct render_card *v = NULL;
 	size_t k = 0;
 	int r, rc;
@@ -54,32 +54,32 @@ reg_render_list(struct registry *reg, int with_allocated, const char *card_no, l
 	*n = 0;
 	if ((r = reg_prepare(reg, sql, &st)) < 0)
 		return r;
-	sqlite3_bind_int(st, 1, with_allocated ? 1 : 0);
+	reg_bind_int(st, 1, with_allocated ? 1 : 0);
 	reg_bind_text(st, 2, card_no);
-	sqlite3_bind_int64(st, 3, after_id);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	reg_bind_int(st, 3, after_id);
+	reg_bind_int(st, 4, (long long)limit);
 	v = xcalloc(limit ? limit : 1, sizeof(*v));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = reg_step(st)) == REG_ROW) {
 		struct render_card *c = &v[k++];
 
-		c->card_id = sqlite3_column_int64(st, 0);
-		c->card_no = reg_column_strdup(st, 1);
-		c->state = reg_column_strdup(st, 2);
-		c->name = reg_column_strdup(st, 3);
-		c->id_type = reg_column_strdup(st, 4);
-		c->id_number = reg_column_strdup(st, 5);
-		c->photo_sha256 = reg_column_strdup(st, 6);
-		c->issue_date = reg_column_strdup(st, 7);
-		c->bank = reg_column_strdup(st, 8);
-		c->pan = reg_column_strdup(st, 9);
+		c->card_id = reg_col_int(st, 0);
+		c->card_no = reg_col_strdup(st, 1);
+		c->state = reg_col_strdup(st, 2);
+		c->name = reg_col_strdup(st, 3);
+		c->id_type = reg_col_strdup(st, 4);
+		c->id_number = reg_col_strdup(st, 5);
+		c->photo_sha256 = reg_col_strdup(st, 6);
+		c->issue_date = reg_col_strdup(st, 7);
+		c->bank = reg_col_strdup(st, 8);
+		c->pan = reg_col_strdup(st, 9);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != REG_DONE) {
 		r = reg_fail(reg, "list cards to render");
 		render_cards_free(v, k);
-		sqlite3_finalize(st);
+		reg_finalize(st);
 		return r;
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	*cards = v;
 	*n = k;
 	return 0;
@@ -88,28 +88,28 @@ reg_render_list(struct registry *reg, int with_allocated, const char *card_no, l
 int
 reg_render_card_state(struct registry *reg, const char *card_no, char **state)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	int r, rc;
 
 	*state = NULL;
 	if ((r = reg_prepare(reg, "SELECT state FROM card WHERE card_no = ?1", &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, card_no);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*state = reg_column_strdup(st, 0);
-	else if (rc == SQLITE_DONE)
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*state = reg_col_strdup(st, 0);
+	else if (rc == REG_DONE)
 		r = cp_err(CP_ERR_NOTFOUND, "no card '%s' in the registry", card_no);
 	else
 		r = reg_fail(reg, "card state");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 static int
 move(struct registry *reg, long long card_id, const char *from, const char *to, const char *reason)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	char now[32];
 	int r;
 
@@ -122,12 +122,12 @@ move(struct registry *reg, long long card_id, const char *from, const char *to, 
 	reg_bind_text(st, 1, to);
 	reg_bind_text(st, 2, reason);
 	reg_bind_text(st, 3, now);
-	sqlite3_bind_int64(st, 4, card_id);
+	reg_bind_int(st, 4, card_id);
 	reg_bind_text(st, 5, from);
 	/* 0 rows: another run moved it first (it is that run's to record) */
-	if ((r = reg_step_done(reg, st, "card state")) == 0 && sqlite3_changes(reg->db) != 1)
+	if ((r = reg_step_done(reg, st, "card state")) == 0 && reg_changes(reg) != 1)
 		r = 1;
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -161,30 +161,30 @@ static int
 list_cards(struct registry *reg, const char *sql, const char *what, long long after_id,
 	   size_t limit, struct render_card **cards, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	struct render_card *v;
 	size_t k = 0;
-	int r, rc = SQLITE_DONE;
+	int r, rc = REG_DONE;
 
 	*cards = NULL;
 	*n = 0;
 	if ((r = reg_prepare(reg, sql, &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	reg_bind_int(st, 1, after_id);
+	reg_bind_int(st, 2, (long long)limit);
 	v = xcalloc(limit ? limit : 1, sizeof(*v));
-	while (k < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v[k].card_id = sqlite3_column_int64(st, 0);
-		v[k].card_no = reg_column_strdup(st, 1);
+	while (k < limit && (rc = reg_step(st)) == REG_ROW) {
+		v[k].card_id = reg_col_int(st, 0);
+		v[k].card_no = reg_col_strdup(st, 1);
 		k++;
 	}
-	if (k < limit && rc != SQLITE_DONE) {
+	if (k < limit && rc != REG_DONE) {
 		r = reg_fail(reg, what);
-		sqlite3_finalize(st);
+		reg_finalize(st);
 		render_cards_free(v, k);
 		return r;
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	*cards = v;
 	*n = k;
 	return 0;
@@ -203,7 +203,7 @@ reg_render_list_rendered(struct registry *reg, long long after_id, size_t limit,
 int
 reg_render_owe_proof(struct registry *reg, long long card_id)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	char now[32];
 	int r;
 
@@ -211,10 +211,10 @@ reg_render_owe_proof(struct registry *reg, long long card_id)
 	if ((r = reg_prepare(reg, "INSERT OR IGNORE INTO proof_owed(card_id, since) VALUES(?1, ?2)",
 			     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, card_id);
+	reg_bind_int(st, 1, card_id);
 	reg_bind_text(st, 2, now);
 	r = reg_step_done(reg, st, "proof owed");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -231,7 +231,7 @@ reg_render_list_owed(struct registry *reg, long long after_id, size_t limit,
 int
 reg_render_proofed(struct registry *reg, const long long *card_ids, size_t n, const char *page)
 {
-	sqlite3_stmt *st = NULL;
+	struct reg_stmt *st = NULL;
 	char detail[256];
 	int r;
 
@@ -242,11 +242,11 @@ reg_render_proofed(struct registry *reg, const long long *card_ids, size_t n, co
 	if ((r = reg_prepare(reg, "DELETE FROM proof_owed WHERE card_id = ?1", &st)) < 0)
 		goto fail;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, card_ids[i]);
+		reg_reset(st);
+		reg_bind_int(st, 1, card_ids[i]);
 		r = reg_step_done(reg, st, "proof written");
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	snprintf(detail, sizeof(detail), "%zu cards on %s", n, page);
 	if (r < 0 || (r = registry_audit(reg, "proof", card_ids[0], "written", detail)) < 0 ||
 	    (r = registry_commit(reg)) < 0)

@@ -1,12 +1,12 @@
 /* reg_run.c - the run table (see reg_run.h). */
 #include "pipeline/registry/reg_run.h"
 
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 int
 reg_run_start(struct registry *reg, const char *kind, long long *id)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*id = 0;
@@ -21,9 +21,9 @@ reg_run_start(struct registry *reg, const char *kind, long long *id)
 	}
 	reg_bind_text(st, 1, kind);
 	r = reg_step_done(reg, st, "start run");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0) {
-		*id = sqlite3_last_insert_rowid(reg->db);
+		*id = reg_last_id(reg);
 		r = registry_audit(reg, "run", *id, "started", kind);
 	}
 	if (r < 0) {
@@ -36,7 +36,7 @@ reg_run_start(struct registry *reg, const char *kind, long long *id)
 int
 reg_run_end(struct registry *reg, long long id, const char *status, const char *summary)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = registry_begin(reg)) < 0)
@@ -50,9 +50,9 @@ reg_run_end(struct registry *reg, long long id, const char *status, const char *
 	}
 	reg_bind_text(st, 1, status);
 	reg_bind_text(st, 2, summary);
-	sqlite3_bind_int64(st, 3, id);
+	reg_bind_int(st, 3, id);
 	r = reg_step_done(reg, st, "end run");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0)
 		r = registry_audit(reg, "run", id, status, summary);
 	if (r < 0) {
@@ -65,7 +65,7 @@ reg_run_end(struct registry *reg, long long id, const char *status, const char *
 int
 reg_run_close_interrupted(struct registry *reg, const char *kind, long long *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*n = 0;
@@ -80,9 +80,9 @@ reg_run_close_interrupted(struct registry *reg, const char *kind, long long *n)
 	}
 	reg_bind_text(st, 1, kind);
 	r = reg_step_done(reg, st, "close interrupted runs");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	if (r == 0)
-		*n = sqlite3_changes(reg->db);
+		*n = reg_changes(reg);
 	if (r < 0) {
 		registry_rollback(reg);
 		return r;

@@ -11,6 +11,11 @@
  *
  * The key is set once per process (registry_set_audit_key()); the MACs are computed here,
  * in C, so that another backend computes the same values.
+ *
+ * Most of this file runs its SQL through the statement layer (reg_stmt.h). What can only
+ * be done inside SQLite is marked "SQLite only": the SQL functions the triggers call, the
+ * update and pre-update hooks that list the rows to seal, and reading a column's typed
+ * value (sqlite3_value) for a row's seal.
  */
 #include "pipeline/registry/registry_sqlite.h"
 
@@ -31,7 +36,7 @@ const char *const reg_sealed_tables[] = {
 
 struct reg_seal_row {
 	int table;
-	sqlite3_int64 rowid;
+	long long rowid;
 };
 
 /* The process's audit key, in the secure heap when there is one. */
@@ -153,6 +158,14 @@ reg_audit_head(struct registry *reg, long long id, const char *hash, char out[RE
 	return 0;
 }
 
+const char *
+reg_audit_key_id(struct registry *reg)
+{
+	return reg->key_id;
+}
+
+/* ---- SQLite only: a row's seal over its columns' typed values ---- */
+
 /* A column's value with its type, so that 1, '1' and x'31' seal differently. */
 static int
 mac_value(struct cp_hmac *ctx, sqlite3_value *v)
@@ -235,17 +248,18 @@ stmt_value(void *st, int c)
 /* Seal of the current row of st ("SELECT rowid, * FROM table"), skipping column
  * row_mac; *mac_col is set to the index of row_mac (-1 without). */
 static int
-reg_row_mac(struct registry *reg, const char *table, sqlite3_stmt *st, char out[65], int *mac_col)
+reg_row_mac(struct registry *reg, const char *table, struct reg_stmt *st, char out[65],
+	    int *mac_col)
 {
-	int r = row_mac(reg, table, sqlite3_column_int64(st, 0), sqlite3_column_count(st) - 1,
-			stmt_name, stmt_value, st, out, mac_col);
+	int r = row_mac(reg, table, reg_col_int(st, 0), reg_col_count(st) - 1, stmt_name,
+			stmt_value, reg_sqlite_stmt(st), out, mac_col);
 
 	if (*mac_col >= 0)
 		(*mac_col)++;
 	return r;
 }
 
-/* ---- SQL functions and the update hook ---- */
+/* ---- SQLite only: the SQL functions the audit triggers call ---- */
 
 static void
 sql_audit_mac(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -299,7 +313,7 @@ sql_audit_key_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* Add (table, rowid) to the set of rows changed or checked since the last seal; 0 if it was
  * there already. */
 static int
-touched_add(struct registry *reg, int t, sqlite3_int64 rowid)
+touched_add(struct registry *reg, int t, long long rowid)
 {
 	unsigned long long key =
 		((unsigned long long)t << 56 | ((unsigned long long)rowid & ((1ULL << 56) - 1))) +
@@ -342,15 +356,11 @@ touched_clear(struct registry *reg)
 	reg->ntouched = 0;
 }
 
-/* Remember every row written to a sealed table; its seal is computed before the commit,
- * once the row has its final content. Runs inside SQLite: no SQL here. */
+/* Row rowid of sealed table t is to be sealed before the commit. */
 static void
-update_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
+seal_later(struct registry *reg, int t, long long rowid)
 {
-	struct registry *reg = arg;
-	int t;
-
-	if (reg->sealing || op == SQLITE_DELETE || (t = table_index(table)) < 0)
+	if (reg->sealing)
 		return;
 	touched_add(reg, t, rowid);
 	if (reg->npending == reg->cap_pending) {
@@ -360,6 +370,20 @@ update_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_in
 	reg->pending[reg->npending++] = (struct reg_seal_row){t, rowid};
 }
 
+/* SQLite only: remember every row written to a sealed table; its seal is computed before
+ * the commit, once the row has its final content. Runs inside SQLite: no SQL here. */
+static void
+update_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
+{
+	struct registry *reg = arg;
+	int t;
+
+	if (reg->sealing || op == SQLITE_DELETE || (t = table_index(table)) < 0)
+		return;
+	seal_later(reg, t, rowid);
+}
+
+/* Keys the connection; registering the SQL functions and the hook is SQLite only. */
 int
 reg_seal_attach(struct registry *reg)
 {
@@ -378,6 +402,8 @@ reg_seal_attach(struct registry *reg)
 	sqlite3_update_hook(reg->db, update_hook, reg);
 	return 0;
 }
+
+/* ---- SQLite only: the pre-update check of a row's stored seal ---- */
 
 struct old_row {
 	sqlite3 *db;
@@ -429,10 +455,11 @@ preupdate_hook(void *arg, sqlite3 *db, int op, const char *dbname, const char *t
 					  table, (long long)rowid);
 }
 
+/* The sealed tables' column names through the statement layer; the hook is SQLite only. */
 int
 reg_seal_guard(struct registry *reg)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	for (int t = 0; reg_sealed_tables[t]; t++) {
@@ -442,15 +469,17 @@ reg_seal_guard(struct registry *reg)
 		free(sql);
 		if (r < 0)
 			return r;
-		reg->ncolumns[t] = sqlite3_column_count(st);
+		reg->ncolumns[t] = reg_col_count(st);
 		reg->columns[t] = xcalloc((size_t)reg->ncolumns[t], sizeof(char *));
 		for (int c = 0; c < reg->ncolumns[t]; c++)
-			reg->columns[t][c] = xstrdup(sqlite3_column_name(st, c));
-		sqlite3_finalize(st);
+			reg->columns[t][c] = xstrdup(reg_col_name(st, c));
+		reg_finalize(st);
 	}
 	sqlite3_preupdate_hook(reg->db, preupdate_hook, reg);
 	return 0;
 }
+
+/* ---- the rows pending their seal, the key check ---- */
 
 void
 reg_seal_forget(struct registry *reg)
@@ -464,7 +493,7 @@ reg_seal_forget(struct registry *reg)
 int
 reg_seal_check_key(struct registry *reg)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -472,17 +501,17 @@ reg_seal_check_key(struct registry *reg)
 			     "ORDER BY id DESC LIMIT 1",
 			     &st)) < 0)
 		return r;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *kid = (const char *)sqlite3_column_text(st, 1);
+	if (reg_step(st) == REG_ROW) {
+		const char *kid = reg_col_text(st, 1);
 
 		if (strcmp(kid, reg->key_id) != 0)
 			reg->key_mismatch = xasprintf(
 				"the audit chain (row %lld) is keyed with the audit key of check "
 				"value %s, but this process has the key %s: nothing may be written "
 				"until the right key is back (docs/audit.md)",
-				(long long)sqlite3_column_int64(st, 0), kid, reg->key_id);
+				reg_col_int(st, 0), kid, reg->key_id);
 	}
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return 0;
 }
 
@@ -490,8 +519,8 @@ void
 reg_seal_detach(struct registry *reg)
 {
 	for (int i = 0; i < REG_SEALED_MAX; i++) {
-		sqlite3_finalize(reg->seal_get[i]);
-		sqlite3_finalize(reg->seal_put[i]);
+		reg_finalize(reg->seal_get[i]);
+		reg_finalize(reg->seal_put[i]);
 		reg->seal_get[i] = reg->seal_put[i] = NULL;
 	}
 	cp_hmac_free(reg->mac);
@@ -537,9 +566,9 @@ seal_statements(struct registry *reg, int t)
 }
 
 static int
-seal_row(struct registry *reg, int t, sqlite3_int64 rowid)
+seal_row(struct registry *reg, int t, long long rowid)
 {
-	sqlite3_stmt *get, *put;
+	struct reg_stmt *get, *put;
 	char mac[65];
 	int r, rc, col;
 
@@ -547,19 +576,19 @@ seal_row(struct registry *reg, int t, sqlite3_int64 rowid)
 		return r;
 	get = reg->seal_get[t];
 	put = reg->seal_put[t];
-	sqlite3_bind_int64(get, 1, rowid);
-	rc = sqlite3_step(get);
-	if (rc == SQLITE_ROW)
+	reg_bind_int(get, 1, rowid);
+	rc = reg_step(get);
+	if (rc == REG_ROW)
 		r = reg_row_mac(reg, reg_sealed_tables[t], get, mac, &col);
-	else if (rc != SQLITE_DONE)
+	else if (rc != REG_DONE)
 		r = reg_fail(reg, "read a row to seal");
-	sqlite3_reset(get);
-	if (r < 0 || rc != SQLITE_ROW) /* deleted again in the same transaction */
+	reg_reset(get);
+	if (r < 0 || rc != REG_ROW) /* deleted again in the same transaction */
 		return r;
-	sqlite3_bind_text(put, 1, mac, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(put, 2, rowid);
+	reg_bind_text_static(put, 1, mac); /* 64 digits, kept until the reset below */
+	reg_bind_int(put, 2, rowid);
 	r = reg_step_done(reg, put, "seal a row");
-	sqlite3_reset(put);
+	reg_reset(put);
 	return r;
 }
 
@@ -602,7 +631,7 @@ reg_seal_pending(struct registry *reg)
 
 /* The seal of the row st is on, and whether its row_mac matches it. */
 static int
-row_seal_holds(struct registry *reg, const char *table, sqlite3_stmt *st, int *holds)
+row_seal_holds(struct registry *reg, const char *table, struct reg_stmt *st, int *holds)
 {
 	char mac[65];
 	const char *have;
@@ -610,7 +639,7 @@ row_seal_holds(struct registry *reg, const char *table, sqlite3_stmt *st, int *h
 
 	if ((r = reg_row_mac(reg, table, st, mac, &col)) < 0)
 		return r;
-	have = col >= 0 ? (const char *)sqlite3_column_text(st, col) : NULL;
+	have = col >= 0 ? reg_col_text(st, col) : NULL;
 	*holds = have && !strcmp(have, mac);
 	return 0;
 }
@@ -618,8 +647,8 @@ row_seal_holds(struct registry *reg, const char *table, sqlite3_stmt *st, int *h
 int
 reg_seal_all(struct registry *reg, int keep_broken)
 {
-	sqlite3_stmt *st;
-	int r = 0, holds, rc = SQLITE_DONE;
+	struct reg_stmt *st;
+	int r = 0, holds, rc = REG_DONE;
 
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
 		char *sql = xasprintf("SELECT rowid, * FROM %s", reg_sealed_tables[t]);
@@ -628,19 +657,18 @@ reg_seal_all(struct registry *reg, int keep_broken)
 		free(sql);
 		if (r < 0)
 			return r;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = reg_step(st)) == REG_ROW) {
 			if (keep_broken) {
 				if ((r = row_seal_holds(reg, reg_sealed_tables[t], st, &holds)) < 0)
 					break;
 				if (!holds)
 					continue;
 			}
-			update_hook(reg, SQLITE_UPDATE, "main", reg_sealed_tables[t],
-				    sqlite3_column_int64(st, 0));
+			seal_later(reg, t, reg_col_int(st, 0));
 		}
-		if (r == 0 && rc != SQLITE_DONE)
+		if (r == 0 && rc != REG_DONE)
 			r = reg_fail(reg, "read rows to seal");
-		sqlite3_finalize(st);
+		reg_finalize(st);
 	}
 	return r;
 }
@@ -650,7 +678,7 @@ reg_seal_all(struct registry *reg, int keep_broken)
 int
 registry_check_seals(struct registry *reg, FILE *out, int *problems)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	long long bad_total = 0;
 	int r = 0, holds, rc;
 
@@ -663,7 +691,7 @@ registry_check_seals(struct registry *reg, FILE *out, int *problems)
 		free(sql);
 		if (r < 0)
 			return r;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = reg_step(st)) == REG_ROW) {
 			if ((r = row_seal_holds(reg, table, st, &holds)) < 0)
 				break;
 			if (holds)
@@ -672,11 +700,11 @@ registry_check_seals(struct registry *reg, FILE *out, int *problems)
 				fprintf(out,
 					"FAIL  %s row %lld was changed without cardpipe's audit "
 					"key (its row seal does not match)\n",
-					table, (long long)sqlite3_column_int64(st, 0));
+					table, reg_col_int(st, 0));
 		}
-		if (r == 0 && rc != SQLITE_DONE)
+		if (r == 0 && rc != REG_DONE)
 			r = reg_fail(reg, "read rows to check their seals");
-		sqlite3_finalize(st);
+		reg_finalize(st);
 		if (r < 0)
 			return r;
 		if (bad > 10)
@@ -696,8 +724,8 @@ registry_check_seals(struct registry *reg, FILE *out, int *problems)
 int
 registry_reseal(struct registry *reg, long long *resealed)
 {
-	sqlite3_stmt *st;
-	int r, rc = SQLITE_DONE, holds;
+	struct reg_stmt *st;
+	int r, rc = REG_DONE, holds;
 
 	*resealed = 0;
 	if ((r = registry_begin(reg)) < 0)
@@ -708,20 +736,20 @@ registry_reseal(struct registry *reg, long long *resealed)
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);
-		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
+		while (r == 0 && (rc = reg_step(st)) == REG_ROW) {
+			long long rowid = reg_col_int(st, 0);
 
 			if ((r = row_seal_holds(reg, reg_sealed_tables[t], st, &holds)) < 0 ||
 			    holds)
 				continue;
-			update_hook(reg, SQLITE_UPDATE, "main", reg_sealed_tables[t], rowid);
+			seal_later(reg, t, rowid);
 			r = registry_audit(reg, reg_sealed_tables[t], rowid, "resealed",
 					   "db reseal: changed without the audit key, accepted");
 			(*resealed)++;
 		}
-		if (r == 0 && rc != SQLITE_DONE)
+		if (r == 0 && rc != REG_DONE)
 			r = reg_fail(reg, "read rows to reseal");
-		sqlite3_finalize(st);
+		reg_finalize(st);
 	}
 	if (r < 0) {
 		registry_rollback(reg);

@@ -3,7 +3,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "pipeline/registry/registry_sqlite.h"
+#include "pipeline/registry/reg_stmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +11,18 @@
 /* Beijing date of a stored UTC timestamp */
 #define BJ(col) "date(" col ", '+8 hours')"
 
-typedef void (*row_fn)(sqlite3_stmt *st, void *elem);
+typedef void (*row_fn)(struct reg_stmt *st, void *elem);
 
 /* Step st to the end, growing *v by elem_size per row and filling it with load(). */
 static int
-collect(struct registry *reg, sqlite3_stmt *st, size_t elem_size, row_fn load, void **v, size_t *n)
+collect(struct registry *reg, struct reg_stmt *st, size_t elem_size, row_fn load, void **v,
+	size_t *n)
 {
 	unsigned char *arr = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc, r = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = reg_step(st)) == REG_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 32;
 			arr = xrealloc(arr, cap * elem_size);
@@ -30,9 +31,9 @@ collect(struct registry *reg, sqlite3_stmt *st, size_t elem_size, row_fn load, v
 		load(st, arr + cnt * elem_size);
 		cnt++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != REG_DONE)
 		r = reg_fail(reg, "report query");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	*v = arr;
 	*n = cnt;
 	return r;
@@ -40,10 +41,10 @@ collect(struct registry *reg, sqlite3_stmt *st, size_t elem_size, row_fn load, v
 
 /* Load consecutive text columns from col into an array of char * fields. */
 static void
-texts(sqlite3_stmt *st, int col, char **const *fields, size_t nf)
+texts(struct reg_stmt *st, int col, char **const *fields, size_t nf)
 {
 	for (size_t i = 0; i < nf; i++)
-		*fields[i] = reg_column_strdup(st, col + (int)i);
+		*fields[i] = reg_col_strdup(st, col + (int)i);
 }
 
 static void
@@ -59,9 +60,8 @@ reg_snapshot_begin(struct registry *reg)
 	long long v;
 	int r;
 
-	if ((r = reg_exec(reg, "BEGIN DEFERRED")) < 0)
+	if ((r = reg_begin_read(reg)) < 0)
 		return r;
-	reg->in_tx = 1;
 	/* the snapshot starts at the first read */
 	if ((r = reg_query_int(reg, "SELECT count(*) FROM meta", &v)) < 0)
 		registry_rollback(reg);
@@ -82,14 +82,14 @@ reg_snapshot_begin(struct registry *reg)
 	}
 
 static void
-load_status(sqlite3_stmt *st, void *elem)
+load_status(struct reg_stmt *st, void *elem)
 {
 	struct status_app *a = elem;
 	char **const f[] = STATUS_TEXTS(a);
 
-	a->app_id = sqlite3_column_int64(st, 0);
-	a->duplicate_of = sqlite3_column_int64(st, 1);
-	a->card_id = sqlite3_column_int64(st, 2);
+	a->app_id = reg_col_int(st, 0);
+	a->duplicate_of = reg_col_int(st, 1);
+	a->card_id = reg_col_int(st, 2);
 	texts(st, 3, f, ARRAY_SIZE(f));
 }
 
@@ -108,7 +108,7 @@ status_apps_free(struct status_app *v, size_t n)
 int
 reg_status_person(struct registry *reg, const char *id_number, struct status_app **v, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -139,13 +139,13 @@ reg_status_person(struct registry *reg, const char *id_number, struct status_app
 	}
 
 static void
-load_feed(sqlite3_stmt *st, void *elem)
+load_feed(struct reg_stmt *st, void *elem)
 {
 	struct feed_event *e = elem;
 	char **const f[] = FEED_TEXTS(e);
 
-	e->seq = sqlite3_column_int64(st, 0);
-	e->app_id = sqlite3_column_int64(st, 1);
+	e->seq = reg_col_int(st, 0);
+	e->app_id = reg_col_int(st, 1);
 	texts(st, 2, f, ARRAY_SIZE(f));
 }
 
@@ -165,7 +165,7 @@ int
 reg_status_feed(struct registry *reg, long long after, long long limit, struct feed_event **v,
 		size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -184,17 +184,17 @@ reg_status_feed(struct registry *reg, long long after, long long limit, struct f
 		     "ORDER BY l.id LIMIT ?2",
 		     &st)) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, limit);
+	reg_bind_int(st, 1, after);
+	reg_bind_int(st, 2, limit);
 	return collect(reg, st, sizeof(**v), load_feed, (void **)v, n);
 }
 
 /* ---- reconciliation ---- */
 
 static void
-load_str(sqlite3_stmt *st, void *elem)
+load_str(struct reg_stmt *st, void *elem)
 {
-	*(char **)elem = reg_column_strdup(st, 0);
+	*(char **)elem = reg_col_strdup(st, 0);
 }
 
 int
@@ -208,7 +208,7 @@ reg_recon_banks(struct registry *reg, const char *day, char ***v, size_t *n)
 		"WHERE date(d.dispatched_at, '+8 hours') = ?1 OR date(d.returned_at, '+8 hours') = "
 		"?1 "
 		"ORDER BY 1";
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -222,7 +222,7 @@ reg_recon_banks(struct registry *reg, const char *day, char ***v, size_t *n)
 static int
 count1(struct registry *reg, const char *sql, const char *bank, const char *day, long long *out)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	*out = 0;
@@ -230,12 +230,12 @@ count1(struct registry *reg, const char *sql, const char *bank, const char *day,
 		return r;
 	reg_bind_text(st, 1, bank);
 	reg_bind_text(st, 2, day);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*out = reg_col_int(st, 0);
 	else
 		r = reg_fail(reg, "reconciliation count");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
@@ -269,14 +269,14 @@ reg_recon_counts(struct registry *reg, const char *bank, const char *day, struct
 }
 
 static void
-load_named(sqlite3_stmt *st, void *elem)
+load_named(struct reg_stmt *st, void *elem)
 {
 	struct named_count *c = elem;
 
-	c->name = reg_column_strdup(st, 0);
+	c->name = reg_col_strdup(st, 0);
 	if (!c->name)
 		c->name = xstrdup("");
-	c->n = sqlite3_column_int64(st, 1);
+	c->n = reg_col_int(st, 1);
 }
 
 void
@@ -291,7 +291,7 @@ int
 reg_recon_spoiled(struct registry *reg, const char *bank, const char *day, struct named_count **v,
 		  size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -309,7 +309,7 @@ reg_recon_spoiled(struct registry *reg, const char *bank, const char *day, struc
 }
 
 static void
-load_card(sqlite3_stmt *st, void *elem)
+load_card(struct reg_stmt *st, void *elem)
 {
 	struct recon_card *c = elem;
 	char **const f[] = {&c->pan, &c->card_no, &c->produced_at};
@@ -332,7 +332,7 @@ int
 reg_recon_cards(struct registry *reg, const char *bank, const char *day, struct recon_card **v,
 		size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -350,17 +350,16 @@ reg_recon_cards(struct registry *reg, const char *bank, const char *day, struct 
 }
 
 static void
-load_refund(sqlite3_stmt *st, void *elem)
+load_refund(struct reg_stmt *st, void *elem)
 {
 	struct recon_refund *f = elem;
 	char **const t[] = {&f->channel_ref, &f->old_card_no, &f->new_card_no,
 			    &f->bank,	     &f->requested,   &f->id_number};
 
-	f->app_id = sqlite3_column_int64(st, 0);
+	f->app_id = reg_col_int(st, 0);
 	/* a balance stored as text or a fraction ("abc", "12.5") is not an amount: -1, which
-	 * reconcile refuses, rather than the 0 or 12 sqlite would make of it */
-	f->amount_fen =
-		sqlite3_column_type(st, 1) == SQLITE_INTEGER ? sqlite3_column_int64(st, 1) : -1;
+	 * reconcile refuses, rather than the 0 or 12 SQLite would make of it */
+	f->amount_fen = reg_col_is_int(st, 1) ? reg_col_int(st, 1) : -1;
 	texts(st, 2, t, ARRAY_SIZE(t));
 }
 
@@ -391,7 +390,7 @@ reg_recon_refunds(struct registry *reg, const char *bank, const char *day, struc
 		"('accepted', 'held') AND a.transport_balance > 0 AND (?1 IS NULL OR "
 		"coalesce(c.bank, a.bank) = ?1) AND date(a.created_at, '+8 hours') = ?2 "
 		"ORDER BY a.id";
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -406,14 +405,14 @@ reg_recon_refunds(struct registry *reg, const char *bank, const char *day, struc
 /* ---- SLA ---- */
 
 static void
-load_sla(sqlite3_stmt *st, void *elem)
+load_sla(struct reg_stmt *st, void *elem)
 {
 	struct sla_item *s = elem;
 	char **const f[] = {&s->app_type, &s->due_date, &s->done_date};
 	char **const g[] = {&s->channel, &s->channel_ref, &s->id_number, &s->state};
 
 	texts(st, 0, f, ARRAY_SIZE(f));
-	s->app_id = sqlite3_column_int64(st, 3);
+	s->app_id = reg_col_int(st, 3);
 	texts(st, 4, g, ARRAY_SIZE(g));
 }
 
@@ -440,7 +439,7 @@ sla_items_free(struct sla_item *v, size_t n)
 int
 reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -482,7 +481,7 @@ reg_counts(struct registry *reg, enum reg_count_kind kind, const char *since, co
 		[COUNT_DISPATCH] = "SELECT method, count(*) FROM dispatch_item WHERE dispatched_at "
 				   ">= ?1 AND dispatched_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1",
 	};
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
@@ -499,14 +498,14 @@ reg_counts(struct registry *reg, enum reg_count_kind kind, const char *since, co
 }
 
 static void
-load_reject(sqlite3_stmt *st, void *elem)
+load_reject(struct reg_stmt *st, void *elem)
 {
 	struct reject_item *x = elem;
 	char **const f[] = {&x->reason_code, &x->channel,   &x->channel_ref,
 			    &x->id_number,   &x->file_name, &x->location};
 
-	x->app_id = sqlite3_column_int64(st, 0);
-	x->record_no = sqlite3_column_int64(st, 1);
+	x->app_id = reg_col_int(st, 0);
+	x->record_no = reg_col_int(st, 1);
 	texts(st, 2, f, ARRAY_SIZE(f));
 }
 
@@ -514,7 +513,7 @@ int
 reg_rejects_list(struct registry *reg, const char *since, const char *until, struct reject_item **v,
 		 size_t *n)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;

@@ -18,22 +18,162 @@
 
 #define BUSY_TIMEOUT_MS 30000
 
+/* ---- the statement layer (reg_stmt.h) on SQLite: each function is its sqlite3_* call ---- */
+
+static int
+busy_or_db(int code)
+{
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? CP_ERR_BUSY : CP_ERR_DB;
+}
+
 int
 reg_fail(struct registry *reg, const char *what)
 {
-	int code = sqlite3_errcode(reg->db);
-
-	return cp_err(code == SQLITE_BUSY || code == SQLITE_LOCKED ? CP_ERR_BUSY : CP_ERR_DB,
-		      "registry: %s: %s", what, sqlite3_errmsg(reg->db));
+	return cp_err(busy_or_db(sqlite3_errcode(reg->db)), "registry: %s: %s", what,
+		      sqlite3_errmsg(reg->db));
 }
 
 int
-reg_prepare(struct registry *reg, const char *sql, sqlite3_stmt **stmt)
+reg_prepare(struct registry *reg, const char *sql, struct reg_stmt **stmt)
 {
-	if (sqlite3_prepare_v2(reg->db, sql, -1, stmt, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL);
+
+	*stmt = (struct reg_stmt *)st;
+	if (rc != SQLITE_OK)
 		return reg_fail(reg, "prepare");
 	return 0;
 }
+
+static int
+bound(int rc)
+{
+	return rc == SQLITE_OK ? 0 : CP_ERR_DB;
+}
+
+int
+reg_bind_int(struct reg_stmt *stmt, int idx, long long v)
+{
+	return bound(sqlite3_bind_int64(reg_sqlite_stmt(stmt), idx, v));
+}
+
+int
+reg_bind_null(struct reg_stmt *stmt, int idx)
+{
+	return bound(sqlite3_bind_null(reg_sqlite_stmt(stmt), idx));
+}
+
+int
+reg_bind_text(struct reg_stmt *stmt, int idx, const char *text)
+{
+	if (!text)
+		return reg_bind_null(stmt, idx);
+	return bound(sqlite3_bind_text(reg_sqlite_stmt(stmt), idx, text, -1, SQLITE_TRANSIENT));
+}
+
+int
+reg_bind_text_static(struct reg_stmt *stmt, int idx, const char *text)
+{
+	if (!text)
+		return reg_bind_null(stmt, idx);
+	return bound(sqlite3_bind_text(reg_sqlite_stmt(stmt), idx, text, -1, SQLITE_STATIC));
+}
+
+/* Out of the hot path: only a failed step gets here. */
+static __attribute__((noinline, cold)) int
+step_fail(sqlite3_stmt *st, int rc)
+{
+	return cp_err(busy_or_db(rc & 0xff), "registry: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+}
+
+int
+reg_step(struct reg_stmt *stmt)
+{
+	int rc = sqlite3_step(reg_sqlite_stmt(stmt));
+
+	if (rc == SQLITE_ROW)
+		return REG_ROW;
+	if (rc == SQLITE_DONE)
+		return REG_DONE;
+	return step_fail(reg_sqlite_stmt(stmt), rc);
+}
+
+long long
+reg_col_int(struct reg_stmt *stmt, int col)
+{
+	return sqlite3_column_int64(reg_sqlite_stmt(stmt), col);
+}
+
+const char *
+reg_col_text(struct reg_stmt *stmt, int col)
+{
+	return (const char *)sqlite3_column_text(reg_sqlite_stmt(stmt), col);
+}
+
+int
+reg_col_is_null(struct reg_stmt *stmt, int col)
+{
+	return sqlite3_column_type(reg_sqlite_stmt(stmt), col) == SQLITE_NULL;
+}
+
+int
+reg_col_is_int(struct reg_stmt *stmt, int col)
+{
+	return sqlite3_column_type(reg_sqlite_stmt(stmt), col) == SQLITE_INTEGER;
+}
+
+char *
+reg_col_strdup(struct reg_stmt *stmt, int col)
+{
+	const char *t = reg_col_text(stmt, col);
+
+	return t ? xstrdup(t) : NULL;
+}
+
+int
+reg_col_count(struct reg_stmt *stmt)
+{
+	return sqlite3_column_count(reg_sqlite_stmt(stmt));
+}
+
+const char *
+reg_col_name(struct reg_stmt *stmt, int col)
+{
+	return sqlite3_column_name(reg_sqlite_stmt(stmt), col);
+}
+
+void
+reg_reset(struct reg_stmt *stmt)
+{
+	sqlite3_reset(reg_sqlite_stmt(stmt));
+}
+
+void
+reg_reset_clear(struct reg_stmt *stmt)
+{
+	sqlite3_reset(reg_sqlite_stmt(stmt));
+	sqlite3_clear_bindings(reg_sqlite_stmt(stmt));
+}
+
+void
+reg_finalize(struct reg_stmt *stmt)
+{
+	sqlite3_finalize(reg_sqlite_stmt(stmt)); /* a no-op for NULL */
+}
+
+long long
+reg_changes(struct registry *reg)
+{
+	return sqlite3_changes(reg->db);
+}
+
+long long
+reg_last_id(struct registry *reg)
+{
+	return sqlite3_last_insert_rowid(reg->db);
+}
+
+/* ---- the connection ---- */
 
 /* Rows a statement outside registry_begin() ... registry_commit() changed are sealed at
  * once, in their own transaction. */
@@ -71,9 +211,9 @@ reg_exec(struct registry *reg, const char *sql)
 }
 
 int
-reg_step_done(struct registry *reg, sqlite3_stmt *stmt, const char *what)
+reg_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = sqlite3_step(reg_sqlite_stmt(stmt));
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return reg_fail(reg, what);
@@ -83,44 +223,25 @@ reg_step_done(struct registry *reg, sqlite3_stmt *stmt, const char *what)
 int
 reg_query_int(struct registry *reg, const char *sql, long long *value)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	*value = 0;
 	if ((r = reg_prepare(reg, sql, &st)) < 0)
 		return r;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*value = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*value = reg_col_int(st, 0);
+	else if (rc != REG_DONE)
 		r = reg_fail(reg, "query");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 int
-reg_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
+reg_in_tx(struct registry *reg)
 {
-	if (!text)
-		return sqlite3_bind_null(stmt, idx) == SQLITE_OK ? 0 : CP_ERR_DB;
-	return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0
-										     : CP_ERR_DB;
-}
-
-int
-reg_bind_text_static(sqlite3_stmt *stmt, int idx, const char *text)
-{
-	if (!text)
-		return sqlite3_bind_null(stmt, idx) == SQLITE_OK ? 0 : CP_ERR_DB;
-	return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : CP_ERR_DB;
-}
-
-char *
-reg_column_strdup(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, col);
-
-	return t ? xstrdup((const char *)t) : NULL;
+	return reg->in_tx;
 }
 
 /* SQL cp_now(): the pinned or real time, ISO 8601 UTC. Called for every row written, so
@@ -161,8 +282,6 @@ sql_actor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* The audit chain's row hash: SHA-256 over the fields, each followed by a 0x1F separator. */
-void registry_audit_hash(const char *const fields[7], char out[65]);
-
 void
 registry_audit_hash(const char *const fields[7], char out[65])
 {
@@ -349,6 +468,16 @@ registry_begin(struct registry *reg)
 	return r;
 }
 
+int
+reg_begin_read(struct registry *reg)
+{
+	int r = reg_exec(reg, "BEGIN DEFERRED");
+
+	if (r == 0)
+		reg->in_tx = 1;
+	return r;
+}
+
 /* Record the audit chain's last row as its head (meta.audit_head), in the transaction that
  * appended it. The head only moves forward: a chain found shorter than its head stays so,
  * for verify-audit to report. */
@@ -394,7 +523,7 @@ int
 registry_audit(struct registry *reg, const char *entity, long long entity_id, const char *event,
 	       const char *detail)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -403,39 +532,39 @@ registry_audit(struct registry *reg, const char *entity, long long entity_id, co
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, entity);
-	sqlite3_bind_int64(st, 2, entity_id);
+	reg_bind_int(st, 2, entity_id);
 	reg_bind_text(st, 3, event);
 	reg_bind_text(st, 4, detail ? detail : "");
 	r = reg_step_done(reg, st, "append audit row");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 int
 registry_meta_get(struct registry *reg, const char *key, char **value)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r, rc;
 
 	*value = NULL;
 	if ((r = reg_prepare(reg, "SELECT value FROM meta WHERE key = ?", &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*value = reg_column_strdup(st, 0);
-	else if (rc == SQLITE_DONE)
+	rc = reg_step(st);
+	if (rc == REG_ROW)
+		*value = reg_col_strdup(st, 0);
+	else if (rc == REG_DONE)
 		r = CP_ERR_NOTFOUND;
 	else
 		r = reg_fail(reg, "read meta");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }
 
 int
 registry_meta_set(struct registry *reg, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
+	struct reg_stmt *st;
 	int r;
 
 	if ((r = reg_prepare(reg,
@@ -446,6 +575,6 @@ registry_meta_set(struct registry *reg, const char *key, const char *value)
 	reg_bind_text(st, 1, key);
 	reg_bind_text(st, 2, value);
 	r = reg_step_done(reg, st, "write meta");
-	sqlite3_finalize(st);
+	reg_finalize(st);
 	return r;
 }

@@ -1,11 +1,14 @@
 /*
- * registry_sqlite.h - private to pipeline/registry/: the SQLite connection and the
- * statement helpers the reg_*.c files share. Nothing outside this folder includes it.
+ * registry_sqlite.h - private to the SQLite backend: struct registry with its SQLite
+ * connection, and the seal machinery that runs inside SQLite (reg_seal.c). Only
+ * registry_sqlite.c and reg_seal.c include it (and unit tests that reach the connection);
+ * the other reg_*.c files use the statement layer, reg_stmt.h, which this backend
+ * implements in registry_sqlite.c.
  */
 #ifndef CP_REGISTRY_SQLITE_H
 #define CP_REGISTRY_SQLITE_H
 
-#include "pipeline/registry/registry.h"
+#include "pipeline/registry/reg_stmt.h"
 
 /* sqlite3_preupdate_hook(): Debian's libsqlite3 is built with it; the header declares it only
  * when asked */
@@ -35,7 +38,7 @@ struct registry {
 	struct reg_seal_row *pending;
 	size_t npending, cap_pending;
 	int sealing;
-	sqlite3_stmt *seal_get[REG_SEALED_MAX], *seal_put[REG_SEALED_MAX];
+	struct reg_stmt *seal_get[REG_SEALED_MAX], *seal_put[REG_SEALED_MAX];
 	/* rows whose stored seal was checked or already changed since the last seal (an open
 	 * hash set of table << 56 | rowid + 1), the sealed tables' column names for the
 	 * pre-update check, and the first row found changed behind cardpipe's back */
@@ -46,24 +49,16 @@ struct registry {
 	char *tampered;
 };
 
-/* Prepare sql (cached by SQLite's own statement cache is not available: callers finalize). */
-int reg_prepare(struct registry *reg, const char *sql, sqlite3_stmt **stmt);
-/* Run sql that returns no rows. */
-int reg_exec(struct registry *reg, const char *sql);
-/* Map the connection's last error into cp_err(CP_ERR_DB, "what: sqlite message"). */
-int reg_fail(struct registry *reg, const char *what);
-/* Step a statement expected to finish without rows. */
-int reg_step_done(struct registry *reg, sqlite3_stmt *stmt, const char *what);
-/* Run a query returning one integer (0 when there is no row). */
-int reg_query_int(struct registry *reg, const char *sql, long long *value);
-/* Bind helpers: NULL text binds SQL NULL. */
-int reg_bind_text(sqlite3_stmt *stmt, int idx, const char *text);
-/* The same without SQLite's copy: text must stay unchanged until the statement is reset. */
-int reg_bind_text_static(sqlite3_stmt *stmt, int idx, const char *text);
-/* Column text as a new string (NULL for SQL NULL). */
-char *reg_column_strdup(sqlite3_stmt *stmt, int col);
+/* A statement of this backend is SQLite's own: struct reg_stmt is never defined, only
+ * cast to and from sqlite3_stmt. */
+static inline sqlite3_stmt *
+reg_sqlite_stmt(struct reg_stmt *stmt)
+{
+	return (sqlite3_stmt *)stmt;
+}
 
-/* reg_seal.c: the keyed audit chain and the row seals (docs/audit.md). */
+/* reg_seal.c: the keyed audit chain and the row seals (docs/audit.md); what db check
+ * uses of it is in reg_stmt.h. */
 /* The sealed tables, NULL-terminated, in a fixed order (index = seal_get/seal_put slot). */
 extern const char *const reg_sealed_tables[];
 /* Key this connection with the process's audit key, register cp_audit_mac(),
@@ -83,16 +78,5 @@ int reg_seal_pending(struct registry *reg);
 /* Seal every row of every sealed table, except the rows whose seal does not hold now
  * (a migration that adds a column must not launder a change made behind its back). */
 int reg_seal_all(struct registry *reg, int keep_broken);
-/* Keyed hash of an audit row (7 fields: prev hash, at, actor, entity, entity_id, event,
- * detail) as 64 lower-case hex digits. */
-int reg_audit_mac(struct registry *reg, const char *const fields[7], char out[65]);
-/* The sealed head of the audit chain, as meta.audit_head records it: "ID:HASH:MAC", MAC
- * being HMAC-SHA-256(audit key, "cardpipe audit head 1" 00 || F(ID) || F(HASH)), so that
- * the head cannot be moved back over rows cut from the end without the key. */
-#define REG_AUDIT_HEAD_MAX 160
-int reg_audit_head(struct registry *reg, long long id, const char *hash,
-		   char out[REG_AUDIT_HEAD_MAX]);
-/* db check: one FAIL line per row (up to 10 a table) whose seal does not match. */
-int registry_check_seals(struct registry *reg, FILE *out, int *problems);
 
 #endif
