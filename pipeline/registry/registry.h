@@ -3,8 +3,10 @@
  *
  * Stages never speak SQL: they call registry functions declared here and in the
  * reg_*.h headers beside it (one per subject: files, applications, cards, production,
- * dispatch). The SQLite backend lives in registry_sqlite.c and reg_*.c; a PostgreSQL
- * backend will implement the same functions. Only files in pipeline/registry/ include
+ * dispatch). The reg_*.c files behind them run their SQL through the statement layer,
+ * reg_stmt.h (private to this folder); the SQLite backend, registry_sqlite.c, implements
+ * that layer, the connection and the transactions. A PostgreSQL backend will implement the
+ * same. Only registry_sqlite.h, registry_sqlite.c and reg_seal.c's SQLite-only parts use
  * <sqlite3.h>.
  *
  * Transactions: registry_begin() takes the write lock at once (BEGIN IMMEDIATE) and

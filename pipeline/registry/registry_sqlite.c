@@ -1,7 +1,9 @@
 /*
- * registry_sqlite.c - the SQLite backend: open, pragmas, migrations, transactions,
- * the SQL functions the schema's triggers call (cp_now, cp_actor, cp_audit_hash; the keyed
- * cp_audit_mac is in reg_seal.c), metadata. Invariant checks are in reg_check.c.
+ * registry_sqlite.c - the SQLite backend: the statement layer of reg_stmt.h (each function
+ * one call of SQLite's API; struct reg_stmt is SQLite's own sqlite3_stmt), open, pragmas,
+ * migrations, transactions, the SQL functions the schema's triggers call (cp_now, cp_actor,
+ * cp_audit_hash; the keyed cp_audit_mac is in reg_seal.c), metadata. The reg_*.c files
+ * reach SQLite only through reg_stmt.h; invariant checks are in reg_check.c.
  */
 #include "pipeline/registry/registry_sqlite.h"
 
