@@ -5,6 +5,9 @@ files of its own layer or of a lower one, two layers that share a level (chip an
 may not include each other, and no two modules (a module is foo.c + foo.h) may include
 each other, directly or round a longer cycle. OpenSSL (#include <openssl/...>) is included
 only by the crypto layer, personalization/crypto/, and the few files of OPENSSL_ALLOWED.
+SQLite (#include <sqlite3.h>) is included only by the registry's SQLite backend header,
+registry_sqlite.h, and that header only by the files of SQLITE_BACKEND: the other registry
+files use the statement layer, reg_stmt.h.
 A project header is included in quotes by its path from the root (a file's own header by its
 plain name), never through "..".
 
@@ -47,6 +50,14 @@ OPENSSL_ALLOWED = {
     "core/mem.c": "OPENSSL_cleanse, CRYPTO_memcmp",
     # below the crypto layer: the fast line-by-line base64 codec of inline photos
     "formats/base64.c": "EVP_DecodeBlock, EVP_EncodeBlock",
+}
+# The registry's SQLite backend: the one header that includes <sqlite3.h>, and the files
+# that may include it (the unit tests may too). Every other registry file runs its SQL
+# through the statement layer, pipeline/registry/reg_stmt.h (docs/engineering.md).
+SQLITE_HEADER = "pipeline/registry/registry_sqlite.h"
+SQLITE_BACKEND = {
+    "pipeline/registry/registry_sqlite.c": "the backend: statements, open, transactions",
+    "pipeline/registry/reg_seal.c": "the SQL functions and hooks of the row seals",
 }
 SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>')
 # Not source: the tests (they may include anything), the bench results, build trees (build*)
@@ -166,6 +177,10 @@ def check(root):
                                         f"in {CRYPTO_LAYER} (use its functions, or add the "
                                         f"file with a reason to OPENSSL_ALLOWED)")
                     continue
+                if m and m.group(1) == "sqlite3.h" and src != SQLITE_HEADER:
+                    problems.append(f"{src}:{lineno}: includes <sqlite3.h>: SQLite only in "
+                                    f"{SQLITE_HEADER} (use pipeline/registry/reg_stmt.h)")
+                    continue
                 if m and m.group(1).split("/")[0] in project_tops:
                     problems.append(f"{src}:{lineno}: includes <{m.group(1)}>: a project header "
                                     f"is included with quotes, \"{m.group(1)}\"")
@@ -183,6 +198,12 @@ def check(root):
                 target = resolve(root, src, name)
                 if target is None:
                     problems.append(f"{src}:{lineno}: includes {name}: no such file")
+                    continue
+                if target == SQLITE_HEADER and src not in SQLITE_BACKEND:
+                    problems.append(f"{src}:{lineno}: includes {name}: only the SQLite "
+                                    f"backend does (SQLITE_BACKEND in "
+                                    f"scripts/check-includes.py); use "
+                                    f"pipeline/registry/reg_stmt.h")
                     continue
                 theirs = layer_of(target)
                 if theirs is None:
