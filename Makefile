@@ -29,7 +29,7 @@ else
 BUILD ?= build
 endif
 
-PKGS := libxml-2.0 zlib libdeflate libcrypto libpng libqrencode sqlite3 freetype2 libjpeg libpcsclite inih cairo pango pangocairo pangoft2 fontconfig
+PKGS := libxml-2.0 zlib libdeflate libcrypto libpng libqrencode sqlite3 libpq freetype2 libjpeg libpcsclite inih cairo pango pangocairo pangoft2 fontconfig
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)

@@ -5,12 +5,12 @@ set -eu
 
 PACKAGES="
 build-essential pkg-config clang clang-format cppcheck
-libxml2-dev libxml2-utils zlib1g-dev libdeflate-dev libssl-dev openssl libpng-dev libqrencode-dev libsqlite3-dev
+libxml2-dev libxml2-utils zlib1g-dev libdeflate-dev libssl-dev openssl libpng-dev libqrencode-dev libsqlite3-dev libpq-dev
 libfreetype-dev libjpeg62-turbo-dev libpcsclite-dev libcmocka-dev libinih-dev libcairo2-dev libpango1.0-dev
 libclang-rt-14-dev
 pcscd vsmartcard-vpcd python3 python3-pyscard python3-cryptography
 fonts-noto-cjk fonts-hanazono
-zbar-tools poppler-utils sqlite3 chromium
+zbar-tools poppler-utils sqlite3 postgresql chromium
 libjpeg-turbo-progs xxd time iproute2
 tzdata help2man pandoc man-db groff-base bash-completion logrotate
 "

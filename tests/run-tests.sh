@@ -19,6 +19,22 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 # leaks of third-party libraries we cannot free (tests/lsan.supp says which and why)
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 
+# A throwaway PostgreSQL server for the tests that run on it (CARDPIPE_TEST_PG, a libpq
+# connection string; tests/pg-server.sh), stopped and removed when the run ends. Without
+# the server binaries those tests say they are skipped.
+if [ -z "${CARDPIPE_TEST_PG:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	pgdir=$(mktemp -d "/tmp/cardpipe-pg.XXXXXX")
+	trap 'tests/pg-server.sh stop "$pgdir"' EXIT
+	if CARDPIPE_TEST_PG=$(tests/pg-server.sh start "$pgdir" 2>"$logdir/pg-server.log"); then
+		export CARDPIPE_TEST_PG
+	else
+		echo "FAIL the test PostgreSQL server did not start (log $logdir/pg-server.log)"
+		cat "$logdir/pg-server.log"
+		failures+=("pg-server")
+		failed=$((failed + 1))
+	fi
+fi
+
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
