@@ -388,9 +388,9 @@ pg_step(struct pg_stmt *s)
 	if (!s->res && (r = run(s)) < 0)
 		return r;
 	if (++s->row < s->nrows)
-		return PG_ROW;
+		return REG_ROW;
 	s->done = 1;
-	return PG_DONE;
+	return REG_DONE;
 }
 
 static int

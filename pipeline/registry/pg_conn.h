@@ -17,13 +17,10 @@
 #ifndef CP_PG_CONN_H
 #define CP_PG_CONN_H
 
+#include "pipeline/registry/reg_stmt.h"
+
 struct pg_conn;
 struct pg_stmt;
-
-/* pg_step(): a row is there to read, or the statement has finished (the values of
- * reg_stmt.h's REG_ROW and REG_DONE). */
-#define PG_DONE 0
-#define PG_ROW 1
 
 /* Open a connection. url is a libpq connection string or a postgresql:// URI; it must not
  * carry a password (CP_ERR_CONFIG): the password comes from ~/.pgpass or from
@@ -44,7 +41,7 @@ int pg_bind_int(struct pg_stmt *s, int idx, long long v);
 /* NULL text binds SQL NULL; the text is copied. */
 int pg_bind_text(struct pg_stmt *s, int idx, const char *text);
 int pg_bind_null(struct pg_stmt *s, int idx);
-/* PG_ROW with a row to read, PG_DONE, or a negative CP_ERR_*. */
+/* REG_ROW with a row to read, REG_DONE, or a negative CP_ERR_*. */
 int pg_step(struct pg_stmt *s);
 /* The current row's columns (0-based); SQL NULL reads as 0 and as NULL text. */
 long long pg_col_int(struct pg_stmt *s, int col);
