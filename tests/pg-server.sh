@@ -8,7 +8,8 @@
 #
 # The server listens on a Unix socket in DIR and, when PORT is given, on 127.0.0.1:PORT
 # (the multi-host tests connect over TCP). Its database "cardpipe" belongs to the role
-# "cardpipe", whose password is in DIR/password (mode 0600): local socket connections are
+# "cardpipe" (which may create databases: a test takes one of its own), whose password is
+# in DIR/password (mode 0600): local socket connections are
 # trusted, TCP ones need the password (scram-sha-256), as on a bureau's database host.
 # PostgreSQL refuses to run as root: as root the server runs as the user "postgres" (the
 # package creates it) and DIR is handed to that user.
@@ -70,7 +71,7 @@ start() {
 	as_server "$bin/psql" -X -q -h "$dir/sock" -p "$sockport" -U postgres -d postgres \
 		-v ON_ERROR_STOP=1 -v pass="$pass" >/dev/null <<-'SQL' || die "cannot create the role and database"
 		SET password_encryption = 'scram-sha-256';
-		CREATE ROLE cardpipe LOGIN PASSWORD :'pass';
+		CREATE ROLE cardpipe LOGIN CREATEDB PASSWORD :'pass';
 		CREATE DATABASE cardpipe OWNER cardpipe;
 	SQL
 	echo "host=$dir/sock port=$sockport user=cardpipe dbname=cardpipe"

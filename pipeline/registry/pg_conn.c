@@ -15,6 +15,8 @@
 
 /* libpq's type oids of the parameters we bind (pg_type.h is a server header) */
 #define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
 #define OID_TEXT 25
 
 /* the most parameters one statement takes (SQLite's default limit is far above what the
@@ -23,6 +25,8 @@
 
 struct pg_conn {
 	PGconn *conn;
+	int errcode;
+	char errmsg[512];
 	long long changes;
 	unsigned next_name; /* server-side statement names: s1, s2, ... */
 };
@@ -40,11 +44,16 @@ struct pg_stmt {
 	int done;
 };
 
-/* The server's message without libpq's trailing newline, and the code it maps to. */
+/* The server's message without libpq's trailing newline, and the code it maps to; kept on
+ * the connection (c may be NULL before it exists). */
 static int
-fail_result(const PGresult *res, PGconn *conn, const char *what)
+fail_result(const PGresult *res, PGconn *conn, struct pg_conn *c, const char *what)
 {
-	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+	/* the server's own sentence (without "ERROR:  " and the statement's excerpt) */
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *msg = primary ? primary
+			  : res	  ? PQresultErrorMessage(res)
+				  : PQerrorMessage(conn);
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	size_t n = strlen(msg);
 	int code = CP_ERR_DB;
@@ -56,6 +65,16 @@ fail_result(const PGresult *res, PGconn *conn, const char *what)
 	if (state &&
 	    (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")))
 		code = CP_ERR_BUSY;
+	if (PQstatus(conn) == CONNECTION_BAD)
+		code = CP_ERR_DB;
+	if (c) {
+		c->errcode = code;
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s%.*s",
+			 PQstatus(conn) == CONNECTION_BAD
+				 ? "the connection to the database was lost: "
+				 : "",
+			 (int)n, msg);
+	}
 	if (PQstatus(conn) == CONNECTION_BAD)
 		return cp_err(CP_ERR_DB,
 			      "registry: %s: the connection to the database was lost: %.*s", what,
@@ -123,7 +142,7 @@ pg_connect(const char *url, const char *password_file, struct pg_conn **out)
 	/* the server speaks UTF-8 to us and keeps its notices to itself */
 	res = PQexec(conn, "SET client_encoding = 'UTF8'; SET client_min_messages = warning");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		int r = fail_result(res, conn, "set up the connection");
+		int r = fail_result(res, conn, NULL, "set up the connection");
 
 		PQclear(res);
 		PQfinish(conn);
@@ -150,6 +169,18 @@ pg_backend_pid(struct pg_conn *c)
 	return PQbackendPID(c->conn);
 }
 
+int
+pg_errcode(struct pg_conn *c)
+{
+	return c->errcode ? c->errcode : CP_ERR_DB;
+}
+
+const char *
+pg_errmsg(struct pg_conn *c)
+{
+	return c->errmsg[0] ? c->errmsg : "no error recorded";
+}
+
 long long
 pg_changes(struct pg_conn *c)
 {
@@ -174,7 +205,7 @@ pg_exec(struct pg_conn *c, const char *sql)
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		c->changes = tuples_of(res);
 	else
-		r = fail_result(res, c->conn, "run SQL");
+		r = fail_result(res, c->conn, c, "run SQL");
 	PQclear(res);
 	return r;
 }
@@ -350,7 +381,7 @@ run(struct pg_stmt *s)
 		PGresult *p = PQprepare(conn, s->name, s->sql, s->nparams, s->types);
 
 		if (PQresultStatus(p) != PGRES_COMMAND_OK) {
-			int r = fail_result(p, conn, "prepare");
+			int r = fail_result(p, conn, s->c, "prepare");
 
 			PQclear(p);
 			return r;
@@ -368,7 +399,7 @@ run(struct pg_stmt *s)
 		s->nrows = 0;
 		s->c->changes = tuples_of(s->res);
 	} else {
-		int r = fail_result(s->res, conn, "step");
+		int r = fail_result(s->res, conn, s->c, "step");
 
 		PQclear(s->res);
 		s->res = NULL;
@@ -388,9 +419,9 @@ pg_step(struct pg_stmt *s)
 	if (!s->res && (r = run(s)) < 0)
 		return r;
 	if (++s->row < s->nrows)
-		return REG_ROW;
+		return PG_ROW;
 	s->done = 1;
-	return REG_DONE;
+	return PG_DONE;
 }
 
 static int
@@ -403,6 +434,17 @@ int
 pg_col_is_null(struct pg_stmt *s, int col)
 {
 	return !in_row(s, col) || PQgetisnull(s->res, s->row, col);
+}
+
+int
+pg_col_is_int(struct pg_stmt *s, int col)
+{
+	Oid t;
+
+	if (pg_col_is_null(s, col))
+		return 0;
+	t = PQftype(s->res, col);
+	return t == OID_INT8 || t == OID_INT4 || t == OID_INT2;
 }
 
 const char *

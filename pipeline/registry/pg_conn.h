@@ -17,10 +17,13 @@
 #ifndef CP_PG_CONN_H
 #define CP_PG_CONN_H
 
-#include "pipeline/registry/reg_stmt.h"
-
 struct pg_conn;
 struct pg_stmt;
+
+/* pg_step(): a row is there to read, or the statement has finished (the values of
+ * reg_stmt.h's REG_ROW and REG_DONE, which reg_stmt.c passes on as they are). */
+#define PG_DONE 0
+#define PG_ROW 1
 
 /* Open a connection. url is a libpq connection string or a postgresql:// URI; it must not
  * carry a password (CP_ERR_CONFIG): the password comes from ~/.pgpass or from
@@ -31,6 +34,9 @@ void pg_close(struct pg_conn *c);
 
 /* Run sql that returns no rows (one or more statements, no parameters). */
 int pg_exec(struct pg_conn *c, const char *sql);
+/* The last failure on the connection: its CP_ERR_* code and the server's message. */
+int pg_errcode(struct pg_conn *c);
+const char *pg_errmsg(struct pg_conn *c);
 /* Rows changed by the last INSERT, UPDATE or DELETE run on the connection. */
 long long pg_changes(struct pg_conn *c);
 /* The server's process id for this connection (tests end it with pg_terminate_backend). */
@@ -41,12 +47,14 @@ int pg_bind_int(struct pg_stmt *s, int idx, long long v);
 /* NULL text binds SQL NULL; the text is copied. */
 int pg_bind_text(struct pg_stmt *s, int idx, const char *text);
 int pg_bind_null(struct pg_stmt *s, int idx);
-/* REG_ROW with a row to read, REG_DONE, or a negative CP_ERR_*. */
+/* PG_ROW with a row to read, PG_DONE, or a negative CP_ERR_*. */
 int pg_step(struct pg_stmt *s);
 /* The current row's columns (0-based); SQL NULL reads as 0 and as NULL text. */
 long long pg_col_int(struct pg_stmt *s, int col);
 const char *pg_col_text(struct pg_stmt *s, int col);
 int pg_col_is_null(struct pg_stmt *s, int col);
+/* Is the column of an integer type (and the row's value not NULL)? */
+int pg_col_is_int(struct pg_stmt *s, int col);
 int pg_col_count(struct pg_stmt *s);
 const char *pg_col_name(struct pg_stmt *s, int col);
 /* Ready to run again; clear = every binding back to NULL as well. */

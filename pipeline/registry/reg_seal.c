@@ -19,6 +19,8 @@
  */
 #include "pipeline/registry/registry_sqlite.h"
 
+#include "pipeline/registry/reg_stmt.h"
+
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
@@ -70,6 +72,13 @@ registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
 	audit_key_len = len;
 	snprintf(audit_key_id, sizeof(audit_key_id), "%s", key_id);
 	return 0;
+}
+
+/* The column that is the row's id (SQLite: the rowid's alias), which the seal covers. */
+static const char *
+table_key(int t)
+{
+	return strcmp(reg_sealed_tables[t], "card_perso") ? "id" : "card_id";
 }
 
 static int
@@ -166,46 +175,52 @@ reg_audit_key_id(struct registry *reg)
 
 /* ---- SQLite only: a row's seal over its columns' typed values ---- */
 
-/* A column's value with its type, so that 1, '1' and x'31' seal differently. */
-static int
-mac_value(struct cp_hmac *ctx, sqlite3_value *v)
-{
+/* A column's value as a row seal covers it: its type ('i' integer, 'r' real, 'b' blob,
+ * 't' text; 0 for SQL NULL) and its bytes (an integer's in decimal), so that 1, '1' and
+ * x'31' seal differently, and a row read from either backend seals the same. */
+struct cell {
 	unsigned char tag;
-	char num[32];
 	const void *p;
 	size_t n;
+	char num[32];
+};
 
-	switch (sqlite3_value_type(v)) {
+/* SQLite only: a typed value. */
+static void
+cell_of_value(struct cell *c, sqlite3_value *v)
+{
+	switch (v ? sqlite3_value_type(v) : SQLITE_NULL) {
+	case SQLITE_NULL: c->tag = 0; return;
 	case SQLITE_INTEGER:
-		tag = 'i';
-		n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(v));
-		p = num;
-		break;
+		c->tag = 'i';
+		c->n = (size_t)snprintf(c->num, sizeof(c->num), "%lld",
+					(long long)sqlite3_value_int64(v));
+		c->p = c->num;
+		return;
 	case SQLITE_FLOAT:
-		tag = 'r';
-		n = (size_t)snprintf(num, sizeof(num), "%.17g", sqlite3_value_double(v));
-		p = num;
-		break;
+		c->tag = 'r';
+		c->n = (size_t)snprintf(c->num, sizeof(c->num), "%.17g", sqlite3_value_double(v));
+		c->p = c->num;
+		return;
 	case SQLITE_BLOB:
-		tag = 'b';
-		p = sqlite3_value_blob(v);
-		n = (size_t)sqlite3_value_bytes(v);
-		break;
+		c->tag = 'b';
+		c->p = sqlite3_value_blob(v);
+		c->n = (size_t)sqlite3_value_bytes(v);
+		return;
 	default:
-		tag = 't';
-		p = sqlite3_value_text(v);
-		n = (size_t)sqlite3_value_bytes(v);
-		break;
+		c->tag = 't';
+		c->p = sqlite3_value_text(v);
+		c->n = (size_t)sqlite3_value_bytes(v);
+		return;
 	}
-	return cp_hmac_update(ctx, &tag, 1) == 0 && mac_field(ctx, p, n);
 }
 
-/* The seal over a row's table, rowid and named non-NULL columns; value(i) is column i's
- * value. NULL columns are left out: a migration adding a column that defaults to NULL keeps
- * every seal valid. *mac_col is set to the index of row_mac (-1 without). */
+/* The seal over a row's table, rowid and named non-NULL columns; value(src, i, cell) reads
+ * column i. NULL columns are left out: a migration adding a column that defaults to NULL
+ * keeps every seal valid. *mac_col is set to the index of row_mac (-1 without). */
 static int
 row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
-	const char *(*name)(void *, int), sqlite3_value *(*value)(void *, int), void *src,
+	const char *(*name)(void *, int), void (*value)(void *, int, struct cell *), void *src,
 	char out[65], int *mac_col)
 {
 	struct cp_hmac *ctx;
@@ -219,40 +234,55 @@ row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
 	ok = mac_field(ctx, table, strlen(table)) && mac_field(ctx, id, strlen(id));
 	for (int c = 0; ok && c < ncol; c++) {
 		const char *n = name(src, c);
-		sqlite3_value *v = value(src, c);
+		struct cell v;
 
 		if (!strcmp(n, "row_mac")) {
 			*mac_col = c;
 			continue;
 		}
-		if (!v || sqlite3_value_type(v) == SQLITE_NULL)
+		value(src, c, &v);
+		if (!v.tag)
 			continue;
-		ok = mac_field(ctx, n, strlen(n)) && mac_value(ctx, v);
+		ok = mac_field(ctx, n, strlen(n)) && cp_hmac_update(ctx, &v.tag, 1) == 0 &&
+		     mac_field(ctx, v.p, v.n);
 	}
 	return mac_end(ctx, ok, out);
 }
 
-/* Columns of "SELECT rowid, * FROM table" after the rowid. */
+/* Columns of "SELECT <key>, * FROM table" after the key. */
 static const char *
 stmt_name(void *st, int c)
 {
-	return sqlite3_column_name(st, c + 1);
+	return reg_col_name(st, c + 1);
 }
 
-static sqlite3_value *
-stmt_value(void *st, int c)
+static void
+stmt_value(void *src, int c, struct cell *v)
 {
-	return sqlite3_column_value(st, c + 1);
+	struct reg_stmt *st = src;
+
+	if (st->lite) {
+		cell_of_value(v, sqlite3_column_value(st->lite, c + 1));
+		return;
+	}
+	/* PostgreSQL: the column's type says integer or text (the sealed tables have no other) */
+	if (reg_col_is_null(st, c + 1)) {
+		v->tag = 0;
+		return;
+	}
+	v->tag = reg_col_is_int(st, c + 1) ? 'i' : 't';
+	v->p = reg_col_text(st, c + 1);
+	v->n = strlen(v->p);
 }
 
-/* Seal of the current row of st ("SELECT rowid, * FROM table"), skipping column
- * row_mac; *mac_col is set to the index of row_mac (-1 without). */
+/* Seal of the current row of st ("SELECT <key>, * FROM table"), skipping column row_mac;
+ * *mac_col is set to the index of row_mac (-1 without). */
 static int
 reg_row_mac(struct registry *reg, const char *table, struct reg_stmt *st, char out[65],
 	    int *mac_col)
 {
 	int r = row_mac(reg, table, reg_col_int(st, 0), reg_col_count(st) - 1, stmt_name,
-			stmt_value, reg_sqlite_stmt(st), out, mac_col);
+			stmt_value, st, out, mac_col);
 
 	if (*mac_col >= 0)
 		(*mac_col)++;
@@ -393,6 +423,8 @@ reg_seal_attach(struct registry *reg)
 	if (cp_hmac_new(audit_key, audit_key_len, &reg->mac) < 0)
 		return cp_err(CP_ERR_CRYPTO, "registry: cannot key HMAC-SHA-256");
 	snprintf(reg->key_id, sizeof(reg->key_id), "%s", audit_key_id);
+	if (!reg->db) /* PostgreSQL: the commit chains and seals (registry_pg.c) */
+		return 0;
 	sqlite3_create_function(reg->db, "cp_audit_mac", 7, SQLITE_UTF8, reg, sql_audit_mac, NULL,
 				NULL);
 	sqlite3_create_function(reg->db, "cp_audit_key_id", 0, SQLITE_UTF8, reg, sql_audit_key_id,
@@ -417,11 +449,17 @@ old_name(void *src, int c)
 }
 
 static sqlite3_value *
-old_value(void *src, int c)
+old_sqlite_value(void *src, int c)
 {
 	sqlite3_value *v = NULL;
 
 	return sqlite3_preupdate_old(((struct old_row *)src)->db, c, &v) == SQLITE_OK ? v : NULL;
+}
+
+static void
+old_value(void *src, int c, struct cell *v)
+{
+	cell_of_value(v, old_sqlite_value(src, c));
 }
 
 /* Before cardpipe first changes or deletes a sealed row since the last seal: does the row
@@ -445,7 +483,7 @@ preupdate_hook(void *arg, sqlite3 *db, int op, const char *dbname, const char *t
 	old.names = reg->columns[t];
 	if (row_mac(reg, table, rowid, reg->ncolumns[t], old_name, old_value, &old, mac, &col) < 0)
 		return; /* a MAC failure fails the seal at commit too */
-	if (col >= 0 && (v = old_value(&old, col)) && sqlite3_value_type(v) == SQLITE_TEXT)
+	if (col >= 0 && (v = old_sqlite_value(&old, col)) && sqlite3_value_type(v) == SQLITE_TEXT)
 		have = (const char *)sqlite3_value_text(v);
 	if (!have || strcmp(have, mac) != 0)
 		reg->tampered = xasprintf("%s row %lld was changed without cardpipe's audit key "
@@ -469,13 +507,18 @@ reg_seal_guard(struct registry *reg)
 		free(sql);
 		if (r < 0)
 			return r;
+		if ((r = reg_step(st)) < 0) { /* PostgreSQL names the columns once it has run */
+			reg_finalize(st);
+			return r;
+		}
 		reg->ncolumns[t] = reg_col_count(st);
 		reg->columns[t] = xcalloc((size_t)reg->ncolumns[t], sizeof(char *));
 		for (int c = 0; c < reg->ncolumns[t]; c++)
 			reg->columns[t][c] = xstrdup(reg_col_name(st, c));
 		reg_finalize(st);
 	}
-	sqlite3_preupdate_hook(reg->db, preupdate_hook, reg);
+	if (reg->db)
+		sqlite3_preupdate_hook(reg->db, preupdate_hook, reg);
 	return 0;
 }
 
@@ -553,12 +596,14 @@ seal_statements(struct registry *reg, int t)
 	int r = 0;
 
 	if (!reg->seal_get[t]) {
-		sql = xasprintf("SELECT rowid, * FROM %s WHERE rowid = ?", reg_sealed_tables[t]);
+		sql = xasprintf("SELECT %s, * FROM %s WHERE %s = ?", table_key(t),
+				reg_sealed_tables[t], table_key(t));
 		r = reg_prepare(reg, sql, &reg->seal_get[t]);
 		free(sql);
 	}
 	if (r == 0 && !reg->seal_put[t]) {
-		sql = xasprintf("UPDATE %s SET row_mac = ? WHERE rowid = ?", reg_sealed_tables[t]);
+		sql = xasprintf("UPDATE %s SET row_mac = ? WHERE %s = ?", reg_sealed_tables[t],
+				table_key(t));
 		r = reg_prepare(reg, sql, &reg->seal_put[t]);
 		free(sql);
 	}
@@ -629,6 +674,111 @@ reg_seal_pending(struct registry *reg)
 	return r;
 }
 
+/* ---- PostgreSQL: the queue of written rows (seal_pending) ---- */
+
+/* A row as it was before a change, read from seal_pending.old_row (jsonb): each column's
+ * value by name, in the table's column order. */
+struct queued_row {
+	char **names;
+	int ncol;
+	char **values;
+	unsigned char *tags;
+};
+
+static const char *
+queued_name(void *src, int c)
+{
+	return ((struct queued_row *)src)->names[c];
+}
+
+static void
+queued_value(void *src, int c, struct cell *v)
+{
+	struct queued_row *q = src;
+
+	v->tag = q->values[c] ? q->tags[c] : 0;
+	if (v->tag) {
+		v->p = q->values[c];
+		v->n = strlen(q->values[c]);
+	}
+}
+
+/* The first change since its seal of row rowid of table t, queued as entry seq: did the
+ * row carry its seal before it? If not, it was changed without the key (reg->tampered). */
+static int
+check_queued(struct registry *reg, int t, long long rowid, long long seq)
+{
+	struct queued_row q = {reg->columns[t], reg->ncolumns[t], NULL, NULL};
+	struct reg_stmt *st;
+	char mac[65];
+	int r, rc, col;
+
+	if ((r = reg_prepare(reg,
+			     "SELECT e.key, e.value #>> '{}', jsonb_typeof(e.value) "
+			     "FROM seal_pending p, jsonb_each(p.old_row) e WHERE p.seq = ?",
+			     &st)) < 0)
+		return r;
+	q.values = xcalloc((size_t)q.ncol, sizeof(*q.values));
+	q.tags = xcalloc((size_t)q.ncol, 1);
+	reg_bind_int(st, 1, seq);
+	while ((rc = reg_step(st)) == REG_ROW)
+		for (int c = 0; c < q.ncol; c++)
+			if (!strcmp(q.names[c], reg_col_text(st, 0))) {
+				q.values[c] = reg_col_strdup(st, 1);
+				q.tags[c] = !strcmp(reg_col_text(st, 2), "number") ? 'i' : 't';
+			}
+	if (rc < 0)
+		r = reg_fail(reg, "read a queued row");
+	reg_finalize(st);
+	if (r == 0 &&
+	    (r = row_mac(reg, reg_sealed_tables[t], rowid, q.ncol, queued_name, queued_value, &q,
+			 mac, &col)) == 0 &&
+	    (col < 0 || !q.values[col] || strcmp(q.values[col], mac) != 0))
+		reg->tampered = xasprintf("%s row %lld was changed without cardpipe's audit key "
+					  "(its row seal does not match), so cardpipe does not "
+					  "change it further: see `cardpipe db check` and "
+					  "docs/audit.md",
+					  reg_sealed_tables[t], rowid);
+	for (int c = 0; c < q.ncol; c++)
+		free(q.values[c]);
+	free(q.values);
+	free(q.tags);
+	return r;
+}
+
+int
+reg_seal_take_queue(struct registry *reg)
+{
+	struct reg_stmt *st;
+	int r, rc;
+
+	if ((r = reg_prepare(reg,
+			     "SELECT seq, tbl, row_id, op FROM seal_pending "
+			     "WHERE txid = pg_current_xact_id() ORDER BY seq",
+			     &st)) < 0)
+		return r;
+	while (r == 0 && (rc = reg_step(st)) == REG_ROW) {
+		int t = table_index(reg_col_text(st, 1));
+		long long rowid = reg_col_int(st, 2);
+		const char *op = reg_col_text(st, 3);
+
+		if (t < 0)
+			continue;
+		/* the first time since its seal: a row this transaction inserted has nothing to
+		 * check; one it changes or deletes must carry its seal */
+		if (touched_add(reg, t, rowid) && strcmp(op, "INSERT") != 0 && !reg->tampered)
+			r = check_queued(reg, t, rowid, reg_col_int(st, 0));
+		if (strcmp(op, "DELETE") != 0)
+			seal_later(reg, t, rowid);
+	}
+	if (r == 0 && rc < 0)
+		r = reg_fail(reg, "read the rows to seal");
+	reg_finalize(st);
+	if (r == 0)
+		r = reg_exec(reg, "DELETE FROM seal_pending WHERE txid = pg_current_xact_id()");
+	return r;
+}
+
 /* The seal of the row st is on, and whether its row_mac matches it. */
 static int
 row_seal_holds(struct registry *reg, const char *table, struct reg_stmt *st, int *holds)
@@ -651,7 +801,7 @@ reg_seal_all(struct registry *reg, int keep_broken)
 	int r = 0, holds, rc = REG_DONE;
 
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql = xasprintf("SELECT rowid, * FROM %s", reg_sealed_tables[t]);
+		char *sql = xasprintf("SELECT %s, * FROM %s", table_key(t), reg_sealed_tables[t]);
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);
@@ -684,7 +834,8 @@ registry_check_seals(struct registry *reg, FILE *out, int *problems)
 
 	for (int t = 0; reg_sealed_tables[t]; t++) {
 		const char *table = reg_sealed_tables[t];
-		char *sql = xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", table);
+		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", table_key(t), table,
+				      table_key(t));
 		long long bad = 0;
 
 		r = reg_prepare(reg, sql, &st);
@@ -731,8 +882,8 @@ registry_reseal(struct registry *reg, long long *resealed)
 	if ((r = registry_begin(reg)) < 0)
 		return r;
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql =
-			xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", reg_sealed_tables[t]);
+		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", table_key(t),
+				      reg_sealed_tables[t], table_key(t));
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);

@@ -77,6 +77,9 @@ int reg_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
 /* Run a query returning one integer (0 when there is no row). */
 int reg_query_int(struct registry *reg, const char *sql, long long *value);
 
+/* Is this registry SQLite (rather than PostgreSQL)? For the few statements whose text
+ * differs, chosen at their one call site. */
+int reg_is_sqlite(struct registry *reg);
 /* Inside registry_begin() ... registry_commit() (or reg_begin_read() ... rollback)? */
 int reg_in_tx(struct registry *reg);
 /* A read-only transaction: every query until registry_rollback() sees one snapshot. */

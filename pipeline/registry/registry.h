@@ -29,6 +29,12 @@ int registry_set_audit_key(const unsigned char *key, size_t len, const char *key
 /* Open (creating if needed) and migrate to the current schema. CP_ERR_CONFIG without an
  * audit key. */
 int registry_open(const char *path, struct registry **out);
+/* The same for registry.url: a SQLite file ("sqlite:PATH" or a path), or a PostgreSQL
+ * connection string (postgresql:// URI or libpq's key=value form) without a password,
+ * which comes from ~/.pgpass or password_file (NULL: libpq's default). */
+int registry_open_url(const char *url, const char *password_file, struct registry **out);
+/* Is url a PostgreSQL connection string rather than a SQLite file? */
+int registry_url_is_pg(const char *url);
 void registry_close(struct registry *reg);
 /* Who is acting, for the audit log ("ingest", "nightly:prepare", "produce:line1",
  * "operator:dispatch"; docs/audit.md). */

@@ -1,11 +1,12 @@
 /*
- * registry_sqlite.c - the SQLite backend: the statement layer of reg_stmt.h (each function
- * one call of SQLite's API; struct reg_stmt is SQLite's own sqlite3_stmt), open, pragmas,
+ * registry_sqlite.c - the SQLite backend (registry_conn.h's lite_*): open, pragmas,
  * migrations, transactions, the SQL functions the schema's triggers call (cp_now, cp_actor,
- * cp_audit_hash; the keyed cp_audit_mac is in reg_seal.c), metadata. The reg_*.c files
- * reach SQLite only through reg_stmt.h; invariant checks are in reg_check.c.
+ * cp_audit_hash; the keyed cp_audit_mac is in reg_seal.c). Its statements are in
+ * reg_stmt.c, the public entry points in registry_backend.c, invariant checks in reg_check.c.
  */
 #include "pipeline/registry/registry_sqlite.h"
+
+#include "pipeline/registry/reg_stmt.h"
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -20,7 +21,7 @@
 
 #define BUSY_TIMEOUT_MS 30000
 
-/* ---- the statement layer (reg_stmt.h) on SQLite: each function is its sqlite3_* call ---- */
+/* ---- statements (reg_stmt.c passes each call of a SQLite statement here) ---- */
 
 static int
 busy_or_db(int code)
@@ -29,56 +30,27 @@ busy_or_db(int code)
 }
 
 int
-reg_fail(struct registry *reg, const char *what)
+lite_prepare(struct registry *reg, const char *sql, struct sqlite3_stmt **stmt)
 {
-	return cp_err(busy_or_db(sqlite3_errcode(reg->db)), "registry: %s: %s", what,
-		      sqlite3_errmsg(reg->db));
-}
-
-int
-reg_prepare(struct registry *reg, const char *sql, struct reg_stmt **stmt)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL);
-
-	*stmt = (struct reg_stmt *)st;
-	if (rc != SQLITE_OK)
+	if (sqlite3_prepare_v2(reg->db, sql, -1, stmt, NULL) != SQLITE_OK)
 		return reg_fail(reg, "prepare");
 	return 0;
 }
 
-static int
-bound(int rc)
+int
+lite_bind_int(struct sqlite3_stmt *st, int idx, long long v)
 {
+	return sqlite3_bind_int64(st, idx, v) == SQLITE_OK ? 0 : CP_ERR_DB;
+}
+
+int
+lite_bind_text(struct sqlite3_stmt *st, int idx, const char *text, int keep)
+{
+	int rc =
+		text ? sqlite3_bind_text(st, idx, text, -1, keep ? SQLITE_STATIC : SQLITE_TRANSIENT)
+		     : sqlite3_bind_null(st, idx);
+
 	return rc == SQLITE_OK ? 0 : CP_ERR_DB;
-}
-
-int
-reg_bind_int(struct reg_stmt *stmt, int idx, long long v)
-{
-	return bound(sqlite3_bind_int64(reg_sqlite_stmt(stmt), idx, v));
-}
-
-int
-reg_bind_null(struct reg_stmt *stmt, int idx)
-{
-	return bound(sqlite3_bind_null(reg_sqlite_stmt(stmt), idx));
-}
-
-int
-reg_bind_text(struct reg_stmt *stmt, int idx, const char *text)
-{
-	if (!text)
-		return reg_bind_null(stmt, idx);
-	return bound(sqlite3_bind_text(reg_sqlite_stmt(stmt), idx, text, -1, SQLITE_TRANSIENT));
-}
-
-int
-reg_bind_text_static(struct reg_stmt *stmt, int idx, const char *text)
-{
-	if (!text)
-		return reg_bind_null(stmt, idx);
-	return bound(sqlite3_bind_text(reg_sqlite_stmt(stmt), idx, text, -1, SQLITE_STATIC));
 }
 
 /* Out of the hot path: only a failed step gets here. */
@@ -89,88 +61,86 @@ step_fail(sqlite3_stmt *st, int rc)
 }
 
 int
-reg_step(struct reg_stmt *stmt)
+lite_step(struct sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(reg_sqlite_stmt(stmt));
+	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
 		return REG_ROW;
 	if (rc == SQLITE_DONE)
 		return REG_DONE;
-	return step_fail(reg_sqlite_stmt(stmt), rc);
+	return step_fail(st, rc);
 }
 
 long long
-reg_col_int(struct reg_stmt *stmt, int col)
+lite_col_int(struct sqlite3_stmt *st, int col)
 {
-	return sqlite3_column_int64(reg_sqlite_stmt(stmt), col);
+	return sqlite3_column_int64(st, col);
 }
 
 const char *
-reg_col_text(struct reg_stmt *stmt, int col)
+lite_col_text(struct sqlite3_stmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(reg_sqlite_stmt(stmt), col);
+	return (const char *)sqlite3_column_text(st, col);
 }
 
 int
-reg_col_is_null(struct reg_stmt *stmt, int col)
+lite_col_type(struct sqlite3_stmt *st, int col)
 {
-	return sqlite3_column_type(reg_sqlite_stmt(stmt), col) == SQLITE_NULL;
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL: return 'n';
+	case SQLITE_INTEGER: return 'i';
+	case SQLITE_FLOAT: return 'r';
+	case SQLITE_BLOB: return 'b';
+	default: return 't';
+	}
 }
 
 int
-reg_col_is_int(struct reg_stmt *stmt, int col)
+lite_col_count(struct sqlite3_stmt *st)
 {
-	return sqlite3_column_type(reg_sqlite_stmt(stmt), col) == SQLITE_INTEGER;
-}
-
-char *
-reg_col_strdup(struct reg_stmt *stmt, int col)
-{
-	const char *t = reg_col_text(stmt, col);
-
-	return t ? xstrdup(t) : NULL;
-}
-
-int
-reg_col_count(struct reg_stmt *stmt)
-{
-	return sqlite3_column_count(reg_sqlite_stmt(stmt));
+	return sqlite3_column_count(st);
 }
 
 const char *
-reg_col_name(struct reg_stmt *stmt, int col)
+lite_col_name(struct sqlite3_stmt *st, int col)
 {
-	return sqlite3_column_name(reg_sqlite_stmt(stmt), col);
+	return sqlite3_column_name(st, col);
 }
 
 void
-reg_reset(struct reg_stmt *stmt)
+lite_reset(struct sqlite3_stmt *st, int clear)
 {
-	sqlite3_reset(reg_sqlite_stmt(stmt));
+	sqlite3_reset(st);
+	if (clear)
+		sqlite3_clear_bindings(st);
 }
 
 void
-reg_reset_clear(struct reg_stmt *stmt)
+lite_finalize(struct sqlite3_stmt *st)
 {
-	sqlite3_reset(reg_sqlite_stmt(stmt));
-	sqlite3_clear_bindings(reg_sqlite_stmt(stmt));
+	sqlite3_finalize(st); /* a no-op for NULL */
 }
 
-void
-reg_finalize(struct reg_stmt *stmt)
+/* ---- the connection ---- */
+
+int
+lite_fail(struct registry *reg, const char *what)
 {
-	sqlite3_finalize(reg_sqlite_stmt(stmt)); /* a no-op for NULL */
+	int code = sqlite3_errcode(reg->db);
+
+	return cp_err(code == SQLITE_BUSY || code == SQLITE_LOCKED ? CP_ERR_BUSY : CP_ERR_DB,
+		      "registry: %s: %s", what, sqlite3_errmsg(reg->db));
 }
 
 long long
-reg_changes(struct registry *reg)
+lite_changes(struct registry *reg)
 {
 	return sqlite3_changes(reg->db);
 }
 
 long long
-reg_last_id(struct registry *reg)
+lite_last_id(struct registry *reg)
 {
 	return sqlite3_last_insert_rowid(reg->db);
 }
@@ -198,7 +168,7 @@ seal_autocommit(struct registry *reg)
 }
 
 int
-reg_exec(struct registry *reg, const char *sql)
+lite_exec(struct registry *reg, const char *sql)
 {
 	char *msg = NULL;
 
@@ -213,52 +183,20 @@ reg_exec(struct registry *reg, const char *sql)
 }
 
 int
-reg_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
+lite_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
 {
-	int rc = sqlite3_step(reg_sqlite_stmt(stmt));
+	int rc = sqlite3_step(stmt->lite);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return reg_fail(reg, what);
 	return seal_autocommit(reg);
 }
 
-int
-reg_query_int(struct registry *reg, const char *sql, long long *value)
-{
-	struct reg_stmt *st;
-	int r, rc;
-
-	*value = 0;
-	if ((r = reg_prepare(reg, sql, &st)) < 0)
-		return r;
-	rc = reg_step(st);
-	if (rc == REG_ROW)
-		*value = reg_col_int(st, 0);
-	else if (rc != REG_DONE)
-		r = reg_fail(reg, "query");
-	reg_finalize(st);
-	return r;
-}
-
-int
-reg_in_tx(struct registry *reg)
-{
-	return reg->in_tx;
-}
-
-/* SQL cp_now(): the pinned or real time, ISO 8601 UTC. Called for every row written, so
- * the text of the last second is kept. */
+/* SQL cp_now(): the pinned or real time, ISO 8601 UTC. */
 static void
 sql_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct registry *reg = sqlite3_user_data(ctx);
-	time_t now = cp_now();
-
-	if (now != reg->now_cached || !reg->now_text[0]) {
-		cp_iso_utc(now, reg->now_text, sizeof(reg->now_text));
-		reg->now_cached = now;
-	}
-	sqlite3_result_text(ctx, reg->now_text, -1, SQLITE_TRANSIENT);
+	sqlite3_result_text(ctx, reg_now_text(sqlite3_user_data(ctx)), -1, SQLITE_TRANSIENT);
 }
 
 /* SQL cp_audit_head_deferred(): 1 inside registry_begin() ... registry_commit(), where the
@@ -283,29 +221,6 @@ sql_actor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, reg->actor ? reg->actor : "cardpipe", -1, SQLITE_TRANSIENT);
 }
 
-/* The audit chain's row hash: SHA-256 over the fields, each followed by a 0x1F separator. */
-void
-registry_audit_hash(const char *const fields[7], char out[65])
-{
-	unsigned char md[32] = {0};
-	struct cp_md_ctx *ctx;
-
-	/* a digest that cannot even start leaves zeros, which no chain row ever matches */
-	if (cp_md_new(CP_MD_SHA256, &ctx) == 0) {
-		for (int i = 0; i < 7; i++) {
-			const char *f = fields[i] ? fields[i] : "";
-
-			cp_md_update(ctx, f, strlen(f));
-			cp_md_update(ctx, "\x1f", 1);
-		}
-		if (cp_md_final(ctx, md) < 0)
-			memset(md, 0, sizeof(md));
-	}
-	hex_encode(md, 32, out);
-	for (int i = 0; i < 64; i++)
-		out[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
-}
-
 static void
 sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -319,13 +234,7 @@ sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 int
-registry_latest_version(void)
-{
-	return registry_migrations[registry_nmigrations - 1].version;
-}
-
-int
-registry_schema_version(struct registry *reg)
+lite_schema_version(struct registry *reg)
 {
 	long long v = 0;
 
@@ -389,23 +298,17 @@ sqlite_setup(void)
 }
 
 int
-registry_open(const char *path, struct registry **out)
+lite_open(struct registry *reg)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct registry *reg = xcalloc(1, sizeof(*reg));
 	int r;
 
-	*out = NULL;
 	pthread_once(&once, sqlite_setup);
-	reg->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &reg->db,
+	if (sqlite3_open_v2(reg->path, &reg->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
-		r = cp_err(CP_ERR_DB, "cannot open registry '%s': %s", path,
-			   reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
-		registry_close(reg);
-		return r;
-	}
+			    NULL) != SQLITE_OK)
+		return cp_err(CP_ERR_DB, "cannot open registry '%s': %s", reg->path,
+			      reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
 	sqlite3_busy_timeout(reg->db, BUSY_TIMEOUT_MS);
 	sqlite3_create_function(reg->db, "cp_now", 0, SQLITE_UTF8, reg, sql_now, NULL, NULL);
 	sqlite3_create_function(reg->db, "cp_audit_head_deferred", 0, SQLITE_UTF8, reg,
@@ -419,45 +322,30 @@ registry_open(const char *path, struct registry **out)
 			       "PRAGMA foreign_keys=ON;")) < 0 ||
 	    (registry_schema_version(reg) >= REG_SEAL_MIGRATION &&
 	     (r = reg_seal_check_key(reg)) < 0) ||
-	    (r = migrate(reg)) < 0 || (r = reg_seal_guard(reg)) < 0) {
-		r = cp_err_wrap(r, "registry '%s': ", path);
-		registry_close(reg);
-		return r;
-	}
-	*out = reg;
+	    (r = migrate(reg)) < 0 || (r = reg_seal_guard(reg)) < 0)
+		return cp_err_wrap(r, "registry '%s': ", reg->path);
 	return 0;
 }
 
 void
-registry_close(struct registry *reg)
+lite_close(struct registry *reg)
 {
-	if (!reg)
+	if (!reg->db)
 		return;
-	if (reg->db) {
-		if (reg->npending && sqlite3_get_autocommit(reg->db) &&
-		    sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-			if (reg_seal_pending(reg) == 0)
-				sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL);
-			else
-				sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
-		}
-		reg_seal_detach(reg);
-		sqlite3_close(reg->db);
+	if (reg->npending && sqlite3_get_autocommit(reg->db) &&
+	    sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+		if (reg_seal_pending(reg) == 0)
+			sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL);
+		else
+			sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 	}
-	free(reg->path);
-	free(reg->actor);
-	free(reg);
-}
-
-void
-registry_set_actor(struct registry *reg, const char *actor)
-{
-	free(reg->actor);
-	reg->actor = xstrdup(actor);
+	reg_seal_detach(reg);
+	sqlite3_close(reg->db);
+	reg->db = NULL;
 }
 
 int
-registry_begin(struct registry *reg)
+lite_begin(struct registry *reg)
 {
 	int r = reg_exec(reg, "BEGIN IMMEDIATE");
 
@@ -471,7 +359,7 @@ registry_begin(struct registry *reg)
 }
 
 int
-reg_begin_read(struct registry *reg)
+lite_begin_read(struct registry *reg)
 {
 	int r = reg_exec(reg, "BEGIN DEFERRED");
 
@@ -494,7 +382,7 @@ audit_head_commit(struct registry *reg)
 }
 
 int
-registry_commit(struct registry *reg)
+lite_commit(struct registry *reg)
 {
 	int r = 0;
 
@@ -512,71 +400,11 @@ registry_commit(struct registry *reg)
 }
 
 void
-registry_rollback(struct registry *reg)
+lite_rollback(struct registry *reg)
 {
 	if (!sqlite3_get_autocommit(reg->db))
 		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 	reg->in_tx = 0;
 	reg->audit_pending = 0;
 	reg_seal_forget(reg); /* rolled back with the rows */
-}
-
-int
-registry_audit(struct registry *reg, const char *entity, long long entity_id, const char *event,
-	       const char *detail)
-{
-	struct reg_stmt *st;
-	int r;
-
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO audit(actor, entity, entity_id, event, detail) "
-			     "VALUES(NULL, ?, ?, ?, ?)",
-			     &st)) < 0)
-		return r;
-	reg_bind_text(st, 1, entity);
-	reg_bind_int(st, 2, entity_id);
-	reg_bind_text(st, 3, event);
-	reg_bind_text(st, 4, detail ? detail : "");
-	r = reg_step_done(reg, st, "append audit row");
-	reg_finalize(st);
-	return r;
-}
-
-int
-registry_meta_get(struct registry *reg, const char *key, char **value)
-{
-	struct reg_stmt *st;
-	int r, rc;
-
-	*value = NULL;
-	if ((r = reg_prepare(reg, "SELECT value FROM meta WHERE key = ?", &st)) < 0)
-		return r;
-	reg_bind_text(st, 1, key);
-	rc = reg_step(st);
-	if (rc == REG_ROW)
-		*value = reg_col_strdup(st, 0);
-	else if (rc == REG_DONE)
-		r = CP_ERR_NOTFOUND;
-	else
-		r = reg_fail(reg, "read meta");
-	reg_finalize(st);
-	return r;
-}
-
-int
-registry_meta_set(struct registry *reg, const char *key, const char *value)
-{
-	struct reg_stmt *st;
-	int r;
-
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO meta(key, value) VALUES(?, ?) "
-			     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			     &st)) < 0)
-		return r;
-	reg_bind_text(st, 1, key);
-	reg_bind_text(st, 2, value);
-	r = reg_step_done(reg, st, "write meta");
-	reg_finalize(st);
-	return r;
 }

@@ -34,6 +34,7 @@
 #include "formats/cardno.h"
 #include "pipeline/registry/registry.h"
 #include "pipeline/stages/dispatch.h"
+#include "pipeline/registry/reg_stmt.h"
 #include "pipeline/registry/registry_sqlite.h"
 #include "pipeline/stages/dispatch.h"
 

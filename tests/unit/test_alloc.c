@@ -20,6 +20,7 @@
 #include "formats/luhn.h"
 #include "pipeline/registry/reg_cards.h"
 #include "pipeline/registry/registry.h"
+#include "pipeline/registry/reg_stmt.h"
 #include "pipeline/registry/registry_sqlite.h"
 #include "number_checks.h"
 

@@ -120,7 +120,7 @@ test_insert_select_round_trip(void **state)
 		assert_int_equal(pg_bind_int(ins, 1, i), 0);
 		assert_int_equal(pg_bind_text(ins, 2, i == 2 ? NULL : name), 0);
 		assert_int_equal(pg_bind_int(ins, 3, 9000000000LL * i), 0);
-		assert_int_equal(pg_step(ins), REG_DONE);
+		assert_int_equal(pg_step(ins), PG_DONE);
 		assert_int_equal(pg_changes(conn), 1);
 		pg_reset(ins, 1);
 	}
@@ -132,22 +132,22 @@ test_insert_select_round_trip(void **state)
 				    &sel),
 			 0);
 	assert_int_equal(pg_bind_int(sel, 1, 2), 0);
-	assert_int_equal(pg_step(sel), REG_ROW);
+	assert_int_equal(pg_step(sel), PG_ROW);
 	assert_int_equal(pg_col_count(sel), 3);
 	assert_string_equal(pg_col_name(sel, 1), "name");
 	assert_int_equal(pg_col_int(sel, 0), 2);
 	assert_true(pg_col_is_null(sel, 1));
 	assert_null(pg_col_text(sel, 1));
 	assert_int_equal(pg_col_int(sel, 2), 18000000000LL);
-	assert_int_equal(pg_step(sel), REG_ROW);
+	assert_int_equal(pg_step(sel), PG_ROW);
 	assert_string_equal(pg_col_text(sel, 1), "名字 3");
-	assert_int_equal(pg_step(sel), REG_DONE);
+	assert_int_equal(pg_step(sel), PG_DONE);
 	/* as sqlite3_step(): stepped again, it runs again with the same bindings */
-	assert_int_equal(pg_step(sel), REG_ROW);
+	assert_int_equal(pg_step(sel), PG_ROW);
 	assert_int_equal(pg_col_int(sel, 0), 2);
 	pg_reset(sel, 0);
 	assert_int_equal(pg_bind_int(sel, 1, 3), 0);
-	assert_int_equal(pg_step(sel), REG_ROW);
+	assert_int_equal(pg_step(sel), PG_ROW);
 	assert_int_equal(pg_col_int(sel, 0), 3);
 	pg_finalize(sel);
 
@@ -216,7 +216,7 @@ query_int(const char *sql)
 	long long v = -1;
 
 	assert_int_equal(pg_prepare(conn, sql, &s), 0);
-	if (pg_step(s) == REG_ROW)
+	if (pg_step(s) == PG_ROW)
 		v = pg_col_int(s, 0);
 	pg_finalize(s);
 	return v;

@@ -27,6 +27,7 @@
 #include "printer/printer.h"
 #include "pipeline/registry/reg_production.h"
 #include "pipeline/registry/registry.h"
+#include "pipeline/registry/reg_stmt.h"
 #include "pipeline/registry/registry_sqlite.h"
 #include "pipeline/stages/produce.h"
 #include "panels_fixture.h"

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "pipeline/registry/registry.h"
+#include "pipeline/registry/reg_stmt.h"
 #include "pipeline/registry/registry_sqlite.h"
 
 #include <sqlite3.h>

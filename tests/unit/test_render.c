@@ -17,6 +17,7 @@
 #include "personalization/face/face.h"
 #include "pipeline/stages/sample_photo.h"
 #include "pipeline/registry/registry.h"
+#include "pipeline/registry/reg_stmt.h"
 #include "pipeline/registry/registry_sqlite.h" /* the fixture uses the registry's connection */
 #include "pipeline/stages/render.h"
 #include "photo_fixture.h"

@@ -1,0 +1,255 @@
+/* test_registry_pg.c - the registry on PostgreSQL (registry_pg.c), against the throwaway
+ * server of the test run (CARDPIPE_TEST_PG): the schema created in an empty database, the
+ * audit chain appended at commit, one chain under writers in several processes, row seals
+ * made at commit and a change made without the key found and refused. Each test takes a
+ * database of its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "pipeline/registry/pg_conn.h"
+#include "pipeline/registry/registry.h"
+#include "pipeline/registry/reg_stmt.h"
+#include "pipeline/registry/registry_conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *base;   /* the server's connection string */
+static char *url;	   /* this test's database */
+static struct pg_conn *sa; /* a connection without cardpipe: the tests' "psql" */
+
+static int
+setup(void **state)
+{
+	static int n;
+	char sql[96];
+
+	if (!(base = getenv("CARDPIPE_TEST_PG")) || !*base)
+		return 0;
+	if (pg_connect(base, NULL, &sa) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS cp_reg_%ld_%d", (long)getpid(), ++n);
+	pg_exec(sa, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE cp_reg_%ld_%d", (long)getpid(), n);
+	if (pg_exec(sa, sql) < 0)
+		return -1;
+	pg_close(sa);
+	url = xasprintf("%s dbname=cp_reg_%ld_%d", base, (long)getpid(), n);
+	return pg_connect(url, NULL, &sa) < 0 ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	pg_close(sa);
+	sa = NULL;
+	free(url);
+	url = NULL;
+	return 0;
+}
+
+#define NEED_SERVER()                                                                              \
+	do {                                                                                       \
+		if (!sa) {                                                                         \
+			fprintf(stderr, "CARDPIPE_TEST_PG not set: skipped\n");                    \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+/* registry_open(), saying why when it fails */
+static int
+open_pg(struct registry **reg)
+{
+	int r = registry_open(url, reg);
+
+	if (r < 0)
+		fprintf(stderr, "registry_open: %s\n", cp_errmsg());
+	return r;
+}
+
+static long long
+sa_int(const char *sql)
+{
+	struct pg_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(pg_prepare(sa, sql, &s), 0);
+	if (pg_step(s) == PG_ROW)
+		v = pg_col_int(s, 0);
+	pg_finalize(s);
+	return v;
+}
+
+static void
+test_empty_database_gets_the_schema_and_a_sealed_head(void **state)
+{
+	struct registry *reg;
+	long long rows;
+	char *head;
+
+	NEED_SERVER();
+	assert_true(registry_url_is_pg(url));
+	assert_int_equal(open_pg(&reg), 0);
+	assert_int_equal(registry_schema_version(reg), registry_latest_version());
+	assert_int_equal(registry_verify_audit(reg, &rows), 0);
+	assert_int_equal(rows, 1); /* the schema's own "migrated" row */
+	assert_int_equal(registry_meta_get(reg, "audit_head", &head), 0);
+	assert_true(!strncmp(head, "1:", 2) && strlen(head) == 2 + 64 + 1 + 64);
+	free(head);
+	registry_close(reg);
+	/* opened again: nothing created twice */
+	assert_int_equal(open_pg(&reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), 0);
+	assert_int_equal(rows, 1);
+	registry_close(reg);
+}
+
+static void
+test_audit_rows_are_chained_at_commit_and_dropped_at_rollback(void **state)
+{
+	struct registry *reg;
+	long long rows;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0);
+	registry_set_actor(reg, "test");
+	assert_int_equal(registry_begin(reg), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(registry_audit(reg, "card", i, "tested", "kept"), 0);
+	/* queued, not yet on the chain */
+	assert_int_equal(sa_int("SELECT count(*) FROM audit_log"), 1);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(sa_int("SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(registry_audit(reg, "card", 9, "tested", "dropped"), 0);
+	registry_rollback(reg);
+	/* outside a transaction: one of its own */
+	assert_int_equal(registry_audit(reg, "card", 10, "tested", "alone"), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), 0);
+	assert_int_equal(rows, 5);
+	assert_int_equal(sa_int("SELECT count(*) FROM audit_log WHERE actor = 'test' AND "
+				"detail = 'dropped'"),
+			 0);
+	registry_close(reg);
+
+	/* a row cut from the end of the chain: the sealed head says so */
+	assert_int_equal(pg_exec(sa, "ALTER TABLE audit_log DISABLE TRIGGER audit_no_delete;"
+				     "DELETE FROM audit_log WHERE id = 5;"
+				     "ALTER TABLE audit_log ENABLE TRIGGER audit_no_delete"),
+			 0);
+	assert_int_equal(open_pg(&reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	registry_close(reg);
+}
+
+static void
+test_one_chain_under_writers_in_several_processes(void **state)
+{
+	enum { WRITERS = 4, EACH = 40 };
+	struct registry *reg;
+	long long rows;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0); /* the schema, before the writers */
+	registry_close(reg);
+	for (int w = 0; w < WRITERS; w++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int bad = open_pg(&reg) < 0;
+
+			for (int i = 0; !bad && i < EACH; i++)
+				bad = registry_begin(reg) < 0 ||
+				      registry_audit(reg, "writer", w, "wrote", "row") < 0 ||
+				      registry_commit(reg) < 0;
+			if (bad)
+				fprintf(stderr, "writer %d: %s\n", w, cp_errmsg());
+			registry_close(reg);
+			_exit(bad);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(open_pg(&reg), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), 0);
+	assert_int_equal(rows, 1 + WRITERS * EACH);
+	registry_close(reg);
+}
+
+static void
+test_rows_are_sealed_at_commit_and_a_change_without_the_key_is_refused(void **state)
+{
+	struct registry *reg;
+	int problems = 0;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "INSERT INTO person(id_type, id_number, name, "
+				       "created_at) VALUES('01', '110', '张三', 'x'), "
+				       "('01', '111', '李四', 'x')"),
+			 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(sa_int("SELECT count(*) FROM person WHERE length(row_mac) = 64"), 2);
+
+	/* changed by cardpipe: resealed */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "UPDATE person SET bank = 'B' WHERE id = 1"), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_non_null(f = open_memstream(&out, &outlen));
+	assert_int_equal(registry_check_seals(reg, f, &problems), 0);
+	fclose(f);
+	assert_int_equal(problems, 0);
+	free(out);
+
+	/* changed without cardpipe: db check names the row, and cardpipe will not touch it */
+	assert_int_equal(pg_exec(sa, "UPDATE person SET name = '王五' WHERE id = 2"), 0);
+	out = NULL;
+	assert_non_null(f = open_memstream(&out, &outlen));
+	assert_int_equal(registry_check_seals(reg, f, &problems), 0);
+	fclose(f);
+	assert_int_equal(problems, 1);
+	assert_non_null(strstr(out, "person row 2 was changed without cardpipe's audit key"));
+	free(out);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "UPDATE person SET bank = 'C' WHERE id = 2"), 0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "person row 2 was changed without"));
+	assert_int_equal(sa_int("SELECT count(*) FROM person WHERE bank = 'C'"), 0);
+	registry_close(reg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_empty_database_gets_the_schema_and_a_sealed_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_audit_rows_are_chained_at_commit_and_dropped_at_rollback, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_one_chain_under_writers_in_several_processes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rows_are_sealed_at_commit_and_a_change_without_the_key_is_refused,
+			setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
