@@ -29,8 +29,12 @@ const struct config_key config_keys[] = {
 	{ "general.timezone", CFG_STR, "Asia/Shanghai", "the bureau's time zone, from the system time zone database: business dates and the times in reports" },
 	{ "general.lock_wait", CFG_INT, "1800", "seconds a stage command waits for another run of the same stage (its lock) before it gives up with exit 3; 0: give up at once", RANGE(0, 86400), UNIT("seconds") },
 
+	/* the registry */
+	{ "registry.url", CFG_STR, "", "where the registry is: empty or sqlite: for the SQLite file paths.registry, sqlite:PATH for another file, or a PostgreSQL connection string (postgresql://HOST/DB or host=... dbname=...) shared by many hosts, without a password" },
+	{ "registry.password_file", CFG_STR, "", "the password file (libpq's .pgpass format, mode 0600) for a PostgreSQL registry.url; relative paths are under CARDPIPE_HOME; empty: ~/.pgpass" },
+
 	/* paths (relative paths are under CARDPIPE_HOME) */
-	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file" },
+	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file (when registry.url is empty or sqlite:)" },
 	{ "paths.inbox", CFG_PATH, "inbox", "where channels drop application files" },
 	{ "paths.quarantine", CFG_PATH, "quarantine", "malformed files, each with a report" },
 	{ "paths.archive", CFG_PATH, "archive", "ingested files, named by SHA-256" },

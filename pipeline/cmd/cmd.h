@@ -51,6 +51,9 @@ int ctx_stage(struct cp_ctx *ctx, struct stage_ctx *sc);
  * opens (docs/audit.md); ctx_registry() calls it. */
 int ctx_audit_key(struct cp_ctx *ctx);
 /* A path from the configuration, resolved against CARDPIPE_HOME. Newly allocated. */
+/* Open this home's registry: registry.url, or the SQLite file paths.registry (which must
+ * exist unless create). */
+int ctx_open_registry(struct cp_ctx *ctx, int create, struct registry **reg);
 char *ctx_path(struct cp_ctx *ctx, const char *key);
 /* Print usage text to stdout for --help, or to stderr for a usage error (nothing more when
  * cmd_getopt() has already said what was wrong). */

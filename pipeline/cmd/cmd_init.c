@@ -161,6 +161,7 @@ cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 	if ((r = fs_mkdirs(path, 0700)) < 0)
 		goto out;
 	free(path);
+	path = NULL;
 
 	conf = fs_join(ctx->home, "cardpipe.conf");
 	if (!fs_exists(conf)) {
@@ -176,8 +177,7 @@ cmd_init(int argc, char **argv, struct cp_ctx *ctx)
 			goto out;
 	}
 
-	path = ctx_path(ctx, "paths.registry");
-	if ((r = ctx_audit_key(ctx)) < 0 || (r = registry_open(path, &reg)) < 0)
+	if ((r = ctx_open_registry(ctx, 1, &reg)) < 0)
 		goto out;
 	log_info("init", "CARDPIPE_HOME '%s' ready (registry schema version %d)", ctx->home,
 		 registry_schema_version(reg));

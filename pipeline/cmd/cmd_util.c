@@ -54,13 +54,34 @@ ctx_audit_key(struct cp_ctx *ctx)
 	return r;
 }
 
-static int
-open_registry(struct cp_ctx *ctx, struct registry **reg)
+int
+ctx_open_registry(struct cp_ctx *ctx, int create, struct registry **reg)
 {
-	char *path = ctx_path(ctx, "paths.registry");
+	const char *url = config_str(ctx->cfg, "registry.url");
+	char *path, *pass = NULL;
 	int r;
 
-	if (!fs_exists(path)) {
+	*reg = NULL;
+	if (url && *url && registry_url_is_pg(url)) {
+		const char *pf = config_str(ctx->cfg, "registry.password_file");
+
+		if (pf && *pf)
+			pass = pf[0] == '/' ? xstrdup(pf) : fs_join(ctx->home, pf);
+		if ((r = ctx_audit_key(ctx)) == 0)
+			r = registry_open_url(url, pass, reg);
+		free(pass);
+		return r;
+	}
+	if (url && !strncmp(url, "sqlite:", 7) && url[7])
+		path = url[7] == '/' ? xstrdup(url + 7) : fs_join(ctx->home, url + 7);
+	else if (url && *url && strcmp(url, "sqlite:") != 0)
+		return cp_err(CP_ERR_CONFIG,
+			      "registry.url '%s': expected empty, sqlite:[PATH], a postgresql:// URI "
+			      "or a libpq connection string (key=value ...)",
+			      url);
+	else
+		path = ctx_path(ctx, "paths.registry");
+	if (!create && !fs_exists(path)) {
 		r = cp_err(CP_ERR_CONFIG,
 			   "no registry at '%s'; run 'cardpipe init' (CARDPIPE_HOME is '%s')", path,
 			   ctx->home);
@@ -82,7 +103,7 @@ ctx_registry(struct cp_ctx *ctx, struct registry **reg)
 	if (!(ctx->flags & RUN_REGISTRY))
 		return cp_err(CP_ERR_INVALID, "this command is not flagged RUN_REGISTRY");
 	if (!ctx->reg) {
-		if ((r = open_registry(ctx, &ctx->reg)) < 0)
+		if ((r = ctx_open_registry(ctx, 0, &ctx->reg)) < 0)
 			return r;
 		if (ctx->actor)
 			registry_set_actor(ctx->reg, ctx->actor);
