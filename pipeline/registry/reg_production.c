@@ -278,20 +278,20 @@ begin_tx(struct registry *reg, void *arg)
 			  "WHERE card_id = ?",
 			  b->card_id, NULL, &next)) < 0)
 		return r;
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO production_attempt(card_id, attempt_no, line, shift, "
-			     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight')",
-			     &st)) < 0)
+	if ((r = reg_prepare(
+		     reg,
+		     "INSERT INTO production_attempt(card_id, attempt_no, line, shift, "
+		     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight') RETURNING id",
+		     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, b->card_id);
 	reg_bind_int(st, 2, next);
 	reg_bind_int(st, 3, b->line);
 	reg_bind_text(st, 4, b->shift);
-	r = reg_step_done(reg, st, "record attempt");
+	r = reg_step_id(reg, st, "record attempt", &b->a->id);
 	reg_finalize(st);
 	if (r < 0)
 		return r;
-	b->a->id = reg_last_id(reg);
 	b->a->attempt_no = (int)next;
 	return 0;
 }
@@ -599,15 +599,14 @@ pause_begin_tx(struct registry *reg, void *arg)
 
 	if ((r = reg_prepare(reg,
 			     "INSERT INTO production_pause(line, shift, cause, started_at) "
-			     "VALUES(?, ?, ?, cp_now())",
+			     "VALUES(?, ?, ?, cp_now()) RETURNING id",
 			     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, p->line);
 	reg_bind_text(st, 2, p->shift);
 	reg_bind_text(st, 3, p->cause);
-	r = reg_step_done(reg, st, "record pause");
+	r = reg_step_id(reg, st, "record pause", &p->id);
 	reg_finalize(st);
-	p->id = reg_last_id(reg);
 	return r;
 }
 

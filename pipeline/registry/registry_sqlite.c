@@ -169,10 +169,10 @@ reg_changes(struct registry *reg)
 	return sqlite3_changes(reg->db);
 }
 
-long long
-reg_last_id(struct registry *reg)
+int
+reg_is_sqlite(struct registry *reg)
 {
-	return sqlite3_last_insert_rowid(reg->db);
+	return 1;
 }
 
 /* ---- the connection ---- */
