@@ -232,7 +232,7 @@ row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
 	return mac_end(ctx, ok, out);
 }
 
-/* Columns of "SELECT rowid, * FROM table" after the rowid. */
+/* Columns of "SELECT key, * FROM table" after the key (sealed_key(): the rowid). */
 static const char *
 stmt_name(void *st, int c)
 {
@@ -245,7 +245,7 @@ stmt_value(void *st, int c)
 	return sqlite3_column_value(st, c + 1);
 }
 
-/* Seal of the current row of st ("SELECT rowid, * FROM table"), skipping column
+/* Seal of the current row of st ("SELECT key, * FROM table"), skipping column
  * row_mac; *mac_col is set to the index of row_mac (-1 without). */
 static int
 reg_row_mac(struct registry *reg, const char *table, struct reg_stmt *st, char out[65],
@@ -546,6 +546,14 @@ reg_seal_detach(struct registry *reg)
 
 /* ---- sealing ---- */
 
+/* The column a seal names its row by: the table's INTEGER PRIMARY KEY, which is SQLite's
+ * rowid (the same value the seals always covered), and a column on every backend. */
+static const char *
+sealed_key(int t)
+{
+	return strcmp(reg_sealed_tables[t], "card_perso") ? "id" : "card_id";
+}
+
 static int
 seal_statements(struct registry *reg, int t)
 {
@@ -553,12 +561,14 @@ seal_statements(struct registry *reg, int t)
 	int r = 0;
 
 	if (!reg->seal_get[t]) {
-		sql = xasprintf("SELECT rowid, * FROM %s WHERE rowid = ?", reg_sealed_tables[t]);
+		sql = xasprintf("SELECT %s, * FROM %s WHERE %s = ?", sealed_key(t),
+				reg_sealed_tables[t], sealed_key(t));
 		r = reg_prepare(reg, sql, &reg->seal_get[t]);
 		free(sql);
 	}
 	if (r == 0 && !reg->seal_put[t]) {
-		sql = xasprintf("UPDATE %s SET row_mac = ? WHERE rowid = ?", reg_sealed_tables[t]);
+		sql = xasprintf("UPDATE %s SET row_mac = ? WHERE %s = ?", reg_sealed_tables[t],
+				sealed_key(t));
 		r = reg_prepare(reg, sql, &reg->seal_put[t]);
 		free(sql);
 	}
@@ -651,7 +661,7 @@ reg_seal_all(struct registry *reg, int keep_broken)
 	int r = 0, holds, rc = REG_DONE;
 
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql = xasprintf("SELECT rowid, * FROM %s", reg_sealed_tables[t]);
+		char *sql = xasprintf("SELECT %s, * FROM %s", sealed_key(t), reg_sealed_tables[t]);
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);
@@ -684,7 +694,8 @@ registry_check_seals(struct registry *reg, FILE *out, int *problems)
 
 	for (int t = 0; reg_sealed_tables[t]; t++) {
 		const char *table = reg_sealed_tables[t];
-		char *sql = xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", table);
+		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", sealed_key(t), table,
+				      sealed_key(t));
 		long long bad = 0;
 
 		r = reg_prepare(reg, sql, &st);
@@ -731,8 +742,8 @@ registry_reseal(struct registry *reg, long long *resealed)
 	if ((r = registry_begin(reg)) < 0)
 		return r;
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql =
-			xasprintf("SELECT rowid, * FROM %s ORDER BY rowid", reg_sealed_tables[t]);
+		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", sealed_key(t),
+				      reg_sealed_tables[t], sealed_key(t));
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);
