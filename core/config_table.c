@@ -30,8 +30,8 @@ const struct config_key config_keys[] = {
 	{ "general.lock_wait", CFG_INT, "1800", "seconds a stage command waits for another run of the same stage (its lock) before it gives up with exit 3; 0: give up at once", RANGE(0, 86400), UNIT("seconds") },
 
 	/* the registry */
-	{ "registry.url", CFG_STR, "", "where the registry is: empty or sqlite: for the SQLite file paths.registry, sqlite:PATH for another file, or a PostgreSQL connection string (postgresql://HOST/DB or host=... dbname=...) shared by many hosts, without a password" },
-	{ "registry.password_file", CFG_STR, "", "the password file (libpq's .pgpass format, mode 0600) for a PostgreSQL registry.url; relative paths are under CARDPIPE_HOME; empty: ~/.pgpass" },
+	{ "registry.url", CFG_STR, "", "the registry: empty or sqlite: (the file paths.registry), sqlite:PATH, or a PostgreSQL URI or key=value string, without a password" },
+	{ "registry.password_file", CFG_STR, "", "password file (.pgpass format, mode 0600) of a PostgreSQL registry.url, under CARDPIPE_HOME if relative; empty: ~/.pgpass" },
 
 	/* paths (relative paths are under CARDPIPE_HOME) */
 	{ "paths.registry", CFG_PATH, "registry.db", "SQLite registry file (when registry.url is empty or sqlite:)" },

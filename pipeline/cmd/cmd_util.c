@@ -75,10 +75,11 @@ ctx_open_registry(struct cp_ctx *ctx, int create, struct registry **reg)
 	if (url && !strncmp(url, "sqlite:", 7) && url[7])
 		path = url[7] == '/' ? xstrdup(url + 7) : fs_join(ctx->home, url + 7);
 	else if (url && *url && strcmp(url, "sqlite:") != 0)
-		return cp_err(CP_ERR_CONFIG,
-			      "registry.url '%s': expected empty, sqlite:[PATH], a postgresql:// URI "
-			      "or a libpq connection string (key=value ...)",
-			      url);
+		return cp_err(
+			CP_ERR_CONFIG,
+			"registry.url '%s': expected empty, sqlite:[PATH], a postgresql:// URI "
+			"or a libpq connection string (key=value ...)",
+			url);
 	else
 		path = ctx_path(ctx, "paths.registry");
 	if (!create && !fs_exists(path)) {

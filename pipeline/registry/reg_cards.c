@@ -107,7 +107,7 @@ reg_card_by_application(struct registry *reg, long long application_id, struct c
 /* The next transport card number sequence of a city code. */
 #define TRANSPORT_COUNTER_SQL                                                                      \
 	"INSERT INTO transport_counter(city, next_seq) VALUES(?, 2) ON CONFLICT(city) DO "         \
-	"UPDATE SET next_seq = next_seq + 1 RETURNING next_seq - 1"
+	"UPDATE SET next_seq = transport_counter.next_seq + 1 RETURNING next_seq - 1"
 
 /* The statements of allocation, prepared once for a run of many allocations. */
 struct card_allocator {
@@ -126,12 +126,14 @@ reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
 	ca->reg = reg;
 	if ((r = reg_prepare(reg,
 			     "INSERT INTO card_counter(prefix, next_seq) VALUES(?, 2) ON "
-			     "CONFLICT(prefix) DO UPDATE SET next_seq = next_seq + 1 RETURNING "
+			     "CONFLICT(prefix) DO UPDATE SET next_seq = card_counter.next_seq + 1 "
+			     "RETURNING "
 			     "next_seq - 1",
 			     &ca->card_counter)) < 0 ||
 	    (r = reg_prepare(reg,
 			     "INSERT INTO pan_counter(bank, next_seq) VALUES(?, 2) ON "
-			     "CONFLICT(bank) DO UPDATE SET next_seq = next_seq + 1 RETURNING "
+			     "CONFLICT(bank) DO UPDATE SET next_seq = pan_counter.next_seq + 1 "
+			     "RETURNING "
 			     "next_seq - 1",
 			     &ca->pan_counter)) < 0 ||
 	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &ca->transport_counter)) < 0 ||

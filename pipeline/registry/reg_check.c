@@ -2,7 +2,7 @@
  * reg_check.c - `cardpipe db check` and `cardpipe db verify-audit`: SQLite's own
  * integrity checks, then every invariant of the registry that SQL can state, the row seals
  * and the keyed audit chain (docs/audit.md). Each check is a query counting offending rows;
- * 0 means it holds. Add a row to checks[] for a new one.
+ * 0 means it holds. Add a row to checks[] for a new one, in SQL every backend speaks.
  */
 #include "pipeline/registry/reg_production.h"
 #include "pipeline/registry/reg_stmt.h"
@@ -13,11 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
+#define DIGITS "0123456789"
+
+struct check {
 	const char *name;
 	const char *sql;
-} checks[] = {
-	{"foreign keys hold", "SELECT count(*) FROM pragma_foreign_key_check"},
+};
+
+/* SQLite's own: its foreign keys are enforced only on connections that ask for them, so the
+ * file may hold rows that break them. PostgreSQL always enforces its foreign keys, and has
+ * no such pragma. */
+static const struct check fk_check = {"foreign keys hold",
+				      "SELECT count(*) FROM pragma_foreign_key_check"};
+
+static const struct check checks[] = {
 	{"nothing lost: every ingested file's records are all recorded",
 	 "SELECT count(*) FROM input_file f WHERE f.status = 'ingested' AND f.records <> "
 	 "(SELECT count(*) FROM application a WHERE a.file_id = f.id)"},
@@ -72,48 +81,67 @@ static const struct {
 	 "(due_date IS NULL OR person_id IS NULL)"},
 	{"a card belongs to its application's person",
 	 "SELECT count(*) FROM card c JOIN application a ON a.id = c.application_id "
-	 "WHERE a.person_id IS NOT c.person_id"},
+	 "WHERE a.person_id IS DISTINCT FROM c.person_id"},
 	{"card numbers are an9 and PANs 19 digits",
-	 "SELECT count(*) FROM card WHERE card_no NOT GLOB "
-	 "'[0-9A-Z][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9A-Z]' OR length(pan) <> 19 "
-	 "OR pan GLOB '*[^0-9]*'"},
+	 "SELECT count(*) FROM card WHERE length(card_no) <> 9 OR ltrim(substr(card_no, 1, 1) "
+	 "|| substr(card_no, 9, 1), '" DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ') <> '' OR "
+	 "ltrim(substr(card_no, 2, 7), '" DIGITS "') <> '' OR length(pan) <> 19 "
+	 "OR ltrim(pan, '" DIGITS "') <> ''"},
 	{"the PAN counter is ahead of every PAN it gave",
 	 "SELECT count(*) FROM pan_counter k WHERE k.next_seq - 1 < "
 	 "(SELECT count(*) FROM card c WHERE c.bank = k.bank)"},
 	{"a person's bank is their last bank history row",
 	 "SELECT count(*) FROM person p WHERE EXISTS (SELECT 1 FROM bank_history h "
-	 "WHERE h.person_id = p.id) AND p.bank IS NOT (SELECT bank FROM bank_history h "
+	 "WHERE h.person_id = p.id) AND p.bank IS DISTINCT FROM (SELECT bank FROM bank_history h "
 	 "WHERE h.person_id = p.id ORDER BY h.id DESC LIMIT 1)"},
 	{"a produced card carries the chip of its produced attempt",
 	 "SELECT count(*) FROM card c JOIN production_attempt p ON p.card_id = c.id "
-	 "WHERE p.state = 'produced' AND c.chip_id IS NOT p.chip_id"},
+	 "WHERE p.state = 'produced' AND c.chip_id IS DISTINCT FROM p.chip_id"},
 	{"a spoiled attempt says whose fault it was, card or line, as its reason does",
 	 "SELECT count(*) FROM production_attempt WHERE (state = 'spoiled') <> (fault IS NOT "
-	 "NULL) OR fault IS NOT (CASE WHEN spoil_reason IN (" PROD_CARD_REASONS_SQL
+	 "NULL) OR fault IS DISTINCT FROM (CASE WHEN spoil_reason IN (" PROD_CARD_REASONS_SQL
 	 ") THEN 'card' WHEN spoil_reason IS NOT NULL THEN 'line' END)"},
 	{"nothing doubled: transport card numbers are unique",
 	 "SELECT count(*) FROM (SELECT transport_no FROM card WHERE transport_no IS NOT NULL "
-	 "GROUP BY transport_no HAVING count(*) > 1)"},
+	 "GROUP BY transport_no HAVING count(*) > 1) AS doubled"},
 	{"transport card numbers are 19 digits in the T-Union range 31",
 	 "SELECT count(*) FROM card WHERE transport_no IS NOT NULL AND (length(transport_no) "
-	 "<> 19 OR transport_no GLOB '*[^0-9]*' OR substr(transport_no, 1, 2) <> '31')"},
+	 "<> 19 OR ltrim(transport_no, '" DIGITS "') <> '' OR substr(transport_no, 1, 2) <> "
+	 "'31')"},
 	{"the transport counter is ahead of every transport card number it gave",
 	 "SELECT count(*) FROM transport_counter k WHERE k.next_seq <= (SELECT coalesce(max("
-	 "CAST(substr(c.transport_no, 7, 12) AS INTEGER)), 0) FROM card c "
+	 "CAST(substr(c.transport_no, 7, 12) AS BIGINT)), 0) FROM card c "
 	 "WHERE substr(c.transport_no, 3, 4) = k.city)"},
 	{"a chip is used by one production attempt only",
 	 "SELECT count(*) FROM (SELECT chip_id FROM production_attempt WHERE chip_id IS NOT "
-	 "NULL GROUP BY chip_id HAVING count(*) > 1)"},
+	 "NULL GROUP BY chip_id HAVING count(*) > 1) AS doubled"},
 };
 
-int
-registry_check(struct registry *reg, FILE *out, int *problems)
+static int
+run_check(struct registry *reg, const struct check *c, FILE *out, int *problems)
 {
-	struct reg_stmt *st;
-	long long n, rows = 0;
+	long long n;
 	int r;
 
-	*problems = 0;
+	if ((r = reg_query_int(reg, c->sql, &n)) < 0)
+		return cp_err_wrap(r, "check '%s': ", c->name);
+	fprintf(out, "%s  %s", n ? "FAIL" : "ok  ", c->name);
+	if (n)
+		fprintf(out, " (%lld offending rows)", n);
+	fputc('\n', out);
+	if (n)
+		(*problems)++;
+	return 0;
+}
+
+/* SQLite's checks of its own file: the pages (a server checks its own storage) and the
+ * foreign keys (fk_check). */
+static int
+sqlite_checks(struct registry *reg, FILE *out, int *problems)
+{
+	struct reg_stmt *st;
+	int r;
+
 	if ((r = reg_prepare(reg, "PRAGMA integrity_check", &st)) < 0)
 		return r;
 	while (reg_step(st) == REG_ROW) {
@@ -127,17 +155,21 @@ registry_check(struct registry *reg, FILE *out, int *problems)
 	reg_finalize(st);
 	if (*problems == 0)
 		fprintf(out, "ok    SQLite integrity check\n");
+	return run_check(reg, &fk_check, out, problems);
+}
 
-	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		if ((r = reg_query_int(reg, checks[i].sql, &n)) < 0)
-			return cp_err_wrap(r, "check '%s': ", checks[i].name);
-		fprintf(out, "%s  %s", n ? "FAIL" : "ok  ", checks[i].name);
-		if (n)
-			fprintf(out, " (%lld offending rows)", n);
-		fputc('\n', out);
-		if (n)
-			(*problems)++;
-	}
+int
+registry_check(struct registry *reg, FILE *out, int *problems)
+{
+	long long rows = 0;
+	int r;
+
+	*problems = 0;
+	if (reg_is_sqlite(reg) && (r = sqlite_checks(reg, out, problems)) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+		if ((r = run_check(reg, &checks[i], out, problems)) < 0)
+			return r;
 
 	if ((r = registry_check_seals(reg, out, problems)) < 0)
 		return cp_err_wrap(r, "row seals: ");

@@ -473,7 +473,8 @@ reg_dispatch_handed_out(struct registry *reg, long long item_id, const char *at)
 	if ((r = item_state(reg, item_id, &state)) < 0)
 		return r;
 	if ((r = reg_prepare(reg,
-			     "SELECT (handed_out_at IS NOT NULL) + 2 * (method = 'employer') "
+			     "SELECT CASE WHEN handed_out_at IS NOT NULL THEN 1 ELSE 0 END + "
+			     "CASE WHEN method = 'employer' THEN 2 ELSE 0 END "
 			     "FROM dispatch_item WHERE id = ?",
 			     &st)) < 0)
 		goto out;

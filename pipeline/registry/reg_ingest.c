@@ -78,16 +78,15 @@ reg_ingest_file_start(struct registry *reg, const char *sha256, const char *name
 	if ((r = reg_prepare(reg,
 			     "INSERT INTO input_file(sha256, name, channel, format, "
 			     "received_at, status) VALUES(?, ?, 'unknown', 'unknown', "
-			     "cp_now(), 'ingesting')",
+			     "cp_now(), 'ingesting') RETURNING id",
 			     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, sha256);
 	reg_bind_text(st, 2, name);
-	r = reg_step_done(reg, st, "record input file");
+	r = reg_step_id(reg, st, "record input file", id);
 	reg_finalize(st);
 	if (r < 0)
 		return r;
-	*id = reg_last_id(reg);
 	return registry_audit(reg, "input_file", *id, "ingesting", name);
 }
 
@@ -240,7 +239,7 @@ reg_ingest_writer_open(struct registry *reg, long long file_id, struct reg_inges
 	for (int i = 0; i < REC_NTEXT + 2; i++)
 		buf_append(&q, i ? ", ?" : "?", i ? 3 : 1);
 	sql = xasprintf("INSERT INTO application(file_id, " REC_COLUMNS ", created_at, "
-			"updated_at) VALUES(%s, cp_now(), cp_now())",
+			"updated_at) VALUES(%s, cp_now(), cp_now()) RETURNING id",
 			buf_str(&q));
 	buf_release(&q);
 	r = reg_prepare(reg, sql, &w->ins);
@@ -300,6 +299,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 		rec->photo_check,
 	};
 	struct reg_stmt *st = w->ins;
+	long long id;
 	int r;
 
 	reg_reset_clear(st);
@@ -307,7 +307,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 	reg_bind_int(st, 2, rec->record_no);
 	for (int i = 0; i < REC_NTEXT; i++)
 		reg_bind_text_static(st, i + 3, text[i]); /* rec outlives the step */
-	if ((r = reg_step_done(w->reg, st, "insert application")) < 0)
+	if ((r = reg_step_id(w->reg, st, "insert application", &id)) < 0)
 		return r;
 	reg_reset(st);
 	if (rec->reject_code) {
@@ -320,7 +320,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 		reg_bind_text(st, 3, why ? why->en : NULL);
 		reg_bind_text(st, 4, rec->reject_field);
 		reg_bind_text(st, 5, rec->reject_detail);
-		reg_bind_int(st, 6, reg_last_id(w->reg));
+		reg_bind_int(st, 6, id);
 		r = reg_step_done(w->reg, st, "reject application");
 		reg_reset(st);
 	}

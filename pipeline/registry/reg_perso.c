@@ -103,7 +103,8 @@ reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const lo
 	if ((r = reg_prepare(
 		     reg,
 		     "INSERT INTO perso_batch(name, line, path, cards, sha256, transport_key,\n"
-		     "  transport_kcv, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, cp_now())",
+		     "  transport_kcv, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, cp_now()) RETURNING "
+		     "id",
 		     &st)) < 0)
 		goto out;
 	reg_bind_text(st, 1, b->name);
@@ -113,9 +114,8 @@ reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const lo
 	reg_bind_text(st, 5, b->sha256);
 	reg_bind_text(st, 6, b->transport_key);
 	reg_bind_text(st, 7, b->transport_kcv);
-	if ((r = reg_step_done(reg, st, "recording a perso batch")) < 0)
+	if ((r = reg_step_id(reg, st, "recording a perso batch", &batch_id)) < 0)
 		goto out;
-	batch_id = reg_last_id(reg);
 	if ((r = reg_prepare(
 		     reg,
 		     "INSERT INTO card_perso(card_id, batch_id, script_sha256) VALUES(?, ?, ?)\n"

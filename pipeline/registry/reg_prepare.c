@@ -39,15 +39,21 @@ enum stmt_id {
 	"state = 'received' AND EXISTS (SELECT 1 FROM input_file f WHERE f.id = file_id AND "      \
 	"f.status = 'ingested') AND (?1 = 0 OR id = ?1) AND (?2 = 0 OR file_id = ?2) "
 
+/* The received applications after (?3, ?4, ?5) in person order, from table: */
+#define CHUNK_SQL(table)                                                                           \
+	"SELECT " APP_COLUMNS " FROM " table " WHERE " RECEIVED_OF_INGESTED                        \
+	"AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "                 \
+	"ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6"
+/* a photo ingest checked needs no checking ahead */
+#define NEXT_PHOTOS_SQL(table)                                                                     \
+	"SELECT CASE WHEN photo_check IS NULL THEN photo_sha256 END FROM " table                   \
+	" WHERE " RECEIVED_OF_INGESTED                                                             \
+	"AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "                 \
+	"ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6"
+
 static const char *const stmt_sql[S_COUNT] = {
-	/* INDEXED BY: the partial index gives person order without sorting the whole
-	 * received set for every chunk */
-	[S_CHUNK] = "SELECT " APP_COLUMNS " FROM application INDEXED BY "
-		    "application_received_person WHERE " RECEIVED_OF_INGESTED
-		    "AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "
-		    "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6",
-	[S_GROUP] = "SELECT " APP_COLUMNS " FROM application INDEXED BY "
-		    "application_received_person WHERE " RECEIVED_OF_INGESTED
+	[S_CHUNK] = CHUNK_SQL("application"),
+	[S_GROUP] = "SELECT " APP_COLUMNS " FROM application WHERE " RECEIVED_OF_INGESTED
 		    "AND coalesce(id_type, '') = ?3 AND coalesce(id_number, '') = ?4 "
 		    "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id",
 	/* what the rules need of a known person, in one statement */
@@ -68,21 +74,24 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PERSON_UPDATE] = "UPDATE person SET name = ?2, bank = ?3, bank_since = ?4 WHERE id = ?1",
 	[S_BANK_HISTORY] = "INSERT INTO bank_history(person_id, bank, previous_bank, since, "
 			   "application_id) VALUES(?, ?, ?, ?, ?)",
-	[S_FILE_INFO] = "SELECT channel, name, EXISTS (SELECT 1 FROM input_file g WHERE "
-			"g.channel = f.channel AND g.name = f.name AND g.id < f.id) FROM "
-			"input_file f WHERE f.id = ?",
+	[S_FILE_INFO] = "SELECT channel, name, CASE WHEN EXISTS (SELECT 1 FROM input_file g "
+			"WHERE g.channel = f.channel AND g.name = f.name AND g.id < f.id) THEN 1 "
+			"ELSE 0 END FROM input_file f WHERE f.id = ?",
 	[S_JUDGED_FILES] = "SELECT f.id FROM input_file f WHERE f.status = 'ingested' AND NOT "
 			   "EXISTS (SELECT 1 FROM application a WHERE a.file_id = f.id AND "
 			   "a.state = 'received') ORDER BY f.id",
-	/* a photo ingest checked needs no checking ahead */
-	[S_NEXT_PHOTOS] = "SELECT CASE WHEN photo_check IS NULL THEN photo_sha256 END FROM "
-			  "application INDEXED BY "
-			  "application_received_person WHERE " RECEIVED_OF_INGESTED
-			  "AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "
-			  "ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6",
+	[S_NEXT_PHOTOS] = NEXT_PHOTOS_SQL("application"),
 	[S_REJECTS] = "SELECT record_no, channel_ref, location, reason_code, reason_field, "
 		      "reason_zh, reason_en FROM application WHERE file_id = ? AND state = "
 		      "'rejected' ORDER BY record_no",
+};
+
+/* SQLite's own text where it differs. INDEXED BY: SQLite's planner takes the index on state
+ * and sorts the whole received set for every chunk; the partial index gives person order
+ * without sorting. A hint only SQLite has: PostgreSQL has none, and plans by its statistics. */
+static const char *const sqlite_sql[S_COUNT] = {
+	[S_CHUNK] = CHUNK_SQL("application INDEXED BY application_received_person"),
+	[S_NEXT_PHOTOS] = NEXT_PHOTOS_SQL("application INDEXED BY application_received_person"),
 };
 
 struct reg_prep {
@@ -101,13 +110,17 @@ reg_prep_open(struct registry *reg, struct reg_prep **out)
 	/* a chunk's transaction touches a few thousand pages: a page cache that holds them
 	 * keeps SQLite from spilling them to the WAL again and again before the commit; and
 	 * the statement journals of the triggered audit inserts stay in memory instead of a
-	 * temporary file written page by page (they only ever roll back one statement) */
-	if ((r = reg_exec(reg, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY")) < 0) {
+	 * temporary file written page by page (they only ever roll back one statement); SQLite
+	 * only: a server sizes its own caches */
+	if (reg_is_sqlite(reg) &&
+	    (r = reg_exec(reg, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY")) < 0) {
 		free(p);
 		return r;
 	}
 	for (int i = 0; i < S_COUNT; i++)
-		if ((r = reg_prepare(reg, stmt_sql[i], &p->st[i])) < 0) {
+		if ((r = reg_prepare(
+			     reg, reg_is_sqlite(reg) && sqlite_sql[i] ? sqlite_sql[i] : stmt_sql[i],
+			     &p->st[i])) < 0) {
 			reg_prep_close(p);
 			return r;
 		}

@@ -117,28 +117,44 @@ set_claim(struct registry *reg, struct claim *c)
 	return r;
 }
 
+/* A JSON array of ids ("[3,7]") as ",3,7,", which a LIKE on ',' || id || ',' searches on
+ * every backend (JSON functions are each database's own). */
+static char *
+id_list(const char *json)
+{
+	char *out = xmalloc(strlen(json) + 3), *o = out;
+
+	*o++ = ',';
+	for (const char *p = json; *p; p++)
+		if ((*p >= '0' && *p <= '9') || *p == ',' || *p == '-')
+			*o++ = *p;
+	*o++ = ',';
+	*o = '\0';
+	return out;
+}
+
 static int
 claim_next_tx(struct registry *reg, void *arg)
 {
 	struct claim *c = arg;
-	char who[32];
-	int r;
+	char who[32], *exclude = id_list(c->exclude);
+	int r, held;
 
 	snprintf(who, sizeof(who), "line%d", c->line);
 	/* a card this line already holds comes first (remakes, an interrupted run) */
-	if ((r = query_id3(reg,
-			   "SELECT id FROM card WHERE state = 'rendered' AND claimed_by = ?2 "
-			   "AND ?1 = ?1 AND id NOT IN (SELECT value FROM json_each(?3)) "
-			   "ORDER BY id LIMIT 1",
-			   c->line, who, c->exclude, &c->id)) < 0)
-		return r;
-	if (c->id)
-		return 0;
-	if ((r = query_id3(reg,
-			   "SELECT id FROM card WHERE state = 'rendered' AND claimed_by IS NULL "
-			   "AND ?1 = ?1 AND id NOT IN (SELECT value FROM json_each(?3)) "
-			   "ORDER BY instant DESC, id LIMIT 1",
-			   c->line, "", c->exclude, &c->id)) < 0)
+	r = query_id3(reg,
+		      "SELECT id FROM card WHERE state = 'rendered' AND claimed_by = ?2 "
+		      "AND ?1 = ?1 AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY id LIMIT 1",
+		      c->line, who, exclude, &c->id);
+	held = c->id != 0;
+	if (r == 0 && !held)
+		r = query_id3(reg,
+			      "SELECT id FROM card WHERE state = 'rendered' AND claimed_by IS NULL "
+			      "AND ?1 = ?1 AND ?3 NOT LIKE ('%,' || id || ',%') "
+			      "ORDER BY instant DESC, id LIMIT 1",
+			      c->line, "", exclude, &c->id);
+	free(exclude);
+	if (r < 0 || held)
 		return r;
 	if (!c->id)
 		return cp_err(CP_ERR_NOTFOUND, "no rendered card waiting");
@@ -278,20 +294,20 @@ begin_tx(struct registry *reg, void *arg)
 			  "WHERE card_id = ?",
 			  b->card_id, NULL, &next)) < 0)
 		return r;
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO production_attempt(card_id, attempt_no, line, shift, "
-			     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight')",
-			     &st)) < 0)
+	if ((r = reg_prepare(
+		     reg,
+		     "INSERT INTO production_attempt(card_id, attempt_no, line, shift, "
+		     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight') RETURNING id",
+		     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, b->card_id);
 	reg_bind_int(st, 2, next);
 	reg_bind_int(st, 3, b->line);
 	reg_bind_text(st, 4, b->shift);
-	r = reg_step_done(reg, st, "record attempt");
+	r = reg_step_id(reg, st, "record attempt", &b->a->id);
 	reg_finalize(st);
 	if (r < 0)
 		return r;
-	b->a->id = reg_last_id(reg);
 	b->a->attempt_no = (int)next;
 	return 0;
 }
@@ -441,7 +457,8 @@ produced_tx(struct registry *reg, void *arg)
 
 	/* issued means locked: a chip never verified SECURED is not a produced card */
 	if ((r = reg_prepare(reg,
-			     "SELECT locked_at IS NOT NULL FROM production_attempt WHERE id = ?",
+			     "SELECT CASE WHEN locked_at IS NOT NULL THEN 1 ELSE 0 END FROM "
+			     "production_attempt WHERE id = ?",
 			     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, e->a->id);
@@ -599,15 +616,14 @@ pause_begin_tx(struct registry *reg, void *arg)
 
 	if ((r = reg_prepare(reg,
 			     "INSERT INTO production_pause(line, shift, cause, started_at) "
-			     "VALUES(?, ?, ?, cp_now())",
+			     "VALUES(?, ?, ?, cp_now()) RETURNING id",
 			     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, p->line);
 	reg_bind_text(st, 2, p->shift);
 	reg_bind_text(st, 3, p->cause);
-	r = reg_step_done(reg, st, "record pause");
+	r = reg_step_id(reg, st, "record pause", &p->id);
 	reg_finalize(st);
-	p->id = reg_last_id(reg);
 	return r;
 }
 
@@ -659,8 +675,9 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 	if ((r = reg_prepare(
 		     reg,
 		     "SELECT state, coalesce(spoil_reason, ''), fed, count(*), "
-		     "coalesce(fault, ''), sum(locked_at IS NOT NULL) FROM production_attempt "
-		     "WHERE line = ?1 AND (?2 IS NULL OR shift = ?2) GROUP BY 1, 2, 3, 5",
+		     "coalesce(fault, ''), sum(CASE WHEN locked_at IS NOT NULL THEN 1 ELSE 0 END) "
+		     "FROM production_attempt WHERE line = ?1 AND (CAST(?2 AS TEXT) IS NULL OR "
+		     "shift = ?2) GROUP BY 1, 2, 3, 5",
 		     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, line);
@@ -704,12 +721,14 @@ reg_prod_counts(struct registry *reg, int line, const char *shift, struct prod_c
 	reg_finalize(st);
 	if (r < 0)
 		return r;
-	if ((r = reg_prepare(reg,
-			     "SELECT (SELECT count(*) FROM production_pause WHERE line = ?1 "
-			     "AND (?2 IS NULL OR shift = ?2)), (SELECT count(DISTINCT c.id) "
-			     "FROM card c JOIN production_attempt p ON p.card_id = c.id WHERE "
-			     "c.state = 'held' AND p.line = ?1 AND (?2 IS NULL OR p.shift = ?2))",
-			     &st)) < 0)
+	if ((r = reg_prepare(
+		     reg,
+		     "SELECT (SELECT count(*) FROM production_pause WHERE line = ?1 "
+		     "AND (CAST(?2 AS TEXT) IS NULL OR shift = ?2)), (SELECT count(DISTINCT c.id) "
+		     "FROM card c JOIN production_attempt p ON p.card_id = c.id WHERE "
+		     "c.state = 'held' AND p.line = ?1 AND (CAST(?2 AS TEXT) IS NULL OR "
+		     "p.shift = ?2))",
+		     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, line);
 	reg_bind_text(st, 2, shift);

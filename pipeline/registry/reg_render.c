@@ -43,8 +43,9 @@ reg_render_list(struct registry *reg, int with_allocated, const char *card_no, l
 		"SELECT c.id, c.card_no, c.state, a.name, a.id_type, a.id_number, a.photo_sha256,"
 		" c.issue_date, c.bank, c.pan FROM card c JOIN application a ON a.id = "
 		"c.application_id"
-		" WHERE (c.state = 'perso_ready' OR (?1 AND c.state = 'allocated'))"
-		" AND (?2 IS NULL OR c.card_no = ?2) AND c.id > ?3 ORDER BY c.id LIMIT ?4";
+		" WHERE (c.state = 'perso_ready' OR (?1 <> 0 AND c.state = 'allocated'))"
+		" AND (CAST(?2 AS TEXT) IS NULL OR c.card_no = ?2) AND c.id > ?3 ORDER BY c.id"
+		" LIMIT ?4";
 	struct reg_stmt *st = NULL;
 	struct render_card *v = NULL;
 	size_t k = 0;
@@ -208,7 +209,9 @@ reg_render_owe_proof(struct registry *reg, long long card_id)
 	int r;
 
 	cp_iso_utc(cp_now(), now, sizeof(now));
-	if ((r = reg_prepare(reg, "INSERT OR IGNORE INTO proof_owed(card_id, since) VALUES(?1, ?2)",
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO proof_owed(card_id, since) VALUES(?1, ?2) "
+			     "ON CONFLICT(card_id) DO NOTHING",
 			     &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, card_id);

@@ -14,18 +14,16 @@ reg_run_start(struct registry *reg, const char *kind, long long *id)
 		return r;
 	if ((r = reg_prepare(reg,
 			     "INSERT INTO run(kind, started_at, status) "
-			     "VALUES(?, cp_now(), 'running')",
+			     "VALUES(?, cp_now(), 'running') RETURNING id",
 			     &st)) < 0) {
 		registry_rollback(reg);
 		return r;
 	}
 	reg_bind_text(st, 1, kind);
-	r = reg_step_done(reg, st, "start run");
+	r = reg_step_id(reg, st, "start run", id);
 	reg_finalize(st);
-	if (r == 0) {
-		*id = reg_last_id(reg);
+	if (r == 0)
 		r = registry_audit(reg, "run", *id, "started", kind);
-	}
 	if (r < 0) {
 		registry_rollback(reg);
 		return r;

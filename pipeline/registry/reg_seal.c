@@ -74,13 +74,6 @@ registry_set_audit_key(const unsigned char *key, size_t len, const char *key_id)
 	return 0;
 }
 
-/* The column that is the row's id (SQLite: the rowid's alias), which the seal covers. */
-static const char *
-table_key(int t)
-{
-	return strcmp(reg_sealed_tables[t], "card_perso") ? "id" : "card_id";
-}
-
 static int
 table_index(const char *table)
 {
@@ -249,7 +242,7 @@ row_mac(struct registry *reg, const char *table, long long rowid, int ncol,
 	return mac_end(ctx, ok, out);
 }
 
-/* Columns of "SELECT <key>, * FROM table" after the key. */
+/* Columns of "SELECT key, * FROM table" after the key (sealed_key(): the rowid). */
 static const char *
 stmt_name(void *st, int c)
 {
@@ -275,8 +268,8 @@ stmt_value(void *src, int c, struct cell *v)
 	v->n = strlen(v->p);
 }
 
-/* Seal of the current row of st ("SELECT <key>, * FROM table"), skipping column row_mac;
- * *mac_col is set to the index of row_mac (-1 without). */
+/* Seal of the current row of st ("SELECT key, * FROM table"), skipping column
+ * row_mac; *mac_col is set to the index of row_mac (-1 without). */
 static int
 reg_row_mac(struct registry *reg, const char *table, struct reg_stmt *st, char out[65],
 	    int *mac_col)
@@ -589,6 +582,14 @@ reg_seal_detach(struct registry *reg)
 
 /* ---- sealing ---- */
 
+/* The column a seal names its row by: the table's INTEGER PRIMARY KEY, which is SQLite's
+ * rowid (the same value the seals always covered), and a column on every backend. */
+static const char *
+sealed_key(int t)
+{
+	return strcmp(reg_sealed_tables[t], "card_perso") ? "id" : "card_id";
+}
+
 static int
 seal_statements(struct registry *reg, int t)
 {
@@ -596,14 +597,14 @@ seal_statements(struct registry *reg, int t)
 	int r = 0;
 
 	if (!reg->seal_get[t]) {
-		sql = xasprintf("SELECT %s, * FROM %s WHERE %s = ?", table_key(t),
-				reg_sealed_tables[t], table_key(t));
+		sql = xasprintf("SELECT %s, * FROM %s WHERE %s = ?", sealed_key(t),
+				reg_sealed_tables[t], sealed_key(t));
 		r = reg_prepare(reg, sql, &reg->seal_get[t]);
 		free(sql);
 	}
 	if (r == 0 && !reg->seal_put[t]) {
 		sql = xasprintf("UPDATE %s SET row_mac = ? WHERE %s = ?", reg_sealed_tables[t],
-				table_key(t));
+				sealed_key(t));
 		r = reg_prepare(reg, sql, &reg->seal_put[t]);
 		free(sql);
 	}
@@ -801,7 +802,7 @@ reg_seal_all(struct registry *reg, int keep_broken)
 	int r = 0, holds, rc = REG_DONE;
 
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql = xasprintf("SELECT %s, * FROM %s", table_key(t), reg_sealed_tables[t]);
+		char *sql = xasprintf("SELECT %s, * FROM %s", sealed_key(t), reg_sealed_tables[t]);
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);
@@ -834,8 +835,8 @@ registry_check_seals(struct registry *reg, FILE *out, int *problems)
 
 	for (int t = 0; reg_sealed_tables[t]; t++) {
 		const char *table = reg_sealed_tables[t];
-		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", table_key(t), table,
-				      table_key(t));
+		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", sealed_key(t), table,
+				      sealed_key(t));
 		long long bad = 0;
 
 		r = reg_prepare(reg, sql, &st);
@@ -882,8 +883,8 @@ registry_reseal(struct registry *reg, long long *resealed)
 	if ((r = registry_begin(reg)) < 0)
 		return r;
 	for (int t = 0; reg_sealed_tables[t] && r == 0; t++) {
-		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", table_key(t),
-				      reg_sealed_tables[t], table_key(t));
+		char *sql = xasprintf("SELECT %s, * FROM %s ORDER BY %s", sealed_key(t),
+				      reg_sealed_tables[t], sealed_key(t));
 
 		r = reg_prepare(reg, sql, &st);
 		free(sql);

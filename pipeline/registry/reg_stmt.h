@@ -16,6 +16,7 @@
 #ifndef CP_REG_STMT_H
 #define CP_REG_STMT_H
 
+#include "core/err.h"
 #include "pipeline/registry/registry.h"
 
 /* A prepared statement of the registry's connection (opaque: the backend's own). */
@@ -63,8 +64,11 @@ void reg_finalize(struct reg_stmt *stmt);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE finished on the connection. */
 long long reg_changes(struct registry *reg);
-/* The id (rowid) of the last row inserted on the connection. */
-long long reg_last_id(struct registry *reg);
+
+/* The SQL of the reg_*.c files is written once for every backend (docs/engineering.md). The
+ * few statements that cannot be ask which dialect the connection speaks, each at its one
+ * call site, saying why: 1 for SQLite, 0 otherwise. */
+int reg_is_sqlite(struct registry *reg);
 
 /* Run sql that returns no rows (one or more statements). */
 int reg_exec(struct registry *reg, const char *sql);
@@ -76,6 +80,21 @@ int reg_fail(struct registry *reg, const char *what);
 int reg_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what);
 /* Run a query returning one integer (0 when there is no row). */
 int reg_query_int(struct registry *reg, const char *sql, long long *value);
+/* Step an "INSERT ... RETURNING id" of one row: the new row's id in *id, then finish it as
+ * reg_step_done() does. Every backend has RETURNING (SQLite since 3.35); a "last inserted
+ * id" of the connection would name a row the schema's triggers inserted, on PostgreSQL. */
+static inline int
+reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id)
+{
+	int rc = reg_step(stmt);
+
+	*id = 0;
+	if (rc != REG_ROW)
+		return rc < 0 ? reg_fail(reg, what)
+			      : cp_err(CP_ERR_DB, "registry: %s: no row inserted", what);
+	*id = reg_col_int(stmt, 0);
+	return reg_step_done(reg, stmt, what);
+}
 
 /* Is this registry SQLite (rather than PostgreSQL)? For the few statements whose text
  * differs, chosen at their one call site. */

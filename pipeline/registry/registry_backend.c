@@ -149,12 +149,6 @@ reg_changes(struct registry *reg)
 	return reg->pg ? pg_changes(reg->pg) : lite_changes(reg);
 }
 
-long long
-reg_last_id(struct registry *reg)
-{
-	return reg->pg ? -1 : lite_last_id(reg);
-}
-
 int
 reg_exec(struct registry *reg, const char *sql)
 {

@@ -85,7 +85,6 @@ void lite_rollback(struct registry *reg);
 int lite_exec(struct registry *reg, const char *sql);
 int lite_fail(struct registry *reg, const char *what);
 long long lite_changes(struct registry *reg);
-long long lite_last_id(struct registry *reg);
 int lite_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what);
 int lite_schema_version(struct registry *reg);
 

@@ -139,12 +139,6 @@ lite_changes(struct registry *reg)
 	return sqlite3_changes(reg->db);
 }
 
-long long
-lite_last_id(struct registry *reg)
-{
-	return sqlite3_last_insert_rowid(reg->db);
-}
-
 /* ---- the connection ---- */
 
 /* Rows a statement outside registry_begin() ... registry_commit() changed are sealed at
