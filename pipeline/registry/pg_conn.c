@@ -17,7 +17,6 @@
 #define OID_INT8 20
 #define OID_INT2 21
 #define OID_INT4 23
-#define OID_TEXT 25
 
 /* the most parameters one statement takes (SQLite's default limit is far above what the
  * registry uses; this bounds the arrays) */
@@ -359,8 +358,10 @@ pg_bind_text(struct pg_stmt *s, int idx, const char *text)
 	if (r < 0)
 		return r;
 	if (text) {
+		/* untyped, as a literal in the SQL would be: the server reads it as the type
+		 * its place needs (an integer column takes '42'), as SQLite's affinity does */
 		s->values[idx - 1] = xstrdup(text);
-		s->types[idx - 1] = OID_TEXT;
+		s->types[idx - 1] = 0;
 	}
 	return 0;
 }

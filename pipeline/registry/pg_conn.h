@@ -6,7 +6,8 @@
  * SQL is written once, with SQLite's placeholders (? and ?N); pg_prepare() numbers them as
  * PostgreSQL's $N, following SQLite's rule (a bare ? takes the next number after the
  * largest used so far). A statement is prepared on the server at its first run, with the
- * types of that run's bindings (integer: int8, text: text, NULL: left to the server), and
+ * types of that run's bindings (integer: int8; text and NULL: left to the server, which
+ * reads them as their place needs, as a literal), and
  * run again from there. Results are read as text.
  *
  * Errors follow core/err.h: a negative CP_ERR_* and a detail naming the registry and the
