@@ -1,4 +1,4 @@
-/* reg_status.c - SQLite side of the reports (reg_status.h). */
+/* reg_status.c - the registry side of the reports (reg_status.h). */
 #include "pipeline/registry/reg_status.h"
 
 #include "core/err.h"
@@ -8,8 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Beijing date of a stored UTC timestamp */
-#define BJ(col) "date(" col ", '+8 hours')"
+/* Beijing date of a stored UTC timestamp. Date functions are each database's own (SQLite's
+ * date() and its modifiers, PostgreSQL's timestamptz arithmetic): the statements that need
+ * one are written once, as macros S(BJ) of the date expression, and BJ_SQL() builds the
+ * connection's. */
+#define BJ_SQLITE(col) "date(" col ", '+8 hours')"
+#define BJ_PG(col)                                                                                 \
+	"to_char(CAST(" col " AS timestamptz) AT TIME ZONE 'UTC' + interval '8 hours', "           \
+	"'YYYY-MM-DD')"
+#define BJ_SQL(reg, S) (reg_is_sqlite(reg) ? S(BJ_SQLITE) : S(BJ_PG))
 
 typedef void (*row_fn)(struct reg_stmt *st, void *elem);
 
@@ -197,23 +204,28 @@ load_str(struct reg_stmt *st, void *elem)
 	*(char **)elem = reg_col_strdup(st, 0);
 }
 
+#define RECON_BANKS_SQL(BJ)                                                                        \
+	"SELECT bank FROM card WHERE " BJ(                                                         \
+		"created_at") " = ?1 "                                                             \
+			      "UNION SELECT c.bank FROM production_attempt p JOIN card c ON c.id " \
+			      "= p.card_id "                                                       \
+			      "WHERE p.state <> 'in_flight' AND " BJ(                              \
+				      "p.ended_at") " = ?1 "                                       \
+						    "UNION SELECT c.bank FROM dispatch_item d "    \
+						    "JOIN card c ON c.id = d.card_id "             \
+						    "WHERE " BJ("d.dispatched_at") " = ?1 OR " BJ( \
+							    "d.returned_at") " = ?1 "              \
+									     "ORDER BY 1"
+
 int
 reg_recon_banks(struct registry *reg, const char *day, char ***v, size_t *n)
 {
-	static const char sql[] =
-		"SELECT bank FROM card WHERE date(created_at, '+8 hours') = ?1 "
-		"UNION SELECT c.bank FROM production_attempt p JOIN card c ON c.id = p.card_id "
-		"WHERE p.state <> 'in_flight' AND date(p.ended_at, '+8 hours') = ?1 "
-		"UNION SELECT c.bank FROM dispatch_item d JOIN card c ON c.id = d.card_id "
-		"WHERE date(d.dispatched_at, '+8 hours') = ?1 OR date(d.returned_at, '+8 hours') = "
-		"?1 "
-		"ORDER BY 1";
 	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
 	*n = 0;
-	if ((r = reg_prepare(reg, sql, &st)) < 0)
+	if ((r = reg_prepare(reg, BJ_SQL(reg, RECON_BANKS_SQL), &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, day);
 	return collect(reg, st, sizeof(char *), load_str, (void **)v, n);
@@ -239,31 +251,31 @@ count1(struct registry *reg, const char *sql, const char *bank, const char *day,
 	return r;
 }
 
+#define ORDERED_SQL(BJ) "SELECT count(*) FROM card WHERE bank = ?1 AND " BJ("created_at") " = ?2"
+#define PRODUCED_SQL(BJ)                                                                           \
+	"SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id "               \
+	"WHERE c.bank = ?1 AND p.state = 'produced' AND " BJ("p.ended_at") " = ?2"
+#define SPOILED_SQL(BJ)                                                                            \
+	"SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id "               \
+	"WHERE c.bank = ?1 AND p.state = 'spoiled' AND " BJ("p.ended_at") " = ?2"
+#define DISPATCHED_SQL(BJ)                                                                         \
+	"SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "                    \
+	"WHERE c.bank = ?1 AND " BJ("d.dispatched_at") " = ?2"
+#define RETURNED_SQL(BJ)                                                                           \
+	"SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "                    \
+	"WHERE c.bank = ?1 AND " BJ("d.returned_at") " = ?2"
+
 int
 reg_recon_counts(struct registry *reg, const char *bank, const char *day, struct recon_counts *out)
 {
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = count1(reg,
-			"SELECT count(*) FROM card WHERE bank = ?1 AND " BJ("created_at") " = ?2",
-			bank, day, &out->ordered)) < 0 ||
-	    (r = count1(reg,
-			"SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id "
-			"WHERE c.bank = ?1 AND p.state = 'produced' AND " BJ("p.ended_at") " = ?2",
-			bank, day, &out->produced)) < 0 ||
-	    (r = count1(reg,
-			"SELECT count(*) FROM production_attempt p JOIN card c ON c.id = p.card_id "
-			"WHERE c.bank = ?1 AND p.state = 'spoiled' AND " BJ("p.ended_at") " = ?2",
-			bank, day, &out->spoiled)) < 0 ||
-	    (r = count1(reg,
-			"SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
-			"WHERE c.bank = ?1 AND " BJ("d.dispatched_at") " = ?2",
-			bank, day, &out->dispatched)) < 0 ||
-	    (r = count1(reg,
-			"SELECT count(*) FROM dispatch_item d JOIN card c ON c.id = d.card_id "
-			"WHERE c.bank = ?1 AND " BJ("d.returned_at") " = ?2",
-			bank, day, &out->returned)) < 0)
+	if ((r = count1(reg, BJ_SQL(reg, ORDERED_SQL), bank, day, &out->ordered)) < 0 ||
+	    (r = count1(reg, BJ_SQL(reg, PRODUCED_SQL), bank, day, &out->produced)) < 0 ||
+	    (r = count1(reg, BJ_SQL(reg, SPOILED_SQL), bank, day, &out->spoiled)) < 0 ||
+	    (r = count1(reg, BJ_SQL(reg, DISPATCHED_SQL), bank, day, &out->dispatched)) < 0 ||
+	    (r = count1(reg, BJ_SQL(reg, RETURNED_SQL), bank, day, &out->returned)) < 0)
 		return r;
 	return 0;
 }
@@ -287,6 +299,11 @@ named_counts_free(struct named_count *v, size_t n)
 	free(v);
 }
 
+#define RECON_SPOILED_SQL(BJ)                                                                      \
+	"SELECT p.spoil_reason, count(*) FROM production_attempt p JOIN card c "                   \
+	"ON c.id = p.card_id WHERE c.bank = ?1 AND p.state = 'spoiled' AND "                       \
+	"" BJ("p.ended_at") " = ?2 GROUP BY 1 ORDER BY 1"
+
 int
 reg_recon_spoiled(struct registry *reg, const char *bank, const char *day, struct named_count **v,
 		  size_t *n)
@@ -296,12 +313,7 @@ reg_recon_spoiled(struct registry *reg, const char *bank, const char *day, struc
 
 	*v = NULL;
 	*n = 0;
-	if ((r = reg_prepare(
-		     reg,
-		     "SELECT p.spoil_reason, count(*) FROM production_attempt p JOIN card c "
-		     "ON c.id = p.card_id WHERE c.bank = ?1 AND p.state = 'spoiled' AND "
-		     "" BJ("p.ended_at") " = ?2 GROUP BY 1 ORDER BY 1",
-		     &st)) < 0)
+	if ((r = reg_prepare(reg, BJ_SQL(reg, RECON_SPOILED_SQL), &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, bank);
 	reg_bind_text(st, 2, day);
@@ -328,6 +340,11 @@ recon_cards_free(struct recon_card *v, size_t n)
 	free(v);
 }
 
+#define RECON_CARDS_SQL(BJ)                                                                        \
+	"SELECT c.pan, c.card_no, p.ended_at FROM production_attempt p JOIN "                      \
+	"card c ON c.id = p.card_id WHERE c.bank = ?1 AND p.state = 'produced' "                   \
+	"AND " BJ("p.ended_at") " = ?2 ORDER BY c.card_no"
+
 int
 reg_recon_cards(struct registry *reg, const char *bank, const char *day, struct recon_card **v,
 		size_t *n)
@@ -337,12 +354,7 @@ reg_recon_cards(struct registry *reg, const char *bank, const char *day, struct 
 
 	*v = NULL;
 	*n = 0;
-	if ((r = reg_prepare(
-		     reg,
-		     "SELECT c.pan, c.card_no, p.ended_at FROM production_attempt p JOIN "
-		     "card c ON c.id = p.card_id WHERE c.bank = ?1 AND p.state = 'produced' "
-		     "AND " BJ("p.ended_at") " = ?2 ORDER BY c.card_no",
-		     &st)) < 0)
+	if ((r = reg_prepare(reg, BJ_SQL(reg, RECON_CARDS_SQL), &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, bank);
 	reg_bind_text(st, 2, day);
@@ -377,25 +389,34 @@ recon_refunds_free(struct recon_refund *v, size_t n)
 	free(v);
 }
 
+/* the refund goes through the bank of the replacement card, else the application's */
+#define RECON_REFUNDS_SQL(BJ)                                                                      \
+	"SELECT a.id, a.transport_balance, a.channel_ref, a.old_card_no, c.card_no, "              \
+	"coalesce(c.bank, a.bank), " BJ(                                                           \
+		"coalesce(a.submitted_at, a.created_at)") ", "                                     \
+							  "a.id_number FROM application a LEFT "   \
+							  "JOIN card c ON "                        \
+							  "c.application_id = a.id WHERE "         \
+							  "a.app_type = 'replace-damaged' AND "    \
+							  "a.state IN "                            \
+							  "('accepted', 'held') AND "              \
+							  "a.transport_balance > 0 AND (CAST(?1 "  \
+							  "AS TEXT) IS NULL OR "                   \
+							  "coalesce(c.bank, a.bank) = ?1) "        \
+							  "AND " BJ(                               \
+								  "a.created_at") " = ?2 "         \
+										  "ORDER BY a.id"
+
 int
 reg_recon_refunds(struct registry *reg, const char *bank, const char *day, struct recon_refund **v,
 		  size_t *n)
 {
-	/* the refund goes through the bank of the replacement card, else the application's */
-	static const char sql[] =
-		"SELECT a.id, a.transport_balance, a.channel_ref, a.old_card_no, c.card_no, "
-		"coalesce(c.bank, a.bank), date(coalesce(a.submitted_at, a.created_at), "
-		"'+8 hours'), a.id_number FROM application a LEFT JOIN card c ON "
-		"c.application_id = a.id WHERE a.app_type = 'replace-damaged' AND a.state IN "
-		"('accepted', 'held') AND a.transport_balance > 0 AND (?1 IS NULL OR "
-		"coalesce(c.bank, a.bank) = ?1) AND date(a.created_at, '+8 hours') = ?2 "
-		"ORDER BY a.id";
 	struct reg_stmt *st;
 	int r;
 
 	*v = NULL;
 	*n = 0;
-	if ((r = reg_prepare(reg, sql, &st)) < 0)
+	if ((r = reg_prepare(reg, BJ_SQL(reg, RECON_REFUNDS_SQL), &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, bank);
 	reg_bind_text(st, 2, day);
@@ -436,6 +457,18 @@ sla_items_free(struct sla_item *v, size_t n)
 	free(v);
 }
 
+#define SLA_SQL(BJ)                                                                                \
+	"SELECT * FROM (SELECT coalesce(a.app_type, 'unknown'), a.due_date, "                      \
+	"(SELECT " BJ(                                                                             \
+		"min(p.ended_at)") " FROM card c JOIN production_attempt p ON "                    \
+				   "p.card_id = c.id WHERE c.application_id = a.id AND p.state = " \
+				   "'produced') "                                                  \
+				   "AS done, a.id, a.channel, a.channel_ref, a.id_number, "        \
+				   "a.state "                                                      \
+				   "FROM application a WHERE a.state IN ('accepted', 'held') AND " \
+				   "a.due_date IS NOT NULL) AS due WHERE done IS NULL OR done = "  \
+				   "?1 ORDER BY 1, 2, 4"
+
 int
 reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t *n)
 {
@@ -444,19 +477,7 @@ reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t
 
 	*v = NULL;
 	*n = 0;
-	if ((r = reg_prepare(
-		     reg,
-		     "SELECT * FROM (SELECT coalesce(a.app_type, 'unknown'), a.due_date, "
-		     "(SELECT " BJ("min(p.ended_at)") " FROM card c JOIN production_attempt p ON "
-						      "p.card_id = c.id WHERE c.application_id = "
-						      "a.id AND p.state = 'produced') "
-						      "AS done, a.id, a.channel, a.channel_ref, "
-						      "a.id_number, a.state "
-						      "FROM application a WHERE a.state IN "
-						      "('accepted', 'held') AND "
-						      "a.due_date IS NOT NULL) WHERE done IS NULL "
-						      "OR done = ?1 ORDER BY 1, 2, 4",
-		     &st)) < 0)
+	if ((r = reg_prepare(reg, BJ_SQL(reg, SLA_SQL), &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, day);
 	return collect(reg, st, sizeof(**v), load_sla, (void **)v, n);
@@ -469,7 +490,8 @@ reg_counts(struct registry *reg, enum reg_count_kind kind, const char *since, co
 	   struct named_count **v, size_t *n)
 {
 	static const char *const sql[] = {
-		[COUNT_CARD_STATES] = "SELECT state, count(*) FROM card GROUP BY 1 ORDER BY 2 DESC",
+		[COUNT_CARD_STATES] =
+			"SELECT state, count(*) FROM card GROUP BY 1 ORDER BY 2 DESC, 1",
 		[COUNT_APP_STATES] = "SELECT state, count(*) FROM application WHERE created_at >= "
 				     "?1 AND created_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1",
 		[COUNT_REJECTS] = "SELECT coalesce(reason_code, 'unknown'), count(*) FROM "
