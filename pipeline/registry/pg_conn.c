@@ -15,6 +15,7 @@
 
 /* libpq's type oids of the parameters we bind (pg_type.h is a server header) */
 #define OID_INT8 20
+#define OID_TEXT 25
 #define OID_INT2 21
 #define OID_INT4 23
 
@@ -38,6 +39,7 @@ struct pg_stmt {
 	int nparams;
 	char *values[PARAMS_MAX];
 	unsigned types[PARAMS_MAX];
+	unsigned char unused_text[PARAMS_MAX];
 	PGresult *res;
 	int row, nrows;
 	int done;
@@ -257,7 +259,7 @@ skip_span(const char *p)
 }
 
 char *
-pg_number_params(const char *sql, int *nparams)
+pg_number_params(const char *sql, int *nparams, unsigned char *used)
 {
 	size_t len = strlen(sql), o = 0;
 	char *out = xmalloc(len * 4 + 1); /* "?" becomes at most "$100" */
@@ -299,6 +301,8 @@ pg_number_params(const char *sql, int *nparams)
 		}
 		if (n > max)
 			max = (int)n;
+		if (used)
+			used[n - 1] = 1;
 		o += (size_t)sprintf(out + o, "$%ld", n);
 	}
 	out[o] = '\0';
@@ -313,7 +317,8 @@ pg_prepare(struct pg_conn *c, const char *sql, struct pg_stmt **stmt)
 {
 	struct pg_stmt *s;
 	int n;
-	char *text = pg_number_params(sql, &n);
+	unsigned char used[PARAMS_MAX] = {0};
+	char *text = pg_number_params(sql, &n, used);
 
 	*stmt = NULL;
 	if (!text)
@@ -322,6 +327,10 @@ pg_prepare(struct pg_conn *c, const char *sql, struct pg_stmt **stmt)
 	s->c = c;
 	s->sql = text;
 	s->nparams = n;
+	/* a parameter the SQL never names (SQLite lets it be bound) has no place to take its
+	 * type from: text */
+	for (int i = 0; i < n; i++)
+		s->unused_text[i] = !used[i];
 	snprintf(s->name, sizeof(s->name), "s%u", ++c->next_name);
 	*stmt = s;
 	return 0;
@@ -379,7 +388,12 @@ run(struct pg_stmt *s)
 	int st;
 
 	if (!s->prepared) {
-		PGresult *p = PQprepare(conn, s->name, s->sql, s->nparams, s->types);
+		PGresult *p;
+
+		for (int i = 0; i < s->nparams; i++)
+			if (s->unused_text[i])
+				s->types[i] = OID_TEXT;
+		p = PQprepare(conn, s->name, s->sql, s->nparams, s->types);
 
 		if (PQresultStatus(p) != PGRES_COMMAND_OK) {
 			int r = fail_result(p, conn, s->c, "prepare");

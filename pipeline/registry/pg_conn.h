@@ -64,7 +64,8 @@ void pg_reset(struct pg_stmt *s, int clear);
 void pg_finalize(struct pg_stmt *s);
 
 /* SQL text with SQLite's ? and ?N placeholders written as $N (exposed for the tests):
- * a new string and the number of parameters, or NULL with cp_err set (a ?N out of range). */
-char *pg_number_params(const char *sql, int *nparams);
+ * a new string and the number of parameters, or NULL with cp_err set (a ?N out of range).
+ * used (NULL, or 100 bytes, zeroed) marks each number the SQL names. */
+char *pg_number_params(const char *sql, int *nparams, unsigned char *used);
 
 #endif

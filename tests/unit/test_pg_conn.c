@@ -20,7 +20,7 @@ static void
 expect_numbered(const char *sql, const char *want, int want_n)
 {
 	int n = -1;
-	char *got = pg_number_params(sql, &n);
+	char *got = pg_number_params(sql, &n, NULL);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -48,9 +48,9 @@ test_placeholder_out_of_range_is_refused(void **state)
 {
 	int n;
 
-	assert_null(pg_number_params("SELECT ?0", &n));
+	assert_null(pg_number_params("SELECT ?0", &n, NULL));
 	assert_non_null(strstr(cp_errmsg(), "?0"));
-	assert_null(pg_number_params("SELECT ?101", &n));
+	assert_null(pg_number_params("SELECT ?101", &n, NULL));
 }
 
 static void
