@@ -26,7 +26,8 @@ bindir() {
 
 as_server() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		# from /, which the server's user may enter (the caller's folder may be private)
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi

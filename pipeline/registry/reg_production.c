@@ -12,6 +12,12 @@
 
 const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
 
+/* A card is made on the line its sealed perso batch is for (?1): on no other, whose batches
+ * do not hold its script (a branch's instant card among them). */
+#define FOR_LINE                                                                                   \
+	"id IN (SELECT cp.card_id FROM card_perso cp JOIN perso_batch b ON b.id = cp.batch_id "    \
+	"WHERE b.line = ?1)"
+
 static const char *const card_reasons[PROD_NCARD_REASONS] = {PROD_CARD_REASONS};
 
 const char *
@@ -144,13 +150,13 @@ claim_next_tx(struct registry *reg, void *arg)
 	/* a card this line already holds comes first (remakes, an interrupted run) */
 	r = query_id3(reg,
 		      "SELECT id FROM card WHERE state = 'rendered' AND claimed_by = ?2 "
-		      "AND ?1 = ?1 AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY id LIMIT 1",
+		      "AND " FOR_LINE " AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY id LIMIT 1",
 		      c->line, who, exclude, &c->id);
 	held = c->id != 0;
 	if (r == 0 && !held)
 		r = query_id3(reg,
 			      "SELECT id FROM card WHERE state = 'rendered' AND claimed_by IS NULL "
-			      "AND ?1 = ?1 AND ?3 NOT LIKE ('%,' || id || ',%') "
+			      "AND " FOR_LINE " AND ?3 NOT LIKE ('%,' || id || ',%') "
 			      "ORDER BY instant DESC, id LIMIT 1",
 			      c->line, "", exclude, &c->id);
 	free(exclude);
@@ -179,7 +185,7 @@ reg_prod_waiting(struct registry *reg, int line, long long *n)
 
 	snprintf(who, sizeof(who), "line%d", line);
 	return query_id3(reg,
-			 "SELECT count(*) FROM card WHERE state = 'rendered' AND ?1 = ?1 AND "
+			 "SELECT count(*) FROM card WHERE state = 'rendered' AND " FOR_LINE " AND "
 			 "(claimed_by IS NULL OR claimed_by = ?2)",
 			 line, who, NULL, n);
 }

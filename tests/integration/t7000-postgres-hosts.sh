@@ -98,7 +98,8 @@ on line2 produce --line 2 >p2b.out 2>&1 || { cat p2b.out; fail "produce on line 
 on central nightly --no-produce >n3.out 2>&1 || { cat n3.out; fail "third nightly (dispatch)"; }
 
 cards=$(sq "SELECT count(*) FROM card")
-assert_eq "$(sq "SELECT count(*) FROM card WHERE state IN ('produced', 'dispatched')")" "$cards" \
+echo "cards by state: $(sq "SELECT state || ' ' || count(*) FROM card GROUP BY state" | tr '\n' ' ')"
+assert_eq "$(sq "SELECT count(*) FROM card WHERE state IN ('produced', 'dispatched', 'delivered')")" "$cards" \
 	"every card produced"
 assert_eq "$(sq "SELECT count(*) FROM production_attempt WHERE state = 'produced'")" "$cards" \
 	"one produced attempt per card"
@@ -115,8 +116,8 @@ assert_eq "$(sq "SELECT count(*) FROM production_attempt WHERE state = 'produced
 	"the branch's line made one card"
 # the hosts' own counts add up to the registry's
 made=0
-for f in p1.out p2.out p1b.out p2b.out; do
-	n=$(sed -n 's/.*line [0-9]*: \([0-9]*\) produced.*/\1/p' "$f" | tail -1)
+for f in p1.err p2.err p1b.out p2b.out; do
+	n=$(sed -n 's/^cardpipe produce: line [0-9]*: \([0-9]*\) produced.*/\1/p' "$f" | tail -1)
 	made=$((made + ${n:-0}))
 done
 assert_eq "$((made + 1))" "$cards" "the lines' and the branch's produced counts add up"
