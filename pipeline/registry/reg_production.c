@@ -12,11 +12,13 @@
 
 const char *const prod_reasons[PROD_NREASONS] = {PROD_REASONS};
 
-/* A card is made on the line its sealed perso batch is for (?1): on no other, whose batches
- * do not hold its script (a branch's instant card among them). */
+/* A card is made on the line its sealed perso batch is for (?1), on no other, whose batches
+ * do not hold its script (a branch's instant card among them); a card in no batch yet is
+ * any line's, which finds no script for it and leaves it. */
 #define FOR_LINE                                                                                   \
-	"id IN (SELECT cp.card_id FROM card_perso cp JOIN perso_batch b ON b.id = cp.batch_id "    \
-	"WHERE b.line = ?1)"
+	"(id IN (SELECT cp.card_id FROM card_perso cp JOIN perso_batch b ON b.id = cp.batch_id "   \
+	"WHERE b.line = ?1) OR NOT EXISTS (SELECT 1 FROM card_perso cp WHERE cp.card_id = "        \
+	"card.id))"
 
 static const char *const card_reasons[PROD_NCARD_REASONS] = {PROD_CARD_REASONS};
 
