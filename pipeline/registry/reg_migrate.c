@@ -13,9 +13,11 @@
  * commit onto the copied chain like any other (pgr_commit()), which seals the head.
  *
  * The foreign keys stay enforced (they are the server's, not the schema's triggers): the
- * tables go in an order where every table follows those it refers to, by key; a row naming
- * a later row of its own table (a card superseded by a newer card) is written first with
- * that column NULL and completed once the table is copied.
+ * tables go in an order where every table follows those it refers to, by key. A row naming
+ * a later row of its own table (a card superseded by a newer card, an application that is
+ * the duplicate of a later replacement) is held back until the table's other rows are
+ * written, then the held rows are written last first: each names a row written before it.
+ * (Not the column written NULL and completed after: a duplicate must name its original.)
  */
 #include "pipeline/registry/reg_migrate.h"
 
@@ -59,9 +61,11 @@ static const struct table tables[REG_MIGRATE_TABLES] = {
 
 #define SQL_MAX 4096
 
-/* A self-reference put off until the table's rows are all there. */
-struct later {
-	long long id, ref;
+/* A row held back until the row it names is there: its values, NULL or text (an integer's
+ * digits with is_int set). */
+struct held {
+	char **val;
+	unsigned char *is_int;
 };
 
 static int
@@ -190,29 +194,37 @@ insert_sql(struct reg_stmt *rows, const struct table *t, char *sql, size_t size)
 	return 0;
 }
 
-/* The put-off self-references, now that every row of the table is there. */
-static int
-complete_self_refs(struct registry *dst, const struct table *t, const struct later *v, size_t n)
+static void
+bind_held(struct reg_stmt *put, const struct held *h, int ncol)
 {
-	char sql[SQL_MAX];
-	struct reg_stmt *up;
-	int r = 0;
-
-	if (n == 0)
-		return 0;
-	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE %s = ?", t->name, t->self_ref,
-		 t->key);
-	if ((r = reg_prepare(dst, sql, &up)) < 0)
-		return r;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		reg_bind_int(up, 1, v[i].ref);
-		reg_bind_int(up, 2, v[i].id);
-		if (reg_step(up) < 0)
-			r = reg_fail(dst, t->name);
-		reg_reset(up);
+	for (int c = 0; c < ncol; c++) {
+		if (!h->val[c])
+			reg_bind_null(put, c + 1);
+		else if (h->is_int[c])
+			reg_bind_int(put, c + 1, strtoll(h->val[c], NULL, 10));
+		else
+			reg_bind_text(put, c + 1, h->val[c]);
 	}
-	reg_finalize(up);
-	return r;
+}
+
+static void
+held_free(struct held *v, size_t n, int ncol)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (int c = 0; c < ncol; c++)
+			free(v[i].val[c]);
+		free(v[i].val);
+		free(v[i].is_int);
+	}
+	free(v);
+}
+
+/* Does this row name a later row of its own table? */
+static int
+names_later_row(struct reg_stmt *rows, int key_col, int ref_col)
+{
+	return ref_col >= 0 && key_col >= 0 && reg_col_is_int(rows, ref_col) &&
+	       reg_col_int(rows, ref_col) > reg_col_int(rows, key_col);
 }
 
 /* One table, row by row through one prepared INSERT of the target (the transaction's). */
@@ -221,8 +233,8 @@ copy_table(struct registry *src, struct registry *dst, const struct table *t, lo
 {
 	char sql[SQL_MAX];
 	struct reg_stmt *rows = NULL, *put = NULL;
-	struct later *later = NULL;
-	size_t nlater = 0, cap = 0;
+	struct held *held = NULL;
+	size_t nheld = 0, cap = 0;
 	int r, rc, ncol = 0, key_col = -1, ref_col = -1;
 
 	*copied = 0;
@@ -243,23 +255,25 @@ copy_table(struct registry *src, struct registry *dst, const struct table *t, lo
 			    (r = reg_prepare(dst, sql, &put)) < 0)
 				goto out;
 		}
-		for (int c = 0; c < ncol; c++) {
-			if (reg_col_is_null(rows, c)) {
-				reg_bind_null(put, c + 1);
-			} else if (!reg_col_is_int(rows, c)) {
-				reg_bind_text(put, c + 1, reg_col_text(rows, c));
-			} else if (c == ref_col && key_col >= 0 &&
-				   reg_col_int(rows, c) > reg_col_int(rows, key_col)) {
-				/* a later row of this table: not there yet */
-				if (nlater == cap)
-					later = xrealloc(later, (cap = cap ? cap * 2 : 16) *
-									sizeof(*later));
-				later[nlater].id = reg_col_int(rows, key_col);
-				later[nlater++].ref = reg_col_int(rows, c);
-				reg_bind_null(put, c + 1);
-			} else {
-				reg_bind_int(put, c + 1, reg_col_int(rows, c));
+		if (names_later_row(rows, key_col, ref_col)) {
+			if (nheld == cap)
+				held = xrealloc(held, (cap = cap ? cap * 2 : 16) * sizeof(*held));
+			held[nheld].val = xcalloc((size_t)ncol, sizeof(char *));
+			held[nheld].is_int = xcalloc((size_t)ncol, 1);
+			for (int c = 0; c < ncol; c++) {
+				held[nheld].val[c] = reg_col_strdup(rows, c);
+				held[nheld].is_int[c] = (unsigned char)reg_col_is_int(rows, c);
 			}
+			nheld++;
+			continue;
+		}
+		for (int c = 0; c < ncol; c++) {
+			if (reg_col_is_null(rows, c))
+				reg_bind_null(put, c + 1);
+			else if (reg_col_is_int(rows, c))
+				reg_bind_int(put, c + 1, reg_col_int(rows, c));
+			else
+				reg_bind_text(put, c + 1, reg_col_text(rows, c));
 		}
 		if (reg_step(put) < 0) {
 			r = reg_fail(dst, t->name);
@@ -268,14 +282,24 @@ copy_table(struct registry *src, struct registry *dst, const struct table *t, lo
 		reg_reset(put);
 		(*copied)++;
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		r = reg_fail(src, t->name);
-	else
-		r = complete_self_refs(dst, t, later, nlater);
+		goto out;
+	}
+	/* last first: a held row names a later row, written already or held and written */
+	for (size_t i = nheld; i-- > 0;) {
+		bind_held(put, &held[i], ncol);
+		if (reg_step(put) < 0) {
+			r = reg_fail(dst, t->name);
+			goto out;
+		}
+		reg_reset(put);
+		(*copied)++;
+	}
 out:
 	reg_finalize(rows);
 	reg_finalize(put);
-	free(later);
+	held_free(held, nheld, ncol);
 	return r < 0 ? cp_err_wrap(r, "copy %s: ", t->name) : 0;
 }
 
