@@ -33,7 +33,8 @@ static const struct builtin {
 } builtins[] = {
 	{"init", cmd_init, 0, NULL, "create CARDPIPE_HOME: registry, spool folders, configuration"},
 	{"config", cmd_config, 0, NULL, "show the effective configuration (--show)"},
-	{"db", cmd_db, RUN_REGISTRY, NULL, "registry checks: check, verify-audit"},
+	{"db", cmd_db, RUN_REGISTRY, NULL,
+	 "registry checks: check, verify-audit; migrate --to URL"},
 	{"sample", cmd_sample, 0, NULL, "write synthetic application files for every channel"},
 	{"ingest", cmd_ingest, RUN_REGISTRY, "ingest",
 	 "read application files from the inbox into the registry"},

@@ -158,7 +158,7 @@ assert_contains complete.out "^cardpipe in: init ingest instant$"
 # every command that starts with c, and nothing else
 assert_eq "$(sed -n 's/^cardpipe --quiet c: //p' complete.out | tr ' ' '\n' | sort | tr '\n' ' ')" \
 	"$(run cardpipe --commands | grep '^c' | sort | tr '\n' ' ')" "cardpipe --quiet c<TAB>"
-assert_contains complete.out "^cardpipe db : check reseal verify-audit$"
+assert_contains complete.out "^cardpipe db : check migrate reseal verify-audit$"
 grep '^cardpipe config --:' complete.out | grep -q -- "--show" || fail "config -- does not offer --show"
 grep '^cardpipe config --:' complete.out | grep -q -- "--markdown" || fail "config -- does not offer --markdown"
 [ "$(grep '^cardpipe config --:' complete.out | grep -o -- '--help' | wc -l)" = 1 ] || fail "--help offered twice"
