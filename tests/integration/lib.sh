@@ -57,7 +57,16 @@ emulated_line_env() {
 	db=$CARDPIPE_HOME/registry.db
 	trap 'cardpipe line stop >/dev/null 2>&1 || true' EXIT
 }
-q() { sqlite3 "$CARDPIPE_HOME/registry.db" "$1"; }
+# q SQL: a query on the test's registry, rows as "a|b" lines: the SQLite file, or the
+# PostgreSQL database of CARDPIPE_REGISTRY_URL when run-tests.sh runs the test there (a test
+# marked "# backends: sqlite postgresql" runs on both).
+q() {
+	if [ -n "${CARDPIPE_REGISTRY_URL:-}" ]; then
+		psql "$CARDPIPE_REGISTRY_URL" -XqAt -v ON_ERROR_STOP=1 -c "$1"
+	else
+		sqlite3 "$CARDPIPE_HOME/registry.db" "$1"
+	fi
+}
 
 # cards_rendered N MIN: a new home with TEST ONLY keys, N good sample applications taken
 # through ingest, prepare, perso and render; fails unless at least MIN cards are rendered.

@@ -2,6 +2,7 @@
 # Valid files of every format are ingested whole: employer XML (UTF-8 and GB18030),
 # gzip-compressed XML, online XML, counter CSV (UTF-8 and GB18030); photos stored once,
 # 0600; files archived under their SHA-256; a rerun and a re-sent file change nothing.
+# backends: sqlite postgresql
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
 ingest_setup

@@ -7,13 +7,14 @@
 # neither the SSSE, transport and PBOC card keys, nor the offline PIN block (a bank profile
 # folder gives every bank initial_pin = test:123456), nor the ICC private key's CRT
 # components (DGIs 8201..8205), which decrypt to p, q with p * q the certified modulus.
+# backends: sqlite postgresql
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 openssl list -cipher-algorithms 2>/dev/null | grep -qi sm4 || skip "openssl CLI without SM4"
 export CARDPIPE_NOW=2026-11-26T20:00:00+08:00
 cardpipe init >/dev/null
 DB=$CARDPIPE_HOME/registry.db
-reg() { sqlite3 "$DB" "$1"; }
+reg() { q "$1"; }
 cardpipe keys ceremony --test >/dev/null
 sample_night 120 7 --bad-share 0
 n=$(reg "select count(*) from card where state='allocated'")

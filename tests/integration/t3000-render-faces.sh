@@ -4,6 +4,7 @@
 # pHYs chunk, zbarimg finds no barcode on any face (manual item 43: no medical-handbook
 # barcode) while it does find one that a test layout draws on purpose, a rerun does
 # nothing, and a proof sheet is written.
+# backends: sqlite postgresql
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 command -v zbarimg >/dev/null || skip "zbarimg (zbar-tools) not installed"
 export CARDPIPE_NOW=2026-11-26T10:00:00+08:00
@@ -104,6 +105,7 @@ ean_rects() { # EAN-13 4006381333931 as layout rects: 4-pixel modules on pixel e
 } >barcode.layout
 cardpipe render --check-layout barcode.layout | grep -q '^ok$' || fail "control layout does not parse"
 export CARDPIPE_HOME="$CARDPIPE_HOME-control"
+unset CARDPIPE_REGISTRY_URL # the control home is a registry of its own (SQLite)
 cardpipe init >/dev/null
 sample_night 3 12 --bad-share 0
 cardpipe --set render.from_allocated=true --set "render.layout=$PWD/barcode.layout" render --no-proof >control.out

@@ -4,6 +4,7 @@
 # `cardpipe produce` run at the same time: every card is produced exactly once, on the line
 # its sealed batch is for, with chip identifiers from that line's chips; a second produce
 # on a busy line is refused.
+# backends: sqlite postgresql
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 
 command -v pcscd >/dev/null || skip "pcscd not installed"
@@ -21,7 +22,6 @@ cleanup() {
 	cardpipe line stop --line 2 >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-q() { sqlite3 "$db" "$1"; }
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || skip "no test key store"
