@@ -136,7 +136,7 @@ reg_dispatch_employer_overdue(struct registry *reg, const char *cutoff, struct d
 		     "JOIN dispatch_item d ON d.card_id = c.id WHERE d.method = 'employer' "
 		     "AND d.state IN ('dispatched', 'delivered') AND d.handed_out_at IS NULL "
 		     "AND coalesce(d.delivered_at, d.dispatched_at) < ? "
-		     "ORDER BY a.employer_uscc, d.dispatched_at, c.card_no",
+		     "ORDER BY a.employer_uscc NULLS FIRST, d.dispatched_at NULLS FIRST, c.card_no",
 		     &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, cutoff);

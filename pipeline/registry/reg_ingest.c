@@ -223,7 +223,24 @@ struct reg_ingest_writer {
 	"confirmed_at, confirm_channel, category, guardian_name, guardian_id_type, "               \
 	"guardian_id_number, guardian_proof, employer_name, employer_uscc, batch_id, "             \
 	"old_card_no, transport_balance, photo_check"
-#define REC_NTEXT 35 /* the text columns after record_no */
+#define REC_NTEXT 35   /* the text columns after record_no */
+#define REC_BALANCE 33 /* transport_balance, an INTEGER column, among them */
+
+/* Text that is a plain integer ("-12", "007"), which SQLite's INTEGER column would store as
+ * that integer anyway: bound as one, since PostgreSQL's bigint column takes no text. */
+static int
+plain_integer(const char *s, long long *v)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	n = strspn(s + (*s == '-'), "0123456789");
+	if (n == 0 || n > 18 || s[(*s == '-') + n])
+		return 0;
+	*v = strtoll(s, NULL, 10);
+	return 1;
+}
 
 int
 reg_ingest_writer_open(struct registry *reg, long long file_id, struct reg_ingest_writer **out)
@@ -299,7 +316,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 		rec->photo_check,
 	};
 	struct reg_stmt *st = w->ins;
-	long long id;
+	long long id, balance;
 	int r;
 
 	reg_reset_clear(st);
@@ -307,6 +324,8 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 	reg_bind_int(st, 2, rec->record_no);
 	for (int i = 0; i < REC_NTEXT; i++)
 		reg_bind_text_static(st, i + 3, text[i]); /* rec outlives the step */
+	if (plain_integer(text[REC_BALANCE], &balance))
+		reg_bind_int(st, REC_BALANCE + 3, balance);
 	if ((r = reg_step_id(w->reg, st, "insert application", &id)) < 0)
 		return r;
 	reg_reset(st);

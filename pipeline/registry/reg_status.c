@@ -204,18 +204,15 @@ load_str(struct reg_stmt *st, void *elem)
 	*(char **)elem = reg_col_strdup(st, 0);
 }
 
-#define RECON_BANKS_SQL(BJ)                                                                        \
-	"SELECT bank FROM card WHERE " BJ(                                                         \
-		"created_at") " = ?1 "                                                             \
-			      "UNION SELECT c.bank FROM production_attempt p JOIN card c ON c.id " \
-			      "= p.card_id "                                                       \
-			      "WHERE p.state <> 'in_flight' AND " BJ(                              \
-				      "p.ended_at") " = ?1 "                                       \
-						    "UNION SELECT c.bank FROM dispatch_item d "    \
-						    "JOIN card c ON c.id = d.card_id "             \
-						    "WHERE " BJ("d.dispatched_at") " = ?1 OR " BJ( \
-							    "d.returned_at") " = ?1 "              \
-									     "ORDER BY 1"
+/* clang-format off */
+#define RECON_BANKS_SQL(BJ) \
+	"SELECT bank FROM card WHERE " BJ("created_at") " = ?1 " \
+	"UNION SELECT c.bank FROM production_attempt p JOIN card c ON c.id = p.card_id " \
+	"WHERE p.state <> 'in_flight' AND " BJ("p.ended_at") " = ?1 " \
+	"UNION SELECT c.bank FROM dispatch_item d JOIN card c ON c.id = d.card_id " \
+	"WHERE " BJ("d.dispatched_at") " = ?1 OR " BJ("d.returned_at") " = ?1 " \
+	"ORDER BY 1"
+/* clang-format on */
 
 int
 reg_recon_banks(struct registry *reg, const char *day, char ***v, size_t *n)
@@ -390,22 +387,16 @@ recon_refunds_free(struct recon_refund *v, size_t n)
 }
 
 /* the refund goes through the bank of the replacement card, else the application's */
-#define RECON_REFUNDS_SQL(BJ)                                                                      \
-	"SELECT a.id, a.transport_balance, a.channel_ref, a.old_card_no, c.card_no, "              \
-	"coalesce(c.bank, a.bank), " BJ(                                                           \
-		"coalesce(a.submitted_at, a.created_at)") ", "                                     \
-							  "a.id_number FROM application a LEFT "   \
-							  "JOIN card c ON "                        \
-							  "c.application_id = a.id WHERE "         \
-							  "a.app_type = 'replace-damaged' AND "    \
-							  "a.state IN "                            \
-							  "('accepted', 'held') AND "              \
-							  "a.transport_balance > 0 AND (CAST(?1 "  \
-							  "AS TEXT) IS NULL OR "                   \
-							  "coalesce(c.bank, a.bank) = ?1) "        \
-							  "AND " BJ(                               \
-								  "a.created_at") " = ?2 "         \
-										  "ORDER BY a.id"
+/* clang-format off */
+#define RECON_REFUNDS_SQL(BJ) \
+	"SELECT a.id, a.transport_balance, a.channel_ref, a.old_card_no, c.card_no, " \
+	"coalesce(c.bank, a.bank), " BJ("coalesce(a.submitted_at, a.created_at)") ", " \
+	"a.id_number FROM application a LEFT JOIN card c ON " \
+	"c.application_id = a.id WHERE a.app_type = 'replace-damaged' AND a.state IN " \
+	"('accepted', 'held') AND a.transport_balance > 0 AND (CAST(?1 AS TEXT) IS NULL OR " \
+	"coalesce(c.bank, a.bank) = ?1) AND " BJ("a.created_at") " = ?2 " \
+	"ORDER BY a.id"
+/* clang-format on */
 
 int
 reg_recon_refunds(struct registry *reg, const char *bank, const char *day, struct recon_refund **v,
@@ -457,17 +448,15 @@ sla_items_free(struct sla_item *v, size_t n)
 	free(v);
 }
 
-#define SLA_SQL(BJ)                                                                                \
-	"SELECT * FROM (SELECT coalesce(a.app_type, 'unknown'), a.due_date, "                      \
-	"(SELECT " BJ(                                                                             \
-		"min(p.ended_at)") " FROM card c JOIN production_attempt p ON "                    \
-				   "p.card_id = c.id WHERE c.application_id = a.id AND p.state = " \
-				   "'produced') "                                                  \
-				   "AS done, a.id, a.channel, a.channel_ref, a.id_number, "        \
-				   "a.state "                                                      \
-				   "FROM application a WHERE a.state IN ('accepted', 'held') AND " \
-				   "a.due_date IS NOT NULL) AS due WHERE done IS NULL OR done = "  \
-				   "?1 ORDER BY 1, 2, 4"
+/* clang-format off */
+#define SLA_SQL(BJ) \
+	"SELECT * FROM (SELECT coalesce(a.app_type, 'unknown'), a.due_date, " \
+	"(SELECT " BJ("min(p.ended_at)") " FROM card c JOIN production_attempt p ON " \
+	"p.card_id = c.id WHERE c.application_id = a.id AND p.state = 'produced') " \
+	"AS done, a.id, a.channel, a.channel_ref, a.id_number, a.state " \
+	"FROM application a WHERE a.state IN ('accepted', 'held') AND " \
+	"a.due_date IS NOT NULL) AS due WHERE done IS NULL OR done = ?1 ORDER BY 1, 2, 4"
+/* clang-format on */
 
 int
 reg_sla_items(struct registry *reg, const char *day, struct sla_item **v, size_t *n)
