@@ -141,7 +141,10 @@ pg_connect(const char *url, const char *password_file, struct pg_conn **out)
 		return CP_ERR_DB;
 	}
 	/* the server speaks UTF-8 to us and keeps its notices to itself */
-	res = PQexec(conn, "SET client_encoding = 'UTF8'; SET client_min_messages = warning");
+	/* UTF-8 to us, no notices, and times without a zone read as UTC, as cardpipe writes
+	 * them */
+	res = PQexec(conn, "SET client_encoding = 'UTF8'; SET client_min_messages = warning; "
+			   "SET TimeZone = 'UTC'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		int r = fail_result(res, conn, NULL, "set up the connection");
 

@@ -42,13 +42,15 @@ copy_col(struct reg_stmt *st, int col, char *dst, size_t dstsz)
 	snprintf(dst, dstsz, "%s", t ? t : "");
 }
 
-/* Run fn inside BEGIN IMMEDIATE ... COMMIT; roll back on failure. */
+/* Run fn in a transaction of its own, rolled back on failure. Each of these changes rows of
+ * the line's own cards only (the claim's guarded UPDATE makes them its own), so on
+ * PostgreSQL it waits for those rows, not for the writers beside it (reg_begin_rows()). */
 static int
 in_tx(struct registry *reg, int (*fn)(struct registry *, void *), void *arg)
 {
 	int r;
 
-	if ((r = registry_begin(reg)) < 0)
+	if ((r = reg_begin_rows(reg)) < 0)
 		return r;
 	if ((r = fn(reg, arg)) < 0) {
 		int keep = r;
@@ -141,6 +143,10 @@ id_list(const char *json)
 	return out;
 }
 
+#define NEXT_FREE_SQL                                                                              \
+	"SELECT id FROM card WHERE state = 'rendered' AND claimed_by IS NULL AND " FOR_LINE        \
+	" AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY instant DESC, id LIMIT 1"
+
 static int
 claim_next_tx(struct registry *reg, void *arg)
 {
@@ -155,11 +161,12 @@ claim_next_tx(struct registry *reg, void *arg)
 		      "AND " FOR_LINE " AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY id LIMIT 1",
 		      c->line, who, exclude, &c->id);
 	held = c->id != 0;
+	/* the next free one; on PostgreSQL locked as it is read, passing over a row another
+	 * line is claiming this moment (SQLite has one writer at a time) */
 	if (r == 0 && !held)
 		r = query_id3(reg,
-			      "SELECT id FROM card WHERE state = 'rendered' AND claimed_by IS NULL "
-			      "AND " FOR_LINE " AND ?3 NOT LIKE ('%,' || id || ',%') "
-			      "ORDER BY instant DESC, id LIMIT 1",
+			      reg_is_sqlite(reg) ? NEXT_FREE_SQL
+						 : NEXT_FREE_SQL " FOR UPDATE SKIP LOCKED",
 			      c->line, "", exclude, &c->id);
 	free(exclude);
 	if (r < 0 || held)

@@ -101,6 +101,11 @@ reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long 
 int reg_is_sqlite(struct registry *reg);
 /* Inside registry_begin() ... registry_commit() (or reg_begin_read() ... rollback)? */
 int reg_in_tx(struct registry *reg);
+/* A write transaction for work that row locks keep safe from the writers beside it (a
+ * production line's claims and attempts, each on the line's own cards): on PostgreSQL it
+ * does not wait for the writers' lock registry_begin() takes; on SQLite it is
+ * registry_begin(). */
+int reg_begin_rows(struct registry *reg);
 /* A read-only transaction: every query until registry_rollback() sees one snapshot. */
 int reg_begin_read(struct registry *reg);
 

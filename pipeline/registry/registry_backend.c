@@ -111,6 +111,12 @@ registry_begin(struct registry *reg)
 }
 
 int
+reg_begin_rows(struct registry *reg)
+{
+	return reg->pg ? pgr_begin_rows(reg) : lite_begin(reg);
+}
+
+int
 reg_begin_read(struct registry *reg)
 {
 	return reg->pg ? pgr_begin_read(reg) : lite_begin_read(reg);

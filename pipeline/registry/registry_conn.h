@@ -91,6 +91,7 @@ int lite_schema_version(struct registry *reg);
 int pgr_open(struct registry *reg, const char *password_file);
 void pgr_close(struct registry *reg);
 int pgr_begin(struct registry *reg);
+int pgr_begin_rows(struct registry *reg);
 int pgr_begin_read(struct registry *reg);
 int pgr_commit(struct registry *reg);
 void pgr_rollback(struct registry *reg);

@@ -10,7 +10,9 @@
  *     advisory lock, and the sealed head is recorded in meta.
  * Writers are serialized by a transaction-level advisory lock taken at BEGIN, as SQLite's
  * BEGIN IMMEDIATE serializes them, so that every reg_* operation sees the registry as it
- * does on SQLite.
+ * does on SQLite; except a production line's claims and attempts (reg_begin_rows()), which
+ * each change rows of the line's own cards, under guarded UPDATEs and unique indexes, and
+ * wait only for those rows: lines on other hosts and the nightly go on side by side.
  */
 #include "pipeline/registry/registry_conn.h"
 #include "pipeline/registry/reg_stmt.h"
@@ -52,18 +54,32 @@ set_settings(struct registry *reg)
 	return rc < 0 ? rc : 0;
 }
 
-int
-pgr_begin(struct registry *reg)
+/* writers: wait for the writers' lock (registry_begin()), or only for the rows the
+ * transaction changes (reg_begin_rows(): a line's claims and attempts) */
+static int
+begin(struct registry *reg, int writers)
 {
 	int r;
 
-	if ((r = pg_exec(reg->pg, "BEGIN; " LOCK_WRITERS)) < 0)
+	if ((r = pg_exec(reg->pg, writers ? "BEGIN; " LOCK_WRITERS : "BEGIN")) < 0)
 		return r;
 	reg->in_tx = 1;
 	reg->audit_pending = 0;
 	if ((r = set_settings(reg)) < 0)
 		pgr_rollback(reg);
 	return r;
+}
+
+int
+pgr_begin(struct registry *reg)
+{
+	return begin(reg, 1);
+}
+
+int
+pgr_begin_rows(struct registry *reg)
+{
+	return begin(reg, 0);
 }
 
 int

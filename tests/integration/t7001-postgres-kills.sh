@@ -29,8 +29,8 @@ n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
 [ "$n" -ge 10 ] || fail "only $n cards rendered"
 produced() { q "SELECT count(*) FROM production_attempt WHERE state = 'produced'"; }
 
-cardpipe line start --line 1 2>l1.log || { cat l1.log; fail "line 1 start"; }
-cardpipe line start --line 2 2>l2.log || { cat l2.log; fail "line 2 start"; }
+cardpipe line start --line 1 --fast 2>l1.log || { cat l1.log; fail "line 1 start"; }
+cardpipe line start --line 2 --fast 2>l2.log || { cat l2.log; fail "line 2 start"; }
 cardpipe produce --line 1 >p1.out 2>&1 & p1=$!
 cardpipe produce --line 2 >p2.out 2>&1 & p2=$!
 
