@@ -261,10 +261,12 @@ install: all $(MAN_STAMP)
 	$(SUBST) scripts/deploy/cardpipe-nightly.service \
 		>$(DESTDIR)$(UNITDIR)/cardpipe-nightly.service
 	install -m 0644 scripts/deploy/cardpipe-nightly.timer $(DESTDIR)$(UNITDIR)/
+	$(SUBST) scripts/deploy/cardpipe-line@.service >'$(DESTDIR)$(UNITDIR)/cardpipe-line@.service'
+	install -m 0644 scripts/deploy/cardpipe-line@.timer $(DESTDIR)$(UNITDIR)/
 	install -m 0644 scripts/deploy/cardpipe.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/cardpipe
 	install -m 0644 scripts/deploy/cardpipe.bash-completion $(DESTDIR)$(BASHCOMPDIR)/cardpipe
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/cardpipe.cron \
-		$(DESTDIR)$(UNITDIR)/cardpipe-nightly.service
+		$(DESTDIR)$(UNITDIR)/cardpipe-nightly.service '$(DESTDIR)$(UNITDIR)/cardpipe-line@.service'
 
 # the XSDs are built into the program (formats/schemas.c)
 $(BUILD)/obj/formats/schemas.o: formats/employer-batch.xsd formats/online-applications.xsd

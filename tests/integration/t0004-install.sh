@@ -34,7 +34,8 @@ for f in usr/bin/cardpipe usr/lib/cardpipe/evolis-emu usr/lib/cardpipe/vcard \
 	usr/share/cardpipe/calendar.txt usr/share/cardpipe/layout/default.layout \
 	usr/share/man/man1/cardpipe.1 usr/share/man/man1/cardpipe-nightly.1 \
 	usr/share/man/man5/cardpipe.conf.5 usr/lib/systemd/system/cardpipe-nightly.service \
-	usr/lib/systemd/system/cardpipe-nightly.timer etc/logrotate.d/cardpipe \
+	usr/lib/systemd/system/cardpipe-nightly.timer usr/lib/systemd/system/cardpipe-line@.service \
+	usr/lib/systemd/system/cardpipe-line@.timer etc/logrotate.d/cardpipe \
 	usr/share/bash-completion/completions/cardpipe usr/share/doc/cardpipe/README.md \
 	usr/share/doc/cardpipe/examples/cardpipe.cron usr/share/doc/cardpipe/formats/README.md \
 	usr/share/doc/cardpipe/formats/mail-manifest.xsd \
@@ -55,8 +56,13 @@ if command -v systemd-analyze >/dev/null; then
 	sed "s|^ExecStart=/usr/bin/|ExecStart=$R/usr/bin/|" \
 		"$R/usr/lib/systemd/system/cardpipe-nightly.service" >units/cardpipe-nightly.service
 	cp "$R/usr/lib/systemd/system/cardpipe-nightly.timer" units/
+	# a line host's units, as the instance for line 2
+	sed "s|^ExecStart=/usr/bin/|ExecStart=$R/usr/bin/|" \
+		"$R/usr/lib/systemd/system/cardpipe-line@.service" >units/cardpipe-line@2.service
+	cp "$R/usr/lib/systemd/system/cardpipe-line@.timer" units/cardpipe-line@2.timer
 	(cd units && MANPATH="$R/usr/share/man" systemd-analyze verify ./cardpipe-nightly.timer \
-		./cardpipe-nightly.service) >units.out 2>&1 || fail "systemd-analyze verify: $(cat units.out)"
+		./cardpipe-nightly.service ./cardpipe-line@2.timer ./cardpipe-line@2.service) \
+		>units.out 2>&1 || fail "systemd-analyze verify: $(cat units.out)"
 fi
 
 # ---- the installed program, from another folder, without the source tree ----
