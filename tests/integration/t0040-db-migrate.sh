@@ -48,7 +48,7 @@ cardpipe ingest >/dev/null 2>&1 || fail "ingest on PostgreSQL"
 cardpipe prepare >/dev/null 2>&1 || fail "prepare on PostgreSQL"
 [ "$(pgq "SELECT count(*) FROM card")" -gt "$cards" ] || fail "no new card on PostgreSQL"
 cardpipe db check >check.out || { cat check.out; fail "db check after prepare"; }
-assert_eq "$(q "SELECT count(*) FROM card")" "$cards" "the SQLite file is left as it was"
+assert_eq "$(sqlite3 "$CARDPIPE_HOME/registry.db" "SELECT count(*) FROM card")" "$cards" "the SQLite file is left as it was"
 
 # a second migration into it is refused, and so is a URL carrying a password
 unset CARDPIPE_REGISTRY_URL

@@ -235,6 +235,78 @@ test_rows_are_sealed_at_commit_and_a_change_without_the_key_is_refused(void **st
 	registry_close(reg);
 }
 
+static void
+test_another_key_cannot_write(void **state)
+{
+	static const unsigned char other[32] = "another audit key, not the one.";
+	static const unsigned char fixture[32] = "cardpipe unit-test audit key 32";
+	struct registry *reg;
+	long long rows;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0);
+	registry_close(reg);
+	assert_int_equal(registry_set_audit_key(other, sizeof(other), "OTHER1"), 0);
+	assert_int_equal(open_pg(&reg), 0);
+	/* queued in the transaction; the commit, which chains it, refuses */
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(registry_audit(reg, "test", 1, "event", ""), 0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "keyed with the audit key"));
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	registry_close(reg);
+	assert_int_equal(registry_set_audit_key(fixture, sizeof(fixture), "TEST01"), 0);
+	assert_int_equal(sa_int("SELECT count(*) FROM audit_log"), 1);
+}
+
+static void
+test_edited_audit_row_is_detected(void **state)
+{
+	struct registry *reg;
+	long long rows;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(registry_audit(reg, "card", i, "tested", "kept"), 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), 0);
+	/* the owner switches the append-only trigger off and edits a row in the middle */
+	assert_int_equal(pg_exec(sa, "ALTER TABLE audit_log DISABLE TRIGGER audit_no_update;"
+				     "UPDATE audit_log SET detail = 'forged' WHERE id = 3;"
+				     "ALTER TABLE audit_log ENABLE TRIGGER audit_no_update"),
+			 0);
+	assert_int_equal(registry_verify_audit(reg, &rows), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "row 3"));
+	assert_non_null(strstr(cp_errmsg(), "edited"));
+	registry_close(reg);
+}
+
+static void
+test_state_change_outside_cardpipe_is_refused(void **state)
+{
+	struct registry *reg;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg,
+				  "INSERT INTO input_file(sha256, name, channel, format, "
+				  "received_at, status) VALUES('aa', 'f', 'web', 'xml', 'x', "
+				  "'ingested');"
+				  "INSERT INTO application(file_id, record_no, location, channel, "
+				  "created_at, updated_at) VALUES(1, 1, 'l', 'web', 'x', 'x')"),
+			 0);
+	assert_int_equal(registry_commit(reg), 0);
+	/* a bare connection cannot change an application's state: its audit row needs
+	 * cardpipe's transaction */
+	assert_int_equal(pg_exec(sa, "UPDATE application SET state = 'rejected', "
+				     "reason_code = 'x' WHERE id = 1"),
+			 CP_ERR_DB);
+	assert_non_null(strstr(cp_errmsg(), "cardpipe.now is not set"));
+	assert_int_equal(sa_int("SELECT count(*) FROM application WHERE state = 'received'"), 1);
+	registry_close(reg);
+}
+
 int
 main(void)
 {
@@ -249,6 +321,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_rows_are_sealed_at_commit_and_a_change_without_the_key_is_refused,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_another_key_cannot_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edited_audit_row_is_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_change_outside_cardpipe_is_refused,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
