@@ -59,68 +59,60 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	done
 fi
 
+# run_integration TEST NAME [VAR=VALUE...]: one integration test in a fresh temporary
+# CARDPIPE_HOME, with the variables given; counts and reports it under NAME. Returns 0 when
+# it passed.
+run_integration() {
+	local t=$1 n=$2 log tmp start rc secs
+	shift 2
+	log="$logdir/$n.log"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/cardpipe-$n.XXXXXX")
+	start=$(date +%s)
+	(cd "$tmp" && env CARDPIPE_HOME="$tmp/home" PATH="$CARDPIPE_BIN:$PATH" "$@" \
+		timeout 1200 bash "$CARDPIPE_SRC/$t") >>"$log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $n (${secs}s)"
+		rm -rf "$tmp"
+		return 0
+	elif [ "$rc" -eq 77 ]; then
+		skipped=$((skipped + 1))
+		echo "skip $n: $(tail -1 "$log")"
+		rm -rf "$tmp"
+	else
+		failed=$((failed + 1))
+		failures+=("$n")
+		echo "FAIL $n (exit $rc; log $log, work dir $tmp)"
+		tail -25 "$log" | sed 's/^/     /'
+	fi
+	return 1
+}
+
 if [ "$what" = all ] || [ "$what" = integration ]; then
 	for t in tests/integration/t*.sh; do
 		[ -f "$t" ] || continue
 		n=$(basename "$t" .sh)
 		[ -n "$pattern" ] && [[ "$n" != *$pattern* ]] && continue
-		log="$logdir/$n.log"
-		tmp=$(mktemp -d "${TMPDIR:-/tmp}/cardpipe-$n.XXXXXX")
-		start=$(date +%s)
-		(cd "$tmp" && CARDPIPE_HOME="$tmp/home" PATH="$CARDPIPE_BIN:$PATH" \
-			timeout 1200 bash "$CARDPIPE_SRC/$t") >"$log" 2>&1
-		rc=$?
-		secs=$(($(date +%s) - start))
-		if [ "$rc" -eq 0 ]; then
-			passed=$((passed + 1))
-			echo "ok   $n (${secs}s)"
-			rm -rf "$tmp"
-		elif [ "$rc" -eq 77 ]; then
-			skipped=$((skipped + 1))
-			echo "skip $n: $(tail -1 "$log")"
-			rm -rf "$tmp"
-		else
-			failed=$((failed + 1))
-			failures+=("$n")
-			echo "FAIL $n (exit $rc; log $log, work dir $tmp)"
-			tail -25 "$log" | sed 's/^/     /'
-		fi
+		: >"$logdir/$n.log"
+		run_integration "$t" "$n"
 	done
 fi
 
 # The integration tests marked "# backends: sqlite postgresql" once more on PostgreSQL: each
-# in a database of its own on the test server (CARDPIPE_REGISTRY_URL), dropped when it passed.
+# in a database of its own on the test server (CARDPIPE_REGISTRY_URL), dropped when it
+# passed (a failed test's stays, for a look).
 if { [ "$what" = all ] || [ "$what" = integration ]; } && [ -n "${CARDPIPE_TEST_PG:-}" ]; then
 	for t in tests/integration/t*.sh; do
 		grep -q '^# backends: .*postgresql' "$t" || continue
 		n=$(basename "$t" .sh)@postgresql
 		[ -n "$pattern" ] && [[ "$n" != *$pattern* ]] && continue
-		log="$logdir/$n.log"
-		tmp=$(mktemp -d "${TMPDIR:-/tmp}/cardpipe-$n.XXXXXX")
 		dbname=t_$(basename "$t" .sh | tr -c 'a-z0-9\n' '_')
-		start=$(date +%s)
 		psql "$CARDPIPE_TEST_PG" -XqAt -c "DROP DATABASE IF EXISTS $dbname" \
-			-c "CREATE DATABASE $dbname" >"$log" 2>&1
-		(cd "$tmp" && CARDPIPE_HOME="$tmp/home" PATH="$CARDPIPE_BIN:$PATH" \
-			CARDPIPE_REGISTRY_URL="$CARDPIPE_TEST_PG dbname=$dbname" \
-			timeout 1200 bash "$CARDPIPE_SRC/$t") >>"$log" 2>&1
-		rc=$?
-		secs=$(($(date +%s) - start))
-		if [ "$rc" -eq 0 ]; then
-			passed=$((passed + 1))
-			echo "ok   $n (${secs}s)"
-			rm -rf "$tmp"
+			-c "CREATE DATABASE $dbname" >"$logdir/$n.log" 2>&1
+		run_integration "$t" "$n" CARDPIPE_REGISTRY_URL="$CARDPIPE_TEST_PG dbname=$dbname" &&
 			psql "$CARDPIPE_TEST_PG" -XqAt -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1
-		elif [ "$rc" -eq 77 ]; then
-			skipped=$((skipped + 1))
-			echo "skip $n: $(tail -1 "$log")"
-			rm -rf "$tmp"
-		else
-			failed=$((failed + 1))
-			failures+=("$n")
-			echo "FAIL $n (exit $rc; log $log, work dir $tmp, database $dbname)"
-			tail -25 "$log" | sed 's/^/     /'
-		fi
 	done
 fi
 
