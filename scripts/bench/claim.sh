@@ -13,7 +13,7 @@
 # database made from it as a template) is worked off by bench-claim K (tests/bench/
 # bench_claim.c: K processes, lines 1..K, each claiming cards until none is left and making
 # produce's registry calls for a card produced at its first attempt - claim, attempt begun,
-# fed, contact, encoded and locked with a chip id of its own, printed, produced: eight
+# fed, contact, encoded and locked with a chip id of its own, printed, produced: seven
 # transactions a card), and cardpipe db check is run on the result. Prints table rows
 #   claim (sqlite) | n | seconds | per_second | peak_kib | note
 #   claim (pg)     | ...

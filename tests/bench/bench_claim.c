@@ -13,8 +13,8 @@
  * registry calls `cardpipe produce` makes for a card produced at the first attempt:
  * reg_prod_claim_next(), reg_prod_card_attempts(), reg_prod_attempt_begin(), the steps
  * fed and contact, reg_prod_attempt_encoded() (a chip id of the bench's own, "BENCH" and
- * the card's id, locked now), the step printed, reg_prod_attempt_produced(): eight
- * transactions, the same invariants (the card must be rendered and this line's claim, the
+ * the card's id, locked at the registry's now), the step printed, reg_prod_attempt_produced():
+ * seven transactions and a read, the same invariants (the card must be rendered and this line's claim, the
  * chip locked, its id unique). The cards must be 'rendered' and claimable by every line
  * (rendered with render.from_allocated: in no perso batch). Prints
  *   claim LINES CARDS SECONDS CLAIM_MS CARD_MS PEAK_KIB PER_LINE
