@@ -98,7 +98,12 @@ run_line(struct cp_ctx *ctx, int line, int ready_fd, int go_fd, int out_fd)
 		snprintf(actor, sizeof(actor), "produce:line%d", line);
 		registry_set_actor(reg, actor);
 	}
-	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) < 0)
+	/* closed once written: a line that dies before it is ready closes it too, so the
+	 * parent's wait for the lines to be ready always ends */
+	if (write(ready_fd, "r", 1) != 1)
+		r = r < 0 ? r : cp_err(CP_ERR_IO, "ready signal");
+	close(ready_fd);
+	if (read(go_fd, &c, 1) < 0)
 		r = r < 0 ? r : cp_err(CP_ERR_IO, "start signal");
 	while (r == 0) {
 		double t0 = now_s(), t1;
