@@ -82,9 +82,10 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_HELPER_SRCS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-# make bench's floor measurement (tests/bench/bench_floor.c): built with the tests, not
-# installed
+# make bench's floor measurement (tests/bench/bench_floor.c) and its claim measure
+# (tests/bench/bench_claim.c): built with the tests, not installed
 BENCH_FLOOR := $(BUILD)/bench/bench-floor
+BENCH_CLAIM := $(BUILD)/bench/bench-claim
 
 .PHONY: all deps check unit integration demo bench fuzz fuzz-build coverage format \
 	check-format lint clean distclean man install
@@ -130,7 +131,7 @@ check: deps
 	@BUILD=$(BUILD) tests/run-tests.sh
 
 .PHONY: all-tests
-all-tests: $(PROGRAMS) $(TEST_BINS) $(BENCH_FLOOR)
+all-tests: $(PROGRAMS) $(TEST_BINS) $(BENCH_FLOOR) $(BENCH_CLAIM)
 
 unit: $(PROGRAMS) $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run-tests.sh unit
@@ -145,10 +146,15 @@ demo: deps
 	@BUILD=$(BUILD) scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_FLOOR) CFLAGS="-O2 -g -DNDEBUG"
+	@$(MAKE) --no-print-directory all $(BENCH_FLOOR) $(BENCH_CLAIM) CFLAGS="-O2 -g -DNDEBUG"
 	@BUILD=$(BUILD) scripts/bench.sh
 
 $(BENCH_FLOOR): tests/bench/bench_floor.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+$(BENCH_CLAIM): tests/bench/bench_claim.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm

@@ -21,8 +21,9 @@ else
 	# The stages that create and then delete the most files run last: after a mass
 	# deletion, ext4 without a journal (as here) allocates new inodes slowly for a minute or
 	# more, which showed as several ms of system time per card in a render run that came
-	# right after the 100,000-application ingest benchmark.
-	for st in render perso produce dispatch ingest_prepare; do
+	# right after the 100,000-application ingest benchmark. claim renders and deletes a few
+	# thousand cards' files, before dispatch.
+	for st in render perso produce claim dispatch ingest_prepare; do
 		scripts+=("scripts/bench/$st.sh")
 	done
 	for s in scripts/bench/*.sh; do

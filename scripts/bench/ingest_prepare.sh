@@ -11,13 +11,23 @@
 # gzip inflate, SHA-256, base64 decode - on the first BENCH_FLOOR_APPS applications, one
 # core) and the ratio to it. Targets (issue 17): ingest+prepare >= 3,000 applications/s
 # on 2 cores, CPU <= 500 us per application, peak memory flat from 10k to 100k.
+#
+# With the PostgreSQL server binaries installed (Debian's postgresql), the sizes
+# BENCH_PG_SIZES run a second time with the registry on a throwaway server this script
+# starts (tests/pg-server.sh, stopped on exit), each size in a database of its own: rows
+# "ingest (pg)", "prepare (pg)", "ingest+prepare (pg)", the same figures (the client's peak
+# memory and CPU; the server's are not in them). BENCH_PG_SIZES defaults to the first size
+# only: 10,000 applications took 37 s on PostgreSQL (2 cores, prepare 360/s), so 100,000
+# would take over 6 minutes; BENCH_PG_SIZES="10000 100000" for both.
 # Run through scripts/bench.sh (make bench) or alone with cardpipe on PATH.
 set -eu
 command -v cardpipe >/dev/null || { echo "cardpipe not on PATH" >&2; exit 1; }
-FLOOR=${BENCH_FLOOR:-${CARDPIPE_SRC:-.}/${BUILD:-build}/bench/bench-floor}
+SRC=${CARDPIPE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+FLOOR=${BENCH_FLOOR:-$SRC/${BUILD:-build}/bench/bench-floor}
 FLOOR_APPS=${BENCH_FLOOR_APPS:-5000}
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is needed for peak memory" >&2; exit 1; }
 SIZES=${BENCH_SIZES:-10000 100000}
+PG_SIZES=${BENCH_PG_SIZES:-${SIZES%% *}}
 base=${CARDPIPE_HOME:-$PWD/home}
 export CARDPIPE_NOW=${CARDPIPE_NOW:-2026-11-26T20:00:00+08:00}
 
@@ -32,8 +42,11 @@ measure() { # LOG cmd... : runs cmd, appends "seconds kib" to LOG
 	tail -1 "$log.time"
 }
 
-for n in $SIZES; do
-	export CARDPIPE_HOME="$base-$n"
+# one_size N: ingest and prepare N generated applications in a fresh home, on the registry
+# of CARDPIPE_REGISTRY_URL when set (rows tagged with $tag), else the home's SQLite file
+one_size() {
+	local n=$1
+	export CARDPIPE_HOME="$base-$n$suffix"
 	rm -rf "$CARDPIPE_HOME" gen-$n
 	cardpipe init >/dev/null 2>&1
 	cardpipe sample --out "gen-$n" --count "$n" --seed 42 --bad-share 0.05 >/dev/null 2>&1
@@ -44,23 +57,49 @@ for n in $SIZES; do
 	read -r is ik iu isy < <(measure "ingest-$n" cardpipe --quiet ingest)
 	read -r ps pk pu psy < <(measure "prepare-$n" cardpipe --quiet prepare)
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	read_n=$(sqlite3 "$CARDPIPE_HOME/registry.db" "SELECT count(*) FROM application" 2>/dev/null || echo "$n")
+	read_n=$(q "SELECT count(*) FROM application" 2>/dev/null || echo "$n")
 	rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 	# CPU microseconds per application of user + system seconds
 	cpu() { awk -v n="$read_n" -v u="$1" -v s="$2" 'BEGIN { printf "%.0f", (u + s) * 1e6 / n }'; }
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else printf "-" }'; }
 	floor_note=" floor -" fl=0
-	if [ -x "$FLOOR" ] && fl_out=$(sqlite3 "$CARDPIPE_HOME/registry.db" \
+	if [ -x "$FLOOR" ] && fl_out=$(q \
 		"SELECT sha256, records FROM input_file WHERE status = 'ingested' ORDER BY id" |
 		tr '|' ' ' | "$FLOOR" "$CARDPIPE_HOME/archive" "$FLOOR_APPS" 2>/dev/null); then
 		read -r _ fl_n fl _ fl_jpeg _ fl_inf _ fl_sha _ fl_b64 <<<"$fl_out"
 		floor_note=" floor $fl us (jpeg $fl_jpeg, inflate $fl_inf, sha256 $fl_sha, base64 $fl_b64; $fl_n apps)"
 	fi
 	icpu=$(cpu "$iu" "$isy") pcpu=$(cpu "$pu" "$psy")
-	echo "ingest | $read_n | $is | $(rate "$read_n" "$is") | $ik | cpu $icpu us/app,$floor_note, x$(ratio "$icpu" "$fl"); load $load"
-	echo "prepare | $read_n | $ps | $(rate "$read_n" "$ps") | $pk | cpu $pcpu us/app; load $load"
+	echo "ingest$tag | $read_n | $is | $(rate "$read_n" "$is") | $ik | cpu $icpu us/app,$floor_note, x$(ratio "$icpu" "$fl"); load $load"
+	echo "prepare$tag | $read_n | $ps | $(rate "$read_n" "$ps") | $pk | cpu $pcpu us/app; load $load"
 	tot=$(awk -v a="$is" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
 	peak=$(( ik > pk ? ik : pk ))
-	echo "ingest+prepare | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | cpu $((icpu + pcpu)) us/app, x$(ratio $((icpu + pcpu)) "$fl") the floor; $(tr -d ' ' <<<"$(find "$CARDPIPE_HOME/spool/photos" -type f | wc -l)") distinct photos"
+	echo "ingest+prepare$tag | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | cpu $((icpu + pcpu)) us/app, x$(ratio $((icpu + pcpu)) "$fl") the floor; $(tr -d ' ' <<<"$(find "$CARDPIPE_HOME/spool/photos" -type f | wc -l)") distinct photos"
 	rm -rf "$CARDPIPE_HOME" "gen-$n"
+}
+
+q() { # SQL: rows of the registry as "a|b" lines
+	if [ -n "${CARDPIPE_REGISTRY_URL:-}" ]; then
+		psql "$CARDPIPE_REGISTRY_URL" -XqAt -v ON_ERROR_STOP=1 -c "$1"
+	else
+		sqlite3 "$CARDPIPE_HOME/registry.db" "$1"
+	fi
+}
+
+tag= suffix=
+unset CARDPIPE_REGISTRY_URL
+for n in $SIZES; do one_size "$n"; done
+
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || exit 0
+pgdir=$(mktemp -d /tmp/cpbench.XXXXXX)
+trap '"$SRC/tests/pg-server.sh" stop "$pgdir"' EXIT
+pg=$("$SRC/tests/pg-server.sh" start "$pgdir")
+tag=" (pg)" suffix=-pg
+for n in $PG_SIZES; do
+	db=bench_ip_$n
+	psql "$pg" -XqAt -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+	export CARDPIPE_REGISTRY_URL="$pg dbname=$db"
+	one_size "$n"
+	unset CARDPIPE_REGISTRY_URL
+	psql "$pg" -XqAt -c "DROP DATABASE IF EXISTS $db" >/dev/null
 done
