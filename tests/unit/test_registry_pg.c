@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "pipeline/registry/pg_conn.h"
+#include "pipeline/registry/reg_cards.h"
 #include "pipeline/registry/registry.h"
 #include "pipeline/registry/reg_stmt.h"
 #include "pipeline/registry/registry_conn.h"
@@ -307,6 +308,97 @@ test_state_change_outside_cardpipe_is_refused(void **state)
 	registry_close(reg);
 }
 
+/* Card numbers, PANs and transport numbers are allocated once ever, whatever the number of
+ * hosts allocating at the same time: four processes, each its own connection, allocate for
+ * interleaved applications in transactions of a few cards each. */
+static void
+test_numbers_allocated_once_under_writers_in_several_processes(void **state)
+{
+	enum { WRITERS = 4, EACH = 60, BATCH = 5 };
+	struct registry *reg;
+	int problems = -1;
+	char *seed;
+	size_t len = 0;
+	FILE *f;
+
+	NEED_SERVER();
+	assert_int_equal(open_pg(&reg), 0);
+	assert_non_null(f = open_memstream(&seed, &len));
+	fprintf(f, "INSERT INTO input_file(sha256, name, channel, format, received_at, status) "
+		   "VALUES('x', 'f.xml', 'employer', 'x', 'x', 'ingested');");
+	for (int i = 1; i <= WRITERS * EACH; i++)
+		fprintf(f,
+			"INSERT INTO application(file_id, record_no, location, channel, "
+			"created_at, "
+			"updated_at) VALUES(1, %d, 'r', 'employer', 'x', 'x');"
+			"INSERT INTO person(id_type, id_number, name, created_at) "
+			"VALUES('citizen', "
+			"'P%d', 'n', 'x');",
+			i, i);
+	fclose(f);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, seed), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	free(seed);
+	registry_close(reg);
+
+	for (int w = 0; w < WRITERS; w++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct card_allocator *ca = NULL;
+			struct card_row card;
+			int bad = open_pg(&reg) < 0 || reg_card_allocator_open(reg, &ca) < 0;
+
+			for (int i = 0; !bad && i < EACH; i += BATCH) {
+				bad = registry_begin(reg) < 0;
+				for (int k = i; !bad && k < i + BATCH; k++) {
+					struct card_alloc a = {0};
+
+					a.application_id = a.person_id = 1 + w + WRITERS * k;
+					a.bank = "ICBC";
+					a.bin = "62122600";
+					a.prefix = "B";
+					a.transport_city = "1000";
+					a.issue_date = "2026-11-26";
+					a.expiry_date = "2036-11-25";
+					bad = reg_card_allocate_with(ca, &a, &card) < 0;
+				}
+				if (bad) {
+					fprintf(stderr, "writer %d: %s\n", w, cp_errmsg());
+					registry_rollback(reg);
+				} else {
+					bad = registry_commit(reg) < 0;
+				}
+			}
+			reg_card_allocator_close(ca);
+			registry_close(reg);
+			_exit(bad);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(sa_int("SELECT count(*) FROM card"), WRITERS * EACH);
+	assert_int_equal(sa_int("SELECT count(DISTINCT card_no) + count(DISTINCT pan) + "
+				"count(DISTINCT transport_no) FROM card"),
+			 3 * WRITERS * EACH);
+	/* no gap: the card sequence is exactly 1..n */
+	assert_int_equal(sa_int("SELECT max(CAST(substr(card_no, 2, 7) AS bigint)) FROM card"),
+			 WRITERS * EACH);
+	/* and every invariant of db check holds */
+	assert_int_equal(open_pg(&reg), 0);
+	assert_non_null(f = fopen("/dev/null", "w"));
+	assert_int_equal(registry_check(reg, f, &problems), 0);
+	fclose(f);
+	assert_int_equal(problems, 0);
+	registry_close(reg);
+}
+
 int
 main(void)
 {
@@ -321,6 +413,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_rows_are_sealed_at_commit_and_a_change_without_the_key_is_refused,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_numbers_allocated_once_under_writers_in_several_processes, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_another_key_cannot_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edited_audit_row_is_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_change_outside_cardpipe_is_refused,
