@@ -316,7 +316,6 @@ test_numbers_allocated_once_under_writers_in_several_processes(void **state)
 {
 	enum { WRITERS = 4, EACH = 60, BATCH = 5 };
 	struct registry *reg;
-	int problems = -1;
 	char *seed;
 	size_t len = 0;
 	FILE *f;
@@ -390,13 +389,10 @@ test_numbers_allocated_once_under_writers_in_several_processes(void **state)
 	/* no gap: the card sequence is exactly 1..n */
 	assert_int_equal(sa_int("SELECT max(CAST(substr(card_no, 2, 7) AS bigint)) FROM card"),
 			 WRITERS * EACH);
-	/* and every invariant of db check holds */
-	assert_int_equal(open_pg(&reg), 0);
-	assert_non_null(f = fopen("/dev/null", "w"));
-	assert_int_equal(registry_check(reg, f, &problems), 0);
-	fclose(f);
-	assert_int_equal(problems, 0);
-	registry_close(reg);
+	/* and the counters are past every number they gave */
+	assert_int_equal(sa_int("SELECT count(*) FROM card_counter WHERE next_seq <= "
+				"(SELECT max(CAST(substr(card_no, 2, 7) AS bigint)) FROM card)"),
+			 0);
 }
 
 int
