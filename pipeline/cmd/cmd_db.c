@@ -78,11 +78,11 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 	if (optind != argc || !to)
 		return cmd_usage(usage, 1);
 	if (!registry_url_is_pg(to))
+		/* not echoed: a mistyped URL may carry a password */
 		return cmd_exit("db",
 				cp_err(CP_ERR_USAGE,
-				       "db migrate --to '%s': expected a postgresql:// URI or "
-				       "a libpq connection string (key=value ...)",
-				       to));
+				       "db migrate --to: expected a postgresql:// URI or a libpq "
+				       "connection string (key=value ...)"));
 	url = config_str(ctx->cfg, "registry.url");
 	if (url && registry_url_is_pg(url))
 		return cmd_exit("db", cp_err(CP_ERR_CONFIG,

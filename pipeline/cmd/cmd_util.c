@@ -75,11 +75,10 @@ ctx_open_registry(struct cp_ctx *ctx, int create, struct registry **reg)
 	if (url && !strncmp(url, "sqlite:", 7) && url[7])
 		path = url[7] == '/' ? xstrdup(url + 7) : fs_join(ctx->home, url + 7);
 	else if (url && *url && strcmp(url, "sqlite:") != 0)
-		return cp_err(
-			CP_ERR_CONFIG,
-			"registry.url '%s': expected empty, sqlite:[PATH], a postgresql:// URI "
-			"or a libpq connection string (key=value ...)",
-			url);
+		/* not echoed: a mistyped URL may carry a password */
+		return cp_err(CP_ERR_CONFIG,
+			      "registry.url: expected empty, sqlite:[PATH], a postgresql:// URI or "
+			      "a libpq connection string (key=value ...)");
 	else
 		path = ctx_path(ctx, "paths.registry");
 	if (!create && !fs_exists(path)) {

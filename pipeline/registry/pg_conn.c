@@ -107,6 +107,15 @@ has_password(const char *url, int *bad)
 	return found;
 }
 
+/* The server's notices and warnings are not cardpipe's output (its errors are reported
+ * with the call that failed). */
+static void
+no_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 int
 pg_connect(const char *url, const char *password_file, struct pg_conn **out)
 {
@@ -140,7 +149,7 @@ pg_connect(const char *url, const char *password_file, struct pg_conn **out)
 		PQfinish(conn);
 		return CP_ERR_DB;
 	}
-	/* the server speaks UTF-8 to us and keeps its notices to itself */
+	PQsetNoticeProcessor(conn, no_notices, NULL);
 	/* UTF-8 to us, no notices, and times without a zone read as UTC, as cardpipe writes
 	 * them */
 	res = PQexec(conn, "SET client_encoding = 'UTF8'; SET client_min_messages = warning; "
@@ -189,6 +198,20 @@ long long
 pg_changes(struct pg_conn *c)
 {
 	return c->changes;
+}
+
+void
+pg_set_changes(struct pg_conn *c, long long n)
+{
+	c->changes = n;
+}
+
+int
+pg_in_transaction(struct pg_conn *c)
+{
+	PGTransactionStatusType t = PQtransactionStatus(c->conn);
+
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
 /* Rows a command changed, from its tag ("UPDATE 3"); 0 for a command that changes none. */

@@ -38,8 +38,12 @@ int pg_exec(struct pg_conn *c, const char *sql);
 /* The last failure on the connection: its CP_ERR_* code and the server's message. */
 int pg_errcode(struct pg_conn *c);
 const char *pg_errmsg(struct pg_conn *c);
-/* Rows changed by the last INSERT, UPDATE or DELETE run on the connection. */
+/* Rows changed by the last INSERT, UPDATE or DELETE run on the connection (set: what a
+ * caller's statement changed, kept over work done after it). */
 long long pg_changes(struct pg_conn *c);
+void pg_set_changes(struct pg_conn *c, long long n);
+/* Is a transaction open on the connection (also one a failed statement aborted)? */
+int pg_in_transaction(struct pg_conn *c);
 /* The server's process id for this connection (tests end it with pg_terminate_backend). */
 int pg_backend_pid(struct pg_conn *c);
 

@@ -13,7 +13,8 @@
  *   - the rows of the sealed tables a transaction writes are queued in seal_pending (with
  *     the row as it was, for a change) by a trigger, where SQLite has its update hooks;
  *     the commit checks the old rows' seals and reseals. A queued row of a transaction that
- *     committed without cardpipe is itself a change made behind cardpipe's back;
+ *     committed without cardpipe is itself a change made behind cardpipe's back, which
+ *     db check reports (reg_check.c);
  *   - cp_now() and cp_actor() are the transaction's settings cardpipe.now and
  *     cardpipe.actor (set_config(..., true) at BEGIN): a change outside cardpipe that would
  *     append an audit row fails;

@@ -158,6 +158,16 @@ sqlite_checks(struct registry *reg, FILE *out, int *problems)
 	return run_check(reg, &fk_check, out, problems);
 }
 
+/* PostgreSQL's queues of written rows and audit rows, which cardpipe's commit empties: a
+ * row queued by a transaction that committed without cardpipe's commit is a change made
+ * behind its back (the row's seal says which row; this says it happened). */
+static const struct check pg_checks[] = {
+	{"no row was written by a transaction that committed outside cardpipe",
+	 "SELECT count(*) FROM seal_pending WHERE pg_xact_status(txid) = 'committed'"},
+	{"no audit row was queued by a transaction that committed outside cardpipe",
+	 "SELECT count(*) FROM audit_pending WHERE pg_xact_status(txid) = 'committed'"},
+};
+
 int
 registry_check(struct registry *reg, FILE *out, int *problems)
 {
@@ -167,6 +177,9 @@ registry_check(struct registry *reg, FILE *out, int *problems)
 	*problems = 0;
 	if (reg_is_sqlite(reg) && (r = sqlite_checks(reg, out, problems)) < 0)
 		return r;
+	for (size_t i = 0; !reg_is_sqlite(reg) && i < ARRAY_SIZE(pg_checks); i++)
+		if ((r = run_check(reg, &pg_checks[i], out, problems)) < 0)
+			return r;
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
 		if ((r = run_check(reg, &checks[i], out, problems)) < 0)
 			return r;

@@ -155,10 +155,11 @@ claim_next_tx(struct registry *reg, void *arg)
 	int r, held;
 
 	snprintf(who, sizeof(who), "line%d", c->line);
-	/* a card this line already holds comes first (remakes, an interrupted run) */
+	/* a card this line already holds comes first (remakes, an interrupted run), whatever
+	 * its batch: one of another line's is found scriptless and left (released) */
 	r = query_id3(reg,
 		      "SELECT id FROM card WHERE state = 'rendered' AND claimed_by = ?2 "
-		      "AND " FOR_LINE " AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY id LIMIT 1",
+		      "AND ?1 = ?1 AND ?3 NOT LIKE ('%,' || id || ',%') ORDER BY id LIMIT 1",
 		      c->line, who, exclude, &c->id);
 	held = c->id != 0;
 	/* the next free one; on PostgreSQL locked as it is read, passing over a row another

@@ -2,9 +2,9 @@
  * reg_stmt.h - private to pipeline/registry/: the statement layer every reg_*.c file uses.
  *
  * The reg_*.c files speak SQL through these functions only, never through a database's own
- * API, so that the registry can have more than one backend. SQLite is the one backend today
- * (registry_sqlite.c implements everything declared here, each function a thin wrapper of
- * its sqlite3_* call); only registry_sqlite.c and the SQLite-only parts of reg_seal.c
+ * API, so that the registry has two backends behind them: SQLite (registry_sqlite.c) and
+ * PostgreSQL (registry_pg.c, pg_conn.c); reg_stmt.c and registry_backend.c pass each call to
+ * the open registry's. Only registry_sqlite.c and the SQLite-only parts of reg_seal.c
  * include registry_sqlite.h and <sqlite3.h>. Nothing outside this folder includes this
  * header (the unit tests excepted).
  *
@@ -80,15 +80,21 @@ int reg_fail(struct registry *reg, const char *what);
 int reg_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what);
 /* Run a query returning one integer (0 when there is no row). */
 int reg_query_int(struct registry *reg, const char *sql, long long *value);
+/* Inside registry_begin() ... registry_commit() (or reg_begin_read() ... rollback)? */
+int reg_in_tx(struct registry *reg);
 /* Step an "INSERT ... RETURNING id" of one row: the new row's id in *id, then finish it as
  * reg_step_done() does. Every backend has RETURNING (SQLite since 3.35); a "last inserted
  * id" of the connection would name a row the schema's triggers inserted, on PostgreSQL. */
 static inline int
 reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id)
 {
-	int rc = reg_step(stmt);
+	int rc;
 
 	*id = 0;
+	/* PostgreSQL: the INSERT must run in the transaction that seals and audits it */
+	if (!reg_in_tx(reg) && !reg_is_sqlite(reg))
+		return cp_err(CP_ERR_INVALID, "registry: %s: outside a transaction", what);
+	rc = reg_step(stmt);
 	if (rc != REG_ROW)
 		return rc < 0 ? reg_fail(reg, what)
 			      : cp_err(CP_ERR_DB, "registry: %s: no row inserted", what);
@@ -96,11 +102,6 @@ reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long 
 	return reg_step_done(reg, stmt, what);
 }
 
-/* Is this registry SQLite (rather than PostgreSQL)? For the few statements whose text
- * differs, chosen at their one call site. */
-int reg_is_sqlite(struct registry *reg);
-/* Inside registry_begin() ... registry_commit() (or reg_begin_read() ... rollback)? */
-int reg_in_tx(struct registry *reg);
 /* A write transaction for work that row locks keep safe from the writers beside it (a
  * production line's claims and attempts, each on the line's own cards): on PostgreSQL it
  * does not wait for the writers' lock registry_begin() takes; on SQLite it is

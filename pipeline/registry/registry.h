@@ -4,10 +4,10 @@
  * Stages never speak SQL: they call registry functions declared here and in the
  * reg_*.h headers beside it (one per subject: files, applications, cards, production,
  * dispatch). The reg_*.c files behind them run their SQL through the statement layer,
- * reg_stmt.h (private to this folder); the SQLite backend, registry_sqlite.c, implements
- * that layer, the connection and the transactions. A PostgreSQL backend will implement the
- * same. Only registry_sqlite.h, registry_sqlite.c and reg_seal.c's SQLite-only parts use
- * <sqlite3.h>.
+ * reg_stmt.h (private to this folder), which two backends implement: SQLite
+ * (registry_sqlite.c, the default: a file in CARDPIPE_HOME) and PostgreSQL (registry_pg.c:
+ * one registry for many hosts, docs/deployment.md). Only registry_sqlite.h,
+ * registry_sqlite.c and reg_seal.c's SQLite-only parts use <sqlite3.h>.
  *
  * Transactions: registry_begin() takes the write lock at once (BEGIN IMMEDIATE) and
  * waits up to the busy timeout for another process to finish; every state change a

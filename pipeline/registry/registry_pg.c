@@ -61,11 +61,12 @@ begin(struct registry *reg, int writers)
 {
 	int r;
 
-	if ((r = pg_exec(reg->pg, writers ? "BEGIN; " LOCK_WRITERS : "BEGIN")) < 0)
+	if ((r = pg_exec(reg->pg, "BEGIN")) < 0)
 		return r;
 	reg->in_tx = 1;
 	reg->audit_pending = 0;
-	if ((r = set_settings(reg)) < 0)
+	/* a lock or a setting that fails leaves no transaction open behind it */
+	if ((writers && (r = pg_exec(reg->pg, LOCK_WRITERS)) < 0) || (r = set_settings(reg)) < 0)
 		pgr_rollback(reg);
 	return r;
 }
@@ -95,10 +96,32 @@ pgr_begin_read(struct registry *reg)
 void
 pgr_rollback(struct registry *reg)
 {
-	pg_exec(reg->pg, "ROLLBACK"); /* nothing to roll back is not an error worth a word */
+	if (pg_in_transaction(reg->pg))
+		pg_exec(reg->pg, "ROLLBACK");
 	reg->in_tx = 0;
 	reg->audit_pending = 0;
 	reg_seal_forget(reg);
+}
+
+/* Record the sealed head in meta, only ever forward, as SQLite's commit does: a chain found
+ * shorter than its recorded head stays so, for verify-audit to report. */
+static int
+head_forward(struct registry *reg, const char *sealed)
+{
+	struct reg_stmt *st;
+	int r;
+
+	if ((r = reg_prepare(reg,
+			     "INSERT INTO meta(key, value) VALUES('audit_head', ?) "
+			     "ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE "
+			     "CAST(split_part(meta.value, ':', 1) AS bigint) < "
+			     "CAST(split_part(excluded.value, ':', 1) AS bigint)",
+			     &st)) < 0)
+		return r;
+	reg_bind_text(st, 1, sealed);
+	r = reg_step_done(reg, st, "record the audit head");
+	reg_finalize(st);
+	return r;
 }
 
 /* The transaction's audit rows, chained onto the log: each row's MAC over the previous
@@ -176,7 +199,7 @@ chain_audit(struct registry *reg)
 	if ((r = pg_exec(reg->pg, "DELETE FROM audit_pending WHERE txid = pg_current_xact_id()")) ==
 		    0 &&
 	    (r = reg_audit_head(reg, id, prev, sealed)) == 0)
-		r = registry_meta_set(reg, "audit_head", sealed);
+		r = head_forward(reg, sealed);
 out:
 	reg_finalize(head);
 	reg_finalize(rows);
@@ -202,6 +225,18 @@ pgr_commit(struct registry *reg)
 	return r;
 }
 
+/* The commit of a statement's own transaction; reg_changes() still counts the rows the
+ * statement changed, not those the commit's sealing and chaining did. */
+static int
+commit_keeping_changes(struct registry *reg)
+{
+	long long n = pg_changes(reg->pg);
+	int r = pgr_commit(reg);
+
+	pg_set_changes(reg->pg, n);
+	return r;
+}
+
 /* A statement outside registry_begin() ... registry_commit() runs in a transaction of its
  * own, so that what it writes is sealed and audited like the rest. */
 int
@@ -217,7 +252,7 @@ pgr_exec(struct registry *reg, const char *sql)
 		pgr_rollback(reg);
 		return r;
 	}
-	return pgr_commit(reg);
+	return commit_keeping_changes(reg);
 }
 
 int
@@ -233,7 +268,7 @@ pgr_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
 			pgr_rollback(reg);
 		return r;
 	}
-	return own ? pgr_commit(reg) : 0;
+	return own ? commit_keeping_changes(reg) : 0;
 }
 
 int
@@ -273,6 +308,12 @@ create_schema(struct registry *reg)
 		r = cp_err(CP_ERR_DB,
 			   "registry has schema version %d, newer than this cardpipe knows (%d)",
 			   have, PG_SCHEMA_VERSION);
+	} else if (have != 0 && have != PG_SCHEMA_VERSION) {
+		/* the schema is created whole; a change of it comes with its migration here */
+		r = cp_err(CP_ERR_DB,
+			   "registry has schema version %d, which this cardpipe cannot bring to %d "
+			   "on PostgreSQL",
+			   have, PG_SCHEMA_VERSION);
 	} else if (have == 0) {
 		snprintf(version, sizeof(version), "%d", PG_SCHEMA_VERSION);
 		if ((r = pg_exec(reg->pg, pg_schema_15_sql)) < 0)
@@ -295,7 +336,9 @@ pgr_open(struct registry *reg, const char *password_file)
 
 	if ((r = pg_connect(reg->path, password_file, &reg->pg)) < 0)
 		return r;
-	if ((r = reg_seal_attach(reg)) < 0 || (r = create_schema(reg)) < 0 ||
+	/* a registry at this version opens without waiting for the writers' lock */
+	if ((r = reg_seal_attach(reg)) < 0 ||
+	    (pgr_schema_version(reg) != PG_SCHEMA_VERSION && (r = create_schema(reg)) < 0) ||
 	    (r = reg_seal_check_key(reg)) < 0)
 		return r;
 	return reg_seal_guard(reg);

@@ -228,6 +228,14 @@ test_rows_are_sealed_at_commit_and_a_change_without_the_key_is_refused(void **st
 	assert_int_equal(problems, 1);
 	assert_non_null(strstr(out, "person row 2 was changed without cardpipe's audit key"));
 	free(out);
+	/* and that a transaction outside cardpipe wrote it */
+	out = NULL;
+	assert_non_null(f = open_memstream(&out, &outlen));
+	assert_int_equal(registry_check(reg, f, &problems), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "FAIL  no row was written by a transaction that committed "
+				    "outside cardpipe (1 offending rows)"));
+	free(out);
 	assert_int_equal(registry_begin(reg), 0);
 	assert_int_equal(reg_exec(reg, "UPDATE person SET bank = 'C' WHERE id = 2"), 0);
 	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
