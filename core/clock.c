@@ -242,3 +242,12 @@ cp_local_time(time_t t, char *out, size_t outsz)
 	snprintf(out, outsz, "%s %c%02ld:%02ld", when, off < 0 ? '-' : '+', a / 3600,
 		 a % 3600 / 60);
 }
+
+long long
+cp_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -36,5 +36,8 @@ long cp_days_from_civil(int y, int m, int d);
 void cp_civil_from_days(long days, int *y, int *m, int *d);
 /* Day of week, 0 = Sunday. */
 int cp_weekday(long days);
+/* Milliseconds of the monotonic clock (for waits, timeouts and durations: never pinned by
+ * CARDPIPE_NOW, never set back). */
+long long cp_mono_ms(void);
 
 #endif

@@ -87,13 +87,14 @@ int
 run_lock_wait(struct run_lock *lk, const char *path, const char *what, long wait_s,
 	      volatile sig_atomic_t *stop)
 {
-	struct timespec t0, now, nap = {0, 100 * 1000 * 1000};
+	struct timespec nap = {0, 100 * 1000 * 1000};
+	long long t0;
 	char holder[128] = "";
 	int r;
 
 	if ((r = lock_open(lk, path)) < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cp_mono_ms();
 	for (;;) {
 		if (flock(lk->fd, LOCK_EX | LOCK_NB) == 0)
 			break;
@@ -109,8 +110,7 @@ run_lock_wait(struct run_lock *lk, const char *path, const char *what, long wait
 					 "(general.lock_wait)",
 					 what, holder, wait_s);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= wait_s) {
+		if (cp_mono_ms() - t0 >= wait_s * 1000LL) {
 			read_holder(lk->fd, holder, sizeof(holder));
 			if (wait_s > 0)
 				r = cp_err(

@@ -1,4 +1,5 @@
 /* progress.c - throttled progress line on a terminal (see progress.h). */
+#include "core/clock.h"
 #include "core/progress.h"
 
 #include "core/log.h"
@@ -38,15 +39,6 @@ progress_enable(int on)
 	log_set_stderr_hook(on ? around_log_line : NULL);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 draw(struct progress *p)
 {
@@ -76,7 +68,7 @@ progress_update(struct progress *p, long long done)
 	p->done = done;
 	if (!p->enabled)
 		return;
-	t = now_ms();
+	t = cp_mono_ms();
 	if (t - p->last_ms < 100)
 		return;
 	p->last_ms = t;

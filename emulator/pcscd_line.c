@@ -1,6 +1,7 @@
 /* pcscd_line.c - a line's own pcscd with the vpcd reader (see pcscd_line.h). */
 #include "emulator/pcscd_line.h"
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
@@ -21,15 +22,6 @@
 #include <unistd.h>
 
 #define SYSTEM_RUN_DIR "/run/pcscd"
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void
 sleep_ms(long ms)
@@ -232,7 +224,7 @@ pcscd_line_start(const char *dir, int port, int timeout_ms, struct pcscd_line *o
 		goto fail;
 	if ((r = pcscd_line_client_env(dir)) < 0)
 		goto fail;
-	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+	deadline = cp_mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
 	for (;;) {
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid) {
@@ -243,7 +235,7 @@ pcscd_line_start(const char *dir, int port, int timeout_ms, struct pcscd_line *o
 		}
 		if (probe())
 			break;
-		if (now_ms() > deadline) {
+		if (cp_mono_ms() > deadline) {
 			log_tail(logpath);
 			r = cp_err(CP_ERR_TIMEOUT,
 				   "pcscd did not list the vpcd reader within %d ms "
@@ -288,7 +280,7 @@ out:
 static int
 stop_pid(pid_t pid, int timeout_ms, int reap)
 {
-	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
+	long deadline = cp_mono_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
 	int st, sig = SIGTERM;
 
 	if (kill(pid, sig) < 0)
@@ -297,14 +289,14 @@ stop_pid(pid_t pid, int timeout_ms, int reap)
 	for (;;) {
 		if (reap ? waitpid(pid, &st, WNOHANG) == pid : kill(pid, 0) < 0)
 			return 0;
-		if (now_ms() > deadline) {
+		if (cp_mono_ms() > deadline) {
 			if (sig == SIGKILL)
 				return cp_err(CP_ERR_TIMEOUT, "pcscd pid %d does not stop",
 					      (int)pid);
 			log_warn("pcscd", "pcscd pid %d ignored SIGTERM: SIGKILL", (int)pid);
 			sig = SIGKILL;
 			kill(pid, sig);
-			deadline = now_ms() + 2000;
+			deadline = cp_mono_ms() + 2000;
 		}
 		sleep_ms(20);
 	}

@@ -67,15 +67,6 @@ struct emu {
 	long settle_waits; /* how many times a chip was held back, for STATUS */
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(long ms)
 {
@@ -381,7 +372,7 @@ card_leaves_reader(struct emu *e)
 	if (e->in_reader) {
 		vcard(e, "REMOVE", reply, sizeof(reply));
 		e->in_reader = 0;
-		e->removed_at_ms = mono_ms();
+		e->removed_at_ms = cp_mono_ms();
 	}
 }
 
@@ -394,7 +385,7 @@ settle(struct emu *e)
 
 	if (!e->removed_at_ms || ms <= 0)
 		return;
-	since = mono_ms() - e->removed_at_ms;
+	since = cp_mono_ms() - e->removed_at_ms;
 	if (since >= ms)
 		return;
 	e->settle_waits++;

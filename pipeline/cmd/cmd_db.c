@@ -2,6 +2,7 @@
  * `cardpipe db migrate --to URL`: this home's SQLite registry copied into PostgreSQL. */
 #include "pipeline/cmd/cmd.h"
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "pipeline/registry/reg_held.h"
@@ -60,7 +61,7 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 	const char *to = NULL, *pass = NULL, *url;
 	struct registry *src = NULL, *dst = NULL;
 	struct reg_migrate_report rep;
-	struct timespec t0, t1;
+	long long t0;
 	char *lines = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -89,7 +90,7 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 					     "db migrate copies this home's SQLite registry, and "
 					     "registry.url already names a PostgreSQL database"));
 	ctx->actor = "operator:db-migrate";
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cp_mono_ms();
 	if ((r = ctx_registry(ctx, &src)) < 0)
 		return cmd_exit("db", r);
 	if ((r = registry_open_url(to, pass, &dst)) < 0)
@@ -102,7 +103,6 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 	r = registry_migrate(src, dst, out, &rep);
 	fclose(out);
 	registry_close(dst);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (int i = 0; rep.committed && i < rep.ntables; i++)
 		printf("%-20s %10lld\n", rep.table[i].name, rep.table[i].rows);
 	/* the failed checks only: all of them are `db check`'s to print */
@@ -118,8 +118,7 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 		printf("audit chain intact on the target: %lld rows (the source's and this "
 		       "migration's)\n"
 		       "migrated in %.1f s; every check holds on the target\n",
-		       rep.audit_rows,
-		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		       rep.audit_rows, (double)(cp_mono_ms() - t0) / 1e3);
 	return cmd_exit("db", r);
 }
 

@@ -7,6 +7,7 @@
  */
 #include "pipeline/stages/instant.h"
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/log.h"
@@ -34,15 +35,6 @@
 #include <unistd.h>
 
 #define INSTANT_MAX_FILE (64u << 20)
-
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static int
 copy_file(const char *from, const char *to)
@@ -130,7 +122,7 @@ stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
 	struct card_row card;
 	size_t len;
 	long count = 0;
-	double t0 = now_s(), tp;
+	double t0 = cp_mono_ms() / 1e3, tp;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -197,7 +189,7 @@ stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
 	}
 
 	/* 5. produce on the branch's line */
-	tp = now_s();
+	tp = cp_mono_ms() / 1e3;
 	if (!opts->no_produce && !sr.held) {
 		pro.line = opts->line;
 		pro.card_no = card.card_no;
@@ -206,7 +198,7 @@ stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
 		if (r == CP_ERR_DEVICE || r == CP_ERR_IO || r == CP_ERR_TIMEOUT)
 			r = line_down_hint(home, opts->line, r);
 	}
-	res->produce_seconds = now_s() - tp;
+	res->produce_seconds = cp_mono_ms() / 1e3 - tp;
 	if (r < 0)
 		goto out;
 	if ((r = reg_card_by_id(reg, card.id, &card)) < 0)
@@ -216,7 +208,7 @@ stage_instant_run(const struct stage_ctx *ctx, const struct instant_opts *opts,
 	if (card.held_reason[0])
 		snprintf(res->reason, sizeof(res->reason), "%s", card.held_reason);
 out:
-	res->own_seconds = now_s() - t0 - res->produce_seconds;
+	res->own_seconds = cp_mono_ms() / 1e3 - t0 - res->produce_seconds;
 	if (r == 0)
 		log_info("instant",
 			 "application %lld: %s, card %s %s (cardpipe %.3f s, line %.1f s)",

@@ -48,17 +48,14 @@ struct run {
 };
 
 static double
-seconds_since(const struct timespec *t0)
+seconds_since(long long t0_ms)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(cp_mono_ms() - t0_ms) / 1e3;
 }
 
 /* Start a stage's report entry; the caller fills the counts. */
 static struct runreport_stage *
-stage_begin(struct run *run, const char *name, struct timespec *t0)
+stage_begin(struct run *run, const char *name, long long *t0_ms)
 {
 	struct runreport_stage *s = &run->stages[run->nstages];
 
@@ -69,16 +66,16 @@ stage_begin(struct run *run, const char *name, struct timespec *t0)
 	run->notes[run->nstages][0] = '\0';
 	run->nstages++;
 	log_info("nightly", "%s ...", name);
-	clock_gettime(CLOCK_MONOTONIC, t0);
+	*t0_ms = cp_mono_ms();
 	return s;
 }
 
 static void
-stage_end(struct run *run, struct runreport_stage *s, const struct timespec *t0, int r)
+stage_end(struct run *run, struct runreport_stage *s, long long t0_ms, int r)
 {
 	char *note = run->notes[s - run->stages];
 
-	s->seconds = seconds_since(t0);
+	s->seconds = seconds_since(t0_ms);
 	if (r < 0) {
 		s->status = "failed";
 		s->failed++;
@@ -105,7 +102,7 @@ stopped(const struct run *run)
 static void
 skip_stage(struct run *run, const char *name, const char *why)
 {
-	struct timespec t0;
+	long long t0;
 	struct runreport_stage *s = stage_begin(run, name, &t0);
 
 	s->status = "skipped";
@@ -130,7 +127,7 @@ static int
 run_stage(struct run *run, const char *name, const char *actor, const char *lock, stage_run_fn *fn,
 	  const void *opts, struct stage_result *out)
 {
-	struct timespec t0;
+	long long t0;
 	struct runreport_stage *s = stage_begin(run, name, &t0);
 	struct run_lock lk = {-1};
 	int r = lock ? stage_lock_take(run->ctx.cfg, run->ctx.home, lock, run->opts->stop, &lk) : 0;
@@ -153,7 +150,7 @@ run_stage(struct run *run, const char *name, const char *actor, const char *lock
 	s->done = out->done;
 	s->rejected = out->rejected;
 	snprintf(run->notes[s - run->stages], 256, "%s", out->note);
-	stage_end(run, s, &t0, r);
+	stage_end(run, s, t0, r);
 	return r;
 }
 

@@ -61,15 +61,6 @@ sleep_ms(long ms)
 	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
 }
 
-static long long
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /*
  * Stop the line for a line fault: the result names the fault, the message says what
  * happened and what the operator does about it. Nothing more is fed in this run.
@@ -177,7 +168,7 @@ printer_poll(struct run *run, struct printer_status *st)
 static int
 wait_printer(struct run *run, int need_clear, const char *why, struct printer_status *st)
 {
-	long long pause_id = 0, deadline = mono_s() + run->fault_wait_s;
+	long long pause_id = 0, deadline = cp_mono_ms() + run->fault_wait_s * 1000LL;
 	char current[64] = "";
 	int r;
 
@@ -236,7 +227,7 @@ wait_printer(struct run *run, int need_clear, const char *why, struct printer_st
 				      "line %d stopped by the operator while paused (%s)",
 				      run->o->line, cause);
 		}
-		if (mono_s() >= deadline) {
+		if (cp_mono_ms() >= deadline) {
 			reg_prod_pause_end(run->reg, pause_id, "timeout");
 			return line_stop(run, CP_ERR_TIMEOUT, cause,
 					 "printer fault '%s' not cleared within %d s; %s, then run "

@@ -223,15 +223,6 @@ encoder_reader_name(const struct encoder *e)
 	return e->reader;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* pcsc-lite counts a reader's card insertions and removals in dwEventState's high bits. */
 #define EVENT_COUNT(state) ((long)(((state) >> 16) & 0xFFFF))
 
@@ -244,7 +235,7 @@ wait_card(struct encoder *e, int want_present, int ms, long skip_events, long *e
 	  LONG *err)
 {
 	SCARD_READERSTATE st;
-	long deadline = now_ms() + ms, left = 0;
+	long deadline = cp_mono_ms() + ms, left = 0;
 	LONG rv;
 
 	memset(&st, 0, sizeof st);
@@ -271,7 +262,7 @@ wait_card(struct encoder *e, int want_present, int ms, long skip_events, long *e
 		    (skip_events < 0 || EVENT_COUNT(st.dwEventState) != skip_events))
 			return 1;
 		st.dwCurrentState = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - cp_mono_ms()) <= 0)
 			return 0;
 	}
 }

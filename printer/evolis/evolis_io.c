@@ -35,15 +35,6 @@ struct evo_io {
 	size_t npend;
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 evo_io_open_tcp(const char *host, int port, int timeout_ms, struct evo_io **out)
 {
@@ -154,7 +145,7 @@ int
 evo_io_send(struct evo_io *io, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	long long deadline = mono_ms() + io->timeout_ms;
+	long long deadline = cp_mono_ms() + io->timeout_ms;
 
 	while (len > 0) {
 		ssize_t n = io->kind == IO_TCP ? send(io->fd, p, len, MSG_NOSIGNAL)
@@ -169,7 +160,7 @@ evo_io_send(struct evo_io *io, const void *data, size_t len)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = {.fd = io->fd, .events = POLLOUT};
-			long long left = deadline - mono_ms();
+			long long left = deadline - cp_mono_ms();
 
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
 				return cp_err(CP_ERR_TIMEOUT,
@@ -192,7 +183,7 @@ is_term(unsigned char c)
 int
 evo_io_reply(struct evo_io *io, char *out, size_t outsz)
 {
-	long long deadline = mono_ms() + io->timeout_ms;
+	long long deadline = cp_mono_ms() + io->timeout_ms;
 	size_t n = 0;
 	int reopened = 0;
 
@@ -243,7 +234,7 @@ evo_io_reply(struct evo_io *io, char *out, size_t outsz)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			struct pollfd pfd = {.fd = io->fd, .events = POLLIN};
-			long long left = deadline - mono_ms();
+			long long left = deadline - cp_mono_ms();
 			int pr;
 
 			if (left <= 0 || (pr = poll(&pfd, 1, (int)left)) == 0)

@@ -50,15 +50,6 @@ struct result {
 	char err[256];
 };
 
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* One card's registry work after its claim, as produce records an attempt that works. */
 static int
 produce_one(struct registry *reg, const struct card_row *card, int line, const char *shift)
@@ -106,10 +97,10 @@ run_line(struct cp_ctx *ctx, int line, int ready_fd, int go_fd, int out_fd)
 	if (read(go_fd, &c, 1) < 0)
 		r = r < 0 ? r : cp_err(CP_ERR_IO, "start signal");
 	while (r == 0) {
-		double t0 = now_s(), t1;
+		double t0 = cp_mono_ms() / 1e3, t1;
 
 		r = reg_prod_claim_next(reg, line, NULL, &card);
-		t1 = now_s();
+		t1 = cp_mono_ms() / 1e3;
 		if (r == CP_ERR_NOTFOUND) {
 			r = 0;
 			break;
@@ -117,7 +108,7 @@ run_line(struct cp_ctx *ctx, int line, int ready_fd, int go_fd, int out_fd)
 		if (r < 0 || (r = produce_one(reg, &card, line, shift)) < 0)
 			break;
 		res.claim_s += t1 - t0;
-		res.card_s += now_s() - t0;
+		res.card_s += cp_mono_ms() / 1e3 - t0;
 		res.cards++;
 	}
 	if (r < 0) {
@@ -184,7 +175,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < lines; i++)
 		if (read(ready[0], &c, 1) != 1)
 			break;
-	t0 = now_s();
+	t0 = cp_mono_ms() / 1e3;
 	close(go[1]);
 	for (int i = 0; i < lines; i++)
 		if (read(out[0], &res[i], sizeof(res[i])) != (ssize_t)sizeof(res[i])) {
@@ -195,7 +186,7 @@ main(int argc, char **argv)
 		}
 	while (wait(NULL) > 0)
 		;
-	secs = now_s() - t0;
+	secs = cp_mono_ms() / 1e3 - t0;
 	getrusage(RUSAGE_CHILDREN, &ru);
 	for (int l = 1; l <= lines; l++)
 		for (int i = 0; i < lines; i++) {
