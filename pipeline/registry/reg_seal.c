@@ -554,6 +554,8 @@ reg_seal_check_key(struct registry *reg)
 void
 reg_seal_detach(struct registry *reg)
 {
+	reg_finalize(reg->pg_old_row);
+	reg->pg_old_row = NULL;
 	for (int i = 0; i < REG_SEALED_MAX; i++) {
 		reg_finalize(reg->seal_get[i]);
 		reg_finalize(reg->seal_put[i]);
@@ -712,13 +714,15 @@ check_queued(struct registry *reg, int t, long long rowid, long long seq)
 	struct queued_row q = {reg->columns[t], reg->ncolumns[t], NULL, NULL};
 	struct reg_stmt *st;
 	char mac[65];
-	int r, rc, col;
+	int r = 0, rc, col;
 
-	if ((r = reg_prepare(reg,
+	if (!reg->pg_old_row &&
+	    (r = reg_prepare(reg,
 			     "SELECT e.key, e.value #>> '{}', jsonb_typeof(e.value) "
 			     "FROM seal_pending p, jsonb_each(p.old_row) e WHERE p.seq = ?",
-			     &st)) < 0)
+			     &reg->pg_old_row)) < 0)
 		return r;
+	st = reg->pg_old_row;
 	q.values = xcalloc((size_t)q.ncol, sizeof(*q.values));
 	q.tags = xcalloc((size_t)q.ncol, 1);
 	reg_bind_int(st, 1, seq);
@@ -730,7 +734,7 @@ check_queued(struct registry *reg, int t, long long rowid, long long seq)
 			}
 	if (rc < 0)
 		r = reg_fail(reg, "read a queued row");
-	reg_finalize(st);
+	reg_reset(st);
 	if (r == 0 &&
 	    (r = row_mac(reg, reg_sealed_tables[t], rowid, q.ncol, queued_name, queued_value, &q,
 			 mac, &col)) == 0 &&

@@ -49,6 +49,9 @@ struct registry {
 	char **columns[REG_SEALED_MAX];
 	int ncolumns[REG_SEALED_MAX];
 	char *tampered;
+	/* PostgreSQL: statements each commit runs, prepared once: the transaction's settings
+	 * (registry_pg.c), a queued row as it was (reg_seal.c) */
+	struct reg_stmt *pg_settings, *pg_old_row;
 };
 
 /* A statement: the backend's own, one of the two set. */

@@ -39,18 +39,17 @@
 static int
 set_settings(struct registry *reg)
 {
-	struct reg_stmt *st;
 	int r, rc;
 
-	if ((r = reg_prepare(reg,
-			     "SELECT set_config('cardpipe.now', ?, true), "
-			     "set_config('cardpipe.actor', ?, true)",
-			     &st)) < 0)
+	if (!reg->pg_settings && (r = reg_prepare(reg,
+						  "SELECT set_config('cardpipe.now', ?, true), "
+						  "set_config('cardpipe.actor', ?, true)",
+						  &reg->pg_settings)) < 0)
 		return r;
-	reg_bind_text(st, 1, reg_now_text(reg));
-	reg_bind_text(st, 2, reg->actor ? reg->actor : "cardpipe");
-	rc = reg_step(st);
-	reg_finalize(st);
+	reg_bind_text(reg->pg_settings, 1, reg_now_text(reg));
+	reg_bind_text(reg->pg_settings, 2, reg->actor ? reg->actor : "cardpipe");
+	rc = reg_step(reg->pg_settings);
+	reg_reset(reg->pg_settings);
 	return rc < 0 ? rc : 0;
 }
 
@@ -351,6 +350,8 @@ pgr_close(struct registry *reg)
 		return;
 	if (reg->in_tx)
 		pgr_rollback(reg);
+	reg_finalize(reg->pg_settings);
+	reg->pg_settings = NULL;
 	reg_seal_detach(reg); /* its statements, before their connection goes */
 	pg_close(reg->pg);
 	reg->pg = NULL;
