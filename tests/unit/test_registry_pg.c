@@ -76,6 +76,26 @@ open_pg(struct registry **reg)
 	return r;
 }
 
+/* Run writer(w) in n processes at once, each with a connection of its own; every one
+ * must succeed (writer returns 0, having said why it did not). */
+static void
+in_processes(int n, int (*writer)(int w))
+{
+	for (int w = 0; w < n; w++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(writer(w) != 0);
+	}
+	for (int w = 0; w < n; w++) {
+		int status;
+
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
 static long long
 sa_int(const char *sql)
 {
@@ -151,39 +171,36 @@ test_audit_rows_are_chained_at_commit_and_dropped_at_rollback(void **state)
 	registry_close(reg);
 }
 
+enum { AUDIT_WRITERS = 4, AUDIT_EACH = 40 };
+
+/* One writer: AUDIT_EACH transactions of one audit row each. */
+static int
+append_rows(int w)
+{
+	struct registry *reg;
+	int bad = open_pg(&reg) < 0;
+
+	for (int i = 0; !bad && i < AUDIT_EACH; i++)
+		bad = registry_begin(reg) < 0 ||
+		      registry_audit(reg, "writer", w, "wrote", "row") < 0 ||
+		      registry_commit(reg) < 0;
+	if (bad)
+		fprintf(stderr, "writer %d: %s\n", w, cp_errmsg());
+	registry_close(reg);
+	return bad;
+}
+
 static void
 test_one_chain_under_writers_in_several_processes(void **state)
 {
-	enum { WRITERS = 4, EACH = 40 };
+	enum { WRITERS = AUDIT_WRITERS, EACH = AUDIT_EACH };
 	struct registry *reg;
 	long long rows;
 
 	NEED_SERVER();
 	assert_int_equal(open_pg(&reg), 0); /* the schema, before the writers */
 	registry_close(reg);
-	for (int w = 0; w < WRITERS; w++) {
-		pid_t pid = fork();
-
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			int bad = open_pg(&reg) < 0;
-
-			for (int i = 0; !bad && i < EACH; i++)
-				bad = registry_begin(reg) < 0 ||
-				      registry_audit(reg, "writer", w, "wrote", "row") < 0 ||
-				      registry_commit(reg) < 0;
-			if (bad)
-				fprintf(stderr, "writer %d: %s\n", w, cp_errmsg());
-			registry_close(reg);
-			_exit(bad);
-		}
-	}
-	for (int w = 0; w < WRITERS; w++) {
-		int status;
-
-		assert_true(wait(&status) > 0);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	in_processes(WRITERS, append_rows);
 	assert_int_equal(open_pg(&reg), 0);
 	assert_int_equal(registry_verify_audit(reg, &rows), 0);
 	assert_int_equal(rows, 1 + WRITERS * EACH);
@@ -319,10 +336,48 @@ test_state_change_outside_cardpipe_is_refused(void **state)
 /* Card numbers, PANs and transport numbers are allocated once ever, whatever the number of
  * hosts allocating at the same time: four processes, each its own connection, allocate for
  * interleaved applications in transactions of a few cards each. */
+enum { ALLOC_WRITERS = 4, ALLOC_EACH = 60, ALLOC_BATCH = 5 };
+
+/* One allocating host: cards for applications w + 1, w + 1 + ALLOC_WRITERS, ..., in
+ * transactions of ALLOC_BATCH cards. */
+static int
+allocate_cards(int w)
+{
+	struct registry *reg = NULL;
+	struct card_allocator *ca = NULL;
+	struct card_row card;
+	int bad = open_pg(&reg) < 0 || reg_card_allocator_open(reg, &ca) < 0;
+
+	for (int i = 0; !bad && i < ALLOC_EACH; i += ALLOC_BATCH) {
+		bad = registry_begin(reg) < 0;
+		for (int k = i; !bad && k < i + ALLOC_BATCH; k++) {
+			struct card_alloc a = {0};
+
+			a.application_id = a.person_id = 1 + w + ALLOC_WRITERS * k;
+			a.bank = "ICBC";
+			a.bin = "62122600";
+			a.prefix = "B";
+			a.transport_city = "1000";
+			a.issue_date = "2026-11-26";
+			a.expiry_date = "2036-11-25";
+			bad = reg_card_allocate_with(ca, &a, &card) < 0;
+		}
+		if (bad) {
+			fprintf(stderr, "writer %d: %s\n", w, cp_errmsg());
+			registry_rollback(reg);
+		} else {
+			bad = registry_commit(reg) < 0;
+		}
+	}
+	reg_card_allocator_close(ca);
+	registry_close(reg);
+	return bad;
+}
+
 static void
 test_numbers_allocated_once_under_writers_in_several_processes(void **state)
 {
-	enum { WRITERS = 4, EACH = 60, BATCH = 5 };
+	enum { WRITERS = ALLOC_WRITERS, EACH = ALLOC_EACH };
 	struct registry *reg;
 	char *seed;
 	size_t len = 0;
@@ -339,8 +394,7 @@ test_numbers_allocated_once_under_writers_in_several_processes(void **state)
 			"created_at, "
 			"updated_at) VALUES(1, %d, 'r', 'employer', 'x', 'x');"
 			"INSERT INTO person(id_type, id_number, name, created_at) "
-			"VALUES('citizen', "
-			"'P%d', 'n', 'x');",
+			"VALUES('citizen', 'P%d', 'n', 'x');",
 			i, i);
 	fclose(f);
 	assert_int_equal(registry_begin(reg), 0);
@@ -349,47 +403,7 @@ test_numbers_allocated_once_under_writers_in_several_processes(void **state)
 	free(seed);
 	registry_close(reg);
 
-	for (int w = 0; w < WRITERS; w++) {
-		pid_t pid = fork();
-
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			struct card_allocator *ca = NULL;
-			struct card_row card;
-			int bad = open_pg(&reg) < 0 || reg_card_allocator_open(reg, &ca) < 0;
-
-			for (int i = 0; !bad && i < EACH; i += BATCH) {
-				bad = registry_begin(reg) < 0;
-				for (int k = i; !bad && k < i + BATCH; k++) {
-					struct card_alloc a = {0};
-
-					a.application_id = a.person_id = 1 + w + WRITERS * k;
-					a.bank = "ICBC";
-					a.bin = "62122600";
-					a.prefix = "B";
-					a.transport_city = "1000";
-					a.issue_date = "2026-11-26";
-					a.expiry_date = "2036-11-25";
-					bad = reg_card_allocate_with(ca, &a, &card) < 0;
-				}
-				if (bad) {
-					fprintf(stderr, "writer %d: %s\n", w, cp_errmsg());
-					registry_rollback(reg);
-				} else {
-					bad = registry_commit(reg) < 0;
-				}
-			}
-			reg_card_allocator_close(ca);
-			registry_close(reg);
-			_exit(bad);
-		}
-	}
-	for (int w = 0; w < WRITERS; w++) {
-		int status;
-
-		assert_true(wait(&status) > 0);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	in_processes(WRITERS, allocate_cards);
 	assert_int_equal(sa_int("SELECT count(*) FROM card"), WRITERS * EACH);
 	assert_int_equal(sa_int("SELECT count(DISTINCT card_no) + count(DISTINCT pan) + "
 				"count(DISTINCT transport_no) FROM card"),
