@@ -94,18 +94,21 @@ struct mac {
 	size_t len, cap;
 };
 
+/* The connection's working copy of the keyed context, restarted for each MAC (a copy
+ * allocated per MAC cost as much as the hashing); a MAC runs from mac_begin() to mac_end()
+ * with no SQL in between, so one at a time. */
 static int
 mac_begin(struct registry *reg, struct mac *m, const char *label)
 {
 	m->p = m->small;
 	m->len = 0;
 	m->cap = sizeof(m->small);
-	if (cp_hmac_dup(reg->mac, &m->ctx) < 0 ||
-	    cp_hmac_update(m->ctx, label, strlen(label) + 1) < 0) {
-		cp_hmac_free(m->ctx);
-		m->ctx = NULL;
+	m->ctx = NULL;
+	if ((reg->mac_work ? cp_hmac_restart(reg->mac_work)
+			   : cp_hmac_dup(reg->mac, &reg->mac_work)) < 0 ||
+	    cp_hmac_update(reg->mac_work, label, strlen(label) + 1) < 0)
 		return cp_err(CP_ERR_CRYPTO, "registry: cannot start the audit MAC");
-	}
+	m->ctx = reg->mac_work;
 	return 0;
 }
 
@@ -145,14 +148,10 @@ mac_end(struct mac *m, char out[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[32];
-	int ok = cp_hmac_update(m->ctx, m->p, m->len) == 0;
+	int ok = cp_hmac_update(m->ctx, m->p, m->len) == 0 && cp_hmac_final_keep(m->ctx, md) == 0;
 
 	if (m->p != m->small)
 		free(m->p);
-	if (!ok)
-		cp_hmac_free(m->ctx);
-	else
-		ok = cp_hmac_final(m->ctx, md) == 0;
 	m->ctx = NULL;
 	if (!ok)
 		return cp_err(CP_ERR_CRYPTO, "registry: the audit MAC failed");
@@ -453,6 +452,8 @@ reg_seal_attach(struct registry *reg)
 	if (!audit_key)
 		return cp_err(CP_ERR_CONFIG, "registry: no audit key (registry_set_audit_key() "
 					     "was not called)");
+	cp_hmac_free(reg->mac_work); /* a copy of an earlier key's */
+	reg->mac_work = NULL;
 	if (cp_hmac_new(audit_key, audit_key_len, &reg->mac) < 0)
 		return cp_err(CP_ERR_CRYPTO, "registry: cannot key HMAC-SHA-256");
 	snprintf(reg->key_id, sizeof(reg->key_id), "%s", audit_key_id);
@@ -602,7 +603,8 @@ reg_seal_detach(struct registry *reg)
 		reg->seal_get[i] = reg->seal_put[i] = NULL;
 	}
 	cp_hmac_free(reg->mac);
-	reg->mac = NULL;
+	cp_hmac_free(reg->mac_work);
+	reg->mac = reg->mac_work = NULL;
 	for (int t = 0; t < REG_SEALED_MAX; t++) {
 		for (int c = 0; c < reg->ncolumns[t]; c++)
 			free(reg->columns[t][c]);

@@ -39,7 +39,7 @@ struct registry {
 	void *before_commit_arg;
 	/* reg_seal.c: the audit key (a keyed HMAC context), the chain's key check, the rows
 	 * changed since the last seal and the statements that seal them */
-	struct cp_hmac *mac;
+	struct cp_hmac *mac, *mac_work; /* the keyed context; the copy each MAC restarts */
 	char key_id[8];
 	char *key_mismatch; /* why this connection must not append (another key's chain) */
 	struct reg_seal_row *pending;
