@@ -255,15 +255,32 @@ cp_hmac_update(struct cp_hmac *h, const void *data, size_t len)
 }
 
 int
-cp_hmac_final(struct cp_hmac *h, unsigned char out[32])
+cp_hmac_final_keep(struct cp_hmac *h, unsigned char out[32])
 {
 	size_t n = 0;
-	int r = 0;
 
-	if (h->failed || !EVP_MAC_final(h->ctx, out, &n, 32) || n != 32)
-		r = cp_err(CP_ERR_CRYPTO, "HMAC-SHA-256 failed");
+	if (h->failed || !EVP_MAC_final(h->ctx, out, &n, 32) || n != 32) {
+		h->failed = 1;
+		return cp_err(CP_ERR_CRYPTO, "HMAC-SHA-256 failed");
+	}
+	return 0;
+}
+
+int
+cp_hmac_final(struct cp_hmac *h, unsigned char out[32])
+{
+	int r = cp_hmac_final_keep(h, out);
+
 	cp_hmac_free(h);
 	return r;
+}
+
+int
+cp_hmac_restart(struct cp_hmac *h)
+{
+	/* no key: OpenSSL starts over from the key it was given */
+	h->failed = !EVP_MAC_init(h->ctx, NULL, 0, NULL);
+	return h->failed ? cp_err(CP_ERR_CRYPTO, "cannot restart HMAC-SHA-256") : 0;
 }
 
 void

@@ -48,6 +48,11 @@ int cp_hmac_dup(const struct cp_hmac *keyed, struct cp_hmac **out);
 int cp_hmac_update(struct cp_hmac *h, const void *data, size_t len);
 int cp_hmac_final(struct cp_hmac *h, unsigned char out[32]);
 void cp_hmac_free(struct cp_hmac *h);
+/* For many messages through one copy (no context allocated per message): _final_keep()
+ * writes the MAC and keeps the context; _restart() starts it over from the key, as a fresh
+ * cp_hmac_dup() would, whatever it was in. */
+int cp_hmac_final_keep(struct cp_hmac *h, unsigned char out[32]);
+int cp_hmac_restart(struct cp_hmac *h);
 
 /* ---- HKDF-SHA-256 ---- */
 

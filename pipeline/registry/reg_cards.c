@@ -109,12 +109,34 @@ reg_card_by_application(struct registry *reg, long long application_id, struct c
 	"INSERT INTO transport_counter(city, next_seq) VALUES(?, 2) ON CONFLICT(city) DO "         \
 	"UPDATE SET next_seq = transport_counter.next_seq + 1 RETURNING next_seq - 1"
 
+/*
+ * One counter table (card_counter, pan_counter, transport_counter) as an allocator takes
+ * from it: in a transaction, a key's first value is taken in the registry (the upsert, which
+ * also locks the row on PostgreSQL), the next ones are counted here and written back once,
+ * before the commit (reg_before_commit()), instead of an upsert per card. The transaction
+ * keeps it atomic: a rollback forgets the counted values with the cards that used them.
+ */
+struct counter_key {
+	char *key;
+	long long next, stored; /* the next value to give; the row's next_seq */
+	unsigned long tx;	/* the transaction they are of (reg_tx_serial()) */
+};
+
+struct counter {
+	struct reg_stmt *take, *put;
+	struct counter_key *keys;
+	size_t n, cap;
+};
+
 /* The statements of allocation, prepared once for a run of many allocations. */
 struct card_allocator {
 	struct registry *reg;
-	struct reg_stmt *card_counter, *pan_counter, *transport_counter, *insert, *supersede,
-		*supersede_no;
+	struct counter card, pan, transport;
+	struct reg_stmt *insert, *supersede, *supersede_no;
 };
+
+#define COUNTER_PUT(table, key)                                                                    \
+	"UPDATE " table " SET next_seq = ?3 WHERE " key " = ?1 AND next_seq = ?2"
 
 int
 reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
@@ -129,14 +151,18 @@ reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
 			     "CONFLICT(prefix) DO UPDATE SET next_seq = card_counter.next_seq + 1 "
 			     "RETURNING "
 			     "next_seq - 1",
-			     &ca->card_counter)) < 0 ||
+			     &ca->card.take)) < 0 ||
+	    (r = reg_prepare(reg, COUNTER_PUT("card_counter", "prefix"), &ca->card.put)) < 0 ||
 	    (r = reg_prepare(reg,
 			     "INSERT INTO pan_counter(bank, next_seq) VALUES(?, 2) ON "
 			     "CONFLICT(bank) DO UPDATE SET next_seq = pan_counter.next_seq + 1 "
 			     "RETURNING "
 			     "next_seq - 1",
-			     &ca->pan_counter)) < 0 ||
-	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &ca->transport_counter)) < 0 ||
+			     &ca->pan.take)) < 0 ||
+	    (r = reg_prepare(reg, COUNTER_PUT("pan_counter", "bank"), &ca->pan.put)) < 0 ||
+	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &ca->transport.take)) < 0 ||
+	    (r = reg_prepare(reg, COUNTER_PUT("transport_counter", "city"), &ca->transport.put)) <
+		    0 ||
 	    (r = reg_prepare(
 		     reg,
 		     "INSERT INTO card(card_no, application_id, person_id, bank, pan, psn, "
@@ -161,23 +187,79 @@ reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
 	return 0;
 }
 
+/* Write back the values counted in this transaction; the row must hold what it held after
+ * the first take (nothing else in the transaction took from it, or numbers were given
+ * twice). */
+static int
+counter_put(struct registry *reg, struct counter *c)
+{
+	unsigned long tx = reg_tx_serial(reg);
+	int r = 0;
+
+	for (size_t i = 0; i < c->n && r == 0; i++) {
+		struct counter_key *k = &c->keys[i];
+
+		if (k->tx != tx || k->next == k->stored)
+			continue;
+		reg_reset(c->put);
+		reg_bind_text(c->put, 1, k->key);
+		reg_bind_int(c->put, 2, k->stored);
+		reg_bind_int(c->put, 3, k->next);
+		if ((r = reg_step_done(reg, c->put, "write counter")) == 0 && reg_changes(reg) != 1)
+			r = cp_err(CP_ERR_INTEGRITY,
+				   "registry: counter '%s' moved during the transaction", k->key);
+		reg_reset(c->put);
+		if (r == 0)
+			k->stored = k->next;
+	}
+	return r;
+}
+
+/* The before-commit step: every counter's values counted in this transaction. */
+static int
+counters_put(void *arg)
+{
+	struct card_allocator *ca = arg;
+	int r;
+
+	if ((r = counter_put(ca->reg, &ca->card)) < 0 || (r = counter_put(ca->reg, &ca->pan)) < 0 ||
+	    (r = counter_put(ca->reg, &ca->transport)) < 0)
+		return r;
+	return 0;
+}
+
+static void
+counter_free(struct counter *c)
+{
+	reg_finalize(c->take);
+	reg_finalize(c->put);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->keys[i].key);
+	free(c->keys);
+}
+
 void
 reg_card_allocator_close(struct card_allocator *ca)
 {
 	if (!ca)
 		return;
-	reg_finalize(ca->card_counter);
-	reg_finalize(ca->pan_counter);
-	reg_finalize(ca->transport_counter);
+	/* closed inside the transaction: its counted values are written now, while the
+	 * statements are there; if that fails, the transaction cannot commit as it is */
+	reg_before_commit_cancel(ca->reg, ca);
+	if (reg_in_tx(ca->reg) && counters_put(ca) < 0)
+		registry_rollback(ca->reg);
+	counter_free(&ca->card);
+	counter_free(&ca->pan);
+	counter_free(&ca->transport);
 	reg_finalize(ca->insert);
 	reg_finalize(ca->supersede);
 	reg_finalize(ca->supersede_no);
 	free(ca);
 }
 
-/* Take the next value of a counter row (created at 1 on first use). */
+/* Take the next value of a counter row in the registry (created at 1 on first use). */
 static int
-counter_take(struct registry *reg, struct reg_stmt *st, const char *key, long long *value)
+counter_upsert(struct registry *reg, struct reg_stmt *st, const char *key, long long *value)
 {
 	int r = 0, rc;
 
@@ -195,6 +277,40 @@ counter_take(struct registry *reg, struct reg_stmt *st, const char *key, long lo
 	return r;
 }
 
+/* Take the next value of key's counter: from the registry the first time in a transaction,
+ * counted here after that (struct counter). */
+static int
+counter_take(struct card_allocator *ca, struct counter *c, const char *key, long long *value)
+{
+	struct registry *reg = ca->reg;
+	unsigned long tx = reg_tx_serial(reg);
+	struct counter_key *k = NULL;
+	int r;
+
+	for (size_t i = 0; i < c->n && !k; i++)
+		if (!strcmp(c->keys[i].key, key))
+			k = &c->keys[i];
+	if (k && k->tx == tx) {
+		if ((r = reg_before_commit(reg, counters_put, ca)) < 0)
+			return r;
+		*value = k->next++;
+		return 0;
+	}
+	if ((r = counter_upsert(reg, c->take, key, value)) < 0)
+		return r;
+	if (!k) {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? 2 * c->cap : 4;
+			c->keys = xrealloc(c->keys, c->cap * sizeof(*c->keys));
+		}
+		k = &c->keys[c->n++];
+		k->key = xstrdup(key);
+	}
+	k->next = k->stored = *value + 1;
+	k->tx = tx;
+	return 0;
+}
+
 int
 reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, struct card_row *out)
 {
@@ -210,11 +326,11 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	if (binlen < 6 || binlen > 12 || strspn(a->bin, "0123456789") != binlen)
 		return cp_err(CP_ERR_CONFIG, "bank %s: BIN '%s' is not 6 to 12 digits", a->bank,
 			      a->bin ? a->bin : "");
-	if ((r = counter_take(reg, ca->card_counter, a->prefix, &seq)) < 0)
+	if ((r = counter_take(ca, &ca->card, a->prefix, &seq)) < 0)
 		return r;
 	if ((r = cardno_format(a->prefix, (long)seq, card_no)) < 0)
 		return cp_err_wrap(r, "card counter '%s': ", a->prefix);
-	if ((r = counter_take(reg, ca->pan_counter, a->bank, &pseq)) < 0)
+	if ((r = counter_take(ca, &ca->pan, a->bank, &pseq)) < 0)
 		return r;
 	seqlen = PAN_LEN - 1 - binlen;
 	for (size_t i = 0; i < seqlen; i++)
@@ -227,8 +343,8 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	snprintf(pan, sizeof(pan), "%s%0*lld", a->bin, (int)seqlen, pseq);
 	pan[PAN_LEN - 1] = luhn_check_digit(pan);
 	pan[PAN_LEN] = '\0';
-	if ((r = counter_take(reg, ca->transport_counter,
-			      a->transport_city ? a->transport_city : "", &tseq)) < 0 ||
+	if ((r = counter_take(ca, &ca->transport, a->transport_city ? a->transport_city : "",
+			      &tseq)) < 0 ||
 	    (r = cardno_transport_format(a->transport_city, tseq, tno)) < 0)
 		return r;
 
@@ -311,7 +427,7 @@ assign_tx(struct registry *reg, struct assign *as)
 	if ((r = cardno_transport_format(as->city, 1, as->out)) < 0 ||
 	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &st)) < 0)
 		return r;
-	r = counter_take(reg, st, as->city, &seq);
+	r = counter_upsert(reg, st, as->city, &seq);
 	reg_finalize(st);
 	if (r < 0 || (r = cardno_transport_format(as->city, seq, as->out)) < 0 ||
 	    (r = reg_prepare(reg,

@@ -45,7 +45,11 @@ struct card_alloc {
 
 /* Allocate the next card number, PAN and transport card number and insert the card (state
  * 'allocated'), through an allocator whose statements are prepared once for a run.
- * CP_ERR_LIMIT when a counter is exhausted; must run inside a transaction. */
+ * CP_ERR_LIMIT when a counter is exhausted; must run inside a transaction. Within one
+ * transaction an allocator counts a counter on from its first take and writes it back when
+ * the transaction commits (or the allocator is closed), one write per counter instead of
+ * one per card; nothing else may take from the counters in that transaction (the commit
+ * fails if something did). */
 struct card_allocator;
 int reg_card_allocator_open(struct registry *reg, struct card_allocator **out);
 void reg_card_allocator_close(struct card_allocator *ca);

@@ -102,6 +102,16 @@ reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long 
 	return reg_step_done(reg, stmt, what);
 }
 
+/* The number of the transaction begun last: a value a caller cached in one transaction
+ * is stale in another (its own commit wrote it, or a rollback undid it). */
+unsigned long reg_tx_serial(struct registry *reg);
+/* fn(arg) runs once at the start of the open transaction's commit, for writes a caller
+ * kept back until then; its failure rolls the transaction back and fails the commit. A
+ * rollback or the next transaction forgets it. One per transaction: CP_ERR_INVALID when
+ * another is set, or outside a transaction. _cancel() forgets it if it is arg's. */
+int reg_before_commit(struct registry *reg, int (*fn)(void *arg), void *arg);
+void reg_before_commit_cancel(struct registry *reg, void *arg);
+
 /* A write transaction for work that row locks keep safe from the writers beside it (a
  * production line's claims and attempts, each on the line's own cards): on PostgreSQL it
  * does not wait for the writers' lock registry_begin() takes; on SQLite it is

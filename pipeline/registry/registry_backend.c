@@ -104,37 +104,87 @@ reg_now_text(struct registry *reg)
 	return reg->now_text;
 }
 
+/* A new transaction: nothing of an earlier one is to be written before its commit. */
+static void
+tx_started(struct registry *reg)
+{
+	reg->tx_serial++;
+	reg->before_commit = NULL;
+	reg->before_commit_arg = NULL;
+}
+
 int
 registry_begin(struct registry *reg)
 {
+	tx_started(reg);
 	return reg->pg ? pgr_begin(reg) : lite_begin(reg);
 }
 
 int
 reg_begin_rows(struct registry *reg)
 {
+	tx_started(reg);
 	return reg->pg ? pgr_begin_rows(reg) : lite_begin(reg);
 }
 
 int
 reg_begin_read(struct registry *reg)
 {
+	tx_started(reg);
 	return reg->pg ? pgr_begin_read(reg) : lite_begin_read(reg);
 }
 
 int
 registry_commit(struct registry *reg)
 {
+	int (*fn)(void *) = reg->before_commit;
+	int r;
+
+	reg->before_commit = NULL;
+	if (fn && (r = fn(reg->before_commit_arg)) < 0) {
+		/* as a failed commit does: nothing of the transaction stays */
+		registry_rollback(reg);
+		return r;
+	}
 	return reg->pg ? pgr_commit(reg) : lite_commit(reg);
 }
 
 void
 registry_rollback(struct registry *reg)
 {
+	reg->before_commit = NULL;
+	reg->before_commit_arg = NULL;
 	if (reg->pg)
 		pgr_rollback(reg);
 	else
 		lite_rollback(reg);
+}
+
+unsigned long
+reg_tx_serial(struct registry *reg)
+{
+	return reg->tx_serial;
+}
+
+int
+reg_before_commit(struct registry *reg, int (*fn)(void *arg), void *arg)
+{
+	if (!reg->in_tx)
+		return cp_err(CP_ERR_INVALID, "registry: nothing to commit outside a transaction");
+	if (reg->before_commit && (reg->before_commit != fn || reg->before_commit_arg != arg))
+		return cp_err(CP_ERR_INVALID, "registry: a transaction has one before-commit step");
+	reg->before_commit = fn;
+	reg->before_commit_arg = arg;
+	return 0;
+}
+
+void
+reg_before_commit_cancel(struct registry *reg, void *arg)
+{
+	if (reg->before_commit_arg == arg) {
+		reg->before_commit = NULL;
+		reg->before_commit_arg = NULL;
+	}
 }
 
 int

@@ -32,9 +32,14 @@ struct registry {
 	time_t now_cached; /* cp_now() of now_text */
 	char now_text[32];
 	int audit_pending; /* audit rows appended in this transaction: commit writes the head */
+	/* the transactions begun so far (a value cached for one is stale in the next), and what
+	 * the open one must write before it commits (reg_before_commit()) */
+	unsigned long tx_serial;
+	int (*before_commit)(void *arg);
+	void *before_commit_arg;
 	/* reg_seal.c: the audit key (a keyed HMAC context), the chain's key check, the rows
 	 * changed since the last seal and the statements that seal them */
-	struct cp_hmac *mac;
+	struct cp_hmac *mac, *mac_work; /* the keyed context; the copy each MAC restarts */
 	char key_id[8];
 	char *key_mismatch; /* why this connection must not append (another key's chain) */
 	struct reg_seal_row *pending;

@@ -103,8 +103,9 @@ alloc_with(const struct card_alloc *a, struct card_row *card)
 static int next_app = 1;
 static const char *next_prefix = "B";
 
+/* One allocation through ca, or through an allocator of its own when ca is NULL. */
 static int
-alloc_one(const char *bank, const char *bin, struct card_row *card)
+alloc_via(struct card_allocator *ca, const char *bank, const char *bin, struct card_row *card)
 {
 	struct card_alloc a = {0};
 
@@ -117,7 +118,13 @@ alloc_one(const char *bank, const char *bin, struct card_row *card)
 	a.issue_date = "2026-11-26";
 	a.expiry_date = "2036-11-25";
 	next_app++;
-	return alloc_with(&a, card);
+	return ca ? reg_card_allocate_with(ca, &a, card) : alloc_with(&a, card);
+}
+
+static int
+alloc_one(const char *bank, const char *bin, struct card_row *card)
+{
+	return alloc_via(NULL, bank, bin, card);
 }
 
 static long long
@@ -319,6 +326,88 @@ test_killed_process_leaves_no_gap(void **state)
 	assert_int_equal(count("SELECT next_seq FROM card_counter WHERE prefix = 'B'"), seq_before);
 }
 
+/* Every counter's row holds the next value after the highest one its cards use. */
+static void
+assert_counters_follow_cards(void)
+{
+	assert_int_equal(count("SELECT count(*) FROM card_counter k WHERE next_seq - 1 <> "
+			       "(SELECT coalesce(max(CAST(substr(card_no, 2, 7) AS INTEGER)), 0) "
+			       "FROM card WHERE substr(card_no, 1, 1) = k.prefix)"),
+			 0);
+	assert_int_equal(count("SELECT count(*) FROM pan_counter k WHERE next_seq - 1 <> "
+			       "(SELECT count(*) FROM card WHERE bank = k.bank)"),
+			 0);
+	assert_int_equal(count("SELECT (SELECT next_seq - 1 FROM transport_counter WHERE city = "
+			       "'1000') - count(transport_no) FROM card"),
+			 0);
+}
+
+/* One allocator for many cards and transactions, as prepare holds it: the counters it
+ * counts in memory after a transaction's first take are written before the commit, and
+ * forgotten with a rollback; closed inside a transaction, it writes them then. */
+static void
+test_one_allocator_across_transactions(void **state)
+{
+	const char *banks[][2] = {{"ICBC", "62122600"}, {"CCB", "62170000"}, {"BOB", "621468"}};
+	long long before = count("SELECT count(*) FROM card");
+	struct card_allocator *ca;
+	struct card_row c, first_again;
+	char first[CARDNO_LEN + 1];
+
+	assert_int_equal(reg_card_allocator_open(reg, &ca), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	for (int i = 0; i < 150; i++)
+		assert_int_equal(alloc_via(ca, banks[i % 3][0], banks[i % 3][1], &c), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(count("SELECT count(*) FROM card"), before + 150);
+	assert_counters_follow_cards();
+
+	/* a rollback: the numbers it counted are handed out again */
+	assert_int_equal(registry_begin(reg), 0);
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(alloc_via(ca, banks[i % 3][0], banks[i % 3][1], &c), 0);
+		if (i == 0)
+			memcpy(first, c.card_no, sizeof(first));
+	}
+	registry_rollback(reg);
+	next_app -= 40;
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(alloc_via(ca, banks[0][0], banks[0][1], &first_again), 0);
+	assert_string_equal(first_again.card_no, first);
+	for (int i = 1; i < 50; i++)
+		assert_int_equal(alloc_via(ca, banks[i % 3][0], banks[i % 3][1], &c), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_counters_follow_cards();
+
+	/* closed before the commit: its counts are written at the close */
+	assert_int_equal(registry_begin(reg), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(alloc_via(ca, "ICBC", "62122600", &c), 0);
+	reg_card_allocator_close(ca);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_counters_follow_cards();
+	assert_int_equal(count("SELECT count(*) FROM card"), before + 205);
+	assert_int_equal(
+		count("SELECT max(CAST(substr(card_no, 2, 7) AS INTEGER)) - count(*) FROM card"),
+		0);
+
+	/* a counter moved by something else in the transaction: numbers would be given twice,
+	 * so the commit is refused and nothing of it stays */
+	assert_int_equal(reg_card_allocator_open(reg, &ca), 0);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(alloc_via(ca, "ICBC", "62122600", &c), 0);
+	assert_int_equal(alloc_via(ca, "ICBC", "62122600", &c), 0);
+	assert_int_equal(
+		reg_exec(reg, "UPDATE card_counter SET next_seq = next_seq + 1 WHERE prefix = 'B'"),
+		0);
+	assert_int_equal(registry_commit(reg), CP_ERR_INTEGRITY);
+	assert_false(reg_in_tx(reg));
+	reg_card_allocator_close(ca);
+	next_app -= 2;
+	assert_int_equal(count("SELECT count(*) FROM card"), before + 205);
+	assert_counters_follow_cards();
+}
+
 static void
 test_counter_exhausted_is_an_error(void **state)
 {
@@ -380,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_numbers_unique_well_formed_and_luhn_valid),
 		cmocka_unit_test(test_aborted_transaction_leaves_no_gap),
 		cmocka_unit_test(test_killed_process_leaves_no_gap),
+		cmocka_unit_test(test_one_allocator_across_transactions),
 		cmocka_unit_test(test_counter_exhausted_is_an_error),
 		cmocka_unit_test(test_bad_bin_refused),
 		cmocka_unit_test(test_lookups),

@@ -297,6 +297,21 @@ test_hmac_sha256(void **state)
 		assert_hex(mac, 32,
 			   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 	}
+	/* one copy for many messages: restarted from the key whatever state it was left in */
+	assert_int_equal(cp_hmac_dup(keyed, &h), 0);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(cp_hmac_restart(h), 0);
+		assert_int_equal(cp_hmac_update(h, "what do ya want ", 16), 0);
+		if (round == 1) { /* abandoned halfway */
+			assert_int_equal(cp_hmac_restart(h), 0);
+			assert_int_equal(cp_hmac_update(h, "what do ya want ", 16), 0);
+		}
+		assert_int_equal(cp_hmac_update(h, "for nothing?", 12), 0);
+		assert_int_equal(cp_hmac_final_keep(h, mac), 0);
+		assert_hex(mac, 32,
+			   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	}
+	cp_hmac_free(h);
 	cp_hmac_free(keyed);
 	cp_hmac_free(NULL);
 }

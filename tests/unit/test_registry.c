@@ -100,6 +100,49 @@ tampered(int n, const char *sql)
 	return reg;
 }
 
+/* The MACs as docs/audit.md defines them, under the unit tests' key, computed apart from
+ * cardpipe (Python's hmac): HMAC-SHA-256 over the label and its NUL, then each field as its
+ * 4-byte big-endian length and its bytes (a row seal: the table, the rowid, then each
+ * non-NULL column's name, type letter and value). A change that computes them otherwise
+ * would break every seal and chain already written. */
+static void
+test_macs_known_answers(void **state)
+{
+	const char *const fields[7] = {
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"2026-11-26T12:00:00Z",
+		"tester",
+		"card",
+		"12",
+		"allocated",
+		"B0000012X"};
+	const char *hash = "abababababababababababababababababababababababababababababababab";
+	struct registry *reg;
+	struct reg_stmt *st;
+	char mac[65], head[REG_AUDIT_HEAD_MAX], want[REG_AUDIT_HEAD_MAX];
+
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(reg_audit_mac(reg, fields, mac), 0);
+	assert_string_equal(mac,
+			    "37108e1fc3a978d354c8c38449aff4d3bca0ed56e229adbbd0038edcf9b98a66");
+	assert_int_equal(reg_audit_head(reg, 42, hash, head), 0);
+	snprintf(want, sizeof(want), "42:%s:%s", hash,
+		 "6b6883b0481e1798f37f9c0c941a6baa7375a4038a8a23ec30da9b319e857e51");
+	assert_string_equal(head, want);
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(reg_exec(reg, "INSERT INTO person(id, id_type, id_number, name, bank, "
+				       "created_at) VALUES(7, 'citizen', '110101199001011234', "
+				       "'张三', 'ICBC', '2026-11-26T12:00:00Z')"),
+			 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(reg_prepare(reg, "SELECT row_mac FROM person WHERE id = 7", &st), 0);
+	assert_int_equal(reg_step(st), REG_ROW);
+	assert_string_equal(reg_col_text(st, 0),
+			    "7d1207f6d8b53c1c634f247d650319f4282b852d185ece454af1f43c666337c7");
+	reg_finalize(st);
+	registry_close(reg);
+}
+
 static void
 test_fresh_registry_is_at_the_latest_schema(void **state)
 {
@@ -614,6 +657,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cardpipe_does_not_launder_a_raw_update, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_another_key_cannot_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_macs_known_answers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
