@@ -42,7 +42,8 @@ struct face_renderer {
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
-	struct buf own[NFILES]; /* a personal side's files, reused card after card */
+	struct png_rowcache *rows[SIDE_COUNT]; /* each side's preview rows, card after card */
+	struct buf own[NFILES];		       /* a personal side's files, reused card after card */
 	enum face_sync sync;
 };
 
@@ -60,6 +61,7 @@ face_renderer_new(const struct layout *lo, const struct canvas_profile *prof, co
 	}
 	fr->png = *png;
 	fr->png.scratch = png_scratch_new();
+	fr->png.rows = NULL;
 	fr->lo = lo;
 	for (int s = 0; s < SIDE_COUNT; s++)
 		for (int i = 0; i < NFILES; i++)
@@ -82,6 +84,7 @@ face_renderer_free(struct face_renderer *fr)
 			free(fr->link_src[s][i]);
 		}
 		side_image_release(&fr->si[s]);
+		png_rowcache_free(fr->rows[s]);
 	}
 	for (int i = 0; i < NFILES; i++)
 		buf_release(&fr->own[i]);
@@ -154,11 +157,17 @@ static int
 encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf bufs[NFILES],
 	    unsigned long *preview_crc)
 {
+	struct png_opts po = fr->png;
 	char base[32];
 	int r;
 
-	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &fr->png,
-				     &bufs[0])) < 0)
+	/* a personal side's preview shares most rows with the last card's */
+	if (fr->lo->side[s].personal && fr->png.filter == 0) {
+		if (!fr->rows[s])
+			fr->rows[s] = png_rowcache_new();
+		po.rows = fr->rows[s];
+	}
+	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;
 	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
 	*preview_crc = crc32(0L, bufs[0].data, (uInt)bufs[0].len);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 int
 png_filter_parse(const char *s, int *filter)
@@ -119,13 +120,319 @@ grow(unsigned char *p, size_t *cap, size_t n)
 	return xmalloc(n);
 }
 
-/* The image data with filter type 0 on every row, deflated by libdeflate into s->z
- * (*zn bytes). */
+/*
+ * The rows an image shares with earlier images of its series, compressed once.
+ *
+ * A card side's preview is the same artwork card after card; only the rows that cross a
+ * personal element (name, numbers, photo, the bank's name) change. The first images of a
+ * series become its references. Each row of a later image is compared byte for byte with
+ * the references' (nothing is assumed about the layout); a run of at least RUN_MIN rows
+ * equal to one reference's is static, the rest are dynamic. The image data is then one
+ * zlib stream of independent DEFLATE segments: each static run before the last dynamic
+ * row is compressed the first time it is seen and kept, and everything from the last
+ * dynamic run to the bottom is compressed now by libdeflate, ending the stream. A segment
+ * that is not the last ends with a sync flush (an empty stored block), so the next one
+ * starts on a byte boundary and no segment refers back into another. Only zlib can end a
+ * segment that way, and it is about half libdeflate's speed on these rows, which is why
+ * the static rows at the bottom are compressed with the card's own: a dynamic run above
+ * the last (a bank name another reference has) is deflated by zlib. The Adler-32 is of
+ * the whole data, as always: the pixels are those of a single-stream file, only the
+ * compressed bytes differ.
+ */
+#define RUN_MIN 8	    /* rows: a shorter static run is not worth a segment */
+#define REFS 4		    /* references per series */
+#define CACHE_RUNS 32	    /* static runs kept per series */
+#define REREFERENCE_AFTER 4 /* images in a row mostly unlike the references: start again */
+
+struct cached_run {
+	int ref, a, b; /* rows a..b-1 of reference ref */
+	unsigned char *z;
+	size_t zn;
+	unsigned long used;
+};
+
+struct png_rowcache {
+	unsigned char *ref[REFS]; /* the references' filtered rows, (stride + 1) * h bytes */
+	int nref;
+	size_t stride;
+	int h, level, unlike;
+	unsigned long tick, images, rows_kept; /* png_rowcache_counts */
+	struct cached_run run[CACHE_RUNS];
+	int nrun;
+	z_stream zs;
+	int zs_level; /* level zs was made with; -1: none yet */
+};
+
+struct png_rowcache *
+png_rowcache_new(void)
+{
+	struct png_rowcache *c = xcalloc(1, sizeof(*c));
+
+	c->zs_level = -1;
+	return c;
+}
+
+/* No reference and no run kept. */
+static void
+rowcache_clear(struct png_rowcache *c)
+{
+	for (int i = 0; i < c->nrun; i++)
+		free(c->run[i].z);
+	c->nrun = 0;
+	for (int i = 0; i < c->nref; i++)
+		free(c->ref[i]);
+	c->nref = 0;
+	c->unlike = 0;
+}
+
+void
+png_rowcache_free(struct png_rowcache *c)
+{
+	if (!c)
+		return;
+	rowcache_clear(c);
+	if (c->zs_level >= 0)
+		deflateEnd(&c->zs);
+	free(c);
+}
+
+void
+png_rowcache_counts(const struct png_rowcache *c, unsigned long *images, unsigned long *rows_kept)
+{
+	*images = c->images;
+	*rows_kept = c->rows_kept;
+}
+
+/* raw (an image's filtered rows) as a new reference of the series */
+static void
+rowcache_add_ref(struct png_rowcache *c, const unsigned char *raw)
+{
+	size_t n = (c->stride + 1) * (size_t)c->h;
+
+	c->ref[c->nref] = xmalloc(n);
+	memcpy(c->ref[c->nref++], raw, n);
+}
+
+/* Rows raw[0..n) as one raw DEFLATE segment at out (room: zlib_room(n)): final, or
+ * ending with a sync flush. */
 static int
-deflate_unfiltered(struct png_scratch *s, const unsigned char *rows, size_t stride, int h,
-		   int level, row_fn fn, void *ctx, size_t *zn)
+zlib_segment(struct png_rowcache *c, int level, const unsigned char *raw, size_t n, int final,
+	     unsigned char *out, size_t room, size_t *zn)
+{
+	int zr;
+
+	if (c->zs_level != level) {
+		if (c->zs_level >= 0)
+			deflateEnd(&c->zs);
+		memset(&c->zs, 0, sizeof(c->zs));
+		c->zs_level = -1;
+		/* windowBits -15: raw DEFLATE, the zlib wrapper is written once around them */
+		if (deflateInit2(&c->zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			return cp_err(CP_ERR_NOMEM, "zlib: cannot create a level %d compressor",
+				      level);
+		c->zs_level = level;
+	} else if (deflateReset(&c->zs) != Z_OK)
+		return cp_err(CP_ERR_INTEGRITY, "zlib: the compressor cannot be reset");
+	c->zs.next_in = (unsigned char *)raw;
+	c->zs.avail_in = (uInt)n;
+	c->zs.next_out = out;
+	c->zs.avail_out = (uInt)room;
+	zr = deflate(&c->zs, final ? Z_FINISH : Z_SYNC_FLUSH);
+	if (c->zs.avail_in != 0 || (final ? zr != Z_STREAM_END : zr != Z_OK))
+		/* cannot happen with zlib_room */
+		return cp_err(CP_ERR_LIMIT, "zlib: a segment did not fit its bound");
+	*zn = room - c->zs.avail_out;
+	return 0;
+}
+
+static size_t
+zlib_room(size_t n)
+{
+	/* compressBound covers the zlib wrapper too; a sync flush adds at most 6 bytes */
+	return compressBound((uLong)n) + 6;
+}
+
+/* The static run a..b of reference ref (b == h: the last, final) from the cache,
+ * compressed if new: *idx is its place in c->run. */
+static int
+cached_run(struct png_rowcache *c, int ref, int a, int b, int *idx)
+{
+	size_t rs = c->stride + 1, n = rs * (size_t)(b - a);
+	struct cached_run *e;
+	int r, i, old = 0;
+
+	c->tick++;
+	for (i = 0; i < c->nrun; i++)
+		if (c->run[i].ref == ref && c->run[i].a == a && c->run[i].b == b) {
+			c->run[i].used = c->tick;
+			*idx = i;
+			return 0;
+		}
+	if (c->nrun < CACHE_RUNS)
+		i = c->nrun++;
+	else {
+		/* the least recently used: never one of this image's (at most CACHE_RUNS) */
+		for (i = 1; i < CACHE_RUNS; i++)
+			if (c->run[i].used < c->run[old].used)
+				old = i;
+		i = old;
+		free(c->run[i].z);
+	}
+	e = &c->run[i];
+	memset(e, 0, sizeof(*e));
+	e->z = xmalloc(zlib_room(n));
+	if ((r = zlib_segment(c, c->level, c->ref[ref] + rs * (size_t)a, n, b == c->h, e->z,
+			      zlib_room(n), &e->zn)) < 0) {
+		free(e->z);
+		*e = c->run[--c->nrun];
+		return r;
+	}
+	e->ref = ref, e->a = a, e->b = b, e->used = c->tick;
+	*idx = i;
+	return 0;
+}
+
+/* Split rows 0..h of raw into runs: the run i starts at row starts[i] and is static with
+ * reference ref[i], or dynamic (ref[i] = -1). Returns how many. Rows equal to a
+ * reference's in a run shorter than RUN_MIN join the dynamic rows around them. */
+static int
+split_runs(const struct png_rowcache *c, const unsigned char *raw, int *starts, int *ref)
+{
+	size_t rs = c->stride + 1;
+	int n = 0, y = 0, h = c->h;
+
+	while (y < h) {
+		const unsigned char *row = raw + rs * (size_t)y;
+		int e = y, k = 0;
+
+		/* the first reference with this row, then as far as it goes */
+		while (k < c->nref && memcmp(row, c->ref[k] + rs * (size_t)y, rs))
+			k++;
+		if (k < c->nref)
+			while (e < h &&
+			       !memcmp(raw + rs * (size_t)e, c->ref[k] + rs * (size_t)e, rs))
+				e++;
+		if (e - y >= RUN_MIN) {
+			starts[n] = y, ref[n++] = k;
+			y = e;
+			continue;
+		}
+		if (n == 0 || ref[n - 1] >= 0)
+			starts[n] = y, ref[n++] = -1;
+		y = e > y ? e : y + 1;
+	}
+	starts[n] = h;
+	return n;
+}
+
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* s->raw (filtered rows of an image of series c) as one zlib stream in s->z (*zn bytes),
+ * its static rows from c. 1 = not done: the caller deflates the image whole. */
+static int
+deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, int h, int level,
+		size_t *zn)
+{
+	size_t rs = stride + 1, room = 2 + 4, at = 2;
+	int *starts, *ref, *cached, n, last, nkept = 0, ncached = 0, zrows = 0, r = 1;
+
+	if (c->nref == 0 || c->stride != stride || c->h != h || c->level != level) {
+		rowcache_clear(c);
+		c->stride = stride, c->h = h, c->level = level;
+		rowcache_add_ref(c, s->raw);
+		return 1;
+	}
+	starts = xmalloc(sizeof(int) * (size_t)(h + 1));
+	ref = xmalloc(sizeof(int) * (size_t)h);
+	cached = xmalloc(sizeof(int) * (size_t)h);
+	n = split_runs(c, s->raw, starts, ref);
+	/* runs 0..last-1 are segments of their own; from the last dynamic one on, one more */
+	for (last = n; last > 0 && ref[last - 1] >= 0; last--)
+		;
+	last = last > 0 ? last - 1 : n;
+	for (int i = 0; i < last; i++)
+		if (ref[i] >= 0)
+			nkept += starts[i + 1] - starts[i], ncached++;
+		else
+			zrows += starts[i + 1] - starts[i];
+	if (nkept * 8 < h || ncached > CACHE_RUNS) {
+		/* little to gain: deflated whole; after a few such images in a row, new
+		 * references */
+		if (++c->unlike >= REREFERENCE_AFTER) {
+			rowcache_clear(c);
+			rowcache_add_ref(c, s->raw);
+		}
+		goto out;
+	}
+	c->unlike = 0;
+	/* the kept runs first (none of this image's evicts another: at most CACHE_RUNS),
+	 * then room for all */
+	for (int i = 0; i < last; i++) {
+		size_t len = rs * (size_t)(starts[i + 1] - starts[i]);
+
+		if (ref[i] < 0)
+			room += zlib_room(len);
+		else if ((r = cached_run(c, ref[i], starts[i], starts[i + 1], &cached[i])) < 0)
+			goto out;
+		else
+			room += c->run[cached[i]].zn;
+	}
+	if (last < n)
+		room += libdeflate_deflate_compress_bound(s->c, rs * (size_t)(h - starts[last]));
+	s->z = grow(s->z, &s->zcap, room);
+	/* CMF: DEFLATE, 32K window; FLG: the level as libdeflate writes it, and the check */
+	s->z[0] = 0x78;
+	s->z[1] = (unsigned char)((level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3) << 6);
+	s->z[1] = (unsigned char)(s->z[1] + 31 - (0x78 * 256 + s->z[1]) % 31);
+	r = 0;
+	for (int i = 0; i <= last && i < n && r == 0; i++) {
+		const unsigned char *in = s->raw + rs * (size_t)starts[i];
+		size_t k = 0;
+
+		if (i == last) {
+			k = libdeflate_deflate_compress(s->c, in, rs * (size_t)(h - starts[i]),
+							s->z + at, room - at);
+			if (!k) /* cannot happen with the bound's room */
+				r = cp_err(CP_ERR_LIMIT,
+					   "libdeflate: output larger than its bound");
+		} else if (ref[i] < 0)
+			r = zlib_segment(c, level, in, rs * (size_t)(starts[i + 1] - starts[i]), 0,
+					 s->z + at, room - at, &k);
+		else {
+			k = c->run[cached[i]].zn;
+			memcpy(s->z + at, c->run[cached[i]].z, k);
+		}
+		at += k;
+	}
+	if (r == 0) {
+		put_be32(s->z + at, libdeflate_adler32(1, s->raw, rs * (size_t)h));
+		*zn = at + 4;
+		c->images++;
+		c->rows_kept += (unsigned long)nkept;
+		/* rows zlib had to take: this image's are likely to come again (another bank) */
+		if (zrows > 0 && c->nref < REFS)
+			rowcache_add_ref(c, s->raw);
+	}
+out:
+	free(starts);
+	free(ref);
+	free(cached);
+	return r;
+}
+
+/* The image data with filter type 0 on every row, deflated into s->z (*zn bytes): by
+ * libdeflate in one call, or by runs of rows when the image is one of series rc. */
+static int
+deflate_unfiltered(struct png_scratch *s, struct png_rowcache *rc, const unsigned char *rows,
+		   size_t stride, int h, int level, row_fn fn, void *ctx, size_t *zn)
 {
 	size_t rawn = (stride + 1) * (size_t)h;
+	int r;
 
 	s->raw = grow(s->raw, &s->rawcap, rawn);
 	for (int y = 0; y < h; y++) {
@@ -144,6 +451,8 @@ deflate_unfiltered(struct png_scratch *s, const unsigned char *rows, size_t stri
 				      "libdeflate: cannot create a level %d compressor", level);
 		s->level = level;
 	}
+	if (rc && (r = deflate_by_runs(s, rc, stride, h, level, zn)) <= 0)
+		return r;
 	s->z = grow(s->z, &s->zcap, libdeflate_zlib_compress_bound(s->c, rawn));
 	if ((*zn = libdeflate_zlib_compress(s->c, s->raw, rawn, s->z, s->zcap)) == 0)
 		/* cannot happen with the bound's room */
@@ -206,7 +515,7 @@ encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, i
 	if (o->filter == 0) {
 		struct png_scratch *s = o->scratch ? o->scratch : (own = png_scratch_new());
 		size_t zn = 0;
-		int r = deflate_unfiltered(s, rows, stride, h, o->level, fn, ctx, &zn);
+		int r = deflate_unfiltered(s, o->rows, rows, stride, h, o->level, fn, ctx, &zn);
 
 		if (r < 0) {
 			png_destroy_write_struct(&png, &info);

@@ -58,6 +58,13 @@ rows_from(void *ctx, int y, unsigned char *buf)
 	memcpy(buf, (const unsigned char *)ctx + (size_t)y * W * 3, (size_t)W * 3);
 }
 
+/* rows of half the width (the left half of a full-width image) */
+static void
+rows_from_half(void *ctx, int y, unsigned char *buf)
+{
+	memcpy(buf, (const unsigned char *)ctx + (size_t)y * W * 3, (size_t)(W / 2) * 3);
+}
+
 static void
 assert_decodes_to(const struct buf *b, const unsigned char *px, int dpi)
 {
@@ -158,34 +165,30 @@ test_offset_and_note_survive(void **state)
 	free(px);
 }
 
-/* Walks the chunks by hand: a decoder that trusted libpng alone would not see a chunk with
- * a bad CRC after the image data, or data after IEND. */
-static void
-test_unfiltered_file_structure(void **state)
+/* Walks the chunks of file b by hand, as a decoder that trusted libpng alone would not (a
+ * chunk with a bad CRC after the image data, data after IEND): the IDAT data joined into
+ * zs (*zn bytes); returns how many IDAT chunks. */
+static size_t
+idat_stream(const struct buf *b, unsigned char *zs, size_t *zn)
 {
-	unsigned char *px = card_pixels(), *zs = xmalloc(1 << 23), *raw;
-	struct png_opts o = {.level = 0, .filter = 0, .dpi = 300}; /* stored: several IDATs */
-	struct buf b = BUF_INIT(1 << 24);
-	size_t off = 8, zn = 0, nidat = 0, rawn = ((size_t)W * 3 + 1) * H;
-	uLongf got = rawn;
+	size_t off = 8, nidat = 0;
 	int seen_iend = 0;
 
-	(void)state;
-	assert_int_equal(png_encode_rgb(px, W, H, &o, &b), 0);
-	assert_memory_equal(b.data, "\x89PNG\r\n\x1a\n", 8);
-	while (off < b.len) {
-		const unsigned char *c = b.data + off;
+	*zn = 0;
+	assert_memory_equal(b->data, "\x89PNG\r\n\x1a\n", 8);
+	while (off < b->len) {
+		const unsigned char *c = b->data + off;
 		uint32_t n;
 
 		assert_false(seen_iend);
-		assert_true(b.len - off >= 12);
+		assert_true(b->len - off >= 12);
 		n = be32(c);
-		assert_true(b.len - off >= 12 + (size_t)n);
+		assert_true(b->len - off >= 12 + (size_t)n);
 		assert_int_equal(be32(c + 8 + n), crc32(0L, c + 4, n + 4));
 		if (!memcmp(c + 4, "IDAT", 4)) {
 			assert_true(n <= 256 * 1024);
-			memcpy(zs + zn, c + 8, n);
-			zn += n;
+			memcpy(zs + *zn, c + 8, n);
+			*zn += n;
 			nidat++;
 		} else if (!memcmp(c + 4, "IEND", 4)) {
 			assert_int_equal(n, 0);
@@ -194,20 +197,167 @@ test_unfiltered_file_structure(void **state)
 		off += 12 + (size_t)n;
 	}
 	assert_true(seen_iend);
-	assert_int_equal(off, b.len);
-	assert_true(nidat >= 8); /* ~1.98 MB stored, 256 KiB a chunk */
-	raw = xmalloc(rawn);
-	assert_int_equal(uncompress(raw, &got, zs, zn), Z_OK);
+	assert_int_equal(off, b->len);
+	return nidat;
+}
+
+/* The image data of file b is one zlib stream, every byte of it used, its Adler-32 right,
+ * inflating to each row of px (w x h RGB) behind filter byte 0. */
+static void
+assert_unfiltered_data(const struct buf *b, const unsigned char *px, int w, int h)
+{
+	size_t zn = 0, rawn = ((size_t)w * 3 + 1) * (size_t)h;
+	unsigned char *zs = xmalloc(b->len), *raw = xmalloc(rawn);
+	uLong used;
+	uLongf got = rawn;
+
+	(void)idat_stream(b, zs, &zn);
+	used = zn;
+	assert_int_equal(uncompress2(raw, &got, zs, &used), Z_OK);
+	assert_int_equal(used, zn);
 	assert_int_equal(got, rawn);
-	for (int y = 0; y < H; y++) {
-		assert_int_equal(raw[(size_t)y * (W * 3 + 1)], 0);
-		assert_memory_equal(raw + (size_t)y * (W * 3 + 1) + 1, px + (size_t)y * W * 3,
-				    (size_t)W * 3);
+	for (int y = 0; y < h; y++) {
+		assert_int_equal(raw[(size_t)y * ((size_t)w * 3 + 1)], 0);
+		assert_memory_equal(raw + (size_t)y * ((size_t)w * 3 + 1) + 1,
+				    px + (size_t)y * (size_t)w * 3, (size_t)w * 3);
 	}
 	free(raw);
 	free(zs);
+}
+
+static void
+test_unfiltered_file_structure(void **state)
+{
+	unsigned char *px = card_pixels(), *zs;
+	struct png_opts o = {.level = 0, .filter = 0, .dpi = 300}; /* stored: several IDATs */
+	struct buf b = BUF_INIT(1 << 24);
+	size_t zn = 0;
+
+	(void)state;
+	assert_int_equal(png_encode_rgb(px, W, H, &o, &b), 0);
+	zs = xmalloc(b.len);
+	assert_true(idat_stream(&b, zs, &zn) >= 8); /* ~1.98 MB stored, 256 KiB a chunk */
+	assert_unfiltered_data(&b, px, W, H);
+	free(zs);
 	free(px);
 	buf_release(&b);
+}
+
+/* Card i of a series: the artwork, a "bank" band at rows 40..71 in one of three kinds, a
+ * "personal" block of noise at rows 300..419 of its own, and, if bottom, rows 600..647
+ * of its own too. */
+static void
+series_card(const unsigned char *art, unsigned char *px, int i, int bottom)
+{
+	unsigned seed = 7u + (unsigned)i * 7919u;
+
+	memcpy(px, art, (size_t)W * H * 3);
+	for (int y = 40; y < 72; y++)
+		for (int x = 600; x < 900; x++)
+			px[((size_t)y * W + (size_t)x) * 3] =
+				(unsigned char)(40 + 80 * (i % 3) + x % 7);
+	for (int y = 300; y < 420 || (bottom && y >= 600 && y < H); y = y == 419 ? 600 : y + 1)
+		for (int x = 250; x < 700; x++) {
+			seed = seed * 1103515245u + 12345u;
+			px[((size_t)y * W + (size_t)x) * 3 + 1] = (unsigned char)(seed >> 16);
+		}
+}
+
+/*
+ * A series of images through one row cache (a card side's preview, card after card): each
+ * file is a well-formed PNG whose data inflates to exactly its own pixels, whatever was
+ * kept from the images before it. Three kinds of band above, a personal block in the
+ * middle, with and without personal rows at the bottom, at stored, fastest and best
+ * levels; then images the cache cannot help (another size, nothing in common) and an
+ * image equal to a reference (every row kept).
+ */
+static void
+test_row_cache_series(void **state)
+{
+	unsigned char *art = card_pixels(), *px = xmalloc((size_t)W * H * 3);
+	static const int levels[] = {0, 1, 9};
+
+	(void)state;
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+		for (int bottom = 0; bottom <= 1; bottom++) {
+			struct png_rowcache *rc = png_rowcache_new();
+			struct png_opts o = {
+				.level = levels[l], .filter = 0, .dpi = 300, .rows = rc};
+			unsigned long images, kept;
+
+			for (int i = 0; i < 10; i++) {
+				struct buf b = BUF_INIT(1 << 24);
+
+				series_card(art, px, i, bottom);
+				assert_int_equal(png_encode_rgb_rows(W, H, rows_from, px, &o, &b),
+						 0);
+				assert_decodes_to(&b, px, 300);
+				assert_unfiltered_data(&b, px, W, H);
+				buf_release(&b);
+			}
+			/* the first image is the reference; after it, rows 0..299 at least
+			 * come from the cache (the band from a reference of its own kind once
+			 * one is there) */
+			png_rowcache_counts(rc, &images, &kept);
+			assert_int_equal(images, 9);
+			assert_true(kept >= 9 * 300 - 2 * 32);
+			png_rowcache_free(rc);
+		}
+	{
+		struct png_rowcache *rc = png_rowcache_new();
+		struct png_opts o = {.level = 1, .filter = 0, .dpi = 300, .rows = rc};
+		unsigned long images, kept;
+		unsigned seed = 99;
+
+		for (int i = 0; i < 2; i++) {
+			struct buf b = BUF_INIT(1 << 24);
+
+			series_card(art, px, i, 0);
+			assert_int_equal(png_encode_rgb_rows(W, H, rows_from, px, &o, &b), 0);
+			assert_unfiltered_data(&b, px, W, H);
+			buf_release(&b);
+		}
+		/* another size: a new reference, decoded right */
+		{
+			struct buf b = BUF_INIT(1 << 24);
+
+			assert_int_equal(png_encode_rgb_rows(W / 2, H, rows_from_half, px, &o, &b),
+					 0);
+			buf_release(&b);
+		}
+		/* nothing in common, again and again: deflated whole, still right */
+		for (int i = 0; i < 6; i++) {
+			struct buf b = BUF_INIT(1 << 24);
+
+			for (size_t k = 0; k < (size_t)W * H * 3; k++) {
+				seed = seed * 1103515245u + 12345u;
+				px[k] = (unsigned char)(seed >> 16);
+			}
+			assert_int_equal(png_encode_rgb_rows(W, H, rows_from, px, &o, &b), 0);
+			assert_unfiltered_data(&b, px, W, H);
+			buf_release(&b);
+		}
+		/* the same image again and again: once it is a reference (after a few
+		 * images unlike the old ones), every row of it comes from the cache */
+		for (int i = 0; i < 8; i++) {
+			struct buf b = BUF_INIT(1 << 24);
+
+			png_rowcache_counts(rc, &images, &kept);
+			assert_int_equal(png_encode_rgb_rows(W, H, rows_from, art, &o, &b), 0);
+			assert_unfiltered_data(&b, art, W, H);
+			buf_release(&b);
+		}
+		{
+			unsigned long images2, kept2;
+
+			png_rowcache_counts(rc, &images2, &kept2);
+			assert_int_equal(images2 - images, 1);
+			assert_int_equal(kept2 - kept, H);
+		}
+		png_rowcache_free(rc);
+	}
+	free(px);
+	free(art);
 }
 
 /* An output buffer too small for the file is an error, not a crash or a short file. */
@@ -261,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_bits_round_trip),
 		cmocka_unit_test(test_offset_and_note_survive),
 		cmocka_unit_test(test_unfiltered_file_structure),
+		cmocka_unit_test(test_row_cache_series),
 		cmocka_unit_test(test_output_limit),
 		cmocka_unit_test(test_damage_is_named),
 	};
