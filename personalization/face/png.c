@@ -140,7 +140,7 @@ grow(unsigned char *p, size_t *cap, size_t n)
  * compressed bytes differ.
  */
 #define RUN_MIN 8	    /* rows: a shorter static run is not worth a segment */
-#define REFS 4		    /* references per series */
+#define REFS 16		    /* references per series (one per bank on the shipped layout) */
 #define CACHE_RUNS 32	    /* static runs kept per series */
 #define REREFERENCE_AFTER 4 /* images in a row mostly unlike the references: start again */
 
@@ -152,8 +152,8 @@ struct cached_run {
 };
 
 struct png_rowcache {
-	unsigned char *ref[REFS]; /* the references' filtered rows, (stride + 1) * h bytes */
-	int nref;
+	unsigned char *ref[REFS]; /* the references' first ref_rows[] filtered rows */
+	int ref_rows[REFS], nref;
 	size_t stride;
 	int h, level, unlike;
 	unsigned long tick, images, rows_kept; /* png_rowcache_counts */
@@ -203,14 +203,15 @@ png_rowcache_counts(const struct png_rowcache *c, unsigned long *images, unsigne
 	*rows_kept = c->rows_kept;
 }
 
-/* raw (an image's filtered rows) as a new reference of the series */
+/* The first rows rows of raw (an image's filtered rows) as a new reference of the series. */
 static void
-rowcache_add_ref(struct png_rowcache *c, const unsigned char *raw)
+rowcache_add_ref(struct png_rowcache *c, const unsigned char *raw, int rows)
 {
-	size_t n = (c->stride + 1) * (size_t)c->h;
+	size_t n = (c->stride + 1) * (size_t)rows;
 
 	c->ref[c->nref] = xmalloc(n);
-	memcpy(c->ref[c->nref++], raw, n);
+	memcpy(c->ref[c->nref], raw, n);
+	c->ref_rows[c->nref++] = rows;
 }
 
 /* Rows raw[0..n) as one raw DEFLATE segment at out (room: zlib_room(n)): final, or
@@ -306,10 +307,11 @@ split_runs(const struct png_rowcache *c, const unsigned char *raw, int *starts, 
 		int e = y, k = 0;
 
 		/* the first reference with this row, then as far as it goes */
-		while (k < c->nref && memcmp(row, c->ref[k] + rs * (size_t)y, rs))
+		while (k < c->nref &&
+		       (y >= c->ref_rows[k] || memcmp(row, c->ref[k] + rs * (size_t)y, rs)))
 			k++;
 		if (k < c->nref)
-			while (e < h &&
+			while (e < c->ref_rows[k] &&
 			       !memcmp(raw + rs * (size_t)e, c->ref[k] + rs * (size_t)e, rs))
 				e++;
 		if (e - y >= RUN_MIN) {
@@ -344,7 +346,7 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 	if (c->nref == 0 || c->stride != stride || c->h != h || c->level != level) {
 		rowcache_clear(c);
 		c->stride = stride, c->h = h, c->level = level;
-		rowcache_add_ref(c, s->raw);
+		rowcache_add_ref(c, s->raw, h);
 		return 1;
 	}
 	starts = xmalloc(sizeof(int) * (size_t)(h + 1));
@@ -365,7 +367,7 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 		 * references */
 		if (++c->unlike >= REREFERENCE_AFTER) {
 			rowcache_clear(c);
-			rowcache_add_ref(c, s->raw);
+			rowcache_add_ref(c, s->raw, h);
 		}
 		goto out;
 	}
@@ -414,9 +416,10 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 		*zn = at + 4;
 		c->images++;
 		c->rows_kept += (unsigned long)nkept;
-		/* rows zlib had to take: this image's are likely to come again (another bank) */
+		/* rows zlib had to take: such rows are likely to come again (another bank's
+		 * name); only the rows above this image's last segment can ever be kept */
 		if (zrows > 0 && c->nref < REFS)
-			rowcache_add_ref(c, s->raw);
+			rowcache_add_ref(c, s->raw, starts[last]);
 	}
 out:
 	free(starts);
