@@ -42,8 +42,9 @@ struct face_renderer {
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
-	struct png_rowcache *rows[SIDE_COUNT]; /* each side's preview rows, card after card */
-	struct buf own[NFILES];		       /* a personal side's files, reused card after card */
+	/* the rows each personal side's files share card after card: preview, ymc, k, o */
+	struct png_rowcache *rows[SIDE_COUNT][NFILES];
+	struct buf own[NFILES]; /* a personal side's files, reused card after card */
 	enum face_sync sync;
 };
 
@@ -84,7 +85,8 @@ face_renderer_free(struct face_renderer *fr)
 			free(fr->link_src[s][i]);
 		}
 		side_image_release(&fr->si[s]);
-		png_rowcache_free(fr->rows[s]);
+		for (int i = 0; i < NFILES; i++)
+			png_rowcache_free(fr->rows[s][i]);
 	}
 	for (int i = 0; i < NFILES; i++)
 		buf_release(&fr->own[i]);
@@ -158,20 +160,23 @@ encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf b
 	    unsigned long *preview_crc)
 {
 	struct png_opts po = fr->png;
+	struct png_rowcache *const *rows = NULL;
 	char base[32];
 	int r;
 
-	/* a personal side's preview shares most rows with the last card's */
+	/* a personal side's files share most rows with the earlier cards' */
 	if (fr->lo->side[s].personal && fr->png.filter == 0) {
-		if (!fr->rows[s])
-			fr->rows[s] = png_rowcache_new();
-		po.rows = fr->rows[s];
+		for (int i = 0; i < NFILES; i++)
+			if (!fr->rows[s][i])
+				fr->rows[s][i] = png_rowcache_new();
+		po.rows = fr->rows[s][0];
+		rows = &fr->rows[s][1];
 	}
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;
 	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
 	*preview_crc = crc32(0L, bufs[0].data, (uInt)bufs[0].len);
-	return panels_encode_side(si, base, *preview_crc, &fr->png, &bufs[1]);
+	return panels_encode_side(si, base, *preview_crc, &fr->png, rows, &bufs[1]);
 }
 
 /*

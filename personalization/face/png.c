@@ -140,8 +140,8 @@ grow(unsigned char *p, size_t *cap, size_t n)
  * compressed bytes differ.
  */
 #define RUN_MIN 8	    /* rows: a shorter static run is not worth a segment */
-#define REFS 16		    /* references per series (one per bank on the shipped layout) */
-#define CACHE_RUNS 32	    /* static runs kept per series */
+#define REFS 16		    /* references kept (one per bank name, or per size of a patch) */
+#define CACHE_RUNS 32	    /* static runs kept */
 #define REREFERENCE_AFTER 4 /* images in a row mostly unlike the references: start again */
 
 struct cached_run {
@@ -151,11 +151,17 @@ struct cached_run {
 	unsigned long used;
 };
 
-struct png_rowcache {
-	unsigned char *ref[REFS]; /* the references' first ref_rows[] filtered rows */
-	int ref_rows[REFS], nref;
+/* An image of the series, or its first rows: only images of its size are compared with it. */
+struct ref_image {
+	unsigned char *raw; /* its first 'rows' filtered rows; NULL: a free slot */
 	size_t stride;
-	int h, level, unlike;
+	int h, rows;
+	unsigned long used;
+};
+
+struct png_rowcache {
+	struct ref_image ref[REFS];
+	int level, unlike;		       /* level: of every run kept; -1 none yet */
 	unsigned long tick, images, rows_kept; /* png_rowcache_counts */
 	struct cached_run run[CACHE_RUNS];
 	int nrun;
@@ -168,20 +174,30 @@ png_rowcache_new(void)
 {
 	struct png_rowcache *c = xcalloc(1, sizeof(*c));
 
-	c->zs_level = -1;
+	c->level = c->zs_level = -1;
 	return c;
+}
+
+/* Reference k and its runs are gone. */
+static void
+drop_ref(struct png_rowcache *c, int k)
+{
+	for (int i = 0; i < c->nrun;)
+		if (c->run[i].ref == k) {
+			free(c->run[i].z);
+			c->run[i] = c->run[--c->nrun];
+		} else
+			i++;
+	free(c->ref[k].raw);
+	memset(&c->ref[k], 0, sizeof(c->ref[k]));
 }
 
 /* No reference and no run kept. */
 static void
 rowcache_clear(struct png_rowcache *c)
 {
-	for (int i = 0; i < c->nrun; i++)
-		free(c->run[i].z);
-	c->nrun = 0;
-	for (int i = 0; i < c->nref; i++)
-		free(c->ref[i]);
-	c->nref = 0;
+	for (int k = 0; k < REFS; k++)
+		drop_ref(c, k);
 	c->unlike = 0;
 }
 
@@ -203,15 +219,35 @@ png_rowcache_counts(const struct png_rowcache *c, unsigned long *images, unsigne
 	*rows_kept = c->rows_kept;
 }
 
-/* The first rows rows of raw (an image's filtered rows) as a new reference of the series. */
-static void
-rowcache_add_ref(struct png_rowcache *c, const unsigned char *raw, int rows)
+static int
+same_size(const struct ref_image *r, size_t stride, int h)
 {
-	size_t n = (c->stride + 1) * (size_t)rows;
+	return r->raw && r->stride == stride && r->h == h;
+}
 
-	c->ref[c->nref] = xmalloc(n);
-	memcpy(c->ref[c->nref], raw, n);
-	c->ref_rows[c->nref++] = rows;
+/* The first rows rows of raw (an image's filtered rows, stride + 1 bytes each, h of them)
+ * as a new reference: in a free slot, or if evict in the least recently used one. */
+static void
+add_ref(struct png_rowcache *c, const unsigned char *raw, size_t stride, int h, int rows, int evict)
+{
+	size_t n = (stride + 1) * (size_t)rows;
+	int k = 0;
+
+	while (k < REFS && c->ref[k].raw)
+		k++;
+	if (k == REFS) {
+		if (!evict)
+			return;
+		k = 0;
+		for (int i = 1; i < REFS; i++)
+			if (c->ref[i].used < c->ref[k].used)
+				k = i;
+		drop_ref(c, k);
+	}
+	c->ref[k].raw = xmalloc(n);
+	memcpy(c->ref[k].raw, raw, n);
+	c->ref[k].stride = stride, c->ref[k].h = h, c->ref[k].rows = rows;
+	c->ref[k].used = ++c->tick;
 }
 
 /* Rows raw[0..n) as one raw DEFLATE segment at out (room: zlib_room(n)): final, or
@@ -253,12 +289,13 @@ zlib_room(size_t n)
 	return compressBound((uLong)n) + 6;
 }
 
-/* The static run a..b of reference ref (b == h: the last, final) from the cache,
+/* The static run a..b of reference ref (b == its height: the last, final) from the cache,
  * compressed if new: *idx is its place in c->run. */
 static int
 cached_run(struct png_rowcache *c, int ref, int a, int b, int *idx)
 {
-	size_t rs = c->stride + 1, n = rs * (size_t)(b - a);
+	const struct ref_image *ri = &c->ref[ref];
+	size_t rs = ri->stride + 1, n = rs * (size_t)(b - a);
 	struct cached_run *e;
 	int r, i, old = 0;
 
@@ -282,7 +319,7 @@ cached_run(struct png_rowcache *c, int ref, int a, int b, int *idx)
 	e = &c->run[i];
 	memset(e, 0, sizeof(*e));
 	e->z = xmalloc(zlib_room(n));
-	if ((r = zlib_segment(c, c->level, c->ref[ref] + rs * (size_t)a, n, b == c->h, e->z,
+	if ((r = zlib_segment(c, c->level, ri->raw + rs * (size_t)a, n, b == ri->h, e->z,
 			      zlib_room(n), &e->zn)) < 0) {
 		free(e->z);
 		*e = c->run[--c->nrun];
@@ -297,25 +334,27 @@ cached_run(struct png_rowcache *c, int ref, int a, int b, int *idx)
  * reference ref[i], or dynamic (ref[i] = -1). Returns how many. Rows equal to a
  * reference's in a run shorter than RUN_MIN join the dynamic rows around them. */
 static int
-split_runs(const struct png_rowcache *c, const unsigned char *raw, int *starts, int *ref)
+split_runs(struct png_rowcache *c, const unsigned char *raw, size_t stride, int h, int *starts,
+	   int *ref)
 {
-	size_t rs = c->stride + 1;
-	int n = 0, y = 0, h = c->h;
+	size_t rs = stride + 1;
+	int n = 0, y = 0;
 
 	while (y < h) {
 		const unsigned char *row = raw + rs * (size_t)y;
 		int e = y, k = 0;
 
 		/* the first reference with this row, then as far as it goes */
-		while (k < c->nref &&
-		       (y >= c->ref_rows[k] || memcmp(row, c->ref[k] + rs * (size_t)y, rs)))
+		while (k < REFS && (!same_size(&c->ref[k], stride, h) || y >= c->ref[k].rows ||
+				    memcmp(row, c->ref[k].raw + rs * (size_t)y, rs)))
 			k++;
-		if (k < c->nref)
-			while (e < c->ref_rows[k] &&
-			       !memcmp(raw + rs * (size_t)e, c->ref[k] + rs * (size_t)e, rs))
+		if (k < REFS)
+			while (e < c->ref[k].rows &&
+			       !memcmp(raw + rs * (size_t)e, c->ref[k].raw + rs * (size_t)e, rs))
 				e++;
 		if (e - y >= RUN_MIN) {
 			starts[n] = y, ref[n++] = k;
+			c->ref[k].used = ++c->tick;
 			y = e;
 			continue;
 		}
@@ -341,18 +380,22 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 		size_t *zn)
 {
 	size_t rs = stride + 1, room = 2 + 4, at = 2;
-	int *starts, *ref, *cached, n, last, nkept = 0, ncached = 0, zrows = 0, r = 1;
+	int *starts, *ref, *cached, n, last, nkept = 0, ncached = 0, zrows = 0, r = 1, k = 0;
 
-	if (c->nref == 0 || c->stride != stride || c->h != h || c->level != level) {
+	if (c->level != level) {
 		rowcache_clear(c);
-		c->stride = stride, c->h = h, c->level = level;
-		rowcache_add_ref(c, s->raw, h);
+		c->level = level;
+	}
+	while (k < REFS && !same_size(&c->ref[k], stride, h))
+		k++;
+	if (k == REFS) { /* the first image of its size */
+		add_ref(c, s->raw, stride, h, h, 1);
 		return 1;
 	}
 	starts = xmalloc(sizeof(int) * (size_t)(h + 1));
 	ref = xmalloc(sizeof(int) * (size_t)h);
 	cached = xmalloc(sizeof(int) * (size_t)h);
-	n = split_runs(c, s->raw, starts, ref);
+	n = split_runs(c, s->raw, stride, h, starts, ref);
 	/* runs 0..last-1 are segments of their own; from the last dynamic one on, one more */
 	for (last = n; last > 0 && ref[last - 1] >= 0; last--)
 		;
@@ -366,8 +409,11 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 		/* little to gain: deflated whole; after a few such images in a row, new
 		 * references */
 		if (++c->unlike >= REREFERENCE_AFTER) {
-			rowcache_clear(c);
-			rowcache_add_ref(c, s->raw, h);
+			for (int j = 0; j < REFS; j++)
+				if (same_size(&c->ref[j], stride, h))
+					drop_ref(c, j);
+			add_ref(c, s->raw, stride, h, h, 1);
+			c->unlike = 0;
 		}
 		goto out;
 	}
@@ -394,22 +440,22 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 	r = 0;
 	for (int i = 0; i <= last && i < n && r == 0; i++) {
 		const unsigned char *in = s->raw + rs * (size_t)starts[i];
-		size_t k = 0;
+		size_t zk = 0;
 
 		if (i == last) {
-			k = libdeflate_deflate_compress(s->c, in, rs * (size_t)(h - starts[i]),
-							s->z + at, room - at);
-			if (!k) /* cannot happen with the bound's room */
+			zk = libdeflate_deflate_compress(s->c, in, rs * (size_t)(h - starts[i]),
+							 s->z + at, room - at);
+			if (!zk) /* cannot happen with the bound's room */
 				r = cp_err(CP_ERR_LIMIT,
 					   "libdeflate: output larger than its bound");
 		} else if (ref[i] < 0)
 			r = zlib_segment(c, level, in, rs * (size_t)(starts[i + 1] - starts[i]), 0,
-					 s->z + at, room - at, &k);
+					 s->z + at, room - at, &zk);
 		else {
-			k = c->run[cached[i]].zn;
-			memcpy(s->z + at, c->run[cached[i]].z, k);
+			zk = c->run[cached[i]].zn;
+			memcpy(s->z + at, c->run[cached[i]].z, zk);
 		}
-		at += k;
+		at += zk;
 	}
 	if (r == 0) {
 		put_be32(s->z + at, libdeflate_adler32(1, s->raw, rs * (size_t)h));
@@ -418,8 +464,8 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 		c->rows_kept += (unsigned long)nkept;
 		/* rows zlib had to take: such rows are likely to come again (another bank's
 		 * name); only the rows above this image's last segment can ever be kept */
-		if (zrows > 0 && c->nref < REFS)
-			rowcache_add_ref(c, s->raw, starts[last]);
+		if (zrows > 0)
+			add_ref(c, s->raw, stride, h, starts[last], 0);
 	}
 out:
 	free(starts);

@@ -427,6 +427,23 @@ test_series_same_as_alone(void **state)
 		assert_int_equal(face_render_card(alone, &c, db, &reason), 0);
 		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++)
 			assert_same_pixels(da, db, files[k]);
+		/* and the printer's panels, the YMC patch made whole over its own preview */
+		{
+			struct panel_set pa, pb;
+			size_t dots;
+
+			assert_int_equal(panels_load(da, "back", &pa), 0);
+			assert_int_equal(panels_load(db, "back", &pb), 0);
+			assert_int_equal(pa.dots, pb.dots);
+			assert_int_equal(pa.lines, pb.lines);
+			dots = (size_t)pa.dots * (size_t)pa.lines;
+			assert_memory_equal(pa.ymc, pb.ymc, dots * 3);
+			assert_int_equal(pa.stride, pb.stride);
+			assert_memory_equal(pa.k, pb.k, pa.stride * (size_t)pa.lines);
+			assert_memory_equal(pa.o, pb.o, pa.stride * (size_t)pa.lines);
+			panel_set_release(&pa);
+			panel_set_release(&pb);
+		}
 		face_renderer_free(alone);
 		free(da);
 		free(db);
