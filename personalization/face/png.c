@@ -325,6 +325,7 @@ cached_run(struct png_rowcache *c, int ref, int a, int b, int *idx)
 		*e = c->run[--c->nrun];
 		return r;
 	}
+	e->z = xrealloc(e->z, e->zn); /* kept for long: not the raw rows' size it had room for */
 	e->ref = ref, e->a = a, e->b = b, e->used = c->tick;
 	*idx = i;
 	return 0;
