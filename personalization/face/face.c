@@ -42,7 +42,11 @@ struct face_renderer {
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
-	/* the rows each personal side's files share card after card: preview, ymc, k, o */
+	/* a personal side as a card with no data draws it, the reference of its files (its
+	 * preview's rows, its panels), and the rows they share, kept: preview, ymc, k, o */
+	struct side_image blank[SIDE_COUNT];
+	unsigned char *blank_preview[SIDE_COUNT];
+	struct panel_set blank_panels[SIDE_COUNT];
 	struct png_rowcache *rows[SIDE_COUNT][NFILES];
 	struct buf own[NFILES]; /* a personal side's files, reused card after card */
 	enum face_sync sync;
@@ -87,6 +91,9 @@ face_renderer_free(struct face_renderer *fr)
 		side_image_release(&fr->si[s]);
 		for (int i = 0; i < NFILES; i++)
 			png_rowcache_free(fr->rows[s][i]);
+		side_image_release(&fr->blank[s]);
+		free(fr->blank_preview[s]);
+		panel_set_release(&fr->blank_panels[s]);
 	}
 	for (int i = 0; i < NFILES; i++)
 		buf_release(&fr->own[i]);
@@ -149,6 +156,30 @@ preview_row(void *ctx, int y, unsigned char *buf)
 	composer_preview_row(ctx, y, buf);
 }
 
+/* Side s drawn for a card with no data (once), with its preview and panels: the reference
+ * of a personal side's files. */
+static int
+blank_side(struct face_renderer *fr, int s)
+{
+	struct side_image *b = &fr->blank[s];
+	size_t row;
+	int r;
+
+	if (fr->blank_preview[s])
+		return 0;
+	if ((r = composer_side(fr->comp, (enum layout_side_id)s, &(struct face_fields){{0}}, NULL,
+			       b)) < 0)
+		return r;
+	row = (size_t)b->color.w * 3;
+	fr->blank_preview[s] = xmalloc(row * (size_t)b->color.h + 1);
+	for (int y = 0; y < b->color.h; y++)
+		composer_preview_row(b, y, fr->blank_preview[s] + row * (size_t)y);
+	panels_from_side(b, fr->png.dpi, &fr->blank_panels[s]);
+	for (int i = 0; i < NFILES; i++)
+		fr->rows[s][i] = png_rowcache_new();
+	return 0;
+}
+
 /*
  * Encode one side's four files into bufs. The preview is the one full-colour image; the
  * YMC panel file is a patch over it (panels_encode_side), since outside the K text and
@@ -161,22 +192,28 @@ encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf b
 {
 	struct png_opts po = fr->png;
 	struct png_rowcache *const *rows = NULL;
+	const struct panel_set *blank_ps = NULL;
 	char base[32];
 	int r;
 
-	/* a personal side's files share most rows with the earlier cards' */
+	/* a personal side's files are mostly the same as a card's with no data: those rows
+	 * are compressed once */
 	if (fr->lo->side[s].personal && fr->png.filter == 0) {
-		for (int i = 0; i < NFILES; i++)
-			if (!fr->rows[s][i])
-				fr->rows[s][i] = png_rowcache_new();
-		po.rows = fr->rows[s][0];
-		rows = &fr->rows[s][1];
+		if ((r = blank_side(fr, s)) < 0)
+			return r;
+		if (fr->blank[s].color.w == si->color.w && fr->blank[s].color.h == si->color.h) {
+			po.rows = fr->rows[s][0];
+			po.ref = fr->blank_preview[s];
+			po.ref_stride = (size_t)si->color.w * 3;
+			blank_ps = &fr->blank_panels[s];
+			rows = &fr->rows[s][1];
+		}
 	}
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;
 	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
 	*preview_crc = crc32(0L, bufs[0].data, (uInt)bufs[0].len);
-	return panels_encode_side(si, base, *preview_crc, &fr->png, rows, &bufs[1]);
+	return panels_encode_side(si, base, *preview_crc, &fr->png, blank_ps, rows, &bufs[1]);
 }
 
 /*

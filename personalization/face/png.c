@@ -121,50 +121,40 @@ grow(unsigned char *p, size_t *cap, size_t n)
 }
 
 /*
- * The rows an image shares with earlier images of its series, compressed once.
+ * Rows an image shares with its reference, compressed once.
  *
- * A card side's preview is the same artwork card after card; only the rows that cross a
- * personal element (name, numbers, photo, the bank's name) change. The first images of a
- * series become its references. Each row of a later image is compared byte for byte with
- * the references' (nothing is assumed about the layout); a run of at least RUN_MIN rows
- * equal to one reference's is static, the rest are dynamic. The image data is then one
- * zlib stream of independent DEFLATE segments: each static run before the last dynamic
- * row is compressed the first time it is seen and kept, and everything from the last
- * dynamic run to the bottom is compressed now by libdeflate, ending the stream. A segment
- * that is not the last ends with a sync flush (an empty stored block), so the next one
- * starts on a byte boundary and no segment refers back into another. Only zlib can end a
- * segment that way, and it is about half libdeflate's speed on these rows, which is why
- * the static rows at the bottom are compressed with the card's own: a dynamic run above
- * the last (a bank name another reference has) is deflated by zlib. The Adler-32 is of
- * the whole data, as always: the pixels are those of a single-stream file, only the
- * compressed bytes differ.
+ * A card side's files are mostly the side's artwork: only the rows that cross a personal
+ * element (name, numbers, photo, the bank's name) differ from it. The caller gives the
+ * artwork's rows as the image's reference. The rows equal to the reference's, byte for
+ * byte, in runs of at least RUN_MIN, are static; the rest are dynamic. The image data is
+ * then one zlib stream of independent DEFLATE segments: one for each run above the first
+ * long dynamic run (the card's own rows; else the last dynamic run), and one from there to
+ * the bottom, compressed by libdeflate and ending the stream. A segment that is not the last ends with a sync flush (an empty
+ * stored block), so the next starts on a byte boundary and none refers back into another.
+ * Only zlib can end a segment that way, and it is about half libdeflate's speed on these
+ * rows: that is why the rows below the card's own are compressed with them. A segment's
+ * bytes depend on its rows alone, so the cache keeps each by its content (a static run,
+ * or a bank's name, is the same card after card) and a file's bytes depend on its pixels
+ * and its reference alone, never on the cards before it. The Adler-32 is of all the rows:
+ * the pixels are those of a file compressed in one call, only the compressed bytes differ.
  */
-#define RUN_MIN 8	    /* rows: a shorter static run is not worth a segment */
-#define REFS 16		    /* references kept (one per bank name, or per size of a patch) */
-#define CACHE_RUNS 32	    /* static runs kept */
-#define REREFERENCE_AFTER 4 /* images in a row mostly unlike the references: start again */
+#define RUN_MIN 8	/* rows: a shorter static run is not worth a segment */
+#define KEPT 64		/* segments kept per cache */
+#define DYN_KEPT_MAX 64 /* rows: a longer run unlike the reference is the card's own */
 
-struct cached_run {
-	int ref, a, b; /* rows a..b-1 of reference ref */
-	unsigned char *z;
-	size_t zn;
-	unsigned long used;
-};
-
-/* An image of the series, or its first rows: only images of its size are compared with it. */
-struct ref_image {
-	unsigned char *raw; /* its first 'rows' filtered rows; NULL: a free slot */
-	size_t stride;
-	int h, rows;
+struct kept_segment {
+	uint32_t crc;	    /* of raw */
+	int final;	    /* ends the stream (else a sync flush) */
+	unsigned char *raw; /* the rows it holds, len bytes */
+	size_t len, zn;
+	unsigned char *z; /* raw compressed, zn bytes */
 	unsigned long used;
 };
 
 struct png_rowcache {
-	struct ref_image ref[REFS];
-	int level, unlike;		       /* level: of every run kept; -1 none yet */
+	struct kept_segment seg[KEPT];
+	int nseg, level;		       /* level: of every segment kept; -1 none yet */
 	unsigned long tick, images, rows_kept; /* png_rowcache_counts */
-	struct cached_run run[CACHE_RUNS];
-	int nrun;
 	z_stream zs;
 	int zs_level; /* level zs was made with; -1: none yet */
 };
@@ -178,27 +168,14 @@ png_rowcache_new(void)
 	return c;
 }
 
-/* Reference k and its runs are gone. */
-static void
-drop_ref(struct png_rowcache *c, int k)
-{
-	for (int i = 0; i < c->nrun;)
-		if (c->run[i].ref == k) {
-			free(c->run[i].z);
-			c->run[i] = c->run[--c->nrun];
-		} else
-			i++;
-	free(c->ref[k].raw);
-	memset(&c->ref[k], 0, sizeof(c->ref[k]));
-}
-
-/* No reference and no run kept. */
 static void
 rowcache_clear(struct png_rowcache *c)
 {
-	for (int k = 0; k < REFS; k++)
-		drop_ref(c, k);
-	c->unlike = 0;
+	for (int i = 0; i < c->nseg; i++) {
+		free(c->seg[i].raw);
+		free(c->seg[i].z);
+	}
+	c->nseg = 0;
 }
 
 void
@@ -217,37 +194,6 @@ png_rowcache_counts(const struct png_rowcache *c, unsigned long *images, unsigne
 {
 	*images = c->images;
 	*rows_kept = c->rows_kept;
-}
-
-static int
-same_size(const struct ref_image *r, size_t stride, int h)
-{
-	return r->raw && r->stride == stride && r->h == h;
-}
-
-/* The first rows rows of raw (an image's filtered rows, stride + 1 bytes each, h of them)
- * as a new reference: in a free slot, or if evict in the least recently used one. */
-static void
-add_ref(struct png_rowcache *c, const unsigned char *raw, size_t stride, int h, int rows, int evict)
-{
-	size_t n = (stride + 1) * (size_t)rows;
-	int k = 0;
-
-	while (k < REFS && c->ref[k].raw)
-		k++;
-	if (k == REFS) {
-		if (!evict)
-			return;
-		k = 0;
-		for (int i = 1; i < REFS; i++)
-			if (c->ref[i].used < c->ref[k].used)
-				k = i;
-		drop_ref(c, k);
-	}
-	c->ref[k].raw = xmalloc(n);
-	memcpy(c->ref[k].raw, raw, n);
-	c->ref[k].stride = stride, c->ref[k].h = h, c->ref[k].rows = rows;
-	c->ref[k].used = ++c->tick;
 }
 
 /* Rows raw[0..n) as one raw DEFLATE segment at out (room: zlib_room(n)): final, or
@@ -289,78 +235,75 @@ zlib_room(size_t n)
 	return compressBound((uLong)n) + 6;
 }
 
-/* The static run a..b of reference ref (b == its height: the last, final) from the cache,
- * compressed if new: *idx is its place in c->run. */
+/* The segment holding raw[0..len) (final: ending the stream) from the cache, compressed
+ * if new: *idx is its place in c->seg; 1 if it was there already. */
 static int
-cached_run(struct png_rowcache *c, int ref, int a, int b, int *idx)
+kept_segment(struct png_rowcache *c, const unsigned char *raw, size_t len, int final, int *idx)
 {
-	const struct ref_image *ri = &c->ref[ref];
-	size_t rs = ri->stride + 1, n = rs * (size_t)(b - a);
-	struct cached_run *e;
+	uint32_t crc = (uint32_t)libdeflate_crc32(0, raw, len);
+	struct kept_segment *e;
 	int r, i, old = 0;
 
 	c->tick++;
-	for (i = 0; i < c->nrun; i++)
-		if (c->run[i].ref == ref && c->run[i].a == a && c->run[i].b == b) {
-			c->run[i].used = c->tick;
+	for (i = 0; i < c->nseg; i++) {
+		e = &c->seg[i];
+		if (e->crc == crc && e->len == len && e->final == final &&
+		    !memcmp(e->raw, raw, len)) {
+			e->used = c->tick;
 			*idx = i;
-			return 0;
+			return 1;
 		}
-	if (c->nrun < CACHE_RUNS)
-		i = c->nrun++;
+	}
+	if (c->nseg < KEPT)
+		i = c->nseg++;
 	else {
-		/* the least recently used: never one of this image's (at most CACHE_RUNS) */
-		for (i = 1; i < CACHE_RUNS; i++)
-			if (c->run[i].used < c->run[old].used)
+		/* the least recently used: never one of this image's (at most KEPT / 2) */
+		for (i = 1; i < KEPT; i++)
+			if (c->seg[i].used < c->seg[old].used)
 				old = i;
 		i = old;
-		free(c->run[i].z);
+		free(c->seg[i].raw);
+		free(c->seg[i].z);
 	}
-	e = &c->run[i];
+	e = &c->seg[i];
 	memset(e, 0, sizeof(*e));
-	e->z = xmalloc(zlib_room(n));
-	if ((r = zlib_segment(c, c->level, ri->raw + rs * (size_t)a, n, b == ri->h, e->z,
-			      zlib_room(n), &e->zn)) < 0) {
+	e->z = xmalloc(zlib_room(len));
+	if ((r = zlib_segment(c, c->level, raw, len, final, e->z, zlib_room(len), &e->zn)) < 0) {
 		free(e->z);
-		*e = c->run[--c->nrun];
+		*e = c->seg[--c->nseg];
 		return r;
 	}
 	e->z = xrealloc(e->z, e->zn); /* kept for long: not the raw rows' size it had room for */
-	e->ref = ref, e->a = a, e->b = b, e->used = c->tick;
+	e->raw = xmalloc(len);
+	memcpy(e->raw, raw, len);
+	e->crc = crc, e->len = len, e->final = final, e->used = c->tick;
 	*idx = i;
 	return 0;
 }
 
-/* Split rows 0..h of raw into runs: the run i starts at row starts[i] and is static with
- * reference ref[i], or dynamic (ref[i] = -1). Returns how many. Rows equal to a
- * reference's in a run shorter than RUN_MIN join the dynamic rows around them. */
+/* Split rows 0..h of raw into runs: run i starts at row starts[i] and is static (equal to
+ * the reference's rows) if is_static[i]. Returns how many. Equal rows in a run shorter
+ * than RUN_MIN join the dynamic rows around them. */
 static int
-split_runs(struct png_rowcache *c, const unsigned char *raw, size_t stride, int h, int *starts,
-	   int *ref)
+split_runs(const unsigned char *raw, size_t stride, int h, const unsigned char *ref,
+	   size_t ref_stride, int *starts, unsigned char *is_static)
 {
 	size_t rs = stride + 1;
 	int n = 0, y = 0;
 
 	while (y < h) {
-		const unsigned char *row = raw + rs * (size_t)y;
-		int e = y, k = 0;
+		int e = y;
 
-		/* the first reference with this row, then as far as it goes */
-		while (k < REFS && (!same_size(&c->ref[k], stride, h) || y >= c->ref[k].rows ||
-				    memcmp(row, c->ref[k].raw + rs * (size_t)y, rs)))
-			k++;
-		if (k < REFS)
-			while (e < c->ref[k].rows &&
-			       !memcmp(raw + rs * (size_t)e, c->ref[k].raw + rs * (size_t)e, rs))
-				e++;
+		while (e < h &&
+		       !memcmp(raw + rs * (size_t)e + 1, ref + ref_stride * (size_t)e, stride))
+			e++;
 		if (e - y >= RUN_MIN) {
-			starts[n] = y, ref[n++] = k;
-			c->ref[k].used = ++c->tick;
+			starts[n] = y, is_static[n++] = 1;
 			y = e;
 			continue;
 		}
-		if (n == 0 || ref[n - 1] >= 0)
-			starts[n] = y, ref[n++] = -1;
+		if (n == 0 || is_static[n - 1])
+			starts[n] = y, is_static[n++] = 0;
 		y = e > y ? e : y + 1;
 	}
 	starts[n] = h;
@@ -374,87 +317,73 @@ put_be32(unsigned char *p, uint32_t v)
 	p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
-/* s->raw (filtered rows of an image of series c) as one zlib stream in s->z (*zn bytes),
- * its static rows from c. 1 = not done: the caller deflates the image whole. */
+/* s->raw (h filtered rows of stride + 1 bytes) as one zlib stream in s->z (*zn bytes), its
+ * segments above the last dynamic run from cache c. 1 = not done (less than an eighth of
+ * the rows above it): the caller deflates the image whole. */
 static int
-deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, int h, int level,
-		size_t *zn)
+deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, const unsigned char *ref,
+		size_t ref_stride, size_t stride, int h, int level, size_t *zn)
 {
 	size_t rs = stride + 1, room = 2 + 4, at = 2;
-	int *starts, *ref, *cached, n, last, nkept = 0, ncached = 0, zrows = 0, r = 1, k = 0;
+	int *starts, *kept, n, last, above, r = 1;
+	unsigned long hit_rows = 0;
+	unsigned char *is_static;
 
 	if (c->level != level) {
 		rowcache_clear(c);
 		c->level = level;
 	}
-	while (k < REFS && !same_size(&c->ref[k], stride, h))
-		k++;
-	if (k == REFS) { /* the first image of its size */
-		add_ref(c, s->raw, stride, h, h, 1);
-		return 1;
-	}
 	starts = xmalloc(sizeof(int) * (size_t)(h + 1));
-	ref = xmalloc(sizeof(int) * (size_t)h);
-	cached = xmalloc(sizeof(int) * (size_t)h);
-	n = split_runs(c, s->raw, stride, h, starts, ref);
-	/* runs 0..last-1 are segments of their own; from the last dynamic one on, one more */
-	for (last = n; last > 0 && ref[last - 1] >= 0; last--)
-		;
-	last = last > 0 ? last - 1 : n;
-	for (int i = 0; i < last; i++)
-		if (ref[i] >= 0)
-			nkept += starts[i + 1] - starts[i], ncached++;
-		else
-			zrows += starts[i + 1] - starts[i];
-	if (nkept * 8 < h || ncached > CACHE_RUNS) {
-		/* little to gain: deflated whole; after a few such images in a row, new
-		 * references */
-		if (++c->unlike >= REREFERENCE_AFTER) {
-			for (int j = 0; j < REFS; j++)
-				if (same_size(&c->ref[j], stride, h))
-					drop_ref(c, j);
-			add_ref(c, s->raw, stride, h, h, 1);
-			c->unlike = 0;
-		}
+	kept = xmalloc(sizeof(int) * (size_t)h);
+	is_static = xmalloc((size_t)h);
+	n = split_runs(s->raw, stride, h, ref, ref_stride, starts, is_static);
+	/* the last segment: from the first long dynamic run down (a short one, such as a
+	 * bank's name, is kept by content), else from the last dynamic run; the whole image
+	 * if it is all static */
+	for (last = 0; last < n; last++)
+		if (!is_static[last] && starts[last + 1] - starts[last] > DYN_KEPT_MAX)
+			break;
+	if (last == n)
+		for (last = n - 1; last > 0 && is_static[last]; last--)
+			;
+	above = starts[last] > 0 ? starts[last] : (n == 1 && is_static[0] ? h : 0);
+	if (above * 8 < h || last > KEPT / 2)
 		goto out;
-	}
-	c->unlike = 0;
-	/* the kept runs first (none of this image's evicts another: at most CACHE_RUNS),
+	/* the kept segments first (none of this image's evicts another: at most KEPT / 2),
 	 * then room for all */
-	for (int i = 0; i < last; i++) {
-		size_t len = rs * (size_t)(starts[i + 1] - starts[i]);
+	for (int i = 0; i < n && i <= last; i++) {
+		int fin = i == last;
+		size_t len = rs * (size_t)((fin ? h : starts[i + 1]) - starts[i]);
 
-		if (ref[i] < 0)
-			room += zlib_room(len);
-		else if ((r = cached_run(c, ref[i], starts[i], starts[i + 1], &cached[i])) < 0)
+		if (fin && !is_static[i]) {
+			room += libdeflate_deflate_compress_bound(s->c, len);
+			continue;
+		}
+		if ((r = kept_segment(c, s->raw + rs * (size_t)starts[i], len, fin, &kept[i])) < 0)
 			goto out;
-		else
-			room += c->run[cached[i]].zn;
+		if (r == 1)
+			hit_rows += (unsigned long)(len / rs);
+		room += c->seg[kept[i]].zn;
 	}
-	if (last < n)
-		room += libdeflate_deflate_compress_bound(s->c, rs * (size_t)(h - starts[last]));
 	s->z = grow(s->z, &s->zcap, room);
 	/* CMF: DEFLATE, 32K window; FLG: the level as libdeflate writes it, and the check */
 	s->z[0] = 0x78;
 	s->z[1] = (unsigned char)((level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3) << 6);
 	s->z[1] = (unsigned char)(s->z[1] + 31 - (0x78 * 256 + s->z[1]) % 31);
 	r = 0;
-	for (int i = 0; i <= last && i < n && r == 0; i++) {
-		const unsigned char *in = s->raw + rs * (size_t)starts[i];
-		size_t zk = 0;
+	for (int i = 0; i < n && i <= last && r == 0; i++) {
+		size_t zk;
 
-		if (i == last) {
-			zk = libdeflate_deflate_compress(s->c, in, rs * (size_t)(h - starts[i]),
-							 s->z + at, room - at);
+		if (i == last && !is_static[i]) {
+			zk = libdeflate_deflate_compress(s->c, s->raw + rs * (size_t)starts[i],
+							 rs * (size_t)(h - starts[i]), s->z + at,
+							 room - at);
 			if (!zk) /* cannot happen with the bound's room */
 				r = cp_err(CP_ERR_LIMIT,
 					   "libdeflate: output larger than its bound");
-		} else if (ref[i] < 0)
-			r = zlib_segment(c, level, in, rs * (size_t)(starts[i + 1] - starts[i]), 0,
-					 s->z + at, room - at, &zk);
-		else {
-			zk = c->run[cached[i]].zn;
-			memcpy(s->z + at, c->run[cached[i]].z, zk);
+		} else {
+			zk = c->seg[kept[i]].zn;
+			memcpy(s->z + at, c->seg[kept[i]].z, zk);
 		}
 		at += zk;
 	}
@@ -462,27 +391,23 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, size_t stride, in
 		put_be32(s->z + at, libdeflate_adler32(1, s->raw, rs * (size_t)h));
 		*zn = at + 4;
 		c->images++;
-		c->rows_kept += (unsigned long)nkept;
-		/* rows zlib had to take: such rows are likely to come again (another bank's
-		 * name); only the rows above this image's last segment can ever be kept */
-		if (zrows > 0)
-			add_ref(c, s->raw, stride, h, starts[last], 0);
+		c->rows_kept += hit_rows;
 	}
 out:
 	free(starts);
-	free(ref);
-	free(cached);
+	free(kept);
+	free(is_static);
 	return r;
 }
 
 /* The image data with filter type 0 on every row, deflated into s->z (*zn bytes): by
- * libdeflate in one call, or by runs of rows when the image is one of series rc. */
+ * libdeflate in one call, or by runs of rows when o gives a row cache and a reference. */
 static int
-deflate_unfiltered(struct png_scratch *s, struct png_rowcache *rc, const unsigned char *rows,
-		   size_t stride, int h, int level, row_fn fn, void *ctx, size_t *zn)
+deflate_unfiltered(struct png_scratch *s, const struct png_opts *o, const unsigned char *rows,
+		   size_t stride, int h, row_fn fn, void *ctx, size_t *zn)
 {
 	size_t rawn = (stride + 1) * (size_t)h;
-	int r;
+	int level = o->level, r;
 
 	s->raw = grow(s->raw, &s->rawcap, rawn);
 	for (int y = 0; y < h; y++) {
@@ -501,7 +426,8 @@ deflate_unfiltered(struct png_scratch *s, struct png_rowcache *rc, const unsigne
 				      "libdeflate: cannot create a level %d compressor", level);
 		s->level = level;
 	}
-	if (rc && (r = deflate_by_runs(s, rc, stride, h, level, zn)) <= 0)
+	if (o->rows && o->ref &&
+	    (r = deflate_by_runs(s, o->rows, o->ref, o->ref_stride, stride, h, level, zn)) <= 0)
 		return r;
 	s->z = grow(s->z, &s->zcap, libdeflate_zlib_compress_bound(s->c, rawn));
 	if ((*zn = libdeflate_zlib_compress(s->c, s->raw, rawn, s->z, s->zcap)) == 0)
@@ -565,7 +491,7 @@ encode(const unsigned char *rows, size_t stride, int w, int h, int color_type, i
 	if (o->filter == 0) {
 		struct png_scratch *s = o->scratch ? o->scratch : (own = png_scratch_new());
 		size_t zn = 0;
-		int r = deflate_unfiltered(s, o->rows, rows, stride, h, o->level, fn, ctx, &zn);
+		int r = deflate_unfiltered(s, o, rows, stride, h, fn, ctx, &zn);
 
 		if (r < 0) {
 			png_destroy_write_struct(&png, &info);
