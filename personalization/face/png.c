@@ -138,9 +138,10 @@ grow(unsigned char *p, size_t *cap, size_t n)
  * and its reference alone, never on the cards before it. The Adler-32 is of all the rows:
  * the pixels are those of a file compressed in one call, only the compressed bytes differ.
  */
-#define RUN_MIN 8	/* rows: a shorter static run is not worth a segment */
-#define KEPT 64		/* segments kept per cache */
-#define DYN_KEPT_MAX 64 /* rows: a longer run unlike the reference is the card's own */
+#define RUN_MIN 8	       /* rows: a shorter static run is not worth a segment */
+#define KEPT 64		       /* segments kept per cache */
+#define KEPT_BYTES (16u << 20) /* and their bytes, raw and compressed, at most */
+#define DYN_KEPT_MAX 64	       /* rows: a longer run unlike the reference is the card's own */
 
 struct kept_segment {
 	uint32_t crc;	    /* of raw */
@@ -152,9 +153,10 @@ struct kept_segment {
 };
 
 struct png_rowcache {
-	struct kept_segment seg[KEPT];
-	int nseg, level;		       /* level: of every segment kept; -1 none yet */
-	unsigned long tick, images, rows_kept; /* png_rowcache_counts */
+	struct kept_segment seg[KEPT];			   /* raw == NULL: a free slot */
+	size_t bytes;					   /* of raw and z kept */
+	int level;					   /* of every segment kept; -1 none yet */
+	unsigned long tick, image_tick, images, rows_kept; /* image_tick: when this image began */
 	z_stream zs;
 	int zs_level; /* level zs was made with; -1: none yet */
 };
@@ -168,14 +170,21 @@ png_rowcache_new(void)
 	return c;
 }
 
+/* Slot i of the cache is free again. */
+static void
+drop_segment(struct png_rowcache *c, int i)
+{
+	c->bytes -= c->seg[i].len + c->seg[i].zn;
+	free(c->seg[i].raw);
+	free(c->seg[i].z);
+	memset(&c->seg[i], 0, sizeof(c->seg[i]));
+}
+
 static void
 rowcache_clear(struct png_rowcache *c)
 {
-	for (int i = 0; i < c->nseg; i++) {
-		free(c->seg[i].raw);
-		free(c->seg[i].z);
-	}
-	c->nseg = 0;
+	for (int i = 0; i < KEPT; i++)
+		drop_segment(c, i);
 }
 
 void
@@ -236,48 +245,55 @@ zlib_room(size_t n)
 }
 
 /* The segment holding raw[0..len) (final: ending the stream) from the cache, compressed
- * if new: *idx is its place in c->seg; 1 if it was there already. */
+ * if new: *idx is its slot; 1 if it was there already. A new one takes a free slot, the
+ * least recently used going first while the slots or KEPT_BYTES are used up: never one of
+ * this image's (their slots are in the caller's hands; at most KEPT / 2 of them). */
 static int
 kept_segment(struct png_rowcache *c, const unsigned char *raw, size_t len, int final, int *idx)
 {
 	uint32_t crc = (uint32_t)libdeflate_crc32(0, raw, len);
 	struct kept_segment *e;
-	int r, i, old = 0;
+	int r, i, free_slot;
 
 	c->tick++;
-	for (i = 0; i < c->nseg; i++) {
+	for (i = 0; i < KEPT; i++) {
 		e = &c->seg[i];
-		if (e->crc == crc && e->len == len && e->final == final &&
+		if (e->raw && e->crc == crc && e->len == len && e->final == final &&
 		    !memcmp(e->raw, raw, len)) {
 			e->used = c->tick;
 			*idx = i;
 			return 1;
 		}
 	}
-	if (c->nseg < KEPT)
-		i = c->nseg++;
-	else {
-		/* the least recently used: never one of this image's (at most KEPT / 2) */
-		for (i = 1; i < KEPT; i++)
-			if (c->seg[i].used < c->seg[old].used)
+	for (;;) {
+		int old = -1;
+
+		free_slot = -1;
+		for (i = 0; i < KEPT; i++)
+			if (!c->seg[i].raw)
+				free_slot = free_slot < 0 ? i : free_slot;
+			else if (c->seg[i].used <= c->image_tick &&
+				 (old < 0 || c->seg[i].used < c->seg[old].used))
 				old = i;
-		i = old;
-		free(c->seg[i].raw);
-		free(c->seg[i].z);
+		if (old < 0 || (free_slot >= 0 && c->bytes + len <= KEPT_BYTES))
+			break;
+		drop_segment(c, old);
 	}
-	e = &c->seg[i];
-	memset(e, 0, sizeof(*e));
+	if (free_slot < 0) /* cannot happen: this image has at most KEPT / 2 */
+		return cp_err(CP_ERR_LIMIT, "PNG row cache: no free slot");
+	e = &c->seg[free_slot];
 	e->z = xmalloc(zlib_room(len));
 	if ((r = zlib_segment(c, c->level, raw, len, final, e->z, zlib_room(len), &e->zn)) < 0) {
 		free(e->z);
-		*e = c->seg[--c->nseg];
+		memset(e, 0, sizeof(*e));
 		return r;
 	}
 	e->z = xrealloc(e->z, e->zn); /* kept for long: not the raw rows' size it had room for */
 	e->raw = xmalloc(len);
 	memcpy(e->raw, raw, len);
 	e->crc = crc, e->len = len, e->final = final, e->used = c->tick;
-	*idx = i;
+	c->bytes += len + e->zn;
+	*idx = free_slot;
 	return 0;
 }
 
@@ -333,6 +349,7 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, const unsigned ch
 		rowcache_clear(c);
 		c->level = level;
 	}
+	c->image_tick = c->tick;
 	starts = xmalloc(sizeof(int) * (size_t)(h + 1));
 	kept = xmalloc(sizeof(int) * (size_t)h);
 	is_static = xmalloc((size_t)h);

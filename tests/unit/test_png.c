@@ -384,6 +384,43 @@ test_row_cache_series(void **state)
 	free(art);
 }
 
+/* More kinds of band than the cache keeps (KEPT is 64): the least recently used are
+ * dropped, and every file is still right and the same as encoded alone. */
+static void
+test_row_cache_evicts(void **state)
+{
+	unsigned char *art = card_pixels(), *px = xmalloc((size_t)W * H * 3);
+	struct png_rowcache *rc = png_rowcache_new();
+	struct png_opts o = {.level = 1,
+			     .filter = 0,
+			     .dpi = 300,
+			     .rows = rc,
+			     .ref = art,
+			     .ref_stride = (size_t)W * 3};
+	unsigned long images, kept;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		struct buf b = BUF_INIT(1 << 24);
+
+		series_card(art, px, 0, 0);
+		for (int y = 40; y < 72; y++)
+			for (int x = 0; x < W; x++)
+				px[((size_t)y * W + (size_t)x) * 3 + 2] =
+					(unsigned char)(i * 37 + x);
+		assert_int_equal(png_encode_rgb_rows(W, H, rows_from, px, &o, &b), 0);
+		assert_unfiltered_data(&b, px, W, H);
+		assert_same_alone(&b, px, &o);
+		buf_release(&b);
+	}
+	png_rowcache_counts(rc, &images, &kept);
+	assert_int_equal(images, 100);
+	assert_int_equal(kept, 99 * (40 + 228)); /* never a band: each is new */
+	png_rowcache_free(rc);
+	free(px);
+	free(art);
+}
+
 /* An output buffer too small for the file is an error, not a crash or a short file. */
 static void
 test_output_limit(void **state)
@@ -436,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_offset_and_note_survive),
 		cmocka_unit_test(test_unfiltered_file_structure),
 		cmocka_unit_test(test_row_cache_series),
+		cmocka_unit_test(test_row_cache_evicts),
 		cmocka_unit_test(test_output_limit),
 		cmocka_unit_test(test_damage_is_named),
 	};
