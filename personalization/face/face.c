@@ -45,6 +45,7 @@ struct face_renderer {
 	/* a personal side as a card with no data draws it, the reference of its files (its
 	 * preview's rows, its panels), and the rows they share, kept: preview, ymc, k, o */
 	struct side_image blank[SIDE_COUNT];
+	int blank_state[SIDE_COUNT]; /* 0 not drawn yet, 1 drawn, -1 cannot be drawn */
 	unsigned char *blank_preview[SIDE_COUNT];
 	struct panel_set blank_panels[SIDE_COUNT];
 	struct png_rowcache *rows[SIDE_COUNT][NFILES];
@@ -157,19 +158,22 @@ preview_row(void *ctx, int y, unsigned char *buf)
 }
 
 /* Side s drawn for a card with no data (once), with its preview and panels: the reference
- * of a personal side's files. */
+ * of a personal side's files. 0 if there is none: a layout that cannot draw a card with no
+ * data has its files compressed whole. */
 static int
 blank_side(struct face_renderer *fr, int s)
 {
 	struct side_image *b = &fr->blank[s];
 	size_t row;
-	int r;
 
-	if (fr->blank_preview[s])
+	if (fr->blank_state[s])
+		return fr->blank_state[s] > 0;
+	fr->blank_state[s] = -1;
+	if (composer_side(fr->comp, (enum layout_side_id)s, &(struct face_fields){{0}}, NULL, b) <
+	    0) {
+		cp_err_clear();
 		return 0;
-	if ((r = composer_side(fr->comp, (enum layout_side_id)s, &(struct face_fields){{0}}, NULL,
-			       b)) < 0)
-		return r;
+	}
 	row = (size_t)b->color.w * 3;
 	fr->blank_preview[s] = xmalloc(row * (size_t)b->color.h + 1);
 	for (int y = 0; y < b->color.h; y++)
@@ -177,7 +181,8 @@ blank_side(struct face_renderer *fr, int s)
 	panels_from_side(b, fr->png.dpi, &fr->blank_panels[s]);
 	for (int i = 0; i < NFILES; i++)
 		fr->rows[s][i] = png_rowcache_new();
-	return 0;
+	fr->blank_state[s] = 1;
+	return 1;
 }
 
 /*
@@ -198,16 +203,13 @@ encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf b
 
 	/* a personal side's files are mostly the same as a card's with no data: those rows
 	 * are compressed once */
-	if (fr->lo->side[s].personal && fr->png.filter == 0) {
-		if ((r = blank_side(fr, s)) < 0)
-			return r;
-		if (fr->blank[s].color.w == si->color.w && fr->blank[s].color.h == si->color.h) {
-			po.rows = fr->rows[s][0];
-			po.ref = fr->blank_preview[s];
-			po.ref_stride = (size_t)si->color.w * 3;
-			blank_ps = &fr->blank_panels[s];
-			rows = &fr->rows[s][1];
-		}
+	if (fr->lo->side[s].personal && fr->png.filter == 0 && blank_side(fr, s) &&
+	    fr->blank[s].color.w == si->color.w && fr->blank[s].color.h == si->color.h) {
+		po.rows = fr->rows[s][0];
+		po.ref = fr->blank_preview[s];
+		po.ref_stride = (size_t)si->color.w * 3;
+		blank_ps = &fr->blank_panels[s];
+		rows = &fr->rows[s][1];
 	}
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;

@@ -18,7 +18,7 @@ struct png_scratch;
 struct png_scratch *png_scratch_new(void);
 void png_scratch_free(struct png_scratch *s);
 
-/* Compressed rows that images share with their reference (a card side's artwork), kept
+/* Compressed rows that images share with their reference (a card side with no data), kept
  * by their content so that each is compressed once: see png.c. One per kind of image
  * (a side's preview, its YMC patch...) and thread; not shared. */
 struct png_rowcache;
