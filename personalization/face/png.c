@@ -123,20 +123,21 @@ grow(unsigned char *p, size_t *cap, size_t n)
 /*
  * Rows an image shares with its reference, compressed once.
  *
- * A card side's files are mostly the side's artwork: only the rows that cross a personal
- * element (name, numbers, photo, the bank's name) differ from it. The caller gives the
- * artwork's rows as the image's reference. The rows equal to the reference's, byte for
- * byte, in runs of at least RUN_MIN, are static; the rest are dynamic. The image data is
- * then one zlib stream of independent DEFLATE segments: one for each run above the first
- * long dynamic run (the card's own rows; else the last dynamic run), and one from there to
- * the bottom, compressed by libdeflate and ending the stream. A segment that is not the last ends with a sync flush (an empty
- * stored block), so the next starts on a byte boundary and none refers back into another.
- * Only zlib can end a segment that way, and it is about half libdeflate's speed on these
- * rows: that is why the rows below the card's own are compressed with them. A segment's
- * bytes depend on its rows alone, so the cache keeps each by its content (a static run,
- * or a bank's name, is the same card after card) and a file's bytes depend on its pixels
- * and its reference alone, never on the cards before it. The Adler-32 is of all the rows:
- * the pixels are those of a file compressed in one call, only the compressed bytes differ.
+ * A card side's files are mostly what a card with no data shows: only the rows that cross
+ * a personal element (name, numbers, photo, the bank's name) differ. The caller gives that
+ * blank card's image as the reference. Rows equal to the reference's, byte for byte, in
+ * runs of at least RUN_MIN, are static; the rest are dynamic. The image data is then one
+ * zlib stream of independent DEFLATE segments: one for each run above the first dynamic
+ * run longer than DYN_KEPT_MAX rows (the card's own; else the last dynamic run), and one
+ * from there to the bottom, compressed by libdeflate and ending the stream. A segment that
+ * is not the last ends with a sync flush (an empty stored block), so the next starts on a
+ * byte boundary and none refers back into another. Only zlib can end a segment that way,
+ * and it is about half libdeflate's speed on these rows: that is why the rows below the
+ * card's own are compressed with them. A segment's bytes depend on its rows alone, so the
+ * cache keeps each by its content (a static run, or a bank's name, is the same card after
+ * card), and a file's bytes depend on its pixels and its reference alone, never on the
+ * cards before it. The Adler-32 is of all the rows: the pixels are those of a file
+ * compressed in one call, only the compressed bytes differ.
  */
 #define RUN_MIN 8	       /* rows: a shorter static run is not worth a segment */
 #define KEPT 64		       /* segments kept per cache */
