@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "personalization/face/panels.h"
 #include "personalization/face/photo.h"
@@ -44,7 +45,6 @@ struct face_renderer {
 	struct side_image si[SIDE_COUNT];
 	/* a personal side as a card with no data draws it, the reference of its files (its
 	 * preview's rows, its panels), and the rows they share, kept: preview, ymc, k, o */
-	struct side_image blank[SIDE_COUNT];
 	int blank_state[SIDE_COUNT]; /* 0 not drawn yet, 1 drawn, -1 cannot be drawn */
 	unsigned char *blank_preview[SIDE_COUNT];
 	struct panel_set blank_panels[SIDE_COUNT];
@@ -67,7 +67,7 @@ face_renderer_new(const struct layout *lo, const struct canvas_profile *prof, co
 	}
 	fr->png = *png;
 	fr->png.scratch = png_scratch_new();
-	fr->png.rows = NULL;
+	fr->png.rows = NULL, fr->png.ref = NULL, fr->png.ref_stride = 0;
 	fr->lo = lo;
 	for (int s = 0; s < SIDE_COUNT; s++)
 		for (int i = 0; i < NFILES; i++)
@@ -92,7 +92,6 @@ face_renderer_free(struct face_renderer *fr)
 		side_image_release(&fr->si[s]);
 		for (int i = 0; i < NFILES; i++)
 			png_rowcache_free(fr->rows[s][i]);
-		side_image_release(&fr->blank[s]);
 		free(fr->blank_preview[s]);
 		panel_set_release(&fr->blank_panels[s]);
 	}
@@ -157,28 +156,39 @@ preview_row(void *ctx, int y, unsigned char *buf)
 	composer_preview_row(ctx, y, buf);
 }
 
-/* Side s drawn for a card with no data (once), with its preview and panels: the reference
- * of a personal side's files. 0 if there is none: a layout that cannot draw a card with no
- * data has its files compressed whole. */
+/* Side s drawn for a card with no data (once), kept as its preview and its panels: the
+ * reference of a personal side's files. 1 if there is one; 0 if the layout cannot draw a
+ * card with no data (that side's files are then compressed whole), said once. */
 static int
 blank_side(struct face_renderer *fr, int s)
 {
-	struct side_image *b = &fr->blank[s];
+	struct side_image b = {0};
 	size_t row;
+	int r;
 
 	if (fr->blank_state[s])
 		return fr->blank_state[s] > 0;
-	fr->blank_state[s] = -1;
-	if (composer_side(fr->comp, (enum layout_side_id)s, &(struct face_fields){{0}}, NULL, b) <
-	    0) {
+	r = composer_side(fr->comp, (enum layout_side_id)s, &(struct face_fields){{0}}, NULL, &b);
+	if (r == CP_ERR_INVALID || r == CP_ERR_FORMAT) {
+		log_warn("render",
+			 "the %s side cannot be drawn with no card's data (%s): its files "
+			 "are compressed whole",
+			 layout_side_name((enum layout_side_id)s), cp_errmsg());
 		cp_err_clear();
+		side_image_release(&b);
+		fr->blank_state[s] = -1;
 		return 0;
 	}
-	row = (size_t)b->color.w * 3;
-	fr->blank_preview[s] = xmalloc(row * (size_t)b->color.h + 1);
-	for (int y = 0; y < b->color.h; y++)
-		composer_preview_row(b, y, fr->blank_preview[s] + row * (size_t)y);
-	panels_from_side(b, fr->png.dpi, &fr->blank_panels[s]);
+	if (r < 0) {
+		side_image_release(&b);
+		return r;
+	}
+	row = (size_t)b.color.w * 3;
+	fr->blank_preview[s] = xmalloc(row * (size_t)b.color.h + 1);
+	for (int y = 0; y < b.color.h; y++)
+		composer_preview_row(&b, y, fr->blank_preview[s] + row * (size_t)y);
+	panels_from_side(&b, fr->png.dpi, &fr->blank_panels[s]);
+	side_image_release(&b);
 	for (int i = 0; i < NFILES; i++)
 		fr->rows[s][i] = png_rowcache_new();
 	fr->blank_state[s] = 1;
@@ -203,13 +213,17 @@ encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf b
 
 	/* a personal side's files are mostly the same as a card's with no data: those rows
 	 * are compressed once */
-	if (fr->lo->side[s].personal && fr->png.filter == 0 && blank_side(fr, s) &&
-	    fr->blank[s].color.w == si->color.w && fr->blank[s].color.h == si->color.h) {
-		po.rows = fr->rows[s][0];
-		po.ref = fr->blank_preview[s];
-		po.ref_stride = (size_t)si->color.w * 3;
-		blank_ps = &fr->blank_panels[s];
-		rows = &fr->rows[s][1];
+	if (fr->lo->side[s].personal && fr->png.filter == 0) {
+		if ((r = blank_side(fr, s)) < 0)
+			return r;
+		if (r == 1 && fr->blank_panels[s].lines == si->color.w &&
+		    fr->blank_panels[s].dots == si->color.h) {
+			po.rows = fr->rows[s][0];
+			po.ref = fr->blank_preview[s];
+			po.ref_stride = (size_t)si->color.w * 3;
+			blank_ps = &fr->blank_panels[s];
+			rows = &fr->rows[s][1];
+		}
 	}
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;
@@ -280,6 +294,15 @@ link_file(const char *src, const char *dir, const char *name)
 	free(tmp);
 	free(path);
 	return ok ? 0 : 1;
+}
+
+void
+face_renderer_rows_kept(const struct face_renderer *fr, int s, int i, unsigned long *images,
+			unsigned long *rows)
+{
+	*images = *rows = 0;
+	if (fr->rows[s][i])
+		png_rowcache_counts(fr->rows[s][i], images, rows);
 }
 
 void

@@ -2,11 +2,12 @@
  * png.c - libpng encoder/decoder over memory buffers. libpng reports errors by longjmp;
  * every volatile below is a value that must survive one.
  *
- * With the row filter "none" (the render default) the image data is compressed by
- * libdeflate in one call instead of by zlib under libpng: the same DEFLATE stream format,
- * about 1.6 times faster at level 1 on a card face and a little smaller, and its Adler-32
- * is vectorised. libpng still writes every chunk and its CRC (png_write_chunk); the only
- * thing done here is the one filter byte (0) in front of each row.
+ * With the row filter "none" (the render default) the image data is compressed here, not
+ * by zlib under libpng: by libdeflate in one call (the same DEFLATE stream format, about
+ * 1.6 times faster at level 1 on a card face and a little smaller, its Adler-32
+ * vectorised), or in segments with a row cache (below). libpng still writes every chunk
+ * and its CRC (png_write_chunk); what is done here is the filter byte (0) in front of each
+ * row and the zlib stream of the image data.
  */
 #include "personalization/face/png.h"
 
@@ -206,10 +207,10 @@ png_rowcache_counts(const struct png_rowcache *c, unsigned long *images, unsigne
 	*rows_kept = c->rows_kept;
 }
 
-/* Rows raw[0..n) as one raw DEFLATE segment at out (room: zlib_room(n)): final, or
- * ending with a sync flush. */
+/* Rows raw[0..n) as one raw DEFLATE segment at out (room: zlib_room(n)), ending with a
+ * sync flush. */
 static int
-zlib_segment(struct png_rowcache *c, int level, const unsigned char *raw, size_t n, int final,
+zlib_segment(struct png_rowcache *c, int level, const unsigned char *raw, size_t n,
 	     unsigned char *out, size_t room, size_t *zn)
 {
 	int zr;
@@ -230,8 +231,9 @@ zlib_segment(struct png_rowcache *c, int level, const unsigned char *raw, size_t
 	c->zs.avail_in = (uInt)n;
 	c->zs.next_out = out;
 	c->zs.avail_out = (uInt)room;
-	zr = deflate(&c->zs, final ? Z_FINISH : Z_SYNC_FLUSH);
-	if (c->zs.avail_in != 0 || (final ? zr != Z_STREAM_END : zr != Z_OK))
+	zr = deflate(&c->zs, Z_SYNC_FLUSH);
+	/* a flush is complete only if it left room unused */
+	if (c->zs.avail_in != 0 || c->zs.avail_out == 0 || zr != Z_OK)
 		/* cannot happen with zlib_room */
 		return cp_err(CP_ERR_LIMIT, "zlib: a segment did not fit its bound");
 	*zn = room - c->zs.avail_out;
@@ -250,7 +252,8 @@ zlib_room(size_t n)
  * least recently used going first while the slots or KEPT_BYTES are used up: never one of
  * this image's (their slots are in the caller's hands; at most KEPT / 2 of them). */
 static int
-kept_segment(struct png_rowcache *c, const unsigned char *raw, size_t len, int final, int *idx)
+kept_segment(struct png_rowcache *c, struct libdeflate_compressor *dc, const unsigned char *raw,
+	     size_t len, int final, int *idx)
 {
 	uint32_t crc = (uint32_t)libdeflate_crc32(0, raw, len);
 	struct kept_segment *e;
@@ -283,11 +286,23 @@ kept_segment(struct png_rowcache *c, const unsigned char *raw, size_t len, int f
 	if (free_slot < 0) /* cannot happen: this image has at most KEPT / 2 */
 		return cp_err(CP_ERR_LIMIT, "PNG row cache: no free slot");
 	e = &c->seg[free_slot];
-	e->z = xmalloc(zlib_room(len));
-	if ((r = zlib_segment(c, c->level, raw, len, final, e->z, zlib_room(len), &e->zn)) < 0) {
-		free(e->z);
-		memset(e, 0, sizeof(*e));
-		return r;
+	if (final) { /* nothing follows it: libdeflate's, smaller and faster */
+		size_t room = libdeflate_deflate_compress_bound(dc, len);
+
+		e->z = xmalloc(room);
+		if (!(e->zn = libdeflate_deflate_compress(dc, raw, len, e->z, room))) {
+			free(e->z);
+			memset(e, 0, sizeof(*e));
+			/* cannot happen with the bound's room */
+			return cp_err(CP_ERR_LIMIT, "libdeflate: output larger than its bound");
+		}
+	} else {
+		e->z = xmalloc(zlib_room(len));
+		if ((r = zlib_segment(c, c->level, raw, len, e->z, zlib_room(len), &e->zn)) < 0) {
+			free(e->z);
+			memset(e, 0, sizeof(*e));
+			return r;
+		}
 	}
 	e->z = xrealloc(e->z, e->zn); /* kept for long: not the raw rows' size it had room for */
 	e->raw = xmalloc(len);
@@ -377,14 +392,15 @@ deflate_by_runs(struct png_scratch *s, struct png_rowcache *c, const unsigned ch
 			room += libdeflate_deflate_compress_bound(s->c, len);
 			continue;
 		}
-		if ((r = kept_segment(c, s->raw + rs * (size_t)starts[i], len, fin, &kept[i])) < 0)
+		if ((r = kept_segment(c, s->c, s->raw + rs * (size_t)starts[i], len, fin,
+				      &kept[i])) < 0)
 			goto out;
 		if (r == 1)
 			hit_rows += (unsigned long)(len / rs);
 		room += c->seg[kept[i]].zn;
 	}
 	s->z = grow(s->z, &s->zcap, room);
-	/* CMF: DEFLATE, 32K window; FLG: the level as libdeflate writes it, and the check */
+	/* CMF: DEFLATE, 32K window; FLG: the level (informative only), and the check */
 	s->z[0] = 0x78;
 	s->z[1] = (unsigned char)((level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3) << 6);
 	s->z[1] = (unsigned char)(s->z[1] + 31 - (0x78 * 256 + s->z[1]) % 31);

@@ -336,6 +336,10 @@ test_row_cache_series(void **state)
 				     .ref_stride = (size_t)W * 3};
 		unsigned long images, kept, images2, kept2;
 		unsigned seed = 99;
+		unsigned char *half = xmalloc((size_t)(W / 2) * H * 3);
+
+		for (int y = 0; y < H; y++)
+			rows_from_half(art, y, half + (size_t)y * (W / 2) * 3);
 
 		/* nothing in common: deflated whole, as without a cache */
 		for (size_t k = 0; k < (size_t)W * H * 3; k++) {
@@ -362,6 +366,7 @@ test_row_cache_series(void **state)
 
 			assert_int_equal(png_encode_rgb_rows(W / 2, H, rows_from_half, art, &o, &b),
 					 0);
+			assert_unfiltered_data(&b, half, W / 2, H);
 			buf_release(&b);
 		}
 		png_rowcache_counts(rc, &images, &kept);
@@ -379,7 +384,88 @@ test_row_cache_series(void **state)
 		assert_int_equal(images2 - images, 2);
 		assert_int_equal(kept2 - kept, H);
 		png_rowcache_free(rc);
+		free(half);
 	}
+	free(px);
+	free(art);
+}
+
+/* The shapes the cache meets, each file right and the same as encoded alone, twice through
+ * one cache (the second time from kept segments): the first rows unlike the reference,
+ * short runs only (the last segment starts at the last of them), the last rows, all alike,
+ * all unlike; 8-bit RGB and 1-bit images, at levels 1 and 5. */
+static void
+test_row_cache_shapes(void **state)
+{
+	static const int shapes[][4] = {
+		{0, 1, 0, 0},	  {0, 100, 0, 0}, {100, 110, 300, 310}, {500, 520, 0, 0},
+		{640, 648, 0, 0}, {0, 0, 0, 0},	  {0, H, 0, 0},		{60, 70, 200, 400},
+	};
+	size_t bst = (W + 7) / 8;
+	unsigned char *art = card_pixels(), *px = xmalloc((size_t)W * H * 3);
+	unsigned char *bart = xmalloc(bst * H), *bits = xmalloc(bst * H);
+
+	(void)state;
+	for (size_t k = 0; k < bst * H; k++)
+		bart[k] = (unsigned char)(k / bst % 16 < 8 ? 0x0f : 0xf0);
+	for (int level = 1; level <= 5; level += 4) {
+		struct png_rowcache *rc = png_rowcache_new(), *bc = png_rowcache_new();
+		struct png_opts o = {.level = level,
+				     .filter = 0,
+				     .dpi = 300,
+				     .rows = rc,
+				     .ref = art,
+				     .ref_stride = (size_t)W * 3};
+		struct png_opts ob = {.level = level,
+				      .filter = 0,
+				      .dpi = 300,
+				      .rows = bc,
+				      .ref = bart,
+				      .ref_stride = bst};
+
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++) {
+				struct buf b = BUF_INIT(1 << 24), b2 = BUF_INIT(1 << 22),
+					   c = BUF_INIT(1 << 22);
+				struct png_opts fresh = ob;
+				struct png_image im;
+				unsigned seed = 5 + (unsigned)sh;
+
+				memcpy(px, art, (size_t)W * H * 3);
+				memcpy(bits, bart, bst * H);
+				for (int r = 0; r < 4; r += 2)
+					for (int y = shapes[sh][r]; y < shapes[sh][r + 1]; y++) {
+						for (int x = 0; x < W; x += 3) {
+							seed = seed * 1103515245u + 12345u;
+							px[((size_t)y * W + (size_t)x) * 3] =
+								(unsigned char)(seed >> 16);
+						}
+						bits[(size_t)y * bst + (size_t)y % bst] ^= 0x5a;
+					}
+				assert_int_equal(png_encode_rgb_rows(W, H, rows_from, px, &o, &b),
+						 0);
+				assert_unfiltered_data(&b, px, W, H);
+				assert_same_alone(&b, px, &o);
+				assert_int_equal(png_encode_bits(bits, W, H, 0, &ob, &c), 0);
+				assert_int_equal(png_decode(c.data, c.len, &im), 0);
+				for (int y = 0; y < H; y++)
+					assert_memory_equal(im.data + (size_t)y * im.stride,
+							    bits + (size_t)y * bst, bst);
+				png_image_release(&im);
+				fresh.rows = png_rowcache_new();
+				assert_int_equal(png_encode_bits(bits, W, H, 0, &fresh, &b2), 0);
+				assert_int_equal(c.len, b2.len);
+				assert_memory_equal(c.data, b2.data, c.len);
+				png_rowcache_free(fresh.rows);
+				buf_release(&b);
+				buf_release(&b2);
+				buf_release(&c);
+			}
+		png_rowcache_free(rc);
+		png_rowcache_free(bc);
+	}
+	free(bits);
+	free(bart);
 	free(px);
 	free(art);
 }
@@ -473,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_offset_and_note_survive),
 		cmocka_unit_test(test_unfiltered_file_structure),
 		cmocka_unit_test(test_row_cache_series),
+		cmocka_unit_test(test_row_cache_shapes),
 		cmocka_unit_test(test_row_cache_evicts),
 		cmocka_unit_test(test_output_limit),
 		cmocka_unit_test(test_damage_is_named),
