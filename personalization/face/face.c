@@ -24,8 +24,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define MAX_PHOTO_BYTES (4u << 20)
 #define MANIFEST "faces.txt"
@@ -228,7 +228,7 @@ encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf b
 	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;
 	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
-	*preview_crc = crc32(0L, bufs[0].data, (uInt)bufs[0].len);
+	*preview_crc = libdeflate_crc32(0, bufs[0].data, bufs[0].len);
 	return panels_encode_side(si, base, *preview_crc, &fr->png, blank_ps, rows, &bufs[1]);
 }
 
@@ -385,13 +385,14 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 				fr->link_src[s][i] = fs_join(outdir, name);
 			}
 			if (shared && !fr->cached_crc_ok[s][i]) {
-				fr->cached_crc[s][i] = crc32(0L, bufs[i].data, (uInt)bufs[i].len);
+				fr->cached_crc[s][i] =
+					libdeflate_crc32(0, bufs[i].data, bufs[i].len);
 				fr->cached_crc_ok[s][i] = 1;
 			}
 			buf_appendf(&manifest, "file %s %zu %08lx\n", name, bufs[i].len,
 				    shared   ? fr->cached_crc[s][i]
 				    : i == 0 ? preview_crc /* computed for the YMC patch's note */
-					     : crc32(0L, bufs[i].data, (uInt)bufs[i].len));
+					     : libdeflate_crc32(0, bufs[i].data, bufs[i].len));
 		}
 	}
 	/* last: its presence says the card is complete */
@@ -437,7 +438,7 @@ outputs_check(const char *outdir, const char *head)
 
 		/* size and CRC-32: a file torn by a crash before the batch sync fails here */
 		ok = fs_read_file(fp, size + 1, &fdata, &flen) == 0 && flen == size &&
-		     crc32(0L, fdata, (uInt)flen) == crc;
+		     libdeflate_crc32(0, fdata, flen) == crc;
 		cp_err_clear();
 		free(fdata);
 		free(fp);
