@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "personalization/face/panels.h"
 #include "personalization/face/photo.h"
@@ -23,8 +24,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define MAX_PHOTO_BYTES (4u << 20)
 #define MANIFEST "faces.txt"
@@ -42,6 +43,12 @@ struct face_renderer {
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
+	/* a personal side as a card with no data draws it, the reference of its files (its
+	 * preview's rows, its panels), and the rows they share, kept: preview, ymc, k, o */
+	int blank_state[SIDE_COUNT]; /* 0 not drawn yet, 1 drawn, -1 cannot be drawn */
+	unsigned char *blank_preview[SIDE_COUNT];
+	struct panel_set blank_panels[SIDE_COUNT];
+	struct png_rowcache *rows[SIDE_COUNT][NFILES];
 	struct buf own[NFILES]; /* a personal side's files, reused card after card */
 	enum face_sync sync;
 };
@@ -60,6 +67,7 @@ face_renderer_new(const struct layout *lo, const struct canvas_profile *prof, co
 	}
 	fr->png = *png;
 	fr->png.scratch = png_scratch_new();
+	fr->png.rows = NULL, fr->png.ref = NULL, fr->png.ref_stride = 0;
 	fr->lo = lo;
 	for (int s = 0; s < SIDE_COUNT; s++)
 		for (int i = 0; i < NFILES; i++)
@@ -82,6 +90,10 @@ face_renderer_free(struct face_renderer *fr)
 			free(fr->link_src[s][i]);
 		}
 		side_image_release(&fr->si[s]);
+		for (int i = 0; i < NFILES; i++)
+			png_rowcache_free(fr->rows[s][i]);
+		free(fr->blank_preview[s]);
+		panel_set_release(&fr->blank_panels[s]);
 	}
 	for (int i = 0; i < NFILES; i++)
 		buf_release(&fr->own[i]);
@@ -144,6 +156,45 @@ preview_row(void *ctx, int y, unsigned char *buf)
 	composer_preview_row(ctx, y, buf);
 }
 
+/* Side s drawn for a card with no data (once), kept as its preview and its panels: the
+ * reference of a personal side's files. 1 if there is one; 0 if the layout cannot draw a
+ * card with no data (that side's files are then compressed whole), said once. */
+static int
+blank_side(struct face_renderer *fr, int s)
+{
+	struct side_image b = {0};
+	size_t row;
+	int r;
+
+	if (fr->blank_state[s])
+		return fr->blank_state[s] > 0;
+	r = composer_side(fr->comp, (enum layout_side_id)s, &(struct face_fields){{0}}, NULL, &b);
+	if (r == CP_ERR_INVALID || r == CP_ERR_FORMAT) {
+		log_warn("render",
+			 "the %s side cannot be drawn with no card's data (%s): its files "
+			 "are compressed whole",
+			 layout_side_name((enum layout_side_id)s), cp_errmsg());
+		cp_err_clear();
+		side_image_release(&b);
+		fr->blank_state[s] = -1;
+		return 0;
+	}
+	if (r < 0) {
+		side_image_release(&b);
+		return r;
+	}
+	row = (size_t)b.color.w * 3;
+	fr->blank_preview[s] = xmalloc(row * (size_t)b.color.h + 1);
+	for (int y = 0; y < b.color.h; y++)
+		composer_preview_row(&b, y, fr->blank_preview[s] + row * (size_t)y);
+	panels_from_side(&b, fr->png.dpi, &fr->blank_panels[s]);
+	side_image_release(&b);
+	for (int i = 0; i < NFILES; i++)
+		fr->rows[s][i] = png_rowcache_new();
+	fr->blank_state[s] = 1;
+	return 1;
+}
+
 /*
  * Encode one side's four files into bufs. The preview is the one full-colour image; the
  * YMC panel file is a patch over it (panels_encode_side), since outside the K text and
@@ -154,15 +205,31 @@ static int
 encode_side(struct face_renderer *fr, int s, struct side_image *si, struct buf bufs[NFILES],
 	    unsigned long *preview_crc)
 {
+	struct png_opts po = fr->png;
+	struct png_rowcache *const *rows = NULL;
+	const struct panel_set *blank_ps = NULL;
 	char base[32];
 	int r;
 
-	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &fr->png,
-				     &bufs[0])) < 0)
+	/* a personal side's files are mostly the same as a card's with no data: those rows
+	 * are compressed once */
+	if (fr->lo->side[s].personal && fr->png.filter == 0) {
+		if ((r = blank_side(fr, s)) < 0)
+			return r;
+		if (r == 1 && fr->blank_panels[s].lines == si->color.w &&
+		    fr->blank_panels[s].dots == si->color.h) {
+			po.rows = fr->rows[s][0];
+			po.ref = fr->blank_preview[s];
+			po.ref_stride = (size_t)si->color.w * 3;
+			blank_ps = &fr->blank_panels[s];
+			rows = &fr->rows[s][1];
+		}
+	}
+	if ((r = png_encode_rgb_rows(si->color.w, si->color.h, preview_row, si, &po, &bufs[0])) < 0)
 		return r;
 	snprintf(base, sizeof(base), "%s.png", layout_side_name((enum layout_side_id)s));
-	*preview_crc = crc32(0L, bufs[0].data, (uInt)bufs[0].len);
-	return panels_encode_side(si, base, *preview_crc, &fr->png, &bufs[1]);
+	*preview_crc = libdeflate_crc32(0, bufs[0].data, bufs[0].len);
+	return panels_encode_side(si, base, *preview_crc, &fr->png, blank_ps, rows, &bufs[1]);
 }
 
 /*
@@ -227,6 +294,15 @@ link_file(const char *src, const char *dir, const char *name)
 	free(tmp);
 	free(path);
 	return ok ? 0 : 1;
+}
+
+void
+face_renderer_rows_kept(const struct face_renderer *fr, int s, int i, unsigned long *images,
+			unsigned long *rows)
+{
+	*images = *rows = 0;
+	if (fr->rows[s][i])
+		png_rowcache_counts(fr->rows[s][i], images, rows);
 }
 
 void
@@ -309,13 +385,14 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 				fr->link_src[s][i] = fs_join(outdir, name);
 			}
 			if (shared && !fr->cached_crc_ok[s][i]) {
-				fr->cached_crc[s][i] = crc32(0L, bufs[i].data, (uInt)bufs[i].len);
+				fr->cached_crc[s][i] =
+					libdeflate_crc32(0, bufs[i].data, bufs[i].len);
 				fr->cached_crc_ok[s][i] = 1;
 			}
 			buf_appendf(&manifest, "file %s %zu %08lx\n", name, bufs[i].len,
 				    shared   ? fr->cached_crc[s][i]
 				    : i == 0 ? preview_crc /* computed for the YMC patch's note */
-					     : crc32(0L, bufs[i].data, (uInt)bufs[i].len));
+					     : libdeflate_crc32(0, bufs[i].data, bufs[i].len));
 		}
 	}
 	/* last: its presence says the card is complete */
@@ -361,7 +438,7 @@ outputs_check(const char *outdir, const char *head)
 
 		/* size and CRC-32: a file torn by a crash before the batch sync fails here */
 		ok = fs_read_file(fp, size + 1, &fdata, &flen) == 0 && flen == size &&
-		     crc32(0L, fdata, (uInt)flen) == crc;
+		     libdeflate_crc32(0, fdata, flen) == crc;
 		cp_err_clear();
 		free(fdata);
 		free(fp);

@@ -28,6 +28,10 @@ int face_renderer_new(const struct layout *lo, const struct canvas_profile *prof
 void face_renderer_free(struct face_renderer *fr);
 struct composer *face_renderer_composer(struct face_renderer *fr);
 void face_renderer_set_sync(struct face_renderer *fr, enum face_sync sync);
+/* File i (0 preview, 1 YMC, 2 K, 3 overlay) of side s: how many of this renderer's images
+ * were encoded in segments, and how many rows kept segments gave them (png.h). */
+void face_renderer_rows_kept(const struct face_renderer *fr, int s, int i, unsigned long *images,
+			     unsigned long *rows);
 
 /* Compose both sides in memory (no files). photo may be NULL. */
 int face_compose(struct face_renderer *fr, const struct face_card *card,

@@ -162,8 +162,10 @@ panels_from_side(const struct side_image *si, int dpi, struct panel_set *out)
 
 int
 panels_encode_side(const struct side_image *si, const char *base, unsigned long base_crc,
-		   const struct png_opts *o, struct buf bufs[3])
+		   const struct png_opts *o, const struct panel_set *ref,
+		   struct png_rowcache *const rows[3], struct buf bufs[3])
 {
+	struct png_opts po[3] = {*o, *o, *o};
 	struct panel_set ps;
 	int W = si->color.w, H = si->color.h, bb[4] = {0, 0, 0, 0}, r;
 	unsigned char *patch;
@@ -184,9 +186,18 @@ panels_encode_side(const struct side_image *si, const char *base, unsigned long 
 	}
 	patch = xmalloc((size_t)(bb[2] - bb[0]) * (size_t)(bb[3] - bb[1]) * 3 + 1);
 	ymc_rect(si->color.px, W, bb[0], bb[2], bb[1], bb[3], patch);
+	/* each file's reference: ref's panels (for the patch, its rectangle of ref's YMC) */
+	if (ref && rows && ref->dots == H && ref->lines == W) {
+		po[0].ref = ref->ymc + ((size_t)bb[0] * (size_t)H + (size_t)(H - bb[3])) * 3;
+		po[0].ref_stride = (size_t)H * 3;
+		po[1].ref = ref->k, po[2].ref = ref->o;
+		po[1].ref_stride = po[2].ref_stride = ref->stride;
+		for (int i = 0; i < 3; i++)
+			po[i].rows = rows[i];
+	}
 	snprintf(note, sizeof(note), "ymc-patch panel=%dx%d base=%s crc32=%08lx", H, W, base,
 		 base_crc);
-	r = png_encode_rgb_ex(patch, bb[3] - bb[1], bb[2] - bb[0], o,
+	r = png_encode_rgb_ex(patch, bb[3] - bb[1], bb[2] - bb[0], &po[0],
 			      &(struct png_extra){1, H - bb[3], bb[0], note}, &bufs[0]);
 	free(patch);
 	if (r < 0)
@@ -196,8 +207,8 @@ panels_encode_side(const struct side_image *si, const char *base, unsigned long 
 		bits_from_side(si, si->ink_box, si->bare_box, &ps);
 	else
 		bits_from_side(si, (int[4]){0, 0, W, H}, (int[4]){0, 0, W, H}, &ps);
-	if ((r = png_encode_bits(ps.k, ps.dots, ps.lines, 0x000000, o, &bufs[1])) == 0)
-		r = png_encode_bits(ps.o, ps.dots, ps.lines, 0x3399ff, o, &bufs[2]);
+	if ((r = png_encode_bits(ps.k, ps.dots, ps.lines, 0x000000, &po[1], &bufs[1])) == 0)
+		r = png_encode_bits(ps.o, ps.dots, ps.lines, 0x3399ff, &po[2], &bufs[2]);
 	panel_set_release(&ps);
 	return r;
 }

@@ -17,6 +17,7 @@
 
 struct side_image;
 struct png_opts;
+struct png_rowcache;
 
 struct panel_set {
 	int lines, dots, dpi;
@@ -34,9 +35,12 @@ void panel_set_release(struct panel_set *ps);
 /* The panel files of a composed side as render writes them: SIDE-ymc.png as a patch over
  * the side's preview file 'base' (whose bytes have CRC-32 base_crc) covering every pixel
  * where the preview is not the colour image, and the K and overlay panels in full
- * (docs/panel-format.md). panels_load() makes the YMC panel whole again. */
+ * (docs/panel-format.md). panels_load() makes the YMC panel whole again. With filter
+ * "none", ref (the panels of the side drawn with no card's data; NULL: none) is each
+ * file's reference and rows[] their row caches (png.h). */
 int panels_encode_side(const struct side_image *si, const char *base, unsigned long base_crc,
-		       const struct png_opts *o, struct buf bufs[3]);
+		       const struct png_opts *o, const struct panel_set *ref,
+		       struct png_rowcache *const rows[3], struct buf bufs[3]);
 /* Load SIDE ("front" or "back") of the card whose faces are in dir. */
 int panels_load(const char *dir, const char *side, struct panel_set *out);
 

@@ -18,11 +18,27 @@ struct png_scratch;
 struct png_scratch *png_scratch_new(void);
 void png_scratch_free(struct png_scratch *s);
 
+/* Compressed rows that images share with their reference (a card side with no data), kept
+ * by their content so that each is compressed once: see png.c. One per kind of image
+ * (a side's preview, its YMC patch...) and thread; not shared. */
+struct png_rowcache;
+struct png_rowcache *png_rowcache_new(void);
+void png_rowcache_free(struct png_rowcache *c);
+/* How many images were encoded in segments, and how many rows kept segments gave them. */
+void png_rowcache_counts(const struct png_rowcache *c, unsigned long *images,
+			 unsigned long *rows_kept);
+
 struct png_opts {
 	int level;  /* zlib level 0..9 */
 	int filter; /* 0 none, 1 sub, 2 up, 3 avg, 4 paeth, 5 adaptive (libpng's choice) */
 	int dpi;    /* pHYs resolution; 0 = no pHYs chunk */
 	struct png_scratch *scratch; /* NULL: allocated and freed per image; not owned */
+	/* With filter "none": rows equal to the reference's, ref_stride bytes apart and as wide
+	 * as the image's, are compressed once and kept in rows. The file's bytes depend on its
+	 * pixels and its reference only. NULL, NULL: deflated whole. Neither owned. */
+	struct png_rowcache *rows;
+	const unsigned char *ref;
+	size_t ref_stride;
 };
 
 /* Parse "none|sub|up|avg|paeth|all" into opts->filter. CP_ERR_CONFIG if unknown. */

@@ -370,6 +370,108 @@ test_card_after_card(void **state)
 	free(db);
 }
 
+/* The file name in directory a has the same pixels as in directory b. */
+static void
+assert_same_pixels(const char *a, const char *b, const char *name)
+{
+	char *pa = fs_join(a, name), *pb = fs_join(b, name);
+	unsigned char *da = NULL, *db = NULL;
+	size_t la = 0, lb = 0;
+	struct png_image ia, ib;
+
+	assert_int_equal(fs_read_file(pa, 64u << 20, &da, &la), 0);
+	assert_int_equal(fs_read_file(pb, 64u << 20, &db, &lb), 0);
+	assert_int_equal(png_decode(da, la, &ia), 0);
+	assert_int_equal(png_decode(db, lb, &ib), 0);
+	assert_int_equal(ia.w, ib.w);
+	assert_int_equal(ia.h, ib.h);
+	assert_int_equal(ia.stride, ib.stride);
+	assert_memory_equal(ia.data, ib.data, ia.stride * (size_t)ia.h);
+	png_image_release(&ia);
+	png_image_release(&ib);
+	free(da);
+	free(db);
+	free(pa);
+	free(pb);
+}
+
+/* With filter "none" (render's default) a renderer compresses the rows a personal side's
+ * files share with its artwork once (png.c's row cache): each card of a run, whatever its
+ * bank and whatever came before it, has the same files as the card drawn alone, complete,
+ * and its panels made whole are the same. */
+static void
+test_series_same_as_alone(void **state)
+{
+	struct fx *f = *state;
+	const struct canvas_profile *p;
+	struct png_opts o = {.level = 1, .filter = 0, .dpi = 300};
+	struct face_renderer *series = NULL;
+	static const char *const banks[] = {"中国工商银行", "中国银行", NULL, "北京银行"};
+	static const char *const names[] = {"王䶮", "MUELLER ANNA MARIA", "李四", "欧阳娜娜"};
+	static const char *const files[] = {"front.png",  "back.png",	"back-ymc.png",
+					    "back-k.png", "back-o.png", "faces.txt"};
+
+	struct png_opts sub = {.level = 1, .filter = 1, .dpi = 300}; /* no row cache */
+	struct face_renderer *plain = NULL;
+
+	assert_int_equal(canvas_profile_lookup("evolis", &p), 0);
+	assert_int_equal(face_renderer_new(f->lo, p, "", &o, &series), 0);
+	assert_int_equal(face_renderer_new(f->lo, p, "", &sub, &plain), 0);
+	for (int i = 0; i < 10; i++) {
+		struct face_renderer *alone = NULL;
+		char no[16], *reason = NULL, *da, *db, *dc;
+		struct face_card c;
+
+		snprintf(no, sizeof(no), "B%08d", 51 + i);
+		c = card(f, no, names[i % 4], "110101199003071234", NULL, banks[(i / 2) % 4]);
+		da = fs_join(f->dir, no);
+		db = xasprintf("%s/alone-%s", f->dir, no);
+		assert_int_equal(face_render_card(series, &c, da, &reason), 0);
+		assert_true(face_outputs_current(series, no, da));
+		assert_int_equal(face_renderer_new(f->lo, p, "", &o, &alone), 0);
+		assert_int_equal(face_render_card(alone, &c, db, &reason), 0);
+		dc = xasprintf("%s/plain-%s", f->dir, no);
+		assert_int_equal(face_render_card(plain, &c, dc, &reason), 0);
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			assert_same_file(da, db, files[k]);
+			if (strstr(files[k], ".png"))
+				assert_same_pixels(da, dc, files[k]);
+		}
+		/* and the printer's panels, the YMC patch made whole over its own preview */
+		{
+			struct panel_set pa, pb;
+			size_t dots;
+
+			assert_int_equal(panels_load(da, "back", &pa), 0);
+			assert_int_equal(panels_load(db, "back", &pb), 0);
+			assert_int_equal(pa.dots, pb.dots);
+			assert_int_equal(pa.lines, pb.lines);
+			dots = (size_t)pa.dots * (size_t)pa.lines;
+			assert_memory_equal(pa.ymc, pb.ymc, dots * 3);
+			assert_int_equal(pa.stride, pb.stride);
+			assert_memory_equal(pa.k, pb.k, pa.stride * (size_t)pa.lines);
+			assert_memory_equal(pa.o, pb.o, pa.stride * (size_t)pa.lines);
+			panel_set_release(&pa);
+			panel_set_release(&pb);
+		}
+		face_renderer_free(alone);
+		free(da);
+		free(db);
+		free(dc);
+	}
+	/* and the row cache was used for every file of the back, rows kept from the second
+	 * card on */
+	for (int k = 0; k < 4; k++) {
+		unsigned long images, rows;
+
+		face_renderer_rows_kept(series, SIDE_BACK, k, &images, &rows);
+		assert_int_equal(images, 10);
+		assert_true(rows > 0);
+	}
+	face_renderer_free(plain);
+	face_renderer_free(series);
+}
+
 static void
 test_clean_stale(void **state)
 {
@@ -483,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_golden_kinds),
 		cmocka_unit_test(test_deterministic_and_complete),
 		cmocka_unit_test(test_card_after_card),
+		cmocka_unit_test(test_series_same_as_alone),
 		cmocka_unit_test(test_clean_stale),
 		cmocka_unit_test(test_photo_scaling),
 		cmocka_unit_test(test_photo_decode_errors),
