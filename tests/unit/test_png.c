@@ -263,6 +263,18 @@ series_card(const unsigned char *art, unsigned char *px, int i, int bottom)
 		}
 }
 
+/* Filter "none" at level, with row cache rc against the reference art (W x H, RGB). */
+static struct png_opts
+cached_opts(int level, struct png_rowcache *rc, const unsigned char *art)
+{
+	return (struct png_opts){.level = level,
+				 .filter = 0,
+				 .dpi = 300,
+				 .rows = rc,
+				 .ref = art,
+				 .ref_stride = (size_t)W * 3};
+}
+
 /* file b encoded with a fresh cache has the same bytes as a: nothing from earlier images */
 static void
 assert_same_alone(const struct buf *a, const unsigned char *px, const struct png_opts *o)
@@ -297,12 +309,7 @@ test_row_cache_series(void **state)
 	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
 		for (int bottom = 0; bottom <= 1; bottom++) {
 			struct png_rowcache *rc = png_rowcache_new();
-			struct png_opts o = {.level = levels[l],
-					     .filter = 0,
-					     .dpi = 300,
-					     .rows = rc,
-					     .ref = art,
-					     .ref_stride = (size_t)W * 3};
+			struct png_opts o = cached_opts(levels[l], rc, art);
 			unsigned long images, kept, want = 0;
 
 			for (int i = 0; i < 10; i++) {
@@ -328,12 +335,7 @@ test_row_cache_series(void **state)
 		}
 	{
 		struct png_rowcache *rc = png_rowcache_new();
-		struct png_opts o = {.level = 1,
-				     .filter = 0,
-				     .dpi = 300,
-				     .rows = rc,
-				     .ref = art,
-				     .ref_stride = (size_t)W * 3};
+		struct png_opts o = cached_opts(1, rc, art);
 		unsigned long images, kept, images2, kept2;
 		unsigned seed = 99;
 		unsigned char *half = xmalloc((size_t)(W / 2) * H * 3);
@@ -410,12 +412,7 @@ test_row_cache_shapes(void **state)
 		bart[k] = (unsigned char)(k / bst % 16 < 8 ? 0x0f : 0xf0);
 	for (int level = 1; level <= 5; level += 4) {
 		struct png_rowcache *rc = png_rowcache_new(), *bc = png_rowcache_new();
-		struct png_opts o = {.level = level,
-				     .filter = 0,
-				     .dpi = 300,
-				     .rows = rc,
-				     .ref = art,
-				     .ref_stride = (size_t)W * 3};
+		struct png_opts o = cached_opts(level, rc, art);
 		struct png_opts ob = {.level = level,
 				      .filter = 0,
 				      .dpi = 300,
@@ -477,12 +474,7 @@ test_row_cache_evicts(void **state)
 {
 	unsigned char *art = card_pixels(), *px = xmalloc((size_t)W * H * 3);
 	struct png_rowcache *rc = png_rowcache_new();
-	struct png_opts o = {.level = 1,
-			     .filter = 0,
-			     .dpi = 300,
-			     .rows = rc,
-			     .ref = art,
-			     .ref_stride = (size_t)W * 3};
+	struct png_opts o = cached_opts(1, rc, art);
 	unsigned long images, kept;
 
 	(void)state;
