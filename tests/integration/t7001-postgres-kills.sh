@@ -22,11 +22,8 @@ trap cleanup EXIT
 
 cardpipe init >/dev/null 2>&1
 cardpipe keys ceremony --test >/dev/null 2>&1 || fail "keys ceremony"
-sample_prepared 16
-cardpipe perso >/dev/null 2>&1 || fail "perso"
-cardpipe render --no-proof >/dev/null 2>&1 || fail "render"
+sample_rendered 16 10
 n=$(q "SELECT count(*) FROM card WHERE state = 'rendered'")
-[ "$n" -ge 10 ] || fail "only $n cards rendered"
 produced() { q "SELECT count(*) FROM production_attempt WHERE state = 'produced'"; }
 
 cardpipe line start --line 1 --fast 2>l1.log || { cat l1.log; fail "line 1 start"; }
