@@ -2,6 +2,7 @@
 #include "pipeline/registry/reg_cards.h"
 
 #include "core/err.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "formats/cardno.h"
 #include "formats/luhn.h"
@@ -246,8 +247,13 @@ reg_card_allocator_close(struct card_allocator *ca)
 	/* closed inside the transaction: its counted values are written now, while the
 	 * statements are there; if that fails, the transaction cannot commit as it is */
 	reg_before_commit_cancel(ca->reg, ca);
-	if (reg_in_tx(ca->reg) && counters_put(ca) < 0)
+	if (reg_in_tx(ca->reg) && counters_put(ca) < 0) {
+		/* close cannot fail: the transaction is undone, and said so, rather than left
+		 * to commit numbers the counters do not hold */
+		log_error("registry", "card allocator: %s; the transaction is rolled back",
+			  cp_errmsg());
 		registry_rollback(ca->reg);
+	}
 	counter_free(&ca->card);
 	counter_free(&ca->pan);
 	counter_free(&ca->transport);
