@@ -30,6 +30,7 @@
 #define MAX_PHOTO_BYTES (4u << 20)
 #define MANIFEST "faces.txt"
 #define NFILES 4 /* per side: preview, ymc, k, o */
+#define LINK_KEEP_MAX (64u << 10) /* a personal side's file kept to compare the next with */
 
 static const char *const suffix[NFILES] = {"", "-ymc", "-k", "-o"};
 
@@ -37,9 +38,11 @@ struct face_renderer {
 	struct composer *comp;
 	struct png_opts png;
 	const struct layout *lo;
-	struct buf cached[SIDE_COUNT][NFILES]; /* encoded files of sides without personal data */
+	/* encoded files of sides without personal data; of a personal side, the last copy
+	 * written (when small: LINK_KEEP_MAX) */
+	struct buf cached[SIDE_COUNT][NFILES];
 	int have_cached[SIDE_COUNT];
-	char *link_src[SIDE_COUNT][NFILES]; /* last file written from cached[][] */
+	char *link_src[SIDE_COUNT][NFILES]; /* last file written with cached[][]'s bytes */
 	unsigned long cached_crc[SIDE_COUNT][NFILES];
 	int cached_crc_ok[SIDE_COUNT][NFILES];
 	struct side_image si[SIDE_COUNT];
@@ -296,6 +299,42 @@ link_file(const char *src, const char *dir, const char *name)
 	return ok ? 0 : 1;
 }
 
+/*
+ * One file of a card: linked to the copy written for an earlier card of this run when its
+ * bytes are that copy's (link_file(), FACE_SYNC_BATCH only), else written. A side the same
+ * on every card is always the same bytes; a personal side's file is compared with the last
+ * one this renderer wrote (on the shipped layout the back's overlay panel, the same on
+ * every card: one inode per worker and run instead of one per card). Copies larger than
+ * LINK_KEEP_MAX are not kept: such files differ from card to card.
+ */
+static int
+put_file(struct face_renderer *fr, int s, int i, const char *outdir, const char *name,
+	 const struct buf *b)
+{
+	int personal = fr->lo->side[s].personal;
+	struct buf *last = &fr->cached[s][i];
+	int r;
+
+	if (fr->sync == FACE_SYNC_BATCH && fr->link_src[s][i] &&
+	    (!personal ||
+	     (last->len == b->len && (b->len == 0 || memcmp(last->data, b->data, b->len) == 0))) &&
+	    link_file(fr->link_src[s][i], outdir, name) == 0)
+		return 0;
+	if ((r = write_file(fr, outdir, name, b)) < 0)
+		return r;
+	free(fr->link_src[s][i]);
+	fr->link_src[s][i] = NULL;
+	if (personal) {
+		if (fr->sync != FACE_SYNC_BATCH || b->len > LINK_KEEP_MAX)
+			return 0;
+		buf_reset(last);
+		if (b->len && (r = buf_append(last, b->data, b->len)) < 0)
+			return r;
+	}
+	fr->link_src[s][i] = fs_join(outdir, name);
+	return 0;
+}
+
 void
 face_renderer_rows_kept(const struct face_renderer *fr, int s, int i, unsigned long *images,
 			unsigned long *rows)
@@ -375,15 +414,8 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 
 			snprintf(name, sizeof(name), "%s%s.png",
 				 layout_side_name((enum layout_side_id)s), suffix[i]);
-			if (shared && fr->sync == FACE_SYNC_BATCH && fr->link_src[s][i] &&
-			    link_file(fr->link_src[s][i], outdir, name) == 0)
-				; /* linked */
-			else if ((r = write_file(fr, outdir, name, &bufs[i])) < 0)
+			if ((r = put_file(fr, s, i, outdir, name, &bufs[i])) < 0)
 				goto out;
-			else if (shared) {
-				free(fr->link_src[s][i]);
-				fr->link_src[s][i] = fs_join(outdir, name);
-			}
 			if (shared && !fr->cached_crc_ok[s][i]) {
 				fr->cached_crc[s][i] =
 					libdeflate_crc32(0, bufs[i].data, bufs[i].len);

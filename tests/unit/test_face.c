@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SHIPPED "../../data/layout/default.layout"
@@ -466,6 +467,78 @@ test_series_same_as_alone(void **state)
 	face_renderer_free(series);
 }
 
+/* The inode of file name in card folder dir under f->dir. */
+static ino_t
+inode_of(struct fx *f, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s/%s", f->dir, dir, name);
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	free(path);
+	return st.st_ino;
+}
+
+/* With the batch sync (render's), a file with the same bytes as the one the renderer wrote
+ * for the card before is a hard link to it: the front, the same on every card, and the
+ * back's overlay panel, the same on every card of the shipped layout. Files with the card's
+ * own data are its own. A card drawn again, or whose earlier copy is gone, is complete. */
+static void
+test_batch_links_equal_files(void **state)
+{
+	struct fx *f = *state;
+	const struct canvas_profile *p;
+	struct png_opts o = {.level = 1, .filter = 0, .dpi = 300};
+	struct face_renderer *fr = NULL;
+	static const char *const nos[] = {"B00000061", "B00000062", "B00000063"};
+	char *reason = NULL, *first = xasprintf("%s/%s", f->dir, nos[0]), *cmd;
+
+	assert_int_equal(canvas_profile_lookup("evolis", &p), 0);
+	assert_int_equal(face_renderer_new(f->lo, p, "", &o, &fr), 0);
+	face_renderer_set_sync(fr, FACE_SYNC_BATCH);
+	for (int i = 0; i < 3; i++) {
+		struct face_card c = card(f, nos[i], i ? "李四" : "王五", "110101199003071234",
+					  NULL, i == 2 ? "中国银行" : NULL);
+		char *d = xasprintf("%s/%s", f->dir, nos[i]);
+
+		assert_int_equal(face_render_card(fr, &c, d, &reason), 0);
+		assert_true(face_outputs_current(fr, nos[i], d));
+		free(d);
+	}
+	for (int i = 1; i < 3; i++) {
+		assert_true(inode_of(f, nos[i], "front.png") == inode_of(f, nos[0], "front.png"));
+		assert_true(inode_of(f, nos[i], "front-k.png") == inode_of(f, nos[0], "front-k.png"));
+		assert_true(inode_of(f, nos[i], "back-o.png") == inode_of(f, nos[0], "back-o.png"));
+		assert_true(inode_of(f, nos[i], "back.png") != inode_of(f, nos[i - 1], "back.png"));
+		assert_true(inode_of(f, nos[i], "back-k.png") !=
+			    inode_of(f, nos[i - 1], "back-k.png"));
+	}
+	/* the third card drawn again over its own folder: linked files replaced atomically */
+	{
+		struct face_card c = card(f, nos[2], "李四", "110101199003071234", NULL, "中国银行");
+		char *d = xasprintf("%s/%s", f->dir, nos[2]);
+
+		assert_int_equal(face_render_card(fr, &c, d, &reason), 0);
+		assert_true(face_outputs_current(fr, nos[2], d));
+		free(d);
+	}
+	/* the copies linked to are gone (the first cards dispatched): the next card writes its
+	 * own, complete */
+	cmd = xasprintf("rm -rf '%s' '%s/%s' '%s/%s'", first, f->dir, nos[1], f->dir, nos[2]);
+	assert_int_equal(system(cmd), 0);
+	{
+		struct face_card c = card(f, "B00000064", "赵六", "110101199003071234", NULL, NULL);
+		char *d = xasprintf("%s/B00000064", f->dir);
+
+		assert_int_equal(face_render_card(fr, &c, d, &reason), 0);
+		assert_true(face_outputs_current(fr, "B00000064", d));
+		free(d);
+	}
+	free(cmd);
+	free(first);
+	face_renderer_free(fr);
+}
+
 static void
 test_clean_stale(void **state)
 {
@@ -580,6 +653,7 @@ main(void)
 		cmocka_unit_test(test_deterministic_and_complete),
 		cmocka_unit_test(test_card_after_card),
 		cmocka_unit_test(test_series_same_as_alone),
+		cmocka_unit_test(test_batch_links_equal_files),
 		cmocka_unit_test(test_clean_stale),
 		cmocka_unit_test(test_photo_scaling),
 		cmocka_unit_test(test_photo_decode_errors),
