@@ -29,7 +29,7 @@
 
 #define MAX_PHOTO_BYTES (4u << 20)
 #define MANIFEST "faces.txt"
-#define NFILES 4 /* per side: preview, ymc, k, o */
+#define NFILES 4		  /* per side: preview, ymc, k, o */
 #define LINK_KEEP_MAX (64u << 10) /* a personal side's file kept to compare the next with */
 
 static const char *const suffix[NFILES] = {"", "-ymc", "-k", "-o"};

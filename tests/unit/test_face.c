@@ -507,7 +507,8 @@ test_batch_links_equal_files(void **state)
 	}
 	for (int i = 1; i < 3; i++) {
 		assert_true(inode_of(f, nos[i], "front.png") == inode_of(f, nos[0], "front.png"));
-		assert_true(inode_of(f, nos[i], "front-k.png") == inode_of(f, nos[0], "front-k.png"));
+		assert_true(inode_of(f, nos[i], "front-k.png") ==
+			    inode_of(f, nos[0], "front-k.png"));
 		assert_true(inode_of(f, nos[i], "back-o.png") == inode_of(f, nos[0], "back-o.png"));
 		assert_true(inode_of(f, nos[i], "back.png") != inode_of(f, nos[i - 1], "back.png"));
 		assert_true(inode_of(f, nos[i], "back-k.png") !=
@@ -515,7 +516,8 @@ test_batch_links_equal_files(void **state)
 	}
 	/* the third card drawn again over its own folder: linked files replaced atomically */
 	{
-		struct face_card c = card(f, nos[2], "李四", "110101199003071234", NULL, "中国银行");
+		struct face_card c =
+			card(f, nos[2], "李四", "110101199003071234", NULL, "中国银行");
 		char *d = xasprintf("%s/%s", f->dir, nos[2]);
 
 		assert_int_equal(face_render_card(fr, &c, d, &reason), 0);
