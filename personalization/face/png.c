@@ -315,7 +315,9 @@ kept_segment(struct png_rowcache *c, struct libdeflate_compressor *dc, const uns
 
 /* Split rows 0..h of raw into runs: run i starts at row starts[i] and is static (equal to
  * the reference's rows) if is_static[i]. Returns how many. Equal rows in a run shorter
- * than RUN_MIN join the dynamic rows around them. */
+ * than RUN_MIN join the dynamic rows around them. The first dynamic run longer than
+ * DYN_KEPT_MAX ends the split: it runs to h, as deflate_by_runs() compresses everything
+ * from it down in one piece anyway (the rows below it are not compared: most of a card). */
 static int
 split_runs(const unsigned char *raw, size_t stride, int h, const unsigned char *ref,
 	   size_t ref_stride, int *starts, unsigned char *is_static)
@@ -337,6 +339,8 @@ split_runs(const unsigned char *raw, size_t stride, int h, const unsigned char *
 		if (n == 0 || is_static[n - 1])
 			starts[n] = y, is_static[n++] = 0;
 		y = e > y ? e : y + 1;
+		if (y - starts[n - 1] > DYN_KEPT_MAX)
+			break;
 	}
 	starts[n] = h;
 	return n;
