@@ -20,11 +20,23 @@
 
 #define MAX_PANEL_FILE (64u << 20)
 
+/* One pixel's Y, M, C (255 - B, 255 - G, 255 - R) from its R, G, B at p. */
+static inline void
+ymc_px(unsigned char *restrict d, const unsigned char *restrict p)
+{
+	d[0] = (unsigned char)(255 - p[2]);
+	d[1] = (unsigned char)(255 - p[1]);
+	d[2] = (unsigned char)(255 - p[0]);
+}
+
 /*
  * The YMC values of the canvas rectangle [x0, x1) x [y0, y1) of an RGB image W x H, in
  * panel order: dst row r is printer line x0 + r (canvas column), holding dots H - y1 ...
  * H - 1 - y0 (canvas rows y1 - 1 down to y0). Transposed in 32 x 32 tiles, so that source
- * and destination both stay in the L1 cache.
+ * and destination both stay in the L1 cache. A pixel is read and written as 4 bytes (one
+ * load, a byte swap, one store), except where the fourth byte would be past the image (its
+ * last column) or land on a pixel already written (a dst row's last dot), and on a
+ * big-endian machine.
  */
 static void
 ymc_rect(const unsigned char *restrict src, int W, int x0, int x1, int y0, int y1,
@@ -44,12 +56,20 @@ ymc_rect(const unsigned char *restrict src, int W, int x0, int x1, int y0, int y
 					dst + ((size_t)(j - x0) * (size_t)nd + (size_t)cb) * 3;
 				const unsigned char *restrict p =
 					src + (size_t)(y1 - 1 - cb) * sstride + (size_t)j * 3;
+				int c = cb, wide = ce < nd ? ce : nd - 1;
 
-				for (int c = cb; c < ce; c++, d += 3, p -= sstride) {
-					d[0] = (unsigned char)(255 - p[2]);
-					d[1] = (unsigned char)(255 - p[1]);
-					d[2] = (unsigned char)(255 - p[0]);
-				}
+				if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && j < W - 1)
+					for (; c < wide; c++, d += 3, p -= sstride) {
+						uint32_t v;
+
+						memcpy(&v, p,
+						       4); /* R G B, and a byte of the next */
+						v = __builtin_bswap32(~v) >> 8;
+						memcpy(d, &v,
+						       4); /* Y M C, and a 0 the next overwrites */
+					}
+				for (; c < ce; c++, d += 3, p -= sstride)
+					ymc_px(d, p);
 			}
 		}
 	}
