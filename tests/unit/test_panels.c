@@ -76,6 +76,48 @@ test_orientation_and_conversion(void **state)
 	side_image_release(&si);
 }
 
+/* Every dot of the colour panel, on canvases whose sides are no multiple of the 32-pixel
+ * tiles the transpose works in, holds Y = 255 - B, M = 255 - G, C = 255 - R of canvas pixel
+ * (x = line, y = H - 1 - dot): the first and last lines and dots, and the tiles' edges. */
+static void
+test_every_dot_of_the_colour_panel(void **state)
+{
+	static const int sizes[][2] = {{1016, 648}, {37, 33}, {33, 1}, {1, 40}, {64, 65}};
+
+	(void)state;
+	for (size_t n = 0; n < sizeof(sizes) / sizeof(sizes[0]); n++) {
+		const int W = sizes[n][0], H = sizes[n][1];
+		struct side_image si;
+		struct panel_set ps;
+		uint32_t seed = 12345u + (uint32_t)n;
+
+		make_side(&si, W, H);
+		for (size_t i = 0; i < (size_t)W * H * 3; i++) {
+			seed = seed * 1103515245u + 12345u;
+			si.color.px[i] = (unsigned char)(seed >> 16);
+		}
+		panels_from_side(&si, 300, &ps);
+		assert_int_equal(ps.lines, W);
+		assert_int_equal(ps.dots, H);
+		for (int line = 0; line < W; line++)
+			for (int dot = 0; dot < H; dot++) {
+				const unsigned char *c =
+					si.color.px +
+					((size_t)(H - 1 - dot) * W + (size_t)line) * 3;
+				const unsigned char *d =
+					ps.ymc + ((size_t)line * (size_t)H + (size_t)dot) * 3;
+
+				if (d[0] != 255 - c[2] || d[1] != 255 - c[1] || d[2] != 255 - c[0])
+					fail_msg("%dx%d: line %d dot %d is %02x%02x%02x for RGB "
+						 "%02x%02x%02x",
+						 W, H, line, dot, d[0], d[1], d[2], c[0], c[1],
+						 c[2]);
+			}
+		panel_set_release(&ps);
+		side_image_release(&si);
+	}
+}
+
 static void
 test_db_color_packing(void **state)
 {
@@ -353,6 +395,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_orientation_and_conversion),
+		cmocka_unit_test(test_every_dot_of_the_colour_panel),
 		cmocka_unit_test(test_db_color_packing),
 		cmocka_unit_test(test_files_round_trip_and_chip_window),
 		cmocka_unit_test(test_patch_is_the_full_panel),
