@@ -324,8 +324,12 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 	reg_bind_int(st, 2, rec->record_no);
 	for (int i = 0; i < REC_NTEXT; i++)
 		reg_bind_text_static(st, i + 3, text[i]); /* rec outlives the step */
+	/* a balance that is no integer comes only with a record ingest rejected (for it, or
+	 * for an earlier reason): the reason names it, and no integer column takes it */
 	if (plain_integer(text[REC_BALANCE], &balance))
 		reg_bind_int(st, REC_BALANCE + 3, balance);
+	else
+		reg_bind_null(st, REC_BALANCE + 3);
 	if ((r = reg_step_id(w->reg, st, "insert application", &id)) < 0)
 		return r;
 	reg_reset(st);

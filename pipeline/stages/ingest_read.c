@@ -12,11 +12,13 @@
 #include "core/hex.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
+#include "pipeline/rules/money.h"
 #include "pipeline/stages/ingest_arrival.h"
 #include "pipeline/stages/photo_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -406,6 +408,26 @@ load_photo_ref(struct job *j, struct app_record *rec)
 	free(data);
 }
 
+/* ---- fields the registry could not hold ---- */
+
+/* A transport balance that is no whole number of fen fits no integer column (PostgreSQL
+ * refuses the row, and with it the file): the record is rejected here, for the reason
+ * prepare gives. Prepare still holds the amount against reconcile.max_refund_fen. */
+static void
+check_balance(struct app_record *rec)
+{
+	long long fen;
+	int r;
+
+	if (rec->reject_code || !rec->transport_balance)
+		return;
+	if ((r = money_parse_fen(rec->transport_balance, LLONG_MAX, &fen)) < 0) {
+		app_record_reject(rec, r == CP_ERR_LIMIT ? "amount-too-large" : "amount-invalid",
+				  "transport_balance", "transport_balance %s", cp_errmsg());
+		cp_err_clear();
+	}
+}
+
 /* ---- the reader threads ---- */
 
 /* The parser's callback: finish the record's photo, then queue it for the caller. */
@@ -417,6 +439,7 @@ on_record(void *arg, struct app_record *rec)
 	struct app_record *own;
 	int r;
 
+	check_balance(rec);
 	if (!rec->reject_code && rec->photo_ref && !rec->photo)
 		load_photo_ref(j, rec);
 	if (!rec->reject_code && rec->photo) {
