@@ -60,13 +60,12 @@ ymc_rect(const unsigned char *restrict src, int W, int x0, int x1, int y0, int y
 
 				if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && j < W - 1)
 					for (; c < wide; c++, d += 3, p -= sstride) {
-						uint32_t v;
+						uint32_t v; /* R G B and the next pixel's R */
 
-						memcpy(&v, p,
-						       4); /* R G B, and a byte of the next */
+						memcpy(&v, p, 4);
+						/* Y M C and a 0 that the next dot overwrites */
 						v = __builtin_bswap32(~v) >> 8;
-						memcpy(d, &v,
-						       4); /* Y M C, and a 0 the next overwrites */
+						memcpy(d, &v, 4);
 					}
 				for (; c < ce; c++, d += 3, p -= sstride)
 					ymc_px(d, p);
