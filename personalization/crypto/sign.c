@@ -17,19 +17,35 @@
 #include <openssl/x509.h>
 #include <string.h>
 
+/* OpenSSL's passphrase callback for a key file that is encrypted: no passphrase (without a
+ * callback OpenSSL would prompt on the terminal, and a nightly run would wait there), only a
+ * note that one was asked for. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf, (void)size, (void)rwflag;
+	*(int *)asked = 1;
+	return -1;
+}
+
 static int
 read_pem(const void *pem, size_t len, int private, EVP_PKEY **out)
 {
 	BIO *bio;
 	EVP_PKEY *k;
+	int asked = 0;
 
 	*out = NULL;
 	if (len > 0x7fffffff)
 		return cp_err(CP_ERR_LIMIT, "PEM key too long");
 	bio = BIO_new_mem_buf(pem, (int)len);
-	k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+	k = private ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked)
 		    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
+	if (!k && asked)
+		return cp_ossl_err(CP_ERR_FORMAT,
+				   "an encrypted PEM private key: cardpipe asks for no passphrase; "
+				   "keep the key unencrypted, mode 0600, or in the key store");
 	if (!k)
 		return cp_ossl_err(CP_ERR_FORMAT, "%s",
 				   private ? "not a PEM private key" : "not a PEM public key");

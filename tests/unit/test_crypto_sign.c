@@ -18,7 +18,9 @@
 #include "personalization/crypto/sign.h"
 #include "hex_fixture.h"
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +209,41 @@ test_sign_verify(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A signing key file that is encrypted is refused with that reason, without a prompt for its
+ * passphrase (a nightly run has no one to answer it): PKCS#8 and the traditional form. */
+static void
+test_encrypted_private_key(void **state)
+{
+	struct evp_pkey_st *key = NULL, *k = (struct evp_pkey_st *)&k;
+
+	(void)state;
+	assert_int_equal(cp_pkey_generate(CP_SIG_ECDSA_P256, &key), 0);
+	for (int traditional = 0; traditional < 2; traditional++) {
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *pem;
+		long n;
+
+		assert_non_null(bio);
+		assert_int_equal(
+			traditional
+				? PEM_write_bio_PrivateKey_traditional(bio, key, EVP_aes_256_cbc(),
+								       NULL, 0, NULL,
+								       (void *)"passphrase")
+				: PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), NULL,
+								0, NULL, (void *)"passphrase"),
+			1);
+		n = BIO_get_mem_data(bio, &pem);
+		assert_true(n > 0);
+		assert_non_null(
+			strstr(pem, traditional ? "ENCRYPTED" : "BEGIN ENCRYPTED PRIVATE KEY"));
+		assert_int_equal(cp_pkey_read_private_pem(pem, (size_t)n, &k), CP_ERR_FORMAT);
+		assert_null(k);
+		assert_non_null(strstr(cp_errmsg(), "an encrypted PEM private key"));
+		BIO_free(bio);
+	}
+	cp_pkey_free(key);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -244,6 +281,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sm2_published),
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_encrypted_private_key),
 		cmocka_unit_test(test_bad_input),
 	};
 
