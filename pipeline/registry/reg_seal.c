@@ -21,6 +21,7 @@
 
 #include "pipeline/registry/reg_stmt.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "personalization/crypto/hash.h"
@@ -85,25 +86,26 @@ table_index(const char *table)
 
 /* ---- the MAC ---- */
 
-/* One MAC being computed: its input is gathered here and given to the HMAC in one update at
- * the end. The MAC is the same as over the fields one by one, but a row seal has five fields
- * per column, and each update goes through OpenSSL's EVP layers: most of the seal's cost. */
+/* One MAC being computed: its input is gathered in the connection's buffer (reg->mac_in)
+ * and given to the HMAC in one update at the end. The MAC is the same as over the fields
+ * one by one, but a row seal has five fields per column, and each update goes through
+ * OpenSSL's EVP layers: most of the seal's cost. */
 struct mac {
 	struct cp_hmac *ctx;
-	unsigned char *p, small[2048];
-	size_t len, cap;
+	struct buf *in;
+	int failed;
 };
 
 /* The connection's working copy of the keyed context, restarted for each MAC (a copy
- * allocated per MAC cost as much as the hashing); a MAC runs from mac_begin() to mac_end()
- * with no SQL in between, so one at a time. */
+ * allocated per MAC cost as much as the hashing), and its input buffer, kept from MAC to
+ * MAC; a MAC runs from mac_begin() to mac_end() with no SQL in between, so one at a time. */
 static int
 mac_begin(struct registry *reg, struct mac *m, const char *label)
 {
-	m->p = m->small;
-	m->len = 0;
-	m->cap = sizeof(m->small);
 	m->ctx = NULL;
+	m->in = &reg->mac_in;
+	m->failed = 0;
+	buf_reset(m->in);
 	if ((reg->mac_work ? cp_hmac_restart(reg->mac_work)
 			   : cp_hmac_dup(reg->mac, &reg->mac_work)) < 0 ||
 	    cp_hmac_update(reg->mac_work, label, strlen(label) + 1) < 0)
@@ -115,20 +117,8 @@ mac_begin(struct registry *reg, struct mac *m, const char *label)
 static void
 mac_add(struct mac *m, const void *data, size_t len)
 {
-	if (len > m->cap - m->len) {
-		size_t cap = 2 * (m->len + len);
-
-		if (m->p == m->small) {
-			m->p = xmalloc(cap);
-			memcpy(m->p, m->small, m->len);
-		} else {
-			m->p = xrealloc(m->p, cap);
-		}
-		m->cap = cap;
-	}
-	if (len)
-		memcpy(m->p + m->len, data, len);
-	m->len += len;
+	if (buf_append(m->in, data, len) < 0)
+		m->failed = 1;
 }
 
 /* One field: its length (4 bytes, big-endian), then its bytes; no separator can be forged
@@ -148,10 +138,10 @@ mac_end(struct mac *m, char out[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[32];
-	int ok = cp_hmac_update(m->ctx, m->p, m->len) == 0 && cp_hmac_final_keep(m->ctx, md) == 0;
+	int ok = !m->failed && cp_hmac_update(m->ctx, m->in->data, m->in->len) == 0 &&
+		 cp_hmac_final_keep(m->ctx, md) == 0;
 
-	if (m->p != m->small)
-		free(m->p);
+	buf_reset(m->in);
 	m->ctx = NULL;
 	if (!ok)
 		return cp_err(CP_ERR_CRYPTO, "registry: the audit MAC failed");
@@ -454,6 +444,8 @@ reg_seal_attach(struct registry *reg)
 					     "was not called)");
 	cp_hmac_free(reg->mac_work); /* a copy of an earlier key's */
 	reg->mac_work = NULL;
+	buf_release(&reg->mac_in);
+	buf_init(&reg->mac_in, BUF_UNLIMITED);
 	if (cp_hmac_new(audit_key, audit_key_len, &reg->mac) < 0)
 		return cp_err(CP_ERR_CRYPTO, "registry: cannot key HMAC-SHA-256");
 	snprintf(reg->key_id, sizeof(reg->key_id), "%s", audit_key_id);
@@ -605,6 +597,7 @@ reg_seal_detach(struct registry *reg)
 	cp_hmac_free(reg->mac);
 	cp_hmac_free(reg->mac_work);
 	reg->mac = reg->mac_work = NULL;
+	buf_release(&reg->mac_in);
 	for (int t = 0; t < REG_SEALED_MAX; t++) {
 		for (int c = 0; c < reg->ncolumns[t]; c++)
 			free(reg->columns[t][c]);

@@ -10,6 +10,8 @@
 #ifndef CP_REGISTRY_CONN_H
 #define CP_REGISTRY_CONN_H
 
+#include "core/buf.h"
+
 #include <stddef.h>
 #include <time.h>
 
@@ -40,6 +42,7 @@ struct registry {
 	/* reg_seal.c: the audit key (a keyed HMAC context), the chain's key check, the rows
 	 * changed since the last seal and the statements that seal them */
 	struct cp_hmac *mac, *mac_work; /* the keyed context; the copy each MAC restarts */
+	struct buf mac_in;		/* a MAC's input, gathered for one update */
 	char key_id[8];
 	char *key_mismatch; /* why this connection must not append (another key's chain) */
 	struct reg_seal_row *pending;
