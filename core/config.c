@@ -313,7 +313,7 @@ constraint_text(const struct config_key *k, char *out, size_t outsz)
 }
 
 void
-config_show(const struct config *cfg, void *file, int with_help)
+config_show(const struct config *cfg, void *file, int with_help, config_shown_fn shown)
 {
 	static const char *const src_names[] = {"default", "file", "environment", "command line"};
 	FILE *out = file;
@@ -338,7 +338,8 @@ config_show(const struct config *cfg, void *file, int with_help)
 		/* on its own line: libinih reads lines of at most 200 bytes */
 		if (cfg->sources[i] != CFG_DEFAULT)
 			fprintf(out, "; from %s\n", src_names[cfg->sources[i]]);
-		fprintf(out, "%s = %s\n", dot + 1, cfg->values[i]);
+		fprintf(out, "%s = %s\n", dot + 1,
+			shown ? shown(name, cfg->values[i]) : cfg->values[i]);
 	}
 }
 

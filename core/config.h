@@ -59,8 +59,13 @@ double config_double(const struct config *cfg, const char *name);
 /* Path keys: a relative path is resolved against home ("" when not set). Newly allocated. */
 char *config_path(const struct config *cfg, const char *name, const char *home);
 
-/* Print "key = value  # source" for every key, grouped by section. */
-void config_show(const struct config *cfg, void *file /* FILE * */, int with_help);
+/* What config_show() prints for a key's value: the value, or a text in its place (a value
+ * that may hold a secret). */
+typedef const char *(*config_shown_fn)(const char *name, const char *value);
+/* Print "key = value  # source" for every key, grouped by section; shown (NULL: every
+ * value as it is) picks what is printed of each value. */
+void config_show(const struct config *cfg, void *file /* FILE * */, int with_help,
+		 config_shown_fn shown);
 /* A cardpipe.conf with every key commented out at its default, under its meaning. */
 void config_write_template(void *file /* FILE * */);
 /* The key table as a pandoc Markdown man page, cardpipe.conf(5). */

@@ -2,8 +2,11 @@
  * came from; `--markdown`: the key table as the source of cardpipe.conf(5). */
 #include "pipeline/cmd/cmd.h"
 
+#include "pipeline/registry/registry.h"
+
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char usage[] =
 	"usage: cardpipe config --show [--describe]\n"
@@ -12,6 +15,8 @@ static const char usage[] =
 	"Print the effective configuration in cardpipe.conf syntax. Values that are not the\n"
 	"default say where they came from (file, environment, command line).\n"
 	"A value outside what its key allows is a configuration error (exit 2).\n"
+	"registry.url is withheld when it names a password (cardpipe refuses to connect\n"
+	"with one) or is no form that key takes.\n"
 	"\n"
 	"Options:\n"
 	"  --show       print every key with its effective value\n"
@@ -20,6 +25,16 @@ static const char usage[] =
 	"  --markdown   print every key, its type, default and meaning as the Markdown source\n"
 	"               of the cardpipe.conf(5) manual page (for pandoc)\n"
 	"  -h, --help   this text\n";
+
+/* registry.url is printed only when it holds no password: connecting refuses such a URL,
+ * and --show's output goes into tickets and logs. */
+static const char *
+shown_value(const char *name, const char *value)
+{
+	if (!strcmp(name, "registry.url") && !registry_url_printable(value))
+		return "(withheld: it names a password, or is no form registry.url takes)";
+	return value;
+}
 
 int
 cmd_config(int argc, char **argv, struct cp_ctx *ctx)
@@ -46,6 +61,6 @@ cmd_config(int argc, char **argv, struct cp_ctx *ctx)
 	if (markdown)
 		config_reference_markdown(stdout);
 	else
-		config_show(ctx->cfg, stdout, describe);
+		config_show(ctx->cfg, stdout, describe, shown_value);
 	return EXIT_DONE;
 }

@@ -85,8 +85,8 @@ fail_result(const PGresult *res, PGconn *conn, struct pg_conn *c, const char *wh
 
 /* Does the connection string name a password? It must not: it would be on a command line,
  * in a configuration file others read, in a log. */
-static int
-has_password(const char *url, int *bad)
+int
+pg_url_has_password(const char *url, int *bad)
 {
 	char *err = NULL;
 	PQconninfoOption *opts = PQconninfoParse(url, &err);
@@ -125,7 +125,7 @@ pg_connect(const char *url, const char *password_file, struct pg_conn **out)
 	PGresult *res;
 
 	*out = NULL;
-	if (has_password(url, &bad))
+	if (pg_url_has_password(url, &bad))
 		return cp_err(CP_ERR_CONFIG,
 			      "registry.url carries a password: put it in ~/.pgpass or in the file "
 			      "registry.password_file names, never in the URL");

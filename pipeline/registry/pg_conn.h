@@ -30,6 +30,9 @@ struct pg_stmt;
  * carry a password (CP_ERR_CONFIG): the password comes from ~/.pgpass or from
  * password_file (libpq's passfile, same format), never from the command line. */
 int pg_connect(const char *url, const char *password_file, struct pg_conn **out);
+/* 1 if the connection string names a password; 0 if not, with *bad set (and the reason
+ * as the error message) when it is no connection string libpq reads. */
+int pg_url_has_password(const char *url, int *bad);
 /* NULL-safe; finalizes nothing: finalize the statements first. */
 void pg_close(struct pg_conn *c);
 

@@ -35,6 +35,9 @@ int registry_open(const char *path, struct registry **out);
 int registry_open_url(const char *url, const char *password_file, struct registry **out);
 /* Is url a PostgreSQL connection string rather than a SQLite file? */
 int registry_url_is_pg(const char *url);
+/* May url be printed (config --show)? Not when it names a password, nor when it is no
+ * form registry.url takes (a mistyped one may hold a password where it cannot be found). */
+int registry_url_printable(const char *url);
 void registry_close(struct registry *reg);
 /* Who is acting, for the audit log ("ingest", "nightly:prepare", "produce:line1",
  * "operator:dispatch"; docs/audit.md). */

@@ -40,6 +40,16 @@ registry_url_is_pg(const char *url)
 }
 
 int
+registry_url_printable(const char *url)
+{
+	int bad = 0;
+
+	if (!*url || !strncmp(url, "sqlite:", 7))
+		return 1;
+	return registry_url_is_pg(url) && !pg_url_has_password(url, &bad) && !bad;
+}
+
+int
 registry_open_url(const char *url, const char *password_file, struct registry **out)
 {
 	struct registry *reg = xcalloc(1, sizeof(*reg));

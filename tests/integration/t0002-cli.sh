@@ -33,6 +33,19 @@ CARDPIPE_PHOTO_WIDTH=410 cardpipe --set photo.width=420 config --show | grep -q 
 CARDPIPE_PHOTO_WIDTH=410 cardpipe config --show --set photo.width=430 | grep -q '^width = 430$' ||
 	fail "--set after the command not used"
 
+# registry.url is shown unless it may hold a password: connecting refuses a password in
+# it, and --show's output goes into tickets and logs
+for url in 'postgresql://bob:pw-s3cret@db.example/cardpipe' 'host=db password=pw-s3cret' \
+	'postgresql://bob@db/cp?password=pw-s3cret' "host=db password='pw-s3cret" 'mysql://u:pw-s3cret@h'; do
+	CARDPIPE_REGISTRY_URL=$url cardpipe config --show >show.out
+	assert_not_contains show.out "pw-s3cret"
+	grep -q '^url = (withheld: it names a password, or is no form registry.url takes)$' show.out ||
+		fail "registry.url '$url' not withheld"
+done
+for url in 'postgresql://bob@db.example/cardpipe' 'host=db dbname=cp' 'sqlite:reg.db'; do
+	cardpipe --set registry.url="$url" config --show | grep -qxF "url = $url" || fail "registry.url '$url' not shown"
+done
+
 # configuration errors exit 2 with the reason
 expect_exit 2 cardpipe --set photo.width=wide config --show 2>err.out
 assert_contains err.out "not a whole number"

@@ -32,7 +32,7 @@ source_of(const struct config *cfg, const char *name)
 
 	assert_non_null(mem);
 	assert_non_null(dot);
-	config_show(cfg, mem, 0);
+	config_show(cfg, mem, 0, NULL);
 	fclose(mem);
 	snprintf(head, sizeof(head), "[%.*s]\n", (int)(dot - name), name);
 	snprintf(line, sizeof(line), "\n%s = ", dot + 1);
@@ -182,7 +182,7 @@ test_show_output_is_a_loadable_config(void **state)
 	assert_int_equal(config_set(cfg, "photo.width", "400", CFG_CLI), 0);
 	snprintf(conf_path, sizeof(conf_path), "/tmp/cp-test-show.%ld.conf", (long)getpid());
 	f = fopen(conf_path, "w");
-	config_show(cfg, f, 1);
+	config_show(cfg, f, 1, NULL);
 	fclose(f);
 	assert_int_equal(config_load_file(again, conf_path), 0);
 	assert_int_equal(config_int(again, "photo.width"), 400);
@@ -426,14 +426,14 @@ test_listings_show_what_is_allowed(void **state)
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
 
-	config_show(cfg, mem, 1);
+	config_show(cfg, mem, 1, NULL);
 	fclose(mem);
 	assert_non_null(strstr(text, "# allowed: 0..9\npng_level = 1\n"));
 	assert_non_null(strstr(text, "# allowed: each or batch\nsync = batch\n"));
 	assert_non_null(strstr(text, "# unit: bytes\nmax_file_bytes = 2147483648\n"));
 	free(text);
 	mem = open_memstream(&text, &len);
-	config_show(cfg, mem, 0); /* without --describe: only keys and values */
+	config_show(cfg, mem, 0, NULL); /* without --describe: only keys and values */
 	fclose(mem);
 	assert_null(strstr(text, "allowed"));
 	free(text);
