@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/progress.h"
 #include "pipeline/registry/reg_held.h"
 #include "pipeline/registry/reg_migrate.h"
 #include "pipeline/registry/registry.h"
@@ -43,9 +44,10 @@ static const char usage[] =
 	"               password: it comes from ~/.pgpass or --password-file FILE), in one\n"
 	"               transaction: every row with its id and seal, the whole audit chain\n"
 	"               and one audit row saying so; refused when the target holds anything\n"
-	"               but a new registry. Counts every table on both sides, then verifies\n"
-	"               the audit chain and runs every check of db check on the target; exits\n"
-	"               3 when one fails. Then set registry.url to URL (README, \"Moving to\n"
+	"               but a new registry. On a terminal, shows the rows copied against the\n"
+	"               total. Counts every table on both sides, then verifies the audit\n"
+	"               chain and runs every check of db check on the target; exits 3 when\n"
+	"               one fails. Then set registry.url to URL (README, \"Moving to\n"
 	"               PostgreSQL\")\n";
 
 /* `db migrate --to URL [--password-file FILE]`: the source is this home's SQLite registry. */
@@ -61,6 +63,7 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 	const char *to = NULL, *pass = NULL, *url;
 	struct registry *src = NULL, *dst = NULL;
 	struct reg_migrate_report rep;
+	struct progress prog;
 	long long t0;
 	char *lines = NULL;
 	size_t len = 0;
@@ -100,7 +103,7 @@ db_migrate(int argc, char **argv, struct cp_ctx *ctx)
 		registry_close(dst);
 		return cmd_exit("db", cp_err(CP_ERR_NOMEM, "db migrate: out of memory"));
 	}
-	r = registry_migrate(src, dst, out, &rep);
+	r = registry_migrate(src, dst, out, &rep, &prog);
 	fclose(out);
 	registry_close(dst);
 	for (int i = 0; rep.committed && i < rep.ntables; i++)

@@ -23,6 +23,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/progress.h"
 #include "pipeline/registry/reg_stmt.h"
 
 #include <stdlib.h>
@@ -229,7 +230,8 @@ names_later_row(struct reg_stmt *rows, int key_col, int ref_col)
 
 /* One table, row by row through one prepared INSERT of the target (the transaction's). */
 static int
-copy_table(struct registry *src, struct registry *dst, const struct table *t, long long *copied)
+copy_table(struct registry *src, struct registry *dst, const struct table *t, long long *copied,
+	   struct progress *prog, long long *done)
 {
 	char sql[SQL_MAX];
 	struct reg_stmt *rows = NULL, *put = NULL;
@@ -281,6 +283,8 @@ copy_table(struct registry *src, struct registry *dst, const struct table *t, lo
 		}
 		reg_reset(put);
 		(*copied)++;
+		if (prog)
+			progress_update(prog, ++*done);
 	}
 	if (rc < 0) {
 		r = reg_fail(src, t->name);
@@ -295,6 +299,8 @@ copy_table(struct registry *src, struct registry *dst, const struct table *t, lo
 		}
 		reg_reset(put);
 		(*copied)++;
+		if (prog)
+			progress_update(prog, ++*done);
 	}
 out:
 	reg_finalize(rows);
@@ -317,13 +323,20 @@ reset_identity(struct registry *dst, const struct table *t)
 	return reg_query_int(dst, sql, &v);
 }
 
+/* The rows copy_table() copies: all but meta's schema version (each backend has its own). */
+static const char *
+copied_rows(const char *table)
+{
+	return strcmp(table, "meta") ? NULL : " WHERE key <> 'schema_version'";
+}
+
 /* Everything inside the target's transaction (and the source's read snapshot). */
 static int
 copy_all(struct registry *src, struct registry *dst, struct reg_migrate_report *rep,
-	 long long src_audit)
+	 long long src_audit, struct progress *prog)
 {
 	char detail[160];
-	long long n_src, n_dst, cards = 0;
+	long long n_src, n_dst, cards = 0, total = 0, done = 0;
 	int r;
 
 	if ((r = check_target_empty(dst)) < 0 || (r = set_triggers(dst, "DISABLE")) < 0)
@@ -331,23 +344,32 @@ copy_all(struct registry *src, struct registry *dst, struct reg_migrate_report *
 	/* the target's own "migrated" row: the copied chain is the history */
 	if ((r = reg_exec(dst, "DELETE FROM audit_log")) < 0)
 		return r;
+	/* a large registry takes minutes: the display counts its rows against the total,
+	 * which is counted only when the display shows (a pass over every table) */
+	if (prog)
+		progress_start(prog, "db migrate: rows", 0);
+	for (size_t i = 0; prog && prog->enabled && i < REG_MIGRATE_TABLES; i++) {
+		if ((r = count_rows(src, tables[i].name, copied_rows(tables[i].name), &n_src)) < 0)
+			return r;
+		prog->total = total += n_src;
+	}
 	for (size_t i = 0; i < REG_MIGRATE_TABLES; i++) {
 		const struct table *t = &tables[i];
 
 		rep->table[i].name = t->name;
-		if ((r = copy_table(src, dst, t, &rep->table[i].rows)) < 0 ||
+		if ((r = copy_table(src, dst, t, &rep->table[i].rows, prog, &done)) < 0 ||
 		    (t->identity && (r = reset_identity(dst, t)) < 0))
 			return r;
 		rep->ntables = (int)i + 1;
 	}
+	if (prog)
+		progress_end(prog);
 	/* before the commit: every table the same on both sides */
 	for (size_t i = 0; i < REG_MIGRATE_TABLES; i++) {
 		const char *t = tables[i].name;
-		/* the schema version is each backend's own (SQLite's is PRAGMA user_version) */
-		const char *where = strcmp(t, "meta") ? NULL : " WHERE key <> 'schema_version'";
 
-		if ((r = count_rows(src, t, where, &n_src)) < 0 ||
-		    (r = count_rows(dst, t, where, &n_dst)) < 0)
+		if ((r = count_rows(src, t, copied_rows(t), &n_src)) < 0 ||
+		    (r = count_rows(dst, t, copied_rows(t), &n_dst)) < 0)
 			return r;
 		if (n_src != n_dst || n_src != rep->table[i].rows)
 			return cp_err(CP_ERR_INTEGRITY,
@@ -367,7 +389,7 @@ copy_all(struct registry *src, struct registry *dst, struct reg_migrate_report *
 
 int
 registry_migrate(struct registry *src, struct registry *dst, FILE *out,
-		 struct reg_migrate_report *rep)
+		 struct reg_migrate_report *rep, struct progress *prog)
 {
 	long long src_audit = 0, dst_audit = 0;
 	char *lines = NULL;
@@ -401,7 +423,7 @@ registry_migrate(struct registry *src, struct registry *dst, FILE *out,
 		registry_rollback(src);
 		return r;
 	}
-	r = copy_all(src, dst, rep, src_audit);
+	r = copy_all(src, dst, rep, src_audit, prog);
 	registry_rollback(src); /* the read snapshot */
 	if (r < 0) {
 		registry_rollback(dst);

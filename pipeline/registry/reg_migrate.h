@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+struct progress;
 struct registry;
 
 /* The tables copied, in the order they are copied (every table after those it refers to). */
@@ -31,8 +32,9 @@ struct reg_migrate_report {
  * verify. Before the commit every table's rows are counted on both sides; after it, dst's
  * audit chain is verified (the source's rows and the migration's own) and every check of
  * `db check` runs on dst, its lines written to out (NULL: not written). CP_ERR_INTEGRITY when
- * a check fails after the commit (rep->problems says how many; the rows stay copied). */
+ * a check fails after the commit (rep->problems says how many; the rows stay copied).
+ * prog (NULL: none) counts the rows copied against the source's total (core/progress.h). */
 int registry_migrate(struct registry *src, struct registry *dst, FILE *out,
-		     struct reg_migrate_report *rep);
+		     struct reg_migrate_report *rep, struct progress *prog);
 
 #endif

@@ -58,4 +58,18 @@ expect_exit 2 cardpipe db migrate --to "postgresql://cardpipe:secret@127.0.0.1/$
 assert_contains err.out "password"
 expect_exit 2 cardpipe db migrate --to "$CARDPIPE_HOME/other.db" 2>err.out
 assert_contains err.out "expected a postgresql:// URI"
+
+# on a terminal the copy shows its rows against the total: the sum of the summary's rows
+if command -v script >/dev/null; then
+	psql "$CARDPIPE_TEST_PG" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS ${db}_tty" \
+		-c "CREATE DATABASE ${db}_tty" >/dev/null || fail "cannot create database ${db}_tty"
+	export URL2="$CARDPIPE_TEST_PG dbname=${db}_tty"
+	script -qec 'cardpipe db migrate --to "$URL2"' /dev/null >tty.out || { cat tty.out; fail "db migrate on a terminal"; }
+	tr -d '\r' <tty.out | grep -Ev 'db migrate: rows' >tty.summary
+	rows=$(awk 'NF == 2 && $2 ~ /^[0-9]+$/ { n += $2 } END { print n }' tty.summary)
+	[ "${rows:-0}" -gt 0 ] || fail "no table summary on the terminal"
+	tr '\r' '\n' <tty.out | grep -q "^db migrate: rows: $rows/$rows (100%)" ||
+		fail "no progress line ending at $rows/$rows: $(tr '\r' '\n' <tty.out | grep 'db migrate' | tail -2)"
+	psql "$CARDPIPE_TEST_PG" -qX -c "DROP DATABASE ${db}_tty" >/dev/null
+fi
 psql "$CARDPIPE_TEST_PG" -qX -c "DROP DATABASE $db" >/dev/null

@@ -110,7 +110,7 @@ test_a_prepared_registry_moves_with_its_history(void **s)
 	assert_int_equal(registry_verify_audit(reg, &src_audit), 0);
 
 	dst = open_target();
-	if (registry_migrate(reg, dst, NULL, &rep) < 0)
+	if (registry_migrate(reg, dst, NULL, &rep, NULL) < 0)
 		fail_msg("migrate: %s", cp_errmsg());
 	assert_true(rep.committed);
 	assert_int_equal(rep.problems, 0);
@@ -157,7 +157,7 @@ test_a_prepared_registry_moves_with_its_history(void **s)
 	assert_int_equal(problems, 0);
 
 	/* a second migration into it is refused, and changes nothing */
-	assert_int_equal(registry_migrate(reg, dst, NULL, &rep), CP_ERR_EXISTS);
+	assert_int_equal(registry_migrate(reg, dst, NULL, &rep, NULL), CP_ERR_EXISTS);
 	assert_non_null(strstr(cp_errmsg(), "not empty"));
 	assert_false(rep.committed);
 	assert_int_equal(registry_verify_audit(dst, &rows), 0);
@@ -185,7 +185,7 @@ test_a_target_in_use_is_refused(void **s)
 				       "VALUES('01', '110', 'x', 'x')"),
 			 0);
 	assert_int_equal(registry_commit(dst), 0);
-	assert_int_equal(registry_migrate(reg, dst, NULL, &rep), CP_ERR_EXISTS);
+	assert_int_equal(registry_migrate(reg, dst, NULL, &rep, NULL), CP_ERR_EXISTS);
 	assert_non_null(strstr(cp_errmsg(), "table person has 1 row"));
 	assert_int_equal(pg_q("SELECT count(*) FROM application"), 0);
 	assert_int_equal(registry_verify_audit(dst, &rows), 0);
