@@ -46,6 +46,7 @@ app_record_release(struct app_record *rec)
 			 &rec->transport_balance,
 			 &rec->photo_sha256,
 			 &rec->photo_check,
+			 &rec->photo_loc,
 			 &rec->reject_field,
 			 &rec->reject_detail};
 

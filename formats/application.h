@@ -63,8 +63,10 @@ struct app_record {
 	char *old_card_no;	 /* AAZ500 of the card replaced */
 	char *transport_balance; /* fen, damaged-card replacements (manual item 46) */
 
-	/* set by ingest once the photo is stored as spool/photos/<photo_sha256>.jpg */
+	/* set by ingest once the photo is stored: its SHA-256, and where it is, "PACK:OFFSET"
+	 * (photo_store.h; NULL for a photo stored as a file by an earlier release) */
 	char *photo_sha256;
+	char *photo_loc;
 	/* the photo's check as ingest's reader made it while it held the bytes
 	 * (photo_result_encode()), for prepare; NULL when not checked at ingest */
 	char *photo_check;

@@ -27,7 +27,6 @@
 #include <libdeflate.h>
 #include <unistd.h>
 
-#define MAX_PHOTO_BYTES (4u << 20)
 #define MANIFEST "faces.txt"
 #define NFILES 4		  /* per side: preview, ymc, k, o */
 #define LINK_KEEP_MAX (64u << 10) /* a personal side's file kept to compare the next with */
@@ -362,13 +361,16 @@ face_render_card(struct face_renderer *fr, const struct face_card *card, const c
 
 	*reason = NULL;
 	if (composer_photo_box(fr->comp, &bw, &bh)) {
-		if (!card->photo_path) {
+		if (!card->photo && !card->photo_path) {
 			*reason = xstrdup("no photo on record");
 			r = 1;
 			goto out;
 		}
-		if ((r = fs_read_file(card->photo_path, MAX_PHOTO_BYTES, &jpeg, &jlen)) < 0 ||
-		    (r = photo_decode_for_box(jpeg, jlen, bw, bh, &photo)) < 0) {
+		if ((!card->photo &&
+		     (r = fs_read_file(card->photo_path, FACE_PHOTO_MAX, &jpeg, &jlen)) < 0) ||
+		    (r = photo_decode_for_box(card->photo ? card->photo : jpeg,
+					      card->photo ? card->photo_len : jlen, bw, bh,
+					      &photo)) < 0) {
 			if (r == CP_ERR_IO || r == CP_ERR_NOMEM)
 				goto out;
 			*reason = xasprintf("photo: %s", cp_errmsg());

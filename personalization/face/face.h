@@ -9,10 +9,16 @@
 #include "personalization/face/compose.h"
 #include "personalization/face/png.h"
 
+#define FACE_PHOTO_MAX (4u << 20) /* the largest photo a card face reads */
+
 struct face_card {
 	const char *card_no;
 	struct face_fields fields;
-	const char *photo_path; /* JPEG; NULL when the layout has no photo box */
+	/* the JPEG: the file photo_path, or its bytes when the caller read them (photo); neither
+	 * when there is no photo (a layout with a photo box holds the card) */
+	const char *photo_path;
+	const unsigned char *photo;
+	size_t photo_len;
 };
 
 struct face_renderer;

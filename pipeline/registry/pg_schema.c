@@ -1,7 +1,8 @@
 /*
  * pg_schema.c - the registry's schema on PostgreSQL: the tables, indexes and triggers of
- * the SQLite schema at version 15 (schema.c and migration_2.c ... migration_15.c), written
- * once in PostgreSQL's dialect. The columns keep SQLite's order (the row seals cover the
+ * the SQLite schema at version 16 (schema.c and migration_2.c ... migration_16.c), written
+ * once in PostgreSQL's dialect; pg_migrations[] brings a registry made at an earlier
+ * version to it. The columns keep SQLite's order (the row seals cover the
  * columns in table order) and types (integer: bigint, text: text), so that a row copied
  * from SQLite keeps its seal.
  *
@@ -22,7 +23,7 @@
  */
 #include "pipeline/registry/pg_schema.h"
 
-const char pg_schema_15_sql[] =
+const char pg_schema_16_sql[] =
 	"CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL);\n"
 	"\n"
 	"CREATE TABLE input_file(\n"
@@ -85,6 +86,7 @@ const char pg_schema_15_sql[] =
 	"  reason_detail text,\n"
 	"  row_mac text,\n"
 	"  photo_check text,\n"
+	"  photo_loc text,\n"
 	"  UNIQUE(file_id, record_no),\n"
 	"  CHECK(state <> 'duplicate' OR duplicate_of IS NOT NULL),\n"
 	"  CHECK(state NOT IN ('rejected','held') OR reason_code IS NOT NULL)\n"
@@ -504,3 +506,9 @@ const char pg_schema_15_sql[] =
 	"  FOR EACH ROW EXECUTE FUNCTION seal_track('id');\n"
 	"CREATE TRIGGER card_perso_seal AFTER INSERT OR UPDATE OR DELETE ON card_perso\n"
 	"  FOR EACH ROW EXECUTE FUNCTION seal_track('card_id');\n";
+
+/* Version 15 (cardpipe's first PostgreSQL schema) to 16: migration_16.c's column. */
+const struct pg_migration pg_migrations[] = {
+	{15, "ALTER TABLE application ADD COLUMN photo_loc text;\n"},
+};
+const unsigned pg_nmigrations = sizeof(pg_migrations) / sizeof(pg_migrations[0]);

@@ -5,8 +5,18 @@
 #ifndef CP_PG_SCHEMA_H
 #define CP_PG_SCHEMA_H
 
-#define PG_SCHEMA_VERSION 15
+#define PG_SCHEMA_VERSION 16
 
-extern const char pg_schema_15_sql[];
+/* The whole schema at PG_SCHEMA_VERSION, for an empty database. */
+extern const char pg_schema_16_sql[];
+
+/* The steps from each earlier version a PostgreSQL registry was made at: step i brings
+ * version pg_migrations[i].from to from + 1, as the SQLite migration of that number does. */
+struct pg_migration {
+	int from;
+	const char *sql;
+};
+extern const struct pg_migration pg_migrations[];
+extern const unsigned pg_nmigrations;
 
 #endif

@@ -222,8 +222,8 @@ struct reg_ingest_writer {
 	"address, postal_code, district, branch, bank, photo_sha256, photo_ref, "                  \
 	"confirmed_at, confirm_channel, category, guardian_name, guardian_id_type, "               \
 	"guardian_id_number, guardian_proof, employer_name, employer_uscc, batch_id, "             \
-	"old_card_no, transport_balance, photo_check"
-#define REC_NTEXT 35   /* the text columns after record_no */
+	"old_card_no, transport_balance, photo_check, photo_loc"
+#define REC_NTEXT 36   /* the text columns after record_no */
 #define REC_BALANCE 33 /* transport_balance, an INTEGER column, among them */
 
 /* Text that is a plain integer ("-12", "007"), which SQLite's INTEGER column would store as
@@ -314,6 +314,7 @@ reg_ingest_add(struct reg_ingest_writer *w, const struct app_record *rec)
 		rec->old_card_no,
 		rec->transport_balance,
 		rec->photo_check,
+		rec->photo_loc,
 	};
 	struct reg_stmt *st = w->ins;
 	long long id, balance;

@@ -33,7 +33,7 @@ enum stmt_id {
 	"address, postal_code, district, branch, bank, photo_sha256, photo_ref, confirmed_at, "    \
 	"confirm_channel, category, insured, guardian_name, guardian_id_type, "                    \
 	"guardian_id_number, guardian_proof, employer_name, employer_uscc, batch_id, "             \
-	"old_card_no, transport_balance, photo_check"
+	"old_card_no, transport_balance, photo_check, photo_loc"
 
 #define RECEIVED_OF_INGESTED                                                                       \
 	"state = 'received' AND EXISTS (SELECT 1 FROM input_file f WHERE f.id = file_id AND "      \
@@ -44,10 +44,11 @@ enum stmt_id {
 	"SELECT " APP_COLUMNS " FROM " table " WHERE " RECEIVED_OF_INGESTED                        \
 	"AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "                 \
 	"ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6"
-/* a photo ingest checked needs no checking ahead */
+/* a photo ingest checked needs no checking ahead (nor can one in a pack be read by its hash
+ * alone) */
 #define NEXT_PHOTOS_SQL(table)                                                                     \
-	"SELECT CASE WHEN photo_check IS NULL THEN photo_sha256 END FROM " table                   \
-	" WHERE " RECEIVED_OF_INGESTED                                                             \
+	"SELECT CASE WHEN photo_check IS NULL AND photo_loc IS NULL THEN photo_sha256 END "        \
+	"FROM " table " WHERE " RECEIVED_OF_INGESTED                                               \
 	"AND (coalesce(id_type, ''), coalesce(id_number, ''), id) > (?3, ?4, ?5) "                 \
 	"ORDER BY coalesce(id_type, ''), coalesce(id_number, ''), id LIMIT ?6"
 
@@ -170,7 +171,7 @@ read_app(struct reg_stmt *st, struct prep_app *a)
 	char **tail[] = {&r->guardian_name,  &r->guardian_id_type, &r->guardian_id_number,
 			 &r->guardian_proof, &r->employer_name,	   &r->employer_uscc,
 			 &r->batch_id,	     &r->old_card_no,	   &r->transport_balance,
-			 &r->photo_check};
+			 &r->photo_check,    &r->photo_loc};
 
 	memset(a, 0, sizeof(*a));
 	a->id = reg_col_int(st, 0);

@@ -21,6 +21,7 @@ render_card_release(struct render_card *c)
 	free(c->id_type);
 	free(c->id_number);
 	free(c->photo_sha256);
+	free(c->photo_loc);
 	free(c->issue_date);
 	free(c->bank);
 	free(c->pan);
@@ -41,7 +42,8 @@ reg_render_list(struct registry *reg, int with_allocated, const char *card_no, l
 {
 	static const char sql[] =
 		"SELECT c.id, c.card_no, c.state, a.name, a.id_type, a.id_number, a.photo_sha256,"
-		" c.issue_date, c.bank, c.pan FROM card c JOIN application a ON a.id = "
+		" c.issue_date, c.bank, c.pan, a.photo_loc FROM card c JOIN application a ON a.id "
+		"= "
 		"c.application_id"
 		" WHERE (c.state = 'perso_ready' OR (?1 <> 0 AND c.state = 'allocated'))"
 		" AND (CAST(?2 AS TEXT) IS NULL OR c.card_no = ?2) AND c.id > ?3 ORDER BY c.id"
@@ -73,6 +75,7 @@ reg_render_list(struct registry *reg, int with_allocated, const char *card_no, l
 		c->issue_date = reg_col_strdup(st, 7);
 		c->bank = reg_col_strdup(st, 8);
 		c->pan = reg_col_strdup(st, 9);
+		c->photo_loc = reg_col_strdup(st, 10);
 	}
 	if (rc != REG_DONE) {
 		r = reg_fail(reg, "list cards to render");

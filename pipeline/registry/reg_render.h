@@ -17,7 +17,8 @@ struct render_card {
 	char *name;	    /* AAC003 */
 	char *id_type;	    /* citizen, hk, mo, tw, fpr, fpr-old */
 	char *id_number;    /* AAC002, the social security number printed */
-	char *photo_sha256; /* spool/photos/<sha256>.jpg */
+	char *photo_sha256; /* the photo's hash */
+	char *photo_loc;    /* where it is stored (photo_store.h); NULL: a file by its hash */
 	char *issue_date;   /* YYYY-MM-DD or NULL */
 	char *bank;
 	char *pan;

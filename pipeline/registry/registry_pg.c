@@ -285,8 +285,35 @@ pgr_schema_version(struct registry *reg)
 	return (int)v;
 }
 
+/* Bring a registry made at an earlier version to PG_SCHEMA_VERSION, a step at a time, each
+ * with its audit row (inside create_schema()'s transaction). */
+static int
+migrate_schema(struct registry *reg, int have)
+{
+	char version[16], detail[64];
+	int r = 0;
+
+	for (unsigned i = 0; r == 0 && i < pg_nmigrations; i++) {
+		if (pg_migrations[i].from != have)
+			continue;
+		snprintf(version, sizeof(version), "%d", have + 1);
+		snprintf(detail, sizeof(detail), "postgresql schema from %d", have);
+		if ((r = pg_exec(reg->pg, pg_migrations[i].sql)) < 0)
+			r = cp_err_wrap(r, "PostgreSQL schema %d to %d: ", have, have + 1);
+		else if ((r = registry_meta_set(reg, "schema_version", version)) == 0 &&
+			 (r = registry_audit(reg, "registry", have + 1, "migrated", detail)) == 0)
+			have++;
+	}
+	if (r == 0 && have != PG_SCHEMA_VERSION)
+		r = cp_err(CP_ERR_DB,
+			   "registry has schema version %d, which this cardpipe cannot bring to %d "
+			   "on PostgreSQL",
+			   have, PG_SCHEMA_VERSION);
+	return r;
+}
+
 /* An empty database gets the whole schema at once, in one transaction that records its
- * version and appends the first audit row. */
+ * version and appends the first audit row; one made at an earlier version is migrated. */
 static int
 create_schema(struct registry *reg)
 {
@@ -308,14 +335,10 @@ create_schema(struct registry *reg)
 			   "registry has schema version %d, newer than this cardpipe knows (%d)",
 			   have, PG_SCHEMA_VERSION);
 	} else if (have != 0 && have != PG_SCHEMA_VERSION) {
-		/* the schema is created whole; a change of it comes with its migration here */
-		r = cp_err(CP_ERR_DB,
-			   "registry has schema version %d, which this cardpipe cannot bring to %d "
-			   "on PostgreSQL",
-			   have, PG_SCHEMA_VERSION);
+		r = migrate_schema(reg, have);
 	} else if (have == 0) {
 		snprintf(version, sizeof(version), "%d", PG_SCHEMA_VERSION);
-		if ((r = pg_exec(reg->pg, pg_schema_15_sql)) < 0)
+		if ((r = pg_exec(reg->pg, pg_schema_16_sql)) < 0)
 			r = cp_err_wrap(r, "PostgreSQL schema %d: ", PG_SCHEMA_VERSION);
 		else if ((r = registry_meta_set(reg, "schema_version", version)) == 0)
 			r = registry_audit(reg, "registry", PG_SCHEMA_VERSION, "migrated",

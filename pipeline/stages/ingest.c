@@ -3,8 +3,8 @@
  *
  * For each file in the inbox: SHA-256 of its raw bytes; a known hash changes nothing (the
  * file is only moved out of the inbox again); otherwise the file is recorded 'ingesting',
- * its records stream into the registry in batches (photos stored once each under
- * spool/photos/<sha256>.jpg), and it ends 'ingested' and moves to archive/<sha256>, or,
+ * its records stream into the registry in batches (photos appended once each to a pack
+ * under spool/photos/packs/, photo_store.h), and it ends 'ingested' and moves to archive/<sha256>, or,
  * if the file itself is bad, 'quarantined' with no rows and moves to quarantine/ with a
  * report beside it. A crash leaves at worst a file 'ingesting', which the next run redoes
  * from scratch.
@@ -95,7 +95,7 @@ batch_commit(struct file_run *fr)
 {
 	int r;
 
-	if (fr->photos_dirty && (r = fs_sync_fs(fr->ig->photos)) < 0)
+	if (fr->photos_dirty && (r = reader_pool_sync_photos(fr->ig->readers)) < 0)
 		return r;
 	fr->photos_dirty = 0;
 	fr->in_batch = 0;

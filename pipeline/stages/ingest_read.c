@@ -26,9 +26,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define QUEUE_LEN 256	/* records waiting per file */
+#define SEEN_SLOTS 4096 /* the run's photos remembered by hash (a power of two) */
 #define CHECK_CACHE 256 /* photo checks a reader remembers (a power of two) */
 
 /* A reader's last photo checks by SHA-256: a photo sent more than once (duplicates, the
@@ -46,6 +48,7 @@ struct job {
 	struct app_record **q; /* ring of QUEUE_LEN */
 	size_t head, count;
 	int hashed, parsed, cancel, taken;
+	int slot; /* the reading thread's (its photo pack) */
 };
 
 struct reader_pool {
@@ -57,130 +60,82 @@ struct reader_pool {
 	pthread_cond_t cv;
 	pthread_t tids[INGEST_MAX_READERS];
 	int nthreads, stop;
-	unsigned char shard_made[256]; /* photo sub-folders known to exist */
-	int inbox_fd;		       /* the inbox, for opening photos beneath it; -1 if none */
+	/* each reading thread's pack (slot_pack()), "<pack_stem>-<slot>.pack" */
+	struct photo_pack *packs[INGEST_MAX_READERS];
+	char pack_stem[64];
+	int nstarted; /* reading threads that took their slot */
+	/* the run's photos by hash: their place in a pack (store_photo()) */
+	pthread_mutex_t seen_mu;
+	struct {
+		char sha[65];
+		char *loc;
+	} seen[SEEN_SLOTS];
+	int inbox_fd; /* the inbox, for opening photos beneath it; -1 if none */
 };
 
 /* ---- photos ---- */
 
-/* The photo's sub-folder "ab" (rel is "ab/<sha>.jpg"), made once per run: a lookup per
- * photo saved. Made durable by the batch's fs_sync_fs() with the photos in it. */
+/* The pack of the reading thread's slot, made on its first photo: "<stem>-<slot>.pack" (a
+ * name taken, which a run of the same second and pid would need, gets "r<n>" after it). */
 static int
-shard_ready(struct reader_pool *p, const char *rel)
-{
-	char dir[3] = {rel[0], rel[1], '\0'};
-	unsigned i = (unsigned)strtoul(dir, NULL, 16) & 0xff;
-
-	if (__atomic_load_n(&p->shard_made[i], __ATOMIC_ACQUIRE))
-		return 0;
-	if (mkdirat(p->env->photos_fd, dir, 0700) < 0 && errno != EEXIST)
-		return cp_err(CP_ERR_IO, "cannot create '%s/%s': %s", p->env->photos, dir,
-			      strerror(errno));
-	__atomic_store_n(&p->shard_made[i], 1, __ATOMIC_RELEASE);
-	return 0;
-}
-
-/* Under a temporary name of this thread's (two readers may store the same photo at once),
- * then renamed over rel: 1 stored. Where O_TMPFILE is not available, or an earlier copy
- * under rel is not the right size (a torn file) and is replaced. */
-static int
-store_renamed(const struct ingest_env *env, const char *rel, const struct app_record *rec)
-{
-	/* "<rel>.<tid>.tmp.<pid>": fs_clean_stale_tmp() knows it by its pid */
-	char *tmp = xasprintf("%s.%ld.tmp.%ld", rel, (long)gettid(), (long)getpid());
-	int fd, r = 1;
-
-	fd = openat(env->photos_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		    0600);
-	if (fd < 0) {
-		r = cp_err(CP_ERR_IO, "cannot create photo '%s/%s': %s", env->photos, tmp,
-			   strerror(errno));
-		goto out;
-	}
-	if (fs_write_fd(fd, rec->photo, rec->photo_len) < 0)
-		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
-			   strerror(errno));
-	if (close(fd) < 0 && r == 1)
-		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, tmp,
-			   strerror(errno));
-	if (r == 1 && renameat(env->photos_fd, tmp, env->photos_fd, rel) < 0)
-		r = cp_err(CP_ERR_IO, "cannot rename photo '%s/%s': %s", env->photos, tmp,
-			   strerror(errno));
-	if (r < 0)
-		unlinkat(env->photos_fd, tmp, 0);
-out:
-	free(tmp);
-	return r;
-}
-
-/* Already under rel with the right size: 1. */
-static int
-stored_before(const struct ingest_env *env, const char *rel, const struct app_record *rec)
-{
-	struct stat st;
-
-	return fstatat(env->photos_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	       (unsigned long)st.st_size == rec->photo_len;
-}
-
-/*
- * Store the record's photo once under spool/photos (photo_store.h). The bytes go to an
- * unnamed file (O_TMPFILE) that gets its name only once complete (linkat): no temporary
- * name to create, rename or clean up after a crash, and a name that exists already
- * (EEXIST) is the same photo stored before (the name is the hash of the bytes).
- * Returns 1 stored now, 0 stored before, or a CP_ERR.
- */
-static int
-store_bytes(struct reader_pool *p, const char *rel, const struct app_record *rec)
+slot_pack(struct reader_pool *p, int slot, struct photo_pack **out)
 {
 	const struct ingest_env *env = p->env;
-	char dir[3] = {rel[0], rel[1], '\0'}, proc[40];
-	int fd, r;
+	struct photo_pack *pk = p->packs[slot]; /* this thread's own slot */
+	char stem[96];
+	int r = CP_ERR_EXISTS;
 
-	if ((r = shard_ready(p, rel)) < 0)
-		return r;
-	fd = openat(env->photos_fd, dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0) /* a file system without O_TMPFILE */
-		return stored_before(env, rel, rec) ? 0 : store_renamed(env, rel, rec);
-	if (fs_write_fd(fd, rec->photo, rec->photo_len) < 0) {
-		r = cp_err(CP_ERR_IO, "cannot write photo '%s/%s': %s", env->photos, rel,
-			   strerror(errno));
-		close(fd);
-		return r;
+	for (int n = 0; !pk && r == CP_ERR_EXISTS && n < 100; n++) {
+		snprintf(stem, sizeof(stem), n ? "%s-%d-r%d" : "%s-%d", p->pack_stem, slot, n);
+		if ((r = photo_pack_create(env->photos_fd, env->photos, stem, &pk)) == 0) {
+			pthread_mutex_lock(&p->mu); /* the caller's syncs read the slots */
+			p->packs[slot] = pk;
+			pthread_mutex_unlock(&p->mu);
+		}
 	}
-	/* the descriptor itself where allowed (CAP_DAC_READ_SEARCH), else its /proc name,
-	 * which costs a path walk through /proc per photo */
-	r = linkat(fd, "", env->photos_fd, rel, AT_EMPTY_PATH);
-	if (r < 0 && errno != EEXIST) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		r = linkat(AT_FDCWD, proc, env->photos_fd, rel, AT_SYMLINK_FOLLOW);
-	}
-	if (r == 0)
-		r = 1;
-	else if (errno == EEXIST && stored_before(env, rel, rec))
-		r = 0;
-	else /* no /proc, or a torn copy under the name: the renaming way */
-		r = store_renamed(env, rel, rec);
-	close(fd);
-	return r;
+	*out = pk;
+	return pk ? 0 : r;
 }
 
+/* Store the record's photo once per run: appended to the thread's pack, its place noted
+ * by its hash so that another record of the run with the same photo (a photo file several
+ * records name, on any reader) gets the same place. The lookup and the append hold one
+ * lock, so two readers never both store a photo; a slot of the table taken since by
+ * another photo only costs a second copy. The bytes are durable once the caller has synced
+ * the packs (reader_pool_sync_photos()), before the batch naming them commits. */
 static int
 store_photo(struct job *j, struct app_record *rec)
 {
-	char hex[65], *rel;
+	struct reader_pool *p = j->pool;
+	struct photo_pack *pk;
+	unsigned char sha[32];
+	char hex[65], *loc = NULL;
+	unsigned slot;
 	int r;
 
-	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
+	if ((r = cp_sha256(rec->photo, rec->photo_len, sha)) < 0)
 		return r;
-	rel = photo_store_rel(hex);
-	r = store_bytes(j->pool, rel, rec);
-	free(rel);
-	if (r < 0)
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	slot = ((unsigned)sha[0] << 8 | sha[1]) & (SEEN_SLOTS - 1);
+	pthread_mutex_lock(&p->seen_mu);
+	if (p->seen[slot].loc && !strcmp(p->seen[slot].sha, hex)) {
+		loc = xstrdup(p->seen[slot].loc);
+	} else if ((r = slot_pack(p, j->slot, &pk)) < 0 ||
+		   (r = photo_pack_append(pk, sha, rec->photo, rec->photo_len, &loc)) < 0) {
+		pthread_mutex_unlock(&p->seen_mu);
 		return r;
-	j->rf.photos_stored += r;
+	} else {
+		free(p->seen[slot].loc);
+		p->seen[slot].loc = xstrdup(loc);
+		memcpy(p->seen[slot].sha, hex, sizeof(hex));
+		j->rf.photos_stored++;
+	}
+	pthread_mutex_unlock(&p->seen_mu);
 	free(rec->photo_sha256);
 	rec->photo_sha256 = xstrdup(hex);
+	free(rec->photo_loc);
+	rec->photo_loc = loc;
 	return 0;
 }
 
@@ -543,8 +498,10 @@ reader_main(void *arg)
 {
 	struct reader_pool *p = arg;
 	struct check_cache *checks = xcalloc(1, sizeof(*checks));
+	int slot;
 
 	pthread_mutex_lock(&p->mu);
+	slot = p->nstarted++;
 	for (;;) {
 		struct job *j;
 
@@ -554,6 +511,7 @@ reader_main(void *arg)
 			break;
 		j = &p->jobs[p->next++];
 		j->taken = 1;
+		j->slot = slot;
 		j->checks = checks;
 		j->q = xcalloc(QUEUE_LEN, sizeof(*j->q));
 		pthread_mutex_unlock(&p->mu);
@@ -591,7 +549,17 @@ reader_pool_start(const struct ingest_env *env, char *const *names, size_t n, in
 		p->jobs[i].path = fs_join(env->inbox, names[i]);
 	}
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->seen_mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	{ /* the run's packs: "<UTC time>-<pid>-<slot>.pack", a name no other run has */
+		time_t now = time(NULL);
+		struct tm tm;
+		char when[32] = "0";
+
+		if (gmtime_r(&now, &tm))
+			strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(p->pack_stem, sizeof(p->pack_stem), "%s-%ld", when, (long)getpid());
+	}
 	for (int t = 0; t < threads; t++) {
 		if (pthread_create(&p->tids[t], NULL, reader_main, p) != 0)
 			break;
@@ -677,6 +645,22 @@ reader_file_changed_since_hash(const struct read_file *rf, const char *path)
 	return !rf->hashed_seen || lstat(path, &now) < 0 || !same_version(&rf->hashed_as, &now);
 }
 
+int
+reader_pool_sync_photos(struct reader_pool *p)
+{
+	struct photo_pack *packs[INGEST_MAX_READERS];
+	int r = 0;
+
+	pthread_mutex_lock(&p->mu);
+	memcpy(packs, p->packs, sizeof(packs));
+	pthread_mutex_unlock(&p->mu);
+	/* outside the lock: the readers go on appending while the bytes go to the disk */
+	for (int t = 0; t < INGEST_MAX_READERS; t++)
+		if (packs[t] && (r = photo_pack_sync(packs[t])) < 0)
+			break;
+	return r;
+}
+
 void
 reader_pool_free(struct reader_pool *p)
 {
@@ -706,7 +690,12 @@ reader_pool_free(struct reader_pool *p)
 		free(j->rf.photo_arriving);
 		buf_release(&j->rf.photo_refs);
 	}
+	for (int t = 0; t < INGEST_MAX_READERS; t++)
+		photo_pack_close(p->packs[t]);
+	for (size_t i = 0; i < SEEN_SLOTS; i++)
+		free(p->seen[i].loc);
 	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->seen_mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->jobs);
 	if (p->inbox_fd >= 0)

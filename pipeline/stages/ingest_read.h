@@ -3,7 +3,8 @@
  *
  * Everything ingest does to a file that needs only its bytes runs here, for several files
  * at once: the SHA-256 of the raw file, format detection, the streamed parse, photo
- * references resolved, every photo stored once under spool/photos/<sha256>.jpg and checked
+ * references resolved, every photo stored once in a pack under spool/photos/packs/
+ * (photo_store.h) and checked
  * against the photo standard while its bytes are in memory (the result goes with the
  * record to the registry, so prepare does not read the photo again). The
  * caller (ingest.c, the only registry user) takes the files in order and each file's
@@ -13,8 +14,8 @@
  * file's records wait in a queue of fixed length (a full queue stops its reader). Photo
  * bytes are dropped once stored; a queued record keeps only its fields and photo hash.
  *
- * Photos are written without an fsync each: the caller makes them durable with one
- * fs_sync_fs() before it commits a batch that names them.
+ * Photos are appended to a pack per reading thread without an fsync each: the caller makes
+ * them durable with reader_pool_sync_photos() before it commits a batch that names them.
  */
 #ifndef CP_STAGE_INGEST_READ_H
 #define CP_STAGE_INGEST_READ_H
@@ -52,7 +53,7 @@ struct read_file {
 	int parse_rc; /* 0; CP_ERR_FORMAT (fail says why); another failure (err says) */
 	struct parse_fail fail;
 	char *err;		 /* the reader's message for a failure that is not the file's */
-	long long photos_stored; /* photos new to spool/photos */
+	long long photos_stored; /* photos appended to a pack (not stored before in this run) */
 	int too_large;		 /* larger than slim.max_bytes: not parsed */
 	int changed; /* written to, replaced or removed while it was read: its hash and records
 		      * are of no one version of the file */
@@ -86,6 +87,9 @@ int reader_file_changed(const struct read_file *rf, const char *path);
 /* 1 if the file at path is no longer the one whose hash the reader took (rf->hashed_as):
  * usable as soon as reader_hash() returned, before the file is parsed. */
 int reader_file_changed_since_hash(const struct read_file *rf, const char *path);
+/* Make every photo the readers stored so far durable (their packs' fdatasync): before a
+ * commit of records that name them. */
+int reader_pool_sync_photos(struct reader_pool *p);
 /* Stop every reader and free the pool. */
 void reader_pool_free(struct reader_pool *p);
 

@@ -212,10 +212,13 @@ judge_one(struct run *run, struct judged *j)
 		rules_judge_checked(&run->rules, rec, j->app->insured, NULL, &j->v);
 		if (j->v.code && !strcmp(j->v.code, "photo-missing") &&
 		    j->photo->state != PHOTO_NONE)
-			snprintf(j->v.detail, sizeof(j->v.detail), "%s",
+			snprintf(j->v.detail, sizeof(j->v.detail), "%s%s",
 				 j->photo->state == PHOTO_BADREF
 					 ? "the registry's photo reference is not a SHA-256"
-					 : "the stored photo spool/photos/<sha256>.jpg is missing");
+				 : j->photo->errmsg[0]
+					 ? "the stored photo is damaged: "
+					 : "the stored photo is missing from the spool",
+				 j->photo->state == PHOTO_BADREF ? "" : j->photo->errmsg);
 		break;
 	}
 	if (j->v.code)
@@ -394,6 +397,7 @@ run_chunk(struct run *run, struct prep_app *apps, size_t n, char **next_shas, si
 		js[i].app = &apps[i];
 		js[i].photo = &jobs[i];
 		jobs[i].sha = apps[i].rec.photo_sha256;
+		jobs[i].loc = apps[i].rec.photo_loc;
 		jobs[i].stored = apps[i].rec.photo_check;
 	}
 	photo_checker_run(run->photos, jobs, n); /* the photos first, on every core */

@@ -141,11 +141,13 @@ cache_add(struct photo_checker *pc, const char *sha, const struct photo_result *
 static void
 look_up_one(const struct photo_checker *pc, struct photo_job *job)
 {
-	int r = pc->dirfd >= 0 ? photo_store_present(pc->dirfd, pc->dir, job->sha)
+	int r = pc->dirfd >= 0 ? photo_store_present_at(pc->dirfd, pc->dir, job->loc, job->sha)
 			       : cp_err(CP_ERR_IO, "cannot open '%s'", pc->dir);
 
-	if (r == CP_ERR_NOTFOUND) {
+	if (r == CP_ERR_NOTFOUND || r == CP_ERR_INTEGRITY) {
 		job->state = PHOTO_NOFILE;
+		snprintf(job->errmsg, sizeof(job->errmsg), "%s",
+			 r == CP_ERR_INTEGRITY ? cp_errmsg() : "");
 	} else if (r < 0) {
 		job->state = PHOTO_ERROR;
 		job->err = r;
@@ -167,10 +169,12 @@ check_one(const struct photo_checker *pc, struct photo_job *job)
 		look_up_one(pc, job);
 		return;
 	}
-	r = photo_store_read(pc->dir, job->sha, PHOTO_READ_MAX, &data, &len);
+	r = photo_store_read_at(pc->dir, job->loc, job->sha, PHOTO_READ_MAX, &data, &len);
 
-	if (r == CP_ERR_NOTFOUND) {
+	if (r == CP_ERR_NOTFOUND || r == CP_ERR_INTEGRITY) {
 		job->state = PHOTO_NOFILE;
+		snprintf(job->errmsg, sizeof(job->errmsg), "%s",
+			 r == CP_ERR_INTEGRITY ? cp_errmsg() : "");
 	} else if (r == CP_ERR_LIMIT) {
 		job->state = PHOTO_TOOBIG;
 	} else if (r < 0) {

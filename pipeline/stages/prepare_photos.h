@@ -22,7 +22,7 @@ enum photo_state {
 	PHOTO_PENDING,
 	PHOTO_NONE,    /* the record has no stored photo */
 	PHOTO_CHECKED, /* res holds the verdict */
-	PHOTO_NOFILE,  /* the stored photo is not in the spool */
+	PHOTO_NOFILE,  /* the stored photo is not in the spool, or not whole (errmsg says) */
 	PHOTO_BADREF,  /* the registry's reference is not a SHA-256 */
 	PHOTO_TOOBIG,  /* larger than PHOTO_READ_MAX */
 	PHOTO_ERROR    /* the spool could not be read: err, errmsg */
@@ -30,6 +30,8 @@ enum photo_state {
 
 struct photo_job {
 	const char *sha;    /* in: the record's photo_sha256, NULL when none */
+	const char *loc;    /* in: its photo_loc (photo_store.h), NULL: a file of an earlier
+			     * release */
 	const char *stored; /* in: the check ingest kept (photo_check), NULL when none */
 	int from_store;	    /* res is the kept check: only the spool is looked at */
 	enum photo_state state;

@@ -46,6 +46,7 @@ struct job {
 };
 
 struct pool {
+	const char *photos; /* spool/photos */
 	struct job *jobs;
 	size_t njobs;
 	atomic_size_t next;
@@ -73,8 +74,9 @@ safe_card_no(const char *s)
 static void
 run_job(struct worker *w, struct job *j)
 {
+	unsigned char *photo = NULL;
 	char *reason = NULL;
-	int r;
+	int r = 0;
 
 	if (j->msg) /* refused while preparing the job */
 		return;
@@ -83,7 +85,21 @@ run_job(struct worker *w, struct job *j)
 		j->status = JOB_COMPLETE;
 		return;
 	}
-	r = face_render_card(w->fr, &j->fc, j->outdir, &reason);
+	/* a photo in a pack is read here, on the worker; a file of an earlier release by face */
+	if (j->card->photo_loc && j->card->photo_sha256) {
+		r = photo_store_read_at(w->pool->photos, j->card->photo_loc, j->card->photo_sha256,
+					FACE_PHOTO_MAX, &photo, &j->fc.photo_len);
+		if (r == CP_ERR_NOTFOUND || r == CP_ERR_INTEGRITY || r == CP_ERR_LIMIT) {
+			j->status = JOB_HELD;
+			j->msg = xasprintf("photo: %s", cp_errmsg());
+			return;
+		}
+		j->fc.photo = photo;
+	}
+	if (r == 0)
+		r = face_render_card(w->fr, &j->fc, j->outdir, &reason);
+	j->fc.photo = NULL;
+	free(photo);
 	if (r == 1) {
 		j->status = JOB_HELD;
 		j->msg = reason;
@@ -154,7 +170,8 @@ prepare_job(struct job *j, const struct render_card *c, const struct layout *lo,
 			j->msg = xstrdup("photo reference is not a SHA-256");
 			return;
 		}
-		j->photo_path = photo_store_find(photos, c->photo_sha256);
+		if (!c->photo_loc) /* a file of an earlier release; a pack is read by run_job() */
+			j->photo_path = photo_store_find(photos, c->photo_sha256);
 	}
 	if (print_pan && c->pan)
 		face_format_pan(c->pan, j->pan, sizeof(j->pan));
@@ -508,6 +525,7 @@ draw_batch(const struct render_run *rr, struct job *jobs, size_t n, struct done_
 	pool.jobs = jobs;
 	pool.njobs = n;
 	pool.force = rr->opts->force;
+	pool.photos = rr->photos;
 	atomic_init(&pool.next, 0);
 	atomic_init(&pool.failed, 0);
 	for (int t = 0; t < rr->nworkers && (size_t)t < n; t++) {

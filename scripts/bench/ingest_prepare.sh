@@ -77,7 +77,7 @@ one_size() {
 	echo "prepare$tag | $read_n | $ps | $(rate "$read_n" "$ps") | $pk | cpu $pcpu us/app; load $load"
 	tot=$(awk -v a="$is" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
 	peak=$(( ik > pk ? ik : pk ))
-	echo "ingest+prepare$tag | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | cpu $((icpu + pcpu)) us/app, x$(ratio $((icpu + pcpu)) "$fl") the floor; $(tr -d ' ' <<<"$(find "$CARDPIPE_HOME/spool/photos" -type f | wc -l)") distinct photos"
+	echo "ingest+prepare$tag | $read_n | $tot | $(rate "$read_n" "$tot") | $peak | cpu $((icpu + pcpu)) us/app, x$(ratio $((icpu + pcpu)) "$fl") the floor; $(q "SELECT count(DISTINCT photo_sha256) FROM application") distinct photos"
 	# removed at the end, not before the next size: ext4 without a journal allocates new
 	# inodes slowly for a minute or more after a mass deletion (it skips the recently
 	# freed ones, reading each one's inode block), and ingest allocates one per photo:

@@ -44,7 +44,7 @@ for n in $SIZES; do
 	cpu=$(awk -v n="$cards" -v u="$usr" -v s="$sys" 'BEGIN { printf "%.1f", (u + s) * 1000 / n }')
 	floor_note="floor -"
 	if [ -x "$FLOOR" ] && fl_out=$(sqlite3 "$CARDPIPE_HOME/registry.db" \
-		"SELECT c.card_no, a.photo_sha256 FROM card c JOIN application a ON a.id = c.application_id
+		"SELECT c.card_no, a.photo_sha256, coalesce(a.photo_loc, '') FROM card c JOIN application a ON a.id = c.application_id
 		 WHERE c.state = 'rendered' ORDER BY c.id" | tr '|' ' ' |
 		"$FLOOR" --render "$CARDPIPE_HOME/spool/faces" "$CARDPIPE_HOME/spool/photos" "$FLOOR_CARDS" 2>/dev/null); then
 		read -r _ fl_n fl _ fl_jpeg _ fl_def <<<"$fl_out"

@@ -14,7 +14,8 @@
  * with each figure in CPU microseconds per application, on one core.
  *
  * Usage: bench-floor --render FACES PHOTOS MAX_CARDS < list
- * render's floor, for lines "CARD_NO PHOTO_SHA" of rendered cards: the photo's libjpeg
+ * render's floor, for lines "CARD_NO PHOTO_SHA [PHOTO_LOC]" of rendered cards (PHOTO_LOC:
+ * the application's photo_loc, absent for a photo stored as a file): the photo's libjpeg
  * decode DCT-scaled for the layout's photo box (photo_decode_for_box(), as render does),
  * and the deflate (libdeflate, zlib format, at render.png_level) of the scan lines of
  * every PNG file the card has alone under FACES/CARD_NO (files of a side that is the same
@@ -251,7 +252,7 @@ struct render_floor {
 };
 
 static void
-render_card(struct render_floor *rf, const char *card_no, const char *sha)
+render_card(struct render_floor *rf, const char *card_no, const char *sha, const char *loc)
 {
 	char *dir = fs_join(rf->faces, card_no);
 	unsigned char *data;
@@ -259,7 +260,7 @@ render_card(struct render_floor *rf, const char *card_no, const char *sha)
 	DIR *d;
 	struct dirent *de;
 
-	if (photo_store_read(rf->photos, sha, 64u << 20, &data, &len) == 0) {
+	if (photo_store_read_at(rf->photos, loc, sha, 64u << 20, &data, &len) == 0) {
 		struct rgb_image im = {0};
 		double t = cpu_now();
 
@@ -307,7 +308,7 @@ render_floor(struct config *cfg, const char *home, char **argv)
 	struct layout *lo = NULL;
 	struct composer *comp = NULL;
 	long long cards = 0, max = atoll(argv[2]);
-	char card_no[64], sha[128];
+	char line[512], card_no[64], sha[128], loc[256];
 
 	if (canvas_profile_lookup(config_str(cfg, "printer.profile"), &prof) < 0 ||
 	    render_load_layout(cfg, home, &lo) < 0 ||
@@ -318,10 +319,12 @@ render_floor(struct config *cfg, const char *home, char **argv)
 	}
 	composer_photo_box(comp, &rf.bw, &rf.bh);
 	rf.zc = libdeflate_alloc_compressor((int)config_int(cfg, "render.png_level"));
-	while (cards < max && scanf("%63s %127s", card_no, sha) == 2) {
-		if (strchr(card_no, '/') || strchr(sha, '/'))
+	while (cards < max && fgets(line, sizeof(line), stdin)) {
+		int k = sscanf(line, "%63s %127s %255s", card_no, sha, loc);
+
+		if (k < 2 || strchr(card_no, '/') || strchr(sha, '/'))
 			continue;
-		render_card(&rf, card_no, sha);
+		render_card(&rf, card_no, sha, k == 3 ? loc : NULL);
 		cards++;
 	}
 	libdeflate_free_compressor(rf.zc);
@@ -365,7 +368,7 @@ main(int argc, char **argv)
 	if (argc != 3) {
 		fprintf(stderr, "usage: bench-floor ARCHIVE MAX_APPS < 'SHA RECORDS' lines\n"
 				"       bench-floor --render FACES PHOTOS MAX_CARDS < 'CARD_NO "
-				"PHOTO_SHA' lines\n");
+				"PHOTO_SHA [PHOTO_LOC]' lines\n");
 		return 2;
 	}
 	max = atoll(argv[2]);

@@ -113,6 +113,35 @@ registry_dump() {
 }
 
 # rerun_changes_nothing: a second ingest over the same inbox leaves the registry identical.
+# pack_photo LOC: the bytes of the photo stored at LOC ("PACK:OFFSET", application.photo_loc)
+# in the home's photo packs (docs/photo-pack.md: a 40-byte head, its length at byte 4,
+# little-endian), on stdout
+pack_photo() {
+	local pack=$CARDPIPE_HOME/spool/photos/packs/${1%:*} off=${1##*:} len
+	len=$(od -An -tu4 -j $((off + 4)) -N4 --endian=little "$pack" | tr -d ' ')
+	tail -c +$((off + 41)) "$pack" | head -c "$len"
+}
+
+# photos_stored_once: every distinct photo of the registry at one place, which holds the
+# bytes its hash names; the packs private; no file per photo. Prints the count.
+photos_stored_once() {
+	local loc sha n=0
+	for loc in $(reg "select distinct photo_loc from application where photo_loc is not null"); do
+		sha=$(reg "select photo_sha256 from application where photo_loc = '$loc' limit 1")
+		assert_eq "$(pack_photo "$loc" | sha256sum | cut -d' ' -f1)" "$sha" "the photo at $loc"
+		n=$((n + 1))
+	done
+	assert_eq "$(reg "select count(distinct photo_sha256) from application where photo_loc is not null")" "$n" \
+		"one place per photo"
+	for p in "$CARDPIPE_HOME"/spool/photos/packs/*.pack; do
+		[ -e "$p" ] || continue
+		assert_eq "$(stat -c %a "$p")" 600 "pack mode"
+	done
+	assert_eq "$(find "$CARDPIPE_HOME/spool/photos" -type f ! -path '*/packs/*.pack' | wc -l)" 0 \
+		"nothing but packs under spool/photos"
+	echo "$n"
+}
+
 rerun_changes_nothing() {
 	local a b
 	a=$(mktemp) b=$(mktemp)

@@ -33,14 +33,9 @@ assert_eq "$(reg "select a.channel || ' ' || location || ' ' || employer_uscc ||
 assert_eq "$(reg "select a.channel || ' ' || submitted_at from application a join input_file f on f.id = a.file_id where f.name = 'online.xml' and record_no = 1")" \
 	"jingtong 2026-11-25T08:00:00+08:00" "online record fields"
 assert_eq "$(reg "select address || '|' || outlet from application where channel_ref = 'C0001'")" "北京市西城区, 金融街1号|110101-001" "quoted CSV field"
-# two distinct photos (the XML one and the CSV one), each stored once, private, in the
-# sub-folder named by the first two digits of their SHA-256
-assert_eq "$(find $CARDPIPE_HOME/spool/photos -type f | wc -l)" 2 "photos stored once each"
-for p in $CARDPIPE_HOME/spool/photos/*/*.jpg; do
-	assert_eq "$(stat -c %a "$p")" 600 "photo mode"
-	sha=$(sha256sum "$p" | cut -d' ' -f1)
-	assert_eq "${p#$CARDPIPE_HOME/spool/photos/}" "${sha:0:2}/$sha.jpg" "photo named by its SHA-256"
-done
+# two distinct photos (the XML one and the CSV one), each stored once in a private pack, at
+# the place every record of it names
+assert_eq "$(photos_stored_once)" 2 "photos stored once each"
 assert_eq "$(reg "select count(distinct photo_sha256) from application")" 2 "photo_sha256 set"
 [ -z "$(ls $I | grep -v photos)" ] || fail "inbox not emptied: $(ls $I)"
 rerun_changes_nothing

@@ -28,5 +28,6 @@ assert_eq "$(st c.csv 2)" "rejected photo-base64-invalid" "csv record 2"
 assert_eq "$(st c.csv 3)" "received " "csv record 3"
 assert_contains <(reg "select reason_detail from application where reason_code = 'photo-base64-invalid'") "Employee\[2\] (line 14), field 'Photo': inline photo is not valid base64: invalid base64 character 0x2a"
 sha=$(printf '%s' "$b64" | base64 -d | sha256sum | cut -d' ' -f1)
-assert_eq "$(cd $CARDPIPE_HOME/spool/photos && find . -type f)" "./${sha:0:2}/$sha.jpg" "one photo stored"
+assert_eq "$(photos_stored_once)" 1 "one photo stored"
+assert_eq "$(reg "select distinct photo_sha256 from application where photo_loc is not null")" "$sha" "the good photo"
 rerun_changes_nothing

@@ -87,7 +87,8 @@ static struct face_card
 card(struct fx *f, const char *no, const char *name, const char *ssn, const char *pan,
      const char *bank)
 {
-	struct face_card c = {no, {{name, ssn, no, "2026年11月26日", pan, bank}}, f->photo};
+	struct face_card c = {
+		no, {{name, ssn, no, "2026年11月26日", pan, bank}}, f->photo, NULL, 0};
 
 	return c;
 }
@@ -330,6 +331,36 @@ test_deterministic_and_complete(void **state)
 		free(d);
 		free(p);
 	}
+	free(a);
+	free(b);
+}
+
+/* A photo given as bytes (read from a pack by the caller) draws the card a photo file does,
+ * byte for byte; bytes that are no JPEG hold the card as a file of them does. */
+static void
+test_photo_as_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct face_card c = card(f, "B00000022", "张三", "110101199003071234", NULL, "招商银行");
+	char *reason = NULL, *a = fs_join(f->dir, "file"), *b = fs_join(f->dir, "bytes");
+	unsigned char *jpeg = NULL;
+	size_t len = 0;
+	static const char *const names[] = {"back.png",	  "back-ymc.png", "back-k.png",
+					    "back-o.png", "front.png",	  "faces.txt"};
+
+	assert_int_equal(face_render_card(f->fr, &c, a, &reason), 0);
+	assert_int_equal(fs_read_file(f->photo, 1 << 24, &jpeg, &len), 0);
+	c.photo_path = NULL;
+	c.photo = jpeg;
+	c.photo_len = len;
+	assert_int_equal(face_render_card(f->fr, &c, b, &reason), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_same_file(a, b, names[i]);
+	c.photo_len = len / 3; /* cut short */
+	assert_int_equal(face_render_card(f->fr, &c, b, &reason), 1);
+	assert_non_null(strstr(reason, "photo: "));
+	free(reason);
+	free(jpeg);
 	free(a);
 	free(b);
 }
@@ -653,6 +684,7 @@ main(void)
 		cmocka_unit_test(test_missing_glyph_holds),
 		cmocka_unit_test(test_golden_kinds),
 		cmocka_unit_test(test_deterministic_and_complete),
+		cmocka_unit_test(test_photo_as_bytes),
 		cmocka_unit_test(test_card_after_card),
 		cmocka_unit_test(test_series_same_as_alone),
 		cmocka_unit_test(test_batch_links_equal_files),

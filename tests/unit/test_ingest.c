@@ -25,6 +25,7 @@
 #include "pipeline/registry/registry.h"
 #include "pipeline/rules/photo_check.h"
 #include "pipeline/stages/ingest.h"
+#include "pipeline/stages/photo_store.h"
 #include "jpeg_fixture.h"
 
 #include <jpeglib.h>
@@ -265,8 +266,27 @@ test_good_bad_and_rerun(void **state)
 	assert_true(exists("quarantine/b.xml") && exists("quarantine/b.xml.report.txt"));
 	assert_true(exists("quarantine/c.csv") && exists("quarantine/c.csv.report.txt"));
 	assert_true(exists("inbox/photo.jpg"));
-	assert_true(exists("spool/photos/c3/"
-			   "c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2.jpg"));
+	/* stored once, in a pack, at one place all three rows name; it reads back whole */
+	assert_int_equal(q("SELECT count(DISTINCT photo_loc) FROM application WHERE photo_loc "
+			   "IS NOT NULL"),
+			 1);
+	{
+		char *loc = qtext("SELECT photo_loc FROM application LIMIT 1"),
+		     *dir = fs_join(home, "spool/photos");
+		unsigned char *d = NULL;
+		size_t len = 0;
+
+		assert_non_null(loc);
+		assert_int_equal(photo_store_read_at(dir, loc,
+						     "c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383"
+						     "d4a3960714caef0c4f2",
+						     1 << 20, &d, &len),
+				 0);
+		assert_true(len > 0);
+		free(d);
+		free(loc);
+		free(dir);
+	}
 	assert_int_equal(q("SELECT count(*) FROM application WHERE photo_sha256 = "
 			   "'c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2'"),
 			 3);

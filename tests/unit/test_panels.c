@@ -159,7 +159,9 @@ render_sample(const char *profile, const char *dir, const char *layout)
 	struct face_card c = {
 		"B00000031",
 		{{"张三", "110101199003071234", "B00000031", "2026年11月26日", NULL, NULL}},
-		NULL};
+		NULL,
+		NULL,
+		0};
 	char *reason = NULL;
 
 	assert_int_equal(layout_parse(layout, strlen(layout), "t.layout", &lo), 0);
@@ -255,7 +257,9 @@ test_patch_is_the_full_panel(void **state)
 	struct face_card c = {
 		"B00000032",
 		{{"李四", "110101199003071234", "B00000032", "2026年11月26日", NULL, NULL}},
-		NULL};
+		NULL,
+		NULL,
+		0};
 
 	(void)state;
 	assert_int_equal(layout_parse(chip_layout, strlen(chip_layout), "t.layout", &lo), 0);
