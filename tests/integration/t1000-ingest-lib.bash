@@ -122,15 +122,25 @@ pack_photo() {
 	tail -c +$((off + 41)) "$pack" | head -c "$len"
 }
 
-# photos_stored_once: every distinct photo of the registry at one place, which holds the
-# bytes its hash names; the packs private; no file per photo. Prints the count.
-photos_stored_once() {
+# photos_read_back: every place a record names holds the bytes of that record's photo hash
+# (and no two records name one place for different photos). Prints the count of places.
+photos_read_back() {
 	local loc sha n=0
+	assert_eq "$(reg "select count(*) from application where photo_sha256 is not null and photo_loc is null")" 0 \
+		"every stored photo has its place"
 	for loc in $(reg "select distinct photo_loc from application where photo_loc is not null"); do
-		sha=$(reg "select photo_sha256 from application where photo_loc = '$loc' limit 1")
+		sha=$(reg "select distinct photo_sha256 from application where photo_loc = '$loc'")
 		assert_eq "$(pack_photo "$loc" | sha256sum | cut -d' ' -f1)" "$sha" "the photo at $loc"
 		n=$((n + 1))
 	done
+	echo "$n"
+}
+
+# photos_stored_once: every distinct photo of the registry at one place, which holds the
+# bytes its hash names; the packs private; no file per photo. Prints the count.
+photos_stored_once() {
+	local n
+	n=$(photos_read_back) || exit 1
 	assert_eq "$(reg "select count(distinct photo_sha256) from application where photo_loc is not null")" "$n" \
 		"one place per photo"
 	for p in "$CARDPIPE_HOME"/spool/photos/packs/*.pack; do

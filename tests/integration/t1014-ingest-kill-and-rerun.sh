@@ -1,7 +1,7 @@
 #!/bin/bash
 # Invariant 3: ingest killed (SIGKILL) at several instants while reading a large file, then
 # run again, ends with the same applications as an uninterrupted run; `db check` holds
-# after every kill and after the rerun.
+# after every kill and after the rerun, and every record's photo reads back from its pack.
 source "$CARDPIPE_SRC/tests/integration/lib.sh"
 source "$CARDPIPE_SRC/tests/integration/t1000-ingest-lib.bash"
 ingest_setup
@@ -50,5 +50,8 @@ snapshot "$CARDPIPE_HOME" >got.txt
 diff ref.txt got.txt >/dev/null || { diff ref.txt got.txt | head; fail "rerun after kills differs from an uninterrupted run"; }
 assert_ingested big.xml 12000
 assert_ingested small.xml 3
+# each record's photo reads back from its place: a pack written by a killed run is used
+# only up to what that run committed, the rerun's photos are in packs of its own
+[ "$(photos_read_back)" -ge 1 ] || fail "no photo place"
 [ -z "$(ls "$(inbox)")" ] || fail "inbox not emptied: $(ls "$(inbox)")"
 rerun_changes_nothing
