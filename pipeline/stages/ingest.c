@@ -4,10 +4,10 @@
  * For each file in the inbox: SHA-256 of its raw bytes; a known hash changes nothing (the
  * file is only moved out of the inbox again); otherwise the file is recorded 'ingesting',
  * its records stream into the registry in batches (photos appended once each to a pack
- * under spool/photos/packs/, photo_store.h), and it ends 'ingested' and moves to archive/<sha256>, or,
- * if the file itself is bad, 'quarantined' with no rows and moves to quarantine/ with a
- * report beside it. A crash leaves at worst a file 'ingesting', which the next run redoes
- * from scratch.
+ * under spool/photos/packs/, photo_store.h), and it ends 'ingested' and moves to
+ * archive/<sha256>, or, if the file itself is bad, 'quarantined' with no rows and moves to
+ * quarantine/ with a report beside it. A crash leaves at worst a file 'ingesting', which the
+ * next run redoes from scratch.
  *
  * Reading (hash, parse, photos) runs ahead on reader threads (ingest_read.c); this file
  * takes their files and records in order and is the only one that touches the registry.

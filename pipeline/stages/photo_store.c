@@ -214,7 +214,7 @@ photo_pack_close(struct photo_pack *pk)
 /* "NAME:OFFSET" into the pack's path under the folder and the offset; a name is letters,
  * digits, '.', '-' and '_' (what photo_pack_create() makes), never a path. */
 static int
-parse_loc(const char *dir, const char *loc, char **rel, long long *offset)
+parse_loc(const char *loc, char **rel, long long *offset)
 {
 	const char *colon = strrchr(loc, ':');
 	char *end;
@@ -224,13 +224,11 @@ parse_loc(const char *dir, const char *loc, char **rel, long long *offset)
 	    strspn(loc, "abcdefghijklmnopqrstuvwxyz"
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n ||
 	    loc[0] == '.' || colon[1] < '0' || colon[1] > '9')
-		return cp_err(CP_ERR_INTEGRITY, "photo place '%.80s' under '%s' is not NAME:OFFSET",
-			      loc, dir);
+		return cp_err(CP_ERR_INTEGRITY, "photo place '%.80s' is not NAME:OFFSET", loc);
 	errno = 0;
 	*offset = strtoll(colon + 1, &end, 10);
 	if (*end || errno)
-		return cp_err(CP_ERR_INTEGRITY, "photo place '%.80s' under '%s' is not NAME:OFFSET",
-			      loc, dir);
+		return cp_err(CP_ERR_INTEGRITY, "photo place '%.80s' is not NAME:OFFSET", loc);
 	*rel = xasprintf("%s/%.*s", PHOTO_PACK_DIR, (int)n, loc);
 	return 0;
 }
@@ -246,7 +244,7 @@ open_entry(int dirfd, const char *dir, const char *loc, const char *sha, int *fd
 	int r;
 
 	*fd = -1;
-	if ((r = parse_loc(dir, loc, &rel, offset)) < 0)
+	if ((r = parse_loc(loc, &rel, offset)) < 0)
 		return r;
 	if (strlen(sha) != 64 || hex_decode(sha, want, sizeof(want)) != 32) {
 		r = cp_err(CP_ERR_INTEGRITY, "photo hash '%.80s' is not a SHA-256", sha);
@@ -262,12 +260,12 @@ open_entry(int dirfd, const char *dir, const char *loc, const char *sha, int *fd
 	if (n < 0) {
 		r = cp_err(CP_ERR_IO, "cannot read '%s/%s': %s", dir, rel, strerror(errno));
 	} else if ((size_t)n < sizeof(head) || memcmp(head, pack_magic, 4) != 0) {
-		r = cp_err(CP_ERR_INTEGRITY, "'%s/%s' has no photo entry at offset %lld", dir, rel,
-			   *offset);
+		/* the integrity messages name the place, not the folder: prepare's reason for
+		 * the record goes into the rejects file its channel gets */
+		r = cp_err(CP_ERR_INTEGRITY, "photo %.64s (%s): no photo entry there", sha, loc);
 	} else if (memcmp(head + 8, want, 32) != 0) {
-		r = cp_err(CP_ERR_INTEGRITY,
-			   "the entry at offset %lld of '%s/%s' is another photo's, not %.64s",
-			   *offset, dir, rel, sha);
+		r = cp_err(CP_ERR_INTEGRITY, "photo %.64s (%s): the entry there is another photo's",
+			   sha, loc);
 	} else {
 		*len = (size_t)head[4] | (size_t)head[5] << 8 | (size_t)head[6] << 16 |
 		       (size_t)head[7] << 24;

@@ -76,7 +76,7 @@ run_job(struct worker *w, struct job *j)
 {
 	unsigned char *photo = NULL;
 	char *reason = NULL;
-	int r = 0;
+	int r = 0, bw, bh;
 
 	if (j->msg) /* refused while preparing the job */
 		return;
@@ -85,8 +85,10 @@ run_job(struct worker *w, struct job *j)
 		j->status = JOB_COMPLETE;
 		return;
 	}
-	/* a photo in a pack is read here, on the worker; a file of an earlier release by face */
-	if (j->card->photo_loc && j->card->photo_sha256) {
+	/* a photo in a pack is read here, on the worker, when the layout draws one; a file of an
+	 * earlier release by face */
+	if (j->card->photo_loc && j->card->photo_sha256 &&
+	    composer_photo_box(face_renderer_composer(w->fr), &bw, &bh)) {
 		r = photo_store_read_at(w->pool->photos, j->card->photo_loc, j->card->photo_sha256,
 					FACE_PHOTO_MAX, &photo, &j->fc.photo_len);
 		if (r == CP_ERR_NOTFOUND || r == CP_ERR_INTEGRITY || r == CP_ERR_LIMIT) {
