@@ -18,7 +18,7 @@ struct ingest_counts {
 	long files_unreadable;	/* could not be read at all: left in the inbox */
 	long long records;	/* records recorded this run */
 	long long rejected;	/* of which rejected by ingest */
-	long long photos;	/* photos newly stored in spool/photos */
+	long long photos;	/* photos stored in this run's packs (spool/photos/packs) */
 };
 
 /* 1 if a run with these counts needs an operator (exit 1 of ingest and of nightly): a file

@@ -4,7 +4,7 @@
  * (application.photo_check): that result is taken as it is when it was made with the
  * limits in force now, and the photo is then only looked up in the spool, never read.
  * Records without one (ingested by an earlier release, or the limits changed since) have
- * their stored photo (spool/photos/<sha256>.jpg) read and checked against the standard
+ * their stored photo (photo_store.h) read and checked against the standard
  * (rules/photo_check.h) on the machine's cores. Verdicts are remembered by SHA-256 for the
  * rest of the run (the same bytes always get the same verdict).
  */
