@@ -108,21 +108,20 @@ store_photo(struct job *j, struct app_record *rec)
 {
 	struct reader_pool *p = j->pool;
 	struct photo_pack *pk;
-	unsigned char sha[32];
 	char hex[65], *loc = NULL;
 	unsigned slot;
 	int r;
 
-	if ((r = cp_sha256(rec->photo, rec->photo_len, sha)) < 0)
+	if ((r = cp_sha256_hex(rec->photo, rec->photo_len, hex)) < 0)
 		return r;
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-	slot = ((unsigned)sha[0] << 8 | sha[1]) & (SEEN_SLOTS - 1);
+	/* the hash is random: its first three hex digits pick the slot */
+	slot = (unsigned)(hex_digit(hex[0]) << 8 | hex_digit(hex[1]) << 4 | hex_digit(hex[2])) &
+	       (SEEN_SLOTS - 1);
 	pthread_mutex_lock(&p->seen_mu);
 	if (p->seen[slot].loc && !strcmp(p->seen[slot].sha, hex)) {
 		loc = xstrdup(p->seen[slot].loc);
 	} else if ((r = slot_pack(p, j->slot, &pk)) < 0 ||
-		   (r = photo_pack_append(pk, sha, rec->photo, rec->photo_len, &loc)) < 0) {
+		   (r = photo_pack_append(pk, hex, rec->photo, rec->photo_len, &loc)) < 0) {
 		pthread_mutex_unlock(&p->seen_mu);
 		return r;
 	} else {

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 /* "<ab>/<sha>.jpg", relative to the photo folder. */
@@ -145,12 +144,9 @@ photo_pack_create(int dirfd, const char *dir, const char *stem, struct photo_pac
 }
 
 int
-photo_pack_append(struct photo_pack *pk, const unsigned char sha[32], const void *data, size_t len,
-		  char **loc)
+photo_pack_append(struct photo_pack *pk, const char *sha, const void *data, size_t len, char **loc)
 {
 	unsigned char head[PHOTO_PACK_ENTRY_HEAD];
-	struct iovec iov[2] = {{head, sizeof(head)}, {(void *)data, len}};
-	size_t left = sizeof(head) + len;
 	off_t at = pk->size;
 
 	*loc = NULL;
@@ -158,28 +154,15 @@ photo_pack_append(struct photo_pack *pk, const unsigned char sha[32], const void
 		return cp_err(CP_ERR_IO, "'%s': an earlier write failed", pk->path);
 	if (len > PHOTO_PACK_MAX)
 		return cp_err(CP_ERR_LIMIT, "a photo of %zu bytes does not fit a pack entry", len);
+	if (strlen(sha) != 64 || hex_decode(sha, head + 8, 32) != 32)
+		return cp_err(CP_ERR_INVALID, "photo hash '%.80s' is not a SHA-256", sha);
 	memcpy(head, pack_magic, 4);
 	for (int i = 0; i < 4; i++)
 		head[4 + i] = (unsigned char)(len >> (8 * i));
-	memcpy(head + 8, sha, 32);
-	while (left > 0) {
-		ssize_t n = writev(pk->fd, iov, 2);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pk->broken = 1;
-			return cp_err(CP_ERR_IO, "cannot write '%s': %s", pk->path,
-				      n < 0 ? strerror(errno) : "no progress");
-		}
-		left -= (size_t)n;
-		for (int i = 0; i < 2 && n > 0; i++) { /* a short write: go on after it */
-			size_t step = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
-
-			iov[i].iov_base = (unsigned char *)iov[i].iov_base + step;
-			iov[i].iov_len -= step;
-			n -= (ssize_t)step;
-		}
+	if (fs_write_fd(pk->fd, head, sizeof(head)) < 0 || fs_write_fd(pk->fd, data, len) < 0) {
+		pk->broken =
+			1; /* part of an entry may be written: where the file ends is unknown */
+		return cp_err(CP_ERR_IO, "cannot write '%s': %s", pk->path, strerror(errno));
 	}
 	pk->size = at + (off_t)(sizeof(head) + len);
 	__atomic_store_n(&pk->dirty, 1, __ATOMIC_RELEASE);

@@ -29,10 +29,10 @@ struct photo_pack;
  * before this returns: a commit may name it once its bytes are synced. dirfd is open on
  * spool/photos (named dir in messages). CP_ERR_EXISTS when the name is taken. */
 int photo_pack_create(int dirfd, const char *dir, const char *stem, struct photo_pack **out);
-/* Append one photo (sha: its SHA-256, 32 bytes) and give its place, "NAME:OFFSET", newly
- * allocated. Not durable until photo_pack_sync(). One thread appends to a pack. */
-int photo_pack_append(struct photo_pack *pk, const unsigned char sha[32], const void *data,
-		      size_t len, char **loc);
+/* Append one photo (sha: the SHA-256 of its bytes, hex) and give its place, "NAME:OFFSET",
+ * newly allocated. Not durable until photo_pack_sync(). One thread appends to a pack. */
+int photo_pack_append(struct photo_pack *pk, const char *sha, const void *data, size_t len,
+		      char **loc);
 /* Make every byte appended before the call durable (fdatasync); a no-op when nothing was
  * appended since the last sync. Any thread, while another appends. */
 int photo_pack_sync(struct photo_pack *pk);

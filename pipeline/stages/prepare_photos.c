@@ -137,6 +137,15 @@ cache_add(struct photo_checker *pc, const char *sha, const struct photo_result *
 	pc->used++;
 }
 
+/* A stored photo not there (CP_ERR_NOTFOUND) or not whole (CP_ERR_INTEGRITY: why, in
+ * errmsg), which the record's judgement says. */
+static void
+job_no_photo(struct photo_job *job, int r)
+{
+	job->state = PHOTO_NOFILE;
+	snprintf(job->errmsg, sizeof(job->errmsg), "%s", r == CP_ERR_INTEGRITY ? cp_errmsg() : "");
+}
+
 /* A job whose check ingest kept: the photo need only be in the spool. */
 static void
 look_up_one(const struct photo_checker *pc, struct photo_job *job)
@@ -145,9 +154,7 @@ look_up_one(const struct photo_checker *pc, struct photo_job *job)
 			       : cp_err(CP_ERR_IO, "cannot open '%s'", pc->dir);
 
 	if (r == CP_ERR_NOTFOUND || r == CP_ERR_INTEGRITY) {
-		job->state = PHOTO_NOFILE;
-		snprintf(job->errmsg, sizeof(job->errmsg), "%s",
-			 r == CP_ERR_INTEGRITY ? cp_errmsg() : "");
+		job_no_photo(job, r);
 	} else if (r < 0) {
 		job->state = PHOTO_ERROR;
 		job->err = r;
@@ -172,9 +179,7 @@ check_one(const struct photo_checker *pc, struct photo_job *job)
 	r = photo_store_read_at(pc->dir, job->loc, job->sha, PHOTO_READ_MAX, &data, &len);
 
 	if (r == CP_ERR_NOTFOUND || r == CP_ERR_INTEGRITY) {
-		job->state = PHOTO_NOFILE;
-		snprintf(job->errmsg, sizeof(job->errmsg), "%s",
-			 r == CP_ERR_INTEGRITY ? cp_errmsg() : "");
+		job_no_photo(job, r);
 	} else if (r == CP_ERR_LIMIT) {
 		job->state = PHOTO_TOOBIG;
 	} else if (r < 0) {
