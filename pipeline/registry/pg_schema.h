@@ -10,8 +10,9 @@
 /* The whole schema at PG_SCHEMA_VERSION, for an empty database. */
 extern const char pg_schema_16_sql[];
 
-/* The steps from each earlier version a PostgreSQL registry was made at: step i brings
- * version pg_migrations[i].from to from + 1, as the SQLite migration of that number does. */
+/* The steps from each earlier version a PostgreSQL registry was made at, in order: step i
+ * brings version pg_migrations[i].from to from + 1, as the SQLite migration of that number
+ * does (migrate_schema() in registry_pg.c takes them in one pass). */
 struct pg_migration {
 	int from;
 	const char *sql;
