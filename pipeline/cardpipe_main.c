@@ -52,6 +52,8 @@ static const struct builtin {
 	 "bank reconciliation, refunds, SLA report; verify FILE"},
 	{"status", cmd_status, RUN_REGISTRY, "status",
 	 "where a person's application stands; the status feed"},
+	{"photo", cmd_photo, RUN_REGISTRY, NULL /* operator:photo, set by the command */,
+	 "take a stored photo out (audited); check every stored photo"},
 	{"nightly", cmd_nightly, RUN_REGISTRY, "nightly",
 	 "run every stage in order under a lock, with a run report"},
 	{"instant", cmd_instant, RUN_REGISTRY, "instant",

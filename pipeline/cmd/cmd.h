@@ -82,6 +82,7 @@ int cmd_produce(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_dispatch(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_reconcile(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_status(int argc, char **argv, struct cp_ctx *ctx);
+int cmd_photo(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_nightly(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_instant(int argc, char **argv, struct cp_ctx *ctx);
 int cmd_keys(int argc, char **argv, struct cp_ctx *ctx);

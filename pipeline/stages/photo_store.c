@@ -271,12 +271,17 @@ photo_store_read_at(const char *dir, const char *loc, const char *sha, size_t ma
 	long long offset;
 	size_t n = 0;
 	ssize_t rd = 0;
-	int dirfd, fd, r;
+	int dirfd, fd = -1, r;
 
 	*data = NULL;
 	*len = 0;
-	if (!loc)
-		return photo_store_read(dir, sha, max, data, len);
+	if (!loc) {
+		if ((r = photo_store_read(dir, sha, max, &buf, &n)) < 0)
+			return r;
+		fd = -1;
+		loc = "a file of an earlier release";
+		goto check;
+	}
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return cp_err(errno == ENOENT ? CP_ERR_NOTFOUND : CP_ERR_IO, "cannot open '%s': %s",
@@ -305,6 +310,7 @@ photo_store_read_at(const char *dir, const char *loc, const char *sha, size_t ma
 			goto out;
 		}
 	}
+check:
 	/* the bytes, not only the head: a pack damaged inside an entry is caught here */
 	if ((r = cp_sha256(buf, n, got)) < 0)
 		goto out;
@@ -318,7 +324,8 @@ photo_store_read_at(const char *dir, const char *loc, const char *sha, size_t ma
 	buf = NULL;
 out:
 	free(buf);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "personalization/crypto/hash.h"
 #include "pipeline/stages/ingest_read.h"
 #include "pipeline/stages/photo_store.h"
 
@@ -359,6 +360,35 @@ test_pack_entry_damage_is_caught(void **state)
 	free(sha);
 }
 
+/* A photo stored as a file by an earlier release (no place: spool/photos/<ab>/<sha>.jpg) is
+ * read against its hash as a pack's is: a file changed since is an error, not its bytes. */
+static void
+test_earlier_file_is_checked_too(void **state)
+{
+	char sha[65], *sub, *path;
+	unsigned char *d = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(cp_sha256_hex("old photo", 9, sha), 0);
+	sub = xasprintf("%s/%.2s", photos, sha);
+	path = xasprintf("%s/%s.jpg", sub, sha);
+	assert_int_equal(fs_mkdirs(sub, 0700), 0);
+	assert_int_equal(fs_write_atomic(path, "old photo", 9, 0600), 0);
+	assert_int_equal(photo_store_read_at(photos, NULL, sha, 64, &d, &len), 0);
+	assert_int_equal(len, 9);
+	assert_memory_equal(d, "old photo", 9);
+	free(d);
+	assert_int_equal(fs_write_atomic(path, "old phot0", 9, 0600), 0);
+	assert_int_equal(photo_store_read_at(photos, NULL, sha, 64, &d, &len), CP_ERR_INTEGRITY);
+	assert_non_null(strstr(cp_errmsg(), "damaged"));
+	assert_null(d);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(photo_store_read_at(photos, NULL, sha, 64, &d, &len), CP_ERR_NOTFOUND);
+	free(path);
+	free(sub);
+}
+
 int
 main(void)
 {
@@ -372,6 +402,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_same_photo_on_two_readers_is_stored_once,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pack_entry_damage_is_caught, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_earlier_file_is_checked_too, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
