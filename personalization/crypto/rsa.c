@@ -7,13 +7,11 @@
 #include "core/mem.h"
 #include "personalization/crypto/secmem.h"
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
@@ -194,34 +192,6 @@ out:
 	BN_clear_free(t);
 	BN_CTX_free(ctx);
 	return r;
-}
-
-struct pass_call {
-	cp_pem_pass_fn fn;
-	void *arg;
-};
-
-static int
-pass_cb(char *buf, int size, int rwflag, void *u)
-{
-	const struct pass_call *pc = u;
-
-	(void)rwflag;
-	return pc->fn(buf, size, pc->arg);
-}
-
-int
-cp_rsa_read_pem_private(const void *pem, size_t len, cp_pem_pass_fn pass, void *arg, EVP_PKEY **out)
-{
-	struct pass_call pc = {pass, arg};
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-
-	*out = NULL;
-	if (!bio)
-		return CP_ERR_NOMEM;
-	*out = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &pc);
-	BIO_free(bio);
-	return *out ? 0 : CP_ERR_FORMAT;
 }
 
 int

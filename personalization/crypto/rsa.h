@@ -61,13 +61,6 @@ int cp_rsa_crt_raw(const struct cp_rsa_crt *k, const unsigned char *in, unsigned
 
 /* ---- key objects for the EMV key store entries (reason queued, as above) ---- */
 
-/* The passphrase source of an encrypted PEM: up to size - 1 characters into buf, their
- * number returned, or -1 to give up. */
-typedef int (*cp_pem_pass_fn)(char *buf, int size, void *arg);
-/* A PEM private key, encrypted (pass is asked) or not. CP_ERR_FORMAT when none could be read
- * (no key, wrong passphrase, pass gave up), CP_ERR_NOMEM when OpenSSL had no memory. */
-int cp_rsa_read_pem_private(const void *pem, size_t len, cp_pem_pass_fn pass, void *arg,
-			    struct evp_pkey_st **out);
 /* OpenSSL's consistency check of a key pair (EVP_PKEY_check). */
 int cp_rsa_check(const struct evp_pkey_st *key);
 /* Drop OpenSSL's queued reasons (after a failure the caller handled without them). */

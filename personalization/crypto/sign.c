@@ -17,13 +17,44 @@
 #include <openssl/x509.h>
 #include <string.h>
 
-/* OpenSSL's passphrase callback for a key file that is encrypted: no passphrase (without a
- * callback OpenSSL would prompt on the terminal, and a nightly run would wait there), only a
- * note that one was asked for. */
+struct pass_call {
+	cp_pem_pass_fn fn;
+	void *arg;
+};
+
 static int
-no_passphrase(char *buf, int size, int rwflag, void *asked)
+pass_cb(char *buf, int size, int rwflag, void *u)
 {
-	(void)buf, (void)size, (void)rwflag;
+	const struct pass_call *pc = u;
+
+	(void)rwflag;
+	return pc->fn(buf, size, pc->arg);
+}
+
+int
+cp_pkey_read_private_pem_pass(const void *pem, size_t len, cp_pem_pass_fn pass, void *arg,
+			      EVP_PKEY **out)
+{
+	struct pass_call pc = {pass, arg};
+	BIO *bio;
+
+	*out = NULL;
+	if (len > 0x7fffffff)
+		return CP_ERR_FORMAT;
+	if (!(bio = BIO_new_mem_buf(pem, (int)len)))
+		return CP_ERR_NOMEM;
+	*out = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &pc);
+	BIO_free(bio);
+	return *out ? 0 : CP_ERR_FORMAT;
+}
+
+/* The passphrase source of a key that must not be encrypted: none (without one OpenSSL
+ * would prompt on the terminal, and a nightly run would wait there), only a note that one
+ * was asked for. */
+static int
+no_passphrase(char *buf, int size, void *asked)
+{
+	(void)buf, (void)size;
 	*(int *)asked = 1;
 	return -1;
 }
@@ -32,16 +63,22 @@ static int
 read_pem(const void *pem, size_t len, int private, EVP_PKEY **out)
 {
 	BIO *bio;
-	EVP_PKEY *k;
-	int asked = 0;
+	EVP_PKEY *k = NULL;
+	int asked = 0, r = 0;
 
 	*out = NULL;
 	if (len > 0x7fffffff)
 		return cp_err(CP_ERR_LIMIT, "PEM key too long");
-	bio = BIO_new_mem_buf(pem, (int)len);
-	k = private ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked)
-		    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	if (private) {
+		r = cp_pkey_read_private_pem_pass(pem, len, no_passphrase, &asked, &k);
+	} else {
+		if (!(bio = BIO_new_mem_buf(pem, (int)len)))
+			return cp_ossl_err(CP_ERR_NOMEM, "PEM public key");
+		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	if (r == CP_ERR_NOMEM)
+		return cp_ossl_err(CP_ERR_NOMEM, "PEM private key");
 	if (!k && asked)
 		return cp_ossl_err(CP_ERR_FORMAT,
 				   "an encrypted PEM private key: cardpipe asks for no passphrase; "

@@ -24,8 +24,18 @@ enum cp_sig { CP_SIG_SM2 = 1, CP_SIG_ECDSA_P256 = 2, CP_SIG_RSA_PSS = 3 };
 /* ---- keys ---- */
 
 /* A PEM private key ("BEGIN PRIVATE KEY", unencrypted) or SubjectPublicKeyInfo ("BEGIN
- * PUBLIC KEY") from memory; CP_ERR_FORMAT "not a PEM private/public key: <reason>". */
+ * PUBLIC KEY") from memory; CP_ERR_FORMAT "not a PEM private/public key: <reason>", and for
+ * an encrypted private key a message that cardpipe asks for no passphrase. */
 int cp_pkey_read_private_pem(const void *pem, size_t len, struct evp_pkey_st **out);
+/* The passphrase source of an encrypted PEM: up to size - 1 characters into buf, their
+ * number returned, or -1 to give up. */
+typedef int (*cp_pem_pass_fn)(char *buf, int size, void *arg);
+/* The one PEM private key reader: a key encrypted (pass is asked) or not. Sets no message,
+ * as the caller knows what was being read and whether pass was asked: CP_ERR_FORMAT when
+ * none could be read (no key, wrong passphrase, pass gave up), CP_ERR_NOMEM when OpenSSL had
+ * no memory; OpenSSL's reason stays queued for cp_ossl_err(). */
+int cp_pkey_read_private_pem_pass(const void *pem, size_t len, cp_pem_pass_fn pass, void *arg,
+				  struct evp_pkey_st **out);
 int cp_pkey_read_public_pem(const void *pem, size_t len, struct evp_pkey_st **out);
 /* The first PEM public key of an open file; CP_ERR_FORMAT when it holds none. */
 int cp_pkey_read_public_pem_file(FILE *f, struct evp_pkey_st **out);

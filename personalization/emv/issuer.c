@@ -541,7 +541,7 @@ parse_private_pem(const char *path, const unsigned char *data, size_t len, emv_p
 {
 	struct pass_ctx pc = {pass, arg, 0, 0};
 
-	if (cp_rsa_read_pem_private(data, len, pem_pass, &pc, pk) == CP_ERR_NOMEM)
+	if (cp_pkey_read_private_pem_pass(data, len, pem_pass, &pc, pk) == CP_ERR_NOMEM)
 		return cp_ossl_err(CP_ERR_NOMEM, "key file '%s'", path);
 	*encrypted = pc.asked;
 	if (*pk) {

@@ -204,18 +204,19 @@ test_key_objects(void **state)
 	assert_int_equal(buf_append(&pem, p, (size_t)n), 0);
 	BIO_free(bio);
 	pass_calls = 0;
-	assert_int_equal(
-		cp_rsa_read_pem_private(pem.data, pem.len, pass_from, (void *)"s3cret", &back), 0);
+	assert_int_equal(cp_pkey_read_private_pem_pass(pem.data, pem.len, pass_from,
+						       (void *)"s3cret", &back),
+			 0);
 	assert_int_equal(pass_calls, 1);
 	assert_int_equal(cp_rsa_check(back), 0);
 	cp_pkey_free(back);
 	assert_int_equal(
-		cp_rsa_read_pem_private(pem.data, pem.len, pass_from, (void *)"wrong", &back),
+		cp_pkey_read_private_pem_pass(pem.data, pem.len, pass_from, (void *)"wrong", &back),
 		CP_ERR_FORMAT);
 	assert_null(back);
-	assert_int_equal(cp_rsa_read_pem_private(pem.data, pem.len, pass_from, NULL, &back),
+	assert_int_equal(cp_pkey_read_private_pem_pass(pem.data, pem.len, pass_from, NULL, &back),
 			 CP_ERR_FORMAT);
-	assert_int_equal(cp_rsa_read_pem_private("no key", 6, pass_from, NULL, &back),
+	assert_int_equal(cp_pkey_read_private_pem_pass("no key", 6, pass_from, NULL, &back),
 			 CP_ERR_FORMAT);
 	cp_ossl_clear();
 	buf_release(&pem);
