@@ -1,6 +1,6 @@
 /*
  * pg_schema.c - the registry's schema on PostgreSQL: the tables, indexes and triggers of
- * the SQLite schema at version 16 (schema.c and migration_2.c ... migration_16.c), written
+ * the SQLite schema at version 17 (schema.c and migration_2.c ... migration_17.c), written
  * once in PostgreSQL's dialect; pg_migrations[] brings a registry made at an earlier
  * version to it. The columns keep SQLite's order (the row seals cover the
  * columns in table order) and types (integer: bigint, text: text), so that a row copied
@@ -23,7 +23,7 @@
  */
 #include "pipeline/registry/pg_schema.h"
 
-const char pg_schema_16_sql[] =
+const char pg_schema_17_sql[] =
 	"CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL);\n"
 	"\n"
 	"CREATE TABLE input_file(\n"
@@ -130,6 +130,7 @@ const char pg_schema_16_sql[] =
 	");\n"
 	"CREATE UNIQUE INDEX card_one_in_production ON card(person_id)\n"
 	"  WHERE state IN ('allocated','perso_ready','rendered','held');\n"
+	"COMMENT ON INDEX card_one_in_production IS 'at most one card of a person in production';\n"
 	"CREATE INDEX card_state ON card(state);\n"
 	"CREATE INDEX card_person ON card(person_id);\n"
 	"CREATE UNIQUE INDEX card_transport_no ON card(transport_no)\n"
@@ -507,8 +508,13 @@ const char pg_schema_16_sql[] =
 	"CREATE TRIGGER card_perso_seal AFTER INSERT OR UPDATE OR DELETE ON card_perso\n"
 	"  FOR EACH ROW EXECUTE FUNCTION seal_track('card_id');\n";
 
-/* Version 15 (cardpipe's first PostgreSQL schema) to 16: migration_16.c's column. */
+/* Version 15 (cardpipe's first PostgreSQL schema) to 16: migration_16.c's column. 16 to 17:
+ * migration_17.c changes how SQLite evaluates the audit trigger and an index predicate, and
+ * PostgreSQL has neither (the commit chains the audit rows, IN lists need no temporary
+ * index): only the index's comment says what it enforces. */
 const struct pg_migration pg_migrations[] = {
 	{15, "ALTER TABLE application ADD COLUMN photo_loc text;\n"},
+	{16, "COMMENT ON INDEX card_one_in_production IS 'at most one card of a person in "
+	     "production';\n"},
 };
 const unsigned pg_nmigrations = sizeof(pg_migrations) / sizeof(pg_migrations[0]);

@@ -5,10 +5,10 @@
 #ifndef CP_PG_SCHEMA_H
 #define CP_PG_SCHEMA_H
 
-#define PG_SCHEMA_VERSION 16
+#define PG_SCHEMA_VERSION 17
 
 /* The whole schema at PG_SCHEMA_VERSION, for an empty database. */
-extern const char pg_schema_16_sql[];
+extern const char pg_schema_17_sql[];
 
 /* The steps from each earlier version a PostgreSQL registry was made at, in order: step i
  * brings version pg_migrations[i].from to from + 1, as the SQLite migration of that number

@@ -18,6 +18,7 @@
 	"updated_at, transport_no"
 
 #define PAN_LEN 19
+#define NEW_PSN "00" /* a new card's PAN sequence number */
 
 static void
 copy_col(struct reg_stmt *st, int col, char *dst, size_t dstsz)
@@ -164,12 +165,12 @@ reg_card_allocator_open(struct registry *reg, struct card_allocator **out)
 	    (r = reg_prepare(reg, TRANSPORT_COUNTER_SQL, &ca->transport.take)) < 0 ||
 	    (r = reg_prepare(reg, COUNTER_PUT("transport_counter", "city"), &ca->transport.put)) <
 		    0 ||
-	    (r = reg_prepare(
+	    (r = reg_prepare_insert(
 		     reg,
 		     "INSERT INTO card(card_no, application_id, person_id, bank, pan, psn, "
 		     "issue_date, expiry_date, instant, transport_no, state, created_at, "
-		     "updated_at) VALUES(?, ?, ?, ?, ?, '00', ?, ?, ?, ?, 'allocated', cp_now(), "
-		     "cp_now()) RETURNING " CARD_COLUMNS,
+		     "updated_at) VALUES(?1, ?2, ?3, ?4, ?5, '" NEW_PSN "', ?6, ?7, ?8, ?9, "
+		     "'allocated', ?10, ?10) RETURNING id",
 		     &ca->insert)) < 0 ||
 	    (r = reg_prepare(reg,
 			     "UPDATE card SET state = 'superseded', superseded_by = ?, "
@@ -354,6 +355,24 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	    (r = cardno_transport_format(a->transport_city, tseq, tno)) < 0)
 		return r;
 
+	/* the row is what was bound: out is filled from the values, not read back */
+	memset(out, 0, sizeof(*out));
+	snprintf(out->card_no, sizeof(out->card_no), "%s", card_no);
+	out->application_id = a->application_id;
+	out->person_id = a->person_id;
+	snprintf(out->bank, sizeof(out->bank), "%s", a->bank);
+	snprintf(out->pan, sizeof(out->pan), "%s", pan);
+	snprintf(out->psn, sizeof(out->psn), "%s", NEW_PSN);
+	snprintf(out->issue_date, sizeof(out->issue_date), "%s",
+		 a->issue_date ? a->issue_date : "");
+	snprintf(out->expiry_date, sizeof(out->expiry_date), "%s",
+		 a->expiry_date ? a->expiry_date : "");
+	out->instant = a->instant ? 1 : 0;
+	snprintf(out->state, sizeof(out->state), "allocated");
+	snprintf(out->created_at, sizeof(out->created_at), "%s", reg_now_text(reg));
+	snprintf(out->updated_at, sizeof(out->updated_at), "%s", out->created_at);
+	snprintf(out->transport_no, sizeof(out->transport_no), "%s", tno);
+
 	reg_reset_clear(st);
 	reg_bind_text(st, 1, card_no);
 	reg_bind_int(st, 2, a->application_id);
@@ -362,15 +381,10 @@ reg_card_allocate_with(struct card_allocator *ca, const struct card_alloc *a, st
 	reg_bind_text(st, 5, pan);
 	reg_bind_text(st, 6, a->issue_date);
 	reg_bind_text(st, 7, a->expiry_date);
-	reg_bind_int(st, 8, a->instant ? 1 : 0);
+	reg_bind_int(st, 8, out->instant);
 	reg_bind_text(st, 9, tno);
-	if (reg_step(st) == REG_ROW) {
-		read_row(st, out);
-		if (reg_step(st) != REG_DONE)
-			r = reg_fail(reg, "insert card");
-	} else {
-		r = reg_fail(reg, "insert card");
-	}
+	reg_bind_text(st, 10, out->created_at);
+	r = reg_step_id(reg, st, "insert card", &out->id);
 	reg_reset(st);
 	return r;
 }

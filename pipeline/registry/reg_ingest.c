@@ -75,11 +75,11 @@ reg_ingest_file_start(struct registry *reg, const char *sha256, const char *name
 	struct reg_stmt *st;
 	int r;
 
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO input_file(sha256, name, channel, format, "
-			     "received_at, status) VALUES(?, ?, 'unknown', 'unknown', "
-			     "cp_now(), 'ingesting') RETURNING id",
-			     &st)) < 0)
+	if ((r = reg_prepare_insert(reg,
+				    "INSERT INTO input_file(sha256, name, channel, format, "
+				    "received_at, status) VALUES(?, ?, 'unknown', 'unknown', "
+				    "cp_now(), 'ingesting') RETURNING id",
+				    &st)) < 0)
 		return r;
 	reg_bind_text(st, 1, sha256);
 	reg_bind_text(st, 2, name);
@@ -259,7 +259,7 @@ reg_ingest_writer_open(struct registry *reg, long long file_id, struct reg_inges
 			"updated_at) VALUES(%s, cp_now(), cp_now()) RETURNING id",
 			buf_str(&q));
 	buf_release(&q);
-	r = reg_prepare(reg, sql, &w->ins);
+	r = reg_prepare_insert(reg, sql, &w->ins);
 	free(sql);
 	if (r == 0)
 		r = reg_prepare(reg,

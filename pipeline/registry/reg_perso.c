@@ -100,7 +100,7 @@ reg_perso_commit(struct registry *reg, const struct reg_perso_batch *b, const lo
 
 	if ((r = registry_begin(reg)) < 0)
 		return r;
-	if ((r = reg_prepare(
+	if ((r = reg_prepare_insert(
 		     reg,
 		     "INSERT INTO perso_batch(name, line, path, cards, sha256, transport_key,\n"
 		     "  transport_kcv, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, cp_now()) RETURNING "

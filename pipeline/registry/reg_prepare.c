@@ -119,7 +119,7 @@ reg_prep_open(struct registry *reg, struct reg_prep **out)
 		return r;
 	}
 	for (int i = 0; i < S_COUNT; i++)
-		if ((r = reg_prepare(
+		if ((r = (i == S_PERSON_INSERT ? reg_prepare_insert : reg_prepare)(
 			     reg, reg_is_sqlite(reg) && sqlite_sql[i] ? sqlite_sql[i] : stmt_sql[i],
 			     &p->st[i])) < 0) {
 			reg_prep_close(p);
@@ -439,11 +439,8 @@ reg_prep_person_save(struct reg_prep *p, const struct app_record *rec, long long
 		reg_bind_text(st, 3, rec->name);
 		reg_bind_text(st, 4, rec->bank);
 		reg_bind_text(st, 5, since);
-		if (reg_step(st) != REG_ROW)
-			return reg_fail(p->reg, "insert person");
-		*person_id = reg_col_int(st, 0);
-		if (reg_step(st) != REG_DONE)
-			return reg_fail(p->reg, "insert person");
+		if ((r = reg_step_id(p->reg, st, "insert person", person_id)) < 0)
+			return r;
 		reg_reset(st);
 		changed = 1;
 	} else {

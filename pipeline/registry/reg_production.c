@@ -310,7 +310,7 @@ begin_tx(struct registry *reg, void *arg)
 			  "WHERE card_id = ?",
 			  b->card_id, NULL, &next)) < 0)
 		return r;
-	if ((r = reg_prepare(
+	if ((r = reg_prepare_insert(
 		     reg,
 		     "INSERT INTO production_attempt(card_id, attempt_no, line, shift, "
 		     "started_at, state) VALUES(?, ?, ?, ?, cp_now(), 'in_flight') RETURNING id",
@@ -630,10 +630,10 @@ pause_begin_tx(struct registry *reg, void *arg)
 	struct reg_stmt *st;
 	int r;
 
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO production_pause(line, shift, cause, started_at) "
-			     "VALUES(?, ?, ?, cp_now()) RETURNING id",
-			     &st)) < 0)
+	if ((r = reg_prepare_insert(reg,
+				    "INSERT INTO production_pause(line, shift, cause, started_at) "
+				    "VALUES(?, ?, ?, cp_now()) RETURNING id",
+				    &st)) < 0)
 		return r;
 	reg_bind_int(st, 1, p->line);
 	reg_bind_text(st, 2, p->shift);

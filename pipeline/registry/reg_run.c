@@ -12,10 +12,10 @@ reg_run_start(struct registry *reg, const char *kind, long long *id)
 	*id = 0;
 	if ((r = registry_begin(reg)) < 0)
 		return r;
-	if ((r = reg_prepare(reg,
-			     "INSERT INTO run(kind, started_at, status) "
-			     "VALUES(?, cp_now(), 'running') RETURNING id",
-			     &st)) < 0) {
+	if ((r = reg_prepare_insert(reg,
+				    "INSERT INTO run(kind, started_at, status) "
+				    "VALUES(?, cp_now(), 'running') RETURNING id",
+				    &st)) < 0) {
 		registry_rollback(reg);
 		return r;
 	}

@@ -10,6 +10,7 @@
 #include "pipeline/registry/registry_conn.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 _Static_assert(PG_ROW == REG_ROW && PG_DONE == REG_DONE, "pg_step() answers as reg_step()");
 
@@ -26,6 +27,46 @@ reg_prepare(struct registry *reg, const char *sql, struct reg_stmt **stmt)
 	}
 	*stmt = s;
 	return 0;
+}
+
+int
+reg_prepare_insert(struct registry *reg, const char *sql, struct reg_stmt **stmt)
+{
+	static const char returning[] = " RETURNING id";
+	size_t n = strlen(sql), k = sizeof(returning) - 1;
+	char *plain;
+	int r;
+
+	if (n < k || strcmp(sql + n - k, returning) != 0)
+		return cp_err(CP_ERR_INVALID, "registry: an INSERT for its id must end with '%s'",
+			      returning);
+	if (reg->pg)
+		return reg_prepare(reg, sql, stmt);
+	plain = xstrndup(sql, n - k);
+	r = reg_prepare(reg, plain, stmt);
+	free(plain);
+	if (r == 0)
+		(*stmt)->insert_id = 1;
+	return r;
+}
+
+int
+reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id)
+{
+	int rc;
+
+	*id = 0;
+	if (stmt->insert_id)
+		return lite_step_insert(reg, stmt, what, id);
+	/* PostgreSQL: the INSERT must run in the transaction that seals and audits it */
+	if (!reg_in_tx(reg) && !reg_is_sqlite(reg))
+		return cp_err(CP_ERR_INVALID, "registry: %s: outside a transaction", what);
+	rc = reg_step(stmt);
+	if (rc != REG_ROW)
+		return rc < 0 ? reg_fail(reg, what)
+			      : cp_err(CP_ERR_DB, "registry: %s: no row inserted", what);
+	*id = reg_col_int(stmt, 0);
+	return reg_step_done(reg, stmt, what);
 }
 
 int

@@ -70,6 +70,10 @@ long long reg_changes(struct registry *reg);
  * call site, saying why: 1 for SQLite, 0 otherwise. */
 int reg_is_sqlite(struct registry *reg);
 
+/* The text of cp_now() for the rows written now (ISO 8601 UTC, the last second's kept), for
+ * a value a caller binds in its place and also keeps. */
+const char *reg_now_text(struct registry *reg);
+
 /* Run sql that returns no rows (one or more statements). */
 int reg_exec(struct registry *reg, const char *sql);
 /* Map the connection's last error into cp_err(CP_ERR_DB, "registry: what: message"),
@@ -82,25 +86,17 @@ int reg_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
 int reg_query_int(struct registry *reg, const char *sql, long long *value);
 /* Inside registry_begin() ... registry_commit() (or reg_begin_read() ... rollback)? */
 int reg_in_tx(struct registry *reg);
-/* Step an "INSERT ... RETURNING id" of one row: the new row's id in *id, then finish it as
- * reg_step_done() does. Every backend has RETURNING (SQLite since 3.35); a "last inserted
- * id" of the connection would name a row the schema's triggers inserted, on PostgreSQL. */
-static inline int
-reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id)
-{
-	int rc;
-
-	*id = 0;
-	/* PostgreSQL: the INSERT must run in the transaction that seals and audits it */
-	if (!reg_in_tx(reg) && !reg_is_sqlite(reg))
-		return cp_err(CP_ERR_INVALID, "registry: %s: outside a transaction", what);
-	rc = reg_step(stmt);
-	if (rc != REG_ROW)
-		return rc < 0 ? reg_fail(reg, what)
-			      : cp_err(CP_ERR_DB, "registry: %s: no row inserted", what);
-	*id = reg_col_int(stmt, 0);
-	return reg_step_done(reg, stmt, what);
-}
+/* Prepare an INSERT of one row whose new id the caller reads with reg_step_id(): sql ends
+ * with " RETURNING id". PostgreSQL runs it as written (a "last inserted id" of the connection
+ * would name a row the schema's triggers inserted there). SQLite runs it without the clause
+ * and reads the connection's last inserted rowid, which names the statement's own row once
+ * its triggers have ended: SQLite's RETURNING gathers its rows in a temporary b-tree opened
+ * and closed at every execution, a cost paid per application and per card otherwise. */
+int reg_prepare_insert(struct registry *reg, const char *sql, struct reg_stmt **stmt);
+/* Step such an INSERT (or any "INSERT ... RETURNING id" of one row): the new row's id in
+ * *id, then finish it as reg_step_done() does. On PostgreSQL only inside a transaction, the
+ * one that seals and audits the row. */
+int reg_step_id(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id);
 
 /* The number of the transaction begun last: a value a caller cached in one transaction
  * is stale in another (its own commit wrote it, or a rollback undid it). */

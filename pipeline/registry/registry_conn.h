@@ -60,16 +60,15 @@ struct registry {
 	/* PostgreSQL: statements each commit runs, prepared once: the transaction's settings
 	 * (registry_pg.c), a queued row as it was (reg_seal.c) */
 	struct reg_stmt *pg_settings, *pg_old_row;
+	struct sqlite3_stmt *audit_prev; /* SQLite: cp_audit_prev()'s query, prepared once */
 };
 
 /* A statement: the backend's own, one of the two set. */
 struct reg_stmt {
 	struct sqlite3_stmt *lite;
 	struct pg_stmt *pg;
+	int insert_id; /* SQLite: an INSERT prepared without its RETURNING id (reg_stmt.h) */
 };
-
-/* The text of cp_now() for the rows written now (ISO 8601 UTC, the last second's kept). */
-const char *reg_now_text(struct registry *reg);
 
 /* ---- SQLite's statements (registry_sqlite.c; PostgreSQL's are pg_conn.c's) ---- */
 int lite_prepare(struct registry *reg, const char *sql, struct sqlite3_stmt **stmt);
@@ -97,6 +96,8 @@ int lite_exec(struct registry *reg, const char *sql);
 int lite_fail(struct registry *reg, const char *what);
 long long lite_changes(struct registry *reg);
 int lite_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what);
+/* Run an INSERT of one row prepared without its RETURNING id: *id is the row's rowid. */
+int lite_step_insert(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id);
 int lite_schema_version(struct registry *reg);
 
 int pgr_open(struct registry *reg, const char *password_file);

@@ -338,7 +338,7 @@ create_schema(struct registry *reg)
 		r = migrate_schema(reg, have);
 	} else if (have == 0) {
 		snprintf(version, sizeof(version), "%d", PG_SCHEMA_VERSION);
-		if ((r = pg_exec(reg->pg, pg_schema_16_sql)) < 0)
+		if ((r = pg_exec(reg->pg, pg_schema_17_sql)) < 0)
 			r = cp_err_wrap(r, "PostgreSQL schema %d: ", PG_SCHEMA_VERSION);
 		else if ((r = registry_meta_set(reg, "schema_version", version)) == 0)
 			r = registry_audit(reg, "registry", PG_SCHEMA_VERSION, "migrated",

@@ -186,6 +186,22 @@ lite_step_done(struct registry *reg, struct reg_stmt *stmt, const char *what)
 	return seal_autocommit(reg);
 }
 
+int
+lite_step_insert(struct registry *reg, struct reg_stmt *stmt, const char *what, long long *id)
+{
+	int rc = sqlite3_step(stmt->lite);
+
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW ? cp_err(CP_ERR_DB, "registry: %s: a row returned", what)
+					: reg_fail(reg, what);
+	/* the statement's own change only: a trigger's inserts count in neither, and the last
+	 * rowid is the statement's again once its triggers have ended */
+	if (sqlite3_changes(reg->db) != 1)
+		return cp_err(CP_ERR_DB, "registry: %s: no row inserted", what);
+	*id = sqlite3_last_insert_rowid(reg->db);
+	return seal_autocommit(reg);
+}
+
 /* SQL cp_now(): the pinned or real time, ISO 8601 UTC. */
 static void
 sql_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -213,6 +229,34 @@ sql_actor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	struct registry *reg = sqlite3_user_data(ctx);
 
 	sqlite3_result_text(ctx, reg->actor ? reg->actor : "cardpipe", -1, SQLITE_TRANSIENT);
+}
+
+/* SQL cp_audit_prev(): the hash of the audit chain's last row (64 zeros before the first),
+ * the link the audit trigger chains a new row to. A function rather than a subquery in the
+ * trigger's INSERT INTO audit_log ... SELECT: a SELECT that reads the table it inserts into
+ * is run into a temporary b-tree first, opened and dropped for every audit row. */
+static void
+sql_audit_prev(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	static const char zeros[] =
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	struct registry *reg = sqlite3_user_data(ctx);
+	int rc;
+
+	if (!reg->audit_prev &&
+	    sqlite3_prepare_v3(reg->db, "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &reg->audit_prev, NULL) != SQLITE_OK) {
+		sqlite3_result_error(ctx, sqlite3_errmsg(reg->db), -1);
+		return;
+	}
+	rc = sqlite3_step(reg->audit_prev);
+	if (rc == SQLITE_ROW)
+		sqlite3_result_value(ctx, sqlite3_column_value(reg->audit_prev, 0));
+	else if (rc == SQLITE_DONE)
+		sqlite3_result_text(ctx, zeros, 64, SQLITE_STATIC);
+	else
+		sqlite3_result_error(ctx, sqlite3_errmsg(reg->db), -1);
+	sqlite3_reset(reg->audit_prev);
 }
 
 static void
@@ -308,6 +352,8 @@ lite_open(struct registry *reg)
 	sqlite3_create_function(reg->db, "cp_audit_head_deferred", 0, SQLITE_UTF8, reg,
 				sql_audit_head_deferred, NULL, NULL);
 	sqlite3_create_function(reg->db, "cp_actor", 0, SQLITE_UTF8, reg, sql_actor, NULL, NULL);
+	sqlite3_create_function(reg->db, "cp_audit_prev", 0, SQLITE_UTF8, reg, sql_audit_prev, NULL,
+				NULL);
 	sqlite3_create_function(reg->db, "cp_audit_hash", 7, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				NULL, sql_audit_hash, NULL, NULL);
 	/* synchronous=FULL: a card number committed must survive a power cut (invariant 2) */
@@ -334,6 +380,8 @@ lite_close(struct registry *reg)
 			sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	reg_seal_detach(reg);
+	sqlite3_finalize(reg->audit_prev);
+	reg->audit_prev = NULL;
 	sqlite3_close(reg->db);
 	reg->db = NULL;
 }

@@ -219,7 +219,7 @@ static const char migration1[] =
 extern const char migration_2_sql[], migration_3_sql[], migration_4_sql[], migration_5_sql[],
 	migration_6_sql[], migration_7_sql[], migration_8_sql[], migration_9_sql[];
 extern const char migration_10_sql[], migration_11_sql[], migration_12_sql[], migration_13_sql[];
-extern const char migration_14_sql[], migration_15_sql[], migration_16_sql[];
+extern const char migration_14_sql[], migration_15_sql[], migration_16_sql[], migration_17_sql[];
 
 const struct migration registry_migrations[] = {
 	{1, "initial schema", migration1},
@@ -238,5 +238,6 @@ const struct migration registry_migrations[] = {
 	{14, "photo checks kept by ingest", migration_14_sql},
 	{15, "sealed audit head", migration_15_sql},
 	{16, "photo packs", migration_16_sql},
+	{17, "audit trigger and card index without temporary b-trees", migration_17_sql},
 };
 const size_t registry_nmigrations = ARRAY_SIZE(registry_migrations);

@@ -152,11 +152,15 @@ test_allocation_outside_a_transaction_refused(void **state)
 static void
 test_first_card_number_and_pan(void **state)
 {
-	struct card_row c;
+	struct card_row c, back;
 
 	assert_int_equal(registry_begin(reg), 0);
 	assert_int_equal(alloc_one("ICBC", "62122600", &c), 0);
 	assert_int_equal(registry_commit(reg), 0);
+	/* the card handed back is the row stored, field for field, under its own id (not the
+	 * id of the audit row its trigger inserted) */
+	assert_int_equal(reg_card_by_id(reg, c.id, &back), 0);
+	assert_memory_equal(&back, &c, sizeof(c));
 	assert_memory_equal(c.card_no, "B0000001", 8);
 	assert_true(cardno_well_formed(c.card_no));
 	assert_string_equal(c.pan, "6212260000000000018");

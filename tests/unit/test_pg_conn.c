@@ -229,7 +229,7 @@ test_schema_loads_and_its_triggers_queue_audit_and_seals(void **state)
 	assert_int_equal(pg_exec(conn, "DROP SCHEMA IF EXISTS t_schema CASCADE;"
 				       "CREATE SCHEMA t_schema; SET search_path = t_schema"),
 			 0);
-	assert_int_equal(pg_exec(conn, pg_schema_16_sql), 0);
+	assert_int_equal(pg_exec(conn, pg_schema_17_sql), 0);
 
 	/* outside cardpipe (no cardpipe.now): a change that appends an audit row fails */
 	assert_int_equal(pg_exec(conn,

@@ -157,6 +157,102 @@ test_fresh_registry_is_at_the_latest_schema(void **state)
 	registry_close(reg);
 }
 
+extern const char migration_15_sql[];
+
+/* One int from a raw connection of its own (a sqlite3 query on the file). */
+static long long
+raw_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Migration 17 rewrites the audit trigger and the one-card-in-production index so that
+ * SQLite builds no temporary b-tree for them: a registry at 16 with rows of its own keeps
+ * one intact chain across it, and the rule still holds. */
+static void
+test_migration_17_keeps_the_chain_and_the_rule(void **state)
+{
+	struct registry *reg = open_with_rows(3);
+	long long before = 0, after = 0;
+	char *sql;
+	sqlite3 *db;
+
+	assert_int_equal(registry_verify_audit(reg, &before), 0);
+	registry_close(reg);
+	/* the registry as version 16 left it */
+	sql = xasprintf("%sDROP INDEX card_one_in_production;\n"
+			"CREATE UNIQUE INDEX card_one_in_production ON card(person_id)\n"
+			"  WHERE state IN ('allocated','perso_ready','rendered','held');\n"
+			"PRAGMA user_version = 16;",
+			migration_15_sql);
+	tamper(sql);
+	free(sql);
+	assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE name = "
+				 "'audit_append' AND sql LIKE '%cp_audit_prev%'"),
+			 0);
+
+	assert_int_equal(registry_open(db_path, &reg), 0);
+	assert_int_equal(registry_schema_version(reg), 17);
+	registry_set_actor(reg, "test");
+	assert_int_equal(registry_begin(reg), 0);
+	assert_int_equal(registry_audit(reg, "test", 10, "after", "one"), 0);
+	assert_int_equal(registry_audit(reg, "test", 11, "after", "two"), 0);
+	assert_int_equal(registry_commit(reg), 0);
+	assert_int_equal(registry_audit(reg, "test", 12, "after", "alone"), 0);
+	assert_int_equal(registry_verify_audit(reg, &after), 0);
+	assert_int_equal(after, before + 1 /* migrated */ + 3);
+	registry_close(reg);
+	/* the new registry's own migration to 17, then the upgrade's */
+	assert_int_equal(raw_int("SELECT count(*) FROM audit_log WHERE event = 'migrated' AND "
+				 "entity_id = 17"),
+			 2);
+	assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE name = "
+				 "'audit_append' AND sql LIKE '%cp_audit_prev()%' AND sql NOT LIKE "
+				 "'%ORDER BY id DESC%'"),
+			 1);
+
+	/* one card of a person in production, as before: a second is refused in any of the
+	 * four states, a card out of production is not (the raw connection has no cp_now(),
+	 * so the card's audit trigger goes first) */
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(
+			db,
+			"DROP TRIGGER card_insert_audit;"
+			"INSERT INTO input_file(id, sha256, name, channel, format, received_at, "
+			"status) VALUES(1, 'x', 'f', 'employer', 'x', 'x', 'ingested');"
+			"INSERT INTO person(id, id_type, id_number, name, created_at) "
+			"VALUES(1, 'citizen', 'P1', 'n', 'x');",
+			NULL, NULL, NULL),
+		SQLITE_OK);
+	for (int i = 1; i <= 6; i++) {
+		static const char *const states[] = {"allocated", "perso_ready", "rendered",
+						     "held",	  "produced",	 "superseded"};
+		char *ins = xasprintf(
+			"INSERT INTO application(id, file_id, record_no, location, channel, "
+			"created_at, updated_at) VALUES(%d, 1, %d, 'r', 'employer', 'x', 'x');"
+			"INSERT INTO card(card_no, application_id, person_id, bank, pan, state, "
+			"created_at, updated_at) VALUES('C%d', %d, 1, 'b', 'p%d', '%s', 'x', 'x');",
+			i, i, i, i, i, states[i == 1 ? 0 : (i - 1) % 6]);
+		int rc = sqlite3_exec(db, ins, NULL, NULL, NULL);
+
+		free(ins);
+		/* the first in production goes in; the next three (in production) do not */
+		assert_int_equal(rc, i == 1 || i >= 5 ? SQLITE_OK : SQLITE_CONSTRAINT);
+	}
+	sqlite3_close(db);
+}
+
 static void
 test_newer_schema_is_refused(void **state)
 {
@@ -630,6 +726,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_registry_is_at_the_latest_schema, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_17_keeps_the_chain_and_the_rule,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain_intact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_refuses_update_and_delete, setup,
