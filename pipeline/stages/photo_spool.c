@@ -69,9 +69,7 @@ photo_export(const struct stage_ctx *sc, struct photo_export *ex)
 	name_row(&row, who, sizeof(who));
 	if (!row.sha256) {
 		r = cp_err(CP_ERR_INVALID,
-			   "%s has no stored photo (it was rejected before its photo "
-			   "was read)",
-			   who);
+			   "%s has no stored photo (its record came without a readable one)", who);
 		goto out;
 	}
 	if (fs_exists(ex->out)) {

@@ -61,6 +61,16 @@ expect_exit 2 cardpipe photo get --application 1 2>/dev/null
 [ ! -e nosuch.jpg ] || fail "a refused get wrote its file"
 assert_eq "$(audit_rows)" 2 "no audit row for a refused get"
 
+# a record ingest rejected for its photo has none to take out
+{ echo "$CSV_HEADER"; csv_row 1 "base64:%%%%"; } >"$(inbox)/nophoto.csv"
+cardpipe ingest >/dev/null 2>&1 || true
+nophoto=$(reg "select a.id from application a join input_file f on f.id = a.file_id where f.name = 'nophoto.csv'")
+[ -n "$nophoto" ] || fail "no row for the record without a photo"
+expect_exit 3 cardpipe photo get --application "$nophoto" --out nophoto.jpg 2>refused.out
+assert_contains refused.out "application $nophoto has no stored photo"
+[ ! -e nophoto.jpg ] || fail "a file for a record without a photo"
+assert_eq "$(audit_rows)" 2 "no audit row for a record without a photo"
+
 # one byte of the first photo flipped: check names it, get refuses it
 off=$((${loc##*:} + 40 + 200))
 pack=$CARDPIPE_HOME/spool/photos/packs/${loc%:*}
