@@ -1,6 +1,6 @@
 /*
  * migration_17.c - the same audit chain and the same rule, written so that SQLite no longer
- * builds a temporary b-tree for them at every row (a seventh of prepare's instructions):
+ * builds a temporary b-tree for them at every row (8.6 % of prepare's instructions):
  *   audit_append           the audit view's trigger takes the previous row's hash from
  *                          cp_audit_prev() (registry_sqlite.c) instead of a subquery on
  *                          audit_log: an INSERT INTO audit_log ... SELECT that reads
@@ -9,7 +9,7 @@
  *   card_one_in_production one card of a person in production, its predicate as equalities:
  *                          an IN list of more than two values is a temporary index built
  *                          at each insert or state change of a card.
- * PostgreSQL has neither cost (pg_schema.c): its step to 17 changes nothing there.
+ * PostgreSQL has neither cost (pg_schema.c): its step to 17 only comments the index.
  */
 #include "pipeline/registry/schema.h"
 
