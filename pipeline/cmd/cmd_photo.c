@@ -100,8 +100,7 @@ cmd_photo(int argc, char **argv, struct cp_ctx *ctx)
 	if (!strcmp(argv[optind], "check")) {
 		if (card || app_s || out)
 			return cmd_usage(usage, 1);
-		ctx->actor = "operator:photo";
-		return cmd_exit("photo", do_check(ctx));
+		return cmd_exit("photo", do_check(ctx)); /* reads only: no actor of its own */
 	}
 	if (!out || !out[0] || !card == !app_s) {
 		fprintf(stderr, "cardpipe photo get: give --out FILE and one of --card, "

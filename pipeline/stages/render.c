@@ -37,7 +37,6 @@ enum job_status { JOB_RENDERED, JOB_COMPLETE, JOB_HELD, JOB_FAILED, JOB_GONE };
 struct job {
 	const struct render_card *card;
 	char *outdir;
-	char *photo_path;
 	char date[40], pan[40];
 	struct face_card fc;
 	enum job_status status;
@@ -85,9 +84,9 @@ run_job(struct worker *w, struct job *j)
 		j->status = JOB_COMPLETE;
 		return;
 	}
-	/* a photo in a pack is read here, on the worker, when the layout draws one; a file of an
-	 * earlier release by face */
-	if (j->card->photo_loc && j->card->photo_sha256 &&
+	/* the photo is read here, on the worker, when the layout draws one, and checked against
+	 * its hash: from its pack, or a file of an earlier release (no place) */
+	if (j->card->photo_sha256 && j->card->photo_sha256[0] &&
 	    composer_photo_box(face_renderer_composer(w->fr), &bw, &bh)) {
 		r = photo_store_read_at(w->pool->photos, j->card->photo_loc, j->card->photo_sha256,
 					FACE_PHOTO_MAX, &photo, &j->fc.photo_len);
@@ -129,7 +128,7 @@ worker_main(void *arg)
 /* The fields as printed, or a hold reason in j->msg. */
 static void
 prepare_job(struct job *j, const struct render_card *c, const struct layout *lo, const char *faces,
-	    const char *photos, const char *today, int print_pan)
+	    const char *today, int print_pan)
 {
 	memset(j, 0, sizeof(*j));
 	j->card = c;
@@ -172,13 +171,10 @@ prepare_job(struct job *j, const struct render_card *c, const struct layout *lo,
 			j->msg = xstrdup("photo reference is not a SHA-256");
 			return;
 		}
-		if (!c->photo_loc) /* a file of an earlier release; a pack is read by run_job() */
-			j->photo_path = photo_store_find(photos, c->photo_sha256);
 	}
 	if (print_pan && c->pan)
 		face_format_pan(c->pan, j->pan, sizeof(j->pan));
 	j->fc.card_no = c->card_no;
-	j->fc.photo_path = j->photo_path;
 	j->fc.fields.v[F_NAME] = c->name;
 	j->fc.fields.v[F_SSN] = c->id_number;
 	j->fc.fields.v[F_CARD_NO] = c->card_no;
@@ -192,7 +188,6 @@ static void
 release_job(struct job *j)
 {
 	free(j->outdir);
-	free(j->photo_path);
 	free(j->msg);
 }
 
@@ -572,7 +567,7 @@ render_batches(const struct render_run *rr, struct done_batch *prev, long long *
 		*after = cards[n - 1].card_id;
 		jobs = xcalloc(n, sizeof(*jobs));
 		for (size_t i = 0; i < n; i++)
-			prepare_job(&jobs[i], &cards[i], rr->lo, rr->faces, rr->photos, rr->today,
+			prepare_job(&jobs[i], &cards[i], rr->lo, rr->faces, rr->today,
 				    rr->print_pan);
 		r = draw_batch(rr, jobs, n, prev);
 		prev->jobs = jobs;

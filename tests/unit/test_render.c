@@ -15,6 +15,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "personalization/face/face.h"
+#include "personalization/crypto/hash.h"
 #include "pipeline/stages/sample_photo.h"
 #include "pipeline/registry/registry.h"
 #include "pipeline/registry/reg_stmt.h"
@@ -94,6 +95,8 @@ add_card(struct fx *f, int n, const char *name, const char *state, const char *p
 	sql(f, q);
 }
 
+static char photo_sha[65];
+
 static int
 setup(void **state)
 {
@@ -121,26 +124,24 @@ setup(void **state)
 	       " VALUES(1, 'x', 'f.csv', 'outlet', 'csv', 'now', 'ingested')");
 	photos = fs_join(f->home, "spool/photos");
 	fs_mkdirs(photos, 0700);
+	/* a photo file of an earlier release, named by the SHA-256 of its bytes (render reads it
+	 * against that hash) */
 	photo_jpeg(3, &jpeg, &len);
-	p = fs_join(photos, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.jpg");
+	if (cp_sha256_hex(jpeg, len, photo_sha) < 0)
+		return -1;
+	p = xasprintf("%s/%s.jpg", photos, photo_sha);
 	fs_write_atomic(p, jpeg, len, 0600);
 	free(p);
 	free(jpeg);
 	free(photos);
-	add_card(f, 1, "张三", "perso_ready",
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-	add_card(f, 2, "王䶮", "perso_ready",
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-	add_card(
-		f, 3, "李\xee\x80\x80", "perso_ready",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"); /* U+E000: no font */
-	add_card(f, 4, "赵四", "allocated",
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	add_card(f, 1, "张三", "perso_ready", photo_sha);
+	add_card(f, 2, "王䶮", "perso_ready", photo_sha);
+	add_card(f, 3, "李\xee\x80\x80", "perso_ready", photo_sha); /* U+E000: no font */
+	add_card(f, 4, "赵四", "allocated", photo_sha);
 	add_card(
 		f, 5, "钱五", "perso_ready",
 		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"); /* photo file missing */
-	add_card(f, 6, "孙六", "rendered",
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	add_card(f, 6, "孙六", "rendered", photo_sha);
 	*state = f;
 	return 0;
 }
